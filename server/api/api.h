@@ -1,0 +1,202 @@
+/*
+ * api: one file per endpoint (server/api/<resource>_<verb>.c), plus the
+ * shared helpers in common.c and the route table in routes.c.
+ *
+ * Pattern of a handler: validate the request (bounded, declared fields),
+ * then run the work in one transaction with db_tx() under the caller's
+ * identity, collecting the answer in a struct api_res, and finish with
+ * api_finish(), which commits-then-replies or replies with the problem.
+ */
+#ifndef LOCKSTEP_API_H
+#define LOCKSTEP_API_H
+
+#include <stddef.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "crypto/crypto.h"
+#include "db/db.h"
+#include "http/request.h"
+#include "util/json.h"
+
+/* A positive db_tx code: roll back and reply with res->problem. */
+#define API_FAIL 1
+
+struct api_res {
+	unsigned status;            /* success status (200, 201, 204) */
+	json_t *body;               /* success body, owned (NULL: none) */
+	enum problem_type problem;  /* for API_FAIL */
+	const char *detail;         /* static or owned by the caller's context */
+	const char *field;
+	const char *reason;
+};
+
+/* Keys loaded at start-up (main.c). */
+void api_set_keys(const unsigned char master[CRYPTO_KEY_LEN], struct crypto_signer *signer);
+const struct crypto_signer *api_signer(void);
+
+/* The static route table, terminated by a null row. */
+extern const struct router_route api_routes[];
+
+/* Record a failure in res; returns API_FAIL for "return api_fail(...)". */
+int api_fail(struct api_res *res, enum problem_type p, const char *detail);
+int api_fail_field(struct api_res *res, const char *field, const char *reason);
+
+/*
+ * Reply for a finished db_tx: rc DB_OK sends res->body with res->status;
+ * API_FAIL sends res->problem; DB_UNIQUE 409; DB_DENIED 404; DB_INVALID
+ * 422; anything else 503. Always consumes res->body. Returns the reply's
+ * http_result.
+ */
+int api_finish(struct http_request *r, int rc, struct api_res *res);
+
+/*
+ * Validate path parameter i as a UUID. A malformed id is answered exactly
+ * like an unknown one (404). Returns HTTP_OK or HTTP_REPLIED.
+ */
+int api_uuid_param(struct http_request *r, int i);
+
+/* Check r->json against fields; replies 422 on failure. HTTP_OK or HTTP_REPLIED. */
+int api_check_body(struct http_request *r, const struct json_field *fields);
+
+/*
+ * Pagination: parse ?limit (1..200, default 50) and ?after (a UUID).
+ * limit_plus_one receives limit+1 as text for the query, *after NULL or
+ * the cursor (borrowed). Replies 400 bad-query. HTTP_OK or HTTP_REPLIED.
+ */
+int api_page(struct http_request *r, int *limit, char limit_plus_one[16], const char **after);
+
+/*
+ * Build {"items": items, "next": id-of-last or null} from items (stolen)
+ * holding up to limit+1 objects with an "id" member; the extra one is
+ * dropped. Returns a new object or NULL.
+ */
+json_t *api_page_body(json_t *items, int limit, const char *id_key);
+
+/* Role tests on the caller's identity. */
+int api_is_coordinator(const struct http_request *r);
+int api_is_kind(const struct http_request *r, const char *kind);
+int api_is_admin(const struct http_request *r);
+
+/* A new random (version 4) UUID into out. Returns 0 or -1. */
+int api_new_uuid(char out[DB_UUID_LEN + 1]);
+
+/*
+ * Append one audit event inside the current transaction. orgs: NULL or a
+ * JSON array text of org UUIDs the event concerns; detail: object or NULL
+ * (STOLEN). Returns DB_OK or a negative db_status.
+ */
+int api_audit(struct db_conn *c, const struct http_request *r, const char *action,
+    const char *object_type, const char *object_id, const char *org1, const char *org2,
+    json_t *detail);
+
+/*
+ * The engagement's data key, unwrapped with the master key. Only visible
+ * (and so only works) for the engagement's company and assessor.
+ * Returns 0, 1 when the engagement's secrets are not visible, or -1.
+ */
+int api_engagement_key(struct db_conn *c, const char *engagement_id,
+    unsigned char key[CRYPTO_KEY_LEN]);
+
+/* Wrap a new engagement data key under the master key; returns a bytea param (malloc'd) or NULL. */
+char *api_wrap_engagement_key(const char *engagement_id, const unsigned char key[CRYPTO_KEY_LEN]);
+
+/*
+ * Encrypt text for (kind, row id, column): the associated data binds the
+ * ciphertext to its row and column. Returns a malloc'd bytea parameter or NULL.
+ */
+char *api_seal(const unsigned char key[CRYPTO_KEY_LEN], const char *kind, const char *row_id,
+    const char *column, const char *text);
+
+/*
+ * Decrypt column col of row of a result for (kind, row id, column).
+ * Returns a new JSON string, json_null() for SQL NULL, or NULL on failure
+ * (tampered or moved ciphertext).
+ */
+json_t *api_open(const unsigned char key[CRYPTO_KEY_LEN], const char *kind, const char *row_id,
+    const char *column, const struct db_result *res, int row, int col);
+
+/* Column col (JSON text from to_jsonb) parsed to a new reference; json_null() on failure. */
+json_t *api_json_col(const struct db_result *res, int row, int col);
+
+/* Field validators for json_field.valid */
+int api_valid_uuid(const char *s);
+int api_valid_threat_model(const char *s);
+int api_valid_severity(const char *s);
+int api_valid_status(const char *s);
+int api_valid_level(const char *s);
+int api_valid_email(const char *s);
+int api_valid_slug(const char *s);
+int api_valid_atlas(const char *s);
+int api_valid_cwe(const char *s);
+int api_valid_cvss(const char *s);
+int api_valid_text(const char *s);   /* no control characters except \n \r \t */
+int api_valid_name(const char *s);   /* no control characters at all */
+int api_valid_disclosure(const char *s);
+
+/* An engagement as seen by one of its participants. */
+struct api_engagement {
+	char id[DB_UUID_LEN + 1];
+	char company[DB_UUID_LEN + 1];
+	char assessor[DB_UUID_LEN + 1];
+	json_t *threat_models;      /* the campaign's, owned */
+	int released;               /* the campaign's release instant has passed */
+};
+
+#define API_AS_PARTICIPANT 0    /* company or assessor of the engagement */
+#define API_AS_ASSESSOR 1       /* only its assessor */
+#define API_AS_COMPANY 2        /* only its company */
+
+/*
+ * Load engagement id for the caller, who must take part in it as `as`.
+ * The coordinator is never a participant. Returns DB_OK (free e with
+ * api_engagement_clear), API_FAIL with a 404 in res, or a db_status.
+ */
+int api_engagement_load(struct db_conn *c, const struct http_request *r, const char *id,
+    int as, struct api_engagement *e, struct api_res *res);
+void api_engagement_clear(struct api_engagement *e);
+
+/* 1 if code is one of e's campaign's threat models. */
+int api_engagement_has_threat_model(const struct api_engagement *e, const char *code);
+
+/* handlers (one per file) */
+int api_session_post(struct http_request *r);
+int api_session_delete(struct http_request *r);
+int api_me_get(struct http_request *r);
+int api_orgs_post(struct http_request *r);
+int api_orgs_get(struct http_request *r);
+int api_org_users_post(struct http_request *r);
+int api_org_users_get(struct http_request *r);
+int api_user_sessions_delete(struct http_request *r);
+int api_campaigns_post(struct http_request *r);
+int api_campaigns_get(struct http_request *r);
+int api_campaign_get(struct http_request *r);
+int api_campaign_patch(struct http_request *r);
+int api_engagements_post(struct http_request *r);
+int api_engagements_get(struct http_request *r);
+int api_engagement_get(struct http_request *r);
+int api_findings_post(struct http_request *r);
+int api_findings_get(struct http_request *r);
+int api_finding_get(struct http_request *r);
+int api_finding_patch(struct http_request *r);
+int api_finding_history_get(struct http_request *r);
+int api_claim_put(struct http_request *r);
+int api_claims_get(struct http_request *r);
+int api_statement_put(struct http_request *r);
+int api_statement_get(struct http_request *r);
+int api_threat_models_get(struct http_request *r);
+int api_healthz_get(struct http_request *r);
+int api_readyz_get(struct http_request *r);
+int api_metrics_get(struct http_request *r);
+int api_static_get(struct http_request *r);
+int api_index_get(struct http_request *r);
+int api_signing_key_get(struct http_request *r);
+
+/* Shared row -> JSON builders (common.c), for statements returning the
+ * documented column lists in statements.c. */
+json_t *api_campaign_json(const struct db_result *res, int row);
+json_t *api_engagement_json(const struct db_result *res, int row);
+json_t *api_finding_json(const unsigned char key[CRYPTO_KEY_LEN], const struct db_result *res, int row);
+
+#endif

@@ -1,0 +1,80 @@
+/*
+ * PUT /api/v1/engagements/{id}/claims/{threat_model} {level, summary}:
+ * the engagement's assessor sets the public, high-level result for one of
+ * the campaign's threat models, until the release instant.
+ */
+#include "config.h"
+
+#include "api/api.h"
+
+static const struct json_field claim_fields[] = {
+	{ .name = "level", .type = JSON_FIELD_STRING, .required = 1, .min_len = 3, .max_len = 12,
+	  .valid = api_valid_level },
+	{ .name = "summary", .type = JSON_FIELD_STRING, .required = 1, .min_len = 0,
+	  .max_len = 2000, .valid = api_valid_text },
+	{ .name = NULL }
+};
+
+struct claim_ctx {
+	struct http_request *r;
+	const char *engagement;
+	const char *threat_model;
+	struct api_res res;
+};
+
+static int
+claim_tx(struct db_conn *c, void *arg)
+{
+	struct claim_ctx *k = arg;
+	struct api_engagement e;
+	struct db_result *q;
+	enum db_status st;
+	int rc;
+
+	if ((rc = api_engagement_load(c, k->r, k->engagement, API_AS_ASSESSOR, &e, &k->res)) != DB_OK)
+		return rc;
+	if (!api_engagement_has_threat_model(&e, k->threat_model))
+		rc = api_fail(&k->res, PROBLEM_NOT_FOUND, NULL);
+	else if (e.released)
+		rc = api_fail(&k->res, PROBLEM_INVALID_STATE, "The campaign has been released.");
+	if (rc != DB_OK) {
+		api_engagement_clear(&e);
+		return rc;
+	}
+	{
+		const char *p[6] = { e.id, e.company, e.assessor, k->threat_model,
+			json_string_value(json_object_get(k->r->json, "level")),
+			json_string_value(json_object_get(k->r->json, "summary")) };
+
+		q = db_exec(c, "claim_upsert", 6, p, &st);
+	}
+	if (q == NULL) {
+		api_engagement_clear(&e);
+		return st;
+	}
+	k->res.body = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "engagement_id", db_get(q, 0, 0),
+	    "threat_model", db_get(q, 0, 1), "level", db_get(q, 0, 2), "summary", db_get(q, 0, 3),
+	    "updated_by", db_get(q, 0, 4), "updated_at", db_get(q, 0, 5));
+	rc = api_audit(c, k->r, "claim.put", "engagement", e.id, e.company, e.assessor,
+	    json_pack("{s:s, s:s}", "threat_model", k->threat_model, "level", db_get(q, 0, 2)));
+	db_result_free(q);
+	api_engagement_clear(&e);
+	return rc;
+}
+
+int
+api_claim_put(struct http_request *r)
+{
+	struct claim_ctx k = { .r = r, .res = { .status = 200 } };
+	int rc;
+
+	if ((rc = api_uuid_param(r, 0)) != HTTP_OK)
+		return rc;
+	if (!api_valid_threat_model(http_param(r, 1)) || !api_is_kind(r, "assessor"))
+		return http_reply_problem(r, PROBLEM_NOT_FOUND, NULL);
+	if ((rc = api_check_body(r, claim_fields)) != HTTP_OK)
+		return rc;
+	k.engagement = http_param(r, 0);
+	k.threat_model = http_param(r, 1);
+	return api_finish(r, db_tx(&r->who, claim_tx, &k), &k.res);
+}

@@ -1,0 +1,48 @@
+/*
+ * api/routes.c: the one static route table. A known path with the wrong
+ * method answers 405; an unknown path 404 (router.c).
+ */
+#include "config.h"
+
+#include <stddef.h>
+
+#include "api/api.h"
+
+#define A ROUTE_AUTH
+#define J ROUTE_JSON_BODY
+#define P ROUTE_PUBLIC
+
+const struct router_route api_routes[] = {
+	{ "POST", "/api/v1/session", api_session_post, J, 4096 },
+	{ "DELETE", "/api/v1/session", api_session_delete, A, 0 },
+	{ "GET", "/api/v1/me", api_me_get, A, 0 },
+	{ "POST", "/api/v1/orgs", api_orgs_post, A | J, 0 },
+	{ "GET", "/api/v1/orgs", api_orgs_get, A, 0 },
+	{ "POST", "/api/v1/orgs/{id}/users", api_org_users_post, A | J, 0 },
+	{ "GET", "/api/v1/orgs/{id}/users", api_org_users_get, A, 0 },
+	{ "DELETE", "/api/v1/users/{id}/sessions", api_user_sessions_delete, A, 0 },
+	{ "POST", "/api/v1/campaigns", api_campaigns_post, A | J, 0 },
+	{ "GET", "/api/v1/campaigns", api_campaigns_get, A, 0 },
+	{ "GET", "/api/v1/campaigns/{id}", api_campaign_get, A, 0 },
+	{ "PATCH", "/api/v1/campaigns/{id}", api_campaign_patch, A | J, 0 },
+	{ "POST", "/api/v1/campaigns/{id}/engagements", api_engagements_post, A | J, 0 },
+	{ "GET", "/api/v1/engagements", api_engagements_get, A, 0 },
+	{ "GET", "/api/v1/engagements/{id}", api_engagement_get, A, 0 },
+	{ "POST", "/api/v1/engagements/{id}/findings", api_findings_post, A | J, 0 },
+	{ "GET", "/api/v1/engagements/{id}/findings", api_findings_get, A, 0 },
+	{ "GET", "/api/v1/engagements/{id}/claims", api_claims_get, A, 0 },
+	{ "PUT", "/api/v1/engagements/{id}/claims/{tm}", api_claim_put, A | J, 0 },
+	{ "GET", "/api/v1/engagements/{id}/statement", api_statement_get, A, 0 },
+	{ "PUT", "/api/v1/engagements/{id}/statement", api_statement_put, A | J, 0 },
+	{ "GET", "/api/v1/findings/{id}", api_finding_get, A, 0 },
+	{ "PATCH", "/api/v1/findings/{id}", api_finding_patch, A | J, 0 },
+	{ "GET", "/api/v1/findings/{id}/history", api_finding_history_get, A, 0 },
+	{ "GET", "/api/v1/threat-models", api_threat_models_get, P, 0 },
+	{ "GET", "/.well-known/lockstep/signing-key", api_signing_key_get, P, 0 },
+	{ "GET", "/healthz", api_healthz_get, 0, 0 },
+	{ "GET", "/readyz", api_readyz_get, 0, 0 },
+	{ "GET", "/metrics", api_metrics_get, 0, 0 },
+	{ "GET", "/", api_index_get, P, 0 },
+	{ "GET", "/web/{*}", api_static_get, P, 0 },
+	{ NULL, NULL, NULL, 0, 0 }
+};

@@ -1,0 +1,185 @@
+/*
+ * POST /api/v1/session {email, password}: log in.
+ *
+ * Order: throttle check (per account and per address), look-up through the
+ * auth_login_lookup SECURITY DEFINER function, scrypt verification outside
+ * any transaction (bounded concurrency, see crypto), then either a recorded
+ * failure or a new session created under the user's own identity.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "conf.h"
+#include "http/http.h"
+#include "util/util.h"
+
+static const struct json_field session_fields[] = {
+	{ .name = "email", .type = JSON_FIELD_STRING, .required = 1, .min_len = 3, .max_len = 254 },
+	{ .name = "password", .type = JSON_FIELD_STRING, .required = 1, .min_len = 1, .max_len = 1024 },
+	{ .name = NULL }
+};
+
+struct session_ctx {
+	struct http_request *r;
+	char acct_key[300];
+	char addr_key[80];
+	char window[16];
+	char max[16];
+	int allowed;
+	int found;
+	char *hash;
+	struct db_identity who;
+	char token_hash_param[2 * CRYPTO_SHA256_LEN + 3];
+	char ttl[16];
+	struct api_res res;
+};
+
+/* Anonymous transaction: throttle check and look-up. */
+static int
+session_lookup_tx(struct db_conn *c, void *arg)
+{
+	struct session_ctx *s = arg;
+	const char *email = json_string_value(json_object_get(s->r->json, "email"));
+	const char *p4[4] = { s->acct_key, s->addr_key, s->max, s->window };
+	const char *p1[1] = { email };
+	struct db_result *res;
+	enum db_status st;
+
+	res = db_exec(c, "auth_throttle_allowed", 4, p4, &st);
+	if (res == NULL)
+		return st;
+	s->allowed = strcmp(db_get(res, 0, 0), "t") == 0;
+	db_result_free(res);
+	if (!s->allowed)
+		return DB_OK;
+	res = db_exec(c, "auth_login_lookup", 1, p1, &st);
+	if (res == NULL)
+		return st;
+	if (db_rows(res) == 1) {
+		s->found = 1;
+		snprintf(s->who.user_id, sizeof(s->who.user_id), "%s", db_get(res, 0, 0));
+		snprintf(s->who.org_id, sizeof(s->who.org_id), "%s", db_get(res, 0, 1));
+		snprintf(s->who.org_kind, sizeof(s->who.org_kind), "%s", db_get(res, 0, 2));
+		snprintf(s->who.role, sizeof(s->who.role), "%s", db_get(res, 0, 3));
+		s->hash = strdup(db_get(res, 0, 4));
+	}
+	db_result_free(res);
+	return (s->found && s->hash == NULL) ? DB_ERROR : DB_OK;
+}
+
+/* Anonymous transaction: record a failed or throttled attempt. */
+static int
+session_fail_tx(struct db_conn *c, void *arg)
+{
+	struct session_ctx *s = arg;
+	const char *p3[3] = { s->acct_key, s->addr_key, s->window };
+	int rc;
+
+	if (s->allowed && (rc = db_run(c, "auth_throttle_fail", 3, p3)) != DB_OK)
+		return rc;
+	return api_audit(c, s->r, s->allowed ? "login.failed" : "login.throttled", "user", NULL,
+	    NULL, NULL, NULL);
+}
+
+/* Transaction under the user's identity: create the session. */
+static int
+session_create_tx(struct db_conn *c, void *arg)
+{
+	struct session_ctx *s = arg;
+	const char *p5[5] = { s->token_hash_param, s->who.user_id, s->who.org_id, s->ttl, s->r->addr };
+	const char *p1[1] = { s->acct_key };
+	struct db_result *res;
+	enum db_status st;
+	int rc;
+
+	res = db_exec(c, "session_create", 5, p5, &st);
+	if (res == NULL)
+		return st;
+	s->res.body = json_pack("{s:s}", "expires_at", db_get(res, 0, 0));
+	db_result_free(res);
+	if ((rc = db_run(c, "auth_throttle_clear", 1, p1)) != DB_OK)
+		return rc;
+	if ((rc = api_audit(c, s->r, "login", "user", s->who.user_id, s->who.org_id, NULL, NULL)) != DB_OK)
+		return rc;
+	res = db_exec(c, "me_get", 0, NULL, &st);
+	if (res == NULL)
+		return st;
+	if (db_rows(res) != 1) {
+		db_result_free(res);
+		return DB_ERROR;
+	}
+	json_object_set_new(s->res.body, "user", json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s}}",
+	    "id", db_get(res, 0, 0), "email", db_get(res, 0, 1), "name", db_get(res, 0, 2),
+	    "role", db_get(res, 0, 3), "org", "id", db_get(res, 0, 4), "kind", db_get(res, 0, 5),
+	    "name", db_get(res, 0, 6)));
+	db_result_free(res);
+	return DB_OK;
+}
+
+int
+api_session_post(struct http_request *r)
+{
+	struct session_ctx s = { .r = r };
+	const char *email, *password;
+	char token[CRYPTO_TOKEN_CHARS + 1];
+	unsigned char hash[CRYPTO_SHA256_LEN];
+	char cookie[256];
+	int rc, ok = 0;
+
+	if ((rc = api_check_body(r, session_fields)) != HTTP_OK)
+		return rc;
+	email = json_string_value(json_object_get(r->json, "email"));
+	password = json_string_value(json_object_get(r->json, "password"));
+	snprintf(s.acct_key, sizeof(s.acct_key), "acct:");
+	for (size_t i = 0; email[i] && i + 6 < sizeof(s.acct_key); i++)
+		s.acct_key[5 + i] = (char)((email[i] >= 'A' && email[i] <= 'Z') ? email[i] + 32 : email[i]);
+	snprintf(s.addr_key, sizeof(s.addr_key), "addr:%s", r->addr);
+	snprintf(s.window, sizeof(s.window), "%u", config.login_window);
+	snprintf(s.max, sizeof(s.max), "%u", config.login_max_failures);
+	snprintf(s.ttl, sizeof(s.ttl), "%u", config.session_ttl);
+
+	rc = db_tx(NULL, session_lookup_tx, &s);
+	if (rc != DB_OK)
+		goto done;
+	if (s.allowed) {
+		if (s.found)
+			ok = crypto_password_verify(password, s.hash) == 1;
+		else
+			crypto_password_dummy(password);
+	}
+	if (!ok) {
+		rc = db_tx(NULL, session_fail_tx, &s);
+		if (rc == DB_OK)
+			rc = api_fail(&s.res, s.allowed ? PROBLEM_BAD_CREDENTIALS : PROBLEM_TOO_MANY_REQUESTS,
+			    NULL);
+		goto done;
+	}
+	if (crypto_token_new(token, hash) != 0) {
+		rc = DB_ERROR;
+		goto done;
+	}
+	s.token_hash_param[0] = '\\';
+	s.token_hash_param[1] = 'x';
+	util_hex_encode(hash, sizeof(hash), s.token_hash_param + 2);
+	rc = db_tx(&s.who, session_create_tx, &s);
+	if (rc == DB_OK) {
+		json_object_set_new(s.res.body, "token", json_string(token));
+		snprintf(cookie, sizeof(cookie), "%s=%s; Path=/; Max-Age=%u; HttpOnly; SameSite=Strict%s",
+		    HTTP_SESSION_COOKIE, token, config.session_ttl, config.cookie_secure ? "; Secure" : "");
+		if (http_set_cookie(r, cookie) != 0)
+			rc = DB_ERROR;
+		explicit_bzero(cookie, sizeof(cookie));
+		s.res.status = 201;
+	}
+	explicit_bzero(token, sizeof(token));
+done:
+	if (s.hash != NULL) {
+		explicit_bzero(s.hash, strlen(s.hash));
+		free(s.hash);
+	}
+	return api_finish(r, rc, &s.res);
+}

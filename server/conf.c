@@ -1,0 +1,90 @@
+/* conf.c: settings from the environment. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "util/log.h"
+#include "util/util.h"
+
+struct config config;
+
+static const char *
+config_str(const char *name, const char *def)
+{
+	const char *v = getenv(name);
+
+	return (v != NULL && *v != '\0') ? v : def;
+}
+
+static int
+config_num(const char *name, long long def, long long min, long long max,
+    long long *out, char *err, size_t errlen)
+{
+	const char *v = getenv(name);
+
+	if (v == NULL || *v == '\0') {
+		*out = def;
+		return 0;
+	}
+	if (util_strnum(v, min, max, out) != 0) {
+		snprintf(err, errlen, "%s must be an integer in [%lld, %lld]", name, min, max);
+		return -1;
+	}
+	return 0;
+}
+
+int
+config_load(char *err, size_t errlen)
+{
+	long long v;
+	const char *level;
+
+	config.database_url = config_str("LOCKSTEP_DATABASE_URL", NULL);
+	config.owner_database_url = config_str("LOCKSTEP_OWNER_DATABASE_URL", NULL);
+	config.listen_address = config_str("LOCKSTEP_LISTEN_ADDRESS", "127.0.0.1");
+	config.master_key_file = config_str("LOCKSTEP_MASTER_KEY_FILE", NULL);
+	config.signing_key_file = config_str("LOCKSTEP_SIGNING_KEY_FILE", NULL);
+	config.web_dir = config_str("LOCKSTEP_WEB_DIR", LOCKSTEP_DATADIR "/web");
+	config.sql_dir = config_str("LOCKSTEP_SQL_DIR", LOCKSTEP_DATADIR "/sql");
+	config.admin_email = config_str("LOCKSTEP_ADMIN_EMAIL", "admin@lockstep.local");
+	config.admin_password = config_str("LOCKSTEP_ADMIN_PASSWORD", NULL);
+
+#define NUM(field, name, def, min, max)                                  \
+	do {                                                              \
+		if (config_num(name, def, min, max, &v, err, errlen) != 0) \
+			return -1;                                        \
+		config.field = v;                                         \
+	} while (0)
+	NUM(port, "LOCKSTEP_PORT", 8080, 1, 65535);
+	NUM(threads, "LOCKSTEP_THREADS", 4, 1, 256);
+	NUM(cookie_secure, "LOCKSTEP_COOKIE_SECURE", 0, 0, 1);
+	NUM(session_ttl, "LOCKSTEP_SESSION_TTL", 43200, 60, 30 * 86400);
+	NUM(max_body, "LOCKSTEP_MAX_BODY", 1048576, 1024, 64 * 1048576);
+	NUM(max_connections, "LOCKSTEP_MAX_CONNECTIONS", 512, 4, 65536);
+	NUM(per_ip_connections, "LOCKSTEP_PER_IP_CONNECTIONS", 64, 1, 65536);
+	NUM(connection_timeout, "LOCKSTEP_CONNECTION_TIMEOUT", 30, 1, 3600);
+	NUM(connection_memory, "LOCKSTEP_CONNECTION_MEMORY", 32768, 8192, 1048576);
+	NUM(scrypt_log2n, "LOCKSTEP_SCRYPT_LOG2N", 15, 10, 20);
+	NUM(scrypt_concurrency, "LOCKSTEP_SCRYPT_CONCURRENCY", 2, 1, 64);
+	NUM(login_max_failures, "LOCKSTEP_LOGIN_MAX_FAILURES", 10, 1, 1000);
+	NUM(login_window, "LOCKSTEP_LOGIN_WINDOW", 900, 1, 86400);
+#undef NUM
+
+	level = config_str("LOCKSTEP_LOG_LEVEL", "info");
+	if (strcmp(level, "debug") == 0)
+		config.log_level = LOG_LEVEL_DEBUG;
+	else if (strcmp(level, "info") == 0)
+		config.log_level = LOG_LEVEL_INFO;
+	else if (strcmp(level, "warn") == 0)
+		config.log_level = LOG_LEVEL_WARN;
+	else if (strcmp(level, "error") == 0)
+		config.log_level = LOG_LEVEL_ERROR;
+	else {
+		snprintf(err, errlen, "LOCKSTEP_LOG_LEVEL must be debug, info, warn or error");
+		return -1;
+	}
+	return 0;
+}

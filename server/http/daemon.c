@@ -1,0 +1,314 @@
+/*
+ * http/daemon.c: the libmicrohttpd daemon, request life cycle, limits and
+ * dispatch to the route table.
+ *
+ * Life cycle of one request (STYLE.md): the context is allocated on the
+ * first access-handler call and freed only in the completed callback.
+ * First call: framing checks, routing, declared-length check (413 before
+ * the body is read; with "Expect: 100-continue" nothing is sent but the
+ * refusal), content type. Following calls: the body is appended under its
+ * cap. Last call: authentication, CSRF check, JSON parsing, handler.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "conf.h"
+#include "http/http.h"
+#include "http/limits.h"
+#include "http/metrics.h"
+#include "util/json.h"
+#include "util/log.h"
+
+static struct MHD_Daemon *http_daemon;
+static const struct router_route *http_routes;
+static int http_inflight;
+
+struct http_header_count {
+	unsigned n_length;
+	unsigned n_te;
+	const char *length;
+};
+
+static enum MHD_Result
+http_count_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct http_header_count *hc = cls;
+
+	(void)kind;
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+		if (hc->n_length++ == 0)
+			hc->length = value;
+	} else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0)
+		hc->n_te++;
+	return MHD_YES;
+}
+
+static void
+http_peer_address(struct MHD_Connection *conn, char *out, size_t outlen)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+
+	snprintf(out, outlen, "unknown");
+	if (ci == NULL || ci->client_addr == NULL)
+		return;
+	if (ci->client_addr->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)ci->client_addr)->sin_addr,
+		    out, (socklen_t)outlen);
+	else if (ci->client_addr->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)ci->client_addr)->sin6_addr,
+		    out, (socklen_t)outlen);
+}
+
+static int
+http_route_index(const struct router_route *route)
+{
+	return route ? (int)(route - http_routes) : -1;
+}
+
+/* First call for a request: everything that can be decided from the headers. */
+static int
+http_begin(struct http_request *r, struct MHD_Connection *conn, const char *url,
+    const char *method)
+{
+	struct http_header_count hc = { 0 };
+	enum router_status rs;
+	long long declared;
+	char allow[128];
+	size_t max;
+
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, http_count_header, &hc);
+	rs = router_match(http_routes, method, url, &r->match, allow, sizeof(allow));
+	r->route_index = rs == ROUTER_FOUND ? http_route_index(r->match.route) : -1;
+	max = config.max_body;
+	if (rs == ROUTER_FOUND && r->match.route->max_body)
+		max = r->match.route->max_body;
+	r->body_max = max;
+
+	switch (limits_check_framing(hc.n_length, hc.length, hc.n_te, max, &declared)) {
+	case LIMITS_FRAMING_OK:
+		break;
+	case LIMITS_FRAMING_AMBIGUOUS:
+		return http_reply_problem(r, PROBLEM_AMBIGUOUS_FRAMING,
+		    "Send exactly one of Content-Length or Transfer-Encoding, once.");
+	case LIMITS_FRAMING_BAD_LENGTH:
+		return http_reply_problem(r, PROBLEM_BAD_REQUEST, "Content-Length is not a number.");
+	case LIMITS_FRAMING_TOO_LARGE:
+		return http_reply_problem(r, PROBLEM_PAYLOAD_TOO_LARGE, NULL);
+	}
+
+	if (strlen(url) > ROUTER_MAX_PATH)
+		return http_reply_problem(r, PROBLEM_URI_TOO_LONG, NULL);
+	switch (rs) {
+	case ROUTER_FOUND:
+		break;
+	case ROUTER_NOT_FOUND:
+		return http_reply_problem(r, PROBLEM_NOT_FOUND, NULL);
+	case ROUTER_METHOD_NOT_ALLOWED: {
+		const char *hdr[] = { "Allow", allow, NULL };
+		json_t *body = json_pack("{s:s, s:s, s:i}",
+		    "type", "urn:lockstep:problem:method-not-allowed",
+		    "title", problem_get(PROBLEM_METHOD_NOT_ALLOWED)->title, "status", 405);
+		char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+		int rc;
+
+		json_decref(body);
+		if (text == NULL)
+			return HTTP_FATAL;
+		rc = http_reply_bytes(r, 405, "application/problem+json", text, strlen(text), hdr);
+		free(text);
+		return rc;
+	}
+	case ROUTER_BAD_PATH:
+		return http_reply_problem(r, PROBLEM_BAD_PATH, NULL);
+	}
+
+	if ((r->match.route->flags & ROUTE_JSON_BODY) &&
+	    !limits_is_json_type(http_header(r, MHD_HTTP_HEADER_CONTENT_TYPE)))
+		return http_reply_problem(r, PROBLEM_UNSUPPORTED_MEDIA_TYPE, NULL);
+	return HTTP_OK;
+}
+
+/* Last call: the body is complete. */
+static int
+http_dispatch(struct http_request *r)
+{
+	const struct router_route *route = r->match.route;
+	int rc;
+
+	if ((rc = http_auth_request(r)) != HTTP_OK)
+		return rc;
+	if ((route->flags & ROUTE_AUTH) && !r->authenticated)
+		return http_reply_problem(r, PROBLEM_UNAUTHORIZED, NULL);
+	if (r->via_cookie && strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0) {
+		const char *csrf = http_header(r, "X-Lockstep-CSRF");
+
+		if (csrf == NULL || strcmp(csrf, "1") != 0)
+			return http_reply_problem(r, PROBLEM_CSRF, NULL);
+	}
+	if (route->flags & ROUTE_JSON_BODY) {
+		char err[160];
+
+		r->json = json_in_parse(r->body ? r->body : "", r->body_len, JSON_IN_MAX_DEPTH,
+		    err, sizeof(err));
+		if (r->json == NULL)
+			return http_reply_problem(r, PROBLEM_MALFORMED_JSON, err);
+	}
+	rc = route->handler(r);
+	if (rc == HTTP_OK && !r->replied)
+		rc = http_reply_problem(r, PROBLEM_INTERNAL, NULL);
+	return rc;
+}
+
+static enum MHD_Result
+http_access(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+    const char *version, const char *upload_data, size_t *upload_data_size, void **req_cls)
+{
+	struct http_request *r = *req_cls;
+	int rc;
+
+	(void)cls;
+	(void)version;
+	if (r == NULL) {
+		r = calloc(1, sizeof(*r));
+		if (r == NULL)
+			return MHD_NO;
+		*req_cls = r;
+		__atomic_add_fetch(&http_inflight, 1, __ATOMIC_RELAXED);
+		clock_gettime(CLOCK_MONOTONIC, &r->started);
+		r->conn = (struct http_conn *)conn;
+		r->method = method;
+		r->path = url;
+		r->route_index = -1;
+		http_peer_address(conn, r->addr, sizeof(r->addr));
+		rc = http_begin(r, conn, url, method);
+		return rc == HTTP_FATAL ? MHD_NO : MHD_YES;
+	}
+	if (r->replied) {
+		/* refused early: discard whatever the client still sends */
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (*upload_data_size > 0) {
+		if (limits_body_append(&r->body, &r->body_len, &r->body_cap, r->body_max,
+			upload_data, *upload_data_size) != 0) {
+			*upload_data_size = 0;
+			rc = http_reply_problem(r, PROBLEM_PAYLOAD_TOO_LARGE, NULL);
+			return rc == HTTP_REPLIED ? MHD_YES : MHD_NO;
+		}
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	rc = http_dispatch(r);
+	return rc == HTTP_FATAL ? MHD_NO : MHD_YES;
+}
+
+static void
+http_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct http_request *r = *req_cls;
+	struct timespec now;
+	double secs;
+
+	(void)cls;
+	(void)conn;
+	if (r == NULL)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	secs = (double)(now.tv_sec - r->started.tv_sec) +
+	    (double)(now.tv_nsec - r->started.tv_nsec) / 1e9;
+	metrics_observe(r->route_index, r->status, secs);
+	log_event(LOG_LEVEL_INFO, "request", json_pack("{s:s, s:s, s:i, s:f, s:s, s:b}",
+	    "method", r->method,
+	    "route", r->route_index >= 0 ? http_routes[r->route_index].pattern : "unmatched",
+	    "status", (int)r->status, "seconds", secs, "addr", r->addr,
+	    "completed", toe == MHD_REQUEST_TERMINATED_COMPLETED_OK));
+	json_decref(r->json);
+	if (r->body)
+		explicit_bzero(r->body, r->body_cap);
+	free(r->body);
+	free(r->set_cookie);
+	explicit_bzero(r, sizeof(*r));
+	free(r);
+	*req_cls = NULL;
+	__atomic_sub_fetch(&http_inflight, 1, __ATOMIC_RELAXED);
+}
+
+static void
+http_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512];
+
+	(void)cls;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	msg[strcspn(msg, "\n")] = '\0';
+	log_event(LOG_LEVEL_WARN, "http_library", json_pack("{s:s}", "message", msg));
+}
+
+int
+http_server_start(const struct router_route *routes)
+{
+	struct sockaddr_in sa;
+
+	http_routes = routes;
+	metrics_init(routes);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)config.port);
+	if (inet_pton(AF_INET, config.listen_address, &sa.sin_addr) != 1) {
+		log_event(LOG_LEVEL_ERROR, "listen_address_invalid",
+		    json_pack("{s:s}", "address", config.listen_address));
+		return -1;
+	}
+	http_daemon = MHD_start_daemon(
+	    MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG,
+	    (uint16_t)config.port, NULL, NULL, &http_access, NULL,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)config.threads,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)config.connection_timeout,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)config.max_connections,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)config.per_ip_connections,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)config.connection_memory,
+	    MHD_OPTION_NOTIFY_COMPLETED, &http_completed, NULL,
+	    MHD_OPTION_EXTERNAL_LOGGER, &http_mhd_log, NULL,
+	    MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1,
+	    MHD_OPTION_END);
+	if (http_daemon == NULL) {
+		log_event(LOG_LEVEL_ERROR, "http_start_failed", json_pack("{s:s, s:i}",
+		    "address", config.listen_address, "port", (int)config.port));
+		return -1;
+	}
+	log_event(LOG_LEVEL_INFO, "listening", json_pack("{s:s, s:i, s:i}",
+	    "address", config.listen_address, "port", (int)config.port,
+	    "threads", (int)config.threads));
+	return 0;
+}
+
+void
+http_server_stop(unsigned grace_seconds)
+{
+	if (http_daemon == NULL)
+		return;
+	MHD_quiesce_daemon(http_daemon);
+	for (unsigned i = 0; i < grace_seconds * 20; i++) {
+		if (__atomic_load_n(&http_inflight, __ATOMIC_RELAXED) == 0)
+			break;
+		usleep(50000);
+	}
+	MHD_stop_daemon(http_daemon);
+	http_daemon = NULL;
+	log_event(LOG_LEVEL_INFO, "stopped", NULL);
+}

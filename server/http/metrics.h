@@ -1,0 +1,24 @@
+/*
+ * metrics: counters for GET /metrics (Prometheus text format).
+ * Lock-free (atomics); safe from any thread.
+ */
+#ifndef LOCKSTEP_METRICS_H
+#define LOCKSTEP_METRICS_H
+
+#include <stddef.h>
+
+#include "http/router.h"
+
+/* Register the route table whose rows are counted. Call once. */
+void metrics_init(const struct router_route *routes);
+
+/* Record one finished request. route_index -1: unmatched. */
+void metrics_observe(int route_index, unsigned status, double seconds);
+
+/*
+ * Render every metric. Returns a malloc'd NUL-terminated string (caller
+ * frees) or NULL on allocation failure.
+ */
+char *metrics_render(void);
+
+#endif

@@ -1,0 +1,168 @@
+/*
+ * http/reply.c: every response goes through http_reply_bytes, which adds
+ * the security headers once, for all of them.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <microhttpd.h>
+
+#include "conf.h"
+#include "http/request.h"
+#include "util/log.h"
+
+#define HTTP_CSP_API "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+#define HTTP_CSP_PAGE                                                              \
+	"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " \
+	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+const char *
+http_param(const struct http_request *r, int i)
+{
+	if (i < 0 || i >= r->match.nparams)
+		return "";
+	return r->match.params[i];
+}
+
+const char *
+http_header(const struct http_request *r, const char *name)
+{
+	return MHD_lookup_connection_value((struct MHD_Connection *)r->conn,
+	    MHD_HEADER_KIND, name);
+}
+
+const char *
+http_query(const struct http_request *r, const char *name)
+{
+	return MHD_lookup_connection_value((struct MHD_Connection *)r->conn,
+	    MHD_GET_ARGUMENT_KIND, name);
+}
+
+int
+http_set_cookie(struct http_request *r, const char *value)
+{
+	char *v = strdup(value);
+
+	if (v == NULL)
+		return -1;
+	free(r->set_cookie);
+	r->set_cookie = v;
+	return 0;
+}
+
+int
+http_reply_bytes(struct http_request *r, unsigned status, const char *content_type,
+    const void *buf, size_t len, const char *const *extra_headers)
+{
+	struct MHD_Response *resp;
+	int is_page, is_public, ok = 1;
+	enum MHD_Result q;
+
+	if (r->replied) {
+		log_event(LOG_LEVEL_ERROR, "reply_twice", json_pack("{s:i}", "status", (int)status));
+		return HTTP_FATAL;
+	}
+	resp = MHD_create_response_from_buffer(len, (void *)buf, MHD_RESPMEM_MUST_COPY);
+	if (resp == NULL)
+		return HTTP_FATAL;
+	is_page = content_type != NULL && strncmp(content_type, "text/html", 9) == 0;
+	is_public = r->match.route != NULL && (r->match.route->flags & ROUTE_PUBLIC) &&
+	    status < 400;
+	if (content_type != NULL)
+		ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type) == MHD_YES;
+	ok &= MHD_add_response_header(resp, "Content-Security-Policy",
+	    is_page ? HTTP_CSP_PAGE : HTTP_CSP_API) == MHD_YES;
+	ok &= MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff") == MHD_YES;
+	ok &= MHD_add_response_header(resp, "Referrer-Policy", "no-referrer") == MHD_YES;
+	ok &= MHD_add_response_header(resp, "X-Frame-Options", "DENY") == MHD_YES;
+	ok &= MHD_add_response_header(resp, "Cross-Origin-Opener-Policy", "same-origin") == MHD_YES;
+	ok &= MHD_add_response_header(resp, "Cross-Origin-Resource-Policy", "same-origin") == MHD_YES;
+	ok &= MHD_add_response_header(resp, "Permissions-Policy",
+	    "camera=(), microphone=(), geolocation=(), interest-cohort=()") == MHD_YES;
+	if (config.cookie_secure)
+		ok &= MHD_add_response_header(resp, "Strict-Transport-Security",
+		    "max-age=31536000; includeSubDomains") == MHD_YES;
+	if (!is_public)
+		ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") == MHD_YES;
+	if (r->set_cookie != NULL)
+		ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, r->set_cookie) == MHD_YES;
+	for (size_t i = 0; extra_headers != NULL && extra_headers[i] != NULL; i += 2)
+		ok &= MHD_add_response_header(resp, extra_headers[i], extra_headers[i + 1]) == MHD_YES;
+	if (!ok) {
+		MHD_destroy_response(resp);
+		return HTTP_FATAL;
+	}
+	q = MHD_queue_response((struct MHD_Connection *)r->conn, status, resp);
+	MHD_destroy_response(resp);
+	if (q != MHD_YES)
+		return HTTP_FATAL;
+	r->replied = 1;
+	r->status = status;
+	return HTTP_REPLIED;
+}
+
+int
+http_reply_json(struct http_request *r, unsigned status, json_t *body)
+{
+	char *text;
+	int rc;
+
+	if (body == NULL)
+		return http_reply_bytes(r, status, NULL, "", 0, NULL);
+	text = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(body);
+	if (text == NULL)
+		return HTTP_FATAL;
+	rc = http_reply_bytes(r, status, "application/json", text, strlen(text), NULL);
+	free(text);
+	return rc;
+}
+
+/* Build and send a problem document; field/reason may be NULL. */
+static int
+http_reply_problem_doc(struct http_request *r, enum problem_type type,
+    const char *detail, const char *field, const char *reason)
+{
+	const struct problem_info *p = problem_get(type);
+	char typeuri[96];
+	json_t *doc;
+	char *text;
+	int rc;
+
+	snprintf(typeuri, sizeof(typeuri), "urn:lockstep:problem:%s", p->slug);
+	doc = json_pack("{s:s, s:s, s:i}", "type", typeuri, "title", p->title,
+	    "status", (int)p->status);
+	if (doc == NULL)
+		return HTTP_FATAL;
+	if (detail != NULL)
+		json_object_set_new(doc, "detail", json_string(detail));
+	if (field != NULL)
+		json_object_set_new(doc, "field", json_string(field));
+	if (reason != NULL)
+		json_object_set_new(doc, "reason", json_string(reason));
+	text = json_dumps(doc, JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(doc);
+	if (text == NULL)
+		return HTTP_FATAL;
+	rc = http_reply_bytes(r, p->status, "application/problem+json", text, strlen(text), NULL);
+	free(text);
+	return rc;
+}
+
+int
+http_reply_problem(struct http_request *r, enum problem_type type, const char *detail)
+{
+	return http_reply_problem_doc(r, type, detail, NULL, NULL);
+}
+
+int
+http_reply_field(struct http_request *r, enum problem_type type, const char *field,
+    const char *reason)
+{
+	char detail[256];
+
+	snprintf(detail, sizeof(detail), "%s: %s", field ? field : "body", reason ? reason : "invalid");
+	return http_reply_problem_doc(r, type, detail, field, reason);
+}

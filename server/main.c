@@ -1,0 +1,197 @@
+/*
+ * lockstepd: the lockstep server.
+ *
+ *   lockstepd [serve]      serve HTTP until SIGTERM/SIGINT (graceful)
+ *   lockstepd migrate      apply sql/NNNN_*.sql as the schema owner
+ *   lockstepd ensure-admin make sure the coordinator org and admin exist
+ *   lockstepd init-keys    create the master key and signing key if absent
+ *
+ * Configuration: LOCKSTEP_* environment variables (conf.c, README.md).
+ */
+#include "config.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "conf.h"
+#include "crypto/crypto.h"
+#include "db/db.h"
+#include "http/http.h"
+#include "util/log.h"
+
+static int
+main_need(const char *value, const char *name)
+{
+	if (value != NULL)
+		return 0;
+	log_event(LOG_LEVEL_ERROR, "config_missing", json_pack("{s:s}", "variable", name));
+	return -1;
+}
+
+static int
+main_init_keys(void)
+{
+	unsigned char key[CRYPTO_KEY_LEN];
+	struct crypto_signer *s;
+
+	if (main_need(config.master_key_file, "LOCKSTEP_MASTER_KEY_FILE") != 0 ||
+	    main_need(config.signing_key_file, "LOCKSTEP_SIGNING_KEY_FILE") != 0)
+		return 1;
+	if (crypto_keyfile_load(config.master_key_file, 1, key) != 0) {
+		log_event(LOG_LEVEL_ERROR, "master_key_failed", json_pack("{s:s, s:s}",
+		    "path", config.master_key_file, "error", crypto_last_error()));
+		return 1;
+	}
+	explicit_bzero(key, sizeof(key));
+	if ((s = crypto_signer_load(config.signing_key_file, 1)) == NULL) {
+		log_event(LOG_LEVEL_ERROR, "signing_key_failed", json_pack("{s:s, s:s}",
+		    "path", config.signing_key_file, "error", crypto_last_error()));
+		return 1;
+	}
+	crypto_signer_free(s);
+	log_event(LOG_LEVEL_INFO, "keys_ready", NULL);
+	return 0;
+}
+
+static int
+main_migrate(void)
+{
+	if (main_need(config.owner_database_url, "LOCKSTEP_OWNER_DATABASE_URL") != 0)
+		return 1;
+	return db_migrate(config.owner_database_url, config.sql_dir) == 0 ? 0 : 1;
+}
+
+static int
+main_ensure_admin(void)
+{
+	const char *email = config.admin_email;
+	struct db_conn *c;
+	struct db_result *q;
+	char org[DB_UUID_LEN + 1];
+	char *hash = NULL;
+	int ret = 1;
+
+	if (main_need(config.owner_database_url, "LOCKSTEP_OWNER_DATABASE_URL") != 0)
+		return 1;
+	db_configure(config.owner_database_url);
+	if ((c = db_thread_conn()) == NULL)
+		return 1;
+	if ((q = db_exec(c, "admin_coordinator_get", 0, NULL, NULL)) == NULL)
+		goto done;
+	if (db_rows(q) == 0) {
+		const char *p[1] = { "Coordinator" };
+
+		db_result_free(q);
+		if ((q = db_exec(c, "admin_coordinator_create", 1, p, NULL)) == NULL)
+			goto done;
+	}
+	snprintf(org, sizeof(org), "%s", db_get(q, 0, 0));
+	db_result_free(q);
+	{
+		const char *p[1] = { email };
+
+		if ((q = db_exec(c, "admin_user_get", 1, p, NULL)) == NULL)
+			goto done;
+	}
+	if (db_rows(q) == 1) {
+		log_event(LOG_LEVEL_INFO, "admin_exists", json_pack("{s:s}", "email", email));
+		ret = 0;
+		goto done;
+	}
+	db_result_free(q);
+	q = NULL;
+	if (main_need(config.admin_password, "LOCKSTEP_ADMIN_PASSWORD") != 0)
+		goto done;
+	if (strlen(config.admin_password) < 12) {
+		log_event(LOG_LEVEL_ERROR, "admin_password_too_short", json_pack("{s:i}", "minimum", 12));
+		goto done;
+	}
+	if ((hash = crypto_password_hash(config.admin_password)) == NULL)
+		goto done;
+	{
+		const char *p[4] = { org, email, "Coordinator admin", hash };
+
+		if ((q = db_exec(c, "admin_user_create", 4, p, NULL)) == NULL)
+			goto done;
+	}
+	log_event(LOG_LEVEL_INFO, "admin_created", json_pack("{s:s}", "email", email));
+	ret = 0;
+done:
+	db_result_free(q);
+	free(hash);
+	db_thread_close();
+	return ret;
+}
+
+static int
+main_serve(void)
+{
+	unsigned char key[CRYPTO_KEY_LEN];
+	struct crypto_signer *signer;
+	sigset_t set;
+	int sig = 0;
+
+	if (main_need(config.database_url, "LOCKSTEP_DATABASE_URL") != 0 ||
+	    main_need(config.master_key_file, "LOCKSTEP_MASTER_KEY_FILE") != 0 ||
+	    main_need(config.signing_key_file, "LOCKSTEP_SIGNING_KEY_FILE") != 0)
+		return 1;
+	if (crypto_keyfile_load(config.master_key_file, 0, key) != 0) {
+		log_event(LOG_LEVEL_ERROR, "master_key_failed", json_pack("{s:s, s:s}",
+		    "path", config.master_key_file, "error", crypto_last_error()));
+		return 1;
+	}
+	if ((signer = crypto_signer_load(config.signing_key_file, 0)) == NULL) {
+		log_event(LOG_LEVEL_ERROR, "signing_key_failed", json_pack("{s:s, s:s}",
+		    "path", config.signing_key_file, "error", crypto_last_error()));
+		explicit_bzero(key, sizeof(key));
+		return 1;
+	}
+	api_set_keys(key, signer);
+	explicit_bzero(key, sizeof(key));
+	db_configure(config.database_url);
+
+	/* worker threads inherit this mask; only sigwait below sees the signals */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (http_server_start(api_routes) != 0) {
+		crypto_signer_free(signer);
+		return 1;
+	}
+	sigwait(&set, &sig);
+	log_event(LOG_LEVEL_INFO, "shutdown", json_pack("{s:s}", "signal", sig == SIGINT ? "SIGINT" : "SIGTERM"));
+	http_server_stop(25);
+	crypto_signer_free(signer);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : "serve";
+	char err[200];
+
+	if (config_load(err, sizeof(err)) != 0) {
+		log_event(LOG_LEVEL_ERROR, "config_invalid", json_pack("{s:s}", "error", err));
+		return 1;
+	}
+	log_set_level(config.log_level);
+	crypto_password_set_cost(config.scrypt_log2n);
+	crypto_password_set_concurrency((int)config.scrypt_concurrency);
+	if (strcmp(cmd, "serve") == 0)
+		return main_serve();
+	if (strcmp(cmd, "migrate") == 0)
+		return main_migrate();
+	if (strcmp(cmd, "ensure-admin") == 0)
+		return main_ensure_admin();
+	if (strcmp(cmd, "init-keys") == 0)
+		return main_init_keys();
+	fprintf(stderr, "usage: lockstepd [serve | migrate | ensure-admin | init-keys]\n");
+	return 2;
+}

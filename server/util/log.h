@@ -1,0 +1,23 @@
+/*
+ * Structured logging: one JSON object per line on stderr.
+ * Never log secrets (passwords, tokens, keys, confidential text).
+ */
+#ifndef LOCKSTEP_LOG_H
+#define LOCKSTEP_LOG_H
+
+#include <jansson.h>
+
+enum log_level { LOG_LEVEL_DEBUG, LOG_LEVEL_INFO, LOG_LEVEL_WARN, LOG_LEVEL_ERROR };
+
+/* Messages below this level are dropped. Default LOG_LEVEL_INFO. */
+void log_set_level(enum log_level level);
+
+/*
+ * Write {"ts":..., "level":..., "event":event, ...fields} as one line
+ * (a single write(2), so lines from threads never interleave).
+ * fields: a JSON object or NULL; its reference is STOLEN (decref'd here).
+ * Never fails visibly: on allocation failure the line is dropped.
+ */
+void log_event(enum log_level level, const char *event, json_t *fields);
+
+#endif
