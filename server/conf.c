@@ -70,6 +70,7 @@ config_load(char *err, size_t errlen)
 	NUM(scrypt_log2n, "LOCKSTEP_SCRYPT_LOG2N", 15, 10, 20);
 	NUM(scrypt_concurrency, "LOCKSTEP_SCRYPT_CONCURRENCY", 2, 1, 64);
 	NUM(login_max_failures, "LOCKSTEP_LOGIN_MAX_FAILURES", 10, 1, 1000);
+	NUM(login_max_address_failures, "LOCKSTEP_LOGIN_MAX_ADDRESS_FAILURES", 100, 1, 1000000);
 	NUM(login_window, "LOCKSTEP_LOGIN_WINDOW", 900, 1, 86400);
 #undef NUM
 

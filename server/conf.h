@@ -29,7 +29,8 @@ struct config {
 	size_t connection_memory;        /* LOCKSTEP_CONNECTION_MEMORY, 32 KiB: bounds headers */
 	unsigned scrypt_log2n;           /* LOCKSTEP_SCRYPT_LOG2N, 15 */
 	unsigned scrypt_concurrency;     /* LOCKSTEP_SCRYPT_CONCURRENCY, 2 */
-	unsigned login_max_failures;     /* LOCKSTEP_LOGIN_MAX_FAILURES, 10 per window */
+	unsigned login_max_failures;     /* LOCKSTEP_LOGIN_MAX_FAILURES, 10 per account per window */
+	unsigned login_max_address_failures; /* LOCKSTEP_LOGIN_MAX_ADDRESS_FAILURES, 100 per address */
 	unsigned login_window;           /* LOCKSTEP_LOGIN_WINDOW, 900 s */
 };
 

@@ -376,17 +376,20 @@ AS $$
 $$;
 
 -- Why: throttling must count failures for accounts and addresses that have
--- no identity yet. Returns true when another attempt is allowed for every
--- key (at most p_max failures per p_window_seconds).
-CREATE FUNCTION auth_throttle_allowed(p_keys text[], p_max integer, p_window_seconds integer)
+-- no identity yet. Returns true when another attempt is allowed: fewer than
+-- p_account_max failures for the account key and fewer than p_address_max
+-- for the address key, within the last p_window_seconds.
+CREATE FUNCTION auth_throttle_allowed(p_account text, p_account_max integer,
+                                      p_address text, p_address_max integer,
+                                      p_window_seconds integer)
 RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = public, pg_catalog
 AS $$
     SELECT NOT EXISTS (
         SELECT 1 FROM login_failures
-         WHERE key = ANY (p_keys)
-           AND window_start > now() - make_interval(secs => p_window_seconds)
-           AND failures >= p_max)
+         WHERE window_start > now() - make_interval(secs => p_window_seconds)
+           AND ((key = p_account AND failures >= p_account_max)
+             OR (key = p_address AND failures >= p_address_max)))
 $$;
 
 -- Why: as above, records one failed attempt against every key.
@@ -480,11 +483,11 @@ AS $$
 $$;
 
 REVOKE ALL ON FUNCTION auth_login_lookup(text), auth_resolve_token(bytea),
-    auth_throttle_allowed(text[], integer, integer), auth_throttle_fail(text[], integer),
+    auth_throttle_allowed(text, integer, text, integer, integer), auth_throttle_fail(text[], integer),
     auth_throttle_clear(text), audit_append(text, text, text, uuid[], jsonb, text),
     audit_verify(), campaign_progress(uuid) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION auth_login_lookup(text), auth_resolve_token(bytea),
-    auth_throttle_allowed(text[], integer, integer), auth_throttle_fail(text[], integer),
+    auth_throttle_allowed(text, integer, text, integer, integer), auth_throttle_fail(text[], integer),
     auth_throttle_clear(text), audit_append(text, text, text, uuid[], jsonb, text),
     campaign_progress(uuid) TO lockstep_app;
 
@@ -621,7 +624,7 @@ GRANT EXECUTE ON FUNCTION ls_uid(), ls_org(), ls_kind(), ls_role(), ls_is_coordi
 -- trigger functions run as the invoker, who must be able to execute them
 GRANT EXECUTE ON FUNCTION findings_before_update(), findings_record_history(), ls_refuse_change() TO lockstep_app;
 GRANT EXECUTE ON FUNCTION auth_login_lookup(text), auth_resolve_token(bytea),
-    auth_throttle_allowed(text[], integer, integer), auth_throttle_fail(text[], integer),
+    auth_throttle_allowed(text, integer, text, integer, integer), auth_throttle_fail(text[], integer),
     auth_throttle_clear(text), audit_append(text, text, text, uuid[], jsonb, text),
     campaign_progress(uuid) TO lockstep_app;
 

@@ -29,6 +29,7 @@ struct session_ctx {
 	char addr_key[80];
 	char window[16];
 	char max[16];
+	char addr_max[16];
 	int allowed;
 	int found;
 	char *hash;
@@ -44,12 +45,12 @@ session_lookup_tx(struct db_conn *c, void *arg)
 {
 	struct session_ctx *s = arg;
 	const char *email = json_string_value(json_object_get(s->r->json, "email"));
-	const char *p4[4] = { s->acct_key, s->addr_key, s->max, s->window };
+	const char *p5[5] = { s->acct_key, s->max, s->addr_key, s->addr_max, s->window };
 	const char *p1[1] = { email };
 	struct db_result *res;
 	enum db_status st;
 
-	res = db_exec(c, "auth_throttle_allowed", 4, p4, &st);
+	res = db_exec(c, "auth_throttle_allowed", 5, p5, &st);
 	if (res == NULL)
 		return st;
 	s->allowed = strcmp(db_get(res, 0, 0), "t") == 0;
@@ -140,6 +141,7 @@ api_session_post(struct http_request *r)
 	snprintf(s.addr_key, sizeof(s.addr_key), "addr:%s", r->addr);
 	snprintf(s.window, sizeof(s.window), "%u", config.login_window);
 	snprintf(s.max, sizeof(s.max), "%u", config.login_max_failures);
+	snprintf(s.addr_max, sizeof(s.addr_max), "%u", config.login_max_address_failures);
 	snprintf(s.ttl, sizeof(s.ttl), "%u", config.session_ttl);
 
 	rc = db_tx(NULL, session_lookup_tx, &s);

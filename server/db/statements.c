@@ -57,7 +57,7 @@ const struct db_statement db_statements[] = {
 	{ "auth_login_lookup",
 	  "SELECT user_id, org_id, org_kind, role, password_hash FROM auth_login_lookup($1)" },
 	{ "auth_throttle_allowed",
-	  "SELECT auth_throttle_allowed(ARRAY[$1, $2], $3::int, $4::int)" },
+	  "SELECT auth_throttle_allowed($1, $2::int, $3, $4::int, $5::int)" },
 	{ "auth_throttle_fail", "SELECT auth_throttle_fail(ARRAY[$1, $2], $3::int)" },
 	{ "auth_throttle_clear", "SELECT auth_throttle_clear($1)" },
 	{ "audit_append",

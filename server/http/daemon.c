@@ -31,6 +31,8 @@
 #include "util/json.h"
 #include "util/log.h"
 
+#define HTTP_DISCARD_MAX (8 * 1024 * 1024)
+
 static struct MHD_Daemon *http_daemon;
 static const struct router_route *http_routes;
 static int http_inflight;
@@ -202,14 +204,26 @@ http_access(void *cls, struct MHD_Connection *conn, const char *url, const char 
 		return MHD_YES;
 	}
 	if (*upload_data_size > 0) {
+		/* libmicrohttpd cannot queue a reply in the middle of a body, so
+		 * an over-long body without a declared length (chunked) is
+		 * discarded up to a bound and refused with 413 at its end; a
+		 * client that keeps sending past the bound is disconnected. */
+		if (r->body_too_large) {
+			r->discarded += *upload_data_size;
+			*upload_data_size = 0;
+			return r->discarded > HTTP_DISCARD_MAX ? MHD_NO : MHD_YES;
+		}
 		if (limits_body_append(&r->body, &r->body_len, &r->body_cap, r->body_max,
 			upload_data, *upload_data_size) != 0) {
-			*upload_data_size = 0;
-			rc = http_reply_problem(r, PROBLEM_PAYLOAD_TOO_LARGE, NULL);
-			return rc == HTTP_REPLIED ? MHD_YES : MHD_NO;
+			r->body_too_large = 1;
+			r->discarded = *upload_data_size;
 		}
 		*upload_data_size = 0;
 		return MHD_YES;
+	}
+	if (r->body_too_large) {
+		rc = http_reply_problem(r, PROBLEM_PAYLOAD_TOO_LARGE, NULL);
+		return rc == HTTP_FATAL ? MHD_NO : MHD_YES;
 	}
 	rc = http_dispatch(r);
 	return rc == HTTP_FATAL ? MHD_NO : MHD_YES;

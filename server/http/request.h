@@ -39,7 +39,8 @@ struct http_request {
 	size_t body_len;
 	size_t body_cap;
 	size_t body_max;
-	int body_too_large;
+	int body_too_large;         /* chunked body went past body_max */
+	size_t discarded;           /* bytes thrown away since then */
 
 	json_t *json;               /* parsed body for ROUTE_JSON_BODY, owned */
 
