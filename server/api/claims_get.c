@@ -33,7 +33,10 @@ claims_tx(struct db_conn *c, void *arg)
 		    "updated_by", db_get(q, i, 4), "updated_at", db_get(q, i, 5)));
 	db_result_free(q);
 	k->res.body = json_pack("{s:o}", "items", items);
-	return k->res.body ? DB_OK : DB_ERROR;
+	if (k->res.body == NULL)
+		return DB_ERROR;
+	/* unpublished claims are confidential until the release */
+	return api_audit(c, k->r, "claim.list", "engagement", k->engagement, NULL, NULL, NULL);
 }
 
 int

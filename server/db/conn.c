@@ -96,6 +96,19 @@ db_thread_conn(void)
 		PQfinish(pg);
 		return NULL;
 	}
+	{
+		/* bound every statement and every idle transaction */
+		PGresult *res = PQexec(pg, "SET statement_timeout = 30000; "
+					   "SET idle_in_transaction_session_timeout = 60000; "
+					   "SET lock_timeout = 10000");
+		int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+
+		PQclear(res);
+		if (!ok) {
+			PQfinish(pg);
+			return NULL;
+		}
+	}
 	if (db_prepare_all(pg) != 0) {
 		PQfinish(pg);
 		return NULL;
