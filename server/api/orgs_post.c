@@ -64,11 +64,7 @@ api_orgs_post(struct http_request *r)
 	if ((rc = api_check_body(r, org_fields)) != HTTP_OK)
 		return rc;
 	aliases = json_object_get(r->json, "aliases");
-	o.aliases = json_dumps(aliases ? aliases : json_array(), JSON_COMPACT | JSON_ENCODE_ANY);
-	if (aliases == NULL) {
-		free(o.aliases);
-		o.aliases = strdup("[]");
-	}
+	o.aliases = aliases ? json_dumps(aliases, JSON_COMPACT | JSON_ENCODE_ANY) : strdup("[]");
 	if (o.aliases == NULL)
 		return http_reply_problem(r, PROBLEM_INTERNAL, NULL);
 	rc = db_tx(&r->who, org_create_tx, &o);

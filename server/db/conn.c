@@ -3,6 +3,7 @@
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +25,25 @@ struct db_result {
 static char *db_conninfo;
 static __thread struct db_conn *thread_conn;
 static int db_nopen;
+static pthread_key_t db_key;
+static pthread_once_t db_key_once = PTHREAD_ONCE_INIT;
+
+/* Thread-exit destructor: close the exiting thread's connection. */
+static void
+db_key_destroy(void *p)
+{
+	struct db_conn *c = p;
+
+	PQfinish(c->pg);
+	free(c);
+	__atomic_sub_fetch(&db_nopen, 1, __ATOMIC_RELAXED);
+}
+
+static void
+db_key_init(void)
+{
+	(void)pthread_key_create(&db_key, db_key_destroy);
+}
 
 int
 db_open_connections(void)
@@ -73,6 +93,7 @@ db_thread_close(void)
 {
 	if (thread_conn == NULL)
 		return;
+	(void)pthread_setspecific(db_key, NULL);
 	PQfinish(thread_conn->pg);
 	free(thread_conn);
 	thread_conn = NULL;
@@ -120,6 +141,8 @@ db_thread_conn(void)
 	}
 	thread_conn->pg = pg;
 	__atomic_add_fetch(&db_nopen, 1, __ATOMIC_RELAXED);
+	(void)pthread_once(&db_key_once, db_key_init);
+	(void)pthread_setspecific(db_key, thread_conn);
 	return thread_conn;
 }
 

@@ -1,0 +1,694 @@
+/*
+ * check_badinput: malformed and hostile requests. Each must be answered
+ * with application/problem+json carrying the documented type and status
+ * (docs/API.md), and must leave the database unchanged: the row counts of
+ * the tables in ht_counted_tables are compared before and after every test
+ * (audit_events, login_failures and sessions may grow and are not counted).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "harness.h"
+
+static struct ht_world W;
+static long long snap[HT_NCOUNTED];
+
+static void
+snap_before(void)
+{
+	ck_assert_msg(ht_db_snapshot(snap) == 0, "cannot count rows as the owner");
+}
+
+static void
+snap_same(void)
+{
+	long long now[HT_NCOUNTED];
+	int i;
+
+	ck_assert_msg(ht_db_snapshot(now) == 0, "cannot count rows as the owner");
+	for (i = 0; i < HT_NCOUNTED; i++)
+		ck_assert_msg(now[i] == snap[i], "refused requests changed %s: %lld -> %lld rows",
+		    ht_counted_tables[i], snap[i], now[i]);
+}
+
+/* Send body to method path as token; expect a problem; optionally the field. */
+static void
+expect_problem(const char *method, const char *path, const char *token, const char *body,
+    long status, const char *slug, const char *field)
+{
+	struct ht_resp *r = ht_request(method, path, token, body);
+
+	ck_assert_msg(ht_is_problem(r, status, slug),
+	    "%s with body %.200s: expected %ld %s, got %ld (%s): %s", r->what,
+	    body ? body : "(none)", status, slug, r->status, r->content_type, HT_BODY(r));
+	if (field != NULL)
+		ck_assert_msg(ht_jstr(r, "field") && strcmp(ht_jstr(r, "field"), field) == 0,
+		    "%s with body %.200s: problem does not name field \"%s\": %s", r->what, body,
+		    field, HT_BODY(r));
+	ht_resp_free(r);
+}
+
+static void
+org_problem(const char *body, long status, const char *slug, const char *field)
+{
+	expect_problem("POST", "/api/v1/orgs", W.coord.token, body, status, slug, field);
+}
+
+/* A raw HTTP/1.1 request with the coordinator's token and Connection: close. */
+static char *
+raw_head(const char *method, const char *path, const char *extra)
+{
+	return ht_fmt("%s %s HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\n"
+		      "Connection: close\r\n%s\r\n",
+	    method, path, ht_hostport(), W.coord.token, extra);
+}
+
+static void
+raw_expect(const char *req, size_t n, int status, const char *slug)
+{
+	char *resp = ht_raw(req, n);
+
+	ck_assert_msg(resp != NULL, "cannot connect to %s", ht_hostport());
+	ck_assert_msg(ht_raw_is_problem(resp, status, slug),
+	    "raw request\n%.400s\nexpected %d %s, got:\n%.2000s", req, status, slug, resp);
+	free(resp);
+}
+
+/* -------------------------------------------------------------- JSON */
+
+START_TEST(test_malformed_json)
+{
+	const char *bad[] = { "{", "[]", "\"x\"", "{\"a\":1}{", "", "42", "null",
+		"{\"name\":\"x\",}", "{'name':'x'}", "{\"name\":\"x\" \"kind\":\"company\"}",
+		"{\"name\":\"x\\u0000y\",\"kind\":\"company\",\"aliases\":[]}" };
+	size_t i;
+
+	snap_before();
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		org_problem(bad[i], 400, "malformed-json", NULL);
+	snap_same();
+}
+END_TEST
+
+START_TEST(test_wrong_types)
+{
+	snap_before();
+	org_problem("{\"name\":5,\"kind\":\"company\",\"aliases\":[]}", 422, "invalid-field", "name");
+	org_problem("{\"name\":\"Typed\",\"kind\":true,\"aliases\":[]}", 422, "invalid-field", "kind");
+	org_problem("{\"name\":\"Typed\",\"kind\":\"company\",\"aliases\":\"a\"}", 422,
+	    "invalid-field", "aliases");
+	org_problem("{\"name\":\"Typed\",\"kind\":\"company\",\"aliases\":[1]}", 422,
+	    "invalid-field", "aliases");
+	org_problem("{\"name\":null,\"kind\":\"company\",\"aliases\":[]}", 422, "invalid-field", "name");
+	org_problem("{\"name\":[\"x\"],\"kind\":\"company\",\"aliases\":[]}", 422, "invalid-field",
+	    "name");
+	snap_same();
+}
+END_TEST
+
+START_TEST(test_unknown_and_missing_fields)
+{
+	char *p = ht_fmt("/api/v1/findings/%s", W.finding_a);
+
+	snap_before();
+	org_problem("{\"name\":\"Extra\",\"kind\":\"company\",\"aliases\":[],\"extra\":1}", 422,
+	    "invalid-field", "extra");
+	org_problem("{\"kind\":\"company\",\"aliases\":[]}", 422, "invalid-field", "name");
+	org_problem("{\"name\":\"\",\"kind\":\"company\",\"aliases\":[]}", 422, "invalid-field", "name");
+	org_problem("{}", 422, "invalid-field", NULL);
+	expect_problem("PATCH", p, W.x.admin.token, "{\"version\":7}", 422, "invalid-field",
+	    "version");
+	expect_problem("PATCH", p, W.x.admin.token, "{\"id\":\"x\"}", 422, "invalid-field", "id");
+	snap_same();
+	free(p);
+}
+END_TEST
+
+START_TEST(test_invalid_values)
+{
+	char *fp = ht_fmt("/api/v1/engagements/%s/findings", W.eng_ax);
+	char *cp = ht_fmt("/api/v1/engagements/%s/claims/WEIGHTS-EXFIL", W.eng_ax);
+	char *cp2 = ht_fmt("/api/v1/engagements/%s/claims/NOT-A-MODEL", W.eng_ax);
+	char *up = ht_fmt("/api/v1/orgs/%s/users", W.a.org_id);
+	char *e1 = ht_unique("bad"), *mail = ht_fmt("%s@example.test", e1);
+	char *body;
+
+	snap_before();
+	org_problem("{\"name\":\"Enum\",\"kind\":\"government\",\"aliases\":[]}", 422,
+	    "invalid-field", "kind");
+	org_problem("{\"name\":\"Enum\",\"kind\":\"coordinator\",\"aliases\":[]}", 422,
+	    "invalid-field", "kind");
+	expect_problem("POST", fp, W.x.admin.token,
+	    "{\"threat_model\":\"WEIGHTS-EXFIL\",\"title\":\"t\",\"detail\":\"d\",\"severity\":\"urgent\"}",
+	    422, "invalid-field", "severity");
+	expect_problem("POST", fp, W.x.admin.token,
+	    "{\"threat_model\":\"NOPE\",\"title\":\"t\",\"detail\":\"d\",\"severity\":\"low\"}",
+	    422, "invalid-field", "threat_model");
+	expect_problem("POST", fp, W.x.admin.token,
+	    "{\"threat_model\":\"WEIGHTS-EXFIL\",\"title\":\"t\",\"detail\":\"d\",\"severity\":\"low\","
+	    "\"status\":\"closed\"}", 422, "invalid-field", "status");
+	expect_problem("POST", fp, W.x.admin.token,
+	    "{\"threat_model\":\"WEIGHTS-EXFIL\",\"title\":\"t\",\"detail\":\"d\",\"severity\":\"low\","
+	    "\"cwe\":[\"CWE-abc\"]}", 422, "invalid-field", "cwe");
+	expect_problem("POST", fp, W.x.admin.token,
+	    "{\"threat_model\":\"WEIGHTS-EXFIL\",\"title\":\"t\",\"detail\":\"d\",\"severity\":\"low\","
+	    "\"atlas\":[\"T1234\"]}", 422, "invalid-field", "atlas");
+	expect_problem("POST", fp, W.x.admin.token,
+	    "{\"threat_model\":\"WEIGHTS-EXFIL\",\"title\":\"bell\\u0007\",\"detail\":\"d\","
+	    "\"severity\":\"low\"}", 422, "invalid-field", "title");
+	expect_problem("PUT", cp, W.x.admin.token, "{\"level\":\"OC9\",\"summary\":\"s\"}", 422,
+	    "invalid-field", "level");
+	expect_problem("PUT", cp2, W.x.admin.token, "{\"level\":\"OC2\",\"summary\":\"s\"}", 404,
+	    "not-found", NULL);
+	body = ht_jdump(json_pack("{s:s, s:s, s:s, s:s}", "email", mail, "name", "Short",
+	    "role", "admin", "password", "elevenchars"));
+	expect_problem("POST", up, W.a.admin.token, body, 422, "invalid-field", "password");
+	free(body);
+	body = ht_jdump(json_pack("{s:s, s:s, s:s, s:s}", "email", mail, "name", "Role",
+	    "role", "owner", "password", "long-enough-password"));
+	expect_problem("POST", up, W.a.admin.token, body, 422, "invalid-field", "role");
+	free(body);
+	body = ht_jdump(json_pack("{s:s, s:s, s:s, s:s}", "email", "not-an-email", "name", "Mail",
+	    "role", "member", "password", "long-enough-password"));
+	expect_problem("POST", up, W.a.admin.token, body, 422, "invalid-field", "email");
+	free(body);
+	expect_problem("POST", "/api/v1/campaigns", W.coord.token,
+	    "{\"title\":\"Past\",\"slug\":\"past-campaign\",\"threat_models\":[\"IP-THEFT\"],"
+	    "\"release_at\":\"2001-01-01T00:00:00Z\",\"disclosure\":\"named\"}",
+	    422, "invalid-field", "release_at");
+	expect_problem("POST", "/api/v1/campaigns", W.coord.token,
+	    "{\"title\":\"Disc\",\"slug\":\"disc-campaign\",\"threat_models\":[\"IP-THEFT\"],"
+	    "\"release_at\":\"2099-01-01T00:00:00Z\",\"disclosure\":\"secret\"}",
+	    422, "invalid-field", "disclosure");
+	expect_problem("POST", "/api/v1/campaigns", W.coord.token,
+	    "{\"title\":\"Slug\",\"slug\":\"Not A Slug\",\"threat_models\":[\"IP-THEFT\"],"
+	    "\"release_at\":\"2099-01-01T00:00:00Z\",\"disclosure\":\"named\"}",
+	    422, "invalid-field", "slug");
+	snap_same();
+	free(mail);
+	free(e1);
+	free(up);
+	free(cp2);
+	free(cp);
+	free(fp);
+}
+END_TEST
+
+START_TEST(test_invalid_utf8)
+{
+	const char *bad[] = {
+		"{\"name\":\"bad \xff\xfe\",\"kind\":\"company\",\"aliases\":[]}",
+		"{\"name\":\"overlong \xc0\xaf\",\"kind\":\"company\",\"aliases\":[]}",
+		"{\"name\":\"surrogate \xed\xa0\x80\",\"kind\":\"company\",\"aliases\":[]}",
+		"{\"name\":\"cut \xe2\x82\",\"kind\":\"company\",\"aliases\":[]}",
+		"{\"na\x80me\":\"x\",\"kind\":\"company\",\"aliases\":[]}",
+	};
+	size_t i;
+
+	snap_before();
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		org_problem(bad[i], 400, "malformed-json", NULL);
+	snap_same();
+}
+END_TEST
+
+START_TEST(test_duplicate_keys)
+{
+	snap_before();
+	org_problem("{\"name\":\"Dup one\",\"name\":\"Dup two\",\"kind\":\"company\",\"aliases\":[]}",
+	    400, "malformed-json", NULL);
+	org_problem("{\"name\":\"Dup\",\"kind\":\"company\",\"kind\":\"company\",\"aliases\":[]}",
+	    400, "malformed-json", NULL);
+	snap_same();
+}
+END_TEST
+
+/* {"name":"Deep","kind":"company","aliases": <depth-1 nested arrays>} */
+static char *
+nested(int depth)
+{
+	int arrays = depth - 1, i;
+	size_t n = 64 + 2 * (size_t)arrays;
+	char *s = malloc(n), *p;
+
+	ck_assert(s != NULL);
+	p = s + sprintf(s, "{\"name\":\"Deep\",\"kind\":\"company\",\"aliases\":");
+	for (i = 0; i < arrays; i++)
+		*p++ = '[';
+	for (i = 0; i < arrays; i++)
+		*p++ = ']';
+	*p++ = '}';
+	*p = '\0';
+	return s;
+}
+
+START_TEST(test_nesting)
+{
+	char *d17 = nested(17), *d16 = nested(16), *d500 = nested(500);
+
+	snap_before();
+	org_problem(d17, 400, "malformed-json", NULL);
+	org_problem(d500, 400, "malformed-json", NULL);
+	/* 16 levels parse; the value is still wrong */
+	org_problem(d16, 422, "invalid-field", "aliases");
+	snap_same();
+	free(d500);
+	free(d16);
+	free(d17);
+}
+END_TEST
+
+/* ------------------------------------------------------------- size */
+
+START_TEST(test_oversize_declared)
+{
+	char *req, *resp;
+
+	snap_before();
+	/* declared over the limit, no body sent: answered without waiting for it */
+	req = raw_head("POST", "/api/v1/orgs",
+	    "Content-Type: application/json\r\nContent-Length: 2000000\r\n");
+	raw_expect(req, strlen(req), 413, "payload-too-large");
+	free(req);
+
+	/* with Expect: 100-continue the answer is the refusal, never 100 Continue */
+	req = raw_head("POST", "/api/v1/orgs",
+	    "Content-Type: application/json\r\nContent-Length: 100000000\r\nExpect: 100-continue\r\n");
+	resp = ht_raw(req, strlen(req));
+	ck_assert_msg(resp != NULL, "cannot connect");
+	ck_assert_msg(!ht_raw_has_interim(resp), "the server invited a 100 MB body:\n%.1000s", resp);
+	ck_assert_msg(ht_raw_is_problem(resp, 413, "payload-too-large"),
+	    "expected 413 payload-too-large:\n%.2000s", resp);
+	free(resp);
+	free(req);
+
+	/* the same for a route that is not the log-in, and anonymous */
+	req = ht_fmt("POST /api/v1/session HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n"
+		     "Content-Type: application/json\r\nContent-Length: 5000000\r\n"
+		     "Expect: 100-continue\r\n\r\n", ht_hostport());
+	resp = ht_raw(req, strlen(req));
+	ck_assert_msg(resp != NULL, "cannot connect");
+	ck_assert_msg(!ht_raw_has_interim(resp), "the server invited a 5 MB log-in:\n%.1000s", resp);
+	ck_assert_msg(ht_raw_is_problem(resp, 413, "payload-too-large"),
+	    "expected 413 payload-too-large:\n%.2000s", resp);
+	free(resp);
+	free(req);
+	snap_same();
+}
+END_TEST
+
+/* A valid org body padded with white space to about size bytes. */
+static char *
+padded_org(const char *name, size_t size, size_t *len)
+{
+	char *head = ht_fmt("{\"name\":\"%s\",\"kind\":\"company\",\"aliases\":[]", name);
+	size_t hl = strlen(head);
+	char *s = malloc(size + 2);
+
+	ck_assert(s != NULL && size > hl + 1);
+	memcpy(s, head, hl);
+	memset(s + hl, ' ', size - hl - 1);
+	s[size - 1] = '}';
+	s[size] = '\0';
+	*len = size;
+	free(head);
+	return s;
+}
+
+START_TEST(test_oversize_actual)
+{
+	char *name = ht_unique("Big org");
+	char *lit = ht_sql_literal(name);
+	char *sql = ht_fmt("SELECT count(*) FROM orgs WHERE name = %s", lit);
+	const char *owner = ht_env_req("LOCKSTEP_TEST_OWNER_DSN");
+	size_t blen, n = 0, off;
+	char *body = padded_org(name, 3 * 1024 * 1024 / 2, &blen);
+	char *head = raw_head("POST", "/api/v1/orgs",
+	    "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n");
+	size_t cap = strlen(head) + blen + blen / 1000 + 1024;
+	char *req = malloc(cap), *resp;
+	struct ht_resp *r;
+	const char *hdrs[] = { NULL };
+	int st;
+
+	snap_before();
+	ck_assert(req != NULL);
+	memcpy(req, head, strlen(head));
+	n = strlen(head);
+	for (off = 0; off < blen; off += 65536) {
+		size_t k = blen - off < 65536 ? blen - off : 65536;
+
+		n += (size_t)sprintf(req + n, "%zx\r\n", k);
+		memcpy(req + n, body + off, k);
+		n += k;
+		memcpy(req + n, "\r\n", 2);
+		n += 2;
+	}
+	memcpy(req + n, "0\r\n\r\n", 5);
+	n += 5;
+	resp = ht_raw(req, n);
+	ck_assert_msg(resp != NULL, "cannot connect");
+	st = ht_raw_status(resp);
+	ck_assert_msg(st == 0 || ht_raw_is_problem(resp, 413, "payload-too-large"),
+	    "a chunked body past the limit answered:\n%.2000s", resp);
+	free(resp);
+	ck_assert_msg(ht_db_count(owner, sql) == 0, "the oversized chunked body created the org");
+
+	/* the same body with a Content-Length through libcurl */
+	r = ht_request_v("POST", "/api/v1/orgs", W.coord.token, body, blen, hdrs);
+	ck_assert_msg(r->status == 0 || ht_is_problem(r, 413, "payload-too-large"),
+	    "an oversized body answered %ld: %s", r->status, HT_BODY(r));
+	ht_resp_free(r);
+	ck_assert_msg(ht_db_count(owner, sql) == 0, "the oversized body created the org");
+	snap_same();
+
+	/* control: the same org with a small body is accepted (the test can fail) */
+	free(body);
+	body = padded_org(name, 4000, &blen);
+	r = ht_request_v("POST", "/api/v1/orgs", W.coord.token, body, blen, hdrs);
+	HT_ASSERT_STATUS(r, 201);
+	ht_resp_free(r);
+	free(req);
+	free(head);
+	free(body);
+	free(sql);
+	free(lit);
+	free(name);
+}
+END_TEST
+
+/* ------------------------------------------------------------- paths */
+
+START_TEST(test_paths)
+{
+	char seg[201], *p, *longp;
+	size_t i;
+	struct ht_resp *r;
+
+	snap_before();
+	memset(seg, 'a', 200);
+	seg[200] = '\0';
+	p = ht_fmt("/api/v1/findings/%s", seg);
+	expect_problem("GET", p, W.a.admin.token, NULL, 400, "bad-path", NULL);
+	free(p);
+	p = ht_fmt("/api/v1/orgs/%s/users", seg);
+	expect_problem("POST", p, W.coord.token, "{}", 400, "bad-path", NULL);
+	free(p);
+
+	longp = malloc(2100);
+	ck_assert(longp != NULL);
+	strcpy(longp, "/api/v1/findings");
+	for (i = strlen(longp); i < 2000; i += 2)
+		memcpy(longp + i, "/a", 2);
+	longp[2000] = '\0';
+	r = ht_request("GET", longp, W.a.admin.token, NULL);
+	ck_assert_msg(ht_is_problem(r, 414, "uri-too-long") || ht_is_problem(r, 400, "bad-path") ||
+	    ht_is_problem(r, 400, "bad-request"),
+	    "a 2000-byte path answered %ld (%s): %s", r->status, r->content_type, HT_BODY(r));
+	ht_resp_free(r);
+	free(longp);
+
+	expect_problem("GET", "/api/v1//me", W.a.admin.token, NULL, 400, "bad-path", NULL);
+	expect_problem("GET", "/api/v1/findings/..", W.a.admin.token, NULL, 400, "bad-path", NULL);
+	expect_problem("GET", "/api/v1/./me", W.a.admin.token, NULL, 400, "bad-path", NULL);
+	expect_problem("GET", "/api/v1/findings/%01abc", W.a.admin.token, NULL, 400, "bad-path", NULL);
+	snap_same();
+}
+END_TEST
+
+START_TEST(test_unknown_path_and_method)
+{
+	struct ht_resp *r;
+	char *allow;
+
+	snap_before();
+	expect_problem("GET", "/api/v1/nope", W.a.admin.token, NULL, 404, "not-found", NULL);
+	expect_problem("GET", "/api/v1/nope", NULL, NULL, 404, "not-found", NULL);
+	expect_problem("POST", "/api/v2/orgs", W.coord.token, "{}", 404, "not-found", NULL);
+
+	r = ht_request("DELETE", "/api/v1/orgs", W.coord.token, NULL);
+	HT_ASSERT_PROBLEM(r, 405, "method-not-allowed");
+	allow = ht_header(r, "Allow");
+	ck_assert_msg(allow && strstr(allow, "GET") && strstr(allow, "POST"),
+	    "405 Allow header wrong: %s", allow ? allow : "absent");
+	free(allow);
+	ht_resp_free(r);
+
+	r = ht_request("PUT", "/api/v1/me", W.a.admin.token, "{}");
+	HT_ASSERT_PROBLEM(r, 405, "method-not-allowed");
+	allow = ht_header(r, "Allow");
+	ck_assert_msg(allow && strstr(allow, "GET") && !strstr(allow, "PUT"),
+	    "405 Allow header wrong: %s", allow ? allow : "absent");
+	free(allow);
+	ht_resp_free(r);
+	snap_same();
+}
+END_TEST
+
+START_TEST(test_malformed_uuid)
+{
+	const char *bad[] = { "not-a-uuid", "12345678-1234-1234-1234-12345678901",
+		"12345678-1234-1234-1234-1234567890123", "ZZZZZZZZ-1234-1234-1234-123456789012",
+		"123456781234123412341234567890ab" };
+	char uuid[37], *ref_path, *p;
+	struct ht_resp *ref, *r;
+	size_t i;
+
+	snap_before();
+	ht_random_uuid(uuid);
+	ref_path = ht_fmt("/api/v1/findings/%s", uuid);
+	ref = ht_request("GET", ref_path, W.a.admin.token, NULL);
+	HT_ASSERT_PROBLEM(ref, 404, "not-found");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		p = ht_fmt("/api/v1/findings/%s", bad[i]);
+		r = ht_request("GET", p, W.a.admin.token, NULL);
+		HT_ASSERT_PROBLEM(r, 404, "not-found");
+		ck_assert_msg(r->body_len == ref->body_len && memcmp(r->body, ref->body, r->body_len) == 0,
+		    "%s differs from a missing id:\n%s\n%s", r->what, r->body, ref->body);
+		ht_resp_free(r);
+		free(p);
+		p = ht_fmt("/api/v1/findings/%s", bad[i]);
+		expect_problem("PATCH", p, W.x.admin.token, "{\"status\":\"accepted\"}", 404,
+		    "not-found", NULL);
+		free(p);
+		p = ht_fmt("/api/v1/engagements/%s/findings", bad[i]);
+		expect_problem("POST", p, W.x.admin.token,
+		    "{\"threat_model\":\"WEIGHTS-EXFIL\",\"title\":\"t\",\"detail\":\"d\",\"severity\":\"low\"}",
+		    404, "not-found", NULL);
+		free(p);
+	}
+	ht_resp_free(ref);
+	free(ref_path);
+	snap_same();
+}
+END_TEST
+
+START_TEST(test_bad_query)
+{
+	const char *bad[] = { "limit=0", "limit=abc", "limit=1000", "limit=-1", "limit=201",
+		"limit=", "limit=1e2", "limit=2&limit=3", "limit=99999999999999999999",
+		"after=not-a-uuid", "after=" };
+	size_t i;
+	struct ht_resp *r;
+
+	snap_before();
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *p = ht_fmt("/api/v1/orgs?%s", bad[i]);
+
+		expect_problem("GET", p, W.coord.token, NULL, 400, "bad-query", NULL);
+		free(p);
+	}
+	{
+		char *p = ht_fmt("/api/v1/engagements/%s/findings?limit=0", W.eng_ax);
+
+		expect_problem("GET", p, W.x.admin.token, NULL, 400, "bad-query", NULL);
+		free(p);
+	}
+	/* controls */
+	r = ht_request("GET", "/api/v1/orgs?limit=200", W.coord.token, NULL);
+	HT_ASSERT_STATUS(r, 200);
+	ht_resp_free(r);
+	r = ht_request("GET", "/api/v1/orgs?limit=1", W.coord.token, NULL);
+	HT_ASSERT_STATUS(r, 200);
+	ck_assert_msg(json_array_size(json_object_get(r->json, "items")) == 1, "limit=1: %s", r->body);
+	ht_resp_free(r);
+	snap_same();
+}
+END_TEST
+
+/* -------------------------------------------------------- media type */
+
+START_TEST(test_content_type)
+{
+	const char *body = "{\"name\":\"Typed org\",\"kind\":\"company\",\"aliases\":[]}";
+	struct ht_resp *r;
+
+	snap_before();
+	r = ht_request("POST", "/api/v1/orgs", W.coord.token, body, "Content-Type: text/plain");
+	HT_ASSERT_PROBLEM(r, 415, "unsupported-media-type");
+	ht_resp_free(r);
+	r = ht_request("POST", "/api/v1/orgs", W.coord.token, body,
+	    "Content-Type: application/x-www-form-urlencoded");
+	HT_ASSERT_PROBLEM(r, 415, "unsupported-media-type");
+	ht_resp_free(r);
+	r = ht_request("POST", "/api/v1/orgs", W.coord.token, body, "Content-Type:");
+	HT_ASSERT_PROBLEM(r, 415, "unsupported-media-type");
+	ht_resp_free(r);
+	r = ht_request("POST", "/api/v1/session", NULL,
+	    "{\"email\":\"a@example.test\",\"password\":\"whatever-password\"}",
+	    "Content-Type: text/plain");
+	HT_ASSERT_PROBLEM(r, 415, "unsupported-media-type");
+	ht_resp_free(r);
+	snap_same();
+}
+END_TEST
+
+/* ----------------------------------------------------------- framing */
+
+START_TEST(test_framing)
+{
+	const char *body = "{\"name\":\"Framed org\",\"kind\":\"company\",\"aliases\":[]}";
+	char *h, *req;
+
+	snap_before();
+	h = ht_fmt("Content-Type: application/json\r\nContent-Length: %zu\r\nContent-Length: %zu\r\n",
+	    strlen(body), strlen(body));
+	req = raw_head("POST", "/api/v1/orgs", h);
+	free(h);
+	h = ht_fmt("%s%s", req, body);
+	raw_expect(h, strlen(h), 400, "ambiguous-framing");
+	free(h);
+	free(req);
+
+	h = ht_fmt("Content-Type: application/json\r\nContent-Length: %zu\r\nContent-Length: 5\r\n",
+	    strlen(body));
+	req = raw_head("POST", "/api/v1/orgs", h);
+	free(h);
+	h = ht_fmt("%s%s", req, body);
+	raw_expect(h, strlen(h), 400, "ambiguous-framing");
+	free(h);
+	free(req);
+
+	h = ht_fmt("Content-Type: application/json\r\nContent-Length: %zu\r\n"
+		   "Transfer-Encoding: chunked\r\n", strlen(body));
+	req = raw_head("POST", "/api/v1/orgs", h);
+	free(h);
+	h = ht_fmt("%s%zx\r\n%s\r\n0\r\n\r\n", req, strlen(body), body);
+	raw_expect(h, strlen(h), 400, "ambiguous-framing");
+	free(h);
+	free(req);
+
+	h = ht_fmt("Content-Type: application/json\r\nContent-Length: abc\r\n");
+	req = raw_head("POST", "/api/v1/orgs", h);
+	free(h);
+	h = ht_fmt("%s%s", req, body);
+	raw_expect(h, strlen(h), 400, "bad-request");
+	free(h);
+	free(req);
+
+	h = ht_fmt("Content-Type: application/json\r\nContent-Length: -5\r\n");
+	req = raw_head("POST", "/api/v1/orgs", h);
+	free(h);
+	raw_expect(req, strlen(req), 400, "bad-request");
+	free(req);
+	snap_same();
+}
+END_TEST
+
+/* ------------------------------------------------------------ tokens */
+
+START_TEST(test_bad_tokens)
+{
+	const char *bad[] = { "garbage",
+		"0000000000000000000000000000000000000000000000000000000000000000",
+		"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "", "x y" };
+	struct ht_actor u;
+	char err[4096], *uid_lit, *sql;
+	struct ht_resp *r;
+	PGconn *c;
+	size_t i;
+
+	snap_before();
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		r = ht_request("GET", "/api/v1/me", bad[i], NULL);
+		HT_ASSERT_PROBLEM(r, 401, "unauthorized");
+		ht_resp_free(r);
+	}
+	r = ht_request("GET", "/api/v1/me", NULL, NULL, "Authorization: Basic Zm9vOmJhcmJhcmJhcg==");
+	HT_ASSERT_PROBLEM(r, 401, "unauthorized");
+	ht_resp_free(r);
+	r = ht_request("GET", "/api/v1/me", NULL, NULL, "Cookie: lockstep_session=garbage");
+	HT_ASSERT_PROBLEM(r, 401, "unauthorized");
+	ht_resp_free(r);
+	r = ht_request("POST", "/api/v1/orgs", "garbage",
+	    "{\"name\":\"Token org\",\"kind\":\"company\",\"aliases\":[]}");
+	HT_ASSERT_PROBLEM(r, 401, "unauthorized");
+	ht_resp_free(r);
+	snap_same();
+
+	/* an expired session */
+	ck_assert_msg(ht_make_user(W.coord.token, W.a.org_id, "member", &u, err, sizeof(err)) == 0,
+	    "%s", err);
+	ck_assert_int_eq(ht_request("GET", "/api/v1/me", u.token, NULL)->status, 200);
+	snap_before();
+	c = ht_db_open(ht_env_req("LOCKSTEP_TEST_OWNER_DSN"));
+	ck_assert_msg(c != NULL, "cannot connect as the owner");
+	uid_lit = ht_sql_literal(u.user_id);
+	sql = ht_fmt("UPDATE sessions SET expires_at = now() - interval '1 second', "
+		     "created_at = now() - interval '1 hour' WHERE user_id = %s", uid_lit);
+	ck_assert_msg(ht_db_exec(c, sql, NULL) == 0, "cannot expire the session");
+	PQfinish(c);
+	r = ht_request("GET", "/api/v1/me", u.token, NULL);
+	HT_ASSERT_PROBLEM(r, 401, "unauthorized");
+	ht_resp_free(r);
+	snap_same();
+	free(sql);
+	free(uid_lit);
+	ht_actor_free(&u);
+}
+END_TEST
+
+static Suite *
+badinput_suite(void)
+{
+	Suite *s = suite_create("badinput");
+	TCase *tc = tcase_create("badinput");
+
+	tcase_set_timeout(tc, 300);
+	tcase_add_test(tc, test_malformed_json);
+	tcase_add_test(tc, test_wrong_types);
+	tcase_add_test(tc, test_unknown_and_missing_fields);
+	tcase_add_test(tc, test_invalid_values);
+	tcase_add_test(tc, test_invalid_utf8);
+	tcase_add_test(tc, test_duplicate_keys);
+	tcase_add_test(tc, test_nesting);
+	tcase_add_test(tc, test_oversize_declared);
+	tcase_add_test(tc, test_oversize_actual);
+	tcase_add_test(tc, test_paths);
+	tcase_add_test(tc, test_unknown_path_and_method);
+	tcase_add_test(tc, test_malformed_uuid);
+	tcase_add_test(tc, test_bad_query);
+	tcase_add_test(tc, test_content_type);
+	tcase_add_test(tc, test_framing);
+	tcase_add_test(tc, test_bad_tokens);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	int rc;
+
+	ht_init_or_skip();
+	ht_clear_login_failures();
+	if (ht_world_build(&W) != 0) {
+		fprintf(stderr, "building the test world failed: %s\n", W.err);
+		return 1;
+	}
+	rc = ht_run_suite(badinput_suite());
+	ht_world_free(&W);
+	return rc;
+}
