@@ -5,6 +5,9 @@
  * coordinator must never see, the audit chain, and a pg_dump that must
  * not contain confidential text.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +34,7 @@ static void
 assert_no_secret(const struct ht_resp *r, const char *s)
 {
 	ck_assert_msg(!ht_mem_contains(r->body, r->body_len, s),
-	    "%s: body contains confidential \"%s\": %s", r->what, s, HT_BODY(r));
+	              "%s: body contains confidential \"%s\": %s", r->what, s, HT_BODY(r));
 }
 
 static void
@@ -60,19 +63,14 @@ items_contain_id(const json_t *items, const char *id)
 	size_t i;
 	json_t *it;
 
-	json_array_foreach(items, i, it) {
+	json_array_foreach(items, i, it)
+	{
 		const char *v = ht_ostr(it, "id");
 
 		if (v != NULL && strcmp(v, id) == 0)
 			return 1;
 	}
 	return 0;
-}
-
-static long long
-owner_count(const char *sql)
-{
-	return ht_db_count(ht_env_req("LOCKSTEP_TEST_OWNER_DSN"), sql);
 }
 
 /* ----------------------------------------------------------- walk-through */
@@ -88,9 +86,9 @@ START_TEST(test_walkthrough)
 	p = ht_fmt("/api/v1/findings/%s", W.finding_a);
 	r = get_ok(p, W.a.admin.token);
 	ck_assert_msg(ht_jstr(r, "title") && strstr(ht_jstr(r, "title"), W.mark_a),
-	    "company A cannot read its finding's title: %s", r->body);
+	              "company A cannot read its finding's title: %s", r->body);
 	ck_assert_msg(ht_jstr(r, "detail") && strstr(ht_jstr(r, "detail"), W.mark_a),
-	    "company A cannot read its finding's detail: %s", r->body);
+	              "company A cannot read its finding's detail: %s", r->body);
 	ck_assert_str_eq(ht_jstr(r, "engagement_id"), W.eng_ax);
 	ht_resp_free(r);
 	/* ... and the assessor too */
@@ -107,7 +105,7 @@ START_TEST(test_walkthrough)
 	r = get_ok(p, W.a.admin.token);
 	items = json_object_get(r->json, "items");
 	ck_assert_msg(json_is_array(items) && items_contain_id(items, W.finding_a),
-	    "A's finding list lacks the finding: %s", r->body);
+	              "A's finding list lacks the finding: %s", r->body);
 	ht_resp_free(r);
 	r = ht_request("GET", p, W.b.admin.token, NULL);
 	HT_ASSERT_PROBLEM(r, 404, "not-found");
@@ -118,42 +116,46 @@ START_TEST(test_walkthrough)
 	p = ht_fmt("/api/v1/engagements/%s", W.eng_ax);
 	r = get_ok(p, W.a.admin.token);
 	ck_assert_msg(ht_jstr(r, "scope") && strcmp(ht_jstr(r, "scope"), W.scope_a) == 0,
-	    "company A does not get the decrypted scope: %s", r->body);
+	              "company A does not get the decrypted scope: %s", r->body);
 	ht_resp_free(r);
 	free(p);
 
 	/* a fresh finding: create, company answers, assessor edits, history */
 	p = ht_fmt("/api/v1/engagements/%s/findings", W.eng_ax);
-	body = ht_jdump(json_pack("{s:s, s:s, s:s, s:s, s:[s], s:[s]}",
-	    "threat_model", "IP-THEFT", "title", "Walk-through: research notes on an open share",
-	    "detail", "Notes readable from the guest network.", "severity", "medium",
-	    "atlas", "AML.T0024", "cwe", "CWE-284"));
+	body = ht_jdump(json_pack("{s:s, s:s, s:s, s:s, s:[s], s:[s]}", "threat_model", "IP-THEFT",
+	                          "title", "Walk-through: research notes on an open share",
+	                          "detail", "Notes readable from the guest network.", "severity",
+	                          "medium", "atlas", "AML.T0024", "cwe", "CWE-284"));
 	r = ht_request("POST", p, W.x.admin.token, body);
 	HT_ASSERT_STATUS(r, 201);
 	ck_assert_msg(ht_jstr(r, "id") != NULL, "no id: %s", r->body);
 	v = json_object_get(r->json, "version");
-	ck_assert_msg(json_is_integer(v) && json_integer_value(v) == 1, "version not 1: %s", r->body);
+	ck_assert_msg(json_is_integer(v) && json_integer_value(v) == 1, "version not 1: %s",
+	              r->body);
 	ck_assert_msg(ht_jstr(r, "status") && strcmp(ht_jstr(r, "status"), "open") == 0,
-	    "status not open: %s", r->body);
+	              "status not open: %s", r->body);
 	fid = strdup(ht_jstr(r, "id"));
 	ht_resp_free(r);
 	free(body);
 	free(p);
 
 	p = ht_fmt("/api/v1/findings/%s", fid);
-	r = ht_request("PATCH", p, W.a.admin.token,
+	r = ht_request(
+	    "PATCH", p, W.a.admin.token,
 	    "{\"status\":\"remediating\",\"response\":\"Share closed, rotating keys.\"}");
 	HT_ASSERT_STATUS(r, 200);
 	v = json_object_get(r->json, "version");
-	ck_assert_msg(json_is_integer(v) && json_integer_value(v) == 2, "version not 2: %s", r->body);
+	ck_assert_msg(json_is_integer(v) && json_integer_value(v) == 2, "version not 2: %s",
+	              r->body);
 	ck_assert_str_eq(ht_jstr(r, "response"), "Share closed, rotating keys.");
 	ht_resp_free(r);
 
 	r = ht_request("PATCH", p, W.x.admin.token,
-	    "{\"title\":\"Walk-through: research notes on an open SMB share\"}");
+	               "{\"title\":\"Walk-through: research notes on an open SMB share\"}");
 	HT_ASSERT_STATUS(r, 200);
 	v = json_object_get(r->json, "version");
-	ck_assert_msg(json_is_integer(v) && json_integer_value(v) == 3, "version not 3: %s", r->body);
+	ck_assert_msg(json_is_integer(v) && json_integer_value(v) == 3, "version not 3: %s",
+	              r->body);
 	ck_assert_str_eq(ht_jstr(r, "status"), "remediating");
 	ht_resp_free(r);
 	free(p);
@@ -163,21 +165,23 @@ START_TEST(test_walkthrough)
 		r = get_ok(p, who == 0 ? W.a.admin.token : W.x.admin.token);
 		items = json_object_get(r->json, "items");
 		ck_assert_msg(json_is_array(items) && json_array_size(items) == 3,
-		    "history does not have 3 versions: %s", r->body);
+		              "history does not have 3 versions: %s", r->body);
 		for (size_t i = 0; i < 3; i++) {
 			v = json_object_get(json_array_get(items, i), "version");
-			ck_assert_msg(json_is_integer(v) && json_integer_value(v) == (json_int_t)(i + 1),
-			    "history not in version order at %zu: %s", i, r->body);
+			ck_assert_msg(json_is_integer(v) &&
+			                  json_integer_value(v) == (json_int_t)(i + 1),
+			              "history not in version order at %zu: %s", i, r->body);
 		}
 		title0 = ht_ostr(json_array_get(items, 0), "title");
-		ck_assert_msg(title0 && strcmp(title0, "Walk-through: research notes on an open share") == 0,
+		ck_assert_msg(
+		    title0 && strcmp(title0, "Walk-through: research notes on an open share") == 0,
 		    "version 1 lost its title: %s", r->body);
 		ck_assert_str_eq(ht_ostr(json_array_get(items, 0), "status"), "open");
 		ck_assert_str_eq(ht_ostr(json_array_get(items, 1), "status"), "remediating");
 		ck_assert_str_eq(ht_ostr(json_array_get(items, 1), "title"),
-		    "Walk-through: research notes on an open share");
+		                 "Walk-through: research notes on an open share");
 		ck_assert_str_eq(ht_ostr(json_array_get(items, 2), "title"),
-		    "Walk-through: research notes on an open SMB share");
+		                 "Walk-through: research notes on an open SMB share");
 		ht_resp_free(r);
 	}
 	r = ht_request("GET", p, W.b.admin.token, NULL);
@@ -198,16 +202,18 @@ check_me(const char *token, const char *user_id, const char *org_id, const char 
 	char *cc = ht_header(r, "Cache-Control");
 
 	ck_assert_msg(ht_ostr(u, "id") && strcmp(ht_ostr(u, "id"), user_id) == 0,
-	    "/me user.id wrong: %s", r->body);
+	              "/me user.id wrong: %s", r->body);
 	ck_assert_msg(ht_ostr(o, "id") && strcmp(ht_ostr(o, "id"), org_id) == 0,
-	    "/me org.id wrong: %s", r->body);
+	              "/me org.id wrong: %s", r->body);
 	ck_assert_msg(ht_ostr(o, "kind") && strcmp(ht_ostr(o, "kind"), kind) == 0,
-	    "/me org.kind is not %s: %s", kind, r->body);
-	ck_assert_msg(ht_ostr(u, "email") && ht_ostr(u, "role"), "/me lacks email/role: %s", r->body);
+	              "/me org.kind is not %s: %s", kind, r->body);
+	ck_assert_msg(ht_ostr(u, "email") && ht_ostr(u, "role"), "/me lacks email/role: %s",
+	              r->body);
 	ck_assert_msg(json_object_get(r->json, "password_hash") == NULL &&
-	    json_object_get(u, "password_hash") == NULL, "/me shows a password hash: %s", r->body);
+	                  json_object_get(u, "password_hash") == NULL,
+	              "/me shows a password hash: %s", r->body);
 	ck_assert_msg(cc && strstr(cc, "no-store"), "/me without Cache-Control: no-store (%s)",
-	    cc ? cc : "absent");
+	              cc ? cc : "absent");
 	free(cc);
 	ht_resp_free(r);
 }
@@ -236,16 +242,16 @@ START_TEST(test_login_answer)
 
 	HT_ASSERT_STATUS(r, 201);
 	ck_assert_msg(ht_jstr(r, "token") && strlen(ht_jstr(r, "token")) >= 32,
-	    "no usable token: %s", r->body);
+	              "no usable token: %s", r->body);
 	ck_assert_msg(ht_jstr(r, "expires_at") != NULL, "no expires_at: %s", r->body);
 	u = json_object_get(r->json, "user");
 	o = json_object_get(u, "org");
 	ck_assert_msg(ht_ostr(u, "id") && strcmp(ht_ostr(u, "id"), W.x.admin.user_id) == 0,
-	    "user.id wrong: %s", r->body);
+	              "user.id wrong: %s", r->body);
 	ck_assert_msg(ht_ostr(o, "kind") && strcmp(ht_ostr(o, "kind"), "assessor") == 0,
-	    "user.org.kind wrong: %s", r->body);
+	              "user.org.kind wrong: %s", r->body);
 	ck_assert_msg(!ht_mem_contains(r->body, r->body_len, W.x.admin.password),
-	    "the log-in answer echoes the password");
+	              "the log-in answer echoes the password");
 	ht_resp_free(r);
 }
 END_TEST
@@ -279,8 +285,9 @@ START_TEST(test_admin_revokes_sessions)
 	struct ht_resp *r;
 
 	/* company A's admin manages its own users */
-	ck_assert_msg(ht_make_user(W.a.admin.token, W.a.org_id, "member", &m, err, sizeof(err)) == 0,
-	    "%s", err);
+	ck_assert_msg(ht_make_user(W.a.admin.token, W.a.org_id, "member", &m, err, sizeof(err)) ==
+	                  0,
+	              "%s", err);
 	t2 = ht_login(m.email, m.password);
 	ck_assert_msg(t2 != NULL, "second log-in failed");
 	ck_assert_int_eq(me_status(m.token), 200);
@@ -331,7 +338,8 @@ START_TEST(test_wrong_password)
 	ck_assert_msg(r1->json && json_object_get(r1->json, "token") == NULL, "token on failure");
 	r2 = ht_login_resp(email, "not-the-right-password");
 	HT_ASSERT_PROBLEM(r2, 401, "bad-credentials");
-	ck_assert_msg(r1->body_len == r2->body_len && memcmp(r1->body, r2->body, r1->body_len) == 0,
+	ck_assert_msg(
+	    r1->body_len == r2->body_len && memcmp(r1->body, r2->body, r1->body_len) == 0,
 	    "wrong password and unknown e-mail answer differently (an account oracle):\n%s\n%s",
 	    r1->body, r2->body);
 	ht_resp_free(r1);
@@ -353,7 +361,7 @@ START_TEST(test_login_throttle)
 
 	ck_assert_msg(max >= 1 && max <= 1000, "bad LOCKSTEP_LOGIN_MAX_FAILURES");
 	ck_assert_msg(ht_make_user(W.coord.token, W.b.org_id, "member", &u, err, sizeof(err)) == 0,
-	    "%s", err);
+	              "%s", err);
 	ht_clear_login_failures();
 	for (i = 0; i < max; i++) {
 		r = ht_login_resp(u.email, "wrong-password-wrong");
@@ -386,10 +394,11 @@ START_TEST(test_cookie_csrf)
 	tok = strdup(ht_jstr(r, "token"));
 	cookie = ht_fmt("lockstep_session=%s", tok);
 	ck_assert_msg(strncmp(sc, cookie, strlen(cookie)) == 0 &&
-	    (sc[strlen(cookie)] == ';' || sc[strlen(cookie)] == '\0'),
-	    "cookie is not lockstep_session=<token>: %s", sc);
+	                  (sc[strlen(cookie)] == ';' || sc[strlen(cookie)] == '\0'),
+	              "cookie is not lockstep_session=<token>: %s", sc);
 	ck_assert_msg(strcasestr(sc, "HttpOnly") != NULL, "cookie lacks HttpOnly: %s", sc);
-	ck_assert_msg(strcasestr(sc, "SameSite=Strict") != NULL, "cookie lacks SameSite=Strict: %s", sc);
+	ck_assert_msg(strcasestr(sc, "SameSite=Strict") != NULL, "cookie lacks SameSite=Strict: %s",
+	              sc);
 	ck_assert_msg(strcasestr(sc, "Path=/") != NULL, "cookie lacks Path=/: %s", sc);
 	ht_resp_free(r);
 	free(sc);
@@ -442,15 +451,15 @@ END_TEST
 START_TEST(test_pagination)
 {
 	char *ids[3];
-	int seen[3] = { 0, 0, 0 };
+	int seen[3] = {0, 0, 0};
 	char *after = NULL;
 	json_t *all = json_object();
 	int pages = 0, i;
 
 	for (i = 0; i < 3; i++) {
 		char *name = ht_unique("Page org");
-		char *body = ht_jdump(json_pack("{s:s, s:s, s:[]}", "name", name, "kind", "assessor",
-		    "aliases"));
+		char *body = ht_jdump(
+		    json_pack("{s:s, s:s, s:[]}", "name", name, "kind", "assessor", "aliases"));
 		struct ht_resp *r = ht_request("POST", "/api/v1/orgs", W.coord.token, body);
 
 		HT_ASSERT_STATUS(r, 201);
@@ -461,7 +470,7 @@ START_TEST(test_pagination)
 	}
 	for (;;) {
 		char *p = after ? ht_fmt("/api/v1/orgs?limit=2&after=%s", after)
-				: ht_fmt("/api/v1/orgs?limit=2");
+		                : ht_fmt("/api/v1/orgs?limit=2");
 		struct ht_resp *r = get_ok(p, W.coord.token);
 		json_t *items = json_object_get(r->json, "items");
 		json_t *next = json_object_get(r->json, "next");
@@ -469,13 +478,14 @@ START_TEST(test_pagination)
 		json_t *it;
 
 		ck_assert_msg(json_is_array(items) && json_array_size(items) <= 2,
-		    "page of more than 2: %s", r->body);
+		              "page of more than 2: %s", r->body);
 		ck_assert_msg(next != NULL && (json_is_null(next) || json_is_string(next)),
-		    "no next member: %s", r->body);
+		              "no next member: %s", r->body);
 		if (pages == 0)
 			ck_assert_msg(json_array_size(items) == 2 && json_is_string(next),
-			    "first page not full: %s", r->body);
-		json_array_foreach(items, k, it) {
+			              "first page not full: %s", r->body);
+		json_array_foreach(items, k, it)
+		{
 			const char *id = ht_ostr(it, "id");
 
 			ck_assert_msg(id != NULL, "item without id: %s", r->body);
@@ -515,12 +525,13 @@ check_security_headers(const struct ht_resp *r, int confidential)
 
 	ck_assert_msg(csp != NULL && *csp, "%s: no Content-Security-Policy", r->what);
 	ck_assert_msg(xcto != NULL && strcasecmp(xcto, "nosniff") == 0,
-	    "%s: X-Content-Type-Options is not nosniff (%s)", r->what, xcto ? xcto : "absent");
+	              "%s: X-Content-Type-Options is not nosniff (%s)", r->what,
+	              xcto ? xcto : "absent");
 	ck_assert_msg(rp != NULL && *rp, "%s: no Referrer-Policy", r->what);
 	if (confidential)
 		ck_assert_msg(cc != NULL && strstr(cc, "no-store") != NULL,
-		    "%s: confidential answer without Cache-Control: no-store (%s)", r->what,
-		    cc ? cc : "absent");
+		              "%s: confidential answer without Cache-Control: no-store (%s)",
+		              r->what, cc ? cc : "absent");
 	free(csp);
 	free(xcto);
 	free(rp);
@@ -560,6 +571,79 @@ START_TEST(test_security_headers)
 }
 END_TEST
 
+/* ------------------------------------------------------------ conflicts */
+
+START_TEST(test_conflicts)
+{
+	char *body, *p, *upper, *lit, *sql;
+	struct ht_resp *r;
+	long long n;
+	size_t i;
+	const char *owner = ht_env_req("LOCKSTEP_TEST_OWNER_DSN");
+
+	/* org names are unique, case-insensitively */
+	upper = strdup(W.a.org_name);
+	for (i = 0; upper[i]; i++)
+		if (upper[i] >= 'a' && upper[i] <= 'z')
+			upper[i] = (char)(upper[i] - 'a' + 'A');
+	body = ht_jdump(json_pack("{s:s, s:s, s:[]}", "name", upper, "kind", "company", "aliases"));
+	r = ht_request("POST", "/api/v1/orgs", W.coord.token, body);
+	HT_ASSERT_PROBLEM(r, 409, "conflict");
+	ht_resp_free(r);
+	free(body);
+	free(upper);
+
+	/* e-mail addresses are unique */
+	p = ht_fmt("/api/v1/orgs/%s/users", W.a.org_id);
+	body = ht_jdump(json_pack("{s:s, s:s, s:s, s:s}", "email", W.a.admin.email, "name", "Twin",
+	                          "role", "member", "password", "another-long-password"));
+	r = ht_request("POST", p, W.a.admin.token, body);
+	HT_ASSERT_PROBLEM(r, 409, "conflict");
+	ht_resp_free(r);
+	free(body);
+	free(p);
+
+	/* one engagement per company and assessor in a campaign */
+	p = ht_fmt("/api/v1/campaigns/%s/engagements", W.campaign_id);
+	body = ht_jdump(json_pack("{s:s, s:s, s:s, s:[]}", "company_org", W.a.org_id,
+	                          "assessor_org", W.x.org_id, "scope", "again", "lead_assessors"));
+	r = ht_request("POST", p, W.coord.token, body);
+	HT_ASSERT_PROBLEM(r, 409, "conflict");
+	ht_resp_free(r);
+	free(body);
+	/* an engagement's company must be a company, its assessor an assessor */
+	body =
+	    ht_jdump(json_pack("{s:s, s:s, s:s, s:[]}", "company_org", W.x.org_id, "assessor_org",
+	                       W.a.org_id, "scope", "swapped", "lead_assessors"));
+	r = ht_request("POST", p, W.coord.token, body);
+	ck_assert_msg(ht_is_problem(r, 422, "invalid-field") || ht_is_problem(r, 404, "not-found"),
+	              "an engagement with swapped kinds answered %ld: %s", r->status, HT_BODY(r));
+	ht_resp_free(r);
+	free(body);
+	free(p);
+	lit = ht_sql_literal(W.campaign_id);
+	sql = ht_fmt("SELECT count(*) FROM engagements WHERE campaign_id = %s", lit);
+	n = ht_db_count(owner, sql);
+	ck_assert_msg(n == 2, "campaign 1 has %lld engagements, expected 2", n);
+	free(sql);
+	free(lit);
+
+	/* campaign slugs are unique */
+	{
+		char *rel = ht_future_time(30);
+
+		body = ht_jdump(json_pack("{s:s, s:s, s:[s], s:s, s:s}", "title", "Same slug",
+		                          "slug", W.campaign_slug, "threat_models", "IP-THEFT",
+		                          "release_at", rel, "disclosure", "named"));
+		r = ht_request("POST", "/api/v1/campaigns", W.coord.token, body);
+		HT_ASSERT_PROBLEM(r, 409, "conflict");
+		ht_resp_free(r);
+		free(body);
+		free(rel);
+	}
+}
+END_TEST
+
 /* ---------------------------------------------------------- operations */
 
 START_TEST(test_ops)
@@ -569,28 +653,28 @@ START_TEST(test_ops)
 	r = ht_request("GET", "/healthz", NULL, NULL);
 	HT_ASSERT_STATUS(r, 200);
 	ck_assert_msg(ht_jstr(r, "status") && strcmp(ht_jstr(r, "status"), "ok") == 0,
-	    "/healthz: %s", r->body);
+	              "/healthz: %s", r->body);
 	ht_resp_free(r);
 	r = ht_request("GET", "/readyz", NULL, NULL);
 	HT_ASSERT_STATUS(r, 200);
 	ck_assert_msg(ht_jstr(r, "status") && strcmp(ht_jstr(r, "status"), "ready") == 0,
-	    "/readyz: %s", r->body);
+	              "/readyz: %s", r->body);
 	ht_resp_free(r);
 	r = ht_request("GET", "/metrics", NULL, NULL);
 	HT_ASSERT_STATUS(r, 200);
 	ck_assert_msg(strncmp(r->content_type, "text/plain", 10) == 0, "/metrics type %s",
-	    r->content_type);
+	              r->content_type);
 	ck_assert_msg(strstr(r->body, "lockstep_http_requests_total") != NULL,
-	    "/metrics lacks lockstep_http_requests_total:\n%s", HT_BODY(r));
+	              "/metrics lacks lockstep_http_requests_total:\n%s", HT_BODY(r));
 	ck_assert_msg(strstr(r->body, "lockstep_http_request_duration_seconds_bucket") != NULL,
-	    "/metrics lacks the latency histogram:\n%s", HT_BODY(r));
+	              "/metrics lacks the latency histogram:\n%s", HT_BODY(r));
 	ck_assert_msg(strstr(r->body, "lockstep_db_connections") != NULL,
-	    "/metrics lacks lockstep_db_connections:\n%s", HT_BODY(r));
+	              "/metrics lacks lockstep_db_connections:\n%s", HT_BODY(r));
 	ht_resp_free(r);
 	r = ht_request("GET", "/api/v1/threat-models", NULL, NULL);
 	HT_ASSERT_STATUS(r, 200);
-	ck_assert_msg(json_array_size(json_object_get(r->json, "items")) == 5,
-	    "threat models: %s", r->body);
+	ck_assert_msg(json_array_size(json_object_get(r->json, "items")) == 5, "threat models: %s",
+	              r->body);
 	ht_resp_free(r);
 }
 END_TEST
@@ -604,31 +688,32 @@ START_TEST(test_coordinator_blind)
 	json_t *engs, *e;
 	size_t i;
 	int found_ax = 0;
-	const char *deny[] = { "/api/v1/engagements/%s/findings", "/api/v1/findings/%s",
-		"/api/v1/findings/%s/history", "/api/v1/engagements/%s/claims",
-		"/api/v1/engagements/%s/statement" };
+	const char *deny[] = {"/api/v1/engagements/%s/findings", "/api/v1/findings/%s",
+	                      "/api/v1/findings/%s/history", "/api/v1/engagements/%s/claims",
+	                      "/api/v1/engagements/%s/statement"};
 
 	p = ht_fmt("/api/v1/campaigns/%s", W.campaign_id);
 	r = get_ok(p, W.coord.token);
 	assert_no_world_secret(r);
 	engs = json_object_get(r->json, "engagements");
 	ck_assert_msg(json_is_array(engs) && json_array_size(engs) >= 2,
-	    "coordinator's campaign lacks engagements: %s", r->body);
-	json_array_foreach(engs, i, e) {
+	              "coordinator's campaign lacks engagements: %s", r->body);
+	json_array_foreach(engs, i, e)
+	{
 		json_t *pr = json_object_get(e, "progress");
 		const char *id = ht_ostr(e, "id");
 
 		ck_assert_msg(json_is_object(pr) && json_object_size(pr) > 0,
-		    "engagement without progress: %s", r->body);
+		              "engagement without progress: %s", r->body);
 		ck_assert_msg(json_object_get(e, "scope") == NULL, "scope shown to coordinator: %s",
-		    r->body);
+		              r->body);
 		if (id && strcmp(id, W.eng_ax) == 0) {
 			json_t *ft = json_object_get(pr, "findings_total");
 
 			found_ax = 1;
 			if (ft != NULL)
 				ck_assert_msg(json_is_integer(ft) && json_integer_value(ft) >= 1,
-				    "progress does not count A×X's finding: %s", r->body);
+				              "progress does not count A×X's finding: %s", r->body);
 		}
 	}
 	ck_assert_msg(found_ax, "A×X not among the campaign's engagements: %s", r->body);
@@ -638,7 +723,7 @@ START_TEST(test_coordinator_blind)
 	p = ht_fmt("/api/v1/engagements/%s", W.eng_ax);
 	r = get_ok(p, W.coord.token);
 	ck_assert_msg(json_object_get(r->json, "scope") == NULL, "scope shown to coordinator: %s",
-	    r->body);
+	              r->body);
 	assert_no_world_secret(r);
 	ht_resp_free(r);
 	free(p);
@@ -653,7 +738,7 @@ START_TEST(test_coordinator_blind)
 	for (i = 0; i < sizeof(deny) / sizeof(deny[0]); i++) {
 		const char *id = strstr(deny[i], "findings/%s") ? W.finding_a : W.eng_ax;
 
-		p = ht_fmt(deny[i], id);
+		p = ht_subst(deny[i], id);
 		r = ht_request("GET", p, W.coord.token, NULL);
 		HT_ASSERT_PROBLEM(r, 404, "not-found");
 		assert_no_world_secret(r);
@@ -675,11 +760,11 @@ START_TEST(test_audit_chain)
 	v = ht_db_value(c, "SELECT audit_verify()", &ok);
 	ck_assert_msg(ok, "audit_verify() failed");
 	ck_assert_msg(v == NULL, "audit chain broken at event %s", v ? v : "");
-	ck_assert_msg(ht_db_count_conn(c,
-	    "SELECT count(*) FROM audit_events WHERE action LIKE 'finding.%'") > 0,
-	    "no finding.* audit events");
+	ck_assert_msg(ht_db_count_conn(
+	                  c, "SELECT count(*) FROM audit_events WHERE action LIKE 'finding.%'") > 0,
+	              "no finding.* audit events");
 	ck_assert_msg(ht_db_count_conn(c, "SELECT count(*) FROM audit_events") > 0,
-	    "no audit events at all");
+	              "no audit events at all");
 	PQfinish(c);
 }
 END_TEST
@@ -703,8 +788,8 @@ START_TEST(test_dump_has_no_secrets)
 	const char *markers[6];
 
 	p = ht_fmt("/api/v1/engagements/%s/findings", W.eng_by);
-	body = ht_jdump(json_pack("{s:s, s:s, s:s, s:s}", "threat_model", "TAMPERING",
-	    "title", title, "detail", detail, "severity", "critical"));
+	body = ht_jdump(json_pack("{s:s, s:s, s:s, s:s}", "threat_model", "IP-THEFT", "title",
+	                          title, "detail", detail, "severity", "critical"));
 	r = ht_request("POST", p, W.y.admin.token, body);
 	HT_ASSERT_STATUS(r, 201);
 	fid = strdup(ht_jstr(r, "id"));
@@ -732,7 +817,8 @@ START_TEST(test_dump_has_no_secrets)
 	ck_assert_msg(dump != NULL && st == 0, "pg_dump failed (status %d)", st);
 	ck_assert_msg(len > 1000, "the dump is too small to be real (%zu bytes)", len);
 	/* the test can fail: non-confidential values are in the dump */
-	ck_assert_msg(ht_mem_contains(dump, len, W.campaign_slug),
+	ck_assert_msg(
+	    ht_mem_contains(dump, len, W.campaign_slug),
 	    "the campaign slug is not in the dump: is this a dump of the right database?");
 	ck_assert_msg(ht_mem_contains(dump, len, W.a.org_name), "the org name is not in the dump");
 	markers[0] = W.mark_a;
@@ -743,7 +829,7 @@ START_TEST(test_dump_has_no_secrets)
 	markers[5] = "Dump detail";
 	for (i = 0; i < 6; i++)
 		ck_assert_msg(!ht_mem_contains_any_form(dump, len, markers[i]),
-		    "confidential text \"%s\" is readable in pg_dump", markers[i]);
+		              "confidential text \"%s\" is readable in pg_dump", markers[i]);
 	free(dump);
 	free(exe);
 	free(fid);
@@ -769,6 +855,7 @@ api_suite(void)
 	tcase_add_test(tc, test_admin_revokes_sessions);
 	tcase_add_test(tc, test_cookie_csrf);
 	tcase_add_test(tc, test_pagination);
+	tcase_add_test(tc, test_conflicts);
 	tcase_add_test(tc, test_security_headers);
 	tcase_add_test(tc, test_ops);
 	tcase_add_test(tc, test_coordinator_blind);

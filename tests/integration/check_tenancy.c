@@ -20,7 +20,7 @@ static char *intruder_email, *intruder_org, *intruder_slug;
 enum role { R_ANON, R_COORD, R_A, R_B, R_X, R_Y, R__COUNT };
 
 static const char *const role_names[R__COUNT] = {
-	"anonymous", "coordinator", "company A", "company B", "assessor X", "assessor Y",
+    "anonymous", "coordinator", "company A", "company B", "assessor X", "assessor Y",
 };
 
 static const char *
@@ -47,9 +47,9 @@ struct attempt {
 	enum role role;
 	const char *method;
 	const char *fmt;
-	const char *id;     /* NULL when fmt has no %s */
-	char *body;         /* owned by the table builder's arena (bodies[]) */
-	int own_tenant;     /* a role rule, not another tenant's object */
+	const char *id; /* NULL when fmt has no %s */
+	char *body;     /* owned by the table builder's arena (bodies[]) */
+	int own_tenant; /* a role rule, not another tenant's object */
 };
 
 #define MAX_ATTEMPTS 400
@@ -71,8 +71,8 @@ add(enum role role, const char *method, const char *fmt, const char *id, char *b
 
 /* ------------------------------------------------------------ bodies */
 
-static char *b_finding, *b_patch, *b_claim, *b_statement, *b_user, *b_engagement,
-    *b_campaign_patch, *b_org, *b_campaign;
+static char *b_finding, *b_patch, *b_claim, *b_statement, *b_user, *b_engagement, *b_campaign_patch,
+    *b_org, *b_campaign;
 
 static void
 make_bodies(void)
@@ -80,20 +80,23 @@ make_bodies(void)
 	char *rel = ht_future_time(90);
 
 	b_finding = ht_jdump(json_pack("{s:s, s:s, s:s, s:s}", "threat_model", "WEIGHTS-EXFIL",
-	    "title", "intruder finding", "detail", "planted by another tenant", "severity", "low"));
+	                               "title", "intruder finding", "detail",
+	                               "planted by another tenant", "severity", "low"));
 	b_patch = strdup("{\"status\":\"accepted\"}");
 	b_claim = strdup("{\"level\":\"OC1\",\"summary\":\"intruder claim\"}");
 	b_statement = strdup("{\"text\":\"intruder statement\"}");
-	b_user = ht_jdump(json_pack("{s:s, s:s, s:s, s:s}", "email", intruder_email,
-	    "name", "Intruder", "role", "admin", "password", "intruder-password-1234"));
-	b_engagement = ht_jdump(json_pack("{s:s, s:s, s:s, s:[]}", "company_org", W.b.org_id,
-	    "assessor_org", W.y.org_id, "scope", "intruder scope", "lead_assessors"));
+	b_user =
+	    ht_jdump(json_pack("{s:s, s:s, s:s, s:s}", "email", intruder_email, "name", "Intruder",
+	                       "role", "admin", "password", "intruder-password-1234"));
+	b_engagement =
+	    ht_jdump(json_pack("{s:s, s:s, s:s, s:[]}", "company_org", W.b.org_id, "assessor_org",
+	                       W.y.org_id, "scope", "intruder scope", "lead_assessors"));
 	b_campaign_patch = strdup("{\"title\":\"hijacked campaign\"}");
-	b_org = ht_jdump(json_pack("{s:s, s:s, s:[]}", "name", intruder_org, "kind", "company",
-	    "aliases"));
+	b_org = ht_jdump(
+	    json_pack("{s:s, s:s, s:[]}", "name", intruder_org, "kind", "company", "aliases"));
 	b_campaign = ht_jdump(json_pack("{s:s, s:s, s:[s], s:s, s:s}", "title", "intruder campaign",
-	    "slug", intruder_slug, "threat_models", "WEIGHTS-EXFIL", "release_at", rel,
-	    "disclosure", "named"));
+	                                "slug", intruder_slug, "threat_models", "WEIGHTS-EXFIL",
+	                                "release_at", rel, "disclosure", "named"));
 	free(rel);
 }
 
@@ -107,16 +110,16 @@ static const struct {
 	int coord_may;
 	char **body;
 } content_routes[] = {
-	{ "GET", "/api/v1/engagements/%s", 0, 1, NULL },
-	{ "GET", "/api/v1/engagements/%s/findings", 0, 0, NULL },
-	{ "POST", "/api/v1/engagements/%s/findings", 0, 0, &b_finding },
-	{ "GET", "/api/v1/engagements/%s/claims", 0, 0, NULL },
-	{ "PUT", "/api/v1/engagements/%s/claims/WEIGHTS-EXFIL", 0, 0, &b_claim },
-	{ "GET", "/api/v1/engagements/%s/statement", 0, 0, NULL },
-	{ "PUT", "/api/v1/engagements/%s/statement", 0, 0, &b_statement },
-	{ "GET", "/api/v1/findings/%s", 1, 0, NULL },
-	{ "PATCH", "/api/v1/findings/%s", 1, 0, &b_patch },
-	{ "GET", "/api/v1/findings/%s/history", 1, 0, NULL },
+    {"GET", "/api/v1/engagements/%s", 0, 1, NULL},
+    {"GET", "/api/v1/engagements/%s/findings", 0, 0, NULL},
+    {"POST", "/api/v1/engagements/%s/findings", 0, 0, &b_finding},
+    {"GET", "/api/v1/engagements/%s/claims", 0, 0, NULL},
+    {"PUT", "/api/v1/engagements/%s/claims/WEIGHTS-EXFIL", 0, 0, &b_claim},
+    {"GET", "/api/v1/engagements/%s/statement", 0, 0, NULL},
+    {"PUT", "/api/v1/engagements/%s/statement", 0, 0, &b_statement},
+    {"GET", "/api/v1/findings/%s", 1, 0, NULL},
+    {"PATCH", "/api/v1/findings/%s", 1, 0, &b_patch},
+    {"GET", "/api/v1/findings/%s/history", 1, 0, NULL},
 };
 
 static void
@@ -176,7 +179,8 @@ build_table(void)
 		if (r == R_COORD)
 			continue;
 		add(r, "PATCH", "/api/v1/campaigns/%s", W.campaign2_id, b_campaign_patch, 0);
-		add(r, "PATCH", "/api/v1/campaigns/%s", W.campaign_id, b_campaign_patch, r != R_ANON);
+		add(r, "PATCH", "/api/v1/campaigns/%s", W.campaign_id, b_campaign_patch,
+		    r != R_ANON);
 		add(r, "POST", "/api/v1/campaigns/%s/engagements", W.campaign2_id, b_engagement, 0);
 		add(r, "POST", "/api/v1/campaigns/%s/engagements", W.campaign_id, b_engagement,
 		    r != R_ANON);
@@ -244,7 +248,7 @@ view_fetch(const struct view *v)
 	json_t *j;
 
 	ck_assert_msg(r->status == 200 && r->json != NULL, "%s as %s: %ld %s", v->what,
-	    role_names[v->role], r->status, HT_BODY(r));
+	              role_names[v->role], r->status, HT_BODY(r));
 	j = json_incref(r->json);
 	ht_resp_free(r);
 	return j;
@@ -270,14 +274,15 @@ db_counts(long long out[N_COUNTS])
 	sql[2] = ht_fmt("SELECT count(*) FROM claims WHERE engagement_id IN (%s)", engs);
 	sql[3] = ht_fmt("SELECT count(*) FROM statements WHERE engagement_id IN (%s)", engs);
 	sql[4] = ht_fmt("SELECT count(*) FROM engagements WHERE campaign_id IN ('%s','%s')",
-	    W.campaign_id, W.campaign2_id);
+	                W.campaign_id, W.campaign2_id);
 	sql[5] = ht_fmt("SELECT count(*) FROM users WHERE org_id IN (%s) OR email = %s", orgs, em);
 	sql[6] = ht_fmt("SELECT count(*) FROM orgs WHERE name = %s", on);
 	sql[7] = ht_fmt("SELECT count(*) FROM campaigns WHERE slug = %s", sl);
-	sql[8] = ht_fmt("SELECT count(*) FROM sessions WHERE org_id IN (%s) AND revoked_at IS NOT NULL",
-	    orgs);
+	sql[8] = ht_fmt(
+	    "SELECT count(*) FROM sessions WHERE org_id IN (%s) AND revoked_at IS NOT NULL", orgs);
 	sql[9] = ht_fmt("SELECT count(*) FROM findings f WHERE f.engagement_id IN (%s) "
-			"AND f.version <> 1", engs);
+	                "AND f.version <> 1",
+	                engs);
 	for (i = 0; i < N_COUNTS; i++) {
 		out[i] = ht_db_count_conn(c, sql[i]);
 		ck_assert_msg(out[i] >= 0, "count failed: %s", sql[i]);
@@ -296,19 +301,19 @@ db_counts(long long out[N_COUNTS])
 static void
 assert_no_leak(const struct ht_resp *r, const char *ctx)
 {
-	const char *secrets[] = { W.mark_a, W.mark_b, W.pub_a, W.pub_b, W.a.org_name,
-		W.b.org_name, W.x.org_name, W.y.org_name, W.scope_a, W.scope_b };
+	const char *secrets[] = {W.mark_a,     W.mark_b,     W.pub_a,      W.pub_b,   W.a.org_name,
+	                         W.b.org_name, W.x.org_name, W.y.org_name, W.scope_a, W.scope_b};
 	size_t i;
 
 	for (i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++)
 		ck_assert_msg(!ht_mem_contains(r->body, r->body_len, secrets[i]),
-		    "%s: %s leaks \"%s\": %s", ctx, r->what, secrets[i], HT_BODY(r));
+		              "%s: %s leaks \"%s\": %s", ctx, r->what, secrets[i], HT_BODY(r));
 }
 
 START_TEST(test_matrix)
 {
 	long long before[N_COUNTS], after[N_COUNTS];
-	int i, attempts = 0, per_role[R__COUNT] = { 0 };
+	int i, attempts = 0, per_role[R__COUNT] = {0};
 
 	build_table();
 	views_init();
@@ -325,8 +330,8 @@ START_TEST(test_matrix)
 
 		ht_random_uuid(uuid);
 		if (a->id != NULL) {
-			path = ht_fmt(a->fmt, a->id);
-			fake = ht_fmt(a->fmt, uuid);
+			path = ht_subst(a->fmt, a->id);
+			fake = ht_subst(a->fmt, uuid);
 			ref = ht_request(a->method, fake, tok, a->body);
 		} else {
 			path = strdup(a->fmt);
@@ -335,19 +340,20 @@ START_TEST(test_matrix)
 		}
 		real = ht_request(a->method, path, tok, a->body);
 		snprintf(ctx, sizeof(ctx), "attempt %d (%s%s)", i, role_names[a->role],
-		    a->own_tenant ? ", role rule" : "");
+		         a->own_tenant ? ", role rule" : "");
 		if (a->role == R_ANON)
 			ck_assert_msg(ht_is_problem(real, 401, "unauthorized"),
-			    "%s: %s answered %ld, not 401 unauthorized: %s", ctx, real->what,
-			    real->status, HT_BODY(real));
+			              "%s: %s answered %ld, not 401 unauthorized: %s", ctx,
+			              real->what, real->status, HT_BODY(real));
 		else
 			ck_assert_msg(ht_is_problem(real, 404, "not-found"),
-			    "%s: %s answered %ld, not 404 not-found: %s", ctx, real->what,
-			    real->status, HT_BODY(real));
+			              "%s: %s answered %ld, not 404 not-found: %s", ctx, real->what,
+			              real->status, HT_BODY(real));
 		ck_assert_msg(real->status == ref->status && real->body_len == ref->body_len &&
-		    memcmp(real->body, ref->body, real->body_len) == 0,
-		    "%s: %s is distinguishable from a missing id (%s):\n%ld %s\n%ld %s", ctx,
-		    real->what, ref->what, real->status, HT_BODY(real), ref->status, HT_BODY(ref));
+		                  memcmp(real->body, ref->body, real->body_len) == 0,
+		              "%s: %s is distinguishable from a missing id (%s):\n%ld %s\n%ld %s",
+		              ctx, real->what, ref->what, real->status, HT_BODY(real), ref->status,
+		              HT_BODY(ref));
 		assert_no_leak(real, ctx);
 		attempts++;
 		per_role[a->role]++;
@@ -356,25 +362,28 @@ START_TEST(test_matrix)
 		free(fake);
 		free(path);
 	}
-	fprintf(stderr, "tenancy matrix: %d attempts (anonymous %d, coordinator %d, A %d, B %d, "
-			"X %d, Y %d)\n", attempts, per_role[R_ANON], per_role[R_COORD],
-	    per_role[R_A], per_role[R_B], per_role[R_X], per_role[R_Y]);
+	fprintf(stderr,
+	        "tenancy matrix: %d attempts (anonymous %d, coordinator %d, A %d, B %d, "
+	        "X %d, Y %d)\n",
+	        attempts, per_role[R_ANON], per_role[R_COORD], per_role[R_A], per_role[R_B],
+	        per_role[R_X], per_role[R_Y]);
 	ck_assert_msg(attempts > 60, "only %d attempts: the matrix table is broken", attempts);
 	for (i = 0; i < R__COUNT; i++)
-		ck_assert_msg(per_role[i] >= 5, "only %d attempts as %s", per_role[i], role_names[i]);
+		ck_assert_msg(per_role[i] >= 5, "only %d attempts as %s", per_role[i],
+		              role_names[i]);
 
 	/* nothing changed */
 	db_counts(after);
 	for (i = 0; i < N_COUNTS; i++)
-		ck_assert_msg(before[i] == after[i], "database count %d changed: %lld -> %lld",
-		    i, before[i], after[i]);
+		ck_assert_msg(before[i] == after[i], "database count %d changed: %lld -> %lld", i,
+		              before[i], after[i]);
 	for (i = 0; i < N_VIEWS; i++) {
 		json_t *now = view_fetch(&views[i]);
 		char *b = json_dumps(views[i].json, JSON_COMPACT | JSON_SORT_KEYS);
 		char *a = json_dumps(now, JSON_COMPACT | JSON_SORT_KEYS);
 
 		ck_assert_msg(json_equal(views[i].json, now), "%s changed:\n%s\n%s", views[i].what,
-		    b, a);
+		              b, a);
 		free(a);
 		free(b);
 		json_decref(now);
@@ -385,7 +394,7 @@ START_TEST(test_matrix)
 		struct ht_resp *r = ht_request("GET", "/api/v1/me", role_token((enum role)i), NULL);
 
 		ck_assert_msg(r->status == 200, "%s's session was revoked by the matrix: %s",
-		    role_names[i], r->body);
+		              role_names[i], r->body);
 		ht_resp_free(r);
 	}
 }
@@ -395,18 +404,19 @@ END_TEST
 static void
 refused_patch(enum role role, const char *body, enum role owner)
 {
-	char *p = ht_fmt("/api/v1/findings/%s", role == R_A || role == R_X ? W.finding_a : W.finding_b);
-	struct view v = { "finding", owner, p, NULL };
+	char *p =
+	    ht_fmt("/api/v1/findings/%s", role == R_A || role == R_X ? W.finding_a : W.finding_b);
+	struct view v = {"finding", owner, p, NULL};
 	json_t *before = view_fetch(&v), *after;
 	struct ht_resp *r = ht_request("PATCH", p, role_token(role), body);
 
 	ck_assert_msg(ht_is_problem(r, 404, "not-found") || ht_is_problem(r, 422, "invalid-field"),
-	    "%s PATCH %s: expected 404 or 422, got %ld: %s", role_names[role], body, r->status,
-	    HT_BODY(r));
+	              "%s PATCH %s: expected 404 or 422, got %ld: %s", role_names[role], body,
+	              r->status, HT_BODY(r));
 	ht_resp_free(r);
 	after = view_fetch(&v);
 	ck_assert_msg(json_equal(before, after), "%s's refused PATCH %s changed the finding",
-	    role_names[role], body);
+	              role_names[role], body);
 	json_decref(before);
 	json_decref(after);
 	free(p);
@@ -433,7 +443,7 @@ list_as(enum role role, const char *path)
 	struct ht_resp *r = ht_request("GET", path, role_token(role), NULL);
 
 	ck_assert_msg(r->status == 200 && json_is_array(json_object_get(r->json, "items")),
-	    "%s %s: %ld %s", role_names[role], path, r->status, HT_BODY(r));
+	              "%s %s: %ld %s", role_names[role], path, r->status, HT_BODY(r));
 	return r;
 }
 
@@ -443,9 +453,8 @@ has_id(const struct ht_resp *r, const char *id)
 	json_t *items = json_object_get(r->json, "items"), *it;
 	size_t i;
 
-	json_array_foreach(items, i, it)
-		if (ht_ostr(it, "id") && strcmp(ht_ostr(it, "id"), id) == 0)
-			return 1;
+	json_array_foreach(items, i, it) if (ht_ostr(it, "id") &&
+	                                     strcmp(ht_ostr(it, "id"), id) == 0) return 1;
 	return 0;
 }
 
@@ -455,13 +464,15 @@ all_items_org(const struct ht_resp *r, const char *key, const char *org)
 	json_t *items = json_object_get(r->json, "items"), *it;
 	size_t i;
 
-	json_array_foreach(items, i, it) {
+	json_array_foreach(items, i, it)
+	{
 		const char *id = ht_ostr(json_object_get(it, key), "id");
 
 		ck_assert_msg(id != NULL && strcmp(id, org) == 0,
-		    "%s: item %zu has %s %s, not %s: %s", r->what, i, key, id ? id : "(none)", org,
-		    HT_BODY(r));
-		ck_assert_msg(json_object_get(it, "scope") == NULL, "%s: a list shows scope", r->what);
+		              "%s: item %zu has %s %s, not %s: %s", r->what, i, key,
+		              id ? id : "(none)", org, HT_BODY(r));
+		ck_assert_msg(json_object_get(it, "scope") == NULL, "%s: a list shows scope",
+		              r->what);
 	}
 }
 
@@ -472,47 +483,49 @@ START_TEST(test_lists)
 
 	r = list_as(R_B, "/api/v1/engagements?limit=200");
 	all_items_org(r, "company_org", W.b.org_id);
-	ck_assert_msg(has_id(r, W.eng_by) && json_array_size(json_object_get(r->json, "items")) == 1,
-	    "company B's engagements are not exactly B×Y: %s", r->body);
+	ck_assert_msg(has_id(r, W.eng_by) &&
+	                  json_array_size(json_object_get(r->json, "items")) == 1,
+	              "company B's engagements are not exactly B×Y: %s", r->body);
 	ck_assert_msg(!ht_mem_contains(r->body, r->body_len, W.a.org_name), "B sees A's name");
 	ck_assert_msg(!ht_mem_contains(r->body, r->body_len, W.x.org_name), "B sees X's name");
 	ht_resp_free(r);
 
 	r = list_as(R_Y, "/api/v1/engagements?limit=200");
 	all_items_org(r, "assessor_org", W.y.org_id);
-	ck_assert_msg(has_id(r, W.eng_by) && json_array_size(json_object_get(r->json, "items")) == 1,
-	    "assessor Y's engagements are not exactly B×Y: %s", r->body);
+	ck_assert_msg(has_id(r, W.eng_by) &&
+	                  json_array_size(json_object_get(r->json, "items")) == 1,
+	              "assessor Y's engagements are not exactly B×Y: %s", r->body);
 	ck_assert_msg(!ht_mem_contains(r->body, r->body_len, W.a.org_name), "Y sees A's name");
 	ht_resp_free(r);
 
 	r = list_as(R_A, "/api/v1/engagements?limit=200");
 	all_items_org(r, "company_org", W.a.org_id);
 	ck_assert_msg(has_id(r, W.eng_ax) && has_id(r, W.eng_ax2) &&
-	    json_array_size(json_object_get(r->json, "items")) == 2,
-	    "company A's engagements are not A×X twice: %s", r->body);
+	                  json_array_size(json_object_get(r->json, "items")) == 2,
+	              "company A's engagements are not A×X twice: %s", r->body);
 	ck_assert_msg(!ht_mem_contains(r->body, r->body_len, W.b.org_name), "A sees B's name");
 	ht_resp_free(r);
 
 	r = list_as(R_X, "/api/v1/engagements?limit=200");
 	all_items_org(r, "assessor_org", W.x.org_id);
 	ck_assert_msg(has_id(r, W.eng_ax) && has_id(r, W.eng_ax2) &&
-	    json_array_size(json_object_get(r->json, "items")) == 2,
-	    "assessor X's engagements are not A×X twice: %s", r->body);
+	                  json_array_size(json_object_get(r->json, "items")) == 2,
+	              "assessor X's engagements are not A×X twice: %s", r->body);
 	ht_resp_free(r);
 
 	/* campaigns: participants see theirs only */
 	r = list_as(R_B, "/api/v1/campaigns?limit=200");
 	ck_assert_msg(has_id(r, W.campaign_id) && !has_id(r, W.campaign2_id),
-	    "company B's campaigns: %s", r->body);
+	              "company B's campaigns: %s", r->body);
 	ck_assert_msg(!ht_mem_contains(r->body, r->body_len, W.a.org_name), "B sees A's name");
 	ht_resp_free(r);
 	r = list_as(R_Y, "/api/v1/campaigns?limit=200");
 	ck_assert_msg(has_id(r, W.campaign_id) && !has_id(r, W.campaign2_id),
-	    "assessor Y's campaigns: %s", r->body);
+	              "assessor Y's campaigns: %s", r->body);
 	ht_resp_free(r);
 	r = list_as(R_A, "/api/v1/campaigns?limit=200");
 	ck_assert_msg(has_id(r, W.campaign_id) && has_id(r, W.campaign2_id),
-	    "company A's campaigns: %s", r->body);
+	              "company A's campaigns: %s", r->body);
 	ht_resp_free(r);
 
 	/* a shared campaign does not name the other company, nor show its content */
@@ -522,16 +535,18 @@ START_TEST(test_lists)
 		HT_ASSERT_STATUS(r, 200);
 		if (ro == R_B || ro == R_Y) {
 			ck_assert_msg(!ht_mem_contains(r->body, r->body_len, W.a.org_name),
-			    "%s sees A's name in the campaign: %s", role_names[ro], r->body);
+			              "%s sees A's name in the campaign: %s", role_names[ro],
+			              r->body);
 			ck_assert_msg(!ht_mem_contains(r->body, r->body_len, W.mark_a) &&
-			    !ht_mem_contains(r->body, r->body_len, W.pub_a),
-			    "%s sees A's content in the campaign", role_names[ro]);
+			                  !ht_mem_contains(r->body, r->body_len, W.pub_a),
+			              "%s sees A's content in the campaign", role_names[ro]);
 		} else {
 			ck_assert_msg(!ht_mem_contains(r->body, r->body_len, W.b.org_name),
-			    "%s sees B's name in the campaign: %s", role_names[ro], r->body);
+			              "%s sees B's name in the campaign: %s", role_names[ro],
+			              r->body);
 			ck_assert_msg(!ht_mem_contains(r->body, r->body_len, W.mark_b) &&
-			    !ht_mem_contains(r->body, r->body_len, W.pub_b),
-			    "%s sees B's content in the campaign", role_names[ro]);
+			                  !ht_mem_contains(r->body, r->body_len, W.pub_b),
+			              "%s sees B's content in the campaign", role_names[ro]);
 		}
 		ht_resp_free(r);
 	}
@@ -545,11 +560,13 @@ START_TEST(test_lists)
 		size_t i;
 
 		ck_assert_msg(json_array_size(items) >= 1, "A has no users: %s", r->body);
-		json_array_foreach(items, i, it) {
-			ck_assert_msg(ht_ostr(it, "org_id") && strcmp(ht_ostr(it, "org_id"), W.a.org_id) == 0,
-			    "A's user list has a foreign user: %s", r->body);
+		json_array_foreach(items, i, it)
+		{
+			ck_assert_msg(ht_ostr(it, "org_id") &&
+			                  strcmp(ht_ostr(it, "org_id"), W.a.org_id) == 0,
+			              "A's user list has a foreign user: %s", r->body);
 			ck_assert_msg(json_object_get(it, "password_hash") == NULL,
-			    "user list shows password hashes");
+			              "user list shows password hashes");
 		}
 	}
 	ht_resp_free(r);
@@ -558,9 +575,59 @@ START_TEST(test_lists)
 	/* findings lists are per engagement */
 	p = ht_fmt("/api/v1/engagements/%s/findings", W.eng_ax);
 	r = list_as(R_X, p);
-	ck_assert_msg(has_id(r, W.finding_a) && !has_id(r, W.finding_b), "X's findings: %s", r->body);
+	ck_assert_msg(has_id(r, W.finding_a) && !has_id(r, W.finding_b), "X's findings: %s",
+	              r->body);
 	ht_resp_free(r);
 	free(p);
+}
+END_TEST
+
+/* A member (not admin) of company A manages no users, not even its own org's. */
+START_TEST(test_member_rules)
+{
+	struct ht_actor m;
+	char err[4096], *p, *body, *u, *email, *lit, *sql;
+	struct ht_resp *r;
+
+	ck_assert_msg(ht_make_user(W.a.admin.token, W.a.org_id, "member", &m, err, sizeof(err)) ==
+	                  0,
+	              "%s", err);
+	u = ht_unique("by-member");
+	email = ht_fmt("%s@example.test", u);
+	p = ht_fmt("/api/v1/orgs/%s/users", W.a.org_id);
+	body = ht_jdump(json_pack("{s:s, s:s, s:s, s:s}", "email", email, "name", "By member",
+	                          "role", "admin", "password", "member-made-password"));
+	r = ht_request("POST", p, m.token, body);
+	HT_ASSERT_PROBLEM(r, 404, "not-found");
+	ht_resp_free(r);
+	r = ht_request("GET", p, m.token, NULL);
+	HT_ASSERT_PROBLEM(r, 404, "not-found");
+	ht_resp_free(r);
+	free(p);
+	p = ht_fmt("/api/v1/users/%s/sessions", W.a.admin.user_id);
+	r = ht_request("DELETE", p, m.token, NULL);
+	HT_ASSERT_PROBLEM(r, 404, "not-found");
+	ht_resp_free(r);
+	free(p);
+	r = ht_request("GET", "/api/v1/me", W.a.admin.token, NULL);
+	HT_ASSERT_STATUS(r, 200);
+	ht_resp_free(r);
+	lit = ht_sql_literal(email);
+	sql = ht_fmt("SELECT count(*) FROM users WHERE email = %s", lit);
+	ck_assert_msg(ht_db_count(ht_env_req("LOCKSTEP_TEST_OWNER_DSN"), sql) == 0,
+	              "a member created a user");
+	/* but a member still reads its own engagements' findings */
+	p = ht_fmt("/api/v1/findings/%s", W.finding_a);
+	r = ht_request("GET", p, m.token, NULL);
+	HT_ASSERT_STATUS(r, 200);
+	ht_resp_free(r);
+	free(p);
+	free(sql);
+	free(lit);
+	free(body);
+	free(email);
+	free(u);
+	ht_actor_free(&m);
 }
 END_TEST
 
@@ -574,6 +641,7 @@ tenancy_suite(void)
 	tcase_add_test(tc, test_matrix);
 	tcase_add_test(tc, test_role_rules_findings);
 	tcase_add_test(tc, test_lists);
+	tcase_add_test(tc, test_member_rules);
 	suite_add_tcase(s, tc);
 	return s;
 }

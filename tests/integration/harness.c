@@ -1,5 +1,7 @@
 /* tests/integration/harness.c: see harness.h. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,7 +23,7 @@
 
 #include "harness.h"
 
-static char ht_base[512];     /* LOCKSTEP_TEST_URL without a trailing slash */
+static char ht_base[512]; /* LOCKSTEP_TEST_URL without a trailing slash */
 static char ht_host[256];
 static char ht_port[16];
 static char ht_hp[300];
@@ -91,7 +93,8 @@ ht_env_req(const char *name)
 {
 	const char *v = ht_env(name);
 
-	ck_assert_msg(v != NULL, "environment variable %s is not set (deploy/local/test sets it)", name);
+	ck_assert_msg(v != NULL, "environment variable %s is not set (deploy/local/test sets it)",
+	              name);
 	return v;
 }
 
@@ -131,7 +134,17 @@ ht_unique(const char *prefix)
 	ht_random_bytes(rnd, sizeof(rnd));
 	counter++;
 	return ht_fmt("%s-%ld-%u-%lld-%02x%02x%02x", prefix, (long)getpid(), counter,
-	    (long long)time(NULL), rnd[0], rnd[1], rnd[2]);
+	              (long long)time(NULL), rnd[0], rnd[1], rnd[2]);
+}
+
+char *
+ht_subst(const char *tmpl, const char *s)
+{
+	const char *at = strstr(tmpl, "%s");
+
+	if (at == NULL)
+		return ht_xstrdup(tmpl);
+	return ht_fmt("%.*s%s%s", (int)(at - tmpl), tmpl, s, at + 2);
 }
 
 void
@@ -142,10 +155,9 @@ ht_random_uuid(char out[37])
 	ht_random_bytes(b, sizeof(b));
 	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
 	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-	snprintf(out, 37,
-	    "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-	    b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
-	    b[12], b[13], b[14], b[15]);
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+	         b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+	         b[13], b[14], b[15]);
 }
 
 char *
@@ -241,7 +253,8 @@ ht_init_or_skip(void)
 		snprintf(ht_port, sizeof(ht_port), "80");
 	} else {
 		snprintf(ht_host, sizeof(ht_host), "%.*s", (int)(hostend - p), p);
-		snprintf(ht_port, sizeof(ht_port), "%.*s", (int)strcspn(hostend + 1, "/"), hostend + 1);
+		snprintf(ht_port, sizeof(ht_port), "%.*s", (int)strcspn(hostend + 1, "/"),
+		         hostend + 1);
 	}
 	snprintf(ht_hp, sizeof(ht_hp), "%s:%s", ht_host, ht_port);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
@@ -313,10 +326,10 @@ ht_header_cb(char *data, size_t size, size_t nmemb, void *cls)
 
 struct ht_resp *
 ht_request_v(const char *method, const char *path, const char *token, const char *body,
-    size_t body_len, const char *const *headers)
+             size_t body_len, const char *const *headers)
 {
 	struct ht_resp *r = ht_xmalloc(sizeof(*r));
-	struct ht_buf bb = { 0 }, hb = { 0 };
+	struct ht_buf bb = {0}, hb = {0};
 	struct curl_slist *hl = NULL;
 	char *url = ht_fmt("%s%s", ht_base, path);
 	char *auth = NULL;
@@ -551,8 +564,8 @@ char *
 ht_raw(const char *bytes, size_t n)
 {
 	struct addrinfo hints, *ai = NULL, *p;
-	struct timeval tv = { 10, 0 };
-	struct ht_buf b = { 0 };
+	struct timeval tv = {10, 0};
+	struct ht_buf b = {0};
 	size_t sent = 0;
 	int fd = -1;
 
@@ -801,7 +814,7 @@ ht_db_value(PGconn *c, const char *sql, int *ok)
 char *
 ht_sql_literal(const char *s)
 {
-	struct ht_buf b = { 0 };
+	struct ht_buf b = {0};
 
 	ht_buf_add(&b, "'", 1);
 	for (; *s; s++) {
@@ -815,8 +828,8 @@ ht_sql_literal(const char *s)
 }
 
 const char *const ht_counted_tables[HT_NCOUNTED] = {
-	"orgs", "users", "campaigns", "engagements", "findings", "finding_history",
-	"claims", "statements",
+    "orgs",     "users",           "campaigns", "engagements",
+    "findings", "finding_history", "claims",    "statements",
 };
 
 int
@@ -853,7 +866,7 @@ ht_clear_login_failures(void)
 char *
 ht_run_capture(char *const argv[], size_t *len, int *status)
 {
-	struct ht_buf b = { 0 };
+	struct ht_buf b = {0};
 	int pfd[2], ws = 0;
 	pid_t pid;
 
@@ -918,8 +931,8 @@ ht_fail(char *err, size_t errlen, const struct ht_resp *r, const char *why)
 }
 
 int
-ht_make_user(const char *token, const char *org_id, const char *role, struct ht_actor *a,
-    char *err, size_t errlen)
+ht_make_user(const char *token, const char *org_id, const char *role, struct ht_actor *a, char *err,
+             size_t errlen)
 {
 	char *path = ht_fmt("/api/v1/orgs/%s/users", org_id);
 	char *name = ht_unique("u");
@@ -937,8 +950,8 @@ ht_make_user(const char *token, const char *org_id, const char *role, struct ht_
 		snprintf(pw + strlen(pw), sizeof(pw) - strlen(pw), "%02x", rnd[i]);
 	a->email = ht_fmt("%s@example.test", name);
 	a->password = ht_xstrdup(pw);
-	body = ht_jdump(json_pack("{s:s, s:s, s:s, s:s}", "email", a->email,
-	    "name", "Test User", "role", role, "password", a->password));
+	body = ht_jdump(json_pack("{s:s, s:s, s:s, s:s}", "email", a->email, "name", "Test User",
+	                          "role", role, "password", a->password));
 	r = ht_request("POST", path, token, body);
 	if (r->status != 201 || ht_jstr(r, "id") == NULL) {
 		ht_fail(err, errlen, r, "create user");
@@ -960,8 +973,8 @@ done:
 }
 
 int
-ht_make_tenant(const char *coord_token, const char *kind, const char *label,
-    struct ht_tenant *t, char *err, size_t errlen)
+ht_make_tenant(const char *coord_token, const char *kind, const char *label, struct ht_tenant *t,
+               char *err, size_t errlen)
 {
 	char *u = ht_unique("t");
 	char *alias = ht_fmt("%s alias %s", label, u);
@@ -971,8 +984,8 @@ ht_make_tenant(const char *coord_token, const char *kind, const char *label,
 
 	memset(t, 0, sizeof(*t));
 	t->org_name = ht_fmt("%s %s", label, u);
-	body = ht_jdump(json_pack("{s:s, s:s, s:[s]}", "name", t->org_name, "kind", kind,
-	    "aliases", alias));
+	body = ht_jdump(
+	    json_pack("{s:s, s:s, s:[s]}", "name", t->org_name, "kind", kind, "aliases", alias));
 	r = ht_request("POST", "/api/v1/orgs", coord_token, body);
 	if (r->status != 201 || ht_jstr(r, "id") == NULL) {
 		ht_fail(err, errlen, r, "create org");
@@ -993,7 +1006,7 @@ done:
 /* POST/PUT/PATCH body to path as token, expect one of two statuses; *id gets "id" if asked. */
 static int
 ht_world_call(struct ht_world *w, const char *method, const char *path, const char *token,
-    char *body, long want1, long want2, char **id, const char *why)
+              char *body, long want1, long want2, char **id, const char *why)
 {
 	struct ht_resp *r = ht_request(method, path, token, body);
 	int ret = -1;
@@ -1026,15 +1039,15 @@ ht_world_campaign(struct ht_world *w, const char *label, char **id, char **slug)
 
 	*slug = ht_unique("c");
 	if (ht_world_call(w, "POST", "/api/v1/campaigns", w->coord.token,
-		ht_jdump(json_pack("{s:s, s:s, s:[s,s], s:s, s:s}", "title", title, "slug", *slug,
-		    "threat_models", "WEIGHTS-EXFIL", "IP-THEFT", "release_at", rel,
-		    "disclosure", "named")),
-		201, 201, id, "create campaign") != 0)
+	                  ht_jdump(json_pack("{s:s, s:s, s:[s,s], s:s, s:s}", "title", title,
+	                                     "slug", *slug, "threat_models", "WEIGHTS-EXFIL",
+	                                     "IP-THEFT", "release_at", rel, "disclosure", "named")),
+	                  201, 201, id, "create campaign") != 0)
 		goto done;
 	path = ht_fmt("/api/v1/campaigns/%s", *id);
 	if (ht_world_call(w, "PATCH", path, w->coord.token,
-		ht_jdump(json_pack("{s:s}", "state", "active")), 200, 200, NULL,
-		"activate campaign") != 0)
+	                  ht_jdump(json_pack("{s:s}", "state", "active")), 200, 200, NULL,
+	                  "activate campaign") != 0)
 		goto done;
 	ret = 0;
 done:
@@ -1046,15 +1059,16 @@ done:
 
 static int
 ht_world_engagement(struct ht_world *w, const char *campaign, const struct ht_tenant *co,
-    const struct ht_tenant *as, const char *scope, char **id)
+                    const struct ht_tenant *as, const char *scope, char **id)
 {
 	char *path = ht_fmt("/api/v1/campaigns/%s/engagements", campaign);
 	char *lead = ht_fmt("Lead of %s", as->org_name);
 	int ret;
 
-	ret = ht_world_call(w, "POST", path, w->coord.token,
-	    ht_jdump(json_pack("{s:s, s:s, s:s, s:[s]}", "company_org", co->org_id,
-		"assessor_org", as->org_id, "scope", scope, "lead_assessors", lead)),
+	ret = ht_world_call(
+	    w, "POST", path, w->coord.token,
+	    ht_jdump(json_pack("{s:s, s:s, s:s, s:[s]}", "company_org", co->org_id, "assessor_org",
+	                       as->org_id, "scope", scope, "lead_assessors", lead)),
 	    201, 201, id, "create engagement");
 	free(lead);
 	free(path);
@@ -1064,7 +1078,7 @@ ht_world_engagement(struct ht_world *w, const char *campaign, const struct ht_te
 /* As the assessor: a finding, a claim; as the company: a statement. */
 static int
 ht_world_content(struct ht_world *w, const char *eng, const struct ht_tenant *co,
-    const struct ht_tenant *as, const char *mark, const char *pub, char **finding)
+                 const struct ht_tenant *as, const char *mark, const char *pub, char **finding)
 {
 	char *p1 = ht_fmt("/api/v1/engagements/%s/findings", eng);
 	char *p2 = ht_fmt("/api/v1/engagements/%s/claims/WEIGHTS-EXFIL", eng);
@@ -1075,17 +1089,18 @@ ht_world_content(struct ht_world *w, const char *eng, const struct ht_tenant *co
 	char *text = ht_fmt("Statement %s: we fixed it", pub);
 	int ret = -1;
 
-	if (ht_world_call(w, "POST", p1, as->admin.token,
-		ht_jdump(json_pack("{s:s, s:s, s:s, s:s}", "threat_model", "WEIGHTS-EXFIL",
-		    "title", title, "detail", detail, "severity", "high")),
-		201, 201, finding, "create finding") != 0)
+	if (ht_world_call(
+	        w, "POST", p1, as->admin.token,
+	        ht_jdump(json_pack("{s:s, s:s, s:s, s:s}", "threat_model", "WEIGHTS-EXFIL", "title",
+	                           title, "detail", detail, "severity", "high")),
+	        201, 201, finding, "create finding") != 0)
 		goto done;
 	if (ht_world_call(w, "PUT", p2, as->admin.token,
-		ht_jdump(json_pack("{s:s, s:s}", "level", "OC3", "summary", summary)),
-		200, 201, NULL, "put claim") != 0)
+	                  ht_jdump(json_pack("{s:s, s:s}", "level", "OC3", "summary", summary)),
+	                  200, 201, NULL, "put claim") != 0)
 		goto done;
-	if (ht_world_call(w, "PUT", p3, co->admin.token,
-		ht_jdump(json_pack("{s:s}", "text", text)), 200, 201, NULL, "put statement") != 0)
+	if (ht_world_call(w, "PUT", p3, co->admin.token, ht_jdump(json_pack("{s:s}", "text", text)),
+	                  200, 201, NULL, "put statement") != 0)
 		goto done;
 	ret = 0;
 done:
@@ -1111,7 +1126,7 @@ ht_world_build(struct ht_world *w)
 	memset(w, 0, sizeof(*w));
 	if (email == NULL || pw == NULL) {
 		snprintf(w->err, sizeof(w->err),
-		    "LOCKSTEP_TEST_ADMIN_EMAIL and LOCKSTEP_TEST_ADMIN_PASSWORD must be set");
+		         "LOCKSTEP_TEST_ADMIN_EMAIL and LOCKSTEP_TEST_ADMIN_PASSWORD must be set");
 		return -1;
 	}
 	w->tag = ht_unique("w");
@@ -1126,7 +1141,8 @@ ht_world_build(struct ht_world *w)
 	w->coord.password = ht_xstrdup(pw);
 	w->coord.token = ht_login(email, pw);
 	if (w->coord.token == NULL) {
-		snprintf(w->err, sizeof(w->err), "coordinator log-in as %s failed (see stderr)", email);
+		snprintf(w->err, sizeof(w->err), "coordinator log-in as %s failed (see stderr)",
+		         email);
 		goto done;
 	}
 	r = ht_request("GET", "/api/v1/me", w->coord.token, NULL);
@@ -1141,7 +1157,8 @@ ht_world_build(struct ht_world *w)
 
 	if (ht_make_tenant(w->coord.token, "company", "Company A", &w->a, w->err, sizeof(w->err)) ||
 	    ht_make_tenant(w->coord.token, "company", "Company B", &w->b, w->err, sizeof(w->err)) ||
-	    ht_make_tenant(w->coord.token, "assessor", "Assessor X", &w->x, w->err, sizeof(w->err)) ||
+	    ht_make_tenant(w->coord.token, "assessor", "Assessor X", &w->x, w->err,
+	                   sizeof(w->err)) ||
 	    ht_make_tenant(w->coord.token, "assessor", "Assessor Y", &w->y, w->err, sizeof(w->err)))
 		goto done;
 	if (ht_world_campaign(w, "Campaign one", &w->campaign_id, &w->campaign_slug) ||

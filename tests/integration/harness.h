@@ -61,6 +61,9 @@ char *ht_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  */
 char *ht_unique(const char *prefix);
 
+/* tmpl with its first "%s" replaced by s (not a printf format); malloc'd. */
+char *ht_subst(const char *tmpl, const char *s);
+
 /* A random (version 4) UUID in canonical text form. */
 void ht_random_uuid(char out[37]);
 
@@ -76,13 +79,13 @@ int ht_mem_contains_any_form(const char *hay, size_t n, const char *needle);
 /* ------------------------------------------------------------------ HTTP */
 
 struct ht_resp {
-	long status;          /* HTTP status of the final response; 0: transport failure */
-	char *body;           /* NUL-terminated body, never NULL (error text when status 0) */
+	long status; /* HTTP status of the final response; 0: transport failure */
+	char *body;  /* NUL-terminated body, never NULL (error text when status 0) */
 	size_t body_len;
-	json_t *json;         /* the body parsed, when it is JSON; NULL otherwise */
-	char *content_type;   /* never NULL ("" when absent) */
-	char *headers;        /* raw header lines of the final response, never NULL */
-	char *what;           /* "METHOD path", for failure messages */
+	json_t *json;       /* the body parsed, when it is JSON; NULL otherwise */
+	char *content_type; /* never NULL ("" when absent) */
+	char *headers;      /* raw header lines of the final response, never NULL */
+	char *what;         /* "METHOD path", for failure messages */
 };
 
 /*
@@ -95,12 +98,12 @@ struct ht_resp {
  * ht_resp_free().
  */
 struct ht_resp *ht_request_(const char *method, const char *path, const char *token,
-    const char *body, ...);
+                            const char *body, ...);
 #define ht_request(...) ht_request_(__VA_ARGS__, (const char *)NULL)
 
 /* As ht_request_, with an explicit body length and a NULL-terminated header array. */
 struct ht_resp *ht_request_v(const char *method, const char *path, const char *token,
-    const char *body, size_t body_len, const char *const *headers);
+                             const char *body, size_t body_len, const char *const *headers);
 
 void ht_resp_free(struct ht_resp *r);
 
@@ -121,14 +124,14 @@ int ht_is_problem(const struct ht_resp *r, long status, const char *slug);
 
 #define HT_BODY(r) ((r)->body_len > 2000 ? "(long body)" : (r)->body)
 
-#define HT_ASSERT_STATUS(r, st)                                                          \
-	ck_assert_msg((r)->status == (st), "%s: expected %d, got %ld: %s", (r)->what, (int)(st), \
-	    (r)->status, HT_BODY(r))
+#define HT_ASSERT_STATUS(r, st)                                                                    \
+	ck_assert_msg((r)->status == (st), "%s: expected %d, got %ld: %s", (r)->what, (int)(st),   \
+	              (r)->status, HT_BODY(r))
 
-#define HT_ASSERT_PROBLEM(r, st, slug)                                                   \
-	ck_assert_msg(ht_is_problem((r), (st), (slug)),                                      \
-	    "%s: expected %d problem+json %s, got %ld (%s): %s", (r)->what, (int)(st), (slug),   \
-	    (r)->status, (r)->content_type, HT_BODY(r))
+#define HT_ASSERT_PROBLEM(r, st, slug)                                                             \
+	ck_assert_msg(ht_is_problem((r), (st), (slug)),                                            \
+	              "%s: expected %d problem+json %s, got %ld (%s): %s", (r)->what, (int)(st),   \
+	              (slug), (r)->status, (r)->content_type, HT_BODY(r))
 
 /* ----------------------------------------------------------- raw sockets */
 
@@ -266,11 +269,11 @@ void ht_world_free(struct ht_world *w);
  * Returns 0 or -1 with the reason in err.
  */
 int ht_make_tenant(const char *coord_token, const char *kind, const char *label,
-    struct ht_tenant *t, char *err, size_t errlen);
+                   struct ht_tenant *t, char *err, size_t errlen);
 
 /* Create one user in org_id as token; fills a (logs in). 0 or -1 with err. */
-int ht_make_user(const char *token, const char *org_id, const char *role,
-    struct ht_actor *a, char *err, size_t errlen);
+int ht_make_user(const char *token, const char *org_id, const char *role, struct ht_actor *a,
+                 char *err, size_t errlen);
 
 void ht_actor_free(struct ht_actor *a);
 
