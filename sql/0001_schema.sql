@@ -92,8 +92,12 @@ COMMENT ON INDEX users_email_key IS 'auth_login_lookup: log-in by e-mail address
 CREATE INDEX users_org_idx ON users (org_id, created_at, id);
 COMMENT ON INDEX users_org_idx IS 'org_users_list: users of one org, paginated.';
 
+-- Browser sessions and API tokens: only the SHA-256 of the token is kept.
 CREATE TABLE sessions (
     token_hash bytea PRIMARY KEY CHECK (length(token_hash) = 32),
+    id         uuid NOT NULL UNIQUE DEFAULT gen_random_uuid(),
+    kind       text NOT NULL DEFAULT 'session' CHECK (kind IN ('session', 'api')),
+    name       text CHECK (length(name) BETWEEN 1 AND 100),
     user_id    uuid NOT NULL REFERENCES users (id),
     org_id     uuid NOT NULL REFERENCES orgs (id),
     created_at timestamptz NOT NULL DEFAULT now(),
@@ -361,11 +365,11 @@ $$;
 -- an identity before that identity can be set. Only live sessions of
 -- enabled users resolve.
 CREATE FUNCTION auth_resolve_token(p_hash bytea)
-RETURNS TABLE (user_id uuid, org_id uuid, org_kind text, role text)
+RETURNS TABLE (user_id uuid, org_id uuid, org_kind text, role text, session_id uuid)
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = public, pg_catalog
 AS $$
-    SELECT u.id, u.org_id, o.kind, u.role
+    SELECT u.id, u.org_id, o.kind, u.role, s.id
       FROM sessions s
       JOIN users u ON u.id = s.user_id
       JOIN orgs o ON o.id = u.org_id
@@ -635,8 +639,9 @@ GRANT UPDATE (name, aliases) ON orgs TO lockstep_app;
 GRANT SELECT (id, org_id, email, name, role, disabled, created_at) ON users TO lockstep_app;
 GRANT INSERT (id, org_id, email, name, role, password_hash) ON users TO lockstep_app;
 GRANT UPDATE (name, role, disabled, password_hash) ON users TO lockstep_app;
-GRANT SELECT, INSERT ON sessions TO lockstep_app;
+GRANT INSERT ON sessions TO lockstep_app;
 GRANT UPDATE (revoked_at) ON sessions TO lockstep_app;
+GRANT SELECT (id, kind, name, user_id, org_id, created_at, expires_at, revoked_at) ON sessions TO lockstep_app;
 GRANT SELECT, INSERT ON campaigns TO lockstep_app;
 GRANT UPDATE (title, threat_models, release_at, disclosure, min_cohort, state, updated_at) ON campaigns TO lockstep_app;
 GRANT SELECT, INSERT ON engagements TO lockstep_app;

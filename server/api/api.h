@@ -164,6 +164,9 @@ int api_engagement_has_threat_model(const struct api_engagement *e, const char *
 int api_session_post(struct http_request *r);
 int api_session_delete(struct http_request *r);
 int api_me_get(struct http_request *r);
+int api_tokens_post(struct http_request *r);
+int api_tokens_get(struct http_request *r);
+int api_token_delete(struct http_request *r);
 int api_orgs_post(struct http_request *r);
 int api_orgs_get(struct http_request *r);
 int api_org_users_post(struct http_request *r);

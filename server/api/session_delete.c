@@ -1,4 +1,4 @@
-/* DELETE /api/v1/session: log out, revoking the presented token. */
+/* DELETE /api/v1/session: log out, revoking the session (or API token) in use. */
 #include "config.h"
 
 #include <stdio.h>
@@ -6,21 +6,19 @@
 #include "api/api.h"
 #include "conf.h"
 #include "http/http.h"
-#include "util/util.h"
 
 struct logout_ctx {
 	struct http_request *r;
-	char hash[2 * CRYPTO_SHA256_LEN + 3];
 };
 
 static int
 logout_tx(struct db_conn *c, void *arg)
 {
 	struct logout_ctx *l = arg;
-	const char *p[1] = { l->hash };
+	const char *p[1] = { l->r->session_id };
 	int rc;
 
-	if ((rc = db_run(c, "session_revoke", 1, p)) != DB_OK)
+	if ((rc = db_run(c, "token_revoke", 1, p)) != DB_OK)
 		return rc;
 	return api_audit(c, l->r, "logout", "user", l->r->who.user_id, l->r->who.org_id, NULL, NULL);
 }
@@ -33,9 +31,6 @@ api_session_delete(struct http_request *r)
 	char cookie[160];
 	int rc;
 
-	l.hash[0] = '\\';
-	l.hash[1] = 'x';
-	util_hex_encode(r->token_hash, sizeof(r->token_hash), l.hash + 2);
 	rc = db_tx(&r->who, logout_tx, &l);
 	if (rc == DB_OK) {
 		snprintf(cookie, sizeof(cookie), "%s=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict%s",

@@ -53,7 +53,7 @@ const struct db_statement db_statements[] = {
 
 	/* authentication (SECURITY DEFINER functions, see 0001_schema.sql) */
 	{ "auth_resolve_token",
-	  "SELECT user_id, org_id, org_kind, role FROM auth_resolve_token($1::bytea)" },
+	  "SELECT user_id, org_id, org_kind, role, session_id FROM auth_resolve_token($1::bytea)" },
 	{ "auth_login_lookup",
 	  "SELECT user_id, org_id, org_kind, role, password_hash FROM auth_login_lookup($1)" },
 	{ "auth_throttle_allowed",
@@ -69,8 +69,17 @@ const struct db_statement db_statements[] = {
 	  "INSERT INTO sessions (token_hash, user_id, org_id, expires_at, addr)"
 	  " VALUES ($1::bytea, $2::uuid, $3::uuid, now() + make_interval(secs => $4::int), $5)"
 	  " RETURNING ls_ts(expires_at)" },
-	{ "session_revoke",
-	  "UPDATE sessions SET revoked_at = now() WHERE token_hash = $1::bytea AND revoked_at IS NULL" },
+	{ "token_create",
+	  "INSERT INTO sessions (token_hash, kind, name, user_id, org_id, expires_at, addr)"
+	  " VALUES ($1::bytea, 'api', $2, ls_uid(), ls_org(), now() + make_interval(days => $3::int), $4)"
+	  " RETURNING id, name, ls_ts(created_at), ls_ts(expires_at)" },
+	{ "tokens_list",
+	  "SELECT id, kind, name, ls_ts(created_at), ls_ts(expires_at), ls_ts(revoked_at) FROM sessions"
+	  " WHERE user_id = ls_uid() AND revoked_at IS NULL AND expires_at > now()"
+	  " ORDER BY created_at DESC, id LIMIT 200" },
+	{ "token_revoke",
+	  "UPDATE sessions SET revoked_at = now() WHERE id = $1::uuid AND user_id = ls_uid()"
+	  " AND revoked_at IS NULL RETURNING id" },
 	{ "user_sessions_revoke",
 	  "UPDATE sessions SET revoked_at = now() WHERE user_id = $1::uuid AND revoked_at IS NULL" },
 

@@ -92,6 +92,7 @@ http_auth_request(struct http_request *r)
 	snprintf(r->who.org_id, sizeof(r->who.org_id), "%s", db_get(res, 0, 1));
 	snprintf(r->who.org_kind, sizeof(r->who.org_kind), "%s", db_get(res, 0, 2));
 	snprintf(r->who.role, sizeof(r->who.role), "%s", db_get(res, 0, 3));
+	snprintf(r->session_id, sizeof(r->session_id), "%s", db_get(res, 0, 4));
 	db_result_free(res);
 	r->authenticated = 1;
 	return HTTP_OK;

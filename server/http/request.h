@@ -48,6 +48,7 @@ struct http_request {
 	int authenticated;
 	int via_cookie;
 	unsigned char token_hash[32]; /* hash of the presented token (if authenticated) */
+	char session_id[DB_UUID_LEN + 1]; /* the session or API token in use */
 
 	char *set_cookie;           /* Set-Cookie value for the reply, owned */
 

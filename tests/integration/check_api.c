@@ -278,6 +278,56 @@ START_TEST(test_logout_revokes)
 }
 END_TEST
 
+START_TEST(test_api_tokens)
+{
+	char *user = ht_login(W.b.admin.email, W.b.admin.password);
+	struct ht_resp *r;
+	char *tok, *id, *path;
+	int found = 0;
+	size_t i;
+	json_t *v;
+
+	ck_assert_msg(user != NULL, "log-in failed");
+	/* bad input is refused and creates nothing */
+	r = ht_request("POST", "/api/v1/tokens", user, "{\"name\":\"ci\",\"ttl_days\":0}");
+	HT_ASSERT_PROBLEM(r, 422, "invalid-field");
+	ht_resp_free(r);
+	r = ht_request("POST", "/api/v1/tokens", user, "{\"name\":\"ci\",\"ttl_days\":30}");
+	HT_ASSERT_STATUS(r, 201);
+	tok = strdup(ht_jstr(r, "token"));
+	id = strdup(ht_jstr(r, "id"));
+	ck_assert_uint_eq(strlen(tok), 43);
+	ht_resp_free(r);
+	/* the API token works like a session and is listed without its secret */
+	ck_assert_int_eq(me_status(tok), 200);
+	r = ht_request("GET", "/api/v1/tokens", user, NULL);
+	HT_ASSERT_STATUS(r, 200);
+	ck_assert_msg(strstr(r->body, tok) == NULL, "token list leaks the token");
+	json_array_foreach(json_object_get(r->json, "items"), i, v) {
+		if (strcmp(ht_ostr(v, "id"), id) == 0 && strcmp(ht_ostr(v, "kind"), "api") == 0)
+			found = 1;
+	}
+	ck_assert_msg(found, "new token not listed: %s", HT_BODY(r));
+	ht_resp_free(r);
+	/* another tenant cannot revoke it: same 404 as a random id */
+	path = ht_fmt("/api/v1/tokens/%s", id);
+	r = ht_request("DELETE", path, W.a.admin.token, NULL);
+	HT_ASSERT_PROBLEM(r, 404, "not-found");
+	ht_resp_free(r);
+	ck_assert_int_eq(me_status(tok), 200);
+	/* its owner can; afterwards it no longer authenticates */
+	r = ht_request("DELETE", path, user, NULL);
+	HT_ASSERT_STATUS(r, 204);
+	ht_resp_free(r);
+	ck_assert_int_eq(me_status(tok), 401);
+	ck_assert_int_eq(me_status(user), 200);
+	free(path);
+	free(tok);
+	free(id);
+	free(user);
+}
+END_TEST
+
 START_TEST(test_admin_revokes_sessions)
 {
 	struct ht_actor m;
@@ -861,6 +911,7 @@ api_suite(void)
 	tcase_add_test(tc, test_coordinator_blind);
 	tcase_add_test(tc, test_audit_chain);
 	tcase_add_test(tc, test_dump_has_no_secrets);
+	tcase_add_test(tc, test_api_tokens);
 	tcase_add_test(tc, test_wrong_password);
 	tcase_add_test(tc, test_login_throttle); /* last: it exhausts the address's budget */
 	suite_add_tcase(s, tc);
