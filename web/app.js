@@ -364,7 +364,7 @@
 		const hist = await api('GET', '/findings/' + id + '/history');
 		const kind = me.org.kind;
 		const out = el('div', null,
-			el('p', null, link('#/engagements/' + f.engagement_id, '← engagement')),
+			el('p', null, el('a', { href: '#/engagements/' + f.engagement_id, id: 'back-engagement' }, '← engagement')),
 			el('h2', { id: 'finding-title' }, f.title),
 			dl([['Threat model', f.threat_model], ['Severity', el('span', { class: 'sev sev-' + f.severity }, f.severity)],
 				['Status', f.status], ['MITRE ATLAS', fmtList(f.atlas)], ['CWE', fmtList(f.cwe)],
@@ -497,7 +497,7 @@
 		out.append(onSubmit(el('form', { class: 'card', id: 'campaign-create' },
 			el('h4', null, 'New campaign'),
 			field('Title', el('input', { name: 'title', required: true, maxlength: 200 })),
-			field('Slug', el('input', { name: 'slug', required: true, maxlength: 63, pattern: '[a-z0-9][a-z0-9-]*' })),
+			field('Slug', el('input', { name: 'slug', required: true, maxlength: 63, pattern: '[a-z0-9][a-z0-9\\-]*' })),
 			el('fieldset', null, el('legend', null, 'Threat models'),
 				threatModels.map((t) => el('label', { class: 'check' },
 					el('input', { type: 'checkbox', name: 'threat_models', value: t.code, checked: true }),

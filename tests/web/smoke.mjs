@@ -1,0 +1,307 @@
+// Headless-browser smoke test of lockstep's web client.
+//
+// Drives Debian's Chromium (never a downloaded browser) through
+// playwright-core against a running lockstepd:
+//   LOCKSTEP_TEST_URL             e.g. http://127.0.0.1:18080
+//   LOCKSTEP_TEST_ADMIN_EMAIL     the coordinator admin
+//   LOCKSTEP_TEST_ADMIN_PASSWORD
+//   LOCKSTEP_TEST_CHROMIUM        optional, default /usr/bin/chromium
+// Prints one line per check and "N passed, N failed"; exits 1 on failure.
+
+import { chromium } from 'playwright-core';
+
+const base = (process.env.LOCKSTEP_TEST_URL || '').replace(/\/+$/, '');
+const email = process.env.LOCKSTEP_TEST_ADMIN_EMAIL || '';
+const password = process.env.LOCKSTEP_TEST_ADMIN_PASSWORD || '';
+const executablePath = process.env.LOCKSTEP_TEST_CHROMIUM || '/usr/bin/chromium';
+
+if (!base || !email || !password) {
+	console.error('smoke.mjs: set LOCKSTEP_TEST_URL, LOCKSTEP_TEST_ADMIN_EMAIL and LOCKSTEP_TEST_ADMIN_PASSWORD');
+	process.exit(2);
+}
+
+let passed = 0;
+let failed = 0;
+
+let currentPage = null;
+
+async function check(name, fn) {
+	try {
+		await fn();
+		passed++;
+		console.log('PASS ' + name);
+	} catch (e) {
+		failed++;
+		console.log('FAIL ' + name + ': ' + (e && e.message ? e.message.split('\n')[0] : e));
+		if (currentPage) {
+			const where = await currentPage.evaluate(() => location.href + ' problem: ' +
+				document.getElementById('problem-title').textContent + ' ' +
+				document.getElementById('problem-detail').textContent).catch(() => '?');
+			console.log('     at ' + where);
+		}
+	}
+}
+
+function assert(cond, msg) {
+	if (!cond)
+		throw new Error(msg);
+}
+
+// Console errors and CSP violations seen by the page. Error responses the
+// test provokes on purpose (or that the client uses as answers, like the
+// 401 of the first GET /me, or the 404 of a statement not yet written) are
+// listed in `expected` as [path regexp, status]; their "Failed to load
+// resource" lines are not counted.
+const consoleErrors = [];
+const expected = [
+	[/^\/api\/v1\/me$/, 401],
+	[/^\/api\/v1\/engagements\/[0-9a-f-]{36}\/statement$/, 404],
+];
+
+function expectHttpError(path, status) {
+	expected.push([new RegExp('^' + path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + '$'), status]);
+}
+
+function isExpected(msg) {
+	const m = /Failed to load resource: the server responded with a status of (\d+)/.exec(msg.text());
+	if (!m)
+		return false;
+	let path = '';
+	try {
+		path = new URL(msg.location().url || '').pathname;
+	} catch (e) {
+		return false;
+	}
+	return expected.some(([re, st]) => re.test(path) && st === Number(m[1]));
+}
+
+const browser = await chromium.launch({
+	executablePath,
+	headless: true,
+	args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
+		'--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+
+// A fresh browser context (own cookie jar) whose page reports console
+// errors and CSP violations into consoleErrors.
+async function openPage() {
+	const context = await browser.newContext();
+	const page = await context.newPage();
+	page.setDefaultTimeout(10000);
+	await page.addInitScript(() => {
+		document.addEventListener('securitypolicyviolation', (e) => {
+			console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI);
+		});
+	});
+	page.on('console', (msg) => {
+		if (msg.type() === 'error' && !isExpected(msg))
+			consoleErrors.push(msg.text() + ' [' + (msg.location().url || '') + ']');
+	});
+	page.on('pageerror', (err) => consoleErrors.push('page error: ' + err.message));
+	return { context, page };
+}
+
+async function login(page, who, pw) {
+	await page.goto(base + '/', { waitUntil: 'load' });
+	// Still logged in (an earlier check failed half-way)? Log out first.
+	await page.waitForFunction(() => !document.getElementById('login').hidden ||
+		!document.getElementById('me').hidden);
+	if (await page.locator('#me').isVisible())
+		await logout(page);
+	await page.fill('#login-email', who);
+	await page.fill('#login-password', pw);
+	await page.click('#login-form button[type=submit]');
+	await page.locator('#me-email').waitFor({ state: 'visible' });
+	const shown = await page.textContent('#me-email');
+	assert(shown === who, 'me shows "' + shown + '", expected ' + who);
+}
+
+async function logout(page) {
+	await page.click('#logout');
+	await page.locator('#login-form').waitFor({ state: 'visible' });
+}
+
+// Submit a form and wait for the confirmation it leads to.
+async function submit(page, form, noticeRe) {
+	await page.click(form + ' button[type=submit]');
+	await page.locator('#notice', { hasText: noticeRe }).waitFor({ state: 'visible' });
+}
+
+const stamp = Date.now().toString(36) + Math.random().toString(36).slice(2, 6);
+
+try {
+	const { page } = await openPage();
+	currentPage = page;
+	// Markup in the name: it must come back as text, never as an element.
+	const orgName = 'Smoke <b>Org</b> ' + stamp;
+
+	await check('index page loads with the strict CSP and the login form', async () => {
+		const res = await page.goto(base + '/', { waitUntil: 'load' });
+		assert(res && res.status() === 200, 'GET / answered ' + (res && res.status()));
+		const csp = res.headers()['content-security-policy'] || '';
+		assert(/script-src 'self'/.test(csp) && /default-src 'none'/.test(csp), 'CSP header missing or loose: ' + csp);
+		await page.locator('#login-form').waitFor({ state: 'visible' });
+		assert(await page.title() === 'lockstep', 'unexpected title');
+	});
+
+	await check('coordinator logs in and the "me" area shows the admin e-mail', async () => {
+		await login(page, email, password);
+		assert(await page.locator('#login').isHidden(), 'login form still visible');
+		assert(/coordinator/.test(await page.textContent('#me-org')), 'org kind not shown');
+	});
+
+	await check('coordinator creates an org through the UI and sees it listed', async () => {
+		await page.click('#nav a[href="#/orgs"]');
+		await page.locator('#org-create').waitFor({ state: 'visible' });
+		await page.fill('#org-name', orgName);
+		await page.selectOption('#org-kind', 'company');
+		await page.fill('#org-aliases', 'Smoke ' + stamp);
+		await submit(page, '#org-create', /created/);
+		await page.locator('#orgs-table td a', { hasText: orgName }).waitFor({ state: 'visible' });
+		assert(await page.locator('#orgs-table b').count() === 0, 'org name was rendered as markup');
+	});
+
+	await check('a refused request shows the problem title and detail', async () => {
+		expectHttpError('/api/v1/orgs', 409);
+		await page.fill('#org-name', orgName);
+		await page.click('#org-create button[type=submit]');
+		await page.locator('#problem').waitFor({ state: 'visible' });
+		const title = (await page.textContent('#problem-title')) || '';
+		assert(title.length > 0, 'problem title empty');
+	});
+
+	await check('the org page lists its users (none yet)', async () => {
+		await page.locator('#orgs-table td a', { hasText: orgName }).click();
+		await page.locator('#user-create').waitFor({ state: 'visible' });
+		assert(await page.locator('#users-table tbody tr').count() === 0, 'new org has users');
+	});
+
+	await check('no element carries an inline style', async () => {
+		const n = await page.evaluate(() => document.querySelectorAll('[style]').length);
+		assert(n === 0, n + ' elements with style=""');
+	});
+
+	await check('coordinator logs out and the session is revoked', async () => {
+		await logout(page);
+		assert(await page.locator('#me').isHidden(), 'me area still visible');
+		const status = await page.evaluate(async () =>
+			(await fetch('/api/v1/me', { credentials: 'same-origin' })).status);
+		assert(status === 401, 'GET /api/v1/me after logout answered ' + status);
+	});
+
+	// ---- a whole engagement, through the UI of each role ----
+	const company = 'Smoke Company ' + stamp;
+	const assessor = 'Smoke Assessor ' + stamp;
+	const companyUser = 'company-' + stamp + '@smoke.test';
+	const assessorUser = 'assessor-' + stamp + '@smoke.test';
+	const userPassword = 'smoke-password-' + stamp;
+	const findingTitle = 'Backup bucket readable <i>by</i> staff ' + stamp;
+
+	await check('coordinator sets up two orgs with an admin each', async () => {
+		await login(page, email, password);
+		for (const [name, kind, user] of [[company, 'company', companyUser], [assessor, 'assessor', assessorUser]]) {
+			await page.goto(base + '/#/orgs');
+			await page.locator('#org-create').waitFor({ state: 'visible' });
+			await page.fill('#org-name', name);
+			await page.selectOption('#org-kind', kind);
+			await submit(page, '#org-create', /created/);
+			await page.locator('#orgs-table td a', { hasText: name }).click();
+			await page.locator('#user-create').waitFor({ state: 'visible' });
+			await page.fill('#user-create input[name=email]', user);
+			await page.fill('#user-create input[name=name]', 'Smoke ' + kind);
+			await page.selectOption('#user-create select[name=role]', 'admin');
+			await page.fill('#user-create input[name=password]', userPassword);
+			await submit(page, '#user-create', /added/);
+			await page.locator('#users-table td', { hasText: user }).waitFor({ state: 'visible' });
+		}
+	});
+
+	let campaignUrl = '';
+	await check('coordinator creates a campaign and an engagement', async () => {
+		await page.click('#nav a[href="#/campaigns"]');
+		await page.locator('#campaign-create').waitFor({ state: 'visible' });
+		await page.fill('#campaign-create input[name=title]', 'Smoke campaign ' + stamp);
+		await page.fill('#campaign-create input[name=slug]', 'smoke-' + stamp);
+		const year = new Date().getUTCFullYear() + 2;
+		await page.fill('#campaign-create input[name=release_at]', year + '-06-01T12:00');
+		await page.selectOption('#campaign-create select[name=disclosure]', 'named');
+		await submit(page, '#campaign-create', /created/);
+		campaignUrl = page.url();
+		await page.locator('#engagement-create').waitFor({ state: 'visible' });
+		await page.selectOption('#engagement-create select[name=company_org]', { label: company });
+		await page.selectOption('#engagement-create select[name=assessor_org]', { label: assessor });
+		await page.fill('#engagement-create textarea[name=scope]', 'Scope: production clusters ' + stamp);
+		await page.fill('#engagement-create input[name=lead_assessors]', 'Ada Smoke, Bo Smoke');
+		await submit(page, '#engagement-create', /created/);
+		await page.locator('#progress-table td', { hasText: company }).waitFor({ state: 'visible' });
+		await logout(page);
+	});
+
+	await check('assessor sees the scope, files a finding, edits it and sets a claim', async () => {
+		await login(page, assessorUser, userPassword);
+		await page.locator('#engagements-table td', { hasText: company }).waitFor({ state: 'visible' });
+		await page.locator('#engagements-table a').first().click();
+		await page.locator('pre', { hasText: 'Scope: production clusters ' + stamp }).waitFor({ state: 'visible' });
+		await page.fill('#finding-create input[name=title]', findingTitle);
+		await page.selectOption('#finding-create select[name=severity]', 'high');
+		await page.fill('#finding-create textarea[name=detail]', 'Any engineer can list the weights bucket.');
+		await page.fill('#finding-create input[name=cwe]', 'CWE-284');
+		await submit(page, '#finding-create', /created/);
+		assert(await page.textContent('#finding-title') === findingTitle, 'finding title not shown as text');
+		await page.selectOption('#finding-edit select[name=severity]', 'critical');
+		await submit(page, '#finding-edit', /saved/);
+		assert(await page.locator('#history-table tbody tr').count() === 2, 'history does not have 2 versions');
+		await page.click('#back-engagement');
+		const claim = page.locator('form.claim').first();
+		await claim.waitFor({ state: 'visible' });
+		await claim.locator('select[name=level]').selectOption('OC3');
+		await claim.locator('textarea[name=summary]').fill('Held against OC3 attackers.');
+		await claim.locator('button[type=submit]').click();
+		await page.locator('#claims-table td', { hasText: /^OC3$/ }).waitFor({ state: 'visible' });
+		await logout(page);
+	});
+
+	await check('company answers the finding and writes its statement', async () => {
+		await login(page, companyUser, userPassword);
+		await page.locator('#engagements-table a').first().click();
+		await page.locator('#findings-table a', { hasText: findingTitle }).click();
+		await page.locator('#finding-answer').waitFor({ state: 'visible' });
+		assert(await page.locator('#finding-edit').count() === 0, 'company sees the assessor edit form');
+		await page.selectOption('#finding-answer select[name=status]', 'remediating');
+		await page.fill('#finding-answer textarea[name=response]', 'Bucket policy tightened; rotating keys.');
+		await submit(page, '#finding-answer', /saved/);
+		await page.locator('dd', { hasText: 'remediating' }).waitFor({ state: 'visible' });
+		await page.click('#back-engagement');
+		await page.locator('textarea[name=text]').fill('We welcome the assessment.');
+		await submit(page, 'form:has(textarea[name=text])', /saved/);
+		await page.locator('pre', { hasText: 'We welcome the assessment.' }).waitFor({ state: 'visible' });
+		await logout(page);
+	});
+
+	await check('coordinator sees progress counts but no finding content', async () => {
+		await login(page, email, password);
+		await page.goto(campaignUrl);
+		const row = page.locator('#progress-table tbody tr', { hasText: company });
+		await row.waitFor({ state: 'visible' });
+		const cells = await row.locator('td').allTextContents();
+		assert(cells[3] === '1' && cells[5] === '1' && cells[6] === 'yes', 'progress row: ' + cells.join(' | '));
+		await row.locator('a').click();
+		await page.locator('h2', { hasText: 'Engagement' }).waitFor({ state: 'visible' });
+		assert(await page.locator('#findings-table').count() === 0, 'coordinator sees findings');
+		assert(!(await page.textContent('#view')).includes(findingTitle), 'coordinator sees a finding title');
+		await logout(page);
+	});
+
+	await check('no console errors or CSP violations', async () => {
+		await page.waitForTimeout(200);
+		assert(consoleErrors.length === 0, 'console errors: ' + consoleErrors.join(' | '));
+	});
+} catch (e) {
+	failed++;
+	console.log('FAIL harness: ' + (e && e.message ? e.message.split('\n')[0] : e));
+} finally {
+	await browser.close();
+}
+
+console.log(passed + ' passed, ' + failed + ' failed');
+process.exit(failed === 0 && passed > 0 ? 0 : 1);
