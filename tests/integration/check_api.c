@@ -921,15 +921,5 @@ api_suite(void)
 int
 main(void)
 {
-	int rc;
-
-	ht_init_or_skip();
-	ht_clear_login_failures();
-	if (ht_world_build(&W) != 0) {
-		fprintf(stderr, "building the test world failed: %s\n", W.err);
-		return 1;
-	}
-	rc = ht_run_suite(api_suite());
-	ht_world_free(&W);
-	return rc;
+	return ht_main_world(&W, api_suite);
 }

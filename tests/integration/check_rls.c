@@ -557,15 +557,5 @@ rls_suite(void)
 int
 main(void)
 {
-	int rc;
-
-	ht_init_or_skip();
-	ht_clear_login_failures();
-	if (ht_world_build(&W) != 0) {
-		fprintf(stderr, "building the test world failed: %s\n", W.err);
-		return 1;
-	}
-	rc = ht_run_suite(rls_suite());
-	ht_world_free(&W);
-	return rc;
+	return ht_main_world(&W, rls_suite);
 }

@@ -649,24 +649,14 @@ tenancy_suite(void)
 int
 main(void)
 {
+	char *u = ht_unique("intruder");
 	int rc;
 
-	ht_init_or_skip();
-	ht_clear_login_failures();
-	if (ht_world_build(&W) != 0) {
-		fprintf(stderr, "building the test world failed: %s\n", W.err);
-		return 1;
-	}
-	{
-		char *u = ht_unique("intruder");
-
-		intruder_email = ht_fmt("%s@example.test", u);
-		intruder_org = ht_fmt("Intruder org %s", u);
-		intruder_slug = ht_fmt("i%s", u);
-		free(u);
-	}
-	rc = ht_run_suite(tenancy_suite());
-	ht_world_free(&W);
+	intruder_email = ht_fmt("%s@example.test", u);
+	intruder_org = ht_fmt("Intruder org %s", u);
+	intruder_slug = ht_fmt("i%s", u);
+	free(u);
+	rc = ht_main_world(&W, tenancy_suite);
 	free(intruder_email);
 	free(intruder_org);
 	free(intruder_slug);

@@ -1212,3 +1212,19 @@ ht_world_free(struct ht_world *w)
 	free(w->scope_b);
 	memset(w, 0, sizeof(*w));
 }
+
+int
+ht_main_world(struct ht_world *w, Suite *(*suite)(void))
+{
+	int rc;
+
+	ht_init_or_skip();
+	ht_clear_login_failures();
+	if (ht_world_build(w) != 0) {
+		fprintf(stderr, "building the test world failed: %s\n", w->err);
+		return 1;
+	}
+	rc = ht_run_suite(suite());
+	ht_world_free(w);
+	return rc;
+}

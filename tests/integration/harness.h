@@ -263,6 +263,13 @@ int ht_world_build(struct ht_world *w);
 void ht_world_free(struct ht_world *w);
 
 /*
+ * The common main() of a suite that needs the world: skip without the
+ * environment (exit 77), clear log-in throttling, build w, run suite().
+ * Returns the process exit status.
+ */
+int ht_main_world(struct ht_world *w, Suite *(*suite)(void));
+
+/*
  * Create an org (as the coordinator token) and one user in it; fills
  * t (org id/name, admin email/password/id, logs in for the token).
  * kind "company" or "assessor"; role "admin" or "member".
