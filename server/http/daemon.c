@@ -290,6 +290,7 @@ http_server_start(const struct router_route *routes)
 	http_daemon = MHD_start_daemon(
 	    MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG,
 	    (uint16_t)config.port, NULL, NULL, &http_access, NULL,
+	    MHD_OPTION_EXTERNAL_LOGGER, &http_mhd_log, NULL,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)config.threads,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)config.connection_timeout,
@@ -297,7 +298,6 @@ http_server_start(const struct router_route *routes)
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)config.per_ip_connections,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)config.connection_memory,
 	    MHD_OPTION_NOTIFY_COMPLETED, &http_completed, NULL,
-	    MHD_OPTION_EXTERNAL_LOGGER, &http_mhd_log, NULL,
 	    MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1,
 	    MHD_OPTION_END);
 	if (http_daemon == NULL) {
