@@ -316,7 +316,14 @@ http_server_stop(unsigned grace_seconds)
 {
 	if (http_daemon == NULL)
 		return;
-	MHD_quiesce_daemon(http_daemon);
+	{
+		/* stop accepting: close the listening socket libmicrohttpd hands back,
+		 * so that not even the kernel's backlog takes new connections */
+		MHD_socket lfd = MHD_quiesce_daemon(http_daemon);
+
+		if (lfd != MHD_INVALID_SOCKET)
+			close(lfd);
+	}
 	for (unsigned i = 0; i < grace_seconds * 20; i++) {
 		if (__atomic_load_n(&http_inflight, __ATOMIC_RELAXED) == 0)
 			break;
