@@ -71,6 +71,8 @@ add(enum role role, const char *method, const char *fmt, const char *id, char *b
 
 /* ------------------------------------------------------------ bodies */
 
+static char *token_a_id;
+static char *b_token;
 static char *b_finding, *b_patch, *b_claim, *b_statement, *b_user, *b_engagement, *b_campaign_patch,
     *b_org, *b_campaign;
 
@@ -83,6 +85,7 @@ make_bodies(void)
 	                               "title", "intruder finding", "detail",
 	                               "planted by another tenant", "severity", "low"));
 	b_patch = strdup("{\"status\":\"accepted\"}");
+	b_token = strdup("{\"name\":\"intruder\",\"ttl_days\":1}");
 	b_claim = strdup("{\"level\":\"OC1\",\"summary\":\"intruder claim\"}");
 	b_statement = strdup("{\"text\":\"intruder statement\"}");
 	b_user =
@@ -189,6 +192,22 @@ build_table(void)
 		add(r, "GET", "/api/v1/orgs", NULL, NULL, r != R_ANON);
 		add(r, "POST", "/api/v1/campaigns", NULL, b_campaign, r != R_ANON);
 	}
+	/* another user's API token: nobody else may revoke it */
+	{
+		struct ht_resp *t = ht_request("POST", "/api/v1/tokens", W.a.admin.token,
+		                               "{\"name\":\"tenancy\",\"ttl_days\":1}");
+
+		ck_assert_msg(t->status == 201, "token: %ld %s", t->status, HT_BODY(t));
+		token_a_id = strdup(ht_jstr(t, "id"));
+		ht_resp_free(t);
+	}
+	for (r = R_ANON; r < R__COUNT; r++) {
+		if (r != R_A)
+			add(r, "DELETE", "/api/v1/tokens/%s", token_a_id, NULL, 0);
+	}
+	add(R_ANON, "GET", "/api/v1/tokens", NULL, NULL, 0);
+	add(R_ANON, "POST", "/api/v1/tokens", NULL, b_token, 0);
+	add(R_ANON, "GET", "/api/v1/me", NULL, NULL, 0);
 	/* role rules inside one's own engagement */
 	add(R_A, "POST", "/api/v1/engagements/%s/findings", W.eng_ax, b_finding, 1);
 	add(R_B, "POST", "/api/v1/engagements/%s/findings", W.eng_by, b_finding, 1);
@@ -207,7 +226,7 @@ struct view {
 	json_t *json;
 };
 
-#define N_VIEWS 16
+#define N_VIEWS 17
 static struct view views[N_VIEWS];
 
 static void
@@ -239,6 +258,7 @@ views_init(void)
 	view_set(13, "users X", R_COORD, ht_fmt("/api/v1/orgs/%s/users", W.x.org_id));
 	view_set(14, "users Y", R_COORD, ht_fmt("/api/v1/orgs/%s/users", W.y.org_id));
 	view_set(15, "findings B×Y", R_B, ht_fmt("/api/v1/engagements/%s/findings", W.eng_by));
+	view_set(16, "tokens of A's admin", R_A, strdup("/api/v1/tokens"));
 }
 
 static json_t *
