@@ -91,9 +91,9 @@ main_ensure_admin(void)
 	snprintf(org, sizeof(org), "%s", db_get(q, 0, 0));
 	db_result_free(q);
 	{
-		const char *p[1] = { email };
+		const char *p[2] = { email, org };
 
-		if ((q = db_exec(c, "admin_user_get", 1, p, NULL)) == NULL)
+		if ((q = db_exec(c, "admin_user_get", 2, p, NULL)) == NULL)
 			goto done;
 	}
 	if (db_rows(q) == 1) {

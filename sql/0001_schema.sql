@@ -87,8 +87,13 @@ CREATE TABLE users (
     disabled      boolean NOT NULL DEFAULT false,
     created_at    timestamptz NOT NULL DEFAULT now()
 );
-CREATE UNIQUE INDEX users_email_key ON users (email);
-COMMENT ON INDEX users_email_key IS 'auth_login_lookup: log-in by e-mail address.';
+-- E-mail addresses are unique within an org, not across orgs: a unique
+-- error must never tell an org admin that an address exists in another
+-- tenant. Log-in tries the (few) accounts with the address in turn.
+CREATE UNIQUE INDEX users_org_email_key ON users (org_id, email);
+COMMENT ON INDEX users_org_email_key IS 'org_users_create: one account per address and org.';
+CREATE INDEX users_email_idx ON users (email);
+COMMENT ON INDEX users_email_idx IS 'auth_login_lookup: log-in by e-mail address.';
 CREATE INDEX users_org_idx ON users (org_id, created_at, id);
 COMMENT ON INDEX users_org_idx IS 'org_users_list: users of one org, paginated.';
 
@@ -349,8 +354,9 @@ CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events
 -- ---------------------------------------------------------------------
 
 -- Why: log-in happens before any identity exists, and no policy may open
--- users to an unidentified caller. Returns the one active user with this
--- e-mail address and its password hash, nothing else.
+-- users to an unidentified caller. Returns the active accounts with this
+-- e-mail address (at most 4, oldest first; an address may exist in several
+-- orgs) and their password hashes, nothing else.
 CREATE FUNCTION auth_login_lookup(p_email text)
 RETURNS TABLE (user_id uuid, org_id uuid, org_kind text, role text, password_hash text)
 LANGUAGE sql STABLE SECURITY DEFINER
@@ -359,6 +365,8 @@ AS $$
     SELECT u.id, u.org_id, o.kind, u.role, u.password_hash
       FROM users u JOIN orgs o ON o.id = u.org_id
      WHERE u.email = lower(p_email) AND NOT u.disabled
+     ORDER BY u.created_at, u.id
+     LIMIT 4
 $$;
 
 -- Why: every authenticated request must turn a presented token's hash into

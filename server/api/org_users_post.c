@@ -55,7 +55,7 @@ user_create_tx(struct db_conn *c, void *arg)
 		return api_fail(&u->res, PROBLEM_NOT_FOUND, NULL);
 	if ((q = db_exec(c, "user_create", 5, p, &st)) == NULL)
 		return st == DB_UNIQUE ? api_fail(&u->res, PROBLEM_CONFLICT,
-					     "This e-mail address is already in use.") : st;
+					     "This org already has a user with this e-mail address.") : st;
 	u->res.body = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "id", db_get(q, 0, 0),
 	    "org_id", db_get(q, 0, 1), "email", db_get(q, 0, 2), "name", db_get(q, 0, 3),
 	    "role", db_get(q, 0, 4), "created_at", db_get(q, 0, 5));

@@ -23,6 +23,8 @@ static const struct json_field session_fields[] = {
 	{ .name = NULL }
 };
 
+#define SESSION_MAX_CANDIDATES 4
+
 struct session_ctx {
 	struct http_request *r;
 	char acct_key[300];
@@ -31,8 +33,9 @@ struct session_ctx {
 	char max[16];
 	char addr_max[16];
 	int allowed;
-	int found;
-	char *hash;
+	int found;                  /* candidate accounts (the address may exist in several orgs) */
+	char *hash[SESSION_MAX_CANDIDATES];
+	struct db_identity cand[SESSION_MAX_CANDIDATES];
 	struct db_identity who;
 	char token_hash_param[2 * CRYPTO_SHA256_LEN + 3];
 	char ttl[16];
@@ -60,16 +63,20 @@ session_lookup_tx(struct db_conn *c, void *arg)
 	res = db_exec(c, "auth_login_lookup", 1, p1, &st);
 	if (res == NULL)
 		return st;
-	if (db_rows(res) == 1) {
-		s->found = 1;
-		snprintf(s->who.user_id, sizeof(s->who.user_id), "%s", db_get(res, 0, 0));
-		snprintf(s->who.org_id, sizeof(s->who.org_id), "%s", db_get(res, 0, 1));
-		snprintf(s->who.org_kind, sizeof(s->who.org_kind), "%s", db_get(res, 0, 2));
-		snprintf(s->who.role, sizeof(s->who.role), "%s", db_get(res, 0, 3));
-		s->hash = strdup(db_get(res, 0, 4));
+	for (int i = 0; i < db_rows(res) && s->found < SESSION_MAX_CANDIDATES; i++) {
+		struct db_identity *w = &s->cand[s->found];
+
+		snprintf(w->user_id, sizeof(w->user_id), "%s", db_get(res, i, 0));
+		snprintf(w->org_id, sizeof(w->org_id), "%s", db_get(res, i, 1));
+		snprintf(w->org_kind, sizeof(w->org_kind), "%s", db_get(res, i, 2));
+		snprintf(w->role, sizeof(w->role), "%s", db_get(res, i, 3));
+		if ((s->hash[s->found++] = strdup(db_get(res, i, 4))) == NULL) {
+			db_result_free(res);
+			return DB_ERROR;
+		}
 	}
 	db_result_free(res);
-	return (s->found && s->hash == NULL) ? DB_ERROR : DB_OK;
+	return DB_OK;
 }
 
 /* Anonymous transaction: record a failed or throttled attempt. */
@@ -148,9 +155,14 @@ api_session_post(struct http_request *r)
 	if (rc != DB_OK)
 		goto done;
 	if (s.allowed) {
-		if (s.found)
-			ok = crypto_password_verify(password, s.hash) == 1;
-		else
+		/* the oldest account whose password matches; an unknown address
+		 * costs one scrypt too, so timing does not tell it apart */
+		for (int i = 0; i < s.found && !ok; i++)
+			if (crypto_password_verify(password, s.hash[i]) == 1) {
+				s.who = s.cand[i];
+				ok = 1;
+			}
+		if (s.found == 0)
 			crypto_password_dummy(password);
 	}
 	if (!ok) {
@@ -179,9 +191,9 @@ api_session_post(struct http_request *r)
 	}
 	explicit_bzero(token, sizeof(token));
 done:
-	if (s.hash != NULL) {
-		explicit_bzero(s.hash, strlen(s.hash));
-		free(s.hash);
+	for (int i = 0; i < s.found; i++) {
+		explicit_bzero(s.hash[i], strlen(s.hash[i]));
+		free(s.hash[i]);
 	}
 	return api_finish(r, rc, &s.res);
 }

@@ -195,7 +195,7 @@ const struct db_statement db_statements[] = {
 	{ "admin_coordinator_get", "SELECT id FROM orgs WHERE kind = 'coordinator'" },
 	{ "admin_coordinator_create",
 	  "INSERT INTO orgs (kind, name) VALUES ('coordinator', $1) RETURNING id" },
-	{ "admin_user_get", "SELECT id FROM users WHERE email = lower($1)" },
+	{ "admin_user_get", "SELECT id FROM users WHERE email = lower($1) AND org_id = $2::uuid" },
 	{ "admin_user_create",
 	  "INSERT INTO users (org_id, email, name, role, password_hash)"
 	  " VALUES ($1::uuid, lower($2), $3, 'admin', $4) RETURNING id" },

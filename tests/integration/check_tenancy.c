@@ -651,6 +651,47 @@ START_TEST(test_member_rules)
 }
 END_TEST
 
+/* An address used in another org is no oracle: the create succeeds in
+ * one's own org, and each account logs in to its own org. */
+START_TEST(test_email_no_oracle)
+{
+	char *path = ht_fmt("/api/v1/orgs/%s/users", W.a.org_id);
+	char *body = ht_jdump(json_pack("{s:s, s:s, s:s, s:s}", "email", W.b.admin.email, "name",
+	                                "Same address", "role", "member", "password",
+	                                "a-different-password-42"));
+	struct ht_resp *r = ht_request("POST", path, W.a.admin.token, body);
+	struct ht_resp *me;
+
+	HT_ASSERT_STATUS(r, 201);
+	ck_assert_str_eq(ht_jstr(r, "org_id"), W.a.org_id);
+	ht_resp_free(r);
+	/* B's admin still lands in B */
+	r = ht_login_resp(W.b.admin.email, W.b.admin.password);
+	HT_ASSERT_STATUS(r, 201);
+	me = ht_request("GET", "/api/v1/me", ht_jstr(r, "token"), NULL);
+	HT_ASSERT_STATUS(me, 200);
+	ck_assert_str_eq(ht_ostr(json_object_get(me->json, "org"), "id"), W.b.org_id);
+	ht_resp_free(me);
+	ht_resp_free(r);
+	/* the new account lands in A */
+	r = ht_login_resp(W.b.admin.email, "a-different-password-42");
+	HT_ASSERT_STATUS(r, 201);
+	me = ht_request("GET", "/api/v1/me", ht_jstr(r, "token"), NULL);
+	HT_ASSERT_STATUS(me, 200);
+	ck_assert_str_eq(ht_ostr(json_object_get(me->json, "org"), "id"), W.a.org_id);
+	ck_assert_msg(strstr(me->body, W.b.org_name) == NULL, "B's name leaked: %s", me->body);
+	ht_resp_free(me);
+	ht_resp_free(r);
+	/* a twin inside the same org is still a conflict */
+	r = ht_request("POST", path, W.a.admin.token, body);
+	HT_ASSERT_PROBLEM(r, 409, "conflict");
+	ck_assert_msg(strstr(r->body, W.b.org_name) == NULL, "B's name leaked: %s", r->body);
+	ht_resp_free(r);
+	free(body);
+	free(path);
+}
+END_TEST
+
 static Suite *
 tenancy_suite(void)
 {
@@ -662,6 +703,7 @@ tenancy_suite(void)
 	tcase_add_test(tc, test_role_rules_findings);
 	tcase_add_test(tc, test_lists);
 	tcase_add_test(tc, test_member_rules);
+	tcase_add_test(tc, test_email_no_oracle);
 	suite_add_tcase(s, tc);
 	return s;
 }
