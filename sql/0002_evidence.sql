@@ -172,5 +172,5 @@ GRANT EXECUTE ON FUNCTION evidence_delete(uuid), evidence_discard(uuid),
 
 REVOKE ALL ON evidence_chunks FROM PUBLIC;
 GRANT SELECT, INSERT ON evidence_chunks TO lockstep_app;
-GRANT UPDATE (state, media_type, declared_type, sniffed_type, size, sha256, chunk_count,
+GRANT UPDATE (state, name, media_type, declared_type, sniffed_type, size, sha256, chunk_count,
               hash_state, tail, uploaded_at, last_activity) ON evidence TO lockstep_app;
