@@ -506,7 +506,18 @@ static int
 evidence_flush_tx(struct db_conn *c, void *arg)
 {
 	struct evidence_flush *f = arg;
-	int rc = evidence_flush_rows(c, f);
+	int rc;
+
+	/*
+	 * An intermediate chunk need not be durable on its own: the upload is
+	 * invisible until the completing transaction, whose synchronous commit
+	 * flushes the WAL of every earlier chunk too. A crash in between only
+	 * loses part of an upload that the sweeper removes anyway (a paused
+	 * resumable upload then reports a smaller offset, which tus allows).
+	 */
+	if ((rc = db_run(c, "evidence_async_commit", 0, NULL)) != DB_OK)
+		return rc;
+	rc = evidence_flush_rows(c, f);
 
 	/* roll back a half-done write of a vanished upload */
 	return rc == DB_OK && f->vanished ? API_FAIL : rc;

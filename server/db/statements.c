@@ -216,6 +216,7 @@ const struct db_statement db_statements[] = {
 	  " upload_length) VALUES ($1::uuid, $2::uuid, $3::uuid, $4::uuid, $5::uuid, $6,"
 	  " 'application/octet-stream', 0, $7::bytea, ls_uid(), ls_org(), 'uploading', $8, $9,"
 	  " $10::bigint) RETURNING ls_ts(created_at)" },
+	{ "evidence_async_commit", "SELECT set_config('synchronous_commit', 'off', true)" },
 	{ "evidence_chunk_put",
 	  "INSERT INTO evidence_chunks (evidence_id, seq, engagement_id, company_org_id,"
 	  " assessor_org_id, data) SELECT id, $2::int, engagement_id, company_org_id, assessor_org_id,"
