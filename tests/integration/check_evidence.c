@@ -1312,8 +1312,9 @@ START_TEST(test_limits)
 	ev_http(&r, s.base, "POST", path, co.admin.token, &src, -(long long)(3 * MIB), NULL, 0, NULL, 0, NULL);
 	EV_ASSERT_PROBLEM(&r, 413, "payload-too-large");
 	ev_res_free(&r);
-	ck_assert_int_eq(ev_owner_count("SELECT count(*) FROM evidence WHERE engagement_id = %s",
-	    ht_jstr(e, "id")), 0);
+	/* the refused upload is discarded right after its reply */
+	ck_assert_int_eq(ev_wait_count("SELECT count(*) FROM evidence WHERE engagement_id = %s",
+	    ht_jstr(e, "id"), 0, 10), 0);
 	/* exactly the limit is fine */
 	id = ev_upload_ok(s.base, co.admin.token, ht_jstr(e, "id"), "a.bin", &src, 2 * MIB, NULL);
 	free(id);
@@ -1327,6 +1328,8 @@ START_TEST(test_limits)
 	EV_ASSERT_PROBLEM(&r, 413, "quota-exceeded");
 	ev_res_free(&r);
 	/* concurrent uploads per user: two in progress, the third refused */
+	ck_assert_int_eq(ev_wait_count("SELECT count(*) FROM evidence WHERE engagement_id = %s"
+	    " AND state = 'uploading'", ht_jstr(e, "id"), 0, 10), 0);
 	loc1 = ev_tus_create(s.base, co.admin.token, ht_jstr(e, "id"), "t1.bin", 1000, 0, NULL);
 	loc2 = ev_tus_create(s.base, co.admin.token, ht_jstr(e, "id"), "t2.bin", 1000, 0, NULL);
 	ev_tus_create(s.base, co.admin.token, ht_jstr(e, "id"), "t3.bin", 1000, 429, "too-many-uploads");
