@@ -47,6 +47,7 @@ struct evidence_upload {
 	unsigned long long db_size;     /* evidence.size as we last wrote it */
 	int finished;                   /* complete: never discard */
 	time_t touched;                 /* last write of last_activity */
+	struct evidence_writer *writer; /* background chunk writer (evidence_store.c), or NULL */
 };
 
 /*

@@ -135,11 +135,14 @@ evidence_open_col(const struct evidence_upload *u, const char *what, const struc
 
 /* ---------------------------------------------------------- the upload */
 
+static void evidence_writer_stop(struct evidence_upload *u);
+
 void
 evidence_upload_free(struct evidence_upload *u)
 {
 	if (u == NULL)
 		return;
+	evidence_writer_stop(u);
 	crypto_sha256_stream_free(u->hash);
 	if (u->buf != NULL) {
 		explicit_bzero(u->buf, EVIDENCE_CHUNK);
@@ -533,20 +536,21 @@ evidence_sniff(struct evidence_upload *u, const unsigned char *buf, size_t len)
 }
 
 /*
- * Seal u's buffer as chunk u->seq (last or not) into *out (malloc'd).
- * Also feeds the hash. Returns 0 or -1.
+ * Seal buf[0..len) as chunk seq of u (last or not) into *out (malloc'd).
+ * Also feeds the hash, and sniffs the type from chunk 0. Returns 0 or -1.
  */
 static int
-evidence_seal_chunk(struct evidence_upload *u, int last, unsigned char **out, size_t *outlen)
+evidence_seal_chunk(struct evidence_upload *u, const unsigned char *buf, size_t len, int seq,
+    int last, unsigned char **out, size_t *outlen)
 {
 	char aad[160];
 
-	if (u->seq == 0)
-		evidence_sniff(u, u->buf, u->buf_len);
-	if (crypto_sha256_stream_update(u->hash, u->buf, u->buf_len) != 0)
+	if (seq == 0)
+		evidence_sniff(u, buf, len);
+	if (crypto_sha256_stream_update(u->hash, buf, len) != 0)
 		return -1;
-	evidence_chunk_aad(aad, sizeof(aad), u->id, u->seq, last);
-	return crypto_aead_seal(u->file_key, aad, strlen(aad), u->buf, u->buf_len, out, outlen);
+	evidence_chunk_aad(aad, sizeof(aad), u->id, seq, last);
+	return crypto_aead_seal(u->file_key, aad, strlen(aad), buf, len, out, outlen);
 }
 
 /* The sealed hash state at u->seq + 1 chunks (tus). NULL on failure. */
@@ -565,22 +569,29 @@ evidence_state_param(struct evidence_upload *u, int seq)
 	return p;
 }
 
-/* Store the full buffer as a non-last chunk. Returns 0, or -1 with *detail. */
+/*
+ * Store buf (EVIDENCE_CHUNK bytes) as non-last chunk seq, in one
+ * transaction on the calling thread's connection. Runs on the request's
+ * thread, or on the upload's writer thread (then the request's thread
+ * does not touch u->hash, u->db_size or u->sniffed_type meanwhile).
+ * Returns 0, or -1 with *problem and *detail (static).
+ */
 static int
-evidence_store_chunk(struct evidence_upload *u, enum problem_type *problem, const char **detail)
+evidence_store_buf(struct evidence_upload *u, const unsigned char *buf, int seq,
+    enum problem_type *problem, const char **detail)
 {
-	struct evidence_flush f = { .u = u, .seq = u->seq };
+	struct evidence_flush f = { .u = u, .seq = seq };
 	unsigned char *sealed = NULL;
 	int rc, ret = -1;
 
 	*problem = PROBLEM_UNAVAILABLE;
 	*detail = "The evidence could not be stored.";
-	if (evidence_seal_chunk(u, 0, &sealed, &f.sealed_len) != 0)
+	if (evidence_seal_chunk(u, buf, EVIDENCE_CHUNK, seq, 0, &sealed, &f.sealed_len) != 0)
 		goto done;
 	f.sealed = sealed;
-	f.new_size = (unsigned long long)(u->seq + 1) * EVIDENCE_CHUNK;
-	f.sniffed = u->seq == 0 ? u->sniffed_type : NULL;
-	if (u->tus && (f.state_param = evidence_state_param(u, u->seq + 1)) == NULL)
+	f.new_size = (unsigned long long)(seq + 1) * EVIDENCE_CHUNK;
+	f.sniffed = seq == 0 ? u->sniffed_type : NULL;
+	if (u->tus && (f.state_param = evidence_state_param(u, seq + 1)) == NULL)
 		goto done;
 	rc = db_tx(&u->who, evidence_flush_tx, &f);
 	if (rc != DB_OK) {
@@ -590,15 +601,176 @@ evidence_store_chunk(struct evidence_upload *u, enum problem_type *problem, cons
 		}
 		goto done;
 	}
-	u->seq++;
 	u->db_size = f.new_size;
-	u->buf_len = 0;
-	u->touched = time(NULL);
 	ret = 0;
 done:
 	free(sealed);
 	free(f.state_param);
 	return ret;
+}
+
+/* ---------------------------------------------------- the chunk writer */
+
+/*
+ * Large uploads store their chunks on a writer thread of their own (with
+ * its own database connection), so that encrypting and writing chunk n
+ * overlaps with receiving chunk n+1. Two buffers: the request's thread
+ * fills one while the writer stores the other; it waits for the writer
+ * before handing over the next, so memory stays at two chunks. Small
+ * uploads, and any upload while EVIDENCE_MAX_WRITERS are busy, store
+ * their chunks on the request's thread.
+ */
+#define EVIDENCE_MAX_WRITERS 16
+#define EVIDENCE_WRITER_AFTER 2     /* chunks stored before a writer starts */
+
+static int evidence_writers;
+
+struct evidence_writer {
+	struct evidence_upload *u;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	unsigned char *buf;         /* the chunk being stored */
+	int seq;
+	int busy;                   /* a chunk is handed over and not yet stored */
+	int quit;
+	int failed;
+	enum problem_type problem;
+	const char *detail;
+};
+
+static void *
+evidence_writer_main(void *arg)
+{
+	struct evidence_writer *w = arg;
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		enum problem_type problem;
+		const char *detail;
+		int rc;
+
+		while (!w->busy && !w->quit)
+			pthread_cond_wait(&w->cv, &w->mu);
+		if (!w->busy && w->quit)
+			break;
+		pthread_mutex_unlock(&w->mu);
+		rc = w->failed ? -1 : evidence_store_buf(w->u, w->buf, w->seq, &problem, &detail);
+		pthread_mutex_lock(&w->mu);
+		if (rc != 0 && !w->failed) {
+			w->failed = 1;
+			w->problem = problem;
+			w->detail = detail;
+		}
+		w->busy = 0;
+		pthread_cond_broadcast(&w->cv);
+	}
+	pthread_mutex_unlock(&w->mu);
+	db_thread_close();
+	return NULL;
+}
+
+/* Start u's writer. Returns 0, or -1 (then chunks are stored in line). */
+static int
+evidence_writer_start(struct evidence_upload *u)
+{
+	struct evidence_writer *w;
+
+	if (__atomic_add_fetch(&evidence_writers, 1, __ATOMIC_RELAXED) > EVIDENCE_MAX_WRITERS)
+		goto refused;
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		goto refused;
+	if ((w->buf = malloc(EVIDENCE_CHUNK)) == NULL) {
+		free(w);
+		goto refused;
+	}
+	w->u = u;
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	if (pthread_create(&w->thread, NULL, evidence_writer_main, w) != 0) {
+		pthread_mutex_destroy(&w->mu);
+		pthread_cond_destroy(&w->cv);
+		free(w->buf);
+		free(w);
+		goto refused;
+	}
+	u->writer = w;
+	return 0;
+refused:
+	__atomic_sub_fetch(&evidence_writers, 1, __ATOMIC_RELAXED);
+	return -1;
+}
+
+/* Wait until the writer has stored what it was given. Returns 0, or -1 with its failure. */
+static int
+evidence_writer_wait(struct evidence_upload *u, enum problem_type *problem, const char **detail)
+{
+	struct evidence_writer *w = u->writer;
+	int failed;
+
+	if (w == NULL)
+		return 0;
+	pthread_mutex_lock(&w->mu);
+	while (w->busy)
+		pthread_cond_wait(&w->cv, &w->mu);
+	failed = w->failed;
+	if (failed && problem != NULL) {
+		*problem = w->problem;
+		*detail = w->detail;
+	}
+	pthread_mutex_unlock(&w->mu);
+	return failed ? -1 : 0;
+}
+
+static void
+evidence_writer_stop(struct evidence_upload *u)
+{
+	struct evidence_writer *w = u->writer;
+
+	if (w == NULL)
+		return;
+	pthread_mutex_lock(&w->mu);
+	w->quit = 1;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->thread, NULL);
+	pthread_mutex_destroy(&w->mu);
+	pthread_cond_destroy(&w->cv);
+	explicit_bzero(w->buf, EVIDENCE_CHUNK);
+	free(w->buf);
+	free(w);
+	u->writer = NULL;
+	__atomic_sub_fetch(&evidence_writers, 1, __ATOMIC_RELAXED);
+}
+
+/* Store the full buffer as chunk u->seq (not the last). Returns 0, or -1 with *detail. */
+static int
+evidence_store_chunk(struct evidence_upload *u, enum problem_type *problem, const char **detail)
+{
+	struct evidence_writer *w;
+	unsigned char *tmp;
+
+	if (u->writer == NULL && u->seq >= EVIDENCE_WRITER_AFTER)
+		(void)evidence_writer_start(u);
+	if ((w = u->writer) == NULL) {
+		if (evidence_store_buf(u, u->buf, u->seq, problem, detail) != 0)
+			return -1;
+	} else {
+		if (evidence_writer_wait(u, problem, detail) != 0)
+			return -1;
+		pthread_mutex_lock(&w->mu);
+		tmp = w->buf;
+		w->buf = u->buf;
+		u->buf = tmp;
+		w->seq = u->seq;
+		w->busy = 1;
+		pthread_cond_broadcast(&w->cv);
+		pthread_mutex_unlock(&w->mu);
+	}
+	u->seq++;
+	u->buf_len = 0;
+	u->touched = time(NULL);
+	return 0;
 }
 
 static int
@@ -736,7 +908,9 @@ evidence_upload_finish(struct evidence_upload *u, const char *name, struct api_r
 	int rc;
 
 	*receipt = NULL;
-	if (evidence_seal_chunk(u, 1, &sealed, &s.f.sealed_len) != 0)
+	if (evidence_writer_wait(u, NULL, NULL) != 0)
+		return api_fail(res, PROBLEM_UNAVAILABLE, "The evidence could not be stored.");
+	if (evidence_seal_chunk(u, u->buf, u->buf_len, u->seq, 1, &sealed, &s.f.sealed_len) != 0)
 		return DB_ERROR;
 	s.f.sealed = sealed;
 	s.f.new_size = evidence_upload_offset(u);
@@ -761,6 +935,8 @@ evidence_upload_pause(struct evidence_upload *u)
 
 	if (u->finished)
 		return 0;
+	if (evidence_writer_wait(u, NULL, NULL) != 0)
+		return -1;
 	f.new_size = evidence_upload_offset(u);
 	if (f.new_size == u->db_size)
 		return 0;   /* nothing new since the last chunk */
@@ -793,6 +969,7 @@ evidence_upload_discard(struct evidence_upload *u)
 {
 	if (u->finished)
 		return 0;
+	evidence_writer_stop(u);
 	return db_tx(&u->who, evidence_discard_tx, u->id) == DB_OK ? 0 : -1;
 }
 
