@@ -13,7 +13,8 @@
  * evidence row records the chunk count, the size and the SHA-256 of the
  * plaintext.
  *
- * An upload keeps at most one chunk of plaintext in memory.
+ * An upload keeps at most two chunks of plaintext in memory (the one
+ * filling, and the one its writer thread is storing).
  */
 #ifndef LOCKSTEP_API_EVIDENCE_H
 #define LOCKSTEP_API_EVIDENCE_H
