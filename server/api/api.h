@@ -201,6 +201,7 @@ int api_evidence_get(struct http_request *r);
 int api_evidence_receipt_get(struct http_request *r);
 int api_evidence_delete(struct http_request *r);
 int api_uploads_post(struct http_request *r);
+int api_uploads_options(struct http_request *r);
 int api_upload_head(struct http_request *r);
 int api_upload_patch(struct http_request *r);           /* ROUTE_STREAM */
 int api_upload_delete(struct http_request *r);

@@ -41,6 +41,7 @@ const struct router_route api_routes[] = {
 	{ "GET", "/api/v1/engagements/{id}/evidence", api_evidence_list_get, A, 0 },
 	{ "POST", "/api/v1/engagements/{id}/evidence", api_evidence_post, A | S, 0 },
 	{ "POST", "/api/v1/engagements/{id}/uploads", api_uploads_post, A, 0 },
+	{ "OPTIONS", "/api/v1/engagements/{id}/uploads", api_uploads_options, 0, 0 },
 	{ "GET", "/api/v1/evidence/{id}", api_evidence_get, A, 0 },
 	{ "DELETE", "/api/v1/evidence/{id}", api_evidence_delete, A, 0 },
 	{ "GET", "/api/v1/evidence/{id}/receipt", api_evidence_receipt_get, A, 0 },

@@ -883,6 +883,21 @@ START_TEST(test_resumable)
 	int fd;
 
 	ev_src_init(&src, "tus");
+	/* discovery */
+	{
+		char *p = ht_fmt("/api/v1/engagements/%s/uploads", W.eng_ax), *v;
+
+		ev_http(&r, ev_base(), "OPTIONS", p, NULL, NULL, 0, NULL, 0, NULL, 0, NULL);
+		ck_assert_int_eq(r.status, 204);
+		v = ev_hdr(r.headers, "Tus-Version");
+		ck_assert(v != NULL && strcmp(v, "1.0.0") == 0);
+		free(v);
+		v = ev_hdr(r.headers, "Tus-Extension");
+		ck_assert(v != NULL && strstr(v, "creation") != NULL);
+		free(v);
+		ev_res_free(&r);
+		free(p);
+	}
 	loc = ev_tus_create(ev_base(), W.a.admin.token, W.eng_ax, name, size, 0, NULL);
 	ck_assert_int_eq(ev_tus_offset(ev_base(), W.a.admin.token, loc, &st), 0);
 	ck_assert_int_eq(st, 200);
