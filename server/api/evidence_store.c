@@ -570,55 +570,73 @@ evidence_state_param(struct evidence_upload *u, int seq)
 }
 
 /*
- * Store buf (EVIDENCE_CHUNK bytes) as non-last chunk seq, in one
- * transaction on the calling thread's connection. Runs on the request's
- * thread, or on the upload's writer thread (then the request's thread
- * does not touch u->hash, u->db_size or u->sniffed_type meanwhile).
- * Returns 0, or -1 with *problem and *detail (static).
+ * Make buf (EVIDENCE_CHUNK bytes) ready to be stored as non-last chunk
+ * seq: hash it, seal it, and for a resumable upload seal the hash state
+ * after it. Runs on the request's thread, in chunk order. On success f
+ * owns f->sealed and f->state_param (evidence_flush_clear frees them).
+ * Returns 0 or -1.
  */
 static int
-evidence_store_buf(struct evidence_upload *u, const unsigned char *buf, int seq,
+evidence_prepare_chunk(struct evidence_upload *u, const unsigned char *buf, int seq,
+    struct evidence_flush *f)
+{
+	unsigned char *sealed = NULL;
+
+	memset(f, 0, sizeof(*f));
+	f->u = u;
+	f->seq = seq;
+	if (evidence_seal_chunk(u, buf, EVIDENCE_CHUNK, seq, 0, &sealed, &f->sealed_len) != 0)
+		return -1;
+	f->sealed = sealed;
+	f->new_size = (unsigned long long)(seq + 1) * EVIDENCE_CHUNK;
+	f->sniffed = seq == 0 ? u->sniffed_type : NULL;
+	if (u->tus && (f->state_param = evidence_state_param(u, seq + 1)) == NULL)
+		return -1;
+	return 0;
+}
+
+static void
+evidence_flush_clear(struct evidence_flush *f)
+{
+	free((void *)f->sealed);
+	free(f->state_param);
+	f->sealed = NULL;
+	f->state_param = NULL;
+}
+
+/*
+ * Write a prepared chunk in one transaction on the calling thread's
+ * connection (the request's thread, or the upload's writer thread; the
+ * request's thread then leaves u->db_size alone until the writer is
+ * idle). Returns 0, or -1 with *problem and *detail (static).
+ */
+static int
+evidence_write_chunk(struct evidence_upload *u, struct evidence_flush *f,
     enum problem_type *problem, const char **detail)
 {
-	struct evidence_flush f = { .u = u, .seq = seq };
-	unsigned char *sealed = NULL;
-	int rc, ret = -1;
-
 	*problem = PROBLEM_UNAVAILABLE;
 	*detail = "The evidence could not be stored.";
-	if (evidence_seal_chunk(u, buf, EVIDENCE_CHUNK, seq, 0, &sealed, &f.sealed_len) != 0)
-		goto done;
-	f.sealed = sealed;
-	f.new_size = (unsigned long long)(seq + 1) * EVIDENCE_CHUNK;
-	f.sniffed = seq == 0 ? u->sniffed_type : NULL;
-	if (u->tus && (f.state_param = evidence_state_param(u, seq + 1)) == NULL)
-		goto done;
-	rc = db_tx(&u->who, evidence_flush_tx, &f);
-	if (rc != DB_OK) {
-		if (f.vanished) {
+	if (db_tx(&u->who, evidence_flush_tx, f) != DB_OK) {
+		if (f->vanished) {
 			*problem = PROBLEM_NOT_FOUND;
 			*detail = "The upload no longer exists (expired, cancelled or changed meanwhile).";
 		}
-		goto done;
+		return -1;
 	}
-	u->db_size = f.new_size;
-	ret = 0;
-done:
-	free(sealed);
-	free(f.state_param);
-	return ret;
+	u->db_size = f->new_size;
+	return 0;
 }
 
 /* ---------------------------------------------------- the chunk writer */
 
 /*
- * Large uploads store their chunks on a writer thread of their own (with
- * its own database connection), so that encrypting and writing chunk n
- * overlaps with receiving chunk n+1. Two buffers: the request's thread
- * fills one while the writer stores the other; it waits for the writer
- * before handing over the next, so memory stays at two chunks. Small
- * uploads, and any upload while EVIDENCE_MAX_WRITERS are busy, store
- * their chunks on the request's thread.
+ * Large uploads write their chunks on a writer thread of their own (with
+ * its own database connection), so that writing chunk n to PostgreSQL
+ * overlaps with receiving, hashing and encrypting chunk n+1 on the
+ * request's thread. The request's thread waits for the writer before
+ * handing over the next sealed chunk, so memory stays at two chunks.
+ * Small uploads, and any upload while EVIDENCE_MAX_WRITERS are busy,
+ * write their chunks on the request's thread.
  */
 #define EVIDENCE_MAX_WRITERS 16
 #define EVIDENCE_WRITER_AFTER 2     /* chunks stored before a writer starts */
@@ -630,8 +648,7 @@ struct evidence_writer {
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	unsigned char *buf;         /* the chunk being stored */
-	int seq;
+	struct evidence_flush job;  /* the sealed chunk being written (owned) */
 	int busy;                   /* a chunk is handed over and not yet stored */
 	int quit;
 	int failed;
@@ -646,8 +663,8 @@ evidence_writer_main(void *arg)
 
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
-		enum problem_type problem;
-		const char *detail;
+		enum problem_type problem = PROBLEM_UNAVAILABLE;
+		const char *detail = NULL;
 		int rc;
 
 		while (!w->busy && !w->quit)
@@ -655,7 +672,8 @@ evidence_writer_main(void *arg)
 		if (!w->busy && w->quit)
 			break;
 		pthread_mutex_unlock(&w->mu);
-		rc = w->failed ? -1 : evidence_store_buf(w->u, w->buf, w->seq, &problem, &detail);
+		rc = w->failed ? -1 : evidence_write_chunk(w->u, &w->job, &problem, &detail);
+		evidence_flush_clear(&w->job);
 		pthread_mutex_lock(&w->mu);
 		if (rc != 0 && !w->failed) {
 			w->failed = 1;
@@ -680,17 +698,12 @@ evidence_writer_start(struct evidence_upload *u)
 		goto refused;
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		goto refused;
-	if ((w->buf = malloc(EVIDENCE_CHUNK)) == NULL) {
-		free(w);
-		goto refused;
-	}
 	w->u = u;
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
 	if (pthread_create(&w->thread, NULL, evidence_writer_main, w) != 0) {
 		pthread_mutex_destroy(&w->mu);
 		pthread_cond_destroy(&w->cv);
-		free(w->buf);
 		free(w);
 		goto refused;
 	}
@@ -736,8 +749,7 @@ evidence_writer_stop(struct evidence_upload *u)
 	pthread_join(w->thread, NULL);
 	pthread_mutex_destroy(&w->mu);
 	pthread_cond_destroy(&w->cv);
-	explicit_bzero(w->buf, EVIDENCE_CHUNK);
-	free(w->buf);
+	evidence_flush_clear(&w->job);
 	free(w);
 	u->writer = NULL;
 	__atomic_sub_fetch(&evidence_writers, 1, __ATOMIC_RELAXED);
@@ -747,22 +759,31 @@ evidence_writer_stop(struct evidence_upload *u)
 static int
 evidence_store_chunk(struct evidence_upload *u, enum problem_type *problem, const char **detail)
 {
+	struct evidence_flush f;
 	struct evidence_writer *w;
-	unsigned char *tmp;
+	int rc;
 
 	if (u->writer == NULL && u->seq >= EVIDENCE_WRITER_AFTER)
 		(void)evidence_writer_start(u);
+	/* the writer's previous chunk is written while this one is sealed */
+	if (evidence_prepare_chunk(u, u->buf, u->seq, &f) != 0) {
+		evidence_flush_clear(&f);
+		*problem = PROBLEM_UNAVAILABLE;
+		*detail = "The evidence could not be stored.";
+		return -1;
+	}
 	if ((w = u->writer) == NULL) {
-		if (evidence_store_buf(u, u->buf, u->seq, problem, detail) != 0)
+		rc = evidence_write_chunk(u, &f, problem, detail);
+		evidence_flush_clear(&f);
+		if (rc != 0)
 			return -1;
 	} else {
-		if (evidence_writer_wait(u, problem, detail) != 0)
+		if (evidence_writer_wait(u, problem, detail) != 0) {
+			evidence_flush_clear(&f);
 			return -1;
+		}
 		pthread_mutex_lock(&w->mu);
-		tmp = w->buf;
-		w->buf = u->buf;
-		u->buf = tmp;
-		w->seq = u->seq;
+		w->job = f;
 		w->busy = 1;
 		pthread_cond_broadcast(&w->cv);
 		pthread_mutex_unlock(&w->mu);
