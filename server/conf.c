@@ -72,6 +72,12 @@ config_load(char *err, size_t errlen)
 	NUM(login_max_failures, "LOCKSTEP_LOGIN_MAX_FAILURES", 10, 1, 1000);
 	NUM(login_max_address_failures, "LOCKSTEP_LOGIN_MAX_ADDRESS_FAILURES", 100, 1, 1000000);
 	NUM(login_window, "LOCKSTEP_LOGIN_WINDOW", 900, 1, 86400);
+	NUM(evidence_max_bytes, "LOCKSTEP_EVIDENCE_MAX_BYTES", 4LL << 30, 0, 1LL << 40);
+	NUM(evidence_quota_bytes, "LOCKSTEP_EVIDENCE_QUOTA_BYTES", 64LL << 30, 0, 1LL << 50);
+	NUM(evidence_max_uploads, "LOCKSTEP_EVIDENCE_MAX_UPLOADS", 4, 1, 1000);
+	NUM(evidence_upload_expiry, "LOCKSTEP_EVIDENCE_UPLOAD_EXPIRY", 86400, 1, 30 * 86400);
+	NUM(evidence_stream_stale, "LOCKSTEP_EVIDENCE_STREAM_STALE", 300, 1, 86400);
+	NUM(evidence_sweep_interval, "LOCKSTEP_EVIDENCE_SWEEP_INTERVAL", 60, 1, 86400);
 #undef NUM
 
 	level = config_str("LOCKSTEP_LOG_LEVEL", "info");

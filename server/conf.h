@@ -32,6 +32,12 @@ struct config {
 	unsigned login_max_failures;     /* LOCKSTEP_LOGIN_MAX_FAILURES, 10 per account per window */
 	unsigned login_max_address_failures; /* LOCKSTEP_LOGIN_MAX_ADDRESS_FAILURES, 100 per address */
 	unsigned login_window;           /* LOCKSTEP_LOGIN_WINDOW, 900 s */
+	unsigned long long evidence_max_bytes;   /* LOCKSTEP_EVIDENCE_MAX_BYTES, 4 GiB per file */
+	unsigned long long evidence_quota_bytes; /* LOCKSTEP_EVIDENCE_QUOTA_BYTES, 64 GiB per engagement */
+	unsigned evidence_max_uploads;   /* LOCKSTEP_EVIDENCE_MAX_UPLOADS, 4 in progress per user */
+	unsigned evidence_upload_expiry; /* LOCKSTEP_EVIDENCE_UPLOAD_EXPIRY, 86400 s idle (resumable) */
+	unsigned evidence_stream_stale;  /* LOCKSTEP_EVIDENCE_STREAM_STALE, 300 s idle (streamed) */
+	unsigned evidence_sweep_interval; /* LOCKSTEP_EVIDENCE_SWEEP_INTERVAL, 60 s */
 };
 
 extern struct config config;

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/evidence.h"
 #include "conf.h"
 #include "crypto/crypto.h"
 #include "db/db.h"
@@ -160,13 +161,18 @@ main_serve(void)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	/* uploads a crashed or killed predecessor left behind go first */
+	if (evidence_sweeper_start() != 0)
+		log_event(LOG_LEVEL_WARN, "evidence_sweeper_failed", NULL);
 	if (http_server_start(api_routes) != 0) {
+		evidence_sweeper_stop();
 		crypto_signer_free(signer);
 		return 1;
 	}
 	sigwait(&set, &sig);
 	log_event(LOG_LEVEL_INFO, "shutdown", json_pack("{s:s}", "signal", sig == SIGINT ? "SIGINT" : "SIGTERM"));
 	http_server_stop(25);
+	evidence_sweeper_stop();
 	crypto_signer_free(signer);
 	return 0;
 }

@@ -195,6 +195,16 @@ int api_metrics_get(struct http_request *r);
 int api_static_get(struct http_request *r);
 int api_index_get(struct http_request *r);
 int api_signing_key_get(struct http_request *r);
+int api_evidence_post(struct http_request *r);          /* ROUTE_STREAM */
+int api_evidence_list_get(struct http_request *r);
+int api_evidence_get(struct http_request *r);
+int api_evidence_receipt_get(struct http_request *r);
+int api_evidence_delete(struct http_request *r);
+int api_uploads_post(struct http_request *r);
+int api_uploads_options(struct http_request *r);
+int api_upload_head(struct http_request *r);
+int api_upload_patch(struct http_request *r);           /* ROUTE_STREAM */
+int api_upload_delete(struct http_request *r);
 
 /* Shared row -> JSON builders (common.c), for statements returning the
  * documented column lists in statements.c. */

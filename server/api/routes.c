@@ -11,6 +11,7 @@
 #define A ROUTE_AUTH
 #define J ROUTE_JSON_BODY
 #define P ROUTE_PUBLIC
+#define S ROUTE_STREAM
 
 const struct router_route api_routes[] = {
 	{ "POST", "/api/v1/session", api_session_post, J, 4096 },
@@ -37,6 +38,16 @@ const struct router_route api_routes[] = {
 	{ "PUT", "/api/v1/engagements/{id}/claims/{tm}", api_claim_put, A | J, 0 },
 	{ "GET", "/api/v1/engagements/{id}/statement", api_statement_get, A, 0 },
 	{ "PUT", "/api/v1/engagements/{id}/statement", api_statement_put, A | J, 0 },
+	{ "GET", "/api/v1/engagements/{id}/evidence", api_evidence_list_get, A, 0 },
+	{ "POST", "/api/v1/engagements/{id}/evidence", api_evidence_post, A | S, 0 },
+	{ "POST", "/api/v1/engagements/{id}/uploads", api_uploads_post, A, 0 },
+	{ "OPTIONS", "/api/v1/engagements/{id}/uploads", api_uploads_options, 0, 0 },
+	{ "GET", "/api/v1/evidence/{id}", api_evidence_get, A, 0 },
+	{ "DELETE", "/api/v1/evidence/{id}", api_evidence_delete, A, 0 },
+	{ "GET", "/api/v1/evidence/{id}/receipt", api_evidence_receipt_get, A, 0 },
+	{ "HEAD", "/api/v1/uploads/{id}", api_upload_head, A, 0 },
+	{ "PATCH", "/api/v1/uploads/{id}", api_upload_patch, A | S, 0 },
+	{ "DELETE", "/api/v1/uploads/{id}", api_upload_delete, A, 0 },
 	{ "GET", "/api/v1/findings/{id}", api_finding_get, A, 0 },
 	{ "PATCH", "/api/v1/findings/{id}", api_finding_patch, A | J, 0 },
 	{ "GET", "/api/v1/findings/{id}/history", api_finding_history_get, A, 0 },

@@ -195,4 +195,29 @@ void crypto_signer_public(const struct crypto_signer *s, unsigned char pub[CRYPT
 /* SubjectPublicKeyInfo PEM of the public key; malloc'd, caller frees; NULL on failure. */
 char *crypto_signer_public_pem(const struct crypto_signer *s);
 
+/* ---- incremental SHA-256 with a savable state ---- */
+
+struct crypto_sha256_stream;
+
+/* Exported state: 8 chaining words and the bit length, big-endian. */
+#define CRYPTO_SHA256_STATE_LEN 40
+
+/* A fresh hash; free with crypto_sha256_stream_free. NULL on failure. */
+struct crypto_sha256_stream *crypto_sha256_stream_new(void);
+void crypto_sha256_stream_free(struct crypto_sha256_stream *s); /* accepts NULL; wipes */
+/* Hash len more bytes. Returns 0, or -1. */
+int crypto_sha256_stream_update(struct crypto_sha256_stream *s, const void *buf, size_t len);
+/* Digest of everything so far; s stays usable. Returns 0, or -1. */
+int crypto_sha256_stream_final(const struct crypto_sha256_stream *s,
+    unsigned char out[CRYPTO_SHA256_LEN]);
+/*
+ * Save the state. Only at a 64-byte block boundary (the total hashed is a
+ * multiple of 64); returns 0, or -1 otherwise.
+ */
+int crypto_sha256_stream_export(const struct crypto_sha256_stream *s,
+    unsigned char out[CRYPTO_SHA256_STATE_LEN]);
+/* Restore a state saved by export. Returns 0, or -1 on a malformed state. */
+int crypto_sha256_stream_import(struct crypto_sha256_stream *s,
+    const unsigned char in[CRYPTO_SHA256_STATE_LEN]);
+
 #endif

@@ -201,6 +201,54 @@ db_exec(struct db_conn *c, const char *name, int n, const char *const *params,
 	return r;
 }
 
+struct db_result *
+db_exec_bin(struct db_conn *c, const char *name, int n, const char *const *params,
+    const int *lengths, int binary_result, enum db_status *status)
+{
+	int formats[16], lens[16];
+	struct db_result *r;
+	PGresult *res;
+	ExecStatusType st;
+	enum db_status dummy;
+
+	if (status == NULL)
+		status = &dummy;
+	*status = DB_ERROR;
+	if (c == NULL || n < 0 || n > 16)
+		return NULL;
+	for (int i = 0; i < n; i++) {
+		int bin = lengths != NULL && lengths[i] >= 0;
+
+		formats[i] = bin ? 1 : 0;
+		lens[i] = bin ? lengths[i] : 0;
+	}
+	res = PQexecPrepared(c->pg, name, n, params, lens, formats, binary_result ? 1 : 0);
+	st = PQresultStatus(res);
+	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+		*status = db_classify(c->pg, res, name);
+		PQclear(res);
+		return NULL;
+	}
+	r = malloc(sizeof(*r));
+	if (r == NULL) {
+		PQclear(res);
+		return NULL;
+	}
+	r->res = res;
+	*status = DB_OK;
+	return r;
+}
+
+const unsigned char *
+db_get_raw(const struct db_result *r, int row, int col, size_t *len)
+{
+	*len = 0;
+	if (db_is_null(r, row, col))
+		return NULL;
+	*len = (size_t)PQgetlength(r->res, row, col);
+	return (const unsigned char *)PQgetvalue(r->res, row, col);
+}
+
 enum db_status
 db_run(struct db_conn *c, const char *name, int n, const char *const *params)
 {
@@ -215,6 +263,16 @@ int
 db_rows(const struct db_result *r)
 {
 	return r ? PQntuples(r->res) : 0;
+}
+
+int
+db_cmd_rows(const struct db_result *r)
+{
+	long long n = 0;
+
+	if (r == NULL || util_strnum(PQcmdTuples(r->res), 0, 0x7fffffff, &n) != 0)
+		return 0;
+	return (int)n;
 }
 
 const char *

@@ -55,10 +55,28 @@ void db_thread_close(void);
 struct db_result *db_exec(struct db_conn *c, const char *name, int n,
     const char *const *params, enum db_status *status);
 
+/*
+ * Like db_exec, for bulk bytes (evidence chunks): a parameter with
+ * lengths[i] >= 0 travels in binary (lengths[i] bytes, e.g. a bytea
+ * without hex encoding), the others as text (lengths may be NULL: all
+ * text). With binary_result non-zero every result column comes back in
+ * binary; read such columns with db_get_raw. Same return contract as
+ * db_exec.
+ */
+struct db_result *db_exec_bin(struct db_conn *c, const char *name, int n,
+    const char *const *params, const int *lengths, int binary_result,
+    enum db_status *status);
+
+/* Bytes of (row, col) (binary results) and *len; borrowed, valid until
+ * db_result_free. NULL for SQL NULL or out of range. */
+const unsigned char *db_get_raw(const struct db_result *r, int row, int col, size_t *len);
+
 /* Like db_exec but for statements whose rows are not needed. */
 enum db_status db_run(struct db_conn *c, const char *name, int n, const char *const *params);
 
 int db_rows(const struct db_result *r);
+/* Rows an INSERT/UPDATE/DELETE affected (PQcmdTuples); 0 when unknown. */
+int db_cmd_rows(const struct db_result *r);
 /* Text value of (row, col); "" for NULL. Valid until db_result_free. */
 const char *db_get(const struct db_result *r, int row, int col);
 int db_is_null(const struct db_result *r, int row, int col);

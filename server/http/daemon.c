@@ -8,6 +8,14 @@
  * the body is read; with "Expect: 100-continue" nothing is sent but the
  * refusal), content type. Following calls: the body is appended under its
  * cap. Last call: authentication, CSRF check, JSON parsing, handler.
+ *
+ * ROUTE_STREAM routes (uploads) differ: authentication, the CSRF check and
+ * the route's handler all run on the first call, so a refusal (401, 404,
+ * 413 ...) goes out before any of the body is read; once the handler has
+ * accepted, the body goes to its data op piece by piece
+ * (multipart/form-data through libmicrohttpd's post processor), and its
+ * done op always runs from the completed callback, so an upload whose
+ * client went away is abandoned there.
  */
 #include "config.h"
 
@@ -15,6 +23,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -74,6 +83,8 @@ http_peer_address(struct MHD_Connection *conn, char *out, size_t outlen)
 		    out, (socklen_t)outlen);
 }
 
+static int http_stream_begin(struct http_request *r, struct MHD_Connection *conn);
+
 static int
 http_route_index(const struct router_route *route)
 {
@@ -97,6 +108,8 @@ http_begin(struct http_request *r, struct MHD_Connection *conn, const char *url,
 	max = config.max_body;
 	if (rs == ROUTER_FOUND && r->match.route->max_body)
 		max = r->match.route->max_body;
+	if (rs == ROUTER_FOUND && (r->match.route->flags & ROUTE_STREAM))
+		max = SIZE_MAX;     /* the route's begin op applies its own limits */
 	r->body_max = max;
 
 	switch (limits_check_framing(hc.n_length, hc.length, hc.n_te, max, &declared)) {
@@ -110,6 +123,7 @@ http_begin(struct http_request *r, struct MHD_Connection *conn, const char *url,
 	case LIMITS_FRAMING_TOO_LARGE:
 		return http_reply_problem(r, PROBLEM_PAYLOAD_TOO_LARGE, NULL);
 	}
+	r->declared_length = declared;
 
 	if (strlen(url) > ROUTER_MAX_PATH)
 		return http_reply_problem(r, PROBLEM_URI_TOO_LONG, NULL);
@@ -140,12 +154,14 @@ http_begin(struct http_request *r, struct MHD_Connection *conn, const char *url,
 	if ((r->match.route->flags & ROUTE_JSON_BODY) &&
 	    !limits_is_json_type(http_header(r, MHD_HTTP_HEADER_CONTENT_TYPE)))
 		return http_reply_problem(r, PROBLEM_UNSUPPORTED_MEDIA_TYPE, NULL);
+	if (r->match.route->flags & ROUTE_STREAM)
+		return http_stream_begin(r, conn);
 	return HTTP_OK;
 }
 
-/* Last call: the body is complete. */
+/* Authentication, ROUTE_AUTH and the CSRF check. HTTP_OK or a reply. */
 static int
-http_dispatch(struct http_request *r)
+http_authorize(struct http_request *r)
 {
 	const struct router_route *route = r->match.route;
 	int rc;
@@ -160,6 +176,109 @@ http_dispatch(struct http_request *r)
 		if (csrf == NULL || strcmp(csrf, "1") != 0)
 			return http_reply_problem(r, PROBLEM_CSRF, NULL);
 	}
+	return HTTP_OK;
+}
+
+/* multipart/form-data: hand the first file part to the route's data op. */
+static enum MHD_Result
+http_post_iterate(void *cls, enum MHD_ValueKind kind, const char *key, const char *filename,
+    const char *content_type, const char *transfer_encoding, const char *data, uint64_t off,
+    size_t size)
+{
+	struct http_request *r = cls;
+
+	(void)kind;
+	(void)key;
+	(void)transfer_encoding;
+	if (r->stream_failed || filename == NULL || r->part_done)
+		return MHD_YES;     /* other fields, other files: ignored */
+	if (!r->part_seen) {
+		r->part_seen = 1;
+		r->part_name = strdup(filename);
+		r->part_type = content_type ? strdup(content_type) : NULL;
+		if (r->part_name == NULL)
+			return MHD_NO;
+	} else if (off == 0 && (strcmp(filename, r->part_name) != 0 || size > 0)) {
+		/* a second file part begins */
+		r->part_done = 1;
+		return MHD_YES;
+	}
+	if (size == 0)
+		return MHD_YES;
+	return r->stream_ops->data(r, data, size) == HTTP_FATAL ? MHD_NO : MHD_YES;
+}
+
+static int
+http_is_multipart(const char *ct)
+{
+	return ct != NULL && strncasecmp(ct, "multipart/form-data", 19) == 0;
+}
+
+/* First call of a ROUTE_STREAM route: authorise, then the handler decides. */
+static int
+http_stream_begin(struct http_request *r, struct MHD_Connection *conn)
+{
+	int rc;
+
+	if ((rc = http_authorize(r)) != HTTP_OK)
+		return rc;
+	rc = r->match.route->handler(r);
+	if (rc == HTTP_FATAL || r->replied)
+		return rc == HTTP_FATAL ? HTTP_FATAL : HTTP_REPLIED;
+	if (rc != HTTP_OK || !r->stream_active || r->stream_ops == NULL)
+		return http_reply_problem(r, PROBLEM_INTERNAL, NULL);
+	if (http_is_multipart(http_header(r, MHD_HTTP_HEADER_CONTENT_TYPE))) {
+		r->post = MHD_create_post_processor(conn, 64 * 1024, http_post_iterate, r);
+		if (r->post == NULL)
+			http_stream_fail(r, PROBLEM_BAD_REQUEST, "The multipart/form-data body cannot be parsed.");
+	}
+	return HTTP_OK;
+}
+
+/* A later call of a ROUTE_STREAM route: body data, or its end. */
+static enum MHD_Result
+http_stream_step(struct http_request *r, const char *upload_data, size_t *upload_data_size)
+{
+	const struct http_stream_ops *ops = r->stream_ops;
+	int rc;
+
+	if (*upload_data_size > 0) {
+		size_t n = *upload_data_size;
+
+		*upload_data_size = 0;
+		if (r->stream_failed) {
+			r->discarded += n;
+			return r->discarded > HTTP_DISCARD_MAX ? MHD_NO : MHD_YES;
+		}
+		if (r->post != NULL) {
+			if (MHD_post_process(r->post, upload_data, n) != MHD_YES && !r->stream_failed)
+				http_stream_fail(r, PROBLEM_BAD_REQUEST,
+				    "The multipart/form-data body cannot be parsed.");
+			return MHD_YES;
+		}
+		return ops->data(r, upload_data, n) == HTTP_FATAL ? MHD_NO : MHD_YES;
+	}
+	if (r->stream_failed) {
+		rc = http_reply_problem(r, r->stream_problem,
+		    r->stream_detail[0] ? r->stream_detail : NULL);
+		return rc == HTTP_FATAL ? MHD_NO : MHD_YES;
+	}
+	r->stream_ended = 1;
+	rc = ops->end(r);
+	if (rc != HTTP_FATAL && !r->replied)
+		rc = http_reply_problem(r, PROBLEM_INTERNAL, NULL);
+	return rc == HTTP_FATAL ? MHD_NO : MHD_YES;
+}
+
+/* Last call: the body is complete. */
+static int
+http_dispatch(struct http_request *r)
+{
+	const struct router_route *route = r->match.route;
+	int rc;
+
+	if ((rc = http_authorize(r)) != HTTP_OK)
+		return rc;
 	if (route->flags & ROUTE_JSON_BODY) {
 		char err[160];
 
@@ -194,6 +313,7 @@ http_access(void *cls, struct MHD_Connection *conn, const char *url, const char 
 		r->method = method;
 		r->path = url;
 		r->route_index = -1;
+		r->declared_length = -1;
 		http_peer_address(conn, r->addr, sizeof(r->addr));
 		rc = http_begin(r, conn, url, method);
 		return rc == HTTP_FATAL ? MHD_NO : MHD_YES;
@@ -203,6 +323,8 @@ http_access(void *cls, struct MHD_Connection *conn, const char *url, const char 
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
+	if (r->stream_active)
+		return http_stream_step(r, upload_data, upload_data_size);
 	if (*upload_data_size > 0) {
 		/* libmicrohttpd cannot queue a reply in the middle of a body, so
 		 * an over-long body without a declared length (chunked) is
@@ -250,6 +372,13 @@ http_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	    "route", r->route_index >= 0 ? http_routes[r->route_index].pattern : "unmatched",
 	    "status", (int)r->status, "seconds", secs, "addr", r->addr,
 	    "completed", toe == MHD_REQUEST_TERMINATED_COMPLETED_OK));
+	if (r->stream_active && r->stream_ops->done != NULL)
+		r->stream_ops->done(r, r->stream_ended &&
+		    toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
+	if (r->post != NULL)
+		MHD_destroy_post_processor(r->post);
+	free(r->part_name);
+	free(r->part_type);
 	json_decref(r->json);
 	if (r->body)
 		explicit_bzero(r->body, r->body_cap);

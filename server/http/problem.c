@@ -25,6 +25,12 @@ static const struct problem_info problems[PROBLEM__COUNT] = {
 	[PROBLEM_HEADERS_TOO_LARGE] = { 431, "headers-too-large", "The request headers are too large" },
 	[PROBLEM_INTERNAL] = { 500, "internal", "Internal error" },
 	[PROBLEM_UNAVAILABLE] = { 503, "unavailable", "The service is temporarily unavailable" },
+	[PROBLEM_QUOTA_EXCEEDED] = { 413, "quota-exceeded", "The engagement's evidence quota would be exceeded" },
+	[PROBLEM_TOO_MANY_UPLOADS] = { 429, "too-many-uploads", "Too many uploads in progress; finish or cancel one first" },
+	[PROBLEM_RANGE_NOT_SATISFIABLE] = { 416, "range-not-satisfiable", "The requested range cannot be served" },
+	[PROBLEM_OFFSET_MISMATCH] = { 409, "offset-mismatch", "Upload-Offset does not match the upload's current offset" },
+	[PROBLEM_TUS_VERSION] = { 412, "tus-version", "Send Tus-Resumable: 1.0.0" },
+	[PROBLEM_INVALID_UPLOAD] = { 400, "invalid-upload", "The upload request is invalid" },
 };
 
 const struct problem_info *

@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <microhttpd.h>
 
@@ -52,28 +53,29 @@ http_set_cookie(struct http_request *r, const char *value)
 	return 0;
 }
 
-int
-http_reply_bytes(struct http_request *r, unsigned status, const char *content_type,
-    const void *buf, size_t len, const char *const *extra_headers)
+/*
+ * Add the security headers every reply carries, the cookie, and
+ * extra_headers (NULL-terminated name/value pairs, or NULL); an extra
+ * Content-Security-Policy replaces the default one. Returns 1, or 0 when
+ * a header could not be added.
+ */
+static int
+http_add_headers(struct http_request *r, struct MHD_Response *resp, unsigned status,
+    const char *content_type, const char *const *extra_headers)
 {
-	struct MHD_Response *resp;
-	int is_page, is_public, ok = 1;
-	enum MHD_Result q;
+	int is_page, is_public, own_csp = 0, ok = 1;
 
-	if (r->replied) {
-		log_event(LOG_LEVEL_ERROR, "reply_twice", json_pack("{s:i}", "status", (int)status));
-		return HTTP_FATAL;
-	}
-	resp = MHD_create_response_from_buffer(len, (void *)buf, MHD_RESPMEM_MUST_COPY);
-	if (resp == NULL)
-		return HTTP_FATAL;
+	for (size_t i = 0; extra_headers != NULL && extra_headers[i] != NULL; i += 2)
+		if (strcasecmp(extra_headers[i], "Content-Security-Policy") == 0)
+			own_csp = 1;
 	is_page = content_type != NULL && strncmp(content_type, "text/html", 9) == 0;
 	is_public = r->match.route != NULL && (r->match.route->flags & ROUTE_PUBLIC) &&
 	    status < 400;
 	if (content_type != NULL)
 		ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type) == MHD_YES;
-	ok &= MHD_add_response_header(resp, "Content-Security-Policy",
-	    is_page ? HTTP_CSP_PAGE : HTTP_CSP_API) == MHD_YES;
+	if (!own_csp)
+		ok &= MHD_add_response_header(resp, "Content-Security-Policy",
+		    is_page ? HTTP_CSP_PAGE : HTTP_CSP_API) == MHD_YES;
 	ok &= MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff") == MHD_YES;
 	ok &= MHD_add_response_header(resp, "Referrer-Policy", "no-referrer") == MHD_YES;
 	ok &= MHD_add_response_header(resp, "X-Frame-Options", "DENY") == MHD_YES;
@@ -90,10 +92,15 @@ http_reply_bytes(struct http_request *r, unsigned status, const char *content_ty
 		ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, r->set_cookie) == MHD_YES;
 	for (size_t i = 0; extra_headers != NULL && extra_headers[i] != NULL; i += 2)
 		ok &= MHD_add_response_header(resp, extra_headers[i], extra_headers[i + 1]) == MHD_YES;
-	if (!ok) {
-		MHD_destroy_response(resp);
-		return HTTP_FATAL;
-	}
+	return ok;
+}
+
+/* Queue resp (destroyed here either way). Returns HTTP_REPLIED or HTTP_FATAL. */
+static int
+http_queue(struct http_request *r, unsigned status, struct MHD_Response *resp)
+{
+	enum MHD_Result q;
+
 	q = MHD_queue_response((struct MHD_Connection *)r->conn, status, resp);
 	MHD_destroy_response(resp);
 	if (q != MHD_YES)
@@ -101,6 +108,121 @@ http_reply_bytes(struct http_request *r, unsigned status, const char *content_ty
 	r->replied = 1;
 	r->status = status;
 	return HTTP_REPLIED;
+}
+
+int
+http_reply_bytes(struct http_request *r, unsigned status, const char *content_type,
+    const void *buf, size_t len, const char *const *extra_headers)
+{
+	struct MHD_Response *resp;
+
+	if (r->replied) {
+		log_event(LOG_LEVEL_ERROR, "reply_twice", json_pack("{s:i}", "status", (int)status));
+		return HTTP_FATAL;
+	}
+	resp = MHD_create_response_from_buffer(len, (void *)buf, MHD_RESPMEM_MUST_COPY);
+	if (resp == NULL)
+		return HTTP_FATAL;
+	if (!http_add_headers(r, resp, status, content_type, extra_headers)) {
+		MHD_destroy_response(resp);
+		return HTTP_FATAL;
+	}
+	return http_queue(r, status, resp);
+}
+
+struct http_stream_reader {
+	http_reader_fn read;
+	void *cls;
+	void (*free_cls)(void *);
+};
+
+static ssize_t
+http_stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct http_stream_reader *sr = cls;
+	ssize_t n = sr->read(sr->cls, pos, buf, max);
+
+	if (n <= 0)
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	return n;
+}
+
+static void
+http_stream_free(void *cls)
+{
+	struct http_stream_reader *sr = cls;
+
+	if (sr->free_cls != NULL)
+		sr->free_cls(sr->cls);
+	free(sr);
+}
+
+#define HTTP_STREAM_BLOCK (256 * 1024)
+
+int
+http_reply_stream(struct http_request *r, unsigned status, const char *content_type,
+    uint64_t size, http_reader_fn read, void *cls, void (*free_cls)(void *),
+    const char *const *extra_headers)
+{
+	struct http_stream_reader *sr;
+	struct MHD_Response *resp;
+
+	if (r->replied) {
+		log_event(LOG_LEVEL_ERROR, "reply_twice", json_pack("{s:i}", "status", (int)status));
+		if (free_cls != NULL)
+			free_cls(cls);
+		return HTTP_FATAL;
+	}
+	if ((sr = calloc(1, sizeof(*sr))) == NULL) {
+		if (free_cls != NULL)
+			free_cls(cls);
+		return HTTP_FATAL;
+	}
+	sr->read = read;
+	sr->cls = cls;
+	sr->free_cls = free_cls;
+	resp = MHD_create_response_from_callback(size, HTTP_STREAM_BLOCK, http_stream_read, sr,
+	    http_stream_free);
+	if (resp == NULL) {
+		http_stream_free(sr);
+		return HTTP_FATAL;
+	}
+	if (!http_add_headers(r, resp, status, content_type, extra_headers)) {
+		MHD_destroy_response(resp);
+		return HTTP_FATAL;
+	}
+	return http_queue(r, status, resp);
+}
+
+void
+http_stream_accept(struct http_request *r, const struct http_stream_ops *ops, void *ctx)
+{
+	r->stream_ops = ops;
+	r->stream = ctx;
+	r->stream_active = 1;
+}
+
+int
+http_stream_fail(struct http_request *r, enum problem_type type, const char *detail)
+{
+	if (!r->stream_failed) {
+		r->stream_failed = 1;
+		r->stream_problem = type;
+		snprintf(r->stream_detail, sizeof(r->stream_detail), "%s", detail ? detail : "");
+	}
+	return HTTP_OK;
+}
+
+const char *
+http_part_name(const struct http_request *r)
+{
+	return r->part_name;
+}
+
+const char *
+http_part_type(const struct http_request *r)
+{
+	return r->part_type;
 }
 
 int
@@ -120,10 +242,10 @@ http_reply_json(struct http_request *r, unsigned status, json_t *body)
 	return rc;
 }
 
-/* Build and send a problem document; field/reason may be NULL. */
+/* Build and send a problem document; field/reason/headers may be NULL. */
 static int
 http_reply_problem_doc(struct http_request *r, enum problem_type type,
-    const char *detail, const char *field, const char *reason)
+    const char *detail, const char *field, const char *reason, const char *const *headers)
 {
 	const struct problem_info *p = problem_get(type);
 	char typeuri[96];
@@ -146,7 +268,7 @@ http_reply_problem_doc(struct http_request *r, enum problem_type type,
 	json_decref(doc);
 	if (text == NULL)
 		return HTTP_FATAL;
-	rc = http_reply_bytes(r, p->status, "application/problem+json", text, strlen(text), NULL);
+	rc = http_reply_bytes(r, p->status, "application/problem+json", text, strlen(text), headers);
 	free(text);
 	return rc;
 }
@@ -154,7 +276,14 @@ http_reply_problem_doc(struct http_request *r, enum problem_type type,
 int
 http_reply_problem(struct http_request *r, enum problem_type type, const char *detail)
 {
-	return http_reply_problem_doc(r, type, detail, NULL, NULL);
+	return http_reply_problem_doc(r, type, detail, NULL, NULL, NULL);
+}
+
+int
+http_reply_problem_headers(struct http_request *r, enum problem_type type, const char *detail,
+    const char *const *extra_headers)
+{
+	return http_reply_problem_doc(r, type, detail, NULL, NULL, extra_headers);
 }
 
 int
@@ -164,5 +293,5 @@ http_reply_field(struct http_request *r, enum problem_type type, const char *fie
 	char detail[256];
 
 	snprintf(detail, sizeof(detail), "%s: %s", field ? field : "body", reason ? reason : "invalid");
-	return http_reply_problem_doc(r, type, detail, field, reason);
+	return http_reply_problem_doc(r, type, detail, field, reason, NULL);
 }

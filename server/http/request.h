@@ -11,6 +11,8 @@
 #define LOCKSTEP_REQUEST_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -52,10 +54,84 @@ struct http_request {
 
 	char *set_cookie;           /* Set-Cookie value for the reply, owned */
 
+	/* ROUTE_STREAM (see struct http_stream_ops) */
+	long long declared_length;  /* Content-Length, or -1 when none (chunked) */
+	const struct http_stream_ops *stream_ops; /* set by http_stream_accept */
+	void *stream;               /* the route's per-request state, owned by its ops */
+	int stream_active;          /* the handler accepted the body: done() will run */
+	int stream_ended;           /* end() ran */
+	int stream_failed;          /* http_stream_fail was called */
+	enum problem_type stream_problem;
+	char stream_detail[200];
+	void *post;                 /* multipart/form-data parser (daemon.c), owned */
+	char *part_name;            /* multipart: file name of the file part, owned */
+	char *part_type;            /* multipart: its Content-Type, owned */
+	int part_seen;              /* multipart: a file part has started */
+	int part_done;              /* multipart: the first file part has ended */
+
 	int replied;
 	unsigned status;
 	struct timespec started;
 };
+
+/*
+ * ROUTE_STREAM routes: the body is handed over piece by piece as it
+ * arrives instead of being buffered, so memory does not grow with its
+ * size.
+ *
+ * The route's handler runs on the FIRST access-handler call, headers
+ * only, after authentication (r->authenticated, r->who), the ROUTE_AUTH
+ * and CSRF checks. It refuses by replying (with "Expect: 100-continue"
+ * nothing but the refusal is sent, no 100 Continue), or accepts the body
+ * with http_stream_accept() and returns HTTP_OK. Then:
+ *
+ * data: a non-empty piece of the body (for multipart/form-data: of the
+ *   first file part only). HTTP_OK to go on, HTTP_FATAL to close the
+ *   connection; to refuse the request, call http_stream_fail and return
+ *   HTTP_OK: the rest of the body is then discarded (up to a bound, past
+ *   which the connection is closed) and the problem is the reply.
+ * end: the body is complete (not called after http_stream_fail); reply
+ *   exactly once.
+ * done: always called once, from the completed callback, after an
+ *   accept: completed is 1 only if end ran and its reply went out in
+ *   full; 0 when the client went away, the connection timed out or
+ *   failed, or the server is stopping. Frees r->stream. Must not reply.
+ */
+struct http_stream_ops {
+	int (*data)(struct http_request *r, const char *buf, size_t len);
+	int (*end)(struct http_request *r);
+	void (*done)(struct http_request *r, int completed);
+};
+
+/* Accept the body of a ROUTE_STREAM request: ops (static) take it, ctx becomes r->stream. */
+void http_stream_accept(struct http_request *r, const struct http_stream_ops *ops, void *ctx);
+
+/* Refuse a streamed request after its body has started (see data above). Returns HTTP_OK. */
+int http_stream_fail(struct http_request *r, enum problem_type type, const char *detail);
+
+/*
+ * Body reader of a streamed reply: copy up to max bytes at offset pos of
+ * the body into buf. Returns the count (> 0), or -1 to abort the
+ * transfer: the connection is closed, and the client sees a body shorter
+ * than its Content-Length. Called from the server thread that owns the
+ * request, as the client reads.
+ */
+typedef ssize_t (*http_reader_fn)(void *cls, uint64_t pos, char *buf, size_t max);
+
+/*
+ * Reply with a body of size bytes produced by read(cls, ...). free_cls
+ * (may be NULL) is called with cls once the response is finished or
+ * failed, also when this function fails. Security headers as for
+ * http_reply_bytes; an extra "Content-Security-Policy" replaces the
+ * default one. Returns HTTP_REPLIED or HTTP_FATAL.
+ */
+int http_reply_stream(struct http_request *r, unsigned status, const char *content_type,
+    uint64_t size, http_reader_fn read, void *cls, void (*free_cls)(void *),
+    const char *const *extra_headers);
+
+/* The request's "multipart/form-data" file part name and type, or NULL. Borrowed. */
+const char *http_part_name(const struct http_request *r);
+const char *http_part_type(const struct http_request *r);
 
 /* Path parameter i (0-based), as captured by the router. */
 const char *http_param(const struct http_request *r, int i);
@@ -71,6 +147,10 @@ int http_reply_json(struct http_request *r, unsigned status, json_t *body);
 
 /* Reply with a problem+json document; detail may be NULL. */
 int http_reply_problem(struct http_request *r, enum problem_type type, const char *detail);
+
+/* As http_reply_problem, with extra headers (NULL-terminated name/value pairs). */
+int http_reply_problem_headers(struct http_request *r, enum problem_type type,
+    const char *detail, const char *const *extra_headers);
 
 /* Reply with a problem naming the offending field (422 or 400). */
 int http_reply_field(struct http_request *r, enum problem_type type,

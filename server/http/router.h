@@ -23,7 +23,8 @@ typedef int (*router_handler)(struct http_request *req);
 #define ROUTE_AUTH      0x01  /* caller must be logged in (else 401) */
 #define ROUTE_JSON_BODY 0x02  /* body must be application/json, parsed before the handler */
 #define ROUTE_PUBLIC    0x04  /* public, cacheable content (no Cache-Control: no-store) */
-#define ROUTE_STREAM    0x08  /* handler consumes the body itself (uploads) */
+#define ROUTE_STREAM    0x08  /* handler runs on the first call, before the body, and
+                                 takes the body piece by piece (request.h) */
 
 struct router_route {
 	const char *method;         /* "GET", "POST", ... ; NULL ends the table */

@@ -86,4 +86,13 @@ int util_ct_equal(const void *a, const void *b, size_t len);
  */
 void util_now_rfc3339(char *out, size_t outlen);
 
+/*
+ * Media type of a file from its first len bytes (pass at least 512 when
+ * the file has them): a few magic numbers (PDF, PNG, JPEG, GIF, ZIP,
+ * gzip, bzip2, xz, zstd, 7z, pcap, pcapng, ELF, PE, SQLite, PEM, tar),
+ * HTML, SVG, XML, JSON, UTF-8 text, else "application/octet-stream".
+ * Returns a static string. Never fails.
+ */
+const char *util_sniff_media_type(const unsigned char *buf, size_t len);
+
 #endif

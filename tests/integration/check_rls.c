@@ -15,8 +15,8 @@ static struct ht_world W;
 /* Every table with row-level security, as of the migrations in sql/. */
 static const char *const rls_tables[] = {
     "audit_events", "campaigns",       "claims",   "engagement_secrets", "engagements",
-    "evidence",     "finding_history", "findings", "login_failures",     "orgs",
-    "sessions",     "statements",      "users",
+    "evidence",     "evidence_chunks", "finding_history", "findings", "login_failures",
+    "orgs",         "sessions",        "statements",      "users",
 };
 #define N_RLS (sizeof(rls_tables) / sizeof(rls_tables[0]))
 
