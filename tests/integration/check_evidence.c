@@ -700,6 +700,17 @@ START_TEST(test_swap_truncate_move)
 	ev_download_aborts(id2, &src2, MIB);
 	free(id2);
 
+	/* a chunk missing from the middle: the transfer stops before it, audited */
+	ev_src_init(&src2, "hole");
+	id2 = ev_upload_ok(ev_base(), W.a.admin.token, W.eng_ax, "hole.bin", &src2, 3 * MIB, NULL);
+	sql = ht_fmt("DELETE FROM evidence_chunks WHERE evidence_id = '%s' AND seq = 1", id2);
+	ev_owner_exec(sql);
+	free(sql);
+	ev_download_aborts(id2, &src2, MIB);
+	ck_assert_int_ge(ev_owner_count("SELECT count(*) FROM audit_events WHERE action ="
+	    " 'evidence.integrity_failure' AND object_id = %s", id2), 1);
+	free(id2);
+
 	/* move a chunk of another file in: refused */
 	ev_src_init(&src2, "move");
 	id2 = ev_upload_ok(ev_base(), W.a.admin.token, W.eng_ax, "move.bin", &src2, 2 * MIB, NULL);
