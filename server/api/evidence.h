@@ -144,7 +144,8 @@ int evidence_file_key(struct db_conn *c, const struct db_result *res, int row,
  * who; *out (EVIDENCE_CHUNK bytes, caller's) receives the plaintext and
  * *len its length, which must be EVIDENCE_CHUNK for all but the last.
  * Returns 0, or -1 when the chunk is missing, fails verification or the
- * database fails (*integrity says which: 1 for a bad chunk).
+ * database fails (*integrity says which: 1 for a bad or missing chunk, 0
+ * for a database failure or a file deleted meanwhile).
  */
 int evidence_chunk_read(const struct db_identity *who, const char *id, int seq, int nchunks,
     unsigned long long size, const unsigned char key[CRYPTO_KEY_LEN], unsigned char *out,

@@ -1032,6 +1032,7 @@ struct evidence_chunk_ctx {
 	const char *id;
 	int seq;
 	struct db_result *q;
+	int gone;       /* the evidence itself was deleted meanwhile */
 };
 
 static int
@@ -1044,8 +1045,20 @@ evidence_chunk_tx(struct db_conn *c, void *arg)
 
 	snprintf(seqbuf, sizeof(seqbuf), "%d", s->seq);
 	db_result_free(s->q);
-	s->q = db_exec_bin(c, "evidence_chunk_get", 2, p, NULL, 1, &st);
-	return s->q == NULL ? st : DB_OK;
+	s->gone = 0;
+	if ((s->q = db_exec_bin(c, "evidence_chunk_get", 2, p, NULL, 1, &st)) == NULL)
+		return st;
+	if (db_rows(s->q) == 0) {
+		/* a missing chunk of a file that still exists is damage; of a
+		 * file deleted while it was being downloaded, it is not */
+		struct db_result *e = db_exec(c, "evidence_get", 1, p, &st);
+
+		if (e == NULL)
+			return st;
+		s->gone = db_rows(e) == 0;
+		db_result_free(e);
+	}
+	return DB_OK;
 }
 
 int
@@ -1062,7 +1075,7 @@ evidence_chunk_read(const struct db_identity *who, const char *id, int seq, int 
 
 	*integrity = 0;
 	*len = 0;
-	if (db_tx(who, evidence_chunk_tx, &s) != DB_OK)
+	if (db_tx(who, evidence_chunk_tx, &s) != DB_OK || s.gone)
 		goto done;
 	*integrity = 1;
 	if (db_rows(s.q) != 1 || (ct = db_get_raw(s.q, 0, 0, &ctlen)) == NULL)

@@ -700,6 +700,17 @@ START_TEST(test_swap_truncate_move)
 	ev_download_aborts(id2, &src2, MIB);
 	free(id2);
 
+	/* a chunk missing from the middle: the transfer stops before it, audited */
+	ev_src_init(&src2, "hole");
+	id2 = ev_upload_ok(ev_base(), W.a.admin.token, W.eng_ax, "hole.bin", &src2, 3 * MIB, NULL);
+	sql = ht_fmt("DELETE FROM evidence_chunks WHERE evidence_id = '%s' AND seq = 1", id2);
+	ev_owner_exec(sql);
+	free(sql);
+	ev_download_aborts(id2, &src2, MIB);
+	ck_assert_int_ge(ev_owner_count("SELECT count(*) FROM audit_events WHERE action ="
+	    " 'evidence.integrity_failure' AND object_id = %s", id2), 1);
+	free(id2);
+
 	/* move a chunk of another file in: refused */
 	ev_src_init(&src2, "move");
 	id2 = ev_upload_ok(ev_base(), W.a.admin.token, W.eng_ax, "move.bin", &src2, 2 * MIB, NULL);
@@ -1115,6 +1126,26 @@ START_TEST(test_tenancy)
 	ck_assert(raw != NULL && !ht_raw_has_interim(raw) && ht_raw_is_problem(raw, 401, "unauthorized"));
 	free(raw);
 	free(req);
+	/* a cookie-authenticated upload without the CSRF header: refused before the body */
+	req = ht_fmt("POST /api/v1/engagements/%s/evidence?name=x.bin HTTP/1.1\r\nHost: %s\r\n"
+	    "Cookie: lockstep_session=%s\r\nContent-Length: 1000000\r\nExpect: 100-continue\r\n\r\n",
+	    W.eng_ax, ht_hostport(), W.a.admin.token);
+	raw = ht_raw(req, strlen(req));
+	ck_assert(raw != NULL && !ht_raw_has_interim(raw));
+	ck_assert_msg(ht_raw_is_problem(raw, 403, "csrf"), "cookie upload without CSRF: %.300s", raw);
+	free(raw);
+	free(req);
+	/* HEAD of a download: the headers, no body */
+	ev_http(&r, ev_base(), "HEAD", paths[0], W.x.admin.token, NULL, 0, NULL, 0, NULL, 0, NULL);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_int_eq(r.got, 0);
+	{
+		char *cl = ev_hdr(r.headers, "Content-Length");
+
+		ck_assert(cl != NULL && strcmp(cl, "1000") == 0);
+		free(cl);
+	}
+	ev_res_free(&r);
 	/* an engagement of the same assessor but another company: not B's, not visible to A */
 	ev_http(&r, ev_base(), "GET", paths[2], W.a.admin.token, NULL, 0, NULL, 0, NULL, 0, NULL);
 	ck_assert_int_eq(r.status, 200);
