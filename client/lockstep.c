@@ -8,6 +8,9 @@
  *   lockstep [--url URL] get PATH
  *   lockstep [--url URL] post|patch|put PATH JSON   (JSON "-" reads stdin)
  *   lockstep [--url URL] delete PATH
+ *   lockstep [--url URL] upload ENGAGEMENT_ID FILE [--name NAME] [--finding ID] [--type TYPE]
+ *   lockstep [--url URL] download EVIDENCE_ID OUTFILE
+ *   lockstep [--url URL] receipt EVIDENCE_ID
  *
  * PATH is either absolute ("/api/v1/orgs") or relative to /api/v1
  * ("orgs"). The server comes from --url, else LOCKSTEP_URL, else
@@ -16,8 +19,15 @@
  * server it belongs to is kept beside it in "url", and the token is never
  * sent to another server.
  *
+ * upload streams FILE (a regular file, never held in memory) as the raw
+ * body of POST /api/v1/engagements/{id}/evidence and prints the signed
+ * receipt; download streams the bytes into OUTFILE, which it creates (0600,
+ * never overwriting) and removes again unless the whole file arrived and
+ * its SHA-256 matches the receipt's.
+ *
  * Exit status: 0 on a 2xx answer, 1 on a refusal (its problem title and
- * detail go to stderr) or a transport error, 2 on a usage error.
+ * detail go to stderr), a transport error or a SHA-256 mismatch, 2 on a
+ * usage error.
  */
 #include "config.h"
 
@@ -27,14 +37,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
 #include <jansson.h>
+#include <openssl/evp.h>
 
 #include "util/json.h"
+#include "util/util.h"
 
 #define CLIENT_DEFAULT_URL "http://127.0.0.1:8080"
 #define CLIENT_MAX_RESPONSE (16u * 1024 * 1024)
@@ -43,6 +56,9 @@
 #define CLIENT_MAX_URL 2048
 #define CLIENT_MAX_TOKEN 512
 #define CLIENT_MAX_PASSWORD 1024
+/* An upload or download aborts when under 1 byte/s for this long. */
+#define CLIENT_STALL_SECONDS 120L
+#define CLIENT_SHA256_LEN 32
 
 #define EXIT_PROBLEM 1
 #define EXIT_USAGE 2
@@ -73,10 +89,16 @@ usage(FILE *f)
 	    "       %s [--url URL] logout | me\n"
 	    "       %s [--url URL] get PATH | delete PATH\n"
 	    "       %s [--url URL] post|patch|put PATH JSON   (JSON \"-\" reads stdin)\n"
+	    "       %s [--url URL] upload ENGAGEMENT_ID FILE [--name NAME] [--finding ID]\n"
+	    "                                        [--type TYPE]\n"
+	    "       %s [--url URL] download EVIDENCE_ID OUTFILE\n"
+	    "       %s [--url URL] receipt EVIDENCE_ID\n"
 	    "PATH is absolute (/api/v1/orgs) or relative to /api/v1 (orgs).\n"
 	    "The server is --url, else $LOCKSTEP_URL, else " CLIENT_DEFAULT_URL ".\n"
-	    "login reads the password from $LOCKSTEP_PASSWORD or asks for it.\n",
-	    progname, progname, progname, progname);
+	    "login reads the password from $LOCKSTEP_PASSWORD or asks for it.\n"
+	    "upload prints the signed receipt; download never overwrites OUTFILE and\n"
+	    "keeps it only if its SHA-256 matches the receipt's.\n",
+	    progname, progname, progname, progname, progname, progname, progname);
 }
 
 /* ---- small helpers ---- */
@@ -305,6 +327,66 @@ client_on_body(char *p, size_t size, size_t nmemb, void *arg)
 }
 
 /*
+ * Append line to *hdr. Returns 0, or -1 when out of memory (the list is
+ * then freed and *hdr is NULL).
+ */
+static int
+client_header(struct curl_slist **hdr, const char *line)
+{
+	struct curl_slist *h = curl_slist_append(*hdr, line);
+
+	if (h == NULL) {
+		curl_slist_free_all(*hdr);
+		*hdr = NULL;
+		return -1;
+	}
+	*hdr = h;
+	return 0;
+}
+
+/*
+ * A curl handle for url with what every request shares: http(s) only, no
+ * redirects, the user agent, errbuf (CURL_ERROR_SIZE bytes), and as
+ * headers the NULL-terminated extra lines plus, unless token is "", the
+ * bearer token. Returns the handle (curl_easy_cleanup) and in *hdr the
+ * header list (curl_slist_free_all; the handle uses it until cleaned up),
+ * or NULL when out of memory.
+ */
+static CURL *
+client_curl_new(const char *url, const char *token, const char *const *extra,
+    struct curl_slist **hdr, char *errbuf)
+{
+	char auth[CLIENT_MAX_TOKEN + 32];
+	CURL *curl;
+	int rc = 0;
+
+	*hdr = NULL;
+	errbuf[0] = '\0';
+	for (size_t i = 0; extra != NULL && extra[i] != NULL && rc == 0; i++)
+		rc = client_header(hdr, extra[i]);
+	if (rc == 0 && token[0] != '\0') {
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+		rc = client_header(hdr, auth);
+		explicit_bzero(auth, sizeof(auth));
+	}
+	if (rc != 0 || (curl = curl_easy_init()) == NULL) {
+		curl_slist_free_all(*hdr);
+		*hdr = NULL;
+		fprintf(stderr, "%s: out of memory\n", progname);
+		return NULL;
+	}
+	curl_easy_setopt(curl, CURLOPT_URL, url);
+	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
+	curl_easy_setopt(curl, CURLOPT_USERAGENT, "lockstep-cli/" PACKAGE_VERSION);
+	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, *hdr);
+	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+	return curl;
+}
+
+/*
  * Send one request: method to base_url + path, with the JSON body (or
  * NULL) and the bearer token (or "" for none). Fills res (caller frees
  * with client_response_free). Returns 0 when an answer arrived (whatever
@@ -315,9 +397,13 @@ static int
 client_request(const char *base_url, const char *method, const char *path,
     const char *body, const char *token, struct client_response *res)
 {
-	char url[CLIENT_MAX_URL + CLIENT_MAX_PATH + 1], auth[CLIENT_MAX_TOKEN + 32];
-	char errbuf[CURL_ERROR_SIZE] = "";
-	struct curl_slist *hdr = NULL, *h;
+	char url[CLIENT_MAX_URL + CLIENT_MAX_PATH + 1];
+	char errbuf[CURL_ERROR_SIZE];
+	/* No "Expect: 100-continue" round trip for large bodies. */
+	const char *const with_body[] = { "Accept: application/json", "Content-Type: application/json",
+		"Expect:", NULL };
+	const char *const without_body[] = { "Accept: application/json", "Expect:", NULL };
+	struct curl_slist *hdr = NULL;
 	const char *ct = NULL;
 	CURL *curl = NULL;
 	CURLcode cc;
@@ -327,34 +413,10 @@ client_request(const char *base_url, const char *method, const char *path,
 	res->body.max = CLIENT_MAX_RESPONSE;
 	snprintf(url, sizeof(url), "%s%s", base_url, path);
 
-	if ((curl = curl_easy_init()) == NULL)
+	curl = client_curl_new(url, token, body != NULL ? with_body : without_body, &hdr, errbuf);
+	if (curl == NULL)
 		goto done;
-	h = curl_slist_append(hdr, "Accept: application/json");
-	if (h != NULL)
-		hdr = h;
-	if (body != NULL && (h = curl_slist_append(hdr, "Content-Type: application/json")) != NULL)
-		hdr = h;
-	/* No "Expect: 100-continue" round trip for large bodies. */
-	if ((h = curl_slist_append(hdr, "Expect:")) != NULL)
-		hdr = h;
-	if (token[0] != '\0') {
-		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
-		if ((h = curl_slist_append(hdr, auth)) != NULL)
-			hdr = h;
-		explicit_bzero(auth, sizeof(auth));
-	}
-	if (hdr == NULL)
-		goto done;
-
-	curl_easy_setopt(curl, CURLOPT_URL, url);
-	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
 	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 300L);
-	curl_easy_setopt(curl, CURLOPT_USERAGENT, "lockstep-cli/" PACKAGE_VERSION);
-	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdr);
-	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)CLIENT_MAX_RESPONSE);
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, client_on_body);
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &res->body);
@@ -747,6 +809,601 @@ done:
 	return ret;
 }
 
+/* ---- evidence: streamed uploads and downloads ---- */
+
+/* One streamed upload or download. */
+struct client_transfer {
+	int fd;                   /* the file read (upload) or written (download) */
+	curl_off_t size;          /* upload: the bytes to send */
+	curl_off_t done;          /* bytes read from or written to fd */
+	EVP_MD_CTX *sha;          /* SHA-256 of those bytes */
+	CURL *curl;               /* download: to learn the status while writing */
+	struct client_buf answer; /* the JSON answer, or a refusal's body */
+	int io_errno;             /* a failed read or write: errno; -1: the file shrank */
+	int show_progress;        /* stderr is a terminal */
+	int shown_permille;       /* last progress shown, or -1 */
+	char repr_digest[64];     /* download: the sha-256 of Repr-Digest (base64), or "" */
+};
+
+static volatile sig_atomic_t client_interrupted;
+
+static void
+client_on_interrupt(int sig)
+{
+	(void)sig;
+	client_interrupted = 1;
+}
+
+/*
+ * Catch SIGINT, SIGTERM and SIGHUP so that a transfer stops cleanly
+ * (a download then removes its partial file); on 0 the handlers go back
+ * to the default.
+ */
+static void
+client_catch_interrupts(int on)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on ? client_on_interrupt : SIG_DFL;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+/* "12.3 MiB" for n bytes into out. */
+static void
+client_fmt_size(curl_off_t n, char *out, size_t outlen)
+{
+	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB" };
+	double x = (double)n;
+	size_t i = 0;
+
+	if (n < 1024) {
+		snprintf(out, outlen, "%lld B", (long long)n);
+		return;
+	}
+	x /= 1024;
+	while (x >= 1024 && i + 1 < sizeof(units) / sizeof(units[0])) {
+		x /= 1024;
+		i++;
+	}
+	snprintf(out, outlen, "%.1f %s", x, units[i]);
+}
+
+/* Progress on stderr (a terminal only); a signal aborts the transfer. */
+static int
+client_on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+    curl_off_t ulnow)
+{
+	struct client_transfer *t = arg;
+	/* Only a download has t->curl set. */
+	curl_off_t total = t->curl != NULL ? dltotal : ultotal;
+	curl_off_t now = t->curl != NULL ? dlnow : ulnow;
+	char a[32], b[32];
+	int permille;
+
+	if (client_interrupted)
+		return 1;
+	if (!t->show_progress || total <= 0)
+		return 0;
+	permille = now >= total ? 1000 : (int)((double)now * 1000.0 / (double)total);
+	if (permille == t->shown_permille)
+		return 0;
+	t->shown_permille = permille;
+	client_fmt_size(now, a, sizeof(a));
+	client_fmt_size(total, b, sizeof(b));
+	fprintf(stderr, "\r%s: %s of %s (%d%%)   ", progname, a, b, permille / 10);
+	return 0;
+}
+
+/* Upload: the next bytes of the file, never more than announced. */
+static size_t
+client_on_read(char *buf, size_t size, size_t nitems, void *arg)
+{
+	struct client_transfer *t = arg;
+	size_t want = size * nitems;
+	ssize_t n;
+
+	if ((curl_off_t)want > t->size - t->done)
+		want = (size_t)(t->size - t->done);
+	if (want == 0)
+		return 0;
+	do
+		n = read(t->fd, buf, want);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0) {
+		t->io_errno = n < 0 ? errno : -1;
+		return CURL_READFUNC_ABORT;
+	}
+	if (EVP_DigestUpdate(t->sha, buf, (size_t)n) != 1) {
+		t->io_errno = ENOMEM;
+		return CURL_READFUNC_ABORT;
+	}
+	t->done += n;
+	return (size_t)n;
+}
+
+/*
+ * Download: a 200's bytes go to the file (and the hash), any other
+ * answer's body to t->answer for the error report.
+ */
+static size_t
+client_on_download(char *p, size_t size, size_t nmemb, void *arg)
+{
+	struct client_transfer *t = arg;
+	size_t n = size * nmemb, off = 0;
+	long status = 0;
+
+	curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (status != 200)
+		return client_buf_append(&t->answer, p, n) == 0 ? n : 0;
+	while (off < n) {
+		ssize_t w = write(t->fd, p + off, n - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			t->io_errno = w < 0 ? errno : EIO;
+			return 0;
+		}
+		off += (size_t)w;
+	}
+	if (EVP_DigestUpdate(t->sha, p, n) != 1) {
+		t->io_errno = ENOMEM;
+		return 0;
+	}
+	t->done += (curl_off_t)n;
+	return n;
+}
+
+/* Download: keep the sha-256 value of a Repr-Digest header (RFC 9530). */
+static size_t
+client_on_header(char *p, size_t size, size_t nitems, void *arg)
+{
+	struct client_transfer *t = arg;
+	size_t n = size * nitems;
+	char line[512], *v, *end;
+
+	if (n < 12 || n >= sizeof(line) || strncasecmp(p, "Repr-Digest:", 12) != 0)
+		return n;
+	memcpy(line, p, n);
+	line[n] = '\0';
+	/* Dictionary keys are lower case (RFC 8941), so "sha-256" is exact. */
+	if ((v = strstr(line + 12, "sha-256=:")) == NULL)
+		return n;
+	v += 9;
+	if ((end = strchr(v, ':')) == NULL || (size_t)(end - v) >= sizeof(t->repr_digest))
+		return n;
+	memcpy(t->repr_digest, v, (size_t)(end - v));
+	t->repr_digest[end - v] = '\0';
+	return n;
+}
+
+/* Lower-case hex of a finished SHA-256 into hex (65 bytes). -1 on failure. */
+static int
+client_sha256_final(EVP_MD_CTX *sha, unsigned char md[CLIENT_SHA256_LEN],
+    char hex[2 * CLIENT_SHA256_LEN + 1])
+{
+	unsigned int len = 0;
+
+	if (EVP_DigestFinal_ex(sha, md, &len) != 1 || len != CLIENT_SHA256_LEN)
+		return -1;
+	util_hex_encode(md, len, hex);
+	return 0;
+}
+
+/*
+ * The signed receipt's sha256 (64 lower-case hex digits) and size from a
+ * receipt answer j. Returns 0, or -1 if they are missing or malformed.
+ */
+static int
+client_receipt_fields(json_t *j, const char **sha256, json_int_t *size)
+{
+	json_t *r = json_object_get(j, "receipt");
+	const char *h = json_string_value(json_object_get(r, "sha256"));
+	json_t *sz = json_object_get(r, "size");
+
+	if (h == NULL || strlen(h) != 2 * CLIENT_SHA256_LEN ||
+	    strspn(h, "0123456789abcdef") != strlen(h) || !json_is_integer(sz) ||
+	    json_integer_value(sz) < 0)
+		return -1;
+	*sha256 = h;
+	*size = json_integer_value(sz);
+	return 0;
+}
+
+/* A media type for a header: printable ASCII only, 1-255 bytes. */
+static int
+client_valid_type(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len == 0 || len > 255)
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x20 || *p > 0x7e)
+			return 0;
+	return 1;
+}
+
+/*
+ * lockstep upload ENGAGEMENT_ID FILE [--name NAME] [--finding ID] [--type TYPE]:
+ * stream FILE as the raw body (Content-Length from its size), print the
+ * signed receipt, and check that its SHA-256 and size are those of the
+ * bytes sent. Returns the exit status.
+ */
+static int
+cmd_upload(const char *base_url, int argc, char **argv)
+{
+	char token[CLIENT_MAX_TOKEN], errbuf[CURL_ERROR_SIZE], ctype[300];
+	char hex[2 * CLIENT_SHA256_LEN + 1], sent[32];
+	unsigned char md[CLIENT_SHA256_LEN];
+	const char *pos[2], *name = NULL, *finding = NULL, *type = "application/octet-stream";
+	const char *headers[] = { "Accept: application/json", ctype, "Expect: 100-continue", NULL };
+	struct client_transfer t = { .fd = -1, .shown_permille = -1 };
+	struct client_response res = { 0 };
+	struct curl_slist *hdr = NULL;
+	const char *want_sha = NULL;
+	json_int_t want_size = 0;
+	struct stat st;
+	char *url = NULL, *ename = NULL;
+	const char *ct = NULL;
+	json_t *j = NULL;
+	CURL *curl = NULL;
+	CURLcode cc;
+	size_t urllen;
+	int npos = 0, opts = 1, ret = EXIT_PROBLEM;
+
+	token[0] = '\0';
+	for (int i = 0; i < argc; i++) {
+		const char **opt = NULL;
+
+		if (opts && strcmp(argv[i], "--") == 0) {
+			opts = 0;
+			continue;
+		}
+		if (opts && strcmp(argv[i], "--name") == 0)
+			opt = &name;
+		else if (opts && strcmp(argv[i], "--finding") == 0)
+			opt = &finding;
+		else if (opts && strcmp(argv[i], "--type") == 0)
+			opt = &type;
+		if (opt != NULL) {
+			if (++i >= argc) {
+				fprintf(stderr, "%s: %s needs a value\n", progname, argv[i - 1]);
+				return EXIT_USAGE;
+			}
+			*opt = argv[i];
+		} else if (opts && argv[i][0] == '-' && argv[i][1] != '\0') {
+			fprintf(stderr, "%s: unknown upload option %s\n", progname, argv[i]);
+			return EXIT_USAGE;
+		} else if (npos < 2) {
+			pos[npos++] = argv[i];
+		} else {
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (npos != 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!util_uuid_valid(pos[0]) || (finding != NULL && !util_uuid_valid(finding))) {
+		fprintf(stderr, "%s: ids are lower-case UUIDs\n", progname);
+		return EXIT_USAGE;
+	}
+	if (!client_valid_type(type)) {
+		fprintf(stderr, "%s: --type must be a media type in printable ASCII\n", progname);
+		return EXIT_USAGE;
+	}
+	if (name == NULL) {
+		const char *slash = strrchr(pos[1], '/');
+
+		name = slash != NULL ? slash + 1 : pos[1];
+	}
+	if (name[0] == '\0') {
+		fprintf(stderr, "%s: the evidence needs a name (--name)\n", progname);
+		return EXIT_USAGE;
+	}
+
+	if ((t.fd = open(pos[1], O_RDONLY | O_CLOEXEC)) < 0) {
+		fprintf(stderr, "%s: %s: %s\n", progname, pos[1], strerror(errno));
+		goto done;
+	}
+	if (fstat(t.fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		fprintf(stderr, "%s: %s: not a regular file (its size is sent before its bytes)\n",
+		    progname, pos[1]);
+		goto done;
+	}
+	t.size = (curl_off_t)st.st_size;
+	if ((t.sha = EVP_MD_CTX_new()) == NULL || EVP_DigestInit_ex(t.sha, EVP_sha256(), NULL) != 1) {
+		fprintf(stderr, "%s: cannot compute SHA-256\n", progname);
+		goto done;
+	}
+	if (client_load_token(base_url, token) != 0)
+		goto done;
+	snprintf(ctype, sizeof(ctype), "Content-Type: %s", type);
+
+	if ((curl = client_curl_new(base_url, token, headers, &hdr, errbuf)) == NULL)
+		goto done;
+	if ((ename = curl_easy_escape(curl, name, 0)) == NULL)
+		goto oom;
+	urllen = strlen(base_url) + strlen(ename) + 160;
+	if ((url = malloc(urllen)) == NULL)
+		goto oom;
+	snprintf(url, urllen, "%s/api/v1/engagements/%s/evidence?name=%s%s%s", base_url, pos[0], ename,
+	    finding != NULL ? "&finding=" : "", finding != NULL ? finding : "");
+	curl_easy_setopt(curl, CURLOPT_URL, url);
+	t.show_progress = isatty(STDERR_FILENO);
+	res.body.max = CLIENT_MAX_RESPONSE;
+	curl_easy_setopt(curl, CURLOPT_POST, 1L);
+	curl_easy_setopt(curl, CURLOPT_READFUNCTION, client_on_read);
+	curl_easy_setopt(curl, CURLOPT_READDATA, &t);
+	curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, t.size);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, client_on_body);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &res.body);
+	curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)CLIENT_MAX_RESPONSE);
+	curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, CLIENT_STALL_SECONDS);
+	curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, client_on_progress);
+	curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &t);
+
+	client_catch_interrupts(1);
+	cc = curl_easy_perform(curl);
+	client_catch_interrupts(0);
+	if (t.shown_permille >= 0)
+		fputc('\n', stderr);
+	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &res.status);
+	if (curl_easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct != NULL)
+		res.content_type = strdup(ct);
+	if (cc != CURLE_OK) {
+		if (t.io_errno != 0)
+			fprintf(stderr, "%s: %s: %s\n", progname, pos[1],
+			    t.io_errno > 0 ? strerror(t.io_errno) : "the file shrank while it was being sent");
+		else if (client_interrupted)
+			fprintf(stderr, "%s: interrupted; nothing was stored\n", progname);
+		else if (res.status >= 400 && res.body.len > 0)
+			ret = client_report(&res);  /* refused while the body was being sent */
+		else
+			fprintf(stderr, "%s: %s: %s\n", progname, url,
+			    errbuf[0] ? errbuf : curl_easy_strerror(cc));
+		goto done;
+	}
+	if (res.status != 201) {
+		ret = client_report(&res);
+		goto done;
+	}
+	if (client_sha256_final(t.sha, md, hex) != 0) {
+		fprintf(stderr, "%s: cannot compute SHA-256\n", progname);
+		goto done;
+	}
+	j = json_loadb(res.body.data ? res.body.data : "", res.body.len, 0, NULL);
+	if ((ret = client_report(&res)) != 0)
+		goto done;
+	if (client_receipt_fields(j, &want_sha, &want_size) != 0) {
+		fprintf(stderr, "%s: the answer is not a receipt\n", progname);
+		ret = EXIT_PROBLEM;
+	} else if (strcmp(want_sha, hex) != 0 || want_size != (json_int_t)t.done || t.done != t.size) {
+		fprintf(stderr,
+		    "%s: MISMATCH: sent %lld bytes with SHA-256 %s, the receipt says %lld bytes, %s\n",
+		    progname, (long long)t.done, hex, (long long)want_size, want_sha);
+		ret = EXIT_PROBLEM;
+	} else {
+		client_fmt_size(t.done, sent, sizeof(sent));
+		fprintf(stderr, "%s: stored %s; the receipt's SHA-256 is that of the bytes sent\n",
+		    progname, sent);
+	}
+	goto done;
+oom:
+	fprintf(stderr, "%s: out of memory\n", progname);
+done:
+	explicit_bzero(token, sizeof(token));
+	json_decref(j);
+	curl_slist_free_all(hdr);
+	if (curl != NULL)
+		curl_easy_cleanup(curl);
+	curl_free(ename);
+	free(url);
+	EVP_MD_CTX_free(t.sha);
+	if (t.fd >= 0)
+		close(t.fd);
+	client_response_free(&res);
+	return ret;
+}
+
+/*
+ * Remove path if it is still the file open as fd (so that a file put in
+ * its place meanwhile is left alone).
+ */
+static void
+client_remove_ours(const char *path, int fd)
+{
+	struct stat a, b;
+
+	if (fstat(fd, &a) == 0 && lstat(path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+		(void)unlink(path);
+}
+
+/*
+ * lockstep download EVIDENCE_ID OUTFILE: create OUTFILE (0600, refusing
+ * an existing one), stream the bytes into it while hashing them, and keep
+ * it only if it is complete and its SHA-256 and size match the signed
+ * receipt (and the Repr-Digest header). Prints a JSON summary. Returns
+ * the exit status.
+ */
+static int
+cmd_download(const char *base_url, const char *id, const char *outfile)
+{
+	char token[CLIENT_MAX_TOKEN], errbuf[CURL_ERROR_SIZE], path[CLIENT_MAX_PATH];
+	char url[CLIENT_MAX_URL + CLIENT_MAX_PATH + 1], hex[2 * CLIENT_SHA256_LEN + 1];
+	unsigned char md[CLIENT_SHA256_LEN], repr[CLIENT_SHA256_LEN + 3];
+	const char *const headers[] = { "Accept: */*", NULL };
+	struct client_transfer t = { .fd = -1, .shown_permille = -1 };
+	struct client_response rec = { 0 }, res = { 0 };
+	struct curl_slist *hdr = NULL;
+	const char *want_sha = NULL, *ct = NULL;
+	json_int_t want_size = 0;
+	json_t *j = NULL, *out = NULL;
+	CURL *curl = NULL;
+	CURLcode cc;
+	int rc, keep = 0, ret = EXIT_PROBLEM;
+
+	token[0] = '\0';
+	if (!util_uuid_valid(id)) {
+		fprintf(stderr, "%s: EVIDENCE_ID is a lower-case UUID\n", progname);
+		return EXIT_USAGE;
+	}
+	if (outfile[0] == '\0') {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	t.fd = open(outfile, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (t.fd < 0) {
+		fprintf(stderr, "%s: %s: %s%s\n", progname, outfile, strerror(errno),
+		    errno == EEXIST ? " (not overwriting it)" : "");
+		return EXIT_PROBLEM;
+	}
+	if ((t.sha = EVP_MD_CTX_new()) == NULL || EVP_DigestInit_ex(t.sha, EVP_sha256(), NULL) != 1) {
+		fprintf(stderr, "%s: cannot compute SHA-256\n", progname);
+		goto done;
+	}
+	if (client_load_token(base_url, token) != 0)
+		goto done;
+
+	/* The receipt first: what the bytes must hash to. */
+	snprintf(path, sizeof(path), "/api/v1/evidence/%s/receipt", id);
+	if (client_request(base_url, "GET", path, NULL, token, &rec) != 0)
+		goto done;
+	if (rec.status != 200) {
+		ret = client_report(&rec);
+		goto done;
+	}
+	j = json_loadb(rec.body.data ? rec.body.data : "", rec.body.len, 0, NULL);
+	if (client_receipt_fields(j, &want_sha, &want_size) != 0) {
+		fprintf(stderr, "%s: the server's receipt holds no SHA-256 and size\n", progname);
+		goto done;
+	}
+
+	snprintf(url, sizeof(url), "%s/api/v1/evidence/%s", base_url, id);
+	if ((curl = client_curl_new(url, token, headers, &hdr, errbuf)) == NULL)
+		goto done;
+	t.curl = curl;
+	t.answer.max = CLIENT_MAX_RESPONSE;  /* a refusal's body only; the file has no cap */
+	t.show_progress = isatty(STDERR_FILENO);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, client_on_download);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &t);
+	curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, client_on_header);
+	curl_easy_setopt(curl, CURLOPT_HEADERDATA, &t);
+	curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, CLIENT_STALL_SECONDS);
+	curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, client_on_progress);
+	curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &t);
+
+	client_catch_interrupts(1);
+	cc = curl_easy_perform(curl);
+	client_catch_interrupts(0);
+	if (t.shown_permille >= 0)
+		fputc('\n', stderr);
+	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &res.status);
+	if (cc != CURLE_OK) {
+		if (t.io_errno != 0)
+			fprintf(stderr, "%s: %s: %s\n", progname, outfile, strerror(t.io_errno));
+		else if (client_interrupted)
+			fprintf(stderr, "%s: interrupted\n", progname);
+		else
+			fprintf(stderr, "%s: %s: %s (after %lld bytes)\n", progname, url,
+			    errbuf[0] ? errbuf : curl_easy_strerror(cc), (long long)t.done);
+		goto done;
+	}
+	if (res.status != 200) {
+		res.body = t.answer;
+		memset(&t.answer, 0, sizeof(t.answer));
+		if (curl_easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct != NULL)
+			res.content_type = strdup(ct);
+		ret = client_report(&res);
+		goto done;
+	}
+	if (fsync(t.fd) != 0) {
+		fprintf(stderr, "%s: %s: %s\n", progname, outfile, strerror(errno));
+		goto done;
+	}
+	if (client_sha256_final(t.sha, md, hex) != 0) {
+		fprintf(stderr, "%s: cannot compute SHA-256\n", progname);
+		goto done;
+	}
+	if (strcmp(hex, want_sha) != 0 || (json_int_t)t.done != want_size) {
+		fprintf(stderr,
+		    "%s: MISMATCH: received %lld bytes with SHA-256 %s, the receipt says %lld bytes, %s\n",
+		    progname, (long long)t.done, hex, (long long)want_size, want_sha);
+		goto done;
+	}
+	if (t.repr_digest[0] != '\0' &&
+	    (util_b64_decode(t.repr_digest, repr, sizeof(repr)) != CLIENT_SHA256_LEN ||
+	    memcmp(repr, md, CLIENT_SHA256_LEN) != 0)) {
+		fprintf(stderr, "%s: MISMATCH: the Repr-Digest header is not the SHA-256 of the bytes\n",
+		    progname);
+		goto done;
+	}
+	rc = close(t.fd);
+	t.fd = -1;
+	if (rc != 0) {
+		fprintf(stderr, "%s: %s: %s\n", progname, outfile, strerror(errno));
+		(void)unlink(outfile);
+		fprintf(stderr, "%s: %s removed\n", progname, outfile);
+		keep = 1;  /* nothing left to remove */
+		goto done;
+	}
+	keep = 1;
+	/* o steals the new file name string (NULL if it is not UTF-8: no JSON then) */
+	out = json_pack("{s:s, s:o, s:I, s:s, s:s, s:b}", "id", id,
+	    "file", json_stringn(outfile, strlen(outfile)), "bytes", (json_int_t)t.done,
+	    "sha256", hex, "receipt_sha256", want_sha, "verified", 1);
+	if (out == NULL) {
+		/* A file name that is not UTF-8: say it without JSON. */
+		printf("%lld bytes, sha256 %s, matches the receipt\n", (long long)t.done, hex);
+	} else {
+		json_dumpf(out, stdout, JSON_INDENT(2));
+		fputc('\n', stdout);
+	}
+	ret = fflush(stdout) == 0 ? 0 : EXIT_PROBLEM;
+done:
+	if (!keep && t.fd >= 0) {
+		client_remove_ours(outfile, t.fd);
+		fprintf(stderr, "%s: %s removed\n", progname, outfile);
+	}
+	if (t.fd >= 0)
+		close(t.fd);
+	explicit_bzero(token, sizeof(token));
+	json_decref(j);
+	json_decref(out);
+	curl_slist_free_all(hdr);
+	if (curl != NULL)
+		curl_easy_cleanup(curl);
+	EVP_MD_CTX_free(t.sha);
+	client_buf_free(&t.answer);
+	client_response_free(&rec);
+	client_response_free(&res);
+	return ret;
+}
+
+/* lockstep receipt EVIDENCE_ID: print the signed receipt. */
+static int
+cmd_receipt(const char *base_url, const char *id)
+{
+	char path[CLIENT_MAX_PATH];
+
+	if (!util_uuid_valid(id)) {
+		fprintf(stderr, "%s: EVIDENCE_ID is a lower-case UUID\n", progname);
+		return EXIT_USAGE;
+	}
+	snprintf(path, sizeof(path), "/api/v1/evidence/%s/receipt", id);
+	return cmd_call(base_url, "GET", path, NULL);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -814,6 +1471,12 @@ main(int argc, char **argv)
 		ret = cmd_call(base_url, "PATCH", argv[i], argv[i + 1]);
 	else if (strcmp(cmd, "put") == 0 && nargs == 2)
 		ret = cmd_call(base_url, "PUT", argv[i], argv[i + 1]);
+	else if (strcmp(cmd, "upload") == 0 && nargs >= 2)
+		ret = cmd_upload(base_url, nargs, argv + i);
+	else if (strcmp(cmd, "download") == 0 && nargs == 2)
+		ret = cmd_download(base_url, argv[i], argv[i + 1]);
+	else if (strcmp(cmd, "receipt") == 0 && nargs == 1)
+		ret = cmd_receipt(base_url, argv[i]);
 	else
 		usage(stderr);
 	curl_global_cleanup();

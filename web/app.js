@@ -285,10 +285,13 @@
 		const camp = await getOrNull('/campaigns/' + e.campaign_id);
 		if (camp && Array.isArray(camp.threat_models))
 			tms = camp.threat_models;
-		const [findings, claims, statement] = await Promise.all([
+		const [findings, claims, statement, evidence, orgUsers] = await Promise.all([
 			listAll('/engagements/' + id + '/findings'),
 			api('GET', '/engagements/' + id + '/claims'),
-			getOrNull('/engagements/' + id + '/statement')]);
+			getOrNull('/engagements/' + id + '/statement'),
+			listAll('/engagements/' + id + '/evidence'),
+			/* An admin may delete what colleagues uploaded: know who they are. */
+			me.user.role === 'admin' ? listAll('/orgs/' + me.org.id + '/users').catch(() => []) : []]);
 
 		out.append(el('h3', null, 'Findings'),
 			findings.length === 0 ? el('p', { class: 'empty' }, 'No findings yet.') :
@@ -298,6 +301,8 @@
 				{ id: 'findings-table' }));
 		if (kind === 'assessor')
 			out.append(findingCreateForm(id, tms));
+
+		out.append(evidenceSection(id, evidence, findings, orgUsers));
 
 		const byTm = new Map((claims && claims.items || []).map((c) => [c.threat_model, c]));
 		out.append(el('h3', null, 'Claims'),
@@ -320,6 +325,186 @@
 			}));
 		}
 		return out;
+	}
+
+	/* ---- evidence ---- */
+
+	/* "1.5 MiB" for a byte count (the exact count goes in a title). */
+	function fmtSize(n) {
+		const v = Number(n);
+		if (!Number.isFinite(v) || v < 0)
+			return String(n);
+		if (v < 1024)
+			return v + ' B';
+		const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+		let x = v / 1024;
+		let i = 0;
+		while (x >= 1024 && i < units.length - 1) {
+			x /= 1024;
+			i++;
+		}
+		return x.toFixed(x < 10 ? 2 : 1) + ' ' + units[i];
+	}
+
+	/*
+	 * Stream file as the raw body of POST API + path with XMLHttpRequest
+	 * (fetch reports no upload progress). Resolves to the signed receipt;
+	 * rejects with a Problem. onProgress(loaded, total) follows the upload.
+	 */
+	function uploadFile(path, file, onProgress) {
+		return new Promise((resolve, reject) => {
+			const xhr = new XMLHttpRequest();
+			/* Same origin: the session cookie goes along, as with fetch's 'same-origin'. */
+			xhr.open('POST', API + path);
+			xhr.setRequestHeader('Accept', 'application/json');
+			xhr.setRequestHeader('X-Lockstep-CSRF', '1');
+			xhr.setRequestHeader('Content-Type', file.type || 'application/octet-stream');
+			xhr.upload.addEventListener('progress', (e) => {
+				if (e.lengthComputable)
+					onProgress(e.loaded, e.total);
+			});
+			xhr.addEventListener('load', () => {
+				let data = null;
+				try {
+					data = xhr.responseText ? JSON.parse(xhr.responseText) : null;
+				} catch (e) {
+					data = null;
+				}
+				if (xhr.status >= 200 && xhr.status < 300 && data && data.receipt) {
+					resolve(data);
+					return;
+				}
+				if (xhr.status === 401 && me !== null)
+					setSession(null);
+				reject(new Problem(xhr.status, data));
+			});
+			const lost = () => reject(new Problem(0, { title: 'Upload failed',
+				detail: 'The connection was closed before the server answered (the file may be over a limit).' }));
+			xhr.addEventListener('error', lost);
+			xhr.addEventListener('abort', lost);
+			xhr.send(file);
+		});
+	}
+
+	/* The signed receipt of an upload, with where to check it. */
+	function receiptBox(signed) {
+		const r = signed && signed.receipt ? signed.receipt : {};
+		return el('div', { class: 'receipt', id: 'evidence-receipt' },
+			el('h4', null, 'Signed receipt · ' + r.name),
+			dl([['Evidence id', el('code', { id: 'receipt-id' }, r.id)],
+				['Name', r.name], ['Size', fmtSize(r.size) + ' (' + r.size + ' bytes)'],
+				['SHA-256', el('code', { class: 'hash', id: 'receipt-sha256' }, r.sha256)],
+				['Media type', r.media_type], ['Uploaded by', r.uploaded_by], ['Uploaded at', r.uploaded_at],
+				['Algorithm', signed.algorithm], ['Key id', el('code', { class: 'hash' }, signed.key_id)],
+				['Signature', el('code', { class: 'hash', id: 'receipt-signature' }, signed.signature)]]),
+			el('p', { class: 'hint' }, 'The signature covers the canonical JSON of the receipt; check it with the key at ',
+				link('/.well-known/lockstep/signing-key', '/.well-known/lockstep/signing-key'), ' · ',
+				el('a', { href: API + '/evidence/' + encodeURIComponent(r.id) + '/receipt',
+					download: 'receipt-' + r.id + '.json' }, 'save the receipt as JSON')));
+	}
+
+	/* The receipt to show once the engagement view is drawn again. */
+	let pendingReceipt = null;  /* {engagement, signed} */
+
+	function evidenceSection(engagementId, items, findings, orgUsers) {
+		const findingTitles = new Map(findings.map((f) => [f.id, f.title]));
+		const colleagues = new Map(orgUsers.map((u) => [u.id, u.email]));
+		const slot = el('div', { id: 'evidence-receipt-slot' });
+		if (pendingReceipt && pendingReceipt.engagement === engagementId)
+			slot.append(receiptBox(pendingReceipt.signed));
+		pendingReceipt = null;
+
+		const who = (uid) => uid === me.user.id ? 'you' : colleagues.has(uid) ? colleagues.get(uid) :
+			el('code', { title: uid }, 'user ' + String(uid).slice(0, 8));
+		const mayDelete = (ev) => ev.uploaded_by === me.user.id ||
+			(me.user.role === 'admin' && colleagues.has(ev.uploaded_by));
+
+		const showReceipt = async (ev) => {
+			clearProblem();
+			try {
+				slot.replaceChildren(receiptBox(await api('GET', '/evidence/' + ev.id + '/receipt')));
+				slot.scrollIntoView({ block: 'nearest' });
+			} catch (e) {
+				showProblem(e);
+			}
+		};
+		const remove = async (ev, button) => {
+			if (!window.confirm('Delete "' + ev.name + '"? Its bytes cannot be recovered.'))
+				return;
+			clearProblem();
+			button.disabled = true;
+			try {
+				await api('DELETE', '/evidence/' + ev.id);
+				await route();
+				notice('Evidence ' + ev.name + ' deleted.');
+			} catch (e) {
+				button.disabled = false;
+				showProblem(e);
+			}
+		};
+
+		const rows = items.map((ev) => {
+			const actions = [el('button', { type: 'button', class: 'small', onclick: () => showReceipt(ev) }, 'Receipt')];
+			if (mayDelete(ev)) {
+				const del = el('button', { type: 'button', class: 'small danger' }, 'Delete');
+				del.addEventListener('click', () => remove(ev, del));
+				actions.push(del);
+			}
+			return [
+				el('a', { href: API + '/evidence/' + encodeURIComponent(ev.id), class: 'download' }, ev.name),
+				el('span', { class: 'size', title: ev.size + ' bytes' }, fmtSize(ev.size)),
+				el('code', { class: 'hash', title: ev.sha256 }, String(ev.sha256).slice(0, 12) + '…'),
+				ev.media_type, who(ev.uploaded_by), ev.uploaded_at,
+				ev.finding ? link('#/findings/' + ev.finding, findingTitles.get(ev.finding) || 'finding') : '—',
+				el('span', { class: 'actions' }, actions)];
+		});
+
+		const progress = el('progress', { id: 'evidence-progress', max: '1', value: '0', hidden: true });
+		const progressText = el('span', { id: 'evidence-progress-text', class: 'muted' });
+		const form = onSubmit(el('form', { class: 'card', id: 'evidence-upload' },
+			el('h4', null, 'Upload evidence'),
+			field('File', el('input', { type: 'file', name: 'file', required: true })),
+			field('Name (blank: the file\u2019s own name)', el('input', { name: 'name', maxlength: 255 })),
+			findings.length === 0 ? null : field('Finding (optional)',
+				select('finding', [['', '(none)']].concat(findings.map((f) => [f.id, f.title])), '')),
+			el('div', { class: 'progress' }, progress, progressText),
+			el('button', { type: 'submit' }, 'Upload')), async (fd) => {
+			const file = fd.get('file');
+			if (!(file instanceof File) || file.name === '')
+				throw new Problem(0, { title: 'No file chosen', detail: 'Pick a file to upload.' });
+			const typed = String(fd.get('name') || '');
+			let q = '?name=' + encodeURIComponent(typed.trim() !== '' ? typed : file.name);
+			if (fd.get('finding'))
+				q += '&finding=' + encodeURIComponent(String(fd.get('finding')));
+			progress.hidden = false;
+			progress.max = Math.max(file.size, 1);
+			progress.value = 0;
+			progressText.textContent = 'Uploading ' + fmtSize(file.size) + '…';
+			let signed;
+			try {
+				signed = await uploadFile('/engagements/' + engagementId + '/evidence' + q, file, (loaded, total) => {
+					progress.max = Math.max(total, 1);
+					progress.value = loaded;
+					progressText.textContent = loaded >= total ? 'Sent ' + fmtSize(total) + '; the server is finishing…' :
+						fmtSize(loaded) + ' of ' + fmtSize(total) + ' (' + Math.floor(100 * loaded / Math.max(total, 1)) + '%)';
+				});
+			} catch (e) {
+				progress.hidden = true;
+				progressText.textContent = '';
+				throw e;
+			}
+			pendingReceipt = { engagement: engagementId, signed };
+			await route();
+			notice('Uploaded ' + signed.receipt.name + ' (' + fmtSize(signed.receipt.size) + ').');
+		});
+
+		return el('div', { id: 'evidence' },
+			el('h3', null, 'Evidence'),
+			items.length === 0 ? el('p', { class: 'empty' }, 'No evidence yet.') :
+				table(['Name', 'Size', 'SHA-256', 'Media type', 'Uploaded by', 'Uploaded', 'Finding', ''], rows,
+					{ id: 'evidence-table' }),
+			el('p', { class: 'hint' }, 'Files are downloaded as attachments and never opened in the page.'),
+			slot, form);
 	}
 
 	function findingCreateForm(engagementId, tms) {

@@ -8,6 +8,7 @@
 //   LOCKSTEP_TEST_CHROMIUM        optional, default /usr/bin/chromium
 // Prints one line per check and "N passed, N failed"; exits 1 on failure.
 
+import { createHash, randomBytes } from 'node:crypto';
 import { chromium } from 'playwright-core';
 
 const base = (process.env.LOCKSTEP_TEST_URL || '').replace(/\/+$/, '');
@@ -261,6 +262,74 @@ try {
 		await logout(page);
 	});
 
+	// A small binary file (every byte value, plus random ones) uploaded
+	// through the UI must come back byte for byte.
+	const evidenceName = 'capture ' + stamp + '.bin';
+	const evidenceBytes = Buffer.concat([Buffer.from(Array.from({ length: 256 }, (_, i) => i)), randomBytes(3000)]);
+	const evidenceSha = createHash('sha256').update(evidenceBytes).digest('hex');
+	let evidenceHref = '';
+
+	await check('assessor uploads evidence through the UI and gets a signed receipt', async () => {
+		await login(page, assessorUser, userPassword);
+		await page.locator('#engagements-table a').first().click();
+		await page.locator('#evidence-upload').waitFor({ state: 'visible' });
+		assert(await page.locator('#evidence-table').count() === 0, 'a new engagement lists evidence');
+		await page.setInputFiles('#evidence-upload input[type=file]',
+			{ name: evidenceName, mimeType: 'application/octet-stream', buffer: evidenceBytes });
+		await submit(page, '#evidence-upload', /Uploaded/);
+		await page.locator('#evidence-receipt').waitFor({ state: 'visible' });
+		const sha = await page.textContent('#receipt-sha256');
+		assert(sha === evidenceSha, 'receipt sha256 ' + sha + ', expected ' + evidenceSha);
+		const sig = (await page.textContent('#receipt-signature')) || '';
+		assert(/^[A-Za-z0-9+/]{86}==$/.test(sig), 'receipt signature is not 64 bytes of base64: ' + sig);
+	});
+
+	await check('the evidence is listed with its size and hash, and downloads as the same bytes', async () => {
+		const row = page.locator('#evidence-table tbody tr', { hasText: evidenceName });
+		await row.waitFor({ state: 'visible' });
+		const cells = await row.locator('td').allTextContents();
+		assert(cells[2] === evidenceSha.slice(0, 12) + '…', 'hash cell: ' + cells[2]);
+		assert(await row.locator('td span[title]').first().getAttribute('title') === evidenceBytes.length + ' bytes',
+			'size cell: ' + cells[1]);
+		assert(cells[4] === 'you', 'uploader cell: ' + cells[4]);
+		const styled = await page.evaluate(() => document.querySelectorAll('[style]').length);
+		assert(styled === 0, styled + ' elements with style="" on the engagement page');
+		evidenceHref = (await row.locator('a.download').getAttribute('href')) || '';
+		assert(/^\/api\/v1\/evidence\/[0-9a-f-]{36}$/.test(evidenceHref), 'download href: ' + evidenceHref);
+		assert(evidenceHref.endsWith(await page.textContent('#receipt-id')), 'receipt id and download link differ');
+		const got = await page.evaluate(async (href) => {
+			const res = await fetch(href, { credentials: 'same-origin' });
+			const buf = new Uint8Array(await res.arrayBuffer());
+			return { status: res.status, disposition: res.headers.get('content-disposition') || '',
+				type: res.headers.get('content-type') || '', bytes: Array.from(buf) };
+		}, evidenceHref);
+		assert(got.status === 200, 'download answered ' + got.status);
+		assert(/^attachment;/.test(got.disposition), 'Content-Disposition: ' + got.disposition);
+		assert(got.type === 'application/octet-stream', 'Content-Type: ' + got.type);
+		assert(Buffer.from(got.bytes).equals(evidenceBytes), 'downloaded ' + got.bytes.length +
+			' bytes that differ from the ' + evidenceBytes.length + ' uploaded');
+	});
+
+	await check('a receipt is shown on demand, and the uploader deletes a second file', async () => {
+		// Markup without "/" (which names may not hold) must stay text.
+		const other = 'notes <img src=x> ' + stamp + '.txt';
+		await page.setInputFiles('#evidence-upload input[type=file]',
+			{ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('delete me\n') });
+		await page.fill('#evidence-upload input[name=name]', other);
+		await submit(page, '#evidence-upload', /Uploaded/);
+		const row = page.locator('#evidence-table tbody tr', { hasText: other });
+		await row.waitFor({ state: 'visible' });
+		assert(await page.locator('#evidence img').count() === 0, 'evidence name was rendered as markup');
+		assert(await page.locator('#evidence-table tbody tr').count() === 2, 'not two files listed');
+		await page.locator('#evidence-table tbody tr', { hasText: evidenceName }).locator('button', { hasText: 'Receipt' }).click();
+		await page.locator('#receipt-sha256', { hasText: evidenceSha }).waitFor({ state: 'visible' });
+		page.once('dialog', (d) => d.accept());
+		await row.locator('button', { hasText: 'Delete' }).click();
+		await page.locator('#notice', { hasText: /deleted/ }).waitFor({ state: 'visible' });
+		assert(await page.locator('#evidence-table tbody tr').count() === 1, 'the deleted file is still listed');
+		await logout(page);
+	});
+
 	await check('company answers the finding and writes its statement', async () => {
 		await login(page, companyUser, userPassword);
 		await page.locator('#engagements-table a').first().click();
@@ -275,6 +344,19 @@ try {
 		await page.locator('textarea[name=text]').fill('We welcome the assessment.');
 		await submit(page, 'form:has(textarea[name=text])', /saved/);
 		await page.locator('pre', { hasText: 'We welcome the assessment.' }).waitFor({ state: 'visible' });
+		await logout(page);
+	});
+
+	await check('company sees the assessor\'s evidence, may download it but not delete it', async () => {
+		await login(page, companyUser, userPassword);
+		await page.locator('#engagements-table a').first().click();
+		const row = page.locator('#evidence-table tbody tr', { hasText: evidenceName });
+		await row.waitFor({ state: 'visible' });
+		assert(await row.locator('a.download').getAttribute('href') === evidenceHref, 'another download link');
+		assert(await row.locator('button', { hasText: 'Delete' }).count() === 0, 'company may delete the assessor\'s file');
+		const status = await page.evaluate(async (href) =>
+			(await fetch(href, { method: 'HEAD', credentials: 'same-origin' })).status, evidenceHref);
+		assert(status === 200, 'HEAD of the download answered ' + status);
 		await logout(page);
 	});
 
