@@ -72,6 +72,8 @@ config_load(char *err, size_t errlen)
 	NUM(login_max_failures, "LOCKSTEP_LOGIN_MAX_FAILURES", 10, 1, 1000);
 	NUM(login_max_address_failures, "LOCKSTEP_LOGIN_MAX_ADDRESS_FAILURES", 100, 1, 1000000);
 	NUM(login_window, "LOCKSTEP_LOGIN_WINDOW", 900, 1, 86400);
+	NUM(release_interval_ms, "LOCKSTEP_RELEASE_INTERVAL_MS", 500, 10, 60000);
+	NUM(release_test_pause_ms, "LOCKSTEP_TEST_RELEASE_PAUSE_MS", 0, 0, 600000);
 #undef NUM
 
 	level = config_str("LOCKSTEP_LOG_LEVEL", "info");

@@ -32,6 +32,8 @@ struct config {
 	unsigned login_max_failures;     /* LOCKSTEP_LOGIN_MAX_FAILURES, 10 per account per window */
 	unsigned login_max_address_failures; /* LOCKSTEP_LOGIN_MAX_ADDRESS_FAILURES, 100 per address */
 	unsigned login_window;           /* LOCKSTEP_LOGIN_WINDOW, 900 s */
+	unsigned release_interval_ms;    /* LOCKSTEP_RELEASE_INTERVAL_MS, 500: scheduler poll */
+	unsigned release_test_pause_ms;  /* LOCKSTEP_TEST_RELEASE_PAUSE_MS, 0: tests only, see schedule.c */
 };
 
 extern struct config config;

@@ -192,6 +192,11 @@ int api_metrics_get(struct http_request *r);
 int api_static_get(struct http_request *r);
 int api_index_get(struct http_request *r);
 int api_signing_key_get(struct http_request *r);
+int api_publications_get(struct http_request *r);
+int api_publication_get(struct http_request *r);
+int api_publication_signature_get(struct http_request *r);
+int api_publication_page_get(struct http_request *r);
+int api_feed_get(struct http_request *r);
 
 /* Shared row -> JSON builders (common.c), for statements returning the
  * documented column lists in statements.c. */

@@ -17,6 +17,15 @@
 #define HTTP_CSP_PAGE                                                              \
 	"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " \
 	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+/* Pages of ROUTE_NOSCRIPT routes (public pages): no script at all. */
+#define HTTP_CSP_NOSCRIPT                                                          \
+	"default-src 'none'; style-src 'self'; img-src 'self'; form-action 'none'; "    \
+	"frame-ancestors 'none'; base-uri 'none'"
+
+struct http_prepared {
+	struct MHD_Response *resp;
+	unsigned status;
+};
 
 const char *
 http_param(const struct http_request *r, int i)
@@ -52,28 +61,26 @@ http_set_cookie(struct http_request *r, const char *value)
 	return 0;
 }
 
-int
-http_reply_bytes(struct http_request *r, unsigned status, const char *content_type,
-    const void *buf, size_t len, const char *const *extra_headers)
+/*
+ * Add the headers every response carries: content type, the security
+ * headers, Cache-Control: no-store unless the route is ROUTE_PUBLIC and the
+ * status is below 400, the cookie (may be NULL) and extra_headers
+ * (NULL-terminated name/value pairs, may be NULL). Returns 1, or 0 when a
+ * header could not be added.
+ */
+static int
+http_add_headers(struct MHD_Response *resp, unsigned status, unsigned flags,
+    const char *content_type, const char *cookie, const char *const *extra_headers)
 {
-	struct MHD_Response *resp;
 	int is_page, is_public, ok = 1;
-	enum MHD_Result q;
+	const char *csp;
 
-	if (r->replied) {
-		log_event(LOG_LEVEL_ERROR, "reply_twice", json_pack("{s:i}", "status", (int)status));
-		return HTTP_FATAL;
-	}
-	resp = MHD_create_response_from_buffer(len, (void *)buf, MHD_RESPMEM_MUST_COPY);
-	if (resp == NULL)
-		return HTTP_FATAL;
 	is_page = content_type != NULL && strncmp(content_type, "text/html", 9) == 0;
-	is_public = r->match.route != NULL && (r->match.route->flags & ROUTE_PUBLIC) &&
-	    status < 400;
+	is_public = (flags & ROUTE_PUBLIC) && status < 400;
+	csp = !is_page ? HTTP_CSP_API : (flags & ROUTE_NOSCRIPT) ? HTTP_CSP_NOSCRIPT : HTTP_CSP_PAGE;
 	if (content_type != NULL)
 		ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type) == MHD_YES;
-	ok &= MHD_add_response_header(resp, "Content-Security-Policy",
-	    is_page ? HTTP_CSP_PAGE : HTTP_CSP_API) == MHD_YES;
+	ok &= MHD_add_response_header(resp, "Content-Security-Policy", csp) == MHD_YES;
 	ok &= MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff") == MHD_YES;
 	ok &= MHD_add_response_header(resp, "Referrer-Policy", "no-referrer") == MHD_YES;
 	ok &= MHD_add_response_header(resp, "X-Frame-Options", "DENY") == MHD_YES;
@@ -86,11 +93,30 @@ http_reply_bytes(struct http_request *r, unsigned status, const char *content_ty
 		    "max-age=31536000; includeSubDomains") == MHD_YES;
 	if (!is_public)
 		ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") == MHD_YES;
-	if (r->set_cookie != NULL)
-		ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, r->set_cookie) == MHD_YES;
+	if (cookie != NULL)
+		ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, cookie) == MHD_YES;
 	for (size_t i = 0; extra_headers != NULL && extra_headers[i] != NULL; i += 2)
 		ok &= MHD_add_response_header(resp, extra_headers[i], extra_headers[i + 1]) == MHD_YES;
-	if (!ok) {
+	return ok;
+}
+
+int
+http_reply_bytes(struct http_request *r, unsigned status, const char *content_type,
+    const void *buf, size_t len, const char *const *extra_headers)
+{
+	struct MHD_Response *resp;
+	unsigned flags;
+	enum MHD_Result q;
+
+	if (r->replied) {
+		log_event(LOG_LEVEL_ERROR, "reply_twice", json_pack("{s:i}", "status", (int)status));
+		return HTTP_FATAL;
+	}
+	resp = MHD_create_response_from_buffer(len, (void *)buf, MHD_RESPMEM_MUST_COPY);
+	if (resp == NULL)
+		return HTTP_FATAL;
+	flags = r->match.route != NULL ? r->match.route->flags : 0;
+	if (!http_add_headers(resp, status, flags, content_type, r->set_cookie, extra_headers)) {
 		MHD_destroy_response(resp);
 		return HTTP_FATAL;
 	}
@@ -101,6 +127,50 @@ http_reply_bytes(struct http_request *r, unsigned status, const char *content_ty
 	r->replied = 1;
 	r->status = status;
 	return HTTP_REPLIED;
+}
+
+struct http_prepared *
+http_prepared_new(unsigned status, unsigned route_flags, const char *content_type,
+    const void *buf, size_t len, const char *const *extra_headers)
+{
+	struct http_prepared *p = calloc(1, sizeof(*p));
+
+	if (p == NULL)
+		return NULL;
+	p->status = status;
+	p->resp = MHD_create_response_from_buffer(len, (void *)buf, MHD_RESPMEM_MUST_COPY);
+	if (p->resp == NULL ||
+	    !http_add_headers(p->resp, status, route_flags, content_type, NULL, extra_headers)) {
+		http_prepared_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+int
+http_reply_prepared(struct http_request *r, struct http_prepared *p)
+{
+	if (r->replied) {
+		log_event(LOG_LEVEL_ERROR, "reply_twice", json_pack("{s:i}", "status", (int)p->status));
+		return HTTP_FATAL;
+	}
+	/* libmicrohttpd counts references to a response under its own lock,
+	 * so one response may be queued on many connections at once. */
+	if (MHD_queue_response((struct MHD_Connection *)r->conn, p->status, p->resp) != MHD_YES)
+		return HTTP_FATAL;
+	r->replied = 1;
+	r->status = p->status;
+	return HTTP_REPLIED;
+}
+
+void
+http_prepared_free(struct http_prepared *p)
+{
+	if (p == NULL)
+		return;
+	if (p->resp != NULL)
+		MHD_destroy_response(p->resp);
+	free(p);
 }
 
 int

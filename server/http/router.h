@@ -24,6 +24,7 @@ typedef int (*router_handler)(struct http_request *req);
 #define ROUTE_JSON_BODY 0x02  /* body must be application/json, parsed before the handler */
 #define ROUTE_PUBLIC    0x04  /* public, cacheable content (no Cache-Control: no-store) */
 #define ROUTE_STREAM    0x08  /* handler consumes the body itself (uploads) */
+#define ROUTE_NOSCRIPT  0x10  /* HTML without any script: the strictest page CSP */
 
 struct router_route {
 	const char *method;         /* "GET", "POST", ... ; NULL ends the table */
