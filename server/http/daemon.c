@@ -245,11 +245,8 @@ http_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	secs = (double)(now.tv_sec - r->started.tv_sec) +
 	    (double)(now.tv_nsec - r->started.tv_nsec) / 1e9;
 	metrics_observe(r->route_index, r->status, secs);
-	log_event(LOG_LEVEL_INFO, "request", json_pack("{s:s, s:s, s:i, s:f, s:s, s:b}",
-	    "method", r->method,
-	    "route", r->route_index >= 0 ? http_routes[r->route_index].pattern : "unmatched",
-	    "status", (int)r->status, "seconds", secs, "addr", r->addr,
-	    "completed", toe == MHD_REQUEST_TERMINATED_COMPLETED_OK));
+	log_request(r->method, r->route_index >= 0 ? http_routes[r->route_index].pattern : "unmatched",
+	    r->status, secs, r->addr, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
 	json_decref(r->json);
 	if (r->body)
 		explicit_bzero(r->body, r->body_cap);
@@ -287,8 +284,17 @@ http_server_start(const struct router_route *routes)
 		    json_pack("{s:s}", "address", config.listen_address));
 		return -1;
 	}
+	/*
+	 * poll, not epoll: with libmicrohttpd 0.9.75's epoll thread pool, a
+	 * worker that reaches its share of MHD_OPTION_CONNECTION_LIMIT under
+	 * load (e.g. 256 keep-alive clients, limit 512, 4 workers) stops
+	 * serving for good: its connections stay in CLOSE-WAIT, no timeout
+	 * fires (epoll_wait with no timeout) and new connections are never
+	 * accepted. poll mode recovers; each worker polls only its own share
+	 * of the connections, so the cost stays small.
+	 */
 	http_daemon = MHD_start_daemon(
-	    MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG,
+	    MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG,
 	    (uint16_t)config.port, NULL, NULL, &http_access, NULL,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)config.threads,

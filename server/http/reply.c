@@ -23,8 +23,12 @@
 	"frame-ancestors 'none'; base-uri 'none'"
 
 struct http_prepared {
-	struct MHD_Response *resp;
 	unsigned status;
+	unsigned flags;
+	const char *content_type;   /* static */
+	char *body;                 /* owned, never changes */
+	size_t len;
+	char **headers;             /* owned, NULL-terminated name/value pairs */
 };
 
 const char *
@@ -134,29 +138,56 @@ http_prepared_new(unsigned status, unsigned route_flags, const char *content_typ
     const void *buf, size_t len, const char *const *extra_headers)
 {
 	struct http_prepared *p = calloc(1, sizeof(*p));
+	size_t n = 0;
 
 	if (p == NULL)
 		return NULL;
 	p->status = status;
-	p->resp = MHD_create_response_from_buffer(len, (void *)buf, MHD_RESPMEM_MUST_COPY);
-	if (p->resp == NULL ||
-	    !http_add_headers(p->resp, status, route_flags, content_type, NULL, extra_headers)) {
+	p->flags = route_flags;
+	p->content_type = content_type;
+	p->len = len;
+	while (extra_headers != NULL && extra_headers[n] != NULL)
+		n++;
+	p->body = malloc(len ? len : 1);
+	p->headers = calloc(n + 1, sizeof(*p->headers));
+	if (p->body == NULL || p->headers == NULL) {
 		http_prepared_free(p);
 		return NULL;
 	}
+	memcpy(p->body, buf, len);
+	for (size_t i = 0; i < n; i++)
+		if ((p->headers[i] = strdup(extra_headers[i])) == NULL) {
+			http_prepared_free(p);
+			return NULL;
+		}
 	return p;
 }
 
 int
 http_reply_prepared(struct http_request *r, struct http_prepared *p)
 {
+	struct MHD_Response *resp;
+	enum MHD_Result q;
+
 	if (r->replied) {
 		log_event(LOG_LEVEL_ERROR, "reply_twice", json_pack("{s:i}", "status", (int)p->status));
 		return HTTP_FATAL;
 	}
-	/* libmicrohttpd counts references to a response under its own lock,
-	 * so one response may be queued on many connections at once. */
-	if (MHD_queue_response((struct MHD_Connection *)r->conn, p->status, p->resp) != MHD_YES)
+	/* A new response per request over the prepared bytes (not copied:
+	 * they live as long as p). One MHD_Response shared by many
+	 * connections wedged libmicrohttpd 0.9.75's epoll workers under load,
+	 * so responses are never shared. */
+	resp = MHD_create_response_from_buffer(p->len, p->body, MHD_RESPMEM_PERSISTENT);
+	if (resp == NULL)
+		return HTTP_FATAL;
+	if (!http_add_headers(resp, p->status, p->flags, p->content_type, NULL,
+		(const char *const *)p->headers)) {
+		MHD_destroy_response(resp);
+		return HTTP_FATAL;
+	}
+	q = MHD_queue_response((struct MHD_Connection *)r->conn, p->status, resp);
+	MHD_destroy_response(resp);
+	if (q != MHD_YES)
 		return HTTP_FATAL;
 	r->replied = 1;
 	r->status = p->status;
@@ -168,8 +199,10 @@ http_prepared_free(struct http_prepared *p)
 {
 	if (p == NULL)
 		return;
-	if (p->resp != NULL)
-		MHD_destroy_response(p->resp);
+	for (size_t i = 0; p->headers != NULL && p->headers[i] != NULL; i++)
+		free(p->headers[i]);
+	free(p->headers);
+	free(p->body);
 	free(p);
 }
 
