@@ -83,12 +83,14 @@ int http_reply_bytes(struct http_request *r, unsigned status, const char *conten
     const void *buf, size_t len, const char *const *extra_headers);
 
 /*
- * A reply built once and queued many times, from any thread (immutable
- * public content served from memory). It carries the same headers
- * http_reply_bytes would add for a route with route_flags, plus
- * extra_headers (copied); buf is copied. Returns NULL on failure; free
- * with http_prepared_free (accepts NULL) only once no request can still
- * queue it.
+ * A reply prepared once and sent many times, from any thread (immutable
+ * public content served from memory): its bytes and headers are kept, and
+ * each http_reply_prepared wraps them in a new libmicrohttpd response
+ * without copying the body. It carries the same headers http_reply_bytes
+ * would add for a route with route_flags, plus extra_headers (copied); buf
+ * is copied. Returns NULL on failure; free with http_prepared_free
+ * (accepts NULL) only once no request can still use it, including
+ * responses still being sent.
  */
 struct http_prepared;
 struct http_prepared *http_prepared_new(unsigned status, unsigned route_flags,
