@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/api.h"
@@ -65,6 +66,7 @@ campaign_release_json(struct db_conn *c, const char *id, enum db_status *st)
 {
 	const char *p[1] = { id };
 	struct db_result *q;
+	long long seq;
 	json_t *out;
 
 	if ((q = db_exec(c, "campaign_release_status", 1, p, st)) == NULL)
@@ -74,13 +76,15 @@ campaign_release_json(struct db_conn *c, const char *id, enum db_status *st)
 		*st = DB_ERROR;
 		return NULL;
 	}
+	seq = 0;
+	util_strnum(db_get(q, 0, 5), 0, 1LL << 60, &seq);
 	out = json_pack("{s:s, s:o, s:o}", "status", db_get(q, 0, 0),
 	    "hold", db_is_null(q, 0, 1) ? json_null() :
 	    json_pack("{s:o, s:s, s:s}", "reasons", api_json_col(q, 0, 1),
 		"held_at", db_get(q, 0, 2), "checked_at", db_get(q, 0, 3)),
 	    "publication", db_is_null(q, 0, 4) ? json_null() :
-	    json_pack("{s:s, s:s, s:s}", "slug", db_get(q, 0, 4), "sequence", db_get(q, 0, 5),
-		"hash", db_get(q, 0, 6)));
+	    json_pack("{s:s, s:I, s:s}", "slug", db_get(q, 0, 4),
+		"sequence", (json_int_t)seq, "hash", db_get(q, 0, 6)));
 	db_result_free(q);
 	if (out == NULL)
 		*st = DB_ERROR;
