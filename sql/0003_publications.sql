@@ -105,14 +105,23 @@ CREATE TRIGGER campaigns_published_immutable BEFORE UPDATE OR DELETE ON campaign
     FOR EACH ROW EXECUTE FUNCTION campaigns_published_immutable();
 
 -- Claims, statements and findings of a frozen campaign no longer change
--- (the API refuses first with 409; this is the backstop). SECURITY
--- DEFINER only to resolve the engagement's campaign whatever the caller
--- may see; it returns nothing.
+-- (the API refuses first with 409; this is the backstop), and a write in
+-- flight at the instant is either wholly in the publication or refused:
+-- the write takes the campaign row FOR SHARE, which the scheduler's FOR
+-- UPDATE SKIP LOCKED skips until the write commits (so the publication
+-- includes it), and a write that waited for a release in progress then
+-- finds the campaign published. SECURITY DEFINER only to resolve and lock
+-- the engagement's campaign whatever the caller may see; it returns
+-- nothing.
 CREATE FUNCTION ls_refuse_when_frozen() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = public, pg_catalog
 AS $$
+DECLARE
+    v_campaign uuid;
 BEGIN
-    IF ls_campaign_frozen((SELECT e.campaign_id FROM engagements e WHERE e.id = NEW.engagement_id)) THEN
+    SELECT e.campaign_id INTO v_campaign FROM engagements e WHERE e.id = NEW.engagement_id;
+    PERFORM 1 FROM campaigns c WHERE c.id = v_campaign FOR SHARE;
+    IF ls_campaign_frozen(v_campaign) THEN
         RAISE EXCEPTION 'the campaign has been released' USING ERRCODE = '42501';
     END IF;
     RETURN NEW;
