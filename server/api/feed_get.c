@@ -20,7 +20,7 @@ static int
 feed_tx(struct db_conn *c, void *arg)
 {
 	struct feed_ctx *k = arg;
-	const char *p[2] = { NULL, "50" };
+	const char *p[2] = {NULL, "50"};
 	enum db_status st;
 
 	if ((k->q = db_exec(c, "publications_list", 2, p, &st)) == NULL)
@@ -31,12 +31,12 @@ feed_tx(struct db_conn *c, void *arg)
 int
 api_feed_get(struct http_request *r)
 {
-	struct feed_ctx k = { 0 };
+	struct feed_ctx k = {0};
 	struct publish_feed_item items[FEED_MAX];
 	const struct crypto_signer *s = api_signer();
 	unsigned char pub[CRYPTO_ED25519_PUB_LEN];
 	char key[64], feed_id[96];
-	const char *hdr[] = { "Cache-Control", "public, max-age=5", NULL };
+	const char *hdr[] = {"Cache-Control", "public, max-age=5", NULL};
 	char *atom;
 	size_t len = 0, n;
 	int rc;

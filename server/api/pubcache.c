@@ -64,7 +64,7 @@ static int
 pubcache_load_tx(struct db_conn *c, void *arg)
 {
 	struct pubcache_load *k = arg;
-	const char *p[1] = { k->slug };
+	const char *p[1] = {k->slug};
 	enum db_status st;
 
 	if ((k->row = db_exec(c, "publication_get", 1, p, &st)) == NULL)
@@ -75,7 +75,7 @@ pubcache_load_tx(struct db_conn *c, void *arg)
 /* Build the 200 and 304 replies of one kind. 0 or -1. */
 static int
 pubcache_build_kind(struct pubcache_entry *e, int kind, unsigned flags, const char *type,
-    const void *body, size_t len, const char *const *extra)
+                    const void *body, size_t len, const char *const *extra)
 {
 	unsigned char h[CRYPTO_SHA256_LEN];
 	char hex[2 * CRYPTO_SHA256_LEN + 1];
@@ -135,16 +135,24 @@ pubcache_build(const struct db_result *q)
 	if ((page = publish_page_html(doc, &m, &pagelen)) == NULL)
 		goto done;
 	{
-		const char *doc_hdr[] = { "X-Lockstep-Signature", sig_b64,
-			"X-Lockstep-Hash", db_get(q, 0, 7), "X-Lockstep-Prev-Hash", db_get(q, 0, 8),
-			"X-Lockstep-Sequence", db_get(q, 0, 0), "X-Lockstep-Signing-Key", key_b64u, NULL };
+		const char *doc_hdr[] = {"X-Lockstep-Signature",
+		                         sig_b64,
+		                         "X-Lockstep-Hash",
+		                         db_get(q, 0, 7),
+		                         "X-Lockstep-Prev-Hash",
+		                         db_get(q, 0, 8),
+		                         "X-Lockstep-Sequence",
+		                         db_get(q, 0, 0),
+		                         "X-Lockstep-Signing-Key",
+		                         key_b64u,
+		                         NULL};
 
-		if (pubcache_build_kind(e, PUBCACHE_DOC, ROUTE_PUBLIC, "application/json",
-			doctext, strlen(doctext), doc_hdr) != 0 ||
+		if (pubcache_build_kind(e, PUBCACHE_DOC, ROUTE_PUBLIC, "application/json", doctext,
+		                        strlen(doctext), doc_hdr) != 0 ||
 		    pubcache_build_kind(e, PUBCACHE_SIG, ROUTE_PUBLIC, "application/octet-stream",
-			sig, siglen, NULL) != 0 ||
+		                        sig, siglen, NULL) != 0 ||
 		    pubcache_build_kind(e, PUBCACHE_PAGE, ROUTE_PUBLIC | ROUTE_NOSCRIPT,
-			"text/html; charset=utf-8", page, pagelen, NULL) != 0)
+		                        "text/html; charset=utf-8", page, pagelen, NULL) != 0)
 			goto done;
 	}
 	ok = 1;
@@ -154,7 +162,8 @@ done:
 	free(sig);
 	free(key);
 	if (!ok) {
-		log_event(LOG_LEVEL_ERROR, "publication_render_failed", json_pack("{s:s}", "slug", e->slug));
+		log_event(LOG_LEVEL_ERROR, "publication_render_failed",
+		          json_pack("{s:s}", "slug", e->slug));
 		pubcache_entry_free(e);
 		return NULL;
 	}
@@ -164,7 +173,7 @@ done:
 int
 pubcache_get(const char *slug, struct pubcache_entry **out, int *owned)
 {
-	struct pubcache_load k = { .slug = slug };
+	struct pubcache_load k = {.slug = slug};
 	struct pubcache_entry *e;
 	int rc;
 

@@ -6,9 +6,9 @@
 
 #include "http/request.h"
 
-#define PUBCACHE_DOC 0      /* the signed canonical document bytes */
-#define PUBCACHE_SIG 1      /* the raw 64-byte Ed25519 signature */
-#define PUBCACHE_PAGE 2     /* the HTML page */
+#define PUBCACHE_DOC 0  /* the signed canonical document bytes */
+#define PUBCACHE_SIG 1  /* the raw 64-byte Ed25519 signature */
+#define PUBCACHE_PAGE 2 /* the HTML page */
 #define PUBCACHE_NKINDS 3
 
 struct pubcache_entry {

@@ -17,7 +17,7 @@ static int
 names_word_byte(unsigned char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	    c >= 0x80;
+	       c >= 0x80;
 }
 
 static unsigned char

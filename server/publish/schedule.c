@@ -51,7 +51,7 @@ static unsigned schedule_interval_ms;
 static unsigned schedule_pause_ms;
 
 struct schedule_tx {
-	int claimed;                /* a campaign was claimed (published or held) */
+	int claimed; /* a campaign was claimed (published or held) */
 	int published;
 	char slug[80];
 	char campaign[DB_UUID_LEN + 1];
@@ -64,7 +64,7 @@ static int
 schedule_audit(struct db_conn *c, const char *action, const char *campaign, json_t *detail)
 {
 	char *text = json_dumps(detail, JSON_COMPACT);
-	const char *p[7] = { action, "campaign", campaign, NULL, NULL, text, NULL };
+	const char *p[7] = {action, "campaign", campaign, NULL, NULL, text, NULL};
 	int rc;
 
 	json_decref(detail);
@@ -80,7 +80,7 @@ static int
 schedule_hold(struct db_conn *c, struct schedule_tx *k, json_t *leaks)
 {
 	char *text = json_dumps(leaks, JSON_COMPACT | JSON_SORT_KEYS);
-	const char *p[2] = { k->campaign, text };
+	const char *p[2] = {k->campaign, text};
 	struct db_result *q;
 	enum db_status st;
 	int changed, rc = DB_OK;
@@ -94,10 +94,11 @@ schedule_hold(struct db_conn *c, struct schedule_tx *k, json_t *leaks)
 	changed = strcmp(db_get(q, 0, 0), "t") == 0;
 	db_result_free(q);
 	if (changed) {
-		log_event(LOG_LEVEL_WARN, "release_held", json_pack("{s:s, s:s, s:I}",
-		    "campaign", k->campaign, "slug", k->slug, "reasons", (json_int_t)json_array_size(leaks)));
+		log_event(LOG_LEVEL_WARN, "release_held",
+		          json_pack("{s:s, s:s, s:I}", "campaign", k->campaign, "slug", k->slug,
+		                    "reasons", (json_int_t)json_array_size(leaks)));
 		rc = schedule_audit(c, "release.held", k->campaign,
-		    json_pack("{s:s, s:O}", "slug", k->slug, "reasons", leaks));
+		                    json_pack("{s:s, s:O}", "slug", k->slug, "reasons", leaks));
 	}
 	return rc;
 }
@@ -105,9 +106,10 @@ schedule_hold(struct db_conn *c, struct schedule_tx *k, json_t *leaks)
 /* Sign and store doc as the next publication. DB_OK or a db_status. */
 static int
 schedule_publish(struct db_conn *c, struct schedule_tx *k, json_t *doc, int after_hold,
-    int embargo_break)
+                 int embargo_break)
 {
-	unsigned char hash[CRYPTO_SHA256_LEN], sig[CRYPTO_ED25519_SIG_LEN], pub[CRYPTO_ED25519_PUB_LEN];
+	unsigned char hash[CRYPTO_SHA256_LEN], sig[CRYPTO_ED25519_SIG_LEN],
+	    pub[CRYPTO_ED25519_PUB_LEN];
 	unsigned char *prev = NULL;
 	char prev_hex[2 * CRYPTO_SHA256_LEN + 1], seqtext[24];
 	char *canon = NULL, *p_sig = NULL, *p_hash = NULL, *p_prev = NULL, *p_key = NULL;
@@ -128,8 +130,10 @@ schedule_publish(struct db_conn *c, struct schedule_tx *k, json_t *doc, int afte
 	db_result_free(q);
 	util_hex_encode(prev, prevlen, prev_hex);
 	seq++;
-	if (publish_chain(doc, seq, prev_hex) != 0 || (canon = publish_canonical(doc, &len)) == NULL ||
-	    crypto_sha256(canon, len, hash) != 0 || crypto_sign(schedule_signer, canon, len, sig) != 0)
+	if (publish_chain(doc, seq, prev_hex) != 0 ||
+	    (canon = publish_canonical(doc, &len)) == NULL ||
+	    crypto_sha256(canon, len, hash) != 0 ||
+	    crypto_sign(schedule_signer, canon, len, sig) != 0)
 		goto done;
 	crypto_signer_public(schedule_signer, pub);
 	snprintf(seqtext, sizeof(seqtext), "%lld", seq);
@@ -140,7 +144,7 @@ schedule_publish(struct db_conn *c, struct schedule_tx *k, json_t *doc, int afte
 	if (p_sig == NULL || p_hash == NULL || p_prev == NULL || p_key == NULL)
 		goto done;
 	{
-		const char *p[7] = { k->campaign, seqtext, canon, p_sig, p_hash, p_prev, p_key };
+		const char *p[7] = {k->campaign, seqtext, canon, p_sig, p_hash, p_prev, p_key};
 
 		if ((ret = db_run(c, "release_publish", 7, p)) != DB_OK)
 			goto done;
@@ -148,13 +152,14 @@ schedule_publish(struct db_conn *c, struct schedule_tx *k, json_t *doc, int afte
 	k->published = 1;
 	k->seq = seq;
 	util_hex_encode(hash, sizeof(hash), k->hash);
-	ret = schedule_audit(c, "release.published", k->campaign, json_pack("{s:s, s:I, s:s, s:b, s:b}",
-	    "slug", k->slug, "sequence", (json_int_t)seq, "hash", k->hash,
-	    "embargo_break", embargo_break, "after_hold", after_hold));
+	ret = schedule_audit(c, "release.published", k->campaign,
+	                     json_pack("{s:s, s:I, s:s, s:b, s:b}", "slug", k->slug, "sequence",
+	                               (json_int_t)seq, "hash", k->hash, "embargo_break",
+	                               embargo_break, "after_hold", after_hold));
 	if (ret == DB_OK && schedule_pause_ms > 0) {
 		/* tests only: a window in which the row exists but is not committed */
-		log_event(LOG_LEVEL_INFO, "release_pausing", json_pack("{s:s, s:i}",
-		    "slug", k->slug, "ms", (int)schedule_pause_ms));
+		log_event(LOG_LEVEL_INFO, "release_pausing",
+		          json_pack("{s:s, s:i}", "slug", k->slug, "ms", (int)schedule_pause_ms));
 		usleep((useconds_t)schedule_pause_ms * 1000);
 	}
 done:
@@ -202,7 +207,7 @@ schedule_tx_fn(struct db_conn *c, void *arg)
 	pc.embargo_break = strcmp(db_get(q, 0, 8), "t") == 0;
 	held = strcmp(db_get(q, 0, 9), "t") == 0;
 	{
-		const char *p[1] = { k->campaign };
+		const char *p[1] = {k->campaign};
 
 		if ((in = db_exec(c, "release_inputs", 1, p, &st)) == NULL) {
 			ret = st;
@@ -212,7 +217,8 @@ schedule_tx_fn(struct db_conn *c, void *arg)
 	if (db_rows(in) != 1 || db_is_null(in, 0, 0) ||
 	    (inputs = json_loads(db_get(in, 0, 0), 0, NULL)) == NULL ||
 	    (doc = publish_build(&pc, inputs, &leaks)) == NULL) {
-		log_event(LOG_LEVEL_ERROR, "release_build_failed", json_pack("{s:s}", "slug", k->slug));
+		log_event(LOG_LEVEL_ERROR, "release_build_failed",
+		          json_pack("{s:s}", "slug", k->slug));
 		goto done;
 	}
 	if (json_array_size(leaks) > 0)
@@ -232,7 +238,7 @@ done:
 static void *
 schedule_main(void *arg)
 {
-	static const struct db_identity scheduler = { .org_kind = "scheduler" };
+	static const struct db_identity scheduler = {.org_kind = "scheduler"};
 
 	(void)arg;
 	pthread_mutex_lock(&schedule_lock);
@@ -241,19 +247,20 @@ schedule_main(void *arg)
 
 		pthread_mutex_unlock(&schedule_lock);
 		for (int n = 0; n < SCHEDULE_MAX_PER_ROUND; n++) {
-			struct schedule_tx k = { 0 };
+			struct schedule_tx k = {0};
 			int rc = db_tx(&scheduler, schedule_tx_fn, &k);
 
 			if (rc != DB_OK) {
-				log_event(LOG_LEVEL_ERROR, "release_failed", json_pack("{s:i, s:s}",
-				    "status", rc, "slug", k.slug));
+				log_event(LOG_LEVEL_ERROR, "release_failed",
+				          json_pack("{s:i, s:s}", "status", rc, "slug", k.slug));
 				break;
 			}
 			if (!k.claimed)
 				break;
 			if (k.published)
-				log_event(LOG_LEVEL_INFO, "released", json_pack("{s:s, s:I, s:s}",
-				    "slug", k.slug, "sequence", (json_int_t)k.seq, "hash", k.hash));
+				log_event(LOG_LEVEL_INFO, "released",
+				          json_pack("{s:s, s:I, s:s}", "slug", k.slug, "sequence",
+				                    (json_int_t)k.seq, "hash", k.hash));
 			if (__atomic_load_n(&schedule_stopping, __ATOMIC_RELAXED))
 				break;
 		}
@@ -263,7 +270,7 @@ schedule_main(void *arg)
 		until.tv_nsec %= 1000000000L;
 		pthread_mutex_lock(&schedule_lock);
 		while (!schedule_stopping &&
-		    pthread_cond_timedwait(&schedule_cond, &schedule_lock, &until) != ETIMEDOUT)
+		       pthread_cond_timedwait(&schedule_cond, &schedule_lock, &until) != ETIMEDOUT)
 			;
 	}
 	pthread_mutex_unlock(&schedule_lock);
@@ -283,8 +290,8 @@ schedule_start(const struct crypto_signer *signer, unsigned interval_ms, unsigne
 		return -1;
 	}
 	schedule_running = 1;
-	log_event(LOG_LEVEL_INFO, "scheduler_started", json_pack("{s:i}",
-	    "interval_ms", (int)schedule_interval_ms));
+	log_event(LOG_LEVEL_INFO, "scheduler_started",
+	          json_pack("{s:i}", "interval_ms", (int)schedule_interval_ms));
 	return 0;
 }
 

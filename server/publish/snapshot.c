@@ -39,8 +39,8 @@
 
 #include "publish/publish.h"
 
-static const char *const snap_levels[] = { "OC1", "OC2", "OC3", "OC4", "OC5", "not-assessed", NULL };
-static const char *const snap_severities[] = { "critical", "high", "medium", "low", "info", NULL };
+static const char *const snap_levels[] = {"OC1", "OC2", "OC3", "OC4", "OC5", "not-assessed", NULL};
+static const char *const snap_severities[] = {"critical", "high", "medium", "low", "info", NULL};
 #define SNAP_NLEVELS 6
 #define SNAP_NSEV 5
 
@@ -89,13 +89,17 @@ snap_check(struct snap *s, const char *field, const char *engagement, const char
 
 		if (publish_name_in(text, s->companies[i].name))
 			hit = s->companies[i].name;
-		json_array_foreach(s->companies[i].aliases, k, a) {
-			if (hit == NULL && json_is_string(a) && publish_name_in(text, json_string_value(a)))
+		json_array_foreach(s->companies[i].aliases, k, a)
+		{
+			if (hit == NULL && json_is_string(a) &&
+			    publish_name_in(text, json_string_value(a)))
 				hit = json_string_value(a);
 		}
 		if (hit != NULL)
-			json_array_append_new(s->leaks, json_pack("{s:s, s:o, s:s}", "field", field,
-			    "engagement", engagement ? json_string(engagement) : json_null(), "name", hit));
+			json_array_append_new(
+			    s->leaks, json_pack("{s:s, s:o, s:s}", "field", field, "engagement",
+			                        engagement ? json_string(engagement) : json_null(),
+			                        "name", hit));
 	}
 }
 
@@ -123,7 +127,8 @@ snap_in_scope(const struct publish_campaign *c, const char *tm)
 	size_t i;
 	json_t *v;
 
-	json_array_foreach(c->threat_models, i, v) {
+	json_array_foreach(c->threat_models, i, v)
+	{
 		if (strcmp(json_string_value(v), tm) == 0)
 			return 1;
 	}
@@ -136,8 +141,8 @@ snap_assessor(const json_t *e)
 {
 	json_t *leads = json_object_get(e, "lead_assessors");
 
-	return json_pack("{s:s, s:O}", "firm", snap_str(e, "assessor_firm"),
-	    "lead_assessors", json_is_array(leads) ? leads : json_array());
+	return json_pack("{s:s, s:O}", "firm", snap_str(e, "assessor_firm"), "lead_assessors",
+	                 json_is_array(leads) ? leads : json_array());
 }
 
 /* One engagement's row (new reference) or NULL. */
@@ -151,20 +156,24 @@ snap_row(struct snap *s, const json_t *e, int company)
 
 	claims = json_object();
 	findings = json_object();
-	json_array_foreach(s->c->threat_models, i, v) {
+	json_array_foreach(s->c->threat_models, i, v)
+	{
 		const char *tm = json_string_value(v);
 		json_t *cl = json_object_get(claims_in, tm);
 		json_t *sev = json_object();
 		const char *summary = cl ? snap_str(cl, "summary") : "";
 
-		json_object_set_new(claims, tm, json_pack("{s:s, s:s}",
-		    "level", cl ? snap_str(cl, "level") : "not-assessed", "summary", summary));
+		json_object_set_new(claims, tm,
+		                    json_pack("{s:s, s:s}", "level",
+		                              cl ? snap_str(cl, "level") : "not-assessed",
+		                              "summary", summary));
 		snap_check(s, "claim summary", eid, summary);
 		for (int k = 0; k < SNAP_NSEV; k++)
 			json_object_set_new(sev, snap_severities[k], json_object());
 		json_object_set_new(findings, tm, sev);
 	}
-	json_array_foreach(json_object_get(e, "findings"), i, f) {
+	json_array_foreach(json_object_get(e, "findings"), i, f)
+	{
 		const char *tm = json_string_value(json_array_get(f, 0));
 		const char *sv = json_string_value(json_array_get(f, 1));
 		const char *st = json_string_value(json_array_get(f, 2));
@@ -175,16 +184,17 @@ snap_row(struct snap *s, const json_t *e, int company)
 		    snap_sev_index(sv) < 0)
 			continue;
 		cell = json_object_get(json_object_get(findings, tm), sv);
-		json_object_set_new(cell, st, json_integer(json_integer_value(json_object_get(cell, st)) + n));
+		json_object_set_new(
+		    cell, st, json_integer(json_integer_value(json_object_get(cell, st)) + n));
 	}
 	statement = json_object_get(e, "statement");
 	if (json_is_string(statement))
 		snap_check(s, "statement", eid, json_string_value(statement));
-	row = json_pack("{s:s, s:o, s:o, s:o, s:O}",
-	    "company", strcmp(s->c->disclosure, "named") == 0 ? s->companies[company].name
-							     : s->companies[company].label,
-	    "assessor", snap_assessor(e), "claims", claims, "findings", findings,
-	    "statement", json_is_string(statement) ? statement : json_null());
+	row = json_pack("{s:s, s:o, s:o, s:o, s:O}", "company",
+	                strcmp(s->c->disclosure, "named") == 0 ? s->companies[company].name
+	                                                       : s->companies[company].label,
+	                "assessor", snap_assessor(e), "claims", claims, "findings", findings,
+	                "statement", json_is_string(statement) ? statement : json_null());
 	return row;
 }
 
@@ -197,7 +207,7 @@ snap_row_cmp(const void *a, const void *b)
 	if (c != 0)
 		return c;
 	return strcmp(snap_str(json_object_get(x, "assessor"), "firm"),
-	    snap_str(json_object_get(y, "assessor"), "firm"));
+	              snap_str(json_object_get(y, "assessor"), "firm"));
 }
 
 static int
@@ -216,7 +226,8 @@ snap_assessors(struct snap *s, const json_t *engagements)
 
 	if (firms == NULL)
 		return out;
-	json_array_foreach(engagements, i, e) {
+	json_array_foreach(engagements, i, e)
+	{
 		const char *firm = snap_str(e, "assessor_firm");
 
 		for (j = 0; j < nf; j++)
@@ -232,12 +243,14 @@ snap_assessors(struct snap *s, const json_t *engagements)
 		json_t *arr = json_array(), *l;
 
 		snap_check(s, "assessor firm", NULL, firms[j]);
-		json_array_foreach(engagements, i, e) {
+		json_array_foreach(engagements, i, e)
+		{
 			size_t k;
 
 			if (strcmp(snap_str(e, "assessor_firm"), firms[j]) != 0)
 				continue;
-			json_array_foreach(json_object_get(e, "lead_assessors"), k, l) {
+			json_array_foreach(json_object_get(e, "lead_assessors"), k, l)
+			{
 				const char *name = json_string_value(l);
 				size_t m;
 
@@ -249,7 +262,8 @@ snap_assessors(struct snap *s, const json_t *engagements)
 				if (m < nl)
 					continue;
 				if (nl == cap) {
-					const char **nn = realloc(leads, (cap ? cap * 2 : 8) * sizeof(*leads));
+					const char **nn =
+					    realloc(leads, (cap ? cap * 2 : 8) * sizeof(*leads));
 
 					if (nn == NULL)
 						continue;
@@ -265,7 +279,8 @@ snap_assessors(struct snap *s, const json_t *engagements)
 		for (size_t m = 0; m < nl; m++)
 			json_array_append_new(arr, json_string(leads[m]));
 		free(leads);
-		json_array_append_new(out, json_pack("{s:s, s:o}", "firm", firms[j], "lead_assessors", arr));
+		json_array_append_new(
+		    out, json_pack("{s:s, s:o}", "firm", firms[j], "lead_assessors", arr));
 	}
 	free(firms);
 	return out;
@@ -292,18 +307,20 @@ snap_aggregate(struct snap *s, const json_t *engagements)
 
 	if (seen == NULL)
 		return NULL;
-	json_array_foreach(s->c->threat_models, t, v) {
+	json_array_foreach(s->c->threat_models, t, v)
+	{
 		const char *tm = json_string_value(v);
-		long long count[SNAP_NLEVELS] = { 0 }, fcount[SNAP_NSEV] = { 0 };
-		size_t ncomp[SNAP_NLEVELS] = { 0 }, fcomp[SNAP_NSEV] = { 0 };
-		int suppressed[SNAP_NLEVELS] = { 0 }, nsup = 0;
+		long long count[SNAP_NLEVELS] = {0}, fcount[SNAP_NSEV] = {0};
+		size_t ncomp[SNAP_NLEVELS] = {0}, fcomp[SNAP_NSEV] = {0};
+		int suppressed[SNAP_NLEVELS] = {0}, nsup = 0;
 		json_t *dist = json_object(), *sev = json_object();
 
 		for (int l = 0; l < SNAP_NLEVELS; l++) {
 			size_t i;
 
 			memset(seen, 0, nc);
-			json_array_foreach(engagements, i, e) {
+			json_array_foreach(engagements, i, e)
+			{
 				json_t *cl = json_object_get(json_object_get(e, "claims"), tm);
 				const char *level = cl ? snap_str(cl, "level") : "not-assessed";
 				int ci = snap_company_index(s, snap_str(e, "company"));
@@ -330,24 +347,27 @@ snap_aggregate(struct snap *s, const json_t *engagements)
 		}
 		for (int l = 0; l < SNAP_NLEVELS; l++)
 			json_object_set_new(dist, snap_levels[l],
-			    snap_cell(count[l], ncomp[l], k, suppressed[l]));
+			                    snap_cell(count[l], ncomp[l], k, suppressed[l]));
 		json_object_set_new(claims, tm, dist);
 
 		for (int q = 0; q < SNAP_NSEV; q++) {
 			size_t i;
 
 			memset(seen, 0, nc);
-			json_array_foreach(engagements, i, e) {
+			json_array_foreach(engagements, i, e)
+			{
 				size_t j;
 				json_t *f;
 				long long n = 0;
 				int ci = snap_company_index(s, snap_str(e, "company"));
 
-				json_array_foreach(json_object_get(e, "findings"), j, f) {
+				json_array_foreach(json_object_get(e, "findings"), j, f)
+				{
 					const char *ftm = json_string_value(json_array_get(f, 0));
 					const char *fsv = json_string_value(json_array_get(f, 1));
 
-					if (ftm && fsv && strcmp(ftm, tm) == 0 && strcmp(fsv, snap_severities[q]) == 0)
+					if (ftm && fsv && strcmp(ftm, tm) == 0 &&
+					    strcmp(fsv, snap_severities[q]) == 0)
 						n += json_integer_value(json_array_get(f, 3));
 				}
 				fcount[q] += n;
@@ -356,7 +376,8 @@ snap_aggregate(struct snap *s, const json_t *engagements)
 					fcomp[q]++;
 				}
 			}
-			json_object_set_new(sev, snap_severities[q], snap_cell(fcount[q], fcomp[q], k, 0));
+			json_object_set_new(sev, snap_severities[q],
+			                    snap_cell(fcount[q], fcomp[q], k, 0));
 		}
 		json_object_set_new(findings, tm, sev);
 	}
@@ -368,7 +389,7 @@ snap_aggregate(struct snap *s, const json_t *engagements)
 json_t *
 publish_build(const struct publish_campaign *c, const json_t *inputs, json_t **leaks)
 {
-	struct snap s = { .c = c };
+	struct snap s = {.c = c};
 	const json_t *companies = json_object_get(inputs, "companies");
 	const json_t *engagements = json_object_get(inputs, "engagements");
 	json_t *doc = NULL, *rows = NULL, *agg = NULL, *assessors = NULL, *co, *e;
@@ -390,7 +411,8 @@ publish_build(const struct publish_campaign *c, const json_t *inputs, json_t **l
 		goto done;
 	if (publish_shuffle(perm, s.ncompanies) != 0)
 		goto done;
-	json_array_foreach(companies, i, co) {
+	json_array_foreach(companies, i, co)
+	{
 		s.companies[i].id = snap_str(co, "id");
 		s.companies[i].name = snap_str(co, "name");
 		s.companies[i].aliases = json_object_get(co, "aliases");
@@ -406,7 +428,8 @@ publish_build(const struct publish_campaign *c, const json_t *inputs, json_t **l
 		sorted = calloc(n ? n : 1, sizeof(*sorted));
 		if (sorted == NULL)
 			goto done;
-		json_array_foreach(engagements, i, e) {
+		json_array_foreach(engagements, i, e)
+		{
 			int ci = snap_company_index(&s, snap_str(e, "company"));
 
 			if (ci < 0 || (sorted[i] = snap_row(&s, e, ci)) == NULL) {
@@ -422,14 +445,15 @@ publish_build(const struct publish_campaign *c, const json_t *inputs, json_t **l
 	assessors = snap_assessors(&s, engagements);
 	if ((agg = snap_aggregate(&s, engagements)) == NULL)
 		goto done;
-	doc = json_pack("{s:s, s:I, s:s, s:{s:s, s:s, s:O, s:s, s:s, s:s, s:I}, s:b, s:I, s:o, s:o, s:o}",
-	    "format", PUBLISH_FORMAT, "sequence", (json_int_t)0, "prev_hash", "",
-	    "campaign", "title", c->title, "slug", c->slug, "threat_models", c->threat_models,
-	    "release_at", c->release_at, "planned_release_at", c->planned_release_at,
-	    "disclosure", c->disclosure, "min_cohort", (json_int_t)c->min_cohort,
-	    "embargo_break", c->embargo_break, "companies", (json_int_t)s.ncompanies,
-	    "assessors", assessors, "engagements", rows, "aggregate", agg);
-	assessors = rows = agg = NULL;   /* stolen by "o" */
+	doc = json_pack(
+	    "{s:s, s:I, s:s, s:{s:s, s:s, s:O, s:s, s:s, s:s, s:I}, s:b, s:I, s:o, s:o, s:o}",
+	    "format", PUBLISH_FORMAT, "sequence", (json_int_t)0, "prev_hash", "", "campaign",
+	    "title", c->title, "slug", c->slug, "threat_models", c->threat_models, "release_at",
+	    c->release_at, "planned_release_at", c->planned_release_at, "disclosure", c->disclosure,
+	    "min_cohort", (json_int_t)c->min_cohort, "embargo_break", c->embargo_break, "companies",
+	    (json_int_t)s.ncompanies, "assessors", assessors, "engagements", rows, "aggregate",
+	    agg);
+	assessors = rows = agg = NULL; /* stolen by "o" */
 	if (doc != NULL) {
 		*leaks = s.leaks;
 		s.leaks = NULL;

@@ -51,14 +51,14 @@ rc_sub(const char *pattern, const char *arg)
 
 struct rc_world {
 	char *tag;
-	char *coord;                   /* coordinator token */
-	struct ht_tenant co[RC_NCO];   /* companies */
-	struct ht_tenant x, y;         /* assessor firms */
+	char *coord;                 /* coordinator token */
+	struct ht_tenant co[RC_NCO]; /* companies */
+	struct ht_tenant x, y;       /* assessor firms */
 	/* campaigns released by the fixture, all at one instant */
 	char *named, *pseudo[8], *aggr, *named_k2, *held, *held_id, *held_eng, *named_leak, *brk;
 	char *brk_id;
-	char *mark[RC_NCO];            /* confidential: finding titles/details, scope, responses */
-	char *sum[RC_NCO];             /* public once released: claim summaries */
+	char *mark[RC_NCO]; /* confidential: finding titles/details, scope, responses */
+	char *sum[RC_NCO];  /* public once released: claim summaries */
 	char err[4096];
 	int ok;
 };
@@ -99,16 +99,18 @@ rc_call(const char *method, const char *path, const char *token, json_t *body_st
  * the slug (malloc'd) or NULL. *id_out (may be NULL) gets the id. */
 static char *
 rc_campaign(const char *label, const char *disclosure, int k, const char *at, const int *cos,
-    const char *const *levels, char **id_out, char **first_eng)
+            const char *const *levels, char **id_out, char **first_eng)
 {
 	char *slug = ht_unique(label);
 	char *title = ht_fmt("Release test %s", slug);
 	char *id, *path;
 	int ok = 1;
 
-	id = rc_call("POST", "/api/v1/campaigns", W.coord, json_pack("{s:s, s:s, s:[s,s], s:s, s:s, s:i}",
-	    "title", title, "slug", slug, "threat_models", "WEIGHTS-EXFIL", "TAMPERING",
-	    "release_at", at, "disclosure", disclosure, "min_cohort", k), 201);
+	id = rc_call("POST", "/api/v1/campaigns", W.coord,
+	             json_pack("{s:s, s:s, s:[s,s], s:s, s:s, s:i}", "title", title, "slug", slug,
+	                       "threat_models", "WEIGHTS-EXFIL", "TAMPERING", "release_at", at,
+	                       "disclosure", disclosure, "min_cohort", k),
+	             201);
 	free(title);
 	if (id == NULL) {
 		free(slug);
@@ -118,9 +120,12 @@ rc_campaign(const char *label, const char *disclosure, int k, const char *at, co
 	for (int i = 0; ok && cos[i] >= 0; i++) {
 		int c = cos[i];
 		struct ht_tenant *as = (i % 2) ? &W.y : &W.x;
-		char *eng = rc_call("POST", path, W.coord, json_pack("{s:s, s:s, s:s, s:[s]}",
-		    "company_org", W.co[c].org_id, "assessor_org", as->org_id,
-		    "scope", W.mark[c], "lead_assessors", i % 2 ? "Yuri Lead" : "Xena Lead"), 201);
+		char *eng =
+		    rc_call("POST", path, W.coord,
+		            json_pack("{s:s, s:s, s:s, s:[s]}", "company_org", W.co[c].org_id,
+		                      "assessor_org", as->org_id, "scope", W.mark[c],
+		                      "lead_assessors", i % 2 ? "Yuri Lead" : "Xena Lead"),
+		            201);
 		char *p;
 
 		if (eng == NULL) {
@@ -130,20 +135,27 @@ rc_campaign(const char *label, const char *disclosure, int k, const char *at, co
 		if (i == 0 && first_eng != NULL)
 			*first_eng = strdup(eng);
 		p = ht_fmt("/api/v1/engagements/%s/claims/WEIGHTS-EXFIL", eng);
-		free(rc_call("PUT", p, as->admin.token, json_pack("{s:s, s:s}", "level",
-		    levels ? levels[i] : "OC3", "summary", W.sum[c]), 200));
+		free(rc_call("PUT", p, as->admin.token,
+		             json_pack("{s:s, s:s}", "level", levels ? levels[i] : "OC3", "summary",
+		                       W.sum[c]),
+		             200));
 		free(p);
 		p = ht_fmt("/api/v1/engagements/%s/findings", eng);
 		for (int f = 0; f <= i % 3; f++) {
-			char *fid = rc_call("POST", p, as->admin.token, json_pack("{s:s, s:s, s:s, s:s}",
-			    "threat_model", "WEIGHTS-EXFIL", "title", W.mark[c], "detail", W.mark[c],
-			    "severity", f == 2 ? "critical" : "high"), 201);
+			char *fid =
+			    rc_call("POST", p, as->admin.token,
+			            json_pack("{s:s, s:s, s:s, s:s}", "threat_model",
+			                      "WEIGHTS-EXFIL", "title", W.mark[c], "detail",
+			                      W.mark[c], "severity", f == 2 ? "critical" : "high"),
+			            201);
 
 			if (fid != NULL && f == 0) {
 				char *fp = ht_fmt("/api/v1/findings/%s", fid);
 
-				free(rc_call("PATCH", fp, W.co[c].admin.token, json_pack("{s:s, s:s}",
-				    "status", "remediating", "response", W.mark[c]), 200));
+				free(rc_call("PATCH", fp, W.co[c].admin.token,
+				             json_pack("{s:s, s:s}", "status", "remediating",
+				                       "response", W.mark[c]),
+				             200));
 				free(fp);
 			}
 			ok &= fid != NULL;
@@ -152,8 +164,9 @@ rc_campaign(const char *label, const char *disclosure, int k, const char *at, co
 		free(p);
 		if (i == 0) {
 			p = ht_fmt("/api/v1/engagements/%s/statement", eng);
-			free(rc_call("PUT", p, W.co[c].admin.token, json_pack("{s:s}", "text",
-			    "We welcome the assessment."), 200));
+			free(rc_call("PUT", p, W.co[c].admin.token,
+			             json_pack("{s:s}", "text", "We welcome the assessment."),
+			             200));
 			free(p);
 		}
 		free(eng);
@@ -200,11 +213,11 @@ rc_wait_published(const char *slug, int secs)
 static void
 rc_setup(void)
 {
-	static const char *const names[RC_NCO] = { "Orion", "Vega", "Lyra", "Draco" };
+	static const char *const names[RC_NCO] = {"Orion", "Vega", "Lyra", "Draco"};
 	const char *email = ht_env("LOCKSTEP_TEST_ADMIN_EMAIL");
 	const char *pw = ht_env("LOCKSTEP_TEST_ADMIN_PASSWORD");
-	int all3[] = { 0, 1, 2, -1 }, two[] = { 0, 1, -1 };
-	const char *lv_aggr[] = { "OC3", "OC3", "OC1" };
+	int all3[] = {0, 1, 2, -1}, two[] = {0, 1, -1};
+	const char *lv_aggr[] = {"OC3", "OC3", "OC1"};
 	char *at, *far;
 	time_t t0;
 
@@ -217,7 +230,8 @@ rc_setup(void)
 	for (int i = 0; i < RC_NCO; i++) {
 		W.mark[i] = ht_fmt("RCMARK-%d-%s", i, W.tag);
 		W.sum[i] = ht_fmt("RCSUM-%d-%s reached the level", i, W.tag);
-		if (ht_make_tenant(W.coord, "company", names[i], &W.co[i], W.err, sizeof(W.err)) != 0)
+		if (ht_make_tenant(W.coord, "company", names[i], &W.co[i], W.err, sizeof(W.err)) !=
+		    0)
 			return;
 	}
 	if (ht_make_tenant(W.coord, "assessor", "Sentinel", &W.x, W.err, sizeof(W.err)) != 0 ||
@@ -232,16 +246,18 @@ rc_setup(void)
 	    (W.named_k2 = rc_campaign("namedk", "named", 2, at, all3, lv_aggr, NULL, NULL)) == NULL)
 		goto done;
 	for (int i = 0; i < 8; i++)
-		if ((W.pseudo[i] = rc_campaign("pseudo", "pseudonymous", 1, at, all3, NULL, NULL, NULL)) == NULL)
+		if ((W.pseudo[i] = rc_campaign("pseudo", "pseudonymous", 1, at, all3, NULL, NULL,
+		                               NULL)) == NULL)
 			goto done;
 	/* the hold: Vega's alias in Orion's statement, pseudonymous */
-	if ((W.held = rc_campaign("held", "pseudonymous", 1, at, two, NULL, &W.held_id, &W.held_eng)) == NULL)
+	if ((W.held = rc_campaign("held", "pseudonymous", 1, at, two, NULL, &W.held_id,
+	                          &W.held_eng)) == NULL)
 		goto done;
 	{
 		char *p = ht_fmt("/api/v1/engagements/%s/statement", W.held_eng);
 		char *text = ht_fmt("Unlike %s, we fixed it.", W.co[1].org_name);
 
-		for (char *q = text; *q; q++)   /* the check ignores case */
+		for (char *q = text; *q; q++) /* the check ignores case */
 			if (*q >= 'a' && *q <= 'z')
 				*q = (char)(*q - 'a' + 'A');
 		free(rc_call("PUT", p, W.co[0].admin.token, json_pack("{s:s}", "text", text), 200));
@@ -249,7 +265,8 @@ rc_setup(void)
 		free(p);
 	}
 	/* named: a company's name in a text is no reason to hold */
-	if ((W.named_leak = rc_campaign("namedleak", "named", 1, at, two, NULL, NULL, NULL)) == NULL)
+	if ((W.named_leak = rc_campaign("namedleak", "named", 1, at, two, NULL, NULL, NULL)) ==
+	    NULL)
 		goto done;
 	/* an embargo break: planned far ahead, moved to the fixture's instant */
 	if ((W.brk = rc_campaign("brk", "named", 1, far, two, NULL, &W.brk_id, NULL)) == NULL)
@@ -258,12 +275,14 @@ rc_setup(void)
 		char *p = ht_fmt("/api/v1/campaigns/%s", W.brk_id);
 
 		if (time(NULL) >= t0 - 1) {
-			snprintf(W.err, sizeof(W.err), "fixture too slow: the instant passed before set-up ended");
+			snprintf(W.err, sizeof(W.err),
+			         "fixture too slow: the instant passed before set-up ended");
 			free(p);
 			goto done;
 		}
-		free(rc_call("PATCH", p, W.coord, json_pack("{s:s, s:s}", "release_at", at,
-		    "reason", "leak in the press"), 200));
+		free(rc_call(
+		    "PATCH", p, W.coord,
+		    json_pack("{s:s, s:s}", "release_at", at, "reason", "leak in the press"), 200));
 		free(p);
 	}
 	while (time(NULL) < t0 + 1)
@@ -275,7 +294,8 @@ rc_setup(void)
 	}
 	for (int i = 0; i < 8; i++)
 		if (!rc_wait_published(W.pseudo[i], 5)) {
-			snprintf(W.err, sizeof(W.err), "pseudonymous campaign not published in time");
+			snprintf(W.err, sizeof(W.err),
+			         "pseudonymous campaign not published in time");
 			goto done;
 		}
 	W.ok = 1;
@@ -345,11 +365,11 @@ rc_same_as_missing(const struct ht_resp *r, const char *fmt)
 	struct ht_resp *m = ht_request("GET", path, NULL, NULL);
 	char *h1 = rc_headers_nodate(r), *h2 = rc_headers_nodate(m);
 	int same = r->status == m->status && r->body_len == m->body_len &&
-	    memcmp(r->body, m->body, r->body_len) == 0 && strcmp(h1, h2) == 0;
+	           memcmp(r->body, m->body, r->body_len) == 0 && strcmp(h1, h2) == 0;
 
 	if (!same)
-		fprintf(stderr, "differs from missing slug:\n%ld %s\n%s\nvs\n%ld %s\n%s\n", r->status, h1,
-		    HT_BODY(r), m->status, h2, HT_BODY(m));
+		fprintf(stderr, "differs from missing slug:\n%ld %s\n%s\nvs\n%ld %s\n%s\n",
+		        r->status, h1, HT_BODY(r), m->status, h2, HT_BODY(m));
 	free(h1);
 	free(h2);
 	ht_resp_free(m);
@@ -358,8 +378,8 @@ rc_same_as_missing(const struct ht_resp *r, const char *fmt)
 	return same;
 }
 
-static const char *const rc_routes[] = { "/api/v1/publications/%s", "/api/v1/publications/%s/signature",
-	"/p/%s", NULL };
+static const char *const rc_routes[] = {"/api/v1/publications/%s",
+                                        "/api/v1/publications/%s/signature", "/p/%s", NULL};
 
 /* Verify raw signature bytes over doc with the server's key (crypto_verify). */
 static int
@@ -380,8 +400,9 @@ rc_verify(const char *doc, size_t len, const unsigned char *sig, size_t siglen)
 static char *
 rc_public_text(const char *slug)
 {
-	const char *paths[] = { "/api/v1/publications/%s", "/p/%s", "/api/v1/publications", "/feed.xml",
-		"/api/v1/publications/%s/signature", NULL };
+	const char *paths[] = {
+	    "/api/v1/publications/%s",           "/p/%s", "/api/v1/publications", "/feed.xml",
+	    "/api/v1/publications/%s/signature", NULL};
 	size_t len = 0;
 	char *all = strdup("");
 
@@ -418,7 +439,7 @@ struct rc_replica {
 static int
 rc_free_port(void)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	socklen_t sl = sizeof(sa);
 	int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
 
@@ -466,7 +487,7 @@ rc_replica_start(struct rc_replica *rp, const char *const *extra)
 			snprintf(u, sizeof(u), "--reuid=%u", (unsigned)pw->pw_uid);
 			snprintf(g, sizeof(g), "--regid=%u", (unsigned)pw->pw_gid);
 			execlp("setpriv", "setpriv", u, g, "--init-groups", "--no-new-privs", "--",
-			    bin, "serve", (char *)NULL);
+			       bin, "serve", (char *)NULL);
 			_exit(127);
 		}
 		execl(bin, bin, "serve", (char *)NULL);
@@ -477,7 +498,8 @@ rc_replica_start(struct rc_replica *rp, const char *const *extra)
 		return -1;
 	for (int i = 0; i < 100; i++) {
 		char *url = ht_fmt("http://127.0.0.1:%d/healthz", rp->port);
-		char *argv[] = { "/usr/bin/curl", "-fs", "-o", "/dev/null", "--max-time", "1", url, NULL };
+		char *argv[] = {"/usr/bin/curl", "-fs", "-o", "/dev/null",
+		                "--max-time",    "1",   url,  NULL};
 		int status = -1;
 		size_t len;
 		char *out = ht_run_capture(argv, &len, &status);
@@ -540,7 +562,7 @@ rc_owner_count(const char *sql_fmt, const char *arg)
 
 START_TEST(test_release_instant)
 {
-	int cos[] = { 0, 1, -1 };
+	int cos[] = {0, 1, -1};
 	time_t t = time(NULL) + 5;
 	char *at = rc_iso(t), *slug;
 	int seen_ok = 0, before = 0;
@@ -558,12 +580,13 @@ START_TEST(test_release_instant)
 
 			clock_gettime(CLOCK_REALTIME, &now);
 			if (r->status == 200) {
-				ck_assert_msg(now.tv_sec >= t, "%s answered 200 at %ld.%09ld, before %ld",
-				    p, (long)now.tv_sec, now.tv_nsec, (long)t);
+				ck_assert_msg(now.tv_sec >= t,
+				              "%s answered 200 at %ld.%09ld, before %ld", p,
+				              (long)now.tv_sec, now.tv_nsec, (long)t);
 				seen_ok = 1;
 			} else {
 				ck_assert_msg(rc_same_as_missing(r, rc_routes[i]),
-				    "%s before release differs from a missing slug", p);
+				              "%s before release differs from a missing slug", p);
 				before++;
 			}
 			ht_resp_free(r);
@@ -576,8 +599,10 @@ START_TEST(test_release_instant)
 			int pub = rc_status(ht_fmt("/api/v1/publications/%s", slug)) == 200;
 
 			if (!pub) {
-				ck_assert_msg(!ht_mem_contains(l->body, l->body_len, slug), "list names it early");
-				ck_assert_msg(!ht_mem_contains(f->body, f->body_len, slug), "feed names it early");
+				ck_assert_msg(!ht_mem_contains(l->body, l->body_len, slug),
+				              "list names it early");
+				ck_assert_msg(!ht_mem_contains(f->body, f->body_len, slug),
+				              "feed names it early");
 			}
 			ht_resp_free(l);
 			ht_resp_free(f);
@@ -594,7 +619,7 @@ END_TEST
 START_TEST(test_replicas_exactly_once)
 {
 	struct rc_replica a, b;
-	int cos[] = { 3, -1 };
+	int cos[] = {3, -1};
 	char *slugs[20], *ids[20];
 	time_t t;
 	char *at;
@@ -616,10 +641,13 @@ START_TEST(test_replicas_exactly_once)
 	for (int i = 0; i < 20; i++)
 		ck_assert_msg(rc_wait_published(slugs[i], 10), "%s not published", slugs[i]);
 	for (int i = 0; i < 20; i++) {
-		n = rc_owner_count("SELECT count(*) FROM publications WHERE campaign_id = %s::uuid", ids[i]);
+		n = rc_owner_count("SELECT count(*) FROM publications WHERE campaign_id = %s::uuid",
+		                   ids[i]);
 		ck_assert_int_eq(n, 1);
-		n = rc_owner_count("SELECT count(*) FROM audit_events WHERE action = 'release.published'"
-				   " AND object_id = %s", ids[i]);
+		n = rc_owner_count(
+		    "SELECT count(*) FROM audit_events WHERE action = 'release.published'"
+		    " AND object_id = %s",
+		    ids[i]);
 		ck_assert_int_eq(n, 1);
 	}
 	n = rc_owner_count("SELECT count(*) FROM publications WHERE slug LIKE %s", "twenty-%");
@@ -629,8 +657,9 @@ START_TEST(test_replicas_exactly_once)
 	la = rc_file(a.log);
 	lb = rc_file(b.log);
 	ck_assert_msg(strstr(la, "release_failed") == NULL && strstr(lb, "release_failed") == NULL,
-	    "a replica failed a release: %s %s", la, lb);
-	ck_assert_msg(strstr(la, "scheduler_stopped") != NULL, "replica a did not stop gracefully: %s", la);
+	              "a replica failed a release: %s %s", la, lb);
+	ck_assert_msg(strstr(la, "scheduler_stopped") != NULL,
+	              "replica a did not stop gracefully: %s", la);
 	unlink(a.log);
 	unlink(b.log);
 	free(la);
@@ -641,10 +670,10 @@ END_TEST
 
 START_TEST(test_kill_during_release)
 {
-	static const char *const slow[] = { "LOCKSTEP_TEST_RELEASE_PAUSE_MS=6000",
-		"LOCKSTEP_RELEASE_INTERVAL_MS=20", NULL };
+	static const char *const slow[] = {"LOCKSTEP_TEST_RELEASE_PAUSE_MS=6000",
+	                                   "LOCKSTEP_RELEASE_INTERVAL_MS=20", NULL};
 	struct rc_replica rp;
-	int cos[] = { 2, 3, -1 }, caught = 0;
+	int cos[] = {2, 3, -1}, caught = 0;
 
 	RC_REQUIRE_WORLD();
 	ck_assert_msg(rc_replica_start(&rp, slow) == 0, "slow replica did not start");
@@ -663,8 +692,10 @@ START_TEST(test_kill_during_release)
 				caught = 1;
 				break;
 			}
-			if (rc_owner_count("SELECT count(*) FROM publications WHERE campaign_id = %s::uuid", id) == 1)
-				break;   /* another replica won this one; try again */
+			if (rc_owner_count(
+			        "SELECT count(*) FROM publications WHERE campaign_id = %s::uuid",
+			        id) == 1)
+				break; /* another replica won this one; try again */
 			usleep(100000);
 		}
 		free(log);
@@ -673,24 +704,34 @@ START_TEST(test_kill_during_release)
 			struct ht_resp *r = ht_request("GET", path, NULL, NULL);
 
 			/* written but not committed: invisible to everyone */
-			ck_assert_msg(rc_same_as_missing(r, "/api/v1/publications/%s"), "visible before commit");
+			ck_assert_msg(rc_same_as_missing(r, "/api/v1/publications/%s"),
+			              "visible before commit");
 			ht_resp_free(r);
-			ck_assert_int_eq(rc_owner_count(
-			    "SELECT count(*) FROM publications WHERE campaign_id = %s::uuid", id), 0);
+			ck_assert_int_eq(
+			    rc_owner_count(
+			        "SELECT count(*) FROM publications WHERE campaign_id = %s::uuid",
+			        id),
+			    0);
 			rc_replica_stop(&rp, SIGKILL);
 			/* completed by another replica (the test's server), whole */
 			ck_assert_msg(rc_wait_published(slug, 15), "not completed after the kill");
-			ck_assert_int_eq(rc_owner_count(
-			    "SELECT count(*) FROM publications WHERE campaign_id = %s::uuid", id), 1);
+			ck_assert_int_eq(
+			    rc_owner_count(
+			        "SELECT count(*) FROM publications WHERE campaign_id = %s::uuid",
+			        id),
+			    1);
 			{
 				struct ht_resp *raw;
 				json_t *doc = rc_doc(slug, &raw);
 				char *sp = ht_fmt("/api/v1/publications/%s/signature", slug);
 				struct ht_resp *s = ht_request("GET", sp, NULL, NULL);
 
-				ck_assert_int_eq(json_array_size(json_object_get(doc, "engagements")), 2);
-				ck_assert_msg(rc_verify(raw->body, raw->body_len, (const unsigned char *)s->body,
-				    s->body_len), "signature of the completed release");
+				ck_assert_int_eq(
+				    json_array_size(json_object_get(doc, "engagements")), 2);
+				ck_assert_msg(rc_verify(raw->body, raw->body_len,
+				                        (const unsigned char *)s->body,
+				                        s->body_len),
+				              "signature of the completed release");
 				json_decref(doc);
 				ht_resp_free(raw);
 				ht_resp_free(s);
@@ -715,31 +756,38 @@ START_TEST(test_named)
 	const json_t *rows;
 	size_t i;
 	json_t *row;
-	int found[3] = { 0 };
+	int found[3] = {0};
 
 	RC_REQUIRE_WORLD();
 	doc = rc_doc(W.named, NULL);
 	ck_assert_str_eq(json_string_value(rc_path(doc, "campaign", "disclosure", NULL)), "named");
-	ck_assert_str_eq(json_string_value(json_object_get(doc, "format")), "lockstep-publication-v1");
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "format")),
+	                 "lockstep-publication-v1");
 	rows = json_object_get(doc, "engagements");
 	ck_assert_int_eq(json_array_size(rows), 3);
-	json_array_foreach(rows, i, row) {
+	json_array_foreach(rows, i, row)
+	{
 		for (int c = 0; c < 3; c++)
-			if (strcmp(json_string_value(json_object_get(row, "company")), W.co[c].org_name) == 0) {
+			if (strcmp(json_string_value(json_object_get(row, "company")),
+			           W.co[c].org_name) == 0) {
 				found[c] = 1;
-				ck_assert_str_eq(json_string_value(rc_path(row, "claims", "WEIGHTS-EXFIL", "summary")),
-				    W.sum[c]);
+				ck_assert_str_eq(json_string_value(rc_path(
+				                     row, "claims", "WEIGHTS-EXFIL", "summary")),
+				                 W.sum[c]);
 			}
-		ck_assert_str_eq(json_string_value(rc_path(row, "claims", "TAMPERING", "level")), "not-assessed");
-		ck_assert_msg(json_is_object(rc_path(row, "findings", "WEIGHTS-EXFIL", "high")), "finding counts");
+		ck_assert_str_eq(json_string_value(rc_path(row, "claims", "TAMPERING", "level")),
+		                 "not-assessed");
+		ck_assert_msg(json_is_object(rc_path(row, "findings", "WEIGHTS-EXFIL", "high")),
+		              "finding counts");
 	}
 	ck_assert_msg(found[0] && found[1] && found[2], "named rows carry the companies' names");
 	/* the assessors are published */
 	{
 		char *text = rc_public_text(W.named);
 
-		ck_assert_msg(strstr(text, W.x.org_name) && strstr(text, "Xena Lead") && strstr(text, "Yuri Lead"),
-		    "assessor names missing");
+		ck_assert_msg(strstr(text, W.x.org_name) && strstr(text, "Xena Lead") &&
+		                  strstr(text, "Yuri Lead"),
+		              "assessor names missing");
 		free(text);
 	}
 	json_decref(doc);
@@ -760,12 +808,16 @@ START_TEST(test_pseudonymous)
 
 		ck_assert_int_eq(json_array_size(rows), 3);
 		for (int c = 0; c < RC_NCO; c++) {
-			ck_assert_msg(!rc_contains_ci(text, W.co[c].org_name), "company name in a public response");
-			ck_assert_msg(!rc_contains_ci(text, W.co[c].org_id), "company id in a public response");
+			ck_assert_msg(!rc_contains_ci(text, W.co[c].org_name),
+			              "company name in a public response");
+			ck_assert_msg(!rc_contains_ci(text, W.co[c].org_id),
+			              "company id in a public response");
 		}
-		json_array_foreach(rows, i, row) {
+		json_array_foreach(rows, i, row)
+		{
 			const char *label = json_string_value(json_object_get(row, "company"));
-			const char *sum = json_string_value(rc_path(row, "claims", "WEIGHTS-EXFIL", "summary"));
+			const char *sum =
+			    json_string_value(rc_path(row, "claims", "WEIGHTS-EXFIL", "summary"));
 
 			ck_assert_msg(strncmp(label, "Company ", 8) == 0, "label %s", label);
 			for (int c = 0; c < 3; c++)
@@ -775,9 +827,9 @@ START_TEST(test_pseudonymous)
 		/* in name order (Lyra, Orion, Vega) Orion, Vega, Lyra would be B, C, A;
 		 * in creation order A, B, C */
 		if (!(strcmp(labels[0], "Company B") == 0 && strcmp(labels[1], "Company C") == 0 &&
-			strcmp(labels[2], "Company A") == 0) &&
+		      strcmp(labels[2], "Company A") == 0) &&
 		    !(strcmp(labels[0], "Company A") == 0 && strcmp(labels[1], "Company B") == 0 &&
-			strcmp(labels[2], "Company C") == 0))
+		      strcmp(labels[2], "Company C") == 0))
 			non_alpha++;
 		free(text);
 		json_decref(doc);
@@ -803,8 +855,12 @@ START_TEST(test_aggregate_suppression)
 	ck_assert_str_eq(json_string_value(json_object_get(claims, "OC1")), "suppressed");
 	ck_assert_str_eq(json_string_value(json_object_get(claims, "OC5")), "suppressed");
 	/* TAMPERING: all three not assessed */
-	ck_assert_int_eq(json_integer_value(rc_path(doc, "aggregate", "claims", "TAMPERING")
-	    ? json_object_get(rc_path(doc, "aggregate", "claims", "TAMPERING"), "not-assessed") : NULL), 3);
+	ck_assert_int_eq(json_integer_value(
+	                     rc_path(doc, "aggregate", "claims", "TAMPERING")
+	                         ? json_object_get(rc_path(doc, "aggregate", "claims", "TAMPERING"),
+	                                           "not-assessed")
+	                         : NULL),
+	                 3);
 	findings = rc_path(doc, "aggregate", "findings", "WEIGHTS-EXFIL");
 	/* high: Orion 1, Vega 2, Lyra 2 -> 5 from 3 companies; critical: Lyra only */
 	ck_assert_int_eq(json_integer_value(json_object_get(findings, "high")), 5);
@@ -812,7 +868,8 @@ START_TEST(test_aggregate_suppression)
 	ck_assert_str_eq(json_string_value(json_object_get(findings, "low")), "suppressed");
 	text = rc_public_text(W.aggr);
 	for (int c = 0; c < 3; c++) {
-		ck_assert_msg(!rc_contains_ci(text, W.co[c].org_name), "company name under aggregate");
+		ck_assert_msg(!rc_contains_ci(text, W.co[c].org_name),
+		              "company name under aggregate");
 		ck_assert_msg(!strstr(text, W.sum[c]), "per-company summary under aggregate");
 	}
 	ck_assert_msg(strstr(text, W.x.org_name) != NULL, "assessor firm missing under aggregate");
@@ -822,8 +879,12 @@ START_TEST(test_aggregate_suppression)
 	/* named with k=2: rows named, aggregates still suppressed */
 	doc = rc_doc(W.named_k2, NULL);
 	ck_assert_int_eq(json_array_size(json_object_get(doc, "engagements")), 3);
-	ck_assert_str_eq(json_string_value(rc_path(doc, "aggregate", "claims", "WEIGHTS-EXFIL")
-	    ? json_object_get(rc_path(doc, "aggregate", "claims", "WEIGHTS-EXFIL"), "OC1") : NULL), "suppressed");
+	ck_assert_str_eq(
+	    json_string_value(
+	        rc_path(doc, "aggregate", "claims", "WEIGHTS-EXFIL")
+	            ? json_object_get(rc_path(doc, "aggregate", "claims", "WEIGHTS-EXFIL"), "OC1")
+	            : NULL),
+	    "suppressed");
 	json_decref(doc);
 }
 END_TEST
@@ -849,15 +910,20 @@ START_TEST(test_name_leak_hold)
 	HT_ASSERT_STATUS(r, 200);
 	rel = json_object_get(r->json, "release");
 	ck_assert_str_eq(json_string_value(json_object_get(rel, "status")), "held");
-	ck_assert_str_eq(json_string_value(rc_path(json_array_get(rc_path(rel, "hold", "reasons", NULL), 0),
-	    "field", NULL, NULL)), "statement");
+	ck_assert_str_eq(
+	    json_string_value(rc_path(json_array_get(rc_path(rel, "hold", "reasons", NULL), 0),
+	                              "field", NULL, NULL)),
+	    "statement");
 	ht_resp_free(r);
 	r = ht_request("GET", cp, W.co[1].admin.token, NULL);
 	ck_assert_msg(r->status == 404 || json_object_get(r->json, "release") == NULL,
-	    "a participant sees the hold");
+	              "a participant sees the hold");
 	ht_resp_free(r);
-	ck_assert_int_eq(rc_owner_count("SELECT count(*) FROM audit_events WHERE action = 'release.held'"
-					" AND object_id = %s", W.held_id), 1);
+	ck_assert_int_eq(
+	    rc_owner_count("SELECT count(*) FROM audit_events WHERE action = 'release.held'"
+	                   " AND object_id = %s",
+	                   W.held_id),
+	    1);
 	/* fixing the text (allowed while held) releases it */
 	sp = ht_fmt("/api/v1/engagements/%s/statement", W.held_eng);
 	r = ht_request("PUT", sp, W.co[0].admin.token, "{\"text\":\"We fixed it.\"}");
@@ -865,7 +931,8 @@ START_TEST(test_name_leak_hold)
 	ht_resp_free(r);
 	ck_assert_msg(rc_wait_published(W.held, 10), "not released after the fix");
 	r = ht_request("GET", cp, W.coord, NULL);
-	ck_assert_str_eq(json_string_value(rc_path(r->json, "release", "status", NULL)), "published");
+	ck_assert_str_eq(json_string_value(rc_path(r->json, "release", "status", NULL)),
+	                 "published");
 	ht_resp_free(r);
 	/* and now it is frozen */
 	r = ht_request("PUT", sp, W.co[0].admin.token, "{\"text\":\"Changed later.\"}");
@@ -885,13 +952,17 @@ START_TEST(test_embargo_break_flag)
 
 	RC_REQUIRE_WORLD();
 	doc = rc_doc(W.brk, NULL);
-	ck_assert_msg(json_is_true(json_object_get(doc, "embargo_break")), "embargo break not flagged");
-	ck_assert_msg(strcmp(json_string_value(rc_path(doc, "campaign", "planned_release_at", NULL)),
-	    json_string_value(rc_path(doc, "campaign", "release_at", NULL))) > 0, "planned instant");
+	ck_assert_msg(json_is_true(json_object_get(doc, "embargo_break")),
+	              "embargo break not flagged");
+	ck_assert_msg(
+	    strcmp(json_string_value(rc_path(doc, "campaign", "planned_release_at", NULL)),
+	           json_string_value(rc_path(doc, "campaign", "release_at", NULL))) > 0,
+	    "planned instant");
 	json_decref(doc);
 	text = rc_public_text(W.brk);
 	ck_assert_msg(strstr(text, "Embargo break") != NULL, "page does not flag the break");
-	ck_assert_msg(strstr(text, "\"embargo_break\":true") != NULL, "list does not flag the break");
+	ck_assert_msg(strstr(text, "\"embargo_break\":true") != NULL,
+	              "list does not flag the break");
 	free(text);
 	doc = rc_doc(W.named, NULL);
 	ck_assert_msg(json_is_false(json_object_get(doc, "embargo_break")), "false break flag");
@@ -915,7 +986,8 @@ START_TEST(test_openssl_cli)
 	ck_assert_msg(mkdtemp(dir) != NULL, "mkdtemp");
 	script = ht_fmt("%s/verify.sh", dir);
 	cmd = ht_fmt("sed -n '/<!-- verify:begin -->/,/<!-- verify:end -->/p' '%s' | "
-		     "sed -e '1,/^```sh$/d' -e '/^```$/,$d' > '%s'", readme, script);
+	             "sed -e '1,/^```sh$/d' -e '/^```$/,$d' > '%s'",
+	             readme, script);
 	ck_assert_int_eq(system(cmd), 0);
 	free(cmd);
 	out = rc_file(script);
@@ -923,7 +995,7 @@ START_TEST(test_openssl_cli)
 	free(out);
 	/* genuine */
 	cmd = ht_fmt("cd '%s' && SERVER='%s' SLUG='%s' bash -eu verify.sh 2>&1", dir,
-	    ht_env_req("LOCKSTEP_TEST_URL"), W.named);
+	             ht_env_req("LOCKSTEP_TEST_URL"), W.named);
 	p = popen(cmd, "r");
 	out = calloc(1, 1);
 	while (fgets(line, sizeof(line), p)) {
@@ -932,18 +1004,21 @@ START_TEST(test_openssl_cli)
 		len += strlen(line);
 	}
 	rc = pclose(p);
-	ck_assert_msg(rc == 0 && strstr(out, "Signature Verified Successfully"), "openssl: %s", out);
+	ck_assert_msg(rc == 0 && strstr(out, "Signature Verified Successfully"), "openssl: %s",
+	              out);
 	free(out);
 	free(cmd);
 	/* one byte changed: openssl refuses it */
 	cmd = ht_fmt("cd '%s' && sed -i 's/\"companies\":3/\"companies\":4/' doc.json && "
-		     "openssl pkeyutl -verify -pubin -inkey key.pem -rawin -in doc.json -sigfile sig.bin 2>&1",
-	    dir);
+	             "openssl pkeyutl -verify -pubin -inkey key.pem -rawin -in doc.json -sigfile "
+	             "sig.bin 2>&1",
+	             dir);
 	p = popen(cmd, "r");
 	out = calloc(1, 4096);
 	len = fread(out, 1, 4095, p);
 	rc = pclose(p);
-	ck_assert_msg(rc != 0 && strstr(out, "Signature Verification Failure"), "tampered copy: %s", out);
+	ck_assert_msg(rc != 0 && strstr(out, "Signature Verification Failure"), "tampered copy: %s",
+	              out);
 	free(out);
 	free(cmd);
 	cmd = ht_fmt("rm -rf '%s'", dir);
@@ -970,12 +1045,14 @@ START_TEST(test_readme_release)
 	RC_REQUIRE_WORLD();
 	ck_assert_msg(mkdtemp(dir) != NULL, "mkdtemp");
 	cmd = ht_fmt("sed -n '/<!-- release:begin -->/,/<!-- release:end -->/p' '%s' | "
-		     "sed -e '1,/^```sh$/d' -e '/^```$/,$d' > '%s/release.sh'", readme, dir);
+	             "sed -e '1,/^```sh$/d' -e '/^```$/,$d' > '%s/release.sh'",
+	             readme, dir);
 	ck_assert_int_eq(system(cmd), 0);
 	free(cmd);
 	cmd = ht_fmt("cd '%s' && URL='%s' ADMIN_EMAIL='%s' ADMIN_PASSWORD='%s' RELEASE_IN=8 "
-		     "timeout 60 bash -euo pipefail release.sh 2>&1", dir, ht_env_req("LOCKSTEP_TEST_URL"),
-	    ht_env_req("LOCKSTEP_TEST_ADMIN_EMAIL"), ht_env_req("LOCKSTEP_TEST_ADMIN_PASSWORD"));
+	             "timeout 60 bash -euo pipefail release.sh 2>&1",
+	             dir, ht_env_req("LOCKSTEP_TEST_URL"), ht_env_req("LOCKSTEP_TEST_ADMIN_EMAIL"),
+	             ht_env_req("LOCKSTEP_TEST_ADMIN_PASSWORD"));
 	p = popen(cmd, "r");
 	out = calloc(1, 1);
 	while (fgets(line, sizeof(line), p)) {
@@ -986,8 +1063,10 @@ START_TEST(test_readme_release)
 	rc = pclose(p);
 	ck_assert_msg(rc == 0, "walk-through failed (%d): %s", rc, out);
 	ck_assert_msg(strstr(out, "before: 404") && strstr(out, "released at") &&
-	    strstr(out, "Signature Verified Successfully"), "walk-through output: %s", out);
-	ck_assert_msg(strstr(out, "Acme AI") == NULL, "pseudonymous walk-through shows a name: %s", out);
+	                  strstr(out, "Signature Verified Successfully"),
+	              "walk-through output: %s", out);
+	ck_assert_msg(strstr(out, "Acme AI") == NULL, "pseudonymous walk-through shows a name: %s",
+	              out);
 	free(out);
 	free(cmd);
 	cmd = ht_fmt("rm -rf '%s'", dir);
@@ -1002,14 +1081,16 @@ START_TEST(test_chain)
 {
 	PGconn *c;
 	PGresult *res;
-	unsigned char prev[32] = { 0 };
+	unsigned char prev[32] = {0};
 	int n;
 
 	RC_REQUIRE_WORLD();
 	c = ht_db_open(ht_env_req("LOCKSTEP_TEST_OWNER_DSN"));
 	ck_assert_ptr_nonnull(c);
-	res = PQexec(c, "SELECT seq, document, encode(signature, 'hex'), encode(hash, 'hex'),"
-			" encode(prev_hash, 'hex'), encode(signing_key, 'hex') FROM publications ORDER BY seq");
+	res = PQexec(
+	    c,
+	    "SELECT seq, document, encode(signature, 'hex'), encode(hash, 'hex'),"
+	    " encode(prev_hash, 'hex'), encode(signing_key, 'hex') FROM publications ORDER BY seq");
 	ck_assert_int_eq(PQresultStatus(res), PGRES_TUPLES_OK);
 	n = PQntuples(res);
 	ck_assert_msg(n >= 10, "only %d publications", n);
@@ -1027,7 +1108,8 @@ START_TEST(test_chain)
 		ck_assert_msg(memcmp(prevh, prev, 32) == 0, "chain broken at %d", i + 1);
 		crypto_sha256(docs, strlen(docs), h);
 		ck_assert_msg(memcmp(h, hash, 32) == 0, "hash of %d", i + 1);
-		ck_assert_msg(crypto_verify(key, docs, strlen(docs), sig) == 1, "signature of %d", i + 1);
+		ck_assert_msg(crypto_verify(key, docs, strlen(docs), sig) == 1, "signature of %d",
+		              i + 1);
 		util_hex_encode(prev, 32, prevhex);
 		ck_assert_str_eq(json_string_value(json_object_get(doc, "prev_hash")), prevhex);
 		ck_assert_int_eq(json_integer_value(json_object_get(doc, "sequence")), i + 1);
@@ -1057,24 +1139,31 @@ START_TEST(test_tamper_detected)
 	free(sql);
 	/* the owner can only change it with the trigger disabled */
 	sql = ht_fmt("BEGIN; ALTER TABLE publications DISABLE TRIGGER publications_append_only;"
-		     " UPDATE publications SET document = replace(document, '\"companies\":2', '\"companies\":9')"
-		     " WHERE slug = %s; ALTER TABLE publications ENABLE TRIGGER publications_append_only; COMMIT", lit);
+	             " UPDATE publications SET document = replace(document, '\"companies\":2', "
+	             "'\"companies\":9')"
+	             " WHERE slug = %s; ALTER TABLE publications ENABLE TRIGGER "
+	             "publications_append_only; COMMIT",
+	             lit);
 	ck_assert_msg(ht_db_exec(c, sql, st) == 0, "tamper: %s", st);
 	free(sql);
 	/* a fresh replica (nothing cached) serves the stored bytes: they no longer verify */
 	ck_assert_msg(rc_replica_start(&rp, NULL) == 0, "replica did not start");
 	{
-		char *u = ht_fmt("http://127.0.0.1:%d/api/v1/publications/%s", rp.port, W.named_leak);
-		char *argv[] = { "/usr/bin/curl", "-fsS", u, NULL };
-		char *sargv_u = ht_fmt("http://127.0.0.1:%d/api/v1/publications/%s/signature", rp.port, W.named_leak);
-		char *sargv[] = { "/usr/bin/curl", "-fsS", sargv_u, NULL };
+		char *u =
+		    ht_fmt("http://127.0.0.1:%d/api/v1/publications/%s", rp.port, W.named_leak);
+		char *argv[] = {"/usr/bin/curl", "-fsS", u, NULL};
+		char *sargv_u = ht_fmt("http://127.0.0.1:%d/api/v1/publications/%s/signature",
+		                       rp.port, W.named_leak);
+		char *sargv[] = {"/usr/bin/curl", "-fsS", sargv_u, NULL};
 		size_t dl = 0, sl = 0;
 		int s1, s2;
 		char *d = ht_run_capture(argv, &dl, &s1);
 		char *s = ht_run_capture(sargv, &sl, &s2);
 
-		ck_assert_msg(s1 == 0 && s2 == 0 && strstr(d, "\"companies\":9"), "tampered bytes not served");
-		ck_assert_msg(!rc_verify(d, dl, (unsigned char *)s, sl), "tampered document verifies");
+		ck_assert_msg(s1 == 0 && s2 == 0 && strstr(d, "\"companies\":9"),
+		              "tampered bytes not served");
+		ck_assert_msg(!rc_verify(d, dl, (unsigned char *)s, sl),
+		              "tampered document verifies");
 		free(d);
 		free(s);
 		free(u);
@@ -1084,16 +1173,19 @@ START_TEST(test_tamper_detected)
 	unlink(rp.log);
 	/* and the stored hash no longer matches: the chain check finds it */
 	sql = ht_fmt("SELECT count(*) FROM publications WHERE slug = %s"
-		     " AND sha256(convert_to(document, 'UTF8')) <> hash", lit);
+	             " AND sha256(convert_to(document, 'UTF8')) <> hash",
+	             lit);
 	ck_assert_int_eq(ht_db_count_conn(c, sql), 1);
 	free(sql);
 	/* restore it for the other tests */
 	{
 		char *olit = ht_sql_literal(orig);
 
-		sql = ht_fmt("BEGIN; ALTER TABLE publications DISABLE TRIGGER publications_append_only;"
-			     " UPDATE publications SET document = %s WHERE slug = %s;"
-			     " ALTER TABLE publications ENABLE TRIGGER publications_append_only; COMMIT", olit, lit);
+		sql = ht_fmt(
+		    "BEGIN; ALTER TABLE publications DISABLE TRIGGER publications_append_only;"
+		    " UPDATE publications SET document = %s WHERE slug = %s;"
+		    " ALTER TABLE publications ENABLE TRIGGER publications_append_only; COMMIT",
+		    olit, lit);
 		ck_assert_msg(ht_db_exec(c, sql, st) == 0, "restore: %s", st);
 		free(olit);
 		free(sql);
@@ -1106,7 +1198,8 @@ END_TEST
 
 START_TEST(test_immutable_every_role)
 {
-	const char *dsns[] = { "LOCKSTEP_TEST_APP_DSN", "LOCKSTEP_TEST_OWNER_DSN", "LOCKSTEP_TEST_SUPER_DSN", NULL };
+	const char *dsns[] = {"LOCKSTEP_TEST_APP_DSN", "LOCKSTEP_TEST_OWNER_DSN",
+	                      "LOCKSTEP_TEST_SUPER_DSN", NULL};
 	char *lit;
 	struct ht_resp *r;
 	char *path;
@@ -1115,8 +1208,9 @@ START_TEST(test_immutable_every_role)
 	lit = ht_sql_literal(W.named);
 	for (int i = 0; dsns[i]; i++) {
 		const char *dsn = ht_env(dsns[i]);
-		const char *stmts[] = { "UPDATE publications SET title = 'x' WHERE slug = %s",
-			"DELETE FROM publications WHERE slug = %s", "TRUNCATE publications", NULL };
+		const char *stmts[] = {"UPDATE publications SET title = 'x' WHERE slug = %s",
+		                       "DELETE FROM publications WHERE slug = %s",
+		                       "TRUNCATE publications", NULL};
 		PGconn *c;
 
 		if (dsn == NULL)
@@ -1127,15 +1221,20 @@ START_TEST(test_immutable_every_role)
 			char *sql = rc_sub(stmts[s], lit);
 			char st[6];
 
-			ck_assert_msg(ht_db_exec(c, sql, st) != 0, "%s succeeded as %s", sql, dsns[i]);
-			ck_assert_msg(strcmp(st, "42501") == 0, "%s as %s: SQLSTATE %s", sql, dsns[i], st);
+			ck_assert_msg(ht_db_exec(c, sql, st) != 0, "%s succeeded as %s", sql,
+			              dsns[i]);
+			ck_assert_msg(strcmp(st, "42501") == 0, "%s as %s: SQLSTATE %s", sql,
+			              dsns[i], st);
 			free(sql);
 		}
 		if (i == 0) {
 			char st[6];
 
-			ck_assert_msg(ht_db_exec(c, "INSERT INTO publications (seq) VALUES (999999)", st) != 0 &&
-			    strcmp(st, "42501") == 0, "lockstep_app may insert a publication");
+			ck_assert_msg(ht_db_exec(c,
+			                         "INSERT INTO publications (seq) VALUES (999999)",
+			                         st) != 0 &&
+			                  strcmp(st, "42501") == 0,
+			              "lockstep_app may insert a publication");
 		}
 		if (i == 1) {
 			/* a published campaign is frozen too, for the owner */
@@ -1143,12 +1242,13 @@ START_TEST(test_immutable_every_role)
 			char st[6];
 
 			ck_assert_msg(ht_db_exec(c, sql, st) != 0 && strcmp(st, "42501") == 0,
-			    "published campaign changed by the owner");
+			              "published campaign changed by the owner");
 			free(sql);
 		}
 		PQfinish(c);
 	}
-	ck_assert_int_eq(rc_owner_count("SELECT count(*) FROM publications WHERE slug = %s", W.named), 1);
+	ck_assert_int_eq(
+	    rc_owner_count("SELECT count(*) FROM publications WHERE slug = %s", W.named), 1);
 	/* the API refuses changes after release */
 	{
 		char *sql = ht_fmt("SELECT id FROM campaigns WHERE slug = %s", lit);
@@ -1183,21 +1283,32 @@ START_TEST(test_rls_embargo)
 	ck_assert_int_eq(ht_db_exec(c, "BEGIN", st), 0);
 	/* as the superuser, inside a transaction that is rolled back: one
 	 * publication due in an hour, one released an hour ago */
-	ck_assert_msg(ht_db_exec(c,
-	    "WITH c AS (INSERT INTO campaigns (title, slug, threat_models, release_at, planned_release_at,"
-	    " disclosure) SELECT 'probe', 'rls-probe-' || n, '{WEIGHTS-EXFIL}', now() + '1 day',"
-	    " now() + '1 day', 'named' FROM generate_series(1, 2) n RETURNING id, slug)"
-	    " INSERT INTO publications (seq, campaign_id, slug, title, disclosure, release_at, embargo_break,"
-	    " document, signature, hash, prev_hash, signing_key)"
-	    " SELECT 900000000 + right(c.slug, 1)::int, c.id, c.slug, 't', 'named',"
-	    " now() + CASE right(c.slug, 1) WHEN '1' THEN interval '1 hour' ELSE interval '-1 hour' END,"
-	    " false, '{}', decode(repeat('00', 64), 'hex'), sha256(convert_to(c.slug || 'h', 'UTF8')),"
-	    " sha256(convert_to(c.slug || 'p', 'UTF8')), decode(repeat('00', 32), 'hex') FROM c",
-	    st) == 0, "probe insert: %s", st);
+	ck_assert_msg(
+	    ht_db_exec(c,
+	               "WITH c AS (INSERT INTO campaigns (title, slug, threat_models, release_at, "
+	               "planned_release_at,"
+	               " disclosure) SELECT 'probe', 'rls-probe-' || n, '{WEIGHTS-EXFIL}', now() + "
+	               "'1 day',"
+	               " now() + '1 day', 'named' FROM generate_series(1, 2) n RETURNING id, slug)"
+	               " INSERT INTO publications (seq, campaign_id, slug, title, disclosure, "
+	               "release_at, embargo_break,"
+	               " document, signature, hash, prev_hash, signing_key)"
+	               " SELECT 900000000 + right(c.slug, 1)::int, c.id, c.slug, 't', 'named',"
+	               " now() + CASE right(c.slug, 1) WHEN '1' THEN interval '1 hour' ELSE "
+	               "interval '-1 hour' END,"
+	               " false, '{}', decode(repeat('00', 64), 'hex'), sha256(convert_to(c.slug || "
+	               "'h', 'UTF8')),"
+	               " sha256(convert_to(c.slug || 'p', 'UTF8')), decode(repeat('00', 32), "
+	               "'hex') FROM c",
+	               st) == 0,
+	    "probe insert: %s", st);
 	ck_assert_int_eq(ht_db_exec(c, "SET LOCAL ROLE lockstep_app", st), 0);
-	ck_assert_int_eq(ht_db_count_conn(c, "SELECT count(*) FROM publications WHERE slug = 'rls-probe-1'"), 0);
-	ck_assert_int_eq(ht_db_count_conn(c, "SELECT count(*) FROM publications WHERE release_at > now()"), 0);
-	ck_assert_int_eq(ht_db_count_conn(c, "SELECT count(*) FROM publications WHERE slug = 'rls-probe-2'"), 1);
+	ck_assert_int_eq(
+	    ht_db_count_conn(c, "SELECT count(*) FROM publications WHERE slug = 'rls-probe-1'"), 0);
+	ck_assert_int_eq(
+	    ht_db_count_conn(c, "SELECT count(*) FROM publications WHERE release_at > now()"), 0);
+	ck_assert_int_eq(
+	    ht_db_count_conn(c, "SELECT count(*) FROM publications WHERE slug = 'rls-probe-2'"), 1);
 	ht_db_exec(c, "ROLLBACK", st);
 	PQfinish(c);
 }
@@ -1221,8 +1332,9 @@ START_TEST(test_public_tenancy)
 		char *text = rc_public_text(slugs[s]);
 
 		for (int c = 0; c < RC_NCO; c++)
-			ck_assert_msg(!strstr(text, W.mark[c]), "confidential marker %s in public responses of %s",
-			    W.mark[c], slugs[s]);
+			ck_assert_msg(!strstr(text, W.mark[c]),
+			              "confidential marker %s in public responses of %s", W.mark[c],
+			              slugs[s]);
 		free(text);
 	}
 }
@@ -1249,7 +1361,8 @@ START_TEST(test_cache_headers)
 
 		HT_ASSERT_STATUS(r, 200);
 		ck_assert_msg(etag && etag[0] == '"', "strong ETag on %s", p);
-		ck_assert_msg(cc && strstr(cc, "public") && strstr(cc, "max-age="), "Cache-Control %s", cc);
+		ck_assert_msg(cc && strstr(cc, "public") && strstr(cc, "max-age="),
+		              "Cache-Control %s", cc);
 		inm = ht_fmt("If-None-Match: %s", etag);
 		r2 = ht_request("GET", p, NULL, NULL, inm);
 		HT_ASSERT_STATUS(r2, 304);
@@ -1257,8 +1370,9 @@ START_TEST(test_cache_headers)
 		if (strncmp(rc_routes[i], "/p/", 3) == 0) {
 			char *csp = ht_header(r, "Content-Security-Policy");
 
-			ck_assert_msg(csp && strstr(csp, "default-src 'none'") && !strstr(csp, "script-src"),
-			    "page CSP: %s", csp);
+			ck_assert_msg(csp && strstr(csp, "default-src 'none'") &&
+			                  !strstr(csp, "script-src"),
+			              "page CSP: %s", csp);
 			ck_assert_msg(!strstr(r->body, "<script"), "script in the page");
 			ck_assert_msg(strstr(r->body, "<svg") != NULL, "no chart");
 			free(csp);

@@ -19,7 +19,7 @@ START_TEST(test_name_in)
 	ck_assert_int_eq(publish_name_in("acme2", "Acme"), 0);
 	ck_assert_int_eq(publish_name_in("Beta Labs did", "beta labs"), 1);
 	ck_assert_int_eq(publish_name_in("Beta  Labs", "beta labs"), 0);
-	ck_assert_int_eq(publish_name_in("Acmé x", "Acm"), 0);       /* é is a word character */
+	ck_assert_int_eq(publish_name_in("Acmé x", "Acm"), 0); /* é is a word character */
 	ck_assert_int_eq(publish_name_in("see Acmé.", "acmé"), 1);
 	ck_assert_int_eq(publish_name_in("x", ""), 0);
 	ck_assert_int_eq(publish_name_in("x", "  "), 0);
@@ -46,7 +46,7 @@ END_TEST
 START_TEST(test_shuffle)
 {
 	size_t perm[3];
-	int seen[6] = { 0 }, kinds = 0;
+	int seen[6] = {0}, kinds = 0;
 
 	for (int i = 0; i < 600; i++) {
 		int code;
@@ -73,15 +73,21 @@ inputs(void)
 	    "{\"id\":\"c2\",\"name\":\"Beta Labs\",\"aliases\":[]},"
 	    "{\"id\":\"c3\",\"name\":\"Gamma\",\"aliases\":[]}],"
 	    "\"engagements\":["
-	    "{\"id\":\"e1\",\"company\":\"c1\",\"assessor_firm\":\"Red\",\"lead_assessors\":[\"Rita\"],"
-	    " \"statement\":\"Thanks.\",\"claims\":{\"WEIGHTS-EXFIL\":{\"level\":\"OC3\",\"summary\":\"s1\"}},"
+	    "{\"id\":\"e1\",\"company\":\"c1\",\"assessor_firm\":\"Red\",\"lead_assessors\":["
+	    "\"Rita\"],"
+	    " \"statement\":\"Thanks.\",\"claims\":{\"WEIGHTS-EXFIL\":{\"level\":\"OC3\","
+	    "\"summary\":\"s1\"}},"
 	    " \"findings\":[[\"WEIGHTS-EXFIL\",\"high\",\"open\",2]]},"
-	    "{\"id\":\"e2\",\"company\":\"c2\",\"assessor_firm\":\"Red\",\"lead_assessors\":[\"Sam\"],"
-	    " \"statement\":null,\"claims\":{\"WEIGHTS-EXFIL\":{\"level\":\"OC3\",\"summary\":\"s2\"}},"
+	    "{\"id\":\"e2\",\"company\":\"c2\",\"assessor_firm\":\"Red\",\"lead_assessors\":["
+	    "\"Sam\"],"
+	    " \"statement\":null,\"claims\":{\"WEIGHTS-EXFIL\":{\"level\":\"OC3\",\"summary\":"
+	    "\"s2\"}},"
 	    " \"findings\":[[\"WEIGHTS-EXFIL\",\"high\",\"remediated\",1]]},"
 	    "{\"id\":\"e3\",\"company\":\"c3\",\"assessor_firm\":\"Blue\",\"lead_assessors\":[],"
-	    " \"statement\":null,\"claims\":{\"WEIGHTS-EXFIL\":{\"level\":\"OC1\",\"summary\":\"s3\"}},"
-	    " \"findings\":[[\"WEIGHTS-EXFIL\",\"critical\",\"open\",1]]}]}", 0, NULL);
+	    " \"statement\":null,\"claims\":{\"WEIGHTS-EXFIL\":{\"level\":\"OC1\",\"summary\":"
+	    "\"s3\"}},"
+	    " \"findings\":[[\"WEIGHTS-EXFIL\",\"critical\",\"open\",1]]}]}",
+	    0, NULL);
 }
 
 static json_t *
@@ -89,9 +95,14 @@ build(const char *disclosure, long long k, const char *title, json_t **leaks)
 {
 	json_t *tms = json_pack("[s]", "WEIGHTS-EXFIL");
 	json_t *in = inputs();
-	struct publish_campaign c = { .id = "x", .title = title, .slug = "s", .threat_models = tms,
-		.release_at = "2030-01-01T00:00:00Z", .planned_release_at = "2030-01-01T00:00:00Z",
-		.disclosure = disclosure, .min_cohort = k };
+	struct publish_campaign c = {.id = "x",
+	                             .title = title,
+	                             .slug = "s",
+	                             .threat_models = tms,
+	                             .release_at = "2030-01-01T00:00:00Z",
+	                             .planned_release_at = "2030-01-01T00:00:00Z",
+	                             .disclosure = disclosure,
+	                             .min_cohort = k};
 	json_t *doc = publish_build(&c, in, leaks);
 
 	json_decref(tms);
@@ -106,13 +117,24 @@ START_TEST(test_build_named)
 	json_t *rows = json_object_get(doc, "engagements");
 	char *text;
 
-	ck_assert_int_eq(json_array_size(leaks), 0);   /* names are fine when named */
+	ck_assert_int_eq(json_array_size(leaks), 0); /* names are fine when named */
 	ck_assert_int_eq(json_array_size(rows), 3);
-	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(rows, 0), "company")), "Acme AI");
-	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(json_object_get(
-	    json_object_get(json_array_get(rows, 0), "findings"), "WEIGHTS-EXFIL"), "high"), "open")), 2);
-	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(json_object_get(
-	    json_object_get(doc, "aggregate"), "claims"), "WEIGHTS-EXFIL"), "OC3")), 2);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(rows, 0), "company")),
+	                 "Acme AI");
+	ck_assert_int_eq(
+	    json_integer_value(json_object_get(
+	        json_object_get(
+	            json_object_get(json_object_get(json_array_get(rows, 0), "findings"),
+	                            "WEIGHTS-EXFIL"),
+	            "high"),
+	        "open")),
+	    2);
+	ck_assert_int_eq(
+	    json_integer_value(json_object_get(
+	        json_object_get(json_object_get(json_object_get(doc, "aggregate"), "claims"),
+	                        "WEIGHTS-EXFIL"),
+	        "OC3")),
+	    2);
 	text = publish_canonical(doc, NULL);
 	ck_assert_ptr_nonnull(text);
 	free(text);
@@ -128,7 +150,7 @@ START_TEST(test_build_pseudonymous_leak)
 
 	ck_assert_int_eq(json_array_size(leaks), 1);
 	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(leaks, 0), "field")),
-	    "campaign title");
+	                 "campaign title");
 	ck_assert_ptr_null(strstr(text, "Beta Labs"));
 	ck_assert_ptr_null(strstr(text, "\"c1\""));
 	ck_assert_ptr_nonnull(strstr(text, "Company A"));
@@ -164,7 +186,8 @@ START_TEST(test_build_aggregate_suppressed)
 	json_decref(doc);
 	/* k = 3: every cell describes fewer than 3 companies except none */
 	doc = build("aggregate", 3, "Clean", &leaks);
-	cl = json_object_get(json_object_get(json_object_get(doc, "aggregate"), "claims"), "WEIGHTS-EXFIL");
+	cl = json_object_get(json_object_get(json_object_get(doc, "aggregate"), "claims"),
+	                     "WEIGHTS-EXFIL");
 	ck_assert_str_eq(json_string_value(json_object_get(cl, "OC3")), "suppressed");
 	json_decref(leaks);
 	json_decref(doc);
@@ -174,14 +197,15 @@ END_TEST
 START_TEST(test_render_escapes)
 {
 	json_t *leaks, *doc = build("named", 1, "<script>alert(1)</script> & \"q\"", &leaks);
-	struct publish_meta m = { "s", "00", "AA==", "k", "2030-01-01T00:00:00Z" };
-	struct publish_feed_item it = { "s", "<b>t</b>", "named", "r", "p", "00", 1 };
+	struct publish_meta m = {"s", "00", "AA==", "k", "2030-01-01T00:00:00Z"};
+	struct publish_feed_item it = {"s", "<b>t</b>", "named", "r", "p", "00", 1};
 	size_t len;
 	char *page = publish_page_html(doc, &m, &len), *feed;
 
 	ck_assert_ptr_nonnull(page);
 	ck_assert_ptr_null(strstr(page, "<script"));
-	ck_assert_ptr_nonnull(strstr(page, "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;q&quot;"));
+	ck_assert_ptr_nonnull(
+	    strstr(page, "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;q&quot;"));
 	ck_assert_ptr_nonnull(strstr(page, "<svg"));
 	feed = publish_feed_atom(&it, 1, "urn:x", &len);
 	ck_assert_ptr_nonnull(strstr(feed, "&lt;b&gt;t&lt;/b&gt;"));
