@@ -227,7 +227,7 @@ BEGIN
     IF ls_kind() IS DISTINCT FROM 'scheduler' OR ls_uid() IS NOT NULL THEN
         RETURN;
     END IF;
-    PERFORM pg_advisory_xact_lock(7418902);
+    PERFORM pg_advisory_xact_lock(7418910);
     RETURN QUERY
         SELECT coalesce(max(p.seq), 0),
                coalesce((SELECT p2.hash FROM publications p2 ORDER BY p2.seq DESC LIMIT 1),
