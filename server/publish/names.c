@@ -26,38 +26,72 @@ names_fold(unsigned char c)
 	return (c >= 'A' && c <= 'Z') ? (unsigned char)(c - 'A' + 'a') : c;
 }
 
+/* Next word of s from *pos: its start and length; 0 when there is none. */
+static int
+names_next_word(const unsigned char *s, size_t *pos, size_t *start, size_t *len)
+{
+	size_t i = *pos;
+
+	while (s[i] != '\0' && !names_word_byte(s[i]))
+		i++;
+	if (s[i] == '\0') {
+		*pos = i;
+		return 0;
+	}
+	*start = i;
+	while (s[i] != '\0' && names_word_byte(s[i]))
+		i++;
+	*len = i - *start;
+	*pos = i;
+	return 1;
+}
+
+static int
+names_word_eq(const unsigned char *a, size_t alen, const unsigned char *b, size_t blen)
+{
+	if (alen != blen)
+		return 0;
+	for (size_t i = 0; i < alen; i++)
+		if (names_fold(a[i]) != names_fold(b[i]))
+			return 0;
+	return 1;
+}
+
+/*
+ * Words, not characters: text and name are split into words (runs of
+ * letters, digits and multi-byte UTF-8 characters) and the name matches
+ * where its words follow one another in the text, whatever separates them
+ * ("Beta Labs" is found in "BETA-labs" and in "Beta  Labs"). Holding a
+ * release is the safe side, so a looser match is the right error.
+ */
 int
 publish_name_in(const char *text, const char *name)
 {
 	const unsigned char *t = (const unsigned char *)text;
 	const unsigned char *n = (const unsigned char *)name;
-	size_t tlen, nlen, i, j;
-	int need_left, need_right;
+	size_t tpos = 0, ts, tl;
 
 	if (text == NULL || name == NULL)
 		return 0;
-	/* trim white space around the name: "Acme " is the name "Acme" */
-	while (*n == ' ' || *n == '\t')
-		n++;
-	nlen = strlen((const char *)n);
-	while (nlen > 0 && (n[nlen - 1] == ' ' || n[nlen - 1] == '\t'))
-		nlen--;
-	tlen = strlen(text);
-	if (nlen == 0 || nlen > tlen)
-		return 0;
-	need_left = names_word_byte(n[0]);
-	need_right = names_word_byte(n[nlen - 1]);
-	for (i = 0; i + nlen <= tlen; i++) {
-		for (j = 0; j < nlen; j++)
-			if (names_fold(t[i + j]) != names_fold(n[j]))
+	{
+		size_t np = 0, s0, l0;
+
+		if (!names_next_word(n, &np, &s0, &l0))
+			return 0; /* no word at all: never matches */
+	}
+	while (names_next_word(t, &tpos, &ts, &tl)) {
+		size_t tp = ts, np = 0, ns, nl, ws, wl;
+		int ok = 1;
+
+		while (names_next_word(n, &np, &ns, &nl)) {
+			if (!names_next_word(t, &tp, &ws, &wl) ||
+			    !names_word_eq(t + ws, wl, n + ns, nl)) {
+				ok = 0;
 				break;
-		if (j != nlen)
-			continue;
-		if (need_left && i > 0 && names_word_byte(t[i - 1]))
-			continue;
-		if (need_right && i + nlen < tlen && names_word_byte(t[i + nlen]))
-			continue;
-		return 1;
+			}
+		}
+		if (ok)
+			return 1;
 	}
 	return 0;
 }

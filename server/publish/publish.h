@@ -22,11 +22,11 @@ char *publish_canonical(const json_t *v, size_t *len);
 
 /*
  * 1 if name occurs in text case-insensitively (ASCII letters fold; other
- * bytes compare exactly) on word boundaries: the byte before and after
- * the occurrence is not a letter, a digit or part of a multi-byte UTF-8
- * character, when the name itself starts or ends with such a character
- * (as a regular expression's \b would decide). An empty name, or a name
- * of only white space, never matches. 0 otherwise.
+ * bytes compare exactly) on word boundaries: both are split into words
+ * (runs of ASCII letters and digits and multi-byte UTF-8 characters) and
+ * the name's words must follow one another in the text, whatever
+ * separates them ("Beta Labs" matches "BETA-labs", "Acme" does not match
+ * "Acmeology"). A name without any word never matches. 0 otherwise.
  */
 int publish_name_in(const char *text, const char *name);
 

@@ -18,7 +18,11 @@ START_TEST(test_name_in)
 	ck_assert_int_eq(publish_name_in("TheAcme", "Acme"), 0);
 	ck_assert_int_eq(publish_name_in("acme2", "Acme"), 0);
 	ck_assert_int_eq(publish_name_in("Beta Labs did", "beta labs"), 1);
-	ck_assert_int_eq(publish_name_in("Beta  Labs", "beta labs"), 0);
+	ck_assert_int_eq(publish_name_in("Beta  Labs", "beta labs"), 1);
+	ck_assert_int_eq(publish_name_in("by BETA-labs.", "Beta Labs"), 1);
+	ck_assert_int_eq(publish_name_in("Beta Labsx", "Beta Labs"), 0);
+	ck_assert_int_eq(publish_name_in("Beta", "Beta Labs"), 0);
+	ck_assert_int_eq(publish_name_in("x", "--"), 0);
 	ck_assert_int_eq(publish_name_in("Acmé x", "Acm"), 0); /* é is a word character */
 	ck_assert_int_eq(publish_name_in("see Acmé.", "acmé"), 1);
 	ck_assert_int_eq(publish_name_in("x", ""), 0);
