@@ -18,6 +18,7 @@
 #include "config.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,8 +32,22 @@
 #define PUBCACHE_CONTROL "public, max-age=86400, immutable"
 
 static pthread_rwlock_t pubcache_lock = PTHREAD_RWLOCK_INITIALIZER;
-static struct pubcache_entry *pubcache_table[PUBCACHE_MAX];
+/* open addressing over twice as many slots as entries, FNV-1a of the slug */
+#define PUBCACHE_SLOTS (2 * PUBCACHE_MAX)
+static struct pubcache_entry *pubcache_table[PUBCACHE_SLOTS];
 static size_t pubcache_n;
+
+static size_t
+pubcache_hash(const char *slug)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (const unsigned char *p = (const unsigned char *)slug; *p; p++) {
+		h ^= *p;
+		h *= 1099511628211ULL;
+	}
+	return (size_t)(h % PUBCACHE_SLOTS);
+}
 
 void
 pubcache_entry_free(struct pubcache_entry *e)
@@ -49,7 +64,8 @@ pubcache_entry_free(struct pubcache_entry *e)
 static struct pubcache_entry *
 pubcache_find_locked(const char *slug)
 {
-	for (size_t i = 0; i < pubcache_n; i++)
+	for (size_t i = pubcache_hash(slug), k = 0; k < PUBCACHE_SLOTS && pubcache_table[i] != NULL;
+	     i = (i + 1) % PUBCACHE_SLOTS, k++)
 		if (strcmp(pubcache_table[i]->slug, slug) == 0)
 			return pubcache_table[i];
 	return NULL;
@@ -208,7 +224,12 @@ pubcache_get(const char *slug, struct pubcache_entry **out, int *owned)
 			pubcache_entry_free(e);
 			e = other;
 		} else if (pubcache_n < PUBCACHE_MAX) {
-			pubcache_table[pubcache_n++] = e;
+			size_t i = pubcache_hash(slug);
+
+			while (pubcache_table[i] != NULL)
+				i = (i + 1) % PUBCACHE_SLOTS;
+			pubcache_table[i] = e;
+			pubcache_n++;
 		} else {
 			*owned = 1;
 		}
@@ -260,8 +281,10 @@ void
 pubcache_clear(void)
 {
 	pthread_rwlock_wrlock(&pubcache_lock);
-	for (size_t i = 0; i < pubcache_n; i++)
+	for (size_t i = 0; i < PUBCACHE_SLOTS; i++) {
 		pubcache_entry_free(pubcache_table[i]);
+		pubcache_table[i] = NULL;
+	}
 	pubcache_n = 0;
 	pthread_rwlock_unlock(&pubcache_lock);
 }
