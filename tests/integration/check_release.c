@@ -596,7 +596,10 @@ START_TEST(test_release_instant)
 			/* the list and the feed do not mention it either */
 			struct ht_resp *l = ht_request("GET", "/api/v1/publications", NULL, NULL);
 			struct ht_resp *f = ht_request("GET", "/feed.xml", NULL, NULL);
-			int pub = rc_status(ht_fmt("/api/v1/publications/%s", slug)) == 200;
+			char *pp = ht_fmt("/api/v1/publications/%s", slug);
+			int pub = rc_status(pp) == 200;
+
+			free(pp);
 
 			if (!pub) {
 				ck_assert_msg(!ht_mem_contains(l->body, l->body_len, slug),
@@ -662,6 +665,12 @@ START_TEST(test_replicas_exactly_once)
 	              "replica a did not stop gracefully: %s", la);
 	unlink(a.log);
 	unlink(b.log);
+	free(a.log);
+	free(b.log);
+	for (int i = 0; i < 20; i++) {
+		free(slugs[i]);
+		free(ids[i]);
+	}
 	free(la);
 	free(lb);
 	free(at);
@@ -746,6 +755,7 @@ START_TEST(test_kill_during_release)
 	}
 	rc_replica_stop(&rp, SIGKILL);
 	unlink(rp.log);
+	free(rp.log);
 	ck_assert_msg(caught, "the slow replica never claimed a campaign in 6 attempts");
 }
 END_TEST
@@ -1171,6 +1181,7 @@ START_TEST(test_tamper_detected)
 	}
 	rc_replica_stop(&rp, SIGTERM);
 	unlink(rp.log);
+	free(rp.log);
 	/* and the stored hash no longer matches: the chain check finds it */
 	sql = ht_fmt("SELECT count(*) FROM publications WHERE slug = %s"
 	             " AND sha256(convert_to(document, 'UTF8')) <> hash",
