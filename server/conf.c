@@ -78,6 +78,8 @@ config_load(char *err, size_t errlen)
 	NUM(evidence_upload_expiry, "LOCKSTEP_EVIDENCE_UPLOAD_EXPIRY", 86400, 1, 30 * 86400);
 	NUM(evidence_stream_stale, "LOCKSTEP_EVIDENCE_STREAM_STALE", 300, 1, 86400);
 	NUM(evidence_sweep_interval, "LOCKSTEP_EVIDENCE_SWEEP_INTERVAL", 60, 1, 86400);
+	NUM(release_interval_ms, "LOCKSTEP_RELEASE_INTERVAL_MS", 500, 10, 60000);
+	NUM(release_test_pause_ms, "LOCKSTEP_TEST_RELEASE_PAUSE_MS", 0, 0, 600000);
 #undef NUM
 
 	level = config_str("LOCKSTEP_LOG_LEVEL", "info");

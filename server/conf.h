@@ -38,6 +38,8 @@ struct config {
 	unsigned evidence_upload_expiry; /* LOCKSTEP_EVIDENCE_UPLOAD_EXPIRY, 86400 s idle (resumable) */
 	unsigned evidence_stream_stale;  /* LOCKSTEP_EVIDENCE_STREAM_STALE, 300 s idle (streamed) */
 	unsigned evidence_sweep_interval; /* LOCKSTEP_EVIDENCE_SWEEP_INTERVAL, 60 s */
+	unsigned release_interval_ms;    /* LOCKSTEP_RELEASE_INTERVAL_MS, 500: scheduler poll */
+	unsigned release_test_pause_ms;  /* LOCKSTEP_TEST_RELEASE_PAUSE_MS, 0: tests only, see schedule.c */
 };
 
 extern struct config config;

@@ -1,7 +1,8 @@
 /*
  * lockstepd: the lockstep server.
  *
- *   lockstepd [serve]      serve HTTP until SIGTERM/SIGINT (graceful)
+ *   lockstepd [serve]      serve HTTP and run the release scheduler until
+ *                          SIGTERM/SIGINT (graceful)
  *   lockstepd migrate      apply sql/NNNN_*.sql as the schema owner
  *   lockstepd ensure-admin make sure the coordinator org and admin exist
  *   lockstepd init-keys    create the master key and signing key if absent
@@ -17,10 +18,12 @@
 
 #include "api/api.h"
 #include "api/evidence.h"
+#include "api/pubcache.h"
 #include "conf.h"
 #include "crypto/crypto.h"
 #include "db/db.h"
 #include "http/http.h"
+#include "publish/publish.h"
 #include "util/log.h"
 
 static int
@@ -169,10 +172,18 @@ main_serve(void)
 		crypto_signer_free(signer);
 		return 1;
 	}
+	if (schedule_start(signer, config.release_interval_ms, config.release_test_pause_ms) != 0) {
+		http_server_stop(5);
+		evidence_sweeper_stop();
+		crypto_signer_free(signer);
+		return 1;
+	}
 	sigwait(&set, &sig);
 	log_event(LOG_LEVEL_INFO, "shutdown", json_pack("{s:s}", "signal", sig == SIGINT ? "SIGINT" : "SIGTERM"));
+	schedule_stop();
 	http_server_stop(25);
 	evidence_sweeper_stop();
+	pubcache_clear();
 	crypto_signer_free(signer);
 	return 0;
 }

@@ -205,6 +205,11 @@ int api_uploads_options(struct http_request *r);
 int api_upload_head(struct http_request *r);
 int api_upload_patch(struct http_request *r);           /* ROUTE_STREAM */
 int api_upload_delete(struct http_request *r);
+int api_publications_get(struct http_request *r);
+int api_publication_get(struct http_request *r);
+int api_publication_signature_get(struct http_request *r);
+int api_publication_page_get(struct http_request *r);
+int api_feed_get(struct http_request *r);
 
 /* Shared row -> JSON builders (common.c), for statements returning the
  * documented column lists in statements.c. */

@@ -1,10 +1,11 @@
 /*
  * GET /api/v1/campaigns/{id}: the campaign. The coordinator also gets its
- * engagements with progress counts (never content); participants only
- * the campaign itself.
+ * engagements with progress counts (never content) and the release status
+ * (a held release says why); participants only the campaign itself.
  */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/api.h"
@@ -53,6 +54,43 @@ campaign_progress_json(struct db_conn *c, const char *id, enum db_status *st)
 	return list;
 }
 
+/*
+ * The coordinator's view of the release: {"status": scheduled | due |
+ * held | published, "hold": {reasons, held_at, checked_at} or null,
+ * "publication": {slug, sequence, hash} or null}. release_holds is
+ * readable by the coordinator only (row-level security). New reference,
+ * or NULL with *st set.
+ */
+static json_t *
+campaign_release_json(struct db_conn *c, const char *id, enum db_status *st)
+{
+	const char *p[1] = { id };
+	struct db_result *q;
+	long long seq;
+	json_t *out;
+
+	if ((q = db_exec(c, "campaign_release_status", 1, p, st)) == NULL)
+		return NULL;
+	if (db_rows(q) != 1) {
+		db_result_free(q);
+		*st = DB_ERROR;
+		return NULL;
+	}
+	seq = 0;
+	util_strnum(db_get(q, 0, 5), 0, 1LL << 60, &seq);
+	out = json_pack("{s:s, s:o, s:o}", "status", db_get(q, 0, 0),
+	    "hold", db_is_null(q, 0, 1) ? json_null() :
+	    json_pack("{s:o, s:s, s:s}", "reasons", api_json_col(q, 0, 1),
+		"held_at", db_get(q, 0, 2), "checked_at", db_get(q, 0, 3)),
+	    "publication", db_is_null(q, 0, 4) ? json_null() :
+	    json_pack("{s:s, s:I, s:s}", "slug", db_get(q, 0, 4),
+		"sequence", (json_int_t)seq, "hash", db_get(q, 0, 6)));
+	db_result_free(q);
+	if (out == NULL)
+		*st = DB_ERROR;
+	return out;
+}
+
 static int
 campaign_get_tx(struct db_conn *c, void *arg)
 {
@@ -72,11 +110,14 @@ campaign_get_tx(struct db_conn *c, void *arg)
 	if (k->res.body == NULL)
 		return DB_ERROR;
 	if (api_is_coordinator(k->r)) {
-		json_t *list = campaign_progress_json(c, k->id, &st);
+		json_t *list = campaign_progress_json(c, k->id, &st), *release;
 
 		if (list == NULL)
 			return st;
 		json_object_set_new(k->res.body, "engagements", list);
+		if ((release = campaign_release_json(c, k->id, &st)) == NULL)
+			return st;
+		json_object_set_new(k->res.body, "release", release);
 	}
 	return DB_OK;
 }

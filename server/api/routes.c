@@ -12,6 +12,7 @@
 #define J ROUTE_JSON_BODY
 #define P ROUTE_PUBLIC
 #define S ROUTE_STREAM
+#define NS ROUTE_NOSCRIPT
 
 const struct router_route api_routes[] = {
 	{ "POST", "/api/v1/session", api_session_post, J, 4096 },
@@ -53,6 +54,12 @@ const struct router_route api_routes[] = {
 	{ "GET", "/api/v1/findings/{id}/history", api_finding_history_get, A, 0 },
 	{ "GET", "/api/v1/threat-models", api_threat_models_get, P, 0 },
 	{ "GET", "/.well-known/lockstep/signing-key", api_signing_key_get, P, 0 },
+	/* public, anonymous (no identity even with a token): see pubcache.c */
+	{ "GET", "/api/v1/publications", api_publications_get, P, 0 },
+	{ "GET", "/api/v1/publications/{slug}", api_publication_get, P, 0 },
+	{ "GET", "/api/v1/publications/{slug}/signature", api_publication_signature_get, P, 0 },
+	{ "GET", "/p/{slug}", api_publication_page_get, P | NS, 0 },
+	{ "GET", "/feed.xml", api_feed_get, P, 0 },
 	{ "GET", "/healthz", api_healthz_get, 0, 0 },
 	{ "GET", "/readyz", api_readyz_get, 0, 0 },
 	{ "GET", "/metrics", api_metrics_get, 0, 0 },

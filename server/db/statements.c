@@ -16,18 +16,19 @@
 #define USER_COLS "id, org_id, email, name, role, ls_ts(created_at)"
 /* 0 id, 1 title, 2 slug, 3 threat_models (json), 4 release_at,
  * 5 planned_release_at, 6 disclosure, 7 min_cohort, 8 state, 9 created_at,
- * 10 updated_at, 11 released (bool) */
+ * 10 updated_at, 11 released (bool: published, or the instant has passed
+ * and no hold keeps it open; see ls_campaign_frozen in 0003) */
 #define CAMPAIGN_COLS                                                             \
 	"id, title, slug, to_jsonb(threat_models), ls_ts(release_at), "            \
 	"ls_ts(planned_release_at), disclosure, min_cohort, state, ls_ts(created_at), " \
-	"ls_ts(updated_at), release_at <= now()"
+	"ls_ts(updated_at), ls_campaign_frozen(id)"
 /* 0 id, 1 campaign_id, 2 company id, 3 company name, 4 assessor id,
  * 5 assessor name, 6 lead_assessors (json), 7 state, 8 created_at,
  * 9 campaign title, 10 campaign threat_models (json), 11 released (bool) */
 #define ENGAGEMENT_COLS                                                           \
 	"e.id, e.campaign_id, e.company_org_id, co.name, e.assessor_org_id, ao.name, " \
 	"to_jsonb(e.lead_assessors), e.state, ls_ts(e.created_at), c.title, "      \
-	"to_jsonb(c.threat_models), c.release_at <= now()"
+	"to_jsonb(c.threat_models), ls_campaign_frozen(c.id)"
 #define ENGAGEMENT_FROM                                                           \
 	" FROM engagements e JOIN campaigns c ON c.id = e.campaign_id"              \
 	" LEFT JOIN orgs co ON co.id = e.company_org_id"                            \
@@ -251,6 +252,40 @@ const struct db_statement db_statements[] = {
 	  " encode(sha256, 'hex') FROM evidence_delete($1::uuid)" },
 	{ "evidence_discard", "SELECT evidence_discard($1::uuid)" },
 	{ "evidence_sweep", "SELECT evidence_sweep($1::int, $2::int, $3::int)" },
+	/* release (SECURITY DEFINER functions, see 0003_publications.sql) */
+	{ "release_claim",
+	  "SELECT campaign_id, title, slug, threat_models, release_at, planned_release_at, disclosure,"
+	  " min_cohort, embargo_break, held FROM release_claim()" },
+	{ "release_inputs", "SELECT release_inputs($1::uuid)" },
+	{ "release_chain_head", "SELECT seq, hash FROM release_chain_head()" },
+	{ "release_publish",
+	  "SELECT release_publish($1::uuid, $2::bigint, $3, $4::bytea, $5::bytea, $6::bytea, $7::bytea)" },
+	{ "release_hold", "SELECT release_hold($1::uuid, $2::jsonb)" },
+	/* 0 status (scheduled|due|held|published), 1 reasons (json), 2 held_at,
+	 * 3 checked_at, 4 publication slug, 5 sequence, 6 hash (hex) */
+	{ "campaign_release_status",
+	  "SELECT CASE WHEN c.state = 'published' THEN 'published'"
+	  " WHEN c.release_at > now() THEN 'scheduled'"
+	  " WHEN h.campaign_id IS NOT NULL THEN 'held' ELSE 'due' END,"
+	  " CASE WHEN c.release_at <= now() THEN h.reasons END, ls_ts(h.held_at), ls_ts(h.checked_at),"
+	  " p.slug, p.seq, encode(p.hash, 'hex')"
+	  " FROM campaigns c LEFT JOIN release_holds h ON h.campaign_id = c.id"
+	  " LEFT JOIN publications p ON p.campaign_id = c.id WHERE c.id = $1::uuid" },
+
+	/* publications: anonymous; the publications_read policy hides every
+	 * row whose release instant has not passed.
+	 * 0 seq, 1 slug, 2 title, 3 disclosure, 4 release_at, 5 published_at,
+	 * 6 embargo_break, 7 hash (hex), 8 prev_hash (hex) */
+#define PUBLICATION_COLS                                                          \
+	"seq, slug, title, disclosure, ls_ts(release_at), ls_ts(published_at), embargo_break," \
+	" encode(hash, 'hex'), encode(prev_hash, 'hex')"
+	/* + 9 document, 10 signature (bytea), 11 signing_key (bytea) */
+	{ "publication_get",
+	  "SELECT " PUBLICATION_COLS ", document, signature, signing_key FROM publications"
+	  " WHERE slug = $1" },
+	{ "publications_list",
+	  "SELECT " PUBLICATION_COLS " FROM publications"
+	  " WHERE ($1::bigint IS NULL OR seq < $1::bigint) ORDER BY seq DESC LIMIT $2::int" },
 
 	{ "threat_models_list", "SELECT code, name, description FROM threat_models ORDER BY position" },
 

@@ -166,7 +166,10 @@ http_authorize(struct http_request *r)
 	const struct router_route *route = r->match.route;
 	int rc;
 
-	if ((rc = http_auth_request(r)) != HTTP_OK)
+	/* Public routes never look at credentials: they run with no identity
+	 * (row-level security decides what they see), and a stale cookie
+	 * must not turn a public page into a 401. */
+	if (!(route->flags & ROUTE_PUBLIC) && (rc = http_auth_request(r)) != HTTP_OK)
 		return rc;
 	if ((route->flags & ROUTE_AUTH) && !r->authenticated)
 		return http_reply_problem(r, PROBLEM_UNAUTHORIZED, NULL);
@@ -367,11 +370,8 @@ http_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	secs = (double)(now.tv_sec - r->started.tv_sec) +
 	    (double)(now.tv_nsec - r->started.tv_nsec) / 1e9;
 	metrics_observe(r->route_index, r->status, secs);
-	log_event(LOG_LEVEL_INFO, "request", json_pack("{s:s, s:s, s:i, s:f, s:s, s:b}",
-	    "method", r->method,
-	    "route", r->route_index >= 0 ? http_routes[r->route_index].pattern : "unmatched",
-	    "status", (int)r->status, "seconds", secs, "addr", r->addr,
-	    "completed", toe == MHD_REQUEST_TERMINATED_COMPLETED_OK));
+	log_request(r->method, r->route_index >= 0 ? http_routes[r->route_index].pattern : "unmatched",
+	    r->status, secs, r->addr, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
 	if (r->stream_active && r->stream_ops->done != NULL)
 		r->stream_ops->done(r, r->stream_ended &&
 		    toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
@@ -416,8 +416,17 @@ http_server_start(const struct router_route *routes)
 		    json_pack("{s:s}", "address", config.listen_address));
 		return -1;
 	}
+	/*
+	 * poll, not epoll: with libmicrohttpd 0.9.75's epoll thread pool, a
+	 * worker that reaches its share of MHD_OPTION_CONNECTION_LIMIT under
+	 * load (e.g. 256 keep-alive clients, limit 512, 4 workers) stops
+	 * serving for good: its connections stay in CLOSE-WAIT, no timeout
+	 * fires (epoll_wait with no timeout) and new connections are never
+	 * accepted. poll mode recovers; each worker polls only its own share
+	 * of the connections, so the cost stays small.
+	 */
 	http_daemon = MHD_start_daemon(
-	    MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG,
+	    MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG,
 	    (uint16_t)config.port, NULL, NULL, &http_access, NULL,
 	    MHD_OPTION_EXTERNAL_LOGGER, &http_mhd_log, NULL,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,

@@ -18,6 +18,19 @@
 #define HTTP_CSP_PAGE                                                              \
 	"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " \
 	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+/* Pages of ROUTE_NOSCRIPT routes (public pages): no script at all. */
+#define HTTP_CSP_NOSCRIPT                                                          \
+	"default-src 'none'; style-src 'self'; img-src 'self'; form-action 'none'; "    \
+	"frame-ancestors 'none'; base-uri 'none'"
+
+struct http_prepared {
+	unsigned status;
+	unsigned flags;
+	const char *content_type;   /* static */
+	char *body;                 /* owned, never changes */
+	size_t len;
+	char **headers;             /* owned, NULL-terminated name/value pairs */
+};
 
 const char *
 http_param(const struct http_request *r, int i)
@@ -54,28 +67,30 @@ http_set_cookie(struct http_request *r, const char *value)
 }
 
 /*
- * Add the security headers every reply carries, the cookie, and
- * extra_headers (NULL-terminated name/value pairs, or NULL); an extra
- * Content-Security-Policy replaces the default one. Returns 1, or 0 when
- * a header could not be added.
+ * Add the headers every response carries: content type, the security
+ * headers, Cache-Control: no-store unless the route flags say ROUTE_PUBLIC
+ * and the status is below 400, the cookie (may be NULL) and extra_headers
+ * (NULL-terminated name/value pairs, may be NULL); an extra
+ * Content-Security-Policy replaces the default one. Returns 1, or 0 when a
+ * header could not be added.
  */
 static int
-http_add_headers(struct http_request *r, struct MHD_Response *resp, unsigned status,
-    const char *content_type, const char *const *extra_headers)
+http_add_headers(struct MHD_Response *resp, unsigned status, unsigned flags,
+    const char *content_type, const char *cookie, const char *const *extra_headers)
 {
 	int is_page, is_public, own_csp = 0, ok = 1;
+	const char *csp;
 
 	for (size_t i = 0; extra_headers != NULL && extra_headers[i] != NULL; i += 2)
 		if (strcasecmp(extra_headers[i], "Content-Security-Policy") == 0)
 			own_csp = 1;
 	is_page = content_type != NULL && strncmp(content_type, "text/html", 9) == 0;
-	is_public = r->match.route != NULL && (r->match.route->flags & ROUTE_PUBLIC) &&
-	    status < 400;
+	is_public = (flags & ROUTE_PUBLIC) && status < 400;
+	csp = !is_page ? HTTP_CSP_API : (flags & ROUTE_NOSCRIPT) ? HTTP_CSP_NOSCRIPT : HTTP_CSP_PAGE;
 	if (content_type != NULL)
 		ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type) == MHD_YES;
 	if (!own_csp)
-		ok &= MHD_add_response_header(resp, "Content-Security-Policy",
-		    is_page ? HTTP_CSP_PAGE : HTTP_CSP_API) == MHD_YES;
+		ok &= MHD_add_response_header(resp, "Content-Security-Policy", csp) == MHD_YES;
 	ok &= MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff") == MHD_YES;
 	ok &= MHD_add_response_header(resp, "Referrer-Policy", "no-referrer") == MHD_YES;
 	ok &= MHD_add_response_header(resp, "X-Frame-Options", "DENY") == MHD_YES;
@@ -88,11 +103,18 @@ http_add_headers(struct http_request *r, struct MHD_Response *resp, unsigned sta
 		    "max-age=31536000; includeSubDomains") == MHD_YES;
 	if (!is_public)
 		ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") == MHD_YES;
-	if (r->set_cookie != NULL)
-		ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, r->set_cookie) == MHD_YES;
+	if (cookie != NULL)
+		ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, cookie) == MHD_YES;
 	for (size_t i = 0; extra_headers != NULL && extra_headers[i] != NULL; i += 2)
 		ok &= MHD_add_response_header(resp, extra_headers[i], extra_headers[i + 1]) == MHD_YES;
 	return ok;
+}
+
+/* The route flags of r (0 before routing). */
+static unsigned
+http_route_flags(const struct http_request *r)
+{
+	return r->match.route != NULL ? r->match.route->flags : 0;
 }
 
 /* Queue resp (destroyed here either way). Returns HTTP_REPLIED or HTTP_FATAL. */
@@ -123,7 +145,8 @@ http_reply_bytes(struct http_request *r, unsigned status, const char *content_ty
 	resp = MHD_create_response_from_buffer(len, (void *)buf, MHD_RESPMEM_MUST_COPY);
 	if (resp == NULL)
 		return HTTP_FATAL;
-	if (!http_add_headers(r, resp, status, content_type, extra_headers)) {
+	if (!http_add_headers(resp, status, http_route_flags(r), content_type, r->set_cookie,
+	    extra_headers)) {
 		MHD_destroy_response(resp);
 		return HTTP_FATAL;
 	}
@@ -187,7 +210,8 @@ http_reply_stream(struct http_request *r, unsigned status, const char *content_t
 		http_stream_free(sr);
 		return HTTP_FATAL;
 	}
-	if (!http_add_headers(r, resp, status, content_type, extra_headers)) {
+	if (!http_add_headers(resp, status, http_route_flags(r), content_type, r->set_cookie,
+	    extra_headers)) {
 		MHD_destroy_response(resp);
 		return HTTP_FATAL;
 	}
@@ -223,6 +247,72 @@ const char *
 http_part_type(const struct http_request *r)
 {
 	return r->part_type;
+}
+
+struct http_prepared *
+http_prepared_new(unsigned status, unsigned route_flags, const char *content_type,
+    const void *buf, size_t len, const char *const *extra_headers)
+{
+	struct http_prepared *p = calloc(1, sizeof(*p));
+	size_t n = 0;
+
+	if (p == NULL)
+		return NULL;
+	p->status = status;
+	p->flags = route_flags;
+	p->content_type = content_type;
+	p->len = len;
+	while (extra_headers != NULL && extra_headers[n] != NULL)
+		n++;
+	p->body = malloc(len ? len : 1);
+	p->headers = calloc(n + 1, sizeof(*p->headers));
+	if (p->body == NULL || p->headers == NULL) {
+		http_prepared_free(p);
+		return NULL;
+	}
+	memcpy(p->body, buf, len);
+	for (size_t i = 0; i < n; i++)
+		if ((p->headers[i] = strdup(extra_headers[i])) == NULL) {
+			http_prepared_free(p);
+			return NULL;
+		}
+	return p;
+}
+
+int
+http_reply_prepared(struct http_request *r, struct http_prepared *p)
+{
+	struct MHD_Response *resp;
+
+	if (r->replied) {
+		log_event(LOG_LEVEL_ERROR, "reply_twice", json_pack("{s:i}", "status", (int)p->status));
+		return HTTP_FATAL;
+	}
+	/* A new response per request over the prepared bytes (not copied:
+	 * they live as long as p). One MHD_Response shared by many
+	 * connections wedged libmicrohttpd 0.9.75's epoll workers under load,
+	 * so responses are never shared. */
+	resp = MHD_create_response_from_buffer(p->len, p->body, MHD_RESPMEM_PERSISTENT);
+	if (resp == NULL)
+		return HTTP_FATAL;
+	if (!http_add_headers(resp, p->status, p->flags, p->content_type, NULL,
+		(const char *const *)p->headers)) {
+		MHD_destroy_response(resp);
+		return HTTP_FATAL;
+	}
+	return http_queue(r, p->status, resp);
+}
+
+void
+http_prepared_free(struct http_prepared *p)
+{
+	if (p == NULL)
+		return;
+	for (size_t i = 0; p->headers != NULL && p->headers[i] != NULL; i++)
+		free(p->headers[i]);
+	free(p->headers);
+	free(p->body);
+	free(p);
 }
 
 int

@@ -163,6 +163,24 @@ int http_reply_field(struct http_request *r, enum problem_type type,
 int http_reply_bytes(struct http_request *r, unsigned status, const char *content_type,
     const void *buf, size_t len, const char *const *extra_headers);
 
+/*
+ * A reply prepared once and sent many times, from any thread (immutable
+ * public content served from memory): its bytes and headers are kept, and
+ * each http_reply_prepared wraps them in a new libmicrohttpd response
+ * without copying the body. It carries the same headers http_reply_bytes
+ * would add for a route with route_flags, plus extra_headers (copied); buf
+ * is copied. Returns NULL on failure; free with http_prepared_free
+ * (accepts NULL) only once no request can still use it, including
+ * responses still being sent.
+ */
+struct http_prepared;
+struct http_prepared *http_prepared_new(unsigned status, unsigned route_flags,
+    const char *content_type, const void *buf, size_t len, const char *const *extra_headers);
+void http_prepared_free(struct http_prepared *p);
+
+/* Queue p as the reply of r. HTTP_REPLIED or HTTP_FATAL. */
+int http_reply_prepared(struct http_request *r, struct http_prepared *p);
+
 /* Set a cookie on the next reply of r (header value copied). Returns 0 or -1. */
 int http_set_cookie(struct http_request *r, const char *value);
 

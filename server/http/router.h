@@ -25,6 +25,7 @@ typedef int (*router_handler)(struct http_request *req);
 #define ROUTE_PUBLIC    0x04  /* public, cacheable content (no Cache-Control: no-store) */
 #define ROUTE_STREAM    0x08  /* handler runs on the first call, before the body, and
                                  takes the body piece by piece (request.h) */
+#define ROUTE_NOSCRIPT  0x10  /* HTML without any script: the strictest page CSP */
 
 struct router_route {
 	const char *method;         /* "GET", "POST", ... ; NULL ends the table */

@@ -18,4 +18,118 @@
  */
 char *publish_canonical(const json_t *v, size_t *len);
 
+/* ---- names (names.c) ---- */
+
+/*
+ * 1 if name occurs in text case-insensitively (ASCII letters fold; other
+ * bytes compare exactly) on word boundaries: both are split into words
+ * (runs of ASCII letters and digits and multi-byte UTF-8 characters) and
+ * the name's words must follow one another in the text, whatever
+ * separates them ("Beta Labs" matches "BETA-labs", "Acme" does not match
+ * "Acmeology"). A name without any word never matches. 0 otherwise.
+ */
+int publish_name_in(const char *text, const char *name);
+
+/*
+ * Pseudonymous label number i (0-based): "Company A" ... "Company Z",
+ * "Company AA", ... into out (outlen bytes).
+ */
+void publish_label(size_t i, char *out, size_t outlen);
+
+/*
+ * A uniformly random permutation of 0..n-1 into perm (Fisher-Yates with
+ * rejection sampling over crypto_random). Returns 0, or -1 when the
+ * CSPRNG fails.
+ */
+int publish_shuffle(size_t *perm, size_t n);
+
+/* ---- the document (snapshot.c) ---- */
+
+#define PUBLISH_FORMAT "lockstep-publication-v1"
+#define PUBLISH_SUPPRESSED "suppressed"
+
+/* A due campaign as release_claim() returns it (strings borrowed). */
+struct publish_campaign {
+	const char *id;
+	const char *title;
+	const char *slug;
+	const json_t *threat_models;   /* array of codes, catalogue order */
+	const char *release_at;
+	const char *planned_release_at;
+	const char *disclosure;        /* named | pseudonymous | aggregate */
+	long long min_cohort;
+	int embargo_break;
+};
+
+/*
+ * Build the publication document of c from inputs (the object
+ * release_inputs() returns: companies with names and aliases, engagements
+ * with assessor firm, lead assessors, claims, statement and finding
+ * counts). The document has "sequence" 0 and "prev_hash" empty: the
+ * caller sets both once it holds the chain (publish_chain). Pseudonymous
+ * labels come from publish_shuffle. Aggregate cells describing fewer than
+ * min_cohort companies (when min_cohort > 1) are "suppressed".
+ *
+ * *leaks receives a new array (never NULL on success) of the published
+ * texts that name a participating company (name or alias, see
+ * publish_name_in), each {"field", "engagement" (or null), "name"}; it is
+ * only filled under pseudonymous and aggregate disclosure, where any
+ * entry means the release must be held.
+ *
+ * Returns a new document (caller decrefs) or NULL on failure (bad inputs,
+ * CSPRNG failure, out of memory); *leaks is then NULL.
+ */
+json_t *publish_build(const struct publish_campaign *c, const json_t *inputs, json_t **leaks);
+
+/* Set the chain fields of doc: "sequence" seq, "prev_hash" hex (64 chars). 0 or -1. */
+int publish_chain(json_t *doc, long long seq, const char *prev_hash_hex);
+
+/* ---- rendering (render.c) ---- */
+
+/* What the page shows beside the document (strings borrowed). */
+struct publish_meta {
+	const char *slug;
+	const char *hash_hex;
+	const char *signature_b64;
+	const char *key_b64url;
+	const char *published_at;
+};
+
+/*
+ * The HTML page of a publication: no script, per-threat-model tables,
+ * inline SVG charts (presentation attributes only), the assessors, the
+ * statements, the signature and how to verify it with openssl. Every text
+ * from doc or m is escaped. Returns a malloc'd NUL-terminated page (caller
+ * frees) and its length in *len, or NULL on allocation failure.
+ */
+char *publish_page_html(const json_t *doc, const struct publish_meta *m, size_t *len);
+
+struct publish_feed_item {
+	const char *slug, *title, *disclosure, *release_at, *published_at, *hash_hex;
+	long long seq;
+};
+
+/*
+ * An Atom feed of items (newest first) with feed id feed_id. Escaped.
+ * Returns a malloc'd document (caller frees) and *len, or NULL.
+ */
+char *publish_feed_atom(const struct publish_feed_item *items, size_t n, const char *feed_id,
+    size_t *len);
+
+/* ---- the release scheduler (schedule.c) ---- */
+
+struct crypto_signer;
+
+/*
+ * Start the scheduler thread: every interval_ms it publishes every due
+ * campaign it can claim, one transaction each (see schedule.c). signer
+ * must outlive schedule_stop. pause_ms > 0 (tests only) sleeps that long
+ * inside each publishing transaction after the publication row is
+ * written and before commit. Returns 0, or -1 if the thread cannot start.
+ */
+int schedule_start(const struct crypto_signer *signer, unsigned interval_ms, unsigned pause_ms);
+
+/* Ask the thread to stop and wait for it (a running release finishes). */
+void schedule_stop(void);
+
 #endif

@@ -5,6 +5,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -146,5 +147,65 @@ done:
 	free(buf);
 	json_decref(line);
 	json_decref(fields);
+	errno = saved_errno;
+}
+
+/* Append s as a JSON string body (without quotes) to out[*n..cap). */
+static void
+log_json_text(char *out, size_t cap, size_t *n, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p && *n + 7 < cap; p++) {
+		if (*p == '"' || *p == '\\') {
+			out[(*n)++] = '\\';
+			out[(*n)++] = (char)*p;
+		} else if (*p < 0x20 || *p >= 0x7f) {
+			/* control and non-ASCII bytes: \u00XX keeps the line valid
+			 * JSON whatever the client sent */
+			out[(*n)++] = '\\';
+			out[(*n)++] = 'u';
+			out[(*n)++] = '0';
+			out[(*n)++] = '0';
+			out[(*n)++] = hex[*p >> 4];
+			out[(*n)++] = hex[*p & 15];
+		} else {
+			out[(*n)++] = (char)*p;
+		}
+	}
+}
+
+void
+log_request(const char *method, const char *route, unsigned status, double seconds,
+    const char *addr, int completed)
+{
+	int saved_errno = errno;
+	char line[1024], ts[40];
+	size_t n = 0;
+	int k;
+
+	if (LOG_LEVEL_INFO < atomic_load_explicit(&log_min_level, memory_order_relaxed) ||
+	    log_format_time(ts, sizeof(ts)) != 0)
+		goto done;
+	k = snprintf(line, sizeof(line), "{\"ts\":\"%s\",\"level\":\"info\",\"event\":\"request\",\"method\":\"", ts);
+	if (k < 0)
+		goto done;
+	n = (size_t)k;
+	log_json_text(line, 300, &n, method);
+	memcpy(line + n, "\",\"route\":\"", 11);
+	n += 11;
+	log_json_text(line, 700, &n, route);
+	k = snprintf(line + n, sizeof(line) - n, "\",\"status\":%u,\"seconds\":%.6f,\"addr\":\"",
+	    status, seconds);
+	if (k < 0 || (size_t)k >= sizeof(line) - n)
+		goto done;
+	n += (size_t)k;
+	log_json_text(line, 900, &n, addr);
+	k = snprintf(line + n, sizeof(line) - n, "\",\"completed\":%s}\n", completed ? "true" : "false");
+	if (k < 0 || (size_t)k >= sizeof(line) - n)
+		goto done;
+	n += (size_t)k;
+	log_write_line(line, n);
+done:
 	errno = saved_errno;
 }

@@ -20,4 +20,14 @@ void log_set_level(enum log_level level);
  */
 void log_event(enum log_level level, const char *event, json_t *fields);
 
+/*
+ * The per-request line, {"ts", "level":"info", "event":"request", "method",
+ * "route", "status", "seconds", "addr", "completed"}, formatted without
+ * jansson (it is written for every request, so it must be cheap). Text
+ * fields are escaped (control and non-ASCII bytes as \u00XX). Never fails
+ * visibly.
+ */
+void log_request(const char *method, const char *route, unsigned status, double seconds,
+    const char *addr, int completed);
+
 #endif

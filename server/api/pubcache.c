@@ -1,0 +1,290 @@
+/*
+ * api/pubcache.c: released publications, served from memory.
+ *
+ * A publication never changes once written, and the database shows it to
+ * an anonymous caller only after its release instant. So the first
+ * successful read of a slug (anonymous, RLS decides) builds every reply
+ * for it once — the signed document bytes, the raw signature, the HTML
+ * page, each with its strong ETag and its 304 — and every later request is
+ * answered from memory, without the database. A missing or not yet
+ * released slug is never cached: it is looked up again every time, so it
+ * appears at the instant and is until then answered exactly like a slug
+ * that does not exist.
+ *
+ * Entries live until the process exits (at most PUBCACHE_MAX of them;
+ * beyond that replies are built per request). A read-write lock guards
+ * the table; readers never block each other.
+ */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "api/pubcache.h"
+#include "publish/publish.h"
+#include "util/log.h"
+#include "util/util.h"
+
+#define PUBCACHE_MAX 4096
+#define PUBCACHE_CONTROL "public, max-age=86400, immutable"
+
+static pthread_rwlock_t pubcache_lock = PTHREAD_RWLOCK_INITIALIZER;
+/* open addressing over twice as many slots as entries, FNV-1a of the slug */
+#define PUBCACHE_SLOTS (2 * PUBCACHE_MAX)
+static struct pubcache_entry *pubcache_table[PUBCACHE_SLOTS];
+static size_t pubcache_n;
+
+static size_t
+pubcache_hash(const char *slug)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (const unsigned char *p = (const unsigned char *)slug; *p; p++) {
+		h ^= *p;
+		h *= 1099511628211ULL;
+	}
+	return (size_t)(h % PUBCACHE_SLOTS);
+}
+
+void
+pubcache_entry_free(struct pubcache_entry *e)
+{
+	if (e == NULL)
+		return;
+	for (int i = 0; i < PUBCACHE_NKINDS; i++) {
+		http_prepared_free(e->ok[i]);
+		http_prepared_free(e->not_modified[i]);
+	}
+	free(e);
+}
+
+static struct pubcache_entry *
+pubcache_find_locked(const char *slug)
+{
+	for (size_t i = pubcache_hash(slug), k = 0; k < PUBCACHE_SLOTS && pubcache_table[i] != NULL;
+	     i = (i + 1) % PUBCACHE_SLOTS, k++)
+		if (strcmp(pubcache_table[i]->slug, slug) == 0)
+			return pubcache_table[i];
+	return NULL;
+}
+
+struct pubcache_load {
+	const char *slug;
+	struct db_result *row;
+};
+
+static int
+pubcache_load_tx(struct db_conn *c, void *arg)
+{
+	struct pubcache_load *k = arg;
+	const char *p[1] = {k->slug};
+	enum db_status st;
+
+	if ((k->row = db_exec(c, "publication_get", 1, p, &st)) == NULL)
+		return st;
+	return DB_OK;
+}
+
+/* Build the 200 and 304 replies of one kind. 0 or -1. */
+static int
+pubcache_build_kind(struct pubcache_entry *e, int kind, unsigned flags, const char *type,
+                    const void *body, size_t len, const char *const *extra)
+{
+	unsigned char h[CRYPTO_SHA256_LEN];
+	char hex[2 * CRYPTO_SHA256_LEN + 1];
+	const char *hdr[24];
+	size_t n = 0;
+
+	if (crypto_sha256(body, len, h) != 0)
+		return -1;
+	util_hex_encode(h, sizeof(h), hex);
+	snprintf(e->etag[kind], sizeof(e->etag[kind]), "\"%s\"", hex);
+	hdr[n++] = "ETag";
+	hdr[n++] = e->etag[kind];
+	hdr[n++] = "Cache-Control";
+	hdr[n++] = PUBCACHE_CONTROL;
+	hdr[n] = NULL;
+	if ((e->not_modified[kind] = http_prepared_new(304, flags, NULL, "", 0, hdr)) == NULL)
+		return -1;
+	for (size_t i = 0; extra != NULL && extra[i] != NULL && n + 2 < 23; i++)
+		hdr[n++] = extra[i];
+	hdr[n] = NULL;
+	e->ok[kind] = http_prepared_new(200, flags, type, body, len, hdr);
+	return e->ok[kind] != NULL ? 0 : -1;
+}
+
+/* Build an entry from a publication_get row. Returns it (caller owns) or NULL. */
+static struct pubcache_entry *
+pubcache_build(const struct db_result *q)
+{
+	struct pubcache_entry *e = calloc(1, sizeof(*e));
+	unsigned char *sig = NULL, *key = NULL;
+	size_t siglen = 0, keylen = 0, pagelen = 0;
+	char sig_b64[4 * ((CRYPTO_ED25519_SIG_LEN + 2) / 3) + 1];
+	char key_b64u[64];
+	const char *doctext = db_get(q, 0, 9);
+	json_t *doc = NULL;
+	char *page = NULL;
+	struct publish_meta m;
+	int ok = 0;
+
+	if (e == NULL)
+		return NULL;
+	snprintf(e->slug, sizeof(e->slug), "%s", db_get(q, 0, 1));
+	sig = db_get_bytea(q, 0, 10, &siglen);
+	key = db_get_bytea(q, 0, 11, &keylen);
+	if (sig == NULL || siglen != CRYPTO_ED25519_SIG_LEN || key == NULL ||
+	    keylen != CRYPTO_ED25519_PUB_LEN)
+		goto done;
+	util_b64_encode(sig, siglen, sig_b64);
+	util_b64url_encode(key, keylen, key_b64u);
+	if ((doc = json_loads(doctext, 0, NULL)) == NULL)
+		goto done;
+	m.slug = e->slug;
+	m.hash_hex = db_get(q, 0, 7);
+	m.signature_b64 = sig_b64;
+	m.key_b64url = key_b64u;
+	m.published_at = db_get(q, 0, 5);
+	if ((page = publish_page_html(doc, &m, &pagelen)) == NULL)
+		goto done;
+	{
+		const char *doc_hdr[] = {"X-Lockstep-Signature",
+		                         sig_b64,
+		                         "X-Lockstep-Hash",
+		                         db_get(q, 0, 7),
+		                         "X-Lockstep-Prev-Hash",
+		                         db_get(q, 0, 8),
+		                         "X-Lockstep-Sequence",
+		                         db_get(q, 0, 0),
+		                         "X-Lockstep-Signing-Key",
+		                         key_b64u,
+		                         NULL};
+
+		if (pubcache_build_kind(e, PUBCACHE_DOC, ROUTE_PUBLIC, "application/json", doctext,
+		                        strlen(doctext), doc_hdr) != 0 ||
+		    pubcache_build_kind(e, PUBCACHE_SIG, ROUTE_PUBLIC, "application/octet-stream",
+		                        sig, siglen, NULL) != 0 ||
+		    pubcache_build_kind(e, PUBCACHE_PAGE, ROUTE_PUBLIC | ROUTE_NOSCRIPT,
+		                        "text/html; charset=utf-8", page, pagelen, NULL) != 0)
+			goto done;
+	}
+	ok = 1;
+done:
+	json_decref(doc);
+	free(page);
+	free(sig);
+	free(key);
+	if (!ok) {
+		log_event(LOG_LEVEL_ERROR, "publication_render_failed",
+		          json_pack("{s:s}", "slug", e->slug));
+		pubcache_entry_free(e);
+		return NULL;
+	}
+	return e;
+}
+
+int
+pubcache_get(const char *slug, struct pubcache_entry **out, int *owned)
+{
+	struct pubcache_load k = {.slug = slug};
+	struct pubcache_entry *e;
+	int rc;
+
+	*out = NULL;
+	*owned = 0;
+	pthread_rwlock_rdlock(&pubcache_lock);
+	e = pubcache_find_locked(slug);
+	pthread_rwlock_unlock(&pubcache_lock);
+	if (e != NULL) {
+		*out = e;
+		return PUBCACHE_FOUND;
+	}
+	/* anonymous on purpose: row-level security decides what exists */
+	rc = db_tx(NULL, pubcache_load_tx, &k);
+	if (rc != DB_OK) {
+		db_result_free(k.row);
+		return PUBCACHE_ERROR;
+	}
+	if (db_rows(k.row) != 1) {
+		db_result_free(k.row);
+		return PUBCACHE_MISSING;
+	}
+	e = pubcache_build(k.row);
+	db_result_free(k.row);
+	if (e == NULL)
+		return PUBCACHE_ERROR;
+	pthread_rwlock_wrlock(&pubcache_lock);
+	{
+		struct pubcache_entry *other = pubcache_find_locked(slug);
+
+		if (other != NULL) {
+			pubcache_entry_free(e);
+			e = other;
+		} else if (pubcache_n < PUBCACHE_MAX) {
+			size_t i = pubcache_hash(slug);
+
+			while (pubcache_table[i] != NULL)
+				i = (i + 1) % PUBCACHE_SLOTS;
+			pubcache_table[i] = e;
+			pubcache_n++;
+		} else {
+			*owned = 1;
+		}
+	}
+	pthread_rwlock_unlock(&pubcache_lock);
+	*out = e;
+	return PUBCACHE_FOUND;
+}
+
+/* 1 if an If-None-Match header value names etag (or is "*"). */
+static int
+pubcache_matches(const char *inm, const char *etag)
+{
+	if (inm == NULL)
+		return 0;
+	if (strcmp(inm, "*") == 0)
+		return 1;
+	return strstr(inm, etag) != NULL;
+}
+
+int
+pubcache_reply(struct http_request *r, int kind)
+{
+	const char *slug = http_param(r, 0);
+	struct pubcache_entry *e;
+	int owned, rc;
+
+	/* same validation answer as an unknown slug: 404 */
+	if (!api_valid_slug(slug))
+		return http_reply_problem(r, PROBLEM_NOT_FOUND, NULL);
+	switch (pubcache_get(slug, &e, &owned)) {
+	case PUBCACHE_FOUND:
+		break;
+	case PUBCACHE_MISSING:
+		return http_reply_problem(r, PROBLEM_NOT_FOUND, NULL);
+	default:
+		return http_reply_problem(r, PROBLEM_UNAVAILABLE, NULL);
+	}
+	if (pubcache_matches(http_header(r, "If-None-Match"), e->etag[kind]))
+		rc = http_reply_prepared(r, e->not_modified[kind]);
+	else
+		rc = http_reply_prepared(r, e->ok[kind]);
+	if (owned)
+		pubcache_entry_free(e);
+	return rc;
+}
+
+void
+pubcache_clear(void)
+{
+	pthread_rwlock_wrlock(&pubcache_lock);
+	for (size_t i = 0; i < PUBCACHE_SLOTS; i++) {
+		pubcache_entry_free(pubcache_table[i]);
+		pubcache_table[i] = NULL;
+	}
+	pubcache_n = 0;
+	pthread_rwlock_unlock(&pubcache_lock);
+}

@@ -1,0 +1,430 @@
+/*
+ * publish/render.c: the public HTML page of a publication (no script,
+ * inline SVG charts, every field escaped) and the Atom feed.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "publish/publish.h"
+
+struct sbuf {
+	char *buf;
+	size_t len, cap;
+	int failed;
+};
+
+static void
+sb_add(struct sbuf *b, const char *s, size_t n)
+{
+	if (b->failed)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		char *nb;
+
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		if ((nb = realloc(b->buf, cap)) == NULL) {
+			b->failed = 1;
+			return;
+		}
+		b->buf = nb;
+		b->cap = cap;
+	}
+	memcpy(b->buf + b->len, s, n);
+	b->len += n;
+	b->buf[b->len] = '\0';
+}
+
+static void
+sb_str(struct sbuf *b, const char *s)
+{
+	sb_add(b, s, strlen(s));
+}
+
+static void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+sb_printf(struct sbuf *b, const char *fmt, ...)
+{
+	char tmp[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(tmp)) {
+		b->failed = 1;
+		return;
+	}
+	sb_add(b, tmp, (size_t)n);
+}
+
+/* Text escaped for HTML and XML content and attribute values. */
+static void
+sb_esc(struct sbuf *b, const char *s)
+{
+	for (const char *p = s ? s : ""; *p; p++) {
+		switch (*p) {
+		case '&':
+			sb_str(b, "&amp;");
+			break;
+		case '<':
+			sb_str(b, "&lt;");
+			break;
+		case '>':
+			sb_str(b, "&gt;");
+			break;
+		case '"':
+			sb_str(b, "&quot;");
+			break;
+		case '\'':
+			sb_str(b, "&#39;");
+			break;
+		default:
+			sb_add(b, p, 1);
+		}
+	}
+}
+
+/* Escaped text with line breaks kept as <br>. */
+static void
+sb_esc_lines(struct sbuf *b, const char *s)
+{
+	for (const char *p = s ? s : ""; *p; p++) {
+		if (*p == '\n')
+			sb_str(b, "<br>");
+		else if (*p != '\r') {
+			char one[2] = {*p, '\0'};
+
+			sb_esc(b, one);
+		}
+	}
+}
+
+static char *
+sb_finish(struct sbuf *b, size_t *len)
+{
+	if (b->failed || b->buf == NULL) {
+		free(b->buf);
+		return NULL;
+	}
+	if (len != NULL)
+		*len = b->len;
+	return b->buf;
+}
+
+static const char *
+rd_str(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : "";
+}
+
+static const struct {
+	const char *code, *name;
+} rd_threat_models[] = {
+    {"WEIGHTS-EXFIL", "Model weight exfiltration"},  {"IP-THEFT", "Theft of algorithmic secrets"},
+    {"TAMPERING", "Model tampering and backdoors"},  {"COMPUTE-MISUSE", "Unauthorized compute use"},
+    {"PERSISTENCE", "Persistent attacker presence"},
+};
+
+static const char *
+rd_tm_name(const char *code)
+{
+	for (size_t i = 0; i < sizeof(rd_threat_models) / sizeof(rd_threat_models[0]); i++)
+		if (strcmp(rd_threat_models[i].code, code) == 0)
+			return rd_threat_models[i].name;
+	return code;
+}
+
+static const char *const rd_levels[] = {"OC1", "OC2", "OC3", "OC4", "OC5", "not-assessed", NULL};
+static const char *const rd_sevs[] = {"critical", "high", "medium", "low", "info", NULL};
+
+/*
+ * A horizontal bar chart of the cells of obj named by keys: a number draws
+ * a bar, "suppressed" a hatched marker. Only presentation attributes (the
+ * page's CSP allows no inline style).
+ */
+static void
+rd_chart(struct sbuf *b, const char *title, const json_t *obj, const char *const *keys)
+{
+	long long max = 1;
+	int n = 0, y;
+
+	for (int i = 0; keys[i]; i++, n++) {
+		json_t *v = json_object_get(obj, keys[i]);
+
+		if (json_is_integer(v) && json_integer_value(v) > max)
+			max = json_integer_value(v);
+	}
+	sb_printf(b,
+	          "<figure><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"440\" height=\"%d\" "
+	          "viewBox=\"0 0 440 %d\" role=\"img\" aria-label=\"",
+	          28 * n + 10, 28 * n + 10);
+	sb_esc(b, title);
+	sb_str(b, "\"><title>");
+	sb_esc(b, title);
+	sb_str(b, "</title>");
+	y = 5;
+	for (int i = 0; keys[i]; i++, y += 28) {
+		json_t *v = json_object_get(obj, keys[i]);
+
+		sb_printf(b, "<text x=\"0\" y=\"%d\" font-size=\"13\" fill=\"#222\">", y + 16);
+		sb_esc(b, keys[i]);
+		sb_str(b, "</text>");
+		if (json_is_integer(v)) {
+			long long w = json_integer_value(v) * 260 / max;
+
+			sb_printf(
+			    b,
+			    "<rect x=\"110\" y=\"%d\" width=\"%lld\" height=\"20\" "
+			    "fill=\"#2b5797\"/>"
+			    "<text x=\"%lld\" y=\"%d\" font-size=\"13\" fill=\"#222\">%lld</text>",
+			    y + 2, w, 116 + w, y + 16, (long long)json_integer_value(v));
+		} else {
+			sb_printf(
+			    b,
+			    "<rect x=\"110\" y=\"%d\" width=\"60\" height=\"20\" fill=\"#ddd\" "
+			    "stroke=\"#999\" stroke-dasharray=\"4 2\"/>"
+			    "<text x=\"176\" y=\"%d\" font-size=\"13\" "
+			    "fill=\"#555\">suppressed</text>",
+			    y + 2, y + 16);
+		}
+	}
+	sb_str(b, "</svg><figcaption>");
+	sb_esc(b, title);
+	sb_str(b, "</figcaption></figure>\n");
+}
+
+/* "c / h / m / l / i" finding totals of one engagement row for tm. */
+static void
+rd_row_findings(struct sbuf *b, const json_t *row, const char *tm)
+{
+	const json_t *f = json_object_get(json_object_get(row, "findings"), tm);
+
+	for (int s = 0; rd_sevs[s]; s++) {
+		const char *k;
+		json_t *v;
+		long long n = 0;
+
+		json_object_foreach((json_t *)json_object_get(f, rd_sevs[s]), k, v) n +=
+		    json_integer_value(v);
+		sb_printf(b, "%s%lld", s ? " / " : "", n);
+	}
+}
+
+static void
+rd_names(struct sbuf *b, const json_t *arr)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(arr, i, v)
+	{
+		if (i > 0)
+			sb_str(b, ", ");
+		sb_esc(b, json_string_value(v));
+	}
+}
+
+char *
+publish_page_html(const json_t *doc, const struct publish_meta *m, size_t *len)
+{
+	struct sbuf b = {0};
+	const json_t *c = json_object_get(doc, "campaign");
+	const json_t *rows = json_object_get(doc, "engagements");
+	const json_t *agg = json_object_get(doc, "aggregate");
+	size_t i, j;
+	json_t *v, *row;
+	int any_statement = 0;
+
+	sb_str(&b, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+	           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+	           "<title>");
+	sb_esc(&b, rd_str(c, "title"));
+	sb_str(&b,
+	       " \xe2\x80\x94 lockstep publication</title>"
+	       "<link rel=\"stylesheet\" href=\"/web/publication.css\">"
+	       "<link rel=\"alternate\" type=\"application/json\" href=\"/api/v1/publications/");
+	sb_esc(&b, m->slug);
+	sb_str(
+	    &b,
+	    "\"><link rel=\"alternate\" type=\"application/atom+xml\" href=\"/feed.xml\">"
+	    "</head><body>\n<header><p class=\"kicker\">Coordinated security assessment \xc2\xb7 "
+	    "released ");
+	sb_esc(&b, rd_str(c, "release_at"));
+	sb_str(&b, "</p><h1>");
+	sb_esc(&b, rd_str(c, "title"));
+	sb_printf(&b, "</h1><p>Publication #%lld \xc2\xb7 disclosure: <strong>",
+	          (long long)json_integer_value(json_object_get(doc, "sequence")));
+	sb_esc(&b, rd_str(c, "disclosure"));
+	sb_printf(&b, "</strong> \xc2\xb7 companies: %lld \xc2\xb7 minimum cohort: %lld</p>",
+	          (long long)json_integer_value(json_object_get(doc, "companies")),
+	          (long long)json_integer_value(json_object_get(c, "min_cohort")));
+	if (json_is_true(json_object_get(doc, "embargo_break"))) {
+		sb_str(&b,
+		       "<p class=\"warning\"><strong>Embargo break:</strong> released earlier than "
+		       "first planned (");
+		sb_esc(&b, rd_str(c, "planned_release_at"));
+		sb_str(&b, ").</p>");
+	}
+	sb_str(&b, "</header>\n<main>\n<section><h2>Assessors</h2><ul>");
+	json_array_foreach(json_object_get(doc, "assessors"), i, v)
+	{
+		sb_str(&b, "<li><strong>");
+		sb_esc(&b, rd_str(v, "firm"));
+		sb_str(&b, "</strong>");
+		if (json_array_size(json_object_get(v, "lead_assessors")) > 0) {
+			sb_str(&b, ": ");
+			rd_names(&b, json_object_get(v, "lead_assessors"));
+		}
+		sb_str(&b, "</li>");
+	}
+	sb_str(&b, "</ul></section>\n");
+
+	json_array_foreach(json_object_get(c, "threat_models"), i, v)
+	{
+		const char *tm = json_string_value(v);
+		char title[160];
+
+		sb_str(&b, "<section><h2>");
+		sb_esc(&b, rd_tm_name(tm));
+		sb_str(&b, " <code>");
+		sb_esc(&b, tm);
+		sb_str(&b, "</code></h2>\n");
+		if (json_array_size(rows) > 0) {
+			sb_str(&b, "<table><thead><tr><th>Company</th><th>Assessor</th><th>Lead "
+			           "assessors</th>"
+			           "<th>Robust up to</th><th>Summary</th>"
+			           "<th>Findings<br><small>critical / high / medium / low / "
+			           "info</small></th>"
+			           "</tr></thead><tbody>");
+			json_array_foreach(rows, j, row)
+			{
+				const json_t *cl =
+				    json_object_get(json_object_get(row, "claims"), tm);
+				const json_t *as = json_object_get(row, "assessor");
+
+				sb_str(&b, "<tr><td>");
+				sb_esc(&b, rd_str(row, "company"));
+				sb_str(&b, "</td><td>");
+				sb_esc(&b, rd_str(as, "firm"));
+				sb_str(&b, "</td><td>");
+				rd_names(&b, json_object_get(as, "lead_assessors"));
+				sb_str(&b, "</td><td class=\"level\">");
+				sb_esc(&b, rd_str(cl, "level"));
+				sb_str(&b, "</td><td>");
+				sb_esc_lines(&b, rd_str(cl, "summary"));
+				sb_str(&b, "</td><td class=\"num\">");
+				rd_row_findings(&b, row, tm);
+				sb_str(&b, "</td></tr>");
+			}
+			sb_str(&b, "</tbody></table>\n");
+		}
+		snprintf(title, sizeof(title), "%s: capability levels reached (all companies)", tm);
+		rd_chart(&b, title, json_object_get(json_object_get(agg, "claims"), tm), rd_levels);
+		snprintf(title, sizeof(title), "%s: findings by severity (all companies)", tm);
+		rd_chart(&b, title, json_object_get(json_object_get(agg, "findings"), tm), rd_sevs);
+		sb_str(&b, "</section>\n");
+	}
+
+	json_array_foreach(rows, j, row)
+	{
+		if (json_is_string(json_object_get(row, "statement")))
+			any_statement = 1;
+	}
+	if (any_statement) {
+		sb_str(&b, "<section><h2>Company statements</h2>");
+		json_array_foreach(rows, j, row)
+		{
+			if (!json_is_string(json_object_get(row, "statement")))
+				continue;
+			sb_str(&b, "<h3>");
+			sb_esc(&b, rd_str(row, "company"));
+			sb_str(&b, "</h3><blockquote>");
+			sb_esc_lines(&b, rd_str(row, "statement"));
+			sb_str(&b, "</blockquote>");
+		}
+		sb_str(&b, "</section>\n");
+	}
+
+	sb_str(&b, "<section id=\"verify\"><h2>Signature</h2><dl><dt>SHA-256 of the "
+	           "document</dt><dd><code>");
+	sb_esc(&b, m->hash_hex);
+	sb_str(&b, "</code></dd><dt>Previous publication</dt><dd><code>");
+	sb_esc(&b, rd_str(doc, "prev_hash"));
+	sb_str(&b, "</code></dd><dt>Ed25519 signature (base64)</dt><dd><code class=\"wrap\">");
+	sb_esc(&b, m->signature_b64);
+	sb_str(&b, "</code></dd><dt>Signing key (raw, base64url)</dt><dd><code>");
+	sb_esc(&b, m->key_b64url);
+	sb_str(&b, "</code></dd><dt>Published</dt><dd>");
+	sb_esc(&b, m->published_at);
+	sb_str(&b, "</dd></dl>\n<p>Verify with nothing but curl and the openssl command-line tool "
+	           "(replace <code>$SERVER</code> with this site's address):</p><pre>");
+	sb_str(&b, "curl -s \"$SERVER/.well-known/lockstep/signing-key?format=pem\" &gt; key.pem\n"
+	           "curl -s \"$SERVER/api/v1/publications/");
+	sb_esc(&b, m->slug);
+	sb_str(&b, "\" &gt; doc.json\ncurl -s \"$SERVER/api/v1/publications/");
+	sb_esc(&b, m->slug);
+	sb_str(
+	    &b,
+	    "/signature\" &gt; sig.bin\n"
+	    "openssl pkeyutl -verify -pubin -inkey key.pem -rawin -in doc.json -sigfile sig.bin\n"
+	    "openssl dgst -sha256 doc.json</pre>"
+	    "<p>The first openssl command prints <code>Signature Verified Successfully</code>; the "
+	    "second prints the SHA-256 above. The signature above, decoded with "
+	    "<code>openssl base64 -d -A</code>, is the same 64 bytes as <code>sig.bin</code>.</p>"
+	    "</section>\n</main>\n<footer><p>Served by lockstep. Machine-readable: "
+	    "<a href=\"/api/v1/publications/");
+	sb_esc(&b, m->slug);
+	sb_str(
+	    &b,
+	    "\">signed JSON document</a> \xc2\xb7 <a href=\"/feed.xml\">Atom feed</a></p></footer>"
+	    "\n</body></html>\n");
+	return sb_finish(&b, len);
+}
+
+char *
+publish_feed_atom(const struct publish_feed_item *items, size_t n, const char *feed_id, size_t *len)
+{
+	struct sbuf b = {0};
+
+	sb_str(&b, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+	           "<feed xmlns=\"http://www.w3.org/2005/Atom\"><id>");
+	sb_esc(&b, feed_id);
+	sb_str(&b, "</id><title>lockstep publications</title><updated>");
+	sb_esc(&b, n > 0 ? items[0].published_at : "1970-01-01T00:00:00Z");
+	sb_str(&b, "</updated><link rel=\"self\" type=\"application/atom+xml\" href=\"/feed.xml\"/>"
+	           "<author><name>lockstep</name></author>\n");
+	for (size_t i = 0; i < n; i++) {
+		sb_str(&b, "<entry><id>urn:lockstep:publication:");
+		sb_esc(&b, items[i].hash_hex);
+		sb_str(&b, "</id><title>");
+		sb_esc(&b, items[i].title);
+		sb_str(&b, "</title><updated>");
+		sb_esc(&b, items[i].published_at);
+		sb_str(&b, "</updated><published>");
+		sb_esc(&b, items[i].published_at);
+		sb_str(&b, "</published><link rel=\"alternate\" type=\"text/html\" href=\"/p/");
+		sb_esc(&b, items[i].slug);
+		sb_str(&b, "\"/><link rel=\"alternate\" type=\"application/json\" "
+		           "href=\"/api/v1/publications/");
+		sb_esc(&b, items[i].slug);
+		sb_printf(&b, "\"/><summary>Signed publication #%lld, ", items[i].seq);
+		sb_esc(&b, items[i].disclosure);
+		sb_str(&b, " disclosure, released ");
+		sb_esc(&b, items[i].release_at);
+		sb_str(&b, "; SHA-256 ");
+		sb_esc(&b, items[i].hash_hex);
+		sb_str(&b, ".</summary></entry>\n");
+	}
+	sb_str(&b, "</feed>\n");
+	return sb_finish(&b, len);
+}

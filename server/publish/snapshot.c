@@ -1,0 +1,479 @@
+/*
+ * publish/snapshot.c: the publication document of one campaign, built from
+ * what release_inputs() returns (see 0003_publications.sql), with the
+ * campaign's disclosure policy applied:
+ *
+ *   named         one row per engagement with the company's name;
+ *   pseudonymous  the same rows with labels "Company A", "Company B", ...
+ *                 assigned to companies by a CSPRNG shuffle; rows are
+ *                 sorted by label, so nothing follows name or id order;
+ *   aggregate     no per-company rows at all.
+ *
+ * Every policy carries the assessors (firm and lead assessor names) and
+ * the aggregates: per threat model, how many results reached each
+ * capability level, and how many findings there are per severity. A cell
+ * that describes fewer than min_cohort companies (min_cohort > 1) is the
+ * string "suppressed", never a number, zero cells included (so the marker
+ * never tells 0 from 1); when a claim distribution would have exactly one
+ * suppressed cell, its smallest other cell is suppressed too, since the
+ * total is known and would give the first away.
+ *
+ * Document shape (canonical JSON is applied later by publish_canonical):
+ * {
+ *   "format": "lockstep-publication-v1", "sequence": n, "prev_hash": hex,
+ *   "campaign": {title, slug, threat_models, release_at, planned_release_at,
+ *                disclosure, min_cohort},
+ *   "embargo_break": bool, "companies": n,
+ *   "assessors": [{firm, lead_assessors}],
+ *   "engagements": [{company, assessor:{firm, lead_assessors},
+ *                    claims:{TM:{level, summary}},
+ *                    findings:{TM:{severity:{status:n}}}, statement}],
+ *   "aggregate": {"claims": {TM: {level: n|"suppressed"}},
+ *                 "findings": {TM: {severity: n|"suppressed"}}}
+ * }
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "publish/publish.h"
+
+static const char *const snap_levels[] = {"OC1", "OC2", "OC3", "OC4", "OC5", "not-assessed", NULL};
+static const char *const snap_severities[] = {"critical", "high", "medium", "low", "info", NULL};
+#define SNAP_NLEVELS 6
+#define SNAP_NSEV 5
+
+struct snap_company {
+	const char *id;
+	const char *name;
+	const json_t *aliases;
+	char label[32];
+};
+
+struct snap {
+	const struct publish_campaign *c;
+	struct snap_company *companies;
+	size_t ncompanies;
+	json_t *leaks;
+	int check_names;
+};
+
+static const char *
+snap_str(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : "";
+}
+
+static int
+snap_company_index(const struct snap *s, const char *id)
+{
+	for (size_t i = 0; i < s->ncompanies; i++)
+		if (strcmp(s->companies[i].id, id) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Record in s->leaks every company name or alias that text names. */
+static void
+snap_check(struct snap *s, const char *field, const char *engagement, const char *text)
+{
+	if (!s->check_names || text == NULL)
+		return;
+	for (size_t i = 0; i < s->ncompanies; i++) {
+		const char *hit = NULL;
+		size_t k;
+		json_t *a;
+
+		if (publish_name_in(text, s->companies[i].name))
+			hit = s->companies[i].name;
+		json_array_foreach(s->companies[i].aliases, k, a)
+		{
+			if (hit == NULL && json_is_string(a) &&
+			    publish_name_in(text, json_string_value(a)))
+				hit = json_string_value(a);
+		}
+		if (hit != NULL)
+			json_array_append_new(
+			    s->leaks, json_pack("{s:s, s:o, s:s}", "field", field, "engagement",
+			                        engagement ? json_string(engagement) : json_null(),
+			                        "name", hit));
+	}
+}
+
+static int
+snap_level_index(const char *level)
+{
+	for (int i = 0; snap_levels[i] != NULL; i++)
+		if (strcmp(snap_levels[i], level) == 0)
+			return i;
+	return -1;
+}
+
+static int
+snap_sev_index(const char *sev)
+{
+	for (int i = 0; snap_severities[i] != NULL; i++)
+		if (strcmp(snap_severities[i], sev) == 0)
+			return i;
+	return -1;
+}
+
+static int
+snap_in_scope(const struct publish_campaign *c, const char *tm)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(c->threat_models, i, v)
+	{
+		if (strcmp(json_string_value(v), tm) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* {firm, lead_assessors} of an engagement input (new reference). */
+static json_t *
+snap_assessor(const json_t *e)
+{
+	json_t *leads = json_object_get(e, "lead_assessors");
+
+	return json_pack("{s:s, s:O}", "firm", snap_str(e, "assessor_firm"), "lead_assessors",
+	                 json_is_array(leads) ? leads : json_array());
+}
+
+/* One engagement's row (new reference) or NULL. */
+static json_t *
+snap_row(struct snap *s, const json_t *e, int company)
+{
+	const char *eid = snap_str(e, "id");
+	json_t *claims_in = json_object_get(e, "claims");
+	json_t *row, *claims, *findings, *statement, *v, *f;
+	size_t i;
+
+	claims = json_object();
+	findings = json_object();
+	json_array_foreach(s->c->threat_models, i, v)
+	{
+		const char *tm = json_string_value(v);
+		json_t *cl = json_object_get(claims_in, tm);
+		json_t *sev = json_object();
+		const char *summary = cl ? snap_str(cl, "summary") : "";
+
+		json_object_set_new(claims, tm,
+		                    json_pack("{s:s, s:s}", "level",
+		                              cl ? snap_str(cl, "level") : "not-assessed",
+		                              "summary", summary));
+		snap_check(s, "claim summary", eid, summary);
+		for (int k = 0; k < SNAP_NSEV; k++)
+			json_object_set_new(sev, snap_severities[k], json_object());
+		json_object_set_new(findings, tm, sev);
+	}
+	json_array_foreach(json_object_get(e, "findings"), i, f)
+	{
+		const char *tm = json_string_value(json_array_get(f, 0));
+		const char *sv = json_string_value(json_array_get(f, 1));
+		const char *st = json_string_value(json_array_get(f, 2));
+		json_int_t n = json_integer_value(json_array_get(f, 3));
+		json_t *cell;
+
+		if (tm == NULL || sv == NULL || st == NULL || !snap_in_scope(s->c, tm) ||
+		    snap_sev_index(sv) < 0)
+			continue;
+		cell = json_object_get(json_object_get(findings, tm), sv);
+		json_object_set_new(
+		    cell, st, json_integer(json_integer_value(json_object_get(cell, st)) + n));
+	}
+	statement = json_object_get(e, "statement");
+	if (json_is_string(statement))
+		snap_check(s, "statement", eid, json_string_value(statement));
+	row = json_pack("{s:s, s:o, s:o, s:o, s:O}", "company",
+	                strcmp(s->c->disclosure, "named") == 0 ? s->companies[company].name
+	                                                       : s->companies[company].label,
+	                "assessor", snap_assessor(e), "claims", claims, "findings", findings,
+	                "statement", json_is_string(statement) ? statement : json_null());
+	return row;
+}
+
+static int
+snap_row_cmp(const void *a, const void *b)
+{
+	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+	int c = strcmp(snap_str(x, "company"), snap_str(y, "company"));
+
+	if (c != 0)
+		return c;
+	return strcmp(snap_str(json_object_get(x, "assessor"), "firm"),
+	              snap_str(json_object_get(y, "assessor"), "firm"));
+}
+
+static int
+snap_str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The distinct assessor firms with their lead assessors, sorted (new reference). */
+static json_t *
+snap_assessors(struct snap *s, const json_t *engagements)
+{
+	size_t n = json_array_size(engagements), nf = 0, i, j;
+	const char **firms = calloc(n ? n : 1, sizeof(*firms));
+	json_t *out = json_array(), *e;
+
+	if (firms == NULL)
+		return out;
+	json_array_foreach(engagements, i, e)
+	{
+		const char *firm = snap_str(e, "assessor_firm");
+
+		for (j = 0; j < nf; j++)
+			if (strcmp(firms[j], firm) == 0)
+				break;
+		if (j == nf)
+			firms[nf++] = firm;
+	}
+	qsort(firms, nf, sizeof(*firms), snap_str_cmp);
+	for (j = 0; j < nf; j++) {
+		const char **leads = NULL;
+		size_t nl = 0, cap = 0;
+		json_t *arr = json_array(), *l;
+
+		snap_check(s, "assessor firm", NULL, firms[j]);
+		json_array_foreach(engagements, i, e)
+		{
+			size_t k;
+
+			if (strcmp(snap_str(e, "assessor_firm"), firms[j]) != 0)
+				continue;
+			json_array_foreach(json_object_get(e, "lead_assessors"), k, l)
+			{
+				const char *name = json_string_value(l);
+				size_t m;
+
+				if (name == NULL)
+					continue;
+				for (m = 0; m < nl; m++)
+					if (strcmp(leads[m], name) == 0)
+						break;
+				if (m < nl)
+					continue;
+				if (nl == cap) {
+					const char **nn =
+					    realloc(leads, (cap ? cap * 2 : 8) * sizeof(*leads));
+
+					if (nn == NULL)
+						continue;
+					leads = nn;
+					cap = cap ? cap * 2 : 8;
+				}
+				leads[nl++] = name;
+				snap_check(s, "lead assessor", NULL, name);
+			}
+		}
+		if (nl > 0)
+			qsort(leads, nl, sizeof(*leads), snap_str_cmp);
+		for (size_t m = 0; m < nl; m++)
+			json_array_append_new(arr, json_string(leads[m]));
+		free(leads);
+		json_array_append_new(
+		    out, json_pack("{s:s, s:o}", "firm", firms[j], "lead_assessors", arr));
+	}
+	free(firms);
+	return out;
+}
+
+/* A cell: its number, or "suppressed" when it describes too few companies. */
+static json_t *
+snap_cell(long long value, size_t companies, long long k, int force)
+{
+	if (force || (k > 1 && (long long)companies < k))
+		return json_string(PUBLISH_SUPPRESSED);
+	return json_integer(value);
+}
+
+/* The aggregates across every engagement (new reference) or NULL. */
+static json_t *
+snap_aggregate(struct snap *s, const json_t *engagements)
+{
+	size_t ne = json_array_size(engagements), nc = s->ncompanies ? s->ncompanies : 1;
+	unsigned char *seen = calloc(nc, 1);
+	json_t *claims = json_object(), *findings = json_object(), *v, *e;
+	long long k = s->c->min_cohort;
+	size_t t;
+
+	if (seen == NULL)
+		return NULL;
+	json_array_foreach(s->c->threat_models, t, v)
+	{
+		const char *tm = json_string_value(v);
+		long long count[SNAP_NLEVELS] = {0}, fcount[SNAP_NSEV] = {0};
+		size_t ncomp[SNAP_NLEVELS] = {0}, fcomp[SNAP_NSEV] = {0};
+		int suppressed[SNAP_NLEVELS] = {0}, nsup = 0;
+		json_t *dist = json_object(), *sev = json_object();
+
+		for (int l = 0; l < SNAP_NLEVELS; l++) {
+			size_t i;
+
+			memset(seen, 0, nc);
+			json_array_foreach(engagements, i, e)
+			{
+				json_t *cl = json_object_get(json_object_get(e, "claims"), tm);
+				const char *level = cl ? snap_str(cl, "level") : "not-assessed";
+				int ci = snap_company_index(s, snap_str(e, "company"));
+
+				if (snap_level_index(level) != l)
+					continue;
+				count[l]++;
+				if (ci >= 0 && !seen[ci]) {
+					seen[ci] = 1;
+					ncomp[l]++;
+				}
+			}
+			suppressed[l] = k > 1 && (long long)ncomp[l] < k;
+			nsup += suppressed[l];
+		}
+		if (nsup == 1) {
+			int best = -1;
+
+			for (int l = 0; l < SNAP_NLEVELS; l++)
+				if (!suppressed[l] && (best < 0 || count[l] < count[best]))
+					best = l;
+			if (best >= 0)
+				suppressed[best] = 1;
+		}
+		for (int l = 0; l < SNAP_NLEVELS; l++)
+			json_object_set_new(dist, snap_levels[l],
+			                    snap_cell(count[l], ncomp[l], k, suppressed[l]));
+		json_object_set_new(claims, tm, dist);
+
+		for (int q = 0; q < SNAP_NSEV; q++) {
+			size_t i;
+
+			memset(seen, 0, nc);
+			json_array_foreach(engagements, i, e)
+			{
+				size_t j;
+				json_t *f;
+				long long n = 0;
+				int ci = snap_company_index(s, snap_str(e, "company"));
+
+				json_array_foreach(json_object_get(e, "findings"), j, f)
+				{
+					const char *ftm = json_string_value(json_array_get(f, 0));
+					const char *fsv = json_string_value(json_array_get(f, 1));
+
+					if (ftm && fsv && strcmp(ftm, tm) == 0 &&
+					    strcmp(fsv, snap_severities[q]) == 0)
+						n += json_integer_value(json_array_get(f, 3));
+				}
+				fcount[q] += n;
+				if (n > 0 && ci >= 0 && !seen[ci]) {
+					seen[ci] = 1;
+					fcomp[q]++;
+				}
+			}
+			json_object_set_new(sev, snap_severities[q],
+			                    snap_cell(fcount[q], fcomp[q], k, 0));
+		}
+		json_object_set_new(findings, tm, sev);
+	}
+	free(seen);
+	(void)ne;
+	return json_pack("{s:o, s:o}", "claims", claims, "findings", findings);
+}
+
+json_t *
+publish_build(const struct publish_campaign *c, const json_t *inputs, json_t **leaks)
+{
+	struct snap s = {.c = c};
+	const json_t *companies = json_object_get(inputs, "companies");
+	const json_t *engagements = json_object_get(inputs, "engagements");
+	json_t *doc = NULL, *rows = NULL, *agg = NULL, *assessors = NULL, *co, *e;
+	size_t *perm = NULL, i;
+	json_t **sorted = NULL;
+	int named = strcmp(c->disclosure, "named") == 0;
+	int aggregate = strcmp(c->disclosure, "aggregate") == 0;
+
+	*leaks = NULL;
+	if (!json_is_array(companies) || !json_is_array(engagements) ||
+	    !json_is_array(c->threat_models))
+		return NULL;
+	s.ncompanies = json_array_size(companies);
+	s.companies = calloc(s.ncompanies ? s.ncompanies : 1, sizeof(*s.companies));
+	perm = calloc(s.ncompanies ? s.ncompanies : 1, sizeof(*perm));
+	s.leaks = json_array();
+	s.check_names = !named;
+	if (s.companies == NULL || perm == NULL || s.leaks == NULL)
+		goto done;
+	if (publish_shuffle(perm, s.ncompanies) != 0)
+		goto done;
+	json_array_foreach(companies, i, co)
+	{
+		s.companies[i].id = snap_str(co, "id");
+		s.companies[i].name = snap_str(co, "name");
+		s.companies[i].aliases = json_object_get(co, "aliases");
+		publish_label(perm[i], s.companies[i].label, sizeof(s.companies[i].label));
+	}
+
+	snap_check(&s, "campaign title", NULL, c->title);
+	snap_check(&s, "campaign slug", NULL, c->slug);
+	rows = json_array();
+	if (!aggregate) {
+		size_t n = json_array_size(engagements);
+
+		sorted = calloc(n ? n : 1, sizeof(*sorted));
+		if (sorted == NULL)
+			goto done;
+		json_array_foreach(engagements, i, e)
+		{
+			int ci = snap_company_index(&s, snap_str(e, "company"));
+
+			if (ci < 0 || (sorted[i] = snap_row(&s, e, ci)) == NULL) {
+				for (size_t j = 0; j < i; j++)
+					json_decref(sorted[j]);
+				goto done;
+			}
+		}
+		qsort(sorted, n, sizeof(*sorted), snap_row_cmp);
+		for (i = 0; i < n; i++)
+			json_array_append_new(rows, sorted[i]);
+	}
+	assessors = snap_assessors(&s, engagements);
+	if ((agg = snap_aggregate(&s, engagements)) == NULL)
+		goto done;
+	doc = json_pack(
+	    "{s:s, s:I, s:s, s:{s:s, s:s, s:O, s:s, s:s, s:s, s:I}, s:b, s:I, s:o, s:o, s:o}",
+	    "format", PUBLISH_FORMAT, "sequence", (json_int_t)0, "prev_hash", "", "campaign",
+	    "title", c->title, "slug", c->slug, "threat_models", c->threat_models, "release_at",
+	    c->release_at, "planned_release_at", c->planned_release_at, "disclosure", c->disclosure,
+	    "min_cohort", (json_int_t)c->min_cohort, "embargo_break", c->embargo_break, "companies",
+	    (json_int_t)s.ncompanies, "assessors", assessors, "engagements", rows, "aggregate",
+	    agg);
+	assessors = rows = agg = NULL; /* stolen by "o" */
+	if (doc != NULL) {
+		*leaks = s.leaks;
+		s.leaks = NULL;
+	}
+done:
+	json_decref(rows);
+	json_decref(agg);
+	json_decref(assessors);
+	json_decref(s.leaks);
+	free(sorted);
+	free(perm);
+	free(s.companies);
+	return doc;
+}
+
+int
+publish_chain(json_t *doc, long long seq, const char *prev_hash_hex)
+{
+	if (json_object_set_new(doc, "sequence", json_integer((json_int_t)seq)) != 0 ||
+	    json_object_set_new(doc, "prev_hash", json_string(prev_hash_hex)) != 0)
+		return -1;
+	return 0;
+}

@@ -1,0 +1,244 @@
+/* Unit tests for the publish module: name check, labels, shuffle, the
+ * document with its disclosure policies and suppression, rendering. */
+#include "config.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "publish/publish.h"
+
+START_TEST(test_name_in)
+{
+	ck_assert_int_eq(publish_name_in("Acme is robust", "Acme"), 1);
+	ck_assert_int_eq(publish_name_in("unlike ACME, we", "acme"), 1);
+	ck_assert_int_eq(publish_name_in("(acme)", "Acme"), 1);
+	ck_assert_int_eq(publish_name_in("acme-labs", "Acme"), 1);
+	ck_assert_int_eq(publish_name_in("Acmeology", "Acme"), 0);
+	ck_assert_int_eq(publish_name_in("TheAcme", "Acme"), 0);
+	ck_assert_int_eq(publish_name_in("acme2", "Acme"), 0);
+	ck_assert_int_eq(publish_name_in("Beta Labs did", "beta labs"), 1);
+	ck_assert_int_eq(publish_name_in("Beta  Labs", "beta labs"), 1);
+	ck_assert_int_eq(publish_name_in("by BETA-labs.", "Beta Labs"), 1);
+	ck_assert_int_eq(publish_name_in("Beta Labsx", "Beta Labs"), 0);
+	ck_assert_int_eq(publish_name_in("Beta", "Beta Labs"), 0);
+	ck_assert_int_eq(publish_name_in("x", "--"), 0);
+	ck_assert_int_eq(publish_name_in("Acmé x", "Acm"), 0); /* é is a word character */
+	ck_assert_int_eq(publish_name_in("see Acmé.", "acmé"), 1);
+	ck_assert_int_eq(publish_name_in("x", ""), 0);
+	ck_assert_int_eq(publish_name_in("x", "  "), 0);
+	ck_assert_int_eq(publish_name_in("Acme", " Acme "), 1);
+	ck_assert_int_eq(publish_name_in("a.b.c", "b.c"), 1);
+}
+END_TEST
+
+START_TEST(test_labels)
+{
+	char b[32];
+
+	publish_label(0, b, sizeof(b));
+	ck_assert_str_eq(b, "Company A");
+	publish_label(25, b, sizeof(b));
+	ck_assert_str_eq(b, "Company Z");
+	publish_label(26, b, sizeof(b));
+	ck_assert_str_eq(b, "Company AA");
+	publish_label(27, b, sizeof(b));
+	ck_assert_str_eq(b, "Company AB");
+}
+END_TEST
+
+START_TEST(test_shuffle)
+{
+	size_t perm[3];
+	int seen[6] = {0}, kinds = 0;
+
+	for (int i = 0; i < 600; i++) {
+		int code;
+
+		ck_assert_int_eq(publish_shuffle(perm, 3), 0);
+		ck_assert(perm[0] != perm[1] && perm[1] != perm[2] && perm[0] != perm[2]);
+		code = (int)(perm[0] * 2 + (perm[1] > perm[2]));
+		seen[code]++;
+	}
+	for (int i = 0; i < 6; i++) {
+		kinds += seen[i] > 0;
+		ck_assert_msg(seen[i] > 40, "permutation %d seen %d times in 600", i, seen[i]);
+	}
+	ck_assert_int_eq(kinds, 6);
+}
+END_TEST
+
+static json_t *
+inputs(void)
+{
+	return json_loads(
+	    "{\"companies\":["
+	    "{\"id\":\"c1\",\"name\":\"Acme AI\",\"aliases\":[\"Acme\"]},"
+	    "{\"id\":\"c2\",\"name\":\"Beta Labs\",\"aliases\":[]},"
+	    "{\"id\":\"c3\",\"name\":\"Gamma\",\"aliases\":[]}],"
+	    "\"engagements\":["
+	    "{\"id\":\"e1\",\"company\":\"c1\",\"assessor_firm\":\"Red\",\"lead_assessors\":["
+	    "\"Rita\"],"
+	    " \"statement\":\"Thanks.\",\"claims\":{\"WEIGHTS-EXFIL\":{\"level\":\"OC3\","
+	    "\"summary\":\"s1\"}},"
+	    " \"findings\":[[\"WEIGHTS-EXFIL\",\"high\",\"open\",2]]},"
+	    "{\"id\":\"e2\",\"company\":\"c2\",\"assessor_firm\":\"Red\",\"lead_assessors\":["
+	    "\"Sam\"],"
+	    " \"statement\":null,\"claims\":{\"WEIGHTS-EXFIL\":{\"level\":\"OC3\",\"summary\":"
+	    "\"s2\"}},"
+	    " \"findings\":[[\"WEIGHTS-EXFIL\",\"high\",\"remediated\",1]]},"
+	    "{\"id\":\"e3\",\"company\":\"c3\",\"assessor_firm\":\"Blue\",\"lead_assessors\":[],"
+	    " \"statement\":null,\"claims\":{\"WEIGHTS-EXFIL\":{\"level\":\"OC1\",\"summary\":"
+	    "\"s3\"}},"
+	    " \"findings\":[[\"WEIGHTS-EXFIL\",\"critical\",\"open\",1]]}]}",
+	    0, NULL);
+}
+
+static json_t *
+build(const char *disclosure, long long k, const char *title, json_t **leaks)
+{
+	json_t *tms = json_pack("[s]", "WEIGHTS-EXFIL");
+	json_t *in = inputs();
+	struct publish_campaign c = {.id = "x",
+	                             .title = title,
+	                             .slug = "s",
+	                             .threat_models = tms,
+	                             .release_at = "2030-01-01T00:00:00Z",
+	                             .planned_release_at = "2030-01-01T00:00:00Z",
+	                             .disclosure = disclosure,
+	                             .min_cohort = k};
+	json_t *doc = publish_build(&c, in, leaks);
+
+	json_decref(tms);
+	json_decref(in);
+	ck_assert_ptr_nonnull(doc);
+	return doc;
+}
+
+START_TEST(test_build_named)
+{
+	json_t *leaks, *doc = build("named", 1, "About Acme", &leaks);
+	json_t *rows = json_object_get(doc, "engagements");
+	char *text;
+
+	ck_assert_int_eq(json_array_size(leaks), 0); /* names are fine when named */
+	ck_assert_int_eq(json_array_size(rows), 3);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(rows, 0), "company")),
+	                 "Acme AI");
+	ck_assert_int_eq(
+	    json_integer_value(json_object_get(
+	        json_object_get(
+	            json_object_get(json_object_get(json_array_get(rows, 0), "findings"),
+	                            "WEIGHTS-EXFIL"),
+	            "high"),
+	        "open")),
+	    2);
+	ck_assert_int_eq(
+	    json_integer_value(json_object_get(
+	        json_object_get(json_object_get(json_object_get(doc, "aggregate"), "claims"),
+	                        "WEIGHTS-EXFIL"),
+	        "OC3")),
+	    2);
+	text = publish_canonical(doc, NULL);
+	ck_assert_ptr_nonnull(text);
+	free(text);
+	json_decref(leaks);
+	json_decref(doc);
+}
+END_TEST
+
+START_TEST(test_build_pseudonymous_leak)
+{
+	json_t *leaks, *doc = build("pseudonymous", 1, "About ACME and others", &leaks);
+	char *text = publish_canonical(doc, NULL);
+
+	ck_assert_int_eq(json_array_size(leaks), 1);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(leaks, 0), "field")),
+	                 "campaign title");
+	ck_assert_ptr_null(strstr(text, "Beta Labs"));
+	ck_assert_ptr_null(strstr(text, "\"c1\""));
+	ck_assert_ptr_nonnull(strstr(text, "Company A"));
+	free(text);
+	json_decref(leaks);
+	json_decref(doc);
+	doc = build("pseudonymous", 1, "Clean", &leaks);
+	ck_assert_int_eq(json_array_size(leaks), 0);
+	json_decref(leaks);
+	json_decref(doc);
+}
+END_TEST
+
+START_TEST(test_build_aggregate_suppressed)
+{
+	json_t *leaks, *doc = build("aggregate", 2, "Clean", &leaks);
+	json_t *agg = json_object_get(doc, "aggregate");
+	json_t *cl = json_object_get(json_object_get(agg, "claims"), "WEIGHTS-EXFIL");
+	json_t *fi = json_object_get(json_object_get(agg, "findings"), "WEIGHTS-EXFIL");
+	char *text = publish_canonical(doc, NULL);
+
+	ck_assert_int_eq(json_array_size(json_object_get(doc, "engagements")), 0);
+	ck_assert_int_eq(json_integer_value(json_object_get(cl, "OC3")), 2);
+	ck_assert_str_eq(json_string_value(json_object_get(cl, "OC1")), "suppressed");
+	ck_assert_str_eq(json_string_value(json_object_get(cl, "OC2")), "suppressed");
+	ck_assert_int_eq(json_integer_value(json_object_get(fi, "high")), 3);
+	ck_assert_str_eq(json_string_value(json_object_get(fi, "critical")), "suppressed");
+	ck_assert_ptr_null(strstr(text, "s1"));
+	ck_assert_ptr_null(strstr(text, "Thanks"));
+	ck_assert_ptr_nonnull(strstr(text, "\"firm\":\"Blue\""));
+	free(text);
+	json_decref(leaks);
+	json_decref(doc);
+	/* k = 3: every cell describes fewer than 3 companies except none */
+	doc = build("aggregate", 3, "Clean", &leaks);
+	cl = json_object_get(json_object_get(json_object_get(doc, "aggregate"), "claims"),
+	                     "WEIGHTS-EXFIL");
+	ck_assert_str_eq(json_string_value(json_object_get(cl, "OC3")), "suppressed");
+	json_decref(leaks);
+	json_decref(doc);
+}
+END_TEST
+
+START_TEST(test_render_escapes)
+{
+	json_t *leaks, *doc = build("named", 1, "<script>alert(1)</script> & \"q\"", &leaks);
+	struct publish_meta m = {"s", "00", "AA==", "k", "2030-01-01T00:00:00Z"};
+	struct publish_feed_item it = {"s", "<b>t</b>", "named", "r", "p", "00", 1};
+	size_t len;
+	char *page = publish_page_html(doc, &m, &len), *feed;
+
+	ck_assert_ptr_nonnull(page);
+	ck_assert_ptr_null(strstr(page, "<script"));
+	ck_assert_ptr_nonnull(
+	    strstr(page, "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;q&quot;"));
+	ck_assert_ptr_nonnull(strstr(page, "<svg"));
+	feed = publish_feed_atom(&it, 1, "urn:x", &len);
+	ck_assert_ptr_nonnull(strstr(feed, "&lt;b&gt;t&lt;/b&gt;"));
+	free(feed);
+	free(page);
+	json_decref(leaks);
+	json_decref(doc);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("publish");
+	TCase *tc = tcase_create("publish");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, test_name_in);
+	tcase_add_test(tc, test_labels);
+	tcase_add_test(tc, test_shuffle);
+	tcase_add_test(tc, test_build_named);
+	tcase_add_test(tc, test_build_pseudonymous_leak);
+	tcase_add_test(tc, test_build_aggregate_suppressed);
+	tcase_add_test(tc, test_render_escapes);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
