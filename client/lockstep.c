@@ -85,20 +85,20 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: %s [--url URL] login EMAIL\n"
-	    "       %s [--url URL] logout | me\n"
-	    "       %s [--url URL] get PATH | delete PATH\n"
-	    "       %s [--url URL] post|patch|put PATH JSON   (JSON \"-\" reads stdin)\n"
-	    "       %s [--url URL] upload ENGAGEMENT_ID FILE [--name NAME] [--finding ID]\n"
-	    "                                        [--type TYPE]\n"
-	    "       %s [--url URL] download EVIDENCE_ID OUTFILE\n"
-	    "       %s [--url URL] receipt EVIDENCE_ID\n"
-	    "PATH is absolute (/api/v1/orgs) or relative to /api/v1 (orgs).\n"
-	    "The server is --url, else $LOCKSTEP_URL, else " CLIENT_DEFAULT_URL ".\n"
-	    "login reads the password from $LOCKSTEP_PASSWORD or asks for it.\n"
-	    "upload prints the signed receipt; download never overwrites OUTFILE and\n"
-	    "keeps it only if its SHA-256 matches the receipt's.\n",
-	    progname, progname, progname, progname, progname, progname, progname);
+	        "usage: %s [--url URL] login EMAIL\n"
+	        "       %s [--url URL] logout | me\n"
+	        "       %s [--url URL] get PATH | delete PATH\n"
+	        "       %s [--url URL] post|patch|put PATH JSON   (JSON \"-\" reads stdin)\n"
+	        "       %s [--url URL] upload ENGAGEMENT_ID FILE [--name NAME] [--finding ID]\n"
+	        "                                        [--type TYPE]\n"
+	        "       %s [--url URL] download EVIDENCE_ID OUTFILE\n"
+	        "       %s [--url URL] receipt EVIDENCE_ID\n"
+	        "PATH is absolute (/api/v1/orgs) or relative to /api/v1 (orgs).\n"
+	        "The server is --url, else $LOCKSTEP_URL, else " CLIENT_DEFAULT_URL ".\n"
+	        "login reads the password from $LOCKSTEP_PASSWORD or asks for it.\n"
+	        "upload prints the signed receipt; download never overwrites OUTFILE and\n"
+	        "keeps it only if its SHA-256 matches the receipt's.\n",
+	        progname, progname, progname, progname, progname, progname, progname);
 }
 
 /* ---- small helpers ---- */
@@ -198,7 +198,7 @@ client_mkdirs(const char *dir)
 	if (len == 0 || len >= sizeof(tmp))
 		return -1;
 	memcpy(tmp, dir, len + 1);
-	for (char *p = tmp + 1; ; p++) {
+	for (char *p = tmp + 1;; p++) {
 		if (*p == '/' || *p == '\0') {
 			char c = *p;
 
@@ -234,7 +234,9 @@ client_read_private(const char *path, char *out, size_t cap)
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
 	    (st.st_mode & 077) != 0) {
-		fprintf(stderr, "%s: %s: not a private regular file of yours (chmod 600 it, or log in again)\n",
+		fprintf(
+		    stderr,
+		    "%s: %s: not a private regular file of yours (chmod 600 it, or log in again)\n",
 		    progname, path);
 		close(fd);
 		return -1;
@@ -305,7 +307,8 @@ client_load_token(const char *base_url, char *token)
 	rc = client_read_private(path, url, sizeof(url));
 	if (rc < 0 || (rc == 1 && strcmp(url, base_url) != 0)) {
 		if (rc == 1) {
-			fprintf(stderr, "%s: not sending the saved token: it belongs to ", progname);
+			fprintf(stderr, "%s: not sending the saved token: it belongs to ",
+			        progname);
 			client_put_clean_str(stderr, url);
 			fprintf(stderr, " (log in again with --url)\n");
 		}
@@ -354,7 +357,7 @@ client_header(struct curl_slist **hdr, const char *line)
  */
 static CURL *
 client_curl_new(const char *url, const char *token, const char *const *extra,
-    struct curl_slist **hdr, char *errbuf)
+                struct curl_slist **hdr, char *errbuf)
 {
 	char auth[CLIENT_MAX_TOKEN + 32];
 	CURL *curl;
@@ -394,15 +397,15 @@ client_curl_new(const char *url, const char *token, const char *const *extra,
  * printed).
  */
 static int
-client_request(const char *base_url, const char *method, const char *path,
-    const char *body, const char *token, struct client_response *res)
+client_request(const char *base_url, const char *method, const char *path, const char *body,
+               const char *token, struct client_response *res)
 {
 	char url[CLIENT_MAX_URL + CLIENT_MAX_PATH + 1];
 	char errbuf[CURL_ERROR_SIZE];
 	/* No "Expect: 100-continue" round trip for large bodies. */
-	const char *const with_body[] = { "Accept: application/json", "Content-Type: application/json",
-		"Expect:", NULL };
-	const char *const without_body[] = { "Accept: application/json", "Expect:", NULL };
+	const char *const with_body[] = {"Accept: application/json",
+	                                 "Content-Type: application/json", "Expect:", NULL};
+	const char *const without_body[] = {"Accept: application/json", "Expect:", NULL};
 	struct curl_slist *hdr = NULL;
 	const char *ct = NULL;
 	CURL *curl = NULL;
@@ -430,12 +433,12 @@ client_request(const char *base_url, const char *method, const char *path,
 	cc = curl_easy_perform(curl);
 	if (res->body.overflow || cc == CURLE_FILESIZE_EXCEEDED) {
 		fprintf(stderr, "%s: the answer is larger than %u bytes; refused\n", progname,
-		    CLIENT_MAX_RESPONSE);
+		        CLIENT_MAX_RESPONSE);
 		goto done;
 	}
 	if (cc != CURLE_OK) {
 		fprintf(stderr, "%s: %s: %s\n", progname, url,
-		    errbuf[0] ? errbuf : curl_easy_strerror(cc));
+		        errbuf[0] ? errbuf : curl_easy_strerror(cc));
 		goto done;
 	}
 	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &res->status);
@@ -462,7 +465,7 @@ client_is_json(const struct client_response *res)
 	const char *ct = res->content_type;
 
 	return ct != NULL && (strncmp(ct, "application/json", 16) == 0 ||
-	    strncmp(ct, "application/problem+json", 24) == 0);
+	                      strncmp(ct, "application/problem+json", 24) == 0);
 }
 
 /*
@@ -566,7 +569,7 @@ client_path(const char *arg, char *out, size_t outlen)
 static char *
 client_body(const char *arg)
 {
-	struct client_buf in = { .max = CLIENT_MAX_REQUEST };
+	struct client_buf in = {.max = CLIENT_MAX_REQUEST};
 	char err[160];
 	json_t *j = NULL;
 	char *out = NULL;
@@ -588,7 +591,8 @@ client_body(const char *arg)
 		fprintf(stderr, "%s: the body is too large\n", progname);
 		goto done;
 	}
-	if ((j = json_in_parse(in.data ? in.data : "", in.len, JSON_IN_MAX_DEPTH, err, sizeof(err))) == NULL) {
+	if ((j = json_in_parse(in.data ? in.data : "", in.len, JSON_IN_MAX_DEPTH, err,
+	                       sizeof(err))) == NULL) {
 		fprintf(stderr, "%s: the body is not one JSON object: %s\n", progname, err);
 		goto done;
 	}
@@ -635,7 +639,8 @@ client_password(char *out, size_t cap)
 		return 0;
 	}
 	if ((fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) {
-		fprintf(stderr, "%s: no terminal to ask for the password; set LOCKSTEP_PASSWORD\n", progname);
+		fprintf(stderr, "%s: no terminal to ask for the password; set LOCKSTEP_PASSWORD\n",
+		        progname);
 		return -1;
 	}
 	if (tcgetattr(fd, &saved_tty) != 0) {
@@ -688,7 +693,7 @@ static int
 cmd_login(const char *base_url, const char *email)
 {
 	char password[CLIENT_MAX_PASSWORD + 1], dir[CLIENT_MAX_PATH - 16], path[CLIENT_MAX_PATH];
-	struct client_response res = { 0 };
+	struct client_response res = {0};
 	const char *token;
 	json_t *req = NULL, *ans = NULL, *pw;
 	char *body = NULL;
@@ -703,14 +708,16 @@ cmd_login(const char *base_url, const char *email)
 	req = json_pack("{s:s, s:s}", "email", email, "password", password);
 	explicit_bzero(password, sizeof(password));
 	if (req == NULL) {
-		fprintf(stderr, "%s: the e-mail address or password is not valid UTF-8\n", progname);
+		fprintf(stderr, "%s: the e-mail address or password is not valid UTF-8\n",
+		        progname);
 		return EXIT_USAGE;
 	}
 	body = json_dumps(req, JSON_COMPACT);
 	/* Wipe jansson's copy of the password too. */
 	if ((pw = json_object_get(req, "password")) != NULL)
 		explicit_bzero((char *)json_string_value(pw), json_string_length(pw));
-	if (body == NULL || client_request(base_url, "POST", "/api/v1/session", body, "", &res) != 0)
+	if (body == NULL ||
+	    client_request(base_url, "POST", "/api/v1/session", body, "", &res) != 0)
 		goto done;
 	if (res.status != 201) {
 		ret = client_report(&res);
@@ -718,7 +725,8 @@ cmd_login(const char *base_url, const char *email)
 	}
 	ans = json_loadb(res.body.data ? res.body.data : "", res.body.len, 0, NULL);
 	token = json_string_value(json_object_get(ans, "token"));
-	if (token == NULL || strlen(token) >= CLIENT_MAX_TOKEN || strpbrk(token, "\r\n \t") != NULL) {
+	if (token == NULL || strlen(token) >= CLIENT_MAX_TOKEN ||
+	    strpbrk(token, "\r\n \t") != NULL) {
 		fprintf(stderr, "%s: the server's answer holds no usable token\n", progname);
 		goto done;
 	}
@@ -752,7 +760,7 @@ static int
 cmd_logout(const char *base_url)
 {
 	char token[CLIENT_MAX_TOKEN], dir[CLIENT_MAX_PATH - 16], path[CLIENT_MAX_PATH];
-	struct client_response res = { 0 };
+	struct client_response res = {0};
 	int ret = EXIT_PROBLEM;
 
 	if (client_config_dir(dir, sizeof(dir)) != 0 || client_load_token(base_url, token) != 0)
@@ -787,7 +795,7 @@ static int
 cmd_call(const char *base_url, const char *method, const char *path_arg, const char *json_arg)
 {
 	char token[CLIENT_MAX_TOKEN], path[CLIENT_MAX_PATH];
-	struct client_response res = { 0 };
+	struct client_response res = {0};
 	char *body = NULL;
 	int ret = EXIT_PROBLEM;
 
@@ -856,7 +864,7 @@ client_catch_interrupts(int on)
 static void
 client_fmt_size(curl_off_t n, char *out, size_t outlen)
 {
-	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB" };
+	static const char *const units[] = {"KiB", "MiB", "GiB", "TiB"};
 	double x = (double)n;
 	size_t i = 0;
 
@@ -875,7 +883,7 @@ client_fmt_size(curl_off_t n, char *out, size_t outlen)
 /* Progress on stderr (a terminal only); a signal aborts the transfer. */
 static int
 client_on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
-    curl_off_t ulnow)
+                   curl_off_t ulnow)
 {
 	struct client_transfer *t = arg;
 	/* Only a download has t->curl set. */
@@ -984,7 +992,7 @@ client_on_header(char *p, size_t size, size_t nitems, void *arg)
 /* Lower-case hex of a finished SHA-256 into hex (65 bytes). -1 on failure. */
 static int
 client_sha256_final(EVP_MD_CTX *sha, unsigned char md[CLIENT_SHA256_LEN],
-    char hex[2 * CLIENT_SHA256_LEN + 1])
+                    char hex[2 * CLIENT_SHA256_LEN + 1])
 {
 	unsigned int len = 0;
 
@@ -1041,9 +1049,9 @@ cmd_upload(const char *base_url, int argc, char **argv)
 	char hex[2 * CLIENT_SHA256_LEN + 1], sent[32];
 	unsigned char md[CLIENT_SHA256_LEN];
 	const char *pos[2], *name = NULL, *finding = NULL, *type = "application/octet-stream";
-	const char *headers[] = { "Accept: application/json", ctype, "Expect: 100-continue", NULL };
-	struct client_transfer t = { .fd = -1, .shown_permille = -1 };
-	struct client_response res = { 0 };
+	const char *headers[] = {"Accept: application/json", ctype, "Expect: 100-continue", NULL};
+	struct client_transfer t = {.fd = -1, .shown_permille = -1};
+	struct client_response res = {0};
 	struct curl_slist *hdr = NULL;
 	const char *want_sha = NULL;
 	json_int_t want_size = 0;
@@ -1114,11 +1122,12 @@ cmd_upload(const char *base_url, int argc, char **argv)
 	}
 	if (fstat(t.fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		fprintf(stderr, "%s: %s: not a regular file (its size is sent before its bytes)\n",
-		    progname, pos[1]);
+		        progname, pos[1]);
 		goto done;
 	}
 	t.size = (curl_off_t)st.st_size;
-	if ((t.sha = EVP_MD_CTX_new()) == NULL || EVP_DigestInit_ex(t.sha, EVP_sha256(), NULL) != 1) {
+	if ((t.sha = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(t.sha, EVP_sha256(), NULL) != 1) {
 		fprintf(stderr, "%s: cannot compute SHA-256\n", progname);
 		goto done;
 	}
@@ -1133,8 +1142,8 @@ cmd_upload(const char *base_url, int argc, char **argv)
 	urllen = strlen(base_url) + strlen(ename) + 160;
 	if ((url = malloc(urllen)) == NULL)
 		goto oom;
-	snprintf(url, urllen, "%s/api/v1/engagements/%s/evidence?name=%s%s%s", base_url, pos[0], ename,
-	    finding != NULL ? "&finding=" : "", finding != NULL ? finding : "");
+	snprintf(url, urllen, "%s/api/v1/engagements/%s/evidence?name=%s%s%s", base_url, pos[0],
+	         ename, finding != NULL ? "&finding=" : "", finding != NULL ? finding : "");
 	curl_easy_setopt(curl, CURLOPT_URL, url);
 	t.show_progress = isatty(STDERR_FILENO);
 	res.body.max = CLIENT_MAX_RESPONSE;
@@ -1162,14 +1171,15 @@ cmd_upload(const char *base_url, int argc, char **argv)
 	if (cc != CURLE_OK) {
 		if (t.io_errno != 0)
 			fprintf(stderr, "%s: %s: %s\n", progname, pos[1],
-			    t.io_errno > 0 ? strerror(t.io_errno) : "the file shrank while it was being sent");
+			        t.io_errno > 0 ? strerror(t.io_errno)
+			                       : "the file shrank while it was being sent");
 		else if (client_interrupted)
 			fprintf(stderr, "%s: interrupted; nothing was stored\n", progname);
 		else if (res.status >= 400 && res.body.len > 0)
-			ret = client_report(&res);  /* refused while the body was being sent */
+			ret = client_report(&res); /* refused while the body was being sent */
 		else
 			fprintf(stderr, "%s: %s: %s\n", progname, url,
-			    errbuf[0] ? errbuf : curl_easy_strerror(cc));
+			        errbuf[0] ? errbuf : curl_easy_strerror(cc));
 		goto done;
 	}
 	if (res.status != 201) {
@@ -1186,15 +1196,17 @@ cmd_upload(const char *base_url, int argc, char **argv)
 	if (client_receipt_fields(j, &want_sha, &want_size) != 0) {
 		fprintf(stderr, "%s: the answer is not a receipt\n", progname);
 		ret = EXIT_PROBLEM;
-	} else if (strcmp(want_sha, hex) != 0 || want_size != (json_int_t)t.done || t.done != t.size) {
+	} else if (strcmp(want_sha, hex) != 0 || want_size != (json_int_t)t.done ||
+	           t.done != t.size) {
 		fprintf(stderr,
-		    "%s: MISMATCH: sent %lld bytes with SHA-256 %s, the receipt says %lld bytes, %s\n",
-		    progname, (long long)t.done, hex, (long long)want_size, want_sha);
+		        "%s: MISMATCH: sent %lld bytes with SHA-256 %s, the receipt says %lld "
+		        "bytes, %s\n",
+		        progname, (long long)t.done, hex, (long long)want_size, want_sha);
 		ret = EXIT_PROBLEM;
 	} else {
 		client_fmt_size(t.done, sent, sizeof(sent));
 		fprintf(stderr, "%s: stored %s; the receipt's SHA-256 is that of the bytes sent\n",
-		    progname, sent);
+		        progname, sent);
 	}
 	goto done;
 oom:
@@ -1223,7 +1235,8 @@ client_remove_ours(const char *path, int fd)
 {
 	struct stat a, b;
 
-	if (fstat(fd, &a) == 0 && lstat(path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+	if (fstat(fd, &a) == 0 && lstat(path, &b) == 0 && a.st_dev == b.st_dev &&
+	    a.st_ino == b.st_ino)
 		(void)unlink(path);
 }
 
@@ -1240,9 +1253,9 @@ cmd_download(const char *base_url, const char *id, const char *outfile)
 	char token[CLIENT_MAX_TOKEN], errbuf[CURL_ERROR_SIZE], path[CLIENT_MAX_PATH];
 	char url[CLIENT_MAX_URL + CLIENT_MAX_PATH + 1], hex[2 * CLIENT_SHA256_LEN + 1];
 	unsigned char md[CLIENT_SHA256_LEN], repr[CLIENT_SHA256_LEN + 3];
-	const char *const headers[] = { "Accept: */*", NULL };
-	struct client_transfer t = { .fd = -1, .shown_permille = -1 };
-	struct client_response rec = { 0 }, res = { 0 };
+	const char *const headers[] = {"Accept: */*", NULL};
+	struct client_transfer t = {.fd = -1, .shown_permille = -1};
+	struct client_response rec = {0}, res = {0};
 	struct curl_slist *hdr = NULL;
 	const char *want_sha = NULL, *ct = NULL;
 	json_int_t want_size = 0;
@@ -1263,10 +1276,11 @@ cmd_download(const char *base_url, const char *id, const char *outfile)
 	t.fd = open(outfile, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (t.fd < 0) {
 		fprintf(stderr, "%s: %s: %s%s\n", progname, outfile, strerror(errno),
-		    errno == EEXIST ? " (not overwriting it)" : "");
+		        errno == EEXIST ? " (not overwriting it)" : "");
 		return EXIT_PROBLEM;
 	}
-	if ((t.sha = EVP_MD_CTX_new()) == NULL || EVP_DigestInit_ex(t.sha, EVP_sha256(), NULL) != 1) {
+	if ((t.sha = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(t.sha, EVP_sha256(), NULL) != 1) {
 		fprintf(stderr, "%s: cannot compute SHA-256\n", progname);
 		goto done;
 	}
@@ -1291,7 +1305,7 @@ cmd_download(const char *base_url, const char *id, const char *outfile)
 	if ((curl = client_curl_new(url, token, headers, &hdr, errbuf)) == NULL)
 		goto done;
 	t.curl = curl;
-	t.answer.max = CLIENT_MAX_RESPONSE;  /* a refusal's body only; the file has no cap */
+	t.answer.max = CLIENT_MAX_RESPONSE; /* a refusal's body only; the file has no cap */
 	t.show_progress = isatty(STDERR_FILENO);
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, client_on_download);
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &t);
@@ -1316,7 +1330,7 @@ cmd_download(const char *base_url, const char *id, const char *outfile)
 			fprintf(stderr, "%s: interrupted\n", progname);
 		else
 			fprintf(stderr, "%s: %s: %s (after %lld bytes)\n", progname, url,
-			    errbuf[0] ? errbuf : curl_easy_strerror(cc), (long long)t.done);
+			        errbuf[0] ? errbuf : curl_easy_strerror(cc), (long long)t.done);
 		goto done;
 	}
 	if (res.status != 200) {
@@ -1337,15 +1351,17 @@ cmd_download(const char *base_url, const char *id, const char *outfile)
 	}
 	if (strcmp(hex, want_sha) != 0 || (json_int_t)t.done != want_size) {
 		fprintf(stderr,
-		    "%s: MISMATCH: received %lld bytes with SHA-256 %s, the receipt says %lld bytes, %s\n",
-		    progname, (long long)t.done, hex, (long long)want_size, want_sha);
+		        "%s: MISMATCH: received %lld bytes with SHA-256 %s, the receipt says %lld "
+		        "bytes, %s\n",
+		        progname, (long long)t.done, hex, (long long)want_size, want_sha);
 		goto done;
 	}
 	if (t.repr_digest[0] != '\0' &&
 	    (util_b64_decode(t.repr_digest, repr, sizeof(repr)) != CLIENT_SHA256_LEN ||
-	    memcmp(repr, md, CLIENT_SHA256_LEN) != 0)) {
-		fprintf(stderr, "%s: MISMATCH: the Repr-Digest header is not the SHA-256 of the bytes\n",
-		    progname);
+	     memcmp(repr, md, CLIENT_SHA256_LEN) != 0)) {
+		fprintf(stderr,
+		        "%s: MISMATCH: the Repr-Digest header is not the SHA-256 of the bytes\n",
+		        progname);
 		goto done;
 	}
 	rc = close(t.fd);
@@ -1354,14 +1370,14 @@ cmd_download(const char *base_url, const char *id, const char *outfile)
 		fprintf(stderr, "%s: %s: %s\n", progname, outfile, strerror(errno));
 		(void)unlink(outfile);
 		fprintf(stderr, "%s: %s removed\n", progname, outfile);
-		keep = 1;  /* nothing left to remove */
+		keep = 1; /* nothing left to remove */
 		goto done;
 	}
 	keep = 1;
 	/* o steals the new file name string (NULL if it is not UTF-8: no JSON then) */
-	out = json_pack("{s:s, s:o, s:I, s:s, s:s, s:b}", "id", id,
-	    "file", json_stringn(outfile, strlen(outfile)), "bytes", (json_int_t)t.done,
-	    "sha256", hex, "receipt_sha256", want_sha, "verified", 1);
+	out = json_pack("{s:s, s:o, s:I, s:s, s:s, s:b}", "id", id, "file",
+	                json_stringn(outfile, strlen(outfile)), "bytes", (json_int_t)t.done,
+	                "sha256", hex, "receipt_sha256", want_sha, "verified", 1);
 	if (out == NULL) {
 		/* A file name that is not UTF-8: say it without JSON. */
 		printf("%lld bytes, sha256 %s, matches the receipt\n", (long long)t.done, hex);
@@ -1444,7 +1460,8 @@ main(int argc, char **argv)
 	if (url == NULL || url[0] == '\0')
 		url = CLIENT_DEFAULT_URL;
 	if (client_base_url(url, base_url, sizeof(base_url)) != 0) {
-		fprintf(stderr, "%s: the server URL must be http:// or https:// without spaces\n", progname);
+		fprintf(stderr, "%s: the server URL must be http:// or https:// without spaces\n",
+		        progname);
 		return EXIT_USAGE;
 	}
 	cmd = argv[i++];

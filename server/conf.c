@@ -20,8 +20,8 @@ config_str(const char *name, const char *def)
 }
 
 static int
-config_num(const char *name, long long def, long long min, long long max,
-    long long *out, char *err, size_t errlen)
+config_num(const char *name, long long def, long long min, long long max, long long *out, char *err,
+           size_t errlen)
 {
 	const char *v = getenv(name);
 
@@ -52,11 +52,11 @@ config_load(char *err, size_t errlen)
 	config.admin_email = config_str("LOCKSTEP_ADMIN_EMAIL", "admin@lockstep.local");
 	config.admin_password = config_str("LOCKSTEP_ADMIN_PASSWORD", NULL);
 
-#define NUM(field, name, def, min, max)                                  \
-	do {                                                              \
-		if (config_num(name, def, min, max, &v, err, errlen) != 0) \
-			return -1;                                        \
-		config.field = v;                                         \
+#define NUM(field, name, def, min, max)                                                            \
+	do {                                                                                       \
+		if (config_num(name, def, min, max, &v, err, errlen) != 0)                         \
+			return -1;                                                                 \
+		config.field = v;                                                                  \
 	} while (0)
 	NUM(port, "LOCKSTEP_PORT", 8080, 1, 65535);
 	NUM(threads, "LOCKSTEP_THREADS", 4, 1, 256);

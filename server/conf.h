@@ -8,38 +8,42 @@
 #include <stddef.h>
 
 struct config {
-	const char *database_url;        /* LOCKSTEP_DATABASE_URL */
-	const char *owner_database_url;  /* LOCKSTEP_OWNER_DATABASE_URL */
-	const char *listen_address;      /* LOCKSTEP_LISTEN_ADDRESS, 127.0.0.1 */
-	unsigned port;                   /* LOCKSTEP_PORT, 8080 */
-	const char *master_key_file;     /* LOCKSTEP_MASTER_KEY_FILE */
-	const char *signing_key_file;    /* LOCKSTEP_SIGNING_KEY_FILE */
-	const char *web_dir;             /* LOCKSTEP_WEB_DIR */
-	const char *sql_dir;             /* LOCKSTEP_SQL_DIR */
-	const char *admin_email;         /* LOCKSTEP_ADMIN_EMAIL */
-	const char *admin_password;      /* LOCKSTEP_ADMIN_PASSWORD */
-	unsigned threads;                /* LOCKSTEP_THREADS, 4 */
-	int log_level;                   /* LOCKSTEP_LOG_LEVEL, info */
-	int cookie_secure;               /* LOCKSTEP_COOKIE_SECURE, 0 */
-	unsigned session_ttl;            /* LOCKSTEP_SESSION_TTL, 43200 s */
-	size_t max_body;                 /* LOCKSTEP_MAX_BODY, 1 MiB */
-	unsigned max_connections;        /* LOCKSTEP_MAX_CONNECTIONS, 512 */
-	unsigned per_ip_connections;     /* LOCKSTEP_PER_IP_CONNECTIONS, 64 */
-	unsigned connection_timeout;     /* LOCKSTEP_CONNECTION_TIMEOUT, 30 s */
-	size_t connection_memory;        /* LOCKSTEP_CONNECTION_MEMORY, 32 KiB: bounds headers */
-	unsigned scrypt_log2n;           /* LOCKSTEP_SCRYPT_LOG2N, 15 */
-	unsigned scrypt_concurrency;     /* LOCKSTEP_SCRYPT_CONCURRENCY, 2 */
-	unsigned login_max_failures;     /* LOCKSTEP_LOGIN_MAX_FAILURES, 10 per account per window */
-	unsigned login_max_address_failures; /* LOCKSTEP_LOGIN_MAX_ADDRESS_FAILURES, 100 per address */
-	unsigned login_window;           /* LOCKSTEP_LOGIN_WINDOW, 900 s */
-	unsigned long long evidence_max_bytes;   /* LOCKSTEP_EVIDENCE_MAX_BYTES, 4 GiB per file */
-	unsigned long long evidence_quota_bytes; /* LOCKSTEP_EVIDENCE_QUOTA_BYTES, 64 GiB per engagement */
-	unsigned evidence_max_uploads;   /* LOCKSTEP_EVIDENCE_MAX_UPLOADS, 4 in progress per user */
-	unsigned evidence_upload_expiry; /* LOCKSTEP_EVIDENCE_UPLOAD_EXPIRY, 86400 s idle (resumable) */
-	unsigned evidence_stream_stale;  /* LOCKSTEP_EVIDENCE_STREAM_STALE, 300 s idle (streamed) */
+	const char *database_url;       /* LOCKSTEP_DATABASE_URL */
+	const char *owner_database_url; /* LOCKSTEP_OWNER_DATABASE_URL */
+	const char *listen_address;     /* LOCKSTEP_LISTEN_ADDRESS, 127.0.0.1 */
+	unsigned port;                  /* LOCKSTEP_PORT, 8080 */
+	const char *master_key_file;    /* LOCKSTEP_MASTER_KEY_FILE */
+	const char *signing_key_file;   /* LOCKSTEP_SIGNING_KEY_FILE */
+	const char *web_dir;            /* LOCKSTEP_WEB_DIR */
+	const char *sql_dir;            /* LOCKSTEP_SQL_DIR */
+	const char *admin_email;        /* LOCKSTEP_ADMIN_EMAIL */
+	const char *admin_password;     /* LOCKSTEP_ADMIN_PASSWORD */
+	unsigned threads;               /* LOCKSTEP_THREADS, 4 */
+	int log_level;                  /* LOCKSTEP_LOG_LEVEL, info */
+	int cookie_secure;              /* LOCKSTEP_COOKIE_SECURE, 0 */
+	unsigned session_ttl;           /* LOCKSTEP_SESSION_TTL, 43200 s */
+	size_t max_body;                /* LOCKSTEP_MAX_BODY, 1 MiB */
+	unsigned max_connections;       /* LOCKSTEP_MAX_CONNECTIONS, 512 */
+	unsigned per_ip_connections;    /* LOCKSTEP_PER_IP_CONNECTIONS, 64 */
+	unsigned connection_timeout;    /* LOCKSTEP_CONNECTION_TIMEOUT, 30 s */
+	size_t connection_memory;       /* LOCKSTEP_CONNECTION_MEMORY, 32 KiB: bounds headers */
+	unsigned scrypt_log2n;          /* LOCKSTEP_SCRYPT_LOG2N, 15 */
+	unsigned scrypt_concurrency;    /* LOCKSTEP_SCRYPT_CONCURRENCY, 2 */
+	unsigned login_max_failures;    /* LOCKSTEP_LOGIN_MAX_FAILURES, 10 per account per window */
+	unsigned
+	    login_max_address_failures; /* LOCKSTEP_LOGIN_MAX_ADDRESS_FAILURES, 100 per address */
+	unsigned login_window;          /* LOCKSTEP_LOGIN_WINDOW, 900 s */
+	unsigned long long evidence_max_bytes; /* LOCKSTEP_EVIDENCE_MAX_BYTES, 4 GiB per file */
+	unsigned long long
+	    evidence_quota_bytes;      /* LOCKSTEP_EVIDENCE_QUOTA_BYTES, 64 GiB per engagement */
+	unsigned evidence_max_uploads; /* LOCKSTEP_EVIDENCE_MAX_UPLOADS, 4 in progress per user */
+	unsigned
+	    evidence_upload_expiry; /* LOCKSTEP_EVIDENCE_UPLOAD_EXPIRY, 86400 s idle (resumable) */
+	unsigned evidence_stream_stale; /* LOCKSTEP_EVIDENCE_STREAM_STALE, 300 s idle (streamed) */
 	unsigned evidence_sweep_interval; /* LOCKSTEP_EVIDENCE_SWEEP_INTERVAL, 60 s */
-	unsigned release_interval_ms;    /* LOCKSTEP_RELEASE_INTERVAL_MS, 500: scheduler poll */
-	unsigned release_test_pause_ms;  /* LOCKSTEP_TEST_RELEASE_PAUSE_MS, 0: tests only, see schedule.c */
+	unsigned release_interval_ms;     /* LOCKSTEP_RELEASE_INTERVAL_MS, 500: scheduler poll */
+	unsigned release_test_pause_ms;   /* LOCKSTEP_TEST_RELEASE_PAUSE_MS, 0: tests only, see
+	                                     schedule.c */
 };
 
 extern struct config config;

@@ -45,14 +45,16 @@ main_init_keys(void)
 	    main_need(config.signing_key_file, "LOCKSTEP_SIGNING_KEY_FILE") != 0)
 		return 1;
 	if (crypto_keyfile_load(config.master_key_file, 1, key) != 0) {
-		log_event(LOG_LEVEL_ERROR, "master_key_failed", json_pack("{s:s, s:s}",
-		    "path", config.master_key_file, "error", crypto_last_error()));
+		log_event(LOG_LEVEL_ERROR, "master_key_failed",
+		          json_pack("{s:s, s:s}", "path", config.master_key_file, "error",
+		                    crypto_last_error()));
 		return 1;
 	}
 	explicit_bzero(key, sizeof(key));
 	if ((s = crypto_signer_load(config.signing_key_file, 1)) == NULL) {
-		log_event(LOG_LEVEL_ERROR, "signing_key_failed", json_pack("{s:s, s:s}",
-		    "path", config.signing_key_file, "error", crypto_last_error()));
+		log_event(LOG_LEVEL_ERROR, "signing_key_failed",
+		          json_pack("{s:s, s:s}", "path", config.signing_key_file, "error",
+		                    crypto_last_error()));
 		return 1;
 	}
 	crypto_signer_free(s);
@@ -86,7 +88,7 @@ main_ensure_admin(void)
 	if ((q = db_exec(c, "admin_coordinator_get", 0, NULL, NULL)) == NULL)
 		goto done;
 	if (db_rows(q) == 0) {
-		const char *p[1] = { "Coordinator" };
+		const char *p[1] = {"Coordinator"};
 
 		db_result_free(q);
 		if ((q = db_exec(c, "admin_coordinator_create", 1, p, NULL)) == NULL)
@@ -95,7 +97,7 @@ main_ensure_admin(void)
 	snprintf(org, sizeof(org), "%s", db_get(q, 0, 0));
 	db_result_free(q);
 	{
-		const char *p[2] = { email, org };
+		const char *p[2] = {email, org};
 
 		if ((q = db_exec(c, "admin_user_get", 2, p, NULL)) == NULL)
 			goto done;
@@ -110,13 +112,14 @@ main_ensure_admin(void)
 	if (main_need(config.admin_password, "LOCKSTEP_ADMIN_PASSWORD") != 0)
 		goto done;
 	if (strlen(config.admin_password) < 12) {
-		log_event(LOG_LEVEL_ERROR, "admin_password_too_short", json_pack("{s:i}", "minimum", 12));
+		log_event(LOG_LEVEL_ERROR, "admin_password_too_short",
+		          json_pack("{s:i}", "minimum", 12));
 		goto done;
 	}
 	if ((hash = crypto_password_hash(config.admin_password)) == NULL)
 		goto done;
 	{
-		const char *p[4] = { org, email, "Coordinator admin", hash };
+		const char *p[4] = {org, email, "Coordinator admin", hash};
 
 		if ((q = db_exec(c, "admin_user_create", 4, p, NULL)) == NULL)
 			goto done;
@@ -143,13 +146,15 @@ main_serve(void)
 	    main_need(config.signing_key_file, "LOCKSTEP_SIGNING_KEY_FILE") != 0)
 		return 1;
 	if (crypto_keyfile_load(config.master_key_file, 0, key) != 0) {
-		log_event(LOG_LEVEL_ERROR, "master_key_failed", json_pack("{s:s, s:s}",
-		    "path", config.master_key_file, "error", crypto_last_error()));
+		log_event(LOG_LEVEL_ERROR, "master_key_failed",
+		          json_pack("{s:s, s:s}", "path", config.master_key_file, "error",
+		                    crypto_last_error()));
 		return 1;
 	}
 	if ((signer = crypto_signer_load(config.signing_key_file, 0)) == NULL) {
-		log_event(LOG_LEVEL_ERROR, "signing_key_failed", json_pack("{s:s, s:s}",
-		    "path", config.signing_key_file, "error", crypto_last_error()));
+		log_event(LOG_LEVEL_ERROR, "signing_key_failed",
+		          json_pack("{s:s, s:s}", "path", config.signing_key_file, "error",
+		                    crypto_last_error()));
 		explicit_bzero(key, sizeof(key));
 		return 1;
 	}
@@ -179,7 +184,8 @@ main_serve(void)
 		return 1;
 	}
 	sigwait(&set, &sig);
-	log_event(LOG_LEVEL_INFO, "shutdown", json_pack("{s:s}", "signal", sig == SIGINT ? "SIGINT" : "SIGTERM"));
+	log_event(LOG_LEVEL_INFO, "shutdown",
+	          json_pack("{s:s}", "signal", sig == SIGINT ? "SIGINT" : "SIGTERM"));
 	schedule_stop();
 	http_server_stop(25);
 	evidence_sweeper_stop();

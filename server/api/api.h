@@ -24,10 +24,10 @@
 #define API_FAIL 1
 
 struct api_res {
-	unsigned status;            /* success status (200, 201, 204) */
-	json_t *body;               /* success body, owned (NULL: none) */
-	enum problem_type problem;  /* for API_FAIL */
-	const char *detail;         /* static or owned by the caller's context */
+	unsigned status;           /* success status (200, 201, 204) */
+	json_t *body;              /* success body, owned (NULL: none) */
+	enum problem_type problem; /* for API_FAIL */
+	const char *detail;        /* static or owned by the caller's context */
 	const char *field;
 	const char *reason;
 };
@@ -88,8 +88,8 @@ int api_new_uuid(char out[DB_UUID_LEN + 1]);
  * (STOLEN). Returns DB_OK or a negative db_status.
  */
 int api_audit(struct db_conn *c, const struct http_request *r, const char *action,
-    const char *object_type, const char *object_id, const char *org1, const char *org2,
-    json_t *detail);
+              const char *object_type, const char *object_id, const char *org1, const char *org2,
+              json_t *detail);
 
 /*
  * The engagement's data key, unwrapped with the master key. Only visible
@@ -97,7 +97,7 @@ int api_audit(struct db_conn *c, const struct http_request *r, const char *actio
  * Returns 0, 1 when the engagement's secrets are not visible, or -1.
  */
 int api_engagement_key(struct db_conn *c, const char *engagement_id,
-    unsigned char key[CRYPTO_KEY_LEN]);
+                       unsigned char key[CRYPTO_KEY_LEN]);
 
 /* Wrap a new engagement data key under the master key; returns a bytea param (malloc'd) or NULL. */
 char *api_wrap_engagement_key(const char *engagement_id, const unsigned char key[CRYPTO_KEY_LEN]);
@@ -107,7 +107,7 @@ char *api_wrap_engagement_key(const char *engagement_id, const unsigned char key
  * ciphertext to its row and column. Returns a malloc'd bytea parameter or NULL.
  */
 char *api_seal(const unsigned char key[CRYPTO_KEY_LEN], const char *kind, const char *row_id,
-    const char *column, const char *text);
+               const char *column, const char *text);
 
 /*
  * Decrypt column col of row of a result for (kind, row id, column).
@@ -115,7 +115,7 @@ char *api_seal(const unsigned char key[CRYPTO_KEY_LEN], const char *kind, const 
  * (tampered or moved ciphertext).
  */
 json_t *api_open(const unsigned char key[CRYPTO_KEY_LEN], const char *kind, const char *row_id,
-    const char *column, const struct db_result *res, int row, int col);
+                 const char *column, const struct db_result *res, int row, int col);
 
 /* Column col (JSON text from to_jsonb) parsed to a new reference; json_null() on failure. */
 json_t *api_json_col(const struct db_result *res, int row, int col);
@@ -131,8 +131,8 @@ int api_valid_slug(const char *s);
 int api_valid_atlas(const char *s);
 int api_valid_cwe(const char *s);
 int api_valid_cvss(const char *s);
-int api_valid_text(const char *s);   /* no control characters except \n \r \t */
-int api_valid_name(const char *s);   /* no control characters at all */
+int api_valid_text(const char *s); /* no control characters except \n \r \t */
+int api_valid_name(const char *s); /* no control characters at all */
 int api_valid_disclosure(const char *s);
 
 /* An engagement as seen by one of its participants. */
@@ -140,21 +140,21 @@ struct api_engagement {
 	char id[DB_UUID_LEN + 1];
 	char company[DB_UUID_LEN + 1];
 	char assessor[DB_UUID_LEN + 1];
-	json_t *threat_models;      /* the campaign's, owned */
-	int released;               /* the campaign's release instant has passed */
+	json_t *threat_models; /* the campaign's, owned */
+	int released;          /* the campaign's release instant has passed */
 };
 
-#define API_AS_PARTICIPANT 0    /* company or assessor of the engagement */
-#define API_AS_ASSESSOR 1       /* only its assessor */
-#define API_AS_COMPANY 2        /* only its company */
+#define API_AS_PARTICIPANT 0 /* company or assessor of the engagement */
+#define API_AS_ASSESSOR 1    /* only its assessor */
+#define API_AS_COMPANY 2     /* only its company */
 
 /*
  * Load engagement id for the caller, who must take part in it as `as`.
  * The coordinator is never a participant. Returns DB_OK (free e with
  * api_engagement_clear), API_FAIL with a 404 in res, or a db_status.
  */
-int api_engagement_load(struct db_conn *c, const struct http_request *r, const char *id,
-    int as, struct api_engagement *e, struct api_res *res);
+int api_engagement_load(struct db_conn *c, const struct http_request *r, const char *id, int as,
+                        struct api_engagement *e, struct api_res *res);
 void api_engagement_clear(struct api_engagement *e);
 
 /* 1 if code is one of e's campaign's threat models. */
@@ -195,7 +195,7 @@ int api_metrics_get(struct http_request *r);
 int api_static_get(struct http_request *r);
 int api_index_get(struct http_request *r);
 int api_signing_key_get(struct http_request *r);
-int api_evidence_post(struct http_request *r);          /* ROUTE_STREAM */
+int api_evidence_post(struct http_request *r); /* ROUTE_STREAM */
 int api_evidence_list_get(struct http_request *r);
 int api_evidence_get(struct http_request *r);
 int api_evidence_receipt_get(struct http_request *r);
@@ -203,7 +203,7 @@ int api_evidence_delete(struct http_request *r);
 int api_uploads_post(struct http_request *r);
 int api_uploads_options(struct http_request *r);
 int api_upload_head(struct http_request *r);
-int api_upload_patch(struct http_request *r);           /* ROUTE_STREAM */
+int api_upload_patch(struct http_request *r); /* ROUTE_STREAM */
 int api_upload_delete(struct http_request *r);
 int api_publications_get(struct http_request *r);
 int api_publication_get(struct http_request *r);
@@ -215,6 +215,7 @@ int api_feed_get(struct http_request *r);
  * documented column lists in statements.c. */
 json_t *api_campaign_json(const struct db_result *res, int row);
 json_t *api_engagement_json(const struct db_result *res, int row);
-json_t *api_finding_json(const unsigned char key[CRYPTO_KEY_LEN], const struct db_result *res, int row);
+json_t *api_finding_json(const unsigned char key[CRYPTO_KEY_LEN], const struct db_result *res,
+                         int row);
 
 #endif

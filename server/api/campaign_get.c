@@ -20,7 +20,7 @@ struct campaign_get_ctx {
 static json_t *
 campaign_progress_json(struct db_conn *c, const char *id, enum db_status *st)
 {
-	const char *p[1] = { id };
+	const char *p[1] = {id};
 	struct db_result *e, *g;
 	json_t *list;
 
@@ -42,10 +42,12 @@ campaign_progress_json(struct db_conn *c, const char *id, enum db_status *st)
 			util_strnum(db_get(g, j, 1), 0, 1LL << 40, &total);
 			util_strnum(db_get(g, j, 2), 0, 1LL << 40, &open);
 			util_strnum(db_get(g, j, 3), 0, 1LL << 40, &claims);
-			json_object_set_new(eng, "progress", json_pack("{s:I, s:I, s:I, s:b}",
-			    "findings_total", (json_int_t)total, "findings_open", (json_int_t)open,
-			    "claims", (json_int_t)claims,
-			    "statement", strcmp(db_get(g, j, 4), "t") == 0));
+			json_object_set_new(eng, "progress",
+			                    json_pack("{s:I, s:I, s:I, s:b}", "findings_total",
+			                              (json_int_t)total, "findings_open",
+			                              (json_int_t)open, "claims",
+			                              (json_int_t)claims, "statement",
+			                              strcmp(db_get(g, j, 4), "t") == 0));
 		}
 		json_array_append_new(list, eng);
 	}
@@ -64,7 +66,7 @@ campaign_progress_json(struct db_conn *c, const char *id, enum db_status *st)
 static json_t *
 campaign_release_json(struct db_conn *c, const char *id, enum db_status *st)
 {
-	const char *p[1] = { id };
+	const char *p[1] = {id};
 	struct db_result *q;
 	long long seq;
 	json_t *out;
@@ -78,13 +80,16 @@ campaign_release_json(struct db_conn *c, const char *id, enum db_status *st)
 	}
 	seq = 0;
 	util_strnum(db_get(q, 0, 5), 0, 1LL << 60, &seq);
-	out = json_pack("{s:s, s:o, s:o}", "status", db_get(q, 0, 0),
-	    "hold", db_is_null(q, 0, 1) ? json_null() :
-	    json_pack("{s:o, s:s, s:s}", "reasons", api_json_col(q, 0, 1),
-		"held_at", db_get(q, 0, 2), "checked_at", db_get(q, 0, 3)),
-	    "publication", db_is_null(q, 0, 4) ? json_null() :
-	    json_pack("{s:s, s:I, s:s}", "slug", db_get(q, 0, 4),
-		"sequence", (json_int_t)seq, "hash", db_get(q, 0, 6)));
+	out = json_pack("{s:s, s:o, s:o}", "status", db_get(q, 0, 0), "hold",
+	                db_is_null(q, 0, 1)
+	                    ? json_null()
+	                    : json_pack("{s:o, s:s, s:s}", "reasons", api_json_col(q, 0, 1),
+	                                "held_at", db_get(q, 0, 2), "checked_at", db_get(q, 0, 3)),
+	                "publication",
+	                db_is_null(q, 0, 4)
+	                    ? json_null()
+	                    : json_pack("{s:s, s:I, s:s}", "slug", db_get(q, 0, 4), "sequence",
+	                                (json_int_t)seq, "hash", db_get(q, 0, 6)));
 	db_result_free(q);
 	if (out == NULL)
 		*st = DB_ERROR;
@@ -95,7 +100,7 @@ static int
 campaign_get_tx(struct db_conn *c, void *arg)
 {
 	struct campaign_get_ctx *k = arg;
-	const char *p[1] = { k->id };
+	const char *p[1] = {k->id};
 	struct db_result *q;
 	enum db_status st;
 
@@ -125,7 +130,7 @@ campaign_get_tx(struct db_conn *c, void *arg)
 int
 api_campaign_get(struct http_request *r)
 {
-	struct campaign_get_ctx k = { .r = r, .res = { .status = 200 } };
+	struct campaign_get_ctx k = {.r = r, .res = {.status = 200}};
 	int rc;
 
 	if ((rc = api_uuid_param(r, 0)) != HTTP_OK)

@@ -18,21 +18,39 @@ campaign_state_valid(const char *s)
 }
 
 static const struct json_field patch_fields[] = {
-	{ .name = "title", .type = JSON_FIELD_STRING, .min_len = 1, .max_len = 200,
-	  .valid = api_valid_name },
-	{ .name = "threat_models", .type = JSON_FIELD_STRING_ARRAY, .min_len = 1, .max_len = 32,
-	  .max_items = 5, .valid = api_valid_threat_model },
-	{ .name = "release_at", .type = JSON_FIELD_STRING, .min_len = 10, .max_len = 40,
-	  .valid = api_valid_name },
-	{ .name = "reason", .type = JSON_FIELD_STRING, .min_len = 1, .max_len = 500,
-	  .valid = api_valid_text },
-	{ .name = "disclosure", .type = JSON_FIELD_STRING, .min_len = 1, .max_len = 16,
-	  .valid = api_valid_disclosure },
-	{ .name = "min_cohort", .type = JSON_FIELD_INTEGER, .min = 1, .max = 1000 },
-	{ .name = "state", .type = JSON_FIELD_STRING, .min_len = 1, .max_len = 16,
-	  .valid = campaign_state_valid },
-	{ .name = NULL }
-};
+    {.name = "title",
+     .type = JSON_FIELD_STRING,
+     .min_len = 1,
+     .max_len = 200,
+     .valid = api_valid_name},
+    {.name = "threat_models",
+     .type = JSON_FIELD_STRING_ARRAY,
+     .min_len = 1,
+     .max_len = 32,
+     .max_items = 5,
+     .valid = api_valid_threat_model},
+    {.name = "release_at",
+     .type = JSON_FIELD_STRING,
+     .min_len = 10,
+     .max_len = 40,
+     .valid = api_valid_name},
+    {.name = "reason",
+     .type = JSON_FIELD_STRING,
+     .min_len = 1,
+     .max_len = 500,
+     .valid = api_valid_text},
+    {.name = "disclosure",
+     .type = JSON_FIELD_STRING,
+     .min_len = 1,
+     .max_len = 16,
+     .valid = api_valid_disclosure},
+    {.name = "min_cohort", .type = JSON_FIELD_INTEGER, .min = 1, .max = 1000},
+    {.name = "state",
+     .type = JSON_FIELD_STRING,
+     .min_len = 1,
+     .max_len = 16,
+     .valid = campaign_state_valid},
+    {.name = NULL}};
 
 struct patch_ctx {
 	struct http_request *r;
@@ -54,9 +72,14 @@ campaign_patch_tx(struct db_conn *c, void *arg)
 	struct patch_ctx *k = arg;
 	json_t *j = k->r->json;
 	const char *release = patch_str(j, "release_at");
-	const char *pl[1] = { k->id };
-	const char *p[7] = { k->id, patch_str(j, "title"), k->tms, release,
-		patch_str(j, "disclosure"), k->cohort[0] ? k->cohort : NULL, patch_str(j, "state") };
+	const char *pl[1] = {k->id};
+	const char *p[7] = {k->id,
+	                    patch_str(j, "title"),
+	                    k->tms,
+	                    release,
+	                    patch_str(j, "disclosure"),
+	                    k->cohort[0] ? k->cohort : NULL,
+	                    patch_str(j, "state")};
 	struct db_result *q;
 	enum db_status st;
 	json_t *detail, *changed;
@@ -73,7 +96,8 @@ campaign_patch_tx(struct db_conn *c, void *arg)
 	}
 	if (strcmp(db_get(q, 0, 11), "t") == 0 || strcmp(db_get(q, 0, 8), "published") == 0) {
 		db_result_free(q);
-		return api_fail(&k->res, PROBLEM_INVALID_STATE,
+		return api_fail(
+		    &k->res, PROBLEM_INVALID_STATE,
 		    "The release instant has passed; the campaign can no longer change.");
 	}
 	snprintf(old_release, sizeof(old_release), "%s", db_get(q, 0, 4));
@@ -81,11 +105,13 @@ campaign_patch_tx(struct db_conn *c, void *arg)
 	db_result_free(q);
 
 	if (release != NULL) {
-		const char *pf[1] = { release };
+		const char *pf[1] = {release};
 
 		if ((q = db_exec(c, "ts_future", 1, pf, &st)) == NULL)
-			return st == DB_INVALID ? api_fail_field(&k->res, "release_at",
-						      "must be an RFC 3339 date and time") : st;
+			return st == DB_INVALID
+			           ? api_fail_field(&k->res, "release_at",
+			                            "must be an RFC 3339 date and time")
+			           : st;
 		rc = strcmp(db_get(q, 0, 0), "t") == 0;
 		/* both are normalised by ls_ts, so text order is time order */
 		embargo_break = strcmp(db_get(q, 0, 1), planned) < 0;
@@ -97,7 +123,8 @@ campaign_patch_tx(struct db_conn *c, void *arg)
 		return st;
 	k->res.body = api_campaign_json(q, 0);
 	changed = json_array();
-	json_object_foreach(j, key, v) {
+	json_object_foreach(j, key, v)
+	{
 		if (strcmp(key, "reason") != 0)
 			json_array_append_new(changed, json_string(key));
 	}
@@ -110,7 +137,7 @@ campaign_patch_tx(struct db_conn *c, void *arg)
 	if (patch_str(j, "reason") != NULL)
 		json_object_set_new(detail, "reason", json_string(patch_str(j, "reason")));
 	rc = api_audit(c, k->r, release ? "campaign.release_moved" : "campaign.update", "campaign",
-	    k->id, NULL, NULL, detail);
+	               k->id, NULL, NULL, detail);
 	db_result_free(q);
 	return k->res.body ? rc : DB_ERROR;
 }
@@ -118,7 +145,7 @@ campaign_patch_tx(struct db_conn *c, void *arg)
 int
 api_campaign_patch(struct http_request *r)
 {
-	struct patch_ctx k = { .r = r, .res = { .status = 200 } };
+	struct patch_ctx k = {.r = r, .res = {.status = 200}};
 	json_t *tms, *cohort;
 	int rc;
 
@@ -128,13 +155,15 @@ api_campaign_patch(struct http_request *r)
 		return http_reply_problem(r, PROBLEM_NOT_FOUND, NULL);
 	if ((rc = api_check_body(r, patch_fields)) != HTTP_OK)
 		return rc;
-	if (json_object_get(r->json, "release_at") != NULL && json_object_get(r->json, "reason") == NULL)
+	if (json_object_get(r->json, "release_at") != NULL &&
+	    json_object_get(r->json, "reason") == NULL)
 		return http_reply_field(r, PROBLEM_INVALID_FIELD, "reason",
-		    "required when release_at changes");
+		                        "required when release_at changes");
 	k.id = http_param(r, 0);
 	if ((tms = json_object_get(r->json, "threat_models")) != NULL) {
 		if (json_array_size(tms) == 0)
-			return http_reply_field(r, PROBLEM_INVALID_FIELD, "threat_models", "too short");
+			return http_reply_field(r, PROBLEM_INVALID_FIELD, "threat_models",
+			                        "too short");
 		if ((k.tms = json_dumps(tms, JSON_COMPACT | JSON_ENCODE_ANY)) == NULL)
 			return http_reply_problem(r, PROBLEM_INTERNAL, NULL);
 	}

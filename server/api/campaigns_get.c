@@ -14,7 +14,7 @@ static int
 campaigns_list_tx(struct db_conn *c, void *arg)
 {
 	struct campaigns_ctx *k = arg;
-	const char *p[2] = { k->after, k->limit1 };
+	const char *p[2] = {k->after, k->limit1};
 	struct db_result *q;
 	enum db_status st;
 	json_t *items = json_array();
@@ -33,7 +33,7 @@ campaigns_list_tx(struct db_conn *c, void *arg)
 int
 api_campaigns_get(struct http_request *r)
 {
-	struct campaigns_ctx k = { .res = { .status = 200 } };
+	struct campaigns_ctx k = {.res = {.status = 200}};
 	int rc;
 
 	if ((rc = api_page(r, &k.limit, k.limit1, &k.after)) != HTTP_OK)

@@ -14,23 +14,43 @@ int
 api_valid_disclosure(const char *s)
 {
 	return strcmp(s, "named") == 0 || strcmp(s, "pseudonymous") == 0 ||
-	    strcmp(s, "aggregate") == 0;
+	       strcmp(s, "aggregate") == 0;
 }
 
 static const struct json_field campaign_fields[] = {
-	{ .name = "title", .type = JSON_FIELD_STRING, .required = 1, .min_len = 1, .max_len = 200,
-	  .valid = api_valid_name },
-	{ .name = "slug", .type = JSON_FIELD_STRING, .required = 1, .min_len = 1, .max_len = 63,
-	  .valid = api_valid_slug },
-	{ .name = "threat_models", .type = JSON_FIELD_STRING_ARRAY, .required = 1, .min_len = 1,
-	  .max_len = 32, .max_items = 5, .valid = api_valid_threat_model },
-	{ .name = "release_at", .type = JSON_FIELD_STRING, .required = 1, .min_len = 10,
-	  .max_len = 40, .valid = api_valid_name },
-	{ .name = "disclosure", .type = JSON_FIELD_STRING, .required = 1, .min_len = 1,
-	  .max_len = 16, .valid = api_valid_disclosure },
-	{ .name = "min_cohort", .type = JSON_FIELD_INTEGER, .min = 1, .max = 1000 },
-	{ .name = NULL }
-};
+    {.name = "title",
+     .type = JSON_FIELD_STRING,
+     .required = 1,
+     .min_len = 1,
+     .max_len = 200,
+     .valid = api_valid_name},
+    {.name = "slug",
+     .type = JSON_FIELD_STRING,
+     .required = 1,
+     .min_len = 1,
+     .max_len = 63,
+     .valid = api_valid_slug},
+    {.name = "threat_models",
+     .type = JSON_FIELD_STRING_ARRAY,
+     .required = 1,
+     .min_len = 1,
+     .max_len = 32,
+     .max_items = 5,
+     .valid = api_valid_threat_model},
+    {.name = "release_at",
+     .type = JSON_FIELD_STRING,
+     .required = 1,
+     .min_len = 10,
+     .max_len = 40,
+     .valid = api_valid_name},
+    {.name = "disclosure",
+     .type = JSON_FIELD_STRING,
+     .required = 1,
+     .min_len = 1,
+     .max_len = 16,
+     .valid = api_valid_disclosure},
+    {.name = "min_cohort", .type = JSON_FIELD_INTEGER, .min = 1, .max = 1000},
+    {.name = NULL}};
 
 struct campaign_ctx {
 	struct http_request *r;
@@ -45,26 +65,32 @@ campaign_create_tx(struct db_conn *c, void *arg)
 	struct campaign_ctx *k = arg;
 	json_t *j = k->r->json;
 	const char *release = json_string_value(json_object_get(j, "release_at"));
-	const char *pf[1] = { release };
-	const char *p[6] = { json_string_value(json_object_get(j, "title")),
-		json_string_value(json_object_get(j, "slug")), k->tms, release,
-		json_string_value(json_object_get(j, "disclosure")), k->cohort };
+	const char *pf[1] = {release};
+	const char *p[6] = {json_string_value(json_object_get(j, "title")),
+	                    json_string_value(json_object_get(j, "slug")),
+	                    k->tms,
+	                    release,
+	                    json_string_value(json_object_get(j, "disclosure")),
+	                    k->cohort};
 	struct db_result *q;
 	enum db_status st;
 	int rc;
 
 	if ((q = db_exec(c, "ts_future", 1, pf, &st)) == NULL)
 		return st == DB_INVALID ? api_fail_field(&k->res, "release_at",
-					      "must be an RFC 3339 date and time") : st;
+		                                         "must be an RFC 3339 date and time")
+		                        : st;
 	rc = strcmp(db_get(q, 0, 0), "t") == 0;
 	db_result_free(q);
 	if (!rc)
 		return api_fail_field(&k->res, "release_at", "must lie in the future");
 	if ((q = db_exec(c, "campaign_create", 6, p, &st)) == NULL)
 		return st == DB_UNIQUE ? api_fail(&k->res, PROBLEM_CONFLICT,
-					     "A campaign with this slug exists.") : st;
+		                                  "A campaign with this slug exists.")
+		                       : st;
 	k->res.body = api_campaign_json(q, 0);
-	rc = api_audit(c, k->r, "campaign.create", "campaign", db_get(q, 0, 0), NULL, NULL,
+	rc = api_audit(
+	    c, k->r, "campaign.create", "campaign", db_get(q, 0, 0), NULL, NULL,
 	    json_pack("{s:s, s:s}", "release_at", db_get(q, 0, 4), "disclosure", db_get(q, 0, 6)));
 	db_result_free(q);
 	return k->res.body ? rc : DB_ERROR;
@@ -73,7 +99,7 @@ campaign_create_tx(struct db_conn *c, void *arg)
 int
 api_campaigns_post(struct http_request *r)
 {
-	struct campaign_ctx k = { .r = r, .res = { .status = 201 } };
+	struct campaign_ctx k = {.r = r, .res = {.status = 201}};
 	json_t *cohort;
 	int rc;
 
@@ -84,8 +110,10 @@ api_campaigns_post(struct http_request *r)
 	if (json_array_size(json_object_get(r->json, "threat_models")) == 0)
 		return http_reply_field(r, PROBLEM_INVALID_FIELD, "threat_models", "too short");
 	cohort = json_object_get(r->json, "min_cohort");
-	snprintf(k.cohort, sizeof(k.cohort), "%lld", cohort ? (long long)json_integer_value(cohort) : 1LL);
-	k.tms = json_dumps(json_object_get(r->json, "threat_models"), JSON_COMPACT | JSON_ENCODE_ANY);
+	snprintf(k.cohort, sizeof(k.cohort), "%lld",
+	         cohort ? (long long)json_integer_value(cohort) : 1LL);
+	k.tms =
+	    json_dumps(json_object_get(r->json, "threat_models"), JSON_COMPACT | JSON_ENCODE_ANY);
 	if (k.tms == NULL)
 		return http_reply_problem(r, PROBLEM_INTERNAL, NULL);
 	rc = db_tx(&r->who, campaign_create_tx, &k);

@@ -7,13 +7,19 @@
 
 #include "api/api.h"
 
-static const struct json_field claim_fields[] = {
-	{ .name = "level", .type = JSON_FIELD_STRING, .required = 1, .min_len = 3, .max_len = 12,
-	  .valid = api_valid_level },
-	{ .name = "summary", .type = JSON_FIELD_STRING, .required = 1, .min_len = 0,
-	  .max_len = 2000, .valid = api_valid_text },
-	{ .name = NULL }
-};
+static const struct json_field claim_fields[] = {{.name = "level",
+                                                  .type = JSON_FIELD_STRING,
+                                                  .required = 1,
+                                                  .min_len = 3,
+                                                  .max_len = 12,
+                                                  .valid = api_valid_level},
+                                                 {.name = "summary",
+                                                  .type = JSON_FIELD_STRING,
+                                                  .required = 1,
+                                                  .min_len = 0,
+                                                  .max_len = 2000,
+                                                  .valid = api_valid_text},
+                                                 {.name = NULL}};
 
 struct claim_ctx {
 	struct http_request *r;
@@ -31,7 +37,8 @@ claim_tx(struct db_conn *c, void *arg)
 	enum db_status st;
 	int rc;
 
-	if ((rc = api_engagement_load(c, k->r, k->engagement, API_AS_ASSESSOR, &e, &k->res)) != DB_OK)
+	if ((rc = api_engagement_load(c, k->r, k->engagement, API_AS_ASSESSOR, &e, &k->res)) !=
+	    DB_OK)
 		return rc;
 	if (!api_engagement_has_threat_model(&e, k->threat_model))
 		rc = api_fail(&k->res, PROBLEM_NOT_FOUND, NULL);
@@ -42,9 +49,12 @@ claim_tx(struct db_conn *c, void *arg)
 		return rc;
 	}
 	{
-		const char *p[6] = { e.id, e.company, e.assessor, k->threat_model,
-			json_string_value(json_object_get(k->r->json, "level")),
-			json_string_value(json_object_get(k->r->json, "summary")) };
+		const char *p[6] = {e.id,
+		                    e.company,
+		                    e.assessor,
+		                    k->threat_model,
+		                    json_string_value(json_object_get(k->r->json, "level")),
+		                    json_string_value(json_object_get(k->r->json, "summary"))};
 
 		q = db_exec(c, "claim_upsert", 6, p, &st);
 	}
@@ -53,9 +63,11 @@ claim_tx(struct db_conn *c, void *arg)
 		return st;
 	}
 	k->res.body = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "engagement_id", db_get(q, 0, 0),
-	    "threat_model", db_get(q, 0, 1), "level", db_get(q, 0, 2), "summary", db_get(q, 0, 3),
-	    "updated_by", db_get(q, 0, 4), "updated_at", db_get(q, 0, 5));
-	rc = api_audit(c, k->r, "claim.put", "engagement", e.id, e.company, e.assessor,
+	                        "threat_model", db_get(q, 0, 1), "level", db_get(q, 0, 2),
+	                        "summary", db_get(q, 0, 3), "updated_by", db_get(q, 0, 4),
+	                        "updated_at", db_get(q, 0, 5));
+	rc = api_audit(
+	    c, k->r, "claim.put", "engagement", e.id, e.company, e.assessor,
 	    json_pack("{s:s, s:s}", "threat_model", k->threat_model, "level", db_get(q, 0, 2)));
 	db_result_free(q);
 	api_engagement_clear(&e);
@@ -65,7 +77,7 @@ claim_tx(struct db_conn *c, void *arg)
 int
 api_claim_put(struct http_request *r)
 {
-	struct claim_ctx k = { .r = r, .res = { .status = 200 } };
+	struct claim_ctx k = {.r = r, .res = {.status = 200}};
 	int rc;
 
 	if ((rc = api_uuid_param(r, 0)) != HTTP_OK)

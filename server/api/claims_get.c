@@ -13,24 +13,26 @@ static int
 claims_tx(struct db_conn *c, void *arg)
 {
 	struct claims_ctx *k = arg;
-	const char *p[1] = { k->engagement };
+	const char *p[1] = {k->engagement};
 	struct api_engagement e;
 	struct db_result *q;
 	enum db_status st;
 	json_t *items;
 	int rc;
 
-	if ((rc = api_engagement_load(c, k->r, k->engagement, API_AS_PARTICIPANT, &e, &k->res)) != DB_OK)
+	if ((rc = api_engagement_load(c, k->r, k->engagement, API_AS_PARTICIPANT, &e, &k->res)) !=
+	    DB_OK)
 		return rc;
 	api_engagement_clear(&e);
 	if ((q = db_exec(c, "claims_list", 1, p, &st)) == NULL)
 		return st;
 	items = json_array();
 	for (int i = 0; i < db_rows(q); i++)
-		json_array_append_new(items, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}",
-		    "engagement_id", db_get(q, i, 0), "threat_model", db_get(q, i, 1),
-		    "level", db_get(q, i, 2), "summary", db_get(q, i, 3),
-		    "updated_by", db_get(q, i, 4), "updated_at", db_get(q, i, 5)));
+		json_array_append_new(
+		    items, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "engagement_id",
+		                     db_get(q, i, 0), "threat_model", db_get(q, i, 1), "level",
+		                     db_get(q, i, 2), "summary", db_get(q, i, 3), "updated_by",
+		                     db_get(q, i, 4), "updated_at", db_get(q, i, 5)));
 	db_result_free(q);
 	k->res.body = json_pack("{s:o}", "items", items);
 	if (k->res.body == NULL)
@@ -42,7 +44,7 @@ claims_tx(struct db_conn *c, void *arg)
 int
 api_claims_get(struct http_request *r)
 {
-	struct claims_ctx k = { .r = r, .res = { .status = 200 } };
+	struct claims_ctx k = {.r = r, .res = {.status = 200}};
 	int rc;
 
 	if ((rc = api_uuid_param(r, 0)) != HTTP_OK)

@@ -100,9 +100,11 @@ api_page(struct http_request *r, int *limit, char limit_plus_one[16], const char
 	long long v = 50;
 
 	if (l != NULL && util_strnum(l, 1, 200, &v) != 0)
-		return http_reply_problem(r, PROBLEM_BAD_QUERY, "limit must be an integer from 1 to 200.");
+		return http_reply_problem(r, PROBLEM_BAD_QUERY,
+		                          "limit must be an integer from 1 to 200.");
 	if (a != NULL && !util_uuid_valid(a))
-		return http_reply_problem(r, PROBLEM_BAD_QUERY, "after must be the next value of a previous page.");
+		return http_reply_problem(r, PROBLEM_BAD_QUERY,
+		                          "after must be the next value of a previous page.");
 	*limit = (int)v;
 	snprintf(limit_plus_one, 16, "%d", (int)v + 1);
 	*after = a;
@@ -118,7 +120,8 @@ api_page_body(json_t *items, int limit, const char *id_key)
 		return NULL;
 	if (json_array_size(items) > (size_t)limit) {
 		json_array_remove(items, (size_t)limit);
-		next = json_incref(json_object_get(json_array_get(items, (size_t)limit - 1), id_key));
+		next =
+		    json_incref(json_object_get(json_array_get(items, (size_t)limit - 1), id_key));
 	}
 	/* o steals both references */
 	return json_pack("{s:o, s:o}", "items", items, "next", next ? next : json_null());
@@ -154,14 +157,14 @@ api_new_uuid(char out[DB_UUID_LEN + 1])
 	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
 	util_hex_encode(b, sizeof(b), hex);
 	snprintf(out, DB_UUID_LEN + 1, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12,
-	    hex + 16, hex + 20);
+	         hex + 16, hex + 20);
 	return 0;
 }
 
 int
 api_audit(struct db_conn *c, const struct http_request *r, const char *action,
-    const char *object_type, const char *object_id, const char *org1, const char *org2,
-    json_t *detail)
+          const char *object_type, const char *object_id, const char *org1, const char *org2,
+          json_t *detail)
 {
 	const char *params[7];
 	char *text = NULL;
@@ -211,7 +214,7 @@ api_wrap_engagement_key(const char *engagement_id, const unsigned char key[CRYPT
 int
 api_engagement_key(struct db_conn *c, const char *engagement_id, unsigned char key[CRYPTO_KEY_LEN])
 {
-	const char *params[1] = { engagement_id };
+	const char *params[1] = {engagement_id};
 	struct db_result *res;
 	unsigned char *wrapped = NULL, *pt = NULL;
 	size_t wlen = 0, ptlen = 0;
@@ -231,7 +234,7 @@ api_engagement_key(struct db_conn *c, const char *engagement_id, unsigned char k
 	    crypto_aead_open(api_master, aad, strlen(aad), wrapped, wlen, &pt, &ptlen) != 0 ||
 	    ptlen != CRYPTO_KEY_LEN) {
 		log_event(LOG_LEVEL_ERROR, "data_key_unwrap_failed",
-		    json_pack("{s:s}", "engagement", engagement_id));
+		          json_pack("{s:s}", "engagement", engagement_id));
 		goto done;
 	}
 	memcpy(key, pt, CRYPTO_KEY_LEN);
@@ -248,7 +251,7 @@ done:
 
 char *
 api_seal(const unsigned char key[CRYPTO_KEY_LEN], const char *kind, const char *row_id,
-    const char *column, const char *text)
+         const char *column, const char *text)
 {
 	unsigned char *ct = NULL;
 	size_t ctlen = 0;
@@ -265,7 +268,7 @@ api_seal(const unsigned char key[CRYPTO_KEY_LEN], const char *kind, const char *
 
 json_t *
 api_open(const unsigned char key[CRYPTO_KEY_LEN], const char *kind, const char *row_id,
-    const char *column, const struct db_result *res, int row, int col)
+         const char *column, const struct db_result *res, int row, int col)
 {
 	unsigned char *ct, *pt = NULL;
 	size_t ctlen = 0, ptlen = 0;
@@ -281,8 +284,9 @@ api_open(const unsigned char key[CRYPTO_KEY_LEN], const char *kind, const char *
 	if (crypto_aead_open(key, aad, strlen(aad), ct, ctlen, &pt, &ptlen) == 0)
 		out = json_stringn((const char *)pt, ptlen);
 	else
-		log_event(LOG_LEVEL_ERROR, "decrypt_failed", json_pack("{s:s, s:s, s:s}",
-		    "kind", kind, "id", row_id, "column", column));
+		log_event(
+		    LOG_LEVEL_ERROR, "decrypt_failed",
+		    json_pack("{s:s, s:s, s:s}", "kind", kind, "id", row_id, "column", column));
 	if (pt != NULL) {
 		explicit_bzero(pt, ptlen);
 		free(pt);
@@ -314,31 +318,32 @@ api_campaign_json(const struct db_result *res, int row)
 	long long cohort = 1;
 
 	util_strnum(db_get(res, row, 7), 1, 1000, &cohort);
-	return json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:b}",
-	    "id", db_get(res, row, 0), "title", db_get(res, row, 1), "slug", db_get(res, row, 2),
-	    "threat_models", api_json_col(res, row, 3), "release_at", db_get(res, row, 4),
-	    "planned_release_at", db_get(res, row, 5), "disclosure", db_get(res, row, 6),
-	    "min_cohort", (json_int_t)cohort, "state", db_get(res, row, 8),
-	    "created_at", db_get(res, row, 9), "updated_at", db_get(res, row, 10),
-	    "released", api_bool_col(res, row, 11));
+	return json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:b}", "id",
+	                 db_get(res, row, 0), "title", db_get(res, row, 1), "slug",
+	                 db_get(res, row, 2), "threat_models", api_json_col(res, row, 3),
+	                 "release_at", db_get(res, row, 4), "planned_release_at",
+	                 db_get(res, row, 5), "disclosure", db_get(res, row, 6), "min_cohort",
+	                 (json_int_t)cohort, "state", db_get(res, row, 8), "created_at",
+	                 db_get(res, row, 9), "updated_at", db_get(res, row, 10), "released",
+	                 api_bool_col(res, row, 11));
 }
 
 static json_t *
 api_org_ref(const struct db_result *res, int row, int idcol, int namecol)
 {
 	return json_pack("{s:s, s:o}", "id", db_get(res, row, idcol), "name",
-	    db_is_null(res, row, namecol) ? json_null() : json_string(db_get(res, row, namecol)));
+	                 db_is_null(res, row, namecol) ? json_null()
+	                                               : json_string(db_get(res, row, namecol)));
 }
 
 json_t *
 api_engagement_json(const struct db_result *res, int row)
 {
-	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:s}",
-	    "id", db_get(res, row, 0), "campaign_id", db_get(res, row, 1),
-	    "campaign_title", db_get(res, row, 9),
-	    "company_org", api_org_ref(res, row, 2, 3), "assessor_org", api_org_ref(res, row, 4, 5),
-	    "lead_assessors", api_json_col(res, row, 6), "state", db_get(res, row, 7),
-	    "created_at", db_get(res, row, 8));
+	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:s}", "id", db_get(res, row, 0),
+	                 "campaign_id", db_get(res, row, 1), "campaign_title", db_get(res, row, 9),
+	                 "company_org", api_org_ref(res, row, 2, 3), "assessor_org",
+	                 api_org_ref(res, row, 4, 5), "lead_assessors", api_json_col(res, row, 6),
+	                 "state", db_get(res, row, 7), "created_at", db_get(res, row, 8));
 }
 
 json_t *
@@ -357,15 +362,16 @@ api_finding_json(const unsigned char key[CRYPTO_KEY_LEN], const struct db_result
 		return NULL;
 	}
 	util_strnum(db_get(res, row, 11), 0, 1000000000, &version);
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:s, s:s, s:s, s:s}",
+	return json_pack(
+	    "{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:s, s:s, s:s, s:s}",
 	    "id", id, "engagement_id", db_get(res, row, 1), "threat_model", db_get(res, row, 2),
-	    "severity", db_get(res, row, 3), "status", db_get(res, row, 4),
-	    "title", title, "detail", detail, "response", response,
-	    "atlas", api_json_col(res, row, 8), "cwe", api_json_col(res, row, 9),
-	    "cvss", db_is_null(res, row, 10) ? json_null() : json_string(db_get(res, row, 10)),
-	    "version", (json_int_t)version, "created_by", db_get(res, row, 12),
-	    "created_at", db_get(res, row, 13), "updated_by", db_get(res, row, 14),
-	    "updated_at", db_get(res, row, 15));
+	    "severity", db_get(res, row, 3), "status", db_get(res, row, 4), "title", title,
+	    "detail", detail, "response", response, "atlas", api_json_col(res, row, 8), "cwe",
+	    api_json_col(res, row, 9), "cvss",
+	    db_is_null(res, row, 10) ? json_null() : json_string(db_get(res, row, 10)), "version",
+	    (json_int_t)version, "created_by", db_get(res, row, 12), "created_at",
+	    db_get(res, row, 13), "updated_by", db_get(res, row, 14), "updated_at",
+	    db_get(res, row, 15));
 }
 
 /* ---- validators ---- */
@@ -388,30 +394,30 @@ api_valid_uuid(const char *s)
 int
 api_valid_threat_model(const char *s)
 {
-	static const char *const set[] = { "WEIGHTS-EXFIL", "IP-THEFT", "TAMPERING",
-		"COMPUTE-MISUSE", "PERSISTENCE", NULL };
+	static const char *const set[] = {"WEIGHTS-EXFIL",  "IP-THEFT",    "TAMPERING",
+	                                  "COMPUTE-MISUSE", "PERSISTENCE", NULL};
 	return api_in(s, set);
 }
 
 int
 api_valid_severity(const char *s)
 {
-	static const char *const set[] = { "critical", "high", "medium", "low", "info", NULL };
+	static const char *const set[] = {"critical", "high", "medium", "low", "info", NULL};
 	return api_in(s, set);
 }
 
 int
 api_valid_status(const char *s)
 {
-	static const char *const set[] = { "open", "remediating", "remediated", "accepted",
-		"false-positive", NULL };
+	static const char *const set[] = {"open",     "remediating",    "remediated",
+	                                  "accepted", "false-positive", NULL};
 	return api_in(s, set);
 }
 
 int
 api_valid_level(const char *s)
 {
-	static const char *const set[] = { "OC1", "OC2", "OC3", "OC4", "OC5", "not-assessed", NULL };
+	static const char *const set[] = {"OC1", "OC2", "OC3", "OC4", "OC5", "not-assessed", NULL};
 	return api_in(s, set);
 }
 
@@ -527,9 +533,9 @@ api_valid_cvss(const char *s)
 
 int
 api_engagement_load(struct db_conn *c, const struct http_request *r, const char *id, int as,
-    struct api_engagement *e, struct api_res *res)
+                    struct api_engagement *e, struct api_res *res)
 {
-	const char *p[1] = { id };
+	const char *p[1] = {id};
 	struct db_result *q;
 	enum db_status st;
 	int company, assessor, ok;
@@ -543,7 +549,9 @@ api_engagement_load(struct db_conn *c, const struct http_request *r, const char 
 	}
 	company = api_is_kind(r, "company") && strcmp(db_get(q, 0, 2), r->who.org_id) == 0;
 	assessor = api_is_kind(r, "assessor") && strcmp(db_get(q, 0, 4), r->who.org_id) == 0;
-	ok = as == API_AS_ASSESSOR ? assessor : as == API_AS_COMPANY ? company : (company || assessor);
+	ok = as == API_AS_ASSESSOR  ? assessor
+	     : as == API_AS_COMPANY ? company
+	                            : (company || assessor);
 	if (!ok) {
 		db_result_free(q);
 		return api_fail(res, PROBLEM_NOT_FOUND, NULL);
@@ -570,7 +578,8 @@ api_engagement_has_threat_model(const struct api_engagement *e, const char *code
 	size_t i;
 	json_t *v;
 
-	json_array_foreach(e->threat_models, i, v) {
+	json_array_foreach(e->threat_models, i, v)
+	{
 		if (json_is_string(v) && strcmp(json_string_value(v), code) == 0)
 			return 1;
 	}

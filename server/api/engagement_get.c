@@ -17,7 +17,7 @@ static int
 engagement_get_tx(struct db_conn *c, void *arg)
 {
 	struct engagement_get_ctx *k = arg;
-	const char *p[1] = { k->id };
+	const char *p[1] = {k->id};
 	unsigned char key[CRYPTO_KEY_LEN];
 	struct db_result *q;
 	enum db_status st;
@@ -55,7 +55,7 @@ engagement_get_tx(struct db_conn *c, void *arg)
 int
 api_engagement_get(struct http_request *r)
 {
-	struct engagement_get_ctx k = { .r = r, .res = { .status = 200 } };
+	struct engagement_get_ctx k = {.r = r, .res = {.status = 200}};
 	int rc;
 
 	if ((rc = api_uuid_param(r, 0)) != HTTP_OK)

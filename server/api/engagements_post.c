@@ -12,17 +12,32 @@
 
 #include "api/api.h"
 
-static const struct json_field engagement_fields[] = {
-	{ .name = "company_org", .type = JSON_FIELD_STRING, .required = 1, .min_len = 36,
-	  .max_len = 36, .valid = api_valid_uuid },
-	{ .name = "assessor_org", .type = JSON_FIELD_STRING, .required = 1, .min_len = 36,
-	  .max_len = 36, .valid = api_valid_uuid },
-	{ .name = "scope", .type = JSON_FIELD_STRING, .required = 1, .min_len = 1,
-	  .max_len = 20000, .valid = api_valid_text },
-	{ .name = "lead_assessors", .type = JSON_FIELD_STRING_ARRAY, .required = 1, .min_len = 1,
-	  .max_len = 200, .max_items = 16, .valid = api_valid_name },
-	{ .name = NULL }
-};
+static const struct json_field engagement_fields[] = {{.name = "company_org",
+                                                       .type = JSON_FIELD_STRING,
+                                                       .required = 1,
+                                                       .min_len = 36,
+                                                       .max_len = 36,
+                                                       .valid = api_valid_uuid},
+                                                      {.name = "assessor_org",
+                                                       .type = JSON_FIELD_STRING,
+                                                       .required = 1,
+                                                       .min_len = 36,
+                                                       .max_len = 36,
+                                                       .valid = api_valid_uuid},
+                                                      {.name = "scope",
+                                                       .type = JSON_FIELD_STRING,
+                                                       .required = 1,
+                                                       .min_len = 1,
+                                                       .max_len = 20000,
+                                                       .valid = api_valid_text},
+                                                      {.name = "lead_assessors",
+                                                       .type = JSON_FIELD_STRING_ARRAY,
+                                                       .required = 1,
+                                                       .min_len = 1,
+                                                       .max_len = 200,
+                                                       .max_items = 16,
+                                                       .valid = api_valid_name},
+                                                      {.name = NULL}};
 
 struct engagement_ctx {
 	struct http_request *r;
@@ -38,7 +53,7 @@ struct engagement_ctx {
 static int
 engagement_org_is(struct db_conn *c, const char *id, const char *kind, enum db_status *st)
 {
-	const char *p[1] = { id };
+	const char *p[1] = {id};
 	struct db_result *q = db_exec(c, "org_get", 1, p, st);
 	int ok;
 
@@ -55,9 +70,9 @@ engagement_create_tx(struct db_conn *c, void *arg)
 	struct engagement_ctx *e = arg;
 	const char *company = json_string_value(json_object_get(e->r->json, "company_org"));
 	const char *assessor = json_string_value(json_object_get(e->r->json, "assessor_org"));
-	const char *pc[1] = { e->campaign };
-	const char *pe[5] = { e->id, e->campaign, company, assessor, e->leads };
-	const char *ps[5] = { e->id, company, assessor, e->wrapped, e->scope };
+	const char *pc[1] = {e->campaign};
+	const char *pe[5] = {e->id, e->campaign, company, assessor, e->leads};
+	const char *ps[5] = {e->id, company, assessor, e->wrapped, e->scope};
 	struct db_result *q;
 	enum db_status st;
 	int rc;
@@ -73,16 +88,21 @@ engagement_create_tx(struct db_conn *c, void *arg)
 	if (rc)
 		return api_fail(&e->res, PROBLEM_INVALID_STATE, "The campaign has been released.");
 	if ((rc = engagement_org_is(c, company, "company", &st)) != 1)
-		return rc < 0 ? (int)st : api_fail_field(&e->res, "company_org", "must be a company org");
+		return rc < 0 ? (int)st
+		              : api_fail_field(&e->res, "company_org", "must be a company org");
 	if ((rc = engagement_org_is(c, assessor, "assessor", &st)) != 1)
-		return rc < 0 ? (int)st : api_fail_field(&e->res, "assessor_org", "must be an assessor org");
+		return rc < 0 ? (int)st
+		              : api_fail_field(&e->res, "assessor_org", "must be an assessor org");
 	if ((rc = db_run(c, "engagement_create", 5, pe)) != DB_OK)
-		return rc == DB_UNIQUE ? api_fail(&e->res, PROBLEM_CONFLICT,
-					     "This company and assessor are already paired in the campaign.") : rc;
+		return rc == DB_UNIQUE
+		           ? api_fail(
+		                 &e->res, PROBLEM_CONFLICT,
+		                 "This company and assessor are already paired in the campaign.")
+		           : rc;
 	if ((rc = db_run(c, "engagement_secret_create", 5, ps)) != DB_OK)
 		return rc;
 	{
-		const char *pg[1] = { e->id };
+		const char *pg[1] = {e->id};
 
 		if ((q = db_exec(c, "engagement_get", 1, pg, &st)) == NULL)
 			return st;
@@ -92,13 +112,13 @@ engagement_create_tx(struct db_conn *c, void *arg)
 	if (e->res.body == NULL)
 		return DB_ERROR;
 	return api_audit(c, e->r, "engagement.create", "engagement", e->id, company, assessor,
-	    json_pack("{s:s}", "campaign", e->campaign));
+	                 json_pack("{s:s}", "campaign", e->campaign));
 }
 
 int
 api_engagements_post(struct http_request *r)
 {
-	struct engagement_ctx e = { .r = r, .res = { .status = 201 } };
+	struct engagement_ctx e = {.r = r, .res = {.status = 201}};
 	unsigned char key[CRYPTO_KEY_LEN];
 	int rc;
 
@@ -111,10 +131,11 @@ api_engagements_post(struct http_request *r)
 	e.campaign = http_param(r, 0);
 	if (api_new_uuid(e.id) != 0 || crypto_random(key, sizeof(key)) != 0)
 		return http_reply_problem(r, PROBLEM_INTERNAL, NULL);
-	e.leads = json_dumps(json_object_get(r->json, "lead_assessors"), JSON_COMPACT | JSON_ENCODE_ANY);
+	e.leads =
+	    json_dumps(json_object_get(r->json, "lead_assessors"), JSON_COMPACT | JSON_ENCODE_ANY);
 	e.wrapped = api_wrap_engagement_key(e.id, key);
 	e.scope = api_seal(key, "engagement", e.id, "scope",
-	    json_string_value(json_object_get(r->json, "scope")));
+	                   json_string_value(json_object_get(r->json, "scope")));
 	explicit_bzero(key, sizeof(key));
 	if (e.leads == NULL || e.wrapped == NULL || e.scope == NULL)
 		rc = DB_ERROR;

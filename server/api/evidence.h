@@ -27,22 +27,22 @@
 #define EVIDENCE_NAME_MAX 255
 
 struct evidence_upload {
-	struct db_identity who;         /* the uploader (copied) */
-	char addr[64];                  /* the uploader's address, for audit */
+	struct db_identity who; /* the uploader (copied) */
+	char addr[64];          /* the uploader's address, for audit */
 	char id[DB_UUID_LEN + 1];
 	char engagement[DB_UUID_LEN + 1];
 	char company[DB_UUID_LEN + 1];
 	char assessor[DB_UUID_LEN + 1];
 	char name[EVIDENCE_NAME_MAX + 1];
-	char declared_type[128];        /* "" when none */
-	char sniffed_type[64];          /* "" until the first chunk is seen */
-	int tus;                        /* resumable (tus) upload */
-	long long upload_length;        /* total announced, -1 unknown */
-	unsigned long long limit;       /* most bytes this upload may have */
-	int limit_is_quota;             /* limit comes from the engagement quota */
+	char declared_type[128];  /* "" when none */
+	char sniffed_type[64];    /* "" until the first chunk is seen */
+	int tus;                  /* resumable (tus) upload */
+	long long upload_length;  /* total announced, -1 unknown */
+	unsigned long long limit; /* most bytes this upload may have */
+	int limit_is_quota;       /* limit comes from the engagement quota */
 	unsigned char file_key[CRYPTO_KEY_LEN];
 	struct crypto_sha256_stream *hash; /* over the stored chunks */
-	unsigned char *buf;             /* EVIDENCE_CHUNK bytes of plaintext not yet stored */
+	unsigned char *buf;                /* EVIDENCE_CHUNK bytes of plaintext not yet stored */
 	size_t buf_len;
 	int seq;                        /* chunks stored */
 	unsigned long long db_size;     /* evidence.size as we last wrote it */
@@ -74,8 +74,8 @@ void evidence_declared_type(const char *ct, char *out, size_t outlen);
  * the problem in res, or a negative db_status.
  */
 int evidence_upload_start(struct http_request *r, const char *engagement_id, const char *finding,
-    const char *name, const char *declared_type, long long length, int tus,
-    struct api_res *res, struct evidence_upload **out);
+                          const char *name, const char *declared_type, long long length, int tus,
+                          struct api_res *res, struct evidence_upload **out);
 
 /*
  * Resume the caller's own upload in progress id (tus): loads its state,
@@ -83,7 +83,7 @@ int evidence_upload_start(struct http_request *r, const char *engagement_id, con
  * API_FAIL (404 when not found / not the caller's), or a db_status.
  */
 int evidence_upload_resume(struct http_request *r, const char *id, struct api_res *res,
-    struct evidence_upload **out);
+                           struct evidence_upload **out);
 
 /* Bytes received so far (stored chunks and the tail in memory). */
 unsigned long long evidence_upload_offset(const struct evidence_upload *u);
@@ -94,7 +94,7 @@ unsigned long long evidence_upload_offset(const struct evidence_upload *u);
  * limit, or the database failed or the upload vanished.
  */
 int evidence_upload_data(struct evidence_upload *u, const char *data, size_t len,
-    enum problem_type *problem, const char **detail);
+                         enum problem_type *problem, const char **detail);
 
 /*
  * Store the last chunk, check the quota once more, mark the evidence
@@ -104,7 +104,7 @@ int evidence_upload_data(struct evidence_upload *u, const char *data, size_t len
  * DB_OK, API_FAIL with res, or a db_status.
  */
 int evidence_upload_finish(struct evidence_upload *u, const char *name, struct api_res *res,
-    json_t **receipt);
+                           json_t **receipt);
 
 /*
  * Keep a resumable upload for later: seal the tail held in memory into
@@ -137,7 +137,7 @@ json_t *evidence_json(const struct db_result *res, int row);
  * visible, or -1 (tampered).
  */
 int evidence_file_key(struct db_conn *c, const struct db_result *res, int row,
-    unsigned char key[CRYPTO_KEY_LEN]);
+                      unsigned char key[CRYPTO_KEY_LEN]);
 
 /*
  * Fetch and open chunk seq of evidence id (nchunks in all) as identity
@@ -148,8 +148,8 @@ int evidence_file_key(struct db_conn *c, const struct db_result *res, int row,
  * for a database failure or a file deleted meanwhile).
  */
 int evidence_chunk_read(const struct db_identity *who, const char *id, int seq, int nchunks,
-    unsigned long long size, const unsigned char key[CRYPTO_KEY_LEN], unsigned char *out,
-    size_t *len, int *integrity);
+                        unsigned long long size, const unsigned char key[CRYPTO_KEY_LEN],
+                        unsigned char *out, size_t *len, int *integrity);
 
 /*
  * Remove stale uploads (bounded batches). Returns how many were removed,

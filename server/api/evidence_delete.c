@@ -20,7 +20,7 @@ static int
 evidence_delete_tx(struct db_conn *c, void *arg)
 {
 	struct evidence_delete_ctx *x = arg;
-	const char *p[1] = { x->id };
+	const char *p[1] = {x->id};
 	struct db_result *q;
 	enum db_status st;
 	long long size = 0;
@@ -34,14 +34,17 @@ evidence_delete_tx(struct db_conn *c, void *arg)
 			return st;
 		visible = db_rows(q) == 1;
 		db_result_free(q);
-		return api_fail(&x->res, visible ? PROBLEM_FORBIDDEN : PROBLEM_NOT_FOUND,
-		    visible ? "Only the uploader or an admin of the uploader's org may delete it." : NULL);
+		return api_fail(
+		    &x->res, visible ? PROBLEM_FORBIDDEN : PROBLEM_NOT_FOUND,
+		    visible ? "Only the uploader or an admin of the uploader's org may delete it."
+		            : NULL);
 	}
 	util_strnum(db_get(q, 0, 5), 0, 0x7fffffffffffffffLL, &size);
 	rc = api_audit(c, x->r, "evidence.delete", "evidence", x->id, db_get(q, 0, 2),
-	    db_get(q, 0, 3), json_pack("{s:s, s:s, s:I, s:s, s:b}", "engagement", db_get(q, 0, 1),
-	    "name", db_get(q, 0, 4), "size", (json_int_t)size, "sha256", db_get(q, 0, 6),
-	    "key_destroyed", 1));
+	               db_get(q, 0, 3),
+	               json_pack("{s:s, s:s, s:I, s:s, s:b}", "engagement", db_get(q, 0, 1), "name",
+	                         db_get(q, 0, 4), "size", (json_int_t)size, "sha256",
+	                         db_get(q, 0, 6), "key_destroyed", 1));
 	db_result_free(q);
 	x->res.status = 204;
 	return rc;
@@ -50,7 +53,7 @@ evidence_delete_tx(struct db_conn *c, void *arg)
 int
 api_evidence_delete(struct http_request *r)
 {
-	struct evidence_delete_ctx x = { .r = r, .id = http_param(r, 0) };
+	struct evidence_delete_ctx x = {.r = r, .id = http_param(r, 0)};
 	int rc;
 
 	if ((rc = api_uuid_param(r, 0)) != HTTP_OK)

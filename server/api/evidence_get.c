@@ -33,8 +33,8 @@ struct evidence_reader {
 	unsigned char key[CRYPTO_KEY_LEN];
 	unsigned long long size;
 	int nchunks;
-	unsigned long long start;   /* first byte served */
-	int cur;                    /* chunk held in buf, -1 none */
+	unsigned long long start; /* first byte served */
+	int cur;                  /* chunk held in buf, -1 none */
 	unsigned char *buf;
 	size_t buf_len;
 	int failed;
@@ -71,8 +71,9 @@ evidence_fail_tx(struct db_conn *c, void *arg)
 	fr.authenticated = 1;
 	snprintf(fr.addr, sizeof(fr.addr), "%s", f->x->addr);
 	return api_audit(c, &fr, "evidence.integrity_failure", "evidence", f->x->id, f->x->company,
-	    f->x->assessor, json_pack("{s:s, s:i, s:s}", "engagement", f->x->engagement,
-	    "chunk", f->seq, "outcome", "transfer aborted"));
+	                 f->x->assessor,
+	                 json_pack("{s:s, s:i, s:s}", "engagement", f->x->engagement, "chunk",
+	                           f->seq, "outcome", "transfer aborted"));
 }
 
 static ssize_t
@@ -89,12 +90,14 @@ evidence_read(void *cls, uint64_t pos, char *out, size_t max)
 	if (seq != x->cur) {
 		x->cur = -1;
 		if (evidence_chunk_read(&x->who, x->id, seq, x->nchunks, x->size, x->key, x->buf,
-		    &x->buf_len, &integrity) != 0) {
-			struct evidence_fail_ctx f = { .x = x, .seq = seq };
+		                        &x->buf_len, &integrity) != 0) {
+			struct evidence_fail_ctx f = {.x = x, .seq = seq};
 
 			x->failed = 1;
-			log_event(LOG_LEVEL_ERROR, integrity ? "evidence_chunk_invalid" :
-			    "evidence_chunk_unavailable", json_pack("{s:s, s:i}", "id", x->id, "chunk", seq));
+			log_event(LOG_LEVEL_ERROR,
+			          integrity ? "evidence_chunk_invalid"
+			                    : "evidence_chunk_unavailable",
+			          json_pack("{s:s, s:i}", "id", x->id, "chunk", seq));
 			if (integrity)
 				(void)db_tx(&x->who, evidence_fail_tx, &f);
 			return -1;
@@ -113,7 +116,7 @@ evidence_read(void *cls, uint64_t pos, char *out, size_t max)
 /* Parse "bytes=a-b" against size. Returns 0 (range in *first..*last), 1 no Range, -1 bad. */
 static int
 evidence_range(const char *h, unsigned long long size, unsigned long long *first,
-    unsigned long long *last)
+               unsigned long long *last)
 {
 	char a[24], b[24];
 	const char *dash;
@@ -171,7 +174,8 @@ evidence_disposition(const char *name, char *out, size_t outlen)
 	for (i = 0; name[i] != '\0' && i < EVIDENCE_NAME_MAX; i++) {
 		unsigned char c = (unsigned char)name[i];
 
-		ascii[i] = (c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '%') ? '_' : (char)c;
+		ascii[i] =
+		    (c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '%') ? '_' : (char)c;
 	}
 	ascii[i] = '\0';
 	for (i = 0; name[i] != '\0' && j + 4 < sizeof(enc); i++) {
@@ -206,7 +210,7 @@ evidence_get_tx(struct db_conn *c, void *arg)
 {
 	struct evidence_get_ctx *g = arg;
 	struct evidence_reader *x = g->x;
-	const char *p[1] = { x->id };
+	const char *p[1] = {x->id};
 	struct db_result *q;
 	enum db_status st;
 	long long v;
@@ -239,16 +243,17 @@ evidence_get_tx(struct db_conn *c, void *arg)
 	g->ranged = rc == 0;
 	if (!g->ranged) {
 		g->first = 0;
-		g->last = x->size - 1;  /* wraps for an empty file; unused then */
+		g->last = x->size - 1; /* wraps for an empty file; unused then */
 	}
 	if ((rc = evidence_file_key(c, q, 0, x->key)) != 0) {
 		rc = rc > 0 ? api_fail(&g->res, PROBLEM_NOT_FOUND, NULL) : DB_ERROR;
 		goto done;
 	}
-	rc = api_audit(c, g->r, "evidence.download", "evidence", x->id, x->company, x->assessor,
-	    g->ranged ? json_pack("{s:s, s:I, s:I}", "engagement", x->engagement,
-	    "first", (json_int_t)g->first, "last", (json_int_t)g->last) :
-	    json_pack("{s:s}", "engagement", x->engagement));
+	rc =
+	    api_audit(c, g->r, "evidence.download", "evidence", x->id, x->company, x->assessor,
+	              g->ranged ? json_pack("{s:s, s:I, s:I}", "engagement", x->engagement, "first",
+	                                    (json_int_t)g->first, "last", (json_int_t)g->last)
+	                        : json_pack("{s:s}", "engagement", x->engagement));
 done:
 	db_result_free(q);
 	return rc;
@@ -257,7 +262,7 @@ done:
 int
 api_evidence_get(struct http_request *r)
 {
-	struct evidence_get_ctx g = { .r = r };
+	struct evidence_get_ctx g = {.r = r};
 	struct evidence_reader *x;
 	char disposition[1200], range[96], digest[80], total[32];
 	unsigned char sha[CRYPTO_SHA256_LEN];
@@ -282,9 +287,10 @@ api_evidence_get(struct http_request *r)
 		snprintf(total, sizeof(total), "bytes */%llu", x->size);
 		evidence_reader_free(x);
 		if (g.bad_range) {
-			const char *h[] = { "Content-Range", total, NULL };
+			const char *h[] = {"Content-Range", total, NULL};
 
-			return http_reply_problem_headers(r, PROBLEM_RANGE_NOT_SATISFIABLE,
+			return http_reply_problem_headers(
+			    r, PROBLEM_RANGE_NOT_SATISFIABLE,
 			    "Send one range bytes=first-last within the file.", h);
 		}
 		return api_finish(r, rc, &g.res);
@@ -301,16 +307,19 @@ api_evidence_get(struct http_request *r)
 	}
 	snprintf(range, sizeof(range), "bytes %llu-%llu/%llu", g.first, g.last, x->size);
 	{
-		const char *h[] = {
-			"Content-Disposition", disposition,
-			"Content-Security-Policy", "sandbox; default-src 'none'",
-			"Accept-Ranges", "bytes",
-			"Repr-Digest", digest,
-			g.ranged ? "Content-Range" : NULL, range,
-			NULL
-		};
+		const char *h[] = {"Content-Disposition",
+		                   disposition,
+		                   "Content-Security-Policy",
+		                   "sandbox; default-src 'none'",
+		                   "Accept-Ranges",
+		                   "bytes",
+		                   "Repr-Digest",
+		                   digest,
+		                   g.ranged ? "Content-Range" : NULL,
+		                   range,
+		                   NULL};
 
 		return http_reply_stream(r, g.ranged ? 206 : 200, "application/octet-stream", len,
-		    evidence_read, x, evidence_reader_free, h);
+		                         evidence_read, x, evidence_reader_free, h);
 	}
 }

@@ -25,11 +25,11 @@ evidence_list_tx(struct db_conn *c, void *arg)
 	int rc;
 
 	if ((rc = api_engagement_load(c, x->r, http_param(x->r, 0), API_AS_PARTICIPANT, &e,
-	    &x->res)) != DB_OK)
+	                              &x->res)) != DB_OK)
 		return rc;
 	api_engagement_clear(&e);
 	{
-		const char *p[3] = { http_param(x->r, 0), x->after, x->limit1 };
+		const char *p[3] = {http_param(x->r, 0), x->after, x->limit1};
 
 		if ((q = db_exec(c, "evidence_list", 3, p, &st)) == NULL)
 			return st;
@@ -48,7 +48,7 @@ evidence_list_tx(struct db_conn *c, void *arg)
 int
 api_evidence_list_get(struct http_request *r)
 {
-	struct evidence_list_ctx x = { .r = r };
+	struct evidence_list_ctx x = {.r = r};
 	int rc;
 
 	if ((rc = api_uuid_param(r, 0)) != HTTP_OK)

@@ -23,7 +23,7 @@
 struct evidence_post_ctx {
 	struct evidence_upload *u;
 	int multipart;
-	int named;      /* ?name= given */
+	int named; /* ?name= given */
 };
 
 static int
@@ -42,7 +42,7 @@ static int
 evidence_post_end(struct http_request *r)
 {
 	struct evidence_post_ctx *x = r->stream;
-	struct api_res res = { .status = 201 };
+	struct api_res res = {.status = 201};
 	const char *name = NULL;
 	json_t *receipt = NULL;
 	int rc;
@@ -50,15 +50,16 @@ evidence_post_end(struct http_request *r)
 	if (x->multipart) {
 		if (!r->part_seen)
 			return http_reply_field(r, PROBLEM_INVALID_FIELD, "file",
-			    "no file part in the multipart/form-data body");
+			                        "no file part in the multipart/form-data body");
 		if (!x->named) {
 			name = http_part_name(r);
 			if (!evidence_name_valid(name))
 				return http_reply_field(r, PROBLEM_INVALID_FIELD, "name",
-				    "1 to 255 bytes of UTF-8, no '/', '\\\\' or control characters, not . or ..");
+				                        "1 to 255 bytes of UTF-8, no '/', '\\\\' "
+				                        "or control characters, not . or ..");
 		}
 		evidence_declared_type(http_part_type(r), x->u->declared_type,
-		    sizeof(x->u->declared_type));
+		                       sizeof(x->u->declared_type));
 	}
 	rc = evidence_upload_finish(x->u, name, &res, &receipt);
 	if (rc == DB_OK)
@@ -78,11 +79,11 @@ evidence_post_done(struct http_request *r, int completed)
 		/* failed, refused or abandoned: nothing of it may remain */
 		if (evidence_upload_discard(x->u) != 0)
 			log_event(LOG_LEVEL_WARN, "evidence_discard_failed",
-			    json_pack("{s:s}", "id", x->u->id));
+			          json_pack("{s:s}", "id", x->u->id));
 		else
 			log_event(LOG_LEVEL_INFO, "evidence_upload_abandoned",
-			    json_pack("{s:s, s:I}", "id", x->u->id,
-			    "received", (json_int_t)evidence_upload_offset(x->u)));
+			          json_pack("{s:s, s:I}", "id", x->u->id, "received",
+			                    (json_int_t)evidence_upload_offset(x->u)));
 	}
 	evidence_upload_free(x->u);
 	free(x);
@@ -90,9 +91,9 @@ evidence_post_done(struct http_request *r, int completed)
 }
 
 static const struct http_stream_ops evidence_post_ops = {
-	.data = evidence_post_data,
-	.end = evidence_post_end,
-	.done = evidence_post_done,
+    .data = evidence_post_data,
+    .end = evidence_post_end,
+    .done = evidence_post_done,
 };
 
 int
@@ -101,7 +102,7 @@ api_evidence_post(struct http_request *r)
 	const char *name = http_query(r, "name");
 	const char *finding = http_query(r, "finding");
 	const char *ct = http_header(r, "Content-Type");
-	struct api_res res = { 0 };
+	struct api_res res = {0};
 	struct evidence_post_ctx *x;
 	struct evidence_upload *u = NULL;
 	long long length = r->declared_length;
@@ -115,19 +116,21 @@ api_evidence_post(struct http_request *r)
 	if (name == NULL && !multipart)
 		return http_reply_field(r, PROBLEM_INVALID_FIELD, "name", "required");
 	if (name != NULL && !evidence_name_valid(name))
-		return http_reply_field(r, PROBLEM_INVALID_FIELD, "name",
+		return http_reply_field(
+		    r, PROBLEM_INVALID_FIELD, "name",
 		    "1 to 255 bytes of UTF-8, no '/', '\\' or control characters, not . or ..");
 	if (finding != NULL && !api_valid_uuid(finding))
-		return http_reply_field(r, PROBLEM_INVALID_FIELD, "finding", "not a finding of this engagement");
+		return http_reply_field(r, PROBLEM_INVALID_FIELD, "finding",
+		                        "not a finding of this engagement");
 	if (multipart) {
 		/* the body holds part headers and boundaries besides the file */
 		if (length >= 0 && (unsigned long long)length > config.evidence_max_bytes + 65536)
 			return http_reply_problem(r, PROBLEM_PAYLOAD_TOO_LARGE,
-			    "The file is larger than the per-file limit.");
+			                          "The file is larger than the per-file limit.");
 		length = -1;
 	}
 	rc = evidence_upload_start(r, http_param(r, 0), finding, name != NULL ? name : "upload",
-	    multipart ? NULL : ct, length, 0, &res, &u);
+	                           multipart ? NULL : ct, length, 0, &res, &u);
 	if (rc != DB_OK)
 		return api_finish(r, rc, &res);
 	if ((x = calloc(1, sizeof(*x))) == NULL) {

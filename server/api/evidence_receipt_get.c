@@ -15,7 +15,7 @@ static int
 evidence_receipt_tx(struct db_conn *c, void *arg)
 {
 	struct evidence_receipt_ctx *x = arg;
-	const char *p[1] = { x->id };
+	const char *p[1] = {x->id};
 	struct db_result *q;
 	enum db_status st;
 
@@ -33,7 +33,7 @@ evidence_receipt_tx(struct db_conn *c, void *arg)
 int
 api_evidence_receipt_get(struct http_request *r)
 {
-	struct evidence_receipt_ctx x = { .id = http_param(r, 0) };
+	struct evidence_receipt_ctx x = {.id = http_param(r, 0)};
 	int rc;
 
 	if ((rc = api_uuid_param(r, 0)) != HTTP_OK)

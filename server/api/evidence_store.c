@@ -49,7 +49,7 @@ static int
 evidence_tchar(unsigned char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	    (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+	       (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
 }
 
 void
@@ -117,7 +117,7 @@ evidence_seal_param(const struct evidence_upload *u, const char *what, const voi
 /* Open a sealed bytea column of u. Returns malloc'd plaintext (caller wipes+frees) or NULL. */
 static unsigned char *
 evidence_open_col(const struct evidence_upload *u, const char *what, const struct db_result *q,
-    int col, size_t *len)
+                  int col, size_t *len)
 {
 	unsigned char *ct, *pt = NULL;
 	size_t ctlen = 0;
@@ -199,7 +199,7 @@ struct evidence_start_ctx {
 static long long
 evidence_usage(struct db_conn *c, const char *engagement, const char *except, enum db_status *st)
 {
-	const char *p[2] = { engagement, except };
+	const char *p[2] = {engagement, except};
 	struct db_result *q;
 	long long used = -1;
 
@@ -227,13 +227,14 @@ evidence_start_tx(struct db_conn *c, void *arg)
 	long long count = 0, used;
 	int rc;
 
-	if ((rc = api_engagement_load(c, s->r, u->engagement, API_AS_PARTICIPANT, &e, s->res)) != DB_OK)
+	if ((rc = api_engagement_load(c, s->r, u->engagement, API_AS_PARTICIPANT, &e, s->res)) !=
+	    DB_OK)
 		return rc;
 	snprintf(u->company, sizeof(u->company), "%s", e.company);
 	snprintf(u->assessor, sizeof(u->assessor), "%s", e.assessor);
 	api_engagement_clear(&e);
 	if (s->finding != NULL) {
-		const char *p[2] = { s->finding, u->engagement };
+		const char *p[2] = {s->finding, u->engagement};
 
 		if ((q = db_exec(c, "evidence_finding_check", 2, p, &st)) == NULL)
 			return st;
@@ -241,7 +242,8 @@ evidence_start_tx(struct db_conn *c, void *arg)
 		db_result_free(q);
 		q = NULL;
 		if (rc != 1)
-			return api_fail_field(s->res, "finding", "not a finding of this engagement");
+			return api_fail_field(s->res, "finding",
+			                      "not a finding of this engagement");
 	}
 	/* uploads in progress, counted under a per-user lock */
 	if ((st = db_run(c, "evidence_lock_user", 0, NULL)) != DB_OK)
@@ -249,7 +251,7 @@ evidence_start_tx(struct db_conn *c, void *arg)
 	snprintf(tus_age, sizeof(tus_age), "%u", config.evidence_upload_expiry);
 	snprintf(stream_age, sizeof(stream_age), "%u", config.evidence_stream_stale);
 	{
-		const char *p[2] = { tus_age, stream_age };
+		const char *p[2] = {tus_age, stream_age};
 
 		if ((q = db_exec(c, "evidence_uploads_count", 2, p, &st)) == NULL)
 			return st;
@@ -261,7 +263,7 @@ evidence_start_tx(struct db_conn *c, void *arg)
 		return api_fail(s->res, PROBLEM_TOO_MANY_UPLOADS, NULL);
 	/* quota */
 	{
-		const char *p[1] = { u->engagement };
+		const char *p[1] = {u->engagement};
 
 		if ((st = db_run(c, "evidence_lock_engagement", 1, p)) != DB_OK)
 			return st;
@@ -272,15 +274,16 @@ evidence_start_tx(struct db_conn *c, void *arg)
 	u->limit_is_quota = 0;
 	if ((unsigned long long)used >= config.evidence_quota_bytes ||
 	    config.evidence_quota_bytes - (unsigned long long)used < u->limit) {
-		u->limit = (unsigned long long)used >= config.evidence_quota_bytes ? 0 :
-		    config.evidence_quota_bytes - (unsigned long long)used;
+		u->limit = (unsigned long long)used >= config.evidence_quota_bytes
+		               ? 0
+		               : config.evidence_quota_bytes - (unsigned long long)used;
 		u->limit_is_quota = 1;
 	}
 	if (u->upload_length >= 0 && (unsigned long long)u->upload_length > u->limit)
-		return api_fail(s->res, u->limit_is_quota ? PROBLEM_QUOTA_EXCEEDED :
-		    PROBLEM_PAYLOAD_TOO_LARGE, u->limit_is_quota ?
-		    "The engagement's evidence quota would be exceeded." :
-		    "The file is larger than the per-file limit.");
+		return api_fail(
+		    s->res, u->limit_is_quota ? PROBLEM_QUOTA_EXCEEDED : PROBLEM_PAYLOAD_TOO_LARGE,
+		    u->limit_is_quota ? "The engagement's evidence quota would be exceeded."
+		                      : "The file is larger than the per-file limit.");
 
 	/* a fresh file key, wrapped under the engagement key */
 	if ((rc = api_engagement_key(c, u->engagement, ekey)) != 0)
@@ -289,14 +292,21 @@ evidence_start_tx(struct db_conn *c, void *arg)
 	evidence_aad(aad, sizeof(aad), u->id, "file_key");
 	if (crypto_random(u->file_key, sizeof(u->file_key)) != 0 ||
 	    crypto_aead_seal(ekey, aad, strlen(aad), u->file_key, sizeof(u->file_key), &wrapped,
-	    &wlen) != 0 || (wrapped_param = db_param_bytea(wrapped, wlen)) == NULL)
+	                     &wlen) != 0 ||
+	    (wrapped_param = db_param_bytea(wrapped, wlen)) == NULL)
 		goto done;
 	snprintf(lenbuf, sizeof(lenbuf), "%lld", u->upload_length);
 	{
-		const char *p[10] = { u->id, u->engagement, u->company, u->assessor, s->finding,
-			u->name, wrapped_param, u->tus ? "tus" : "stream",
-			u->declared_type[0] ? u->declared_type : NULL,
-			u->upload_length >= 0 ? lenbuf : NULL };
+		const char *p[10] = {u->id,
+		                     u->engagement,
+		                     u->company,
+		                     u->assessor,
+		                     s->finding,
+		                     u->name,
+		                     wrapped_param,
+		                     u->tus ? "tus" : "stream",
+		                     u->declared_type[0] ? u->declared_type : NULL,
+		                     u->upload_length >= 0 ? lenbuf : NULL};
 
 		if ((q = db_exec(c, "evidence_create", 10, p, &st)) == NULL) {
 			rc = st;
@@ -314,10 +324,10 @@ done:
 
 int
 evidence_upload_start(struct http_request *r, const char *engagement_id, const char *finding,
-    const char *name, const char *declared_type, long long length, int tus,
-    struct api_res *res, struct evidence_upload **out)
+                      const char *name, const char *declared_type, long long length, int tus,
+                      struct api_res *res, struct evidence_upload **out)
 {
-	struct evidence_start_ctx s = { .r = r, .finding = finding, .res = res };
+	struct evidence_start_ctx s = {.r = r, .finding = finding, .res = res};
 	struct evidence_upload *u;
 	int rc;
 
@@ -353,7 +363,7 @@ evidence_resume_tx(struct db_conn *c, void *arg)
 {
 	struct evidence_resume_ctx *s = arg;
 	struct evidence_upload *u = s->u;
-	const char *p[1] = { s->id };
+	const char *p[1] = {s->id};
 	unsigned char *state = NULL, *tail = NULL;
 	size_t statelen = 0, taillen = 0;
 	struct db_result *q;
@@ -388,7 +398,8 @@ evidence_resume_tx(struct db_conn *c, void *arg)
 		goto done;
 	u->seq = (int)v;
 	u->upload_length = -1;
-	if (!db_is_null(q, 0, 17) && util_strnum(db_get(q, 0, 17), 0, 0x7fffffffffffffffLL, &v) == 0)
+	if (!db_is_null(q, 0, 17) &&
+	    util_strnum(db_get(q, 0, 17), 0, 0x7fffffffffffffffLL, &v) == 0)
 		u->upload_length = v;
 	if ((rc = evidence_file_key(c, q, 0, u->file_key)) != 0) {
 		rc = rc > 0 ? api_fail(s->res, PROBLEM_NOT_FOUND, NULL) : DB_ERROR;
@@ -400,7 +411,8 @@ evidence_resume_tx(struct db_conn *c, void *arg)
 		state = evidence_open_col(u, what, q, 18, &statelen);
 		if (state == NULL || statelen != CRYPTO_SHA256_STATE_LEN ||
 		    crypto_sha256_stream_import(u->hash, state) != 0) {
-			log_event(LOG_LEVEL_ERROR, "evidence_state_invalid", json_pack("{s:s}", "id", u->id));
+			log_event(LOG_LEVEL_ERROR, "evidence_state_invalid",
+			          json_pack("{s:s}", "id", u->id));
 			goto done;
 		}
 	}
@@ -408,14 +420,16 @@ evidence_resume_tx(struct db_conn *c, void *arg)
 		snprintf(what, sizeof(what), "tail/%d", u->seq);
 		tail = evidence_open_col(u, what, q, 19, &taillen);
 		if (tail == NULL || taillen > EVIDENCE_CHUNK) {
-			log_event(LOG_LEVEL_ERROR, "evidence_state_invalid", json_pack("{s:s}", "id", u->id));
+			log_event(LOG_LEVEL_ERROR, "evidence_state_invalid",
+			          json_pack("{s:s}", "id", u->id));
 			goto done;
 		}
 		memcpy(u->buf, tail, taillen);
 		u->buf_len = taillen;
 	}
 	if (evidence_upload_offset(u) != u->db_size) {
-		log_event(LOG_LEVEL_ERROR, "evidence_state_invalid", json_pack("{s:s}", "id", u->id));
+		log_event(LOG_LEVEL_ERROR, "evidence_state_invalid",
+		          json_pack("{s:s}", "id", u->id));
 		goto done;
 	}
 	u->limit = config.evidence_max_bytes;
@@ -437,9 +451,9 @@ done:
 
 int
 evidence_upload_resume(struct http_request *r, const char *id, struct api_res *res,
-    struct evidence_upload **out)
+                       struct evidence_upload **out)
 {
-	struct evidence_resume_ctx s = { .r = r, .id = id, .res = res };
+	struct evidence_resume_ctx s = {.r = r, .id = id, .res = res};
 	int rc;
 
 	*out = NULL;
@@ -457,12 +471,12 @@ evidence_upload_resume(struct http_request *r, const char *id, struct api_res *r
 /* What one chunk write sends (progress, or with the completion). */
 struct evidence_flush {
 	struct evidence_upload *u;
-	const unsigned char *sealed;    /* the sealed chunk, or NULL (no chunk) */
+	const unsigned char *sealed; /* the sealed chunk, or NULL (no chunk) */
 	size_t sealed_len;
 	int seq;
 	unsigned long long new_size;
-	char *state_param;              /* sealed hash state (tus), or NULL */
-	char *tail_param;               /* sealed tail (pause), or NULL */
+	char *state_param; /* sealed hash state (tus), or NULL */
+	char *tail_param;  /* sealed tail (pause), or NULL */
 	const char *sniffed;
 	int vanished;
 };
@@ -477,8 +491,8 @@ evidence_flush_rows(struct db_conn *c, struct evidence_flush *f)
 	enum db_status st;
 
 	if (f->sealed != NULL) {
-		const char *p[3] = { u->id, seqbuf, (const char *)f->sealed };
-		int lens[3] = { -1, -1, (int)f->sealed_len };
+		const char *p[3] = {u->id, seqbuf, (const char *)f->sealed};
+		int lens[3] = {-1, -1, (int)f->sealed_len};
 
 		snprintf(seqbuf, sizeof(seqbuf), "%d", f->seq);
 		if ((q = db_exec_bin(c, "evidence_chunk_put", 3, p, lens, 0, &st)) == NULL)
@@ -493,8 +507,8 @@ evidence_flush_rows(struct db_conn *c, struct evidence_flush *f)
 	snprintf(newsize, sizeof(newsize), "%llu", f->new_size);
 	snprintf(count, sizeof(count), "%d", f->sealed != NULL ? f->seq + 1 : u->seq);
 	{
-		const char *p[7] = { u->id, oldsize, newsize, count, f->state_param, f->tail_param,
-			f->sniffed };
+		const char *p[7] = {u->id,          oldsize,       newsize,   count,
+		                    f->state_param, f->tail_param, f->sniffed};
 
 		if ((q = db_exec(c, "evidence_progress", 7, p, &st)) == NULL)
 			return st;
@@ -532,7 +546,7 @@ evidence_sniff(struct evidence_upload *u, const unsigned char *buf, size_t len)
 {
 	if (u->sniffed_type[0] == '\0')
 		snprintf(u->sniffed_type, sizeof(u->sniffed_type), "%s",
-		    util_sniff_media_type(buf, len));
+		         util_sniff_media_type(buf, len));
 }
 
 /*
@@ -541,7 +555,7 @@ evidence_sniff(struct evidence_upload *u, const unsigned char *buf, size_t len)
  */
 static int
 evidence_seal_chunk(struct evidence_upload *u, const unsigned char *buf, size_t len, int seq,
-    int last, unsigned char **out, size_t *outlen)
+                    int last, unsigned char **out, size_t *outlen)
 {
 	char aad[160];
 
@@ -578,7 +592,7 @@ evidence_state_param(struct evidence_upload *u, int seq)
  */
 static int
 evidence_prepare_chunk(struct evidence_upload *u, const unsigned char *buf, int seq,
-    struct evidence_flush *f)
+                       struct evidence_flush *f)
 {
 	unsigned char *sealed = NULL;
 
@@ -612,14 +626,15 @@ evidence_flush_clear(struct evidence_flush *f)
  */
 static int
 evidence_write_chunk(struct evidence_upload *u, struct evidence_flush *f,
-    enum problem_type *problem, const char **detail)
+                     enum problem_type *problem, const char **detail)
 {
 	*problem = PROBLEM_UNAVAILABLE;
 	*detail = "The evidence could not be stored.";
 	if (db_tx(&u->who, evidence_flush_tx, f) != DB_OK) {
 		if (f->vanished) {
 			*problem = PROBLEM_NOT_FOUND;
-			*detail = "The upload no longer exists (expired, cancelled or changed meanwhile).";
+			*detail = "The upload no longer exists (expired, cancelled or changed "
+			          "meanwhile).";
 		}
 		return -1;
 	}
@@ -639,7 +654,7 @@ evidence_write_chunk(struct evidence_upload *u, struct evidence_flush *f,
  * write their chunks on the request's thread.
  */
 #define EVIDENCE_MAX_WRITERS 16
-#define EVIDENCE_WRITER_AFTER 2     /* chunks stored before a writer starts */
+#define EVIDENCE_WRITER_AFTER 2 /* chunks stored before a writer starts */
 
 static int evidence_writers;
 
@@ -648,8 +663,8 @@ struct evidence_writer {
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	struct evidence_flush job;  /* the sealed chunk being written (owned) */
-	int busy;                   /* a chunk is handed over and not yet stored */
+	struct evidence_flush job; /* the sealed chunk being written (owned) */
+	int busy;                  /* a chunk is handed over and not yet stored */
 	int quit;
 	int failed;
 	enum problem_type problem;
@@ -797,14 +812,14 @@ evidence_store_chunk(struct evidence_upload *u, enum problem_type *problem, cons
 static int
 evidence_touch_tx(struct db_conn *c, void *arg)
 {
-	const char *p[1] = { arg };
+	const char *p[1] = {arg};
 
 	return db_run(c, "evidence_touch", 1, p);
 }
 
 int
 evidence_upload_data(struct evidence_upload *u, const char *data, size_t len,
-    enum problem_type *problem, const char **detail)
+                     enum problem_type *problem, const char **detail)
 {
 	if (evidence_upload_offset(u) + len > u->limit || evidence_upload_offset(u) + len < len) {
 		if (u->tus && u->upload_length >= 0) {
@@ -864,11 +879,12 @@ evidence_finish_tx(struct db_conn *c, void *arg)
 	if ((rc = evidence_flush_rows(c, &s->f)) != DB_OK)
 		return rc;
 	if (s->f.vanished)
-		return api_fail(s->res, PROBLEM_NOT_FOUND,
+		return api_fail(
+		    s->res, PROBLEM_NOT_FOUND,
 		    "The upload no longer exists (expired, cancelled or changed meanwhile).");
 	/* the quota, once more, now that the size is final */
 	{
-		const char *p[1] = { u->engagement };
+		const char *p[1] = {u->engagement};
 
 		if ((st = db_run(c, "evidence_lock_engagement", 1, p)) != DB_OK)
 			return st;
@@ -877,7 +893,7 @@ evidence_finish_tx(struct db_conn *c, void *arg)
 		return st != DB_OK ? st : DB_ERROR;
 	if ((unsigned long long)used + s->f.new_size > config.evidence_quota_bytes)
 		return api_fail(s->res, PROBLEM_QUOTA_EXCEEDED,
-		    "The engagement's evidence quota would be exceeded.");
+		                "The engagement's evidence quota would be exceeded.");
 	if (crypto_sha256_stream_final(u->hash, digest) != 0)
 		return DB_ERROR;
 	hex[0] = '\\';
@@ -888,31 +904,39 @@ evidence_finish_tx(struct db_conn *c, void *arg)
 	if ((strcmp(media, "application/octet-stream") == 0 || strcmp(media, "text/plain") == 0) &&
 	    u->declared_type[0] != '\0')
 		media = u->declared_type;
-	snprintf(oldsize, sizeof(oldsize), "%llu", s->f.new_size);   /* as just written */
+	snprintf(oldsize, sizeof(oldsize), "%llu", s->f.new_size); /* as just written */
 	snprintf(size, sizeof(size), "%llu", s->f.new_size);
 	snprintf(count, sizeof(count), "%d", s->f.seq + 1);
 	{
-		const char *p[9] = { u->id, oldsize, size, count, hex, media, u->sniffed_type,
-			s->name != NULL ? s->name : u->name,
-			u->declared_type[0] ? u->declared_type : NULL };
+		const char *p[9] = {u->id,
+		                    oldsize,
+		                    size,
+		                    count,
+		                    hex,
+		                    media,
+		                    u->sniffed_type,
+		                    s->name != NULL ? s->name : u->name,
+		                    u->declared_type[0] ? u->declared_type : NULL};
 
 		if ((q = db_exec(c, "evidence_complete", 9, p, &st)) == NULL)
 			return st;
 	}
 	if (db_rows(q) != 1) {
 		db_result_free(q);
-		return api_fail(s->res, PROBLEM_NOT_FOUND,
+		return api_fail(
+		    s->res, PROBLEM_NOT_FOUND,
 		    "The upload no longer exists (expired, cancelled or changed meanwhile).");
 	}
 	{
 		struct http_request fr;
 
 		evidence_fake_request(u, &fr);
-		rc = api_audit(c, &fr, "evidence.upload", "evidence", u->id, u->company, u->assessor,
-		    json_pack("{s:s, s:s, s:s, s:I, s:s, s:s}", "engagement", u->engagement,
-		    "name", db_get(q, 0, 1), "sha256", db_get(q, 0, 3),
-		    "size", (json_int_t)s->f.new_size, "media_type", db_get(q, 0, 4),
-		    "mode", u->tus ? "resumable" : "stream"));
+		rc = api_audit(
+		    c, &fr, "evidence.upload", "evidence", u->id, u->company, u->assessor,
+		    json_pack("{s:s, s:s, s:s, s:I, s:s, s:s}", "engagement", u->engagement, "name",
+		              db_get(q, 0, 1), "sha256", db_get(q, 0, 3), "size",
+		              (json_int_t)s->f.new_size, "media_type", db_get(q, 0, 4), "mode",
+		              u->tus ? "resumable" : "stream"));
 	}
 	if (rc == DB_OK && (s->receipt = evidence_receipt_signed(q, 0)) == NULL)
 		rc = DB_ERROR;
@@ -922,9 +946,9 @@ evidence_finish_tx(struct db_conn *c, void *arg)
 
 int
 evidence_upload_finish(struct evidence_upload *u, const char *name, struct api_res *res,
-    json_t **receipt)
+                       json_t **receipt)
 {
-	struct evidence_finish_ctx s = { .f = { .u = u, .seq = u->seq }, .name = name, .res = res };
+	struct evidence_finish_ctx s = {.f = {.u = u, .seq = u->seq}, .name = name, .res = res};
 	unsigned char *sealed = NULL;
 	int rc;
 
@@ -950,7 +974,7 @@ evidence_upload_finish(struct evidence_upload *u, const char *name, struct api_r
 int
 evidence_upload_pause(struct evidence_upload *u)
 {
-	struct evidence_flush f = { .u = u, .seq = u->seq };
+	struct evidence_flush f = {.u = u, .seq = u->seq};
 	char what[48];
 	int rc;
 
@@ -960,7 +984,7 @@ evidence_upload_pause(struct evidence_upload *u)
 		return -1;
 	f.new_size = evidence_upload_offset(u);
 	if (f.new_size == u->db_size)
-		return 0;   /* nothing new since the last chunk */
+		return 0; /* nothing new since the last chunk */
 	snprintf(what, sizeof(what), "tail/%d", u->seq);
 	if ((f.tail_param = evidence_seal_param(u, what, u->buf, u->buf_len)) == NULL)
 		return -1;
@@ -980,7 +1004,7 @@ evidence_upload_pause(struct evidence_upload *u)
 static int
 evidence_discard_tx(struct db_conn *c, void *arg)
 {
-	const char *p[1] = { arg };
+	const char *p[1] = {arg};
 
 	return db_run(c, "evidence_discard", 1, p);
 }
@@ -998,7 +1022,7 @@ evidence_upload_discard(struct evidence_upload *u)
 
 int
 evidence_file_key(struct db_conn *c, const struct db_result *res, int row,
-    unsigned char key[CRYPTO_KEY_LEN])
+                  unsigned char key[CRYPTO_KEY_LEN])
 {
 	unsigned char ekey[CRYPTO_KEY_LEN];
 	unsigned char *wrapped = NULL, *pt = NULL;
@@ -1013,7 +1037,8 @@ evidence_file_key(struct db_conn *c, const struct db_result *res, int row,
 	if ((wrapped = db_get_bytea(res, row, 12, &wlen)) == NULL ||
 	    crypto_aead_open(ekey, aad, strlen(aad), wrapped, wlen, &pt, &ptlen) != 0 ||
 	    ptlen != CRYPTO_KEY_LEN) {
-		log_event(LOG_LEVEL_ERROR, "evidence_key_unwrap_failed", json_pack("{s:s}", "id", id));
+		log_event(LOG_LEVEL_ERROR, "evidence_key_unwrap_failed",
+		          json_pack("{s:s}", "id", id));
 		goto done;
 	}
 	memcpy(key, pt, CRYPTO_KEY_LEN);
@@ -1032,7 +1057,7 @@ struct evidence_chunk_ctx {
 	const char *id;
 	int seq;
 	struct db_result *q;
-	int gone;       /* the evidence itself was deleted meanwhile */
+	int gone; /* the evidence itself was deleted meanwhile */
 };
 
 static int
@@ -1040,7 +1065,7 @@ evidence_chunk_tx(struct db_conn *c, void *arg)
 {
 	struct evidence_chunk_ctx *s = arg;
 	char seqbuf[16];
-	const char *p[2] = { s->id, seqbuf };
+	const char *p[2] = {s->id, seqbuf};
 	enum db_status st;
 
 	snprintf(seqbuf, sizeof(seqbuf), "%d", s->seq);
@@ -1063,10 +1088,10 @@ evidence_chunk_tx(struct db_conn *c, void *arg)
 
 int
 evidence_chunk_read(const struct db_identity *who, const char *id, int seq, int nchunks,
-    unsigned long long size, const unsigned char key[CRYPTO_KEY_LEN], unsigned char *out,
-    size_t *len, int *integrity)
+                    unsigned long long size, const unsigned char key[CRYPTO_KEY_LEN],
+                    unsigned char *out, size_t *len, int *integrity)
 {
-	struct evidence_chunk_ctx s = { .id = id, .seq = seq };
+	struct evidence_chunk_ctx s = {.id = id, .seq = seq};
 	const unsigned char *ct;
 	unsigned char *pt = NULL;
 	size_t ctlen = 0, ptlen = 0, want;
@@ -1131,18 +1156,18 @@ evidence_receipt_signed(const struct db_result *res, int row)
 	if (signer == NULL)
 		return NULL;
 	util_strnum(db_get(res, row, 2), 0, 0x7fffffffffffffffLL, &size);
-	receipt = json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s}",
-	    "id", db_get(res, row, 0), "name", db_get(res, row, 1), "size", (json_int_t)size,
-	    "sha256", db_get(res, row, 3), "media_type", db_get(res, row, 4),
-	    "engagement", db_get(res, row, 5), "uploaded_by", db_get(res, row, 6),
-	    "uploaded_at", db_get(res, row, 7));
+	receipt =
+	    json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s}", "id", db_get(res, row, 0), "name",
+	              db_get(res, row, 1), "size", (json_int_t)size, "sha256", db_get(res, row, 3),
+	              "media_type", db_get(res, row, 4), "engagement", db_get(res, row, 5),
+	              "uploaded_by", db_get(res, row, 6), "uploaded_at", db_get(res, row, 7));
 	if (receipt == NULL || (canon = publish_canonical(receipt, &clen)) == NULL ||
 	    crypto_sign(signer, canon, clen, sig) != 0 || evidence_key_id(signer, kid) != 0)
 		goto done;
 	util_b64_encode(sig, sizeof(sig), b64);
 	/* o steals receipt */
-	out = json_pack("{s:o, s:s, s:s, s:s}", "receipt", receipt, "signature", b64,
-	    "algorithm", "Ed25519", "key_id", kid);
+	out = json_pack("{s:o, s:s, s:s, s:s}", "receipt", receipt, "signature", b64, "algorithm",
+	                "Ed25519", "key_id", kid);
 	receipt = NULL;
 done:
 	json_decref(receipt);
@@ -1156,14 +1181,16 @@ evidence_json(const struct db_result *res, int row)
 	long long size = 0;
 
 	util_strnum(db_get(res, row, 2), 0, 0x7fffffffffffffffLL, &size);
-	return json_pack("{s:s, s:s, s:I, s:s, s:s, s:o, s:o, s:s, s:s, s:s, s:o}",
-	    "id", db_get(res, row, 0), "name", db_get(res, row, 1), "size", (json_int_t)size,
-	    "sha256", db_get(res, row, 3), "media_type", db_get(res, row, 4),
-	    "declared_type", db_is_null(res, row, 8) ? json_null() : json_string(db_get(res, row, 8)),
-	    "sniffed_type", db_is_null(res, row, 9) ? json_null() : json_string(db_get(res, row, 9)),
-	    "engagement", db_get(res, row, 5), "uploaded_by", db_get(res, row, 6),
-	    "uploaded_at", db_get(res, row, 7),
-	    "finding", db_is_null(res, row, 10) ? json_null() : json_string(db_get(res, row, 10)));
+	return json_pack(
+	    "{s:s, s:s, s:I, s:s, s:s, s:o, s:o, s:s, s:s, s:s, s:o}", "id", db_get(res, row, 0),
+	    "name", db_get(res, row, 1), "size", (json_int_t)size, "sha256", db_get(res, row, 3),
+	    "media_type", db_get(res, row, 4), "declared_type",
+	    db_is_null(res, row, 8) ? json_null() : json_string(db_get(res, row, 8)),
+	    "sniffed_type",
+	    db_is_null(res, row, 9) ? json_null() : json_string(db_get(res, row, 9)), "engagement",
+	    db_get(res, row, 5), "uploaded_by", db_get(res, row, 6), "uploaded_at",
+	    db_get(res, row, 7), "finding",
+	    db_is_null(res, row, 10) ? json_null() : json_string(db_get(res, row, 10)));
 }
 
 /* ------------------------------------------------------------- sweeper */
@@ -1173,7 +1200,7 @@ evidence_sweep_tx(struct db_conn *c, void *arg)
 {
 	int *removed = arg;
 	char stream_age[16], tus_age[16], limit[16];
-	const char *p[3] = { stream_age, tus_age, limit };
+	const char *p[3] = {stream_age, tus_age, limit};
 	struct db_result *q;
 	enum db_status st;
 	long long n = 0;
@@ -1226,7 +1253,8 @@ evidence_sweeper_main(void *arg)
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec += config.evidence_sweep_interval;
 		while (!evidence_sweeper_quit &&
-		    pthread_cond_timedwait(&evidence_sweeper_cv, &evidence_sweeper_mu, &until) == 0)
+		       pthread_cond_timedwait(&evidence_sweeper_cv, &evidence_sweeper_mu, &until) ==
+		           0)
 			;
 		if (evidence_sweeper_quit)
 			break;
@@ -1242,8 +1270,8 @@ evidence_sweeper_main(void *arg)
 int
 evidence_sweeper_start(void)
 {
-	(void)evidence_sweep();     /* what a previous run left behind */
-	db_thread_close();          /* the caller's thread serves no requests */
+	(void)evidence_sweep(); /* what a previous run left behind */
+	db_thread_close();      /* the caller's thread serves no requests */
 	evidence_sweeper_quit = 0;
 	if (pthread_create(&evidence_sweeper, NULL, evidence_sweeper_main, NULL) != 0)
 		return -1;

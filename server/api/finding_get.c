@@ -13,7 +13,7 @@ static int
 finding_get_tx(struct db_conn *c, void *arg)
 {
 	struct finding_get_ctx *f = arg;
-	const char *p[1] = { f->id };
+	const char *p[1] = {f->id};
 	struct api_engagement e;
 	unsigned char key[CRYPTO_KEY_LEN];
 	struct db_result *q;
@@ -46,7 +46,7 @@ finding_get_tx(struct db_conn *c, void *arg)
 int
 api_finding_get(struct http_request *r)
 {
-	struct finding_get_ctx f = { .r = r, .res = { .status = 200 } };
+	struct finding_get_ctx f = {.r = r, .res = {.status = 200}};
 	int rc;
 
 	if ((rc = api_uuid_param(r, 0)) != HTTP_OK)

@@ -13,7 +13,7 @@ static int
 history_tx(struct db_conn *c, void *arg)
 {
 	struct history_ctx *h = arg;
-	const char *p[1] = { h->id };
+	const char *p[1] = {h->id};
 	struct api_engagement e;
 	unsigned char key[CRYPTO_KEY_LEN];
 	struct db_result *q;
@@ -70,7 +70,7 @@ history_tx(struct db_conn *c, void *arg)
 int
 api_finding_history_get(struct http_request *r)
 {
-	struct history_ctx h = { .r = r, .res = { .status = 200 } };
+	struct history_ctx h = {.r = r, .res = {.status = 200}};
 	int rc;
 
 	if ((rc = api_uuid_param(r, 0)) != HTTP_OK)

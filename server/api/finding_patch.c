@@ -15,7 +15,7 @@ static int
 company_status_valid(const char *s)
 {
 	return strcmp(s, "remediating") == 0 || strcmp(s, "remediated") == 0 ||
-	    strcmp(s, "accepted") == 0;
+	       strcmp(s, "accepted") == 0;
 }
 
 static int
@@ -24,33 +24,61 @@ cvss_or_empty(const char *s)
 	return *s == '\0' || api_valid_cvss(s);
 }
 
-static const struct json_field assessor_fields[] = {
-	{ .name = "threat_model", .type = JSON_FIELD_STRING, .min_len = 1, .max_len = 32,
-	  .valid = api_valid_threat_model },
-	{ .name = "title", .type = JSON_FIELD_STRING, .min_len = 1, .max_len = 300,
-	  .valid = api_valid_name },
-	{ .name = "detail", .type = JSON_FIELD_STRING, .min_len = 1, .max_len = 65536,
-	  .valid = api_valid_text },
-	{ .name = "severity", .type = JSON_FIELD_STRING, .min_len = 1, .max_len = 16,
-	  .valid = api_valid_severity },
-	{ .name = "status", .type = JSON_FIELD_STRING, .min_len = 1, .max_len = 16,
-	  .valid = api_valid_status },
-	{ .name = "atlas", .type = JSON_FIELD_STRING_ARRAY, .min_len = 9, .max_len = 13,
-	  .max_items = 32, .valid = api_valid_atlas },
-	{ .name = "cwe", .type = JSON_FIELD_STRING_ARRAY, .min_len = 5, .max_len = 10,
-	  .max_items = 32, .valid = api_valid_cwe },
-	{ .name = "cvss", .type = JSON_FIELD_STRING, .min_len = 0, .max_len = 200,
-	  .valid = cvss_or_empty },
-	{ .name = NULL }
-};
+static const struct json_field assessor_fields[] = {{.name = "threat_model",
+                                                     .type = JSON_FIELD_STRING,
+                                                     .min_len = 1,
+                                                     .max_len = 32,
+                                                     .valid = api_valid_threat_model},
+                                                    {.name = "title",
+                                                     .type = JSON_FIELD_STRING,
+                                                     .min_len = 1,
+                                                     .max_len = 300,
+                                                     .valid = api_valid_name},
+                                                    {.name = "detail",
+                                                     .type = JSON_FIELD_STRING,
+                                                     .min_len = 1,
+                                                     .max_len = 65536,
+                                                     .valid = api_valid_text},
+                                                    {.name = "severity",
+                                                     .type = JSON_FIELD_STRING,
+                                                     .min_len = 1,
+                                                     .max_len = 16,
+                                                     .valid = api_valid_severity},
+                                                    {.name = "status",
+                                                     .type = JSON_FIELD_STRING,
+                                                     .min_len = 1,
+                                                     .max_len = 16,
+                                                     .valid = api_valid_status},
+                                                    {.name = "atlas",
+                                                     .type = JSON_FIELD_STRING_ARRAY,
+                                                     .min_len = 9,
+                                                     .max_len = 13,
+                                                     .max_items = 32,
+                                                     .valid = api_valid_atlas},
+                                                    {.name = "cwe",
+                                                     .type = JSON_FIELD_STRING_ARRAY,
+                                                     .min_len = 5,
+                                                     .max_len = 10,
+                                                     .max_items = 32,
+                                                     .valid = api_valid_cwe},
+                                                    {.name = "cvss",
+                                                     .type = JSON_FIELD_STRING,
+                                                     .min_len = 0,
+                                                     .max_len = 200,
+                                                     .valid = cvss_or_empty},
+                                                    {.name = NULL}};
 
-static const struct json_field company_fields[] = {
-	{ .name = "status", .type = JSON_FIELD_STRING, .min_len = 1, .max_len = 16,
-	  .valid = company_status_valid },
-	{ .name = "response", .type = JSON_FIELD_STRING, .min_len = 0, .max_len = 65536,
-	  .valid = api_valid_text },
-	{ .name = NULL }
-};
+static const struct json_field company_fields[] = {{.name = "status",
+                                                    .type = JSON_FIELD_STRING,
+                                                    .min_len = 1,
+                                                    .max_len = 16,
+                                                    .valid = company_status_valid},
+                                                   {.name = "response",
+                                                    .type = JSON_FIELD_STRING,
+                                                    .min_len = 0,
+                                                    .max_len = 65536,
+                                                    .valid = api_valid_text},
+                                                   {.name = NULL}};
 
 struct patch_ctx {
 	struct http_request *r;
@@ -77,8 +105,8 @@ finding_patch_tx(struct db_conn *c, void *arg)
 {
 	struct patch_ctx *f = arg;
 	json_t *j = f->r->json;
-	const char *pg[1] = { f->id };
-	struct api_engagement e = { 0 };
+	const char *pg[1] = {f->id};
+	struct api_engagement e = {0};
 	unsigned char key[CRYPTO_KEY_LEN];
 	char *title = NULL, *detail = NULL, *response = NULL, *atlas = NULL, *cwe = NULL;
 	struct db_result *q;
@@ -113,9 +141,11 @@ finding_patch_tx(struct db_conn *c, void *arg)
 	}
 	have_key = 1;
 	rc = DB_ERROR;
-	if (patch_str(j, "title") && !(title = api_seal(key, "finding", f->id, "title", patch_str(j, "title"))))
+	if (patch_str(j, "title") &&
+	    !(title = api_seal(key, "finding", f->id, "title", patch_str(j, "title"))))
 		goto done;
-	if (patch_str(j, "detail") && !(detail = api_seal(key, "finding", f->id, "detail", patch_str(j, "detail"))))
+	if (patch_str(j, "detail") &&
+	    !(detail = api_seal(key, "finding", f->id, "detail", patch_str(j, "detail"))))
 		goto done;
 	if (patch_str(j, "response") &&
 	    !(response = api_seal(key, "finding", f->id, "response", patch_str(j, "response"))))
@@ -123,8 +153,16 @@ finding_patch_tx(struct db_conn *c, void *arg)
 	atlas = patch_array(j, "atlas");
 	cwe = patch_array(j, "cwe");
 	{
-		const char *p[10] = { f->id, patch_str(j, "threat_model"), patch_str(j, "severity"),
-			patch_str(j, "status"), title, detail, response, atlas, cwe, patch_str(j, "cvss") };
+		const char *p[10] = {f->id,
+		                     patch_str(j, "threat_model"),
+		                     patch_str(j, "severity"),
+		                     patch_str(j, "status"),
+		                     title,
+		                     detail,
+		                     response,
+		                     atlas,
+		                     cwe,
+		                     patch_str(j, "cvss")};
 
 		if ((q = db_exec(c, "finding_update", 10, p, &st)) == NULL) {
 			rc = st;
@@ -138,11 +176,13 @@ finding_patch_tx(struct db_conn *c, void *arg)
 		goto done;
 	}
 	fields = json_array();
-	json_object_foreach(j, k, v) {
+	json_object_foreach(j, k, v)
+	{
 		json_array_append_new(fields, json_string(k));
 	}
 	rc = api_audit(c, f->r, "finding.update", "finding", f->id, e.company, e.assessor,
-	    json_pack("{s:o, s:O}", "fields", fields, "version", json_object_get(f->res.body, "version")));
+	               json_pack("{s:o, s:O}", "fields", fields, "version",
+	                         json_object_get(f->res.body, "version")));
 done:
 	if (have_key)
 		explicit_bzero(key, sizeof(key));
@@ -158,7 +198,7 @@ done:
 int
 api_finding_patch(struct http_request *r)
 {
-	struct patch_ctx f = { .r = r, .res = { .status = 200 } };
+	struct patch_ctx f = {.r = r, .res = {.status = 200}};
 	int rc;
 
 	if ((rc = api_uuid_param(r, 0)) != HTTP_OK)

@@ -19,7 +19,7 @@ static int
 findings_list_tx(struct db_conn *c, void *arg)
 {
 	struct findings_ctx *f = arg;
-	const char *p[3] = { f->engagement, f->after, f->limit1 };
+	const char *p[3] = {f->engagement, f->after, f->limit1};
 	struct api_engagement e;
 	unsigned char key[CRYPTO_KEY_LEN];
 	struct db_result *q;
@@ -27,7 +27,8 @@ findings_list_tx(struct db_conn *c, void *arg)
 	json_t *items;
 	int rc;
 
-	if ((rc = api_engagement_load(c, f->r, f->engagement, API_AS_PARTICIPANT, &e, &f->res)) != DB_OK)
+	if ((rc = api_engagement_load(c, f->r, f->engagement, API_AS_PARTICIPANT, &e, &f->res)) !=
+	    DB_OK)
 		return rc;
 	rc = api_engagement_key(c, e.id, key);
 	api_engagement_clear(&e);
@@ -61,7 +62,7 @@ findings_list_tx(struct db_conn *c, void *arg)
 int
 api_findings_get(struct http_request *r)
 {
-	struct findings_ctx f = { .r = r, .res = { .status = 200 } };
+	struct findings_ctx f = {.r = r, .res = {.status = 200}};
 	int rc;
 
 	if ((rc = api_uuid_param(r, 0)) != HTTP_OK)

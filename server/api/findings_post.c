@@ -10,25 +10,53 @@
 
 #include "api/api.h"
 
-static const struct json_field finding_fields[] = {
-	{ .name = "threat_model", .type = JSON_FIELD_STRING, .required = 1, .min_len = 1,
-	  .max_len = 32, .valid = api_valid_threat_model },
-	{ .name = "title", .type = JSON_FIELD_STRING, .required = 1, .min_len = 1, .max_len = 300,
-	  .valid = api_valid_name },
-	{ .name = "detail", .type = JSON_FIELD_STRING, .required = 1, .min_len = 1,
-	  .max_len = 65536, .valid = api_valid_text },
-	{ .name = "severity", .type = JSON_FIELD_STRING, .required = 1, .min_len = 1, .max_len = 16,
-	  .valid = api_valid_severity },
-	{ .name = "status", .type = JSON_FIELD_STRING, .min_len = 1, .max_len = 16,
-	  .valid = api_valid_status },
-	{ .name = "atlas", .type = JSON_FIELD_STRING_ARRAY, .min_len = 9, .max_len = 13,
-	  .max_items = 32, .valid = api_valid_atlas },
-	{ .name = "cwe", .type = JSON_FIELD_STRING_ARRAY, .min_len = 5, .max_len = 10,
-	  .max_items = 32, .valid = api_valid_cwe },
-	{ .name = "cvss", .type = JSON_FIELD_STRING, .min_len = 10, .max_len = 200,
-	  .valid = api_valid_cvss },
-	{ .name = NULL }
-};
+static const struct json_field finding_fields[] = {{.name = "threat_model",
+                                                    .type = JSON_FIELD_STRING,
+                                                    .required = 1,
+                                                    .min_len = 1,
+                                                    .max_len = 32,
+                                                    .valid = api_valid_threat_model},
+                                                   {.name = "title",
+                                                    .type = JSON_FIELD_STRING,
+                                                    .required = 1,
+                                                    .min_len = 1,
+                                                    .max_len = 300,
+                                                    .valid = api_valid_name},
+                                                   {.name = "detail",
+                                                    .type = JSON_FIELD_STRING,
+                                                    .required = 1,
+                                                    .min_len = 1,
+                                                    .max_len = 65536,
+                                                    .valid = api_valid_text},
+                                                   {.name = "severity",
+                                                    .type = JSON_FIELD_STRING,
+                                                    .required = 1,
+                                                    .min_len = 1,
+                                                    .max_len = 16,
+                                                    .valid = api_valid_severity},
+                                                   {.name = "status",
+                                                    .type = JSON_FIELD_STRING,
+                                                    .min_len = 1,
+                                                    .max_len = 16,
+                                                    .valid = api_valid_status},
+                                                   {.name = "atlas",
+                                                    .type = JSON_FIELD_STRING_ARRAY,
+                                                    .min_len = 9,
+                                                    .max_len = 13,
+                                                    .max_items = 32,
+                                                    .valid = api_valid_atlas},
+                                                   {.name = "cwe",
+                                                    .type = JSON_FIELD_STRING_ARRAY,
+                                                    .min_len = 5,
+                                                    .max_len = 10,
+                                                    .max_items = 32,
+                                                    .valid = api_valid_cwe},
+                                                   {.name = "cvss",
+                                                    .type = JSON_FIELD_STRING,
+                                                    .min_len = 10,
+                                                    .max_len = 200,
+                                                    .valid = api_valid_cvss},
+                                                   {.name = NULL}};
 
 struct finding_ctx {
 	struct http_request *r;
@@ -57,33 +85,47 @@ finding_create_tx(struct db_conn *c, void *arg)
 	enum db_status st;
 	int rc;
 
-	if ((rc = api_engagement_load(c, f->r, f->engagement, API_AS_ASSESSOR, &e, &f->res)) != DB_OK)
+	if ((rc = api_engagement_load(c, f->r, f->engagement, API_AS_ASSESSOR, &e, &f->res)) !=
+	    DB_OK)
 		return rc;
-	if (!api_engagement_has_threat_model(&e, json_string_value(json_object_get(j, "threat_model")))) {
+	if (!api_engagement_has_threat_model(
+	        &e, json_string_value(json_object_get(j, "threat_model")))) {
 		api_engagement_clear(&e);
-		return api_fail_field(&f->res, "threat_model", "not in the campaign's threat models");
+		return api_fail_field(&f->res, "threat_model",
+		                      "not in the campaign's threat models");
 	}
 	if ((rc = api_engagement_key(c, e.id, key)) != 0) {
 		api_engagement_clear(&e);
 		return rc > 0 ? api_fail(&f->res, PROBLEM_NOT_FOUND, NULL) : DB_ERROR;
 	}
-	title = api_seal(key, "finding", f->id, "title", json_string_value(json_object_get(j, "title")));
-	detail = api_seal(key, "finding", f->id, "detail", json_string_value(json_object_get(j, "detail")));
+	title = api_seal(key, "finding", f->id, "title",
+	                 json_string_value(json_object_get(j, "title")));
+	detail = api_seal(key, "finding", f->id, "detail",
+	                  json_string_value(json_object_get(j, "detail")));
 	atlas = finding_array(j, "atlas");
 	cwe = finding_array(j, "cwe");
 	rc = DB_ERROR;
 	if (title != NULL && detail != NULL && atlas != NULL && cwe != NULL) {
-		const char *p[12] = { f->id, e.id, e.company, e.assessor,
-			json_string_value(json_object_get(j, "threat_model")),
-			json_string_value(json_object_get(j, "severity")),
-			json_string_value(json_object_get(j, "status")), title, detail, atlas, cwe,
-			json_string_value(json_object_get(j, "cvss")) };
+		const char *p[12] = {f->id,
+		                     e.id,
+		                     e.company,
+		                     e.assessor,
+		                     json_string_value(json_object_get(j, "threat_model")),
+		                     json_string_value(json_object_get(j, "severity")),
+		                     json_string_value(json_object_get(j, "status")),
+		                     title,
+		                     detail,
+		                     atlas,
+		                     cwe,
+		                     json_string_value(json_object_get(j, "cvss"))};
 
 		if ((q = db_exec(c, "finding_create", 12, p, &st)) == NULL)
 			rc = st;
 		else if ((f->res.body = api_finding_json(key, q, 0)) != NULL)
-			rc = api_audit(c, f->r, "finding.create", "finding", f->id, e.company, e.assessor,
-			    json_pack("{s:s, s:s}", "engagement", e.id, "severity", db_get(q, 0, 3)));
+			rc = api_audit(c, f->r, "finding.create", "finding", f->id, e.company,
+			               e.assessor,
+			               json_pack("{s:s, s:s}", "engagement", e.id, "severity",
+			                         db_get(q, 0, 3)));
 	}
 	explicit_bzero(key, sizeof(key));
 	db_result_free(q);
@@ -98,7 +140,7 @@ finding_create_tx(struct db_conn *c, void *arg)
 int
 api_findings_post(struct http_request *r)
 {
-	struct finding_ctx f = { .r = r, .res = { .status = 201 } };
+	struct finding_ctx f = {.r = r, .res = {.status = 201}};
 	int rc;
 
 	if ((rc = api_uuid_param(r, 0)) != HTTP_OK)

@@ -22,10 +22,11 @@ api_readyz_get(struct http_request *r)
 	if (ops_want_version < 0)
 		ops_want_version = db_migrations_latest(config.sql_dir);
 	if (ops_want_version < 1 || !db_ready(ops_want_version))
-		return http_reply_problem(r, PROBLEM_UNAVAILABLE,
+		return http_reply_problem(
+		    r, PROBLEM_UNAVAILABLE,
 		    "The database is unreachable or its schema is not current.");
-	return http_reply_json(r, 200, json_pack("{s:s, s:i}", "status", "ready",
-	    "schema_version", ops_want_version));
+	return http_reply_json(
+	    r, 200, json_pack("{s:s, s:i}", "status", "ready", "schema_version", ops_want_version));
 }
 
 int
@@ -37,7 +38,7 @@ api_metrics_get(struct http_request *r)
 	if (text == NULL)
 		return http_reply_problem(r, PROBLEM_INTERNAL, NULL);
 	rc = http_reply_bytes(r, 200, "text/plain; version=0.0.4; charset=utf-8", text,
-	    strlen(text), NULL);
+	                      strlen(text), NULL);
 	free(text);
 	return rc;
 }

@@ -17,8 +17,8 @@ static int
 users_list_tx(struct db_conn *c, void *arg)
 {
 	struct users_ctx *u = arg;
-	const char *pg[1] = { u->org };
-	const char *p[3] = { u->org, u->after, u->limit1 };
+	const char *pg[1] = {u->org};
+	const char *p[3] = {u->org, u->after, u->limit1};
 	struct db_result *q;
 	enum db_status st;
 	json_t *items;
@@ -34,9 +34,11 @@ users_list_tx(struct db_conn *c, void *arg)
 		return st;
 	items = json_array();
 	for (int i = 0; i < db_rows(q); i++)
-		json_array_append_new(items, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}",
-		    "id", db_get(q, i, 0), "org_id", db_get(q, i, 1), "email", db_get(q, i, 2),
-		    "name", db_get(q, i, 3), "role", db_get(q, i, 4), "created_at", db_get(q, i, 5)));
+		json_array_append_new(items,
+		                      json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "id",
+		                                db_get(q, i, 0), "org_id", db_get(q, i, 1), "email",
+		                                db_get(q, i, 2), "name", db_get(q, i, 3), "role",
+		                                db_get(q, i, 4), "created_at", db_get(q, i, 5)));
 	db_result_free(q);
 	u->res.body = api_page_body(items, u->limit, "id");
 	return u->res.body ? DB_OK : DB_ERROR;
@@ -45,7 +47,7 @@ users_list_tx(struct db_conn *c, void *arg)
 int
 api_org_users_get(struct http_request *r)
 {
-	struct users_ctx u = { .res = { .status = 200 } };
+	struct users_ctx u = {.res = {.status = 200}};
 	int rc;
 
 	if ((rc = api_uuid_param(r, 0)) != HTTP_OK)

@@ -14,7 +14,7 @@ static int
 orgs_list_tx(struct db_conn *c, void *arg)
 {
 	struct orgs_ctx *o = arg;
-	const char *p[2] = { o->after, o->limit1 };
+	const char *p[2] = {o->after, o->limit1};
 	struct db_result *q;
 	enum db_status st;
 	json_t *items = json_array();
@@ -24,9 +24,10 @@ orgs_list_tx(struct db_conn *c, void *arg)
 		return st;
 	}
 	for (int i = 0; i < db_rows(q); i++)
-		json_array_append_new(items, json_pack("{s:s, s:s, s:s, s:o, s:s}",
-		    "id", db_get(q, i, 0), "kind", db_get(q, i, 1), "name", db_get(q, i, 2),
-		    "aliases", api_json_col(q, i, 3), "created_at", db_get(q, i, 4)));
+		json_array_append_new(
+		    items, json_pack("{s:s, s:s, s:s, s:o, s:s}", "id", db_get(q, i, 0), "kind",
+		                     db_get(q, i, 1), "name", db_get(q, i, 2), "aliases",
+		                     api_json_col(q, i, 3), "created_at", db_get(q, i, 4)));
 	db_result_free(q);
 	o->res.body = api_page_body(items, o->limit, "id");
 	return o->res.body ? DB_OK : DB_ERROR;
@@ -35,7 +36,7 @@ orgs_list_tx(struct db_conn *c, void *arg)
 int
 api_orgs_get(struct http_request *r)
 {
-	struct orgs_ctx o = { .res = { .status = 200 } };
+	struct orgs_ctx o = {.res = {.status = 200}};
 	int rc;
 
 	if (!api_is_coordinator(r))

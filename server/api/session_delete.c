@@ -15,26 +15,28 @@ static int
 logout_tx(struct db_conn *c, void *arg)
 {
 	struct logout_ctx *l = arg;
-	const char *p[1] = { l->r->session_id };
+	const char *p[1] = {l->r->session_id};
 	int rc;
 
 	if ((rc = db_run(c, "token_revoke", 1, p)) != DB_OK)
 		return rc;
-	return api_audit(c, l->r, "logout", "user", l->r->who.user_id, l->r->who.org_id, NULL, NULL);
+	return api_audit(c, l->r, "logout", "user", l->r->who.user_id, l->r->who.org_id, NULL,
+	                 NULL);
 }
 
 int
 api_session_delete(struct http_request *r)
 {
-	struct logout_ctx l = { .r = r };
-	struct api_res res = { .status = 204 };
+	struct logout_ctx l = {.r = r};
+	struct api_res res = {.status = 204};
 	char cookie[160];
 	int rc;
 
 	rc = db_tx(&r->who, logout_tx, &l);
 	if (rc == DB_OK) {
-		snprintf(cookie, sizeof(cookie), "%s=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict%s",
-		    HTTP_SESSION_COOKIE, config.cookie_secure ? "; Secure" : "");
+		snprintf(cookie, sizeof(cookie),
+		         "%s=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict%s", HTTP_SESSION_COOKIE,
+		         config.cookie_secure ? "; Secure" : "");
 		if (http_set_cookie(r, cookie) != 0)
 			rc = DB_ERROR;
 	}

@@ -18,10 +18,9 @@
 #include "util/util.h"
 
 static const struct json_field session_fields[] = {
-	{ .name = "email", .type = JSON_FIELD_STRING, .required = 1, .min_len = 3, .max_len = 254 },
-	{ .name = "password", .type = JSON_FIELD_STRING, .required = 1, .min_len = 1, .max_len = 1024 },
-	{ .name = NULL }
-};
+    {.name = "email", .type = JSON_FIELD_STRING, .required = 1, .min_len = 3, .max_len = 254},
+    {.name = "password", .type = JSON_FIELD_STRING, .required = 1, .min_len = 1, .max_len = 1024},
+    {.name = NULL}};
 
 #define SESSION_MAX_CANDIDATES 4
 
@@ -33,7 +32,7 @@ struct session_ctx {
 	char max[16];
 	char addr_max[16];
 	int allowed;
-	int found;                  /* candidate accounts (the address may exist in several orgs) */
+	int found; /* candidate accounts (the address may exist in several orgs) */
 	char *hash[SESSION_MAX_CANDIDATES];
 	struct db_identity cand[SESSION_MAX_CANDIDATES];
 	struct db_identity who;
@@ -48,8 +47,8 @@ session_lookup_tx(struct db_conn *c, void *arg)
 {
 	struct session_ctx *s = arg;
 	const char *email = json_string_value(json_object_get(s->r->json, "email"));
-	const char *p5[5] = { s->acct_key, s->max, s->addr_key, s->addr_max, s->window };
-	const char *p1[1] = { email };
+	const char *p5[5] = {s->acct_key, s->max, s->addr_key, s->addr_max, s->window};
+	const char *p1[1] = {email};
 	struct db_result *res;
 	enum db_status st;
 
@@ -84,13 +83,13 @@ static int
 session_fail_tx(struct db_conn *c, void *arg)
 {
 	struct session_ctx *s = arg;
-	const char *p3[3] = { s->acct_key, s->addr_key, s->window };
+	const char *p3[3] = {s->acct_key, s->addr_key, s->window};
 	int rc;
 
 	if (s->allowed && (rc = db_run(c, "auth_throttle_fail", 3, p3)) != DB_OK)
 		return rc;
 	return api_audit(c, s->r, s->allowed ? "login.failed" : "login.throttled", "user", NULL,
-	    NULL, NULL, NULL);
+	                 NULL, NULL, NULL);
 }
 
 /* Transaction under the user's identity: create the session. */
@@ -98,8 +97,9 @@ static int
 session_create_tx(struct db_conn *c, void *arg)
 {
 	struct session_ctx *s = arg;
-	const char *p5[5] = { s->token_hash_param, s->who.user_id, s->who.org_id, s->ttl, s->r->addr };
-	const char *p1[1] = { s->acct_key };
+	const char *p5[5] = {s->token_hash_param, s->who.user_id, s->who.org_id, s->ttl,
+	                     s->r->addr};
+	const char *p1[1] = {s->acct_key};
 	struct db_result *res;
 	enum db_status st;
 	int rc;
@@ -111,7 +111,8 @@ session_create_tx(struct db_conn *c, void *arg)
 	db_result_free(res);
 	if ((rc = db_run(c, "auth_throttle_clear", 1, p1)) != DB_OK)
 		return rc;
-	if ((rc = api_audit(c, s->r, "login", "user", s->who.user_id, s->who.org_id, NULL, NULL)) != DB_OK)
+	if ((rc = api_audit(c, s->r, "login", "user", s->who.user_id, s->who.org_id, NULL, NULL)) !=
+	    DB_OK)
 		return rc;
 	res = db_exec(c, "me_get", 0, NULL, &st);
 	if (res == NULL)
@@ -120,10 +121,12 @@ session_create_tx(struct db_conn *c, void *arg)
 		db_result_free(res);
 		return DB_ERROR;
 	}
-	json_object_set_new(s->res.body, "user", json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s}}",
-	    "id", db_get(res, 0, 0), "email", db_get(res, 0, 1), "name", db_get(res, 0, 2),
-	    "role", db_get(res, 0, 3), "org", "id", db_get(res, 0, 4), "kind", db_get(res, 0, 5),
-	    "name", db_get(res, 0, 6)));
+	json_object_set_new(s->res.body, "user",
+	                    json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s}}", "id",
+	                              db_get(res, 0, 0), "email", db_get(res, 0, 1), "name",
+	                              db_get(res, 0, 2), "role", db_get(res, 0, 3), "org", "id",
+	                              db_get(res, 0, 4), "kind", db_get(res, 0, 5), "name",
+	                              db_get(res, 0, 6)));
 	db_result_free(res);
 	return DB_OK;
 }
@@ -131,7 +134,7 @@ session_create_tx(struct db_conn *c, void *arg)
 int
 api_session_post(struct http_request *r)
 {
-	struct session_ctx s = { .r = r };
+	struct session_ctx s = {.r = r};
 	const char *email, *password;
 	char token[CRYPTO_TOKEN_CHARS + 1];
 	unsigned char hash[CRYPTO_SHA256_LEN];
@@ -144,7 +147,8 @@ api_session_post(struct http_request *r)
 	password = json_string_value(json_object_get(r->json, "password"));
 	snprintf(s.acct_key, sizeof(s.acct_key), "acct:");
 	for (size_t i = 0; email[i] && i + 6 < sizeof(s.acct_key); i++)
-		s.acct_key[5 + i] = (char)((email[i] >= 'A' && email[i] <= 'Z') ? email[i] + 32 : email[i]);
+		s.acct_key[5 + i] =
+		    (char)((email[i] >= 'A' && email[i] <= 'Z') ? email[i] + 32 : email[i]);
 	snprintf(s.addr_key, sizeof(s.addr_key), "addr:%s", r->addr);
 	snprintf(s.window, sizeof(s.window), "%u", config.login_window);
 	snprintf(s.max, sizeof(s.max), "%u", config.login_max_failures);
@@ -168,7 +172,8 @@ api_session_post(struct http_request *r)
 	if (!ok) {
 		rc = db_tx(NULL, session_fail_tx, &s);
 		if (rc == DB_OK)
-			rc = api_fail(&s.res, s.allowed ? PROBLEM_BAD_CREDENTIALS : PROBLEM_TOO_MANY_REQUESTS,
+			rc = api_fail(
+			    &s.res, s.allowed ? PROBLEM_BAD_CREDENTIALS : PROBLEM_TOO_MANY_REQUESTS,
 			    NULL);
 		goto done;
 	}
@@ -182,8 +187,10 @@ api_session_post(struct http_request *r)
 	rc = db_tx(&s.who, session_create_tx, &s);
 	if (rc == DB_OK) {
 		json_object_set_new(s.res.body, "token", json_string(token));
-		snprintf(cookie, sizeof(cookie), "%s=%s; Path=/; Max-Age=%u; HttpOnly; SameSite=Strict%s",
-		    HTTP_SESSION_COOKIE, token, config.session_ttl, config.cookie_secure ? "; Secure" : "");
+		snprintf(cookie, sizeof(cookie),
+		         "%s=%s; Path=/; Max-Age=%u; HttpOnly; SameSite=Strict%s",
+		         HTTP_SESSION_COOKIE, token, config.session_ttl,
+		         config.cookie_secure ? "; Secure" : "");
 		if (http_set_cookie(r, cookie) != 0)
 			rc = DB_ERROR;
 		explicit_bzero(cookie, sizeof(cookie));

@@ -36,9 +36,10 @@ api_signing_key_get(struct http_request *r)
 	}
 	crypto_signer_public(s, pub);
 	util_b64url_encode(pub, sizeof(pub), x);
-	rc = http_reply_json(r, 200, json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s}}",
-	    "algorithm", "Ed25519", "pem", pem,
-	    "jwk", "kty", "OKP", "crv", "Ed25519", "x", x, "use", "sig", "alg", "EdDSA"));
+	rc = http_reply_json(r, 200,
+	                     json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s}}", "algorithm",
+	                               "Ed25519", "pem", pem, "jwk", "kty", "OKP", "crv", "Ed25519",
+	                               "x", x, "use", "sig", "alg", "EdDSA"));
 	free(pem);
 	return rc;
 }

@@ -13,13 +13,14 @@ static int
 statement_get_tx(struct db_conn *c, void *arg)
 {
 	struct statement_get_ctx *k = arg;
-	const char *p[1] = { k->engagement };
+	const char *p[1] = {k->engagement};
 	struct api_engagement e;
 	struct db_result *q;
 	enum db_status st;
 	int rc;
 
-	if ((rc = api_engagement_load(c, k->r, k->engagement, API_AS_PARTICIPANT, &e, &k->res)) != DB_OK)
+	if ((rc = api_engagement_load(c, k->r, k->engagement, API_AS_PARTICIPANT, &e, &k->res)) !=
+	    DB_OK)
 		return rc;
 	api_engagement_clear(&e);
 	if ((q = db_exec(c, "statement_get", 1, p, &st)) == NULL)
@@ -28,8 +29,9 @@ statement_get_tx(struct db_conn *c, void *arg)
 		db_result_free(q);
 		return api_fail(&k->res, PROBLEM_NOT_FOUND, NULL);
 	}
-	k->res.body = json_pack("{s:s, s:s, s:s, s:s}", "engagement_id", db_get(q, 0, 0),
-	    "text", db_get(q, 0, 1), "updated_by", db_get(q, 0, 2), "updated_at", db_get(q, 0, 3));
+	k->res.body = json_pack("{s:s, s:s, s:s, s:s}", "engagement_id", db_get(q, 0, 0), "text",
+	                        db_get(q, 0, 1), "updated_by", db_get(q, 0, 2), "updated_at",
+	                        db_get(q, 0, 3));
 	db_result_free(q);
 	return k->res.body ? DB_OK : DB_ERROR;
 }
@@ -37,7 +39,7 @@ statement_get_tx(struct db_conn *c, void *arg)
 int
 api_statement_get(struct http_request *r)
 {
-	struct statement_get_ctx k = { .r = r, .res = { .status = 200 } };
+	struct statement_get_ctx k = {.r = r, .res = {.status = 200}};
 	int rc;
 
 	if ((rc = api_uuid_param(r, 0)) != HTTP_OK)

@@ -3,11 +3,13 @@
 
 #include "api/api.h"
 
-static const struct json_field statement_fields[] = {
-	{ .name = "text", .type = JSON_FIELD_STRING, .required = 1, .min_len = 0, .max_len = 5000,
-	  .valid = api_valid_text },
-	{ .name = NULL }
-};
+static const struct json_field statement_fields[] = {{.name = "text",
+                                                      .type = JSON_FIELD_STRING,
+                                                      .required = 1,
+                                                      .min_len = 0,
+                                                      .max_len = 5000,
+                                                      .valid = api_valid_text},
+                                                     {.name = NULL}};
 
 struct statement_ctx {
 	struct http_request *r;
@@ -24,15 +26,16 @@ statement_tx(struct db_conn *c, void *arg)
 	enum db_status st;
 	int rc;
 
-	if ((rc = api_engagement_load(c, k->r, k->engagement, API_AS_COMPANY, &e, &k->res)) != DB_OK)
+	if ((rc = api_engagement_load(c, k->r, k->engagement, API_AS_COMPANY, &e, &k->res)) !=
+	    DB_OK)
 		return rc;
 	if (e.released) {
 		api_engagement_clear(&e);
 		return api_fail(&k->res, PROBLEM_INVALID_STATE, "The campaign has been released.");
 	}
 	{
-		const char *p[4] = { e.id, e.company, e.assessor,
-			json_string_value(json_object_get(k->r->json, "text")) };
+		const char *p[4] = {e.id, e.company, e.assessor,
+		                    json_string_value(json_object_get(k->r->json, "text"))};
 
 		q = db_exec(c, "statement_upsert", 4, p, &st);
 	}
@@ -40,8 +43,9 @@ statement_tx(struct db_conn *c, void *arg)
 		api_engagement_clear(&e);
 		return st;
 	}
-	k->res.body = json_pack("{s:s, s:s, s:s, s:s}", "engagement_id", db_get(q, 0, 0),
-	    "text", db_get(q, 0, 1), "updated_by", db_get(q, 0, 2), "updated_at", db_get(q, 0, 3));
+	k->res.body = json_pack("{s:s, s:s, s:s, s:s}", "engagement_id", db_get(q, 0, 0), "text",
+	                        db_get(q, 0, 1), "updated_by", db_get(q, 0, 2), "updated_at",
+	                        db_get(q, 0, 3));
 	rc = api_audit(c, k->r, "statement.put", "engagement", e.id, e.company, e.assessor, NULL);
 	db_result_free(q);
 	api_engagement_clear(&e);
@@ -51,7 +55,7 @@ statement_tx(struct db_conn *c, void *arg)
 int
 api_statement_put(struct http_request *r)
 {
-	struct statement_ctx k = { .r = r, .res = { .status = 200 } };
+	struct statement_ctx k = {.r = r, .res = {.status = 200}};
 	int rc;
 
 	if ((rc = api_uuid_param(r, 0)) != HTTP_OK)

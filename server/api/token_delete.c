@@ -13,7 +13,7 @@ static int
 token_delete_tx(struct db_conn *c, void *arg)
 {
 	struct token_delete_ctx *t = arg;
-	const char *p[1] = { t->id };
+	const char *p[1] = {t->id};
 	struct db_result *q;
 	enum db_status st;
 	int n;
@@ -30,7 +30,7 @@ token_delete_tx(struct db_conn *c, void *arg)
 int
 api_token_delete(struct http_request *r)
 {
-	struct token_delete_ctx t = { .r = r, .res = { .status = 204 } };
+	struct token_delete_ctx t = {.r = r, .res = {.status = 204}};
 	int rc;
 
 	if ((rc = api_uuid_param(r, 0)) != HTTP_OK)

@@ -15,7 +15,7 @@ static int
 upload_delete_tx(struct db_conn *c, void *arg)
 {
 	struct upload_delete_ctx *x = arg;
-	const char *p[1] = { x->id };
+	const char *p[1] = {x->id};
 	struct db_result *q;
 	enum db_status st;
 	int gone;
@@ -33,7 +33,7 @@ upload_delete_tx(struct db_conn *c, void *arg)
 int
 api_upload_delete(struct http_request *r)
 {
-	struct upload_delete_ctx x = { .id = http_param(r, 0) };
+	struct upload_delete_ctx x = {.id = http_param(r, 0)};
 	int rc;
 
 	if ((rc = api_uuid_param(r, 0)) != HTTP_OK)
@@ -42,7 +42,7 @@ api_upload_delete(struct http_request *r)
 		return rc;
 	rc = db_tx(&r->who, upload_delete_tx, &x);
 	if (rc == DB_OK) {
-		const char *h[] = { "Tus-Resumable", TUS_VERSION, NULL };
+		const char *h[] = {"Tus-Resumable", TUS_VERSION, NULL};
 
 		return http_reply_bytes(r, 204, NULL, "", 0, h);
 	}

@@ -14,7 +14,7 @@
 int
 api_upload_head(struct http_request *r)
 {
-	struct api_res res = { 0 };
+	struct api_res res = {0};
 	struct evidence_upload *u = NULL;
 	char offset[24], length[24], expires[40];
 	int rc;
@@ -31,8 +31,9 @@ api_upload_head(struct http_request *r)
 	evidence_upload_free(u);
 	tus_expires(config.evidence_upload_expiry, expires, sizeof(expires));
 	{
-		const char *h[] = { "Tus-Resumable", TUS_VERSION, "Upload-Offset", offset,
-			"Upload-Length", length, "Upload-Expires", expires, NULL };
+		const char *h[] = {"Tus-Resumable",  TUS_VERSION,     "Upload-Offset",
+		                   offset,           "Upload-Length", length,
+		                   "Upload-Expires", expires,         NULL};
 
 		return http_reply_bytes(r, 200, NULL, "", 0, h);
 	}

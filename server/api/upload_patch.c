@@ -36,11 +36,12 @@ static int
 upload_patch_end(struct http_request *r)
 {
 	struct evidence_upload *u = r->stream;
-	struct api_res res = { 0 };
+	struct api_res res = {0};
 	char offset[24];
 	int rc;
 
-	if (u->upload_length >= 0 && evidence_upload_offset(u) == (unsigned long long)u->upload_length) {
+	if (u->upload_length >= 0 &&
+	    evidence_upload_offset(u) == (unsigned long long)u->upload_length) {
 		json_t *receipt = NULL;
 
 		rc = evidence_upload_finish(u, NULL, &res, &receipt);
@@ -51,7 +52,7 @@ upload_patch_end(struct http_request *r)
 		return http_reply_problem(r, PROBLEM_UNAVAILABLE, NULL);
 	snprintf(offset, sizeof(offset), "%llu", evidence_upload_offset(u));
 	{
-		const char *h[] = { "Tus-Resumable", TUS_VERSION, "Upload-Offset", offset, NULL };
+		const char *h[] = {"Tus-Resumable", TUS_VERSION, "Upload-Offset", offset, NULL};
 
 		return http_reply_bytes(r, 204, NULL, "", 0, h);
 	}
@@ -72,9 +73,9 @@ upload_patch_done(struct http_request *r, int completed)
 }
 
 static const struct http_stream_ops upload_patch_ops = {
-	.data = upload_patch_data,
-	.end = upload_patch_end,
-	.done = upload_patch_done,
+    .data = upload_patch_data,
+    .end = upload_patch_end,
+    .done = upload_patch_done,
 };
 
 int
@@ -82,7 +83,7 @@ api_upload_patch(struct http_request *r)
 {
 	const char *ct = http_header(r, "Content-Type");
 	const char *off = http_header(r, "Upload-Offset");
-	struct api_res res = { 0 };
+	struct api_res res = {0};
 	struct evidence_upload *u = NULL;
 	long long offset;
 	int rc;
@@ -92,7 +93,8 @@ api_upload_patch(struct http_request *r)
 	if ((rc = tus_check_version(r)) != HTTP_OK)
 		return rc;
 	if (ct == NULL || strcasecmp(ct, "application/offset+octet-stream") != 0)
-		return http_reply_problem(r, PROBLEM_UNSUPPORTED_MEDIA_TYPE,
+		return http_reply_problem(
+		    r, PROBLEM_UNSUPPORTED_MEDIA_TYPE,
 		    "PATCH bodies are Content-Type: application/offset+octet-stream.");
 	if (off == NULL || util_strnum(off, 0, 0x7fffffffffffffffLL, &offset) != 0)
 		return http_reply_problem(r, PROBLEM_INVALID_UPLOAD, "Upload-Offset is required.");
@@ -101,18 +103,18 @@ api_upload_patch(struct http_request *r)
 		return api_finish(r, rc, &res);
 	if ((unsigned long long)offset != evidence_upload_offset(u)) {
 		char cur[24];
-		const char *h[] = { "Tus-Resumable", TUS_VERSION, "Upload-Offset", cur, NULL };
+		const char *h[] = {"Tus-Resumable", TUS_VERSION, "Upload-Offset", cur, NULL};
 
 		snprintf(cur, sizeof(cur), "%llu", evidence_upload_offset(u));
 		evidence_upload_free(u);
 		return http_reply_problem_headers(r, PROBLEM_OFFSET_MISMATCH, NULL, h);
 	}
 	if (r->declared_length >= 0 && u->upload_length >= 0 &&
-	    (unsigned long long)r->declared_length > (unsigned long long)u->upload_length -
-	    evidence_upload_offset(u)) {
+	    (unsigned long long)r->declared_length >
+	        (unsigned long long)u->upload_length - evidence_upload_offset(u)) {
 		evidence_upload_free(u);
 		return http_reply_problem(r, PROBLEM_INVALID_UPLOAD,
-		    "More bytes than the announced Upload-Length.");
+		                          "More bytes than the announced Upload-Length.");
 	}
 	http_stream_accept(r, &upload_patch_ops, u);
 	return HTTP_OK;

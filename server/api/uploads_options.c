@@ -14,8 +14,9 @@ int
 api_uploads_options(struct http_request *r)
 {
 	char max[24];
-	const char *h[] = { "Tus-Resumable", TUS_VERSION, "Tus-Version", TUS_VERSION,
-		"Tus-Extension", TUS_EXTENSIONS, "Tus-Max-Size", max, NULL };
+	const char *h[] = {
+	    "Tus-Resumable", TUS_VERSION,    "Tus-Version", TUS_VERSION, "Tus-Extension",
+	    TUS_EXTENSIONS,  "Tus-Max-Size", max,           NULL};
 
 	snprintf(max, sizeof(max), "%llu", config.evidence_max_bytes);
 	return http_reply_bytes(r, 204, NULL, "", 0, h);

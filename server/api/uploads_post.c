@@ -25,7 +25,7 @@ tus_check_version(struct http_request *r)
 	const char *v = http_header(r, "Tus-Resumable");
 
 	if (v == NULL || strcmp(v, TUS_VERSION) != 0) {
-		const char *h[] = { "Tus-Resumable", TUS_VERSION, "Tus-Version", TUS_VERSION, NULL };
+		const char *h[] = {"Tus-Resumable", TUS_VERSION, "Tus-Version", TUS_VERSION, NULL};
 
 		return http_reply_problem_headers(r, PROBLEM_TUS_VERSION, NULL, h);
 	}
@@ -74,7 +74,7 @@ tus_metadata(const char *h, const char *key, char *out, size_t outlen)
 				return -1;
 			out[got] = '\0';
 			if (strlen(out) != (size_t)got)
-				return -1;  /* an embedded NUL */
+				return -1; /* an embedded NUL */
 			return 1;
 		}
 		p = end ? end + 1 : NULL;
@@ -90,7 +90,7 @@ api_uploads_post(struct http_request *r)
 	char name[EVIDENCE_NAME_MAX + 2], type[130], finding[40];
 	char location[96], offset[24], expires[40];
 	const char *qname = http_query(r, "name");
-	struct api_res res = { 0 };
+	struct api_res res = {0};
 	struct evidence_upload *u = NULL;
 	long long length;
 	int rc, has_finding = 0, has_type = 0;
@@ -102,35 +102,41 @@ api_uploads_post(struct http_request *r)
 	if ((rc = tus_check_version(r)) != HTTP_OK)
 		return rc;
 	if (r->body_len > 0)
-		return http_reply_problem(r, PROBLEM_INVALID_UPLOAD,
+		return http_reply_problem(
+		    r, PROBLEM_INVALID_UPLOAD,
 		    "Create the upload with an empty body, then PATCH the bytes.");
 	if (lenh == NULL || util_strnum(lenh, 0, 0x7fffffffffffffffLL, &length) != 0)
 		return http_reply_problem(r, PROBLEM_INVALID_UPLOAD,
-		    "Upload-Length (a decimal byte count) is required; Upload-Defer-Length is not supported.");
+		                          "Upload-Length (a decimal byte count) is required; "
+		                          "Upload-Defer-Length is not supported.");
 	name[0] = '\0';
 	if (qname != NULL)
 		snprintf(name, sizeof(name), "%s", qname);
 	else if (meta == NULL || tus_metadata(meta, "filename", name, sizeof(name)) != 1)
 		return http_reply_field(r, PROBLEM_INVALID_FIELD, "name",
-		    "required (?name= or Upload-Metadata filename)");
+		                        "required (?name= or Upload-Metadata filename)");
 	if (strlen(name) > EVIDENCE_NAME_MAX || !evidence_name_valid(name))
-		return http_reply_field(r, PROBLEM_INVALID_FIELD, "name",
+		return http_reply_field(
+		    r, PROBLEM_INVALID_FIELD, "name",
 		    "1 to 255 bytes of UTF-8, no '/', '\\' or control characters, not . or ..");
 	if (meta != NULL) {
 		if ((rc = tus_metadata(meta, "filetype", type, sizeof(type))) < 0)
-			return http_reply_problem(r, PROBLEM_INVALID_UPLOAD, "Upload-Metadata is malformed.");
+			return http_reply_problem(r, PROBLEM_INVALID_UPLOAD,
+			                          "Upload-Metadata is malformed.");
 		has_type = rc == 1;
 		if ((rc = tus_metadata(meta, "finding", finding, sizeof(finding))) < 0)
-			return http_reply_problem(r, PROBLEM_INVALID_UPLOAD, "Upload-Metadata is malformed.");
+			return http_reply_problem(r, PROBLEM_INVALID_UPLOAD,
+			                          "Upload-Metadata is malformed.");
 		has_finding = rc == 1;
 	}
 	if (has_finding && !api_valid_uuid(finding))
-		return http_reply_field(r, PROBLEM_INVALID_FIELD, "finding", "not a finding of this engagement");
+		return http_reply_field(r, PROBLEM_INVALID_FIELD, "finding",
+		                        "not a finding of this engagement");
 	if ((unsigned long long)length > config.evidence_max_bytes)
 		return http_reply_problem(r, PROBLEM_PAYLOAD_TOO_LARGE,
-		    "The file is larger than the per-file limit.");
+		                          "The file is larger than the per-file limit.");
 	rc = evidence_upload_start(r, http_param(r, 0), has_finding ? finding : NULL, name,
-	    has_type ? type : NULL, length, 1, &res, &u);
+	                           has_type ? type : NULL, length, 1, &res, &u);
 	if (rc != DB_OK)
 		return api_finish(r, rc, &res);
 	snprintf(location, sizeof(location), "/api/v1/uploads/%s", u->id);
@@ -149,8 +155,9 @@ api_uploads_post(struct http_request *r)
 	tus_expires(config.evidence_upload_expiry, expires, sizeof(expires));
 	snprintf(offset, sizeof(offset), "0");
 	{
-		const char *h[] = { "Location", location, "Tus-Resumable", TUS_VERSION,
-			"Upload-Offset", offset, "Upload-Expires", expires, NULL };
+		const char *h[] = {"Location",       location,        "Tus-Resumable",
+		                   TUS_VERSION,      "Upload-Offset", offset,
+		                   "Upload-Expires", expires,         NULL};
 
 		return http_reply_bytes(r, 201, NULL, "", 0, h);
 	}

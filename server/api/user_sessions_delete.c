@@ -18,7 +18,7 @@ static int
 revoke_tx(struct db_conn *c, void *arg)
 {
 	struct revoke_ctx *v = arg;
-	const char *p[1] = { v->user };
+	const char *p[1] = {v->user};
 	struct db_result *q;
 	enum db_status st;
 	char org[DB_UUID_LEN + 1];
@@ -26,8 +26,9 @@ revoke_tx(struct db_conn *c, void *arg)
 
 	if ((q = db_exec(c, "user_get", 1, p, &st)) == NULL)
 		return st;
-	if (db_rows(q) != 1 || (!api_is_coordinator(v->r) &&
-	    (!api_is_admin(v->r) || strcmp(db_get(q, 0, 1), v->r->who.org_id) != 0))) {
+	if (db_rows(q) != 1 ||
+	    (!api_is_coordinator(v->r) &&
+	     (!api_is_admin(v->r) || strcmp(db_get(q, 0, 1), v->r->who.org_id) != 0))) {
 		db_result_free(q);
 		return api_fail(&v->res, PROBLEM_NOT_FOUND, NULL);
 	}
@@ -41,7 +42,7 @@ revoke_tx(struct db_conn *c, void *arg)
 int
 api_user_sessions_delete(struct http_request *r)
 {
-	struct revoke_ctx v = { .r = r, .res = { .status = 204 } };
+	struct revoke_ctx v = {.r = r, .res = {.status = 204}};
 	int rc;
 
 	if ((rc = api_uuid_param(r, 0)) != HTTP_OK)

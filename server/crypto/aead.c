@@ -30,8 +30,7 @@
  * out NULL means in is additional data. Returns 0, or -1.
  */
 static int
-crypto_aead_update(EVP_CIPHER_CTX *ctx, unsigned char *out,
-    const unsigned char *in, size_t len)
+crypto_aead_update(EVP_CIPHER_CTX *ctx, unsigned char *out, const unsigned char *in, size_t len)
 {
 	while (len > 0) {
 		size_t n = len > CRYPTO_AEAD_CHUNK ? CRYPTO_AEAD_CHUNK : len;
@@ -55,13 +54,12 @@ crypto_aead_update(EVP_CIPHER_CTX *ctx, unsigned char *out,
  * feed it the version byte and aad. Returns 0, or -1.
  */
 static int
-crypto_aead_start(EVP_CIPHER_CTX *ctx, int enc,
-    const unsigned char key[CRYPTO_KEY_LEN], const unsigned char *nonce,
-    const unsigned char *version, const void *aad, size_t aadlen)
+crypto_aead_start(EVP_CIPHER_CTX *ctx, int enc, const unsigned char key[CRYPTO_KEY_LEN],
+                  const unsigned char *nonce, const unsigned char *version, const void *aad,
+                  size_t aadlen)
 {
 	if (EVP_CipherInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL, enc) != 1 ||
-	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_IVLEN,
-	    CRYPTO_AEAD_NONCE_LEN, NULL) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_IVLEN, CRYPTO_AEAD_NONCE_LEN, NULL) != 1 ||
 	    EVP_CipherInit_ex(ctx, NULL, NULL, key, nonce, enc) != 1)
 		return -1;
 	if (crypto_aead_update(ctx, NULL, version, 1) != 0 ||
@@ -71,9 +69,8 @@ crypto_aead_start(EVP_CIPHER_CTX *ctx, int enc,
 }
 
 int
-crypto_aead_seal(const unsigned char key[CRYPTO_KEY_LEN],
-    const void *aad, size_t aadlen, const void *pt, size_t ptlen,
-    unsigned char **out, size_t *outlen)
+crypto_aead_seal(const unsigned char key[CRYPTO_KEY_LEN], const void *aad, size_t aadlen,
+                 const void *pt, size_t ptlen, unsigned char **out, size_t *outlen)
 {
 	EVP_CIPHER_CTX *ctx = NULL;
 	unsigned char *buf = NULL, *ct, *tag;
@@ -84,8 +81,8 @@ crypto_aead_seal(const unsigned char key[CRYPTO_KEY_LEN],
 		*out = NULL;
 	if (outlen != NULL)
 		*outlen = 0;
-	if (key == NULL || out == NULL || outlen == NULL ||
-	    (aad == NULL && aadlen > 0) || (pt == NULL && ptlen > 0)) {
+	if (key == NULL || out == NULL || outlen == NULL || (aad == NULL && aadlen > 0) ||
+	    (pt == NULL && ptlen > 0)) {
 		crypto_set_error("aead_seal: bad arguments");
 		goto done;
 	}
@@ -105,10 +102,9 @@ crypto_aead_seal(const unsigned char key[CRYPTO_KEY_LEN],
 		goto done;
 	if ((ctx = EVP_CIPHER_CTX_new()) == NULL ||
 	    crypto_aead_start(ctx, 1, key, buf + 1, buf, aad, aadlen) != 0 ||
-	    crypto_aead_update(ctx, ct, pt, ptlen) != 0 ||
-	    EVP_EncryptFinal_ex(ctx, tag, &n) != 1 || n != 0 ||
-	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG,
-	    CRYPTO_AEAD_TAG_LEN, tag) != 1) {
+	    crypto_aead_update(ctx, ct, pt, ptlen) != 0 || EVP_EncryptFinal_ex(ctx, tag, &n) != 1 ||
+	    n != 0 ||
+	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, CRYPTO_AEAD_TAG_LEN, tag) != 1) {
 		crypto_set_error("aead_seal: encryption failed");
 		goto done;
 	}
@@ -118,14 +114,13 @@ crypto_aead_seal(const unsigned char key[CRYPTO_KEY_LEN],
 	ret = 0;
 done:
 	free(buf);
-	EVP_CIPHER_CTX_free(ctx);   /* wipes the expanded key */
+	EVP_CIPHER_CTX_free(ctx); /* wipes the expanded key */
 	return ret;
 }
 
 int
-crypto_aead_open(const unsigned char key[CRYPTO_KEY_LEN],
-    const void *aad, size_t aadlen, const void *in, size_t inlen,
-    unsigned char **pt, size_t *ptlen)
+crypto_aead_open(const unsigned char key[CRYPTO_KEY_LEN], const void *aad, size_t aadlen,
+                 const void *in, size_t inlen, unsigned char **pt, size_t *ptlen)
 {
 	const unsigned char *src = in;
 	EVP_CIPHER_CTX *ctx = NULL;
@@ -137,8 +132,8 @@ crypto_aead_open(const unsigned char key[CRYPTO_KEY_LEN],
 		*pt = NULL;
 	if (ptlen != NULL)
 		*ptlen = 0;
-	if (key == NULL || pt == NULL || ptlen == NULL ||
-	    (aad == NULL && aadlen > 0) || (src == NULL && inlen > 0)) {
+	if (key == NULL || pt == NULL || ptlen == NULL || (aad == NULL && aadlen > 0) ||
+	    (src == NULL && inlen > 0)) {
 		crypto_set_error("aead_open: bad arguments");
 		goto done;
 	}
@@ -157,10 +152,9 @@ crypto_aead_open(const unsigned char key[CRYPTO_KEY_LEN],
 	}
 	if ((ctx = EVP_CIPHER_CTX_new()) == NULL ||
 	    crypto_aead_start(ctx, 0, key, src + 1, src, aad, aadlen) != 0 ||
-	    crypto_aead_update(ctx, buf, src + CRYPTO_AEAD_HEADER_LEN,
-	    ctlen) != 0 ||
+	    crypto_aead_update(ctx, buf, src + CRYPTO_AEAD_HEADER_LEN, ctlen) != 0 ||
 	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, CRYPTO_AEAD_TAG_LEN,
-	    (void *)(src + inlen - CRYPTO_AEAD_TAG_LEN)) != 1) {
+	                        (void *)(src + inlen - CRYPTO_AEAD_TAG_LEN)) != 1) {
 		crypto_set_error("aead_open: decryption failed");
 		goto done;
 	}

@@ -11,7 +11,7 @@
 #define CRYPTO_KEY_LEN 32
 #define CRYPTO_SHA256_LEN 32
 #define CRYPTO_TOKEN_BYTES 32
-#define CRYPTO_TOKEN_CHARS 43    /* base64url of 32 bytes, no padding */
+#define CRYPTO_TOKEN_CHARS 43 /* base64url of 32 bytes, no padding */
 #define CRYPTO_ED25519_SIG_LEN 64
 #define CRYPTO_ED25519_PUB_LEN 32
 
@@ -27,8 +27,7 @@ const char *crypto_last_error(void);
  * Internal to server/crypto/: record the reason returned by
  * crypto_last_error (printf-style, truncated to a fixed buffer).
  */
-void crypto_set_error(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
+void crypto_set_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
  * Internal to server/crypto/ (implemented in keyfile.c, used by the key
@@ -58,8 +57,8 @@ int crypto_sha256(const void *buf, size_t len, unsigned char out[CRYPTO_SHA256_L
  * Raw scrypt, exposed for RFC 7914 test vectors. Returns 0, or -1 on
  * invalid parameters or failure.
  */
-int crypto_scrypt(const void *pw, size_t pwlen, const void *salt, size_t saltlen,
-    uint64_t n, uint32_t r, uint32_t p, void *out, size_t outlen);
+int crypto_scrypt(const void *pw, size_t pwlen, const void *salt, size_t saltlen, uint64_t n,
+                  uint32_t r, uint32_t p, void *out, size_t outlen);
 
 /*
  * Limit how many scrypt computations may run at once in this process
@@ -132,9 +131,8 @@ int crypto_token_hash(const char *token, unsigned char hash[CRYPTO_SHA256_LEN]);
  * Encrypt pt[0..ptlen) under key with aad. *out is malloc'd (caller
  * frees), *outlen = ptlen + CRYPTO_AEAD_OVERHEAD. Returns 0, or -1.
  */
-int crypto_aead_seal(const unsigned char key[CRYPTO_KEY_LEN],
-    const void *aad, size_t aadlen, const void *pt, size_t ptlen,
-    unsigned char **out, size_t *outlen);
+int crypto_aead_seal(const unsigned char key[CRYPTO_KEY_LEN], const void *aad, size_t aadlen,
+                     const void *pt, size_t ptlen, unsigned char **out, size_t *outlen);
 
 /*
  * Decrypt and verify. *pt is malloc'd with one extra NUL byte after
@@ -142,9 +140,8 @@ int crypto_aead_seal(const unsigned char key[CRYPTO_KEY_LEN],
  * Returns 0, or -1 on a wrong key, wrong aad, truncated or tampered
  * input (nothing is returned then).
  */
-int crypto_aead_open(const unsigned char key[CRYPTO_KEY_LEN],
-    const void *aad, size_t aadlen, const void *in, size_t inlen,
-    unsigned char **pt, size_t *ptlen);
+int crypto_aead_open(const unsigned char key[CRYPTO_KEY_LEN], const void *aad, size_t aadlen,
+                     const void *in, size_t inlen, unsigned char **pt, size_t *ptlen);
 
 /* ---- key files ---- */
 
@@ -183,11 +180,11 @@ void crypto_signer_free(struct crypto_signer *s); /* accepts NULL */
 
 /* Sign msg. Returns 0, or -1. */
 int crypto_sign(const struct crypto_signer *s, const void *msg, size_t len,
-    unsigned char sig[CRYPTO_ED25519_SIG_LEN]);
+                unsigned char sig[CRYPTO_ED25519_SIG_LEN]);
 
 /* Verify sig over msg with raw public key pub. Returns 1 valid, 0 invalid. */
-int crypto_verify(const unsigned char pub[CRYPTO_ED25519_PUB_LEN],
-    const void *msg, size_t len, const unsigned char sig[CRYPTO_ED25519_SIG_LEN]);
+int crypto_verify(const unsigned char pub[CRYPTO_ED25519_PUB_LEN], const void *msg, size_t len,
+                  const unsigned char sig[CRYPTO_ED25519_SIG_LEN]);
 
 /* Raw 32-byte public key. Never fails for a loaded signer. */
 void crypto_signer_public(const struct crypto_signer *s, unsigned char pub[CRYPTO_ED25519_PUB_LEN]);
@@ -209,15 +206,15 @@ void crypto_sha256_stream_free(struct crypto_sha256_stream *s); /* accepts NULL;
 int crypto_sha256_stream_update(struct crypto_sha256_stream *s, const void *buf, size_t len);
 /* Digest of everything so far; s stays usable. Returns 0, or -1. */
 int crypto_sha256_stream_final(const struct crypto_sha256_stream *s,
-    unsigned char out[CRYPTO_SHA256_LEN]);
+                               unsigned char out[CRYPTO_SHA256_LEN]);
 /*
  * Save the state. Only at a 64-byte block boundary (the total hashed is a
  * multiple of 64); returns 0, or -1 otherwise.
  */
 int crypto_sha256_stream_export(const struct crypto_sha256_stream *s,
-    unsigned char out[CRYPTO_SHA256_STATE_LEN]);
+                                unsigned char out[CRYPTO_SHA256_STATE_LEN]);
 /* Restore a state saved by export. Returns 0, or -1 on a malformed state. */
 int crypto_sha256_stream_import(struct crypto_sha256_stream *s,
-    const unsigned char in[CRYPTO_SHA256_STATE_LEN]);
+                                const unsigned char in[CRYPTO_SHA256_STATE_LEN]);
 
 #endif

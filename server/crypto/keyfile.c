@@ -21,8 +21,7 @@
 #define CRYPTO_KEYFILE_HEX_LEN (2 * CRYPTO_KEY_LEN)
 
 int
-crypto_file_read_private(const char *path, void *buf, size_t cap,
-    size_t *len)
+crypto_file_read_private(const char *path, void *buf, size_t cap, size_t *len)
 {
 	unsigned char *p = buf;
 	struct stat st;
@@ -49,7 +48,8 @@ crypto_file_read_private(const char *path, void *buf, size_t cap,
 	}
 	if ((st.st_mode & 077) != 0) {
 		crypto_set_error("%s: mode %04o grants group/other access; "
-		    "chmod 600 it", path, (unsigned)(st.st_mode & 07777));
+		                 "chmod 600 it",
+		                 path, (unsigned)(st.st_mode & 07777));
 		goto done;
 	}
 	for (;;) {
@@ -119,8 +119,7 @@ crypto_file_write_new(const char *path, const void *buf, size_t len)
 	int fd = -1, created = 0, ret = -1;
 
 	/* O_EXCL also refuses to follow a symlink at path. */
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY,
-	    0600);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0600);
 	if (fd == -1) {
 		if (errno == EEXIST) {
 			ret = 1;
@@ -137,7 +136,7 @@ crypto_file_write_new(const char *path, const void *buf, size_t len)
 			continue;
 		if (n <= 0) {
 			crypto_set_error("%s: write: %s", path,
-			    n == 0 ? "short write" : strerror(errno));
+			                 n == 0 ? "short write" : strerror(errno));
 			goto done;
 		}
 		done_len += (size_t)n;
@@ -158,23 +157,23 @@ done:
 	if (fd != -1)
 		close(fd);
 	if (ret < 0 && created)
-		(void)unlink(path);   /* leave no half-written secret */
+		(void)unlink(path); /* leave no half-written secret */
 	return ret;
 }
 
 /* Parse 64 hex digits, optionally followed by one '\n'. */
 static int
 crypto_keyfile_parse(const char *path, const char *buf, size_t len,
-    unsigned char key[CRYPTO_KEY_LEN])
+                     unsigned char key[CRYPTO_KEY_LEN])
 {
 	char hex[CRYPTO_KEYFILE_HEX_LEN + 1];
 	int ret = -1;
 
 	if (!(len == CRYPTO_KEYFILE_HEX_LEN ||
-	    (len == CRYPTO_KEYFILE_HEX_LEN + 1 &&
-	    buf[CRYPTO_KEYFILE_HEX_LEN] == '\n'))) {
+	      (len == CRYPTO_KEYFILE_HEX_LEN + 1 && buf[CRYPTO_KEYFILE_HEX_LEN] == '\n'))) {
 		crypto_set_error("%s: expected %d hex characters and an "
-		    "optional newline", path, CRYPTO_KEYFILE_HEX_LEN);
+		                 "optional newline",
+		                 path, CRYPTO_KEYFILE_HEX_LEN);
 		goto done;
 	}
 	memcpy(hex, buf, CRYPTO_KEYFILE_HEX_LEN);
@@ -190,8 +189,7 @@ done:
 }
 
 int
-crypto_keyfile_load(const char *path, int create,
-    unsigned char key[CRYPTO_KEY_LEN])
+crypto_keyfile_load(const char *path, int create, unsigned char key[CRYPTO_KEY_LEN])
 {
 	char buf[CRYPTO_KEYFILE_HEX_LEN + 8];
 	unsigned char fresh[CRYPTO_KEY_LEN];
@@ -233,8 +231,7 @@ crypto_keyfile_load(const char *path, int create,
 			goto done;
 		}
 	}
-	crypto_set_error("%s: exists but cannot be opened (dangling symlink?)",
-	    path);
+	crypto_set_error("%s: exists but cannot be opened (dangling symlink?)", path);
 done:
 	OPENSSL_cleanse(buf, sizeof(buf));
 	OPENSSL_cleanse(fresh, sizeof(fresh));

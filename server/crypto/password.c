@@ -32,8 +32,8 @@
 #define CRYPTO_PASSWORD_P_MAX 4u
 #define CRYPTO_PASSWORD_SALT_MIN 16
 #define CRYPTO_PASSWORD_HASH_MIN 32
-#define CRYPTO_PASSWORD_FIELD_MAX 64            /* bytes, salt or hash */
-#define CRYPTO_PASSWORD_B64_MAX 88              /* b64 chars of 64 bytes */
+#define CRYPTO_PASSWORD_FIELD_MAX 64 /* bytes, salt or hash */
+#define CRYPTO_PASSWORD_B64_MAX 88   /* b64 chars of 64 bytes */
 
 static const char crypto_password_prefix[] = "$scrypt$ln=";
 
@@ -118,8 +118,8 @@ crypto_password_set_cost(unsigned log2n)
  * out is wiped.
  */
 int
-crypto_scrypt(const void *pw, size_t pwlen, const void *salt, size_t saltlen,
-    uint64_t n, uint32_t r, uint32_t p, void *out, size_t outlen)
+crypto_scrypt(const void *pw, size_t pwlen, const void *salt, size_t saltlen, uint64_t n,
+              uint32_t r, uint32_t p, void *out, size_t outlen)
 {
 	static const unsigned char empty[1];
 	EVP_KDF *kdf = NULL;
@@ -154,10 +154,8 @@ crypto_scrypt(const void *pw, size_t pwlen, const void *salt, size_t saltlen,
 		pw = empty;
 	if (salt == NULL)
 		salt = empty;
-	*q++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_PASSWORD,
-	    (void *)pw, pwlen);
-	*q++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
-	    (void *)salt, saltlen);
+	*q++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_PASSWORD, (void *)pw, pwlen);
+	*q++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)salt, saltlen);
 	*q++ = OSSL_PARAM_construct_uint64(OSSL_KDF_PARAM_SCRYPT_N, &n);
 	*q++ = OSSL_PARAM_construct_uint32(OSSL_KDF_PARAM_SCRYPT_R, &r);
 	*q++ = OSSL_PARAM_construct_uint32(OSSL_KDF_PARAM_SCRYPT_P, &p);
@@ -180,7 +178,7 @@ crypto_scrypt(const void *pw, size_t pwlen, const void *salt, size_t saltlen,
 done:
 	if (ret != 0 && out != NULL && outlen > 0)
 		OPENSSL_cleanse(out, outlen);
-	EVP_KDF_CTX_free(kctx);     /* wipes its copy of the password */
+	EVP_KDF_CTX_free(kctx); /* wipes its copy of the password */
 	EVP_KDF_free(kdf);
 	return ret;
 }
@@ -192,7 +190,7 @@ crypto_password_hash(const char *password)
 	unsigned char hash[CRYPTO_PASSWORD_HASH_LEN];
 	char salt64[4 * ((sizeof(salt) + 2) / 3) + 1];
 	char hash64[4 * ((sizeof(hash) + 2) / 3) + 1];
-	char stored[128];       /* longest form is 91 characters */
+	char stored[128]; /* longest form is 91 characters */
 	char *ret = NULL;
 	unsigned ln = crypto_password_get_cost();
 	int len;
@@ -203,15 +201,13 @@ crypto_password_hash(const char *password)
 	}
 	if (crypto_random(salt, sizeof(salt)) != 0)
 		goto done;
-	if (crypto_scrypt(password, strlen(password), salt, sizeof(salt),
-	    UINT64_C(1) << ln, CRYPTO_PASSWORD_R, CRYPTO_PASSWORD_P,
-	    hash, sizeof(hash)) != 0)
+	if (crypto_scrypt(password, strlen(password), salt, sizeof(salt), UINT64_C(1) << ln,
+	                  CRYPTO_PASSWORD_R, CRYPTO_PASSWORD_P, hash, sizeof(hash)) != 0)
 		goto done;
 	util_b64_encode(salt, sizeof(salt), salt64);
 	util_b64_encode(hash, sizeof(hash), hash64);
-	len = snprintf(stored, sizeof(stored), "%s%u,r=%u,p=%u$%s$%s",
-	    crypto_password_prefix, ln, CRYPTO_PASSWORD_R, CRYPTO_PASSWORD_P,
-	    salt64, hash64);
+	len = snprintf(stored, sizeof(stored), "%s%u,r=%u,p=%u$%s$%s", crypto_password_prefix, ln,
+	               CRYPTO_PASSWORD_R, CRYPTO_PASSWORD_P, salt64, hash64);
 	if (len < 0 || (size_t)len >= sizeof(stored)) {
 		crypto_set_error("password_hash: formatting failed");
 		goto done;
@@ -232,8 +228,7 @@ done:
  * zero, no sign. Advances *sp past it. Returns 0, or -1.
  */
 static int
-crypto_password_parse_uint(const char **sp, unsigned min, unsigned max,
-    unsigned *out)
+crypto_password_parse_uint(const char **sp, unsigned min, unsigned max, unsigned *out)
 {
 	const char *s = *sp;
 	unsigned v = 0;
@@ -241,7 +236,7 @@ crypto_password_parse_uint(const char **sp, unsigned min, unsigned max,
 
 	while (s[i] >= '0' && s[i] <= '9') {
 		if (i == 2)
-			return -1;      /* every bound here fits in 2 digits */
+			return -1; /* every bound here fits in 2 digits */
 		v = v * 10 + (unsigned)(s[i] - '0');
 		i++;
 	}
@@ -278,24 +273,21 @@ crypto_password_parse(const char *stored, struct crypto_password_params *pp)
 	const char *s = stored, *dollar;
 	long n;
 
-	if (strncmp(s, crypto_password_prefix,
-	    sizeof(crypto_password_prefix) - 1) != 0)
+	if (strncmp(s, crypto_password_prefix, sizeof(crypto_password_prefix) - 1) != 0)
 		return -1;
 	s += sizeof(crypto_password_prefix) - 1;
-	if (crypto_password_parse_uint(&s, CRYPTO_PASSWORD_LN_MIN,
-	    CRYPTO_PASSWORD_LN_MAX, &pp->ln) != 0)
+	if (crypto_password_parse_uint(&s, CRYPTO_PASSWORD_LN_MIN, CRYPTO_PASSWORD_LN_MAX,
+	                               &pp->ln) != 0)
 		return -1;
 	if (strncmp(s, ",r=", 3) != 0)
 		return -1;
 	s += 3;
-	if (crypto_password_parse_uint(&s, 1, CRYPTO_PASSWORD_R_MAX,
-	    &pp->r) != 0)
+	if (crypto_password_parse_uint(&s, 1, CRYPTO_PASSWORD_R_MAX, &pp->r) != 0)
 		return -1;
 	if (strncmp(s, ",p=", 3) != 0)
 		return -1;
 	s += 3;
-	if (crypto_password_parse_uint(&s, 1, CRYPTO_PASSWORD_P_MAX,
-	    &pp->p) != 0)
+	if (crypto_password_parse_uint(&s, 1, CRYPTO_PASSWORD_P_MAX, &pp->p) != 0)
 		return -1;
 	if (*s != '$')
 		return -1;
@@ -331,8 +323,8 @@ crypto_password_verify(const char *password, const char *stored)
 		crypto_set_error("password_verify: malformed stored hash");
 		goto done;
 	}
-	if (crypto_scrypt(password, strlen(password), pp.salt, pp.saltlen,
-	    UINT64_C(1) << pp.ln, pp.r, pp.p, derived, pp.hashlen) != 0)
+	if (crypto_scrypt(password, strlen(password), pp.salt, pp.saltlen, UINT64_C(1) << pp.ln,
+	                  pp.r, pp.p, derived, pp.hashlen) != 0)
 		goto done;
 	ret = CRYPTO_memcmp(derived, pp.hash, pp.hashlen) == 0 ? 1 : 0;
 done:
@@ -356,7 +348,7 @@ crypto_password_dummy(const char *password)
 	if (crypto_random(salt, sizeof(salt)) != 0)
 		memset(salt, 0, sizeof(salt));
 	(void)crypto_scrypt(password, strlen(password), salt, sizeof(salt),
-	    UINT64_C(1) << crypto_password_get_cost(), CRYPTO_PASSWORD_R,
-	    CRYPTO_PASSWORD_P, out, sizeof(out));
+	                    UINT64_C(1) << crypto_password_get_cost(), CRYPTO_PASSWORD_R,
+	                    CRYPTO_PASSWORD_P, out, sizeof(out));
 	OPENSSL_cleanse(out, sizeof(out));
 }

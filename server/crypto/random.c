@@ -45,8 +45,8 @@ crypto_set_error(const char *fmt, ...)
 
 		used = strlen(crypto_error_buf);
 		if (why != NULL && used + 1 < sizeof(crypto_error_buf))
-			snprintf(crypto_error_buf + used,
-			    sizeof(crypto_error_buf) - used, " (openssl: %s)", why);
+			snprintf(crypto_error_buf + used, sizeof(crypto_error_buf) - used,
+			         " (openssl: %s)", why);
 	}
 	ERR_clear_error();
 }

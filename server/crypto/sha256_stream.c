@@ -62,7 +62,8 @@ crypto_sha256_stream_update(struct crypto_sha256_stream *s, const void *buf, siz
 }
 
 int
-crypto_sha256_stream_final(const struct crypto_sha256_stream *s, unsigned char out[CRYPTO_SHA256_LEN])
+crypto_sha256_stream_final(const struct crypto_sha256_stream *s,
+                           unsigned char out[CRYPTO_SHA256_LEN])
 {
 	SHA256_CTX copy = s->ctx;
 	int ok = SHA256_Final(out, &copy) == 1;
@@ -90,7 +91,7 @@ crypto_get32(const unsigned char *p)
 
 int
 crypto_sha256_stream_export(const struct crypto_sha256_stream *s,
-    unsigned char out[CRYPTO_SHA256_STATE_LEN])
+                            unsigned char out[CRYPTO_SHA256_STATE_LEN])
 {
 	if (s->ctx.num != 0) {
 		crypto_set_error("sha256_stream: not at a block boundary");
@@ -105,7 +106,7 @@ crypto_sha256_stream_export(const struct crypto_sha256_stream *s,
 
 int
 crypto_sha256_stream_import(struct crypto_sha256_stream *s,
-    const unsigned char in[CRYPTO_SHA256_STATE_LEN])
+                            const unsigned char in[CRYPTO_SHA256_STATE_LEN])
 {
 	uint32_t nl = crypto_get32(in + 36);
 

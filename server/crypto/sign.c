@@ -83,8 +83,7 @@ crypto_signer_create(const char *path, EVP_PKEY **out)
 	}
 	/* secmem: the buffer is wiped when freed. */
 	if ((mem = BIO_new(BIO_s_secmem())) == NULL ||
-	    PEM_write_bio_PKCS8PrivateKey(mem, pkey, NULL, NULL, 0, NULL,
-	    NULL) != 1 ||
+	    PEM_write_bio_PKCS8PrivateKey(mem, pkey, NULL, NULL, 0, NULL, NULL) != 1 ||
 	    (len = BIO_get_mem_data(mem, &data)) <= 0) {
 		crypto_set_error("signer: cannot encode private key");
 		goto done;
@@ -126,10 +125,11 @@ crypto_signer_load(const char *path, int create)
 			goto done;
 		if (rc == 0) {
 			if ((bio = BIO_new_mem_buf(buf, (int)len)) == NULL ||
-			    (pkey = PEM_read_bio_PrivateKey(bio, NULL,
-			    crypto_signer_no_password, NULL)) == NULL) {
+			    (pkey = PEM_read_bio_PrivateKey(bio, NULL, crypto_signer_no_password,
+			                                    NULL)) == NULL) {
 				crypto_set_error("%s: not an unencrypted PEM "
-				    "private key", path);
+				                 "private key",
+				                 path);
 				goto done;
 			}
 			break;
@@ -143,7 +143,8 @@ crypto_signer_load(const char *path, int create)
 	}
 	if (pkey == NULL) {
 		crypto_set_error("%s: exists but cannot be opened "
-		    "(dangling symlink?)", path);
+		                 "(dangling symlink?)",
+		                 path);
 		goto done;
 	}
 	if ((ret = crypto_signer_wrap(pkey)) == NULL)
@@ -166,8 +167,8 @@ crypto_signer_from_raw(const unsigned char seed[32])
 		crypto_set_error("signer: NULL seed");
 		goto done;
 	}
-	if ((pkey = EVP_PKEY_new_raw_private_key_ex(NULL, "ED25519", NULL,
-	    seed, CRYPTO_ED25519_SEED_LEN)) == NULL) {
+	if ((pkey = EVP_PKEY_new_raw_private_key_ex(NULL, "ED25519", NULL, seed,
+	                                            CRYPTO_ED25519_SEED_LEN)) == NULL) {
 		crypto_set_error("signer: bad raw private key");
 		goto done;
 	}
@@ -184,14 +185,14 @@ crypto_signer_free(struct crypto_signer *s)
 {
 	if (s == NULL)
 		return;
-	EVP_PKEY_free(s->pkey);     /* wipes the private key */
+	EVP_PKEY_free(s->pkey); /* wipes the private key */
 	OPENSSL_cleanse(s, sizeof(*s));
 	free(s);
 }
 
 int
 crypto_sign(const struct crypto_signer *s, const void *msg, size_t len,
-    unsigned char sig[CRYPTO_ED25519_SIG_LEN])
+            unsigned char sig[CRYPTO_ED25519_SIG_LEN])
 {
 	EVP_MD_CTX *ctx = NULL;
 	size_t siglen = CRYPTO_ED25519_SIG_LEN;
@@ -204,10 +205,8 @@ crypto_sign(const struct crypto_signer *s, const void *msg, size_t len,
 	if (msg == NULL)
 		msg = "";
 	if ((ctx = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestSignInit_ex(ctx, NULL, NULL, NULL, NULL, s->pkey,
-	    NULL) != 1 ||
-	    EVP_DigestSign(ctx, sig, &siglen, msg, len) != 1 ||
-	    siglen != CRYPTO_ED25519_SIG_LEN) {
+	    EVP_DigestSignInit_ex(ctx, NULL, NULL, NULL, NULL, s->pkey, NULL) != 1 ||
+	    EVP_DigestSign(ctx, sig, &siglen, msg, len) != 1 || siglen != CRYPTO_ED25519_SIG_LEN) {
 		crypto_set_error("sign: signing failed");
 		goto done;
 	}
@@ -218,8 +217,8 @@ done:
 }
 
 int
-crypto_verify(const unsigned char pub[CRYPTO_ED25519_PUB_LEN],
-    const void *msg, size_t len, const unsigned char sig[CRYPTO_ED25519_SIG_LEN])
+crypto_verify(const unsigned char pub[CRYPTO_ED25519_PUB_LEN], const void *msg, size_t len,
+              const unsigned char sig[CRYPTO_ED25519_SIG_LEN])
 {
 	EVP_PKEY *pkey = NULL;
 	EVP_MD_CTX *ctx = NULL;
@@ -232,10 +231,9 @@ crypto_verify(const unsigned char pub[CRYPTO_ED25519_PUB_LEN],
 	if (msg == NULL)
 		msg = "";
 	if ((pkey = EVP_PKEY_new_raw_public_key_ex(NULL, "ED25519", NULL, pub,
-	    CRYPTO_ED25519_PUB_LEN)) == NULL ||
+	                                           CRYPTO_ED25519_PUB_LEN)) == NULL ||
 	    (ctx = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestVerifyInit_ex(ctx, NULL, NULL, NULL, NULL, pkey,
-	    NULL) != 1) {
+	    EVP_DigestVerifyInit_ex(ctx, NULL, NULL, NULL, NULL, pkey, NULL) != 1) {
 		crypto_set_error("verify: bad public key");
 		goto done;
 	}
@@ -251,8 +249,7 @@ done:
 }
 
 void
-crypto_signer_public(const struct crypto_signer *s,
-    unsigned char pub[CRYPTO_ED25519_PUB_LEN])
+crypto_signer_public(const struct crypto_signer *s, unsigned char pub[CRYPTO_ED25519_PUB_LEN])
 {
 	memcpy(pub, s->pub, CRYPTO_ED25519_PUB_LEN);
 }
@@ -268,8 +265,7 @@ crypto_signer_public_pem(const struct crypto_signer *s)
 		crypto_set_error("signer: NULL signer");
 		goto done;
 	}
-	if ((mem = BIO_new(BIO_s_mem())) == NULL ||
-	    PEM_write_bio_PUBKEY(mem, s->pkey) != 1 ||
+	if ((mem = BIO_new(BIO_s_mem())) == NULL || PEM_write_bio_PUBKEY(mem, s->pkey) != 1 ||
 	    (len = BIO_get_mem_data(mem, &data)) <= 0) {
 		crypto_set_error("signer: cannot encode public key");
 		goto done;

@@ -13,8 +13,7 @@
 #include "util/util.h"
 
 int
-crypto_token_new(char token[CRYPTO_TOKEN_CHARS + 1],
-    unsigned char hash[CRYPTO_SHA256_LEN])
+crypto_token_new(char token[CRYPTO_TOKEN_CHARS + 1], unsigned char hash[CRYPTO_SHA256_LEN])
 {
 	unsigned char raw[CRYPTO_TOKEN_BYTES];
 	int ret = -1;
@@ -42,8 +41,7 @@ crypto_token_hash(const char *token, unsigned char hash[CRYPTO_SHA256_LEN])
 	unsigned char raw[CRYPTO_TOKEN_BYTES];
 	int ret = -1;
 
-	if (token == NULL ||
-	    strnlen(token, CRYPTO_TOKEN_CHARS + 1) != CRYPTO_TOKEN_CHARS ||
+	if (token == NULL || strnlen(token, CRYPTO_TOKEN_CHARS + 1) != CRYPTO_TOKEN_CHARS ||
 	    util_b64url_decode(token, raw, sizeof(raw)) != CRYPTO_TOKEN_BYTES) {
 		crypto_set_error("token: malformed");
 		goto done;

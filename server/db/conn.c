@@ -73,14 +73,13 @@ static int
 db_prepare_all(PGconn *pg)
 {
 	for (int i = 0; db_statements[i].name != NULL; i++) {
-		PGresult *res = PQprepare(pg, db_statements[i].name,
-		    db_statements[i].sql, 0, NULL);
+		PGresult *res = PQprepare(pg, db_statements[i].name, db_statements[i].sql, 0, NULL);
 		int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
 
 		if (!ok)
 			log_event(LOG_LEVEL_ERROR, "db_prepare_failed",
-			    json_pack("{s:s, s:s}", "statement", db_statements[i].name,
-				"error", PQresultErrorMessage(res)));
+			          json_pack("{s:s, s:s}", "statement", db_statements[i].name,
+			                    "error", PQresultErrorMessage(res)));
 		PQclear(res);
 		if (!ok)
 			return -1;
@@ -113,15 +112,15 @@ db_thread_conn(void)
 	pg = PQconnectdb(db_conninfo);
 	if (PQstatus(pg) != CONNECTION_OK) {
 		log_event(LOG_LEVEL_ERROR, "db_connect_failed",
-		    json_pack("{s:s}", "error", PQerrorMessage(pg)));
+		          json_pack("{s:s}", "error", PQerrorMessage(pg)));
 		PQfinish(pg);
 		return NULL;
 	}
 	{
 		/* bound every statement and every idle transaction */
 		PGresult *res = PQexec(pg, "SET statement_timeout = 30000; "
-					   "SET idle_in_transaction_session_timeout = 60000; "
-					   "SET lock_timeout = 10000");
+		                           "SET idle_in_transaction_session_timeout = 60000; "
+		                           "SET lock_timeout = 10000");
 		int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
 
 		PQclear(res);
@@ -153,8 +152,8 @@ db_classify(PGconn *pg, PGresult *res, const char *name)
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 
 	if (state == NULL || PQstatus(pg) != CONNECTION_OK) {
-		log_event(LOG_LEVEL_ERROR, "db_error", json_pack("{s:s, s:s}",
-		    "statement", name, "error", PQerrorMessage(pg)));
+		log_event(LOG_LEVEL_ERROR, "db_error",
+		          json_pack("{s:s, s:s}", "statement", name, "error", PQerrorMessage(pg)));
 		return DB_ERROR;
 	}
 	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0)
@@ -165,14 +164,15 @@ db_classify(PGconn *pg, PGresult *res, const char *name)
 		return DB_DENIED;
 	if (strncmp(state, "23", 2) == 0 || strncmp(state, "22", 2) == 0)
 		return DB_INVALID;
-	log_event(LOG_LEVEL_ERROR, "db_error", json_pack("{s:s, s:s, s:s}",
-	    "statement", name, "sqlstate", state, "error", PQresultErrorMessage(res)));
+	log_event(LOG_LEVEL_ERROR, "db_error",
+	          json_pack("{s:s, s:s, s:s}", "statement", name, "sqlstate", state, "error",
+	                    PQresultErrorMessage(res)));
 	return DB_ERROR;
 }
 
 struct db_result *
 db_exec(struct db_conn *c, const char *name, int n, const char *const *params,
-    enum db_status *status)
+        enum db_status *status)
 {
 	struct db_result *r;
 	PGresult *res;
@@ -203,7 +203,7 @@ db_exec(struct db_conn *c, const char *name, int n, const char *const *params,
 
 struct db_result *
 db_exec_bin(struct db_conn *c, const char *name, int n, const char *const *params,
-    const int *lengths, int binary_result, enum db_status *status)
+            const int *lengths, int binary_result, enum db_status *status)
 {
 	int formats[16], lens[16];
 	struct db_result *r;
@@ -390,8 +390,8 @@ db_tx(const struct db_identity *who, db_tx_fn fn, void *arg)
 			continue;
 		/* A connection lost before COMMIT aborted the transaction on the
 		 * server, so it is safe to run it again once on a new one. */
-		if (rc == DB_ERROR && !committing && attempt == 0 &&
-		    thread_conn != NULL && PQstatus(thread_conn->pg) != CONNECTION_OK) {
+		if (rc == DB_ERROR && !committing && attempt == 0 && thread_conn != NULL &&
+		    PQstatus(thread_conn->pg) != CONNECTION_OK) {
 			db_thread_close();
 			continue;
 		}
@@ -411,8 +411,8 @@ db_ready(int want_version)
 	if (c == NULL)
 		return 0;
 	r = db_exec(c, "schema_version", 0, NULL, NULL);
-	if (r != NULL && db_rows(r) == 1 &&
-	    util_strnum(db_get(r, 0, 0), 0, 1000000, &v) == 0 && v >= want_version)
+	if (r != NULL && db_rows(r) == 1 && util_strnum(db_get(r, 0, 0), 0, 1000000, &v) == 0 &&
+	    v >= want_version)
 		ok = 1;
 	db_result_free(r);
 	return ok;

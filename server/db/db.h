@@ -16,19 +16,19 @@
 
 /* The caller's identity, set transaction-locally before any statement. */
 struct db_identity {
-	char user_id[DB_UUID_LEN + 1];  /* "" when anonymous */
+	char user_id[DB_UUID_LEN + 1]; /* "" when anonymous */
 	char org_id[DB_UUID_LEN + 1];
-	char org_kind[16];              /* coordinator | assessor | company */
-	char role[8];                   /* admin | member */
+	char org_kind[16]; /* coordinator | assessor | company */
+	char role[8];      /* admin | member */
 };
 
 enum db_status {
 	DB_OK = 0,
-	DB_ERROR = -1,      /* connection lost or unexpected error */
-	DB_RETRY = -2,      /* serialization failure / deadlock: retry the transaction */
-	DB_UNIQUE = -3,     /* unique violation */
-	DB_DENIED = -4,     /* insufficient privilege / RLS check / trigger refusal */
-	DB_INVALID = -5,    /* check constraint, foreign key, bad input syntax */
+	DB_ERROR = -1,   /* connection lost or unexpected error */
+	DB_RETRY = -2,   /* serialization failure / deadlock: retry the transaction */
+	DB_UNIQUE = -3,  /* unique violation */
+	DB_DENIED = -4,  /* insufficient privilege / RLS check / trigger refusal */
+	DB_INVALID = -5, /* check constraint, foreign key, bad input syntax */
 };
 
 struct db_conn;
@@ -52,8 +52,8 @@ void db_thread_close(void);
  * db_result_free, or NULL with *status set (never DB_OK then). On success
  * *status is DB_OK. status may be NULL.
  */
-struct db_result *db_exec(struct db_conn *c, const char *name, int n,
-    const char *const *params, enum db_status *status);
+struct db_result *db_exec(struct db_conn *c, const char *name, int n, const char *const *params,
+                          enum db_status *status);
 
 /*
  * Like db_exec, for bulk bytes (evidence chunks): a parameter with
@@ -63,9 +63,8 @@ struct db_result *db_exec(struct db_conn *c, const char *name, int n,
  * binary; read such columns with db_get_raw. Same return contract as
  * db_exec.
  */
-struct db_result *db_exec_bin(struct db_conn *c, const char *name, int n,
-    const char *const *params, const int *lengths, int binary_result,
-    enum db_status *status);
+struct db_result *db_exec_bin(struct db_conn *c, const char *name, int n, const char *const *params,
+                              const int *lengths, int binary_result, enum db_status *status);
 
 /* Bytes of (row, col) (binary results) and *len; borrowed, valid until
  * db_result_free. NULL for SQL NULL or out of range. */

@@ -51,7 +51,7 @@ static int
 migrate_cmp(const void *a, const void *b)
 {
 	return ((const struct migrate_file *)a)->version -
-	    ((const struct migrate_file *)b)->version;
+	       ((const struct migrate_file *)b)->version;
 }
 
 /* List migration files of dir sorted by version. Returns the count or -1. */
@@ -124,17 +124,17 @@ migrate_read(const char *path)
 }
 
 static int
-migrate_exec(PGconn *pg, const char *sql, int nparams, const char *const *params,
-    const char *what)
+migrate_exec(PGconn *pg, const char *sql, int nparams, const char *const *params, const char *what)
 {
-	PGresult *res = nparams ? PQexecParams(pg, sql, nparams, NULL, params, NULL, NULL, 0)
-				: PQexec(pg, sql);
+	PGresult *res =
+	    nparams ? PQexecParams(pg, sql, nparams, NULL, params, NULL, NULL, 0) : PQexec(pg, sql);
 	ExecStatusType st = PQresultStatus(res);
 	int ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
 
 	if (!ok)
-		log_event(LOG_LEVEL_ERROR, "migrate_failed", json_pack("{s:s, s:s}",
-		    "step", what, "error", PQresultErrorMessage(res)));
+		log_event(
+		    LOG_LEVEL_ERROR, "migrate_failed",
+		    json_pack("{s:s, s:s}", "step", what, "error", PQresultErrorMessage(res)));
 	PQclear(res);
 	return ok ? 0 : -1;
 }
@@ -155,25 +155,28 @@ db_migrate(const char *conninfo, const char *dir)
 		goto done;
 	n = migrate_list(dir, files, MIGRATE_MAX_FILES);
 	if (n <= 0) {
-		log_event(LOG_LEVEL_ERROR, "migrate_failed", json_pack("{s:s, s:s}",
-		    "dir", dir, "error", "no migration files, or duplicate versions"));
+		log_event(LOG_LEVEL_ERROR, "migrate_failed",
+		          json_pack("{s:s, s:s}", "dir", dir, "error",
+		                    "no migration files, or duplicate versions"));
 		goto done;
 	}
 	pg = PQconnectdb(conninfo);
 	if (PQstatus(pg) != CONNECTION_OK) {
-		log_event(LOG_LEVEL_ERROR, "migrate_failed", json_pack("{s:s}",
-		    "error", PQerrorMessage(pg)));
+		log_event(LOG_LEVEL_ERROR, "migrate_failed",
+		          json_pack("{s:s}", "error", PQerrorMessage(pg)));
 		goto done;
 	}
 	if (migrate_exec(pg, "SET client_min_messages = warning", 0, NULL, "settings") != 0 ||
 	    migrate_exec(pg, "BEGIN", 0, NULL, "begin") != 0 ||
-	    migrate_exec(pg, "SELECT pg_advisory_xact_lock(" MIGRATE_LOCK ")", 0, NULL, "lock") != 0 ||
+	    migrate_exec(pg, "SELECT pg_advisory_xact_lock(" MIGRATE_LOCK ")", 0, NULL, "lock") !=
+	        0 ||
 	    migrate_exec(pg,
-		"CREATE TABLE IF NOT EXISTS schema_migrations ("
-		" version integer PRIMARY KEY, name text NOT NULL,"
-		" applied_at timestamptz NOT NULL DEFAULT now())", 0, NULL, "version table") != 0 ||
+	                 "CREATE TABLE IF NOT EXISTS schema_migrations ("
+	                 " version integer PRIMARY KEY, name text NOT NULL,"
+	                 " applied_at timestamptz NOT NULL DEFAULT now())",
+	                 0, NULL, "version table") != 0 ||
 	    migrate_exec(pg, "GRANT SELECT ON schema_migrations TO lockstep_app", 0, NULL,
-		"grant") != 0 ||
+	                 "grant") != 0 ||
 	    migrate_exec(pg, "COMMIT", 0, NULL, "commit") != 0)
 		goto done;
 
@@ -183,7 +186,7 @@ db_migrate(const char *conninfo, const char *dir)
 
 		if (migrate_exec(pg, "BEGIN", 0, NULL, "begin") != 0 ||
 		    migrate_exec(pg, "SELECT pg_advisory_xact_lock(" MIGRATE_LOCK ")", 0, NULL,
-			"lock") != 0)
+		                 "lock") != 0)
 			goto done;
 		res = PQexec(pg, "SELECT coalesce(max(version), 0) FROM schema_migrations");
 		if (PQresultStatus(res) != PGRES_TUPLES_OK ||
@@ -199,24 +202,26 @@ db_migrate(const char *conninfo, const char *dir)
 		snprintf(path, sizeof(path), "%s/%s", dir, files[i].name);
 		free(sql);
 		if ((sql = migrate_read(path)) == NULL) {
-			log_event(LOG_LEVEL_ERROR, "migrate_failed", json_pack("{s:s, s:s}",
-			    "file", path, "error", "cannot read"));
+			log_event(LOG_LEVEL_ERROR, "migrate_failed",
+			          json_pack("{s:s, s:s}", "file", path, "error", "cannot read"));
 			goto done;
 		}
 		snprintf(version, sizeof(version), "%d", files[i].version);
 		params[0] = version;
 		params[1] = files[i].name;
 		if (migrate_exec(pg, sql, 0, NULL, files[i].name) != 0 ||
-		    migrate_exec(pg, "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
-			2, params, "record version") != 0 ||
+		    migrate_exec(pg,
+		                 "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", 2,
+		                 params, "record version") != 0 ||
 		    migrate_exec(pg, "COMMIT", 0, NULL, "commit") != 0)
 			goto done;
-		log_event(LOG_LEVEL_INFO, "migration_applied", json_pack("{s:i, s:s}",
-		    "version", files[i].version, "file", files[i].name));
+		log_event(
+		    LOG_LEVEL_INFO, "migration_applied",
+		    json_pack("{s:i, s:s}", "version", files[i].version, "file", files[i].name));
 		applied++;
 	}
-	log_event(LOG_LEVEL_INFO, "migrations_current", json_pack("{s:i, s:i}",
-	    "applied", applied, "version", files[n - 1].version));
+	log_event(LOG_LEVEL_INFO, "migrations_current",
+	          json_pack("{s:i, s:i}", "applied", applied, "version", files[n - 1].version));
 	ret = 0;
 done:
 	PQclear(res);

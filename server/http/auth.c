@@ -54,9 +54,9 @@ http_auth_request(struct http_request *r)
 
 	r->authenticated = 0;
 	if (authz != NULL) {
-		if (strncasecmp(authz, "Bearer ", 7) != 0 ||
-		    strlen(authz + 7) >= sizeof(token))
-			return http_reply_problem(r, PROBLEM_UNAUTHORIZED, "Use Authorization: Bearer <token>.");
+		if (strncasecmp(authz, "Bearer ", 7) != 0 || strlen(authz + 7) >= sizeof(token))
+			return http_reply_problem(r, PROBLEM_UNAUTHORIZED,
+			                          "Use Authorization: Bearer <token>.");
 		snprintf(token, sizeof(token), "%s", authz + 7);
 		presented = 1;
 	} else if (cookies != NULL && http_cookie_token(cookies, token, sizeof(token)) == 0) {
@@ -67,7 +67,8 @@ http_auth_request(struct http_request *r)
 		return HTTP_OK;
 	if (crypto_token_hash(token, r->token_hash) != 0) {
 		explicit_bzero(token, sizeof(token));
-		return http_reply_problem(r, PROBLEM_UNAUTHORIZED, "The session token is invalid or expired.");
+		return http_reply_problem(r, PROBLEM_UNAUTHORIZED,
+		                          "The session token is invalid or expired.");
 	}
 	explicit_bzero(token, sizeof(token));
 	hex[0] = '\\';
@@ -86,7 +87,8 @@ http_auth_request(struct http_request *r)
 	}
 	if (db_rows(res) != 1) {
 		db_result_free(res);
-		return http_reply_problem(r, PROBLEM_UNAUTHORIZED, "The session token is invalid or expired.");
+		return http_reply_problem(r, PROBLEM_UNAUTHORIZED,
+		                          "The session token is invalid or expired.");
 	}
 	snprintf(r->who.user_id, sizeof(r->who.user_id), "%s", db_get(res, 0, 0));
 	snprintf(r->who.org_id, sizeof(r->who.org_id), "%s", db_get(res, 0, 1));

@@ -76,11 +76,13 @@ http_peer_address(struct MHD_Connection *conn, char *out, size_t outlen)
 	if (ci == NULL || ci->client_addr == NULL)
 		return;
 	if (ci->client_addr->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)ci->client_addr)->sin_addr,
-		    out, (socklen_t)outlen);
+		inet_ntop(AF_INET,
+		          &((const struct sockaddr_in *)(const void *)ci->client_addr)->sin_addr,
+		          out, (socklen_t)outlen);
 	else if (ci->client_addr->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)ci->client_addr)->sin6_addr,
-		    out, (socklen_t)outlen);
+		inet_ntop(AF_INET6,
+		          &((const struct sockaddr_in6 *)(const void *)ci->client_addr)->sin6_addr,
+		          out, (socklen_t)outlen);
 }
 
 static int http_stream_begin(struct http_request *r, struct MHD_Connection *conn);
@@ -93,10 +95,9 @@ http_route_index(const struct router_route *route)
 
 /* First call for a request: everything that can be decided from the headers. */
 static int
-http_begin(struct http_request *r, struct MHD_Connection *conn, const char *url,
-    const char *method)
+http_begin(struct http_request *r, struct MHD_Connection *conn, const char *url, const char *method)
 {
-	struct http_header_count hc = { 0 };
+	struct http_header_count hc = {0};
 	enum router_status rs;
 	long long declared;
 	char allow[128];
@@ -109,17 +110,19 @@ http_begin(struct http_request *r, struct MHD_Connection *conn, const char *url,
 	if (rs == ROUTER_FOUND && r->match.route->max_body)
 		max = r->match.route->max_body;
 	if (rs == ROUTER_FOUND && (r->match.route->flags & ROUTE_STREAM))
-		max = SIZE_MAX;     /* the route's begin op applies its own limits */
+		max = SIZE_MAX; /* the route's begin op applies its own limits */
 	r->body_max = max;
 
 	switch (limits_check_framing(hc.n_length, hc.length, hc.n_te, max, &declared)) {
 	case LIMITS_FRAMING_OK:
 		break;
 	case LIMITS_FRAMING_AMBIGUOUS:
-		return http_reply_problem(r, PROBLEM_AMBIGUOUS_FRAMING,
+		return http_reply_problem(
+		    r, PROBLEM_AMBIGUOUS_FRAMING,
 		    "Send exactly one of Content-Length or Transfer-Encoding, once.");
 	case LIMITS_FRAMING_BAD_LENGTH:
-		return http_reply_problem(r, PROBLEM_BAD_REQUEST, "Content-Length is not a number.");
+		return http_reply_problem(r, PROBLEM_BAD_REQUEST,
+		                          "Content-Length is not a number.");
 	case LIMITS_FRAMING_TOO_LARGE:
 		return http_reply_problem(r, PROBLEM_PAYLOAD_TOO_LARGE, NULL);
 	}
@@ -133,10 +136,10 @@ http_begin(struct http_request *r, struct MHD_Connection *conn, const char *url,
 	case ROUTER_NOT_FOUND:
 		return http_reply_problem(r, PROBLEM_NOT_FOUND, NULL);
 	case ROUTER_METHOD_NOT_ALLOWED: {
-		const char *hdr[] = { "Allow", allow, NULL };
-		json_t *body = json_pack("{s:s, s:s, s:i}",
-		    "type", "urn:lockstep:problem:method-not-allowed",
-		    "title", problem_get(PROBLEM_METHOD_NOT_ALLOWED)->title, "status", 405);
+		const char *hdr[] = {"Allow", allow, NULL};
+		json_t *body = json_pack(
+		    "{s:s, s:s, s:i}", "type", "urn:lockstep:problem:method-not-allowed", "title",
+		    problem_get(PROBLEM_METHOD_NOT_ALLOWED)->title, "status", 405);
 		char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
 		int rc;
 
@@ -185,8 +188,8 @@ http_authorize(struct http_request *r)
 /* multipart/form-data: hand the first file part to the route's data op. */
 static enum MHD_Result
 http_post_iterate(void *cls, enum MHD_ValueKind kind, const char *key, const char *filename,
-    const char *content_type, const char *transfer_encoding, const char *data, uint64_t off,
-    size_t size)
+                  const char *content_type, const char *transfer_encoding, const char *data,
+                  uint64_t off, size_t size)
 {
 	struct http_request *r = cls;
 
@@ -194,7 +197,7 @@ http_post_iterate(void *cls, enum MHD_ValueKind kind, const char *key, const cha
 	(void)key;
 	(void)transfer_encoding;
 	if (r->stream_failed || filename == NULL || r->part_done)
-		return MHD_YES;     /* other fields, other files: ignored */
+		return MHD_YES; /* other fields, other files: ignored */
 	if (!r->part_seen) {
 		r->part_seen = 1;
 		r->part_name = strdup(filename);
@@ -233,7 +236,8 @@ http_stream_begin(struct http_request *r, struct MHD_Connection *conn)
 	if (http_is_multipart(http_header(r, MHD_HTTP_HEADER_CONTENT_TYPE))) {
 		r->post = MHD_create_post_processor(conn, 64 * 1024, http_post_iterate, r);
 		if (r->post == NULL)
-			http_stream_fail(r, PROBLEM_BAD_REQUEST, "The multipart/form-data body cannot be parsed.");
+			http_stream_fail(r, PROBLEM_BAD_REQUEST,
+			                 "The multipart/form-data body cannot be parsed.");
 	}
 	return HTTP_OK;
 }
@@ -254,16 +258,17 @@ http_stream_step(struct http_request *r, const char *upload_data, size_t *upload
 			return r->discarded > HTTP_DISCARD_MAX ? MHD_NO : MHD_YES;
 		}
 		if (r->post != NULL) {
-			if (MHD_post_process(r->post, upload_data, n) != MHD_YES && !r->stream_failed)
+			if (MHD_post_process(r->post, upload_data, n) != MHD_YES &&
+			    !r->stream_failed)
 				http_stream_fail(r, PROBLEM_BAD_REQUEST,
-				    "The multipart/form-data body cannot be parsed.");
+				                 "The multipart/form-data body cannot be parsed.");
 			return MHD_YES;
 		}
 		return ops->data(r, upload_data, n) == HTTP_FATAL ? MHD_NO : MHD_YES;
 	}
 	if (r->stream_failed) {
 		rc = http_reply_problem(r, r->stream_problem,
-		    r->stream_detail[0] ? r->stream_detail : NULL);
+		                        r->stream_detail[0] ? r->stream_detail : NULL);
 		return rc == HTTP_FATAL ? MHD_NO : MHD_YES;
 	}
 	r->stream_ended = 1;
@@ -285,8 +290,8 @@ http_dispatch(struct http_request *r)
 	if (route->flags & ROUTE_JSON_BODY) {
 		char err[160];
 
-		r->json = json_in_parse(r->body ? r->body : "", r->body_len, JSON_IN_MAX_DEPTH,
-		    err, sizeof(err));
+		r->json = json_in_parse(r->body ? r->body : "", r->body_len, JSON_IN_MAX_DEPTH, err,
+		                        sizeof(err));
 		if (r->json == NULL)
 			return http_reply_problem(r, PROBLEM_MALFORMED_JSON, err);
 	}
@@ -298,7 +303,7 @@ http_dispatch(struct http_request *r)
 
 static enum MHD_Result
 http_access(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
-    const char *version, const char *upload_data, size_t *upload_data_size, void **req_cls)
+            const char *version, const char *upload_data, size_t *upload_data_size, void **req_cls)
 {
 	struct http_request *r = *req_cls;
 	int rc;
@@ -339,7 +344,7 @@ http_access(void *cls, struct MHD_Connection *conn, const char *url, const char 
 			return r->discarded > HTTP_DISCARD_MAX ? MHD_NO : MHD_YES;
 		}
 		if (limits_body_append(&r->body, &r->body_len, &r->body_cap, r->body_max,
-			upload_data, *upload_data_size) != 0) {
+		                       upload_data, *upload_data_size) != 0) {
 			r->body_too_large = 1;
 			r->discarded = *upload_data_size;
 		}
@@ -356,7 +361,7 @@ http_access(void *cls, struct MHD_Connection *conn, const char *url, const char 
 
 static void
 http_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
-    enum MHD_RequestTerminationCode toe)
+               enum MHD_RequestTerminationCode toe)
 {
 	struct http_request *r = *req_cls;
 	struct timespec now;
@@ -368,13 +373,14 @@ http_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	secs = (double)(now.tv_sec - r->started.tv_sec) +
-	    (double)(now.tv_nsec - r->started.tv_nsec) / 1e9;
+	       (double)(now.tv_nsec - r->started.tv_nsec) / 1e9;
 	metrics_observe(r->route_index, r->status, secs);
-	log_request(r->method, r->route_index >= 0 ? http_routes[r->route_index].pattern : "unmatched",
-	    r->status, secs, r->addr, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
+	log_request(r->method,
+	            r->route_index >= 0 ? http_routes[r->route_index].pattern : "unmatched",
+	            r->status, secs, r->addr, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
 	if (r->stream_active && r->stream_ops->done != NULL)
-		r->stream_ops->done(r, r->stream_ended &&
-		    toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
+		r->stream_ops->done(r,
+		                    r->stream_ended && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
 	if (r->post != NULL)
 		MHD_destroy_post_processor(r->post);
 	free(r->part_name);
@@ -413,7 +419,7 @@ http_server_start(const struct router_route *routes)
 	sa.sin_port = htons((uint16_t)config.port);
 	if (inet_pton(AF_INET, config.listen_address, &sa.sin_addr) != 1) {
 		log_event(LOG_LEVEL_ERROR, "listen_address_invalid",
-		    json_pack("{s:s}", "address", config.listen_address));
+		          json_pack("{s:s}", "address", config.listen_address));
 		return -1;
 	}
 	/*
@@ -426,26 +432,24 @@ http_server_start(const struct router_route *routes)
 	 * of the connections, so the cost stays small.
 	 */
 	http_daemon = MHD_start_daemon(
-	    MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG,
-	    (uint16_t)config.port, NULL, NULL, &http_access, NULL,
-	    MHD_OPTION_EXTERNAL_LOGGER, &http_mhd_log, NULL,
-	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)config.threads,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)config.connection_timeout,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)config.max_connections,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)config.per_ip_connections,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)config.connection_memory,
-	    MHD_OPTION_NOTIFY_COMPLETED, &http_completed, NULL,
-	    MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1,
-	    MHD_OPTION_END);
+	    MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG, (uint16_t)config.port,
+	    NULL, NULL, &http_access, NULL, MHD_OPTION_EXTERNAL_LOGGER, &http_mhd_log, NULL,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,
+	    (unsigned int)config.threads, MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned int)config.connection_timeout, MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned int)config.max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	    (unsigned int)config.per_ip_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+	    (size_t)config.connection_memory, MHD_OPTION_NOTIFY_COMPLETED, &http_completed, NULL,
+	    MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1, MHD_OPTION_END);
 	if (http_daemon == NULL) {
-		log_event(LOG_LEVEL_ERROR, "http_start_failed", json_pack("{s:s, s:i}",
-		    "address", config.listen_address, "port", (int)config.port));
+		log_event(LOG_LEVEL_ERROR, "http_start_failed",
+		          json_pack("{s:s, s:i}", "address", config.listen_address, "port",
+		                    (int)config.port));
 		return -1;
 	}
-	log_event(LOG_LEVEL_INFO, "listening", json_pack("{s:s, s:i, s:i}",
-	    "address", config.listen_address, "port", (int)config.port,
-	    "threads", (int)config.threads));
+	log_event(LOG_LEVEL_INFO, "listening",
+	          json_pack("{s:s, s:i, s:i}", "address", config.listen_address, "port",
+	                    (int)config.port, "threads", (int)config.threads));
 	return 0;
 }
 

@@ -9,8 +9,8 @@
 #include "util/util.h"
 
 enum limits_framing
-limits_check_framing(unsigned n_length, const char *length, unsigned n_te,
-    size_t max_body, long long *declared)
+limits_check_framing(unsigned n_length, const char *length, unsigned n_te, size_t max_body,
+                     long long *declared)
 {
 	long long v;
 
@@ -53,8 +53,7 @@ limits_is_json_type(const char *ct)
 }
 
 int
-limits_body_append(char **buf, size_t *len, size_t *cap, size_t max,
-    const char *data, size_t n)
+limits_body_append(char **buf, size_t *len, size_t *cap, size_t max, const char *data, size_t n)
 {
 	size_t need;
 	char *nb;

@@ -9,9 +9,9 @@
 
 enum limits_framing {
 	LIMITS_FRAMING_OK,
-	LIMITS_FRAMING_AMBIGUOUS,    /* two Content-Length, or Content-Length with Transfer-Encoding */
-	LIMITS_FRAMING_BAD_LENGTH,   /* Content-Length is not a plain decimal number */
-	LIMITS_FRAMING_TOO_LARGE,    /* declared length above max_body */
+	LIMITS_FRAMING_AMBIGUOUS, /* two Content-Length, or Content-Length with Transfer-Encoding */
+	LIMITS_FRAMING_BAD_LENGTH, /* Content-Length is not a plain decimal number */
+	LIMITS_FRAMING_TOO_LARGE,  /* declared length above max_body */
 };
 
 /*
@@ -20,8 +20,8 @@ enum limits_framing {
  * (NULL if none); n_te: how many Transfer-Encoding headers.
  * On LIMITS_FRAMING_OK, *declared is the declared length or -1 if none.
  */
-enum limits_framing limits_check_framing(unsigned n_length, const char *length,
-    unsigned n_te, size_t max_body, long long *declared);
+enum limits_framing limits_check_framing(unsigned n_length, const char *length, unsigned n_te,
+                                         size_t max_body, long long *declared);
 
 /*
  * 1 if a Content-Type value names JSON: "application/json", optionally
@@ -35,7 +35,7 @@ int limits_is_json_type(const char *content_type);
  * may never exceed max. Returns 0, or -1 when the result would exceed max
  * (nothing appended) or memory runs out.
  */
-int limits_body_append(char **buf, size_t *len, size_t *cap, size_t max,
-    const char *data, size_t n);
+int limits_body_append(char **buf, size_t *len, size_t *cap, size_t max, const char *data,
+                       size_t n);
 
 #endif

@@ -12,14 +12,13 @@
 #define METRICS_MAX_ROUTES 96
 
 static const unsigned metrics_codes[] = {
-	200, 201, 204, 206, 304, 400, 401, 403, 404, 405, 409, 413, 414, 415,
-	416, 422, 429, 431, 500, 503, 0 /* other */
+    200, 201, 204, 206, 304, 400, 401, 403, 404, 405, 409,
+    413, 414, 415, 416, 422, 429, 431, 500, 503, 0 /* other */
 };
 #define METRICS_NCODES (sizeof(metrics_codes) / sizeof(metrics_codes[0]))
 
-static const double metrics_bounds[] = {
-	0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
-};
+static const double metrics_bounds[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+                                        0.25,  0.5,    1,     2.5,  5,     10};
 #define METRICS_NBOUNDS (sizeof(metrics_bounds) / sizeof(metrics_bounds[0]))
 
 static const struct router_route *metrics_routes;
@@ -43,8 +42,8 @@ metrics_observe(int route_index, unsigned status, double seconds)
 {
 	size_t code = METRICS_NCODES - 1;
 	size_t b = METRICS_NBOUNDS;
-	int row = (route_index >= 0 && route_index < metrics_nroutes) ? route_index
-								      : metrics_nroutes;
+	int row =
+	    (route_index >= 0 && route_index < metrics_nroutes) ? route_index : metrics_nroutes;
 
 	for (size_t i = 0; i + 1 < METRICS_NCODES; i++)
 		if (metrics_codes[i] == status) {
@@ -101,14 +100,15 @@ metrics_printf(struct metrics_buf *b, const char *fmt, ...)
 char *
 metrics_render(void)
 {
-	struct metrics_buf b = { .s = malloc(8192), .cap = 8192 };
+	struct metrics_buf b = {.s = malloc(8192), .cap = 8192};
 	unsigned long cum = 0;
 
 	if (b.s == NULL)
 		return NULL;
 	b.s[0] = '\0';
-	metrics_printf(&b, "# HELP lockstep_http_requests_total HTTP requests by route and status.\n"
-			   "# TYPE lockstep_http_requests_total counter\n");
+	metrics_printf(&b,
+	               "# HELP lockstep_http_requests_total HTTP requests by route and status.\n"
+	               "# TYPE lockstep_http_requests_total counter\n");
 	for (int r = 0; r <= metrics_nroutes; r++)
 		for (size_t c = 0; c < METRICS_NCODES; c++) {
 			unsigned long v = __atomic_load_n(&metrics_count[r][c], __ATOMIC_RELAXED);
@@ -120,27 +120,36 @@ metrics_render(void)
 				snprintf(code, sizeof(code), "%u", metrics_codes[c]);
 			else
 				snprintf(code, sizeof(code), "other");
-			metrics_printf(&b, "lockstep_http_requests_total{method=\"%s\",route=\"%s\",status=\"%s\"} %lu\n",
+			metrics_printf(
+			    &b,
+			    "lockstep_http_requests_total{method=\"%s\",route=\"%s\",status=\"%s\"}"
+			    " %lu\n",
 			    r < metrics_nroutes ? metrics_routes[r].method : "",
 			    r < metrics_nroutes ? metrics_routes[r].pattern : "unmatched", code, v);
 		}
 	metrics_printf(&b, "# HELP lockstep_http_request_duration_seconds Request latency.\n"
-			   "# TYPE lockstep_http_request_duration_seconds histogram\n");
+	                   "# TYPE lockstep_http_request_duration_seconds histogram\n");
 	for (size_t i = 0; i <= METRICS_NBOUNDS; i++) {
 		cum += __atomic_load_n(&metrics_buckets[i], __ATOMIC_RELAXED);
 		if (i < METRICS_NBOUNDS)
-			metrics_printf(&b, "lockstep_http_request_duration_seconds_bucket{le=\"%g\"} %lu\n",
+			metrics_printf(
+			    &b, "lockstep_http_request_duration_seconds_bucket{le=\"%g\"} %lu\n",
 			    metrics_bounds[i], cum);
 		else
-			metrics_printf(&b, "lockstep_http_request_duration_seconds_bucket{le=\"+Inf\"} %lu\n", cum);
+			metrics_printf(
+			    &b, "lockstep_http_request_duration_seconds_bucket{le=\"+Inf\"} %lu\n",
+			    cum);
 	}
 	metrics_printf(&b, "lockstep_http_request_duration_seconds_sum %.6f\n",
-	    (double)__atomic_load_n(&metrics_sum_us, __ATOMIC_RELAXED) / 1e6);
+	               (double)__atomic_load_n(&metrics_sum_us, __ATOMIC_RELAXED) / 1e6);
 	metrics_printf(&b, "lockstep_http_request_duration_seconds_count %lu\n",
-	    __atomic_load_n(&metrics_total, __ATOMIC_RELAXED));
-	metrics_printf(&b, "# HELP lockstep_db_connections Open database connections (one per worker thread).\n"
-			   "# TYPE lockstep_db_connections gauge\n"
-			   "lockstep_db_connections %d\n", db_open_connections());
+	               __atomic_load_n(&metrics_total, __ATOMIC_RELAXED));
+	metrics_printf(
+	    &b,
+	    "# HELP lockstep_db_connections Open database connections (one per worker thread).\n"
+	    "# TYPE lockstep_db_connections gauge\n"
+	    "lockstep_db_connections %d\n",
+	    db_open_connections());
 	if (b.failed) {
 		free(b.s);
 		return NULL;

@@ -38,7 +38,7 @@ enum problem_type {
 
 struct problem_info {
 	unsigned status;
-	const char *slug;    /* type is "urn:lockstep:problem:<slug>" */
+	const char *slug; /* type is "urn:lockstep:problem:<slug>" */
 	const char *title;
 };
 

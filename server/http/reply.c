@@ -14,22 +14,23 @@
 #include "http/request.h"
 #include "util/log.h"
 
-#define HTTP_CSP_API "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
-#define HTTP_CSP_PAGE                                                              \
-	"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " \
+#define HTTP_CSP_API                                                                               \
+	"default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+#define HTTP_CSP_PAGE                                                                              \
+	"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "          \
 	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 /* Pages of ROUTE_NOSCRIPT routes (public pages): no script at all. */
-#define HTTP_CSP_NOSCRIPT                                                          \
-	"default-src 'none'; style-src 'self'; img-src 'self'; form-action 'none'; "    \
+#define HTTP_CSP_NOSCRIPT                                                                          \
+	"default-src 'none'; style-src 'self'; img-src 'self'; form-action 'none'; "               \
 	"frame-ancestors 'none'; base-uri 'none'"
 
 struct http_prepared {
 	unsigned status;
 	unsigned flags;
-	const char *content_type;   /* static */
-	char *body;                 /* owned, never changes */
+	const char *content_type; /* static */
+	char *body;               /* owned, never changes */
 	size_t len;
-	char **headers;             /* owned, NULL-terminated name/value pairs */
+	char **headers; /* owned, NULL-terminated name/value pairs */
 };
 
 const char *
@@ -43,15 +44,14 @@ http_param(const struct http_request *r, int i)
 const char *
 http_header(const struct http_request *r, const char *name)
 {
-	return MHD_lookup_connection_value((struct MHD_Connection *)r->conn,
-	    MHD_HEADER_KIND, name);
+	return MHD_lookup_connection_value((struct MHD_Connection *)r->conn, MHD_HEADER_KIND, name);
 }
 
 const char *
 http_query(const struct http_request *r, const char *name)
 {
-	return MHD_lookup_connection_value((struct MHD_Connection *)r->conn,
-	    MHD_GET_ARGUMENT_KIND, name);
+	return MHD_lookup_connection_value((struct MHD_Connection *)r->conn, MHD_GET_ARGUMENT_KIND,
+	                                   name);
 }
 
 int
@@ -76,7 +76,7 @@ http_set_cookie(struct http_request *r, const char *value)
  */
 static int
 http_add_headers(struct MHD_Response *resp, unsigned status, unsigned flags,
-    const char *content_type, const char *cookie, const char *const *extra_headers)
+                 const char *content_type, const char *cookie, const char *const *extra_headers)
 {
 	int is_page, is_public, own_csp = 0, ok = 1;
 	const char *csp;
@@ -86,27 +86,34 @@ http_add_headers(struct MHD_Response *resp, unsigned status, unsigned flags,
 			own_csp = 1;
 	is_page = content_type != NULL && strncmp(content_type, "text/html", 9) == 0;
 	is_public = (flags & ROUTE_PUBLIC) && status < 400;
-	csp = !is_page ? HTTP_CSP_API : (flags & ROUTE_NOSCRIPT) ? HTTP_CSP_NOSCRIPT : HTTP_CSP_PAGE;
+	csp = !is_page                   ? HTTP_CSP_API
+	      : (flags & ROUTE_NOSCRIPT) ? HTTP_CSP_NOSCRIPT
+	                                 : HTTP_CSP_PAGE;
 	if (content_type != NULL)
-		ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type) == MHD_YES;
+		ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type) ==
+		      MHD_YES;
 	if (!own_csp)
 		ok &= MHD_add_response_header(resp, "Content-Security-Policy", csp) == MHD_YES;
 	ok &= MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff") == MHD_YES;
 	ok &= MHD_add_response_header(resp, "Referrer-Policy", "no-referrer") == MHD_YES;
 	ok &= MHD_add_response_header(resp, "X-Frame-Options", "DENY") == MHD_YES;
 	ok &= MHD_add_response_header(resp, "Cross-Origin-Opener-Policy", "same-origin") == MHD_YES;
-	ok &= MHD_add_response_header(resp, "Cross-Origin-Resource-Policy", "same-origin") == MHD_YES;
-	ok &= MHD_add_response_header(resp, "Permissions-Policy",
-	    "camera=(), microphone=(), geolocation=(), interest-cohort=()") == MHD_YES;
+	ok &=
+	    MHD_add_response_header(resp, "Cross-Origin-Resource-Policy", "same-origin") == MHD_YES;
+	ok &= MHD_add_response_header(
+	          resp, "Permissions-Policy",
+	          "camera=(), microphone=(), geolocation=(), interest-cohort=()") == MHD_YES;
 	if (config.cookie_secure)
 		ok &= MHD_add_response_header(resp, "Strict-Transport-Security",
-		    "max-age=31536000; includeSubDomains") == MHD_YES;
+		                              "max-age=31536000; includeSubDomains") == MHD_YES;
 	if (!is_public)
-		ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") == MHD_YES;
+		ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") ==
+		      MHD_YES;
 	if (cookie != NULL)
 		ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, cookie) == MHD_YES;
 	for (size_t i = 0; extra_headers != NULL && extra_headers[i] != NULL; i += 2)
-		ok &= MHD_add_response_header(resp, extra_headers[i], extra_headers[i + 1]) == MHD_YES;
+		ok &= MHD_add_response_header(resp, extra_headers[i], extra_headers[i + 1]) ==
+		      MHD_YES;
 	return ok;
 }
 
@@ -133,20 +140,21 @@ http_queue(struct http_request *r, unsigned status, struct MHD_Response *resp)
 }
 
 int
-http_reply_bytes(struct http_request *r, unsigned status, const char *content_type,
-    const void *buf, size_t len, const char *const *extra_headers)
+http_reply_bytes(struct http_request *r, unsigned status, const char *content_type, const void *buf,
+                 size_t len, const char *const *extra_headers)
 {
 	struct MHD_Response *resp;
 
 	if (r->replied) {
-		log_event(LOG_LEVEL_ERROR, "reply_twice", json_pack("{s:i}", "status", (int)status));
+		log_event(LOG_LEVEL_ERROR, "reply_twice",
+		          json_pack("{s:i}", "status", (int)status));
 		return HTTP_FATAL;
 	}
 	resp = MHD_create_response_from_buffer(len, (void *)buf, MHD_RESPMEM_MUST_COPY);
 	if (resp == NULL)
 		return HTTP_FATAL;
 	if (!http_add_headers(resp, status, http_route_flags(r), content_type, r->set_cookie,
-	    extra_headers)) {
+	                      extra_headers)) {
 		MHD_destroy_response(resp);
 		return HTTP_FATAL;
 	}
@@ -183,15 +191,16 @@ http_stream_free(void *cls)
 #define HTTP_STREAM_BLOCK (256 * 1024)
 
 int
-http_reply_stream(struct http_request *r, unsigned status, const char *content_type,
-    uint64_t size, http_reader_fn read, void *cls, void (*free_cls)(void *),
-    const char *const *extra_headers)
+http_reply_stream(struct http_request *r, unsigned status, const char *content_type, uint64_t size,
+                  http_reader_fn read, void *cls, void (*free_cls)(void *),
+                  const char *const *extra_headers)
 {
 	struct http_stream_reader *sr;
 	struct MHD_Response *resp;
 
 	if (r->replied) {
-		log_event(LOG_LEVEL_ERROR, "reply_twice", json_pack("{s:i}", "status", (int)status));
+		log_event(LOG_LEVEL_ERROR, "reply_twice",
+		          json_pack("{s:i}", "status", (int)status));
 		if (free_cls != NULL)
 			free_cls(cls);
 		return HTTP_FATAL;
@@ -205,13 +214,13 @@ http_reply_stream(struct http_request *r, unsigned status, const char *content_t
 	sr->cls = cls;
 	sr->free_cls = free_cls;
 	resp = MHD_create_response_from_callback(size, HTTP_STREAM_BLOCK, http_stream_read, sr,
-	    http_stream_free);
+	                                         http_stream_free);
 	if (resp == NULL) {
 		http_stream_free(sr);
 		return HTTP_FATAL;
 	}
 	if (!http_add_headers(resp, status, http_route_flags(r), content_type, r->set_cookie,
-	    extra_headers)) {
+	                      extra_headers)) {
 		MHD_destroy_response(resp);
 		return HTTP_FATAL;
 	}
@@ -250,8 +259,8 @@ http_part_type(const struct http_request *r)
 }
 
 struct http_prepared *
-http_prepared_new(unsigned status, unsigned route_flags, const char *content_type,
-    const void *buf, size_t len, const char *const *extra_headers)
+http_prepared_new(unsigned status, unsigned route_flags, const char *content_type, const void *buf,
+                  size_t len, const char *const *extra_headers)
 {
 	struct http_prepared *p = calloc(1, sizeof(*p));
 	size_t n = 0;
@@ -285,7 +294,8 @@ http_reply_prepared(struct http_request *r, struct http_prepared *p)
 	struct MHD_Response *resp;
 
 	if (r->replied) {
-		log_event(LOG_LEVEL_ERROR, "reply_twice", json_pack("{s:i}", "status", (int)p->status));
+		log_event(LOG_LEVEL_ERROR, "reply_twice",
+		          json_pack("{s:i}", "status", (int)p->status));
 		return HTTP_FATAL;
 	}
 	/* A new response per request over the prepared bytes (not copied:
@@ -296,7 +306,7 @@ http_reply_prepared(struct http_request *r, struct http_prepared *p)
 	if (resp == NULL)
 		return HTTP_FATAL;
 	if (!http_add_headers(resp, p->status, p->flags, p->content_type, NULL,
-		(const char *const *)p->headers)) {
+	                      (const char *const *)p->headers)) {
 		MHD_destroy_response(resp);
 		return HTTP_FATAL;
 	}
@@ -334,8 +344,8 @@ http_reply_json(struct http_request *r, unsigned status, json_t *body)
 
 /* Build and send a problem document; field/reason/headers may be NULL. */
 static int
-http_reply_problem_doc(struct http_request *r, enum problem_type type,
-    const char *detail, const char *field, const char *reason, const char *const *headers)
+http_reply_problem_doc(struct http_request *r, enum problem_type type, const char *detail,
+                       const char *field, const char *reason, const char *const *headers)
 {
 	const struct problem_info *p = problem_get(type);
 	char typeuri[96];
@@ -344,8 +354,8 @@ http_reply_problem_doc(struct http_request *r, enum problem_type type,
 	int rc;
 
 	snprintf(typeuri, sizeof(typeuri), "urn:lockstep:problem:%s", p->slug);
-	doc = json_pack("{s:s, s:s, s:i}", "type", typeuri, "title", p->title,
-	    "status", (int)p->status);
+	doc = json_pack("{s:s, s:s, s:i}", "type", typeuri, "title", p->title, "status",
+	                (int)p->status);
 	if (doc == NULL)
 		return HTTP_FATAL;
 	if (detail != NULL)
@@ -358,7 +368,8 @@ http_reply_problem_doc(struct http_request *r, enum problem_type type,
 	json_decref(doc);
 	if (text == NULL)
 		return HTTP_FATAL;
-	rc = http_reply_bytes(r, p->status, "application/problem+json", text, strlen(text), headers);
+	rc =
+	    http_reply_bytes(r, p->status, "application/problem+json", text, strlen(text), headers);
 	free(text);
 	return rc;
 }
@@ -371,17 +382,18 @@ http_reply_problem(struct http_request *r, enum problem_type type, const char *d
 
 int
 http_reply_problem_headers(struct http_request *r, enum problem_type type, const char *detail,
-    const char *const *extra_headers)
+                           const char *const *extra_headers)
 {
 	return http_reply_problem_doc(r, type, detail, NULL, NULL, extra_headers);
 }
 
 int
 http_reply_field(struct http_request *r, enum problem_type type, const char *field,
-    const char *reason)
+                 const char *reason)
 {
 	char detail[256];
 
-	snprintf(detail, sizeof(detail), "%s: %s", field ? field : "body", reason ? reason : "invalid");
+	snprintf(detail, sizeof(detail), "%s: %s", field ? field : "body",
+	         reason ? reason : "invalid");
 	return http_reply_problem_doc(r, type, detail, field, reason, NULL);
 }

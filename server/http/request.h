@@ -22,52 +22,52 @@
 #include "http/router.h"
 
 enum http_result {
-	HTTP_OK = 0,        /* helper succeeded; the caller goes on */
-	HTTP_REPLIED = 1,   /* a reply has been queued; stop */
-	HTTP_FATAL = -1,    /* close the connection */
+	HTTP_OK = 0,      /* helper succeeded; the caller goes on */
+	HTTP_REPLIED = 1, /* a reply has been queued; stop */
+	HTTP_FATAL = -1,  /* close the connection */
 };
 
-struct http_conn;           /* opaque: the libmicrohttpd connection */
+struct http_conn; /* opaque: the libmicrohttpd connection */
 
 struct http_request {
 	struct http_conn *conn;
-	const char *method;         /* borrowed from libmicrohttpd, valid for the request */
+	const char *method; /* borrowed from libmicrohttpd, valid for the request */
 	const char *path;
 	struct router_match match;
-	int route_index;            /* index in the route table, -1 if unmatched */
-	char addr[64];              /* peer address, text */
+	int route_index; /* index in the route table, -1 if unmatched */
+	char addr[64];   /* peer address, text */
 
-	char *body;                 /* request body (NUL-terminated), owned */
+	char *body; /* request body (NUL-terminated), owned */
 	size_t body_len;
 	size_t body_cap;
 	size_t body_max;
-	int body_too_large;         /* chunked body went past body_max */
-	size_t discarded;           /* bytes thrown away since then */
+	int body_too_large; /* chunked body went past body_max */
+	size_t discarded;   /* bytes thrown away since then */
 
-	json_t *json;               /* parsed body for ROUTE_JSON_BODY, owned */
+	json_t *json; /* parsed body for ROUTE_JSON_BODY, owned */
 
-	struct db_identity who;     /* empty user_id when anonymous */
+	struct db_identity who; /* empty user_id when anonymous */
 	int authenticated;
 	int via_cookie;
-	unsigned char token_hash[32]; /* hash of the presented token (if authenticated) */
+	unsigned char token_hash[32];     /* hash of the presented token (if authenticated) */
 	char session_id[DB_UUID_LEN + 1]; /* the session or API token in use */
 
-	char *set_cookie;           /* Set-Cookie value for the reply, owned */
+	char *set_cookie; /* Set-Cookie value for the reply, owned */
 
 	/* ROUTE_STREAM (see struct http_stream_ops) */
-	long long declared_length;  /* Content-Length, or -1 when none (chunked) */
+	long long declared_length;                /* Content-Length, or -1 when none (chunked) */
 	const struct http_stream_ops *stream_ops; /* set by http_stream_accept */
-	void *stream;               /* the route's per-request state, owned by its ops */
-	int stream_active;          /* the handler accepted the body: done() will run */
-	int stream_ended;           /* end() ran */
-	int stream_failed;          /* http_stream_fail was called */
+	void *stream;      /* the route's per-request state, owned by its ops */
+	int stream_active; /* the handler accepted the body: done() will run */
+	int stream_ended;  /* end() ran */
+	int stream_failed; /* http_stream_fail was called */
 	enum problem_type stream_problem;
 	char stream_detail[200];
-	void *post;                 /* multipart/form-data parser (daemon.c), owned */
-	char *part_name;            /* multipart: file name of the file part, owned */
-	char *part_type;            /* multipart: its Content-Type, owned */
-	int part_seen;              /* multipart: a file part has started */
-	int part_done;              /* multipart: the first file part has ended */
+	void *post;      /* multipart/form-data parser (daemon.c), owned */
+	char *part_name; /* multipart: file name of the file part, owned */
+	char *part_type; /* multipart: its Content-Type, owned */
+	int part_seen;   /* multipart: a file part has started */
+	int part_done;   /* multipart: the first file part has ended */
 
 	int replied;
 	unsigned status;
@@ -126,8 +126,8 @@ typedef ssize_t (*http_reader_fn)(void *cls, uint64_t pos, char *buf, size_t max
  * default one. Returns HTTP_REPLIED or HTTP_FATAL.
  */
 int http_reply_stream(struct http_request *r, unsigned status, const char *content_type,
-    uint64_t size, http_reader_fn read, void *cls, void (*free_cls)(void *),
-    const char *const *extra_headers);
+                      uint64_t size, http_reader_fn read, void *cls, void (*free_cls)(void *),
+                      const char *const *extra_headers);
 
 /* The request's "multipart/form-data" file part name and type, or NULL. Borrowed. */
 const char *http_part_name(const struct http_request *r);
@@ -149,19 +149,19 @@ int http_reply_json(struct http_request *r, unsigned status, json_t *body);
 int http_reply_problem(struct http_request *r, enum problem_type type, const char *detail);
 
 /* As http_reply_problem, with extra headers (NULL-terminated name/value pairs). */
-int http_reply_problem_headers(struct http_request *r, enum problem_type type,
-    const char *detail, const char *const *extra_headers);
+int http_reply_problem_headers(struct http_request *r, enum problem_type type, const char *detail,
+                               const char *const *extra_headers);
 
 /* Reply with a problem naming the offending field (422 or 400). */
-int http_reply_field(struct http_request *r, enum problem_type type,
-    const char *field, const char *reason);
+int http_reply_field(struct http_request *r, enum problem_type type, const char *field,
+                     const char *reason);
 
 /*
  * Reply with arbitrary bytes (copied). content_type must be a constant or
  * outlive the call. extra_headers: NULL-terminated name/value pairs, or NULL.
  */
 int http_reply_bytes(struct http_request *r, unsigned status, const char *content_type,
-    const void *buf, size_t len, const char *const *extra_headers);
+                     const void *buf, size_t len, const char *const *extra_headers);
 
 /*
  * A reply prepared once and sent many times, from any thread (immutable
@@ -175,7 +175,8 @@ int http_reply_bytes(struct http_request *r, unsigned status, const char *conten
  */
 struct http_prepared;
 struct http_prepared *http_prepared_new(unsigned status, unsigned route_flags,
-    const char *content_type, const void *buf, size_t len, const char *const *extra_headers);
+                                        const char *content_type, const void *buf, size_t len,
+                                        const char *const *extra_headers);
 void http_prepared_free(struct http_prepared *p);
 
 /* Queue p as the reply of r. HTTP_REPLIED or HTTP_FATAL. */

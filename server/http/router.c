@@ -10,7 +10,7 @@
 
 #include "http/router.h"
 
-#define ROUTER_MAX_ALLOW 16	/* distinct methods in one Allow list */
+#define ROUTER_MAX_ALLOW 16 /* distinct methods in one Allow list */
 
 /*
  * Check the path shape. Returns 1 if acceptable and sets *trailing to 1 if
@@ -38,7 +38,7 @@ router_check_path(const char *path, int *trailing)
 			return 0;
 	}
 	if (len == 1)
-		return 1;	/* "/" */
+		return 1; /* "/" */
 
 	seg = path + 1;
 	for (;;) {
@@ -46,8 +46,8 @@ router_check_path(const char *path, int *trailing)
 		seglen = p != NULL ? (size_t)(p - seg) : strlen(seg);
 		if (seglen == 0) {
 			if (p != NULL)
-				return 0;	/* "//" */
-			*trailing = 1;	/* "/a/" */
+				return 0; /* "//" */
+			*trailing = 1;    /* "/a/" */
 			return 1;
 		}
 		if (seglen > ROUTER_MAX_SEGMENT)
@@ -68,8 +68,7 @@ router_check_path(const char *path, int *trailing)
  * ROUTER_MAX_PARAMS parameters never matches.
  */
 static int
-router_match_pattern(const char *pattern, const char *path,
-    struct router_match *m)
+router_match_pattern(const char *pattern, const char *path, struct router_match *m)
 {
 	const char *pp, *sp, *pe, *se;
 	size_t plen, slen;
@@ -103,8 +102,7 @@ router_match_pattern(const char *pattern, const char *path,
 			return 1;
 		}
 		if (plen >= 2 && pp[0] == '{' && pp[plen - 1] == '}') {
-			if (m->nparams >= ROUTER_MAX_PARAMS ||
-			    slen > ROUTER_MAX_SEGMENT)
+			if (m->nparams >= ROUTER_MAX_PARAMS || slen > ROUTER_MAX_SEGMENT)
 				return 0;
 			memcpy(m->params[m->nparams], sp, slen);
 			m->params[m->nparams][slen] = '\0';
@@ -127,8 +125,8 @@ router_match_pattern(const char *pattern, const char *path,
  * whole. scratch receives partial captures and is otherwise unused.
  */
 static void
-router_build_allow(const struct router_route *table, const char *path,
-    struct router_match *scratch, char *allow, size_t allowlen)
+router_build_allow(const struct router_route *table, const char *path, struct router_match *scratch,
+                   char *allow, size_t allowlen)
 {
 	const char *methods[ROUTER_MAX_ALLOW];
 	size_t n = 0, i, used = 0;
@@ -138,7 +136,7 @@ router_build_allow(const struct router_route *table, const char *path,
 		return;
 	allow[0] = '\0';
 	for (r = table; r->method != NULL; r++) {
-		const char *add[2] = { r->method, NULL };
+		const char *add[2] = {r->method, NULL};
 		size_t a;
 
 		if (!router_match_pattern(r->pattern, path, scratch))
@@ -180,8 +178,8 @@ router_build_allow(const struct router_route *table, const char *path,
  * Never fails otherwise; allocates nothing.
  */
 enum router_status
-router_match(const struct router_route *table, const char *method,
-    const char *path, struct router_match *m, char *allow, size_t allowlen)
+router_match(const struct router_route *table, const char *method, const char *path,
+             struct router_match *m, char *allow, size_t allowlen)
 {
 	enum router_status ret = ROUTER_NOT_FOUND;
 	struct router_match local;
@@ -228,6 +226,6 @@ router_match(const struct router_route *table, const char *method,
 	}
 done:
 	if (ret != ROUTER_FOUND)
-		memset(mm, 0, sizeof(*mm));	/* drop partial captures */
+		memset(mm, 0, sizeof(*mm)); /* drop partial captures */
 	return ret;
 }

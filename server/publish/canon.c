@@ -17,12 +17,14 @@ canon_has_real(const json_t *v)
 	if (json_is_real(v))
 		return 1;
 	if (json_is_object(v)) {
-		json_object_foreach((json_t *)v, k, e) {
+		json_object_foreach((json_t *)v, k, e)
+		{
 			if (canon_has_real(e))
 				return 1;
 		}
 	} else if (json_is_array(v)) {
-		json_array_foreach(v, i, e) {
+		json_array_foreach(v, i, e)
+		{
 			if (canon_has_real(e))
 				return 1;
 		}

@@ -53,10 +53,10 @@ struct publish_campaign {
 	const char *id;
 	const char *title;
 	const char *slug;
-	const json_t *threat_models;   /* array of codes, catalogue order */
+	const json_t *threat_models; /* array of codes, catalogue order */
 	const char *release_at;
 	const char *planned_release_at;
-	const char *disclosure;        /* named | pseudonymous | aggregate */
+	const char *disclosure; /* named | pseudonymous | aggregate */
 	long long min_cohort;
 	int embargo_break;
 };
@@ -114,7 +114,7 @@ struct publish_feed_item {
  * Returns a malloc'd document (caller frees) and *len, or NULL.
  */
 char *publish_feed_atom(const struct publish_feed_item *items, size_t n, const char *feed_id,
-    size_t *len);
+                        size_t *len);
 
 /* ---- the release scheduler (schedule.c) ---- */
 

@@ -40,15 +40,15 @@ json_valid_utf8(const unsigned char *buf, size_t len)
 		} else if (c >= 0xe0 && c <= 0xef) {
 			need = 2;
 			if (c == 0xe0)
-				lo = 0xa0;	/* overlong below U+0800 */
+				lo = 0xa0; /* overlong below U+0800 */
 			else if (c == 0xed)
-				hi = 0x9f;	/* surrogates */
+				hi = 0x9f; /* surrogates */
 		} else if (c >= 0xf0 && c <= 0xf4) {
 			need = 3;
 			if (c == 0xf0)
-				lo = 0x90;	/* overlong below U+10000 */
+				lo = 0x90; /* overlong below U+10000 */
 			else if (c == 0xf4)
-				hi = 0x8f;	/* above U+10FFFF */
+				hi = 0x8f; /* above U+10FFFF */
 		} else {
 			/* 0x80..0xc1 (continuation / overlong), 0xf5..0xff */
 			return 0;
@@ -118,8 +118,7 @@ json_depth_ok(const char *buf, size_t len, size_t max_depth)
  * Returns a new reference (caller json_decref's) or NULL on refusal.
  */
 json_t *
-json_in_parse(const char *buf, size_t len, size_t max_depth,
-    char *err, size_t errlen)
+json_in_parse(const char *buf, size_t len, size_t max_depth, char *err, size_t errlen)
 {
 	json_t *ret = NULL;
 	json_t *root = NULL;
@@ -143,8 +142,8 @@ json_in_parse(const char *buf, size_t len, size_t max_depth,
 	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL) {
 		if (err != NULL && errlen > 0)
-			snprintf(err, errlen, "invalid JSON: %s (line %d, column %d)",
-			    jerr.text, jerr.line, jerr.column);
+			snprintf(err, errlen, "invalid JSON: %s (line %d, column %d)", jerr.text,
+			         jerr.line, jerr.column);
 		goto done;
 	}
 	if (!json_is_object(root)) {
@@ -246,8 +245,8 @@ json_check_value(const json_t *v, const struct json_field *f)
  * and reason "must be an object". bad_field and reason may be NULL.
  */
 int
-json_in_check(const json_t *obj, const struct json_field *fields,
-    const char **bad_field, const char **reason)
+json_in_check(const json_t *obj, const struct json_field *fields, const char **bad_field,
+              const char **reason)
 {
 	int ret = -1;
 	const char *bf = "";
@@ -261,7 +260,8 @@ json_in_check(const json_t *obj, const struct json_field *fields,
 		goto done;
 	}
 	/* json_object_foreach wants a non-const object; we only read. */
-	json_object_foreach((json_t *)obj, key, value) {
+	json_object_foreach((json_t *)obj, key, value)
+	{
 		if (json_find_field(fields, key) == NULL) {
 			bf = key;
 			why = "unknown field";

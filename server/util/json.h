@@ -20,15 +20,14 @@
  *  - any object holds a duplicate key.
  * Returns a new reference the caller must json_decref.
  */
-json_t *json_in_parse(const char *buf, size_t len, size_t max_depth,
-    char *err, size_t errlen);
+json_t *json_in_parse(const char *buf, size_t len, size_t max_depth, char *err, size_t errlen);
 
 enum json_field_type {
-	JSON_FIELD_STRING,      /* UTF-8 string, length in [min_len, max_len] bytes */
-	JSON_FIELD_INTEGER,     /* integer in [min, max] */
+	JSON_FIELD_STRING,  /* UTF-8 string, length in [min_len, max_len] bytes */
+	JSON_FIELD_INTEGER, /* integer in [min, max] */
 	JSON_FIELD_BOOLEAN,
 	JSON_FIELD_STRING_ARRAY /* array of at most max_items strings, each
-				   with length in [min_len, max_len] */
+	                           with length in [min_len, max_len] */
 };
 
 struct json_field {
@@ -53,7 +52,7 @@ struct json_field {
  * ("required", "unknown field", "must be a string", "too long", ...)
  * in *reason (static string). Returns 0 when obj is acceptable.
  */
-int json_in_check(const json_t *obj, const struct json_field *fields,
-    const char **bad_field, const char **reason);
+int json_in_check(const json_t *obj, const struct json_field *fields, const char **bad_field,
+                  const char **reason);
 
 #endif

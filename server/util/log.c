@@ -59,9 +59,9 @@ log_format_time(char *out, size_t outlen)
 		goto done;
 	if (gmtime_r(&now.tv_sec, &tm) == NULL)
 		goto done;
-	n = snprintf(out, outlen, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, (long)(now.tv_nsec / 1000));
+	n = snprintf(out, outlen, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900,
+	             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+	             (long)(now.tv_nsec / 1000));
 	if (n < 0 || (size_t)n >= outlen)
 		goto done;
 	ret = 0;
@@ -108,8 +108,7 @@ log_event(enum log_level level, const char *event, json_t *fields)
 	size_t len;
 	size_t flags = JSON_COMPACT;
 
-	if ((int)level < atomic_load_explicit(&log_min_level,
-	    memory_order_relaxed))
+	if ((int)level < atomic_load_explicit(&log_min_level, memory_order_relaxed))
 		goto done;
 	if (log_format_time(ts, sizeof(ts)) != 0)
 		goto done;
@@ -120,8 +119,7 @@ log_event(enum log_level level, const char *event, json_t *fields)
 	/* json_object_set_new steals the new reference in every call below. */
 	if (json_object_set_new(line, "ts", json_string(ts)) != 0)
 		goto done;
-	if (json_object_set_new(line, "level",
-	    json_string(log_name_level(level))) != 0)
+	if (json_object_set_new(line, "level", json_string(log_name_level(level))) != 0)
 		goto done;
 	ev = json_string(event != NULL ? event : "unknown");
 	if (ev == NULL && event != NULL)
@@ -156,7 +154,8 @@ log_json_text(char *out, size_t cap, size_t *n, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
 
-	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p && *n + 7 < cap; p++) {
+	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p && *n + 7 < cap;
+	     p++) {
 		if (*p == '"' || *p == '\\') {
 			out[(*n)++] = '\\';
 			out[(*n)++] = (char)*p;
@@ -177,7 +176,7 @@ log_json_text(char *out, size_t cap, size_t *n, const char *s)
 
 void
 log_request(const char *method, const char *route, unsigned status, double seconds,
-    const char *addr, int completed)
+            const char *addr, int completed)
 {
 	int saved_errno = errno;
 	char line[1024], ts[40];
@@ -187,7 +186,8 @@ log_request(const char *method, const char *route, unsigned status, double secon
 	if (LOG_LEVEL_INFO < atomic_load_explicit(&log_min_level, memory_order_relaxed) ||
 	    log_format_time(ts, sizeof(ts)) != 0)
 		goto done;
-	k = snprintf(line, sizeof(line), "{\"ts\":\"%s\",\"level\":\"info\",\"event\":\"request\",\"method\":\"", ts);
+	k = snprintf(line, sizeof(line),
+	             "{\"ts\":\"%s\",\"level\":\"info\",\"event\":\"request\",\"method\":\"", ts);
 	if (k < 0)
 		goto done;
 	n = (size_t)k;
@@ -196,12 +196,13 @@ log_request(const char *method, const char *route, unsigned status, double secon
 	n += 11;
 	log_json_text(line, 700, &n, route);
 	k = snprintf(line + n, sizeof(line) - n, "\",\"status\":%u,\"seconds\":%.6f,\"addr\":\"",
-	    status, seconds);
+	             status, seconds);
 	if (k < 0 || (size_t)k >= sizeof(line) - n)
 		goto done;
 	n += (size_t)k;
 	log_json_text(line, 900, &n, addr);
-	k = snprintf(line + n, sizeof(line) - n, "\",\"completed\":%s}\n", completed ? "true" : "false");
+	k = snprintf(line + n, sizeof(line) - n, "\",\"completed\":%s}\n",
+	             completed ? "true" : "false");
 	if (k < 0 || (size_t)k >= sizeof(line) - n)
 		goto done;
 	n += (size_t)k;

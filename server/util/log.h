@@ -28,6 +28,6 @@ void log_event(enum log_level level, const char *event, json_t *fields);
  * visibly.
  */
 void log_request(const char *method, const char *route, unsigned status, double seconds,
-    const char *addr, int completed);
+                 const char *addr, int completed);
 
 #endif

@@ -41,8 +41,7 @@ util_strnum(const char *s, long long min, long long max, long long *out)
 		goto done;
 
 	/* Magnitude limit: |LLONG_MIN| for negatives, LLONG_MAX otherwise. */
-	limit = neg ? (unsigned long long)LLONG_MAX + 1ULL :
-	    (unsigned long long)LLONG_MAX;
+	limit = neg ? (unsigned long long)LLONG_MAX + 1ULL : (unsigned long long)LLONG_MAX;
 	for (; *p != '\0'; p++) {
 		unsigned d;
 
@@ -50,7 +49,7 @@ util_strnum(const char *s, long long min, long long max, long long *out)
 			goto done;
 		d = (unsigned)(*p - '0');
 		if (mag > (limit - d) / 10)
-			goto done;	/* overflow */
+			goto done; /* overflow */
 		mag = mag * 10 + d;
 	}
 

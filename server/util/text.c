@@ -48,21 +48,21 @@ util_utf8_valid(const char *buf, size_t len)
 		} else if (c >= 0xe0 && c <= 0xef) {
 			need = 2;
 			if (c == 0xe0)
-				lo = 0xa0;      /* overlong below U+0800 */
+				lo = 0xa0; /* overlong below U+0800 */
 			else if (c == 0xed)
-				hi = 0x9f;      /* UTF-16 surrogates */
+				hi = 0x9f; /* UTF-16 surrogates */
 		} else if (c >= 0xf0 && c <= 0xf4) {
 			need = 3;
 			if (c == 0xf0)
-				lo = 0x90;      /* overlong below U+10000 */
+				lo = 0x90; /* overlong below U+10000 */
 			else if (c == 0xf4)
-				hi = 0x8f;      /* above U+10FFFF */
+				hi = 0x8f; /* above U+10FFFF */
 		} else {
 			/* 80..C1 (continuation or overlong lead), F5..FF */
 			return 0;
 		}
 		if (len - i - 1 < need)
-			return 0;       /* truncated sequence */
+			return 0; /* truncated sequence */
 		if (p[i + 1] < lo || p[i + 1] > hi)
 			return 0;
 		for (k = 2; k <= need; k++) {
@@ -141,7 +141,7 @@ util_hex_decode(const char *hex, void *out, size_t outlen)
 	}
 	for (i = 0; i < outlen; i++)
 		o[i] = (unsigned char)(util_hex_value(hex[2 * i]) << 4 |
-		    util_hex_value(hex[2 * i + 1]));
+		                       util_hex_value(hex[2 * i + 1]));
 	return 0;
 }
 
@@ -152,15 +152,14 @@ util_hex_decode(const char *hex, void *out, size_t outlen)
  * with '='. Writes a NUL after the output.
  */
 static void
-util_b64_encode_with(const void *buf, size_t len, char *out,
-    const char *alpha, int pad)
+util_b64_encode_with(const void *buf, size_t len, char *out, const char *alpha, int pad)
 {
 	const unsigned char *p = buf;
 	size_t i = 0, o = 0;
 
 	while (len - i >= 3) {
-		unsigned long v = (unsigned long)p[i] << 16 |
-		    (unsigned long)p[i + 1] << 8 | p[i + 2];
+		unsigned long v =
+		    (unsigned long)p[i] << 16 | (unsigned long)p[i + 1] << 8 | p[i + 2];
 
 		out[o++] = alpha[(v >> 18) & 0x3f];
 		out[o++] = alpha[(v >> 12) & 0x3f];
@@ -178,8 +177,7 @@ util_b64_encode_with(const void *buf, size_t len, char *out,
 			out[o++] = '=';
 		}
 	} else if (len - i == 2) {
-		unsigned long v = (unsigned long)p[i] << 16 |
-		    (unsigned long)p[i + 1] << 8;
+		unsigned long v = (unsigned long)p[i] << 16 | (unsigned long)p[i + 1] << 8;
 
 		out[o++] = alpha[(v >> 18) & 0x3f];
 		out[o++] = alpha[(v >> 12) & 0x3f];
@@ -213,8 +211,7 @@ util_b64_value(char c, int url)
  * unused bits in the last symbol. Returns the byte count or -1.
  */
 static long
-util_b64_decode_with(const char *s, size_t n, unsigned char *out,
-    size_t outcap, int url)
+util_b64_decode_with(const char *s, size_t n, unsigned char *out, size_t outcap, int url)
 {
 	size_t full = n / 4, rem = n % 4, outlen, i, o = 0;
 	int v[4];
@@ -258,7 +255,7 @@ util_b64_decode_with(const char *s, size_t n, unsigned char *out,
 size_t
 util_b64url_len(size_t len)
 {
-	static const size_t tail[3] = { 0, 2, 3 };
+	static const size_t tail[3] = {0, 2, 3};
 
 	return len / 3 * 4 + tail[len % 3];
 }
@@ -295,7 +292,7 @@ util_b64_decode(const char *s, void *out, size_t outcap)
 		return -1;
 	if (len > 0 && s[len - 1] == '=') {
 		pad = 1;
-		if (s[len - 2] == '=')  /* len >= 4 here */
+		if (s[len - 2] == '=') /* len >= 4 here */
 			pad = 2;
 	}
 	/*
@@ -329,12 +326,11 @@ util_now_rfc3339(char *out, size_t outlen)
 
 	if (out == NULL || outlen == 0)
 		return;
-	if (clock_gettime(CLOCK_REALTIME, &ts) != 0 ||
-	    gmtime_r(&ts.tv_sec, &tm) == NULL) {
+	if (clock_gettime(CLOCK_REALTIME, &ts) != 0 || gmtime_r(&ts.tv_sec, &tm) == NULL) {
 		snprintf(out, outlen, "1970-01-01T00:00:00.000000Z");
 		return;
 	}
-	snprintf(out, outlen, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, (long)(ts.tv_nsec / 1000));
+	snprintf(out, outlen, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900,
+	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+	         (long)(ts.tv_nsec / 1000));
 }

@@ -10,12 +10,11 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const struct json_field fuzz_fields[] = {
-	{ .name = "name", .type = JSON_FIELD_STRING, .required = 1, .min_len = 1, .max_len = 64 },
-	{ .name = "n", .type = JSON_FIELD_INTEGER, .min = -5, .max = 5 },
-	{ .name = "b", .type = JSON_FIELD_BOOLEAN },
-	{ .name = "list", .type = JSON_FIELD_STRING_ARRAY, .min_len = 0, .max_len = 8, .max_items = 4 },
-	{ .name = NULL }
-};
+    {.name = "name", .type = JSON_FIELD_STRING, .required = 1, .min_len = 1, .max_len = 64},
+    {.name = "n", .type = JSON_FIELD_INTEGER, .min = -5, .max = 5},
+    {.name = "b", .type = JSON_FIELD_BOOLEAN},
+    {.name = "list", .type = JSON_FIELD_STRING_ARRAY, .min_len = 0, .max_len = 8, .max_items = 4},
+    {.name = NULL}};
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

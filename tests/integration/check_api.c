@@ -303,7 +303,8 @@ START_TEST(test_api_tokens)
 	r = ht_request("GET", "/api/v1/tokens", user, NULL);
 	HT_ASSERT_STATUS(r, 200);
 	ck_assert_msg(strstr(r->body, tok) == NULL, "token list leaks the token");
-	json_array_foreach(json_object_get(r->json, "items"), i, v) {
+	json_array_foreach(json_object_get(r->json, "items"), i, v)
+	{
 		if (strcmp(ht_ostr(v, "id"), id) == 0 && strcmp(ht_ostr(v, "kind"), "api") == 0)
 			found = 1;
 	}

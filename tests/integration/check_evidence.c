@@ -126,12 +126,12 @@ ev_read_cb(char *buf, size_t size, size_t nmemb, void *cls)
 }
 
 struct ev_sink {
-	char *text;                 /* small bodies (JSON), NUL-terminated */
+	char *text; /* small bodies (JSON), NUL-terminated */
 	size_t len, cap;
-	const struct ev_src *expect;/* download: compare with this content */
-	unsigned long long start;   /* ... from this offset */
+	const struct ev_src *expect; /* download: compare with this content */
+	unsigned long long start;    /* ... from this offset */
 	unsigned long long got;
-	unsigned long long mismatch;/* bytes that differ */
+	unsigned long long mismatch; /* bytes that differ */
 	struct crypto_sha256_stream *sha;
 	char *headers;
 	size_t hlen, hcap;
@@ -235,13 +235,14 @@ ev_hdr(const char *headers, const char *name)
  */
 static void
 ev_http(struct ev_res *out, const char *base, const char *method, const char *path,
-    const char *token, const struct ev_src *up, long long size, const char *body, size_t body_len,
-    const struct ev_src *down, unsigned long long start, const char *const *headers)
+        const char *token, const struct ev_src *up, long long size, const char *body,
+        size_t body_len, const struct ev_src *down, unsigned long long start,
+        const char *const *headers)
 {
 	CURL *c = curl_easy_init();
 	struct curl_slist *hl = NULL;
-	struct ev_up u = { .src = up, .size = size < 0 ? 0 : (unsigned long long)size };
-	struct ev_sink s = { .expect = down, .start = start };
+	struct ev_up u = {.src = up, .size = size < 0 ? 0 : (unsigned long long)size};
+	struct ev_sink s = {.expect = down, .start = start};
 	char *url = ht_fmt("%s%s", base, path), *auth = NULL;
 	unsigned char d[32];
 
@@ -314,25 +315,26 @@ ev_is_problem(const struct ev_res *r, long status, const char *slug)
 	return ok;
 }
 
-#define EV_ASSERT_PROBLEM(r, st, slug)                                                    \
-	ck_assert_msg(ev_is_problem((r), (st), (slug)), "expected %d %s, got %ld: %.500s", \
-	    (int)(st), (slug), (r)->status, (r)->body)
+#define EV_ASSERT_PROBLEM(r, st, slug)                                                             \
+	ck_assert_msg(ev_is_problem((r), (st), (slug)), "expected %d %s, got %ld: %.500s",         \
+	              (int)(st), (slug), (r)->status, (r)->body)
 
-/* Upload size bytes of src as token to eng (base), expect 201; returns the evidence id (malloc'd). */
+/* Upload size bytes of src as token to eng (base), expect 201; returns the evidence id (malloc'd).
+ */
 static char *
 ev_upload_ok(const char *base, const char *token, const char *eng, const char *name,
-    const struct ev_src *src, unsigned long long size, json_t **receipt_doc)
+             const struct ev_src *src, unsigned long long size, json_t **receipt_doc)
 {
 	struct ev_res r;
 	char *path = ht_fmt("/api/v1/engagements/%s/evidence?name=%s", eng, name);
-	const char *h[] = { "Content-Type: application/octet-stream", NULL };
+	const char *h[] = {"Content-Type: application/octet-stream", NULL};
 	char sha[65];
 	json_t *rec;
 	char *id;
 
 	ev_http(&r, base, "POST", path, token, src, (long long)size, NULL, 0, NULL, 0, h);
 	ck_assert_msg(r.status == 201, "upload %s (%llu bytes): %ld %s (curl %d)", name, size,
-	    r.status, r.body, (int)r.cc);
+	              r.status, r.body, (int)r.cc);
 	rec = json_object_get(r.json, "receipt");
 	ck_assert_msg(rec != NULL, "no receipt: %s", r.body);
 	ev_sha(src, size, sha);
@@ -357,8 +359,8 @@ ev_download_ok(const char *token, const char *id, const struct ev_src *src, unsi
 	char sha[65];
 
 	ev_http(&r, ev_base(), "GET", path, token, NULL, 0, NULL, 0, src, 0, NULL);
-	ck_assert_msg(r.status == 200 && r.cc == CURLE_OK, "download %s: %ld curl %d", id,
-	    r.status, (int)r.cc);
+	ck_assert_msg(r.status == 200 && r.cc == CURLE_OK, "download %s: %ld curl %d", id, r.status,
+	              (int)r.cc);
 	ck_assert_msg(r.got == size, "download %s: %llu bytes, want %llu", id, r.got, size);
 	ck_assert_msg(r.mismatch == 0, "download %s: %llu bytes differ", id, r.mismatch);
 	ev_sha(src, size, sha);
@@ -397,7 +399,7 @@ static int
 ev_connect(int port)
 {
 	struct sockaddr_in sa;
-	struct timeval tv = { 20, 0 };
+	struct timeval tv = {20, 0};
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 
 	ck_assert(fd >= 0);
@@ -408,7 +410,7 @@ ev_connect(int port)
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	ck_assert_msg(connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0, "connect: %s",
-	    strerror(errno));
+	              strerror(errno));
 	return fd;
 }
 
@@ -452,7 +454,8 @@ ev_port_of(const char *base)
 	return colon ? atoi(colon + 1) : 80;
 }
 
-/* Wait until the owner DSN's count for sql(arg) equals want (up to secs). Returns the last count. */
+/* Wait until the owner DSN's count for sql(arg) equals want (up to secs). Returns the last count.
+ */
 static long long
 ev_wait_count(const char *fmt, const char *arg, long long want, int secs)
 {
@@ -515,7 +518,9 @@ ev_server_start(struct ev_server *s, int port, const char *const *env)
 	const char *run_as = ht_env("LOCKSTEP_TEST_RUN_AS");
 
 	if (exe == NULL || access(exe, X_OK) != 0 || ht_env("LOCKSTEP_DATABASE_URL") == NULL) {
-		fprintf(stderr, "check_evidence: no LOCKSTEP_TEST_LOCKSTEPD/LOCKSTEP_DATABASE_URL: skipped\n");
+		fprintf(
+		    stderr,
+		    "check_evidence: no LOCKSTEP_TEST_LOCKSTEPD/LOCKSTEP_DATABASE_URL: skipped\n");
 		return 1;
 	}
 	s->port = port ? port : ev_free_port();
@@ -538,8 +543,8 @@ ev_server_start(struct ev_server *s, int port, const char *const *env)
 		if (run_as != NULL && geteuid() == 0) {
 			struct passwd *pw = getpwnam(run_as);
 
-			if (pw == NULL || initgroups(run_as, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
-			    setuid(pw->pw_uid) != 0)
+			if (pw == NULL || initgroups(run_as, pw->pw_gid) != 0 ||
+			    setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0)
 				_exit(126);
 		}
 		execl(exe, exe, "serve", (char *)NULL);
@@ -570,7 +575,7 @@ ev_server_stop(struct ev_server *s, int sig)
 
 START_TEST(test_roundtrip_sizes)
 {
-	static const unsigned long long sizes[] = { 0, 1, MIB, MIB + 1, 2 * MIB + 17, 100 * MIB };
+	static const unsigned long long sizes[] = {0, 1, MIB, MIB + 1, 2 * MIB + 17, 100 * MIB};
 
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		struct ev_src src;
@@ -580,7 +585,8 @@ START_TEST(test_roundtrip_sizes)
 		id = ev_upload_ok(ev_base(), W.a.admin.token, W.eng_ax, name, &src, sizes[i], NULL);
 		/* the assessor downloads what the company uploaded, byte for byte */
 		ev_download_ok(W.x.admin.token, id, &src, sizes[i]);
-		ck_assert_int_eq(ev_owner_count("SELECT chunk_count FROM evidence WHERE id = %s", id),
+		ck_assert_int_eq(
+		    ev_owner_count("SELECT chunk_count FROM evidence WHERE id = %s", id),
 		    sizes[i] == 0 ? 1 : (long long)((sizes[i] + MIB - 1) / MIB));
 		free(id);
 		free(name);
@@ -602,14 +608,18 @@ START_TEST(test_receipt_signature)
 	k = ht_request("GET", "/.well-known/lockstep/signing-key", NULL, NULL);
 	HT_ASSERT_STATUS(k, 200);
 	ck_assert_int_eq(util_b64url_decode(json_string_value(json_object_get(
-	    json_object_get(k->json, "jwk"), "x")), pub, sizeof(pub)), 32);
+	                                        json_object_get(k->json, "jwk"), "x")),
+	                                    pub, sizeof(pub)),
+	                 32);
 	rec = json_object_get(doc, "receipt");
 	canon = publish_canonical(rec, &clen);
 	ck_assert(canon != NULL);
-	ck_assert_int_eq(util_b64_decode(json_string_value(json_object_get(doc, "signature")), sig,
-	    sizeof(sig)), 64);
+	ck_assert_int_eq(
+	    util_b64_decode(json_string_value(json_object_get(doc, "signature")), sig, sizeof(sig)),
+	    64);
 	ck_assert_str_eq(json_string_value(json_object_get(doc, "algorithm")), "Ed25519");
-	ck_assert_msg(crypto_verify(pub, canon, clen, sig) == 1, "receipt signature does not verify");
+	ck_assert_msg(crypto_verify(pub, canon, clen, sig) == 1,
+	              "receipt signature does not verify");
 	/* a changed receipt does not verify */
 	canon[clen / 2] ^= 1;
 	ck_assert(crypto_verify(pub, canon, clen, sig) == 0);
@@ -637,10 +647,11 @@ ev_download_aborts(const char *id, const struct ev_src *src, unsigned long long 
 	char *path = ht_fmt("/api/v1/evidence/%s", id);
 
 	ev_http(&r, ev_base(), "GET", path, W.a.admin.token, NULL, 0, NULL, 0, src, 0, NULL);
-	ck_assert_msg(r.cc != CURLE_OK, "a bad chunk must abort the transfer (status %ld, %llu bytes)",
-	    r.status, r.got);
+	ck_assert_msg(r.cc != CURLE_OK,
+	              "a bad chunk must abort the transfer (status %ld, %llu bytes)", r.status,
+	              r.got);
 	ck_assert_msg(r.got == want_bytes, "%llu bytes arrived before the abort, want %llu", r.got,
-	    want_bytes);
+	              want_bytes);
 	ck_assert_msg(r.mismatch == 0, "bytes before the bad chunk differ");
 	ev_res_free(&r);
 	free(path);
@@ -653,17 +664,21 @@ START_TEST(test_tamper_chunk)
 
 	ev_src_init(&src, "tamper");
 	id = ev_upload_ok(ev_base(), W.a.admin.token, W.eng_ax, "tamper.bin", &src, 3 * MIB, NULL);
-	sql = ht_fmt("UPDATE evidence_chunks SET data = overlay(data PLACING '\\xff'::bytea FROM 5000)"
-	    " WHERE evidence_id = '%s' AND seq = 1", id);
+	sql = ht_fmt(
+	    "UPDATE evidence_chunks SET data = overlay(data PLACING '\\xff'::bytea FROM 5000)"
+	    " WHERE evidence_id = '%s' AND seq = 1",
+	    id);
 	ev_owner_exec(sql);
 	ev_download_aborts(id, &src, MIB);
 	ck_assert_int_ge(ev_owner_count("SELECT count(*) FROM audit_events WHERE action ="
-	    " 'evidence.integrity_failure' AND object_id = %s", id), 1);
+	                                " 'evidence.integrity_failure' AND object_id = %s",
+	                                id),
+	                 1);
 	/* a range inside the good first chunk still works */
 	{
 		struct ev_res r;
 		char *path = ht_fmt("/api/v1/evidence/%s", id);
-		const char *h[] = { "Range: bytes=10-99", NULL };
+		const char *h[] = {"Range: bytes=10-99", NULL};
 
 		ev_http(&r, ev_base(), "GET", path, W.a.admin.token, NULL, 0, NULL, 0, &src, 10, h);
 		ck_assert_int_eq(r.status, 206);
@@ -684,8 +699,10 @@ START_TEST(test_swap_truncate_move)
 	ev_src_init(&src, "swap");
 	id = ev_upload_ok(ev_base(), W.a.admin.token, W.eng_ax, "swap.bin", &src, 3 * MIB, NULL);
 	/* swap chunks 0 and 1: refused from the first byte */
-	sql = ht_fmt("UPDATE evidence_chunks c SET data = o.data FROM evidence_chunks o"
-	    " WHERE c.evidence_id = '%s' AND o.evidence_id = c.evidence_id AND c.seq + o.seq = 1", id);
+	sql = ht_fmt(
+	    "UPDATE evidence_chunks c SET data = o.data FROM evidence_chunks o"
+	    " WHERE c.evidence_id = '%s' AND o.evidence_id = c.evidence_id AND c.seq + o.seq = 1",
+	    id);
 	ev_owner_exec(sql);
 	free(sql);
 	ev_download_aborts(id, &src, 0);
@@ -694,7 +711,8 @@ START_TEST(test_swap_truncate_move)
 	ev_src_init(&src2, "trunc");
 	id2 = ev_upload_ok(ev_base(), W.a.admin.token, W.eng_ax, "trunc.bin", &src2, 3 * MIB, NULL);
 	sql = ht_fmt("DELETE FROM evidence_chunks WHERE evidence_id = '%s' AND seq = 2;"
-	    " UPDATE evidence SET chunk_count = 2, size = %llu WHERE id = '%s'", id2, 2 * MIB, id2);
+	             " UPDATE evidence SET chunk_count = 2, size = %llu WHERE id = '%s'",
+	             id2, 2 * MIB, id2);
 	ev_owner_exec(sql);
 	free(sql);
 	ev_download_aborts(id2, &src2, MIB);
@@ -708,14 +726,18 @@ START_TEST(test_swap_truncate_move)
 	free(sql);
 	ev_download_aborts(id2, &src2, MIB);
 	ck_assert_int_ge(ev_owner_count("SELECT count(*) FROM audit_events WHERE action ="
-	    " 'evidence.integrity_failure' AND object_id = %s", id2), 1);
+	                                " 'evidence.integrity_failure' AND object_id = %s",
+	                                id2),
+	                 1);
 	free(id2);
 
 	/* move a chunk of another file in: refused */
 	ev_src_init(&src2, "move");
 	id2 = ev_upload_ok(ev_base(), W.a.admin.token, W.eng_ax, "move.bin", &src2, 2 * MIB, NULL);
-	sql = ht_fmt("UPDATE evidence_chunks c SET data = o.data FROM evidence_chunks o"
-	    " WHERE c.evidence_id = '%s' AND c.seq = 0 AND o.evidence_id = '%s' AND o.seq = 0", id2, id);
+	sql = ht_fmt(
+	    "UPDATE evidence_chunks c SET data = o.data FROM evidence_chunks o"
+	    " WHERE c.evidence_id = '%s' AND c.seq = 0 AND o.evidence_id = '%s' AND o.seq = 0",
+	    id2, id);
 	ev_owner_exec(sql);
 	free(sql);
 	ev_download_aborts(id2, &src2, 0);
@@ -729,8 +751,9 @@ START_TEST(test_disconnect_midupload)
 	struct ev_src src;
 	char *name = ht_fmt("gone-%s.bin", Tag);
 	char *req = ht_fmt("POST /api/v1/engagements/%s/evidence?name=%s HTTP/1.1\r\nHost: %s\r\n"
-	    "Authorization: Bearer %s\r\nContent-Type: application/octet-stream\r\n"
-	    "Content-Length: %llu\r\n\r\n", W.eng_ax, name, ht_hostport(), W.a.admin.token, 8 * MIB);
+	                   "Authorization: Bearer %s\r\nContent-Type: application/octet-stream\r\n"
+	                   "Content-Length: %llu\r\n\r\n",
+	                   W.eng_ax, name, ht_hostport(), W.a.admin.token, 8 * MIB);
 	int fd = ev_connect(ev_port_of(ev_base()));
 	long long n;
 
@@ -738,22 +761,27 @@ START_TEST(test_disconnect_midupload)
 	ev_send_all(fd, req, strlen(req));
 	ev_send_src(fd, &src, 0, 3 * MIB + 5);
 	/* the upload exists (in progress) before the client goes away */
-	n = ev_wait_count("SELECT count(*) FROM evidence WHERE name = %s AND chunk_count >= 2", name, 1, 20);
+	n = ev_wait_count("SELECT count(*) FROM evidence WHERE name = %s AND chunk_count >= 2",
+	                  name, 1, 20);
 	ck_assert_msg(n == 1, "the upload never got its chunks stored (%lld)", n);
 	ck_assert_int_eq(ev_owner_count("SELECT count(*) FROM evidence WHERE name = %s"
-	    " AND state = 'complete'", name), 0);
+	                                " AND state = 'complete'",
+	                                name),
+	                 0);
 	close(fd);
 	/* gone at once, chunks and all */
 	n = ev_wait_count("SELECT count(*) FROM evidence WHERE name = %s", name, 0, 20);
 	ck_assert_msg(n == 0, "the abandoned upload is still there");
 	ck_assert_int_eq(ht_db_count(ht_env_req("LOCKSTEP_TEST_OWNER_DSN"),
-	    "SELECT count(*) FROM evidence_chunks c WHERE NOT EXISTS"
-	    " (SELECT 1 FROM evidence e WHERE e.id = c.evidence_id)"), 0);
+	                             "SELECT count(*) FROM evidence_chunks c WHERE NOT EXISTS"
+	                             " (SELECT 1 FROM evidence e WHERE e.id = c.evidence_id)"),
+	                 0);
 	{
 		struct ev_res r;
 		char *path = ht_fmt("/api/v1/engagements/%s/evidence?limit=200", W.eng_ax);
 
-		ev_http(&r, ev_base(), "GET", path, W.a.admin.token, NULL, 0, NULL, 0, NULL, 0, NULL);
+		ev_http(&r, ev_base(), "GET", path, W.a.admin.token, NULL, 0, NULL, 0, NULL, 0,
+		        NULL);
 		ck_assert_int_eq(r.status, 200);
 		ck_assert_msg(strstr(r.body, name) == NULL, "the abandoned upload is listed");
 		ev_res_free(&r);
@@ -766,9 +794,9 @@ END_TEST
 
 START_TEST(test_kill9_midupload)
 {
-	const char *env[] = { "LOCKSTEP_EVIDENCE_STREAM_STALE=2", "LOCKSTEP_EVIDENCE_SWEEP_INTERVAL=1",
-		NULL };
-	struct ev_server s = { 0 };
+	const char *env[] = {"LOCKSTEP_EVIDENCE_STREAM_STALE=2",
+	                     "LOCKSTEP_EVIDENCE_SWEEP_INTERVAL=1", NULL};
+	struct ev_server s = {0};
 	struct ev_src src;
 	char *name = ht_fmt("killed-%s.bin", Tag), *req;
 	int fd, port;
@@ -779,12 +807,13 @@ START_TEST(test_kill9_midupload)
 	port = s.port;
 	ev_src_init(&src, "killed");
 	req = ht_fmt("POST /api/v1/engagements/%s/evidence?name=%s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-	    "Authorization: Bearer %s\r\nContent-Length: %llu\r\n\r\n", W.eng_ax, name,
-	    W.a.admin.token, 8 * MIB);
+	             "Authorization: Bearer %s\r\nContent-Length: %llu\r\n\r\n",
+	             W.eng_ax, name, W.a.admin.token, 8 * MIB);
 	fd = ev_connect(port);
 	ev_send_all(fd, req, strlen(req));
 	ev_send_src(fd, &src, 0, 3 * MIB + 5);
-	n = ev_wait_count("SELECT count(*) FROM evidence WHERE name = %s AND chunk_count >= 2", name, 1, 20);
+	n = ev_wait_count("SELECT count(*) FROM evidence WHERE name = %s AND chunk_count >= 2",
+	                  name, 1, 20);
 	ck_assert_msg(n == 1, "the upload never got its chunks stored");
 	ev_server_stop(&s, SIGKILL);
 	close(fd);
@@ -793,22 +822,26 @@ START_TEST(test_kill9_midupload)
 		struct ev_res r;
 		char *path = ht_fmt("/api/v1/engagements/%s/evidence?limit=200", W.eng_ax);
 
-		ev_http(&r, ev_base(), "GET", path, W.x.admin.token, NULL, 0, NULL, 0, NULL, 0, NULL);
+		ev_http(&r, ev_base(), "GET", path, W.x.admin.token, NULL, 0, NULL, 0, NULL, 0,
+		        NULL);
 		ck_assert_int_eq(r.status, 200);
 		ck_assert_msg(strstr(r.body, name) == NULL, "the killed upload is listed");
 		ev_res_free(&r);
 		free(path);
 	}
 	ck_assert_int_eq(ev_owner_count("SELECT count(*) FROM evidence WHERE name = %s"
-	    " AND state = 'complete'", name), 0);
+	                                " AND state = 'complete'",
+	                                name),
+	                 0);
 	/* restart: the leftover is swept (at start-up or by the periodic sweep) */
 	sleep(2);
 	ck_assert_int_eq(ev_server_start(&s, port, env), 0);
 	n = ev_wait_count("SELECT count(*) FROM evidence WHERE name = %s", name, 0, 20);
 	ck_assert_msg(n == 0, "the killed upload was not swept after the restart");
 	ck_assert_int_eq(ht_db_count(ht_env_req("LOCKSTEP_TEST_OWNER_DSN"),
-	    "SELECT count(*) FROM evidence_chunks c WHERE NOT EXISTS"
-	    " (SELECT 1 FROM evidence e WHERE e.id = c.evidence_id)"), 0);
+	                             "SELECT count(*) FROM evidence_chunks c WHERE NOT EXISTS"
+	                             " (SELECT 1 FROM evidence e WHERE e.id = c.evidence_id)"),
+	                 0);
 	ev_server_stop(&s, SIGTERM);
 	free(req);
 	free(name);
@@ -818,7 +851,7 @@ END_TEST
 /* tus: create an upload of size bytes; returns its path (malloc'd). */
 static char *
 ev_tus_create(const char *base, const char *token, const char *eng, const char *name,
-    unsigned long long size, long want_status, const char *want_slug)
+              unsigned long long size, long want_status, const char *want_slug)
 {
 	char b64[512], *meta, *len, *loc;
 	const char *h[4];
@@ -852,7 +885,7 @@ static long long
 ev_tus_offset(const char *base, const char *token, const char *loc, long *status)
 {
 	struct ev_res r;
-	const char *h[] = { "Tus-Resumable: 1.0.0", NULL };
+	const char *h[] = {"Tus-Resumable: 1.0.0", NULL};
 	char *v;
 	long long off = -1;
 
@@ -867,11 +900,11 @@ ev_tus_offset(const char *base, const char *token, const char *loc, long *status
 
 static void
 ev_tus_patch(struct ev_res *r, const char *token, const char *loc, const struct ev_src *src,
-    unsigned long long from, unsigned long long to, const char *ctype)
+             unsigned long long from, unsigned long long to, const char *ctype)
 {
 	char *off = ht_fmt("Upload-Offset: %llu", from);
 	char *ct = ht_fmt("Content-Type: %s", ctype);
-	const char *h[] = { "Tus-Resumable: 1.0.0", off, ct, NULL };
+	const char *h[] = {"Tus-Resumable: 1.0.0", off, ct, NULL};
 	size_t n = (size_t)(to - from);
 	unsigned char *buf = malloc(n ? n : 1);
 
@@ -917,8 +950,9 @@ START_TEST(test_resumable)
 	ck_assert_int_eq(st, 404);
 	/* a PATCH that drops its connection half way: what arrived is kept */
 	req = ht_fmt("PATCH %s HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
-	    "Tus-Resumable: 1.0.0\r\nContent-Type: application/offset+octet-stream\r\n"
-	    "Upload-Offset: 0\r\nContent-Length: %llu\r\n\r\n", loc, W.a.admin.token, size);
+	             "Tus-Resumable: 1.0.0\r\nContent-Type: application/offset+octet-stream\r\n"
+	             "Upload-Offset: 0\r\nContent-Length: %llu\r\n\r\n",
+	             loc, W.a.admin.token, size);
 	fd = ev_connect(ev_port_of(ev_base()));
 	ev_send_all(fd, req, strlen(req));
 	ev_send_src(fd, &src, 0, half);
@@ -930,7 +964,8 @@ START_TEST(test_resumable)
 			break;
 		usleep(100000);
 	}
-	ck_assert_msg(off == (long long)half, "offset after the dropped PATCH: %lld, want %llu", off, half);
+	ck_assert_msg(off == (long long)half, "offset after the dropped PATCH: %lld, want %llu",
+	              off, half);
 	/* wrong offset, wrong type, no Tus-Resumable */
 	ev_tus_patch(&r, W.a.admin.token, loc, &src, 0, 10, "application/offset+octet-stream");
 	EV_ASSERT_PROBLEM(&r, 409, "offset-mismatch");
@@ -939,7 +974,8 @@ START_TEST(test_resumable)
 	EV_ASSERT_PROBLEM(&r, 415, "unsupported-media-type");
 	ev_res_free(&r);
 	{
-		const char *h[] = { "Content-Type: application/offset+octet-stream", "Upload-Offset: 0", NULL };
+		const char *h[] = {"Content-Type: application/offset+octet-stream",
+		                   "Upload-Offset: 0", NULL};
 
 		ev_http(&r, ev_base(), "PATCH", loc, W.a.admin.token, NULL, 0, "x", 1, NULL, 0, h);
 		EV_ASSERT_PROBLEM(&r, 412, "tus-version");
@@ -950,10 +986,12 @@ START_TEST(test_resumable)
 	ck_assert_int_eq(r.status, 404);
 	ev_res_free(&r);
 	/* the rest, in two PATCHes */
-	ev_tus_patch(&r, W.a.admin.token, loc, &src, half, 2 * MIB + 3, "application/offset+octet-stream");
+	ev_tus_patch(&r, W.a.admin.token, loc, &src, half, 2 * MIB + 3,
+	             "application/offset+octet-stream");
 	ck_assert_msg(r.status == 204, "patch: %ld %s", r.status, r.body);
 	ev_res_free(&r);
-	ev_tus_patch(&r, W.a.admin.token, loc, &src, 2 * MIB + 3, size, "application/offset+octet-stream");
+	ev_tus_patch(&r, W.a.admin.token, loc, &src, 2 * MIB + 3, size,
+	             "application/offset+octet-stream");
 	ck_assert_msg(r.status == 204, "patch: %ld %s", r.status, r.body);
 	{
 		char *v = ev_hdr(r.headers, "Upload-Offset");
@@ -973,28 +1011,33 @@ START_TEST(test_resumable)
 
 		HT_ASSERT_STATUS(g, 200);
 		ev_sha(&src, size, sha);
-		ck_assert_str_eq(json_string_value(json_object_get(json_object_get(g->json, "receipt"),
-		    "sha256")), sha);
+		ck_assert_str_eq(json_string_value(json_object_get(
+		                     json_object_get(g->json, "receipt"), "sha256")),
+		                 sha);
 		ht_resp_free(g);
 		free(path);
 	}
 	free(loc);
 	/* termination */
-	loc = ev_tus_create(ev_base(), W.a.admin.token, W.eng_ax, "terminated.bin", 5 * MIB, 0, NULL);
+	loc =
+	    ev_tus_create(ev_base(), W.a.admin.token, W.eng_ax, "terminated.bin", 5 * MIB, 0, NULL);
 	ev_tus_patch(&r, W.a.admin.token, loc, &src, 0, MIB + 1, "application/offset+octet-stream");
 	ck_assert_int_eq(r.status, 204);
 	ev_res_free(&r);
 	{
-		const char *h[] = { "Tus-Resumable: 1.0.0", NULL };
+		const char *h[] = {"Tus-Resumable: 1.0.0", NULL};
 
-		ev_http(&r, ev_base(), "DELETE", loc, W.a.admin.token, NULL, 0, NULL, 0, NULL, 0, h);
+		ev_http(&r, ev_base(), "DELETE", loc, W.a.admin.token, NULL, 0, NULL, 0, NULL, 0,
+		        h);
 		ck_assert_int_eq(r.status, 204);
 		ev_res_free(&r);
 	}
 	ev_tus_offset(ev_base(), W.a.admin.token, loc, &st);
 	ck_assert_int_eq(st, 404);
-	ck_assert_int_eq(ev_owner_count("SELECT count(*) FROM evidence_chunks WHERE evidence_id = %s",
-	    strrchr(loc, '/') + 1), 0);
+	ck_assert_int_eq(
+	    ev_owner_count("SELECT count(*) FROM evidence_chunks WHERE evidence_id = %s",
+	                   strrchr(loc, '/') + 1),
+	    0);
 	free(loc);
 	free(req);
 	free(name);
@@ -1008,14 +1051,14 @@ START_TEST(test_range)
 		const char *range;
 		unsigned long long first, last;
 	} ok[] = {
-		{ "bytes=0-0", 0, 0 },
-		{ "bytes=1048575-1048576", 1048575, 1048576 },
-		{ "bytes=-10", 3 * MIB - 10, 3 * MIB - 1 },
-		{ "bytes=2000000-", 2000000, 3 * MIB - 1 },
-		{ "bytes=3145000-9999999", 3145000, 3 * MIB - 1 },
+	    {"bytes=0-0", 0, 0},
+	    {"bytes=1048575-1048576", 1048575, 1048576},
+	    {"bytes=-10", 3 * MIB - 10, 3 * MIB - 1},
+	    {"bytes=2000000-", 2000000, 3 * MIB - 1},
+	    {"bytes=3145000-9999999", 3145000, 3 * MIB - 1},
 	};
-	static const char *bad[] = { "bytes=3145728-", "bytes=5-2", "bytes=abc", "lines=1-2",
-		"bytes=0-1,5-6", NULL };
+	static const char *bad[] = {"bytes=3145728-", "bytes=5-2",     "bytes=abc",
+	                            "lines=1-2",      "bytes=0-1,5-6", NULL};
 	char *id = NULL, *path;
 
 	ev_src_init(&src, "range");
@@ -1024,15 +1067,17 @@ START_TEST(test_range)
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
 		struct ev_res r;
 		char *h0 = ht_fmt("Range: %s", ok[i].range), *cr, *want;
-		const char *h[] = { h0, NULL };
+		const char *h[] = {h0, NULL};
 
-		ev_http(&r, ev_base(), "GET", path, W.a.admin.token, NULL, 0, NULL, 0, &src, ok[i].first, h);
+		ev_http(&r, ev_base(), "GET", path, W.a.admin.token, NULL, 0, NULL, 0, &src,
+		        ok[i].first, h);
 		ck_assert_msg(r.status == 206, "%s: %ld", ok[i].range, r.status);
-		ck_assert_msg(r.got == ok[i].last - ok[i].first + 1 && r.mismatch == 0, "%s: %llu bytes",
-		    ok[i].range, r.got);
+		ck_assert_msg(r.got == ok[i].last - ok[i].first + 1 && r.mismatch == 0,
+		              "%s: %llu bytes", ok[i].range, r.got);
 		cr = ev_hdr(r.headers, "Content-Range");
 		want = ht_fmt("bytes %llu-%llu/%llu", ok[i].first, ok[i].last, 3 * MIB);
-		ck_assert_msg(cr != NULL && strcmp(cr, want) == 0, "%s: Content-Range %s", ok[i].range, cr);
+		ck_assert_msg(cr != NULL && strcmp(cr, want) == 0, "%s: Content-Range %s",
+		              ok[i].range, cr);
 		free(cr);
 		free(want);
 		free(h0);
@@ -1041,12 +1086,13 @@ START_TEST(test_range)
 	for (size_t i = 0; bad[i] != NULL; i++) {
 		struct ev_res r;
 		char *h0 = ht_fmt("Range: %s", bad[i]), *cr;
-		const char *h[] = { h0, NULL };
+		const char *h[] = {h0, NULL};
 
 		ev_http(&r, ev_base(), "GET", path, W.a.admin.token, NULL, 0, NULL, 0, NULL, 0, h);
 		EV_ASSERT_PROBLEM(&r, 416, "range-not-satisfiable");
 		cr = ev_hdr(r.headers, "Content-Range");
-		ck_assert_msg(cr != NULL && strcmp(cr, "bytes */3145728") == 0, "416 Content-Range %s", cr);
+		ck_assert_msg(cr != NULL && strcmp(cr, "bytes */3145728") == 0,
+		              "416 Content-Range %s", cr);
 		free(cr);
 		free(h0);
 		ev_res_free(&r);
@@ -1056,13 +1102,15 @@ START_TEST(test_range)
 		struct ev_res r;
 		char *v;
 
-		ev_http(&r, ev_base(), "GET", path, W.a.admin.token, NULL, 0, NULL, 0, &src, 0, NULL);
+		ev_http(&r, ev_base(), "GET", path, W.a.admin.token, NULL, 0, NULL, 0, &src, 0,
+		        NULL);
 		ck_assert_int_eq(r.status, 200);
 		v = ev_hdr(r.headers, "Content-Type");
 		ck_assert_str_eq(v, "application/octet-stream");
 		free(v);
 		v = ev_hdr(r.headers, "Content-Disposition");
-		ck_assert_str_eq(v, "attachment; filename=\"range.bin\"; filename*=UTF-8''range.bin");
+		ck_assert_str_eq(v,
+		                 "attachment; filename=\"range.bin\"; filename*=UTF-8''range.bin");
 		free(v);
 		v = ev_hdr(r.headers, "X-Content-Type-Options");
 		ck_assert_str_eq(v, "nosniff");
@@ -1092,26 +1140,32 @@ START_TEST(test_tenancy)
 	paths[0] = ht_fmt("/api/v1/evidence/%s", id);
 	paths[1] = ht_fmt("/api/v1/evidence/%s/receipt", id);
 	paths[2] = ht_fmt("/api/v1/engagements/%s/evidence", W.eng_ax);
-	outsiders[0] = W.b.admin.token;     /* another company */
-	outsiders[1] = W.y.admin.token;     /* another assessor */
-	outsiders[2] = W.coord.token;       /* the coordinator */
+	outsiders[0] = W.b.admin.token; /* another company */
+	outsiders[1] = W.y.admin.token; /* another assessor */
+	outsiders[2] = W.coord.token;   /* the coordinator */
 	for (int who = 0; who < 3; who++) {
 		for (int p = 0; p < 3; p++) {
-			ev_http(&r, ev_base(), "GET", paths[p], outsiders[who], NULL, 0, NULL, 0, NULL, 0, NULL);
+			ev_http(&r, ev_base(), "GET", paths[p], outsiders[who], NULL, 0, NULL, 0,
+			        NULL, 0, NULL);
 			EV_ASSERT_PROBLEM(&r, 404, "not-found");
 			ev_res_free(&r);
 		}
-		ev_http(&r, ev_base(), "DELETE", paths[0], outsiders[who], NULL, 0, NULL, 0, NULL, 0, NULL);
+		ev_http(&r, ev_base(), "DELETE", paths[0], outsiders[who], NULL, 0, NULL, 0, NULL,
+		        0, NULL);
 		EV_ASSERT_PROBLEM(&r, 404, "not-found");
 		ev_res_free(&r);
 		/* uploading there: refused before 100 Continue */
-		req = ht_fmt("POST /api/v1/engagements/%s/evidence?name=x.bin HTTP/1.1\r\nHost: %s\r\n"
-		    "Authorization: Bearer %s\r\nContent-Length: 1000000\r\nExpect: 100-continue\r\n\r\n",
+		req = ht_fmt(
+		    "POST /api/v1/engagements/%s/evidence?name=x.bin HTTP/1.1\r\nHost: %s\r\n"
+		    "Authorization: Bearer %s\r\nContent-Length: 1000000\r\nExpect: "
+		    "100-continue\r\n\r\n",
 		    W.eng_ax, ht_hostport(), outsiders[who]);
 		raw = ht_raw(req, strlen(req));
 		ck_assert(raw != NULL);
-		ck_assert_msg(!ht_raw_has_interim(raw), "100 Continue sent to an outsider: %s", raw);
-		ck_assert_msg(ht_raw_is_problem(raw, 404, "not-found"), "outsider upload: %.300s", raw);
+		ck_assert_msg(!ht_raw_has_interim(raw), "100 Continue sent to an outsider: %s",
+		              raw);
+		ck_assert_msg(ht_raw_is_problem(raw, 404, "not-found"), "outsider upload: %.300s",
+		              raw);
 		free(raw);
 		free(req);
 	}
@@ -1121,18 +1175,22 @@ START_TEST(test_tenancy)
 		ev_res_free(&r);
 	}
 	req = ht_fmt("POST /api/v1/engagements/%s/evidence?name=x.bin HTTP/1.1\r\nHost: %s\r\n"
-	    "Content-Length: 1000000\r\nExpect: 100-continue\r\n\r\n", W.eng_ax, ht_hostport());
+	             "Content-Length: 1000000\r\nExpect: 100-continue\r\n\r\n",
+	             W.eng_ax, ht_hostport());
 	raw = ht_raw(req, strlen(req));
-	ck_assert(raw != NULL && !ht_raw_has_interim(raw) && ht_raw_is_problem(raw, 401, "unauthorized"));
+	ck_assert(raw != NULL && !ht_raw_has_interim(raw) &&
+	          ht_raw_is_problem(raw, 401, "unauthorized"));
 	free(raw);
 	free(req);
 	/* a cookie-authenticated upload without the CSRF header: refused before the body */
 	req = ht_fmt("POST /api/v1/engagements/%s/evidence?name=x.bin HTTP/1.1\r\nHost: %s\r\n"
-	    "Cookie: lockstep_session=%s\r\nContent-Length: 1000000\r\nExpect: 100-continue\r\n\r\n",
-	    W.eng_ax, ht_hostport(), W.a.admin.token);
+	             "Cookie: lockstep_session=%s\r\nContent-Length: 1000000\r\nExpect: "
+	             "100-continue\r\n\r\n",
+	             W.eng_ax, ht_hostport(), W.a.admin.token);
 	raw = ht_raw(req, strlen(req));
 	ck_assert(raw != NULL && !ht_raw_has_interim(raw));
-	ck_assert_msg(ht_raw_is_problem(raw, 403, "csrf"), "cookie upload without CSRF: %.300s", raw);
+	ck_assert_msg(ht_raw_is_problem(raw, 403, "csrf"), "cookie upload without CSRF: %.300s",
+	              raw);
 	free(raw);
 	free(req);
 	/* HEAD of a download: the headers, no body */
@@ -1161,9 +1219,10 @@ START_TEST(test_tenancy)
 	}
 	/* the evidence tables under the app role with no identity: nothing */
 	ck_assert_int_eq(ht_db_count(ht_env_req("LOCKSTEP_TEST_APP_DSN"),
-	    "SELECT count(*) FROM evidence_chunks"), 0);
-	ck_assert_int_eq(ht_db_count(ht_env_req("LOCKSTEP_TEST_APP_DSN"),
-	    "SELECT count(*) FROM evidence"), 0);
+	                             "SELECT count(*) FROM evidence_chunks"),
+	                 0);
+	ck_assert_int_eq(
+	    ht_db_count(ht_env_req("LOCKSTEP_TEST_APP_DSN"), "SELECT count(*) FROM evidence"), 0);
 	for (int p = 0; p < 3; p++)
 		free(paths[p]);
 	free(id);
@@ -1173,12 +1232,13 @@ END_TEST
 START_TEST(test_delete)
 {
 	struct ev_src src;
-	struct ht_actor member = { 0 };
+	struct ht_actor member = {0};
 	char err[512], *id, *path;
 	struct ev_res r;
 
 	ev_src_init(&src, "delete");
-	id = ev_upload_ok(ev_base(), W.a.admin.token, W.eng_ax, "delete.bin", &src, 2 * MIB + 1, NULL);
+	id = ev_upload_ok(ev_base(), W.a.admin.token, W.eng_ax, "delete.bin", &src, 2 * MIB + 1,
+	                  NULL);
 	path = ht_fmt("/api/v1/evidence/%s", id);
 	/* the assessor sees it but may not delete the company's upload */
 	ev_http(&r, ev_base(), "DELETE", path, W.x.admin.token, NULL, 0, NULL, 0, NULL, 0, NULL);
@@ -1190,18 +1250,27 @@ START_TEST(test_delete)
 	ev_http(&r, ev_base(), "GET", path, W.a.admin.token, NULL, 0, NULL, 0, NULL, 0, NULL);
 	ck_assert_int_eq(r.status, 404);
 	ev_res_free(&r);
-	ck_assert_int_eq(ev_owner_count("SELECT count(*) FROM evidence_chunks WHERE evidence_id = %s", id), 0);
+	ck_assert_int_eq(
+	    ev_owner_count("SELECT count(*) FROM evidence_chunks WHERE evidence_id = %s", id), 0);
 	ck_assert_int_eq(ev_owner_count("SELECT count(*) FROM evidence WHERE id = %s", id), 0);
-	ck_assert_int_eq(ev_owner_count("SELECT count(*) FROM audit_events WHERE action = 'evidence.delete'"
-	    " AND object_id = %s", id), 1);
-	ck_assert_int_ge(ev_owner_count("SELECT count(*) FROM audit_events WHERE action = 'evidence.upload'"
-	    " AND object_id = %s", id), 1);
-	ck_assert(ht_db_count(ht_env_req("LOCKSTEP_TEST_OWNER_DSN"), "SELECT count(*) FROM"
-	    " (SELECT audit_verify() AS v) s WHERE v IS NOT NULL") == 0);
+	ck_assert_int_eq(
+	    ev_owner_count("SELECT count(*) FROM audit_events WHERE action = 'evidence.delete'"
+	                   " AND object_id = %s",
+	                   id),
+	    1);
+	ck_assert_int_ge(
+	    ev_owner_count("SELECT count(*) FROM audit_events WHERE action = 'evidence.upload'"
+	                   " AND object_id = %s",
+	                   id),
+	    1);
+	ck_assert(ht_db_count(ht_env_req("LOCKSTEP_TEST_OWNER_DSN"),
+	                      "SELECT count(*) FROM"
+	                      " (SELECT audit_verify() AS v) s WHERE v IS NOT NULL") == 0);
 	free(path);
 	free(id);
 	/* a member's upload: deleted by the org admin, not by another member */
-	ck_assert_msg(ht_make_user(W.a.admin.token, W.a.org_id, "member", &member, err, sizeof(err)) == 0,
+	ck_assert_msg(
+	    ht_make_user(W.a.admin.token, W.a.org_id, "member", &member, err, sizeof(err)) == 0,
 	    "%s", err);
 	id = ev_upload_ok(ev_base(), member.token, W.eng_ax, "member.bin", &src, 10, NULL);
 	path = ht_fmt("/api/v1/evidence/%s", id);
@@ -1219,15 +1288,16 @@ END_TEST
 
 START_TEST(test_names_and_links)
 {
-	static const char *bad[] = { "a%2Fb", "..", ".", "a%5Cb", "a%01b", "%C2%85x", "%FF", NULL };
+	static const char *bad[] = {"a%2Fb", "..", ".", "a%5Cb", "a%01b", "%C2%85x", "%FF", NULL};
 	struct ev_res r;
 	char *path, *long_name;
 
 	for (size_t i = 0; bad[i] != NULL; i++) {
 		path = ht_fmt("/api/v1/engagements/%s/evidence?name=%s", W.eng_ax, bad[i]);
-		ev_http(&r, ev_base(), "POST", path, W.a.admin.token, NULL, 0, "x", 1, NULL, 0, NULL);
-		ck_assert_msg(ev_is_problem(&r, 422, "invalid-field"), "name %s: %ld %s", bad[i], r.status,
-		    r.body);
+		ev_http(&r, ev_base(), "POST", path, W.a.admin.token, NULL, 0, "x", 1, NULL, 0,
+		        NULL);
+		ck_assert_msg(ev_is_problem(&r, 422, "invalid-field"), "name %s: %ld %s", bad[i],
+		              r.status, r.body);
 		ev_res_free(&r);
 		free(path);
 	}
@@ -1254,26 +1324,31 @@ START_TEST(test_names_and_links)
 	ev_res_free(&r);
 	free(path);
 	/* linked to a finding of the engagement; a foreign finding is refused */
-	path = ht_fmt("/api/v1/engagements/%s/evidence?name=f.txt&finding=%s", W.eng_ax, W.finding_a);
+	path =
+	    ht_fmt("/api/v1/engagements/%s/evidence?name=f.txt&finding=%s", W.eng_ax, W.finding_a);
 	ev_http(&r, ev_base(), "POST", path, W.x.admin.token, NULL, 0, "finding", 7, NULL, 0, NULL);
 	ck_assert_msg(r.status == 201, "%ld %s", r.status, r.body);
 	ev_res_free(&r);
 	free(path);
-	path = ht_fmt("/api/v1/engagements/%s/evidence?name=f.txt&finding=%s", W.eng_ax, W.finding_b);
+	path =
+	    ht_fmt("/api/v1/engagements/%s/evidence?name=f.txt&finding=%s", W.eng_ax, W.finding_b);
 	ev_http(&r, ev_base(), "POST", path, W.x.admin.token, NULL, 0, "finding", 7, NULL, 0, NULL);
 	EV_ASSERT_PROBLEM(&r, 422, "invalid-field");
 	ev_res_free(&r);
 	free(path);
 	/* multipart/form-data from a browser form: the file part's name and type */
 	{
-		const char *h[] = { "Content-Type: multipart/form-data; boundary=XyZ", NULL };
-		const char *body = "--XyZ\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhi\r\n"
-		    "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"form.csv\"\r\n"
+		const char *h[] = {"Content-Type: multipart/form-data; boundary=XyZ", NULL};
+		const char *body =
+		    "--XyZ\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhi\r\n"
+		    "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; "
+		    "filename=\"form.csv\"\r\n"
 		    "Content-Type: text/csv\r\n\r\na,b\n1,2\n\r\n--XyZ--\r\n";
 		json_t *rec;
 
 		path = ht_fmt("/api/v1/engagements/%s/evidence", W.eng_ax);
-		ev_http(&r, ev_base(), "POST", path, W.a.admin.token, NULL, 0, body, strlen(body), NULL, 0, h);
+		ev_http(&r, ev_base(), "POST", path, W.a.admin.token, NULL, 0, body, strlen(body),
+		        NULL, 0, h);
 		ck_assert_msg(r.status == 201, "multipart: %ld %s", r.status, r.body);
 		rec = json_object_get(r.json, "receipt");
 		ck_assert_str_eq(json_string_value(json_object_get(rec, "name")), "form.csv");
@@ -1285,13 +1360,15 @@ START_TEST(test_names_and_links)
 	/* a PNG's sniffed type wins over a vague declared one */
 	{
 		const char png[] = "\x89PNG\r\n\x1a\n0000";
-		const char *h[] = { "Content-Type: application/octet-stream", NULL };
+		const char *h[] = {"Content-Type: application/octet-stream", NULL};
 
 		path = ht_fmt("/api/v1/engagements/%s/evidence?name=pic", W.eng_ax);
-		ev_http(&r, ev_base(), "POST", path, W.a.admin.token, NULL, 0, png, sizeof(png) - 1, NULL, 0, h);
+		ev_http(&r, ev_base(), "POST", path, W.a.admin.token, NULL, 0, png, sizeof(png) - 1,
+		        NULL, 0, h);
 		ck_assert_int_eq(r.status, 201);
-		ck_assert_str_eq(json_string_value(json_object_get(json_object_get(r.json, "receipt"),
-		    "media_type")), "image/png");
+		ck_assert_str_eq(json_string_value(json_object_get(
+		                     json_object_get(r.json, "receipt"), "media_type")),
+		                 "image/png");
 		ev_res_free(&r);
 		free(path);
 	}
@@ -1300,20 +1377,22 @@ END_TEST
 
 START_TEST(test_limits)
 {
-	const char *env[] = { "LOCKSTEP_EVIDENCE_MAX_BYTES=2097152", "LOCKSTEP_EVIDENCE_QUOTA_BYTES=5242880",
-		"LOCKSTEP_EVIDENCE_MAX_UPLOADS=2", NULL };
-	struct ev_server s = { 0 };
+	const char *env[] = {"LOCKSTEP_EVIDENCE_MAX_BYTES=2097152",
+	                     "LOCKSTEP_EVIDENCE_QUOTA_BYTES=5242880",
+	                     "LOCKSTEP_EVIDENCE_MAX_UPLOADS=2", NULL};
+	struct ev_server s = {0};
 	struct ev_src src;
 	struct ev_res r;
 	char *req, *raw, *path, *loc1, *loc2, *id;
-	struct ht_tenant co = { 0 };
+	struct ht_tenant co = {0};
 	struct ht_resp *e;
 	char err[512];
 
 	/* on the main server: a declared 5 GiB upload is refused before 100 Continue */
 	req = ht_fmt("POST /api/v1/engagements/%s/evidence?name=huge.bin HTTP/1.1\r\nHost: %s\r\n"
-	    "Authorization: Bearer %s\r\nContent-Length: 5368709120\r\nExpect: 100-continue\r\n\r\n",
-	    W.eng_ax, ht_hostport(), W.a.admin.token);
+	             "Authorization: Bearer %s\r\nContent-Length: 5368709120\r\nExpect: "
+	             "100-continue\r\n\r\n",
+	             W.eng_ax, ht_hostport(), W.a.admin.token);
 	raw = ht_raw(req, strlen(req));
 	ck_assert(raw != NULL);
 	ck_assert_msg(!ht_raw_has_interim(raw), "100 Continue before a 413: %s", raw);
@@ -1324,10 +1403,14 @@ START_TEST(test_limits)
 	if (ev_server_start(&s, 0, env) != 0)
 		return;
 	/* a fresh engagement, so that the quota starts at zero */
-	ck_assert_msg(ht_make_tenant(W.coord.token, "company", "limits", &co, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(ht_make_tenant(W.coord.token, "company", "limits", &co, err, sizeof(err)) ==
+	                  0,
+	              "%s", err);
 	{
-		char *body = ht_fmt("{\"company_org\":\"%s\",\"assessor_org\":\"%s\",\"scope\":\"limits\","
-		    "\"lead_assessors\":[\"L\"]}", co.org_id, W.x.org_id);
+		char *body =
+		    ht_fmt("{\"company_org\":\"%s\",\"assessor_org\":\"%s\",\"scope\":\"limits\","
+		           "\"lead_assessors\":[\"L\"]}",
+		           co.org_id, W.x.org_id);
 		char *p = ht_fmt("/api/v1/campaigns/%s/engagements", W.campaign_id);
 
 		e = ht_request("POST", p, W.coord.token, body);
@@ -1339,7 +1422,8 @@ START_TEST(test_limits)
 	ev_src_init(&src, "limits");
 	/* per-file limit: declared (before 100 Continue) ... */
 	req = ht_fmt("POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
-	    "Content-Length: 2097153\r\nExpect: 100-continue\r\n\r\n", path, co.admin.token);
+	             "Content-Length: 2097153\r\nExpect: 100-continue\r\n\r\n",
+	             path, co.admin.token);
 	{
 		int fd = ev_connect(s.port);
 		char buf[4096];
@@ -1349,18 +1433,21 @@ START_TEST(test_limits)
 		k = recv(fd, buf, sizeof(buf) - 1, 0);
 		ck_assert(k > 0);
 		buf[k] = '\0';
-		ck_assert_msg(strncmp(buf, "HTTP/1.1 413", 12) == 0, "declared over the limit: %s", buf);
+		ck_assert_msg(strncmp(buf, "HTTP/1.1 413", 12) == 0, "declared over the limit: %s",
+		              buf);
 		ck_assert(strstr(buf, "payload-too-large") != NULL);
 		close(fd);
 	}
 	free(req);
 	/* ... and chunked, found while streaming */
-	ev_http(&r, s.base, "POST", path, co.admin.token, &src, -(long long)(3 * MIB), NULL, 0, NULL, 0, NULL);
+	ev_http(&r, s.base, "POST", path, co.admin.token, &src, -(long long)(3 * MIB), NULL, 0,
+	        NULL, 0, NULL);
 	EV_ASSERT_PROBLEM(&r, 413, "payload-too-large");
 	ev_res_free(&r);
 	/* the refused upload is discarded right after its reply */
 	ck_assert_int_eq(ev_wait_count("SELECT count(*) FROM evidence WHERE engagement_id = %s",
-	    ht_jstr(e, "id"), 0, 10), 0);
+	                               ht_jstr(e, "id"), 0, 10),
+	                 0);
 	/* exactly the limit is fine */
 	id = ev_upload_ok(s.base, co.admin.token, ht_jstr(e, "id"), "a.bin", &src, 2 * MIB, NULL);
 	free(id);
@@ -1370,20 +1457,24 @@ START_TEST(test_limits)
 	ev_http(&r, s.base, "POST", path, co.admin.token, &src, 2 * MIB, NULL, 0, NULL, 0, NULL);
 	EV_ASSERT_PROBLEM(&r, 413, "quota-exceeded");
 	ev_res_free(&r);
-	ev_http(&r, s.base, "POST", path, co.admin.token, &src, -(long long)(2 * MIB), NULL, 0, NULL, 0, NULL);
+	ev_http(&r, s.base, "POST", path, co.admin.token, &src, -(long long)(2 * MIB), NULL, 0,
+	        NULL, 0, NULL);
 	EV_ASSERT_PROBLEM(&r, 413, "quota-exceeded");
 	ev_res_free(&r);
 	/* concurrent uploads per user: two in progress, the third refused */
 	ck_assert_int_eq(ev_wait_count("SELECT count(*) FROM evidence WHERE engagement_id = %s"
-	    " AND state = 'uploading'", ht_jstr(e, "id"), 0, 10), 0);
+	                               " AND state = 'uploading'",
+	                               ht_jstr(e, "id"), 0, 10),
+	                 0);
 	loc1 = ev_tus_create(s.base, co.admin.token, ht_jstr(e, "id"), "t1.bin", 1000, 0, NULL);
 	loc2 = ev_tus_create(s.base, co.admin.token, ht_jstr(e, "id"), "t2.bin", 1000, 0, NULL);
-	ev_tus_create(s.base, co.admin.token, ht_jstr(e, "id"), "t3.bin", 1000, 429, "too-many-uploads");
+	ev_tus_create(s.base, co.admin.token, ht_jstr(e, "id"), "t3.bin", 1000, 429,
+	              "too-many-uploads");
 	ev_http(&r, s.base, "POST", path, co.admin.token, NULL, 0, "x", 1, NULL, 0, NULL);
 	EV_ASSERT_PROBLEM(&r, 429, "too-many-uploads");
 	ev_res_free(&r);
 	{
-		const char *h[] = { "Tus-Resumable: 1.0.0", NULL };
+		const char *h[] = {"Tus-Resumable: 1.0.0", NULL};
 
 		ev_http(&r, s.base, "DELETE", loc1, co.admin.token, NULL, 0, NULL, 0, NULL, 0, h);
 		ck_assert_int_eq(r.status, 204);
@@ -1394,7 +1485,7 @@ START_TEST(test_limits)
 	ev_res_free(&r);
 	/* a tus upload over the per-file limit */
 	ev_tus_create(s.base, co.admin.token, ht_jstr(e, "id"), "t4.bin", 2 * MIB + 1, 413,
-	    "payload-too-large");
+	              "payload-too-large");
 	ev_server_stop(&s, SIGTERM);
 	free(loc1);
 	free(loc2);
@@ -1424,14 +1515,15 @@ START_TEST(test_dump_has_no_markers)
 	argv[3] = NULL;
 	dump = ht_run_capture(argv, &len, &st);
 	ck_assert_msg(dump != NULL && st == 0, "pg_dump failed (%d)", st);
-	ck_assert_msg(ht_mem_contains(dump, len, "evidence_chunks"), "no evidence_chunks in the dump");
+	ck_assert_msg(ht_mem_contains(dump, len, "evidence_chunks"),
+	              "no evidence_chunks in the dump");
 	ck_assert_msg(ht_mem_contains(dump, len, id), "the evidence row is not in the dump");
 	/* every marker this program's uploads carried starts with EVMARK-<tag> */
 	{
 		char *prefix = ht_fmt("EVMARK-%s", Tag);
 
 		found = ht_mem_contains_any_form(dump, len, prefix) ||
-		    ht_mem_contains_any_form(dump, len, src.marker);
+		        ht_mem_contains_any_form(dump, len, src.marker);
 		free(prefix);
 	}
 	ck_assert_msg(!found, "an uploaded file's marker is readable in pg_dump");

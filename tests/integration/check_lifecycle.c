@@ -26,8 +26,8 @@ static struct ht_world W;
 static int
 lc_connect(int port)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
-	struct timeval tv = { 10, 0 };
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	struct timeval tv = {10, 0};
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
@@ -128,8 +128,10 @@ START_TEST(test_graceful_shutdown)
 	/* a request is in flight: headers and half of its body are sent */
 	fd = lc_connect(port);
 	ck_assert_int_ge(fd, 0);
-	snprintf(head, sizeof(head), "POST /api/v1/session HTTP/1.1\r\nHost: t\r\n"
-	    "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n", strlen(body));
+	snprintf(head, sizeof(head),
+	         "POST /api/v1/session HTTP/1.1\r\nHost: t\r\n"
+	         "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
+	         strlen(body));
 	ck_assert_int_eq(send(fd, head, strlen(head), MSG_NOSIGNAL), (ssize_t)strlen(head));
 	ck_assert_int_eq(send(fd, body, half, MSG_NOSIGNAL), (ssize_t)half);
 	usleep(300000);
@@ -142,12 +144,14 @@ START_TEST(test_graceful_shutdown)
 
 		ck_assert_msg(fd2 < 0, "a new connection was accepted during shutdown");
 	}
-	ck_assert_msg(waitpid(pid, NULL, WNOHANG) == 0, "lockstepd exited with a request in flight");
+	ck_assert_msg(waitpid(pid, NULL, WNOHANG) == 0,
+	              "lockstepd exited with a request in flight");
 
 	/* the in-flight request completes with its real answer */
 	ck_assert_int_eq(send(fd, body + half, strlen(body) - half, MSG_NOSIGNAL),
-	    (ssize_t)(strlen(body) - half));
-	while (got < sizeof(resp) - 1 && (k = recv(fd, resp + got, sizeof(resp) - 1 - got, 0)) > 0) {
+	                 (ssize_t)(strlen(body) - half));
+	while (got < sizeof(resp) - 1 &&
+	       (k = recv(fd, resp + got, sizeof(resp) - 1 - got, 0)) > 0) {
 		got += (size_t)k;
 		resp[got] = '\0';
 		if (strstr(resp, "\r\n\r\n") && strstr(resp, "}"))
@@ -155,7 +159,8 @@ START_TEST(test_graceful_shutdown)
 	}
 	resp[got] = '\0';
 	close(fd);
-	ck_assert_msg(ht_raw_is_problem(resp, 401, "bad-credentials"), "in-flight answer: %s", resp);
+	ck_assert_msg(ht_raw_is_problem(resp, 401, "bad-credentials"), "in-flight answer: %s",
+	              resp);
 
 	st = lc_wait_exit(pid, 30);
 	if (st == -1) {
@@ -163,7 +168,7 @@ START_TEST(test_graceful_shutdown)
 		waitpid(pid, NULL, 0);
 	}
 	ck_assert_msg(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
-	    "lockstepd did not exit cleanly after SIGTERM (status %d)", st);
+	              "lockstepd did not exit cleanly after SIGTERM (status %d)", st);
 }
 END_TEST
 
@@ -185,12 +190,24 @@ START_TEST(test_database_restart)
 	HT_ASSERT_STATUS(r, 200);
 	ht_resp_free(r);
 	if (run_as != NULL && *run_as != '\0') {
-		char *argv[] = { "/usr/sbin/runuser", "-u", (char *)run_as, "--", pg_ctl, "-D", data, "-l", log,
-			"-m", "fast", "-w", "restart", NULL };
+		char *argv[] = {"/usr/sbin/runuser",
+		                "-u",
+		                (char *)run_as,
+		                "--",
+		                pg_ctl,
+		                "-D",
+		                data,
+		                "-l",
+		                log,
+		                "-m",
+		                "fast",
+		                "-w",
+		                "restart",
+		                NULL};
 
 		out = ht_run_capture(argv, &len, &status);
 	} else {
-		char *argv[] = { pg_ctl, "-D", data, "-l", log, "-m", "fast", "-w", "restart", NULL };
+		char *argv[] = {pg_ctl, "-D", data, "-l", log, "-m", "fast", "-w", "restart", NULL};
 
 		out = ht_run_capture(argv, &len, &status);
 	}

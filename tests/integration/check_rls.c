@@ -14,10 +14,10 @@ static struct ht_world W;
 
 /* Every table with row-level security, as of the migrations in sql/. */
 static const char *const rls_tables[] = {
-    "audit_events", "campaigns",       "claims",   "engagement_secrets", "engagements",
-    "evidence",     "evidence_chunks", "finding_history", "findings", "login_failures",
-    "orgs",         "publications",    "release_holds",   "sessions",
-    "statements",   "users",
+    "audit_events", "campaigns",       "claims",          "engagement_secrets", "engagements",
+    "evidence",     "evidence_chunks", "finding_history", "findings",           "login_failures",
+    "orgs",         "publications",    "release_holds",   "sessions",           "statements",
+    "users",
 };
 
 /*
@@ -240,7 +240,8 @@ START_TEST(test_no_identity_sees_nothing)
 
 	for (i = 0; i < N_RLS; i++) {
 		const char *t = rls_tables[i];
-		char *sql = hidden_rows(t) ? ht_fmt("SELECT count(*) FROM public.%s WHERE %s", t, hidden_rows(t))
+		char *sql = hidden_rows(t) ? ht_fmt("SELECT count(*) FROM public.%s WHERE %s", t,
+		                                    hidden_rows(t))
 		                           : ht_fmt("SELECT count(*) FROM public.%s", t);
 
 		if (app_can_read(o, t, NULL)) {

@@ -27,15 +27,15 @@ roundtrip(size_t ptlen)
 	ck_assert_ptr_nonnull(pt);
 	for (i = 0; i < ptlen; i++)
 		pt[i] = (unsigned char)(i * 131 + 7);
-	ck_assert_int_eq(crypto_aead_seal(key, aad, strlen(aad), pt, ptlen,
-	    &sealed, &sealedlen), 0);
+	ck_assert_int_eq(crypto_aead_seal(key, aad, strlen(aad), pt, ptlen, &sealed, &sealedlen),
+	                 0);
 	ck_assert_ptr_nonnull(sealed);
 	ck_assert_uint_eq(sealedlen, ptlen + CRYPTO_AEAD_OVERHEAD);
 	ck_assert_int_eq(sealed[0], 0x01);
 	if (ptlen >= 16)
 		ck_assert(memcmp(sealed + 13, pt, ptlen) != 0);
-	ck_assert_int_eq(crypto_aead_open(key, aad, strlen(aad), sealed,
-	    sealedlen, &back, &backlen), 0);
+	ck_assert_int_eq(
+	    crypto_aead_open(key, aad, strlen(aad), sealed, sealedlen, &back, &backlen), 0);
 	ck_assert_ptr_nonnull(back);
 	ck_assert_uint_eq(backlen, ptlen);
 	ck_assert(memcmp(back, pt, ptlen) == 0);
@@ -59,7 +59,7 @@ END_TEST
 
 START_TEST(test_roundtrip_various)
 {
-	static const size_t lens[] = { 15, 16, 17, 255, 4096, 65537 };
+	static const size_t lens[] = {15, 16, 17, 255, 4096, 65537};
 	size_t i;
 
 	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++)
@@ -79,30 +79,24 @@ START_TEST(test_null_inputs)
 	size_t sealedlen = 0, backlen = 99;
 
 	/* NULL pt/aad with zero length is an empty message. */
-	ck_assert_int_eq(crypto_aead_seal(key, NULL, 0, NULL, 0, &sealed,
-	    &sealedlen), 0);
+	ck_assert_int_eq(crypto_aead_seal(key, NULL, 0, NULL, 0, &sealed, &sealedlen), 0);
 	ck_assert_uint_eq(sealedlen, CRYPTO_AEAD_OVERHEAD);
-	ck_assert_int_eq(crypto_aead_open(key, NULL, 0, sealed, sealedlen,
-	    &back, &backlen), 0);
+	ck_assert_int_eq(crypto_aead_open(key, NULL, 0, sealed, sealedlen, &back, &backlen), 0);
 	ck_assert_uint_eq(backlen, 0);
 	ck_assert_int_eq(back[0], '\0');
 	free(back);
 	back = NULL;
 	/* Empty aad and NULL aad are the same thing. */
-	ck_assert_int_eq(crypto_aead_open(key, "", 0, sealed, sealedlen,
-	    &back, &backlen), 0);
+	ck_assert_int_eq(crypto_aead_open(key, "", 0, sealed, sealedlen, &back, &backlen), 0);
 	free(back);
 	back = NULL;
 	free(sealed);
 	sealed = NULL;
 
-	ck_assert_int_eq(crypto_aead_seal(key, NULL, 3, "x", 1, &sealed,
-	    &sealedlen), -1);
+	ck_assert_int_eq(crypto_aead_seal(key, NULL, 3, "x", 1, &sealed, &sealedlen), -1);
 	ck_assert_ptr_null(sealed);
-	ck_assert_int_eq(crypto_aead_seal(key, NULL, 0, NULL, 1, &sealed,
-	    &sealedlen), -1);
-	ck_assert_int_eq(crypto_aead_open(key, NULL, 0, NULL, 40, &back,
-	    &backlen), -1);
+	ck_assert_int_eq(crypto_aead_seal(key, NULL, 0, NULL, 1, &sealed, &sealedlen), -1);
+	ck_assert_int_eq(crypto_aead_open(key, NULL, 0, NULL, 40, &back, &backlen), -1);
 	ck_assert_ptr_null(back);
 	ck_assert_uint_eq(backlen, 0);
 }
@@ -114,12 +108,10 @@ START_TEST(test_seals_differ)
 	unsigned char *a = NULL, *b = NULL;
 	size_t alen = 0, blen = 0;
 
-	ck_assert_int_eq(crypto_aead_seal(key, aad, strlen(aad), msg,
-	    strlen(msg), &a, &alen), 0);
-	ck_assert_int_eq(crypto_aead_seal(key, aad, strlen(aad), msg,
-	    strlen(msg), &b, &blen), 0);
+	ck_assert_int_eq(crypto_aead_seal(key, aad, strlen(aad), msg, strlen(msg), &a, &alen), 0);
+	ck_assert_int_eq(crypto_aead_seal(key, aad, strlen(aad), msg, strlen(msg), &b, &blen), 0);
 	ck_assert_uint_eq(alen, blen);
-	ck_assert(memcmp(a + 1, b + 1, 12) != 0);       /* nonces */
+	ck_assert(memcmp(a + 1, b + 1, 12) != 0); /* nonces */
 	ck_assert(memcmp(a + 13, b + 13, alen - 13) != 0);
 	free(a);
 	free(b);
@@ -128,15 +120,14 @@ END_TEST
 
 /* Expect open to fail and to return nothing. */
 static void
-expect_refused(const unsigned char *k, const void *ad, size_t adlen,
-    const unsigned char *in, size_t inlen)
+expect_refused(const unsigned char *k, const void *ad, size_t adlen, const unsigned char *in,
+               size_t inlen)
 {
 	static unsigned char sentinel;
 	unsigned char *pt = &sentinel;
 	size_t ptlen = 12345;
 
-	ck_assert_int_eq(crypto_aead_open(k, ad, adlen, in, inlen, &pt,
-	    &ptlen), -1);
+	ck_assert_int_eq(crypto_aead_open(k, ad, adlen, in, inlen, &pt, &ptlen), -1);
 	ck_assert_ptr_null(pt);
 	ck_assert_uint_eq(ptlen, 0);
 }
@@ -148,8 +139,8 @@ START_TEST(test_wrong_key_aad)
 	unsigned char *sealed = NULL;
 	size_t sealedlen = 0;
 
-	ck_assert_int_eq(crypto_aead_seal(key, aad, strlen(aad), msg,
-	    strlen(msg), &sealed, &sealedlen), 0);
+	ck_assert_int_eq(
+	    crypto_aead_seal(key, aad, strlen(aad), msg, strlen(msg), &sealed, &sealedlen), 0);
 	memcpy(other, key, sizeof(other));
 	other[31] ^= 0x01;
 	expect_refused(other, aad, strlen(aad), sealed, sealedlen);
@@ -159,8 +150,7 @@ START_TEST(test_wrong_key_aad)
 	free(sealed);
 
 	/* Sealed without aad, opened with some. */
-	ck_assert_int_eq(crypto_aead_seal(key, NULL, 0, msg, strlen(msg),
-	    &sealed, &sealedlen), 0);
+	ck_assert_int_eq(crypto_aead_seal(key, NULL, 0, msg, strlen(msg), &sealed, &sealedlen), 0);
 	expect_refused(key, "x", 1, sealed, sealedlen);
 	free(sealed);
 }
@@ -174,8 +164,8 @@ START_TEST(test_every_bit_flip)
 	size_t sealedlen = 0, i;
 	int bit;
 
-	ck_assert_int_eq(crypto_aead_seal(key, aad, strlen(aad), msg,
-	    strlen(msg), &sealed, &sealedlen), 0);
+	ck_assert_int_eq(
+	    crypto_aead_seal(key, aad, strlen(aad), msg, strlen(msg), &sealed, &sealedlen), 0);
 	copy = malloc(sealedlen);
 	ck_assert_ptr_nonnull(copy);
 	for (i = 0; i < sealedlen; i++) {
@@ -196,8 +186,8 @@ START_TEST(test_regions)
 	unsigned char *sealed = NULL;
 	size_t sealedlen = 0, ctlen = strlen(msg);
 
-	ck_assert_int_eq(crypto_aead_seal(key, aad, strlen(aad), msg, ctlen,
-	    &sealed, &sealedlen), 0);
+	ck_assert_int_eq(crypto_aead_seal(key, aad, strlen(aad), msg, ctlen, &sealed, &sealedlen),
+	                 0);
 	/* version */
 	sealed[0] = 0x02;
 	expect_refused(key, aad, strlen(aad), sealed, sealedlen);
@@ -221,8 +211,8 @@ START_TEST(test_regions)
 		unsigned char *pt = NULL;
 		size_t ptlen = 0;
 
-		ck_assert_int_eq(crypto_aead_open(key, aad, strlen(aad), sealed,
-		    sealedlen, &pt, &ptlen), 0);
+		ck_assert_int_eq(
+		    crypto_aead_open(key, aad, strlen(aad), sealed, sealedlen, &pt, &ptlen), 0);
 		ck_assert_str_eq((char *)pt, msg);
 		free(pt);
 	}
@@ -236,8 +226,8 @@ START_TEST(test_truncated)
 	unsigned char *sealed = NULL, *big;
 	size_t sealedlen = 0, len;
 
-	ck_assert_int_eq(crypto_aead_seal(key, aad, strlen(aad), msg,
-	    strlen(msg), &sealed, &sealedlen), 0);
+	ck_assert_int_eq(
+	    crypto_aead_seal(key, aad, strlen(aad), msg, strlen(msg), &sealed, &sealedlen), 0);
 	/* Every prefix, including those shorter than the overhead. */
 	for (len = 0; len < sealedlen; len++)
 		expect_refused(key, aad, strlen(aad), sealed, len);

@@ -27,7 +27,7 @@ expect_canon(const char *in, const char *want)
 START_TEST(test_sorted_compact)
 {
 	expect_canon("{ \"b\" : 1, \"a\" : [ 2 , {\"d\":1, \"c\":2} ] }",
-	    "{\"a\":[2,{\"c\":2,\"d\":1}],\"b\":1}");
+	             "{\"a\":[2,{\"c\":2,\"d\":1}],\"b\":1}");
 }
 END_TEST
 
@@ -41,7 +41,7 @@ END_TEST
 START_TEST(test_key_order_bytes)
 {
 	expect_canon("{\"b\":1,\"B\":2,\"\xc3\xa9\":3,\"a\":4}",
-	    "{\"B\":2,\"a\":4,\"b\":1,\"\xc3\xa9\":3}");
+	             "{\"B\":2,\"a\":4,\"b\":1,\"\xc3\xa9\":3}");
 }
 END_TEST
 

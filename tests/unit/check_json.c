@@ -111,11 +111,9 @@ START_TEST(test_parse_empty)
 {
 	char err[64];
 
-	ck_assert_ptr_null(json_in_parse("", 0, JSON_IN_MAX_DEPTH, err,
-	    sizeof(err)));
+	ck_assert_ptr_null(json_in_parse("", 0, JSON_IN_MAX_DEPTH, err, sizeof(err)));
 	ck_assert(err[0] != '\0');
-	ck_assert_ptr_null(json_in_parse(NULL, 0, JSON_IN_MAX_DEPTH, err,
-	    sizeof(err)));
+	ck_assert_ptr_null(json_in_parse(NULL, 0, JSON_IN_MAX_DEPTH, err, sizeof(err)));
 	expect_refused("   ", JSON_IN_MAX_DEPTH);
 }
 END_TEST
@@ -292,17 +290,22 @@ valid_lower(const char *s)
 }
 
 static const struct json_field fields[] = {
-	{ .name = "name", .type = JSON_FIELD_STRING, .required = 1,
-	  .min_len = 2, .max_len = 8, .valid = valid_lower },
-	{ .name = "title", .type = JSON_FIELD_STRING,
-	  .min_len = 0, .max_len = 4 },
-	{ .name = "count", .type = JSON_FIELD_INTEGER,
-	  .min = -5, .max = 100 },
-	{ .name = "flag", .type = JSON_FIELD_BOOLEAN },
-	{ .name = "tags", .type = JSON_FIELD_STRING_ARRAY, .max_items = 3,
-	  .min_len = 1, .max_len = 5, .valid = valid_lower },
-	{ .name = NULL }
-};
+    {.name = "name",
+     .type = JSON_FIELD_STRING,
+     .required = 1,
+     .min_len = 2,
+     .max_len = 8,
+     .valid = valid_lower},
+    {.name = "title", .type = JSON_FIELD_STRING, .min_len = 0, .max_len = 4},
+    {.name = "count", .type = JSON_FIELD_INTEGER, .min = -5, .max = 100},
+    {.name = "flag", .type = JSON_FIELD_BOOLEAN},
+    {.name = "tags",
+     .type = JSON_FIELD_STRING_ARRAY,
+     .max_items = 3,
+     .min_len = 1,
+     .max_len = 5,
+     .valid = valid_lower},
+    {.name = NULL}};
 
 /*
  * Parse s (must succeed), run json_in_check and compare: want_field NULL
@@ -332,10 +335,11 @@ START_TEST(test_check_ok)
 {
 	expect_check("{\"name\":\"ab\"}", NULL, NULL);
 	expect_check("{\"name\":\"abcdefgh\",\"title\":\"\",\"count\":-5,"
-	    "\"flag\":false,\"tags\":[]}", NULL, NULL);
+	             "\"flag\":false,\"tags\":[]}",
+	             NULL, NULL);
 	expect_check("{\"tags\":[\"a\",\"bcdef\",\"x\"],\"count\":100,"
-	    "\"flag\":true,\"title\":\"\xc3\xa9\xc3\xa9\",\"name\":\"zz\"}",
-	    NULL, NULL);
+	             "\"flag\":true,\"title\":\"\xc3\xa9\xc3\xa9\",\"name\":\"zz\"}",
+	             NULL, NULL);
 }
 END_TEST
 
@@ -353,24 +357,15 @@ START_TEST(test_check_types)
 	expect_check("{\"name\":1}", "name", "must be a string");
 	expect_check("{\"name\":null}", "name", "must be a string");
 	expect_check("{\"name\":[\"ab\"]}", "name", "must be a string");
-	expect_check("{\"name\":\"ab\",\"count\":\"1\"}", "count",
-	    "must be an integer");
-	expect_check("{\"name\":\"ab\",\"count\":1.0}", "count",
-	    "must be an integer");
-	expect_check("{\"name\":\"ab\",\"count\":true}", "count",
-	    "must be an integer");
-	expect_check("{\"name\":\"ab\",\"flag\":1}", "flag",
-	    "must be a boolean");
-	expect_check("{\"name\":\"ab\",\"flag\":\"true\"}", "flag",
-	    "must be a boolean");
-	expect_check("{\"name\":\"ab\",\"flag\":null}", "flag",
-	    "must be a boolean");
-	expect_check("{\"name\":\"ab\",\"tags\":\"a\"}", "tags",
-	    "must be an array of strings");
-	expect_check("{\"name\":\"ab\",\"tags\":[\"a\",1]}", "tags",
-	    "must be an array of strings");
-	expect_check("{\"name\":\"ab\",\"tags\":{}}", "tags",
-	    "must be an array of strings");
+	expect_check("{\"name\":\"ab\",\"count\":\"1\"}", "count", "must be an integer");
+	expect_check("{\"name\":\"ab\",\"count\":1.0}", "count", "must be an integer");
+	expect_check("{\"name\":\"ab\",\"count\":true}", "count", "must be an integer");
+	expect_check("{\"name\":\"ab\",\"flag\":1}", "flag", "must be a boolean");
+	expect_check("{\"name\":\"ab\",\"flag\":\"true\"}", "flag", "must be a boolean");
+	expect_check("{\"name\":\"ab\",\"flag\":null}", "flag", "must be a boolean");
+	expect_check("{\"name\":\"ab\",\"tags\":\"a\"}", "tags", "must be an array of strings");
+	expect_check("{\"name\":\"ab\",\"tags\":[\"a\",1]}", "tags", "must be an array of strings");
+	expect_check("{\"name\":\"ab\",\"tags\":{}}", "tags", "must be an array of strings");
 }
 END_TEST
 
@@ -379,10 +374,9 @@ START_TEST(test_check_lengths)
 	expect_check("{\"name\":\"a\"}", "name", "too short");
 	expect_check("{\"name\":\"abcdefghi\"}", "name", "too long");
 	/* Lengths are bytes: 3 two-byte characters are 6 bytes. */
-	expect_check("{\"name\":\"ab\",\"title\":\"\xc3\xa9\xc3\xa9\xc3\xa9\"}",
-	    "title", "too long");
-	expect_check("{\"name\":\"ab\",\"title\":\"abcde\"}", "title",
-	    "too long");
+	expect_check("{\"name\":\"ab\",\"title\":\"\xc3\xa9\xc3\xa9\xc3\xa9\"}", "title",
+	             "too long");
+	expect_check("{\"name\":\"ab\",\"title\":\"abcde\"}", "title", "too long");
 }
 END_TEST
 
@@ -390,21 +384,17 @@ START_TEST(test_check_range)
 {
 	expect_check("{\"name\":\"ab\",\"count\":101}", "count", "out of range");
 	expect_check("{\"name\":\"ab\",\"count\":-6}", "count", "out of range");
-	expect_check("{\"name\":\"ab\",\"count\":9223372036854775807}", "count",
-	    "out of range");
+	expect_check("{\"name\":\"ab\",\"count\":9223372036854775807}", "count", "out of range");
 }
 END_TEST
 
 START_TEST(test_check_arrays)
 {
-	expect_check("{\"name\":\"ab\",\"tags\":[\"a\",\"b\",\"c\",\"d\"]}",
-	    "tags", "too many items");
-	expect_check("{\"name\":\"ab\",\"tags\":[\"a\",\"\"]}", "tags",
-	    "too short");
-	expect_check("{\"name\":\"ab\",\"tags\":[\"abcdef\"]}", "tags",
-	    "too long");
-	expect_check("{\"name\":\"ab\",\"tags\":[\"ok\",\"Bad\"]}", "tags",
-	    "invalid value");
+	expect_check("{\"name\":\"ab\",\"tags\":[\"a\",\"b\",\"c\",\"d\"]}", "tags",
+	             "too many items");
+	expect_check("{\"name\":\"ab\",\"tags\":[\"a\",\"\"]}", "tags", "too short");
+	expect_check("{\"name\":\"ab\",\"tags\":[\"abcdef\"]}", "tags", "too long");
+	expect_check("{\"name\":\"ab\",\"tags\":[\"ok\",\"Bad\"]}", "tags", "invalid value");
 }
 END_TEST
 

@@ -24,7 +24,7 @@ START_TEST(test_framing)
 	ck_assert_int_eq(limits_check_framing(1, "1e3", 0, 100, &d), LIMITS_FRAMING_BAD_LENGTH);
 	ck_assert_int_eq(limits_check_framing(1, " 10", 0, 100, &d), LIMITS_FRAMING_BAD_LENGTH);
 	ck_assert_int_eq(limits_check_framing(1, "99999999999999999999999", 0, 100, &d),
-	    LIMITS_FRAMING_BAD_LENGTH);
+	                 LIMITS_FRAMING_BAD_LENGTH);
 }
 END_TEST
 

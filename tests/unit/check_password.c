@@ -16,20 +16,20 @@ struct scrypt_vector {
 	const char *salt;
 	uint64_t n;
 	uint32_t r, p;
-	const char *hex;        /* 64-byte derived key */
+	const char *hex; /* 64-byte derived key */
 };
 
 /* RFC 7914 section 12, the first three vectors (the fourth needs 1 GiB). */
 static const struct scrypt_vector rfc7914[] = {
-	{ "", "", 16, 1, 1,
-	    "77d6576238657b203b19ca42c18a0497f16b4844e3074ae8dfdffa3fede21442"
-	    "fcd0069ded0948f8326a753a0fc81f17e8d3e0fb2e0d3628cf35e20c38d18906" },
-	{ "password", "NaCl", 1024, 8, 16,
-	    "fdbabe1c9d3472007856e7190d01e9fe7c6ad7cbc8237830e77376634b373162"
-	    "2eaf30d92e22a3886ff109279d9830dac727afb94a83ee6d8360cbdfa2cc0640" },
-	{ "pleaseletmein", "SodiumChloride", 16384, 8, 1,
-	    "7023bdcb3afd7348461c06cd81fd38ebfda8fbba904f8e3ea9b543f6545da1f2"
-	    "d5432955613f0fcf62d49705242a9af9e61e85dc0d651e40dfcf017b45575887" },
+    {"", "", 16, 1, 1,
+     "77d6576238657b203b19ca42c18a0497f16b4844e3074ae8dfdffa3fede21442"
+     "fcd0069ded0948f8326a753a0fc81f17e8d3e0fb2e0d3628cf35e20c38d18906"},
+    {"password", "NaCl", 1024, 8, 16,
+     "fdbabe1c9d3472007856e7190d01e9fe7c6ad7cbc8237830e77376634b373162"
+     "2eaf30d92e22a3886ff109279d9830dac727afb94a83ee6d8360cbdfa2cc0640"},
+    {"pleaseletmein", "SodiumChloride", 16384, 8, 1,
+     "7023bdcb3afd7348461c06cd81fd38ebfda8fbba904f8e3ea9b543f6545da1f2"
+     "d5432955613f0fcf62d49705242a9af9e61e85dc0d651e40dfcf017b45575887"},
 };
 
 START_TEST(test_rfc7914)
@@ -38,8 +38,9 @@ START_TEST(test_rfc7914)
 	unsigned char out[64];
 	char hex[129];
 
-	ck_assert_int_eq(crypto_scrypt(v->pw, strlen(v->pw), v->salt,
-	    strlen(v->salt), v->n, v->r, v->p, out, sizeof(out)), 0);
+	ck_assert_int_eq(crypto_scrypt(v->pw, strlen(v->pw), v->salt, strlen(v->salt), v->n, v->r,
+	                               v->p, out, sizeof(out)),
+	                 0);
 	util_hex_encode(out, sizeof(out), hex);
 	ck_assert_str_eq(hex, v->hex);
 }
@@ -58,10 +59,9 @@ START_TEST(test_scrypt_bad_params)
 	ck_assert_int_eq(crypto_scrypt("a", 1, "b", 1, 16, 1, 1, out, 0), -1);
 	ck_assert_int_eq(crypto_scrypt(NULL, 1, "b", 1, 16, 1, 1, out, 32), -1);
 	ck_assert_int_eq(crypto_scrypt("a", 1, NULL, 1, 16, 1, 1, out, 32), -1);
-	ck_assert_int_eq(crypto_scrypt("a", 1, "b", 1, UINT64_C(1) << 63,
-	    UINT32_MAX, 1, out, 32), -1);
-	ck_assert_int_eq(crypto_scrypt("a", 1, "b", 1, 16, 1 << 15, 1 << 15,
-	    out, 32), -1);
+	ck_assert_int_eq(crypto_scrypt("a", 1, "b", 1, UINT64_C(1) << 63, UINT32_MAX, 1, out, 32),
+	                 -1);
+	ck_assert_int_eq(crypto_scrypt("a", 1, "b", 1, 16, 1 << 15, 1 << 15, out, 32), -1);
 }
 END_TEST
 
@@ -145,60 +145,58 @@ START_TEST(test_foreign_params)
 	unsigned char hash[32];
 	char salt64[25], hash64[45], stored[128];
 
-	ck_assert_int_eq(crypto_scrypt("pw", 2, salt, sizeof(salt), 1024, 2, 3,
-	    hash, sizeof(hash)), 0);
+	ck_assert_int_eq(crypto_scrypt("pw", 2, salt, sizeof(salt), 1024, 2, 3, hash, sizeof(hash)),
+	                 0);
 	util_b64_encode(salt, sizeof(salt), salt64);
 	util_b64_encode(hash, sizeof(hash), hash64);
-	snprintf(stored, sizeof(stored), "$scrypt$ln=10,r=2,p=3$%s$%s",
-	    salt64, hash64);
+	snprintf(stored, sizeof(stored), "$scrypt$ln=10,r=2,p=3$%s$%s", salt64, hash64);
 	ck_assert_int_eq(crypto_password_verify("pw", stored), 1);
 	ck_assert_int_eq(crypto_password_verify("pW", stored), 0);
 	/* Same string claiming other parameters: no longer matches. */
-	snprintf(stored, sizeof(stored), "$scrypt$ln=10,r=2,p=2$%s$%s",
-	    salt64, hash64);
+	snprintf(stored, sizeof(stored), "$scrypt$ln=10,r=2,p=2$%s$%s", salt64, hash64);
 	ck_assert_int_eq(crypto_password_verify("pw", stored), 0);
 }
 END_TEST
 
 START_TEST(test_malformed)
 {
-	static const char salt[] = "MDEyMzQ1Njc4OWFiY2RlZg==";     /* 16 bytes */
+	static const char salt[] = "MDEyMzQ1Njc4OWFiY2RlZg=="; /* 16 bytes */
 	static const char hash[] = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
 	static const char *fmt[] = {
-		"",
-		"$scrypt$",
-		"scrypt$ln=10,r=8,p=1$%s$%s",
-		"$argon2id$ln=10,r=8,p=1$%s$%s",
-		"$SCRYPT$ln=10,r=8,p=1$%s$%s",
-		"$scrypt$ln=9,r=8,p=1$%s$%s",
-		"$scrypt$ln=21,r=8,p=1$%s$%s",
-		"$scrypt$ln=010,r=8,p=1$%s$%s",
-		"$scrypt$ln=+10,r=8,p=1$%s$%s",
-		"$scrypt$ln=-10,r=8,p=1$%s$%s",
-		"$scrypt$ln=,r=8,p=1$%s$%s",
-		"$scrypt$ln=1000000000000000000010,r=8,p=1$%s$%s",
-		"$scrypt$ln=10,r=0,p=1$%s$%s",
-		"$scrypt$ln=10,r=17,p=1$%s$%s",
-		"$scrypt$ln=10,r=08,p=1$%s$%s",
-		"$scrypt$ln=10,r=8,p=0$%s$%s",
-		"$scrypt$ln=10,r=8,p=5$%s$%s",
-		"$scrypt$ln=10,p=1,r=8$%s$%s",
-		"$scrypt$ln=10,r=8$%s$%s",
-		"$scrypt$ln=10,r=8,p=1,x=1$%s$%s",
-		"$scrypt$ ln=10,r=8,p=1$%s$%s",
-		"$scrypt$ln=10,r=8,p=1%s$%s",
-		"$scrypt$ln=10,r=8,p=1$%s%s",
-		"$scrypt$ln=10,r=8,p=1$%s$",
-		"$scrypt$ln=10,r=8,p=1$$%s",
-		"$scrypt$ln=10,r=8,p=1$%s$%s$",
-		"$scrypt$ln=10,r=8,p=1$%s$%s$x",
-		"$scrypt$ln=10,r=8,p=1$%s$%s ",
-		"$scrypt$ln=10,r=8,p=1$%s$%s\n",
-		"$scrypt$ln=10,r=8,p=1$%s$=%s",
-		"$scrypt$ln=10,r=8,p=1$%s$%s==",
-		"$scrypt$ln=10,r=8,p=1$MDEyMzQ1Njc=$%s",        /* 8-byte salt */
-		"$scrypt$ln=10,r=8,p=1$%s$AAAAAAAAAAAAAAAAAAAAAA==", /* 16-byte hash */
-		"$scrypt$ln=10,r=8,p=1$%s$AAAA-_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+	    "",
+	    "$scrypt$",
+	    "scrypt$ln=10,r=8,p=1$%s$%s",
+	    "$argon2id$ln=10,r=8,p=1$%s$%s",
+	    "$SCRYPT$ln=10,r=8,p=1$%s$%s",
+	    "$scrypt$ln=9,r=8,p=1$%s$%s",
+	    "$scrypt$ln=21,r=8,p=1$%s$%s",
+	    "$scrypt$ln=010,r=8,p=1$%s$%s",
+	    "$scrypt$ln=+10,r=8,p=1$%s$%s",
+	    "$scrypt$ln=-10,r=8,p=1$%s$%s",
+	    "$scrypt$ln=,r=8,p=1$%s$%s",
+	    "$scrypt$ln=1000000000000000000010,r=8,p=1$%s$%s",
+	    "$scrypt$ln=10,r=0,p=1$%s$%s",
+	    "$scrypt$ln=10,r=17,p=1$%s$%s",
+	    "$scrypt$ln=10,r=08,p=1$%s$%s",
+	    "$scrypt$ln=10,r=8,p=0$%s$%s",
+	    "$scrypt$ln=10,r=8,p=5$%s$%s",
+	    "$scrypt$ln=10,p=1,r=8$%s$%s",
+	    "$scrypt$ln=10,r=8$%s$%s",
+	    "$scrypt$ln=10,r=8,p=1,x=1$%s$%s",
+	    "$scrypt$ ln=10,r=8,p=1$%s$%s",
+	    "$scrypt$ln=10,r=8,p=1%s$%s",
+	    "$scrypt$ln=10,r=8,p=1$%s%s",
+	    "$scrypt$ln=10,r=8,p=1$%s$",
+	    "$scrypt$ln=10,r=8,p=1$$%s",
+	    "$scrypt$ln=10,r=8,p=1$%s$%s$",
+	    "$scrypt$ln=10,r=8,p=1$%s$%s$x",
+	    "$scrypt$ln=10,r=8,p=1$%s$%s ",
+	    "$scrypt$ln=10,r=8,p=1$%s$%s\n",
+	    "$scrypt$ln=10,r=8,p=1$%s$=%s",
+	    "$scrypt$ln=10,r=8,p=1$%s$%s==",
+	    "$scrypt$ln=10,r=8,p=1$MDEyMzQ1Njc=$%s",             /* 8-byte salt */
+	    "$scrypt$ln=10,r=8,p=1$%s$AAAAAAAAAAAAAAAAAAAAAA==", /* 16-byte hash */
+	    "$scrypt$ln=10,r=8,p=1$%s$AAAA-_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
 	};
 	char stored[512];
 	size_t i;
@@ -210,8 +208,7 @@ START_TEST(test_malformed)
 #pragma GCC diagnostic ignored "-Wformat-extra-args"
 		snprintf(stored, sizeof(stored), fmt[i], salt, hash);
 #pragma GCC diagnostic pop
-		ck_assert_msg(crypto_password_verify("x", stored) == -1,
-		    "accepted [%s]", stored);
+		ck_assert_msg(crypto_password_verify("x", stored) == -1, "accepted [%s]", stored);
 	}
 	/* Over-long fields. */
 	memset(stored, 'A', sizeof(stored) - 1);
@@ -222,8 +219,7 @@ START_TEST(test_malformed)
 	ck_assert_int_eq(crypto_password_verify("x", NULL), -1);
 
 	/* The well-formed control case is accepted (as a mismatch). */
-	snprintf(stored, sizeof(stored), "$scrypt$ln=10,r=8,p=1$%s$%s", salt,
-	    hash);
+	snprintf(stored, sizeof(stored), "$scrypt$ln=10,r=8,p=1$%s$%s", salt, hash);
 	ck_assert_int_eq(crypto_password_verify("x", stored), 0);
 }
 END_TEST
@@ -246,7 +242,7 @@ worker_run(void *arg)
 
 START_TEST(test_concurrency)
 {
-	static const char *pws[] = { "one", "two", "three", "four", "five", "six" };
+	static const char *pws[] = {"one", "two", "three", "four", "five", "six"};
 	struct worker w[6];
 	pthread_t t[6];
 	size_t i;
@@ -302,8 +298,7 @@ password_suite(void)
 	tc = tcase_create("scrypt");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_default_cost);
-	tcase_add_loop_test(tc, test_rfc7914, 0,
-	    (int)(sizeof(rfc7914) / sizeof(rfc7914[0])));
+	tcase_add_loop_test(tc, test_rfc7914, 0, (int)(sizeof(rfc7914) / sizeof(rfc7914[0])));
 	tcase_add_test(tc, test_scrypt_bad_params);
 	suite_add_tcase(s, tc);
 

@@ -15,16 +15,15 @@ dummy_handler(struct http_request *req)
 }
 
 static const struct router_route table[] = {
-	{ "GET", "/api/v1/orgs", dummy_handler, ROUTE_AUTH, 0 },
-	{ "POST", "/api/v1/orgs", dummy_handler, ROUTE_AUTH | ROUTE_JSON_BODY, 0 },
-	{ "GET", "/api/v1/orgs/{id}/users", dummy_handler, ROUTE_AUTH, 0 },
-	{ "GET", "/api/v1/findings/{id}", dummy_handler, ROUTE_AUTH, 0 },
-	{ "PATCH", "/api/v1/findings/{id}", dummy_handler, ROUTE_AUTH, 0 },
-	{ "PUT", "/api/v1/engagements/{id}/claims/{tm}", NULL, ROUTE_AUTH, 0 },
-	{ "GET", "/", NULL, ROUTE_PUBLIC, 0 },
-	{ "GET", "/static/{*}", NULL, ROUTE_PUBLIC, 0 },
-	{ NULL, NULL, NULL, 0, 0 }
-};
+    {"GET", "/api/v1/orgs", dummy_handler, ROUTE_AUTH, 0},
+    {"POST", "/api/v1/orgs", dummy_handler, ROUTE_AUTH | ROUTE_JSON_BODY, 0},
+    {"GET", "/api/v1/orgs/{id}/users", dummy_handler, ROUTE_AUTH, 0},
+    {"GET", "/api/v1/findings/{id}", dummy_handler, ROUTE_AUTH, 0},
+    {"PATCH", "/api/v1/findings/{id}", dummy_handler, ROUTE_AUTH, 0},
+    {"PUT", "/api/v1/engagements/{id}/claims/{tm}", NULL, ROUTE_AUTH, 0},
+    {"GET", "/", NULL, ROUTE_PUBLIC, 0},
+    {"GET", "/static/{*}", NULL, ROUTE_PUBLIC, 0},
+    {NULL, NULL, NULL, 0, 0}};
 
 /* Index of route r in table. */
 static long
@@ -40,10 +39,9 @@ expect_status(const char *method, const char *path, enum router_status st)
 	struct router_match m;
 	char allow[128];
 
-	ck_assert_msg(router_match(table, method, path, &m, allow,
-	    sizeof(allow)) == st, "%s %.60s: expected status %d",
-	    method ? method : "(null)",
-	    path ? path : "(null)", (int)st);
+	ck_assert_msg(router_match(table, method, path, &m, allow, sizeof(allow)) == st,
+	              "%s %.60s: expected status %d", method ? method : "(null)",
+	              path ? path : "(null)", (int)st);
 	if (st != ROUTER_FOUND) {
 		ck_assert_ptr_null(m.route);
 		ck_assert_int_eq(m.nparams, 0);
@@ -54,20 +52,16 @@ START_TEST(test_found_literal)
 {
 	struct router_match m;
 
-	ck_assert_int_eq(router_match(table, "GET", "/api/v1/orgs", &m, NULL, 0),
-	    ROUTER_FOUND);
+	ck_assert_int_eq(router_match(table, "GET", "/api/v1/orgs", &m, NULL, 0), ROUTER_FOUND);
 	ck_assert_int_eq(route_index(m.route), 0);
 	ck_assert_int_eq(m.nparams, 0);
-	ck_assert_int_eq(router_match(table, "POST", "/api/v1/orgs", &m, NULL, 0),
-	    ROUTER_FOUND);
+	ck_assert_int_eq(router_match(table, "POST", "/api/v1/orgs", &m, NULL, 0), ROUTER_FOUND);
 	ck_assert_int_eq(route_index(m.route), 1);
 	ck_assert_ptr_eq(m.route->handler, dummy_handler);
-	ck_assert_int_eq(router_match(table, "GET", "/", &m, NULL, 0),
-	    ROUTER_FOUND);
+	ck_assert_int_eq(router_match(table, "GET", "/", &m, NULL, 0), ROUTER_FOUND);
 	ck_assert_int_eq(route_index(m.route), 6);
 	/* m may be NULL. */
-	ck_assert_int_eq(router_match(table, "GET", "/", NULL, NULL, 0),
-	    ROUTER_FOUND);
+	ck_assert_int_eq(router_match(table, "GET", "/", NULL, NULL, 0), ROUTER_FOUND);
 }
 END_TEST
 
@@ -76,20 +70,22 @@ START_TEST(test_found_params)
 	struct router_match m;
 
 	ck_assert_int_eq(router_match(table, "GET",
-	    "/api/v1/orgs/0b7e5a8c-1111-4222-8333-944445555666/users", &m,
-	    NULL, 0), ROUTER_FOUND);
+	                              "/api/v1/orgs/0b7e5a8c-1111-4222-8333-944445555666/users", &m,
+	                              NULL, 0),
+	                 ROUTER_FOUND);
 	ck_assert_int_eq(route_index(m.route), 2);
 	ck_assert_int_eq(m.nparams, 1);
 	ck_assert_str_eq(m.params[0], "0b7e5a8c-1111-4222-8333-944445555666");
 
-	ck_assert_int_eq(router_match(table, "PATCH", "/api/v1/findings/42", &m,
-	    NULL, 0), ROUTER_FOUND);
+	ck_assert_int_eq(router_match(table, "PATCH", "/api/v1/findings/42", &m, NULL, 0),
+	                 ROUTER_FOUND);
 	ck_assert_int_eq(route_index(m.route), 4);
 	ck_assert_int_eq(m.nparams, 1);
 	ck_assert_str_eq(m.params[0], "42");
 
-	ck_assert_int_eq(router_match(table, "PUT",
-	    "/api/v1/engagements/e1/claims/tm-7", &m, NULL, 0), ROUTER_FOUND);
+	ck_assert_int_eq(
+	    router_match(table, "PUT", "/api/v1/engagements/e1/claims/tm-7", &m, NULL, 0),
+	    ROUTER_FOUND);
 	ck_assert_int_eq(route_index(m.route), 5);
 	ck_assert_int_eq(m.nparams, 2);
 	ck_assert_str_eq(m.params[0], "e1");
@@ -131,8 +127,8 @@ expect_405(const char *method, const char *path, const char *want)
 	char allow[128];
 
 	memset(allow, 'x', sizeof(allow));
-	ck_assert_int_eq(router_match(table, method, path, &m, allow,
-	    sizeof(allow)), ROUTER_METHOD_NOT_ALLOWED);
+	ck_assert_int_eq(router_match(table, method, path, &m, allow, sizeof(allow)),
+	                 ROUTER_METHOD_NOT_ALLOWED);
 	ck_assert_ptr_null(m.route);
 	ck_assert_str_eq(allow, want);
 }
@@ -153,38 +149,31 @@ START_TEST(test_method_not_allowed)
 	expect_405("get", "/api/v1/orgs", "GET, HEAD, POST");
 
 	/* allow may be NULL; a short buffer keeps whole entries only. */
-	ck_assert_int_eq(router_match(table, "DELETE", "/api/v1/orgs", NULL,
-	    NULL, 0), ROUTER_METHOD_NOT_ALLOWED);
-	ck_assert_int_eq(router_match(table, "DELETE", "/api/v1/orgs", NULL,
-	    small, sizeof(small)), ROUTER_METHOD_NOT_ALLOWED);
+	ck_assert_int_eq(router_match(table, "DELETE", "/api/v1/orgs", NULL, NULL, 0),
+	                 ROUTER_METHOD_NOT_ALLOWED);
+	ck_assert_int_eq(router_match(table, "DELETE", "/api/v1/orgs", NULL, small, sizeof(small)),
+	                 ROUTER_METHOD_NOT_ALLOWED);
 	ck_assert_str_eq(small, "GET");
 }
 END_TEST
 
 /* A table with duplicates and an explicit HEAD row, for the Allow list. */
 static const struct router_route dup_table[] = {
-	{ "GET", "/a/{x}", NULL, 0, 0 },
-	{ "HEAD", "/a/b", NULL, 0, 0 },
-	{ "GET", "/a/b", NULL, 0, 0 },
-	{ "DELETE", "/a/{y}", NULL, 0, 0 },
-	{ "DELETE", "/a/b", NULL, 0, 0 },
-	{ NULL, NULL, NULL, 0, 0 }
-};
+    {"GET", "/a/{x}", NULL, 0, 0},    {"HEAD", "/a/b", NULL, 0, 0},   {"GET", "/a/b", NULL, 0, 0},
+    {"DELETE", "/a/{y}", NULL, 0, 0}, {"DELETE", "/a/b", NULL, 0, 0}, {NULL, NULL, NULL, 0, 0}};
 
 START_TEST(test_allow_dedupe)
 {
 	struct router_match m;
 	char allow[64];
 
-	ck_assert_int_eq(router_match(dup_table, "POST", "/a/b", &m, allow,
-	    sizeof(allow)), ROUTER_METHOD_NOT_ALLOWED);
+	ck_assert_int_eq(router_match(dup_table, "POST", "/a/b", &m, allow, sizeof(allow)),
+	                 ROUTER_METHOD_NOT_ALLOWED);
 	ck_assert_str_eq(allow, "GET, HEAD, DELETE");
 	/* An explicit HEAD row wins over the GET fallback. */
-	ck_assert_int_eq(router_match(dup_table, "HEAD", "/a/b", &m, NULL, 0),
-	    ROUTER_FOUND);
+	ck_assert_int_eq(router_match(dup_table, "HEAD", "/a/b", &m, NULL, 0), ROUTER_FOUND);
 	ck_assert_ptr_eq(m.route, &dup_table[1]);
-	ck_assert_int_eq(router_match(dup_table, "HEAD", "/a/c", &m, NULL, 0),
-	    ROUTER_FOUND);
+	ck_assert_int_eq(router_match(dup_table, "HEAD", "/a/c", &m, NULL, 0), ROUTER_FOUND);
 	ck_assert_ptr_eq(m.route, &dup_table[0]);
 	ck_assert_str_eq(m.params[0], "c");
 }
@@ -194,17 +183,15 @@ START_TEST(test_head)
 {
 	struct router_match m;
 
-	ck_assert_int_eq(router_match(table, "HEAD", "/api/v1/findings/9", &m,
-	    NULL, 0), ROUTER_FOUND);
+	ck_assert_int_eq(router_match(table, "HEAD", "/api/v1/findings/9", &m, NULL, 0),
+	                 ROUTER_FOUND);
 	ck_assert_int_eq(route_index(m.route), 3);
 	ck_assert_str_eq(m.route->method, "GET");
 	ck_assert_int_eq(m.nparams, 1);
 	ck_assert_str_eq(m.params[0], "9");
-	ck_assert_int_eq(router_match(table, "HEAD", "/", &m, NULL, 0),
-	    ROUTER_FOUND);
+	ck_assert_int_eq(router_match(table, "HEAD", "/", &m, NULL, 0), ROUTER_FOUND);
 	ck_assert_int_eq(route_index(m.route), 6);
-	ck_assert_int_eq(router_match(table, "HEAD", "/static/x.js", &m, NULL,
-	    0), ROUTER_FOUND);
+	ck_assert_int_eq(router_match(table, "HEAD", "/static/x.js", &m, NULL, 0), ROUTER_FOUND);
 	ck_assert_str_eq(m.rest, "x.js");
 }
 END_TEST
@@ -213,16 +200,14 @@ START_TEST(test_static_rest)
 {
 	struct router_match m;
 
-	ck_assert_int_eq(router_match(table, "GET", "/static/app.js", &m, NULL,
-	    0), ROUTER_FOUND);
+	ck_assert_int_eq(router_match(table, "GET", "/static/app.js", &m, NULL, 0), ROUTER_FOUND);
 	ck_assert_int_eq(route_index(m.route), 7);
 	ck_assert_int_eq(m.nparams, 0);
 	ck_assert_str_eq(m.rest, "app.js");
-	ck_assert_int_eq(router_match(table, "GET", "/static/css/a/b.css", &m,
-	    NULL, 0), ROUTER_FOUND);
+	ck_assert_int_eq(router_match(table, "GET", "/static/css/a/b.css", &m, NULL, 0),
+	                 ROUTER_FOUND);
 	ck_assert_str_eq(m.rest, "css/a/b.css");
-	ck_assert_int_eq(router_match(table, "GET", "/static/...", &m, NULL, 0),
-	    ROUTER_FOUND);
+	ck_assert_int_eq(router_match(table, "GET", "/static/...", &m, NULL, 0), ROUTER_FOUND);
 	ck_assert_str_eq(m.rest, "...");
 	/* Traversal never reaches the rest. */
 	expect_status("GET", "/static/../etc/passwd", ROUTER_BAD_PATH);
@@ -281,8 +266,7 @@ START_TEST(test_segment_length)
 	memcpy(path, prefix, plen);
 	memset(path + plen, 'a', ROUTER_MAX_SEGMENT);
 	path[plen + ROUTER_MAX_SEGMENT] = '\0';
-	ck_assert_int_eq(router_match(table, "GET", path, &m, NULL, 0),
-	    ROUTER_FOUND);
+	ck_assert_int_eq(router_match(table, "GET", path, &m, NULL, 0), ROUTER_FOUND);
 	ck_assert_uint_eq(strlen(m.params[0]), ROUTER_MAX_SEGMENT);
 	ck_assert_int_eq(memcmp(m.params[0], path + plen, ROUTER_MAX_SEGMENT), 0);
 
@@ -313,8 +297,7 @@ START_TEST(test_path_length)
 		path[i] = (i % 101 == 0) ? '/' : 'c';
 	path[ROUTER_MAX_PATH] = '\0';
 	ck_assert_uint_eq(strlen(path), ROUTER_MAX_PATH);
-	ck_assert_int_eq(router_match(table, "GET", path, &m, NULL, 0),
-	    ROUTER_FOUND);
+	ck_assert_int_eq(router_match(table, "GET", path, &m, NULL, 0), ROUTER_FOUND);
 	ck_assert_uint_eq(strlen(m.rest), ROUTER_MAX_PATH - 8);
 
 	/* ROUTER_MAX_PATH + 1 bytes: refused. */

@@ -43,7 +43,8 @@ END_TEST
 START_TEST(test_export_import)
 {
 	unsigned char *b = pattern(), d[32], want[32], state[CRYPTO_SHA256_STATE_LEN];
-	struct crypto_sha256_stream *a = crypto_sha256_stream_new(), *c = crypto_sha256_stream_new();
+	struct crypto_sha256_stream *a = crypto_sha256_stream_new(),
+	                            *c = crypto_sha256_stream_new();
 	size_t cut = 1024 * 1024;
 
 	ck_assert_int_eq(crypto_sha256(b, N, want), 0);

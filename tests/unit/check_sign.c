@@ -86,16 +86,19 @@ START_TEST(test_rfc8032_vector1)
 	unsigned char seed[32], want_pub[32], want_sig[64], pub[32], sig[64];
 	struct crypto_signer *s;
 
-	ck_assert_int_eq(util_hex_decode(
-	    "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
-	    seed, sizeof(seed)), 0);
-	ck_assert_int_eq(util_hex_decode(
-	    "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
-	    want_pub, sizeof(want_pub)), 0);
-	ck_assert_int_eq(util_hex_decode(
-	    "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e06522490155"
-	    "5fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b",
-	    want_sig, sizeof(want_sig)), 0);
+	ck_assert_int_eq(
+	    util_hex_decode("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
+	                    seed, sizeof(seed)),
+	    0);
+	ck_assert_int_eq(
+	    util_hex_decode("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
+	                    want_pub, sizeof(want_pub)),
+	    0);
+	ck_assert_int_eq(
+	    util_hex_decode("e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e06522490155"
+	                    "5fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b",
+	                    want_sig, sizeof(want_sig)),
+	    0);
 
 	s = crypto_signer_from_raw(seed);
 	ck_assert_ptr_nonnull(s);
@@ -135,16 +138,15 @@ START_TEST(test_sign_verify)
 	ck_assert_int_eq(crypto_verify(pub, msg, strlen(msg), sig), 1);
 	/* Tampered message. */
 	ck_assert_int_eq(crypto_verify(pub, msg, strlen(msg) - 1, sig), 0);
-	ck_assert_int_eq(crypto_verify(pub, "{\"campaign\":\"c2\",\"digest\":\"abc\"}",
-	    strlen(msg), sig), 0);
+	ck_assert_int_eq(
+	    crypto_verify(pub, "{\"campaign\":\"c2\",\"digest\":\"abc\"}", strlen(msg), sig), 0);
 	/* Wrong key. */
 	ck_assert_int_eq(crypto_verify(other_pub, msg, strlen(msg), sig), 0);
 	/* Every single-bit change of the signature. */
 	for (i = 0; i < 64 * 8; i++) {
 		memcpy(bad, sig, 64);
 		bad[i / 8] ^= (unsigned char)(1u << (i % 8));
-		ck_assert_msg(crypto_verify(pub, msg, strlen(msg), bad) == 0,
-		    "bit %zu", i);
+		ck_assert_msg(crypto_verify(pub, msg, strlen(msg), bad) == 0, "bit %zu", i);
 	}
 	/* Garbage public key (not a point) is just "invalid". */
 	memset(bad, 0xff, 32);
@@ -244,7 +246,7 @@ START_TEST(test_key_file_refused)
 	ck_assert_int_eq(chmod(path, 0644), 0);
 	ck_assert_ptr_null(crypto_signer_load(path, 0));
 	ck_assert_ptr_nonnull(strstr(crypto_last_error(), "0644"));
-	ck_assert_ptr_null(crypto_signer_load(path, 1));   /* not replaced */
+	ck_assert_ptr_null(crypto_signer_load(path, 1)); /* not replaced */
 	ck_assert_int_eq(chmod(path, 0640), 0);
 	ck_assert_ptr_null(crypto_signer_load(path, 0));
 	ck_assert_int_eq(chmod(path, 0604), 0);
@@ -274,8 +276,7 @@ START_TEST(test_key_file_refused)
 	ec = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
 	ck_assert_ptr_nonnull(ec);
 	mem = BIO_new(BIO_s_mem());
-	ck_assert_int_eq(PEM_write_bio_PKCS8PrivateKey(mem, ec, NULL, NULL, 0,
-	    NULL, NULL), 1);
+	ck_assert_int_eq(PEM_write_bio_PKCS8PrivateKey(mem, ec, NULL, NULL, 0, NULL, NULL), 1);
 	dlen = BIO_get_mem_data(mem, &data);
 	path_in(other, sizeof(other), "ec.pem");
 	write_file(other, data, (size_t)dlen, 0600);

@@ -22,7 +22,10 @@ START_TEST(test_magic)
 	ck_assert_str_eq(sniff("\x1f\x8b\x08", 3), "application/gzip");
 	ck_assert_str_eq(sniff("\xd4\xc3\xb2\xa1\x02\x00", 6), "application/vnd.tcpdump.pcap");
 	ck_assert_str_eq(sniff("\x0a\x0d\x0d\x0a", 4), "application/x-pcapng");
-	ck_assert_str_eq(sniff("\x7f" "ELF\x02", 5), "application/x-elf");
+	ck_assert_str_eq(sniff("\x7f"
+	                       "ELF\x02",
+	                       5),
+	                 "application/x-elf");
 	memset(tar, 0, sizeof(tar));
 	memcpy(tar + 257, "ustar", 5);
 	ck_assert_str_eq(sniff(tar, sizeof(tar)), "application/x-tar");
@@ -34,7 +37,7 @@ START_TEST(test_text)
 	ck_assert_str_eq(sniff("", 0), "application/octet-stream");
 	ck_assert_str_eq(sniff("hello\n", 6), "text/plain");
 	ck_assert_str_eq(sniff("h\xc3\xa9llo", 6), "text/plain");
-	ck_assert_str_eq(sniff("h\xc3", 2), "text/plain");        /* cut UTF-8 at the end */
+	ck_assert_str_eq(sniff("h\xc3", 2), "text/plain"); /* cut UTF-8 at the end */
 	ck_assert_str_eq(sniff("a\0b", 3), "application/octet-stream");
 	ck_assert_str_eq(sniff("\xff\xfe\x00", 3), "application/octet-stream");
 	ck_assert_str_eq(sniff("  <!DOCTYPE html><p>", 20), "text/html");

@@ -17,8 +17,7 @@ expect_refused(const char *s, long long min, long long max)
 	long long v = UNTOUCHED;
 
 	ck_assert_msg(util_strnum(s, min, max, &v) == -1,
-	    "\"%s\" in [%lld, %lld] should be refused", s ? s : "(null)",
-	    min, max);
+	              "\"%s\" in [%lld, %lld] should be refused", s ? s : "(null)", min, max);
 	ck_assert_int_eq(v, UNTOUCHED);
 }
 
@@ -28,8 +27,8 @@ expect_value(const char *s, long long min, long long max, long long want)
 {
 	long long v = UNTOUCHED;
 
-	ck_assert_msg(util_strnum(s, min, max, &v) == 0,
-	    "\"%s\" in [%lld, %lld] should parse", s, min, max);
+	ck_assert_msg(util_strnum(s, min, max, &v) == 0, "\"%s\" in [%lld, %lld] should parse", s,
+	              min, max);
 	ck_assert_int_eq(v, want);
 }
 
@@ -121,15 +120,14 @@ START_TEST(test_garbage)
 	expect_refused("abc", 0, 10);
 	expect_refused("12a", 0, 100);
 	expect_refused("1,000", 0, 10000);
-	expect_refused("\xd9\xa1", 0, 10);	/* ARABIC-INDIC DIGIT ONE */
+	expect_refused("\xd9\xa1", 0, 10); /* ARABIC-INDIC DIGIT ONE */
 }
 END_TEST
 
 START_TEST(test_leading_zeros)
 {
 	expect_value("007", 0, 10, 7);
-	expect_value("0000000000000000000000000000009223372036854775807",
-	    0, LLONG_MAX, LLONG_MAX);
+	expect_value("0000000000000000000000000000009223372036854775807", 0, LLONG_MAX, LLONG_MAX);
 	expect_value("-007", -10, 10, -7);
 	expect_value("00", 0, 10, 0);
 }

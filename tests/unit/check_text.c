@@ -17,13 +17,13 @@ struct vector {
 
 /* RFC 4648 section 10. */
 static const struct vector rfc4648[] = {
-	{ "", "", "", "" },
-	{ "f", "Zg==", "Zg", "66" },
-	{ "fo", "Zm8=", "Zm8", "666f" },
-	{ "foo", "Zm9v", "Zm9v", "666f6f" },
-	{ "foob", "Zm9vYg==", "Zm9vYg", "666f6f62" },
-	{ "fooba", "Zm9vYmE=", "Zm9vYmE", "666f6f6261" },
-	{ "foobar", "Zm9vYmFy", "Zm9vYmFy", "666f6f626172" },
+    {"", "", "", ""},
+    {"f", "Zg==", "Zg", "66"},
+    {"fo", "Zm8=", "Zm8", "666f"},
+    {"foo", "Zm9v", "Zm9v", "666f6f"},
+    {"foob", "Zm9vYg==", "Zm9vYg", "666f6f62"},
+    {"fooba", "Zm9vYmE=", "Zm9vYmE", "666f6f6261"},
+    {"foobar", "Zm9vYmFy", "Zm9vYmFy", "666f6f626172"},
 };
 
 #define NVEC (sizeof(rfc4648) / sizeof(rfc4648[0]))
@@ -77,7 +77,7 @@ END_TEST
 
 START_TEST(test_alphabets_differ)
 {
-	static const unsigned char raw[] = { 0xfb, 0xff, 0xbf };
+	static const unsigned char raw[] = {0xfb, 0xff, 0xbf};
 	char enc[16];
 	unsigned char dec[8];
 
@@ -129,25 +129,19 @@ END_TEST
 START_TEST(test_b64url_invalid)
 {
 	static const char *bad[] = {
-		"Z",            /* length 1 mod 4 */
-		"Zm9vY",        /* length 1 mod 4 */
-		"Zg==",         /* padding not allowed */
-		"Zg=",
-		"Zm8=",
-		"Zh",           /* non-zero unused bits */
-		"Zm9",          /* non-zero unused bits */
-		"Zm9v+",
-		"ab/c",
-		"ab c",
-		"ab\nc",
-		"Zm9v\x80",
+	    "Z",                   /* length 1 mod 4 */
+	    "Zm9vY",               /* length 1 mod 4 */
+	    "Zg==",                /* padding not allowed */
+	    "Zg=",   "Zm8=", "Zh", /* non-zero unused bits */
+	    "Zm9",                 /* non-zero unused bits */
+	    "Zm9v+", "ab/c", "ab c", "ab\nc", "Zm9v\x80",
 	};
 	unsigned char dec[32];
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		ck_assert_msg(util_b64url_decode(bad[i], dec, sizeof(dec)) == -1,
-		    "accepted \"%s\"", bad[i]);
+		ck_assert_msg(util_b64url_decode(bad[i], dec, sizeof(dec)) == -1, "accepted \"%s\"",
+		              bad[i]);
 	ck_assert_int_eq(util_b64url_decode(NULL, dec, sizeof(dec)), -1);
 	/* Would not fit. */
 	ck_assert_int_eq(util_b64url_decode("Zm9vYmFy", dec, 5), -1);
@@ -158,26 +152,21 @@ END_TEST
 START_TEST(test_b64_invalid)
 {
 	static const char *bad[] = {
-		"Zg",           /* missing padding */
-		"Zg=",          /* short padding */
-		"Z===",         /* too much padding */
-		"====",
-		"Zm=v",         /* '=' inside */
-		"=Zm9",
-		"Zm9vY===",
-		"Zh==",         /* non-zero unused bits */
-		"Zm9=",         /* non-zero unused bits */
-		"Zm9v\n",
-		"Zm 9",
-		"-_8=",         /* url alphabet */
-		"Zm9vYg==Zm9v", /* data after padding */
+	    "Zg",                               /* missing padding */
+	    "Zg=",                              /* short padding */
+	    "Z===",                             /* too much padding */
+	    "====",         "Zm=v",             /* '=' inside */
+	    "=Zm9",         "Zm9vY===", "Zh==", /* non-zero unused bits */
+	    "Zm9=",                             /* non-zero unused bits */
+	    "Zm9v\n",       "Zm 9",     "-_8=", /* url alphabet */
+	    "Zm9vYg==Zm9v",                     /* data after padding */
 	};
 	unsigned char dec[32];
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		ck_assert_msg(util_b64_decode(bad[i], dec, sizeof(dec)) == -1,
-		    "accepted \"%s\"", bad[i]);
+		ck_assert_msg(util_b64_decode(bad[i], dec, sizeof(dec)) == -1, "accepted \"%s\"",
+		              bad[i]);
 	ck_assert_int_eq(util_b64_decode(NULL, dec, sizeof(dec)), -1);
 	ck_assert_int_eq(util_b64_decode("Zm9vYg==", dec, 3), -1);
 	ck_assert_int_eq(util_b64_decode("Zm9vYg==", dec, 4), 4);
@@ -186,11 +175,10 @@ END_TEST
 
 START_TEST(test_hex_invalid)
 {
-	unsigned char dec[4] = { 0xaa, 0xaa, 0xaa, 0xaa };
+	unsigned char dec[4] = {0xaa, 0xaa, 0xaa, 0xaa};
 
 	ck_assert_int_eq(util_hex_decode("DEADBEEF", dec, 4), 0);
-	ck_assert(dec[0] == 0xde && dec[1] == 0xad && dec[2] == 0xbe &&
-	    dec[3] == 0xef);
+	ck_assert(dec[0] == 0xde && dec[1] == 0xad && dec[2] == 0xbe && dec[3] == 0xef);
 	ck_assert_int_eq(util_hex_decode("deadbee", dec, 4), -1);
 	ck_assert_int_eq(util_hex_decode("deadbeef0", dec, 4), -1);
 	ck_assert_int_eq(util_hex_decode("deadbeef", dec, 3), -1);
@@ -210,56 +198,61 @@ struct utf8_case {
 	int valid;
 };
 
-#define U(lit, ok) { lit, sizeof(lit) - 1, ok }
+#define U(lit, ok)                                                                                 \
+	{                                                                                          \
+		lit, sizeof(lit) - 1, ok                                                           \
+	}
 
 START_TEST(test_utf8)
 {
 	static const struct utf8_case cases[] = {
-		U("", 1),
-		U("plain ascii ~\x7f", 1),
-		U("caf\xc3\xa9", 1),                    /* U+00E9 */
-		U("\xc2\x80", 1),                       /* U+0080 */
-		U("\xdf\xbf", 1),                       /* U+07FF */
-		U("\xe0\xa0\x80", 1),                   /* U+0800 */
-		U("\xe2\x82\xac", 1),                   /* U+20AC */
-		U("\xed\x9f\xbf", 1),                   /* U+D7FF */
-		U("\xee\x80\x80", 1),                   /* U+E000 */
-		U("\xef\xbf\xbf", 1),                   /* U+FFFF */
-		U("\xf0\x90\x80\x80", 1),               /* U+10000 */
-		U("\xf0\x9f\x98\x80", 1),               /* U+1F600 */
-		U("\xf4\x8f\xbf\xbf", 1),               /* U+10FFFF */
-		U("a\x00" "b", 0),                      /* NUL */
-		U("\x00", 0),
-		U("\xc0\xaf", 0),                       /* overlong '/' */
-		U("\xc1\xbf", 0),                       /* overlong */
-		U("\xe0\x80\xaf", 0),                   /* overlong */
-		U("\xe0\x9f\xbf", 0),                   /* overlong */
-		U("\xf0\x80\x80\xaf", 0),               /* overlong */
-		U("\xf0\x8f\xbf\xbf", 0),               /* overlong */
-		U("\xc0\x80", 0),                       /* modified-UTF-8 NUL */
-		U("\xed\xa0\x80", 0),                   /* U+D800 */
-		U("\xed\xbf\xbf", 0),                   /* U+DFFF */
-		U("\xed\xa0\xbd\xed\xb8\x80", 0),       /* CESU-8 pair */
-		U("\xf4\x90\x80\x80", 0),               /* U+110000 */
-		U("\xf5\x80\x80\x80", 0),
-		U("\xf8\x88\x80\x80\x80", 0),
-		U("\xff", 0),
-		U("\xfe", 0),
-		U("\x80", 0),                           /* lone continuation */
-		U("a\xbf", 0),
-		U("\xc3", 0),                           /* truncated */
-		U("\xe2\x82", 0),
-		U("\xf0\x9f\x98", 0),
-		U("caf\xc3", 0),
-		U("\xc3(", 0),                          /* bad continuation */
-		U("\xe2(\xac", 0),
-		U("\xf0\x9f(\x80", 0),
+	    U("", 1),
+	    U("plain ascii ~\x7f", 1),
+	    U("caf\xc3\xa9", 1),      /* U+00E9 */
+	    U("\xc2\x80", 1),         /* U+0080 */
+	    U("\xdf\xbf", 1),         /* U+07FF */
+	    U("\xe0\xa0\x80", 1),     /* U+0800 */
+	    U("\xe2\x82\xac", 1),     /* U+20AC */
+	    U("\xed\x9f\xbf", 1),     /* U+D7FF */
+	    U("\xee\x80\x80", 1),     /* U+E000 */
+	    U("\xef\xbf\xbf", 1),     /* U+FFFF */
+	    U("\xf0\x90\x80\x80", 1), /* U+10000 */
+	    U("\xf0\x9f\x98\x80", 1), /* U+1F600 */
+	    U("\xf4\x8f\xbf\xbf", 1), /* U+10FFFF */
+	    U("a\x00"
+	      "b",
+	      0), /* NUL */
+	    U("\x00", 0),
+	    U("\xc0\xaf", 0),                 /* overlong '/' */
+	    U("\xc1\xbf", 0),                 /* overlong */
+	    U("\xe0\x80\xaf", 0),             /* overlong */
+	    U("\xe0\x9f\xbf", 0),             /* overlong */
+	    U("\xf0\x80\x80\xaf", 0),         /* overlong */
+	    U("\xf0\x8f\xbf\xbf", 0),         /* overlong */
+	    U("\xc0\x80", 0),                 /* modified-UTF-8 NUL */
+	    U("\xed\xa0\x80", 0),             /* U+D800 */
+	    U("\xed\xbf\xbf", 0),             /* U+DFFF */
+	    U("\xed\xa0\xbd\xed\xb8\x80", 0), /* CESU-8 pair */
+	    U("\xf4\x90\x80\x80", 0),         /* U+110000 */
+	    U("\xf5\x80\x80\x80", 0),
+	    U("\xf8\x88\x80\x80\x80", 0),
+	    U("\xff", 0),
+	    U("\xfe", 0),
+	    U("\x80", 0), /* lone continuation */
+	    U("a\xbf", 0),
+	    U("\xc3", 0), /* truncated */
+	    U("\xe2\x82", 0),
+	    U("\xf0\x9f\x98", 0),
+	    U("caf\xc3", 0),
+	    U("\xc3(", 0), /* bad continuation */
+	    U("\xe2(\xac", 0),
+	    U("\xf0\x9f(\x80", 0),
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		ck_assert_msg(util_utf8_valid(cases[i].s, cases[i].len) ==
-		    cases[i].valid, "case %zu: expected %d", i, cases[i].valid);
+		ck_assert_msg(util_utf8_valid(cases[i].s, cases[i].len) == cases[i].valid,
+		              "case %zu: expected %d", i, cases[i].valid);
 	/* Length is honoured: a truncated view of a valid string. */
 	ck_assert_int_eq(util_utf8_valid("\xe2\x82\xac", 2), 0);
 	ck_assert_int_eq(util_utf8_valid("ab\xe2\x82\xac", 2), 1);
@@ -317,12 +310,26 @@ START_TEST(test_now_rfc3339)
 		char c = buf[i];
 
 		switch (i) {
-		case 4: case 7: ck_assert_int_eq(c, '-'); break;
-		case 10: ck_assert_int_eq(c, 'T'); break;
-		case 13: case 16: ck_assert_int_eq(c, ':'); break;
-		case 19: ck_assert_int_eq(c, '.'); break;
-		case 26: ck_assert_int_eq(c, 'Z'); break;
-		default: ck_assert(c >= '0' && c <= '9'); break;
+		case 4:
+		case 7:
+			ck_assert_int_eq(c, '-');
+			break;
+		case 10:
+			ck_assert_int_eq(c, 'T');
+			break;
+		case 13:
+		case 16:
+			ck_assert_int_eq(c, ':');
+			break;
+		case 19:
+			ck_assert_int_eq(c, '.');
+			break;
+		case 26:
+			ck_assert_int_eq(c, 'Z');
+			break;
+		default:
+			ck_assert(c >= '0' && c <= '9');
+			break;
 		}
 	}
 	ck_assert(strncmp(buf, "20", 2) == 0);

@@ -13,8 +13,8 @@
 static int
 is_b64url_char(char c)
 {
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	    (c >= '0' && c <= '9') || c == '-' || c == '_';
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+	       c == '-' || c == '_';
 }
 
 static void
@@ -31,12 +31,10 @@ START_TEST(test_sha256_vectors)
 
 	ck_assert_int_eq(crypto_sha256("abc", 3, h), 0);
 	hex_of(h, hex);
-	ck_assert_str_eq(hex,
-	    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	ck_assert_str_eq(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 	ck_assert_int_eq(crypto_sha256("", 0, h), 0);
 	hex_of(h, hex);
-	ck_assert_str_eq(hex,
-	    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	ck_assert_str_eq(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 	ck_assert_int_eq(crypto_sha256(NULL, 0, h), 0);
 	ck_assert_int_eq(crypto_sha256(NULL, 1, h), -1);
 }
@@ -55,17 +53,15 @@ START_TEST(test_new_shape_and_hash)
 	ck_assert_uint_eq(strlen(token), CRYPTO_TOKEN_CHARS);
 	for (i = 0; i < CRYPTO_TOKEN_CHARS; i++)
 		ck_assert_msg(is_b64url_char(token[i]), "char %zu: %c", i, token[i]);
-	ck_assert_int_eq(util_b64url_decode(token, raw, sizeof(raw)),
-	    CRYPTO_TOKEN_BYTES);
+	ck_assert_int_eq(util_b64url_decode(token, raw, sizeof(raw)), CRYPTO_TOKEN_BYTES);
 
 	/* The documented contract: SHA-256 over the 43 ASCII characters. */
-	ck_assert_int_eq(EVP_Digest(token, CRYPTO_TOKEN_CHARS, independent,
-	    &ilen, EVP_sha256(), NULL), 1);
+	ck_assert_int_eq(
+	    EVP_Digest(token, CRYPTO_TOKEN_CHARS, independent, &ilen, EVP_sha256(), NULL), 1);
 	ck_assert_uint_eq(ilen, CRYPTO_SHA256_LEN);
 	ck_assert(memcmp(hash, independent, CRYPTO_SHA256_LEN) == 0);
 	/* ... and not over the decoded bytes. */
-	ck_assert_int_eq(EVP_Digest(raw, sizeof(raw), independent, &ilen,
-	    EVP_sha256(), NULL), 1);
+	ck_assert_int_eq(EVP_Digest(raw, sizeof(raw), independent, &ilen, EVP_sha256(), NULL), 1);
 	ck_assert(memcmp(hash, independent, CRYPTO_SHA256_LEN) != 0);
 
 	/* Presenting the token gives the stored hash back. */
@@ -80,53 +76,48 @@ START_TEST(test_known_answer)
 	unsigned char hash[CRYPTO_SHA256_LEN];
 	char hex[65];
 
-	ck_assert_int_eq(crypto_token_hash(
-	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", hash), 0);
+	ck_assert_int_eq(crypto_token_hash("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", hash), 0);
 	hex_of(hash, hex);
-	ck_assert_str_eq(hex,
-	    "0f007385b6f9d4b7eeb2748605afe1a984a0a3bfa3f014d09e2a784ce9e5cd1a");
-	ck_assert_int_eq(crypto_token_hash(
-	    "Zm9vYmFyLWxvY2tzdGVwLXRva2VuLXRlc3QtdmVjdG8", hash), 0);
+	ck_assert_str_eq(hex, "0f007385b6f9d4b7eeb2748605afe1a984a0a3bfa3f014d09e2a784ce9e5cd1a");
+	ck_assert_int_eq(crypto_token_hash("Zm9vYmFyLWxvY2tzdGVwLXRva2VuLXRlc3QtdmVjdG8", hash), 0);
 	hex_of(hash, hex);
-	ck_assert_str_eq(hex,
-	    "a8605dcd721eb3094b837fc7b078aaea8c9a67c67b994ec88611064c5d83149a");
+	ck_assert_str_eq(hex, "a8605dcd721eb3094b837fc7b078aaea8c9a67c67b994ec88611064c5d83149a");
 }
 END_TEST
 
 START_TEST(test_malformed)
 {
 	static const char *bad[] = {
-		"",
-		"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",          /* 42 */
-		"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",        /* 44 */
-		"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
-		"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",         /* '=' */
-		"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==",
-		"AAAAAAAAAAAAAAAAAAAA+AAAAAAAAAAAAAAAAAAAAAA",         /* '+' */
-		"AAAAAAAAAAAAAAAAAAAA/AAAAAAAAAAAAAAAAAAAAAA",         /* '/' */
-		"AAAAAAAAAAAAAAAAAAAA AAAAAAAAAAAAAAAAAAAAAA",
-		"AAAAAAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA",
-		"AAAAAAAAAAAAAAAAAAAA%AAAAAAAAAAAAAAAAAAAAAA",
-		"AAAAAAAAAAAAAAAAAAAA'AAAAAAAAAAAAAAAAAAAAAA",
-		"AAAAAAAAAAAAAAAAAAAA\xc3\xa9" "AAAAAAAAAAAAAAAAAAAAA",
-		"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB",         /* non-canonical */
-		"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA_",         /* non-canonical */
-		"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n",
+	    "",
+	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",   /* 42 */
+	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", /* 44 */
+	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", /* '=' */
+	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==",
+	    "AAAAAAAAAAAAAAAAAAAA+AAAAAAAAAAAAAAAAAAAAAA", /* '+' */
+	    "AAAAAAAAAAAAAAAAAAAA/AAAAAAAAAAAAAAAAAAAAAA", /* '/' */
+	    "AAAAAAAAAAAAAAAAAAAA AAAAAAAAAAAAAAAAAAAAAA",
+	    "AAAAAAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA",
+	    "AAAAAAAAAAAAAAAAAAAA%AAAAAAAAAAAAAAAAAAAAAA",
+	    "AAAAAAAAAAAAAAAAAAAA'AAAAAAAAAAAAAAAAAAAAAA",
+	    "AAAAAAAAAAAAAAAAAAAA\xc3\xa9"
+	    "AAAAAAAAAAAAAAAAAAAAA",
+	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB", /* non-canonical */
+	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA_", /* non-canonical */
+	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n",
 	};
 	unsigned char hash[CRYPTO_SHA256_LEN];
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		ck_assert_msg(crypto_token_hash(bad[i], hash) == -1,
-		    "accepted case %zu [%s]", i, bad[i]);
+		ck_assert_msg(crypto_token_hash(bad[i], hash) == -1, "accepted case %zu [%s]", i,
+		              bad[i]);
 	ck_assert_int_eq(crypto_token_hash(NULL, hash), -1);
 	/* Canonical endings are fine. */
-	ck_assert_int_eq(crypto_token_hash(
-	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAE", hash), 0);
-	ck_assert_int_eq(crypto_token_hash(
-	    "__________________________________________x", hash), -1);
-	ck_assert_int_eq(crypto_token_hash(
-	    "__________________________________________8", hash), 0);
+	ck_assert_int_eq(crypto_token_hash("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAE", hash), 0);
+	ck_assert_int_eq(crypto_token_hash("__________________________________________x", hash),
+	                 -1);
+	ck_assert_int_eq(crypto_token_hash("__________________________________________8", hash), 0);
 }
 END_TEST
 
