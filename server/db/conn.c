@@ -411,6 +411,13 @@ db_ready(int want_version)
 	if (c == NULL)
 		return 0;
 	r = db_exec(c, "schema_version", 0, NULL, NULL);
+	if (r == NULL && PQstatus(c->pg) != CONNECTION_OK) {
+		/* this thread's connection died with a server restart: one new try */
+		db_thread_close();
+		if ((c = db_thread_conn()) == NULL)
+			return 0;
+		r = db_exec(c, "schema_version", 0, NULL, NULL);
+	}
 	if (r != NULL && db_rows(r) == 1 && util_strnum(db_get(r, 0, 0), 0, 1000000, &v) == 0 &&
 	    v >= want_version)
 		ok = 1;
