@@ -135,6 +135,58 @@ int api_valid_text(const char *s); /* no control characters except \n \r \t */
 int api_valid_name(const char *s); /* no control characters at all */
 int api_valid_disclosure(const char *s);
 
+/*
+ * The fields of a finding, one declaration for POST (req 1: the first four
+ * are required; cvss must be a vector) and PATCH (req 0: all optional;
+ * cvss "" clears it).
+ */
+#define API_FINDING_FIELDS(req, cvss_valid, cvss_min)                                              \
+	{.name = "threat_model",                                                                   \
+	 .type = JSON_FIELD_STRING,                                                                \
+	 .required = (req),                                                                        \
+	 .min_len = 1,                                                                             \
+	 .max_len = 32,                                                                            \
+	 .valid = api_valid_threat_model},                                                         \
+	    {.name = "title",                                                                      \
+	     .type = JSON_FIELD_STRING,                                                            \
+	     .required = (req),                                                                    \
+	     .min_len = 1,                                                                         \
+	     .max_len = 300,                                                                       \
+	     .valid = api_valid_name},                                                             \
+	    {.name = "detail",                                                                     \
+	     .type = JSON_FIELD_STRING,                                                            \
+	     .required = (req),                                                                    \
+	     .min_len = 1,                                                                         \
+	     .max_len = 65536,                                                                     \
+	     .valid = api_valid_text},                                                             \
+	    {.name = "severity",                                                                   \
+	     .type = JSON_FIELD_STRING,                                                            \
+	     .required = (req),                                                                    \
+	     .min_len = 1,                                                                         \
+	     .max_len = 16,                                                                        \
+	     .valid = api_valid_severity},                                                         \
+	    {.name = "status",                                                                     \
+	     .type = JSON_FIELD_STRING,                                                            \
+	     .min_len = 1,                                                                         \
+	     .max_len = 16,                                                                        \
+	     .valid = api_valid_status},                                                           \
+	    {.name = "atlas",                                                                      \
+	     .type = JSON_FIELD_STRING_ARRAY,                                                      \
+	     .min_len = 9,                                                                         \
+	     .max_len = 13,                                                                        \
+	     .max_items = 32,                                                                      \
+	     .valid = api_valid_atlas},                                                            \
+	    {.name = "cwe",                                                                        \
+	     .type = JSON_FIELD_STRING_ARRAY,                                                      \
+	     .min_len = 5,                                                                         \
+	     .max_len = 10,                                                                        \
+	     .max_items = 32,                                                                      \
+	     .valid = api_valid_cwe},                                                              \
+	{                                                                                          \
+		.name = "cvss", .type = JSON_FIELD_STRING, .min_len = (cvss_min), .max_len = 200,  \
+		.valid = (cvss_valid)                                                              \
+	}
+
 /* An engagement as seen by one of its participants. */
 struct api_engagement {
 	char id[DB_UUID_LEN + 1];

@@ -171,37 +171,6 @@ db_classify(PGconn *pg, PGresult *res, const char *name)
 }
 
 struct db_result *
-db_exec(struct db_conn *c, const char *name, int n, const char *const *params,
-        enum db_status *status)
-{
-	struct db_result *r;
-	PGresult *res;
-	ExecStatusType st;
-	enum db_status dummy;
-
-	if (status == NULL)
-		status = &dummy;
-	*status = DB_ERROR;
-	if (c == NULL)
-		return NULL;
-	res = PQexecPrepared(c->pg, name, n, params, NULL, NULL, 0);
-	st = PQresultStatus(res);
-	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
-		*status = db_classify(c->pg, res, name);
-		PQclear(res);
-		return NULL;
-	}
-	r = malloc(sizeof(*r));
-	if (r == NULL) {
-		PQclear(res);
-		return NULL;
-	}
-	r->res = res;
-	*status = DB_OK;
-	return r;
-}
-
-struct db_result *
 db_exec_bin(struct db_conn *c, const char *name, int n, const char *const *params,
             const int *lengths, int binary_result, enum db_status *status)
 {
@@ -237,6 +206,14 @@ db_exec_bin(struct db_conn *c, const char *name, int n, const char *const *param
 	r->res = res;
 	*status = DB_OK;
 	return r;
+}
+
+struct db_result *
+db_exec(struct db_conn *c, const char *name, int n, const char *const *params,
+        enum db_status *status)
+{
+	/* all parameters and results in text format */
+	return db_exec_bin(c, name, n, params, NULL, 0, status);
 }
 
 const unsigned char *
