@@ -11,6 +11,7 @@
  *   lockstep [--url URL] upload ENGAGEMENT_ID FILE [--name NAME] [--finding ID] [--type TYPE]
  *   lockstep [--url URL] download EVIDENCE_ID OUTFILE
  *   lockstep [--url URL] receipt EVIDENCE_ID
+ *   lockstep [--url URL] verify SLUG [--key FILE.pem]
  *
  * PATH is either absolute ("/api/v1/orgs") or relative to /api/v1
  * ("orgs"). The server comes from --url, else LOCKSTEP_URL, else
@@ -25,14 +26,22 @@
  * never overwriting) and removes again unless the whole file arrived and
  * its SHA-256 matches the receipt's.
  *
- * Exit status: 0 on a 2xx answer, 1 on a refusal (its problem title and
- * detail go to stderr), a transport error or a SHA-256 mismatch, 2 on a
- * usage error.
+ * verify checks a publication anonymously (no token is sent): its exact
+ * bytes against the Ed25519 signature, with the server's published key or
+ * a pinned PEM key file (--key), the SHA-256 the server states, and that
+ * the signed document is SLUG's. It prints {slug, verified, sha256,
+ * prev_hash, sequence, key, key_source} and exits 0 only when all hold.
+ *
+ * Exit status: 0 on a 2xx answer (verify: a valid publication), 1 on a
+ * refusal (its problem title and detail go to stderr), a transport error,
+ * a SHA-256 mismatch or a publication that does not verify, 2 on a usage
+ * error.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,7 +53,9 @@
 
 #include <curl/curl.h>
 #include <jansson.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 
 #include "util/json.h"
 #include "util/util.h"
@@ -93,12 +104,15 @@ usage(FILE *f)
 	        "                                        [--type TYPE]\n"
 	        "       %s [--url URL] download EVIDENCE_ID OUTFILE\n"
 	        "       %s [--url URL] receipt EVIDENCE_ID\n"
+	        "       %s [--url URL] verify SLUG [--key FILE.pem]\n"
 	        "PATH is absolute (/api/v1/orgs) or relative to /api/v1 (orgs).\n"
 	        "The server is --url, else $LOCKSTEP_URL, else " CLIENT_DEFAULT_URL ".\n"
 	        "login reads the password from $LOCKSTEP_PASSWORD or asks for it.\n"
 	        "upload prints the signed receipt; download never overwrites OUTFILE and\n"
-	        "keeps it only if its SHA-256 matches the receipt's.\n",
-	        progname, progname, progname, progname, progname, progname, progname);
+	        "keeps it only if its SHA-256 matches the receipt's.\n"
+	        "verify checks a publication's Ed25519 signature (anonymously) with the\n"
+	        "server's key, or with a key you pinned (--key); exit 0 valid, 1 not.\n",
+	        progname, progname, progname, progname, progname, progname, progname, progname);
 }
 
 /* ---- small helpers ---- */
@@ -1406,6 +1420,377 @@ done:
 	return ret;
 }
 
+/* ---- publications: lockstep verify ---- */
+
+#define CLIENT_ED25519_SIG_LEN 64
+#define CLIENT_ED25519_PUB_LEN 32
+#define CLIENT_MAX_KEY_FILE (64u * 1024)
+
+/* The signature headers of a publication ("" when absent or malformed). */
+struct client_pub_headers {
+	char signature[128]; /* X-Lockstep-Signature: standard base64 */
+	char hash[80];       /* X-Lockstep-Hash: SHA-256 of the body, hex */
+	char prev_hash[80];  /* X-Lockstep-Prev-Hash */
+	char key[64];        /* X-Lockstep-Signing-Key: raw public key, base64url */
+};
+
+/* A campaign slug as the server accepts it: [a-z0-9-]{1,63}, no leading '-'. */
+static int
+client_valid_slug(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < 1 || n > 63 || s[0] == '-')
+		return 0;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == n;
+}
+
+/* Copy the value of response header name (trimmed, printable ASCII) into out, or "". */
+static void
+client_copy_header(CURL *curl, const char *name, char *out, size_t cap)
+{
+	struct curl_header *h = NULL;
+	const char *v;
+	size_t len;
+
+	out[0] = '\0';
+	if (curl_easy_header(curl, name, 0, CURLH_HEADER, -1, &h) != CURLHE_OK || h == NULL ||
+	    h->value == NULL)
+		return;
+	v = h->value;
+	v += strspn(v, " \t");
+	len = strlen(v);
+	while (len > 0 && (v[len - 1] == ' ' || v[len - 1] == '\t'))
+		len--;
+	if (len >= cap)
+		return;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)v[i] < 0x21 || (unsigned char)v[i] > 0x7e)
+			return;
+	memcpy(out, v, len);
+	out[len] = '\0';
+}
+
+/*
+ * An anonymous GET of base_url + path (public routes: no token is ever
+ * sent) with the given Accept header. Fills res (client_response_free) and,
+ * when hdrs is not NULL, the publication headers. Returns 0 when an answer
+ * arrived, -1 on a transport error or an oversized answer (message printed).
+ */
+static int
+client_get_public(const char *base_url, const char *path, const char *accept,
+                  struct client_response *res, struct client_pub_headers *hdrs)
+{
+	char url[CLIENT_MAX_URL + CLIENT_MAX_PATH + 1];
+	char errbuf[CURL_ERROR_SIZE];
+	const char *const headers[] = {accept, NULL};
+	struct curl_slist *hdr = NULL;
+	const char *ct = NULL;
+	CURL *curl;
+	CURLcode cc;
+	int ret = -1;
+
+	memset(res, 0, sizeof(*res));
+	if (hdrs != NULL)
+		memset(hdrs, 0, sizeof(*hdrs));
+	res->body.max = CLIENT_MAX_RESPONSE;
+	snprintf(url, sizeof(url), "%s%s", base_url, path);
+	if ((curl = client_curl_new(url, "", headers, &hdr, errbuf)) == NULL)
+		return -1;
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 120L);
+	curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)CLIENT_MAX_RESPONSE);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, client_on_body);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &res->body);
+	cc = curl_easy_perform(curl);
+	if (res->body.overflow || cc == CURLE_FILESIZE_EXCEEDED) {
+		fprintf(stderr, "%s: the answer is larger than %u bytes; refused\n", progname,
+		        CLIENT_MAX_RESPONSE);
+		goto done;
+	}
+	if (cc != CURLE_OK) {
+		fprintf(stderr, "%s: %s: %s\n", progname, url,
+		        errbuf[0] ? errbuf : curl_easy_strerror(cc));
+		goto done;
+	}
+	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &res->status);
+	if (curl_easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct != NULL)
+		res->content_type = strdup(ct);
+	if (hdrs != NULL) {
+		client_copy_header(curl, "X-Lockstep-Signature", hdrs->signature,
+		                   sizeof(hdrs->signature));
+		client_copy_header(curl, "X-Lockstep-Hash", hdrs->hash, sizeof(hdrs->hash));
+		client_copy_header(curl, "X-Lockstep-Prev-Hash", hdrs->prev_hash,
+		                   sizeof(hdrs->prev_hash));
+		client_copy_header(curl, "X-Lockstep-Signing-Key", hdrs->key, sizeof(hdrs->key));
+	}
+	ret = 0;
+done:
+	curl_slist_free_all(hdr);
+	curl_easy_cleanup(curl);
+	return ret;
+}
+
+/*
+ * An Ed25519 public key from PEM text (pem[0..len)). Returns the key
+ * (EVP_PKEY_free), or NULL when it is not one PEM "PUBLIC KEY" of type
+ * Ed25519.
+ */
+static EVP_PKEY *
+client_ed25519_from_pem(const char *pem, size_t len)
+{
+	EVP_PKEY *pkey = NULL;
+	BIO *bio;
+
+	if (len > INT_MAX || (bio = BIO_new_mem_buf(pem, (int)len)) == NULL)
+		return NULL;
+	pkey = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+	BIO_free(bio);
+	ERR_clear_error();
+	if (pkey != NULL && EVP_PKEY_get_id(pkey) != EVP_PKEY_ED25519) {
+		EVP_PKEY_free(pkey);
+		pkey = NULL;
+	}
+	return pkey;
+}
+
+/*
+ * The pinned key from path (a PEM public key file). Returns the key, or
+ * NULL with a message.
+ */
+static EVP_PKEY *
+client_load_key_file(const char *path)
+{
+	struct client_buf b = {.max = CLIENT_MAX_KEY_FILE};
+	EVP_PKEY *pkey = NULL;
+	char chunk[4096];
+	size_t n;
+	FILE *f;
+
+	if ((f = fopen(path, "rb")) == NULL) {
+		fprintf(stderr, "%s: %s: %s\n", progname, path, strerror(errno));
+		return NULL;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		if (client_buf_append(&b, chunk, n) != 0)
+			break;
+	if (ferror(f) || b.overflow || !feof(f))
+		fprintf(stderr, "%s: %s: cannot read it (or it is over %u bytes)\n", progname, path,
+		        CLIENT_MAX_KEY_FILE);
+	else if ((pkey = client_ed25519_from_pem(b.data ? b.data : "", b.len)) == NULL)
+		fprintf(stderr,
+		        "%s: %s: not an Ed25519 public key in PEM (\"BEGIN PUBLIC KEY\"); "
+		        "save it from /.well-known/lockstep/signing-key?format=pem\n",
+		        progname, path);
+	fclose(f);
+	client_buf_free(&b);
+	return pkey;
+}
+
+/* 1 if s is 64 hex digits. */
+static int
+client_is_sha256_hex(const char *s)
+{
+	return s != NULL && strlen(s) == 2 * CLIENT_SHA256_LEN &&
+	       strspn(s, "0123456789abcdefABCDEF") == 2 * CLIENT_SHA256_LEN;
+}
+
+/*
+ * lockstep verify SLUG [--key FILE]: fetch the publication's exact bytes,
+ * its signature (the X-Lockstep-Signature header, else the /signature
+ * route) and, unless a pinned key FILE is given, the server's public key;
+ * check the Ed25519 signature, the SHA-256 the server states, and that the
+ * signed document is the publication of SLUG. Prints {slug, verified,
+ * sha256, prev_hash, sequence, key, key_source}. Anonymous: no token is
+ * sent. Returns 0 when valid, EXIT_PROBLEM when not (or on a transport
+ * error), EXIT_USAGE on a usage error.
+ */
+static int
+cmd_verify(const char *base_url, int argc, char **argv)
+{
+	char path[CLIENT_MAX_PATH], hex[2 * CLIENT_SHA256_LEN + 1];
+	char keytxt[CLIENT_ED25519_PUB_LEN * 2];
+	unsigned char sig[CLIENT_ED25519_SIG_LEN + 3], md[CLIENT_SHA256_LEN];
+	unsigned char raw[CLIENT_ED25519_PUB_LEN];
+	struct client_response doc = {0}, sigres = {0}, keyres = {0};
+	struct client_pub_headers h;
+	const char *slug = NULL, *keyfile = NULL, *why = NULL;
+	const char *prev = NULL, *doc_slug, *fmt;
+	json_t *j = NULL, *out = NULL, *seq;
+	EVP_PKEY *pkey = NULL;
+	EVP_MD_CTX *ctx = NULL;
+	unsigned int mdlen = 0;
+	size_t rawlen = sizeof(raw);
+	long siglen = -1;
+	int opts = 1, sig_ok = 0, ret = EXIT_PROBLEM;
+
+	for (int i = 0; i < argc; i++) {
+		if (opts && strcmp(argv[i], "--") == 0) {
+			opts = 0;
+		} else if (opts && strcmp(argv[i], "--key") == 0) {
+			if (++i >= argc) {
+				fprintf(stderr, "%s: --key needs a file\n", progname);
+				return EXIT_USAGE;
+			}
+			keyfile = argv[i];
+		} else if (opts && strncmp(argv[i], "--key=", 6) == 0) {
+			keyfile = argv[i] + 6;
+		} else if (opts && argv[i][0] == '-' && argv[i][1] != '\0') {
+			fprintf(stderr, "%s: unknown verify option %s\n", progname, argv[i]);
+			return EXIT_USAGE;
+		} else if (slug == NULL) {
+			slug = argv[i];
+		} else {
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (slug == NULL || (keyfile != NULL && keyfile[0] == '\0')) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!client_valid_slug(slug)) {
+		fprintf(stderr,
+		        "%s: SLUG is 1-63 lower-case letters, digits and dashes (not first)\n",
+		        progname);
+		return EXIT_USAGE;
+	}
+	/* A pinned key first: a bad --key is the caller's mistake, not the server's. */
+	if (keyfile != NULL && (pkey = client_load_key_file(keyfile)) == NULL)
+		return EXIT_USAGE;
+
+	/* The document: exactly the bytes that were signed. */
+	snprintf(path, sizeof(path), "/api/v1/publications/%s", slug);
+	if (client_get_public(base_url, path, "Accept: application/json", &doc, &h) != 0)
+		goto done;
+	if (doc.status == 404) {
+		fprintf(stderr, "%s: %s: no such publication (or not released yet)\n", progname,
+		        slug);
+		goto done;
+	}
+	if (doc.status != 200) {
+		(void)client_report(&doc);
+		goto done;
+	}
+
+	/* The signature: the header, else the raw 64 bytes of the /signature route. */
+	if (h.signature[0] != '\0')
+		siglen = util_b64_decode(h.signature, sig, sizeof(sig));
+	if (siglen != CLIENT_ED25519_SIG_LEN) {
+		snprintf(path, sizeof(path), "/api/v1/publications/%s/signature", slug);
+		if (client_get_public(base_url, path, "Accept: application/octet-stream", &sigres,
+		                      NULL) != 0)
+			goto done;
+		if (sigres.status != 200) {
+			fprintf(stderr, "%s: %s: the signature is not available (HTTP %ld)\n",
+			        progname, slug, sigres.status);
+			goto done;
+		}
+		if (sigres.body.len != CLIENT_ED25519_SIG_LEN) {
+			fprintf(stderr, "%s: %s: the signature is %zu bytes, not %d\n", progname,
+			        slug, sigres.body.len, CLIENT_ED25519_SIG_LEN);
+			goto done;
+		}
+		memcpy(sig, sigres.body.data, CLIENT_ED25519_SIG_LEN);
+	}
+
+	/* The key: pinned, or the one the server publishes. */
+	if (pkey == NULL) {
+		if (client_get_public(base_url, "/.well-known/lockstep/signing-key?format=pem",
+		                      "Accept: application/x-pem-file", &keyres, NULL) != 0)
+			goto done;
+		if (keyres.status != 200) {
+			fprintf(stderr,
+			        "%s: the server's signing key is not available (HTTP %ld)\n",
+			        progname, keyres.status);
+			goto done;
+		}
+		if ((pkey = client_ed25519_from_pem(keyres.body.data ? keyres.body.data : "",
+		                                    keyres.body.len)) == NULL) {
+			fprintf(stderr, "%s: the server's signing key is not an Ed25519 PEM key\n",
+			        progname);
+			goto done;
+		}
+	}
+	if (EVP_PKEY_get_raw_public_key(pkey, raw, &rawlen) != 1 ||
+	    rawlen != CLIENT_ED25519_PUB_LEN) {
+		fprintf(stderr, "%s: cannot read the public key\n", progname);
+		goto done;
+	}
+	util_b64url_encode(raw, rawlen, keytxt);
+
+	/* SHA-256 of the bytes, and the Ed25519 signature over them. */
+	if (EVP_Digest(doc.body.data ? doc.body.data : "", doc.body.len, md, &mdlen, EVP_sha256(),
+	               NULL) != 1 ||
+	    mdlen != CLIENT_SHA256_LEN || (ctx = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, pkey) != 1) {
+		fprintf(stderr, "%s: OpenSSL cannot verify Ed25519 signatures here\n", progname);
+		goto done;
+	}
+	util_hex_encode(md, mdlen, hex);
+	sig_ok = EVP_DigestVerify(ctx, sig, CLIENT_ED25519_SIG_LEN,
+	                          (const unsigned char *)(doc.body.data ? doc.body.data : ""),
+	                          doc.body.len) == 1;
+	ERR_clear_error();
+
+	/* What the document says about itself (trusted only once signed). */
+	j = json_loadb(doc.body.data ? doc.body.data : "", doc.body.len, 0, NULL);
+	prev = json_string_value(json_object_get(j, "prev_hash"));
+	seq = json_object_get(j, "sequence");
+	doc_slug = json_string_value(json_object_get(json_object_get(j, "campaign"), "slug"));
+	fmt = json_string_value(json_object_get(j, "format"));
+
+	if (!sig_ok) {
+		why = h.key[0] != '\0' && strcmp(h.key, keytxt) != 0
+		          ? "the signature does not verify with this key (the server says it "
+		            "signed with another one)"
+		          : "the signature does not verify: the document or signature was altered, "
+		            "or it was signed with another key";
+	} else if (h.hash[0] != '\0' && strcasecmp(h.hash, hex) != 0) {
+		why = "the server's X-Lockstep-Hash is not the SHA-256 of the document";
+	} else if (fmt == NULL || strcmp(fmt, "lockstep-publication-v1") != 0) {
+		why = "the signed bytes are not a lockstep publication";
+	} else if (doc_slug == NULL || strcmp(doc_slug, slug) != 0) {
+		why = "the signed document is the publication of another campaign";
+	} else if (!client_is_sha256_hex(prev) || !json_is_integer(seq)) {
+		why = "the signed document has no valid prev_hash and sequence";
+	} else if (h.prev_hash[0] != '\0' && strcasecmp(h.prev_hash, prev) != 0) {
+		why = "the server's X-Lockstep-Prev-Hash differs from the signed prev_hash";
+	}
+
+	out = json_pack("{s:s, s:b, s:s, s:o, s:o, s:s, s:s}", "slug", slug, "verified",
+	                why == NULL, "sha256", hex, "prev_hash",
+	                client_is_sha256_hex(prev) ? json_string(prev) : json_null(), "sequence",
+	                json_is_integer(seq) ? json_integer(json_integer_value(seq)) : json_null(),
+	                "key", keytxt, "key_source", keyfile != NULL ? "pinned" : "server");
+	if (out == NULL) {
+		fprintf(stderr, "%s: out of memory\n", progname);
+		goto done;
+	}
+	json_dumpf(out, stdout, JSON_INDENT(2));
+	fputc('\n', stdout);
+	if (fflush(stdout) != 0)
+		goto done;
+	if (why != NULL) {
+		fprintf(stderr, "%s: %s: NOT VERIFIED: %s\n", progname, slug, why);
+		goto done;
+	}
+	if (keyfile == NULL)
+		fprintf(stderr,
+		        "%s: note: the key came from the server itself; pin it (--key FILE) "
+		        "for a check that does not trust the server\n",
+		        progname);
+	ret = 0;
+done:
+	json_decref(j);
+	json_decref(out);
+	EVP_MD_CTX_free(ctx);
+	EVP_PKEY_free(pkey);
+	client_response_free(&doc);
+	client_response_free(&sigres);
+	client_response_free(&keyres);
+	return ret;
+}
+
 /* lockstep receipt EVIDENCE_ID: print the signed receipt. */
 static int
 cmd_receipt(const char *base_url, const char *id)
@@ -1494,6 +1879,8 @@ main(int argc, char **argv)
 		ret = cmd_download(base_url, argv[i], argv[i + 1]);
 	else if (strcmp(cmd, "receipt") == 0 && nargs == 1)
 		ret = cmd_receipt(base_url, argv[i]);
+	else if (strcmp(cmd, "verify") == 0 && nargs >= 1)
+		ret = cmd_verify(base_url, nargs, argv + i);
 	else
 		usage(stderr);
 	curl_global_cleanup();

@@ -1,0 +1,516 @@
+/*
+ * check_cli: the command-line client `lockstep` against a running
+ * lockstepd: `verify` of a publication (released a few seconds after
+ * set-up) with the server's key, with a pinned key, with another key, for
+ * an unknown and a not yet released slug, and its usage errors; and a
+ * `login`, `upload`, `download` round trip of a small file.
+ *
+ * The client is LOCKSTEP_TEST_CLI when set, else ./lockstep (make check
+ * runs in the top build directory, where it is built).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include "harness.h"
+
+static struct ht_world W;
+static char *Released;     /* slug of the campaign released during set-up */
+static char Cli[PATH_MAX]; /* absolute path of the client, or "" */
+static char Err[4096];     /* why set-up failed, or "" */
+
+#define CLI_REQUIRE()                                                                              \
+	do {                                                                                       \
+		ck_assert_msg(Cli[0] != '\0', "%s", Err);                                          \
+		ck_assert_msg(Released != NULL, "set-up failed: %s", Err);                         \
+	} while (0)
+
+/* ------------------------------------------------------------ helpers */
+
+/*
+ * Run the client with --url LOCKSTEP_TEST_URL and args (NULL-terminated);
+ * returns its stdout (malloc'd) and its exit status in *status.
+ */
+static char *
+cli_run(int *status, const char *const *args)
+{
+	char *argv[32];
+	size_t n = 0, len = 0;
+	char *out;
+
+	argv[n++] = Cli;
+	argv[n++] = (char *)"--url";
+	argv[n++] = (char *)ht_env_req("LOCKSTEP_TEST_URL");
+	for (size_t i = 0; args[i] != NULL && n < 31; i++)
+		argv[n++] = (char *)args[i];
+	argv[n] = NULL;
+	out = ht_run_capture(argv, &len, status);
+	ck_assert_msg(out != NULL, "cannot run %s", Cli);
+	return out;
+}
+
+/* stdout of a `verify` parsed; fails the test unless it is a JSON object. */
+static json_t *
+cli_json(const char *out)
+{
+	json_t *j = json_loads(out, 0, NULL);
+
+	ck_assert_msg(json_is_object(j), "not one JSON object: %s", out);
+	return j;
+}
+
+/* A new temporary directory (malloc'd). */
+static char *
+cli_tmpdir(void)
+{
+	char *dir = ht_fmt("%s/lockstep-cli-XXXXXX", ht_env("TMPDIR") ? ht_env("TMPDIR") : "/tmp");
+
+	ck_assert_msg(mkdtemp(dir) != NULL, "mkdtemp: %s", strerror(errno));
+	return dir;
+}
+
+static void
+cli_rmrf(const char *dir)
+{
+	char *cmd = ht_fmt("rm -rf '%s'", dir);
+
+	(void)!system(cmd);
+	free(cmd);
+}
+
+static void
+cli_write(const char *path, const void *p, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+
+	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
+	ck_assert_int_eq(fwrite(p, 1, n, f), n);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+/* The whole file (malloc'd, NUL-terminated); *n its length. */
+static char *
+cli_read(const char *path, size_t *n)
+{
+	FILE *f = fopen(path, "rb");
+	char *p = NULL;
+	long len;
+
+	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
+	ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
+	len = ftell(f);
+	ck_assert_int_ge(len, 0);
+	rewind(f);
+	p = malloc((size_t)len + 1);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(fread(p, 1, (size_t)len, f), (size_t)len);
+	p[len] = '\0';
+	fclose(f);
+	*n = (size_t)len;
+	return p;
+}
+
+/* Call the API as token; the "id" of the answer (malloc'd) or NULL with Err set. */
+static char *
+cli_call(const char *path, const char *token, json_t *body_steal)
+{
+	char *body = ht_jdump(body_steal);
+	struct ht_resp *r = ht_request("POST", path, token, body);
+	char *id = NULL;
+
+	if (r->status == 201 && ht_jstr(r, "id") != NULL)
+		id = strdup(ht_jstr(r, "id"));
+	else
+		snprintf(Err, sizeof(Err), "%s: %ld %s", r->what, r->status, HT_BODY(r));
+	ht_resp_free(r);
+	free(body);
+	return id;
+}
+
+/* ------------------------------------------------------------- set-up */
+
+static void
+cli_find_client(void)
+{
+	const char *p = ht_env("LOCKSTEP_TEST_CLI") ? ht_env("LOCKSTEP_TEST_CLI") : "./lockstep";
+
+	if (realpath(p, Cli) == NULL || access(Cli, X_OK) != 0) {
+		snprintf(Err, sizeof(Err),
+		         "the lockstep client is not at %s (build it with `make lockstep`, or set "
+		         "LOCKSTEP_TEST_CLI)",
+		         p);
+		Cli[0] = '\0';
+	}
+}
+
+/*
+ * A named campaign with one engagement (A x X) released a few seconds from
+ * now; waits until it is published. Sets Released, or Err.
+ */
+static void
+cli_release(void)
+{
+	char *slug = ht_unique("cli");
+	char *title = ht_fmt("CLI verify %s", slug);
+	char *id = NULL, *eng = NULL, *path = NULL, *at;
+	time_t t0 = time(NULL) + 5;
+	struct tm tm;
+	char buf[32];
+
+	gmtime_r(&t0, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	at = buf;
+	id = cli_call("/api/v1/campaigns", W.coord.token,
+	              json_pack("{s:s, s:s, s:[s], s:s, s:s}", "title", title, "slug", slug,
+	                        "threat_models", "WEIGHTS-EXFIL", "release_at", at, "disclosure",
+	                        "named"));
+	if (id == NULL)
+		goto done;
+	path = ht_fmt("/api/v1/campaigns/%s/engagements", id);
+	eng = cli_call(path, W.coord.token,
+	               json_pack("{s:s, s:s, s:s, s:[s]}", "company_org", W.a.org_id,
+	                         "assessor_org", W.x.org_id, "scope", "CLI verify scope",
+	                         "lead_assessors", "Xena Lead"));
+	if (eng == NULL)
+		goto done;
+	free(path);
+	path = ht_fmt("/api/v1/publications/%s", slug);
+	while (time(NULL) < t0)
+		usleep(100000);
+	for (int i = 0; i < 200; i++) {
+		struct ht_resp *r = ht_request("GET", path, NULL, NULL);
+		long st = r->status;
+
+		ht_resp_free(r);
+		if (st == 200) {
+			Released = slug;
+			slug = NULL;
+			goto done;
+		}
+		usleep(100000);
+	}
+	snprintf(Err, sizeof(Err), "%s was not published within 20 s of its instant %s", slug, at);
+done:
+	free(slug);
+	free(title);
+	free(id);
+	free(eng);
+	free(path);
+}
+
+/* ------------------------------------------------------------- verify */
+
+START_TEST(test_verify_server_key)
+{
+	const char *args[] = {"verify", Released, NULL};
+	char *path, *hash, *key, *out;
+	struct ht_resp *r;
+	json_t *j;
+	int st;
+
+	CLI_REQUIRE();
+	out = cli_run(&st, args);
+	ck_assert_msg(st == 0, "verify exited %d: %s", st, out);
+	j = cli_json(out);
+	ck_assert_msg(json_is_true(json_object_get(j, "verified")), "%s", out);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "slug")), Released);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "key_source")), "server");
+	ck_assert_msg(strstr(out, "\"verified\": true") != NULL, "%s", out);
+
+	/* the same hash, key and prev_hash as the server states */
+	path = ht_fmt("/api/v1/publications/%s", Released);
+	r = ht_request("GET", path, NULL, NULL);
+	HT_ASSERT_STATUS(r, 200);
+	hash = ht_header(r, "X-Lockstep-Hash");
+	key = ht_header(r, "X-Lockstep-Signing-Key");
+	ck_assert_ptr_nonnull(hash);
+	ck_assert_ptr_nonnull(key);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "sha256")), hash);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "key")), key);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "prev_hash")),
+	                 json_string_value(json_object_get(r->json, "prev_hash")));
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "sequence")),
+	                 json_integer_value(json_object_get(r->json, "sequence")));
+	free(hash);
+	free(key);
+	free(path);
+	ht_resp_free(r);
+	json_decref(j);
+	free(out);
+}
+END_TEST
+
+/* The key saved once from the server and pinned with --key. */
+START_TEST(test_verify_pinned_key)
+{
+	char *dir, *pem, *out;
+	struct ht_resp *r;
+	json_t *j;
+	int st;
+
+	CLI_REQUIRE();
+	dir = cli_tmpdir();
+	pem = ht_fmt("%s/lockstep-signing.pem", dir);
+	r = ht_request("GET", "/.well-known/lockstep/signing-key?format=pem", NULL, NULL);
+	HT_ASSERT_STATUS(r, 200);
+	cli_write(pem, r->body, r->body_len);
+	ht_resp_free(r);
+	{
+		const char *args[] = {"verify", Released, "--key", pem, NULL};
+
+		out = cli_run(&st, args);
+	}
+	ck_assert_msg(st == 0, "verify --key exited %d: %s", st, out);
+	j = cli_json(out);
+	ck_assert_msg(json_is_true(json_object_get(j, "verified")), "%s", out);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "key_source")), "pinned");
+	json_decref(j);
+	free(out);
+	cli_rmrf(dir);
+	free(pem);
+	free(dir);
+}
+END_TEST
+
+/* A pinned key that is not the server's: exit 1, "verified": false. */
+START_TEST(test_verify_other_key)
+{
+	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	char *dir, *pem, *out;
+	FILE *f;
+	json_t *j;
+	int st;
+
+	CLI_REQUIRE();
+	ck_assert_ptr_nonnull(k);
+	dir = cli_tmpdir();
+	pem = ht_fmt("%s/other.pem", dir);
+	f = fopen(pem, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(PEM_write_PUBKEY(f, k), 1);
+	ck_assert_int_eq(fclose(f), 0);
+	EVP_PKEY_free(k);
+	{
+		const char *args[] = {"verify", Released, "--key", pem, NULL};
+
+		out = cli_run(&st, args);
+	}
+	ck_assert_msg(st == 1, "verify with another key exited %d: %s", st, out);
+	j = cli_json(out);
+	ck_assert_msg(json_is_false(json_object_get(j, "verified")), "%s", out);
+	json_decref(j);
+	free(out);
+	cli_rmrf(dir);
+	free(pem);
+	free(dir);
+}
+END_TEST
+
+/* A slug that never existed and one not yet released: both exit 1. */
+START_TEST(test_verify_unknown_and_embargoed)
+{
+	char *unknown = ht_unique("nosuch");
+	const char *a1[] = {"verify", unknown, NULL};
+	const char *a2[] = {"verify", W.campaign_slug, NULL};
+	char *out;
+	int st;
+
+	CLI_REQUIRE();
+	out = cli_run(&st, a1);
+	ck_assert_msg(st == 1, "unknown slug: exit %d: %s", st, out);
+	ck_assert_msg(strstr(out, "\"verified\": true") == NULL, "%s", out);
+	free(out);
+	out = cli_run(&st, a2);
+	ck_assert_msg(st == 1, "embargoed slug: exit %d: %s", st, out);
+	ck_assert_msg(strstr(out, "\"verified\": true") == NULL, "%s", out);
+	free(out);
+	free(unknown);
+}
+END_TEST
+
+/* Usage errors exit 2 without asking the server anything that matters. */
+START_TEST(test_verify_usage)
+{
+	const char *bad_slug[] = {"verify", "Not_A-Slug", NULL};
+	const char *no_slug[] = {"verify", "--key", "/dev/null", NULL};
+	const char *bad_opt[] = {"verify", "abc", "--frobnicate", NULL};
+	const char *no_file[] = {"verify", "abc", "--key", "/nonexistent/lockstep.pem", NULL};
+	const char *not_key[] = {"verify", "abc", "--key", "/dev/null", NULL};
+	const char *const *cases[] = {bad_slug, no_slug, bad_opt, no_file, not_key};
+	char *out;
+	int st;
+
+	CLI_REQUIRE();
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		out = cli_run(&st, cases[i]);
+		ck_assert_msg(st == 2, "case %zu (%s %s): exit %d: %s", i, cases[i][1],
+		              cases[i][2] ? cases[i][2] : "", st, out);
+		ck_assert_str_eq(out, "");
+		free(out);
+	}
+}
+END_TEST
+
+/* ---------------------------------------------------- upload, download */
+
+START_TEST(test_upload_download)
+{
+	char *dir, *cfg, *file, *got, *again, *out, *id = NULL, *name, *data, *back;
+	size_t n;
+	json_t *j;
+	int st;
+
+	CLI_REQUIRE();
+	dir = cli_tmpdir();
+	cfg = ht_fmt("%s/config", dir);
+	file = ht_fmt("%s/notes.txt", dir);
+	got = ht_fmt("%s/got.txt", dir);
+	again = ht_fmt("%s/again.txt", dir);
+	name = ht_fmt("cli notes %s.txt", W.tag);
+	data = ht_fmt("CLI round trip %s\nsecond line\n", W.tag);
+	cli_write(file, data, strlen(data));
+	/* the client keeps its token under $XDG_CONFIG_HOME */
+	ck_assert_int_eq(setenv("XDG_CONFIG_HOME", cfg, 1), 0);
+	ck_assert_int_eq(setenv("LOCKSTEP_PASSWORD", W.a.admin.password, 1), 0);
+
+	/* without a token: refused, exit 1 */
+	{
+		const char *args[] = {"upload", W.eng_ax, file, NULL};
+
+		out = cli_run(&st, args);
+		ck_assert_msg(st == 1, "anonymous upload: exit %d: %s", st, out);
+		free(out);
+	}
+	{
+		const char *args[] = {"login", W.a.admin.email, NULL};
+
+		out = cli_run(&st, args);
+		ck_assert_msg(st == 0, "login: exit %d: %s", st, out);
+		free(out);
+	}
+	{
+		char *tok = ht_fmt("%s/lockstep/token", cfg);
+		struct stat sb;
+
+		ck_assert_int_eq(stat(tok, &sb), 0);
+		ck_assert_int_eq(sb.st_mode & 077, 0);
+		free(tok);
+	}
+	{
+		const char *args[] = {"upload", W.eng_ax, file,         "--name",
+		                      name,     "--type", "text/plain", NULL};
+
+		out = cli_run(&st, args);
+		ck_assert_msg(st == 0, "upload: exit %d: %s", st, out);
+		j = cli_json(out);
+		ck_assert_ptr_nonnull(
+		    json_string_value(json_object_get(json_object_get(j, "receipt"), "id")));
+		id =
+		    strdup(json_string_value(json_object_get(json_object_get(j, "receipt"), "id")));
+		ck_assert_str_eq(
+		    json_string_value(json_object_get(json_object_get(j, "receipt"), "name")),
+		    name);
+		ck_assert_int_eq(
+		    json_integer_value(json_object_get(json_object_get(j, "receipt"), "size")),
+		    strlen(data));
+		json_decref(j);
+		free(out);
+	}
+	{
+		const char *args[] = {"download", id, got, NULL};
+
+		out = cli_run(&st, args);
+		ck_assert_msg(st == 0, "download: exit %d: %s", st, out);
+		j = cli_json(out);
+		ck_assert_msg(json_is_true(json_object_get(j, "verified")), "%s", out);
+		json_decref(j);
+		free(out);
+		back = cli_read(got, &n);
+		ck_assert_uint_eq(n, strlen(data));
+		ck_assert_mem_eq(back, data, n);
+		free(back);
+	}
+	/* never overwrites */
+	{
+		const char *args[] = {"download", id, got, NULL};
+
+		out = cli_run(&st, args);
+		ck_assert_msg(st == 1, "download over an existing file: exit %d: %s", st, out);
+		free(out);
+		back = cli_read(got, &n);
+		ck_assert_mem_eq(back, data, strlen(data));
+		free(back);
+	}
+	/* after logout the token is gone: refused, and no file is left */
+	{
+		const char *lo[] = {"logout", NULL};
+		const char *args[] = {"download", id, again, NULL};
+
+		out = cli_run(&st, lo);
+		ck_assert_msg(st == 0, "logout: exit %d: %s", st, out);
+		free(out);
+		out = cli_run(&st, args);
+		ck_assert_msg(st == 1, "download after logout: exit %d: %s", st, out);
+		free(out);
+		ck_assert_int_ne(access(again, F_OK), 0);
+	}
+	unsetenv("XDG_CONFIG_HOME");
+	unsetenv("LOCKSTEP_PASSWORD");
+	cli_rmrf(dir);
+	free(id);
+	free(dir);
+	free(cfg);
+	free(file);
+	free(got);
+	free(again);
+	free(name);
+	free(data);
+}
+END_TEST
+
+static Suite *
+cli_suite(void)
+{
+	Suite *s = suite_create("cli");
+	TCase *tc = tcase_create("cli");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_verify_server_key);
+	tcase_add_test(tc, test_verify_pinned_key);
+	tcase_add_test(tc, test_verify_other_key);
+	tcase_add_test(tc, test_verify_unknown_and_embargoed);
+	tcase_add_test(tc, test_verify_usage);
+	tcase_add_test(tc, test_upload_download);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	int rc;
+
+	ht_init_or_skip();
+	ht_clear_login_failures();
+	if (ht_world_build(&W) != 0) {
+		fprintf(stderr, "building the test world failed: %s\n", W.err);
+		return 1;
+	}
+	cli_find_client();
+	if (Cli[0] != '\0')
+		cli_release();
+	rc = ht_run_suite(cli_suite());
+	free(Released);
+	ht_world_free(&W);
+	return rc;
+}
