@@ -713,6 +713,19 @@
 				['Disclosure', c.disclosure], ['Minimum cohort', String(c.min_cohort)]]));
 		if (me.org.kind !== 'coordinator' || !Array.isArray(c.engagements))
 			return out;
+		if (c.release) {
+			/* scheduled | due | held | published; a held release says why */
+			const r = c.release;
+			const rows = [['Status', r.status]];
+			if (r.publication)
+				rows.push(['Publication', link('/p/' + encodeURIComponent(r.publication.slug), '/p/' + r.publication.slug)],
+					['Sequence', String(r.publication.sequence)], ['Hash', r.publication.hash]);
+			out.append(el('h3', null, 'Release'), el('div', { id: 'release-status' }, dl(rows)));
+			if (r.hold)
+				out.append(el('p', { class: 'error', id: 'release-hold' },
+					'The release is held until the published text is fixed (checked ' + orDash(r.hold.checked_at) + '):'),
+				el('pre', null, JSON.stringify(r.hold.reasons, null, 2)));
+		}
 		out.append(el('h3', null, 'Progress'),
 			c.engagements.length === 0 ? el('p', { class: 'empty' }, 'No engagements yet.') :
 				table(['Company', 'Assessor', 'State', 'Findings', 'Open', 'Claims', 'Statement'], c.engagements.map((e) => {

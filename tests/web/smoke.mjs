@@ -367,6 +367,8 @@ try {
 		await row.waitFor({ state: 'visible' });
 		const cells = await row.locator('td').allTextContents();
 		assert(cells[3] === '1' && cells[5] === '1' && cells[6] === 'yes', 'progress row: ' + cells.join(' | '));
+		const release = await page.textContent('#release-status');
+		assert(release.includes('scheduled'), 'release status: ' + release);
 		await row.locator('a').click();
 		await page.locator('h2', { hasText: 'Engagement' }).waitFor({ state: 'visible' });
 		assert(await page.locator('#findings-table').count() === 0, 'coordinator sees findings');
