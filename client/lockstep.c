@@ -404,6 +404,40 @@ client_curl_new(const char *url, const char *token, const char *const *extra,
 }
 
 /*
+ * Perform a prepared request whose answer is kept in memory (at most
+ * CLIENT_MAX_RESPONSE bytes) in res->body; fill res->status and
+ * res->content_type. Returns 0 when an answer arrived (whatever its
+ * status), -1 on a transport error or an oversized answer (message
+ * printed).
+ */
+static int
+client_perform(CURL *curl, const char *url, const char *errbuf, struct client_response *res)
+{
+	const char *ct = NULL;
+	CURLcode cc;
+
+	res->body.max = CLIENT_MAX_RESPONSE;
+	curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)CLIENT_MAX_RESPONSE);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, client_on_body);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &res->body);
+	cc = curl_easy_perform(curl);
+	if (res->body.overflow || cc == CURLE_FILESIZE_EXCEEDED) {
+		fprintf(stderr, "%s: the answer is larger than %u bytes; refused\n", progname,
+		        CLIENT_MAX_RESPONSE);
+		return -1;
+	}
+	if (cc != CURLE_OK) {
+		fprintf(stderr, "%s: %s: %s\n", progname, url,
+		        errbuf[0] ? errbuf : curl_easy_strerror(cc));
+		return -1;
+	}
+	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &res->status);
+	if (curl_easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct != NULL)
+		res->content_type = strdup(ct);
+	return 0;
+}
+
+/*
  * Send one request: method to base_url + path, with the JSON body (or
  * NULL) and the bearer token (or "" for none). Fills res (caller frees
  * with client_response_free). Returns 0 when an answer arrived (whatever
@@ -421,44 +455,23 @@ client_request(const char *base_url, const char *method, const char *path, const
 	                                 "Content-Type: application/json", "Expect:", NULL};
 	const char *const without_body[] = {"Accept: application/json", "Expect:", NULL};
 	struct curl_slist *hdr = NULL;
-	const char *ct = NULL;
 	CURL *curl = NULL;
-	CURLcode cc;
 	int ret = -1;
 
 	memset(res, 0, sizeof(*res));
-	res->body.max = CLIENT_MAX_RESPONSE;
 	snprintf(url, sizeof(url), "%s%s", base_url, path);
 
 	curl = client_curl_new(url, token, body != NULL ? with_body : without_body, &hdr, errbuf);
 	if (curl == NULL)
 		goto done;
 	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 300L);
-	curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)CLIENT_MAX_RESPONSE);
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, client_on_body);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &res->body);
 	if (strcmp(method, "GET") != 0)
 		curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
 	if (body != NULL) {
 		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
 		curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
 	}
-
-	cc = curl_easy_perform(curl);
-	if (res->body.overflow || cc == CURLE_FILESIZE_EXCEEDED) {
-		fprintf(stderr, "%s: the answer is larger than %u bytes; refused\n", progname,
-		        CLIENT_MAX_RESPONSE);
-		goto done;
-	}
-	if (cc != CURLE_OK) {
-		fprintf(stderr, "%s: %s: %s\n", progname, url,
-		        errbuf[0] ? errbuf : curl_easy_strerror(cc));
-		goto done;
-	}
-	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &res->status);
-	if (curl_easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct != NULL)
-		res->content_type = strdup(ct);
-	ret = 0;
+	ret = client_perform(curl, url, errbuf, res);
 done:
 	curl_slist_free_all(hdr);
 	if (curl != NULL)
@@ -1485,36 +1498,18 @@ client_get_public(const char *base_url, const char *path, const char *accept,
 	char errbuf[CURL_ERROR_SIZE];
 	const char *const headers[] = {accept, NULL};
 	struct curl_slist *hdr = NULL;
-	const char *ct = NULL;
 	CURL *curl;
-	CURLcode cc;
 	int ret = -1;
 
 	memset(res, 0, sizeof(*res));
 	if (hdrs != NULL)
 		memset(hdrs, 0, sizeof(*hdrs));
-	res->body.max = CLIENT_MAX_RESPONSE;
 	snprintf(url, sizeof(url), "%s%s", base_url, path);
 	if ((curl = client_curl_new(url, "", headers, &hdr, errbuf)) == NULL)
 		return -1;
 	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 120L);
-	curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)CLIENT_MAX_RESPONSE);
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, client_on_body);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &res->body);
-	cc = curl_easy_perform(curl);
-	if (res->body.overflow || cc == CURLE_FILESIZE_EXCEEDED) {
-		fprintf(stderr, "%s: the answer is larger than %u bytes; refused\n", progname,
-		        CLIENT_MAX_RESPONSE);
+	if (client_perform(curl, url, errbuf, res) != 0)
 		goto done;
-	}
-	if (cc != CURLE_OK) {
-		fprintf(stderr, "%s: %s: %s\n", progname, url,
-		        errbuf[0] ? errbuf : curl_easy_strerror(cc));
-		goto done;
-	}
-	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &res->status);
-	if (curl_easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct != NULL)
-		res->content_type = strdup(ct);
 	if (hdrs != NULL) {
 		client_copy_header(curl, "X-Lockstep-Signature", hdrs->signature,
 		                   sizeof(hdrs->signature));
