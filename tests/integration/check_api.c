@@ -280,6 +280,17 @@ END_TEST
 
 START_TEST(test_api_tokens)
 {
+	static const char *const bad[] = {
+	    "{\"name\":\"ci\",\"ttl_days\":0}",
+	    "{\"name\":\"ci\",\"ttl_days\":366}",
+	    "{\"name\":\"ci\",\"ttl_days\":\"30\"}",
+	    "{\"name\":\"\",\"ttl_days\":30}",
+	    "{\"name\":\"ci\"}",
+	    "{\"name\":\"ci\",\"ttl_days\":30,\"x\":1}",
+	    "{\"name\":\"a\\u0007b\",\"ttl_days\":30}",
+	    "{\"name\":\"ci\",\"ttl_days\":30",
+	};
+	size_t before;
 	char *user = ht_login(W.b.admin.email, W.b.admin.password);
 	struct ht_resp *r;
 	char *tok, *id, *path;
@@ -289,8 +300,20 @@ START_TEST(test_api_tokens)
 
 	ck_assert_msg(user != NULL, "log-in failed");
 	/* bad input is refused and creates nothing */
-	r = ht_request("POST", "/api/v1/tokens", user, "{\"name\":\"ci\",\"ttl_days\":0}");
-	HT_ASSERT_PROBLEM(r, 422, "invalid-field");
+	r = ht_request("GET", "/api/v1/tokens", user, NULL);
+	HT_ASSERT_STATUS(r, 200);
+	before = json_array_size(json_object_get(r->json, "items"));
+	ht_resp_free(r);
+	for (size_t b = 0; b < sizeof(bad) / sizeof(bad[0]); b++) {
+		r = ht_request("POST", "/api/v1/tokens", user, bad[b]);
+		ck_assert_msg(ht_is_problem(r, 422, "invalid-field") ||
+		                  ht_is_problem(r, 400, "malformed-json"),
+		              "%s: %ld %s", bad[b], r->status, HT_BODY(r));
+		ht_resp_free(r);
+	}
+	r = ht_request("GET", "/api/v1/tokens", user, NULL);
+	HT_ASSERT_STATUS(r, 200);
+	ck_assert_uint_eq(json_array_size(json_object_get(r->json, "items")), before);
 	ht_resp_free(r);
 	r = ht_request("POST", "/api/v1/tokens", user, "{\"name\":\"ci\",\"ttl_days\":30}");
 	HT_ASSERT_STATUS(r, 201);
