@@ -22,9 +22,18 @@
 #include "http/router.h"
 
 enum http_result {
-	HTTP_OK = 0,      /* helper succeeded; the caller goes on */
-	HTTP_REPLIED = 1, /* a reply has been queued; stop */
-	HTTP_FATAL = -1,  /* close the connection */
+	HTTP_OK = 0,       /* helper succeeded; the caller goes on */
+	HTTP_REPLIED = 1,  /* a reply has been queued; stop */
+	HTTP_FATAL = -1,   /* close the connection */
+	HTTP_DEFERRED = 2, /* http_defer queued work; the handler's resume op replies */
+};
+
+enum http_defer_state {
+	HTTP_DEFER_NONE = 0,
+	HTTP_DEFER_WAITING,   /* suspended, the work is queued or running */
+	HTTP_DEFER_DONE,      /* the work ran; resume op to be called */
+	HTTP_DEFER_CANCELLED, /* the server is stopping; the work did not run */
+	HTTP_DEFER_RESUMED,   /* resume op called */
 };
 
 struct http_conn; /* opaque: the libmicrohttpd connection */
@@ -69,10 +78,40 @@ struct http_request {
 	int part_seen;   /* multipart: a file part has started */
 	int part_done;   /* multipart: the first file part has ended */
 
+	/* http_defer (see below) */
+	int defer_state; /* enum http_defer_state, written by the pool thread too */
+	int (*defer_resume)(struct http_request *r, void *arg, int cancelled);
+	void *defer_arg;
+	void (*defer_free)(void *arg);
+
+	/* daemon.c's own */
+	void *ct;         /* the connection's conntrack record */
+	void *fwd_slot;   /* conntrack slot of a forwarded client address */
+	int bad_uri;      /* enum problem_type + 1 of a refused request target, or 0 */
+	int begun;        /* the first access-handler call has run */
+	int expects_body; /* Content-Length above 0, or Transfer-Encoding */
+
 	int replied;
 	unsigned status;
 	struct timespec started;
 };
+
+/*
+ * Offload slow work (a password hash) from the HTTP worker thread: the
+ * connection is suspended, work(arg) runs on the offload pool, and then,
+ * back on the connection's thread, resume(r, arg, cancelled) is called
+ * and must reply exactly once (cancelled is 1 when the server stopped
+ * before the work ran: reply 503). free_arg(arg) runs when the request
+ * is finished, whatever happened (may be NULL). work must not touch r
+ * except to read r->json and the fields the handler set up before.
+ * Returns HTTP_DEFERRED (the handler returns it as is), or HTTP_REPLIED
+ * when the pool's queue is full (503 with Retry-After; free_arg already
+ * called), or HTTP_FATAL.
+ */
+typedef void (*http_work_fn)(void *arg);
+typedef int (*http_resume_fn)(struct http_request *r, void *arg, int cancelled);
+int http_defer(struct http_request *r, http_work_fn work, http_resume_fn resume, void *arg,
+               void (*free_arg)(void *));
 
 /*
  * ROUTE_STREAM routes: the body is handed over piece by piece as it
