@@ -78,8 +78,9 @@ config_load(char *err, size_t errlen)
 
 		NUM(hash_threads, "LOCKSTEP_HASH_THREADS", ncpu > 2 ? ncpu / 2 : 1, 1, 64);
 	}
-	NUM(login_queue, "LOCKSTEP_LOGIN_QUEUE", 64, 1, 100000);
-	NUM(login_queue_per_address, "LOCKSTEP_LOGIN_QUEUE_PER_ADDRESS", 4, 1, 100000);
+	NUM(login_queue, "LOCKSTEP_LOGIN_QUEUE", 8LL * config.hash_threads, 1, 100000);
+	NUM(login_queue_per_address, "LOCKSTEP_LOGIN_QUEUE_PER_ADDRESS", 2, 1, 100000);
+	NUM(login_queue_wait_ms, "LOCKSTEP_LOGIN_QUEUE_WAIT_MS", 3000, 100, 600000);
 	NUM(login_max_failures, "LOCKSTEP_LOGIN_MAX_FAILURES", 10, 1, 1000);
 	NUM(login_max_address_failures, "LOCKSTEP_LOGIN_MAX_ADDRESS_FAILURES", 100, 1, 1000000);
 	NUM(login_window, "LOCKSTEP_LOGIN_WINDOW", 900, 1, 86400);

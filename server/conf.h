@@ -36,9 +36,10 @@ struct config {
 	unsigned body_rate_window;                      /* LOCKSTEP_BODY_RATE_WINDOW, 10 s */
 	struct peer_net trusted_proxies[PEER_MAX_NETS]; /* LOCKSTEP_TRUSTED_PROXIES, none */
 	size_t n_trusted_proxies;
-	unsigned hash_threads;            /* LOCKSTEP_HASH_THREADS, half the CPUs (at least 1) */
-	unsigned login_queue;             /* LOCKSTEP_LOGIN_QUEUE, 64 log-ins waiting or hashing */
-	unsigned login_queue_per_address; /* LOCKSTEP_LOGIN_QUEUE_PER_ADDRESS, 4 */
+	unsigned hash_threads; /* LOCKSTEP_HASH_THREADS, half the CPUs (at least 1) */
+	unsigned login_queue;  /* LOCKSTEP_LOGIN_QUEUE, 8 per hash thread, waiting or hashing */
+	unsigned login_queue_per_address; /* LOCKSTEP_LOGIN_QUEUE_PER_ADDRESS, 2 */
+	unsigned login_queue_wait_ms;     /* LOCKSTEP_LOGIN_QUEUE_WAIT_MS, 3000: then 503 */
 	unsigned login_max_failures; /* LOCKSTEP_LOGIN_MAX_FAILURES, 10 per account per window */
 	unsigned
 	    login_max_address_failures; /* LOCKSTEP_LOGIN_MAX_ADDRESS_FAILURES, 100 per address */

@@ -193,7 +193,7 @@ session_refuse(struct http_request *r, struct session_ctx *s)
 
 /* Back on the connection's thread after session_verify. */
 static int
-session_resume(struct http_request *r, void *arg, int cancelled)
+session_resume(struct http_request *r, void *arg)
 {
 	struct session_ctx *s = arg;
 	char token[CRYPTO_TOKEN_CHARS + 1];
@@ -201,8 +201,6 @@ session_resume(struct http_request *r, void *arg, int cancelled)
 	char cookie[256];
 	int rc;
 
-	if (cancelled)
-		return http_reply_problem(r, PROBLEM_UNAVAILABLE, NULL);
 	if (!s->ok)
 		return session_refuse(r, s);
 	if (crypto_token_new(token, hash) != 0)

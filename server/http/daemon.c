@@ -369,11 +369,16 @@ http_dispatch(struct http_request *r)
 static int
 http_resume(struct http_request *r)
 {
-	int cancelled = __atomic_load_n(&r->defer_state, __ATOMIC_ACQUIRE) == HTTP_DEFER_CANCELLED;
+	static const char *const retry[] = {"Retry-After", "1", NULL};
+	int state = __atomic_load_n(&r->defer_state, __ATOMIC_ACQUIRE);
 	int rc;
 
 	r->defer_state = HTTP_DEFER_RESUMED;
-	rc = r->defer_resume(r, r->defer_arg, cancelled);
+	if (state == HTTP_DEFER_CANCELLED)
+		return http_reply_problem(r, PROBLEM_UNAVAILABLE, NULL);
+	if (state == HTTP_DEFER_EXPIRED)
+		return http_reply_problem_headers(r, PROBLEM_BUSY, NULL, retry);
+	rc = r->defer_resume(r, r->defer_arg);
 	if (rc != HTTP_FATAL && !r->replied)
 		rc = http_reply_problem(r, PROBLEM_INTERNAL, NULL);
 	return rc;
@@ -472,7 +477,8 @@ http_access(void *cls, struct MHD_Connection *conn, const char *url, const char 
 		conntrack_set_phase(r->ct, r->expects_body ? CONNTRACK_BODY : CONNTRACK_BUSY);
 		return rc == HTTP_FATAL ? MHD_NO : MHD_YES;
 	}
-	if (r->defer_state == HTTP_DEFER_DONE || r->defer_state == HTTP_DEFER_CANCELLED) {
+	if (r->defer_state == HTTP_DEFER_DONE || r->defer_state == HTTP_DEFER_CANCELLED ||
+	    r->defer_state == HTTP_DEFER_EXPIRED) {
 		rc = http_resume(r);
 		return rc == HTTP_FATAL ? MHD_NO : MHD_YES;
 	}
@@ -623,8 +629,9 @@ http_server_start(const struct router_route *routes)
 		return -1;
 	}
 	conntrack_init(&lim, config.trusted_proxies, config.n_trusted_proxies);
-	if (conntrack_start() != 0 || defer_start(config.hash_threads, config.login_queue,
-	                                          config.login_queue_per_address) != 0) {
+	if (conntrack_start() != 0 ||
+	    defer_start(config.hash_threads, config.login_queue, config.login_queue_per_address,
+	                config.login_queue_wait_ms) != 0) {
 		log_event(LOG_LEVEL_ERROR, "http_start_failed",
 		          json_pack("{s:s}", "reason", "cannot start threads"));
 		conntrack_stop();

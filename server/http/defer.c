@@ -9,8 +9,10 @@
  * few, cannot fill the pool ahead of everybody else. At most
  * per_address jobs per address and queue_max jobs in all may wait or
  * run; past either bound the request is refused at once with 503 and
- * Retry-After. The pool's threads run at a lower priority (nice 10) than
- * the HTTP workers.
+ * Retry-After. A job that waited longer than max_wait (the machine is
+ * slower than the queue's size assumed) is not run: its request gets the
+ * same 503, so no log-in waits without bound. The pool's threads run at a
+ * lower priority (nice 10) than the HTTP workers.
  */
 #include "config.h"
 
@@ -19,6 +21,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
@@ -31,6 +34,7 @@
 
 struct defer_job {
 	struct defer_job *next;
+	struct timespec queued;
 	struct http_request *r;
 	http_work_fn work;
 	void *arg;
@@ -52,7 +56,8 @@ static pthread_cond_t df_cond = PTHREAD_COND_INITIALIZER;
 static struct defer_addrq *df_all;                      /* every live addrq */
 static struct defer_addrq *df_turn_head, *df_turn_tail; /* addresses with waiting jobs */
 static unsigned df_total;                               /* waiting + running */
-static unsigned df_queue_max = 64, df_per_address = 4;
+static unsigned df_queue_max = 8, df_per_address = 2;
+static unsigned df_max_wait_ms = 5000;
 static pthread_t df_threads[DEFER_MAX_THREADS];
 static unsigned df_n_threads;
 static int df_stopping;
@@ -135,6 +140,8 @@ defer_thread(void *arg)
 	pthread_mutex_lock(&df_lock);
 	for (;;) {
 		struct defer_job *j;
+		struct timespec now;
+		long waited_ms;
 
 		while (!df_stopping && df_turn_head == NULL)
 			pthread_cond_wait(&df_cond, &df_lock);
@@ -142,9 +149,16 @@ defer_thread(void *arg)
 			break;
 		j = defer_next();
 		pthread_mutex_unlock(&df_lock);
-		j->work(j->arg);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		waited_ms = (now.tv_sec - j->queued.tv_sec) * 1000 +
+		            (now.tv_nsec - j->queued.tv_nsec) / 1000000;
 		/* r may be freed as soon as it is resumed: not touched after */
-		defer_wake(j->r, HTTP_DEFER_DONE);
+		if (waited_ms > (long)df_max_wait_ms)
+			defer_wake(j->r, HTTP_DEFER_EXPIRED);
+		else {
+			j->work(j->arg);
+			defer_wake(j->r, HTTP_DEFER_DONE);
+		}
 		pthread_mutex_lock(&df_lock);
 		j->q->count--;
 		df_total--;
@@ -156,7 +170,7 @@ defer_thread(void *arg)
 }
 
 int
-defer_start(unsigned threads, unsigned queue_max, unsigned per_address)
+defer_start(unsigned threads, unsigned queue_max, unsigned per_address, unsigned max_wait_ms)
 {
 	if (threads < 1)
 		threads = 1;
@@ -164,6 +178,7 @@ defer_start(unsigned threads, unsigned queue_max, unsigned per_address)
 		threads = DEFER_MAX_THREADS;
 	df_queue_max = queue_max;
 	df_per_address = per_address;
+	df_max_wait_ms = max_wait_ms;
 	df_stopping = 0;
 	for (df_n_threads = 0; df_n_threads < threads; df_n_threads++)
 		if (pthread_create(&df_threads[df_n_threads], NULL, defer_thread, NULL) != 0) {
@@ -241,6 +256,7 @@ http_defer(struct http_request *r, http_work_fn work, http_resume_fn resume, voi
 		q->next_all = df_all;
 		df_all = q;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &j->queued);
 	j->r = r;
 	j->work = work;
 	j->arg = arg;

@@ -9,9 +9,10 @@
 
 /*
  * Start threads pool threads; at most queue_max jobs in all and
- * per_address per client address may wait or run. Returns 0 or -1.
+ * per_address per client address may wait or run, and a job that waited
+ * more than max_wait_ms is answered 503 instead of run. Returns 0 or -1.
  */
-int defer_start(unsigned threads, unsigned queue_max, unsigned per_address);
+int defer_start(unsigned threads, unsigned queue_max, unsigned per_address, unsigned max_wait_ms);
 
 /*
  * Stop the pool: running jobs finish, waiting ones are cancelled (their

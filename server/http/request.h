@@ -33,6 +33,7 @@ enum http_defer_state {
 	HTTP_DEFER_WAITING,   /* suspended, the work is queued or running */
 	HTTP_DEFER_DONE,      /* the work ran; resume op to be called */
 	HTTP_DEFER_CANCELLED, /* the server is stopping; the work did not run */
+	HTTP_DEFER_EXPIRED,   /* it waited too long in the queue; the work did not run */
 	HTTP_DEFER_RESUMED,   /* resume op called */
 };
 
@@ -80,7 +81,7 @@ struct http_request {
 
 	/* http_defer (see below) */
 	int defer_state; /* enum http_defer_state, written by the pool thread too */
-	int (*defer_resume)(struct http_request *r, void *arg, int cancelled);
+	int (*defer_resume)(struct http_request *r, void *arg);
 	void *defer_arg;
 	void (*defer_free)(void *arg);
 
@@ -99,9 +100,10 @@ struct http_request {
 /*
  * Offload slow work (a password hash) from the HTTP worker thread: the
  * connection is suspended, work(arg) runs on the offload pool, and then,
- * back on the connection's thread, resume(r, arg, cancelled) is called
- * and must reply exactly once (cancelled is 1 when the server stopped
- * before the work ran: reply 503). free_arg(arg) runs when the request
+ * back on the connection's thread, resume(r, arg) is called and must
+ * reply exactly once. When the work did not run (the server is stopping,
+ * or the job waited longer than the queue allows) the daemon answers 503
+ * itself and resume is not called. free_arg(arg) runs when the request
  * is finished, whatever happened (may be NULL). work must not touch r
  * except to read r->json and the fields the handler set up before.
  * Returns HTTP_DEFERRED (the handler returns it as is), or HTTP_REPLIED
@@ -109,7 +111,7 @@ struct http_request {
  * called), or HTTP_FATAL.
  */
 typedef void (*http_work_fn)(void *arg);
-typedef int (*http_resume_fn)(struct http_request *r, void *arg, int cancelled);
+typedef int (*http_resume_fn)(struct http_request *r, void *arg);
 int http_defer(struct http_request *r, http_work_fn work, http_resume_fn resume, void *arg,
                void (*free_arg)(void *));
 
