@@ -160,6 +160,8 @@ defer_thread(void *arg)
 			defer_wake(j->r, HTTP_DEFER_DONE);
 		}
 		pthread_mutex_lock(&df_lock);
+		if (waited_ms > (long)df_max_wait_ms)
+			df_refused++;
 		j->q->count--;
 		df_total--;
 		defer_addrq_put(j->q);
