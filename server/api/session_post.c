@@ -40,8 +40,9 @@ struct session_ctx {
 	struct db_identity who;
 	char token_hash_param[2 * CRYPTO_SHA256_LEN + 3];
 	char ttl[16];
-	const char *password; /* borrowed from r->json */
-	int ok;               /* set by the pool thread: a candidate's password matched */
+	const char *password;              /* borrowed from r->json */
+	char device_user[DB_UUID_LEN + 1]; /* account named by a valid device cookie, or "" */
+	int ok; /* set by the pool thread: a candidate's password matched */
 	struct api_res res;
 };
 
@@ -217,6 +218,10 @@ session_resume(struct http_request *r, void *arg)
 		         config.cookie_secure ? "; Secure" : "");
 		if (http_set_cookie(r, cookie) != 0)
 			rc = DB_ERROR;
+		/* this client is now known for this account (see api/device.c) */
+		if (rc == DB_OK && api_device_cookie(s->who.user_id, cookie, sizeof(cookie)) == 0 &&
+		    http_set_cookie(r, cookie) != 0)
+			rc = DB_ERROR;
 		explicit_bzero(cookie, sizeof(cookie));
 		s->res.status = 201;
 	}
@@ -236,6 +241,22 @@ api_session_post(struct http_request *r)
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return http_reply_problem(r, PROBLEM_INTERNAL, NULL);
 	s->r = r;
+	/* a known client (valid device cookie, checked without the database)
+	 * may use the priority lane; anybody else is refused at once, before
+	 * any database work, while the shared queue is full */
+	{
+		char value[160];
+
+		if (http_cookie(r, API_DEVICE_COOKIE, value, sizeof(value)) != 0 ||
+		    api_device_check(value, s->device_user) != 0)
+			s->device_user[0] = '\0';
+	}
+	if (s->device_user[0] == '\0' && http_defer_full(r)) {
+		static const char *const retry[] = {"Retry-After", "1", NULL};
+
+		session_free(s);
+		return http_reply_problem_headers(r, PROBLEM_BUSY, NULL, retry);
+	}
 	email = json_string_value(json_object_get(r->json, "email"));
 	s->password = json_string_value(json_object_get(r->json, "password"));
 	snprintf(s->acct_key, sizeof(s->acct_key), "acct:");
@@ -260,5 +281,14 @@ api_session_post(struct http_request *r)
 		session_free(s);
 		return rc;
 	}
+	/* a known client of one of the accounts goes first */
+	for (int i = 0; s->device_user[0] != '\0' && i < s->found; i++)
+		if (strcmp(s->cand[i].user_id, s->device_user) == 0) {
+			char key[64];
+
+			snprintf(key, sizeof(key), "user:%s", s->device_user);
+			return http_defer_priority(r, key, session_verify, session_resume, s,
+			                           session_free);
+		}
 	return http_defer(r, session_verify, session_resume, s, session_free);
 }

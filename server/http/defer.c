@@ -41,9 +41,10 @@ struct defer_job {
 	struct defer_addrq *q;
 };
 
-/* The jobs of one client address; exists while it has jobs waiting or running. */
+/* The jobs of one client address (or priority key); exists while it has jobs waiting or running. */
 struct defer_addrq {
 	char addr[64];
+	int prio;                      /* in the priority lane */
 	struct defer_job *head, *tail; /* waiting */
 	unsigned waiting, count;       /* count: waiting + running */
 	int in_turn;                   /* in the round-robin list */
@@ -55,38 +56,61 @@ static pthread_mutex_t df_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t df_cond = PTHREAD_COND_INITIALIZER;
 static struct defer_addrq *df_all;                      /* every live addrq */
 static struct defer_addrq *df_turn_head, *df_turn_tail; /* addresses with waiting jobs */
+static struct defer_addrq *df_prio_head, *df_prio_tail; /* priority keys with waiting jobs */
 static unsigned df_total;                               /* waiting + running */
+static unsigned df_prio_total;                          /* the same, priority lane */
 static unsigned df_queue_max = 8, df_per_address = 2;
+#define DEFER_PRIO_MAX 16
 static unsigned df_max_wait_ms = 5000;
 static pthread_t df_threads[DEFER_MAX_THREADS];
 static unsigned df_n_threads;
 static int df_stopping;
 static uint64_t df_refused;
 
+static void defer_addrq_put(struct defer_addrq *q);
+
 static void
 defer_turn_push(struct defer_addrq *q)
 {
+	struct defer_addrq **head = q->prio ? &df_prio_head : &df_turn_head;
+	struct defer_addrq **tail = q->prio ? &df_prio_tail : &df_turn_tail;
+
 	q->next_turn = NULL;
 	q->in_turn = 1;
-	if (df_turn_tail != NULL)
-		df_turn_tail->next_turn = q;
+	if (*tail != NULL)
+		(*tail)->next_turn = q;
 	else
-		df_turn_head = q;
-	df_turn_tail = q;
+		*head = q;
+	*tail = q;
 }
 
+/* The next address with waiting jobs: the priority lane first. */
 static struct defer_addrq *
 defer_turn_pop(void)
 {
-	struct defer_addrq *q = df_turn_head;
+	struct defer_addrq **head = df_prio_head ? &df_prio_head : &df_turn_head;
+	struct defer_addrq **tail = df_prio_head ? &df_prio_tail : &df_turn_tail;
+	struct defer_addrq *q = *head;
 
 	if (q == NULL)
 		return NULL;
-	df_turn_head = q->next_turn;
-	if (df_turn_head == NULL)
-		df_turn_tail = NULL;
+	*head = q->next_turn;
+	if (*head == NULL)
+		*tail = NULL;
 	q->in_turn = 0;
 	return q;
+}
+
+/* Count a job out of its queue. Under df_lock. */
+static void
+defer_job_gone(struct defer_job *j)
+{
+	j->q->count--;
+	if (j->q->prio)
+		df_prio_total--;
+	else
+		df_total--;
+	defer_addrq_put(j->q);
 }
 
 /* Free q once it has no job. Under df_lock. */
@@ -143,7 +167,7 @@ defer_thread(void *arg)
 		struct timespec now;
 		long waited_ms;
 
-		while (!df_stopping && df_turn_head == NULL)
+		while (!df_stopping && df_turn_head == NULL && df_prio_head == NULL)
 			pthread_cond_wait(&df_cond, &df_lock);
 		if (df_stopping)
 			break;
@@ -162,9 +186,7 @@ defer_thread(void *arg)
 		pthread_mutex_lock(&df_lock);
 		if (waited_ms > (long)df_max_wait_ms)
 			df_refused++;
-		j->q->count--;
-		df_total--;
-		defer_addrq_put(j->q);
+		defer_job_gone(j);
 		free(j);
 	}
 	pthread_mutex_unlock(&df_lock);
@@ -205,9 +227,7 @@ defer_stop(void)
 	/* jobs that never ran: their requests are answered 503 */
 	pthread_mutex_lock(&df_lock);
 	while ((j = defer_next()) != NULL) {
-		j->q->count--;
-		df_total--;
-		defer_addrq_put(j->q);
+		defer_job_gone(j);
 		defer_wake(j->r, HTTP_DEFER_CANCELLED);
 		free(j);
 	}
@@ -225,9 +245,9 @@ defer_refused(void)
 	return n;
 }
 
-int
-http_defer(struct http_request *r, http_work_fn work, http_resume_fn resume, void *arg,
-           void (*free_arg)(void *))
+static int
+defer_enqueue(struct http_request *r, const char *key, int prio, http_work_fn work,
+              http_resume_fn resume, void *arg, void (*free_arg)(void *))
 {
 	static const char *const retry[] = {"Retry-After", "1", NULL};
 	struct defer_addrq *q;
@@ -237,10 +257,11 @@ http_defer(struct http_request *r, http_work_fn work, http_resume_fn resume, voi
 		goto refuse_fatal;
 	pthread_mutex_lock(&df_lock);
 	for (q = df_all; q != NULL; q = q->next_all)
-		if (strcmp(q->addr, r->addr) == 0)
+		if (q->prio == prio && strcmp(q->addr, key) == 0)
 			break;
-	if (df_stopping || df_n_threads == 0 || df_total >= df_queue_max ||
-	    (q != NULL && q->count >= df_per_address)) {
+	if (df_stopping || df_n_threads == 0 ||
+	    (prio ? df_prio_total >= DEFER_PRIO_MAX || (q != NULL && q->count >= 1)
+	          : df_total >= df_queue_max || (q != NULL && q->count >= df_per_address))) {
 		df_refused++;
 		pthread_mutex_unlock(&df_lock);
 		free(j);
@@ -254,7 +275,8 @@ http_defer(struct http_request *r, http_work_fn work, http_resume_fn resume, voi
 			free(j);
 			goto refuse_fatal;
 		}
-		snprintf(q->addr, sizeof(q->addr), "%s", r->addr);
+		snprintf(q->addr, sizeof(q->addr), "%s", key);
+		q->prio = prio;
 		q->next_all = df_all;
 		df_all = q;
 	}
@@ -277,7 +299,10 @@ http_defer(struct http_request *r, http_work_fn work, http_resume_fn resume, voi
 	q->tail = j;
 	q->waiting++;
 	q->count++;
-	df_total++;
+	if (prio)
+		df_prio_total++;
+	else
+		df_total++;
 	if (!q->in_turn)
 		defer_turn_push(q);
 	pthread_cond_signal(&df_cond);
@@ -288,4 +313,35 @@ refuse_fatal:
 	if (free_arg != NULL)
 		free_arg(arg);
 	return http_reply_problem(r, PROBLEM_INTERNAL, NULL);
+}
+
+int
+http_defer_full(const struct http_request *r)
+{
+	struct defer_addrq *q;
+	int full;
+
+	pthread_mutex_lock(&df_lock);
+	full = df_stopping || df_n_threads == 0 || df_total >= df_queue_max;
+	for (q = df_all; !full && q != NULL; q = q->next_all)
+		if (!q->prio && strcmp(q->addr, r->addr) == 0)
+			full = q->count >= df_per_address;
+	if (full)
+		df_refused++;
+	pthread_mutex_unlock(&df_lock);
+	return full;
+}
+
+int
+http_defer(struct http_request *r, http_work_fn work, http_resume_fn resume, void *arg,
+           void (*free_arg)(void *))
+{
+	return defer_enqueue(r, r->addr, 0, work, resume, arg, free_arg);
+}
+
+int
+http_defer_priority(struct http_request *r, const char *key, http_work_fn work,
+                    http_resume_fn resume, void *arg, void (*free_arg)(void *))
+{
+	return defer_enqueue(r, key, 1, work, resume, arg, free_arg);
 }

@@ -116,6 +116,24 @@ int http_defer(struct http_request *r, http_work_fn work, http_resume_fn resume,
                void (*free_arg)(void *));
 
 /*
+ * 1 if http_defer would refuse r now (the shared queue, or r's address's
+ * share of it, is full): lets a handler answer 503 before doing any
+ * other work. Counted as a refusal. The answer may be stale by the time
+ * http_defer runs, which checks again.
+ */
+int http_defer_full(const struct http_request *r);
+
+/*
+ * As http_defer, in the priority lane: served before the shared queue,
+ * bounded on its own, and at most one job per key at a time. For work
+ * that proves it comes from a known client (a log-in with a valid device
+ * cookie for the account: key is the account), so that a storm of
+ * strangers cannot keep it out.
+ */
+int http_defer_priority(struct http_request *r, const char *key, http_work_fn work,
+                        http_resume_fn resume, void *arg, void (*free_arg)(void *));
+
+/*
  * ROUTE_STREAM routes: the body is handed over piece by piece as it
  * arrives instead of being buffered, so memory does not grow with its
  * size.
@@ -223,7 +241,14 @@ void http_prepared_free(struct http_prepared *p);
 /* Queue p as the reply of r. HTTP_REPLIED or HTTP_FATAL. */
 int http_reply_prepared(struct http_request *r, struct http_prepared *p);
 
-/* Set a cookie on the next reply of r (header value copied). Returns 0 or -1. */
+/*
+ * The value of cookie name in the request's Cookie header, copied into
+ * out (outlen bytes). Returns 0, or -1 when absent or longer than out.
+ */
+int http_cookie(const struct http_request *r, const char *name, char *out, size_t outlen);
+
+/* Add a cookie to the next reply of r (header value copied; several may be set). Returns 0 or -1.
+ */
 int http_set_cookie(struct http_request *r, const char *value);
 
 #endif
