@@ -447,6 +447,47 @@ START_TEST(test_slow_clients)
 }
 END_TEST
 
+/*
+ * A slow but honest body (2 KiB/s, twice the floor, over 3 rate windows)
+ * is not cut off: it gets its answer.
+ */
+START_TEST(test_slow_link_survives)
+{
+	static const char *const env[] = {"LOCKSTEP_BODY_RATE_WINDOW=2", NULL};
+	struct av_server s = {0};
+	char head[256], resp[4096], chunk[205];
+	size_t len = 12300, sent = 0, got = 0;
+	ssize_t k;
+	int fd;
+
+	av_start(&s, env);
+	fd = av_connect("127.0.0.33", s.port, 0);
+	ck_assert_int_ge(fd, 0);
+	snprintf(head, sizeof(head),
+	         "POST /api/v1/orgs HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+	         "Content-Length: %zu\r\nConnection: close\r\n\r\n",
+	         len);
+	ck_assert_int_eq(send(fd, head, strlen(head), MSG_NOSIGNAL), (ssize_t)strlen(head));
+	memset(chunk, ' ', sizeof(chunk));
+	/* 205 bytes every 0.1 s: 2050 bytes/s for 6 s */
+	while (sent < len) {
+		size_t n = len - sent < sizeof(chunk) ? len - sent : sizeof(chunk);
+
+		ck_assert_msg(send(fd, chunk, n, MSG_NOSIGNAL) == (ssize_t)n,
+		              "the server closed a 2 KiB/s body after %zu bytes", sent);
+		sent += n;
+		usleep(100000);
+	}
+	while (got < sizeof(resp) - 1 && (k = recv(fd, resp + got, sizeof(resp) - 1 - got, 0)) > 0)
+		got += (size_t)k;
+	resp[got] = '\0';
+	close(fd);
+	/* no credentials: refused, but only once the whole body was read */
+	ck_assert_msg(ht_raw_is_problem(resp, 401, "unauthorized"), "answer: %.300s", resp);
+	av_stop(&s);
+}
+END_TEST
+
 /* Direct clients: the 65th connection of one address is closed at once, others are served. */
 START_TEST(test_per_address_limit)
 {
@@ -996,6 +1037,7 @@ availability_suite(void)
 	                    (int)(sizeof(av_framing_cases) / sizeof(av_framing_cases[0])));
 	tcase_add_test(tc, test_device_cookie);
 	tcase_add_test(tc, test_per_address_limit);
+	tcase_add_test(tc, test_slow_link_survives);
 	tcase_add_test(tc, test_trusted_proxy);
 	tcase_add_test(tc, test_slow_clients);
 	tcase_add_test(tc, test_login_storm);
