@@ -149,6 +149,23 @@ av_login(const char *src, int port, const char *email, const char *password, con
 	return st;
 }
 
+/* GET /healthz on an open connection fd; the status of the answer, or 0. */
+static int
+av_healthz_on(int fd)
+{
+	const char *req = "GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+	char resp[2048];
+	ssize_t k;
+
+	if (send(fd, req, strlen(req), MSG_NOSIGNAL) != (ssize_t)strlen(req))
+		return 0;
+	k = recv(fd, resp, sizeof(resp) - 1, 0);
+	if (k <= 0)
+		return 0;
+	resp[k] = '\0';
+	return ht_raw_status(resp);
+}
+
 static int
 av_free_port(void)
 {
@@ -509,18 +526,7 @@ START_TEST(test_per_address_limit)
 	close(extra);
 	ck_assert_int_eq(av_get("127.0.0.31", s.port, "/healthz", NULL, NULL), 200);
 	/* the held ones still work */
-	{
-		const char *req = "GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
-		char resp[2048];
-		ssize_t k;
-
-		ck_assert_int_eq(send(fds[0], req, strlen(req), MSG_NOSIGNAL),
-		                 (ssize_t)strlen(req));
-		k = recv(fds[0], resp, sizeof(resp) - 1, 0);
-		ck_assert_int_gt(k, 0);
-		resp[k] = '\0';
-		ck_assert_int_eq(ht_raw_status(resp), 200);
-	}
+	ck_assert_int_eq(av_healthz_on(fds[0]), 200);
 	for (int i = 0; i < 8; i++)
 		close(fds[i]);
 	av_stop(&s);
@@ -749,18 +755,7 @@ START_TEST(test_trusted_proxy)
 		fds[i] = av_connect(proxy, s.port, 0);
 		ck_assert_int_ge(fds[i], 0);
 	}
-	{
-		const char *req = "GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
-		char resp[2048];
-		ssize_t k;
-
-		ck_assert_int_eq(send(fds[7], req, strlen(req), MSG_NOSIGNAL),
-		                 (ssize_t)strlen(req));
-		k = recv(fds[7], resp, sizeof(resp) - 1, 0);
-		ck_assert_int_gt(k, 0);
-		resp[k] = '\0';
-		ck_assert_int_eq(ht_raw_status(resp), 200);
-	}
+	ck_assert_int_eq(av_healthz_on(fds[7]), 200);
 	for (int i = 0; i < 8; i++)
 		close(fds[i]);
 	/* ... and a direct client is not */
