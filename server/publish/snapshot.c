@@ -76,23 +76,31 @@ snap_company_index(const struct snap *s, const char *id)
 	return -1;
 }
 
-/* Record in s->leaks every company name or alias that text names. */
+/*
+ * Record in s->leaks every company name or alias that text names (the
+ * first of each company that matches). A check that cannot run (ICU or
+ * memory failure) counts as a hit: the release is held, never let out
+ * unchecked.
+ */
 static void
 snap_check(struct snap *s, const char *field, const char *engagement, const char *text)
 {
+	struct publish_text *t;
+
 	if (!s->check_names || text == NULL)
 		return;
+	t = publish_text_new(text);
 	for (size_t i = 0; i < s->ncompanies; i++) {
 		const char *hit = NULL;
 		size_t k;
 		json_t *a;
 
-		if (publish_name_in(text, s->companies[i].name))
+		if (t == NULL || publish_text_find(t, s->companies[i].name, NULL, NULL) != 0)
 			hit = s->companies[i].name;
 		json_array_foreach(s->companies[i].aliases, k, a)
 		{
 			if (hit == NULL && json_is_string(a) &&
-			    publish_name_in(text, json_string_value(a)))
+			    publish_text_find(t, json_string_value(a), NULL, NULL) != 0)
 				hit = json_string_value(a);
 		}
 		if (hit != NULL)
@@ -101,6 +109,7 @@ snap_check(struct snap *s, const char *field, const char *engagement, const char
 			                        engagement ? json_string(engagement) : json_null(),
 			                        "name", hit));
 	}
+	publish_text_free(t);
 }
 
 static int
