@@ -139,7 +139,7 @@ main_serve(void)
 	unsigned char key[CRYPTO_KEY_LEN];
 	struct crypto_signer *signer;
 	sigset_t set;
-	int sig = 0;
+	int sig = 0, rc;
 
 	if (main_need(config.database_url, "LOCKSTEP_DATABASE_URL") != 0 ||
 	    main_need(config.master_key_file, "LOCKSTEP_MASTER_KEY_FILE") != 0 ||
@@ -159,7 +159,6 @@ main_serve(void)
 		return 1;
 	}
 	api_set_keys(key, signer);
-	explicit_bzero(key, sizeof(key));
 	db_configure(config.database_url);
 
 	/* worker threads inherit this mask; only sigwait below sees the signals */
@@ -173,11 +172,15 @@ main_serve(void)
 	if (evidence_sweeper_start() != 0)
 		log_event(LOG_LEVEL_WARN, "evidence_sweeper_failed", NULL);
 	if (http_server_start(api_routes) != 0) {
+		explicit_bzero(key, sizeof(key));
 		evidence_sweeper_stop();
 		crypto_signer_free(signer);
 		return 1;
 	}
-	if (schedule_start(signer, config.release_interval_ms, config.release_test_pause_ms) != 0) {
+	/* the scheduler keeps its own copy of the master key (sealed claims) */
+	rc = schedule_start(signer, key, config.release_interval_ms, config.release_test_pause_ms);
+	explicit_bzero(key, sizeof(key));
+	if (rc != 0) {
 		http_server_stop(5);
 		evidence_sweeper_stop();
 		crypto_signer_free(signer);
