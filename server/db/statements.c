@@ -208,6 +208,25 @@ const struct db_statement db_statements[] = {
     {"statement_get",
      "SELECT engagement_id, text, updated_by, ls_ts(updated_at), text_plain FROM statements"
      " WHERE engagement_id = $1::uuid"},
+    /* `lockstepd migrate` as the owner: rows written before 0004, of campaigns not
+     * yet released: 0 engagement_id, 1 row id of the associated data, 2 plaintext,
+     * 3 the row's other key (claims: threat model; statements: NULL). The seals
+     * take (engagement_id, ciphertext[, threat model]). */
+    {"legacy_claims",
+     "SELECT c.engagement_id, c.engagement_id::text || '/' || c.threat_model, c.summary_plain,"
+     " c.threat_model FROM claims c JOIN engagements e ON e.id = c.engagement_id"
+     " WHERE c.summary_plain IS NOT NULL AND c.summary IS NULL"
+     " AND NOT ls_campaign_frozen(e.campaign_id)"},
+    {"legacy_claim_seal",
+     "UPDATE claims SET summary = $2::bytea, summary_plain = NULL"
+     " WHERE engagement_id = $1::uuid AND threat_model = $3 AND summary IS NULL"},
+    {"legacy_statements",
+     "SELECT s.engagement_id, s.engagement_id::text, s.text_plain, NULL FROM statements s"
+     " JOIN engagements e ON e.id = s.engagement_id"
+     " WHERE s.text_plain IS NOT NULL AND s.text IS NULL AND NOT "
+     "ls_campaign_frozen(e.campaign_id)"},
+    {"legacy_statement_seal", "UPDATE statements SET text = $2::bytea, text_plain = NULL"
+                              " WHERE engagement_id = $1::uuid AND text IS NULL"},
     /* the name pre-check (0004): every company's names and aliases, for a participant */
     {"name_check_names", "SELECT n FROM name_check_names($1::uuid) AS n"},
 

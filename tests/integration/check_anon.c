@@ -31,7 +31,9 @@
  */
 #include "config.h"
 
+#include <limits.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -946,6 +948,165 @@ START_TEST(test_name_check_tenancy_and_bad_input)
 }
 END_TEST
 
+/* The CLI: lockstep name-check ENGAGEMENT_ID FILE, exit 1 when a span would hold. */
+START_TEST(test_cli_name_check)
+{
+	const char *cli_env =
+	    ht_env("LOCKSTEP_TEST_CLI") ? ht_env("LOCKSTEP_TEST_CLI") : "./lockstep";
+	char cli[4096], dir[] = "/tmp/lockstep-anon-XXXXXX", *cfg, *file, *out, *text;
+	char *argv[8];
+	size_t len;
+	int st;
+	FILE *f;
+
+	AN_REQUIRE_WORLD();
+	ck_assert_msg(realpath(cli_env, cli) != NULL, "the lockstep client is not at %s", cli_env);
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	cfg = ht_fmt("%s/config", dir);
+	file = ht_fmt("%s/statement.txt", dir);
+	ck_assert_int_eq(setenv("XDG_CONFIG_HOME", cfg, 1), 0);
+	ck_assert_int_eq(setenv("LOCKSTEP_PASSWORD", W.co[0].password, 1), 0);
+	argv[0] = cli;
+	argv[1] = (char *)"--url";
+	argv[2] = (char *)ht_env_req("LOCKSTEP_TEST_URL");
+	argv[3] = (char *)"login";
+	argv[4] = W.co[0].email;
+	argv[5] = NULL;
+	out = ht_run_capture(argv, &len, &st);
+	ck_assert_msg(out != NULL && st == 0, "login: exit %d", st);
+	free(out);
+	argv[3] = (char *)"name-check";
+	argv[4] = W.var_eng[1];
+	argv[5] = file;
+	argv[6] = NULL;
+	/* naming a company: exit 1 and the span on stdout */
+	text = ht_fmt("Thanks to %s.\n", W.co_name[1]);
+	ck_assert_ptr_nonnull(f = fopen(file, "w"));
+	fputs(text, f);
+	fclose(f);
+	out = ht_run_capture(argv, &len, &st);
+	ck_assert_msg(out != NULL && st == 1, "name-check of a name: exit %d", st);
+	ck_assert_msg(strstr(out, W.co_name[1]) != NULL && strstr(out, "\"hold\": true"),
+	              "name-check output: %s", out);
+	free(out);
+	free(text);
+	/* a clean text: exit 0 */
+	ck_assert_ptr_nonnull(f = fopen(file, "w"));
+	fputs("We fixed it.\n", f);
+	fclose(f);
+	out = ht_run_capture(argv, &len, &st);
+	ck_assert_msg(out != NULL && st == 0, "name-check of a clean text: exit %d: %s", st, out);
+	free(out);
+	unsetenv("XDG_CONFIG_HOME");
+	unsetenv("LOCKSTEP_PASSWORD");
+	out = ht_fmt("rm -rf '%s'", dir);
+	(void)!system(out);
+	free(out);
+	free(cfg);
+	free(file);
+}
+END_TEST
+
+/*
+ * Rows written before 0004 are plaintext: `lockstepd migrate` seals those
+ * of unreleased campaigns, and the API reads them back the same.
+ */
+START_TEST(test_migrate_seals_legacy_rows)
+{
+	const char *bin = ht_env("LOCKSTEP_TEST_LOCKSTEPD");
+	const char *run_as = ht_env("LOCKSTEP_TEST_RUN_AS");
+	const char *owner = ht_env_req("LOCKSTEP_TEST_OWNER_DSN");
+	char *far = ht_future_time(400), *slug, *eng = NULL, *sql, *p, *out;
+	char *sum = ht_fmt("ANLEGACY-CLAIM-%s", W.tag), *stm = ht_fmt("ANLEGACY-STMT-%s", W.tag);
+	int one[] = {2, -1}, st;
+	struct ht_tenant *y[] = {&W.y};
+	char *argv[10], u[32], g[32];
+	struct ht_resp *r;
+	PGconn *c;
+	size_t len, n = 0;
+
+	AN_REQUIRE_WORLD();
+	if (bin == NULL) {
+		fprintf(stderr,
+		        "check_anon: LOCKSTEP_TEST_LOCKSTEPD unset, legacy sealing not run\n");
+		return;
+	}
+	slug = an_campaign("legacy", "pseudonymous", 1, far, one, y, NULL, NULL, &eng, NULL);
+	ck_assert_msg(slug != NULL, "campaign: %s", W.err);
+	/* as a lockstepd before 0004 would have written them */
+	c = ht_db_open(owner);
+	ck_assert_ptr_nonnull(c);
+	sql = ht_fmt(
+	    "INSERT INTO claims (engagement_id, company_org_id, assessor_org_id, threat_model,"
+	    " level, summary_plain, updated_by) SELECT id, company_org_id, assessor_org_id,"
+	    " 'WEIGHTS-EXFIL', 'OC2', '%s', '%s' FROM engagements WHERE id = '%s'",
+	    sum, W.y.admin.user_id, eng);
+	ck_assert_int_eq(ht_db_exec(c, sql, NULL), 0);
+	free(sql);
+	sql =
+	    ht_fmt("INSERT INTO statements (engagement_id, company_org_id, assessor_org_id,"
+	           " text_plain, updated_by) SELECT id, company_org_id, assessor_org_id, '%s', '%s'"
+	           " FROM engagements WHERE id = '%s'",
+	           stm, W.co[2].user_id, eng);
+	ck_assert_int_eq(ht_db_exec(c, sql, NULL), 0);
+	free(sql);
+	/* the API reads plaintext rows as they are */
+	p = ht_fmt("/api/v1/engagements/%s/statement", eng);
+	r = ht_request("GET", p, W.co[2].token, NULL);
+	HT_ASSERT_STATUS(r, 200);
+	ck_assert_str_eq(ht_jstr(r, "text"), stm);
+	ht_resp_free(r);
+	/* lockstepd migrate seals them */
+	if (run_as != NULL) {
+		struct passwd *pw = getpwnam(run_as);
+
+		ck_assert_ptr_nonnull(pw);
+		snprintf(u, sizeof(u), "--reuid=%u", (unsigned)pw->pw_uid);
+		snprintf(g, sizeof(g), "--regid=%u", (unsigned)pw->pw_gid);
+		argv[n++] = (char *)"/usr/bin/setpriv";
+		argv[n++] = u;
+		argv[n++] = g;
+		argv[n++] = (char *)"--init-groups";
+		argv[n++] = (char *)"--";
+	}
+	argv[n++] = (char *)bin;
+	argv[n++] = (char *)"migrate";
+	argv[n] = NULL;
+	out = ht_run_capture(argv, &len, &st);
+	ck_assert_msg(out != NULL && st == 0, "lockstepd migrate: exit %d", st);
+	free(out);
+	sql =
+	    ht_fmt("SELECT count(*) FROM claims WHERE engagement_id = '%s' AND summary IS NOT NULL"
+	           " AND summary_plain IS NULL",
+	           eng);
+	ck_assert_int_eq(ht_db_count_conn(c, sql), 1);
+	free(sql);
+	sql =
+	    ht_fmt("SELECT count(*) FROM statements WHERE engagement_id = '%s' AND text IS NOT NULL"
+	           " AND text_plain IS NULL",
+	           eng);
+	ck_assert_int_eq(ht_db_count_conn(c, sql), 1);
+	free(sql);
+	PQfinish(c);
+	r = ht_request("GET", p, W.co[2].token, NULL);
+	HT_ASSERT_STATUS(r, 200);
+	ck_assert_str_eq(ht_jstr(r, "text"), stm);
+	ht_resp_free(r);
+	free(p);
+	p = ht_fmt("/api/v1/engagements/%s/claims", eng);
+	r = ht_request("GET", p, W.y.admin.token, NULL);
+	HT_ASSERT_STATUS(r, 200);
+	ck_assert_msg(strstr(r->body, sum) != NULL, "sealed legacy claim not read back");
+	ht_resp_free(r);
+	free(p);
+	free(slug);
+	free(eng);
+	free(sum);
+	free(stm);
+	free(far);
+}
+END_TEST
+
 /* Last: fixing the texts releases the held variants (and leaves no hold behind). */
 START_TEST(test_unicode_fix_releases)
 {
@@ -977,6 +1138,8 @@ main(void)
 	tcase_add_test(tc, test_quota_engagement_wide);
 	tcase_add_test(tc, test_name_check_spans);
 	tcase_add_test(tc, test_name_check_tenancy_and_bad_input);
+	tcase_add_test(tc, test_cli_name_check);
+	tcase_add_test(tc, test_migrate_seals_legacy_rows);
 	tcase_add_test(tc, test_unicode_fix_releases);
 	suite_add_tcase(s, tc);
 	return ht_run_suite(s);
