@@ -149,8 +149,10 @@ campaign_get_tx(struct db_conn *c, void *arg)
 
 		list = campaign_progress_json(c, k->id, disclosure ? disclosure : "named",
 		                              &warnings, &st);
-		if (list == NULL)
+		if (list == NULL) {
+			json_decref(warnings);
 			return st;
+		}
 		json_object_set_new(k->res.body, "engagements", list);
 		json_object_set_new(k->res.body, "warnings", warnings);
 		if ((history = campaign_history_json(c, k->id, &st)) == NULL)
