@@ -554,7 +554,7 @@
 			const spans = r && Array.isArray(r.spans) ? r.spans : [];
 			box.hidden = spans.length === 0;
 			box.textContent = spans.length === 0 ? '' :
-				'This text names a company and would hold the release: ' +
+				'This text names a company, which holds a pseudonymous release: ' +
 				spans.map((sp) => '“' + sp.text + '” (characters ' + (sp.start + 1) + '–' + sp.end + ')').join(', ') + '.';
 		};
 		textarea.addEventListener('input', () => {

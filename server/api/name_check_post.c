@@ -9,10 +9,11 @@
  * The names searched are those of every company on the platform, not only
  * the campaign's (name_check_names, 0004_anonymity.sql): a span says that
  * the text names some company, never which one, nor whether that company
- * takes part. Under named disclosure nothing holds and no span is
- * returned. Only the engagement's company and assessor may ask; anyone
- * else gets 404. Nothing is stored; each check is an audit event (the
- * number of spans, never the text).
+ * takes part, so "hold" is a superset of what holds the release. Under
+ * named disclosure nothing holds and no span is returned. Only the
+ * engagement's company and assessor may ask; anyone else gets 404.
+ * Nothing is stored; each check is an audit event (the number of spans,
+ * never the text).
  */
 #include "config.h"
 

@@ -344,7 +344,7 @@ try {
 		/* the name pre-check warns while the statement is typed (pseudonymous) */
 		const text = page.locator('textarea[name=text]');
 		await text.fill('As ' + company.toUpperCase() + '\u2019s team we welcome it.');
-		await page.locator('p.name-check', { hasText: 'would hold the release' }).waitFor({ state: 'visible' });
+		await page.locator('p.name-check', { hasText: 'holds a pseudonymous release' }).waitFor({ state: 'visible' });
 		await text.fill('We welcome the assessment.');
 		await page.locator('p.name-check').waitFor({ state: 'hidden' });
 		await submit(page, 'form:has(textarea[name=text])', /saved/);
