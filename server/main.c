@@ -253,6 +253,7 @@ main_serve(void)
 		return 1;
 	}
 	api_set_keys(key, signer);
+	api_device_init(key);
 	db_configure(config.database_url);
 
 	/* worker threads inherit this mask; only sigwait below sees the signals */
