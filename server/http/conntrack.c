@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -313,7 +314,13 @@ conntrack_sweep(unsigned *n_head, unsigned *n_slow)
 			__atomic_store_n(&c->window_bytes, 0, __ATOMIC_RELAXED);
 			break;
 		case CONNTRACK_HEAD_TIMEOUT:
-		case CONNTRACK_TOO_SLOW:
+		case CONNTRACK_TOO_SLOW: {
+			int pending = 0;
+
+			/* bytes in the socket that libmicrohttpd has not read yet: the
+			 * server is behind (overloaded), not the client; judge later */
+			if (ioctl(c->fd, FIONREAD, &pending) == 0 && pending > 0)
+				break;
 			/* the fd is still open: libmicrohttpd closes it only after
 			 * conntrack_close, which waits for ct_lock */
 			shutdown(c->fd, SHUT_RDWR);
@@ -326,6 +333,7 @@ conntrack_sweep(unsigned *n_head, unsigned *n_slow)
 				(*n_slow)++;
 			}
 			break;
+		}
 		}
 	}
 }

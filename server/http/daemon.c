@@ -661,7 +661,7 @@ http_server_start(const struct router_route *routes)
 	    (size_t)config.connection_memory, MHD_OPTION_NOTIFY_COMPLETED, &http_completed, NULL,
 	    MHD_OPTION_NOTIFY_CONNECTION, &http_notify_connection, NULL,
 	    MHD_OPTION_URI_LOG_CALLBACK, &http_uri_log, NULL, MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
-	    MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024, MHD_OPTION_LISTENING_ADDRESS_REUSE,
+	    MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)4096, MHD_OPTION_LISTENING_ADDRESS_REUSE,
 	    (unsigned int)1, MHD_OPTION_END);
 	if (http_daemon == NULL) {
 		log_event(LOG_LEVEL_ERROR, "http_start_failed",
