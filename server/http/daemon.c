@@ -21,7 +21,10 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -47,6 +50,10 @@
 #define HTTP_DISCARD_MAX (8 * 1024 * 1024)
 
 static struct MHD_Daemon *http_daemon;
+static int http_listen_fd = -1;
+static int http_wake[2] = {-1, -1};
+static pthread_t http_accept_thread;
+static int http_accepting;
 static const struct router_route *http_routes;
 static int http_inflight;
 
@@ -606,6 +613,94 @@ http_fd_budget(unsigned want)
 	return want;
 }
 
+/*
+ * The acceptor: one thread accepts every connection waiting on the
+ * listening socket and hands it to libmicrohttpd's workers
+ * (MHD_add_connection spreads them and wakes the worker). libmicrohttpd
+ * 0.9.75's own poll loop accepts one connection per loop of a worker, so
+ * 10,000 clients connecting at once waited seconds to be accepted.
+ */
+static void *
+http_acceptor(void *arg)
+{
+	struct pollfd p[2] = {{.fd = http_listen_fd, .events = POLLIN},
+	                      {.fd = http_wake[0], .events = POLLIN}};
+	unsigned long long starved = 0;
+
+	(void)arg;
+	for (;;) {
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[1].revents != 0)
+			break;
+		for (int n = 0; n < 4096; n++) {
+			struct sockaddr_storage ss;
+			socklen_t sl = sizeof(ss);
+			int fd = accept4(http_listen_fd, (struct sockaddr *)&ss, &sl,
+			                 SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+			if (fd < 0) {
+				if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+				    errno == ENOMEM) {
+					/* out of descriptors: the backlog waits; say so now and
+					 * then */
+					if (starved++ % 1000 == 0)
+						log_event(
+						    LOG_LEVEL_WARN, "accept_failed",
+						    json_pack("{s:s}", "error", strerror(errno)));
+					usleep(10000);
+				}
+				break;
+			}
+			/* on failure (every worker at its limit) it closes fd */
+			(void)MHD_add_connection(http_daemon, fd, (struct sockaddr *)&ss, sl);
+		}
+	}
+	return NULL;
+}
+
+/* Listen on addr (non-blocking, backlog 4096). Returns the socket or -1 (logged). */
+static int
+http_listen(const struct sockaddr_in *addr)
+{
+	int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+	    bind(fd, (const struct sockaddr *)addr, sizeof(*addr)) != 0 || listen(fd, 4096) != 0) {
+		log_event(LOG_LEVEL_ERROR, "http_start_failed",
+		          json_pack("{s:s, s:i, s:s}", "address", config.listen_address, "port",
+		                    (int)config.port, "error", strerror(errno)));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Stop accepting: the acceptor ends and the listening socket closes, so
+ * that not even the kernel's backlog takes new connections. */
+static void
+http_stop_accepting(void)
+{
+	if (http_accepting) {
+		(void)write(http_wake[1], "x", 1);
+		pthread_join(http_accept_thread, NULL);
+		http_accepting = 0;
+	}
+	for (int i = 0; i < 2; i++)
+		if (http_wake[i] >= 0) {
+			close(http_wake[i]);
+			http_wake[i] = -1;
+		}
+	if (http_listen_fd >= 0) {
+		close(http_listen_fd);
+		http_listen_fd = -1;
+	}
+}
+
 int
 http_server_start(const struct router_route *routes)
 {
@@ -628,6 +723,8 @@ http_server_start(const struct router_route *routes)
 		          json_pack("{s:s}", "address", config.listen_address));
 		return -1;
 	}
+	if ((http_listen_fd = http_listen(&sa)) < 0)
+		return -1;
 	conntrack_init(&lim, config.trusted_proxies, config.n_trusted_proxies);
 	if (conntrack_start() != 0 ||
 	    defer_start(config.hash_threads, config.login_queue, config.login_queue_per_address,
@@ -635,6 +732,7 @@ http_server_start(const struct router_route *routes)
 		log_event(LOG_LEVEL_ERROR, "http_start_failed",
 		          json_pack("{s:s}", "reason", "cannot start threads"));
 		conntrack_stop();
+		http_stop_accepting();
 		return -1;
 	}
 	max_connections = http_fd_budget(config.max_connections);
@@ -645,32 +743,37 @@ http_server_start(const struct router_route *routes)
 	 * serving for good: its connections stay in CLOSE-WAIT, no timeout
 	 * fires (epoll_wait with no timeout) and new connections are never
 	 * accepted. poll mode recovers; each worker polls only its own share
-	 * of the connections, so the cost stays small.
+	 * of the connections, so the cost stays small. Connections come from
+	 * our acceptor (http_acceptor), not from libmicrohttpd's own socket.
 	 *
 	 * The per-address connection limit is conntrack's (it exempts
 	 * trusted proxies), not libmicrohttpd's.
 	 */
 	http_daemon = MHD_start_daemon(
 	    MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
-	        MHD_ALLOW_SUSPEND_RESUME,
-	    (uint16_t)config.port, NULL, NULL, &http_access, NULL, MHD_OPTION_EXTERNAL_LOGGER,
-	    &http_mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+	        MHD_ALLOW_SUSPEND_RESUME | MHD_USE_NO_LISTEN_SOCKET,
+	    0, NULL, NULL, &http_access, NULL, MHD_OPTION_EXTERNAL_LOGGER, &http_mhd_log, NULL,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)config.threads,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)config.connection_timeout,
 	    MHD_OPTION_CONNECTION_LIMIT, max_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 	    (size_t)config.connection_memory, MHD_OPTION_NOTIFY_COMPLETED, &http_completed, NULL,
 	    MHD_OPTION_NOTIFY_CONNECTION, &http_notify_connection, NULL,
 	    MHD_OPTION_URI_LOG_CALLBACK, &http_uri_log, NULL, MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
-	    MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)4096, MHD_OPTION_LISTENING_ADDRESS_REUSE,
-	    (unsigned int)1, MHD_OPTION_END);
-	if (http_daemon == NULL) {
+	    MHD_OPTION_END);
+	if (http_daemon == NULL || pipe2(http_wake, O_CLOEXEC) != 0 ||
+	    pthread_create(&http_accept_thread, NULL, http_acceptor, NULL) != 0) {
 		log_event(LOG_LEVEL_ERROR, "http_start_failed",
 		          json_pack("{s:s, s:i}", "address", config.listen_address, "port",
 		                    (int)config.port));
+		if (http_daemon != NULL)
+			MHD_stop_daemon(http_daemon);
+		http_daemon = NULL;
 		defer_stop();
 		conntrack_stop();
+		http_stop_accepting();
 		return -1;
 	}
+	http_accepting = 1;
 	log_event(LOG_LEVEL_INFO, "listening",
 	          json_pack("{s:s, s:i, s:i, s:i}", "address", config.listen_address, "port",
 	                    (int)config.port, "threads", (int)config.threads, "max_connections",
@@ -683,14 +786,7 @@ http_server_stop(unsigned grace_seconds)
 {
 	if (http_daemon == NULL)
 		return;
-	{
-		/* stop accepting: close the listening socket libmicrohttpd hands back,
-		 * so that not even the kernel's backlog takes new connections */
-		MHD_socket lfd = MHD_quiesce_daemon(http_daemon);
-
-		if (lfd != MHD_INVALID_SOCKET)
-			close(lfd);
-	}
+	http_stop_accepting();
 	for (unsigned i = 0; i < grace_seconds * 20; i++) {
 		if (__atomic_load_n(&http_inflight, __ATOMIC_RELAXED) == 0)
 			break;
