@@ -47,6 +47,7 @@ struct client_transfer {
 	long long length;           /* upload: the bytes to send */
 	long long base, total;      /* progress: bytes before this one, of the whole file */
 	long long stop_after;       /* tests: act as if interrupted past this offset (0: no) */
+	long long drop_after;       /* tests: drop the connection once past this offset (0: no) */
 	struct crypto_sha256_stream *sha; /* hashes the bytes moved */
 	/* results */
 	CURL *curl;
@@ -142,6 +143,10 @@ client_on_read(char *buf, size_t size, size_t nitems, void *arg)
 	t->done += n;
 	if (t->stop_after > 0 && t->base + t->done >= t->stop_after)
 		client_interrupted = 1; /* LOCKSTEP_TEST_UPLOAD_STOP_AFTER: the resume test */
+	if (t->drop_after > 0 && t->base + t->done >= t->drop_after) {
+		t->drop_after = 0; /* LOCKSTEP_TEST_UPLOAD_DROP_AFTER: once, like a lost link */
+		return CURL_READFUNC_ABORT;
+	}
 	return (size_t)n;
 }
 
@@ -578,11 +583,14 @@ client_upload_send(const char *base_url, const char *token, int fd, const char *
 	                            .total = size};
 	long long hashed = -1; /* *sha holds exactly the bytes [0, hashed) of the file */
 	const char *stop = getenv("LOCKSTEP_TEST_UPLOAD_STOP_AFTER");
+	const char *drop = getenv("LOCKSTEP_TEST_UPLOAD_DROP_AFTER");
 	int attempt = 0, ret = CLIENT_EXIT_PROBLEM;
 
-	/* For tests only: stop as Ctrl-C would once this many bytes are sent. */
+	/* For tests only: stop as Ctrl-C would, or drop the connection once, past an offset. */
 	if (stop != NULL && util_strnum(stop, 1, 0x7fffffffffffffffLL, &t.stop_after) != 0)
 		t.stop_after = 0;
+	if (drop != NULL && util_strnum(drop, 1, 0x7fffffffffffffffLL, &t.drop_after) != 0)
+		t.drop_after = 0;
 
 	snprintf(url, sizeof(url), "%s%s", base_url, u->path);
 	for (;;) {
@@ -622,7 +630,13 @@ client_upload_send(const char *base_url, const char *token, int fd, const char *
 			client_upload_terminate(base_url, token, u);
 			goto done;
 		}
-		if (t.cc == CURLE_OK && t.status != 204 && t.status != 409 && t.status < 500) {
+		/*
+		 * 409: another offset; 5xx: the server's trouble; 404: the upload may
+		 * only have changed under us (the bytes of a connection that just
+		 * dropped being kept after we asked for the offset): HEAD decides.
+		 */
+		if (t.cc == CURLE_OK && t.status != 204 && t.status != 409 && t.status != 404 &&
+		    t.status < 500) {
 			struct client_response res = client_transfer_response(&t);
 
 			ret = client_report(&res); /* refused: it cannot go on */
@@ -648,8 +662,11 @@ client_upload_send(const char *base_url, const char *token, int fd, const char *
 		sleep(CLIENT_RETRY_PAUSE_SECONDS);
 		if ((offset = client_upload_offset(base_url, token, u, size)) < 0) {
 			if (offset == -2) {
-				fprintf(stderr, "%s: the upload is gone from the server\n",
-				        client_progname);
+				fprintf(
+				    stderr,
+				    "%s: the upload is gone from the server (expired, cancelled "
+				    "or refused)\n",
+				    client_progname);
 				client_upload_forget(u);
 			}
 			goto done;

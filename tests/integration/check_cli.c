@@ -4,7 +4,8 @@
  * set-up) with the server's key, with a pinned key, with another key, for
  * an unknown and a not yet released slug, and its usage errors; a
  * `login`, `upload`, `download` round trip of a small file; an upload
- * stopped part-way and resumed by the next run; refusals (foreign or
+ * stopped part-way and resumed by the next run, and one whose connection
+ * drops, resumed in the same run; refusals (foreign or
  * unknown engagement and evidence, another tenant's finding); and the
  * usage errors of every command.
  *
@@ -622,6 +623,61 @@ START_TEST(test_upload_resume)
 END_TEST
 
 /*
+ * A connection dropped in the middle of an upload (once, after 1.5 MiB)
+ * is resumed in the same run from the server's offset; the result is
+ * whole and no state is left behind.
+ */
+START_TEST(test_upload_dropped_connection)
+{
+	const size_t size = 3u * 1024 * 1024 + 7;
+	char *dir, *cfg, *file, *updir, *out, *data, *names[8], hex[65];
+	unsigned char md[32];
+	json_t *j;
+	int st;
+
+	CLI_REQUIRE();
+	dir = cli_tmpdir();
+	cfg = ht_fmt("%s/config", dir);
+	file = ht_fmt("%s/dropped.bin", dir);
+	updir = ht_fmt("%s/lockstep/uploads", cfg);
+	data = malloc(size);
+	ck_assert_ptr_nonnull(data);
+	for (size_t i = 0; i < size; i++)
+		data[i] = (char)((i * 31u + 17u) & 0xff);
+	cli_write(file, data, size);
+	ck_assert_int_eq(crypto_sha256(data, size, md), 0);
+	util_hex_encode(md, sizeof(md), hex);
+	cli_login(cfg, &W.x.admin);
+	{
+		const char *args[] = {"upload", W.eng_ax, file, NULL};
+
+		ck_assert_int_eq(setenv("LOCKSTEP_TEST_UPLOAD_DROP_AFTER", "1572864", 1), 0);
+		out = cli_run(&st, args);
+		unsetenv("LOCKSTEP_TEST_UPLOAD_DROP_AFTER");
+		ck_assert_msg(st == 0, "upload with a dropped connection: exit %d: %s", st, out);
+		j = cli_json(out);
+		ck_assert_str_eq(
+		    json_string_value(json_object_get(json_object_get(j, "receipt"), "sha256")),
+		    hex);
+		ck_assert_int_eq(
+		    json_integer_value(json_object_get(json_object_get(j, "receipt"), "size")),
+		    (json_int_t)size);
+		json_decref(j);
+		free(out);
+	}
+	ck_assert_int_eq(cli_list_dir(updir, names), 0);
+	unsetenv("XDG_CONFIG_HOME");
+	unsetenv("LOCKSTEP_PASSWORD");
+	cli_rmrf(dir);
+	free(data);
+	free(updir);
+	free(file);
+	free(cfg);
+	free(dir);
+}
+END_TEST
+
+/*
  * Refusals: an upload to an engagement that is not the caller's exits 1
  * and leaves no state behind; a download of an unknown id exits 1 and
  * leaves no file; the generic calls report the server's refusal.
@@ -759,6 +815,7 @@ cli_suite(void)
 	tcase_add_test(tc, test_verify_usage);
 	tcase_add_test(tc, test_upload_download);
 	tcase_add_test(tc, test_upload_resume);
+	tcase_add_test(tc, test_upload_dropped_connection);
 	tcase_add_test(tc, test_refusals);
 	tcase_add_test(tc, test_usage);
 	suite_add_tcase(s, tc);
