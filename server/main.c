@@ -159,6 +159,7 @@ main_serve(void)
 		return 1;
 	}
 	api_set_keys(key, signer);
+	api_device_init(key);
 	explicit_bzero(key, sizeof(key));
 	db_configure(config.database_url);
 
