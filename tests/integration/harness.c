@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -1100,6 +1101,9 @@ ht_server_start(struct ht_server *s, int port, const char *const *env)
 				_exit(126);
 			}
 		}
+		/* a test that fails half-way must not leave its server behind (set
+		 * after setuid, which would clear it) */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		execl(exe, exe, "serve", (char *)NULL);
 		fprintf(stderr, "harness: exec %s: %s\n", exe, strerror(errno));
 		_exit(127);

@@ -270,7 +270,8 @@ int ht_free_port(void);
  * stdout and stderr go to a log file that is never removed, named
  * $LOCKSTEP_TEST_STATE_DIR/logs/<program>-<test>-<pid>-<n>.log (under
  * $TMPDIR or /tmp without a state directory), so that deploy/local/test's
- * sanitizer check reads it after the run. Waits up to 15 s for /healthz to
+ * sanitizer check reads it after the run. It is killed if the test's
+ * process ends without stopping it. Waits up to 15 s for /healthz to
  * answer 200.
  * Skips the current test (ht_skip) when LOCKSTEP_TEST_LOCKSTEPD is not
  * set or not executable. Returns 0 once it is healthy; -1 when it exited
