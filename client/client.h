@@ -44,6 +44,9 @@
 #define CLIENT_EXIT_PROBLEM 1
 #define CLIENT_EXIT_USAGE 2
 
+/* A status that must not be ignored (PgBouncer's _MUSTCHECK). */
+#define CLIENT_MUSTCHECK __attribute__((warn_unused_result))
+
 /* The program name for messages ("lockstep" unless argv[0] says otherwise). */
 extern const char *client_progname;
 
@@ -67,7 +70,7 @@ struct client_buf {
  * Append n bytes to b, growing it; refuses (returns -1, sets overflow)
  * past b->max, or returns -1 when out of memory. 0 on success.
  */
-int client_buf_append(struct client_buf *b, const void *p, size_t n);
+CLIENT_MUSTCHECK int client_buf_append(struct client_buf *b, const void *p, size_t n);
 
 /* Wipe and free a buffer's bytes. Accepts an empty buffer. */
 void client_buf_free(struct client_buf *b);
@@ -111,8 +114,8 @@ CURL *client_curl_new(const char *url, const char *token, const char *const *ext
  * Returns 0 when an answer arrived (whatever its status), -1 on a
  * transport error or an oversized answer (message printed).
  */
-int client_request(const char *base_url, const struct client_call *call,
-                   struct client_response *res);
+CLIENT_MUSTCHECK int client_request(const char *base_url, const struct client_call *call,
+                                    struct client_response *res);
 
 void client_response_free(struct client_response *res);
 
@@ -143,42 +146,42 @@ void client_fmt_size(long long n, char *out, size_t outlen);
  * $HOME/.config/lockstep. Returns 0 and fills out, or -1 if neither
  * variable is usable or the path would not fit.
  */
-int client_config_dir(char *out, size_t outlen);
+CLIENT_MUSTCHECK int client_config_dir(char *out, size_t outlen);
 
 /* mkdir -p for dir (absolute), new directories mode 0700. -1 on failure. */
-int client_mkdirs(const char *dir);
+CLIENT_MUSTCHECK int client_mkdirs(const char *dir);
 
 /*
  * Read a small private file (at most cap-1 bytes, first line only) into
  * out. Returns 1 if read, 0 if it does not exist, -1 on error (message
  * printed), including a file that others may read or that is not ours.
  */
-int client_read_private(const char *path, char *out, size_t cap);
+CLIENT_MUSTCHECK int client_read_private(const char *path, char *out, size_t cap);
 
 /*
  * Replace path with data (plus a newline) atomically, mode 0600: write a
  * temporary file beside it, then rename. Returns 0, or -1 with a message.
  */
-int client_write_private(const char *path, const char *data);
+CLIENT_MUSTCHECK int client_write_private(const char *path, const char *data);
 
 /*
  * The saved token for base_url into token (CLIENT_MAX_TOKEN bytes), or ""
  * when there is none or it belongs to another server (with a warning).
  * Returns 0, or -1 when the token file is unsafe or unreadable.
  */
-int client_load_token(const char *base_url, char *token);
+CLIENT_MUSTCHECK int client_load_token(const char *base_url, char *token);
 
 /*
  * The password: $LOCKSTEP_PASSWORD, else read from the terminal without
  * echo. Fills out (cap bytes). Returns 0, or -1 with a message.
  */
-int client_password(char *out, size_t cap);
+CLIENT_MUSTCHECK int client_password(char *out, size_t cap);
 
 /*
  * Read a whole small file (at most max bytes) into b (b->max is set).
  * Returns 0, or -1 with a message.
  */
-int client_read_file(const char *path, size_t max, struct client_buf *b);
+CLIENT_MUSTCHECK int client_read_file(const char *path, size_t max, struct client_buf *b);
 
 /* ---- verify.c: signatures ---- */
 
@@ -187,21 +190,24 @@ int client_read_file(const char *path, size_t max, struct client_buf *b);
  * /.well-known/lockstep/signing-key?format=pem). Returns 0, or -1 with a
  * message.
  */
-int client_server_key(const char *base_url, unsigned char pub[CRYPTO_ED25519_PUB_LEN]);
+CLIENT_MUSTCHECK int client_server_key(const char *base_url,
+                                       unsigned char pub[CRYPTO_ED25519_PUB_LEN]);
 
 /*
  * Check a signed evidence receipt answer {receipt, signature, algorithm,
  * key_id}: the Ed25519 signature over the canonical JSON of "receipt"
  * with pub. Returns 1 valid, 0 not (why in *why, a static string).
  */
-int client_receipt_valid(const json_t *answer, const unsigned char pub[CRYPTO_ED25519_PUB_LEN],
-                         const char **why);
+CLIENT_MUSTCHECK int client_receipt_valid(const json_t *answer,
+                                          const unsigned char pub[CRYPTO_ED25519_PUB_LEN],
+                                          const char **why);
 
 /*
  * The receipt's sha256 (64 lower-case hex digits) and size from a receipt
  * answer. Returns 0, or -1 if they are missing or malformed.
  */
-int client_receipt_fields(const json_t *answer, const char **sha256, json_int_t *size);
+CLIENT_MUSTCHECK int client_receipt_fields(const json_t *answer, const char **sha256,
+                                           json_int_t *size);
 
 /* lockstep verify SLUG [--key FILE.pem]. Returns the exit status. */
 int client_cmd_verify(const struct client_ctx *ctx, char **args, const char **opts);

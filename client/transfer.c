@@ -494,7 +494,11 @@ client_upload_terminate(const char *base_url, const char *token, struct client_u
 	client_upload_forget(u);
 	if (u->path[0] == '\0')
 		return;
-	(void)client_request(base_url, &call, &res);
+	if (client_request(base_url, &call, &res) == 0 && res.status != 204 && res.status != 404)
+		fprintf(stderr,
+		        "%s: note: the server kept the unfinished upload (HTTP %ld); it "
+		        "expires by itself\n",
+		        client_progname, res.status);
 	client_response_free(&res);
 }
 
