@@ -12,6 +12,7 @@
  *   lockstep [--url URL] download EVIDENCE_ID OUTFILE
  *   lockstep [--url URL] receipt EVIDENCE_ID
  *   lockstep [--url URL] verify SLUG [--key FILE.pem]
+ *   lockstep [--url URL] name-check ENGAGEMENT_ID FILE   (FILE "-" reads stdin)
  *
  * PATH is either absolute ("/api/v1/orgs") or relative to /api/v1
  * ("orgs"). The server comes from --url, else LOCKSTEP_URL, else
@@ -80,6 +81,8 @@ static int client_cmd_call(const struct client_ctx *, const struct client_comman
                            const char **);
 static int client_cmd_receipt(const struct client_ctx *, const struct client_command *, char **,
                               const char **);
+static int client_cmd_name_check(const struct client_ctx *, const struct client_command *, char **,
+                                 const char **);
 static int client_run_upload(const struct client_ctx *, const struct client_command *, char **,
                              const char **);
 static int client_run_download(const struct client_ctx *, const struct client_command *, char **,
@@ -106,6 +109,7 @@ static const struct client_command client_commands[] = {
     {"download", "EVIDENCE_ID OUTFILE", 2, 2, {NULL}, NULL, client_run_download},
     {"receipt", "EVIDENCE_ID", 1, 1, {NULL}, NULL, client_cmd_receipt},
     {"verify", "SLUG [--key FILE.pem]", 1, 1, {"key", NULL}, NULL, client_run_verify},
+    {"name-check", "ENGAGEMENT_ID FILE", 2, 2, {NULL}, NULL, client_cmd_name_check},
     {NULL, NULL, 0, 0, {NULL}, NULL, NULL},
 };
 
@@ -128,7 +132,10 @@ client_usage(FILE *f)
 	        "receipt; download never overwrites OUTFILE and keeps it only if its SHA-256\n"
 	        "matches the receipt's. Both check the receipt's signature.\n"
 	        "verify checks a publication's Ed25519 signature (anonymously) with the\n"
-	        "server's key, or with a key you pinned (--key); exit 0 valid, 1 not.\n");
+	        "server's key, or with a key you pinned (--key); exit 0 valid, 1 not.\n"
+	        "name-check prints the spans of a claim or statement text (FILE, \"-\" reads\n"
+	        "stdin) that name a company and would hold a pseudonymous release; exit 0\n"
+	        "none, 1 some.\n");
 }
 
 /* ---- arguments ---- */
@@ -394,6 +401,77 @@ client_cmd_receipt(const struct client_ctx *ctx, const struct client_command *cm
 	}
 	snprintf(path, sizeof(path), "/api/v1/evidence/%s/receipt", args[0]);
 	return client_call_api(ctx, "GET", path, NULL);
+}
+
+/*
+ * lockstep name-check ENGAGEMENT_ID FILE: POST the text of FILE ("-":
+ * stdin) to /engagements/{id}/name-check and print the answer. Returns 0
+ * when no span would hold the release, CLIENT_EXIT_PROBLEM when one would
+ * or on a refusal, CLIENT_EXIT_USAGE on bad arguments.
+ */
+static int
+client_cmd_name_check(const struct client_ctx *ctx, const struct client_command *cmd, char **args,
+                      const char **opts)
+{
+	char token[CLIENT_MAX_TOKEN], path[CLIENT_MAX_PATH];
+	struct client_buf in = {.max = CLIENT_MAX_REQUEST};
+	struct client_response res = {0};
+	struct client_call call = {.method = "POST", .path = path, .token = token};
+	const char *eng = args[0], *file = args[1];
+	char *body = NULL;
+	json_t *j = NULL;
+	int ret = CLIENT_EXIT_USAGE;
+
+	(void)cmd;
+	(void)opts;
+	token[0] = '\0';
+	if (!util_uuid_valid(eng)) {
+		fprintf(stderr, "%s: ENGAGEMENT_ID is a lower-case UUID\n", client_progname);
+		return CLIENT_EXIT_USAGE;
+	}
+	if (strcmp(file, "-") == 0) {
+		char chunk[8192];
+		size_t n;
+
+		while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0)
+			if (client_buf_append(&in, chunk, n) != 0) {
+				fprintf(stderr, "%s: the text is too large\n", client_progname);
+				goto done;
+			}
+		if (ferror(stdin)) {
+			fprintf(stderr, "%s: reading stdin: %s\n", client_progname,
+			        strerror(errno));
+			goto done;
+		}
+	} else if (client_read_file(file, CLIENT_MAX_REQUEST, &in) != 0) {
+		goto done;
+	}
+	snprintf(path, sizeof(path), "/api/v1/engagements/%s/name-check", eng);
+	/* s% copies in.len bytes; NULL when they are not UTF-8 */
+	j = json_pack("{s:s%}", "text", in.data ? in.data : "", in.len);
+	body = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	j = NULL;
+	if (body == NULL) {
+		fprintf(stderr, "%s: the text is not UTF-8\n", client_progname);
+		goto done;
+	}
+	ret = CLIENT_EXIT_PROBLEM;
+	call.body = body;
+	if (client_load_token(ctx->base_url, token) != 0 ||
+	    client_request(ctx->base_url, &call, &res) != 0)
+		goto done;
+	ret = client_report(&res);
+	if (ret == 0 && (j = client_response_json(&res)) != NULL &&
+	    json_is_true(json_object_get(j, "hold")))
+		ret = CLIENT_EXIT_PROBLEM;
+done:
+	explicit_bzero(token, sizeof(token));
+	json_decref(j);
+	free(body);
+	client_buf_free(&in);
+	client_response_free(&res);
+	return ret;
 }
 
 static int

@@ -64,7 +64,7 @@ config_load(char *err, size_t errlen)
 	NUM(cookie_secure, "LOCKSTEP_COOKIE_SECURE", 0, 0, 1);
 	NUM(session_ttl, "LOCKSTEP_SESSION_TTL", 43200, 60, 30 * 86400);
 	NUM(max_body, "LOCKSTEP_MAX_BODY", 1048576, 1024, 64 * 1048576);
-	NUM(max_connections, "LOCKSTEP_MAX_CONNECTIONS", 10000, 4, 1000000);
+	NUM(max_connections, "LOCKSTEP_MAX_CONNECTIONS", 16384, 4, 1000000);
 	NUM(per_ip_connections, "LOCKSTEP_PER_IP_CONNECTIONS", 64, 1, 65536);
 	NUM(connection_timeout, "LOCKSTEP_CONNECTION_TIMEOUT", 30, 1, 3600);
 	NUM(connection_memory, "LOCKSTEP_CONNECTION_MEMORY", 32768, 8192, 1048576);

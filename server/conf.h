@@ -25,7 +25,7 @@ struct config {
 	int cookie_secure;              /* LOCKSTEP_COOKIE_SECURE, 0 */
 	unsigned session_ttl;           /* LOCKSTEP_SESSION_TTL, 43200 s */
 	size_t max_body;                /* LOCKSTEP_MAX_BODY, 1 MiB */
-	unsigned max_connections;       /* LOCKSTEP_MAX_CONNECTIONS, 10000 */
+	unsigned max_connections;       /* LOCKSTEP_MAX_CONNECTIONS, 16384 */
 	unsigned per_ip_connections;    /* LOCKSTEP_PER_IP_CONNECTIONS, 64 */
 	unsigned connection_timeout;    /* LOCKSTEP_CONNECTION_TIMEOUT, 30 s */
 	size_t connection_memory;       /* LOCKSTEP_CONNECTION_MEMORY, 32 KiB: bounds headers */

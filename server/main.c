@@ -3,7 +3,8 @@
  *
  *   lockstepd [serve]      serve HTTP and run the release scheduler until
  *                          SIGTERM/SIGINT (graceful)
- *   lockstepd migrate      apply sql/NNNN_*.sql as the schema owner
+ *   lockstepd migrate      apply sql/NNNN_*.sql as the schema owner, then
+ *                          seal claims and statements written before 0004
  *   lockstepd ensure-admin make sure the coordinator org and admin exist
  *   lockstepd init-keys    create the master key and signing key if absent
  *
@@ -62,12 +63,105 @@ main_init_keys(void)
 	return 0;
 }
 
+/*
+ * Seal the rows of one legacy statement (name): each row is (engagement
+ * id, row id for the associated data, plaintext, the row's second key or
+ * NULL); seal_name stores the ciphertext (params: engagement, bytea, and
+ * the second key when there is one). Returns how many rows were sealed,
+ * or -1.
+ */
+static int
+main_seal_rows(struct db_conn *c, const char *name, const char *kind, const char *column,
+               const char *seal_name)
+{
+	struct db_result *q = db_exec(c, name, 0, NULL, NULL);
+	int n = 0;
+
+	if (q == NULL)
+		return -1;
+	for (int i = 0; i < db_rows(q); i++) {
+		unsigned char key[CRYPTO_KEY_LEN];
+		const char *eid = db_get(q, i, 0), *rowid = db_get(q, i, 1);
+		char *sealed = NULL;
+		int rc;
+
+		if (api_engagement_key(c, eid, key) == 0)
+			sealed = api_seal(key, kind, rowid, column, db_get(q, i, 2));
+		explicit_bzero(key, sizeof(key));
+		if (sealed == NULL) {
+			db_result_free(q);
+			return -1;
+		}
+		{
+			const char *p[3] = {eid, sealed, db_get(q, i, 3)};
+
+			rc = db_run(c, seal_name, db_is_null(q, i, 3) ? 2 : 3, p);
+		}
+		free(sealed);
+		if (rc != DB_OK) {
+			db_result_free(q);
+			return -1;
+		}
+		n++;
+	}
+	db_result_free(q);
+	return n;
+}
+
+/*
+ * Claim summaries and statements written before 0004_anonymity.sql are
+ * plaintext (*_plain columns): seal those of campaigns not yet released
+ * with their engagement's data key (released ones are public and frozen).
+ * Needs the master key; without LOCKSTEP_MASTER_KEY_FILE nothing is done.
+ * Returns 0, or -1 (logged).
+ */
+static int
+main_seal_legacy(void)
+{
+	unsigned char key[CRYPTO_KEY_LEN];
+	struct db_conn *c;
+	int claims, statements;
+
+	if (config.master_key_file == NULL) {
+		log_event(LOG_LEVEL_WARN, "legacy_seal_skipped",
+		          json_pack("{s:s}", "reason", "LOCKSTEP_MASTER_KEY_FILE is not set"));
+		return 0;
+	}
+	if (crypto_keyfile_load(config.master_key_file, 0, key) != 0) {
+		log_event(LOG_LEVEL_ERROR, "master_key_failed",
+		          json_pack("{s:s, s:s}", "path", config.master_key_file, "error",
+		                    crypto_last_error()));
+		return -1;
+	}
+	api_set_keys(key, NULL);
+	explicit_bzero(key, sizeof(key));
+	db_configure(config.owner_database_url);
+	if ((c = db_thread_conn()) == NULL)
+		return -1;
+	claims = main_seal_rows(c, "legacy_claims", "claim", "summary", "legacy_claim_seal");
+	statements =
+	    main_seal_rows(c, "legacy_statements", "statement", "text", "legacy_statement_seal");
+	db_thread_close();
+	explicit_bzero(key, sizeof(key));
+	api_set_keys(key, NULL);
+	if (claims < 0 || statements < 0) {
+		log_event(LOG_LEVEL_ERROR, "legacy_seal_failed", NULL);
+		return -1;
+	}
+	if (claims + statements > 0)
+		log_event(LOG_LEVEL_INFO, "legacy_sealed",
+		          json_pack("{s:i, s:i}", "claims", claims, "statements", statements));
+	return 0;
+}
+
 static int
 main_migrate(void)
 {
 	if (main_need(config.owner_database_url, "LOCKSTEP_OWNER_DATABASE_URL") != 0)
 		return 1;
-	return db_migrate(config.owner_database_url, config.sql_dir) == 0 ? 0 : 1;
+	if (db_migrate(config.owner_database_url, config.sql_dir) != 0)
+		return 1;
+	return main_seal_legacy() == 0 ? 0 : 1;
 }
 
 static int
@@ -139,7 +233,7 @@ main_serve(void)
 	unsigned char key[CRYPTO_KEY_LEN];
 	struct crypto_signer *signer;
 	sigset_t set;
-	int sig = 0;
+	int sig = 0, rc;
 
 	if (main_need(config.database_url, "LOCKSTEP_DATABASE_URL") != 0 ||
 	    main_need(config.master_key_file, "LOCKSTEP_MASTER_KEY_FILE") != 0 ||
@@ -160,7 +254,6 @@ main_serve(void)
 	}
 	api_set_keys(key, signer);
 	api_device_init(key);
-	explicit_bzero(key, sizeof(key));
 	db_configure(config.database_url);
 
 	/* worker threads inherit this mask; only sigwait below sees the signals */
@@ -174,11 +267,15 @@ main_serve(void)
 	if (evidence_sweeper_start() != 0)
 		log_event(LOG_LEVEL_WARN, "evidence_sweeper_failed", NULL);
 	if (http_server_start(api_routes) != 0) {
+		explicit_bzero(key, sizeof(key));
 		evidence_sweeper_stop();
 		crypto_signer_free(signer);
 		return 1;
 	}
-	if (schedule_start(signer, config.release_interval_ms, config.release_test_pause_ms) != 0) {
+	/* the scheduler keeps its own copy of the master key (sealed claims) */
+	rc = schedule_start(signer, key, config.release_interval_ms, config.release_test_pause_ms);
+	explicit_bzero(key, sizeof(key));
+	if (rc != 0) {
 		http_server_stop(5);
 		evidence_sweeper_stop();
 		crypto_signer_free(signer);

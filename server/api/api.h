@@ -253,6 +253,7 @@ int api_claim_put(struct http_request *r);
 int api_claims_get(struct http_request *r);
 int api_statement_put(struct http_request *r);
 int api_statement_get(struct http_request *r);
+int api_name_check_post(struct http_request *r);
 int api_threat_models_get(struct http_request *r);
 int api_healthz_get(struct http_request *r);
 int api_readyz_get(struct http_request *r);
@@ -280,6 +281,16 @@ int api_feed_get(struct http_request *r);
  * documented column lists in statements.c. */
 json_t *api_campaign_json(const struct db_result *res, int row);
 json_t *api_engagement_json(const struct db_result *res, int row);
+/*
+ * Warnings about a campaign whose firm–company pairings identify companies
+ * although disclosure hides names (pseudonymous, aggregate): a firm that
+ * assesses exactly one of the campaign's companies ("assessor-identifies-
+ * company": the published list of assessors tells whoever knows the
+ * pairing that the company takes part) and a campaign of one company
+ * ("single-company"). eng: rows of "campaign_engagements". Returns a new
+ * array, empty under named disclosure, or NULL on allocation failure.
+ */
+json_t *api_pairing_warnings(const struct db_result *eng, const char *disclosure);
 json_t *api_finding_json(const unsigned char key[CRYPTO_KEY_LEN], const struct db_result *res,
                          int row);
 

@@ -1,7 +1,9 @@
 /*
  * GET /api/v1/campaigns/{id}: the campaign. The coordinator also gets its
- * engagements with progress counts (never content) and the release status
- * (a held release says why); participants only the campaign itself.
+ * engagements with progress counts (never content), the release status
+ * (a held release says why), the release-date history and warnings when
+ * firm–company pairings would identify a company despite pseudonymous or
+ * aggregate disclosure; participants only the campaign itself.
  */
 #include "config.h"
 
@@ -18,7 +20,8 @@ struct campaign_get_ctx {
 };
 
 static json_t *
-campaign_progress_json(struct db_conn *c, const char *id, enum db_status *st)
+campaign_progress_json(struct db_conn *c, const char *id, const char *disclosure, json_t **warnings,
+                       enum db_status *st)
 {
 	const char *p[1] = {id};
 	struct db_result *e, *g;
@@ -26,6 +29,11 @@ campaign_progress_json(struct db_conn *c, const char *id, enum db_status *st)
 
 	if ((e = db_exec(c, "campaign_engagements", 1, p, st)) == NULL)
 		return NULL;
+	if ((*warnings = api_pairing_warnings(e, disclosure)) == NULL) {
+		db_result_free(e);
+		*st = DB_ERROR;
+		return NULL;
+	}
 	if ((g = db_exec(c, "campaign_progress", 1, p, st)) == NULL) {
 		db_result_free(e);
 		return NULL;
@@ -96,6 +104,26 @@ campaign_release_json(struct db_conn *c, const char *id, enum db_status *st)
 	return out;
 }
 
+/* The release-date history [{release_at, announced_at}] (new reference) or NULL. */
+static json_t *
+campaign_history_json(struct db_conn *c, const char *id, enum db_status *st)
+{
+	const char *p[1] = {id};
+	struct db_result *q;
+	json_t *out;
+
+	if ((q = db_exec(c, "campaign_release_history", 1, p, st)) == NULL)
+		return NULL;
+	out = json_array();
+	for (int i = 0; out != NULL && i < db_rows(q); i++)
+		json_array_append_new(out, json_pack("{s:s, s:s}", "release_at", db_get(q, i, 0),
+		                                     "announced_at", db_get(q, i, 1)));
+	db_result_free(q);
+	if (out == NULL)
+		*st = DB_ERROR;
+	return out;
+}
+
 static int
 campaign_get_tx(struct db_conn *c, void *arg)
 {
@@ -115,11 +143,21 @@ campaign_get_tx(struct db_conn *c, void *arg)
 	if (k->res.body == NULL)
 		return DB_ERROR;
 	if (api_is_coordinator(k->r)) {
-		json_t *list = campaign_progress_json(c, k->id, &st), *release;
+		const char *disclosure =
+		    json_string_value(json_object_get(k->res.body, "disclosure"));
+		json_t *warnings = NULL, *history, *list, *release;
 
-		if (list == NULL)
+		list = campaign_progress_json(c, k->id, disclosure ? disclosure : "named",
+		                              &warnings, &st);
+		if (list == NULL) {
+			json_decref(warnings);
 			return st;
+		}
 		json_object_set_new(k->res.body, "engagements", list);
+		json_object_set_new(k->res.body, "warnings", warnings);
+		if ((history = campaign_history_json(c, k->id, &st)) == NULL)
+			return st;
+		json_object_set_new(k->res.body, "release_history", history);
 		if ((release = campaign_release_json(c, k->id, &st)) == NULL)
 			return st;
 		json_object_set_new(k->res.body, "release", release);

@@ -1,8 +1,10 @@
 /*
  * PATCH /api/v1/campaigns/{id}: the coordinator changes a campaign while
  * its release instant is still ahead. Moving release_at needs a reason;
- * moving it before the first planned instant is recorded as an embargo
- * break. Every change is an audit event naming the fields and the reason.
+ * moving it before any instant ever announced is recorded as an embargo
+ * break (every instant set goes into the campaign's release-date history,
+ * by trigger, see 0004_anonymity.sql). Every change is an audit event naming the fields and the
+ * reason.
  */
 #include "config.h"
 
@@ -83,7 +85,7 @@ campaign_patch_tx(struct db_conn *c, void *arg)
 	struct db_result *q;
 	enum db_status st;
 	json_t *detail, *changed;
-	char old_release[40], planned[40];
+	char old_release[40];
 	const char *key;
 	json_t *v;
 	int rc, embargo_break = 0;
@@ -101,7 +103,6 @@ campaign_patch_tx(struct db_conn *c, void *arg)
 		    "The release instant has passed; the campaign can no longer change.");
 	}
 	snprintf(old_release, sizeof(old_release), "%s", db_get(q, 0, 4));
-	snprintf(planned, sizeof(planned), "%s", db_get(q, 0, 5));
 	db_result_free(q);
 
 	if (release != NULL) {
@@ -113,15 +114,40 @@ campaign_patch_tx(struct db_conn *c, void *arg)
 			                            "must be an RFC 3339 date and time")
 			           : st;
 		rc = strcmp(db_get(q, 0, 0), "t") == 0;
-		/* both are normalised by ls_ts, so text order is time order */
-		embargo_break = strcmp(db_get(q, 0, 1), planned) < 0;
 		db_result_free(q);
 		if (!rc)
 			return api_fail_field(&k->res, "release_at", "must lie in the future");
+		/* earlier than any instant ever announced (0004's history) */
+		{
+			const char *pe[2] = {k->id, release};
+
+			if ((q = db_exec(c, "campaign_embargo_check", 2, pe, &st)) == NULL)
+				return st;
+			embargo_break = strcmp(db_get(q, 0, 0), "t") == 0;
+			db_result_free(q);
+		}
 	}
 	if ((q = db_exec(c, "campaign_update", 7, p, &st)) == NULL)
 		return st;
 	k->res.body = api_campaign_json(q, 0);
+	/* a change of disclosure may make the pairings identify companies */
+	{
+		struct db_result *eng;
+		json_t *w;
+
+		if ((eng = db_exec(c, "campaign_engagements", 1, pl, &st)) == NULL) {
+			db_result_free(q);
+			return st;
+		}
+		w = api_pairing_warnings(eng, db_get(q, 0, 6));
+		db_result_free(eng);
+		if (w == NULL || k->res.body == NULL) {
+			json_decref(w);
+			db_result_free(q);
+			return DB_ERROR;
+		}
+		json_object_set_new(k->res.body, "warnings", w);
+	}
 	changed = json_array();
 	json_object_foreach(j, key, v)
 	{

@@ -5,6 +5,10 @@
  */
 #include "config.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "api/api.h"
 
 static const struct json_field claim_fields[] = {{.name = "level",
@@ -49,23 +53,40 @@ claim_tx(struct db_conn *c, void *arg)
 		return rc;
 	}
 	{
-		const char *p[6] = {e.id,
-		                    e.company,
-		                    e.assessor,
-		                    k->threat_model,
-		                    json_string_value(json_object_get(k->r->json, "level")),
-		                    json_string_value(json_object_get(k->r->json, "summary"))};
+		const char *summary = json_string_value(json_object_get(k->r->json, "summary"));
+		unsigned char key[CRYPTO_KEY_LEN];
+		char rowid[2 * DB_UUID_LEN];
+		char *sealed = NULL;
 
-		q = db_exec(c, "claim_upsert", 6, p, &st);
+		/* sealed like a finding, bound to (engagement, threat model, column) */
+		snprintf(rowid, sizeof(rowid), "%s/%s", e.id, k->threat_model);
+		if ((rc = api_engagement_key(c, e.id, key)) == 0)
+			sealed = api_seal(key, "claim", rowid, "summary", summary);
+		explicit_bzero(key, sizeof(key));
+		if (sealed == NULL) {
+			api_engagement_clear(&e);
+			return rc > 0 ? api_fail(&k->res, PROBLEM_NOT_FOUND, NULL) : DB_ERROR;
+		}
+		{
+			const char *p[6] = {e.id,
+			                    e.company,
+			                    e.assessor,
+			                    k->threat_model,
+			                    json_string_value(json_object_get(k->r->json, "level")),
+			                    sealed};
+
+			q = db_exec(c, "claim_upsert", 6, p, &st);
+		}
+		free(sealed);
+		if (q == NULL) {
+			api_engagement_clear(&e);
+			return st;
+		}
+		k->res.body = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "engagement_id",
+		                        db_get(q, 0, 0), "threat_model", db_get(q, 0, 1), "level",
+		                        db_get(q, 0, 2), "summary", summary, "updated_by",
+		                        db_get(q, 0, 3), "updated_at", db_get(q, 0, 4));
 	}
-	if (q == NULL) {
-		api_engagement_clear(&e);
-		return st;
-	}
-	k->res.body = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "engagement_id", db_get(q, 0, 0),
-	                        "threat_model", db_get(q, 0, 1), "level", db_get(q, 0, 2),
-	                        "summary", db_get(q, 0, 3), "updated_by", db_get(q, 0, 4),
-	                        "updated_at", db_get(q, 0, 5));
 	rc = api_audit(
 	    c, k->r, "claim.put", "engagement", e.id, e.company, e.assessor,
 	    json_pack("{s:s, s:s}", "threat_model", k->threat_model, "level", db_get(q, 0, 2)));

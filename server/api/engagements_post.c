@@ -75,6 +75,8 @@ engagement_create_tx(struct db_conn *c, void *arg)
 	const char *ps[5] = {e->id, company, assessor, e->wrapped, e->scope};
 	struct db_result *q;
 	enum db_status st;
+	char disclosure[16];
+	json_t *warnings;
 	int rc;
 
 	if ((q = db_exec(c, "campaign_lock", 1, pc, &st)) == NULL)
@@ -84,6 +86,7 @@ engagement_create_tx(struct db_conn *c, void *arg)
 		return api_fail(&e->res, PROBLEM_NOT_FOUND, NULL);
 	}
 	rc = strcmp(db_get(q, 0, 11), "t") == 0 || strcmp(db_get(q, 0, 8), "published") == 0;
+	snprintf(disclosure, sizeof(disclosure), "%s", db_get(q, 0, 6));
 	db_result_free(q);
 	if (rc)
 		return api_fail(&e->res, PROBLEM_INVALID_STATE, "The campaign has been released.");
@@ -111,6 +114,14 @@ engagement_create_tx(struct db_conn *c, void *arg)
 	}
 	if (e->res.body == NULL)
 		return DB_ERROR;
+	/* does the pairing identify a company under this disclosure? */
+	if ((q = db_exec(c, "campaign_engagements", 1, pc, &st)) == NULL)
+		return st;
+	warnings = api_pairing_warnings(q, disclosure);
+	db_result_free(q);
+	if (warnings == NULL)
+		return DB_ERROR;
+	json_object_set_new(e->res.body, "warnings", warnings);
 	return api_audit(c, e->r, "engagement.create", "engagement", e->id, company, assessor,
 	                 json_pack("{s:s}", "campaign", e->campaign));
 }

@@ -1,6 +1,8 @@
 /* GET /api/v1/engagements/{id}/statement: the company's statement, for participants. */
 #include "config.h"
 
+#include <string.h>
+
 #include "api/api.h"
 
 struct statement_get_ctx {
@@ -17,6 +19,8 @@ statement_get_tx(struct db_conn *c, void *arg)
 	struct api_engagement e;
 	struct db_result *q;
 	enum db_status st;
+	unsigned char key[CRYPTO_KEY_LEN];
+	json_t *text;
 	int rc;
 
 	if ((rc = api_engagement_load(c, k->r, k->engagement, API_AS_PARTICIPANT, &e, &k->res)) !=
@@ -29,9 +33,21 @@ statement_get_tx(struct db_conn *c, void *arg)
 		db_result_free(q);
 		return api_fail(&k->res, PROBLEM_NOT_FOUND, NULL);
 	}
-	k->res.body = json_pack("{s:s, s:s, s:s, s:s}", "engagement_id", db_get(q, 0, 0), "text",
-	                        db_get(q, 0, 1), "updated_by", db_get(q, 0, 2), "updated_at",
-	                        db_get(q, 0, 3));
+	if (db_is_null(q, 0, 1)) {
+		text = json_string(db_get(q, 0, 4)); /* written before 0004 */
+	} else if ((rc = api_engagement_key(c, k->engagement, key)) != 0) {
+		db_result_free(q);
+		return rc > 0 ? api_fail(&k->res, PROBLEM_NOT_FOUND, NULL) : DB_ERROR;
+	} else {
+		text = api_open(key, "statement", k->engagement, "text", q, 0, 1);
+		explicit_bzero(key, sizeof(key));
+	}
+	if (text == NULL) {
+		db_result_free(q);
+		return DB_ERROR;
+	}
+	k->res.body = json_pack("{s:s, s:o, s:s, s:s}", "engagement_id", db_get(q, 0, 0), "text",
+	                        text, "updated_by", db_get(q, 0, 2), "updated_at", db_get(q, 0, 3));
 	db_result_free(q);
 	return k->res.body ? DB_OK : DB_ERROR;
 }

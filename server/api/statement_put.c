@@ -1,6 +1,9 @@
 /* PUT /api/v1/engagements/{id}/statement {text}: the company's public response. */
 #include "config.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 #include "api/api.h"
 
 static const struct json_field statement_fields[] = {{.name = "text",
@@ -34,18 +37,32 @@ statement_tx(struct db_conn *c, void *arg)
 		return api_fail(&k->res, PROBLEM_INVALID_STATE, "The campaign has been released.");
 	}
 	{
-		const char *p[4] = {e.id, e.company, e.assessor,
-		                    json_string_value(json_object_get(k->r->json, "text"))};
+		const char *text = json_string_value(json_object_get(k->r->json, "text"));
+		unsigned char key[CRYPTO_KEY_LEN];
+		char *sealed = NULL;
 
-		q = db_exec(c, "statement_upsert", 4, p, &st);
+		/* sealed like a finding, bound to (engagement, column) */
+		if ((rc = api_engagement_key(c, e.id, key)) == 0)
+			sealed = api_seal(key, "statement", e.id, "text", text);
+		explicit_bzero(key, sizeof(key));
+		if (sealed == NULL) {
+			api_engagement_clear(&e);
+			return rc > 0 ? api_fail(&k->res, PROBLEM_NOT_FOUND, NULL) : DB_ERROR;
+		}
+		{
+			const char *p[4] = {e.id, e.company, e.assessor, sealed};
+
+			q = db_exec(c, "statement_upsert", 4, p, &st);
+		}
+		free(sealed);
+		if (q == NULL) {
+			api_engagement_clear(&e);
+			return st;
+		}
+		k->res.body =
+		    json_pack("{s:s, s:s, s:s, s:s}", "engagement_id", db_get(q, 0, 0), "text",
+		              text, "updated_by", db_get(q, 0, 1), "updated_at", db_get(q, 0, 2));
 	}
-	if (q == NULL) {
-		api_engagement_clear(&e);
-		return st;
-	}
-	k->res.body = json_pack("{s:s, s:s, s:s, s:s}", "engagement_id", db_get(q, 0, 0), "text",
-	                        db_get(q, 0, 1), "updated_by", db_get(q, 0, 2), "updated_at",
-	                        db_get(q, 0, 3));
 	rc = api_audit(c, k->r, "statement.put", "engagement", e.id, e.company, e.assessor, NULL);
 	db_result_free(q);
 	api_engagement_clear(&e);

@@ -125,6 +125,14 @@ const struct db_statement db_statements[] = {
                " disclosure = coalesce($5, disclosure), min_cohort = coalesce($6::int, min_cohort),"
                " state = coalesce($7, state), updated_at = now()"
                " WHERE id = $1::uuid RETURNING " CAMPAIGN_COLS},
+    /* the release-date history (0004), coordinator only */
+    {"campaign_release_history",
+     "SELECT ls_ts(release_at), ls_ts(announced_at) FROM campaign_release_history"
+     " WHERE campaign_id = $1::uuid ORDER BY id"},
+    /* is $2 earlier than an instant ever announced for campaign $1? */
+    {"campaign_embargo_check",
+     "SELECT EXISTS (SELECT 1 FROM campaign_release_history WHERE campaign_id = $1::uuid"
+     " AND release_at > $2::timestamptz)"},
     {"campaign_progress",
      "SELECT p.engagement_id, p.findings_total, p.findings_open, p.claims_total, p.has_statement"
      " FROM campaign_progress($1::uuid) p"},
@@ -175,25 +183,52 @@ const struct db_statement db_statements[] = {
      " changed_by, ls_ts(changed_at)"
      " FROM finding_history WHERE finding_id = $1::uuid ORDER BY version"},
 
-    /* claims and statements */
+    /* claims and statements: summary and text sealed (0004_anonymity.sql);
+     * *_plain only for rows written before 0004 */
     {"claim_upsert",
      "INSERT INTO claims (engagement_id, company_org_id, assessor_org_id, threat_model, level,"
-     " summary, updated_by) VALUES ($1::uuid, $2::uuid, $3::uuid, $4, $5, $6, ls_uid())"
+     " summary, updated_by) VALUES ($1::uuid, $2::uuid, $3::uuid, $4, $5, $6::bytea, ls_uid())"
      " ON CONFLICT (engagement_id, threat_model) DO UPDATE SET level = EXCLUDED.level,"
-     " summary = EXCLUDED.summary, updated_by = EXCLUDED.updated_by, updated_at = now()"
-     " RETURNING engagement_id, threat_model, level, summary, updated_by, ls_ts(updated_at)"},
-    {"claims_list",
-     "SELECT c.engagement_id, c.threat_model, c.level, c.summary, c.updated_by, ls_ts(c.updated_at)"
-     " FROM claims c JOIN threat_models t ON t.code = c.threat_model"
-     " WHERE c.engagement_id = $1::uuid ORDER BY t.position"},
+     " summary = EXCLUDED.summary, summary_plain = NULL, updated_by = EXCLUDED.updated_by,"
+     " updated_at = now()"
+     " RETURNING engagement_id, threat_model, level, updated_by, ls_ts(updated_at)"},
+    /* 0 engagement_id, 1 threat_model, 2 level, 3 summary (sealed), 4 updated_by,
+     * 5 updated_at, 6 summary_plain */
+    {"claims_list", "SELECT c.engagement_id, c.threat_model, c.level, c.summary, c.updated_by,"
+                    " ls_ts(c.updated_at), c.summary_plain"
+                    " FROM claims c JOIN threat_models t ON t.code = c.threat_model"
+                    " WHERE c.engagement_id = $1::uuid ORDER BY t.position"},
     {"statement_upsert",
      "INSERT INTO statements (engagement_id, company_org_id, assessor_org_id, text, updated_by)"
-     " VALUES ($1::uuid, $2::uuid, $3::uuid, $4, ls_uid())"
-     " ON CONFLICT (engagement_id) DO UPDATE SET text = EXCLUDED.text,"
+     " VALUES ($1::uuid, $2::uuid, $3::uuid, $4::bytea, ls_uid())"
+     " ON CONFLICT (engagement_id) DO UPDATE SET text = EXCLUDED.text, text_plain = NULL,"
      " updated_by = EXCLUDED.updated_by, updated_at = now()"
-     " RETURNING engagement_id, text, updated_by, ls_ts(updated_at)"},
-    {"statement_get", "SELECT engagement_id, text, updated_by, ls_ts(updated_at) FROM statements"
-                      " WHERE engagement_id = $1::uuid"},
+     " RETURNING engagement_id, updated_by, ls_ts(updated_at)"},
+    /* 0 engagement_id, 1 text (sealed), 2 updated_by, 3 updated_at, 4 text_plain */
+    {"statement_get",
+     "SELECT engagement_id, text, updated_by, ls_ts(updated_at), text_plain FROM statements"
+     " WHERE engagement_id = $1::uuid"},
+    /* `lockstepd migrate` as the owner: rows written before 0004, of campaigns not
+     * yet released: 0 engagement_id, 1 row id of the associated data, 2 plaintext,
+     * 3 the row's other key (claims: threat model; statements: NULL). The seals
+     * take (engagement_id, ciphertext[, threat model]). */
+    {"legacy_claims",
+     "SELECT c.engagement_id, c.engagement_id::text || '/' || c.threat_model, c.summary_plain,"
+     " c.threat_model FROM claims c JOIN engagements e ON e.id = c.engagement_id"
+     " WHERE c.summary_plain IS NOT NULL AND c.summary IS NULL"
+     " AND NOT ls_campaign_frozen(e.campaign_id)"},
+    {"legacy_claim_seal",
+     "UPDATE claims SET summary = $2::bytea, summary_plain = NULL"
+     " WHERE engagement_id = $1::uuid AND threat_model = $3 AND summary IS NULL"},
+    {"legacy_statements",
+     "SELECT s.engagement_id, s.engagement_id::text, s.text_plain, NULL FROM statements s"
+     " JOIN engagements e ON e.id = s.engagement_id"
+     " WHERE s.text_plain IS NOT NULL AND s.text IS NULL AND NOT "
+     "ls_campaign_frozen(e.campaign_id)"},
+    {"legacy_statement_seal", "UPDATE statements SET text = $2::bytea, text_plain = NULL"
+                              " WHERE engagement_id = $1::uuid AND text IS NULL"},
+    /* the name pre-check (0004): every company's names and aliases, for a participant */
+    {"name_check_names", "SELECT n FROM name_check_names($1::uuid) AS n"},
 
     /* evidence (0002_evidence.sql) */
     {"evidence_lock_user", "SELECT pg_advisory_xact_lock(7418902, hashtext(ls_uid()::text))"},
@@ -202,10 +237,8 @@ const struct db_statement db_statements[] = {
      "SELECT count(*) FROM evidence WHERE uploaded_by = ls_uid() AND state = 'uploading'"
      " AND last_activity > now() - make_interval(secs => CASE WHEN kind = 'tus'"
      " THEN $1::int ELSE $2::int END)"},
-    {"evidence_engagement_usage",
-     "SELECT coalesce(sum(CASE WHEN state = 'complete' THEN size"
-     " ELSE greatest(size, coalesce(upload_length, 0)) END), 0)"
-     " FROM evidence WHERE engagement_id = $1::uuid AND id <> $2::uuid"},
+    /* SECURITY DEFINER (0004): every user's uploads count, not only the caller's */
+    {"evidence_engagement_usage", "SELECT evidence_engagement_usage($1::uuid, $2::uuid)"},
     {"evidence_finding_check",
      "SELECT 1 FROM findings WHERE id = $1::uuid AND engagement_id = $2::uuid"},
     {"evidence_create",

@@ -9,7 +9,9 @@
  *   1. release_claim() locks one due, unpublished campaign FOR UPDATE SKIP
  *      LOCKED (another replica's transaction skips it; no replica waits);
  *   2. release_inputs() returns what becomes public (and the companies'
- *      names for the name check); publish_build() makes the document;
+ *      names for the name check); claim summaries and statements come
+ *      sealed with each engagement's wrapped data key, which the master
+ *      key opens here; publish_build() makes the document;
  *   3. under pseudonymous or aggregate disclosure, a text naming a
  *      participating company holds the release: release_hold() records why
  *      (the coordinator sees it), an audit event says so when the reasons
@@ -49,6 +51,7 @@ static int schedule_stopping;
 static const struct crypto_signer *schedule_signer;
 static unsigned schedule_interval_ms;
 static unsigned schedule_pause_ms;
+static unsigned char schedule_master[CRYPTO_KEY_LEN];
 
 struct schedule_tx {
 	int claimed; /* a campaign was claimed (published or held) */
@@ -172,6 +175,120 @@ done:
 	return ret;
 }
 
+/*
+ * Open hex ciphertext under key for (kind, id, column): *pt (malloc'd,
+ * NUL-terminated, caller wipes and frees) and *ptlen. 0 or -1.
+ */
+static int
+schedule_open_raw(const unsigned char key[CRYPTO_KEY_LEN], const char *hex, const char *kind,
+                  const char *id, const char *column, unsigned char **pt, size_t *ptlen)
+{
+	size_t n = strlen(hex) / 2;
+	unsigned char *ct = malloc(n ? n : 1);
+	char aad[160];
+	int rc;
+
+	if (ct == NULL || util_hex_decode(hex, ct, n) != 0) {
+		free(ct);
+		return -1;
+	}
+	crypto_aad_format(aad, sizeof(aad), kind, id, column);
+	rc = crypto_aead_open(key, aad, strlen(aad), ct, n, pt, ptlen);
+	free(ct);
+	return rc;
+}
+
+/* As schedule_open_raw, as a new JSON string (NULL on failure or bad UTF-8). */
+static json_t *
+schedule_open_hex(const unsigned char key[CRYPTO_KEY_LEN], const char *hex, const char *kind,
+                  const char *id, const char *column)
+{
+	unsigned char *pt = NULL;
+	size_t ptlen = 0;
+	json_t *out = NULL;
+
+	if (schedule_open_raw(key, hex, kind, id, column, &pt, &ptlen) == 0)
+		out = json_stringn((const char *)pt, ptlen);
+	if (pt != NULL) {
+		explicit_bzero(pt, ptlen);
+		free(pt);
+	}
+	return out;
+}
+
+/*
+ * Replace the sealed claim summaries ("summary_sealed") and statements
+ * ("statement_sealed") of inputs by their plaintext ("summary",
+ * "statement"), each engagement's data key unwrapped with the master key,
+ * and drop the sealed members and the wrapped keys. 0, or -1 when a key
+ * or a ciphertext does not open (the release then fails and is retried;
+ * nothing is published with a text missing).
+ */
+static int
+schedule_open_inputs(json_t *inputs)
+{
+	json_t *e;
+	size_t i;
+
+	json_array_foreach(json_object_get(inputs, "engagements"), i, e)
+	{
+		const char *eid = json_string_value(json_object_get(e, "id"));
+		const char *wk = json_string_value(json_object_get(e, "data_key"));
+		const char *st = json_string_value(json_object_get(e, "statement_sealed"));
+		json_t *claims = json_object_get(e, "claims"), *cl;
+		unsigned char key[CRYPTO_KEY_LEN], *dk = NULL;
+		size_t dklen = 0;
+		const char *tm;
+		int ok = 1;
+
+		if (eid == NULL)
+			return -1;
+		if (wk != NULL &&
+		    schedule_open_raw(schedule_master, wk, "engagement", eid, "data_key", &dk,
+		                      &dklen) == 0 &&
+		    dklen == CRYPTO_KEY_LEN)
+			memcpy(key, dk, CRYPTO_KEY_LEN);
+		else
+			ok = 0;
+		if (dk != NULL) {
+			explicit_bzero(dk, dklen);
+			free(dk);
+		}
+		if (ok && st != NULL) {
+			json_t *text = schedule_open_hex(key, st, "statement", eid, "text");
+
+			if (text == NULL)
+				ok = 0;
+			else
+				json_object_set_new(e, "statement", text);
+		}
+		json_object_foreach(claims, tm, cl)
+		{
+			const char *sum = json_string_value(json_object_get(cl, "summary_sealed"));
+			char rowid[160];
+			json_t *text;
+
+			if (!ok || sum == NULL)
+				continue;
+			snprintf(rowid, sizeof(rowid), "%s/%s", eid, tm);
+			if ((text = schedule_open_hex(key, sum, "claim", rowid, "summary")) == NULL)
+				ok = 0;
+			else
+				json_object_set_new(cl, "summary", text);
+			json_object_del(cl, "summary_sealed");
+		}
+		explicit_bzero(key, sizeof(key));
+		json_object_del(e, "data_key");
+		json_object_del(e, "statement_sealed");
+		if (!ok) {
+			log_event(LOG_LEVEL_ERROR, "release_open_failed",
+			          json_pack("{s:s}", "engagement", eid));
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int
 schedule_tx_fn(struct db_conn *c, void *arg)
 {
@@ -216,6 +333,7 @@ schedule_tx_fn(struct db_conn *c, void *arg)
 	}
 	if (db_rows(in) != 1 || db_is_null(in, 0, 0) ||
 	    (inputs = json_loads(db_get(in, 0, 0), 0, NULL)) == NULL ||
+	    schedule_open_inputs(inputs) != 0 ||
 	    (doc = publish_build(&pc, inputs, &leaks)) == NULL) {
 		log_event(LOG_LEVEL_ERROR, "release_build_failed",
 		          json_pack("{s:s}", "slug", k->slug));
@@ -279,9 +397,11 @@ schedule_main(void *arg)
 }
 
 int
-schedule_start(const struct crypto_signer *signer, unsigned interval_ms, unsigned pause_ms)
+schedule_start(const struct crypto_signer *signer, const unsigned char *master,
+               unsigned interval_ms, unsigned pause_ms)
 {
 	schedule_signer = signer;
+	memcpy(schedule_master, master, CRYPTO_KEY_LEN);
 	schedule_interval_ms = interval_ms ? interval_ms : 500;
 	schedule_pause_ms = pause_ms;
 	schedule_stopping = 0;
@@ -306,5 +426,6 @@ schedule_stop(void)
 	pthread_mutex_unlock(&schedule_lock);
 	pthread_join(schedule_thread, NULL);
 	schedule_running = 0;
+	explicit_bzero(schedule_master, sizeof(schedule_master));
 	log_event(LOG_LEVEL_INFO, "scheduler_stopped", NULL);
 }

@@ -6,8 +6,8 @@
  * `login`, `upload`, `download` round trip of a small file; an upload
  * stopped part-way and resumed by the next run, and one whose connection
  * drops, resumed in the same run; refusals (foreign or
- * unknown engagement and evidence, another tenant's finding); and the
- * usage errors of every command.
+ * unknown engagement and evidence, another tenant's finding); `name-check`
+ * in a pseudonymous campaign; and the usage errors of every command.
  *
  * The client is LOCKSTEP_TEST_CLI when set, else ./lockstep (make check
  * runs in the top build directory, where it is built).
@@ -757,6 +757,82 @@ START_TEST(test_refusals)
 }
 END_TEST
 
+/*
+ * name-check: in a pseudonymous campaign a text naming company B holds
+ * (exit 1, the span printed); a clean text does not (exit 0); another
+ * tenant's engagement is refused (exit 1, nothing printed).
+ */
+START_TEST(test_name_check)
+{
+	char *dir, *cfg, *clean, *naming, *out, *slug, *title, *camp, *path, *eng, *text, *at;
+	json_t *j;
+	int st;
+
+	CLI_REQUIRE();
+	slug = ht_unique("clinc");
+	title = ht_fmt("CLI name-check %s", slug);
+	at = ht_future_time(30);
+	camp = cli_call("/api/v1/campaigns", W.coord.token,
+	                json_pack("{s:s, s:s, s:[s], s:s, s:s, s:i}", "title", title, "slug", slug,
+	                          "threat_models", "WEIGHTS-EXFIL", "release_at", at, "disclosure",
+	                          "pseudonymous", "min_cohort", 1));
+	ck_assert_msg(camp != NULL, "campaign: %s", Err);
+	path = ht_fmt("/api/v1/campaigns/%s/engagements", camp);
+	eng = cli_call(path, W.coord.token,
+	               json_pack("{s:s, s:s, s:s, s:[s]}", "company_org", W.a.org_id,
+	                         "assessor_org", W.x.org_id, "scope", "CLI name-check scope",
+	                         "lead_assessors", "Xena Lead"));
+	ck_assert_msg(eng != NULL, "engagement: %s", Err);
+	dir = cli_tmpdir();
+	cfg = ht_fmt("%s/config", dir);
+	clean = ht_fmt("%s/clean.txt", dir);
+	naming = ht_fmt("%s/naming.txt", dir);
+	cli_write(clean, "We fixed it.\n", 13);
+	text = ht_fmt("Unlike %s, we fixed it.\n", W.b.org_name);
+	cli_write(naming, text, strlen(text));
+	cli_login(cfg, &W.a.admin);
+	{
+		const char *ok[] = {"name-check", eng, clean, NULL};
+		const char *hold[] = {"name-check", eng, naming, NULL};
+		const char *foreign[] = {"name-check", W.eng_by, clean, NULL};
+
+		out = cli_run(&st, ok);
+		ck_assert_msg(st == 0, "clean text: exit %d: %s", st, out);
+		j = cli_json(out);
+		ck_assert_msg(json_is_false(json_object_get(j, "hold")), "%s", out);
+		json_decref(j);
+		free(out);
+		out = cli_run(&st, hold);
+		ck_assert_msg(st == 1, "text naming B: exit %d: %s", st, out);
+		j = cli_json(out);
+		ck_assert_msg(json_is_true(json_object_get(j, "hold")), "%s", out);
+		ck_assert_str_eq(json_string_value(json_object_get(
+		                     json_array_get(json_object_get(j, "spans"), 0), "text")),
+		                 W.b.org_name);
+		json_decref(j);
+		free(out);
+		out = cli_run(&st, foreign);
+		ck_assert_msg(st == 1, "B's engagement as A: exit %d: %s", st, out);
+		ck_assert_str_eq(out, "");
+		free(out);
+	}
+	unsetenv("XDG_CONFIG_HOME");
+	unsetenv("LOCKSTEP_PASSWORD");
+	cli_rmrf(dir);
+	free(text);
+	free(naming);
+	free(clean);
+	free(cfg);
+	free(dir);
+	free(eng);
+	free(path);
+	free(camp);
+	free(at);
+	free(title);
+	free(slug);
+}
+END_TEST
+
 /* Usage errors of every command exit 2 and print nothing on stdout. */
 START_TEST(test_usage)
 {
@@ -776,10 +852,14 @@ START_TEST(test_usage)
 	const char *post_array[] = {"post", "orgs", "[1,2]", NULL};
 	const char *login_none[] = {"login", NULL};
 	const char *unknown[] = {"frobnicate", NULL};
+	const char *nc_bad_id[] = {"name-check", "x", "/etc/hostname", NULL};
+	const char *nc_no_file[] = {"name-check", NULL, "/nonexistent/text.txt", NULL};
+	const char *nc_short[] = {"name-check", NULL, NULL};
 	const char **cases[] = {upload_short,    upload_bad_id,     upload_bad_opt,  upload_no_val,
 	                        upload_bad_type, upload_empty_name, download_bad_id, download_extra,
 	                        receipt_bad_id,  get_none,          get_space,       post_bad_json,
-	                        post_array,      login_none,        unknown};
+	                        post_array,      login_none,        unknown,         nc_bad_id,
+	                        nc_no_file,      nc_short};
 	char *out;
 	int st;
 
@@ -791,6 +871,8 @@ START_TEST(test_usage)
 	upload_bad_type[1] = eng;
 	upload_empty_name[1] = eng;
 	download_extra[1] = eng;
+	nc_no_file[1] = eng;
+	nc_short[1] = eng;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		out = cli_run(&st, cases[i]);
 		ck_assert_msg(st == 2, "case %zu (%s %s): exit %d: %s", i, cases[i][0],
@@ -817,6 +899,7 @@ cli_suite(void)
 	tcase_add_test(tc, test_upload_resume);
 	tcase_add_test(tc, test_upload_dropped_connection);
 	tcase_add_test(tc, test_refusals);
+	tcase_add_test(tc, test_name_check);
 	tcase_add_test(tc, test_usage);
 	suite_add_tcase(s, tc);
 	return s;
