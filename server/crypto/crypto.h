@@ -202,6 +202,15 @@ int crypto_sign(const struct crypto_signer *s, const void *msg, size_t len,
 int crypto_verify(const unsigned char pub[CRYPTO_ED25519_PUB_LEN], const void *msg, size_t len,
                   const unsigned char sig[CRYPTO_ED25519_SIG_LEN]);
 
+/*
+ * The raw Ed25519 public key of one PEM "PUBLIC KEY" (SubjectPublicKeyInfo,
+ * as /.well-known/lockstep/signing-key?format=pem serves it) in
+ * pem[0..len). Returns 0, or -1 when it holds no such key or a key of
+ * another type (reason in crypto_last_error()).
+ */
+int crypto_ed25519_public_from_pem(const char *pem, size_t len,
+                                   unsigned char pub[CRYPTO_ED25519_PUB_LEN]);
+
 /* Raw 32-byte public key. Never fails for a loaded signer. */
 void crypto_signer_public(const struct crypto_signer *s, unsigned char pub[CRYPTO_ED25519_PUB_LEN]);
 

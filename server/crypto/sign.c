@@ -8,6 +8,7 @@
 
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
@@ -278,5 +279,43 @@ crypto_signer_public_pem(const struct crypto_signer *s)
 	ret[len] = '\0';
 done:
 	BIO_free(mem);
+	return ret;
+}
+
+int
+crypto_ed25519_public_from_pem(const char *pem, size_t len,
+                               unsigned char pub[CRYPTO_ED25519_PUB_LEN])
+{
+	EVP_PKEY *pkey = NULL;
+	BIO *bio = NULL;
+	size_t publen = CRYPTO_ED25519_PUB_LEN;
+	int ret = -1;
+
+	if (pem == NULL || len > CRYPTO_SIGNER_FILE_MAX * 16) {
+		crypto_set_error("public key: bad arguments");
+		goto done;
+	}
+	if ((bio = BIO_new_mem_buf(pem, (int)len)) == NULL) {
+		crypto_set_error("public key: out of memory");
+		goto done;
+	}
+	if ((pkey = PEM_read_bio_PUBKEY(bio, NULL, crypto_signer_no_password, NULL)) == NULL) {
+		crypto_set_error("public key: not a PEM PUBLIC KEY");
+		goto done;
+	}
+	if (!EVP_PKEY_is_a(pkey, "ED25519")) {
+		crypto_set_error("public key: not Ed25519");
+		goto done;
+	}
+	if (EVP_PKEY_get_raw_public_key(pkey, pub, &publen) != 1 ||
+	    publen != CRYPTO_ED25519_PUB_LEN) {
+		crypto_set_error("public key: cannot extract the raw key");
+		goto done;
+	}
+	ret = 0;
+done:
+	ERR_clear_error();
+	EVP_PKEY_free(pkey);
+	BIO_free(bio);
 	return ret;
 }

@@ -27,8 +27,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <pwd.h>
-#include <grp.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -166,106 +164,25 @@ av_healthz_on(int fd)
 	return ht_raw_status(resp);
 }
 
-static int
-av_free_port(void)
-{
-	for (int tries = 0; tries < 50; tries++) {
-		struct sockaddr_in sa = {.sin_family = AF_INET};
-		socklen_t sl = sizeof(sa);
-		int fd = socket(AF_INET, SOCK_STREAM, 0), port;
-
-		inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
-		if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
-		    getsockname(fd, (struct sockaddr *)&sa, &sl) != 0) {
-			if (fd >= 0)
-				close(fd);
-			continue;
-		}
-		port = ntohs(sa.sin_port);
-		close(fd);
-		if (port > 1024)
-			return port;
-	}
-	return -1;
-}
-
-struct av_server {
-	pid_t pid;
-	int port;
-	char log[512];
-};
-
 /*
- * Start `lockstepd serve` on a free port with the suite's environment plus
- * env (NULL-terminated NAME=value strings), as LOCKSTEP_TEST_RUN_AS when
- * set; its log goes to the state directory. Fails the test when it does
- * not answer within 15 s.
+ * A lockstepd of this test's own (harness: free port, the suite's
+ * environment plus env, as LOCKSTEP_TEST_RUN_AS when set, its log kept in
+ * the state directory's logs/ for the sanitizer check). Fails the test
+ * when it does not answer within 15 s.
  */
 static void
-av_start(struct av_server *s, const char *const *env)
+av_start(struct ht_server *s, const char *const *env)
 {
-	const char *bin = ht_env_req("LOCKSTEP_TEST_LOCKSTEPD");
-	const char *run_as = ht_env("LOCKSTEP_TEST_RUN_AS");
-	const char *state = ht_env("LOCKSTEP_TEST_STATE_DIR");
-	char portbuf[16];
-
-	s->port = av_free_port();
-	ck_assert_int_gt(s->port, 0);
-	snprintf(s->log, sizeof(s->log), "%s/availability-%d.log", state ? state : "/tmp", s->port);
-	snprintf(portbuf, sizeof(portbuf), "%d", s->port);
-	s->pid = fork();
-	ck_assert_int_ge(s->pid, 0);
-	if (s->pid == 0) {
-		int fd = open(s->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		setenv("LOCKSTEP_PORT", portbuf, 1);
-		for (int i = 0; env != NULL && env[i] != NULL; i++)
-			putenv(strdup(env[i]));
-		if (run_as != NULL && geteuid() == 0) {
-			struct passwd *pw = getpwnam(run_as);
-
-			if (pw == NULL || initgroups(run_as, pw->pw_gid) != 0 ||
-			    setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0)
-				_exit(126);
-		}
-		/* a failed test must not leave its server behind (after setuid,
-		 * which would clear it) */
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		execl(bin, bin, "serve", (char *)NULL);
-		_exit(127);
-	}
-	for (int i = 0; i < 150; i++) {
-		if (av_get(NULL, s->port, "/healthz", NULL, NULL) == 200)
-			return;
-		if (waitpid(s->pid, NULL, WNOHANG) == s->pid)
-			break;
-		usleep(100000);
-	}
-	ck_abort_msg("lockstepd on port %d did not start (log %s)", s->port, s->log);
+	ck_assert_msg(ht_server_start(s, 0, env) == 0, "lockstepd did not start (log %s)",
+	              s->log != NULL ? s->log : "none");
 }
 
+/* Stop it (SIGTERM, then SIGKILL) and forget it; its log stays. */
 static void
-av_stop(struct av_server *s)
+av_stop(struct ht_server *s)
 {
-	int st;
-
-	if (s->pid <= 0)
-		return;
-	kill(s->pid, SIGTERM);
-	for (int i = 0; i < 300; i++) {
-		if (waitpid(s->pid, &st, WNOHANG) == s->pid) {
-			s->pid = 0;
-			return;
-		}
-		usleep(100000);
-	}
-	kill(s->pid, SIGKILL);
-	waitpid(s->pid, NULL, 0);
-	s->pid = 0;
+	ht_server_stop(s, SIGTERM);
+	ht_server_free(s);
 }
 
 static void
@@ -431,7 +348,7 @@ START_TEST(test_slow_clients)
 {
 	static const char *const env[] = {
 	    "LOCKSTEP_HEADER_TIMEOUT=3", "LOCKSTEP_BODY_RATE_WINDOW=2", "LOCKSTEP_THREADS=2", NULL};
-	struct av_server s = {0};
+	struct ht_server s = {0};
 	struct av_attack a = {0};
 	int asked, failed;
 
@@ -471,7 +388,7 @@ END_TEST
 START_TEST(test_slow_link_survives)
 {
 	static const char *const env[] = {"LOCKSTEP_BODY_RATE_WINDOW=2", NULL};
-	struct av_server s = {0};
+	struct ht_server s = {0};
 	char head[256], resp[4096], chunk[205];
 	size_t len = 12300, sent = 0, got = 0;
 	ssize_t k;
@@ -509,7 +426,7 @@ END_TEST
 START_TEST(test_per_address_limit)
 {
 	static const char *const env[] = {"LOCKSTEP_PER_IP_CONNECTIONS=8", NULL};
-	struct av_server s = {0};
+	struct ht_server s = {0};
 	int fds[8], extra;
 	char b[16];
 
@@ -607,7 +524,7 @@ START_TEST(test_login_storm)
 	                                  "LOCKSTEP_LOGIN_MAX_FAILURES=1000", NULL};
 	const char *email = ht_env_req("LOCKSTEP_TEST_ADMIN_EMAIL");
 	const char *password = ht_env_req("LOCKSTEP_TEST_ADMIN_PASSWORD");
-	struct av_server s = {0};
+	struct ht_server s = {0};
 	struct av_storm st[200];
 	pthread_t th[200];
 	double quiet_pub, quiet_list, storm_pub, storm_list, t0, login_secs = 0;
@@ -705,7 +622,7 @@ START_TEST(test_trusted_proxy)
 {
 	char proxy[32], direct[32], crowd[32], fwd1[32], fwd2[32], trusted[96];
 	const char *env[5];
-	struct av_server s = {0};
+	struct ht_server s = {0};
 	int code, fds[8], r1, r2;
 	char b[16], *h;
 
@@ -981,7 +898,7 @@ START_TEST(test_slow_clients_behind_nginx)
 	static const char *const env[] = {"LOCKSTEP_TRUSTED_PROXIES=127.0.0.1",
 	                                  "LOCKSTEP_THREADS=2", NULL};
 	const char *nginx = av_nginx_bin();
-	struct av_server s = {0};
+	struct ht_server s = {0};
 	struct av_attack a = {0};
 	char *dir, *conf;
 	int nport, asked, failed;
@@ -994,7 +911,7 @@ START_TEST(test_slow_clients_behind_nginx)
 	}
 	av_raise_nofile();
 	av_start(&s, env);
-	nport = av_free_port();
+	nport = ht_free_port();
 	dir = av_nginx_config(nport, s.port);
 	conf = ht_fmt("%s/nginx.conf", dir);
 	np = fork();

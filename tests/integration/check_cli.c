@@ -2,14 +2,19 @@
  * check_cli: the command-line client `lockstep` against a running
  * lockstepd: `verify` of a publication (released a few seconds after
  * set-up) with the server's key, with a pinned key, with another key, for
- * an unknown and a not yet released slug, and its usage errors; and a
- * `login`, `upload`, `download` round trip of a small file.
+ * an unknown and a not yet released slug, and its usage errors; a
+ * `login`, `upload`, `download` round trip of a small file; an upload
+ * stopped part-way and resumed by the next run, and one whose connection
+ * drops, resumed in the same run; refusals (foreign or
+ * unknown engagement and evidence, another tenant's finding); `name-check`
+ * in a pseudonymous campaign; and the usage errors of every command.
  *
  * The client is LOCKSTEP_TEST_CLI when set, else ./lockstep (make check
  * runs in the top build directory, where it is built).
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -22,7 +27,9 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include "crypto/crypto.h"
 #include "harness.h"
+#include "util/util.h"
 
 static struct ht_world W;
 static char *Released;     /* slug of the campaign released during set-up */
@@ -226,6 +233,8 @@ START_TEST(test_verify_server_key)
 	ck_assert_str_eq(json_string_value(json_object_get(j, "slug")), Released);
 	ck_assert_str_eq(json_string_value(json_object_get(j, "key_source")), "server");
 	ck_assert_msg(strstr(out, "\"verified\": true") != NULL, "%s", out);
+	/* the signed bytes are the canonical JSON of the document */
+	ck_assert_msg(json_is_true(json_object_get(j, "canonical")), "%s", out);
 
 	/* the same hash, key and prev_hash as the server states */
 	path = ht_fmt("/api/v1/publications/%s", Released);
@@ -478,6 +487,402 @@ START_TEST(test_upload_download)
 }
 END_TEST
 
+/* ------------------------------------------- resumable upload, refusals */
+
+/* The names in dir other than . and .. (at most 8, malloc'd, *n of them). */
+static int
+cli_list_dir(const char *dir, char *names[8])
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	if (d == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL && n < 8)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			names[n++] = strdup(e->d_name);
+	closedir(d);
+	return n;
+}
+
+/* Log the client in as a (XDG_CONFIG_HOME=cfg). */
+static void
+cli_login(const char *cfg, const struct ht_actor *a)
+{
+	const char *args[] = {"login", a->email, NULL};
+	char *out;
+	int st;
+
+	ck_assert_int_eq(setenv("XDG_CONFIG_HOME", cfg, 1), 0);
+	ck_assert_int_eq(setenv("LOCKSTEP_PASSWORD", a->password, 1), 0);
+	out = cli_run(&st, args);
+	ck_assert_msg(st == 0, "login: exit %d: %s", st, out);
+	free(out);
+}
+
+/*
+ * An upload stopped part-way (as Ctrl-C would stop it) keeps its state;
+ * running the same command again resumes the same upload (the receipt's
+ * id is the upload's) instead of starting over, and the result is whole.
+ */
+START_TEST(test_upload_resume)
+{
+	const size_t size = 5u * 1024 * 1024 + 123;
+	char *dir, *cfg, *file, *got, *updir, *state, *out, *name, *data, *back, *id;
+	char *names[8], hex[65];
+	unsigned char md[32];
+	size_t n;
+	json_t *j;
+	int st, k;
+
+	CLI_REQUIRE();
+	dir = cli_tmpdir();
+	cfg = ht_fmt("%s/config", dir);
+	file = ht_fmt("%s/big.bin", dir);
+	got = ht_fmt("%s/got.bin", dir);
+	updir = ht_fmt("%s/lockstep/uploads", cfg);
+	name = ht_fmt("resumed %s.bin", W.tag);
+	data = malloc(size);
+	ck_assert_ptr_nonnull(data);
+	for (size_t i = 0; i < size; i++)
+		data[i] = (char)((i * 7919u + i / 4096u) & 0xff);
+	cli_write(file, data, size);
+	ck_assert_int_eq(crypto_sha256(data, size, md), 0);
+	util_hex_encode(md, sizeof(md), hex);
+	cli_login(cfg, &W.a.admin);
+	{
+		const char *args[] = {"upload", W.eng_ax, file, "--name", name, NULL};
+
+		/* the first run stops after 2.5 MiB, as if interrupted */
+		ck_assert_int_eq(setenv("LOCKSTEP_TEST_UPLOAD_STOP_AFTER", "2621440", 1), 0);
+		out = cli_run(&st, args);
+		unsetenv("LOCKSTEP_TEST_UPLOAD_STOP_AFTER");
+		ck_assert_msg(st == 1, "interrupted upload: exit %d: %s", st, out);
+		ck_assert_str_eq(out, "");
+		free(out);
+		k = cli_list_dir(updir, names);
+		ck_assert_msg(k == 1, "%d state files in %s", k, updir);
+		state = ht_fmt("%s/%s", updir, names[0]);
+		free(names[0]);
+		back = cli_read(state, &n);
+		ck_assert_msg(strncmp(back, "/api/v1/uploads/", 16) == 0, "state: %s", back);
+		back[strcspn(back, "\n")] = '\0';
+		id = strdup(back + 16);
+		free(back);
+		/* nothing is evidence yet */
+		{
+			char *p = ht_fmt("/api/v1/evidence/%s/receipt", id);
+			struct ht_resp *r = ht_request("GET", p, W.a.admin.token, NULL);
+
+			HT_ASSERT_STATUS(r, 404);
+			ht_resp_free(r);
+			free(p);
+		}
+
+		/* the second run resumes the same upload and completes it */
+		out = cli_run(&st, args);
+		ck_assert_msg(st == 0, "resumed upload: exit %d: %s", st, out);
+		j = cli_json(out);
+		ck_assert_str_eq(
+		    json_string_value(json_object_get(json_object_get(j, "receipt"), "id")), id);
+		ck_assert_str_eq(
+		    json_string_value(json_object_get(json_object_get(j, "receipt"), "sha256")),
+		    hex);
+		ck_assert_int_eq(
+		    json_integer_value(json_object_get(json_object_get(j, "receipt"), "size")),
+		    (json_int_t)size);
+		json_decref(j);
+		free(out);
+		ck_assert_msg(access(state, F_OK) != 0, "the state file is left after success");
+	}
+	{
+		const char *args[] = {"download", id, got, NULL};
+
+		out = cli_run(&st, args);
+		ck_assert_msg(st == 0, "download: exit %d: %s", st, out);
+		free(out);
+		back = cli_read(got, &n);
+		ck_assert_uint_eq(n, size);
+		ck_assert_msg(memcmp(back, data, size) == 0, "the downloaded bytes differ");
+		free(back);
+	}
+	unsetenv("XDG_CONFIG_HOME");
+	unsetenv("LOCKSTEP_PASSWORD");
+	cli_rmrf(dir);
+	free(state);
+	free(id);
+	free(data);
+	free(name);
+	free(updir);
+	free(got);
+	free(file);
+	free(cfg);
+	free(dir);
+}
+END_TEST
+
+/*
+ * A connection dropped in the middle of an upload (once, after 1.5 MiB)
+ * is resumed in the same run from the server's offset; the result is
+ * whole and no state is left behind.
+ */
+START_TEST(test_upload_dropped_connection)
+{
+	const size_t size = 3u * 1024 * 1024 + 7;
+	char *dir, *cfg, *file, *updir, *out, *data, *names[8], hex[65];
+	unsigned char md[32];
+	json_t *j;
+	int st;
+
+	CLI_REQUIRE();
+	dir = cli_tmpdir();
+	cfg = ht_fmt("%s/config", dir);
+	file = ht_fmt("%s/dropped.bin", dir);
+	updir = ht_fmt("%s/lockstep/uploads", cfg);
+	data = malloc(size);
+	ck_assert_ptr_nonnull(data);
+	for (size_t i = 0; i < size; i++)
+		data[i] = (char)((i * 31u + 17u) & 0xff);
+	cli_write(file, data, size);
+	ck_assert_int_eq(crypto_sha256(data, size, md), 0);
+	util_hex_encode(md, sizeof(md), hex);
+	cli_login(cfg, &W.x.admin);
+	{
+		const char *args[] = {"upload", W.eng_ax, file, NULL};
+
+		ck_assert_int_eq(setenv("LOCKSTEP_TEST_UPLOAD_DROP_AFTER", "1572864", 1), 0);
+		out = cli_run(&st, args);
+		unsetenv("LOCKSTEP_TEST_UPLOAD_DROP_AFTER");
+		ck_assert_msg(st == 0, "upload with a dropped connection: exit %d: %s", st, out);
+		j = cli_json(out);
+		ck_assert_str_eq(
+		    json_string_value(json_object_get(json_object_get(j, "receipt"), "sha256")),
+		    hex);
+		ck_assert_int_eq(
+		    json_integer_value(json_object_get(json_object_get(j, "receipt"), "size")),
+		    (json_int_t)size);
+		json_decref(j);
+		free(out);
+	}
+	ck_assert_int_eq(cli_list_dir(updir, names), 0);
+	unsetenv("XDG_CONFIG_HOME");
+	unsetenv("LOCKSTEP_PASSWORD");
+	cli_rmrf(dir);
+	free(data);
+	free(updir);
+	free(file);
+	free(cfg);
+	free(dir);
+}
+END_TEST
+
+/*
+ * Refusals: an upload to an engagement that is not the caller's exits 1
+ * and leaves no state behind; a download of an unknown id exits 1 and
+ * leaves no file; the generic calls report the server's refusal.
+ */
+START_TEST(test_refusals)
+{
+	char *dir, *cfg, *file, *got, *updir, *out, *names[8];
+	char missing[37];
+	int st;
+
+	CLI_REQUIRE();
+	dir = cli_tmpdir();
+	cfg = ht_fmt("%s/config", dir);
+	file = ht_fmt("%s/f.txt", dir);
+	got = ht_fmt("%s/got.txt", dir);
+	updir = ht_fmt("%s/lockstep/uploads", cfg);
+	cli_write(file, "x\n", 2);
+	ht_random_uuid(missing);
+	cli_login(cfg, &W.a.admin);
+	{
+		/* B's engagement is not A's: 404 like an unknown one */
+		const char *a1[] = {"upload", W.eng_by, file, NULL};
+		const char *a2[] = {"upload", missing, file, NULL};
+
+		out = cli_run(&st, a1);
+		ck_assert_msg(st == 1, "upload to B's engagement: exit %d: %s", st, out);
+		ck_assert_str_eq(out, "");
+		free(out);
+		out = cli_run(&st, a2);
+		ck_assert_msg(st == 1, "upload to no engagement: exit %d: %s", st, out);
+		free(out);
+		ck_assert_int_eq(cli_list_dir(updir, names), 0);
+	}
+	{
+		const char *args[] = {"download", missing, got, NULL};
+
+		out = cli_run(&st, args);
+		ck_assert_msg(st == 1, "download of nothing: exit %d: %s", st, out);
+		free(out);
+		ck_assert_msg(access(got, F_OK) != 0, "a file is left after a refused download");
+	}
+	{
+		char *path = ht_fmt("/api/v1/findings/%s", W.finding_b);
+		const char *me[] = {"me", NULL};
+		const char *foreign[] = {"get", path, NULL};
+		const char *list[] = {"get", "engagements", NULL};
+		json_t *j;
+
+		out = cli_run(&st, me);
+		ck_assert_msg(st == 0, "me: exit %d: %s", st, out);
+		j = cli_json(out);
+		ck_assert_str_eq(
+		    json_string_value(json_object_get(json_object_get(j, "user"), "email")),
+		    W.a.admin.email);
+		json_decref(j);
+		free(out);
+		out = cli_run(&st, list);
+		ck_assert_msg(st == 0, "get engagements: exit %d: %s", st, out);
+		ck_assert_msg(strstr(out, W.eng_ax) != NULL && strstr(out, W.eng_by) == NULL,
+		              "A's engagements: %s", out);
+		free(out);
+		/* B's finding: 404, exit 1, nothing on stdout */
+		out = cli_run(&st, foreign);
+		ck_assert_msg(st == 1, "B's finding as A: exit %d: %s", st, out);
+		ck_assert_str_eq(out, "");
+		free(out);
+		free(path);
+	}
+	unsetenv("XDG_CONFIG_HOME");
+	unsetenv("LOCKSTEP_PASSWORD");
+	cli_rmrf(dir);
+	free(updir);
+	free(got);
+	free(file);
+	free(cfg);
+	free(dir);
+}
+END_TEST
+
+/*
+ * name-check: in a pseudonymous campaign a text naming company B holds
+ * (exit 1, the span printed); a clean text does not (exit 0); another
+ * tenant's engagement is refused (exit 1, nothing printed).
+ */
+START_TEST(test_name_check)
+{
+	char *dir, *cfg, *clean, *naming, *out, *slug, *title, *camp, *path, *eng, *text, *at;
+	json_t *j;
+	int st;
+
+	CLI_REQUIRE();
+	slug = ht_unique("clinc");
+	title = ht_fmt("CLI name-check %s", slug);
+	at = ht_future_time(30);
+	camp = cli_call("/api/v1/campaigns", W.coord.token,
+	                json_pack("{s:s, s:s, s:[s], s:s, s:s, s:i}", "title", title, "slug", slug,
+	                          "threat_models", "WEIGHTS-EXFIL", "release_at", at, "disclosure",
+	                          "pseudonymous", "min_cohort", 1));
+	ck_assert_msg(camp != NULL, "campaign: %s", Err);
+	path = ht_fmt("/api/v1/campaigns/%s/engagements", camp);
+	eng = cli_call(path, W.coord.token,
+	               json_pack("{s:s, s:s, s:s, s:[s]}", "company_org", W.a.org_id,
+	                         "assessor_org", W.x.org_id, "scope", "CLI name-check scope",
+	                         "lead_assessors", "Xena Lead"));
+	ck_assert_msg(eng != NULL, "engagement: %s", Err);
+	dir = cli_tmpdir();
+	cfg = ht_fmt("%s/config", dir);
+	clean = ht_fmt("%s/clean.txt", dir);
+	naming = ht_fmt("%s/naming.txt", dir);
+	cli_write(clean, "We fixed it.\n", 13);
+	text = ht_fmt("Unlike %s, we fixed it.\n", W.b.org_name);
+	cli_write(naming, text, strlen(text));
+	cli_login(cfg, &W.a.admin);
+	{
+		const char *ok[] = {"name-check", eng, clean, NULL};
+		const char *hold[] = {"name-check", eng, naming, NULL};
+		const char *foreign[] = {"name-check", W.eng_by, clean, NULL};
+
+		out = cli_run(&st, ok);
+		ck_assert_msg(st == 0, "clean text: exit %d: %s", st, out);
+		j = cli_json(out);
+		ck_assert_msg(json_is_false(json_object_get(j, "hold")), "%s", out);
+		json_decref(j);
+		free(out);
+		out = cli_run(&st, hold);
+		ck_assert_msg(st == 1, "text naming B: exit %d: %s", st, out);
+		j = cli_json(out);
+		ck_assert_msg(json_is_true(json_object_get(j, "hold")), "%s", out);
+		ck_assert_str_eq(json_string_value(json_object_get(
+		                     json_array_get(json_object_get(j, "spans"), 0), "text")),
+		                 W.b.org_name);
+		json_decref(j);
+		free(out);
+		out = cli_run(&st, foreign);
+		ck_assert_msg(st == 1, "B's engagement as A: exit %d: %s", st, out);
+		ck_assert_str_eq(out, "");
+		free(out);
+	}
+	unsetenv("XDG_CONFIG_HOME");
+	unsetenv("LOCKSTEP_PASSWORD");
+	cli_rmrf(dir);
+	free(text);
+	free(naming);
+	free(clean);
+	free(cfg);
+	free(dir);
+	free(eng);
+	free(path);
+	free(camp);
+	free(at);
+	free(title);
+	free(slug);
+}
+END_TEST
+
+/* Usage errors of every command exit 2 and print nothing on stdout. */
+START_TEST(test_usage)
+{
+	char eng[37];
+	const char *upload_short[] = {"upload", NULL, NULL};
+	const char *upload_bad_id[] = {"upload", "not-a-uuid", "/etc/hostname", NULL};
+	const char *upload_bad_opt[] = {"upload", NULL, "/etc/hostname", "--bogus", NULL};
+	const char *upload_no_val[] = {"upload", NULL, "/etc/hostname", "--name", NULL};
+	const char *upload_bad_type[] = {"upload", NULL, "/etc/hostname", "--type", "a\tb", NULL};
+	const char *upload_empty_name[] = {"upload", NULL, "/etc/hostname", "--name", "", NULL};
+	const char *download_bad_id[] = {"download", "NOT-A-UUID", "/tmp/x", NULL};
+	const char *download_extra[] = {"download", NULL, "/tmp/x", "/tmp/y", NULL};
+	const char *receipt_bad_id[] = {"receipt", "x", NULL};
+	const char *get_none[] = {"get", NULL};
+	const char *get_space[] = {"get", "orgs list", NULL};
+	const char *post_bad_json[] = {"post", "orgs", "{not json", NULL};
+	const char *post_array[] = {"post", "orgs", "[1,2]", NULL};
+	const char *login_none[] = {"login", NULL};
+	const char *unknown[] = {"frobnicate", NULL};
+	const char *nc_bad_id[] = {"name-check", "x", "/etc/hostname", NULL};
+	const char *nc_no_file[] = {"name-check", NULL, "/nonexistent/text.txt", NULL};
+	const char *nc_short[] = {"name-check", NULL, NULL};
+	const char **cases[] = {upload_short,    upload_bad_id,     upload_bad_opt,  upload_no_val,
+	                        upload_bad_type, upload_empty_name, download_bad_id, download_extra,
+	                        receipt_bad_id,  get_none,          get_space,       post_bad_json,
+	                        post_array,      login_none,        unknown,         nc_bad_id,
+	                        nc_no_file,      nc_short};
+	char *out;
+	int st;
+
+	CLI_REQUIRE();
+	ht_random_uuid(eng);
+	upload_short[1] = eng;
+	upload_bad_opt[1] = eng;
+	upload_no_val[1] = eng;
+	upload_bad_type[1] = eng;
+	upload_empty_name[1] = eng;
+	download_extra[1] = eng;
+	nc_no_file[1] = eng;
+	nc_short[1] = eng;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		out = cli_run(&st, cases[i]);
+		ck_assert_msg(st == 2, "case %zu (%s %s): exit %d: %s", i, cases[i][0],
+		              cases[i][1] ? cases[i][1] : "", st, out);
+		ck_assert_str_eq(out, "");
+		free(out);
+	}
+}
+END_TEST
+
 static Suite *
 cli_suite(void)
 {
@@ -491,6 +896,11 @@ cli_suite(void)
 	tcase_add_test(tc, test_verify_unknown_and_embargoed);
 	tcase_add_test(tc, test_verify_usage);
 	tcase_add_test(tc, test_upload_download);
+	tcase_add_test(tc, test_upload_resume);
+	tcase_add_test(tc, test_upload_dropped_connection);
+	tcase_add_test(tc, test_refusals);
+	tcase_add_test(tc, test_name_check);
+	tcase_add_test(tc, test_usage);
 	suite_add_tcase(s, tc);
 	return s;
 }

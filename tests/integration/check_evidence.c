@@ -8,8 +8,9 @@
  *
  * The tests that need their own lockstepd (kill -9, small limits) start
  * one from LOCKSTEP_TEST_LOCKSTEPD on a free port, with the LOCKSTEP_*
- * environment of the test run (as LOCKSTEP_TEST_RUN_AS when set); without
- * it they are skipped (they pass without checking anything and say so).
+ * environment of the test run (as LOCKSTEP_TEST_RUN_AS when set), through
+ * the harness (ht_server_start), which keeps its log; without it they are
+ * skipped (ht_skip), never passed.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -469,108 +470,6 @@ ev_wait_count(const char *fmt, const char *arg, long long want, int secs)
 	return n;
 }
 
-/* ------------------------------------------------- a lockstepd of our own */
-
-struct ev_server {
-	pid_t pid;
-	int port;
-	char base[64];
-};
-
-static int
-ev_free_port(void)
-{
-	struct sockaddr_in sa;
-	socklen_t len = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
-	ck_assert(bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
-	ck_assert(getsockname(fd, (struct sockaddr *)&sa, &len) == 0);
-	port = ntohs(sa.sin_port);
-	close(fd);
-	return port;
-}
-
-static int
-ev_healthy(const char *base)
-{
-	struct ev_res r;
-	int ok;
-
-	ev_http(&r, base, "GET", "/healthz", NULL, NULL, 0, NULL, 0, NULL, 0, NULL);
-	ok = r.status == 200;
-	ev_res_free(&r);
-	return ok;
-}
-
-/*
- * Start LOCKSTEP_TEST_LOCKSTEPD serve with env (NULL-terminated
- * "NAME=value" strings) on port (0: a free one). Returns 0, or 1 when the
- * test environment has no lockstepd to start (skip).
- */
-static int
-ev_server_start(struct ev_server *s, int port, const char *const *env)
-{
-	const char *exe = ht_env("LOCKSTEP_TEST_LOCKSTEPD");
-	const char *run_as = ht_env("LOCKSTEP_TEST_RUN_AS");
-
-	if (exe == NULL || access(exe, X_OK) != 0 || ht_env("LOCKSTEP_DATABASE_URL") == NULL) {
-		fprintf(
-		    stderr,
-		    "check_evidence: no LOCKSTEP_TEST_LOCKSTEPD/LOCKSTEP_DATABASE_URL: skipped\n");
-		return 1;
-	}
-	s->port = port ? port : ev_free_port();
-	snprintf(s->base, sizeof(s->base), "http://127.0.0.1:%d", s->port);
-	s->pid = fork();
-	ck_assert(s->pid >= 0);
-	if (s->pid == 0) {
-		char portbuf[16];
-		int fd = open("/dev/null", O_WRONLY);
-
-		snprintf(portbuf, sizeof(portbuf), "%d", s->port);
-		setenv("LOCKSTEP_PORT", portbuf, 1);
-		setenv("LOCKSTEP_LOG_LEVEL", "warn", 1);
-		for (size_t i = 0; env != NULL && env[i] != NULL; i++)
-			putenv(strdup(env[i]));
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		if (run_as != NULL && geteuid() == 0) {
-			struct passwd *pw = getpwnam(run_as);
-
-			if (pw == NULL || initgroups(run_as, pw->pw_gid) != 0 ||
-			    setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0)
-				_exit(126);
-		}
-		execl(exe, exe, "serve", (char *)NULL);
-		_exit(127);
-	}
-	for (int i = 0; i < 150; i++) {
-		if (ev_healthy(s->base))
-			return 0;
-		if (waitpid(s->pid, NULL, WNOHANG) == s->pid)
-			ck_abort_msg("our lockstepd exited before serving");
-		usleep(100000);
-	}
-	ck_abort_msg("our lockstepd did not answer /healthz within 15 s");
-	return 0;
-}
-
-static void
-ev_server_stop(struct ev_server *s, int sig)
-{
-	if (s->pid <= 0)
-		return;
-	kill(s->pid, sig);
-	waitpid(s->pid, NULL, 0);
-	s->pid = 0;
-}
-
 /* ================================================================ tests */
 
 START_TEST(test_roundtrip_sizes)
@@ -794,16 +693,15 @@ END_TEST
 
 START_TEST(test_kill9_midupload)
 {
-	const char *env[] = {"LOCKSTEP_EVIDENCE_STREAM_STALE=2",
+	const char *env[] = {"LOCKSTEP_LOG_LEVEL=warn", "LOCKSTEP_EVIDENCE_STREAM_STALE=2",
 	                     "LOCKSTEP_EVIDENCE_SWEEP_INTERVAL=1", NULL};
-	struct ev_server s = {0};
+	struct ht_server s = {0};
 	struct ev_src src;
 	char *name = ht_fmt("killed-%s.bin", Tag), *req;
 	int fd, port;
 	long long n;
 
-	if (ev_server_start(&s, 0, env) != 0)
-		return;
+	ck_assert_msg(ht_server_start(&s, 0, env) == 0, "our lockstepd did not start");
 	port = s.port;
 	ev_src_init(&src, "killed");
 	req = ht_fmt("POST /api/v1/engagements/%s/evidence?name=%s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
@@ -815,7 +713,8 @@ START_TEST(test_kill9_midupload)
 	n = ev_wait_count("SELECT count(*) FROM evidence WHERE name = %s AND chunk_count >= 2",
 	                  name, 1, 20);
 	ck_assert_msg(n == 1, "the upload never got its chunks stored");
-	ev_server_stop(&s, SIGKILL);
+	ht_server_stop(&s, SIGKILL);
+	ht_server_free(&s);
 	close(fd);
 	/* nothing visible: not listed, no complete row */
 	{
@@ -835,14 +734,15 @@ START_TEST(test_kill9_midupload)
 	                 0);
 	/* restart: the leftover is swept (at start-up or by the periodic sweep) */
 	sleep(2);
-	ck_assert_int_eq(ev_server_start(&s, port, env), 0);
+	ck_assert_msg(ht_server_start(&s, port, env) == 0, "our lockstepd did not restart");
 	n = ev_wait_count("SELECT count(*) FROM evidence WHERE name = %s", name, 0, 20);
 	ck_assert_msg(n == 0, "the killed upload was not swept after the restart");
 	ck_assert_int_eq(ht_db_count(ht_env_req("LOCKSTEP_TEST_OWNER_DSN"),
 	                             "SELECT count(*) FROM evidence_chunks c WHERE NOT EXISTS"
 	                             " (SELECT 1 FROM evidence e WHERE e.id = c.evidence_id)"),
 	                 0);
-	ev_server_stop(&s, SIGTERM);
+	ht_server_stop(&s, SIGTERM);
+	ht_server_free(&s);
 	free(req);
 	free(name);
 }
@@ -1377,10 +1277,10 @@ END_TEST
 
 START_TEST(test_limits)
 {
-	const char *env[] = {"LOCKSTEP_EVIDENCE_MAX_BYTES=2097152",
+	const char *env[] = {"LOCKSTEP_LOG_LEVEL=warn", "LOCKSTEP_EVIDENCE_MAX_BYTES=2097152",
 	                     "LOCKSTEP_EVIDENCE_QUOTA_BYTES=5242880",
 	                     "LOCKSTEP_EVIDENCE_MAX_UPLOADS=2", NULL};
-	struct ev_server s = {0};
+	struct ht_server s = {0};
 	struct ev_src src;
 	struct ev_res r;
 	char *req, *raw, *path, *loc1, *loc2, *id;
@@ -1400,8 +1300,7 @@ START_TEST(test_limits)
 	free(raw);
 	free(req);
 
-	if (ev_server_start(&s, 0, env) != 0)
-		return;
+	ck_assert_msg(ht_server_start(&s, 0, env) == 0, "our lockstepd did not start");
 	/* a fresh engagement, so that the quota starts at zero */
 	ck_assert_msg(ht_make_tenant(W.coord.token, "company", "limits", &co, err, sizeof(err)) ==
 	                  0,
@@ -1486,7 +1385,8 @@ START_TEST(test_limits)
 	/* a tus upload over the per-file limit */
 	ev_tus_create(s.base, co.admin.token, ht_jstr(e, "id"), "t4.bin", 2 * MIB + 1, 413,
 	              "payload-too-large");
-	ev_server_stop(&s, SIGTERM);
+	ht_server_stop(&s, SIGTERM);
+	ht_server_free(&s);
 	free(loc1);
 	free(loc2);
 	free(path);

@@ -1,6 +1,7 @@
 /*
  * Life-cycle tests: graceful shutdown (SIGTERM lets the in-flight request
- * finish and refuses new connections) on a second lockstepd started here,
+ * finish and refuses new connections) on a second lockstepd started here
+ * (ht_server_start: its log is kept for the sanitizer check),
  * and reconnection of the shared server after a PostgreSQL restart.
  */
 #include "config.h"
@@ -41,89 +42,19 @@ lc_connect(int port)
 	return fd;
 }
 
-/* A free loopback port near the shared server's. */
-static int
-lc_free_port(void)
-{
-	const char *p = ht_env("LOCKSTEP_PORT");
-	int base = p ? atoi(p) : 18080;
-
-	for (int port = base + 17; port < base + 200; port++) {
-		int fd = lc_connect(port);
-
-		if (fd < 0)
-			return port;
-		close(fd);
-	}
-	return -1;
-}
-
-static int
-lc_wait_health(int port, pid_t pid)
-{
-	for (int i = 0; i < 150; i++) {
-		int fd = lc_connect(port);
-
-		if (fd >= 0) {
-			close(fd);
-			return 0;
-		}
-		if (waitpid(pid, NULL, WNOHANG) == pid)
-			return -1;
-		usleep(100000);
-	}
-	return -1;
-}
-
-/* Start `lockstepd serve` on port with the suite's LOCKSTEP_* environment. */
-static pid_t
-lc_start(int port)
-{
-	const char *bin = ht_env_req("LOCKSTEP_TEST_LOCKSTEPD");
-	char portbuf[16];
-	pid_t pid;
-
-	snprintf(portbuf, sizeof(portbuf), "%d", port);
-	pid = fork();
-	if (pid == 0) {
-		int null = open("/dev/null", O_WRONLY);
-
-		if (null >= 0)
-			dup2(null, 2);
-		setenv("LOCKSTEP_PORT", portbuf, 1);
-		execl(bin, bin, "serve", (char *)NULL);
-		_exit(127);
-	}
-	return pid;
-}
-
-/* Wait up to secs for pid; returns its wait status or -1 on time-out. */
-static int
-lc_wait_exit(pid_t pid, int secs)
-{
-	int st;
-
-	for (int i = 0; i < secs * 20; i++) {
-		if (waitpid(pid, &st, WNOHANG) == pid)
-			return st;
-		usleep(50000);
-	}
-	return -1;
-}
-
 START_TEST(test_graceful_shutdown)
 {
 	const char *body = "{\"email\":\"nobody@example.test\",\"password\":\"not-the-password\"}";
 	char head[256], resp[8192];
 	size_t half = strlen(body) / 2, got = 0;
-	int port = lc_free_port(), fd, st;
+	struct ht_server s;
+	int port, fd, st;
 	pid_t pid;
 	ssize_t k;
 
-	ck_assert_int_gt(port, 0);
-	pid = lc_start(port);
-	ck_assert_int_gt(pid, 0);
-	ck_assert_msg(lc_wait_health(port, pid) == 0, "second lockstepd did not start");
+	ck_assert_msg(ht_server_start(&s, 0, NULL) == 0, "second lockstepd did not start");
+	port = s.port;
+	pid = s.pid;
 
 	/* a request is in flight: headers and half of its body are sent */
 	fd = lc_connect(port);
@@ -162,11 +93,8 @@ START_TEST(test_graceful_shutdown)
 	ck_assert_msg(ht_raw_is_problem(resp, 401, "bad-credentials"), "in-flight answer: %s",
 	              resp);
 
-	st = lc_wait_exit(pid, 30);
-	if (st == -1) {
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-	}
+	st = ht_server_wait(&s, 30);
+	ht_server_free(&s); /* SIGKILL if it is still running */
 	ck_assert_msg(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
 	              "lockstepd did not exit cleanly after SIGTERM (status %d)", st);
 }

@@ -10,7 +10,8 @@
  *
  * Extra replicas: LOCKSTEP_TEST_LOCKSTEPD with the LOCKSTEP_* environment
  * the test inherits (deploy/local/test exports it), on free loopback
- * ports, as LOCKSTEP_TEST_RUN_AS (through setpriv) when that is set.
+ * ports, as LOCKSTEP_TEST_RUN_AS when that is set, started by the harness
+ * (ht_server_start), which keeps each one's log.
  */
 #include "config.h"
 
@@ -430,103 +431,6 @@ rc_contains_ci(const char *hay, const char *needle)
 
 /* ------------------------------------------------------------ replicas */
 
-struct rc_replica {
-	pid_t pid;
-	int port;
-	char *log;
-};
-
-static int
-rc_free_port(void)
-{
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t sl = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
-
-	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&sa, &sl) == 0)
-		port = ntohs(sa.sin_port);
-	if (fd >= 0)
-		close(fd);
-	return port;
-}
-
-/* Start one more lockstepd on the same database. extra: NULL-terminated
- * "NAME=value" settings. Waits for /healthz. 0 or -1. */
-static int
-rc_replica_start(struct rc_replica *rp, const char *const *extra)
-{
-	const char *bin = ht_env("LOCKSTEP_TEST_LOCKSTEPD");
-	const char *run_as = ht_env("LOCKSTEP_TEST_RUN_AS");
-	char portbuf[16];
-	int fd;
-
-	memset(rp, 0, sizeof(*rp));
-	if (bin == NULL)
-		return -1;
-	rp->port = rc_free_port();
-	rp->log = ht_fmt("/tmp/lockstep-replica-%ld-%d.log", (long)getpid(), rp->port);
-	fd = open(rp->log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	if (fd < 0 || rp->port < 0)
-		return -1;
-	snprintf(portbuf, sizeof(portbuf), "%d", rp->port);
-	rp->pid = fork();
-	if (rp->pid == 0) {
-		dup2(fd, 1);
-		dup2(fd, 2);
-		setenv("LOCKSTEP_PORT", portbuf, 1);
-		setenv("LOCKSTEP_LISTEN_ADDRESS", "127.0.0.1", 1);
-		for (int i = 0; extra && extra[i]; i++)
-			putenv((char *)extra[i]);
-		if (run_as != NULL) {
-			struct passwd *pw = getpwnam(run_as);
-			char u[32], g[32];
-
-			if (pw == NULL)
-				_exit(126);
-			snprintf(u, sizeof(u), "--reuid=%u", (unsigned)pw->pw_uid);
-			snprintf(g, sizeof(g), "--regid=%u", (unsigned)pw->pw_gid);
-			execlp("setpriv", "setpriv", u, g, "--init-groups", "--no-new-privs", "--",
-			       bin, "serve", (char *)NULL);
-			_exit(127);
-		}
-		execl(bin, bin, "serve", (char *)NULL);
-		_exit(127);
-	}
-	close(fd);
-	if (rp->pid < 0)
-		return -1;
-	for (int i = 0; i < 100; i++) {
-		char *url = ht_fmt("http://127.0.0.1:%d/healthz", rp->port);
-		char *argv[] = {"/usr/bin/curl", "-fs", "-o", "/dev/null",
-		                "--max-time",    "1",   url,  NULL};
-		int status = -1;
-		size_t len;
-		char *out = ht_run_capture(argv, &len, &status);
-
-		free(out);
-		free(url);
-		if (status == 0)
-			return 0;
-		if (waitpid(rp->pid, NULL, WNOHANG) == rp->pid) {
-			rp->pid = 0;
-			return -1;
-		}
-		usleep(100000);
-	}
-	return -1;
-}
-
-static void
-rc_replica_stop(struct rc_replica *rp, int sig)
-{
-	if (rp->pid > 0) {
-		kill(rp->pid, sig);
-		waitpid(rp->pid, NULL, 0);
-	}
-	rp->pid = 0;
-}
-
 static char *
 rc_file(const char *path)
 {
@@ -621,7 +525,7 @@ END_TEST
 
 START_TEST(test_replicas_exactly_once)
 {
-	struct rc_replica a, b;
+	struct ht_server a, b;
 	int cos[] = {3, -1};
 	char *slugs[20], *ids[20];
 	time_t t;
@@ -630,8 +534,8 @@ START_TEST(test_replicas_exactly_once)
 	char *la, *lb;
 
 	RC_REQUIRE_WORLD();
-	ck_assert_msg(rc_replica_start(&a, NULL) == 0, "replica a did not start");
-	ck_assert_msg(rc_replica_start(&b, NULL) == 0, "replica b did not start");
+	ck_assert_msg(ht_server_start(&a, 0, NULL) == 0, "replica a did not start");
+	ck_assert_msg(ht_server_start(&b, 0, NULL) == 0, "replica b did not start");
 	t = time(NULL) + 10;
 	at = rc_iso(t);
 	for (int i = 0; i < 20; i++) {
@@ -655,18 +559,16 @@ START_TEST(test_replicas_exactly_once)
 	}
 	n = rc_owner_count("SELECT count(*) FROM publications WHERE slug LIKE %s", "twenty-%");
 	ck_assert_msg(n >= 20, "publications: %lld", n);
-	rc_replica_stop(&a, SIGTERM);
-	rc_replica_stop(&b, SIGTERM);
+	ht_server_stop(&a, SIGTERM);
+	ht_server_stop(&b, SIGTERM);
 	la = rc_file(a.log);
 	lb = rc_file(b.log);
 	ck_assert_msg(strstr(la, "release_failed") == NULL && strstr(lb, "release_failed") == NULL,
 	              "a replica failed a release: %s %s", la, lb);
 	ck_assert_msg(strstr(la, "scheduler_stopped") != NULL,
 	              "replica a did not stop gracefully: %s", la);
-	unlink(a.log);
-	unlink(b.log);
-	free(a.log);
-	free(b.log);
+	ht_server_free(&a);
+	ht_server_free(&b);
 	for (int i = 0; i < 20; i++) {
 		free(slugs[i]);
 		free(ids[i]);
@@ -681,11 +583,11 @@ START_TEST(test_kill_during_release)
 {
 	static const char *const slow[] = {"LOCKSTEP_TEST_RELEASE_PAUSE_MS=6000",
 	                                   "LOCKSTEP_RELEASE_INTERVAL_MS=20", NULL};
-	struct rc_replica rp;
+	struct ht_server rp;
 	int cos[] = {2, 3, -1}, caught = 0;
 
 	RC_REQUIRE_WORLD();
-	ck_assert_msg(rc_replica_start(&rp, slow) == 0, "slow replica did not start");
+	ck_assert_msg(ht_server_start(&rp, 0, slow) == 0, "slow replica did not start");
 	for (int attempt = 0; attempt < 6 && !caught; attempt++) {
 		time_t t = time(NULL) + 4;
 		char *at = rc_iso(t), *id = NULL;
@@ -721,7 +623,7 @@ START_TEST(test_kill_during_release)
 			        "SELECT count(*) FROM publications WHERE campaign_id = %s::uuid",
 			        id),
 			    0);
-			rc_replica_stop(&rp, SIGKILL);
+			ht_server_stop(&rp, SIGKILL);
 			/* completed by another replica (the test's server), whole */
 			ck_assert_msg(rc_wait_published(slug, 15), "not completed after the kill");
 			ck_assert_int_eq(
@@ -753,9 +655,8 @@ START_TEST(test_kill_during_release)
 		free(id);
 		free(at);
 	}
-	rc_replica_stop(&rp, SIGKILL);
-	unlink(rp.log);
-	free(rp.log);
+	ht_server_stop(&rp, SIGKILL);
+	ht_server_free(&rp);
 	ck_assert_msg(caught, "the slow replica never claimed a campaign in 6 attempts");
 }
 END_TEST
@@ -1135,7 +1036,7 @@ START_TEST(test_tamper_detected)
 	PGconn *c;
 	char st[6];
 	char *lit, *sql, *orig;
-	struct rc_replica rp;
+	struct ht_server rp;
 	int ok;
 
 	RC_REQUIRE_WORLD();
@@ -1156,7 +1057,7 @@ START_TEST(test_tamper_detected)
 	ck_assert_msg(ht_db_exec(c, sql, st) == 0, "tamper: %s", st);
 	free(sql);
 	/* a fresh replica (nothing cached) serves the stored bytes: they no longer verify */
-	ck_assert_msg(rc_replica_start(&rp, NULL) == 0, "replica did not start");
+	ck_assert_msg(ht_server_start(&rp, 0, NULL) == 0, "replica did not start");
 	{
 		char *u =
 		    ht_fmt("http://127.0.0.1:%d/api/v1/publications/%s", rp.port, W.named_leak);
@@ -1178,9 +1079,8 @@ START_TEST(test_tamper_detected)
 		free(u);
 		free(sargv_u);
 	}
-	rc_replica_stop(&rp, SIGTERM);
-	unlink(rp.log);
-	free(rp.log);
+	ht_server_stop(&rp, SIGTERM);
+	ht_server_free(&rp);
 	/* and the stored hash no longer matches: the chain check finds it */
 	sql = ht_fmt("SELECT count(*) FROM publications WHERE slug = %s"
 	             " AND sha256(convert_to(document, 'UTF8')) <> hash",
@@ -1287,7 +1187,7 @@ START_TEST(test_rls_embargo)
 
 	RC_REQUIRE_WORLD();
 	if (super == NULL)
-		return;
+		ht_skip("LOCKSTEP_TEST_SUPER_DSN is not set");
 	c = ht_db_open(super);
 	ck_assert_ptr_nonnull(c);
 	ck_assert_int_eq(ht_db_exec(c, "BEGIN", st), 0);

@@ -3,16 +3,22 @@
 #define _GNU_SOURCE
 #endif
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -27,6 +33,14 @@ static char ht_base[512]; /* LOCKSTEP_TEST_URL without a trailing slash */
 static char ht_host[256];
 static char ht_port[16];
 static char ht_hp[300];
+
+/*
+ * Skips: ht_run_suite opens a temporary file whose descriptor (and offset)
+ * the forked test children share; each skipped test appends one byte.
+ */
+static int ht_skips_fd = -1;
+static int ht_in_suite; /* inside srunner_run_all */
+static int ht_nofork;   /* CK_FORK=no: a skip cannot end the test */
 
 /* ------------------------------------------------------------ utilities */
 
@@ -93,9 +107,34 @@ ht_env_req(const char *name)
 {
 	const char *v = ht_env(name);
 
-	ck_assert_msg(v != NULL, "environment variable %s is not set (deploy/local/test sets it)",
-	              name);
+	if (v == NULL)
+		ht_skip("environment variable %s is not set (deploy/local/test sets it)", name);
 	return v;
+}
+
+void
+ht_skip(const char *fmt, ...)
+{
+	char why[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	if (!ht_in_suite) {
+		/* outside a test: the whole program is skipped (automake: SKIP) */
+		printf("SKIP: %s: %s\n", program_invocation_short_name, why);
+		fflush(NULL);
+		exit(77);
+	}
+	if (ht_nofork)
+		ck_abort_msg("SKIP (counted as a failure under CK_FORK=no): %s", why);
+	printf("SKIP: %s %s: %s\n", program_invocation_short_name, tcase_name(), why);
+	fflush(NULL);
+	if (ht_skips_fd >= 0)
+		(void)!write(ht_skips_fd, "s", 1);
+	/* the forked child of this one test ends with status 0; see harness.h */
+	exit(0);
 }
 
 static void
@@ -232,10 +271,8 @@ ht_init_or_skip(void)
 	const char *p, *hostend;
 	size_t n;
 
-	if (url == NULL) {
-		printf("LOCKSTEP_TEST_URL is not set: skipping (run ./deploy/local/test)\n");
-		exit(77);
-	}
+	if (url == NULL)
+		ht_skip("LOCKSTEP_TEST_URL is not set (run ./deploy/local/test)");
 	signal(SIGPIPE, SIG_IGN);
 	n = strlen(url);
 	while (n > 0 && url[n - 1] == '/')
@@ -273,12 +310,36 @@ int
 ht_run_suite(Suite *s)
 {
 	SRunner *sr = srunner_create(s);
-	int failed;
+	FILE *skips = tmpfile();
+	struct stat st;
+	int run, failed, skipped = 0;
 
+	if (skips != NULL) {
+		ht_skips_fd = fileno(skips);
+		(void)fcntl(ht_skips_fd, F_SETFD, FD_CLOEXEC);
+	}
+	ht_nofork = srunner_fork_status(sr) == CK_NOFORK;
+	fflush(NULL); /* nothing buffered is written again by a forked child */
+	ht_in_suite = 1;
 	srunner_run_all(sr, CK_NORMAL);
+	ht_in_suite = 0;
+	run = srunner_ntests_run(sr);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	if (skips != NULL && fstat(ht_skips_fd, &st) == 0)
+		skipped = (int)st.st_size;
+	if (skipped > run - failed)
+		skipped = run - failed;
+	if (skips != NULL)
+		fclose(skips);
+	ht_skips_fd = -1;
+	/* Check counted the skipped tests as passed; they are not. */
+	printf("%s: %d passed, %d failed, %d skipped\n", program_invocation_short_name,
+	       run - failed - skipped, failed, skipped);
+	fflush(stdout);
+	if (failed > 0)
+		return 1;
+	return skipped > 0 && skipped == run ? 77 : 0;
 }
 
 /* ----------------------------------------------------------------- HTTP */
@@ -908,6 +969,210 @@ ht_run_capture(char *const argv[], size_t *len, int *status)
 		*status = WEXITSTATUS(ws);
 	*len = b.len;
 	return b.p;
+}
+
+/* ------------------------------------------------- a lockstepd of a test */
+
+int
+ht_free_port(void)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t sl = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port = -1;
+
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&sa, &sl) == 0)
+		port = ntohs(sa.sin_port);
+	if (fd >= 0)
+		close(fd);
+	return port;
+}
+
+/* 1 if base + /healthz answers 200 within a second. */
+static int
+ht_server_healthy(const char *base)
+{
+	char url[128];
+	long status = 0;
+	CURL *c = curl_easy_init();
+
+	if (c == NULL)
+		return 0;
+	snprintf(url, sizeof(url), "%s/healthz", base);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 1000L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	if (curl_easy_perform(c) == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_cleanup(c);
+	return status == 200;
+}
+
+/* The directory for the logs of test-started servers (malloc'd), created. */
+static char *
+ht_log_dir(void)
+{
+	const char *state = ht_env("LOCKSTEP_TEST_STATE_DIR");
+	const char *tmp = ht_env("TMPDIR");
+	char *dir = state != NULL ? ht_fmt("%s/logs", state)
+	                          : ht_fmt("%s/lockstep-test-logs", tmp != NULL ? tmp : "/tmp");
+
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+		fprintf(stderr, "harness: cannot create %s: %s\n", dir, strerror(errno));
+	return dir;
+}
+
+/* Print the last lines (about 4 KiB) of path on stderr. */
+static void
+ht_print_tail(const char *path)
+{
+	char buf[4096];
+	FILE *f = fopen(path, "rb");
+	size_t n;
+
+	if (f == NULL)
+		return;
+	if (fseek(f, 0, SEEK_END) == 0 && ftell(f) > (long)sizeof(buf))
+		fseek(f, -(long)sizeof(buf), SEEK_END);
+	else
+		rewind(f);
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	fprintf(stderr, "---- end of %s ----\n", path);
+	fwrite(buf, 1, n, stderr);
+	fprintf(stderr, "\n----\n");
+}
+
+int
+ht_server_start(struct ht_server *s, int port, const char *const *env)
+{
+	static int n;
+	const char *exe = ht_env("LOCKSTEP_TEST_LOCKSTEPD");
+	const char *run_as = ht_env("LOCKSTEP_TEST_RUN_AS");
+	char *dir;
+	int fd;
+
+	memset(s, 0, sizeof(*s));
+	if (exe == NULL || access(exe, X_OK) != 0)
+		ht_skip("no lockstepd to start (LOCKSTEP_TEST_LOCKSTEPD is %s)",
+		        exe == NULL ? "not set" : "not executable");
+	s->port = port > 0 ? port : ht_free_port();
+	if (s->port <= 0) {
+		fprintf(stderr, "harness: no free port\n");
+		return -1;
+	}
+	snprintf(s->base, sizeof(s->base), "http://127.0.0.1:%d", s->port);
+	dir = ht_log_dir();
+	s->log = ht_fmt("%s/%s-%s-%ld-%d.log", dir, program_invocation_short_name,
+	                ht_in_suite ? tcase_name() : "main", (long)getpid(), ++n);
+	free(dir);
+	fd = open(s->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		fprintf(stderr, "harness: %s: %s\n", s->log, strerror(errno));
+		return -1;
+	}
+	fflush(NULL);
+	s->pid = fork();
+	if (s->pid < 0) {
+		close(fd);
+		s->pid = 0;
+		return -1;
+	}
+	if (s->pid == 0) {
+		char portbuf[16];
+		int nul = open("/dev/null", O_RDONLY);
+
+		if (nul >= 0)
+			dup2(nul, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		snprintf(portbuf, sizeof(portbuf), "%d", s->port);
+		setenv("LOCKSTEP_PORT", portbuf, 1);
+		setenv("LOCKSTEP_LISTEN_ADDRESS", "127.0.0.1", 1);
+		for (size_t i = 0; env != NULL && env[i] != NULL; i++)
+			putenv(strdup(env[i]));
+		if (run_as != NULL && geteuid() == 0) {
+			struct passwd *pw = getpwnam(run_as);
+
+			if (pw == NULL || initgroups(run_as, pw->pw_gid) != 0 ||
+			    setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
+				fprintf(stderr, "harness: cannot become %s\n", run_as);
+				_exit(126);
+			}
+		}
+		/* a test that fails half-way must not leave its server behind (set
+		 * after setuid, which would clear it) */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		execl(exe, exe, "serve", (char *)NULL);
+		fprintf(stderr, "harness: exec %s: %s\n", exe, strerror(errno));
+		_exit(127);
+	}
+	close(fd);
+	for (int i = 0; i < 150; i++) {
+		if (ht_server_healthy(s->base))
+			return 0;
+		if (waitpid(s->pid, NULL, WNOHANG) == s->pid) {
+			s->pid = 0;
+			fprintf(stderr, "harness: lockstepd on port %d exited before serving\n",
+			        s->port);
+			ht_print_tail(s->log);
+			return -1;
+		}
+		usleep(100000);
+	}
+	fprintf(stderr, "harness: lockstepd on port %d did not answer /healthz within 15 s\n",
+	        s->port);
+	ht_print_tail(s->log);
+	ht_server_stop(s, SIGKILL);
+	return -1;
+}
+
+int
+ht_server_wait(struct ht_server *s, int secs)
+{
+	int st;
+
+	if (s->pid <= 0)
+		return -1;
+	for (int i = 0; i < secs * 20; i++) {
+		pid_t p = waitpid(s->pid, &st, WNOHANG);
+
+		if (p == s->pid || (p < 0 && errno != EINTR)) {
+			s->pid = 0;
+			return p < 0 ? -1 : st;
+		}
+		usleep(50000);
+	}
+	return -1;
+}
+
+int
+ht_server_stop(struct ht_server *s, int sig)
+{
+	int st = -1;
+
+	if (s->pid <= 0)
+		return -1;
+	kill(s->pid, sig);
+	if (sig != SIGKILL && (st = ht_server_wait(s, 60)) != -1)
+		return st;
+	if (s->pid > 0) {
+		kill(s->pid, SIGKILL);
+		while (waitpid(s->pid, &st, 0) < 0 && errno == EINTR)
+			;
+		s->pid = 0;
+	}
+	return st;
+}
+
+void
+ht_server_free(struct ht_server *s)
+{
+	if (s->pid > 0)
+		ht_server_stop(s, SIGKILL);
+	free(s->log);
+	s->log = NULL;
 }
 
 /* ---------------------------------------------------------------- world */

@@ -14,7 +14,12 @@
  *   LOCKSTEP_TEST_PG_BIN          directory holding pg_dump
  *   LOCKSTEP_TEST_STATE_DIR       the state directory
  *
- * Without LOCKSTEP_TEST_URL every test program exits 77 (automake: SKIP).
+ *   LOCKSTEP_TEST_LOCKSTEPD       lockstepd, for tests that start their own
+ *   LOCKSTEP_TEST_RUN_AS          the user that runs it (when we are root)
+ *
+ * Without LOCKSTEP_TEST_URL every test program exits 77 (automake: SKIP);
+ * a test that lacks anything else it needs is skipped (ht_skip), never
+ * passed.
  *
  * Every function that allocates says who frees; strings returned as
  * "malloc'd" are freed with free(). Functions that cannot allocate abort
@@ -24,6 +29,7 @@
 #define LOCKSTEP_TEST_HARNESS_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include <check.h>
 #include <jansson.h>
@@ -43,10 +49,34 @@ void ht_init_or_skip(void);
 /* The value of an environment variable, or NULL when unset or empty. */
 const char *ht_env(const char *name);
 
-/* The value of an environment variable; fails the current test when unset. */
+/*
+ * The value of an environment variable; when it is unset or empty the
+ * current test is skipped (ht_skip) with the variable's name as reason.
+ */
 const char *ht_env_req(const char *name);
 
-/* Run a Check suite; returns the process exit status (0 or 1). */
+/*
+ * Skip the current test: a test that could not run is never counted as
+ * passed. Check has no skip status, so the convention is:
+ *   - the test prints "SKIP: <program> <test>: <reason>" on stdout (one
+ *     line, flushed) and its forked child exits 0, which ends the test;
+ *   - ht_run_suite counts the skips (through a file shared with the
+ *     forked children) and ends with
+ *     "<program>: N passed, N failed, N skipped", where passed excludes
+ *     the skipped tests; deploy/local/test reads that line and the SKIP
+ *     lines' reasons;
+ *   - a program whose whole run cannot start (no LOCKSTEP_TEST_URL) exits
+ *     77, which automake reports as SKIP.
+ * Under CK_FORK=no (debugging) a test cannot be ended early without
+ * ending the program, so a skip fails the test instead, with the reason.
+ * Never returns. Only call it from inside a running test.
+ */
+void ht_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/*
+ * Run a Check suite, print the closing line described at ht_skip and
+ * return the process exit status: 0 when nothing failed, 1 otherwise.
+ */
 int ht_run_suite(Suite *s);
 
 /* --------------------------------------------------------------- strings */
@@ -215,6 +245,56 @@ void ht_clear_login_failures(void);
  * exit status (-1 if it did not exit normally). NULL if it could not run.
  */
 char *ht_run_capture(char *const argv[], size_t *len, int *status);
+
+/* ------------------------------------------------- a lockstepd of a test */
+
+/*
+ * A lockstepd a test starts for itself (graceful shutdown, kill -9, small
+ * limits, extra replicas), on the same database as the shared server.
+ */
+struct ht_server {
+	pid_t pid;     /* 0 once it was reaped */
+	int port;      /* on 127.0.0.1 */
+	char base[64]; /* "http://127.0.0.1:<port>" */
+	char *log;     /* its stdout and stderr, malloc'd path; the file is kept */
+};
+
+/* A free loopback TCP port (bound to port 0, then released); -1 on failure. */
+int ht_free_port(void);
+
+/*
+ * Start LOCKSTEP_TEST_LOCKSTEPD serve on port (0: a free one) with the
+ * LOCKSTEP_* environment this test inherits, LOCKSTEP_LISTEN_ADDRESS
+ * 127.0.0.1, and env (NULL-terminated "NAME=value" strings, may be NULL)
+ * on top; as LOCKSTEP_TEST_RUN_AS when that is set and we are root. Its
+ * stdout and stderr go to a log file that is never removed, named
+ * $LOCKSTEP_TEST_STATE_DIR/logs/<program>-<test>-<pid>-<n>.log (under
+ * $TMPDIR or /tmp without a state directory), so that deploy/local/test's
+ * sanitizer check reads it after the run. It is killed if the test's
+ * process ends without stopping it. Waits up to 15 s for /healthz to
+ * answer 200.
+ * Skips the current test (ht_skip) when LOCKSTEP_TEST_LOCKSTEPD is not
+ * set or not executable. Returns 0 once it is healthy; -1 when it exited
+ * or did not become healthy (it is then killed and reaped, and the end of
+ * its log is printed on stderr). Free s->log with ht_server_free.
+ */
+int ht_server_start(struct ht_server *s, int port, const char *const *env);
+
+/*
+ * Wait up to secs seconds for the server to exit; returns its wait status
+ * (and sets s->pid to 0), or -1 when it is still running.
+ */
+int ht_server_wait(struct ht_server *s, int secs);
+
+/*
+ * Send sig (unless it already exited) and reap it; returns its wait
+ * status, or -1 when it was not running. SIGTERM waits up to 60 s, then
+ * sends SIGKILL.
+ */
+int ht_server_stop(struct ht_server *s, int sig);
+
+/* Stop it with SIGKILL if still running and free s->log (not the file). */
+void ht_server_free(struct ht_server *s);
 
 /* ----------------------------------------------------------------- world */
 

@@ -226,6 +226,56 @@ START_TEST(test_public_pem)
 }
 END_TEST
 
+/* crypto_ed25519_public_from_pem: the signer's own PEM, and what it refuses. */
+START_TEST(test_public_from_pem)
+{
+	unsigned char seed[32], pub[32], parsed[32];
+	struct crypto_signer *s;
+	EVP_PKEY *rsa;
+	BIO *bio;
+	char *pem, *rsa_pem, *cut;
+	long rsa_len;
+
+	memset(seed, 9, sizeof(seed));
+	s = crypto_signer_from_raw(seed);
+	ck_assert_ptr_nonnull(s);
+	pem = crypto_signer_public_pem(s);
+	ck_assert_ptr_nonnull(pem);
+	crypto_signer_public(s, pub);
+	memset(parsed, 0, sizeof(parsed));
+	ck_assert_int_eq(crypto_ed25519_public_from_pem(pem, strlen(pem), parsed), 0);
+	ck_assert(memcmp(pub, parsed, 32) == 0);
+	/* the signature made by the signer verifies with the parsed key */
+	{
+		unsigned char sig[CRYPTO_ED25519_SIG_LEN];
+
+		ck_assert_int_eq(crypto_sign(s, "abc", 3, sig), 0);
+		ck_assert_int_eq(crypto_verify(parsed, "abc", 3, sig), 1);
+	}
+	/* empty, garbage, truncated */
+	ck_assert_int_eq(crypto_ed25519_public_from_pem("", 0, parsed), -1);
+	ck_assert_int_eq(crypto_ed25519_public_from_pem("not a key", 9, parsed), -1);
+	cut = strdup(pem);
+	cut[strlen(cut) / 2] = '\0';
+	ck_assert_int_eq(crypto_ed25519_public_from_pem(cut, strlen(cut), parsed), -1);
+	free(cut);
+	ck_assert_int_eq(crypto_ed25519_public_from_pem(NULL, 0, parsed), -1);
+	/* a public key of another type */
+	rsa = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)1024);
+	ck_assert_ptr_nonnull(rsa);
+	bio = BIO_new(BIO_s_mem());
+	ck_assert_int_eq(PEM_write_bio_PUBKEY(bio, rsa), 1);
+	rsa_len = BIO_get_mem_data(bio, &rsa_pem);
+	ck_assert_int_gt(rsa_len, 0);
+	ck_assert_int_eq(crypto_ed25519_public_from_pem(rsa_pem, (size_t)rsa_len, parsed), -1);
+	ck_assert_str_eq(crypto_last_error(), "public key: not Ed25519");
+	BIO_free(bio);
+	EVP_PKEY_free(rsa);
+	free(pem);
+	crypto_signer_free(s);
+}
+END_TEST
+
 START_TEST(test_key_file_refused)
 {
 	char path[256], pem[4096], other[256];
@@ -423,6 +473,7 @@ sign_suite(void)
 	tcase_add_test(tc, test_sign_verify);
 	tcase_add_test(tc, test_key_file_roundtrip);
 	tcase_add_test(tc, test_public_pem);
+	tcase_add_test(tc, test_public_from_pem);
 	tcase_add_test(tc, test_key_file_refused);
 	suite_add_tcase(s, tc);
 

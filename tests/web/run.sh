@@ -5,8 +5,11 @@
 #   LOCKSTEP_TEST_URL, LOCKSTEP_TEST_ADMIN_EMAIL, LOCKSTEP_TEST_ADMIN_PASSWORD
 # Uses Debian's Chromium (LOCKSTEP_TEST_CHROMIUM, default /usr/bin/chromium),
 # installing it with apt-get when running as root; never downloads a browser
-# of its own. Without Chromium, Node.js 20+ or npm it prints a SKIP reason and
-# "0 passed, 0 failed" and exits 0. Otherwise it exits with smoke.mjs's status.
+# of its own. Without Chromium, Node.js 20+, npm or the variables above it
+# prints "SKIP: reason" and "0 passed, 0 failed, 1 skipped" (the whole smoke
+# test counts as one skipped test) and exits 0; deploy/local/test counts the
+# skip (and fails under CI=true). Otherwise it exits with smoke.mjs's
+# status; smoke.mjs ends with "N passed, N failed, 0 skipped".
 set -eu
 
 here=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)
@@ -14,7 +17,7 @@ chromium=${LOCKSTEP_TEST_CHROMIUM:-/usr/bin/chromium}
 
 skip() {
 	echo "SKIP: $*"
-	echo "0 passed, 0 failed"
+	echo "0 passed, 0 failed, 1 skipped"
 	exit 0
 }
 
@@ -32,9 +35,10 @@ command -v npm >/dev/null 2>&1 || skip "npm is not installed"
 node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' ||
 	skip "node $(node --version) is older than 20 (playwright-core needs 20+)"
 
-: "${LOCKSTEP_TEST_URL:?set LOCKSTEP_TEST_URL to a running lockstepd}"
-: "${LOCKSTEP_TEST_ADMIN_EMAIL:?set LOCKSTEP_TEST_ADMIN_EMAIL}"
-: "${LOCKSTEP_TEST_ADMIN_PASSWORD:?set LOCKSTEP_TEST_ADMIN_PASSWORD}"
+for var in LOCKSTEP_TEST_URL LOCKSTEP_TEST_ADMIN_EMAIL LOCKSTEP_TEST_ADMIN_PASSWORD; do
+	eval "val=\${$var:-}"
+	[ -n "$val" ] || skip "$var is not set (deploy/local/test sets it)"
+done
 export LOCKSTEP_TEST_CHROMIUM="$chromium"
 
 cd "$here"

@@ -6,7 +6,7 @@
 //   LOCKSTEP_TEST_ADMIN_EMAIL     the coordinator admin
 //   LOCKSTEP_TEST_ADMIN_PASSWORD
 //   LOCKSTEP_TEST_CHROMIUM        optional, default /usr/bin/chromium
-// Prints one line per check and "N passed, N failed"; exits 1 on failure.
+// Prints one line per check and "N passed, N failed, 0 skipped"; exits 1 on failure.
 
 import { createHash, randomBytes } from 'node:crypto';
 import { chromium } from 'playwright-core';
@@ -395,5 +395,5 @@ try {
 	await browser.close();
 }
 
-console.log(passed + ' passed, ' + failed + ' failed');
+console.log(passed + ' passed, ' + failed + ' failed, 0 skipped');
 process.exit(failed === 0 && passed > 0 ? 0 : 1);

@@ -1,0 +1,314 @@
+/*
+ * client/verify.c: signatures checked offline with the server's own
+ * libraries: Ed25519 and SHA-256 from libls_crypto, canonical JSON from
+ * server/publish/canon.c. `lockstep verify` checks a publication;
+ * client_receipt_valid checks an evidence receipt.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "client.h"
+#include "publish/publish.h"
+#include "util/util.h"
+
+/* Response headers of a publication, in this order in client_response.kept. */
+enum { CLIENT_PUB_SIGNATURE, CLIENT_PUB_HASH, CLIENT_PUB_PREV_HASH, CLIENT_PUB_KEY };
+
+static const char *const client_pub_headers[] = {"X-Lockstep-Signature", "X-Lockstep-Hash",
+                                                 "X-Lockstep-Prev-Hash", "X-Lockstep-Signing-Key",
+                                                 NULL};
+
+/* A campaign slug as the server accepts it: [a-z0-9-]{1,63}, no leading '-'. */
+static int
+client_valid_slug(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < 1 || n > 63 || s[0] == '-')
+		return 0;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == n;
+}
+
+/* 1 if s is 64 hex digits. */
+static int
+client_is_sha256_hex(const char *s)
+{
+	return s != NULL && strlen(s) == 2 * CRYPTO_SHA256_LEN &&
+	       strspn(s, "0123456789abcdefABCDEF") == 2 * CRYPTO_SHA256_LEN;
+}
+
+int
+client_server_key(const char *base_url, unsigned char pub[CRYPTO_ED25519_PUB_LEN])
+{
+	const char *const accept[] = {"Accept: application/x-pem-file", NULL};
+	struct client_call call = {.path = "/.well-known/lockstep/signing-key?format=pem",
+	                           .headers = accept,
+	                           .timeout = 120};
+	struct client_response res;
+	int ret = -1;
+
+	if (client_request(base_url, &call, &res) != 0)
+		goto done;
+	if (res.status != 200) {
+		fprintf(stderr, "%s: the server's signing key is not available (HTTP %ld)\n",
+		        client_progname, res.status);
+		goto done;
+	}
+	if (crypto_ed25519_public_from_pem(res.body.data ? res.body.data : "", res.body.len, pub) !=
+	    0) {
+		fprintf(stderr, "%s: the server's signing key is not an Ed25519 PEM key\n",
+		        client_progname);
+		goto done;
+	}
+	ret = 0;
+done:
+	client_response_free(&res);
+	return ret;
+}
+
+/*
+ * The pinned key from path (a PEM public key file) into pub. Returns 0, or
+ * -1 with a message.
+ */
+static int
+client_key_file(const char *path, unsigned char pub[CRYPTO_ED25519_PUB_LEN])
+{
+	struct client_buf b;
+	int ret = -1;
+
+	if (client_read_file(path, CLIENT_MAX_KEY_FILE, &b) != 0)
+		return -1;
+	if (crypto_ed25519_public_from_pem(b.data ? b.data : "", b.len, pub) == 0)
+		ret = 0;
+	else
+		fprintf(stderr,
+		        "%s: %s: not an Ed25519 public key in PEM (\"BEGIN PUBLIC KEY\"); "
+		        "save it from /.well-known/lockstep/signing-key?format=pem\n",
+		        client_progname, path);
+	client_buf_free(&b);
+	return ret;
+}
+
+int
+client_receipt_fields(const json_t *answer, const char **sha256, json_int_t *size)
+{
+	json_t *r = json_object_get(answer, "receipt");
+	const char *h = json_string_value(json_object_get(r, "sha256"));
+	json_t *sz = json_object_get(r, "size");
+
+	if (h == NULL || strlen(h) != 2 * CRYPTO_SHA256_LEN ||
+	    strspn(h, "0123456789abcdef") != strlen(h) || !json_is_integer(sz) ||
+	    json_integer_value(sz) < 0)
+		return -1;
+	*sha256 = h;
+	*size = json_integer_value(sz);
+	return 0;
+}
+
+int
+client_receipt_valid(const json_t *answer, const unsigned char pub[CRYPTO_ED25519_PUB_LEN],
+                     const char **why)
+{
+	unsigned char sig[CRYPTO_ED25519_SIG_LEN + 3];
+	const json_t *receipt = json_object_get(answer, "receipt");
+	const char *b64 = json_string_value(json_object_get(answer, "signature"));
+	const char *alg = json_string_value(json_object_get(answer, "algorithm"));
+	char *canon = NULL;
+	size_t len = 0;
+	int ok = 0;
+
+	*why = NULL;
+	if (!json_is_object(receipt) || b64 == NULL || alg == NULL || strcmp(alg, "Ed25519") != 0) {
+		*why = "the answer is not an Ed25519-signed receipt";
+	} else if (util_b64_decode(b64, sig, sizeof(sig)) != CRYPTO_ED25519_SIG_LEN) {
+		*why = "the receipt's signature is not 64 bytes of base64";
+	} else if ((canon = publish_canonical(receipt, &len)) == NULL) {
+		*why = "the receipt has no canonical JSON form";
+	} else if (crypto_verify(pub, canon, len, sig) != 1) {
+		*why = "the receipt's signature does not verify with the server's signing key";
+	} else {
+		ok = 1;
+	}
+	free(canon);
+	return ok;
+}
+
+/* 1 if body[0..len) is exactly the canonical JSON of what it encodes. */
+static int
+client_is_canonical(const char *body, size_t len)
+{
+	json_t *j = json_loadb(body, len, JSON_DECODE_ANY, NULL);
+	size_t clen = 0;
+	char *canon = j != NULL ? publish_canonical(j, &clen) : NULL;
+	int ok = canon != NULL && clen == len && memcmp(canon, body, len) == 0;
+
+	free(canon);
+	json_decref(j);
+	return ok;
+}
+
+/*
+ * lockstep verify SLUG [--key FILE]: fetch the publication's exact bytes,
+ * its signature (the X-Lockstep-Signature header, else the /signature
+ * route) and, unless a pinned key FILE is given, the server's public key;
+ * check the Ed25519 signature, the SHA-256 the server states, and that the
+ * signed document is the publication of SLUG. Prints {slug, verified,
+ * sha256, prev_hash, sequence, key, key_source, canonical}. Anonymous: no
+ * token is sent. Returns 0 when valid, CLIENT_EXIT_PROBLEM when not (or on
+ * a transport error), CLIENT_EXIT_USAGE on a usage error.
+ */
+int
+client_cmd_verify(const struct client_ctx *ctx, char **args, const char **opts)
+{
+	const char *const accept_json[] = {"Accept: application/json", NULL};
+	const char *const accept_bin[] = {"Accept: application/octet-stream", NULL};
+	char path[CLIENT_MAX_PATH], hex[CLIENT_SHA256_HEX];
+	char keytxt[CRYPTO_ED25519_PUB_LEN * 2];
+	unsigned char sig[CRYPTO_ED25519_SIG_LEN + 3], md[CRYPTO_SHA256_LEN];
+	unsigned char pub[CRYPTO_ED25519_PUB_LEN];
+	struct client_response doc = {0}, sigres = {0};
+	struct client_call call = {.path = path, .timeout = 120};
+	const char *slug = args[0], *keyfile = opts[0], *why = NULL;
+	const char *prev = NULL, *doc_slug, *fmt, *h_sig, *h_hash, *h_prev, *h_key;
+	const char *body;
+	json_t *j = NULL, *out = NULL, *seq;
+	long siglen = -1;
+	int sig_ok = 0, canonical = 0, ret = CLIENT_EXIT_PROBLEM;
+
+	if (keyfile != NULL && keyfile[0] == '\0') {
+		fprintf(stderr, "%s: --key needs a file\n", client_progname);
+		return CLIENT_EXIT_USAGE;
+	}
+	if (!client_valid_slug(slug)) {
+		fprintf(stderr,
+		        "%s: SLUG is 1-63 lower-case letters, digits and dashes (not first)\n",
+		        client_progname);
+		return CLIENT_EXIT_USAGE;
+	}
+	/* A pinned key first: a bad --key is the caller's mistake, not the server's. */
+	if (keyfile != NULL && client_key_file(keyfile, pub) != 0)
+		return CLIENT_EXIT_USAGE;
+
+	/* The document: exactly the bytes that were signed. */
+	snprintf(path, sizeof(path), "/api/v1/publications/%s", slug);
+	call.headers = accept_json;
+	call.keep = client_pub_headers;
+	if (client_request(ctx->base_url, &call, &doc) != 0)
+		goto done;
+	if (doc.status == 404) {
+		fprintf(stderr, "%s: %s: no such publication (or not released yet)\n",
+		        client_progname, slug);
+		goto done;
+	}
+	if (doc.status != 200) {
+		(void)client_report(&doc);
+		goto done;
+	}
+	body = doc.body.data ? doc.body.data : "";
+	h_sig = doc.kept[CLIENT_PUB_SIGNATURE];
+	h_hash = doc.kept[CLIENT_PUB_HASH];
+	h_prev = doc.kept[CLIENT_PUB_PREV_HASH];
+	h_key = doc.kept[CLIENT_PUB_KEY];
+
+	/* The signature: the header, else the raw 64 bytes of the /signature route. */
+	if (h_sig != NULL)
+		siglen = util_b64_decode(h_sig, sig, sizeof(sig));
+	if (siglen != CRYPTO_ED25519_SIG_LEN) {
+		snprintf(path, sizeof(path), "/api/v1/publications/%s/signature", slug);
+		call.headers = accept_bin;
+		call.keep = NULL;
+		if (client_request(ctx->base_url, &call, &sigres) != 0)
+			goto done;
+		if (sigres.status != 200) {
+			fprintf(stderr, "%s: %s: the signature is not available (HTTP %ld)\n",
+			        client_progname, slug, sigres.status);
+			goto done;
+		}
+		if (sigres.body.len != CRYPTO_ED25519_SIG_LEN) {
+			fprintf(stderr, "%s: %s: the signature is %zu bytes, not %d\n",
+			        client_progname, slug, sigres.body.len, CRYPTO_ED25519_SIG_LEN);
+			goto done;
+		}
+		memcpy(sig, sigres.body.data, CRYPTO_ED25519_SIG_LEN);
+	}
+
+	/* The key: pinned, or the one the server publishes. */
+	if (keyfile == NULL && client_server_key(ctx->base_url, pub) != 0)
+		goto done;
+	util_b64url_encode(pub, sizeof(pub), keytxt);
+
+	/* SHA-256 of the bytes, and the Ed25519 signature over them. */
+	if (crypto_sha256(body, doc.body.len, md) != 0) {
+		fprintf(stderr, "%s: cannot compute SHA-256: %s\n", client_progname,
+		        crypto_last_error());
+		goto done;
+	}
+	util_hex_encode(md, sizeof(md), hex);
+	sig_ok = crypto_verify(pub, body, doc.body.len, sig) == 1;
+	canonical = client_is_canonical(body, doc.body.len);
+
+	/* What the document says about itself (trusted only once signed). */
+	j = json_loadb(body, doc.body.len, 0, NULL);
+	prev = json_string_value(json_object_get(j, "prev_hash"));
+	seq = json_object_get(j, "sequence");
+	doc_slug = json_string_value(json_object_get(json_object_get(j, "campaign"), "slug"));
+	fmt = json_string_value(json_object_get(j, "format"));
+
+	if (!sig_ok) {
+		why = h_key != NULL && strcmp(h_key, keytxt) != 0
+		          ? "the signature does not verify with this key (the server says it "
+		            "signed with another one)"
+		          : "the signature does not verify: the document or signature was altered, "
+		            "or it was signed with another key";
+	} else if (h_hash != NULL && strcasecmp(h_hash, hex) != 0) {
+		why = "the server's X-Lockstep-Hash is not the SHA-256 of the document";
+	} else if (fmt == NULL || strcmp(fmt, "lockstep-publication-v1") != 0) {
+		why = "the signed bytes are not a lockstep publication";
+	} else if (doc_slug == NULL || strcmp(doc_slug, slug) != 0) {
+		why = "the signed document is the publication of another campaign";
+	} else if (!client_is_sha256_hex(prev) || !json_is_integer(seq)) {
+		why = "the signed document has no valid prev_hash and sequence";
+	} else if (h_prev != NULL && strcasecmp(h_prev, prev) != 0) {
+		why = "the server's X-Lockstep-Prev-Hash differs from the signed prev_hash";
+	}
+
+	/* o steals the new prev_hash and sequence values */
+	out = json_pack("{s:s, s:b, s:s, s:o, s:o, s:s, s:s, s:b}", "slug", slug, "verified",
+	                why == NULL, "sha256", hex, "prev_hash",
+	                client_is_sha256_hex(prev) ? json_string(prev) : json_null(), "sequence",
+	                json_is_integer(seq) ? json_integer(json_integer_value(seq)) : json_null(),
+	                "key", keytxt, "key_source", keyfile != NULL ? "pinned" : "server",
+	                "canonical", canonical);
+	if (out == NULL) {
+		fprintf(stderr, "%s: out of memory\n", client_progname);
+		goto done;
+	}
+	json_dumpf(out, stdout, JSON_INDENT(2));
+	fputc('\n', stdout);
+	if (fflush(stdout) != 0)
+		goto done;
+	if (why != NULL) {
+		fprintf(stderr, "%s: %s: NOT VERIFIED: %s\n", client_progname, slug, why);
+		goto done;
+	}
+	if (!canonical)
+		fprintf(stderr,
+		        "%s: note: the signed bytes are not in canonical JSON form (the signature "
+		        "holds; the server should have canonicalised them)\n",
+		        client_progname);
+	if (keyfile == NULL)
+		fprintf(stderr,
+		        "%s: note: the key came from the server itself; pin it (--key FILE) "
+		        "for a check that does not trust the server\n",
+		        client_progname);
+	ret = 0;
+done:
+	json_decref(j);
+	json_decref(out);
+	client_response_free(&doc);
+	client_response_free(&sigres);
+	return ret;
+}
