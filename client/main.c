@@ -228,12 +228,18 @@ done:
 
 /* ---- the small commands ---- */
 
+/* What a device cookie's value is made of (uuid, digits, base64url, dots). */
+#define CLIENT_DEVICE_CHARS "0123456789abcdefABCDEFghijklmnopqrstuvwxyzGHIJKLMNOPQRSTUVWXYZ-_."
+
 /* lockstep login EMAIL: log in, keep the token (0600) and the server's URL. */
 static int
 client_cmd_login(const struct client_ctx *ctx, const struct client_command *cmd, char **args,
                  const char **opts)
 {
 	char password[CLIENT_MAX_PASSWORD + 1], dir[CLIENT_MAX_PATH - 16], path[CLIENT_MAX_PATH];
+	char device[CLIENT_MAX_URL + 160], cookie[CLIENT_MAX_URL + 200];
+	const char *headers[] = {cookie, NULL};
+	static const char *const keep[] = {"Retry-After", NULL};
 	struct client_response res = {0};
 	struct client_call call = {.method = "POST", .path = "/api/v1/session"};
 	const char *token;
@@ -262,8 +268,37 @@ client_cmd_login(const struct client_ctx *ctx, const struct client_command *cmd,
 	if ((pw = json_object_get(req, "password")) != NULL)
 		explicit_bzero((char *)json_string_value(pw), json_string_length(pw));
 	call.body = body;
-	if (body == NULL || client_request(ctx->base_url, &call, &res) != 0)
-		goto done;
+	/* the device cookie of an earlier log-in to this server: the server
+	 * lets a known client's log-in go first when log-ins queue up */
+	snprintf(path, sizeof(path), "%s/device", dir);
+	if (client_read_private(path, device, sizeof(device)) == 1 &&
+	    strncmp(device, ctx->base_url, strlen(ctx->base_url)) == 0 &&
+	    device[strlen(ctx->base_url)] == ' ' &&
+	    strspn(device + strlen(ctx->base_url) + 1, CLIENT_DEVICE_CHARS) ==
+	        strlen(device + strlen(ctx->base_url) + 1)) {
+		int n = snprintf(cookie, sizeof(cookie), "Cookie: lockstep_device=%s",
+		                 device + strlen(ctx->base_url) + 1);
+
+		if (n > 0 && (size_t)n < sizeof(cookie))
+			call.headers = headers;
+	}
+	call.keep = keep;
+	/* 503 "busy": log-ins are queued up on the server; wait as it asks (a few times) */
+	for (int attempt = 1;; attempt++) {
+		long long wait = 1;
+
+		if (body == NULL || client_request(ctx->base_url, &call, &res) != 0)
+			goto done;
+		if (res.status != 503 || attempt == 5)
+			break;
+		if (res.kept[0] == NULL || util_strnum(res.kept[0], 1, 30, &wait) != 0)
+			break; /* not the log-in queue: report it */
+		fprintf(stderr, "%s: the server is busy; trying again in %lld s\n", client_progname,
+		        wait);
+		client_response_free(&res);
+		memset(&res, 0, sizeof(res));
+		sleep((unsigned)wait);
+	}
 	if (res.status != 201) {
 		ret = client_report(&res);
 		goto done;
@@ -287,6 +322,19 @@ client_cmd_login(const struct client_ctx *ctx, const struct client_command *cmd,
 	if (client_write_private(path, token) != 0)
 		goto done;
 	explicit_bzero((char *)token, strlen(token));
+	{
+		const char *dv = json_string_value(json_object_get(ans, "device"));
+
+		int n = dv != NULL && strspn(dv, CLIENT_DEVICE_CHARS) == strlen(dv)
+		            ? snprintf(device, sizeof(device), "%s %s", ctx->base_url, dv)
+		            : -1;
+
+		if (n > 0 && (size_t)n < sizeof(device)) {
+			snprintf(path, sizeof(path), "%s/device", dir);
+			if (client_write_private(path, device) != 0)
+				goto done;
+		}
+	}
 	/* Show who we are, never the token. */
 	json_dumpf(json_object_get(ans, "user"), stdout, JSON_INDENT(2));
 	fputc('\n', stdout);

@@ -41,7 +41,15 @@ void api_set_keys(const unsigned char master[CRYPTO_KEY_LEN], struct crypto_sign
 /* Derive the device-cookie key from the master key; call once at start-up. */
 void api_device_init(const unsigned char master[CRYPTO_KEY_LEN]);
 
-/* A Set-Cookie value with a new device cookie for user_id, into out. Returns 0 or -1. */
+#define API_DEVICE_VALUE_MAX 128
+
+/* A new device cookie's value for user_id, into out. Returns 0 or -1. */
+int api_device_value(const char *user_id, char *out, size_t outlen);
+
+/* The Set-Cookie header value that stores value, into out. Returns 0 or -1. */
+int api_device_set_cookie(const char *value, char *out, size_t outlen);
+
+/* Both at once: a Set-Cookie value with a new device cookie for user_id. Returns 0 or -1. */
 int api_device_cookie(const char *user_id, char *out, size_t outlen);
 
 /* Check a device cookie's value: 0 with the account's id in user_id, or -1 (forged, expired,

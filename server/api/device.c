@@ -54,7 +54,7 @@ device_mac(const char *uuid, long long expiry, char *out)
 }
 
 int
-api_device_cookie(const char *user_id, char *out, size_t outlen)
+api_device_value(const char *user_id, char *out, size_t outlen)
 {
 	long long expiry = (long long)time(NULL) + DEVICE_TTL;
 	char mac[64];
@@ -62,11 +62,28 @@ api_device_cookie(const char *user_id, char *out, size_t outlen)
 
 	if (!util_uuid_valid(user_id) || device_mac(user_id, expiry, mac) != 0)
 		return -1;
-	n = snprintf(out, outlen,
-	             "%s=%s.%lld.%s; Path=/api/v1/session; Max-Age=%d; HttpOnly; SameSite=Strict%s",
-	             API_DEVICE_COOKIE, user_id, expiry, mac, DEVICE_TTL,
-	             config.cookie_secure ? "; Secure" : "");
+	n = snprintf(out, outlen, "%s.%lld.%s", user_id, expiry, mac);
 	return n < 0 || (size_t)n >= outlen ? -1 : 0;
+}
+
+int
+api_device_set_cookie(const char *value, char *out, size_t outlen)
+{
+	int n = snprintf(
+	    out, outlen, "%s=%s; Path=/api/v1/session; Max-Age=%d; HttpOnly; SameSite=Strict%s",
+	    API_DEVICE_COOKIE, value, DEVICE_TTL, config.cookie_secure ? "; Secure" : "");
+
+	return n < 0 || (size_t)n >= outlen ? -1 : 0;
+}
+
+int
+api_device_cookie(const char *user_id, char *out, size_t outlen)
+{
+	char value[API_DEVICE_VALUE_MAX];
+
+	return api_device_value(user_id, value, sizeof(value)) == 0
+	           ? api_device_set_cookie(value, out, outlen)
+	           : -1;
 }
 
 int

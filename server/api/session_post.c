@@ -199,7 +199,7 @@ session_resume(struct http_request *r, void *arg)
 	struct session_ctx *s = arg;
 	char token[CRYPTO_TOKEN_CHARS + 1];
 	unsigned char hash[CRYPTO_SHA256_LEN];
-	char cookie[256];
+	char cookie[256], device[API_DEVICE_VALUE_MAX];
 	int rc;
 
 	if (!s->ok)
@@ -218,10 +218,15 @@ session_resume(struct http_request *r, void *arg)
 		         config.cookie_secure ? "; Secure" : "");
 		if (http_set_cookie(r, cookie) != 0)
 			rc = DB_ERROR;
-		/* this client is now known for this account (see api/device.c) */
-		if (rc == DB_OK && api_device_cookie(s->who.user_id, cookie, sizeof(cookie)) == 0 &&
-		    http_set_cookie(r, cookie) != 0)
-			rc = DB_ERROR;
+		/* this client is now known for this account (see api/device.c):
+		 * a cookie for browsers, the same value in the answer for API
+		 * clients to keep and send back as that cookie */
+		if (rc == DB_OK && api_device_value(s->who.user_id, device, sizeof(device)) == 0 &&
+		    api_device_set_cookie(device, cookie, sizeof(cookie)) == 0) {
+			if (http_set_cookie(r, cookie) != 0)
+				rc = DB_ERROR;
+			json_object_set_new(s->res.body, "device", json_string(device));
+		}
 		explicit_bzero(cookie, sizeof(cookie));
 		s->res.status = 201;
 	}

@@ -409,11 +409,34 @@ START_TEST(test_upload_download)
 	}
 	{
 		char *tok = ht_fmt("%s/lockstep/token", cfg);
+		char *dev = ht_fmt("%s/lockstep/device", cfg);
+		char line[512] = "";
 		struct stat sb;
+		FILE *f;
 
 		ck_assert_int_eq(stat(tok, &sb), 0);
 		ck_assert_int_eq(sb.st_mode & 077, 0);
+		/* the device cookie is kept too, private, bound to this server */
+		ck_assert_int_eq(stat(dev, &sb), 0);
+		ck_assert_int_eq(sb.st_mode & 077, 0);
+		f = fopen(dev, "r");
+		ck_assert_ptr_nonnull(f);
+		ck_assert_ptr_nonnull(fgets(line, sizeof(line), f));
+		fclose(f);
+		ck_assert_msg(strncmp(line, ht_env("LOCKSTEP_TEST_URL"),
+		                      strlen(ht_env("LOCKSTEP_TEST_URL"))) == 0 &&
+		                  line[strlen(ht_env("LOCKSTEP_TEST_URL"))] == ' ',
+		              "device file: %s", line);
 		free(tok);
+		free(dev);
+	}
+	{
+		/* a second log-in sends it back and gets a fresh one */
+		const char *args[] = {"login", W.a.admin.email, NULL};
+
+		out = cli_run(&st, args);
+		ck_assert_msg(st == 0, "second login: exit %d: %s", st, out);
+		free(out);
 	}
 	{
 		const char *args[] = {"upload", W.eng_ax, file,         "--name",
