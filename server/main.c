@@ -22,6 +22,7 @@
 #include "conf.h"
 #include "crypto/crypto.h"
 #include "db/db.h"
+#include "store/store.h"
 #include "http/http.h"
 #include "publish/publish.h"
 #include "util/log.h"
@@ -75,40 +76,26 @@ main_ensure_admin(void)
 {
 	const char *email = config.admin_email;
 	struct db_conn *c;
-	struct db_result *q;
 	char org[DB_UUID_LEN + 1];
 	char *hash = NULL;
-	int ret = 1;
+	int ret = 1, exists = 0;
 
 	if (main_need(config.owner_database_url, "LOCKSTEP_OWNER_DATABASE_URL") != 0)
+		return 1;
+	if (store_init(NULL) != 0)
 		return 1;
 	db_configure(config.owner_database_url);
 	if ((c = db_thread_conn()) == NULL)
 		return 1;
-	if ((q = db_exec(c, "admin_coordinator_get", 0, NULL, NULL)) == NULL)
+	if (store_admin_org(c, org) != DB_OK)
 		goto done;
-	if (db_rows(q) == 0) {
-		const char *p[1] = {"Coordinator"};
-
-		db_result_free(q);
-		if ((q = db_exec(c, "admin_coordinator_create", 1, p, NULL)) == NULL)
-			goto done;
-	}
-	snprintf(org, sizeof(org), "%s", db_get(q, 0, 0));
-	db_result_free(q);
-	{
-		const char *p[2] = {email, org};
-
-		if ((q = db_exec(c, "admin_user_get", 2, p, NULL)) == NULL)
-			goto done;
-	}
-	if (db_rows(q) == 1) {
+	if (store_admin_user_exists(c, org, email, &exists) != DB_OK)
+		goto done;
+	if (exists) {
 		log_event(LOG_LEVEL_INFO, "admin_exists", json_pack("{s:s}", "email", email));
 		ret = 0;
 		goto done;
 	}
-	db_result_free(q);
-	q = NULL;
 	if (main_need(config.admin_password, "LOCKSTEP_ADMIN_PASSWORD") != 0)
 		goto done;
 	if (strlen(config.admin_password) < 12) {
@@ -118,16 +105,11 @@ main_ensure_admin(void)
 	}
 	if ((hash = crypto_password_hash(config.admin_password)) == NULL)
 		goto done;
-	{
-		const char *p[4] = {org, email, "Coordinator admin", hash};
-
-		if ((q = db_exec(c, "admin_user_create", 4, p, NULL)) == NULL)
-			goto done;
-	}
+	if (store_admin_user_create(c, org, email, hash) != DB_OK)
+		goto done;
 	log_event(LOG_LEVEL_INFO, "admin_created", json_pack("{s:s}", "email", email));
 	ret = 0;
 done:
-	db_result_free(q);
 	free(hash);
 	db_thread_close();
 	return ret;
@@ -158,9 +140,27 @@ main_serve(void)
 		explicit_bzero(key, sizeof(key));
 		return 1;
 	}
-	api_set_keys(key, signer);
+	if (api_init(key, signer) != 0) {
+		explicit_bzero(key, sizeof(key));
+		crypto_signer_free(signer);
+		return 1;
+	}
 	explicit_bzero(key, sizeof(key));
 	db_configure(config.database_url);
+	/* a statement or column that does not match the schema stops here;
+	 * the check's connection is not kept by this thread */
+	switch (db_verify()) {
+	case 0:
+		break;
+	case 1:
+		log_event(LOG_LEVEL_WARN, "db_unreachable_at_start", NULL);
+		break;
+	default:
+		log_event(LOG_LEVEL_ERROR, "schema_mismatch", NULL);
+		crypto_signer_free(signer);
+		return 1;
+	}
+	db_thread_close();
 
 	/* worker threads inherit this mask; only sigwait below sees the signals */
 	sigemptyset(&set);

@@ -17,6 +17,7 @@
 
 #include "crypto/crypto.h"
 #include "db/db.h"
+#include "store/store.h"
 #include "http/request.h"
 #include "util/json.h"
 
@@ -32,8 +33,13 @@ struct api_res {
 	const char *reason;
 };
 
-/* Keys loaded at start-up (main.c). */
-void api_set_keys(const unsigned char master[CRYPTO_KEY_LEN], struct crypto_signer *signer);
+/*
+ * Start-up (main.c), before serving: keep the keys (master copied, signer
+ * borrowed until exit), register the store's statements and the token
+ * resolver http/ authenticates with. Returns 0 or -1.
+ */
+int api_init(const unsigned char master[CRYPTO_KEY_LEN],
+             struct crypto_signer *signer) DB_MUST_CHECK;
 const struct crypto_signer *api_signer(void);
 
 /* The static route table, terminated by a null row. */
@@ -45,7 +51,7 @@ int api_fail_field(struct api_res *res, const char *field, const char *reason);
 
 /*
  * Reply for a finished db_tx: rc DB_OK sends res->body with res->status;
- * API_FAIL sends res->problem; DB_UNIQUE 409; DB_DENIED 404; DB_INVALID
+ * API_FAIL sends res->problem; STORE_NONE 404; DB_UNIQUE 409; DB_DENIED 404; DB_INVALID
  * 422; anything else 503. Always consumes res->body. Returns the reply's
  * http_result.
  */
@@ -89,7 +95,7 @@ int api_new_uuid(char out[DB_UUID_LEN + 1]);
  */
 int api_audit(struct db_conn *c, const struct http_request *r, const char *action,
               const char *object_type, const char *object_id, const char *org1, const char *org2,
-              json_t *detail);
+              json_t *detail) DB_MUST_CHECK;
 
 /*
  * The engagement's data key, unwrapped with the master key. Only visible
@@ -98,9 +104,6 @@ int api_audit(struct db_conn *c, const struct http_request *r, const char *actio
  */
 int api_engagement_key(struct db_conn *c, const char *engagement_id,
                        unsigned char key[CRYPTO_KEY_LEN]);
-
-/* Wrap a new engagement data key under the master key; returns a bytea param (malloc'd) or NULL. */
-char *api_wrap_engagement_key(const char *engagement_id, const unsigned char key[CRYPTO_KEY_LEN]);
 
 /*
  * Encrypt text for (kind, row id, column): the associated data binds the
@@ -263,10 +266,19 @@ int api_publication_signature_get(struct http_request *r);
 int api_publication_page_get(struct http_request *r);
 int api_feed_get(struct http_request *r);
 
+/* Row -> JSON builders for the answers (built after commit). New references or NULL. */
+json_t *api_org_json(const struct store_org *o);
+json_t *api_user_json(const struct store_user *u);
+json_t *api_me_json(const struct store_me *m);      /* {user, org} */
+json_t *api_me_user_json(const struct store_me *m); /* the user with its org inside */
+json_t *api_token_json(const struct store_token *t);
+json_t *api_claim_json(const struct store_claim *k);
+json_t *api_statement_json(const struct store_statement *s);
+
 /* Shared row -> JSON builders (common.c), for statements returning the
  * documented column lists in statements.c. */
-json_t *api_campaign_json(const struct db_result *res, int row);
-json_t *api_engagement_json(const struct db_result *res, int row);
+json_t *api_campaign_json(const struct store_campaign *k);
+json_t *api_engagement_json(const struct store_engagement *e);
 json_t *api_finding_json(const unsigned char key[CRYPTO_KEY_LEN], const struct db_result *res,
                          int row);
 

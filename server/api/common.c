@@ -11,17 +11,44 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "http/http.h"
 #include "util/log.h"
 #include "util/util.h"
 
-static unsigned char api_master[CRYPTO_KEY_LEN];
 static struct crypto_signer *api_sign_key;
 
-void
-api_set_keys(const unsigned char master[CRYPTO_KEY_LEN], struct crypto_signer *signer)
+/* http_auth_fn: resolve a token hash through the store, outside any transaction. */
+static int
+api_auth_resolve(const unsigned char hash[32], struct util_identity *who,
+                 char session_id[UTIL_UUID_LEN + 1])
 {
-	memcpy(api_master, master, CRYPTO_KEY_LEN);
+	struct store_auth a;
+	struct db_conn *c;
+	int rc = DB_ERROR;
+
+	if ((c = db_thread_conn()) != NULL)
+		rc = store_auth_resolve(c, hash, &a);
+	/* a lost connection is retried once on a fresh one */
+	if (rc < 0 && (c = db_thread_conn()) != NULL)
+		rc = store_auth_resolve(c, hash, &a);
+	if (rc != DB_OK)
+		return rc == STORE_NONE ? 1 : -1;
+	memcpy(who->user_id, a.user_id, sizeof(who->user_id));
+	memcpy(who->org_id, a.org_id, sizeof(who->org_id));
+	memcpy(who->org_kind, a.org_kind, sizeof(who->org_kind));
+	memcpy(who->role, a.role, sizeof(who->role));
+	memcpy(session_id, a.session_id, UTIL_UUID_LEN + 1);
+	return 0;
+}
+
+int
+api_init(const unsigned char master[CRYPTO_KEY_LEN], struct crypto_signer *signer)
+{
 	api_sign_key = signer;
+	if (store_init(master) != 0)
+		return -1;
+	http_set_auth(api_auth_resolve);
+	return 0;
 }
 
 const struct crypto_signer *
@@ -63,6 +90,8 @@ api_finish(struct http_request *r, int rc, struct api_res *res)
 		if (res->field != NULL)
 			return http_reply_field(r, res->problem, res->field, res->reason);
 		return http_reply_problem(r, res->problem, res->detail);
+	case STORE_NONE:
+		return http_reply_problem(r, PROBLEM_NOT_FOUND, NULL);
 	case DB_UNIQUE:
 		return http_reply_problem(r, PROBLEM_CONFLICT, NULL);
 	case DB_DENIED:
@@ -166,132 +195,44 @@ api_audit(struct db_conn *c, const struct http_request *r, const char *action,
           const char *object_type, const char *object_id, const char *org1, const char *org2,
           json_t *detail)
 {
-	const char *params[7];
-	char *text = NULL;
+	char *text = detail ? json_dumps(detail, JSON_COMPACT) : NULL;
 	int rc;
 
-	if (detail == NULL)
-		detail = json_object();
-	text = detail ? json_dumps(detail, JSON_COMPACT) : NULL;
 	json_decref(detail);
-	if (text == NULL)
+	if (detail != NULL && text == NULL)
 		return DB_ERROR;
-	params[0] = action;
-	params[1] = object_type;
-	params[2] = object_id;
-	params[3] = org1;
-	params[4] = org2;
-	params[5] = text;
-	params[6] = r ? r->addr : NULL;
-	rc = db_run(c, "audit_append", 7, params);
+	rc = store_audit_append(c, action, object_type, object_id, org1, org2, text,
+	                        r ? r->addr : NULL);
 	free(text);
 	return rc;
-}
-
-/* "lockstep/v1/<kind>/<id>/<column>" into out. */
-static void
-api_aad(char *out, size_t outlen, const char *kind, const char *id, const char *column)
-{
-	snprintf(out, outlen, "lockstep/v1/%s/%s/%s", kind, id, column);
-}
-
-char *
-api_wrap_engagement_key(const char *engagement_id, const unsigned char key[CRYPTO_KEY_LEN])
-{
-	unsigned char *ct = NULL;
-	size_t ctlen = 0;
-	char aad[160];
-	char *param;
-
-	api_aad(aad, sizeof(aad), "engagement", engagement_id, "data_key");
-	if (crypto_aead_seal(api_master, aad, strlen(aad), key, CRYPTO_KEY_LEN, &ct, &ctlen) != 0)
-		return NULL;
-	param = db_param_bytea(ct, ctlen);
-	free(ct);
-	return param;
 }
 
 int
 api_engagement_key(struct db_conn *c, const char *engagement_id, unsigned char key[CRYPTO_KEY_LEN])
 {
-	const char *params[1] = {engagement_id};
-	struct db_result *res;
-	unsigned char *wrapped = NULL, *pt = NULL;
-	size_t wlen = 0, ptlen = 0;
-	char aad[160];
-	int ret = -1;
+	int rc = store_engagement_key(c, engagement_id, key);
 
-	res = db_exec(c, "engagement_secret_get", 1, params, NULL);
-	if (res == NULL)
-		goto done;
-	if (db_rows(res) != 1) {
-		ret = 1;
-		goto done;
-	}
-	wrapped = db_get_bytea(res, 0, 0, &wlen);
-	api_aad(aad, sizeof(aad), "engagement", engagement_id, "data_key");
-	if (wrapped == NULL ||
-	    crypto_aead_open(api_master, aad, strlen(aad), wrapped, wlen, &pt, &ptlen) != 0 ||
-	    ptlen != CRYPTO_KEY_LEN) {
-		log_event(LOG_LEVEL_ERROR, "data_key_unwrap_failed",
-		          json_pack("{s:s}", "engagement", engagement_id));
-		goto done;
-	}
-	memcpy(key, pt, CRYPTO_KEY_LEN);
-	ret = 0;
-done:
-	if (pt != NULL) {
-		explicit_bzero(pt, ptlen);
-		free(pt);
-	}
-	free(wrapped);
-	db_result_free(res);
-	return ret;
+	return rc == DB_OK ? 0 : rc == STORE_NONE ? 1 : -1;
 }
 
 char *
 api_seal(const unsigned char key[CRYPTO_KEY_LEN], const char *kind, const char *row_id,
          const char *column, const char *text)
 {
-	unsigned char *ct = NULL;
-	size_t ctlen = 0;
-	char aad[160];
-	char *param;
-
-	api_aad(aad, sizeof(aad), kind, row_id, column);
-	if (crypto_aead_seal(key, aad, strlen(aad), text, strlen(text), &ct, &ctlen) != 0)
-		return NULL;
-	param = db_param_bytea(ct, ctlen);
-	free(ct);
-	return param;
+	return store_seal(key, kind, row_id, column, text);
 }
 
 json_t *
 api_open(const unsigned char key[CRYPTO_KEY_LEN], const char *kind, const char *row_id,
          const char *column, const struct db_result *res, int row, int col)
 {
-	unsigned char *ct, *pt = NULL;
-	size_t ctlen = 0, ptlen = 0;
-	char aad[160];
-	json_t *out = NULL;
+	struct db_bytes ct = {NULL, 0};
+	json_t *out;
 
-	if (db_is_null(res, row, col))
-		return json_null();
-	ct = db_get_bytea(res, row, col, &ctlen);
-	if (ct == NULL)
+	if (!db_is_null(res, row, col) && (ct.p = db_get_bytea(res, row, col, &ct.len)) == NULL)
 		return NULL;
-	api_aad(aad, sizeof(aad), kind, row_id, column);
-	if (crypto_aead_open(key, aad, strlen(aad), ct, ctlen, &pt, &ptlen) == 0)
-		out = json_stringn((const char *)pt, ptlen);
-	else
-		log_event(
-		    LOG_LEVEL_ERROR, "decrypt_failed",
-		    json_pack("{s:s, s:s, s:s}", "kind", kind, "id", row_id, "column", column));
-	if (pt != NULL) {
-		explicit_bzero(pt, ptlen);
-		free(pt);
-	}
-	free(ct);
+	out = store_open(key, kind, row_id, column, &ct);
+	free(ct.p);
 	return out;
 }
 
@@ -306,44 +247,88 @@ api_json_col(const struct db_result *res, int row, int col)
 	return v ? v : json_null();
 }
 
-static int
-api_bool_col(const struct db_result *res, int row, int col)
+json_t *
+api_org_json(const struct store_org *o)
 {
-	return strcmp(db_get(res, row, col), "t") == 0;
+	/* O: the row keeps its reference */
+	return json_pack("{s:s, s:s, s:s, s:O, s:s}", "id", o->id, "kind", o->kind, "name", o->name,
+	                 "aliases", o->aliases, "created_at", o->created_at);
 }
 
 json_t *
-api_campaign_json(const struct db_result *res, int row)
+api_user_json(const struct store_user *u)
 {
-	long long cohort = 1;
-
-	util_strnum(db_get(res, row, 7), 1, 1000, &cohort);
-	return json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:b}", "id",
-	                 db_get(res, row, 0), "title", db_get(res, row, 1), "slug",
-	                 db_get(res, row, 2), "threat_models", api_json_col(res, row, 3),
-	                 "release_at", db_get(res, row, 4), "planned_release_at",
-	                 db_get(res, row, 5), "disclosure", db_get(res, row, 6), "min_cohort",
-	                 (json_int_t)cohort, "state", db_get(res, row, 8), "created_at",
-	                 db_get(res, row, 9), "updated_at", db_get(res, row, 10), "released",
-	                 api_bool_col(res, row, 11));
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "id", u->id, "org_id", u->org_id,
+	                 "email", u->email, "name", u->name, "role", u->role, "created_at",
+	                 u->created_at);
 }
 
+json_t *
+api_me_json(const struct store_me *m)
+{
+	return json_pack("{s:{s:s, s:s, s:s, s:s}, s:{s:s, s:s, s:s}}", "user", "id", m->user_id,
+	                 "email", m->email, "name", m->user_name, "role", m->role, "org", "id",
+	                 m->org_id, "kind", m->org_kind, "name", m->org_name);
+}
+
+json_t *
+api_me_user_json(const struct store_me *m)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s}}", "id", m->user_id, "email",
+	                 m->email, "name", m->user_name, "role", m->role, "org", "id", m->org_id,
+	                 "kind", m->org_kind, "name", m->org_name);
+}
+
+json_t *
+api_claim_json(const struct store_claim *k)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "engagement_id", k->engagement_id,
+	                 "threat_model", k->threat_model, "level", k->level, "summary", k->summary,
+	                 "updated_by", k->updated_by, "updated_at", k->updated_at);
+}
+
+json_t *
+api_statement_json(const struct store_statement *s)
+{
+	return json_pack("{s:s, s:s, s:s, s:s}", "engagement_id", s->engagement_id, "text", s->text,
+	                 "updated_by", s->updated_by, "updated_at", s->updated_at);
+}
+
+json_t *
+api_token_json(const struct store_token *t)
+{
+	return json_pack("{s:s, s:s, s:o, s:s, s:s}", "id", t->id, "kind", t->kind, "name",
+	                 t->name ? json_string(t->name) : json_null(), "created_at", t->created_at,
+	                 "expires_at", t->expires_at);
+}
+
+json_t *
+api_campaign_json(const struct store_campaign *k)
+{
+	return json_pack("{s:s, s:s, s:s, s:O, s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:b}", "id",
+	                 k->id, "title", k->title, "slug", k->slug, "threat_models",
+	                 k->threat_models, "release_at", k->release_at, "planned_release_at",
+	                 k->planned_release_at, "disclosure", k->disclosure, "min_cohort",
+	                 (json_int_t)k->min_cohort, "state", k->state, "created_at", k->created_at,
+	                 "updated_at", k->updated_at, "released", k->released);
+}
+
+/* {"id", "name"} of an org; name null when the org is not visible. */
 static json_t *
-api_org_ref(const struct db_result *res, int row, int idcol, int namecol)
+api_org_ref(const char *id, const char *name)
 {
-	return json_pack("{s:s, s:o}", "id", db_get(res, row, idcol), "name",
-	                 db_is_null(res, row, namecol) ? json_null()
-	                                               : json_string(db_get(res, row, namecol)));
+	return json_pack("{s:s, s:o}", "id", id, "name", name ? json_string(name) : json_null());
 }
 
 json_t *
-api_engagement_json(const struct db_result *res, int row)
+api_engagement_json(const struct store_engagement *e)
 {
-	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:s}", "id", db_get(res, row, 0),
-	                 "campaign_id", db_get(res, row, 1), "campaign_title", db_get(res, row, 9),
-	                 "company_org", api_org_ref(res, row, 2, 3), "assessor_org",
-	                 api_org_ref(res, row, 4, 5), "lead_assessors", api_json_col(res, row, 6),
-	                 "state", db_get(res, row, 7), "created_at", db_get(res, row, 8));
+	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:O, s:s, s:s}", "id", e->id, "campaign_id",
+	                 e->campaign_id, "campaign_title",
+	                 e->campaign_title ? e->campaign_title : "", "company_org",
+	                 api_org_ref(e->company_org_id, e->company_name), "assessor_org",
+	                 api_org_ref(e->assessor_org_id, e->assessor_name), "lead_assessors",
+	                 e->lead_assessors, "state", e->state, "created_at", e->created_at);
 }
 
 json_t *
@@ -535,33 +520,27 @@ int
 api_engagement_load(struct db_conn *c, const struct http_request *r, const char *id, int as,
                     struct api_engagement *e, struct api_res *res)
 {
-	const char *p[1] = {id};
-	struct db_result *q;
-	enum db_status st;
-	int company, assessor, ok;
+	struct store_engagement row = {0};
+	int company, assessor, ok, rc;
 
 	memset(e, 0, sizeof(*e));
-	if ((q = db_exec(c, "engagement_get", 1, p, &st)) == NULL)
-		return st;
-	if (db_rows(q) != 1) {
-		db_result_free(q);
-		return api_fail(res, PROBLEM_NOT_FOUND, NULL);
-	}
-	company = api_is_kind(r, "company") && strcmp(db_get(q, 0, 2), r->who.org_id) == 0;
-	assessor = api_is_kind(r, "assessor") && strcmp(db_get(q, 0, 4), r->who.org_id) == 0;
+	if ((rc = store_engagement_get(c, id, &row)) != DB_OK)
+		return rc == STORE_NONE ? api_fail(res, PROBLEM_NOT_FOUND, NULL) : rc;
+	company = api_is_kind(r, "company") && strcmp(row.company_org_id, r->who.org_id) == 0;
+	assessor = api_is_kind(r, "assessor") && strcmp(row.assessor_org_id, r->who.org_id) == 0;
 	ok = as == API_AS_ASSESSOR  ? assessor
 	     : as == API_AS_COMPANY ? company
 	                            : (company || assessor);
 	if (!ok) {
-		db_result_free(q);
+		store_engagement_clear(&row);
 		return api_fail(res, PROBLEM_NOT_FOUND, NULL);
 	}
-	snprintf(e->id, sizeof(e->id), "%s", db_get(q, 0, 0));
-	snprintf(e->company, sizeof(e->company), "%s", db_get(q, 0, 2));
-	snprintf(e->assessor, sizeof(e->assessor), "%s", db_get(q, 0, 4));
-	e->threat_models = api_json_col(q, 0, 10);
-	e->released = api_bool_col(q, 0, 11);
-	db_result_free(q);
+	memcpy(e->id, row.id, sizeof(e->id));
+	memcpy(e->company, row.company_org_id, sizeof(e->company));
+	memcpy(e->assessor, row.assessor_org_id, sizeof(e->assessor));
+	e->threat_models = json_incref(row.threat_models);
+	e->released = row.released;
+	store_engagement_clear(&row);
 	return DB_OK;
 }
 

@@ -27,8 +27,8 @@
 #define EVIDENCE_NAME_MAX 255
 
 struct evidence_upload {
-	struct db_identity who; /* the uploader (copied) */
-	char addr[64];          /* the uploader's address, for audit */
+	struct util_identity who; /* the uploader (copied) */
+	char addr[64];            /* the uploader's address, for audit */
 	char id[DB_UUID_LEN + 1];
 	char engagement[DB_UUID_LEN + 1];
 	char company[DB_UUID_LEN + 1];
@@ -147,7 +147,7 @@ int evidence_file_key(struct db_conn *c, const struct db_result *res, int row,
  * database fails (*integrity says which: 1 for a bad or missing chunk, 0
  * for a database failure or a file deleted meanwhile).
  */
-int evidence_chunk_read(const struct db_identity *who, const char *id, int seq, int nchunks,
+int evidence_chunk_read(const struct util_identity *who, const char *id, int seq, int nchunks,
                         unsigned long long size, const unsigned char key[CRYPTO_KEY_LEN],
                         unsigned char *out, size_t *len, int *integrity);
 

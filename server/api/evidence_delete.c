@@ -60,5 +60,5 @@ api_evidence_delete(struct http_request *r)
 		return rc;
 	if (!api_is_kind(r, "company") && !api_is_kind(r, "assessor"))
 		return http_reply_problem(r, PROBLEM_NOT_FOUND, NULL);
-	return api_finish(r, db_tx(&r->who, evidence_delete_tx, &x), &x.res);
+	return api_finish(r, db_tx(&r->who, "evidence_delete", evidence_delete_tx, &x), &x.res);
 }

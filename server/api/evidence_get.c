@@ -24,7 +24,7 @@
 #include "util/util.h"
 
 struct evidence_reader {
-	struct db_identity who;
+	struct util_identity who;
 	char addr[64];
 	char id[DB_UUID_LEN + 1];
 	char engagement[DB_UUID_LEN + 1];
@@ -99,7 +99,9 @@ evidence_read(void *cls, uint64_t pos, char *out, size_t max)
 			                    : "evidence_chunk_unavailable",
 			          json_pack("{s:s, s:i}", "id", x->id, "chunk", seq));
 			if (integrity)
-				(void)db_tx(&x->who, evidence_fail_tx, &f);
+				if (db_tx(&x->who, "evidence_fail", evidence_fail_tx, &f) !=
+				    DB_OK) /* the integrity failure is logged above */
+					x->failed = 1;
 			return -1;
 		}
 		x->cur = seq;
@@ -282,7 +284,7 @@ api_evidence_get(struct http_request *r)
 	snprintf(x->id, sizeof(x->id), "%s", http_param(r, 0));
 	x->cur = -1;
 	g.x = x;
-	rc = db_tx(&r->who, evidence_get_tx, &g);
+	rc = db_tx(&r->who, "evidence_get", evidence_get_tx, &g);
 	if (rc != DB_OK) {
 		snprintf(total, sizeof(total), "bytes */%llu", x->size);
 		evidence_reader_free(x);

@@ -57,5 +57,5 @@ api_evidence_list_get(struct http_request *r)
 		return http_reply_problem(r, PROBLEM_NOT_FOUND, NULL);
 	if ((rc = api_page(r, &x.limit, x.limit1, &x.after)) != HTTP_OK)
 		return rc;
-	return api_finish(r, db_tx(&r->who, evidence_list_tx, &x), &x.res);
+	return api_finish(r, db_tx(&r->who, "evidence_list", evidence_list_tx, &x), &x.res);
 }

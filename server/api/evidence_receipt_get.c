@@ -40,5 +40,5 @@ api_evidence_receipt_get(struct http_request *r)
 		return rc;
 	if (!api_is_kind(r, "company") && !api_is_kind(r, "assessor"))
 		return http_reply_problem(r, PROBLEM_NOT_FOUND, NULL);
-	return api_finish(r, db_tx(&r->who, evidence_receipt_tx, &x), &x.res);
+	return api_finish(r, db_tx(&r->who, "evidence_receipt", evidence_receipt_tx, &x), &x.res);
 }

@@ -342,7 +342,7 @@ evidence_upload_start(struct http_request *r, const char *engagement_id, const c
 	u->upload_length = length;
 	u->tus = tus;
 	s.u = u;
-	rc = db_tx(&r->who, evidence_start_tx, &s);
+	rc = db_tx(&r->who, "evidence_start", evidence_start_tx, &s);
 	if (rc != DB_OK) {
 		evidence_upload_free(u);
 		return rc;
@@ -459,7 +459,7 @@ evidence_upload_resume(struct http_request *r, const char *id, struct api_res *r
 	*out = NULL;
 	if ((s.u = evidence_upload_new(r)) == NULL)
 		return DB_ERROR;
-	rc = db_tx(&r->who, evidence_resume_tx, &s);
+	rc = db_tx(&r->who, "evidence_resume", evidence_resume_tx, &s);
 	if (rc != DB_OK) {
 		evidence_upload_free(s.u);
 		return rc;
@@ -630,7 +630,7 @@ evidence_write_chunk(struct evidence_upload *u, struct evidence_flush *f,
 {
 	*problem = PROBLEM_UNAVAILABLE;
 	*detail = "The evidence could not be stored.";
-	if (db_tx(&u->who, evidence_flush_tx, f) != DB_OK) {
+	if (db_tx(&u->who, "evidence_flush", evidence_flush_tx, f) != DB_OK) {
 		if (f->vanished) {
 			*problem = PROBLEM_NOT_FOUND;
 			*detail = "The upload no longer exists (expired, cancelled or changed "
@@ -851,7 +851,9 @@ evidence_upload_data(struct evidence_upload *u, const char *data, size_t len,
 	if (time(NULL) - u->touched >= EVIDENCE_TOUCH_SECONDS) {
 		/* a slow sender is not a stale upload */
 		u->touched = time(NULL);
-		(void)db_tx(&u->who, evidence_touch_tx, u->id);
+		if (db_tx(&u->who, "evidence_touch", evidence_touch_tx, u->id) != DB_OK)
+			log_event(LOG_LEVEL_WARN, "evidence_touch_failed",
+			          json_pack("{s:s}", "id", u->id));
 	}
 	return 0;
 }
@@ -960,7 +962,7 @@ evidence_upload_finish(struct evidence_upload *u, const char *name, struct api_r
 	s.f.sealed = sealed;
 	s.f.new_size = evidence_upload_offset(u);
 	s.f.sniffed = u->sniffed_type;
-	rc = db_tx(&u->who, evidence_finish_tx, &s);
+	rc = db_tx(&u->who, "evidence_finish", evidence_finish_tx, &s);
 	free(sealed);
 	if (rc == DB_OK) {
 		u->finished = 1;
@@ -992,7 +994,7 @@ evidence_upload_pause(struct evidence_upload *u)
 		free(f.tail_param);
 		return -1;
 	}
-	rc = db_tx(&u->who, evidence_flush_tx, &f);
+	rc = db_tx(&u->who, "evidence_flush", evidence_flush_tx, &f);
 	free(f.tail_param);
 	free(f.state_param);
 	if (rc != DB_OK)
@@ -1015,7 +1017,7 @@ evidence_upload_discard(struct evidence_upload *u)
 	if (u->finished)
 		return 0;
 	evidence_writer_stop(u);
-	return db_tx(&u->who, evidence_discard_tx, u->id) == DB_OK ? 0 : -1;
+	return db_tx(&u->who, "evidence_discard", evidence_discard_tx, u->id) == DB_OK ? 0 : -1;
 }
 
 /* ------------------------------------------------------------- reading */
@@ -1087,7 +1089,7 @@ evidence_chunk_tx(struct db_conn *c, void *arg)
 }
 
 int
-evidence_chunk_read(const struct db_identity *who, const char *id, int seq, int nchunks,
+evidence_chunk_read(const struct util_identity *who, const char *id, int seq, int nchunks,
                     unsigned long long size, const unsigned char key[CRYPTO_KEY_LEN],
                     unsigned char *out, size_t *len, int *integrity)
 {
@@ -1100,7 +1102,7 @@ evidence_chunk_read(const struct db_identity *who, const char *id, int seq, int 
 
 	*integrity = 0;
 	*len = 0;
-	if (db_tx(who, evidence_chunk_tx, &s) != DB_OK || s.gone)
+	if (db_tx(who, "evidence_chunk", evidence_chunk_tx, &s) != DB_OK || s.gone)
 		goto done;
 	*integrity = 1;
 	if (db_rows(s.q) != 1 || (ct = db_get_raw(s.q, 0, 0, &ctlen)) == NULL)
@@ -1225,7 +1227,7 @@ evidence_sweep(void)
 	for (int round = 0; round < EVIDENCE_SWEEP_ROUNDS; round++) {
 		int removed = 0;
 
-		if (db_tx(NULL, evidence_sweep_tx, &removed) != DB_OK)
+		if (db_tx(NULL, "evidence_sweep", evidence_sweep_tx, &removed) != DB_OK)
 			return -1;
 		total += removed;
 		if (removed < EVIDENCE_SWEEP_BATCH)

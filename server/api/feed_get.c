@@ -41,7 +41,7 @@ api_feed_get(struct http_request *r)
 	size_t len = 0, n;
 	int rc;
 
-	rc = db_tx(NULL, feed_tx, &k);
+	rc = db_tx(NULL, "feed", feed_tx, &k);
 	if (rc != DB_OK) {
 		db_result_free(k.q);
 		return http_reply_problem(r, PROBLEM_UNAVAILABLE, NULL);

@@ -52,5 +52,5 @@ api_finding_get(struct http_request *r)
 	if ((rc = api_uuid_param(r, 0)) != HTTP_OK)
 		return rc;
 	f.id = http_param(r, 0);
-	return api_finish(r, db_tx(&r->who, finding_get_tx, &f), &f.res);
+	return api_finish(r, db_tx(&r->who, "finding_get", finding_get_tx, &f), &f.res);
 }

@@ -76,5 +76,5 @@ api_finding_history_get(struct http_request *r)
 	if ((rc = api_uuid_param(r, 0)) != HTTP_OK)
 		return rc;
 	h.id = http_param(r, 0);
-	return api_finish(r, db_tx(&r->who, history_tx, &h), &h.res);
+	return api_finish(r, db_tx(&r->who, "finding_history", history_tx, &h), &h.res);
 }

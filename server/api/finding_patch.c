@@ -173,7 +173,7 @@ api_finding_patch(struct http_request *r)
 	if (json_object_size(r->json) == 0)
 		return http_reply_problem(r, PROBLEM_INVALID_FIELD, "Nothing to change.");
 	f.id = http_param(r, 0);
-	rc = db_tx(&r->who, finding_patch_tx, &f);
+	rc = db_tx(&r->who, "finding_patch", finding_patch_tx, &f);
 	if (rc == DB_DENIED)
 		rc = api_fail(&f.res, PROBLEM_NOT_FOUND, NULL);
 	return api_finish(r, rc, &f.res);

@@ -70,5 +70,5 @@ api_findings_get(struct http_request *r)
 	if ((rc = api_page(r, &f.limit, f.limit1, &f.after)) != HTTP_OK)
 		return rc;
 	f.engagement = http_param(r, 0);
-	return api_finish(r, db_tx(&r->who, findings_list_tx, &f), &f.res);
+	return api_finish(r, db_tx(&r->who, "findings_list", findings_list_tx, &f), &f.res);
 }

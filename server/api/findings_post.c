@@ -107,5 +107,5 @@ api_findings_post(struct http_request *r)
 	f.engagement = http_param(r, 0);
 	if (api_new_uuid(f.id) != 0)
 		return http_reply_problem(r, PROBLEM_INTERNAL, NULL);
-	return api_finish(r, db_tx(&r->who, finding_create_tx, &f), &f.res);
+	return api_finish(r, db_tx(&r->who, "finding_create", finding_create_tx, &f), &f.res);
 }

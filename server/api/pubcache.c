@@ -203,7 +203,7 @@ pubcache_get(const char *slug, struct pubcache_entry **out, int *owned)
 		return PUBCACHE_FOUND;
 	}
 	/* anonymous on purpose: row-level security decides what exists */
-	rc = db_tx(NULL, pubcache_load_tx, &k);
+	rc = db_tx(NULL, "pubcache_load", pubcache_load_tx, &k);
 	if (rc != DB_OK) {
 		db_result_free(k.row);
 		return PUBCACHE_ERROR;

@@ -77,7 +77,7 @@ api_publications_get(struct http_request *r)
 	k.limit = (int)v;
 	snprintf(k.limit1, sizeof(k.limit1), "%d", k.limit + 1);
 	k.after = a;
-	rc = db_tx(NULL, publications_tx, &k);
+	rc = db_tx(NULL, "publications", publications_tx, &k);
 	if (rc != DB_OK)
 		return api_finish(r, rc, &k.res);
 	text = json_dumps(k.res.body, JSON_COMPACT | JSON_ENSURE_ASCII);

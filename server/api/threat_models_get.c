@@ -28,5 +28,5 @@ api_threat_models_get(struct http_request *r)
 {
 	struct api_res res = {.status = 200};
 
-	return api_finish(r, db_tx(NULL, threat_models_tx, &res), &res);
+	return api_finish(r, db_tx(NULL, "threat_models", threat_models_tx, &res), &res);
 }

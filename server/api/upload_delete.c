@@ -40,7 +40,7 @@ api_upload_delete(struct http_request *r)
 		return rc;
 	if ((rc = tus_check_version(r)) != HTTP_OK)
 		return rc;
-	rc = db_tx(&r->who, upload_delete_tx, &x);
+	rc = db_tx(&r->who, "upload_delete", upload_delete_tx, &x);
 	if (rc == DB_OK) {
 		const char *h[] = {"Tus-Resumable", TUS_VERSION, NULL};
 

@@ -238,7 +238,7 @@ done:
 static void *
 schedule_main(void *arg)
 {
-	static const struct db_identity scheduler = {.org_kind = "scheduler"};
+	static const struct util_identity scheduler = {.org_kind = "scheduler"};
 
 	(void)arg;
 	pthread_mutex_lock(&schedule_lock);
@@ -248,7 +248,7 @@ schedule_main(void *arg)
 		pthread_mutex_unlock(&schedule_lock);
 		for (int n = 0; n < SCHEDULE_MAX_PER_ROUND; n++) {
 			struct schedule_tx k = {0};
-			int rc = db_tx(&scheduler, schedule_tx_fn, &k);
+			int rc = db_tx(&scheduler, "schedule", schedule_tx_fn, &k);
 
 			if (rc != DB_OK) {
 				log_event(LOG_LEVEL_ERROR, "release_failed",
