@@ -279,7 +279,6 @@ json_t *api_statement_json(const struct store_statement *s);
  * documented column lists in statements.c. */
 json_t *api_campaign_json(const struct store_campaign *k);
 json_t *api_engagement_json(const struct store_engagement *e);
-json_t *api_finding_json(const unsigned char key[CRYPTO_KEY_LEN], const struct db_result *res,
-                         int row);
+json_t *api_finding_json(const struct store_finding *f);
 
 #endif

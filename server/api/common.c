@@ -12,6 +12,7 @@
 
 #include "api/api.h"
 #include "http/http.h"
+#include "http/metrics.h"
 #include "util/log.h"
 #include "util/util.h"
 
@@ -48,6 +49,7 @@ api_init(const unsigned char master[CRYPTO_KEY_LEN], struct crypto_signer *signe
 	if (store_init(master) != 0)
 		return -1;
 	http_set_auth(api_auth_resolve);
+	metrics_set_db_gauge(db_open_connections);
 	return 0;
 }
 
@@ -332,31 +334,16 @@ api_engagement_json(const struct store_engagement *e)
 }
 
 json_t *
-api_finding_json(const unsigned char key[CRYPTO_KEY_LEN], const struct db_result *res, int row)
+api_finding_json(const struct store_finding *f)
 {
-	const char *id = db_get(res, row, 0);
-	json_t *title = api_open(key, "finding", id, "title", res, row, 5);
-	json_t *detail = api_open(key, "finding", id, "detail", res, row, 6);
-	json_t *response = api_open(key, "finding", id, "response", res, row, 7);
-	long long version = 0;
-
-	if (title == NULL || detail == NULL || response == NULL) {
-		json_decref(title);
-		json_decref(detail);
-		json_decref(response);
-		return NULL;
-	}
-	util_strnum(db_get(res, row, 11), 0, 1000000000, &version);
 	return json_pack(
-	    "{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:s, s:s, s:s, s:s}",
-	    "id", id, "engagement_id", db_get(res, row, 1), "threat_model", db_get(res, row, 2),
-	    "severity", db_get(res, row, 3), "status", db_get(res, row, 4), "title", title,
-	    "detail", detail, "response", response, "atlas", api_json_col(res, row, 8), "cwe",
-	    api_json_col(res, row, 9), "cvss",
-	    db_is_null(res, row, 10) ? json_null() : json_string(db_get(res, row, 10)), "version",
-	    (json_int_t)version, "created_by", db_get(res, row, 12), "created_at",
-	    db_get(res, row, 13), "updated_by", db_get(res, row, 14), "updated_at",
-	    db_get(res, row, 15));
+	    "{s:s, s:s, s:s, s:s, s:s, s:O, s:O, s:O, s:O, s:O, s:o, s:I, s:s, s:s, s:s, s:s}",
+	    "id", f->id, "engagement_id", f->engagement_id, "threat_model", f->threat_model,
+	    "severity", f->severity, "status", f->status, "title", f->title, "detail", f->detail,
+	    "response", f->response, "atlas", f->atlas, "cwe", f->cwe, "cvss",
+	    f->cvss ? json_string(f->cvss) : json_null(), "version", (json_int_t)f->version,
+	    "created_by", f->created_by, "created_at", f->created_at, "updated_by", f->updated_by,
+	    "updated_at", f->updated_at);
 }
 
 /* ---- validators ---- */

@@ -12,13 +12,6 @@
 
 #include "db/statements.h"
 
-/* 0 id, 1 engagement_id, 2 threat_model, 3 severity, 4 status, 5 title,
- * 6 detail, 7 response, 8 atlas (json), 9 cwe (json), 10 cvss, 11 version,
- * 12 created_by, 13 created_at, 14 updated_by, 15 updated_at */
-#define FINDING_COLS                                                                               \
-	"id, engagement_id, threat_model, severity, status, title, detail, response, "             \
-	"to_jsonb(atlas), to_jsonb(cwe), cvss, version, created_by, ls_ts(created_at), "           \
-	"updated_by, ls_ts(updated_at)"
 /* 0 id, 1 name, 2 size, 3 sha256 (hex), 4 media_type, 5 engagement_id,
  * 6 uploaded_by, 7 uploaded_at, 8 declared_type, 9 sniffed_type,
  * 10 finding_id, 11 chunk_count, 12 file_key, 13 company_org_id,
@@ -39,41 +32,9 @@ const struct db_statement db_statements[] = {
      NULL},
     {"schema_version", "SELECT coalesce(max(version), 0) FROM schema_migrations", NULL},
 
-
     /* engagements */
 
     /* findings */
-    {"finding_create",
-     "INSERT INTO findings (id, engagement_id, company_org_id, assessor_org_id, threat_model,"
-     " severity, status, title, detail, atlas, cwe, cvss, created_by, updated_by)"
-     " VALUES ($1::uuid, $2::uuid, $3::uuid, $4::uuid, $5, $6, coalesce($7, 'open'),"
-     " $8::bytea, $9::bytea, " JSON_ARRAY("$10") ", " JSON_ARRAY("$11") ", $12, ls_uid(), ls_uid())"
-                                                                        " RETURNING " FINDING_COLS,
-     NULL},
-    {"finding_get", "SELECT " FINDING_COLS " FROM findings WHERE id = $1::uuid", NULL},
-    {"findings_list",
-     "SELECT " FINDING_COLS " FROM findings WHERE engagement_id = $1::uuid AND " AFTER(
-         "findings", "$2") " ORDER BY created_at, id LIMIT $3::int",
-     NULL},
-    {"finding_update",
-     "UPDATE findings SET threat_model = coalesce($2, threat_model),"
-     " severity = coalesce($3, severity), status = coalesce($4, status),"
-     " title = coalesce($5::bytea, title), detail = coalesce($6::bytea, detail),"
-     " response = coalesce($7::bytea, response),"
-     " atlas = CASE WHEN $8::jsonb IS NULL THEN atlas ELSE " JSON_ARRAY(
-         "$8") " END,"
-               " cwe = CASE WHEN $9::jsonb IS NULL THEN cwe ELSE " JSON_ARRAY(
-                   "$9") " END,"
-                         " cvss = CASE WHEN $10::text IS NULL THEN cvss WHEN "
-                         "$10::text = '' THEN NULL ELSE $10::text END"
-                         " WHERE id = $1::uuid RETURNING " FINDING_COLS,
-     NULL},
-    {"finding_history_list",
-     "SELECT finding_id, engagement_id, threat_model, severity, status, title, detail, response,"
-     " to_jsonb(atlas), to_jsonb(cwe), cvss, version, changed_by, ls_ts(changed_at),"
-     " changed_by, ls_ts(changed_at)"
-     " FROM finding_history WHERE finding_id = $1::uuid ORDER BY version",
-     NULL},
 
     /* claims and statements */
 
@@ -140,18 +101,7 @@ const struct db_statement db_statements[] = {
      NULL},
     {"evidence_discard", "SELECT evidence_discard($1::uuid)", NULL},
     {"evidence_sweep", "SELECT evidence_sweep($1::int, $2::int, $3::int)", NULL},
-    /* release (SECURITY DEFINER functions, see 0003_publications.sql) */
-    {"release_claim",
-     "SELECT campaign_id, title, slug, threat_models, release_at, planned_release_at, disclosure,"
-     " min_cohort, embargo_break, held FROM release_claim()",
-     NULL},
-    {"release_inputs", "SELECT release_inputs($1::uuid)", NULL},
-    {"release_chain_head", "SELECT seq, hash FROM release_chain_head()", NULL},
-    {"release_publish",
-     "SELECT release_publish($1::uuid, $2::bigint, $3, $4::bytea, $5::bytea, "
-     "$6::bytea, $7::bytea)",
-     NULL},
-    {"release_hold", "SELECT release_hold($1::uuid, $2::jsonb)", NULL},
+/* release (SECURITY DEFINER functions, see 0003_publications.sql) */
 /* 0 status (scheduled|due|held|published), 1 reasons (json), 2 held_at,
  * 3 checked_at, 4 publication slug, 5 sequence, 6 hash (hex) */
 
@@ -163,14 +113,6 @@ const struct db_statement db_statements[] = {
 	"seq, slug, title, disclosure, ls_ts(release_at), ls_ts(published_at), embargo_break,"     \
 	" encode(hash, 'hex'), encode(prev_hash, 'hex')"
     /* + 9 document, 10 signature (bytea), 11 signing_key (bytea) */
-    {"publication_get",
-     "SELECT " PUBLICATION_COLS ", document, signature, signing_key FROM publications"
-     " WHERE slug = $1",
-     NULL},
-    {"publications_list",
-     "SELECT " PUBLICATION_COLS " FROM publications"
-     " WHERE ($1::bigint IS NULL OR seq < $1::bigint) ORDER BY seq DESC LIMIT $2::int",
-     NULL},
 
     {"threat_models_list", "SELECT code, name, description FROM threat_models ORDER BY position",
      NULL},

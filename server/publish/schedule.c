@@ -35,6 +35,7 @@
 
 #include "crypto/crypto.h"
 #include "db/db.h"
+#include "store/store.h"
 #include "publish/publish.h"
 #include "util/log.h"
 #include "util/util.h"
@@ -64,13 +65,12 @@ static int
 schedule_audit(struct db_conn *c, const char *action, const char *campaign, json_t *detail)
 {
 	char *text = json_dumps(detail, JSON_COMPACT);
-	const char *p[7] = {action, "campaign", campaign, NULL, NULL, text, NULL};
 	int rc;
 
 	json_decref(detail);
 	if (text == NULL)
 		return DB_ERROR;
-	rc = db_run(c, "audit_append", 7, p);
+	rc = store_audit_append(c, action, "campaign", campaign, NULL, NULL, text, NULL);
 	free(text);
 	return rc;
 }
@@ -80,20 +80,13 @@ static int
 schedule_hold(struct db_conn *c, struct schedule_tx *k, json_t *leaks)
 {
 	char *text = json_dumps(leaks, JSON_COMPACT | JSON_SORT_KEYS);
-	const char *p[2] = {k->campaign, text};
-	struct db_result *q;
-	enum db_status st;
-	int changed, rc = DB_OK;
+	int changed = 0, rc;
 
 	if (text == NULL)
 		return DB_ERROR;
-	q = db_exec(c, "release_hold", 2, p, &st);
+	rc = store_release_hold(c, k->campaign, text, &changed);
 	free(text);
-	if (q == NULL)
-		return st;
-	changed = strcmp(db_get(q, 0, 0), "t") == 0;
-	db_result_free(q);
-	if (changed) {
+	if (rc == DB_OK && changed) {
 		log_event(LOG_LEVEL_WARN, "release_held",
 		          json_pack("{s:s, s:s, s:I}", "campaign", k->campaign, "slug", k->slug,
 		                    "reasons", (json_int_t)json_array_size(leaks)));
@@ -109,46 +102,27 @@ schedule_publish(struct db_conn *c, struct schedule_tx *k, json_t *doc, int afte
                  int embargo_break)
 {
 	unsigned char hash[CRYPTO_SHA256_LEN], sig[CRYPTO_ED25519_SIG_LEN],
-	    pub[CRYPTO_ED25519_PUB_LEN];
-	unsigned char *prev = NULL;
-	char prev_hex[2 * CRYPTO_SHA256_LEN + 1], seqtext[24];
-	char *canon = NULL, *p_sig = NULL, *p_hash = NULL, *p_prev = NULL, *p_key = NULL;
-	struct db_result *q;
-	enum db_status st;
-	size_t len = 0, prevlen = 0;
+	    pub[CRYPTO_ED25519_PUB_LEN], prev[CRYPTO_SHA256_LEN];
+	char prev_hex[2 * CRYPTO_SHA256_LEN + 1];
+	char *canon = NULL;
+	size_t len = 0;
 	long long seq = 0;
-	int ret = DB_ERROR;
+	int ret;
 
-	if ((q = db_exec(c, "release_chain_head", 0, NULL, &st)) == NULL)
-		return st;
-	if (db_rows(q) != 1 || util_strnum(db_get(q, 0, 0), 0, 1LL << 60, &seq) != 0 ||
-	    (prev = db_get_bytea(q, 0, 1, &prevlen)) == NULL || prevlen != CRYPTO_SHA256_LEN) {
-		db_result_free(q);
-		free(prev);
-		return DB_ERROR;
-	}
-	db_result_free(q);
-	util_hex_encode(prev, prevlen, prev_hex);
+	if ((ret = store_release_chain_head(c, &seq, prev)) != DB_OK)
+		return ret;
+	util_hex_encode(prev, sizeof(prev), prev_hex);
 	seq++;
+	ret = DB_ERROR;
 	if (publish_chain(doc, seq, prev_hex) != 0 ||
 	    (canon = publish_canonical(doc, &len)) == NULL ||
 	    crypto_sha256(canon, len, hash) != 0 ||
 	    crypto_sign(schedule_signer, canon, len, sig) != 0)
 		goto done;
 	crypto_signer_public(schedule_signer, pub);
-	snprintf(seqtext, sizeof(seqtext), "%lld", seq);
-	p_sig = db_param_bytea(sig, sizeof(sig));
-	p_hash = db_param_bytea(hash, sizeof(hash));
-	p_prev = db_param_bytea(prev, prevlen);
-	p_key = db_param_bytea(pub, sizeof(pub));
-	if (p_sig == NULL || p_hash == NULL || p_prev == NULL || p_key == NULL)
+	if ((ret = store_release_publish(c, k->campaign, seq, canon, sig, hash, prev, pub)) !=
+	    DB_OK)
 		goto done;
-	{
-		const char *p[7] = {k->campaign, seqtext, canon, p_sig, p_hash, p_prev, p_key};
-
-		if ((ret = db_run(c, "release_publish", 7, p)) != DB_OK)
-			goto done;
-	}
 	k->published = 1;
 	k->seq = seq;
 	util_hex_encode(hash, sizeof(hash), k->hash);
@@ -164,11 +138,6 @@ schedule_publish(struct db_conn *c, struct schedule_tx *k, json_t *doc, int afte
 	}
 done:
 	free(canon);
-	free(prev);
-	free(p_sig);
-	free(p_hash);
-	free(p_prev);
-	free(p_key);
 	return ret;
 }
 
@@ -176,62 +145,45 @@ static int
 schedule_tx_fn(struct db_conn *c, void *arg)
 {
 	struct schedule_tx *k = arg;
+	struct store_release rel = {0};
 	struct publish_campaign pc;
-	struct db_result *q = NULL, *in = NULL;
-	json_t *tms = NULL, *inputs = NULL, *doc = NULL, *leaks = NULL;
-	enum db_status st;
-	long long cohort = 1;
-	int ret = DB_ERROR, held;
+	json_t *inputs = NULL, *doc = NULL, *leaks = NULL;
+	int ret;
 
+	/* may run again: start from nothing */
 	memset(k, 0, sizeof(*k));
-	if ((q = db_exec(c, "release_claim", 0, NULL, &st)) == NULL)
-		return st;
-	if (db_rows(q) != 1) {
-		db_result_free(q);
-		return DB_OK;
-	}
+	if ((ret = store_release_claim(c, &rel)) != DB_OK)
+		return ret == STORE_NONE ? DB_OK : ret;
 	k->claimed = 1;
-	snprintf(k->campaign, sizeof(k->campaign), "%s", db_get(q, 0, 0));
-	snprintf(k->slug, sizeof(k->slug), "%s", db_get(q, 0, 2));
-	tms = json_loads(db_get(q, 0, 3), JSON_DECODE_ANY, NULL);
-	util_strnum(db_get(q, 0, 7), 1, 1000, &cohort);
+	snprintf(k->campaign, sizeof(k->campaign), "%s", rel.campaign_id);
+	snprintf(k->slug, sizeof(k->slug), "%s", rel.slug);
 	memset(&pc, 0, sizeof(pc));
 	pc.id = k->campaign;
-	pc.title = db_get(q, 0, 1);
-	pc.slug = db_get(q, 0, 2);
-	pc.threat_models = tms;
-	pc.release_at = db_get(q, 0, 4);
-	pc.planned_release_at = db_get(q, 0, 5);
-	pc.disclosure = db_get(q, 0, 6);
-	pc.min_cohort = cohort;
-	pc.embargo_break = strcmp(db_get(q, 0, 8), "t") == 0;
-	held = strcmp(db_get(q, 0, 9), "t") == 0;
-	{
-		const char *p[1] = {k->campaign};
-
-		if ((in = db_exec(c, "release_inputs", 1, p, &st)) == NULL) {
-			ret = st;
-			goto done;
-		}
-	}
-	if (db_rows(in) != 1 || db_is_null(in, 0, 0) ||
-	    (inputs = json_loads(db_get(in, 0, 0), 0, NULL)) == NULL ||
-	    (doc = publish_build(&pc, inputs, &leaks)) == NULL) {
+	pc.title = rel.title;
+	pc.slug = rel.slug;
+	pc.threat_models = rel.threat_models;
+	pc.release_at = rel.release_at;
+	pc.planned_release_at = rel.planned_release_at;
+	pc.disclosure = rel.disclosure;
+	pc.min_cohort = rel.min_cohort;
+	pc.embargo_break = rel.embargo_break;
+	if ((ret = store_release_inputs(c, k->campaign, &inputs)) < 0)
+		goto done;
+	if (ret != DB_OK || (doc = publish_build(&pc, inputs, &leaks)) == NULL) {
 		log_event(LOG_LEVEL_ERROR, "release_build_failed",
 		          json_pack("{s:s}", "slug", k->slug));
+		ret = DB_ERROR;
 		goto done;
 	}
 	if (json_array_size(leaks) > 0)
 		ret = schedule_hold(c, k, leaks);
 	else
-		ret = schedule_publish(c, k, doc, held, pc.embargo_break);
+		ret = schedule_publish(c, k, doc, rel.held, pc.embargo_break);
 done:
-	json_decref(tms);
 	json_decref(inputs);
 	json_decref(doc);
 	json_decref(leaks);
-	db_result_free(in);
-	db_result_free(q);
+	store_release_clear(&rel);
 	return ret;
 }
 

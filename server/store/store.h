@@ -328,6 +328,63 @@ int store_engagement_scope(struct db_conn *c, const char *id, json_t **scope) ST
 void store_engagement_clear(struct store_engagement *e);
 void store_engagements_free(struct store_engagement *rows, int n);
 
+/* ---- findings (finding.c) ---- */
+
+/* A finding with its confidential columns opened (JSON strings, or null). */
+struct store_finding {
+	char id[DB_UUID_LEN + 1];
+	char engagement_id[DB_UUID_LEN + 1];
+	char threat_model[32];
+	char severity[16];
+	char status[16];
+	json_t *title;
+	json_t *detail;
+	json_t *response;
+	json_t *atlas;
+	json_t *cwe;
+	char *cvss; /* NULL when none */
+	long long version;
+	char created_by[DB_UUID_LEN + 1]; /* "" in history rows */
+	char created_at[STORE_TS_LEN];    /* "" in history rows */
+	char updated_by[DB_UUID_LEN + 1]; /* history rows: who changed it */
+	char updated_at[STORE_TS_LEN];    /* history rows: when */
+};
+
+/* What a new finding or a change says; NULL members are absent (PATCH: unchanged). */
+struct store_finding_input {
+	const char *threat_model;
+	const char *severity;
+	const char *status;
+	const char *title; /* plaintext: sealed by the store */
+	const char *detail;
+	const char *response;
+	const char *atlas; /* JSON array text */
+	const char *cwe;
+	const char *cvss; /* PATCH: "" clears it */
+};
+
+/*
+ * Every function here opens or seals with the engagement's data key, so
+ * it returns STORE_NONE where the engagement's secrets are not visible
+ * (anyone but its company and assessor).
+ */
+int store_finding_create(struct db_conn *c, const char *id, const char *engagement,
+                         const char *company, const char *assessor,
+                         const struct store_finding_input *in,
+                         struct store_finding *out) STORE_MUST_CHECK;
+int store_finding_get(struct db_conn *c, const char *id,
+                      struct store_finding *out) STORE_MUST_CHECK;
+int store_finding_list(struct db_conn *c, const char *engagement, const char *after, int limit,
+                       struct store_finding **rows, int *n) STORE_MUST_CHECK;
+int store_finding_update(struct db_conn *c, const char *id, const char *engagement,
+                         const struct store_finding_input *in,
+                         struct store_finding *out) STORE_MUST_CHECK;
+/* Every version of finding id (of engagement), oldest first. */
+int store_finding_history(struct db_conn *c, const char *id, const char *engagement,
+                          struct store_finding **rows, int *n) STORE_MUST_CHECK;
+void store_finding_clear(struct store_finding *f);
+void store_findings_free(struct store_finding *rows, int n);
+
 /* ---- claims and statements (claim.c) ---- */
 
 struct store_claim {
@@ -362,5 +419,79 @@ int store_statement_put(struct db_conn *c, const char *engagement, const char *c
 int store_statement_get(struct db_conn *c, const char *engagement,
                         struct store_statement *out) STORE_MUST_CHECK;
 void store_statement_clear(struct store_statement *s);
+
+/* ---- publications and the release (publication.c) ---- */
+
+struct store_publication {
+	long long seq;
+	char slug[80];
+	char *title;
+	char disclosure[16];
+	char release_at[STORE_TS_LEN];
+	char published_at[STORE_TS_LEN];
+	int embargo_break;
+	char hash[2 * CRYPTO_SHA256_LEN + 1];
+	char prev_hash[2 * CRYPTO_SHA256_LEN + 1];
+	/* store_publication_get only: */
+	char *document; /* the exact canonical bytes that were signed */
+	struct db_bytes signature;
+	struct db_bytes signing_key;
+};
+
+/*
+ * Publications are read anonymously: row-level security hides every one
+ * whose release instant has not passed (STORE_NONE then).
+ */
+int store_publication_get(struct db_conn *c, const char *slug,
+                          struct store_publication *out) STORE_MUST_CHECK;
+/* Newest first; before_seq (decimal text, NULL: from the newest) excluded. */
+int store_publication_list(struct db_conn *c, const char *before_seq, int limit,
+                           struct store_publication **rows, int *n) STORE_MUST_CHECK;
+void store_publication_clear(struct store_publication *p);
+void store_publications_free(struct store_publication *rows, int n);
+
+/* A due campaign the scheduler claimed (locked until the transaction ends). */
+struct store_release {
+	char campaign_id[DB_UUID_LEN + 1];
+	char *title;
+	char slug[80];
+	json_t *threat_models;
+	char release_at[STORE_TS_LEN];
+	char planned_release_at[STORE_TS_LEN];
+	char disclosure[16];
+	long long min_cohort;
+	int embargo_break;
+	int held;
+};
+
+/* Claim one due campaign: DB_OK, STORE_NONE when none is due, or a db_status. */
+int store_release_claim(struct db_conn *c, struct store_release *out) STORE_MUST_CHECK;
+void store_release_clear(struct store_release *r);
+/* The campaign's publishable inputs (*inputs: new reference). STORE_NONE when none. */
+int store_release_inputs(struct db_conn *c, const char *campaign, json_t **inputs) STORE_MUST_CHECK;
+/* The chain's head: sequence number and hash (zeros before the first). */
+int store_release_chain_head(struct db_conn *c, long long *seq,
+                             unsigned char hash[CRYPTO_SHA256_LEN]) STORE_MUST_CHECK;
+/* Store the signed document canon as publication seq of campaign. */
+int store_release_publish(struct db_conn *c, const char *campaign, long long seq, const char *canon,
+                          const unsigned char sig[CRYPTO_ED25519_SIG_LEN],
+                          const unsigned char hash[CRYPTO_SHA256_LEN],
+                          const unsigned char prev[CRYPTO_SHA256_LEN],
+                          const unsigned char pub[CRYPTO_ED25519_PUB_LEN]) STORE_MUST_CHECK;
+/* Hold the release for reasons (JSON array text); *changed 1 when the hold is new or different. */
+int store_release_hold(struct db_conn *c, const char *campaign, const char *reasons,
+                       int *changed) STORE_MUST_CHECK;
+
+/* ---- vocabulary (vocab.c) ---- */
+
+/* The threat-model catalogue, in its order. */
+struct store_threat_model {
+	char code[32];
+	char *name;
+	char *description;
+};
+int store_threat_model_list(struct db_conn *c, struct store_threat_model **rows,
+                            int *n) STORE_MUST_CHECK;
+void store_threat_models_free(struct store_threat_model *rows, int n);
 
 #endif

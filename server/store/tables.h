@@ -10,6 +10,9 @@ extern const struct db_statement store_audit_statements[];
 extern const struct db_statement store_campaign_statements[];
 extern const struct db_statement store_engagement_statements[];
 extern const struct db_statement store_claim_statements[];
+extern const struct db_statement store_finding_statements[];
+extern const struct db_statement store_publication_statements[];
+extern const struct db_statement store_vocab_statements[];
 
 /*
  * Run statement name and read its single row into out through fields.
