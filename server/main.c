@@ -147,9 +147,8 @@ main_serve(void)
 	}
 	explicit_bzero(key, sizeof(key));
 	db_configure(config.database_url);
-	/* a statement or column that does not match the schema stops here;
-	 * the check's connection is not kept by this thread */
-	switch (db_verify()) {
+	/* a statement, column or enumeration that does not match the schema stops here */
+	switch (store_verify()) {
 	case 0:
 		break;
 	case 1:
@@ -160,7 +159,6 @@ main_serve(void)
 		crypto_signer_free(signer);
 		return 1;
 	}
-	db_thread_close();
 
 	/* worker threads inherit this mask; only sigwait below sees the signals */
 	sigemptyset(&set);

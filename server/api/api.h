@@ -244,6 +244,7 @@ int api_claims_get(struct http_request *r);
 int api_statement_put(struct http_request *r);
 int api_statement_get(struct http_request *r);
 int api_threat_models_get(struct http_request *r);
+int api_vocabulary_get(struct http_request *r);
 int api_healthz_get(struct http_request *r);
 int api_readyz_get(struct http_request *r);
 int api_metrics_get(struct http_request *r);

@@ -10,11 +10,13 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "util/vocab.h"
 
 static int
 campaign_state_valid(const char *s)
 {
-	return strcmp(s, "draft") == 0 || strcmp(s, "active") == 0;
+	/* published only by the release itself */
+	return vocab_has(vocab_campaign_states, s) && strcmp(s, "published") != 0;
 }
 
 static const struct json_field patch_fields[] = {

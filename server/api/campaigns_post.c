@@ -9,12 +9,12 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "util/vocab.h"
 
 int
 api_valid_disclosure(const char *s)
 {
-	return strcmp(s, "named") == 0 || strcmp(s, "pseudonymous") == 0 ||
-	       strcmp(s, "aggregate") == 0;
+	return vocab_has(vocab_disclosures, s);
 }
 
 static const struct json_field campaign_fields[] = {

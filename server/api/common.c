@@ -15,6 +15,7 @@
 #include "http/metrics.h"
 #include "util/log.h"
 #include "util/util.h"
+#include "util/vocab.h"
 
 static struct crypto_signer *api_sign_key;
 
@@ -348,15 +349,6 @@ api_finding_json(const struct store_finding *f)
 
 /* ---- validators ---- */
 
-static int
-api_in(const char *s, const char *const *set)
-{
-	for (size_t i = 0; set[i] != NULL; i++)
-		if (strcmp(s, set[i]) == 0)
-			return 1;
-	return 0;
-}
-
 int
 api_valid_uuid(const char *s)
 {
@@ -366,31 +358,25 @@ api_valid_uuid(const char *s)
 int
 api_valid_threat_model(const char *s)
 {
-	static const char *const set[] = {"WEIGHTS-EXFIL",  "IP-THEFT",    "TAMPERING",
-	                                  "COMPUTE-MISUSE", "PERSISTENCE", NULL};
-	return api_in(s, set);
+	return vocab_has(vocab_threat_models, s);
 }
 
 int
 api_valid_severity(const char *s)
 {
-	static const char *const set[] = {"critical", "high", "medium", "low", "info", NULL};
-	return api_in(s, set);
+	return vocab_has(vocab_severities, s);
 }
 
 int
 api_valid_status(const char *s)
 {
-	static const char *const set[] = {"open",     "remediating",    "remediated",
-	                                  "accepted", "false-positive", NULL};
-	return api_in(s, set);
+	return vocab_has(vocab_finding_statuses, s);
 }
 
 int
 api_valid_level(const char *s)
 {
-	static const char *const set[] = {"OC1", "OC2", "OC3", "OC4", "OC5", "not-assessed", NULL};
-	return api_in(s, set);
+	return vocab_has(vocab_levels, s);
 }
 
 int

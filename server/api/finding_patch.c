@@ -10,12 +10,12 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "util/vocab.h"
 
 static int
 company_status_valid(const char *s)
 {
-	return strcmp(s, "remediating") == 0 || strcmp(s, "remediated") == 0 ||
-	       strcmp(s, "accepted") == 0;
+	return vocab_has(vocab_company_statuses, s);
 }
 
 static int

@@ -8,11 +8,12 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "util/vocab.h"
 
 static int
 role_valid(const char *s)
 {
-	return strcmp(s, "admin") == 0 || strcmp(s, "member") == 0;
+	return vocab_has(vocab_user_roles, s);
 }
 
 static const struct json_field user_fields[] = {

@@ -5,11 +5,13 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "util/vocab.h"
 
 static int
 org_kind_valid(const char *s)
 {
-	return strcmp(s, "assessor") == 0 || strcmp(s, "company") == 0;
+	/* the one coordinator org exists from the start (ensure-admin) */
+	return vocab_has(vocab_org_kinds, s) && strcmp(s, "coordinator") != 0;
 }
 
 static const struct json_field org_fields[] = {{.name = "name",

@@ -332,7 +332,7 @@ db_cmd_rows(const struct db_result *r)
 const char *
 db_get(const struct db_result *r, int row, int col)
 {
-	if (r == NULL || row >= PQntuples(r->res) || col >= PQnfields(r->res))
+	if (r == NULL || row < 0 || col < 0 || row >= PQntuples(r->res) || col >= PQnfields(r->res))
 		return "";
 	return PQgetvalue(r->res, row, col);
 }
@@ -340,7 +340,7 @@ db_get(const struct db_result *r, int row, int col)
 int
 db_is_null(const struct db_result *r, int row, int col)
 {
-	if (r == NULL || row >= PQntuples(r->res) || col >= PQnfields(r->res))
+	if (r == NULL || row < 0 || col < 0 || row >= PQntuples(r->res) || col >= PQnfields(r->res))
 		return 1;
 	return PQgetisnull(r->res, row, col);
 }
@@ -488,9 +488,8 @@ db_ready(int want_version)
 	return ok;
 }
 
-/* Column index of name in r, or -1. */
-static int
-db_col(const struct db_result *r, const char *name)
+int
+db_column(const struct db_result *r, const char *name)
 {
 	return r != NULL ? PQfnumber(r->res, name) : -1;
 }
@@ -607,7 +606,7 @@ db_row_read(const struct db_result *r, int row, const struct db_field *fields, v
 	if (r == NULL || row < 0 || row >= PQntuples(r->res))
 		return -1;
 	for (const struct db_field *f = fields; f->col != NULL; f++) {
-		int col = db_col(r, f->col);
+		int col = db_column(r, f->col);
 
 		if (col < 0 || db_field_read(r, row, col, f, o) != 0) {
 			log_event(LOG_LEVEL_ERROR, "db_field_unreadable",

@@ -145,6 +145,13 @@ struct db_result *db_exec_bin(struct db_conn *c, const char *name, int n, const 
  * db_result_free. NULL for SQL NULL or out of range. */
 const unsigned char *db_get_raw(const struct db_result *r, int row, int col, size_t *len);
 
+/*
+ * Index of the result column called name, or -1. For results read raw
+ * (db_get_raw): the statement's row fields name the column, so it was
+ * checked when prepared.
+ */
+int db_column(const struct db_result *r, const char *name);
+
 /* Like db_exec but for statements whose rows are not needed. */
 enum db_status db_run(struct db_conn *c, const char *name, int n, const char *const *params);
 

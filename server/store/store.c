@@ -19,10 +19,17 @@ static unsigned char store_master[CRYPTO_KEY_LEN];
 int
 store_init(const unsigned char master[CRYPTO_KEY_LEN])
 {
-	const struct db_statement *const tables[] = {
-	    store_org_statements,      store_user_statements,        store_audit_statements,
-	    store_campaign_statements, store_engagement_statements,  store_claim_statements,
-	    store_finding_statements,  store_publication_statements, NULL};
+	const struct db_statement *const tables[] = {store_org_statements,
+	                                             store_user_statements,
+	                                             store_audit_statements,
+	                                             store_campaign_statements,
+	                                             store_engagement_statements,
+	                                             store_claim_statements,
+	                                             store_finding_statements,
+	                                             store_publication_statements,
+	                                             store_vocab_statements,
+	                                             store_evidence_statements,
+	                                             NULL};
 
 	if (master != NULL)
 		memcpy(store_master, master, CRYPTO_KEY_LEN);
@@ -68,6 +75,27 @@ store_all(struct db_conn *c, const char *name, int n, const char *const *p,
 	return rc;
 }
 
+static int
+store_vocab_tx(struct db_conn *c, void *arg)
+{
+	(void)arg;
+	return store_vocab_check(c);
+}
+
+int
+store_verify(void)
+{
+	int rc = db_verify();
+
+	if (rc == 0) {
+		int v = db_tx(NULL, "vocabulary_check", store_vocab_tx, NULL);
+
+		rc = v == DB_OK ? 0 : v == STORE_NONE ? -1 : 1;
+	}
+	db_thread_close();
+	return rc;
+}
+
 /* "lockstep/v1/<kind>/<id>/<column>" into out[STORE_AAD_LEN]. Returns its length. */
 static size_t
 store_aad(char out[STORE_AAD_LEN], const char *kind, const char *id, const char *column)
@@ -76,6 +104,31 @@ store_aad(char out[STORE_AAD_LEN], const char *kind, const char *id, const char 
 
 	assert(n > 0 && n < STORE_AAD_LEN);
 	return strlen(out);
+}
+
+int
+store_seal_bytes(const unsigned char key[CRYPTO_KEY_LEN], const char *kind, const char *row_id,
+                 const char *column, const void *pt, size_t len, unsigned char **ct, size_t *ctlen)
+{
+	char aad[STORE_AAD_LEN];
+	size_t alen = store_aad(aad, kind, row_id, column);
+
+	return crypto_aead_seal(key, aad, alen, pt, len, ct, ctlen) == 0 ? 0 : -1;
+}
+
+int
+store_open_bytes(const unsigned char key[CRYPTO_KEY_LEN], const char *kind, const char *row_id,
+                 const char *column, const unsigned char *ct, size_t ctlen, unsigned char **pt,
+                 size_t *ptlen)
+{
+	char aad[STORE_AAD_LEN];
+	size_t alen = store_aad(aad, kind, row_id, column);
+
+	*pt = NULL;
+	*ptlen = 0;
+	if (ct == NULL)
+		return -1;
+	return crypto_aead_open(key, aad, alen, ct, ctlen, pt, ptlen) == 0 ? 0 : -1;
 }
 
 char *
@@ -138,17 +191,15 @@ store_wrap_key(const char *kind, const char *id, const char *column,
 }
 
 int
-store_unwrap_key(const char *kind, const char *id, const char *column, const unsigned char *wrapped,
-                 size_t wlen, unsigned char key[CRYPTO_KEY_LEN])
+store_unwrap(const unsigned char kek[CRYPTO_KEY_LEN], const char *kind, const char *id,
+             const char *column, const unsigned char *wrapped, size_t wlen,
+             unsigned char key[CRYPTO_KEY_LEN])
 {
 	unsigned char *pt = NULL;
-	size_t ptlen = 0, alen;
-	char aad[STORE_AAD_LEN];
+	size_t ptlen = 0;
 	int ret = -1;
 
-	alen = store_aad(aad, kind, id, column);
-	if (wrapped == NULL ||
-	    crypto_aead_open(store_master, aad, alen, wrapped, wlen, &pt, &ptlen) != 0 ||
+	if (store_open_bytes(kek, kind, id, column, wrapped, wlen, &pt, &ptlen) != 0 ||
 	    ptlen != CRYPTO_KEY_LEN) {
 		log_event(LOG_LEVEL_ERROR, "data_key_unwrap_failed",
 		          json_pack("{s:s, s:s}", "kind", kind, "id", id));
@@ -162,4 +213,11 @@ done:
 		free(pt);
 	}
 	return ret;
+}
+
+int
+store_unwrap_key(const char *kind, const char *id, const char *column, const unsigned char *wrapped,
+                 size_t wlen, unsigned char key[CRYPTO_KEY_LEN])
+{
+	return store_unwrap(store_master, kind, id, column, wrapped, wlen, key);
 }

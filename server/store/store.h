@@ -42,6 +42,15 @@
  */
 int store_init(const unsigned char master[CRYPTO_KEY_LEN]) STORE_MUST_CHECK;
 
+/*
+ * At start-up, after db_configure: prepare every statement on this
+ * thread's connection (checking every column bound by name) and compare
+ * the enumerations with the vocabulary table, then close the connection.
+ * Returns 0, 1 when the database cannot be reached (the server may start
+ * and connect later), or -1 when anything does not match (logged).
+ */
+int store_verify(void) STORE_MUST_CHECK;
+
 /* ---- sealing of encrypted columns (store.c) ---- */
 
 /* Associated data "lockstep/v1/<kind>/<id>/<column>" fits in this. */
@@ -62,6 +71,26 @@ char *store_seal(const unsigned char key[CRYPTO_KEY_LEN], const char *kind, cons
  */
 json_t *store_open(const unsigned char key[CRYPTO_KEY_LEN], const char *kind, const char *row_id,
                    const char *column, const struct db_bytes *ct);
+
+/*
+ * Seal or open bytes for (kind, row id, column) under key. *ct / *pt are
+ * malloc'd (the caller wipes a plaintext and frees). Return 0 or -1.
+ */
+int store_seal_bytes(const unsigned char key[CRYPTO_KEY_LEN], const char *kind, const char *row_id,
+                     const char *column, const void *pt, size_t len, unsigned char **ct,
+                     size_t *ctlen) STORE_MUST_CHECK;
+int store_open_bytes(const unsigned char key[CRYPTO_KEY_LEN], const char *kind, const char *row_id,
+                     const char *column, const unsigned char *ct, size_t ctlen, unsigned char **pt,
+                     size_t *ptlen) STORE_MUST_CHECK;
+
+/*
+ * Unwrap a key wrapped under kek for (kind, id, column): the one key
+ * unwrapping (engagement data keys under the master key, evidence file
+ * keys under the engagement's). Returns 0 or -1 (logged); writes key.
+ */
+int store_unwrap(const unsigned char kek[CRYPTO_KEY_LEN], const char *kind, const char *id,
+                 const char *column, const unsigned char *wrapped, size_t wlen,
+                 unsigned char key[CRYPTO_KEY_LEN]) STORE_MUST_CHECK;
 
 /*
  * Wrap a data key under the master key for (kind, id, column) or unwrap
@@ -493,5 +522,12 @@ struct store_threat_model {
 int store_threat_model_list(struct db_conn *c, struct store_threat_model **rows,
                             int *n) STORE_MUST_CHECK;
 void store_threat_models_free(struct store_threat_model *rows, int n);
+
+/*
+ * Compare every enumeration of util/vocab.h (values, order, company flag)
+ * with the vocabulary table. DB_OK when equal; STORE_NONE when they
+ * differ (each difference logged); or a negative db_status.
+ */
+int store_vocab_check(struct db_conn *c) STORE_MUST_CHECK;
 
 #endif
