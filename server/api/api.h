@@ -4,8 +4,10 @@
  *
  * Pattern of a handler: validate the request (bounded, declared fields),
  * then run the work in one transaction with db_tx() under the caller's
- * identity, collecting the answer in a struct api_res, and finish with
- * api_finish(), which commits-then-replies or replies with the problem.
+ * identity; its callback calls store_* functions and api_audit and fills
+ * a result struct (it may run twice: see db_tx). After the commit the
+ * handler builds the JSON answer from that result and finishes with
+ * api_finish(), which replies with it or with the problem.
  */
 #ifndef LOCKSTEP_API_H
 #define LOCKSTEP_API_H
@@ -96,32 +98,6 @@ int api_new_uuid(char out[DB_UUID_LEN + 1]);
 int api_audit(struct db_conn *c, const struct http_request *r, const char *action,
               const char *object_type, const char *object_id, const char *org1, const char *org2,
               json_t *detail) DB_MUST_CHECK;
-
-/*
- * The engagement's data key, unwrapped with the master key. Only visible
- * (and so only works) for the engagement's company and assessor.
- * Returns 0, 1 when the engagement's secrets are not visible, or -1.
- */
-int api_engagement_key(struct db_conn *c, const char *engagement_id,
-                       unsigned char key[CRYPTO_KEY_LEN]);
-
-/*
- * Encrypt text for (kind, row id, column): the associated data binds the
- * ciphertext to its row and column. Returns a malloc'd bytea parameter or NULL.
- */
-char *api_seal(const unsigned char key[CRYPTO_KEY_LEN], const char *kind, const char *row_id,
-               const char *column, const char *text);
-
-/*
- * Decrypt column col of row of a result for (kind, row id, column).
- * Returns a new JSON string, json_null() for SQL NULL, or NULL on failure
- * (tampered or moved ciphertext).
- */
-json_t *api_open(const unsigned char key[CRYPTO_KEY_LEN], const char *kind, const char *row_id,
-                 const char *column, const struct db_result *res, int row, int col);
-
-/* Column col (JSON text from to_jsonb) parsed to a new reference; json_null() on failure. */
-json_t *api_json_col(const struct db_result *res, int row, int col);
 
 /* Field validators for json_field.valid */
 int api_valid_uuid(const char *s);
@@ -276,8 +252,7 @@ json_t *api_token_json(const struct store_token *t);
 json_t *api_claim_json(const struct store_claim *k);
 json_t *api_statement_json(const struct store_statement *s);
 
-/* Shared row -> JSON builders (common.c), for statements returning the
- * documented column lists in statements.c. */
+/* Shared row -> JSON builders (common.c) for the store's row structs. New references or NULL. */
 json_t *api_campaign_json(const struct store_campaign *k);
 json_t *api_engagement_json(const struct store_engagement *e);
 json_t *api_finding_json(const struct store_finding *f);

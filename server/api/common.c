@@ -210,46 +210,6 @@ api_audit(struct db_conn *c, const struct http_request *r, const char *action,
 	return rc;
 }
 
-int
-api_engagement_key(struct db_conn *c, const char *engagement_id, unsigned char key[CRYPTO_KEY_LEN])
-{
-	int rc = store_engagement_key(c, engagement_id, key);
-
-	return rc == DB_OK ? 0 : rc == STORE_NONE ? 1 : -1;
-}
-
-char *
-api_seal(const unsigned char key[CRYPTO_KEY_LEN], const char *kind, const char *row_id,
-         const char *column, const char *text)
-{
-	return store_seal(key, kind, row_id, column, text);
-}
-
-json_t *
-api_open(const unsigned char key[CRYPTO_KEY_LEN], const char *kind, const char *row_id,
-         const char *column, const struct db_result *res, int row, int col)
-{
-	struct db_bytes ct = {NULL, 0};
-	json_t *out;
-
-	if (!db_is_null(res, row, col) && (ct.p = db_get_bytea(res, row, col, &ct.len)) == NULL)
-		return NULL;
-	out = store_open(key, kind, row_id, column, &ct);
-	free(ct.p);
-	return out;
-}
-
-json_t *
-api_json_col(const struct db_result *res, int row, int col)
-{
-	json_t *v;
-
-	if (db_is_null(res, row, col))
-		return json_null();
-	v = json_loads(db_get(res, row, col), JSON_DECODE_ANY, NULL);
-	return v ? v : json_null();
-}
-
 json_t *
 api_org_json(const struct store_org *o)
 {

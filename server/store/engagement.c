@@ -131,13 +131,26 @@ store_engagement_list_by_campaign(struct db_conn *c, const char *campaign,
 	                 (void **)rows, n);
 }
 
-/* Read the engagement's secrets row into s. DB_OK, STORE_NONE or a db_status. */
+/*
+ * Read the engagement's secrets row into s and unwrap its data key into
+ * key. DB_OK (clear s, wipe key), STORE_NONE when not visible, or a
+ * db_status (s cleared then).
+ */
 static int
-engagement_secret(struct db_conn *c, const char *id, struct engagement_secret *s)
+engagement_secret_key(struct db_conn *c, const char *id, struct engagement_secret *s,
+                      unsigned char key[CRYPTO_KEY_LEN])
 {
 	const char *p[1] = {id};
+	int rc;
 
-	return store_one(c, "engagement_secret_get", 1, p, secret_row, s);
+	if ((rc = store_one(c, "engagement_secret_get", 1, p, secret_row, s)) != DB_OK)
+		return rc;
+	if (store_unwrap_key("engagement", id, "data_key", s->data_key.p, s->data_key.len, key) !=
+	    0) {
+		db_row_clear(secret_row, s);
+		return DB_ERROR;
+	}
+	return DB_OK;
 }
 
 int
@@ -146,11 +159,8 @@ store_engagement_key(struct db_conn *c, const char *id, unsigned char key[CRYPTO
 	struct engagement_secret s;
 	int rc;
 
-	if ((rc = engagement_secret(c, id, &s)) != DB_OK)
-		return rc;
-	if (store_unwrap_key("engagement", id, "data_key", s.data_key.p, s.data_key.len, key) != 0)
-		rc = DB_ERROR;
-	db_row_clear(secret_row, &s);
+	if ((rc = engagement_secret_key(c, id, &s, key)) == DB_OK)
+		db_row_clear(secret_row, &s);
 	return rc;
 }
 
@@ -162,11 +172,9 @@ store_engagement_scope(struct db_conn *c, const char *id, json_t **scope)
 	int rc;
 
 	*scope = NULL;
-	if ((rc = engagement_secret(c, id, &s)) != DB_OK)
+	if ((rc = engagement_secret_key(c, id, &s, key)) != DB_OK)
 		return rc;
-	if (store_unwrap_key("engagement", id, "data_key", s.data_key.p, s.data_key.len, key) != 0)
-		rc = DB_ERROR;
-	else if ((*scope = store_open(key, "engagement", id, "scope", &s.scope)) == NULL)
+	if ((*scope = store_open(key, "engagement", id, "scope", &s.scope)) == NULL)
 		rc = DB_ERROR;
 	explicit_bzero(key, sizeof(key));
 	db_row_clear(secret_row, &s);

@@ -271,10 +271,7 @@ evidence_upload_free(struct evidence_upload *u)
 		return;
 	evidence_writer_stop(u);
 	crypto_sha256_stream_free(u->hash);
-	if (u->buf != NULL) {
-		explicit_bzero(u->buf, EVIDENCE_CHUNK);
-		free(u->buf);
-	}
+	store_secret_free(u->buf, EVIDENCE_CHUNK);
 	explicit_bzero(u, sizeof(*u));
 	free(u);
 }
@@ -585,14 +582,8 @@ evidence_resume_tx(struct db_conn *c, void *arg)
 		u->limit = (unsigned long long)u->upload_length;
 	rc = DB_OK;
 done:
-	if (state != NULL) {
-		explicit_bzero(state, statelen);
-		free(state);
-	}
-	if (tail != NULL) {
-		explicit_bzero(tail, taillen);
-		free(tail);
-	}
+	store_secret_free(state, statelen);
+	store_secret_free(tail, taillen);
 	db_row_clear(upload_row, &row);
 	return rc;
 }
@@ -1294,10 +1285,7 @@ evidence_chunk_read(const struct util_identity *who, const char *id, int seq, in
 	*integrity = 0;
 	ret = 0;
 done:
-	if (pt != NULL) {
-		explicit_bzero(pt, ptlen);
-		free(pt);
-	}
+	store_secret_free(pt, ptlen);
 	db_result_free(s.q);
 	return ret;
 }

@@ -177,10 +177,15 @@ finding_seal(const unsigned char key[CRYPTO_KEY_LEN], const char *id,
 	return 0;
 }
 
-int
-store_finding_create(struct db_conn *c, const char *id, const char *engagement, const char *company,
-                     const char *assessor, const struct store_finding_input *in,
-                     struct store_finding *out)
+/*
+ * Seal in's text columns for finding id with its engagement's key and run
+ * finding_create (create: company and assessor name the pair) or
+ * finding_update, reading the row back opened into out.
+ */
+static int
+finding_write(struct db_conn *c, int create, const char *id, const char *engagement,
+              const char *company, const char *assessor, const struct store_finding_input *in,
+              struct store_finding *out)
 {
 	unsigned char key[CRYPTO_KEY_LEN];
 	char *title = NULL, *detail = NULL, *response = NULL;
@@ -190,7 +195,9 @@ store_finding_create(struct db_conn *c, const char *id, const char *engagement, 
 	if ((rc = store_engagement_key(c, engagement, key)) != DB_OK)
 		return rc;
 	rc = DB_ERROR;
-	if (finding_seal(key, id, in, &title, &detail, &response) == 0) {
+	if (finding_seal(key, id, in, &title, &detail, &response) != 0)
+		goto done;
+	if (create) {
 		const char *p[12] = {id,
 		                     engagement,
 		                     company,
@@ -207,12 +214,26 @@ store_finding_create(struct db_conn *c, const char *id, const char *engagement, 
 		rc = finding_read(c, "finding_create", 12, p, finding_row, key, out, NULL, NULL);
 		if (rc == STORE_NONE)
 			rc = DB_ERROR;
+	} else {
+		const char *p[10] = {id,     in->threat_model, in->severity, in->status, title,
+		                     detail, response,         in->atlas,    in->cwe,    in->cvss};
+
+		rc = finding_read(c, "finding_update", 10, p, finding_row, key, out, NULL, NULL);
 	}
+done:
 	explicit_bzero(key, sizeof(key));
 	free(title);
 	free(detail);
 	free(response);
 	return rc;
+}
+
+int
+store_finding_create(struct db_conn *c, const char *id, const char *engagement, const char *company,
+                     const char *assessor, const struct store_finding_input *in,
+                     struct store_finding *out)
+{
+	return finding_write(c, 1, id, engagement, company, assessor, in, out);
 }
 
 int
@@ -274,25 +295,7 @@ int
 store_finding_update(struct db_conn *c, const char *id, const char *engagement,
                      const struct store_finding_input *in, struct store_finding *out)
 {
-	unsigned char key[CRYPTO_KEY_LEN];
-	char *title = NULL, *detail = NULL, *response = NULL;
-	int rc;
-
-	store_finding_clear(out);
-	if ((rc = store_engagement_key(c, engagement, key)) != DB_OK)
-		return rc;
-	rc = DB_ERROR;
-	if (finding_seal(key, id, in, &title, &detail, &response) == 0) {
-		const char *p[10] = {id,     in->threat_model, in->severity, in->status, title,
-		                     detail, response,         in->atlas,    in->cwe,    in->cvss};
-
-		rc = finding_read(c, "finding_update", 10, p, finding_row, key, out, NULL, NULL);
-	}
-	explicit_bzero(key, sizeof(key));
-	free(title);
-	free(detail);
-	free(response);
-	return rc;
+	return finding_write(c, 0, id, engagement, NULL, NULL, in, out);
 }
 
 int

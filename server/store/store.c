@@ -106,6 +106,15 @@ store_aad(char out[STORE_AAD_LEN], const char *kind, const char *id, const char 
 	return strlen(out);
 }
 
+void
+store_secret_free(void *p, size_t len)
+{
+	if (p == NULL)
+		return;
+	explicit_bzero(p, len);
+	free(p);
+}
+
 int
 store_seal_bytes(const unsigned char key[CRYPTO_KEY_LEN], const char *kind, const char *row_id,
                  const char *column, const void *pt, size_t len, unsigned char **ct, size_t *ctlen)
@@ -136,14 +145,11 @@ store_seal(const unsigned char key[CRYPTO_KEY_LEN], const char *kind, const char
            const char *column, const char *text)
 {
 	unsigned char *ct = NULL;
-	size_t ctlen = 0, alen;
-	char aad[STORE_AAD_LEN];
-	char *param;
+	size_t ctlen = 0;
+	char *param = NULL;
 
-	alen = store_aad(aad, kind, row_id, column);
-	if (crypto_aead_seal(key, aad, alen, text, strlen(text), &ct, &ctlen) != 0)
-		return NULL;
-	param = db_param_bytea(ct, ctlen);
+	if (store_seal_bytes(key, kind, row_id, column, text, strlen(text), &ct, &ctlen) == 0)
+		param = db_param_bytea(ct, ctlen);
 	free(ct);
 	return param;
 }
@@ -153,23 +159,18 @@ store_open(const unsigned char key[CRYPTO_KEY_LEN], const char *kind, const char
            const char *column, const struct db_bytes *ct)
 {
 	unsigned char *pt = NULL;
-	size_t ptlen = 0, alen;
-	char aad[STORE_AAD_LEN];
+	size_t ptlen = 0;
 	json_t *out = NULL;
 
 	if (ct->p == NULL)
 		return json_null();
-	alen = store_aad(aad, kind, row_id, column);
-	if (crypto_aead_open(key, aad, alen, ct->p, ct->len, &pt, &ptlen) == 0)
+	if (store_open_bytes(key, kind, row_id, column, ct->p, ct->len, &pt, &ptlen) == 0)
 		out = json_stringn((const char *)pt, ptlen);
 	else
 		log_event(
 		    LOG_LEVEL_ERROR, "decrypt_failed",
 		    json_pack("{s:s, s:s, s:s}", "kind", kind, "id", row_id, "column", column));
-	if (pt != NULL) {
-		explicit_bzero(pt, ptlen);
-		free(pt);
-	}
+	store_secret_free(pt, ptlen);
 	return out;
 }
 
@@ -178,14 +179,11 @@ store_wrap_key(const char *kind, const char *id, const char *column,
                const unsigned char key[CRYPTO_KEY_LEN])
 {
 	unsigned char *ct = NULL;
-	size_t ctlen = 0, alen;
-	char aad[STORE_AAD_LEN];
-	char *param;
+	size_t ctlen = 0;
+	char *param = NULL;
 
-	alen = store_aad(aad, kind, id, column);
-	if (crypto_aead_seal(store_master, aad, alen, key, CRYPTO_KEY_LEN, &ct, &ctlen) != 0)
-		return NULL;
-	param = db_param_bytea(ct, ctlen);
+	if (store_seal_bytes(store_master, kind, id, column, key, CRYPTO_KEY_LEN, &ct, &ctlen) == 0)
+		param = db_param_bytea(ct, ctlen);
 	free(ct);
 	return param;
 }
@@ -208,10 +206,7 @@ store_unwrap(const unsigned char kek[CRYPTO_KEY_LEN], const char *kind, const ch
 	memcpy(key, pt, CRYPTO_KEY_LEN);
 	ret = 0;
 done:
-	if (pt != NULL) {
-		explicit_bzero(pt, ptlen);
-		free(pt);
-	}
+	store_secret_free(pt, ptlen);
 	return ret;
 }
 

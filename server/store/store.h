@@ -53,6 +53,9 @@ int store_verify(void) STORE_MUST_CHECK;
 
 /* ---- sealing of encrypted columns (store.c) ---- */
 
+/* Wipe len bytes at p and free it. Accepts NULL. */
+void store_secret_free(void *p, size_t len);
+
 /* Associated data "lockstep/v1/<kind>/<id>/<column>" fits in this. */
 #define STORE_AAD_LEN 160
 
