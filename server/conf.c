@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "conf.h"
 #include "util/log.h"
@@ -63,12 +64,23 @@ config_load(char *err, size_t errlen)
 	NUM(cookie_secure, "LOCKSTEP_COOKIE_SECURE", 0, 0, 1);
 	NUM(session_ttl, "LOCKSTEP_SESSION_TTL", 43200, 60, 30 * 86400);
 	NUM(max_body, "LOCKSTEP_MAX_BODY", 1048576, 1024, 64 * 1048576);
-	NUM(max_connections, "LOCKSTEP_MAX_CONNECTIONS", 512, 4, 65536);
+	NUM(max_connections, "LOCKSTEP_MAX_CONNECTIONS", 10000, 4, 1000000);
 	NUM(per_ip_connections, "LOCKSTEP_PER_IP_CONNECTIONS", 64, 1, 65536);
 	NUM(connection_timeout, "LOCKSTEP_CONNECTION_TIMEOUT", 30, 1, 3600);
 	NUM(connection_memory, "LOCKSTEP_CONNECTION_MEMORY", 32768, 8192, 1048576);
 	NUM(scrypt_log2n, "LOCKSTEP_SCRYPT_LOG2N", 15, 10, 20);
 	NUM(scrypt_concurrency, "LOCKSTEP_SCRYPT_CONCURRENCY", 2, 1, 64);
+	NUM(header_timeout, "LOCKSTEP_HEADER_TIMEOUT", 10, 1, 3600);
+	NUM(body_min_rate, "LOCKSTEP_BODY_MIN_RATE", 1024, 0, 1LL << 30);
+	NUM(body_rate_window, "LOCKSTEP_BODY_RATE_WINDOW", 10, 1, 3600);
+	{
+		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+		NUM(hash_threads, "LOCKSTEP_HASH_THREADS", ncpu > 2 ? ncpu / 2 : 1, 1, 64);
+	}
+	NUM(login_queue, "LOCKSTEP_LOGIN_QUEUE", 8LL * config.hash_threads, 1, 100000);
+	NUM(login_queue_per_address, "LOCKSTEP_LOGIN_QUEUE_PER_ADDRESS", 2, 1, 100000);
+	NUM(login_queue_wait_ms, "LOCKSTEP_LOGIN_QUEUE_WAIT_MS", 3000, 100, 600000);
 	NUM(login_max_failures, "LOCKSTEP_LOGIN_MAX_FAILURES", 10, 1, 1000);
 	NUM(login_max_address_failures, "LOCKSTEP_LOGIN_MAX_ADDRESS_FAILURES", 100, 1, 1000000);
 	NUM(login_window, "LOCKSTEP_LOGIN_WINDOW", 900, 1, 86400);
@@ -81,6 +93,18 @@ config_load(char *err, size_t errlen)
 	NUM(release_interval_ms, "LOCKSTEP_RELEASE_INTERVAL_MS", 500, 10, 60000);
 	NUM(release_test_pause_ms, "LOCKSTEP_TEST_RELEASE_PAUSE_MS", 0, 0, 600000);
 #undef NUM
+
+	{
+		char why[120];
+		int n = peer_parse_nets(config_str("LOCKSTEP_TRUSTED_PROXIES", ""),
+		                        config.trusted_proxies, PEER_MAX_NETS, why, sizeof(why));
+
+		if (n < 0) {
+			snprintf(err, errlen, "LOCKSTEP_TRUSTED_PROXIES: %s", why);
+			return -1;
+		}
+		config.n_trusted_proxies = (size_t)n;
+	}
 
 	level = config_str("LOCKSTEP_LOG_LEVEL", "info");
 	if (strcmp(level, "debug") == 0)

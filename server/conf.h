@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 
+#include "util/peer.h"
+
 struct config {
 	const char *database_url;       /* LOCKSTEP_DATABASE_URL */
 	const char *owner_database_url; /* LOCKSTEP_OWNER_DATABASE_URL */
@@ -23,13 +25,22 @@ struct config {
 	int cookie_secure;              /* LOCKSTEP_COOKIE_SECURE, 0 */
 	unsigned session_ttl;           /* LOCKSTEP_SESSION_TTL, 43200 s */
 	size_t max_body;                /* LOCKSTEP_MAX_BODY, 1 MiB */
-	unsigned max_connections;       /* LOCKSTEP_MAX_CONNECTIONS, 512 */
+	unsigned max_connections;       /* LOCKSTEP_MAX_CONNECTIONS, 10000 */
 	unsigned per_ip_connections;    /* LOCKSTEP_PER_IP_CONNECTIONS, 64 */
 	unsigned connection_timeout;    /* LOCKSTEP_CONNECTION_TIMEOUT, 30 s */
 	size_t connection_memory;       /* LOCKSTEP_CONNECTION_MEMORY, 32 KiB: bounds headers */
 	unsigned scrypt_log2n;          /* LOCKSTEP_SCRYPT_LOG2N, 15 */
 	unsigned scrypt_concurrency;    /* LOCKSTEP_SCRYPT_CONCURRENCY, 2 */
-	unsigned login_max_failures;    /* LOCKSTEP_LOGIN_MAX_FAILURES, 10 per account per window */
+	unsigned header_timeout;        /* LOCKSTEP_HEADER_TIMEOUT, 10 s for a whole request head */
+	unsigned long long body_min_rate;               /* LOCKSTEP_BODY_MIN_RATE, 1024 bytes/s */
+	unsigned body_rate_window;                      /* LOCKSTEP_BODY_RATE_WINDOW, 10 s */
+	struct peer_net trusted_proxies[PEER_MAX_NETS]; /* LOCKSTEP_TRUSTED_PROXIES, none */
+	size_t n_trusted_proxies;
+	unsigned hash_threads; /* LOCKSTEP_HASH_THREADS, half the CPUs (at least 1) */
+	unsigned login_queue;  /* LOCKSTEP_LOGIN_QUEUE, 8 per hash thread, waiting or hashing */
+	unsigned login_queue_per_address; /* LOCKSTEP_LOGIN_QUEUE_PER_ADDRESS, 2 */
+	unsigned login_queue_wait_ms;     /* LOCKSTEP_LOGIN_QUEUE_WAIT_MS, 3000: then 503 */
+	unsigned login_max_failures; /* LOCKSTEP_LOGIN_MAX_FAILURES, 10 per account per window */
 	unsigned
 	    login_max_address_failures; /* LOCKSTEP_LOGIN_MAX_ADDRESS_FAILURES, 100 per address */
 	unsigned login_window;          /* LOCKSTEP_LOGIN_WINDOW, 900 s */

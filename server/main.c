@@ -145,6 +145,7 @@ main_serve(void)
 		crypto_signer_free(signer);
 		return 1;
 	}
+	api_device_init(key);
 	explicit_bzero(key, sizeof(key));
 	db_configure(config.database_url);
 	/* a statement, column or enumeration that does not match the schema stops here */

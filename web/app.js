@@ -234,7 +234,23 @@
 	}
 
 	onSubmit($('login-form'), async (fd) => {
-		await api('POST', '/session', { email: fd.get('email'), password: fd.get('password') });
+		const body = { email: fd.get('email'), password: fd.get('password') };
+		/* 503 "busy": too many log-ins are waiting (e.g. during an attack);
+		 * the server asks to retry after a second. A few retries, then the
+		 * problem is shown. (The browser's device cookie from an earlier
+		 * log-in puts this account's log-ins first anyway.) */
+		for (let attempt = 1; ; attempt++) {
+			try {
+				await api('POST', '/session', body);
+				break;
+			} catch (e) {
+				if (!(e instanceof Problem) || e.status !== 503 || attempt >= 5)
+					throw e;
+				notice('The server is busy; retrying (' + attempt + ' of 4)…');
+				await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
+			}
+		}
+		notice('');
 		$('login-password').value = '';
 		await loadMe();
 	});

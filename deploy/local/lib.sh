@@ -20,6 +20,7 @@ LS_PACKAGES=(
 	build-essential autoconf automake libtool pkg-config
 	libmicrohttpd-dev libpq-dev libssl-dev libjansson-dev check
 	libcurl4-openssl-dev postgresql postgresql-contrib curl ca-certificates jq
+	nginx-light
 )
 
 # The system user that runs PostgreSQL and lockstepd when we are root.

@@ -42,6 +42,19 @@ struct api_res {
  */
 int api_init(const unsigned char master[CRYPTO_KEY_LEN],
              struct crypto_signer *signer) DB_MUST_CHECK;
+
+/* ---- device cookies (api/device.c) ---- */
+#define API_DEVICE_COOKIE "lockstep_device"
+
+/* Derive the device-cookie key from the master key; call once at start-up. */
+void api_device_init(const unsigned char master[CRYPTO_KEY_LEN]);
+
+/* A Set-Cookie value with a new device cookie for user_id, into out. Returns 0 or -1. */
+int api_device_cookie(const char *user_id, char *out, size_t outlen);
+
+/* Check a device cookie's value: 0 with the account's id in user_id, or -1 (forged, expired,
+ * malformed). */
+int api_device_check(const char *value, char user_id[DB_UUID_LEN + 1]);
 const struct crypto_signer *api_signer(void);
 
 /* The static route table, terminated by a null row. */

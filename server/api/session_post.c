@@ -2,9 +2,11 @@
  * POST /api/v1/session {email, password}: log in.
  *
  * Order: throttle check (per account and per address), look-up through the
- * auth_login_lookup SECURITY DEFINER function, scrypt verification outside
- * any transaction (bounded concurrency, see crypto), then either a recorded
- * failure or a new session created under the user's own identity.
+ * auth_login_lookup SECURITY DEFINER function, then the scrypt verification
+ * on the offload pool (http_defer: the HTTP worker is free meanwhile, the
+ * queue is bounded per address and in all, 503 past it), then, back on the
+ * connection's thread, either a recorded failure or a new session created
+ * under the user's own identity.
  */
 #include "config.h"
 
@@ -37,8 +39,11 @@ struct session_ctx {
 	struct util_identity who;
 	unsigned char token_hash[CRYPTO_SHA256_LEN];
 	char ttl[16];
-	char expires_at[STORE_TS_LEN]; /* session_create_tx's result */
-	struct store_me me;
+	char expires_at[STORE_TS_LEN];       /* session_create_tx's result */
+	struct store_me me;                  /* session_create_tx's result */
+	const char *password;                /* borrowed from r->json */
+	char device_user[UTIL_UUID_LEN + 1]; /* account named by a valid device cookie, or "" */
+	int ok; /* set by the pool thread: a candidate's password matched */
 	struct api_res res;
 };
 
@@ -50,7 +55,7 @@ session_lookup_tx(struct db_conn *c, void *arg)
 	const char *email = json_string_value(json_object_get(s->r->json, "email"));
 	int rc;
 
-	/* may run again: start from nothing */
+	/* a retried transaction starts again */
 	for (int i = 0; i < s->found; i++)
 		store_auth_clear(&s->cand[i]);
 	s->found = 0;
@@ -95,64 +100,75 @@ session_create_tx(struct db_conn *c, void *arg)
 	return rc == STORE_NONE ? DB_ERROR : rc;
 }
 
-int
-api_session_post(struct http_request *r)
+/* free_arg of http_defer: wipe and free the context. */
+static void
+session_free(void *arg)
 {
-	struct session_ctx s = {.r = r};
-	const char *email, *password;
+	struct session_ctx *s = arg;
+
+	if (s == NULL)
+		return;
+	for (int i = 0; i < s->found; i++)
+		store_auth_clear(&s->cand[i]);
+	store_me_clear(&s->me);
+	json_decref(s->res.body);
+	explicit_bzero(s, sizeof(*s));
+	free(s);
+}
+
+/*
+ * On the offload pool: the oldest account whose password matches; an
+ * unknown address costs one scrypt too, so timing does not tell it apart.
+ */
+static void
+session_verify(void *arg)
+{
+	struct session_ctx *s = arg;
+
+	for (int i = 0; i < s->found && !s->ok; i++)
+		if (crypto_password_verify(s->password, s->cand[i].password_hash) == 1) {
+			memcpy(s->who.user_id, s->cand[i].user_id, sizeof(s->who.user_id));
+			memcpy(s->who.org_id, s->cand[i].org_id, sizeof(s->who.org_id));
+			memcpy(s->who.org_kind, s->cand[i].org_kind, sizeof(s->who.org_kind));
+			memcpy(s->who.role, s->cand[i].role, sizeof(s->who.role));
+			s->ok = 1;
+		}
+	if (s->found == 0)
+		crypto_password_dummy(s->password);
+}
+
+/* Record a failed or throttled attempt and answer. */
+static int
+session_refuse(struct http_request *r, struct session_ctx *s)
+{
+	int rc = db_tx(NULL, "session_fail", session_fail_tx, s);
+
+	if (rc == DB_OK)
+		rc = api_fail(&s->res,
+		              s->allowed ? PROBLEM_BAD_CREDENTIALS : PROBLEM_TOO_MANY_REQUESTS,
+		              NULL);
+	return api_finish(r, rc, &s->res);
+}
+
+/* Back on the connection's thread after session_verify. */
+static int
+session_resume(struct http_request *r, void *arg)
+{
+	struct session_ctx *s = arg;
 	char token[CRYPTO_TOKEN_CHARS + 1];
 	char cookie[256];
-	int rc, ok = 0;
+	int rc;
 
-	if ((rc = api_check_body(r, session_fields)) != HTTP_OK)
-		return rc;
-	email = json_string_value(json_object_get(r->json, "email"));
-	password = json_string_value(json_object_get(r->json, "password"));
-	snprintf(s.acct_key, sizeof(s.acct_key), "acct:");
-	for (size_t i = 0; email[i] && i + 6 < sizeof(s.acct_key); i++)
-		s.acct_key[5 + i] =
-		    (char)((email[i] >= 'A' && email[i] <= 'Z') ? email[i] + 32 : email[i]);
-	snprintf(s.addr_key, sizeof(s.addr_key), "addr:%s", r->addr);
-	snprintf(s.window, sizeof(s.window), "%u", config.login_window);
-	snprintf(s.max, sizeof(s.max), "%u", config.login_max_failures);
-	snprintf(s.addr_max, sizeof(s.addr_max), "%u", config.login_max_address_failures);
-	snprintf(s.ttl, sizeof(s.ttl), "%u", config.session_ttl);
-
-	rc = db_tx(NULL, "session_lookup", session_lookup_tx, &s);
-	if (rc != DB_OK)
-		goto done;
-	if (s.allowed) {
-		/* the oldest account whose password matches; an unknown address
-		 * costs one scrypt too, so timing does not tell it apart */
-		for (int i = 0; i < s.found && !ok; i++)
-			if (crypto_password_verify(password, s.cand[i].password_hash) == 1) {
-				memcpy(s.who.user_id, s.cand[i].user_id, sizeof(s.who.user_id));
-				memcpy(s.who.org_id, s.cand[i].org_id, sizeof(s.who.org_id));
-				memcpy(s.who.org_kind, s.cand[i].org_kind, sizeof(s.who.org_kind));
-				memcpy(s.who.role, s.cand[i].role, sizeof(s.who.role));
-				ok = 1;
-			}
-		if (s.found == 0)
-			crypto_password_dummy(password);
-	}
-	if (!ok) {
-		rc = db_tx(NULL, "session_fail", session_fail_tx, &s);
-		if (rc == DB_OK)
-			rc = api_fail(
-			    &s.res, s.allowed ? PROBLEM_BAD_CREDENTIALS : PROBLEM_TOO_MANY_REQUESTS,
-			    NULL);
-		goto done;
-	}
-	if (crypto_token_new(token, s.token_hash) != 0) {
-		rc = DB_ERROR;
-		goto done;
-	}
-	rc = db_tx(&s.who, "session_create", session_create_tx, &s);
+	if (!s->ok)
+		return session_refuse(r, s);
+	if (crypto_token_new(token, s->token_hash) != 0)
+		return api_finish(r, DB_ERROR, &s->res);
+	rc = db_tx(&s->who, "session_create", session_create_tx, s);
 	if (rc == DB_OK) {
 		/* o steals the user */
-		s.res.body = json_pack("{s:s, s:o, s:s}", "expires_at", s.expires_at, "user",
-		                       api_me_user_json(&s.me), "token", token);
-		if (s.res.body == NULL)
+		s->res.body = json_pack("{s:s, s:o, s:s}", "expires_at", s->expires_at, "user",
+		                        api_me_user_json(&s->me), "token", token);
+		if (s->res.body == NULL)
 			rc = DB_ERROR;
 		snprintf(cookie, sizeof(cookie),
 		         "%s=%s; Path=/; Max-Age=%u; HttpOnly; SameSite=Strict%s",
@@ -160,13 +176,77 @@ api_session_post(struct http_request *r)
 		         config.cookie_secure ? "; Secure" : "");
 		if (http_set_cookie(r, cookie) != 0)
 			rc = DB_ERROR;
+		/* this client is now known for this account (see api/device.c) */
+		if (rc == DB_OK && api_device_cookie(s->who.user_id, cookie, sizeof(cookie)) == 0 &&
+		    http_set_cookie(r, cookie) != 0)
+			rc = DB_ERROR;
 		explicit_bzero(cookie, sizeof(cookie));
-		s.res.status = 201;
+		s->res.status = 201;
 	}
 	explicit_bzero(token, sizeof(token));
-done:
-	for (int i = 0; i < s.found; i++)
-		store_auth_clear(&s.cand[i]);
-	store_me_clear(&s.me);
-	return api_finish(r, rc, &s.res);
+	return api_finish(r, rc, &s->res);
+}
+
+int
+api_session_post(struct http_request *r)
+{
+	struct session_ctx *s;
+	const char *email;
+	int rc;
+
+	if ((rc = api_check_body(r, session_fields)) != HTTP_OK)
+		return rc;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return http_reply_problem(r, PROBLEM_INTERNAL, NULL);
+	s->r = r;
+	/* a known client (valid device cookie, checked without the database)
+	 * may use the priority lane; anybody else is refused at once, before
+	 * any database work, while the shared queue is full */
+	{
+		char value[160];
+
+		if (http_cookie(r, API_DEVICE_COOKIE, value, sizeof(value)) != 0 ||
+		    api_device_check(value, s->device_user) != 0)
+			s->device_user[0] = '\0';
+	}
+	if (s->device_user[0] == '\0' && http_defer_full(r)) {
+		static const char *const retry[] = {"Retry-After", "1", NULL};
+
+		session_free(s);
+		return http_reply_problem_headers(r, PROBLEM_BUSY, NULL, retry);
+	}
+	email = json_string_value(json_object_get(r->json, "email"));
+	s->password = json_string_value(json_object_get(r->json, "password"));
+	snprintf(s->acct_key, sizeof(s->acct_key), "acct:");
+	for (size_t i = 0; email[i] && i + 6 < sizeof(s->acct_key); i++)
+		s->acct_key[5 + i] =
+		    (char)((email[i] >= 'A' && email[i] <= 'Z') ? email[i] + 32 : email[i]);
+	snprintf(s->addr_key, sizeof(s->addr_key), "addr:%s", r->addr);
+	snprintf(s->window, sizeof(s->window), "%u", config.login_window);
+	snprintf(s->max, sizeof(s->max), "%u", config.login_max_failures);
+	snprintf(s->addr_max, sizeof(s->addr_max), "%u", config.login_max_address_failures);
+	snprintf(s->ttl, sizeof(s->ttl), "%u", config.session_ttl);
+
+	/* throttling before any hash is computed */
+	rc = db_tx(NULL, "session_lookup", session_lookup_tx, s);
+	if (rc != DB_OK) {
+		rc = api_finish(r, rc, &s->res);
+		session_free(s);
+		return rc;
+	}
+	if (!s->allowed) {
+		rc = session_refuse(r, s);
+		session_free(s);
+		return rc;
+	}
+	/* a known client of one of the accounts goes first */
+	for (int i = 0; s->device_user[0] != '\0' && i < s->found; i++)
+		if (strcmp(s->cand[i].user_id, s->device_user) == 0) {
+			char key[64];
+
+			snprintf(key, sizeof(key), "user:%s", s->device_user);
+			return http_defer_priority(r, key, session_verify, session_resume, s,
+			                           session_free);
+		}
+	return http_defer(r, session_verify, session_resume, s, session_free);
 }

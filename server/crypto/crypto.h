@@ -51,6 +51,13 @@ int crypto_random(void *buf, size_t len);
 /* SHA-256 of buf. Returns 0, or -1 on failure. */
 int crypto_sha256(const void *buf, size_t len, unsigned char out[CRYPTO_SHA256_LEN]);
 
+/* HMAC-SHA-256 of msg under key. Returns 0, or -1 on failure. */
+int crypto_hmac_sha256(const void *key, size_t keylen, const void *msg, size_t len,
+                       unsigned char out[CRYPTO_SHA256_LEN]);
+
+/* 1 if a and b (len bytes each) are equal, in time independent of where they differ. */
+int crypto_equal(const void *a, const void *b, size_t len);
+
 /* ---- passwords (scrypt via EVP_KDF "SCRYPT") ---- */
 
 /*

@@ -9,6 +9,7 @@
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include "crypto/crypto.h"
@@ -97,4 +98,29 @@ crypto_sha256(const void *buf, size_t len, unsigned char out[CRYPTO_SHA256_LEN])
 	ret = 0;
 done:
 	return ret;
+}
+
+int
+crypto_hmac_sha256(const void *key, size_t keylen, const void *msg, size_t len,
+                   unsigned char out[CRYPTO_SHA256_LEN])
+{
+	unsigned int outlen = 0;
+
+	if (key == NULL || (msg == NULL && len > 0)) {
+		crypto_set_error("crypto_hmac_sha256: NULL argument");
+		return -1;
+	}
+	if (HMAC(EVP_sha256(), key, (int)keylen, msg ? msg : (const void *)"", len, out, &outlen) ==
+	        NULL ||
+	    outlen != CRYPTO_SHA256_LEN) {
+		crypto_set_error("crypto_hmac_sha256: failed");
+		return -1;
+	}
+	return 0;
+}
+
+int
+crypto_equal(const void *a, const void *b, size_t len)
+{
+	return CRYPTO_memcmp(a, b, len) == 0;
 }

@@ -21,17 +21,16 @@ http_set_auth(http_auth_fn fn)
 	http_auth_resolve = fn;
 }
 
-/* Find the session cookie's value in a Cookie header; copies into out. */
-static int
-http_cookie_token(const char *cookies, char *out, size_t outlen)
+int
+http_cookie(const struct http_request *r, const char *name, char *out, size_t outlen)
 {
-	const char *p = cookies;
-	size_t nlen = strlen(HTTP_SESSION_COOKIE);
+	const char *p = http_header(r, MHD_HTTP_HEADER_COOKIE);
+	size_t nlen = strlen(name);
 
 	while (p != NULL && *p != '\0') {
 		while (*p == ' ' || *p == ';')
 			p++;
-		if (strncmp(p, HTTP_SESSION_COOKIE, nlen) == 0 && p[nlen] == '=') {
+		if (strncmp(p, name, nlen) == 0 && p[nlen] == '=') {
 			const char *v = p + nlen + 1;
 			size_t n = strcspn(v, ";");
 
@@ -61,7 +60,8 @@ http_auth_request(struct http_request *r)
 			                          "Use Authorization: Bearer <token>.");
 		snprintf(token, sizeof(token), "%s", authz + 7);
 		presented = 1;
-	} else if (cookies != NULL && http_cookie_token(cookies, token, sizeof(token)) == 0) {
+	} else if (cookies != NULL &&
+	           http_cookie(r, HTTP_SESSION_COOKIE, token, sizeof(token)) == 0) {
 		presented = 1;
 		r->via_cookie = 1;
 	}

@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -34,8 +35,11 @@
 #include <microhttpd.h>
 
 #include "conf.h"
+#include "http/conntrack.h"
+#include "http/defer.h"
 #include "http/http.h"
 #include "http/limits.h"
+#include "util/peer.h"
 #include "http/metrics.h"
 #include "util/json.h"
 #include "util/log.h"
@@ -50,6 +54,8 @@ struct http_header_count {
 	unsigned n_length;
 	unsigned n_te;
 	const char *length;
+	const char *te;
+	const char *bad; /* a header whose name starts like a framing header but is not one */
 };
 
 static enum MHD_Result
@@ -61,28 +67,80 @@ http_count_header(void *cls, enum MHD_ValueKind kind, const char *key, const cha
 	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
 		if (hc->n_length++ == 0)
 			hc->length = value;
-	} else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0)
-		hc->n_te++;
+	} else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+		if (hc->n_te++ == 0)
+			hc->te = value;
+	} else if (strncasecmp(key, "content-length", 14) == 0 ||
+	           strncasecmp(key, "transfer-encoding", 17) == 0)
+		hc->bad = key; /* e.g. a folded "Content-Length:\r\n 2" */
 	return MHD_YES;
 }
 
-static void
-http_peer_address(struct MHD_Connection *conn, char *out, size_t outlen)
+/*
+ * The client address of r: the TCP peer, or, when the peer is a trusted
+ * proxy (LOCKSTEP_TRUSTED_PROXIES), the client it names in Forwarded or
+ * X-Forwarded-For; from anybody else those headers are ignored. A
+ * forwarded client counts against the per-address limit on requests in
+ * flight. Returns HTTP_OK or a reply.
+ */
+static int
+http_client_address(struct http_request *r)
+{
+	struct conntrack_conn *ct = r->ct;
+	struct peer_addr client;
+	const struct peer_net *nets;
+	size_t n;
+
+	snprintf(r->addr, sizeof(r->addr), "%s", conntrack_peer_text(ct));
+	if (!conntrack_trusted(ct))
+		return HTTP_OK;
+	nets = conntrack_trusted_nets(&n);
+	if (peer_forwarded_client(http_header(r, "Forwarded"), http_header(r, "X-Forwarded-For"),
+	                          nets, n, &client) != 0)
+		return HTTP_OK;
+	peer_format_addr(&client, r->addr, sizeof(r->addr));
+	if ((r->fwd_slot = conntrack_slot_take(&client)) == NULL) {
+		static const char *const retry[] = {"Retry-After", "1", NULL};
+
+		return http_reply_problem_headers(
+		    r, PROBLEM_BUSY, "Too many requests from your address at once.", retry);
+	}
+	return HTTP_OK;
+}
+
+/*
+ * Strict framing beyond what libmicrohttpd checks: the raw request target
+ * (checked when it arrived, see http_uri_log), the raw header block, and
+ * names that only a folded line produces. Returns HTTP_OK or a reply.
+ */
+static int
+http_check_strict(struct http_request *r, struct MHD_Connection *conn, const char *method,
+                  const char *version, const struct http_header_count *hc)
 {
 	const union MHD_ConnectionInfo *ci =
-	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+	const char *why;
 
-	snprintf(out, outlen, "unknown");
-	if (ci == NULL || ci->client_addr == NULL)
-		return;
-	if (ci->client_addr->sa_family == AF_INET)
-		inet_ntop(AF_INET,
-		          &((const struct sockaddr_in *)(const void *)ci->client_addr)->sin_addr,
-		          out, (socklen_t)outlen);
-	else if (ci->client_addr->sa_family == AF_INET6)
-		inet_ntop(AF_INET6,
-		          &((const struct sockaddr_in6 *)(const void *)ci->client_addr)->sin6_addr,
-		          out, (socklen_t)outlen);
+	if (r->bad_uri)
+		return http_reply_problem(
+		    r, (enum problem_type)(r->bad_uri - 1),
+		    "The request target holds a NUL, a control character or an "
+		    "invalid percent-escape.");
+	/* the header block lies in libmicrohttpd's read buffer from the
+	 * method on; the version string is inside it (HTTP/1.0 and later) */
+	if (ci != NULL && version != NULL && version > method &&
+	    version < method + ci->header_size) {
+		why = limits_check_head(version + strlen(version), method + ci->header_size);
+		if (why != NULL)
+			return http_reply_problem(r, PROBLEM_BAD_HEADER, why);
+	}
+	if (hc->bad != NULL)
+		return http_reply_problem(r, PROBLEM_BAD_HEADER,
+		                          "A framing header is misspelt or folded.");
+	if (hc->n_te > 0 && !limits_is_chunked(hc->te))
+		return http_reply_problem(r, PROBLEM_AMBIGUOUS_FRAMING,
+		                          "The only Transfer-Encoding accepted is \"chunked\".");
+	return HTTP_OK;
 }
 
 static int http_stream_begin(struct http_request *r, struct MHD_Connection *conn);
@@ -95,15 +153,22 @@ http_route_index(const struct router_route *route)
 
 /* First call for a request: everything that can be decided from the headers. */
 static int
-http_begin(struct http_request *r, struct MHD_Connection *conn, const char *url, const char *method)
+http_begin(struct http_request *r, struct MHD_Connection *conn, const char *url, const char *method,
+           const char *version)
 {
 	struct http_header_count hc = {0};
 	enum router_status rs;
 	long long declared;
 	char allow[128];
 	size_t max;
+	int rc;
 
 	MHD_get_connection_values(conn, MHD_HEADER_KIND, http_count_header, &hc);
+	r->expects_body = hc.n_te > 0 || (hc.length != NULL && strcmp(hc.length, "0") != 0);
+	if ((rc = http_check_strict(r, conn, method, version, &hc)) != HTTP_OK)
+		return rc;
+	if ((rc = http_client_address(r)) != HTTP_OK)
+		return rc;
 	rs = router_match(http_routes, method, url, &r->match, allow, sizeof(allow));
 	r->route_index = rs == ROUTER_FOUND ? http_route_index(r->match.route) : -1;
 	max = config.max_body;
@@ -141,7 +206,6 @@ http_begin(struct http_request *r, struct MHD_Connection *conn, const char *url,
 		    "{s:s, s:s, s:i}", "type", "urn:lockstep:problem:method-not-allowed", "title",
 		    problem_get(PROBLEM_METHOD_NOT_ALLOWED)->title, "status", 405);
 		char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
-		int rc;
 
 		json_decref(body);
 		if (text == NULL)
@@ -301,6 +365,95 @@ http_dispatch(struct http_request *r)
 	return rc;
 }
 
+/* Back from the offload pool (http_defer): the handler's resume op replies. */
+static int
+http_resume(struct http_request *r)
+{
+	static const char *const retry[] = {"Retry-After", "1", NULL};
+	int state = __atomic_load_n(&r->defer_state, __ATOMIC_ACQUIRE);
+	int rc;
+
+	r->defer_state = HTTP_DEFER_RESUMED;
+	if (state == HTTP_DEFER_CANCELLED)
+		return http_reply_problem(r, PROBLEM_UNAVAILABLE, NULL);
+	if (state == HTTP_DEFER_EXPIRED)
+		return http_reply_problem_headers(r, PROBLEM_BUSY, NULL, retry);
+	rc = r->defer_resume(r, r->defer_arg);
+	if (rc != HTTP_FATAL && !r->replied)
+		rc = http_reply_problem(r, PROBLEM_INTERNAL, NULL);
+	return rc;
+}
+
+static struct http_request *
+http_request_new(struct MHD_Connection *conn)
+{
+	struct http_request *r = calloc(1, sizeof(*r));
+	const union MHD_ConnectionInfo *ci;
+
+	if (r == NULL)
+		return NULL;
+	__atomic_add_fetch(&http_inflight, 1, __ATOMIC_RELAXED);
+	clock_gettime(CLOCK_MONOTONIC, &r->started);
+	r->conn = (struct http_conn *)conn;
+	r->route_index = -1;
+	r->declared_length = -1;
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	r->ct = ci != NULL ? ci->socket_context : NULL;
+	snprintf(r->addr, sizeof(r->addr), "%s", conntrack_peer_text(r->ct));
+	return r;
+}
+
+/*
+ * The request line has arrived: the request's context starts here, and
+ * the raw target, before libmicrohttpd decodes it (a %00 would cut the
+ * decoded path short), is checked; the verdict waits for the headers.
+ */
+static void *
+http_uri_log(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	struct http_request *r = http_request_new(conn);
+
+	(void)cls;
+	if (r == NULL)
+		return NULL;
+	switch (limits_check_target(uri)) {
+	case LIMITS_TARGET_OK:
+		break;
+	case LIMITS_TARGET_BAD_PATH:
+		r->bad_uri = PROBLEM_BAD_PATH + 1;
+		break;
+	case LIMITS_TARGET_BAD_QUERY:
+		r->bad_uri = PROBLEM_BAD_QUERY + 1;
+		break;
+	}
+	return r;
+}
+
+/* Connection start and end: deadlines and per-address limits (conntrack). */
+static void
+http_notify_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                       enum MHD_ConnectionNotificationCode toe)
+{
+	(void)cls;
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *fd =
+		    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		const union MHD_ConnectionInfo *ad =
+		    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+
+		if (fd == NULL)
+			return;
+		*socket_context = conntrack_open(fd->connect_fd, ad ? ad->client_addr : NULL);
+		/* over its address's limit: libmicrohttpd sees the end of the
+		 * stream and closes it, nothing is answered */
+		if (*socket_context == NULL)
+			shutdown(fd->connect_fd, SHUT_RDWR);
+	} else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+		conntrack_close(*socket_context);
+		*socket_context = NULL;
+	}
+}
+
 static enum MHD_Result
 http_access(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
             const char *version, const char *upload_data, size_t *upload_data_size, void **req_cls)
@@ -309,23 +462,30 @@ http_access(void *cls, struct MHD_Connection *conn, const char *url, const char 
 	int rc;
 
 	(void)cls;
-	(void)version;
 	if (r == NULL) {
-		r = calloc(1, sizeof(*r));
-		if (r == NULL)
+		/* normally made by http_uri_log */
+		if ((r = http_request_new(conn)) == NULL)
 			return MHD_NO;
 		*req_cls = r;
-		__atomic_add_fetch(&http_inflight, 1, __ATOMIC_RELAXED);
-		clock_gettime(CLOCK_MONOTONIC, &r->started);
-		r->conn = (struct http_conn *)conn;
+	}
+	if (!r->begun) {
+		r->begun = 1;
 		r->method = method;
 		r->path = url;
-		r->route_index = -1;
-		r->declared_length = -1;
-		http_peer_address(conn, r->addr, sizeof(r->addr));
-		rc = http_begin(r, conn, url, method);
+		rc = http_begin(r, conn, url, method, version);
+		/* a body to come: it must keep up the minimum rate */
+		conntrack_set_phase(r->ct, r->expects_body ? CONNTRACK_BODY : CONNTRACK_BUSY);
 		return rc == HTTP_FATAL ? MHD_NO : MHD_YES;
 	}
+	if (r->defer_state == HTTP_DEFER_DONE || r->defer_state == HTTP_DEFER_CANCELLED ||
+	    r->defer_state == HTTP_DEFER_EXPIRED) {
+		rc = http_resume(r);
+		return rc == HTTP_FATAL ? MHD_NO : MHD_YES;
+	}
+	if (*upload_data_size > 0)
+		conntrack_add_body(r->ct, *upload_data_size);
+	else
+		conntrack_set_phase(r->ct, CONNTRACK_BUSY);
 	if (r->replied) {
 		/* refused early: discard whatever the client still sends */
 		*upload_data_size = 0;
@@ -375,7 +535,12 @@ http_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	secs = (double)(now.tv_sec - r->started.tv_sec) +
 	       (double)(now.tv_nsec - r->started.tv_nsec) / 1e9;
 	metrics_observe(r->route_index, r->status, secs);
-	log_request(r->method,
+	/* a kept-alive connection waits for its next request head */
+	conntrack_set_phase(r->ct, CONNTRACK_HEAD);
+	conntrack_slot_release(r->fwd_slot);
+	if (r->defer_free != NULL)
+		r->defer_free(r->defer_arg);
+	log_request(r->method ? r->method : "-",
 	            r->route_index >= 0 ? http_routes[r->route_index].pattern : "unmatched",
 	            r->status, secs, r->addr, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
 	if (r->stream_active && r->stream_ops->done != NULL)
@@ -407,10 +572,51 @@ http_mhd_log(void *cls, const char *fmt, va_list ap)
 	log_event(LOG_LEVEL_WARN, "http_library", json_pack("{s:s}", "message", msg));
 }
 
+/*
+ * File descriptors: one per connection, plus the database connections,
+ * key files, log and evidence work. Raise the soft limit up to the hard
+ * one as needed; when even that is too small, serve fewer connections
+ * and say so. Returns the connection limit to use.
+ */
+static unsigned
+http_fd_budget(unsigned want)
+{
+	const unsigned reserve = 256;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return want;
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t)want + reserve) {
+		rlim_t need = (rlim_t)want + reserve;
+
+		if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need)
+			need = rl.rlim_max;
+		rl.rlim_cur = need;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+		(void)getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t)want + reserve) {
+		unsigned fit = rl.rlim_cur > reserve + 16 ? (unsigned)(rl.rlim_cur - reserve) : 16;
+
+		log_event(LOG_LEVEL_WARN, "connection_limit_lowered",
+		          json_pack("{s:i, s:i, s:i}", "wanted", (int)want, "serving", (int)fit,
+		                    "nofile", (int)rl.rlim_cur));
+		return fit;
+	}
+	return want;
+}
+
 int
 http_server_start(const struct router_route *routes)
 {
 	struct sockaddr_in sa;
+	struct conntrack_limits lim = {
+	    .head_timeout_ms = (int64_t)config.header_timeout * 1000,
+	    .min_rate = config.body_min_rate,
+	    .rate_window_ms = (int64_t)config.body_rate_window * 1000,
+	    .per_address = config.per_ip_connections,
+	};
+	unsigned max_connections;
 
 	http_routes = routes;
 	metrics_init(routes);
@@ -422,6 +628,16 @@ http_server_start(const struct router_route *routes)
 		          json_pack("{s:s}", "address", config.listen_address));
 		return -1;
 	}
+	conntrack_init(&lim, config.trusted_proxies, config.n_trusted_proxies);
+	if (conntrack_start() != 0 ||
+	    defer_start(config.hash_threads, config.login_queue, config.login_queue_per_address,
+	                config.login_queue_wait_ms) != 0) {
+		log_event(LOG_LEVEL_ERROR, "http_start_failed",
+		          json_pack("{s:s}", "reason", "cannot start threads"));
+		conntrack_stop();
+		return -1;
+	}
+	max_connections = http_fd_budget(config.max_connections);
 	/*
 	 * poll, not epoll: with libmicrohttpd 0.9.75's epoll thread pool, a
 	 * worker that reaches its share of MHD_OPTION_CONNECTION_LIMIT under
@@ -430,26 +646,35 @@ http_server_start(const struct router_route *routes)
 	 * fires (epoll_wait with no timeout) and new connections are never
 	 * accepted. poll mode recovers; each worker polls only its own share
 	 * of the connections, so the cost stays small.
+	 *
+	 * The per-address connection limit is conntrack's (it exempts
+	 * trusted proxies), not libmicrohttpd's.
 	 */
 	http_daemon = MHD_start_daemon(
-	    MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG, (uint16_t)config.port,
-	    NULL, NULL, &http_access, NULL, MHD_OPTION_EXTERNAL_LOGGER, &http_mhd_log, NULL,
-	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,
-	    (unsigned int)config.threads, MHD_OPTION_CONNECTION_TIMEOUT,
-	    (unsigned int)config.connection_timeout, MHD_OPTION_CONNECTION_LIMIT,
-	    (unsigned int)config.max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-	    (unsigned int)config.per_ip_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+	    MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+	        MHD_ALLOW_SUSPEND_RESUME,
+	    (uint16_t)config.port, NULL, NULL, &http_access, NULL, MHD_OPTION_EXTERNAL_LOGGER,
+	    &http_mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)config.threads,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)config.connection_timeout,
+	    MHD_OPTION_CONNECTION_LIMIT, max_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 	    (size_t)config.connection_memory, MHD_OPTION_NOTIFY_COMPLETED, &http_completed, NULL,
-	    MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1, MHD_OPTION_END);
+	    MHD_OPTION_NOTIFY_CONNECTION, &http_notify_connection, NULL,
+	    MHD_OPTION_URI_LOG_CALLBACK, &http_uri_log, NULL, MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
+	    MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024, MHD_OPTION_LISTENING_ADDRESS_REUSE,
+	    (unsigned int)1, MHD_OPTION_END);
 	if (http_daemon == NULL) {
 		log_event(LOG_LEVEL_ERROR, "http_start_failed",
 		          json_pack("{s:s, s:i}", "address", config.listen_address, "port",
 		                    (int)config.port));
+		defer_stop();
+		conntrack_stop();
 		return -1;
 	}
 	log_event(LOG_LEVEL_INFO, "listening",
-	          json_pack("{s:s, s:i, s:i}", "address", config.listen_address, "port",
-	                    (int)config.port, "threads", (int)config.threads));
+	          json_pack("{s:s, s:i, s:i, s:i}", "address", config.listen_address, "port",
+	                    (int)config.port, "threads", (int)config.threads, "max_connections",
+	                    (int)max_connections));
 	return 0;
 }
 
@@ -471,7 +696,11 @@ http_server_stop(unsigned grace_seconds)
 			break;
 		usleep(50000);
 	}
+	/* waiting log-ins resume (503) while the daemon still runs */
+	defer_stop();
+	usleep(100000);
 	MHD_stop_daemon(http_daemon);
 	http_daemon = NULL;
+	conntrack_stop();
 	log_event(LOG_LEVEL_INFO, "stopped", NULL);
 }

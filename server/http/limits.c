@@ -79,3 +79,98 @@ limits_body_append(char **buf, size_t *len, size_t *cap, size_t max, const char 
 	(*buf)[*len] = '\0';
 	return 0;
 }
+
+int
+limits_is_chunked(const char *te)
+{
+	return te != NULL && strcasecmp(te, "chunked") == 0;
+}
+
+static int
+limits_hex(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+enum limits_target
+limits_check_target(const char *raw)
+{
+	enum limits_target fault = LIMITS_TARGET_BAD_PATH;
+
+	for (const unsigned char *p = (const unsigned char *)raw; *p != '\0'; p++) {
+		if (*p == '?')
+			fault = LIMITS_TARGET_BAD_QUERY;
+		if (*p < 0x20 || *p == 0x7f)
+			return fault;
+		if (*p != '%')
+			continue;
+		if (!limits_hex(p[1]) || !limits_hex(p[2]) || (p[1] == '0' && p[2] == '0'))
+			return fault;
+		p += 2;
+	}
+	return LIMITS_TARGET_OK;
+}
+
+/* RFC 9110 5.6.2 tchar */
+static int
+limits_is_tchar(unsigned char c)
+{
+	if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+		return 1;
+	return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+}
+
+/* A line terminator at *pp: two NULs (CR LF). Advances. 0, or -1 for anything else. */
+static int
+limits_crlf(const char **pp, const char *end)
+{
+	const char *p = *pp;
+
+	if (end - p < 2 || p[0] != '\0' || p[1] != '\0')
+		return -1;
+	*pp = p + 2;
+	return 0;
+}
+
+const char *
+limits_check_head(const char *p, const char *end)
+{
+	if (p == NULL || end == NULL || p > end)
+		return "the request head cannot be checked";
+	if (limits_crlf(&p, end) != 0)
+		return "lines must end with CR LF";
+	for (;;) {
+		const char *name;
+
+		if (p >= end)
+			return "the request head has no end";
+		if (*p == '\0')
+			break; /* the empty line */
+		if (*p == ' ' || *p == '\t')
+			return "folded header lines (obs-fold) are not accepted";
+		name = p;
+		while (p < end && *p != '\0') {
+			if (!limits_is_tchar((unsigned char)*p))
+				return "a header name is not a token (white space before the "
+				       "colon?)";
+			p++;
+		}
+		if (p == name || p >= end)
+			return "a header line is malformed";
+		p++; /* the colon */
+		while (p < end && *p != '\0') {
+			unsigned char c = (unsigned char)*p;
+
+			if (c == '\r')
+				return "a bare CR in a header value";
+			if ((c < 0x20 && c != '\t') || c == 0x7f)
+				return "a control character in a header value";
+			p++;
+		}
+		if (limits_crlf(&p, end) != 0)
+			return "a header line ends with a bare LF or holds a NUL byte";
+	}
+	if (limits_crlf(&p, end) != 0 || p != end)
+		return "the empty line must end with CR LF";
+	return NULL;
+}

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "http/conntrack.h"
+#include "http/defer.h"
 #include "http/metrics.h"
 
 #define METRICS_MAX_ROUTES 96
@@ -156,6 +158,27 @@ metrics_render(void)
 	    "# TYPE lockstep_db_connections gauge\n"
 	    "lockstep_db_connections %d\n",
 	    metrics_db_gauge != NULL ? metrics_db_gauge() : 0);
+	{
+		uint64_t head, slow, refused;
+
+		conntrack_counts(&head, &slow, &refused);
+		metrics_printf(
+		    &b,
+		    "# HELP lockstep_connections_closed_total Connections closed by a "
+		    "deadline or refused by the per-address limit.\n"
+		    "# TYPE lockstep_connections_closed_total counter\n"
+		    "lockstep_connections_closed_total{reason=\"head_timeout\"} %llu\n"
+		    "lockstep_connections_closed_total{reason=\"body_too_slow\"} %llu\n"
+		    "lockstep_connections_closed_total{reason=\"per_address_limit\"} %llu\n",
+		    (unsigned long long)head, (unsigned long long)slow,
+		    (unsigned long long)refused);
+		metrics_printf(&b,
+		               "# HELP lockstep_login_busy_total Log-ins answered 503 because the "
+		               "hash queue was full.\n"
+		               "# TYPE lockstep_login_busy_total counter\n"
+		               "lockstep_login_busy_total %llu\n",
+		               (unsigned long long)defer_refused());
+	}
 	if (b.failed) {
 		free(b.s);
 		return NULL;

@@ -37,6 +37,8 @@ static const struct problem_info problems[PROBLEM__COUNT] = {
                                  "Upload-Offset does not match the upload's current offset"},
     [PROBLEM_TUS_VERSION] = {412, "tus-version", "Send Tus-Resumable: 1.0.0"},
     [PROBLEM_INVALID_UPLOAD] = {400, "invalid-upload", "The upload request is invalid"},
+    [PROBLEM_BAD_HEADER] = {400, "bad-header", "A request header is malformed"},
+    [PROBLEM_BUSY] = {503, "busy", "The server is busy; try again shortly"},
 };
 
 const struct problem_info *

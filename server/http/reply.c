@@ -57,10 +57,19 @@ http_query(const struct http_request *r, const char *name)
 int
 http_set_cookie(struct http_request *r, const char *value)
 {
-	char *v = strdup(value);
+	/* several cookies are kept one per line, each a Set-Cookie header */
+	size_t old = r->set_cookie ? strlen(r->set_cookie) + 1 : 0;
+	char *v = malloc(old + strlen(value) + 1);
 
 	if (v == NULL)
 		return -1;
+	if (old > 0) {
+		memcpy(v, r->set_cookie, old - 1);
+		v[old - 1] = '\n';
+	}
+	memcpy(v + old, value, strlen(value) + 1);
+	if (r->set_cookie != NULL)
+		explicit_bzero(r->set_cookie, strlen(r->set_cookie));
 	free(r->set_cookie);
 	r->set_cookie = v;
 	return 0;
@@ -109,8 +118,21 @@ http_add_headers(struct MHD_Response *resp, unsigned status, unsigned flags,
 	if (!is_public)
 		ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") ==
 		      MHD_YES;
-	if (cookie != NULL)
-		ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, cookie) == MHD_YES;
+	while (cookie != NULL && *cookie != '\0') {
+		const char *nl = strchr(cookie, '\n');
+		size_t n = nl ? (size_t)(nl - cookie) : strlen(cookie);
+		char one[1024];
+
+		if (n < sizeof(one)) {
+			memcpy(one, cookie, n);
+			one[n] = '\0';
+			ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, one) ==
+			      MHD_YES;
+			explicit_bzero(one, n);
+		} else
+			ok = 0;
+		cookie = nl ? nl + 1 : NULL;
+	}
 	for (size_t i = 0; extra_headers != NULL && extra_headers[i] != NULL; i += 2)
 		ok &= MHD_add_response_header(resp, extra_headers[i], extra_headers[i + 1]) ==
 		      MHD_YES;

@@ -22,9 +22,19 @@
 #include "util/identity.h"
 
 enum http_result {
-	HTTP_OK = 0,      /* helper succeeded; the caller goes on */
-	HTTP_REPLIED = 1, /* a reply has been queued; stop */
-	HTTP_FATAL = -1,  /* close the connection */
+	HTTP_OK = 0,       /* helper succeeded; the caller goes on */
+	HTTP_REPLIED = 1,  /* a reply has been queued; stop */
+	HTTP_FATAL = -1,   /* close the connection */
+	HTTP_DEFERRED = 2, /* http_defer queued work; the handler's resume op replies */
+};
+
+enum http_defer_state {
+	HTTP_DEFER_NONE = 0,
+	HTTP_DEFER_WAITING,   /* suspended, the work is queued or running */
+	HTTP_DEFER_DONE,      /* the work ran; resume op to be called */
+	HTTP_DEFER_CANCELLED, /* the server is stopping; the work did not run */
+	HTTP_DEFER_EXPIRED,   /* it waited too long in the queue; the work did not run */
+	HTTP_DEFER_RESUMED,   /* resume op called */
 };
 
 struct http_conn; /* opaque: the libmicrohttpd connection */
@@ -69,10 +79,59 @@ struct http_request {
 	int part_seen;   /* multipart: a file part has started */
 	int part_done;   /* multipart: the first file part has ended */
 
+	/* http_defer (see below) */
+	int defer_state; /* enum http_defer_state, written by the pool thread too */
+	int (*defer_resume)(struct http_request *r, void *arg);
+	void *defer_arg;
+	void (*defer_free)(void *arg);
+
+	/* daemon.c's own */
+	void *ct;         /* the connection's conntrack record */
+	void *fwd_slot;   /* conntrack slot of a forwarded client address */
+	int bad_uri;      /* enum problem_type + 1 of a refused request target, or 0 */
+	int begun;        /* the first access-handler call has run */
+	int expects_body; /* Content-Length above 0, or Transfer-Encoding */
+
 	int replied;
 	unsigned status;
 	struct timespec started;
 };
+
+/*
+ * Offload slow work (a password hash) from the HTTP worker thread: the
+ * connection is suspended, work(arg) runs on the offload pool, and then,
+ * back on the connection's thread, resume(r, arg) is called and must
+ * reply exactly once. When the work did not run (the server is stopping,
+ * or the job waited longer than the queue allows) the daemon answers 503
+ * itself and resume is not called. free_arg(arg) runs when the request
+ * is finished, whatever happened (may be NULL). work must not touch r
+ * except to read r->json and the fields the handler set up before.
+ * Returns HTTP_DEFERRED (the handler returns it as is), or HTTP_REPLIED
+ * when the pool's queue is full (503 with Retry-After; free_arg already
+ * called), or HTTP_FATAL.
+ */
+typedef void (*http_work_fn)(void *arg);
+typedef int (*http_resume_fn)(struct http_request *r, void *arg);
+int http_defer(struct http_request *r, http_work_fn work, http_resume_fn resume, void *arg,
+               void (*free_arg)(void *));
+
+/*
+ * 1 if http_defer would refuse r now (the shared queue, or r's address's
+ * share of it, is full): lets a handler answer 503 before doing any
+ * other work. Counted as a refusal. The answer may be stale by the time
+ * http_defer runs, which checks again.
+ */
+int http_defer_full(const struct http_request *r);
+
+/*
+ * As http_defer, in the priority lane: served before the shared queue,
+ * bounded on its own, and at most one job per key at a time. For work
+ * that proves it comes from a known client (a log-in with a valid device
+ * cookie for the account: key is the account), so that a storm of
+ * strangers cannot keep it out.
+ */
+int http_defer_priority(struct http_request *r, const char *key, http_work_fn work,
+                        http_resume_fn resume, void *arg, void (*free_arg)(void *));
 
 /*
  * ROUTE_STREAM routes: the body is handed over piece by piece as it
@@ -182,7 +241,14 @@ void http_prepared_free(struct http_prepared *p);
 /* Queue p as the reply of r. HTTP_REPLIED or HTTP_FATAL. */
 int http_reply_prepared(struct http_request *r, struct http_prepared *p);
 
-/* Set a cookie on the next reply of r (header value copied). Returns 0 or -1. */
+/*
+ * The value of cookie name in the request's Cookie header, copied into
+ * out (outlen bytes). Returns 0, or -1 when absent or longer than out.
+ */
+int http_cookie(const struct http_request *r, const char *name, char *out, size_t outlen);
+
+/* Add a cookie to the next reply of r (header value copied; several may be set). Returns 0 or -1.
+ */
 int http_set_cookie(struct http_request *r, const char *value);
 
 #endif
