@@ -1,7 +1,7 @@
 /*
  * store/vocab.c: reference data. The threat-model catalogue, and the
  * start-up comparison of C's enumerations (util/vocab.h) with their
- * source, the vocabulary table (0004_vocabulary.sql).
+ * source, the vocabulary table (0005_vocabulary.sql).
  */
 #include "config.h"
 

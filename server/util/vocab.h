@@ -1,6 +1,6 @@
 /*
  * util/vocab: the enumerations (severities, capability levels, ...) as C
- * sees them. The source is the vocabulary table (sql/0004_vocabulary.sql);
+ * sees them. The source is the vocabulary table (sql/0005_vocabulary.sql);
  * lockstepd compares these tables with it at start-up (store_vocab_check)
  * and refuses to serve when they differ, so C cannot drift from SQL.
  * Everything in C that names a value of an enumeration takes it from here;

@@ -1,4 +1,5 @@
--- 0004: one source for every enumeration.
+-- 0005: one source for every enumeration (0004 is the anonymity migration of
+-- the parallel issue-8 branch; the two touch different columns).
 --
 -- Until now each enumeration was written as a CHECK (... IN (...)) here and
 -- again in C (api/common.c, publish/render.c, publish/snapshot.c) and in
