@@ -105,14 +105,18 @@ usage(FILE *f)
 	        "       %s [--url URL] download EVIDENCE_ID OUTFILE\n"
 	        "       %s [--url URL] receipt EVIDENCE_ID\n"
 	        "       %s [--url URL] verify SLUG [--key FILE.pem]\n"
+	        "       %s [--url URL] name-check ENGAGEMENT_ID FILE   (FILE \"-\" reads stdin)\n"
 	        "PATH is absolute (/api/v1/orgs) or relative to /api/v1 (orgs).\n"
 	        "The server is --url, else $LOCKSTEP_URL, else " CLIENT_DEFAULT_URL ".\n"
 	        "login reads the password from $LOCKSTEP_PASSWORD or asks for it.\n"
 	        "upload prints the signed receipt; download never overwrites OUTFILE and\n"
 	        "keeps it only if its SHA-256 matches the receipt's.\n"
 	        "verify checks a publication's Ed25519 signature (anonymously) with the\n"
-	        "server's key, or with a key you pinned (--key); exit 0 valid, 1 not.\n",
-	        progname, progname, progname, progname, progname, progname, progname, progname);
+	        "server's key, or with a key you pinned (--key); exit 0 valid, 1 not.\n"
+	        "name-check prints the spans of a claim or statement text that name a\n"
+	        "company and would hold a pseudonymous release; exit 0 none, 1 some.\n",
+	        progname, progname, progname, progname, progname, progname, progname, progname,
+	        progname);
 }
 
 /* ---- small helpers ---- */
@@ -840,6 +844,71 @@ cmd_call(const char *base_url, const char *method, const char *path_arg, const c
 done:
 	explicit_bzero(token, sizeof(token));
 	free(body);
+	client_response_free(&res);
+	return ret;
+}
+
+/*
+ * name-check ENGAGEMENT_ID FILE: POST the text of FILE ("-": stdin) to
+ * /engagements/{id}/name-check and print the answer. Returns 0 when no
+ * span would hold the release, EXIT_PROBLEM when one would or on a
+ * refusal, EXIT_USAGE on bad arguments.
+ */
+static int
+cmd_name_check(const char *base_url, const char *engagement, const char *file)
+{
+	struct client_buf in = {.max = CLIENT_MAX_REQUEST};
+	char token[CLIENT_MAX_TOKEN], path[CLIENT_MAX_PATH];
+	struct client_response res = {0};
+	char *body = NULL;
+	json_t *j = NULL;
+	FILE *f = strcmp(file, "-") == 0 ? stdin : fopen(file, "rb");
+	int ret = EXIT_PROBLEM;
+
+	if (f == NULL) {
+		fprintf(stderr, "%s: %s: %s\n", progname, file, strerror(errno));
+		return EXIT_USAGE;
+	}
+	for (;;) {
+		char chunk[8192];
+		size_t n = fread(chunk, 1, sizeof(chunk), f);
+
+		if (n == 0)
+			break;
+		if (client_buf_append(&in, chunk, n) != 0) {
+			fprintf(stderr, "%s: the text is too large\n", progname);
+			ret = EXIT_USAGE;
+			goto done;
+		}
+	}
+	if (ferror(f) || snprintf(path, sizeof(path), "/api/v1/engagements/%s/name-check",
+	                          engagement) >= (int)sizeof(path)) {
+		ret = EXIT_USAGE;
+		goto done;
+	}
+	j = json_pack("{s:s%}", "text", in.data ? in.data : "", in.len);
+	body = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	j = NULL;
+	if (body == NULL) {
+		fprintf(stderr, "%s: the text is not UTF-8\n", progname);
+		ret = EXIT_USAGE;
+		goto done;
+	}
+	if (client_load_token(base_url, token) != 0 ||
+	    client_request(base_url, "POST", path, body, token, &res) != 0)
+		goto done;
+	ret = client_report(&res);
+	if (ret == 0 && (j = json_loadb(res.body.data, res.body.len, 0, NULL)) != NULL &&
+	    json_is_true(json_object_get(j, "hold")))
+		ret = EXIT_PROBLEM;
+done:
+	explicit_bzero(token, sizeof(token));
+	if (f != stdin)
+		fclose(f);
+	json_decref(j);
+	free(body);
+	client_buf_free(&in);
 	client_response_free(&res);
 	return ret;
 }
@@ -1874,6 +1943,8 @@ main(int argc, char **argv)
 		ret = cmd_download(base_url, argv[i], argv[i + 1]);
 	else if (strcmp(cmd, "receipt") == 0 && nargs == 1)
 		ret = cmd_receipt(base_url, argv[i]);
+	else if (strcmp(cmd, "name-check") == 0 && nargs == 2)
+		ret = cmd_name_check(base_url, argv[i], argv[i + 1]);
 	else if (strcmp(cmd, "verify") == 0 && nargs >= 1)
 		ret = cmd_verify(base_url, nargs, argv + i);
 	else

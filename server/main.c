@@ -3,7 +3,8 @@
  *
  *   lockstepd [serve]      serve HTTP and run the release scheduler until
  *                          SIGTERM/SIGINT (graceful)
- *   lockstepd migrate      apply sql/NNNN_*.sql as the schema owner
+ *   lockstepd migrate      apply sql/NNNN_*.sql as the schema owner, then
+ *                          seal claims and statements written before 0004
  *   lockstepd ensure-admin make sure the coordinator org and admin exist
  *   lockstepd init-keys    create the master key and signing key if absent
  *
@@ -63,12 +64,58 @@ main_init_keys(void)
 	return 0;
 }
 
+/*
+ * Claim summaries and statements written before 0004_anonymity.sql are
+ * plaintext (*_plain columns): seal those of campaigns not yet released
+ * with their engagement's data key (released ones are public and frozen),
+ * through store_legacy_seal. Needs the master key; without
+ * LOCKSTEP_MASTER_KEY_FILE nothing is done. Returns 0, or -1 (logged).
+ */
+static int
+main_seal_legacy(void)
+{
+	unsigned char key[CRYPTO_KEY_LEN];
+	struct db_conn *c;
+	int claims = 0, statements = 0, rc;
+
+	if (config.master_key_file == NULL) {
+		log_event(LOG_LEVEL_WARN, "legacy_seal_skipped",
+		          json_pack("{s:s}", "reason", "LOCKSTEP_MASTER_KEY_FILE is not set"));
+		return 0;
+	}
+	if (crypto_keyfile_load(config.master_key_file, 0, key) != 0) {
+		log_event(LOG_LEVEL_ERROR, "master_key_failed",
+		          json_pack("{s:s, s:s}", "path", config.master_key_file, "error",
+		                    crypto_last_error()));
+		return -1;
+	}
+	rc = store_init(key);
+	explicit_bzero(key, sizeof(key));
+	if (rc != 0)
+		return -1;
+	db_configure(config.owner_database_url);
+	if ((c = db_thread_conn()) == NULL)
+		return -1;
+	rc = store_legacy_seal(c, &claims, &statements);
+	db_thread_close();
+	if (rc != DB_OK) {
+		log_event(LOG_LEVEL_ERROR, "legacy_seal_failed", json_pack("{s:i}", "status", rc));
+		return -1;
+	}
+	if (claims + statements > 0)
+		log_event(LOG_LEVEL_INFO, "legacy_sealed",
+		          json_pack("{s:i, s:i}", "claims", claims, "statements", statements));
+	return 0;
+}
+
 static int
 main_migrate(void)
 {
 	if (main_need(config.owner_database_url, "LOCKSTEP_OWNER_DATABASE_URL") != 0)
 		return 1;
-	return db_migrate(config.owner_database_url, config.sql_dir) == 0 ? 0 : 1;
+	if (db_migrate(config.owner_database_url, config.sql_dir) != 0)
+		return 1;
+	return main_seal_legacy() == 0 ? 0 : 1;
 }
 
 static int

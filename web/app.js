@@ -342,7 +342,7 @@
 			statement ? el('pre', { class: 'text' }, statement.text) : el('p', { class: 'empty' }, 'No statement yet.'));
 		if (kind === 'company') {
 			out.append(onSubmit(el('form', { class: 'card' },
-				field('Public statement', el('textarea', { name: 'text', rows: 5, maxlength: 5000, value: statement ? statement.text : '' })),
+				checkedText(id, 'Public statement', { name: 'text', rows: 5, maxlength: 5000, value: statement ? statement.text : '' }),
 				el('button', { type: 'submit' }, 'Save statement')), async (fd) => {
 				await api('PUT', '/engagements/' + id + '/statement', { text: fd.get('text') });
 				await route();
@@ -556,11 +556,52 @@
 		});
 	}
 
+	/*
+	 * While a public text is typed, ask the server which spans would hold a
+	 * pseudonymous or aggregate release (POST .../name-check) and say so
+	 * under the text area. Debounced; the latest answer wins; a failed check
+	 * says nothing (the release itself still checks).
+	 */
+	function nameCheck(engagementId, textarea) {
+		const box = el('p', { class: 'name-check error', hidden: true, 'aria-live': 'polite' });
+		let timer = null;
+		let seq = 0;
+		const run = async () => {
+			const mine = ++seq;
+			let r;
+			try {
+				r = await api('POST', '/engagements/' + engagementId + '/name-check', { text: textarea.value });
+			} catch (e) {
+				return;
+			}
+			if (mine !== seq)
+				return;
+			const spans = r && Array.isArray(r.spans) ? r.spans : [];
+			box.hidden = spans.length === 0;
+			box.textContent = spans.length === 0 ? '' :
+				'This text names a company, which holds a pseudonymous release: ' +
+				spans.map((sp) => '“' + sp.text + '” (characters ' + (sp.start + 1) + '–' + sp.end + ')').join(', ') + '.';
+		};
+		textarea.addEventListener('input', () => {
+			clearTimeout(timer);
+			timer = setTimeout(run, 600);
+		});
+		if (textarea.value)
+			run();
+		return box;
+	}
+
+	/* A text area with the name pre-check under it. */
+	function checkedText(engagementId, label, attrs) {
+		const ta = el('textarea', attrs);
+		return el('div', null, field(label, ta), nameCheck(engagementId, ta));
+	}
+
 	function claimForm(engagementId, tm, c) {
 		return onSubmit(el('form', { class: 'card claim' },
 			el('h4', null, 'Claim · ' + tm),
 			field('Robust up to', select('level', enumOf('capability_level'), c ? c.level : 'not-assessed')),
-			field('Public summary', el('textarea', { name: 'summary', rows: 3, value: c ? c.summary : '' })),
+			checkedText(engagementId, 'Public summary', { name: 'summary', rows: 3, value: c ? c.summary : '' }),
 			el('button', { type: 'submit' }, 'Save claim')), async (fd) => {
 			await api('PUT', '/engagements/' + engagementId + '/claims/' + encodeURIComponent(tm),
 				{ level: fd.get('level'), summary: fd.get('summary') });
@@ -751,6 +792,15 @@
 					'The release is held until the published text is fixed (checked ' + orDash(r.hold.checked_at) + '):'),
 				el('pre', null, JSON.stringify(r.hold.reasons, null, 2)));
 		}
+		if (Array.isArray(c.warnings) && c.warnings.length > 0)
+			out.append(el('h3', null, 'Anonymity warnings'),
+				el('ul', { id: 'campaign-warnings', class: 'error' }, c.warnings.map((w) =>
+					el('li', null, (w.assessor_org ? w.assessor_org.name + ' → ' : '') +
+						(w.company_org ? w.company_org.name + ': ' : '') + w.detail))));
+		if (Array.isArray(c.release_history) && c.release_history.length > 0)
+			out.append(el('h3', null, 'Release-date history'),
+				table(['Release instant', 'Announced'], c.release_history.map((h) => [h.release_at, h.announced_at]),
+					{ id: 'release-history' }));
 		out.append(el('h3', null, 'Progress'),
 			c.engagements.length === 0 ? el('p', { class: 'empty' }, 'No engagements yet.') :
 				table(['Company', 'Assessor', 'State', 'Findings', 'Open', 'Claims', 'Statement'], c.engagements.map((e) => {
@@ -793,11 +843,14 @@
 			field('Scope (confidential)', el('textarea', { name: 'scope', rows: 4, required: true })),
 			field('Lead assessors (comma-separated)', el('input', { name: 'lead_assessors', required: true })),
 			el('button', { type: 'submit' }, 'Create engagement')), async (fd) => {
-			await api('POST', '/campaigns/' + id + '/engagements', {
+			const e = await api('POST', '/campaigns/' + id + '/engagements', {
 				company_org: fd.get('company_org'), assessor_org: fd.get('assessor_org'), scope: fd.get('scope'),
 				lead_assessors: String(fd.get('lead_assessors')).split(',').map((s) => s.trim()).filter((s) => s) });
 			await route();
-			notice('Engagement created.');
+			const n = e && Array.isArray(e.warnings) ? e.warnings.length : 0;
+			notice(n === 0 ? 'Engagement created.' :
+				'Engagement created. Warning: ' + n + ' firm–company pairing(s) would identify companies despite ' +
+				c.disclosure + ' disclosure (see Anonymity warnings).');
 		}));
 		return out;
 	}

@@ -232,6 +232,7 @@ int api_claim_put(struct http_request *r);
 int api_claims_get(struct http_request *r);
 int api_statement_put(struct http_request *r);
 int api_statement_get(struct http_request *r);
+int api_name_check_post(struct http_request *r);
 int api_threat_models_get(struct http_request *r);
 int api_vocabulary_get(struct http_request *r);
 int api_healthz_get(struct http_request *r);
@@ -269,5 +270,16 @@ json_t *api_statement_json(const struct store_statement *s);
 json_t *api_campaign_json(const struct store_campaign *k);
 json_t *api_engagement_json(const struct store_engagement *e);
 json_t *api_finding_json(const struct store_finding *f);
+/*
+ * Warnings about a campaign whose firm–company pairings identify companies
+ * although disclosure hides names (pseudonymous, aggregate): a firm that
+ * assesses exactly one of the campaign's companies ("assessor-identifies-
+ * company": the published list of assessors tells whoever knows the
+ * pairing that the company takes part) and a campaign of one company
+ * ("single-company"). eng: the campaign's n engagements
+ * (store_engagement_list_by_campaign). Returns a new array, empty under
+ * named disclosure, or NULL on allocation failure.
+ */
+json_t *api_pairing_warnings(const struct store_engagement *eng, int n, const char *disclosure);
 
 #endif

@@ -1,7 +1,9 @@
 /*
  * GET /api/v1/campaigns/{id}: the campaign. The coordinator also gets its
- * engagements with progress counts (never content) and the release status
- * (a held release says why); participants only the campaign itself.
+ * engagements with progress counts (never content), the release status
+ * (a held release says why), the release-date history and warnings when
+ * firm–company pairings would identify a company despite pseudonymous or
+ * aggregate disclosure; participants only the campaign itself.
  */
 #include "config.h"
 
@@ -14,13 +16,14 @@
 struct campaign_get_ctx {
 	struct http_request *r;
 	const char *id;
-	/* the result; the last three for the coordinator only */
+	/* the result; all but row for the coordinator only */
 	struct store_campaign row;
 	struct store_engagement *eng;
 	int neng;
 	struct store_progress *prog;
 	int nprog;
 	struct store_release_status release;
+	json_t *history;
 };
 
 static void
@@ -30,6 +33,8 @@ campaign_get_clear(struct campaign_get_ctx *k)
 	store_engagements_free(k->eng, k->neng);
 	store_progress_free(k->prog, k->nprog);
 	store_release_status_clear(&k->release);
+	json_decref(k->history);
+	k->history = NULL;
 	k->eng = NULL;
 	k->prog = NULL;
 	k->neng = k->nprog = 0;
@@ -47,6 +52,8 @@ campaign_get_tx(struct db_conn *c, void *arg)
 	if ((rc = store_engagement_list_by_campaign(c, k->id, &k->eng, &k->neng)) != DB_OK)
 		return rc;
 	if ((rc = store_campaign_progress(c, k->id, &k->prog, &k->nprog)) != DB_OK)
+		return rc;
+	if ((rc = store_campaign_release_history(c, k->id, &k->history)) != DB_OK)
 		return rc;
 	return store_campaign_release_status(c, k->id, &k->release);
 }
@@ -112,11 +119,15 @@ api_campaign_get(struct http_request *r)
 		rc = DB_ERROR;
 	if (rc == DB_OK && api_is_coordinator(r)) {
 		json_t *list = campaign_progress_json(&k),
-		       *release = campaign_release_json(&k.release);
+		       *release = campaign_release_json(&k.release),
+		       *warnings = api_pairing_warnings(k.eng, k.neng, k.row.disclosure);
 
-		if (list == NULL || release == NULL)
+		if (list == NULL || release == NULL || warnings == NULL)
 			rc = DB_ERROR;
 		json_object_set_new(res.body, "engagements", list);
+		json_object_set_new(res.body, "warnings", warnings);
+		/* O: k keeps its reference until campaign_get_clear */
+		json_object_set(res.body, "release_history", k.history);
 		json_object_set_new(res.body, "release", release);
 	}
 	campaign_get_clear(&k);

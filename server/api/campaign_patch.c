@@ -1,8 +1,12 @@
 /*
  * PATCH /api/v1/campaigns/{id}: the coordinator changes a campaign while
  * its release instant is still ahead. Moving release_at needs a reason;
- * moving it before the first planned instant is recorded as an embargo
- * break. Every change is an audit event naming the fields and the reason.
+ * moving it before any instant ever announced is recorded as an embargo
+ * break (every instant set goes into the campaign's release-date history,
+ * by trigger, see 0004_anonymity.sql). Every change is an audit event
+ * naming the fields and the reason. The answer carries the pairing
+ * warnings (api_pairing_warnings), since a change of disclosure may make
+ * the firm–company pairings identify companies.
  */
 #include "config.h"
 
@@ -59,7 +63,10 @@ struct patch_ctx {
 	const char *id;
 	char *tms;
 	char cohort[16];
-	struct store_campaign row; /* the result */
+	/* the result */
+	struct store_campaign row;
+	struct store_engagement *eng;
+	int neng;
 	struct api_res res;
 };
 
@@ -102,14 +109,20 @@ campaign_patch_tx(struct db_conn *c, void *arg)
 				                    "must be an RFC 3339 date and time");
 			goto done;
 		}
-		/* both are normalised by ls_ts, so text order is time order */
-		embargo_break = strcmp(norm, old.planned_release_at) < 0;
 		if (!future) {
 			rc = api_fail_field(&k->res, "release_at", "must lie in the future");
 			goto done;
 		}
+		/* earlier than any instant ever announced (0004's history) */
+		if ((rc = store_campaign_embargo_break(c, k->id, norm, &embargo_break)) != DB_OK)
+			goto done;
 	}
 	if ((rc = store_campaign_update(c, k->id, &ch, &k->row)) != DB_OK)
+		goto done;
+	store_engagements_free(k->eng, k->neng);
+	k->eng = NULL;
+	k->neng = 0;
+	if ((rc = store_engagement_list_by_campaign(c, k->id, &k->eng, &k->neng)) != DB_OK)
 		goto done;
 	changed = json_array();
 	json_object_foreach(j, key, v)
@@ -165,6 +178,14 @@ api_campaign_patch(struct http_request *r)
 		rc = api_fail(&k.res, PROBLEM_NOT_FOUND, NULL);
 	if (rc == DB_OK && (k.res.body = api_campaign_json(&k.row)) == NULL)
 		rc = DB_ERROR;
+	if (rc == DB_OK) {
+		json_t *w = api_pairing_warnings(k.eng, k.neng, k.row.disclosure);
+
+		if (w == NULL)
+			rc = DB_ERROR;
+		json_object_set_new(k.res.body, "warnings", w);
+	}
+	store_engagements_free(k.eng, k.neng);
 	store_campaign_clear(&k.row);
 	return api_finish(r, rc, &k.res);
 }

@@ -497,3 +497,73 @@ api_engagement_has_threat_model(const struct api_engagement *e, const char *code
 	}
 	return 0;
 }
+
+/* Index of id among the first n entries of ids, or -1. */
+static int
+api_index_of(const char *const *ids, int n, const char *id)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(ids[i], id) == 0)
+			return i;
+	return -1;
+}
+
+json_t *
+api_pairing_warnings(const struct store_engagement *eng, int n, const char *disclosure)
+{
+	int nf = 0, nc = 0;
+	const char **firms = calloc((size_t)n + 1, sizeof(*firms));
+	const char **companies = calloc((size_t)n + 1, sizeof(*companies));
+	int *firm_companies = calloc((size_t)n + 1, sizeof(*firm_companies));
+	int *firm_first = calloc((size_t)n + 1, sizeof(*firm_first));
+	json_t *out = json_array();
+
+	if (firms == NULL || companies == NULL || firm_companies == NULL || firm_first == NULL ||
+	    out == NULL) {
+		json_decref(out);
+		out = NULL;
+		goto done;
+	}
+	if (strcmp(disclosure, "named") == 0)
+		goto done;
+	for (int i = 0; i < n; i++) {
+		const char *co = eng[i].company_org_id, *as = eng[i].assessor_org_id;
+		int f = api_index_of(firms, nf, as);
+
+		if (api_index_of(companies, nc, co) < 0)
+			companies[nc++] = co;
+		if (f < 0) {
+			f = nf++;
+			firms[f] = as;
+			firm_first[f] = i;
+			firm_companies[f] = 1;
+		} else if (strcmp(eng[firm_first[f]].company_org_id, co) != 0) {
+			firm_companies[f]++; /* 2 or more is all that matters */
+		}
+	}
+	if (nc == 1)
+		json_array_append_new(
+		    out, json_pack("{s:s, s:o, s:s}", "code", "single-company", "company_org",
+		                   api_org_ref(eng[0].company_org_id, eng[0].company_name),
+		                   "detail", "Only one company takes part: its label names it."));
+	for (int f = 0; f < nf && nc > 1; f++) {
+		const struct store_engagement *e = &eng[firm_first[f]];
+
+		if (firm_companies[f] != 1)
+			continue;
+		json_array_append_new(
+		    out, json_pack("{s:s, s:o, s:o, s:s}", "code", "assessor-identifies-company",
+		                   "assessor_org",
+		                   api_org_ref(e->assessor_org_id, e->assessor_name), "company_org",
+		                   api_org_ref(e->company_org_id, e->company_name), "detail",
+		                   "This firm assesses only this company in the campaign: whoever "
+		                   "knows the pairing learns from the published list of assessors "
+		                   "that the company takes part."));
+	}
+done:
+	free(firms);
+	free(companies);
+	free(firm_companies);
+	free(firm_first);
+	return out;
+}

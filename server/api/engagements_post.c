@@ -3,10 +3,13 @@
  * scope, lead_assessors[]}: the coordinator pairs a company with an
  * assessor firm. A fresh data key is made for the engagement and wrapped
  * by the master key; the scope is sealed with it. The coordinator can
- * write the scope but never read it back (engagement_secrets RLS).
+ * write the scope but never read it back (engagement_secrets RLS). The
+ * answer carries the campaign's pairing warnings (api_pairing_warnings):
+ * does this pairing identify a company under the campaign's disclosure?
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,7 +47,11 @@ struct engagement_ctx {
 	const char *campaign;
 	char id[DB_UUID_LEN + 1];
 	char *leads;
-	struct store_engagement row; /* the result */
+	/* the result */
+	struct store_engagement row;
+	char disclosure[16];
+	struct store_engagement *all; /* the campaign's engagements */
+	int nall;
 	struct api_res res;
 };
 
@@ -74,6 +81,7 @@ engagement_create_tx(struct db_conn *c, void *arg)
 	if ((rc = store_campaign_lock(c, e->campaign, &k)) != DB_OK)
 		return rc == STORE_NONE ? api_fail(&e->res, PROBLEM_NOT_FOUND, NULL) : rc;
 	released = k.released || strcmp(k.state, "published") == 0;
+	snprintf(e->disclosure, sizeof(e->disclosure), "%s", k.disclosure);
 	store_campaign_clear(&k);
 	if (released)
 		return api_fail(&e->res, PROBLEM_INVALID_STATE, "The campaign has been released.");
@@ -92,6 +100,11 @@ engagement_create_tx(struct db_conn *c, void *arg)
 		           : rc;
 	if ((rc = store_engagement_get(c, e->id, &e->row)) != DB_OK)
 		return rc == STORE_NONE ? DB_ERROR : rc;
+	store_engagements_free(e->all, e->nall);
+	e->all = NULL;
+	e->nall = 0;
+	if ((rc = store_engagement_list_by_campaign(c, e->campaign, &e->all, &e->nall)) != DB_OK)
+		return rc;
 	return api_audit(c, e->r, "engagement.create", "engagement", e->id, company, assessor,
 	                 json_pack("{s:s}", "campaign", e->campaign));
 }
@@ -120,6 +133,14 @@ api_engagements_post(struct http_request *r)
 	free(e.leads);
 	if (rc == DB_OK && (e.res.body = api_engagement_json(&e.row)) == NULL)
 		rc = DB_ERROR;
+	if (rc == DB_OK) {
+		json_t *w = api_pairing_warnings(e.all, e.nall, e.disclosure);
+
+		if (w == NULL)
+			rc = DB_ERROR;
+		json_object_set_new(e.res.body, "warnings", w);
+	}
+	store_engagements_free(e.all, e.nall);
 	store_engagement_clear(&e.row);
 	return api_finish(r, rc, &e.res);
 }

@@ -39,6 +39,7 @@ const struct router_route api_routes[] = {
     {"PUT", "/api/v1/engagements/{id}/claims/{tm}", api_claim_put, A | J, 0},
     {"GET", "/api/v1/engagements/{id}/statement", api_statement_get, A, 0},
     {"PUT", "/api/v1/engagements/{id}/statement", api_statement_put, A | J, 0},
+    {"POST", "/api/v1/engagements/{id}/name-check", api_name_check_post, A | J, 0},
     {"GET", "/api/v1/engagements/{id}/evidence", api_evidence_list_get, A, 0},
     {"POST", "/api/v1/engagements/{id}/evidence", api_evidence_post, A | S, 0},
     {"POST", "/api/v1/engagements/{id}/uploads", api_uploads_post, A, 0},

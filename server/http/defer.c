@@ -11,16 +11,17 @@
  * run; past either bound the request is refused at once with 503 and
  * Retry-After. A job that waited longer than max_wait (the machine is
  * slower than the queue's size assumed) is not run: its request gets the
- * same 503, so no log-in waits without bound. The pool's threads run at a
- * lower priority (nice 10) than the HTTP workers.
+ * same 503, so no log-in waits without bound. The pool has half as many
+ * threads as there are CPUs (LOCKSTEP_HASH_THREADS), so that hashing can
+ * never take every CPU from the HTTP workers. (A lower scheduling priority
+ * for the pool was tried and dropped: under a flood it starved the hashes
+ * of the very log-ins the priority lane is for.)
  */
 #include "config.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -159,8 +160,6 @@ static void *
 defer_thread(void *arg)
 {
 	(void)arg;
-	/* below the HTTP workers: on a busy machine they go first */
-	(void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
 	pthread_mutex_lock(&df_lock);
 	for (;;) {
 		struct defer_job *j;

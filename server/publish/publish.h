@@ -21,13 +21,44 @@ char *publish_canonical(const json_t *v, size_t *len);
 /* ---- names (names.c) ---- */
 
 /*
- * 1 if name occurs in text case-insensitively (ASCII letters fold; other
- * bytes compare exactly) on word boundaries: both are split into words
- * (runs of ASCII letters and digits and multi-byte UTF-8 characters) and
- * the name's words must follow one another in the text, whatever
- * separates them ("Beta Labs" matches "BETA-labs", "Acme" does not match
- * "Acmeology"). A name without any word never matches. 0 otherwise.
+ * The name check on Unicode text (names.c has the steps): default
+ * ignorables removed, ICU word boundaries, NFKC case folding, UTS #39
+ * confusable skeletons, non-spacing marks ignored; a name matches where
+ * its words follow one another in the text, whatever separates them
+ * ("Beta Labs" matches "BETA-labs" and "Betalabs", "Acme" does not match
+ * "Acmeology"). A name without any word never matches.
  */
+
+/* Where a name was found: bytes [start, end) of the UTF-8 text, and the
+ * same span in UTF-16 code units [ustart, uend) (JavaScript indices). */
+struct publish_span {
+	size_t start, end;
+	size_t ustart, uend;
+};
+
+/* A text prepared for name searches (its tokens and their keys). */
+struct publish_text;
+
+/*
+ * Index text (NUL-terminated UTF-8; invalid bytes count as U+FFFD).
+ * Returns a new index (free with publish_text_free), or NULL when ICU or
+ * memory fails: callers treat that as a hit (hold).
+ */
+struct publish_text *publish_text_new(const char *text);
+void publish_text_free(struct publish_text *t); /* accepts NULL */
+
+/*
+ * Every occurrence of name in t. When spans is not NULL each is appended
+ * to *spans (realloc'd; caller frees) and *nspans grows. Returns how many
+ * were found, or -1 on failure (ICU, memory; *spans stays valid).
+ */
+int publish_text_find(const struct publish_text *t, const char *name, struct publish_span **spans,
+                      size_t *nspans);
+
+/* Sort spans and merge overlapping ones in place; returns the new count. */
+size_t publish_spans_merge(struct publish_span *spans, size_t n);
+
+/* 1 if name occurs in text, 0 if not, -1 on failure (treat as 1). */
 int publish_name_in(const char *text, const char *name);
 
 /*
@@ -123,9 +154,11 @@ struct crypto_signer;
 /*
  * Start the scheduler thread: every interval_ms it publishes every due
  * campaign it can claim, one transaction each (see schedule.c). signer
- * must outlive schedule_stop. pause_ms > 0 (tests only) sleeps that long
- * inside each publishing transaction after the publication row is
- * written and before commit. Returns 0, or -1 if the thread cannot start.
+ * must outlive schedule_stop. The sealed claims and statements are opened
+ * by the store (store_release_inputs) with the master key given to
+ * store_init. pause_ms > 0 (tests only) sleeps that long inside each
+ * publishing transaction after the publication row is written and before
+ * commit. Returns 0, or -1 if the thread cannot start.
  */
 int schedule_start(const struct crypto_signer *signer, unsigned interval_ms, unsigned pause_ms);
 

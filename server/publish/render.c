@@ -242,6 +242,7 @@ publish_page_html(const json_t *doc, const struct publish_meta *m, size_t *len)
 	size_t i, j;
 	json_t *v, *row;
 	int any_statement = 0;
+	int named = strcmp(rd_str(c, "disclosure"), "named") == 0;
 
 	sb_str(&b, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
 	           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
@@ -267,13 +268,26 @@ publish_page_html(const json_t *doc, const struct publish_meta *m, size_t *len)
 	          (long long)json_integer_value(json_object_get(doc, "companies")),
 	          (long long)json_integer_value(json_object_get(c, "min_cohort")));
 	if (json_is_true(json_object_get(doc, "embargo_break"))) {
-		sb_str(&b,
-		       "<p class=\"warning\"><strong>Embargo break:</strong> released earlier than "
-		       "first planned (");
-		sb_esc(&b, rd_str(c, "planned_release_at"));
-		sb_str(&b, ").</p>");
+		sb_str(&b, "<p class=\"warning\"><strong>Embargo break:</strong> released earlier "
+		           "than an instant announced before (see the release-date history).</p>");
 	}
-	sb_str(&b, "</header>\n<main>\n<section><h2>Assessors</h2><ul>");
+	sb_str(&b, "</header>\n<main>\n");
+	if (json_array_size(json_object_get(c, "release_history")) > 0) {
+		sb_str(&b, "<section><h2>Release-date history</h2><table><thead><tr><th>Release "
+		           "instant</th><th>Announced</th></tr></thead><tbody>");
+		json_array_foreach(json_object_get(c, "release_history"), i, v)
+		{
+			sb_str(&b, "<tr><td>");
+			sb_esc(&b, rd_str(v, "release_at"));
+			sb_str(&b, "</td><td>");
+			sb_esc(&b, json_is_string(json_object_get(v, "announced_at"))
+			               ? rd_str(v, "announced_at")
+			               : "unknown");
+			sb_str(&b, "</td></tr>");
+		}
+		sb_str(&b, "</tbody></table></section>\n");
+	}
+	sb_str(&b, "<section><h2>Assessors</h2><ul>");
 	json_array_foreach(json_object_get(doc, "assessors"), i, v)
 	{
 		sb_str(&b, "<li><strong>");
@@ -298,9 +312,11 @@ publish_page_html(const json_t *doc, const struct publish_meta *m, size_t *len)
 		sb_esc(&b, tm);
 		sb_str(&b, "</code></h2>\n");
 		if (json_array_size(rows) > 0) {
-			sb_str(&b, "<table><thead><tr><th>Company</th><th>Assessor</th><th>Lead "
-			           "assessors</th>"
-			           "<th>Robust up to</th><th>Summary</th>"
+			/* only named rows link to their assessor (snapshot.c) */
+			sb_str(&b, named ? "<table><thead><tr><th>Company</th><th>Assessor</th>"
+			                   "<th>Lead assessors</th>"
+			                 : "<table><thead><tr><th>Company</th>");
+			sb_str(&b, "<th>Robust up to</th><th>Summary</th>"
 			           "<th>Findings<br><small>critical / high / medium / low / "
 			           "info</small></th>"
 			           "</tr></thead><tbody>");
@@ -312,10 +328,12 @@ publish_page_html(const json_t *doc, const struct publish_meta *m, size_t *len)
 
 				sb_str(&b, "<tr><td>");
 				sb_esc(&b, rd_str(row, "company"));
-				sb_str(&b, "</td><td>");
-				sb_esc(&b, rd_str(as, "firm"));
-				sb_str(&b, "</td><td>");
-				rd_names(&b, json_object_get(as, "lead_assessors"));
+				if (named) {
+					sb_str(&b, "</td><td>");
+					sb_esc(&b, rd_str(as, "firm"));
+					sb_str(&b, "</td><td>");
+					rd_names(&b, json_object_get(as, "lead_assessors"));
+				}
 				sb_str(&b, "</td><td class=\"level\">");
 				sb_esc(&b, rd_str(cl, "level"));
 				sb_str(&b, "</td><td>");

@@ -9,7 +9,10 @@
  *   1. release_claim() locks one due, unpublished campaign FOR UPDATE SKIP
  *      LOCKED (another replica's transaction skips it; no replica waits);
  *   2. release_inputs() returns what becomes public (and the companies'
- *      names for the name check); publish_build() makes the document;
+ *      names for the name check); claim summaries and statements come
+ *      sealed with each engagement's wrapped data key, which the store
+ *      opens with the master key (store_release_inputs); publish_build()
+ *      makes the document;
  *   3. under pseudonymous or aggregate disclosure, a text naming a
  *      participating company holds the release: release_hold() records why
  *      (the coordinator sees it), an audit event says so when the reasons

@@ -1,31 +1,43 @@
 /*
  * publish/snapshot.c: the publication document of one campaign, built from
- * what release_inputs() returns (see 0003_publications.sql), with the
- * campaign's disclosure policy applied:
+ * what release_inputs() returns (see 0003_publications.sql and
+ * 0004_anonymity.sql), with the campaign's disclosure policy applied:
  *
- *   named         one row per engagement with the company's name;
- *   pseudonymous  the same rows with labels "Company A", "Company B", ...
- *                 assigned to companies by a CSPRNG shuffle; rows are
- *                 sorted by label, so nothing follows name or id order;
+ *   named         one row per engagement with the company's name and its
+ *                 assessor firm and lead assessors;
+ *   pseudonymous  one row per engagement with a label "Company A",
+ *                 "Company B", ... assigned to companies by a CSPRNG
+ *                 shuffle, and no assessor: a row links to no firm, since
+ *                 the press may know which firm assesses which company;
+ *                 rows are sorted by label, so nothing follows name or id
+ *                 order;
  *   aggregate     no per-company rows at all.
  *
- * Every policy carries the assessors (firm and lead assessor names) and
- * the aggregates: per threat model, how many results reached each
- * capability level, and how many findings there are per severity. A cell
- * that describes fewer than min_cohort companies (min_cohort > 1) is the
- * string "suppressed", never a number, zero cells included (so the marker
- * never tells 0 from 1); when a claim distribution would have exactly one
- * suppressed cell, its smallest other cell is suppressed too, since the
- * total is known and would give the first away.
+ * Every policy carries the assessors as a list apart (firm and lead
+ * assessor names, sorted by firm) and the aggregates: per threat model,
+ * how many results reached each capability level, and how many findings
+ * there are per severity. Only under aggregate, where no row shows the
+ * values, is a cell that describes fewer than min_cohort companies
+ * (min_cohort > 1) the string "suppressed", never a number, zero cells
+ * included (so the marker never tells 0 from 1); when a claim distribution
+ * would have exactly one suppressed cell, its smallest other cell is
+ * suppressed too, since the total is known and would give the first away.
+ * Under named and pseudonymous the rows show every value, so the
+ * aggregates are the real totals.
+ *
+ * The campaign carries its release-date history (every announced instant
+ * with the time it was announced); embargo_break is true when the release
+ * instant lies before an instant that was announced at some point.
  *
  * Document shape (canonical JSON is applied later by publish_canonical):
  * {
  *   "format": "lockstep-publication-v1", "sequence": n, "prev_hash": hex,
  *   "campaign": {title, slug, threat_models, release_at, planned_release_at,
+ *                release_history: [{release_at, announced_at}],
  *                disclosure, min_cohort},
  *   "embargo_break": bool, "companies": n,
  *   "assessors": [{firm, lead_assessors}],
- *   "engagements": [{company, assessor:{firm, lead_assessors},
+ *   "engagements": [{company, assessor:{firm, lead_assessors} (named only),
  *                    claims:{TM:{level, summary}},
  *                    findings:{TM:{severity:{status:n}}}, statement}],
  *   "aggregate": {"claims": {TM: {level: n|"suppressed"}},
@@ -75,23 +87,31 @@ snap_company_index(const struct snap *s, const char *id)
 	return -1;
 }
 
-/* Record in s->leaks every company name or alias that text names. */
+/*
+ * Record in s->leaks every company name or alias that text names (the
+ * first of each company that matches). A check that cannot run (ICU or
+ * memory failure) counts as a hit: the release is held, never let out
+ * unchecked.
+ */
 static void
 snap_check(struct snap *s, const char *field, const char *engagement, const char *text)
 {
+	struct publish_text *t;
+
 	if (!s->check_names || text == NULL)
 		return;
+	t = publish_text_new(text);
 	for (size_t i = 0; i < s->ncompanies; i++) {
 		const char *hit = NULL;
 		size_t k;
 		json_t *a;
 
-		if (publish_name_in(text, s->companies[i].name))
+		if (t == NULL || publish_text_find(t, s->companies[i].name, NULL, NULL) != 0)
 			hit = s->companies[i].name;
 		json_array_foreach(s->companies[i].aliases, k, a)
 		{
 			if (hit == NULL && json_is_string(a) &&
-			    publish_name_in(text, json_string_value(a)))
+			    publish_text_find(t, json_string_value(a), NULL, NULL) != 0)
 				hit = json_string_value(a);
 		}
 		if (hit != NULL)
@@ -100,6 +120,7 @@ snap_check(struct snap *s, const char *field, const char *engagement, const char
 			                        engagement ? json_string(engagement) : json_null(),
 			                        "name", hit));
 	}
+	publish_text_free(t);
 }
 
 static int
@@ -145,6 +166,7 @@ snap_row(struct snap *s, const json_t *e, int company)
 	const char *eid = snap_str(e, "id");
 	json_t *claims_in = json_object_get(e, "claims");
 	json_t *row, *claims, *findings, *statement, *v, *f;
+	int named = strcmp(s->c->disclosure, "named") == 0;
 	size_t i;
 
 	claims = json_object();
@@ -183,11 +205,14 @@ snap_row(struct snap *s, const json_t *e, int company)
 	statement = json_object_get(e, "statement");
 	if (json_is_string(statement))
 		snap_check(s, "statement", eid, json_string_value(statement));
-	row = json_pack("{s:s, s:o, s:o, s:o, s:O}", "company",
-	                strcmp(s->c->disclosure, "named") == 0 ? s->companies[company].name
-	                                                       : s->companies[company].label,
-	                "assessor", snap_assessor(e), "claims", claims, "findings", findings,
-	                "statement", json_is_string(statement) ? statement : json_null());
+	row = json_pack("{s:s, s:o, s:o, s:O}", "company",
+	                named ? s->companies[company].name : s->companies[company].label, "claims",
+	                claims, "findings", findings, "statement",
+	                json_is_string(statement) ? statement : json_null());
+	/* only named rows link to the assessor; a firm known to assess one
+	 * company would otherwise name the company behind its label */
+	if (row != NULL && named)
+		json_object_set_new(row, "assessor", snap_assessor(e));
 	return row;
 }
 
@@ -295,7 +320,8 @@ snap_aggregate(struct snap *s, const json_t *engagements)
 	size_t ne = json_array_size(engagements), nc = s->ncompanies ? s->ncompanies : 1;
 	unsigned char *seen = calloc(nc, 1);
 	json_t *claims = json_object(), *findings = json_object(), *v, *e;
-	long long k = s->c->min_cohort;
+	/* suppression protects only where rows do not show the values */
+	long long k = strcmp(s->c->disclosure, "aggregate") == 0 ? s->c->min_cohort : 1;
 	size_t t;
 
 	if (seen == NULL)
@@ -379,13 +405,44 @@ snap_aggregate(struct snap *s, const json_t *engagements)
 	return json_pack("{s:o, s:o}", "claims", claims, "findings", findings);
 }
 
+/*
+ * The release-date history for the document (new reference): the
+ * entries of in ({release_at, announced_at} strings, in announcement
+ * order) as they are; when there are none (a campaign older than the
+ * history), the planned and the final instant as far as they are known.
+ */
+static json_t *
+snap_history(const struct publish_campaign *c, const json_t *in)
+{
+	json_t *out = json_array(), *h;
+	size_t i;
+
+	json_array_foreach(in, i, h)
+	{
+		const char *at = json_string_value(json_object_get(h, "release_at"));
+		const char *when = json_string_value(json_object_get(h, "announced_at"));
+
+		if (at != NULL && when != NULL)
+			json_array_append_new(
+			    out, json_pack("{s:s, s:s}", "release_at", at, "announced_at", when));
+	}
+	if (json_array_size(out) == 0) {
+		json_array_append_new(out, json_pack("{s:s, s:n}", "release_at",
+		                                     c->planned_release_at, "announced_at"));
+		if (strcmp(c->planned_release_at, c->release_at) != 0)
+			json_array_append_new(out, json_pack("{s:s, s:n}", "release_at",
+			                                     c->release_at, "announced_at"));
+	}
+	return out;
+}
+
 json_t *
 publish_build(const struct publish_campaign *c, const json_t *inputs, json_t **leaks)
 {
 	struct snap s = {.c = c};
 	const json_t *companies = json_object_get(inputs, "companies");
 	const json_t *engagements = json_object_get(inputs, "engagements");
-	json_t *doc = NULL, *rows = NULL, *agg = NULL, *assessors = NULL, *co, *e;
+	json_t *doc = NULL, *rows = NULL, *agg = NULL, *assessors = NULL, *history, *co, *e;
 	size_t *perm = NULL, i;
 	json_t **sorted = NULL;
 	int named = strcmp(c->disclosure, "named") == 0;
@@ -438,14 +495,15 @@ publish_build(const struct publish_campaign *c, const json_t *inputs, json_t **l
 	assessors = snap_assessors(&s, engagements);
 	if ((agg = snap_aggregate(&s, engagements)) == NULL)
 		goto done;
+	history = snap_history(c, json_object_get(inputs, "release_history"));
 	doc = json_pack(
-	    "{s:s, s:I, s:s, s:{s:s, s:s, s:O, s:s, s:s, s:s, s:I}, s:b, s:I, s:o, s:o, s:o}",
+	    "{s:s, s:I, s:s, s:{s:s, s:s, s:O, s:s, s:s, s:o, s:s, s:I}, s:b, s:I, s:o, s:o, s:o}",
 	    "format", PUBLISH_FORMAT, "sequence", (json_int_t)0, "prev_hash", "", "campaign",
 	    "title", c->title, "slug", c->slug, "threat_models", c->threat_models, "release_at",
-	    c->release_at, "planned_release_at", c->planned_release_at, "disclosure", c->disclosure,
-	    "min_cohort", (json_int_t)c->min_cohort, "embargo_break", c->embargo_break, "companies",
-	    (json_int_t)s.ncompanies, "assessors", assessors, "engagements", rows, "aggregate",
-	    agg);
+	    c->release_at, "planned_release_at", c->planned_release_at, "release_history", history,
+	    "disclosure", c->disclosure, "min_cohort", (json_int_t)c->min_cohort, "embargo_break",
+	    c->embargo_break, "companies", (json_int_t)s.ncompanies, "assessors", assessors,
+	    "engagements", rows, "aggregate", agg);
 	assessors = rows = agg = NULL; /* stolen by "o" */
 	if (doc != NULL) {
 		*leaks = s.leaks;

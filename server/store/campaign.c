@@ -55,6 +55,18 @@ static const struct db_field ts_row[] = {DB_FIELD(DB_T_BOOL, struct campaign_ts,
                                          DB_FIELD(DB_T_STR, struct campaign_ts, norm, "norm"),
                                          DB_FIELD_END};
 
+struct campaign_history {
+	json_t *history;
+};
+static const struct db_field history_row[] = {
+    DB_FIELD(DB_T_JSON, struct campaign_history, history, "history"), DB_FIELD_END};
+
+struct campaign_embargo {
+	int brk;
+};
+static const struct db_field embargo_row[] = {
+    DB_FIELD(DB_T_BOOL, struct campaign_embargo, brk, "embargo_break"), DB_FIELD_END};
+
 const struct db_statement store_campaign_statements[] = {
     {"ts_future", "SELECT $1::timestamptz > now() AS future, ls_ts($1::timestamptz) AS norm",
      ts_row},
@@ -93,6 +105,17 @@ const struct db_statement store_campaign_statements[] = {
      " FROM campaigns c LEFT JOIN release_holds h ON h.campaign_id = c.id"
      " LEFT JOIN publications p ON p.campaign_id = c.id WHERE c.id = $1::uuid",
      release_row},
+    /* the release-date history (0004), coordinator only */
+    {"campaign_release_history",
+     "SELECT coalesce(jsonb_agg(jsonb_build_object('release_at', ls_ts(release_at),"
+     " 'announced_at', ls_ts(announced_at)) ORDER BY id), '[]') AS history"
+     " FROM campaign_release_history WHERE campaign_id = $1::uuid",
+     history_row},
+    /* is $2 earlier than an instant ever announced for campaign $1? */
+    {"campaign_embargo_check",
+     "SELECT EXISTS (SELECT 1 FROM campaign_release_history WHERE campaign_id = $1::uuid"
+     " AND release_at > $2::timestamptz) AS embargo_break",
+     embargo_row},
     {NULL, NULL, NULL}};
 
 int
@@ -184,6 +207,33 @@ store_campaign_release_status(struct db_conn *c, const char *id, struct store_re
 
 	store_release_status_clear(out);
 	rc = store_one(c, "campaign_release_status", 1, p, release_row, out);
+	return rc == STORE_NONE ? DB_ERROR : rc;
+}
+
+int
+store_campaign_release_history(struct db_conn *c, const char *id, json_t **history)
+{
+	const char *p[1] = {id};
+	struct campaign_history h = {NULL};
+	int rc;
+
+	*history = NULL;
+	rc = store_one(c, "campaign_release_history", 1, p, history_row, &h);
+	if (rc == DB_OK)
+		*history = h.history;
+	return rc == STORE_NONE ? DB_ERROR : rc;
+}
+
+int
+store_campaign_embargo_break(struct db_conn *c, const char *id, const char *release_at, int *brk)
+{
+	const char *p[2] = {id, release_at};
+	struct campaign_embargo e = {0};
+	int rc;
+
+	*brk = 0;
+	rc = store_one(c, "campaign_embargo_check", 2, p, embargo_row, &e);
+	*brk = e.brk;
 	return rc == STORE_NONE ? DB_ERROR : rc;
 }
 

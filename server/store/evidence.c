@@ -106,10 +106,9 @@ const struct db_statement store_evidence_statements[] = {
      " AND last_activity > now() - make_interval(secs => CASE WHEN kind = 'tus'"
      " THEN $1::int ELSE $2::int END)",
      count_row},
-    {"evidence_engagement_usage",
-     "SELECT coalesce(sum(CASE WHEN state = 'complete' THEN size"
-     " ELSE greatest(size, coalesce(upload_length, 0)) END), 0)::bigint AS n"
-     " FROM evidence WHERE engagement_id = $1::uuid AND id <> $2::uuid",
+    /* SECURITY DEFINER (0004): every user's uploads in progress count, not
+     * only the caller's (row-level security shows a user only their own) */
+    {"evidence_engagement_usage", "SELECT evidence_engagement_usage($1::uuid, $2::uuid) AS n",
      count_row},
     {"evidence_finding_check",
      "SELECT 1 FROM findings WHERE id = $1::uuid AND engagement_id = $2::uuid", NULL},

@@ -17,6 +17,12 @@ static const struct db_field org_row[] = {
     DB_FIELD(DB_T_STR, struct store_org, created_at, "created_at"),
     DB_FIELD_END};
 
+struct org_names {
+	json_t *names;
+};
+static const struct db_field names_row[] = {DB_FIELD(DB_T_JSON, struct org_names, names, "names"),
+                                            DB_FIELD_END};
+
 const struct db_statement store_org_statements[] = {
     {"org_create",
      "INSERT INTO orgs (kind, name, aliases) VALUES ($1, $2, " STORE_JSON_ARRAY(
@@ -27,6 +33,10 @@ const struct db_statement store_org_statements[] = {
      "SELECT " ORG_COLS " FROM orgs WHERE " STORE_AFTER(
          "orgs", "$1") " ORDER BY orgs.created_at, orgs.id LIMIT $2::int",
      org_row},
+    /* the name pre-check (0004): every company's names and aliases, for a participant */
+    {"name_check_names",
+     "SELECT coalesce(jsonb_agg(n), '[]') AS names FROM name_check_names($1::uuid) AS n",
+     names_row},
     {NULL, NULL, NULL}};
 
 int
@@ -101,4 +111,18 @@ void
 store_orgs_free(struct store_org *rows, int n)
 {
 	db_rows_clear(org_row, sizeof(*rows), rows, n);
+}
+
+int
+store_name_check_names(struct db_conn *c, const char *engagement, json_t **names)
+{
+	const char *p[1] = {engagement};
+	struct org_names n = {NULL};
+	int rc;
+
+	*names = NULL;
+	rc = store_one(c, "name_check_names", 1, p, names_row, &n);
+	if (rc == DB_OK)
+		*names = n.names;
+	return rc == STORE_NONE ? DB_ERROR : rc;
 }

@@ -11,6 +11,8 @@
 
 #include "store/store.h"
 #include "store/tables.h"
+#include "util/log.h"
+#include "util/util.h"
 
 #define PUBLICATION_COLS                                                                           \
 	"seq, slug, title, disclosure, ls_ts(release_at) AS release_at,"                           \
@@ -136,6 +138,113 @@ store_release_clear(struct store_release *r)
 	db_row_clear(release_row, r);
 }
 
+/*
+ * Decode hex (the release's sealed columns and wrapped keys travel as hex
+ * in release_inputs' JSON) into *out (malloc'd) and *len. 0 or -1.
+ */
+static int
+release_hex(const char *hex, unsigned char **out, size_t *len)
+{
+	size_t n = strlen(hex);
+
+	*out = NULL;
+	*len = 0;
+	if (n % 2 != 0 || (*out = malloc(n / 2 ? n / 2 : 1)) == NULL)
+		return -1;
+	if (util_hex_decode(hex, *out, n / 2) != 0) {
+		free(*out);
+		*out = NULL;
+		return -1;
+	}
+	*len = n / 2;
+	return 0;
+}
+
+/*
+ * Open the sealed text hex under key for (kind, id, column): a new JSON
+ * string, or NULL (bad hex, tampered or moved ciphertext, bad UTF-8).
+ */
+static json_t *
+release_open_text(const unsigned char key[CRYPTO_KEY_LEN], const char *hex, const char *kind,
+                  const char *id, const char *column)
+{
+	unsigned char *ct = NULL, *pt = NULL;
+	size_t ctlen = 0, ptlen = 0;
+	json_t *out = NULL;
+
+	if (release_hex(hex, &ct, &ctlen) == 0 &&
+	    store_open_bytes(key, kind, id, column, ct, ctlen, &pt, &ptlen) == 0)
+		out = json_stringn((const char *)pt, ptlen);
+	free(ct);
+	store_secret_free(pt, ptlen);
+	return out;
+}
+
+/*
+ * Replace the sealed claim summaries ("summary_sealed") and statements
+ * ("statement_sealed") of inputs by their plaintext ("summary",
+ * "statement"), each engagement's data key ("data_key", wrapped) unwrapped
+ * with the master key, and drop the sealed members and the wrapped keys.
+ * Returns 0, or -1 when a key or a ciphertext does not open (logged).
+ */
+static int
+release_open_inputs(json_t *inputs)
+{
+	json_t *e;
+	size_t i;
+
+	json_array_foreach(json_object_get(inputs, "engagements"), i, e)
+	{
+		const char *eid = json_string_value(json_object_get(e, "id"));
+		const char *wk = json_string_value(json_object_get(e, "data_key"));
+		const char *st = json_string_value(json_object_get(e, "statement_sealed"));
+		json_t *claims = json_object_get(e, "claims"), *cl;
+		unsigned char key[CRYPTO_KEY_LEN], *wrapped = NULL;
+		size_t wlen = 0;
+		const char *tm;
+		int ok;
+
+		if (eid == NULL)
+			return -1;
+		ok = wk != NULL && release_hex(wk, &wrapped, &wlen) == 0 &&
+		     store_unwrap_key("engagement", eid, "data_key", wrapped, wlen, key) == 0;
+		free(wrapped);
+		if (ok && st != NULL) {
+			json_t *text = release_open_text(key, st, "statement", eid, "text");
+
+			if (text == NULL)
+				ok = 0;
+			else
+				json_object_set_new(e, "statement", text);
+		}
+		json_object_foreach(claims, tm, cl)
+		{
+			const char *sum = json_string_value(json_object_get(cl, "summary_sealed"));
+			char rowid[STORE_AAD_LEN];
+			json_t *text;
+
+			if (ok && sum != NULL) {
+				snprintf(rowid, sizeof(rowid), "%s/%s", eid, tm);
+				if ((text = release_open_text(key, sum, "claim", rowid,
+				                              "summary")) == NULL)
+					ok = 0;
+				else
+					json_object_set_new(cl, "summary", text);
+			}
+			json_object_del(cl, "summary_sealed");
+		}
+		explicit_bzero(key, sizeof(key));
+		json_object_del(e, "data_key");
+		json_object_del(e, "statement_sealed");
+		if (!ok) {
+			log_event(LOG_LEVEL_ERROR, "release_open_failed",
+			          json_pack("{s:s}", "engagement", eid));
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int
 store_release_inputs(struct db_conn *c, const char *campaign, json_t **inputs)
 {
@@ -149,6 +258,10 @@ store_release_inputs(struct db_conn *c, const char *campaign, json_t **inputs)
 	if (json_is_null(in.inputs)) {
 		json_decref(in.inputs);
 		return STORE_NONE;
+	}
+	if (release_open_inputs(in.inputs) != 0) {
+		json_decref(in.inputs);
+		return DB_ERROR;
 	}
 	*inputs = in.inputs;
 	return DB_OK;

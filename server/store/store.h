@@ -139,6 +139,15 @@ int store_org_list(struct db_conn *c, const char *after, int limit, struct store
 void store_org_clear(struct store_org *o);
 void store_orgs_free(struct store_org *rows, int n);
 
+/*
+ * The name pre-check (org.c) (0004's name_check_names): the names and aliases of
+ * every company org on the platform, for a user of the engagement's
+ * company or assessor, and only when the campaign's disclosure hides
+ * names; no rows otherwise. *names: a new array of strings.
+ */
+int store_name_check_names(struct db_conn *c, const char *engagement,
+                           json_t **names) STORE_MUST_CHECK;
+
 /* ---- users, sessions, API tokens (user.c) ---- */
 
 /* The identity a session token or a login resolves to. */
@@ -310,6 +319,16 @@ int store_campaign_progress(struct db_conn *c, const char *id, struct store_prog
                             int *n) STORE_MUST_CHECK;
 int store_campaign_release_status(struct db_conn *c, const char *id,
                                   struct store_release_status *out) STORE_MUST_CHECK;
+/*
+ * The campaign's release-date history (0004, coordinator only): every
+ * instant ever set, in the order it was announced. *history: a new array
+ * of {release_at, announced_at}.
+ */
+int store_campaign_release_history(struct db_conn *c, const char *id,
+                                   json_t **history) STORE_MUST_CHECK;
+/* *brk 1 when release_at lies before an instant ever announced for campaign id. */
+int store_campaign_embargo_break(struct db_conn *c, const char *id, const char *release_at,
+                                 int *brk) STORE_MUST_CHECK;
 void store_campaign_clear(struct store_campaign *k);
 void store_campaigns_free(struct store_campaign *rows, int n);
 void store_progress_free(struct store_progress *rows, int n);
@@ -452,6 +471,15 @@ int store_statement_get(struct db_conn *c, const char *engagement,
                         struct store_statement *out) STORE_MUST_CHECK;
 void store_statement_clear(struct store_statement *s);
 
+/*
+ * `lockstepd migrate`, as the schema owner with the master key given to
+ * store_init: seal the claim summaries and statements written before
+ * 0004_anonymity.sql (plaintext *_plain columns) of campaigns not yet
+ * released. *claims, *statements: how many were sealed. DB_OK or a
+ * db_status.
+ */
+int store_legacy_seal(struct db_conn *c, int *claims, int *statements) STORE_MUST_CHECK;
+
 /* ---- publications and the release (publication.c) ---- */
 
 struct store_publication {
@@ -499,7 +527,14 @@ struct store_release {
 /* Claim one due campaign: DB_OK, STORE_NONE when none is due, or a db_status. */
 int store_release_claim(struct db_conn *c, struct store_release *out) STORE_MUST_CHECK;
 void store_release_clear(struct store_release *r);
-/* The campaign's publishable inputs (*inputs: new reference). STORE_NONE when none. */
+/*
+ * The campaign's publishable inputs (*inputs: new reference). STORE_NONE
+ * when none. Claim summaries and statements come sealed (0004) with each
+ * engagement's wrapped data key; they are opened here with the master
+ * key, so *inputs holds plaintext and no key. A key or ciphertext that
+ * does not open is DB_ERROR (logged): nothing is published with a text
+ * missing.
+ */
 int store_release_inputs(struct db_conn *c, const char *campaign, json_t **inputs) STORE_MUST_CHECK;
 /* The chain's head: sequence number and hash (zeros before the first). */
 int store_release_chain_head(struct db_conn *c, long long *seq,

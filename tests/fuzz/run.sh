@@ -46,5 +46,8 @@ build_and_run() {
 }
 build_and_run fuzz_json "${root}/server/util/json.c" "${root}/server/util/log.c"
 build_and_run fuzz_router "${root}/server/http/router.c"
+read -r -a icu_libs <<<"$(pkg-config --libs icu-uc icu-i18n libcrypto)"
+build_and_run fuzz_names "${root}/server/publish/names.c" "${root}/server/crypto/random.c" \
+	"${icu_libs[@]}"
 echo "${passed} passed, ${failed} failed"
 [[ ${failed} -eq 0 ]]

@@ -918,7 +918,19 @@ START_TEST(test_dump_has_no_secrets)
 	struct ht_resp *r;
 	size_t len;
 	int st, i;
-	const char *markers[6];
+	const char *markers[8];
+
+	/* the participants read the claim and statement back decrypted */
+	p = ht_fmt("/api/v1/engagements/%s/claims", W.eng_by);
+	r = get_ok(p, W.y.admin.token);
+	ck_assert_msg(ht_mem_contains(r->body, r->body_len, W.pub_b), "claim not read back");
+	ht_resp_free(r);
+	free(p);
+	p = ht_fmt("/api/v1/engagements/%s/statement", W.eng_by);
+	r = get_ok(p, W.b.admin.token);
+	ck_assert_msg(ht_mem_contains(r->body, r->body_len, W.pub_b), "statement not read back");
+	ht_resp_free(r);
+	free(p);
 
 	p = ht_fmt("/api/v1/engagements/%s/findings", W.eng_by);
 	body = ht_jdump(json_pack("{s:s, s:s, s:s, s:s}", "threat_model", "IP-THEFT", "title",
@@ -960,7 +972,10 @@ START_TEST(test_dump_has_no_secrets)
 	markers[3] = rmark;
 	markers[4] = W.scope_a;
 	markers[5] = "Dump detail";
-	for (i = 0; i < 6; i++)
+	/* claim summaries and statements of an unreleased campaign (issue 8) */
+	markers[6] = W.pub_a;
+	markers[7] = W.pub_b;
+	for (i = 0; i < 8; i++)
 		ck_assert_msg(!ht_mem_contains_any_form(dump, len, markers[i]),
 		              "confidential text \"%s\" is readable in pg_dump", markers[i]);
 	free(dump);

@@ -14,24 +14,37 @@ static struct ht_world W;
 
 /* Every table with row-level security, as of the migrations in sql/. */
 static const char *const rls_tables[] = {
-    "audit_events", "campaigns",       "claims",          "engagement_secrets", "engagements",
-    "evidence",     "evidence_chunks", "finding_history", "findings",           "login_failures",
-    "orgs",         "publications",    "release_holds",   "sessions",           "statements",
+    "audit_events",
+    "campaign_release_history",
+    "campaigns",
+    "claims",
+    "engagement_secrets",
+    "engagements",
+    "evidence",
+    "evidence_chunks",
+    "finding_history",
+    "findings",
+    "login_failures",
+    "orgs",
+    "publications",
+    "release_holds",
+    "sessions",
+    "statements",
     "users",
 };
 
 /*
  * Tables whose rows are not any one tenant's: publications are public once
  * their release instant has passed (and never before), release holds are
- * the coordinator's. For these the "no identity" and "company B" checks
- * count only what must stay hidden.
+ * the coordinator's, and so is the release-date history. For these the "no identity" and "company
+ * B" checks count only what must stay hidden.
  */
 static const char *
 hidden_rows(const char *t)
 {
 	if (strcmp(t, "publications") == 0)
 		return "release_at > now()";
-	if (strcmp(t, "release_holds") == 0)
+	if (strcmp(t, "release_holds") == 0 || strcmp(t, "campaign_release_history") == 0)
 		return "true";
 	return NULL;
 }

@@ -73,8 +73,8 @@ add(enum role role, const char *method, const char *fmt, const char *id, char *b
 
 static char *token_a_id;
 static char *b_token;
-static char *b_finding, *b_patch, *b_claim, *b_statement, *b_user, *b_engagement, *b_campaign_patch,
-    *b_org, *b_campaign;
+static char *b_finding, *b_patch, *b_claim, *b_statement, *b_name_check, *b_user, *b_engagement,
+    *b_campaign_patch, *b_org, *b_campaign;
 
 static void
 make_bodies(void)
@@ -88,6 +88,7 @@ make_bodies(void)
 	b_token = strdup("{\"name\":\"intruder\",\"ttl_days\":1}");
 	b_claim = strdup("{\"level\":\"OC1\",\"summary\":\"intruder claim\"}");
 	b_statement = strdup("{\"text\":\"intruder statement\"}");
+	b_name_check = strdup("{\"text\":\"intruder text\"}");
 	b_user =
 	    ht_jdump(json_pack("{s:s, s:s, s:s, s:s}", "email", intruder_email, "name", "Intruder",
 	                       "role", "admin", "password", "intruder-password-1234"));
@@ -120,6 +121,7 @@ static const struct {
     {"PUT", "/api/v1/engagements/%s/claims/WEIGHTS-EXFIL", 0, 0, &b_claim},
     {"GET", "/api/v1/engagements/%s/statement", 0, 0, NULL},
     {"PUT", "/api/v1/engagements/%s/statement", 0, 0, &b_statement},
+    {"POST", "/api/v1/engagements/%s/name-check", 0, 0, &b_name_check},
     {"GET", "/api/v1/findings/%s", 1, 0, NULL},
     {"PATCH", "/api/v1/findings/%s", 1, 0, &b_patch},
     {"GET", "/api/v1/findings/%s/history", 1, 0, NULL},

@@ -239,7 +239,8 @@ struct ht_tenant {
  *   a WEIGHTS-EXFIL claim in each (summary carries pub_*), and each
  *   company's statement (text carries pub_*). The scopes carry mark_*.
  * mark_* appear only in content stored encrypted (title, detail, scope);
- * pub_* in content confidential until release but stored as text.
+ * pub_* in content confidential until release (claims, statements: also
+ * encrypted at rest since issue 8, and published at release).
  */
 struct ht_world {
 	char *tag;

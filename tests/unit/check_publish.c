@@ -198,6 +198,93 @@ START_TEST(test_build_aggregate_suppressed)
 }
 END_TEST
 
+/* Issue 8: pseudonymous rows link to no firm; only aggregate suppresses. */
+START_TEST(test_build_pseudonymous_unlinked)
+{
+	json_t *leaks, *doc = build("pseudonymous", 2, "Clean", &leaks);
+	json_t *rows = json_object_get(doc, "engagements"), *row;
+	json_t *cl = json_object_get(json_object_get(json_object_get(doc, "aggregate"), "claims"),
+	                             "WEIGHTS-EXFIL");
+	json_t *as = json_object_get(doc, "assessors");
+	char *text;
+	size_t i;
+
+	ck_assert_int_eq(json_array_size(rows), 3);
+	json_array_foreach(rows, i, row)
+	{
+		ck_assert_ptr_null(json_object_get(row, "assessor"));
+		text = publish_canonical(row, NULL);
+		ck_assert_ptr_null(strstr(text, "Red"));
+		ck_assert_ptr_null(strstr(text, "Rita"));
+		free(text);
+	}
+	/* the assessors apart, sorted by firm */
+	ck_assert_int_eq(json_array_size(as), 2);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(as, 0), "firm")), "Blue");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(as, 1), "firm")), "Red");
+	/* k = 2, but the rows show every value: real totals */
+	ck_assert_int_eq(json_integer_value(json_object_get(cl, "OC1")), 1);
+	ck_assert_int_eq(json_integer_value(json_object_get(cl, "OC2")), 0);
+	text = publish_canonical(doc, NULL);
+	ck_assert_ptr_null(strstr(text, "suppressed"));
+	free(text);
+	json_decref(leaks);
+	json_decref(doc);
+	/* named rows keep their firm, and named never suppresses either */
+	doc = build("named", 2, "Clean", &leaks);
+	row = json_array_get(json_object_get(doc, "engagements"), 0);
+	ck_assert_str_eq(
+	    json_string_value(json_object_get(json_object_get(row, "assessor"), "firm")), "Red");
+	text = publish_canonical(doc, NULL);
+	ck_assert_ptr_null(strstr(text, "suppressed"));
+	free(text);
+	json_decref(leaks);
+	json_decref(doc);
+}
+END_TEST
+
+/* The release-date history goes into the document as given. */
+START_TEST(test_build_release_history)
+{
+	json_t *tms = json_pack("[s]", "WEIGHTS-EXFIL"), *in = inputs(), *leaks, *doc, *h;
+	struct publish_campaign c = {.id = "x",
+	                             .title = "Clean",
+	                             .slug = "s",
+	                             .threat_models = tms,
+	                             .release_at = "2030-01-01T00:00:00Z",
+	                             .planned_release_at = "2030-01-01T00:00:00Z",
+	                             .disclosure = "named",
+	                             .min_cohort = 1,
+	                             .embargo_break = 1};
+
+	json_object_set_new(
+	    in, "release_history",
+	    json_pack("[{s:s, s:s}, {s:s, s:s}, {s:s, s:s}]", "release_at", "2030-01-01T00:00:00Z",
+	              "announced_at", "2029-01-01T00:00:00Z", "release_at", "2031-06-01T00:00:00Z",
+	              "announced_at", "2029-02-01T00:00:00Z", "release_at", "2030-01-01T00:00:00Z",
+	              "announced_at", "2029-03-01T00:00:00Z"));
+	doc = publish_build(&c, in, &leaks);
+	ck_assert_ptr_nonnull(doc);
+	h = json_object_get(json_object_get(doc, "campaign"), "release_history");
+	ck_assert_int_eq(json_array_size(h), 3);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(h, 1), "release_at")),
+	                 "2031-06-01T00:00:00Z");
+	ck_assert(json_is_true(json_object_get(doc, "embargo_break")));
+	json_decref(leaks);
+	json_decref(doc);
+	/* without a history (older campaigns): the planned instant, announced when unknown */
+	json_object_del(in, "release_history");
+	doc = publish_build(&c, in, &leaks);
+	h = json_object_get(json_object_get(doc, "campaign"), "release_history");
+	ck_assert_int_eq(json_array_size(h), 1);
+	ck_assert(json_is_null(json_object_get(json_array_get(h, 0), "announced_at")));
+	json_decref(leaks);
+	json_decref(doc);
+	json_decref(in);
+	json_decref(tms);
+}
+END_TEST
+
 START_TEST(test_render_escapes)
 {
 	json_t *leaks, *doc = build("named", 1, "<script>alert(1)</script> & \"q\"", &leaks);
@@ -231,6 +318,8 @@ main(void)
 	tcase_add_test(tc, test_name_in);
 	tcase_add_test(tc, test_labels);
 	tcase_add_test(tc, test_shuffle);
+	tcase_add_test(tc, test_build_pseudonymous_unlinked);
+	tcase_add_test(tc, test_build_release_history);
 	tcase_add_test(tc, test_build_named);
 	tcase_add_test(tc, test_build_pseudonymous_leak);
 	tcase_add_test(tc, test_build_aggregate_suppressed);

@@ -225,7 +225,7 @@ try {
 		await page.fill('#campaign-create input[name=slug]', 'smoke-' + stamp);
 		const year = new Date().getUTCFullYear() + 2;
 		await page.fill('#campaign-create input[name=release_at]', year + '-06-01T12:00');
-		await page.selectOption('#campaign-create select[name=disclosure]', 'named');
+		await page.selectOption('#campaign-create select[name=disclosure]', 'pseudonymous');
 		await submit(page, '#campaign-create', /created/);
 		campaignUrl = page.url();
 		await page.locator('#engagement-create').waitFor({ state: 'visible' });
@@ -341,7 +341,12 @@ try {
 		await submit(page, '#finding-answer', /saved/);
 		await page.locator('dd', { hasText: 'remediating' }).waitFor({ state: 'visible' });
 		await page.click('#back-engagement');
-		await page.locator('textarea[name=text]').fill('We welcome the assessment.');
+		/* the name pre-check warns while the statement is typed (pseudonymous) */
+		const text = page.locator('textarea[name=text]');
+		await text.fill('As ' + company.toUpperCase() + '\u2019s team we welcome it.');
+		await page.locator('p.name-check', { hasText: 'holds a pseudonymous release' }).waitFor({ state: 'visible' });
+		await text.fill('We welcome the assessment.');
+		await page.locator('p.name-check').waitFor({ state: 'hidden' });
 		await submit(page, 'form:has(textarea[name=text])', /saved/);
 		await page.locator('pre', { hasText: 'We welcome the assessment.' }).waitFor({ state: 'visible' });
 		await logout(page);
@@ -369,6 +374,9 @@ try {
 		assert(cells[3] === '1' && cells[5] === '1' && cells[6] === 'yes', 'progress row: ' + cells.join(' | '));
 		const release = await page.textContent('#release-status');
 		assert(release.includes('scheduled'), 'release status: ' + release);
+		/* one company in a pseudonymous campaign: its label names it */
+		assert((await page.textContent('#campaign-warnings')).includes('Only one company'), 'no anonymity warning');
+		assert((await page.locator('#release-history tbody tr').count()) === 1, 'release-date history');
 		await row.locator('a').click();
 		await page.locator('h2', { hasText: 'Engagement' }).waitFor({ state: 'visible' });
 		assert(await page.locator('#findings-table').count() === 0, 'coordinator sees findings');
