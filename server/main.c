@@ -23,6 +23,7 @@
 #include "conf.h"
 #include "crypto/crypto.h"
 #include "db/db.h"
+#include "store/store.h"
 #include "http/http.h"
 #include "publish/publish.h"
 #include "util/log.h"
@@ -64,63 +65,18 @@ main_init_keys(void)
 }
 
 /*
- * Seal the rows of one legacy statement (name): each row is (engagement
- * id, row id for the associated data, plaintext, the row's second key or
- * NULL); seal_name stores the ciphertext (params: engagement, bytea, and
- * the second key when there is one). Returns how many rows were sealed,
- * or -1.
- */
-static int
-main_seal_rows(struct db_conn *c, const char *name, const char *kind, const char *column,
-               const char *seal_name)
-{
-	struct db_result *q = db_exec(c, name, 0, NULL, NULL);
-	int n = 0;
-
-	if (q == NULL)
-		return -1;
-	for (int i = 0; i < db_rows(q); i++) {
-		unsigned char key[CRYPTO_KEY_LEN];
-		const char *eid = db_get(q, i, 0), *rowid = db_get(q, i, 1);
-		char *sealed = NULL;
-		int rc;
-
-		if (api_engagement_key(c, eid, key) == 0)
-			sealed = api_seal(key, kind, rowid, column, db_get(q, i, 2));
-		explicit_bzero(key, sizeof(key));
-		if (sealed == NULL) {
-			db_result_free(q);
-			return -1;
-		}
-		{
-			const char *p[3] = {eid, sealed, db_get(q, i, 3)};
-
-			rc = db_run(c, seal_name, db_is_null(q, i, 3) ? 2 : 3, p);
-		}
-		free(sealed);
-		if (rc != DB_OK) {
-			db_result_free(q);
-			return -1;
-		}
-		n++;
-	}
-	db_result_free(q);
-	return n;
-}
-
-/*
  * Claim summaries and statements written before 0004_anonymity.sql are
  * plaintext (*_plain columns): seal those of campaigns not yet released
- * with their engagement's data key (released ones are public and frozen).
- * Needs the master key; without LOCKSTEP_MASTER_KEY_FILE nothing is done.
- * Returns 0, or -1 (logged).
+ * with their engagement's data key (released ones are public and frozen),
+ * through store_legacy_seal. Needs the master key; without
+ * LOCKSTEP_MASTER_KEY_FILE nothing is done. Returns 0, or -1 (logged).
  */
 static int
 main_seal_legacy(void)
 {
 	unsigned char key[CRYPTO_KEY_LEN];
 	struct db_conn *c;
-	int claims, statements;
+	int claims = 0, statements = 0, rc;
 
 	if (config.master_key_file == NULL) {
 		log_event(LOG_LEVEL_WARN, "legacy_seal_skipped",
@@ -133,19 +89,17 @@ main_seal_legacy(void)
 		                    crypto_last_error()));
 		return -1;
 	}
-	api_set_keys(key, NULL);
+	rc = store_init(key);
 	explicit_bzero(key, sizeof(key));
+	if (rc != 0)
+		return -1;
 	db_configure(config.owner_database_url);
 	if ((c = db_thread_conn()) == NULL)
 		return -1;
-	claims = main_seal_rows(c, "legacy_claims", "claim", "summary", "legacy_claim_seal");
-	statements =
-	    main_seal_rows(c, "legacy_statements", "statement", "text", "legacy_statement_seal");
+	rc = store_legacy_seal(c, &claims, &statements);
 	db_thread_close();
-	explicit_bzero(key, sizeof(key));
-	api_set_keys(key, NULL);
-	if (claims < 0 || statements < 0) {
-		log_event(LOG_LEVEL_ERROR, "legacy_seal_failed", NULL);
+	if (rc != DB_OK) {
+		log_event(LOG_LEVEL_ERROR, "legacy_seal_failed", json_pack("{s:i}", "status", rc));
 		return -1;
 	}
 	if (claims + statements > 0)
@@ -169,40 +123,26 @@ main_ensure_admin(void)
 {
 	const char *email = config.admin_email;
 	struct db_conn *c;
-	struct db_result *q;
 	char org[DB_UUID_LEN + 1];
 	char *hash = NULL;
-	int ret = 1;
+	int ret = 1, exists = 0;
 
 	if (main_need(config.owner_database_url, "LOCKSTEP_OWNER_DATABASE_URL") != 0)
+		return 1;
+	if (store_init(NULL) != 0)
 		return 1;
 	db_configure(config.owner_database_url);
 	if ((c = db_thread_conn()) == NULL)
 		return 1;
-	if ((q = db_exec(c, "admin_coordinator_get", 0, NULL, NULL)) == NULL)
+	if (store_admin_org(c, org) != DB_OK)
 		goto done;
-	if (db_rows(q) == 0) {
-		const char *p[1] = {"Coordinator"};
-
-		db_result_free(q);
-		if ((q = db_exec(c, "admin_coordinator_create", 1, p, NULL)) == NULL)
-			goto done;
-	}
-	snprintf(org, sizeof(org), "%s", db_get(q, 0, 0));
-	db_result_free(q);
-	{
-		const char *p[2] = {email, org};
-
-		if ((q = db_exec(c, "admin_user_get", 2, p, NULL)) == NULL)
-			goto done;
-	}
-	if (db_rows(q) == 1) {
+	if (store_admin_user_exists(c, org, email, &exists) != DB_OK)
+		goto done;
+	if (exists) {
 		log_event(LOG_LEVEL_INFO, "admin_exists", json_pack("{s:s}", "email", email));
 		ret = 0;
 		goto done;
 	}
-	db_result_free(q);
-	q = NULL;
 	if (main_need(config.admin_password, "LOCKSTEP_ADMIN_PASSWORD") != 0)
 		goto done;
 	if (strlen(config.admin_password) < 12) {
@@ -212,16 +152,11 @@ main_ensure_admin(void)
 	}
 	if ((hash = crypto_password_hash(config.admin_password)) == NULL)
 		goto done;
-	{
-		const char *p[4] = {org, email, "Coordinator admin", hash};
-
-		if ((q = db_exec(c, "admin_user_create", 4, p, NULL)) == NULL)
-			goto done;
-	}
+	if (store_admin_user_create(c, org, email, hash) != DB_OK)
+		goto done;
 	log_event(LOG_LEVEL_INFO, "admin_created", json_pack("{s:s}", "email", email));
 	ret = 0;
 done:
-	db_result_free(q);
 	free(hash);
 	db_thread_close();
 	return ret;
@@ -233,7 +168,7 @@ main_serve(void)
 	unsigned char key[CRYPTO_KEY_LEN];
 	struct crypto_signer *signer;
 	sigset_t set;
-	int sig = 0, rc;
+	int sig = 0;
 
 	if (main_need(config.database_url, "LOCKSTEP_DATABASE_URL") != 0 ||
 	    main_need(config.master_key_file, "LOCKSTEP_MASTER_KEY_FILE") != 0 ||
@@ -252,9 +187,26 @@ main_serve(void)
 		explicit_bzero(key, sizeof(key));
 		return 1;
 	}
-	api_set_keys(key, signer);
+	if (api_init(key, signer) != 0) {
+		explicit_bzero(key, sizeof(key));
+		crypto_signer_free(signer);
+		return 1;
+	}
 	api_device_init(key);
+	explicit_bzero(key, sizeof(key));
 	db_configure(config.database_url);
+	/* a statement, column or enumeration that does not match the schema stops here */
+	switch (store_verify()) {
+	case 0:
+		break;
+	case 1:
+		log_event(LOG_LEVEL_WARN, "db_unreachable_at_start", NULL);
+		break;
+	default:
+		log_event(LOG_LEVEL_ERROR, "schema_mismatch", NULL);
+		crypto_signer_free(signer);
+		return 1;
+	}
 
 	/* worker threads inherit this mask; only sigwait below sees the signals */
 	sigemptyset(&set);
@@ -267,15 +219,11 @@ main_serve(void)
 	if (evidence_sweeper_start() != 0)
 		log_event(LOG_LEVEL_WARN, "evidence_sweeper_failed", NULL);
 	if (http_server_start(api_routes) != 0) {
-		explicit_bzero(key, sizeof(key));
 		evidence_sweeper_stop();
 		crypto_signer_free(signer);
 		return 1;
 	}
-	/* the scheduler keeps its own copy of the master key (sealed claims) */
-	rc = schedule_start(signer, key, config.release_interval_ms, config.release_test_pause_ms);
-	explicit_bzero(key, sizeof(key));
-	if (rc != 0) {
+	if (schedule_start(signer, config.release_interval_ms, config.release_test_pause_ms) != 0) {
 		http_server_stop(5);
 		evidence_sweeper_stop();
 		crypto_signer_free(signer);

@@ -9,11 +9,10 @@
 
 (function () {
 	const API = '/api/v1';
-	const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'];
-	const STATUSES = ['open', 'remediating', 'remediated', 'accepted', 'false-positive'];
-	const COMPANY_STATUSES = ['remediating', 'remediated', 'accepted'];
-	const LEVELS = ['not-assessed', 'OC1', 'OC2', 'OC3', 'OC4', 'OC5'];
-	const DISCLOSURES = ['named', 'pseudonymous', 'aggregate'];
+	/* Every enumeration comes from GET /api/v1/vocabulary (loadVocabulary):
+	 * the server's vocabulary table is their one source. */
+	let vocab = null; /* {severity:[...], finding_status:[...], ...} */
+	const enumOf = (name) => (vocab && Array.isArray(vocab[name]) ? vocab[name] : []);
 	const UUID = '([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})';
 
 	const $ = (id) => document.getElementById(id);
@@ -211,8 +210,18 @@
 		$('nav').replaceChildren(...links);
 	}
 
+	async function loadVocabulary() {
+		if (vocab === null)
+			vocab = await api('GET', '/vocabulary');
+	}
+
 	async function loadMe() {
 		setSession(await api('GET', '/me'));
+		try {
+			await loadVocabulary();
+		} catch (e) {
+			showProblem(e);
+		}
 		if (threatModels.length === 0) {
 			try {
 				const t = await api('GET', '/threat-models');
@@ -528,7 +537,7 @@
 			el('h4', null, 'New finding'),
 			field('Threat model', select('threat_model', tms)),
 			field('Title', el('input', { name: 'title', required: true, maxlength: 300 })),
-			field('Severity', select('severity', SEVERITIES, 'medium')),
+			field('Severity', select('severity', enumOf('severity'), 'medium')),
 			field('Detail', el('textarea', { name: 'detail', rows: 6, required: true })),
 			field('MITRE ATLAS ids', el('input', { name: 'atlas', placeholder: 'AML.T0024, AML.T0044' })),
 			field('CWE ids', el('input', { name: 'cwe', placeholder: 'CWE-284' })),
@@ -591,7 +600,7 @@
 	function claimForm(engagementId, tm, c) {
 		return onSubmit(el('form', { class: 'card claim' },
 			el('h4', null, 'Claim · ' + tm),
-			field('Robust up to', select('level', LEVELS, c ? c.level : 'not-assessed')),
+			field('Robust up to', select('level', enumOf('capability_level'), c ? c.level : 'not-assessed')),
 			checkedText(engagementId, 'Public summary', { name: 'summary', rows: 3, value: c ? c.summary : '' }),
 			el('button', { type: 'submit' }, 'Save claim')), async (fd) => {
 			await api('PUT', '/engagements/' + engagementId + '/claims/' + encodeURIComponent(tm),
@@ -622,8 +631,8 @@
 				el('h4', null, 'Edit finding'),
 				field('Threat model', select('threat_model', tms, f.threat_model)),
 				field('Title', el('input', { name: 'title', required: true, maxlength: 300, value: f.title })),
-				field('Severity', select('severity', SEVERITIES, f.severity)),
-				field('Status', select('status', STATUSES, f.status)),
+				field('Severity', select('severity', enumOf('severity'), f.severity)),
+				field('Status', select('status', enumOf('finding_status'), f.status)),
 				field('Detail', el('textarea', { name: 'detail', rows: 8, required: true, value: f.detail })),
 				field('MITRE ATLAS ids', el('input', { name: 'atlas', value: (f.atlas || []).join(', ') })),
 				field('CWE ids', el('input', { name: 'cwe', value: (f.cwe || []).join(', ') })),
@@ -643,7 +652,7 @@
 		} else if (kind === 'company') {
 			out.append(onSubmit(el('form', { class: 'card', id: 'finding-answer' },
 				el('h4', null, 'Answer'),
-				field('Status', select('status', [['', '(unchanged: ' + f.status + ')']].concat(COMPANY_STATUSES), '')),
+				field('Status', select('status', [['', '(unchanged: ' + f.status + ')']].concat(enumOf('company_finding_status')), '')),
 				field('Response', el('textarea', { name: 'response', rows: 6, value: f.response || '' })),
 				el('button', { type: 'submit' }, 'Send answer')), async (fd) => {
 				const body = {};
@@ -680,7 +689,7 @@
 			onSubmit(el('form', { class: 'card', id: 'org-create' },
 				el('h4', null, 'New organisation'),
 				field('Name', el('input', { name: 'name', id: 'org-name', required: true, maxlength: 200 })),
-				field('Kind', select('kind', ['company', 'assessor'], 'company', { id: 'org-kind' })),
+				field('Kind', select('kind', enumOf('org_kind').filter((k) => k !== 'coordinator'), 'company', { id: 'org-kind' })),
 				field('Aliases (comma-separated)', el('input', { name: 'aliases', id: 'org-aliases' })),
 				el('button', { type: 'submit' }, 'Create organisation')), async (fd) => {
 				const aliases = String(fd.get('aliases') || '').split(',').map((s) => s.trim()).filter((s) => s);
@@ -716,7 +725,7 @@
 				el('h4', null, 'Add user'),
 				field('E-mail', el('input', { name: 'email', type: 'email', required: true, maxlength: 254 })),
 				field('Name', el('input', { name: 'name', required: true, maxlength: 200 })),
-				field('Role', select('role', ['member', 'admin'], 'member')),
+				field('Role', select('role', enumOf('user_role'), 'member')),
 				field('Initial password (12+ characters)', el('input', { name: 'password', type: 'password',
 					autocomplete: 'new-password', required: true, minlength: 12, maxlength: 1024 })),
 				el('button', { type: 'submit' }, 'Add user')), async (fd) => {
@@ -745,7 +754,7 @@
 					el('input', { type: 'checkbox', name: 'threat_models', value: t.code, checked: true }),
 					t.code + ' — ' + t.name))),
 			field('Release (your local time)', el('input', { name: 'release_at', type: 'datetime-local', required: true })),
-			field('Disclosure', select('disclosure', DISCLOSURES, 'named')),
+			field('Disclosure', select('disclosure', enumOf('disclosure'), 'named')),
 			field('Minimum cohort (aggregate)', el('input', { name: 'min_cohort', type: 'number', min: 1, max: 1000, value: '3' })),
 			el('button', { type: 'submit' }, 'Create campaign')), async (fd) => {
 			const at = new Date(String(fd.get('release_at')));
@@ -804,7 +813,7 @@
 		if (!c.released) {
 			out.append(onSubmit(el('form', { class: 'card', id: 'campaign-edit' },
 				el('h4', null, 'Change campaign'),
-				field('State', select('state', ['draft', 'active'], c.state)),
+				field('State', select('state', enumOf('campaign_state').filter((v) => v !== 'published'), c.state)),
 				field('Move release to (your local time; blank keeps it)', el('input', { name: 'release_at', type: 'datetime-local' })),
 				field('Reason (required when moving the release)', el('input', { name: 'reason', maxlength: 1000 })),
 				el('button', { type: 'submit' }, 'Save')), async (fd) => {

@@ -4,8 +4,10 @@
  *
  * Pattern of a handler: validate the request (bounded, declared fields),
  * then run the work in one transaction with db_tx() under the caller's
- * identity, collecting the answer in a struct api_res, and finish with
- * api_finish(), which commits-then-replies or replies with the problem.
+ * identity; its callback calls store_* functions and api_audit and fills
+ * a result struct (it may run twice: see db_tx). After the commit the
+ * handler builds the JSON answer from that result and finishes with
+ * api_finish(), which replies with it or with the problem.
  */
 #ifndef LOCKSTEP_API_H
 #define LOCKSTEP_API_H
@@ -17,6 +19,7 @@
 
 #include "crypto/crypto.h"
 #include "db/db.h"
+#include "store/store.h"
 #include "http/request.h"
 #include "util/json.h"
 
@@ -32,8 +35,13 @@ struct api_res {
 	const char *reason;
 };
 
-/* Keys loaded at start-up (main.c). */
-void api_set_keys(const unsigned char master[CRYPTO_KEY_LEN], struct crypto_signer *signer);
+/*
+ * Start-up (main.c), before serving: keep the keys (master copied, signer
+ * borrowed until exit), register the store's statements and the token
+ * resolver http/ authenticates with. Returns 0 or -1.
+ */
+int api_init(const unsigned char master[CRYPTO_KEY_LEN],
+             struct crypto_signer *signer) DB_MUST_CHECK;
 
 /* ---- device cookies (api/device.c) ---- */
 #define API_DEVICE_COOKIE "lockstep_device"
@@ -66,7 +74,7 @@ int api_fail_field(struct api_res *res, const char *field, const char *reason);
 
 /*
  * Reply for a finished db_tx: rc DB_OK sends res->body with res->status;
- * API_FAIL sends res->problem; DB_UNIQUE 409; DB_DENIED 404; DB_INVALID
+ * API_FAIL sends res->problem; STORE_NONE 404; DB_UNIQUE 409; DB_DENIED 404; DB_INVALID
  * 422; anything else 503. Always consumes res->body. Returns the reply's
  * http_result.
  */
@@ -110,36 +118,7 @@ int api_new_uuid(char out[DB_UUID_LEN + 1]);
  */
 int api_audit(struct db_conn *c, const struct http_request *r, const char *action,
               const char *object_type, const char *object_id, const char *org1, const char *org2,
-              json_t *detail);
-
-/*
- * The engagement's data key, unwrapped with the master key. Only visible
- * (and so only works) for the engagement's company and assessor.
- * Returns 0, 1 when the engagement's secrets are not visible, or -1.
- */
-int api_engagement_key(struct db_conn *c, const char *engagement_id,
-                       unsigned char key[CRYPTO_KEY_LEN]);
-
-/* Wrap a new engagement data key under the master key; returns a bytea param (malloc'd) or NULL. */
-char *api_wrap_engagement_key(const char *engagement_id, const unsigned char key[CRYPTO_KEY_LEN]);
-
-/*
- * Encrypt text for (kind, row id, column): the associated data binds the
- * ciphertext to its row and column. Returns a malloc'd bytea parameter or NULL.
- */
-char *api_seal(const unsigned char key[CRYPTO_KEY_LEN], const char *kind, const char *row_id,
-               const char *column, const char *text);
-
-/*
- * Decrypt column col of row of a result for (kind, row id, column).
- * Returns a new JSON string, json_null() for SQL NULL, or NULL on failure
- * (tampered or moved ciphertext).
- */
-json_t *api_open(const unsigned char key[CRYPTO_KEY_LEN], const char *kind, const char *row_id,
-                 const char *column, const struct db_result *res, int row, int col);
-
-/* Column col (JSON text from to_jsonb) parsed to a new reference; json_null() on failure. */
-json_t *api_json_col(const struct db_result *res, int row, int col);
+              json_t *detail) DB_MUST_CHECK;
 
 /* Field validators for json_field.valid */
 int api_valid_uuid(const char *s);
@@ -263,6 +242,7 @@ int api_statement_put(struct http_request *r);
 int api_statement_get(struct http_request *r);
 int api_name_check_post(struct http_request *r);
 int api_threat_models_get(struct http_request *r);
+int api_vocabulary_get(struct http_request *r);
 int api_healthz_get(struct http_request *r);
 int api_readyz_get(struct http_request *r);
 int api_metrics_get(struct http_request *r);
@@ -285,21 +265,29 @@ int api_publication_signature_get(struct http_request *r);
 int api_publication_page_get(struct http_request *r);
 int api_feed_get(struct http_request *r);
 
-/* Shared row -> JSON builders (common.c), for statements returning the
- * documented column lists in statements.c. */
-json_t *api_campaign_json(const struct db_result *res, int row);
-json_t *api_engagement_json(const struct db_result *res, int row);
+/* Row -> JSON builders for the answers (built after commit). New references or NULL. */
+json_t *api_org_json(const struct store_org *o);
+json_t *api_user_json(const struct store_user *u);
+json_t *api_me_json(const struct store_me *m);      /* {user, org} */
+json_t *api_me_user_json(const struct store_me *m); /* the user with its org inside */
+json_t *api_token_json(const struct store_token *t);
+json_t *api_claim_json(const struct store_claim *k);
+json_t *api_statement_json(const struct store_statement *s);
+
+/* Shared row -> JSON builders (common.c) for the store's row structs. New references or NULL. */
+json_t *api_campaign_json(const struct store_campaign *k);
+json_t *api_engagement_json(const struct store_engagement *e);
+json_t *api_finding_json(const struct store_finding *f);
 /*
  * Warnings about a campaign whose firm–company pairings identify companies
  * although disclosure hides names (pseudonymous, aggregate): a firm that
  * assesses exactly one of the campaign's companies ("assessor-identifies-
  * company": the published list of assessors tells whoever knows the
  * pairing that the company takes part) and a campaign of one company
- * ("single-company"). eng: rows of "campaign_engagements". Returns a new
- * array, empty under named disclosure, or NULL on allocation failure.
+ * ("single-company"). eng: the campaign's n engagements
+ * (store_engagement_list_by_campaign). Returns a new array, empty under
+ * named disclosure, or NULL on allocation failure.
  */
-json_t *api_pairing_warnings(const struct db_result *eng, const char *disclosure);
-json_t *api_finding_json(const unsigned char key[CRYPTO_KEY_LEN], const struct db_result *res,
-                         int row);
+json_t *api_pairing_warnings(const struct store_engagement *eng, int n, const char *disclosure);
 
 #endif

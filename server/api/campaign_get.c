@@ -16,51 +16,71 @@
 struct campaign_get_ctx {
 	struct http_request *r;
 	const char *id;
-	struct api_res res;
+	/* the result; all but row for the coordinator only */
+	struct store_campaign row;
+	struct store_engagement *eng;
+	int neng;
+	struct store_progress *prog;
+	int nprog;
+	struct store_release_status release;
+	json_t *history;
 };
 
-static json_t *
-campaign_progress_json(struct db_conn *c, const char *id, const char *disclosure, json_t **warnings,
-                       enum db_status *st)
+static void
+campaign_get_clear(struct campaign_get_ctx *k)
 {
-	const char *p[1] = {id};
-	struct db_result *e, *g;
-	json_t *list;
+	store_campaign_clear(&k->row);
+	store_engagements_free(k->eng, k->neng);
+	store_progress_free(k->prog, k->nprog);
+	store_release_status_clear(&k->release);
+	json_decref(k->history);
+	k->history = NULL;
+	k->eng = NULL;
+	k->prog = NULL;
+	k->neng = k->nprog = 0;
+}
 
-	if ((e = db_exec(c, "campaign_engagements", 1, p, st)) == NULL)
-		return NULL;
-	if ((*warnings = api_pairing_warnings(e, disclosure)) == NULL) {
-		db_result_free(e);
-		*st = DB_ERROR;
-		return NULL;
-	}
-	if ((g = db_exec(c, "campaign_progress", 1, p, st)) == NULL) {
-		db_result_free(e);
-		return NULL;
-	}
-	list = json_array();
-	for (int i = 0; i < db_rows(e); i++) {
-		json_t *eng = api_engagement_json(e, i);
+static int
+campaign_get_tx(struct db_conn *c, void *arg)
+{
+	struct campaign_get_ctx *k = arg;
+	int rc;
 
-		for (int j = 0; j < db_rows(g); j++) {
-			long long total = 0, open = 0, claims = 0;
+	campaign_get_clear(k);
+	if ((rc = store_campaign_get(c, k->id, &k->row)) != DB_OK || !api_is_coordinator(k->r))
+		return rc;
+	if ((rc = store_engagement_list_by_campaign(c, k->id, &k->eng, &k->neng)) != DB_OK)
+		return rc;
+	if ((rc = store_campaign_progress(c, k->id, &k->prog, &k->nprog)) != DB_OK)
+		return rc;
+	if ((rc = store_campaign_release_history(c, k->id, &k->history)) != DB_OK)
+		return rc;
+	return store_campaign_release_status(c, k->id, &k->release);
+}
 
-			if (strcmp(db_get(g, j, 0), db_get(e, i, 0)) != 0)
+/* The engagements with their progress counts (never content). New reference or NULL. */
+static json_t *
+campaign_progress_json(const struct campaign_get_ctx *k)
+{
+	json_t *list = json_array();
+
+	for (int i = 0; i < k->neng; i++) {
+		json_t *eng = api_engagement_json(&k->eng[i]);
+
+		for (int j = 0; j < k->nprog; j++) {
+			const struct store_progress *g = &k->prog[j];
+
+			if (strcmp(g->engagement_id, k->eng[i].id) != 0)
 				continue;
-			util_strnum(db_get(g, j, 1), 0, 1LL << 40, &total);
-			util_strnum(db_get(g, j, 2), 0, 1LL << 40, &open);
-			util_strnum(db_get(g, j, 3), 0, 1LL << 40, &claims);
 			json_object_set_new(eng, "progress",
 			                    json_pack("{s:I, s:I, s:I, s:b}", "findings_total",
-			                              (json_int_t)total, "findings_open",
-			                              (json_int_t)open, "claims",
-			                              (json_int_t)claims, "statement",
-			                              strcmp(db_get(g, j, 4), "t") == 0));
+			                              (json_int_t)g->findings_total,
+			                              "findings_open", (json_int_t)g->findings_open,
+			                              "claims", (json_int_t)g->claims_total,
+			                              "statement", g->has_statement));
 		}
 		json_array_append_new(list, eng);
 	}
-	db_result_free(e);
-	db_result_free(g);
 	return list;
 }
 
@@ -68,111 +88,48 @@ campaign_progress_json(struct db_conn *c, const char *id, const char *disclosure
  * The coordinator's view of the release: {"status": scheduled | due |
  * held | published, "hold": {reasons, held_at, checked_at} or null,
  * "publication": {slug, sequence, hash} or null}. release_holds is
- * readable by the coordinator only (row-level security). New reference,
- * or NULL with *st set.
+ * readable by the coordinator only (row-level security). New reference or NULL.
  */
 static json_t *
-campaign_release_json(struct db_conn *c, const char *id, enum db_status *st)
+campaign_release_json(const struct store_release_status *s)
 {
-	const char *p[1] = {id};
-	struct db_result *q;
-	long long seq;
-	json_t *out;
-
-	if ((q = db_exec(c, "campaign_release_status", 1, p, st)) == NULL)
-		return NULL;
-	if (db_rows(q) != 1) {
-		db_result_free(q);
-		*st = DB_ERROR;
-		return NULL;
-	}
-	seq = 0;
-	util_strnum(db_get(q, 0, 5), 0, 1LL << 60, &seq);
-	out = json_pack("{s:s, s:o, s:o}", "status", db_get(q, 0, 0), "hold",
-	                db_is_null(q, 0, 1)
-	                    ? json_null()
-	                    : json_pack("{s:o, s:s, s:s}", "reasons", api_json_col(q, 0, 1),
-	                                "held_at", db_get(q, 0, 2), "checked_at", db_get(q, 0, 3)),
-	                "publication",
-	                db_is_null(q, 0, 4)
-	                    ? json_null()
-	                    : json_pack("{s:s, s:I, s:s}", "slug", db_get(q, 0, 4), "sequence",
-	                                (json_int_t)seq, "hash", db_get(q, 0, 6)));
-	db_result_free(q);
-	if (out == NULL)
-		*st = DB_ERROR;
-	return out;
-}
-
-/* The release-date history [{release_at, announced_at}] (new reference) or NULL. */
-static json_t *
-campaign_history_json(struct db_conn *c, const char *id, enum db_status *st)
-{
-	const char *p[1] = {id};
-	struct db_result *q;
-	json_t *out;
-
-	if ((q = db_exec(c, "campaign_release_history", 1, p, st)) == NULL)
-		return NULL;
-	out = json_array();
-	for (int i = 0; out != NULL && i < db_rows(q); i++)
-		json_array_append_new(out, json_pack("{s:s, s:s}", "release_at", db_get(q, i, 0),
-		                                     "announced_at", db_get(q, i, 1)));
-	db_result_free(q);
-	if (out == NULL)
-		*st = DB_ERROR;
-	return out;
-}
-
-static int
-campaign_get_tx(struct db_conn *c, void *arg)
-{
-	struct campaign_get_ctx *k = arg;
-	const char *p[1] = {k->id};
-	struct db_result *q;
-	enum db_status st;
-
-	if ((q = db_exec(c, "campaign_get", 1, p, &st)) == NULL)
-		return st;
-	if (db_rows(q) != 1) {
-		db_result_free(q);
-		return api_fail(&k->res, PROBLEM_NOT_FOUND, NULL);
-	}
-	k->res.body = api_campaign_json(q, 0);
-	db_result_free(q);
-	if (k->res.body == NULL)
-		return DB_ERROR;
-	if (api_is_coordinator(k->r)) {
-		const char *disclosure =
-		    json_string_value(json_object_get(k->res.body, "disclosure"));
-		json_t *warnings = NULL, *history, *list, *release;
-
-		list = campaign_progress_json(c, k->id, disclosure ? disclosure : "named",
-		                              &warnings, &st);
-		if (list == NULL) {
-			json_decref(warnings);
-			return st;
-		}
-		json_object_set_new(k->res.body, "engagements", list);
-		json_object_set_new(k->res.body, "warnings", warnings);
-		if ((history = campaign_history_json(c, k->id, &st)) == NULL)
-			return st;
-		json_object_set_new(k->res.body, "release_history", history);
-		if ((release = campaign_release_json(c, k->id, &st)) == NULL)
-			return st;
-		json_object_set_new(k->res.body, "release", release);
-	}
-	return DB_OK;
+	return json_pack("{s:s, s:o, s:o}", "status", s->status, "hold",
+	                 json_is_null(s->reasons)
+	                     ? json_null()
+	                     : json_pack("{s:O, s:s, s:s}", "reasons", s->reasons, "held_at",
+	                                 s->held_at, "checked_at", s->checked_at),
+	                 "publication",
+	                 s->slug == NULL ? json_null()
+	                                 : json_pack("{s:s, s:I, s:s}", "slug", s->slug, "sequence",
+	                                             (json_int_t)s->seq, "hash", s->hash));
 }
 
 int
 api_campaign_get(struct http_request *r)
 {
-	struct campaign_get_ctx k = {.r = r, .res = {.status = 200}};
+	struct campaign_get_ctx k = {.r = r};
+	struct api_res res = {.status = 200};
 	int rc;
 
 	if ((rc = api_uuid_param(r, 0)) != HTTP_OK)
 		return rc;
 	k.id = http_param(r, 0);
-	return api_finish(r, db_tx(&r->who, campaign_get_tx, &k), &k.res);
+	rc = db_tx(&r->who, "campaign_get", campaign_get_tx, &k);
+	if (rc == DB_OK && (res.body = api_campaign_json(&k.row)) == NULL)
+		rc = DB_ERROR;
+	if (rc == DB_OK && api_is_coordinator(r)) {
+		json_t *list = campaign_progress_json(&k),
+		       *release = campaign_release_json(&k.release),
+		       *warnings = api_pairing_warnings(k.eng, k.neng, k.row.disclosure);
+
+		if (list == NULL || release == NULL || warnings == NULL)
+			rc = DB_ERROR;
+		json_object_set_new(res.body, "engagements", list);
+		json_object_set_new(res.body, "warnings", warnings);
+		/* O: k keeps its reference until campaign_get_clear */
+		json_object_set(res.body, "release_history", k.history);
+		json_object_set_new(res.body, "release", release);
+	}
+	campaign_get_clear(&k);
+	return api_finish(r, rc, &res);
 }

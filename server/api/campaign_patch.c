@@ -3,8 +3,10 @@
  * its release instant is still ahead. Moving release_at needs a reason;
  * moving it before any instant ever announced is recorded as an embargo
  * break (every instant set goes into the campaign's release-date history,
- * by trigger, see 0004_anonymity.sql). Every change is an audit event naming the fields and the
- * reason.
+ * by trigger, see 0004_anonymity.sql). Every change is an audit event
+ * naming the fields and the reason. The answer carries the pairing
+ * warnings (api_pairing_warnings), since a change of disclosure may make
+ * the firm–company pairings identify companies.
  */
 #include "config.h"
 
@@ -12,11 +14,13 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "util/vocab.h"
 
 static int
 campaign_state_valid(const char *s)
 {
-	return strcmp(s, "draft") == 0 || strcmp(s, "active") == 0;
+	/* published only by the release itself */
+	return vocab_has(vocab_campaign_states, s) && strcmp(s, "published") != 0;
 }
 
 static const struct json_field patch_fields[] = {
@@ -59,6 +63,10 @@ struct patch_ctx {
 	const char *id;
 	char *tms;
 	char cohort[16];
+	/* the result */
+	struct store_campaign row;
+	struct store_engagement *eng;
+	int neng;
 	struct api_res res;
 };
 
@@ -74,80 +82,48 @@ campaign_patch_tx(struct db_conn *c, void *arg)
 	struct patch_ctx *k = arg;
 	json_t *j = k->r->json;
 	const char *release = patch_str(j, "release_at");
-	const char *pl[1] = {k->id};
-	const char *p[7] = {k->id,
-	                    patch_str(j, "title"),
-	                    k->tms,
-	                    release,
-	                    patch_str(j, "disclosure"),
-	                    k->cohort[0] ? k->cohort : NULL,
-	                    patch_str(j, "state")};
-	struct db_result *q;
-	enum db_status st;
+	struct store_campaign_change ch = {.title = patch_str(j, "title"),
+	                                   .threat_models = k->tms,
+	                                   .release_at = release,
+	                                   .disclosure = patch_str(j, "disclosure"),
+	                                   .min_cohort = k->cohort[0] ? k->cohort : NULL,
+	                                   .state = patch_str(j, "state")};
+	struct store_campaign old = {0};
 	json_t *detail, *changed;
-	char old_release[40];
+	char norm[STORE_TS_LEN];
 	const char *key;
 	json_t *v;
-	int rc, embargo_break = 0;
+	int rc, future, embargo_break = 0;
 
-	if ((q = db_exec(c, "campaign_lock", 1, pl, &st)) == NULL)
-		return st;
-	if (db_rows(q) != 1) {
-		db_result_free(q);
-		return api_fail(&k->res, PROBLEM_NOT_FOUND, NULL);
+	if ((rc = store_campaign_lock(c, k->id, &old)) != DB_OK)
+		return rc == STORE_NONE ? api_fail(&k->res, PROBLEM_NOT_FOUND, NULL) : rc;
+	if (old.released || strcmp(old.state, "published") == 0) {
+		rc = api_fail(&k->res, PROBLEM_INVALID_STATE,
+		              "The release instant has passed; the campaign can no longer change.");
+		goto done;
 	}
-	if (strcmp(db_get(q, 0, 11), "t") == 0 || strcmp(db_get(q, 0, 8), "published") == 0) {
-		db_result_free(q);
-		return api_fail(
-		    &k->res, PROBLEM_INVALID_STATE,
-		    "The release instant has passed; the campaign can no longer change.");
-	}
-	snprintf(old_release, sizeof(old_release), "%s", db_get(q, 0, 4));
-	db_result_free(q);
-
 	if (release != NULL) {
-		const char *pf[1] = {release};
-
-		if ((q = db_exec(c, "ts_future", 1, pf, &st)) == NULL)
-			return st == DB_INVALID
-			           ? api_fail_field(&k->res, "release_at",
-			                            "must be an RFC 3339 date and time")
-			           : st;
-		rc = strcmp(db_get(q, 0, 0), "t") == 0;
-		db_result_free(q);
-		if (!rc)
-			return api_fail_field(&k->res, "release_at", "must lie in the future");
+		if ((rc = store_ts_future(c, release, &future, norm)) != DB_OK) {
+			if (rc == DB_INVALID)
+				rc = api_fail_field(&k->res, "release_at",
+				                    "must be an RFC 3339 date and time");
+			goto done;
+		}
+		if (!future) {
+			rc = api_fail_field(&k->res, "release_at", "must lie in the future");
+			goto done;
+		}
 		/* earlier than any instant ever announced (0004's history) */
-		{
-			const char *pe[2] = {k->id, release};
-
-			if ((q = db_exec(c, "campaign_embargo_check", 2, pe, &st)) == NULL)
-				return st;
-			embargo_break = strcmp(db_get(q, 0, 0), "t") == 0;
-			db_result_free(q);
-		}
+		if ((rc = store_campaign_embargo_break(c, k->id, norm, &embargo_break)) != DB_OK)
+			goto done;
 	}
-	if ((q = db_exec(c, "campaign_update", 7, p, &st)) == NULL)
-		return st;
-	k->res.body = api_campaign_json(q, 0);
-	/* a change of disclosure may make the pairings identify companies */
-	{
-		struct db_result *eng;
-		json_t *w;
-
-		if ((eng = db_exec(c, "campaign_engagements", 1, pl, &st)) == NULL) {
-			db_result_free(q);
-			return st;
-		}
-		w = api_pairing_warnings(eng, db_get(q, 0, 6));
-		db_result_free(eng);
-		if (w == NULL || k->res.body == NULL) {
-			json_decref(w);
-			db_result_free(q);
-			return DB_ERROR;
-		}
-		json_object_set_new(k->res.body, "warnings", w);
-	}
+	if ((rc = store_campaign_update(c, k->id, &ch, &k->row)) != DB_OK)
+		goto done;
+	store_engagements_free(k->eng, k->neng);
+	k->eng = NULL;
+	k->neng = 0;
+	if ((rc = store_engagement_list_by_campaign(c, k->id, &k->eng, &k->neng)) != DB_OK)
+		goto done;
 	changed = json_array();
 	json_object_foreach(j, key, v)
 	{
@@ -156,16 +132,17 @@ campaign_patch_tx(struct db_conn *c, void *arg)
 	}
 	detail = json_pack("{s:o}", "fields", changed);
 	if (release != NULL) {
-		json_object_set_new(detail, "release_at_old", json_string(old_release));
-		json_object_set_new(detail, "release_at_new", json_string(db_get(q, 0, 4)));
+		json_object_set_new(detail, "release_at_old", json_string(old.release_at));
+		json_object_set_new(detail, "release_at_new", json_string(k->row.release_at));
 		json_object_set_new(detail, "embargo_break", json_boolean(embargo_break));
 	}
 	if (patch_str(j, "reason") != NULL)
 		json_object_set_new(detail, "reason", json_string(patch_str(j, "reason")));
 	rc = api_audit(c, k->r, release ? "campaign.release_moved" : "campaign.update", "campaign",
 	               k->id, NULL, NULL, detail);
-	db_result_free(q);
-	return k->res.body ? rc : DB_ERROR;
+done:
+	store_campaign_clear(&old);
+	return rc;
 }
 
 int
@@ -195,7 +172,20 @@ api_campaign_patch(struct http_request *r)
 	}
 	if ((cohort = json_object_get(r->json, "min_cohort")) != NULL)
 		snprintf(k.cohort, sizeof(k.cohort), "%lld", (long long)json_integer_value(cohort));
-	rc = db_tx(&r->who, campaign_patch_tx, &k);
+	rc = db_tx(&r->who, "campaign_patch", campaign_patch_tx, &k);
 	free(k.tms);
+	if (rc == STORE_NONE)
+		rc = api_fail(&k.res, PROBLEM_NOT_FOUND, NULL);
+	if (rc == DB_OK && (k.res.body = api_campaign_json(&k.row)) == NULL)
+		rc = DB_ERROR;
+	if (rc == DB_OK) {
+		json_t *w = api_pairing_warnings(k.eng, k.neng, k.row.disclosure);
+
+		if (w == NULL)
+			rc = DB_ERROR;
+		json_object_set_new(k.res.body, "warnings", w);
+	}
+	store_engagements_free(k.eng, k.neng);
+	store_campaign_clear(&k.row);
 	return api_finish(r, rc, &k.res);
 }

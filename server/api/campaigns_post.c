@@ -9,12 +9,12 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "util/vocab.h"
 
 int
 api_valid_disclosure(const char *s)
 {
-	return strcmp(s, "named") == 0 || strcmp(s, "pseudonymous") == 0 ||
-	       strcmp(s, "aggregate") == 0;
+	return vocab_has(vocab_disclosures, s);
 }
 
 static const struct json_field campaign_fields[] = {
@@ -56,6 +56,7 @@ struct campaign_ctx {
 	struct http_request *r;
 	char *tms;
 	char cohort[16];
+	struct store_campaign row; /* the result */
 	struct api_res res;
 };
 
@@ -65,35 +66,26 @@ campaign_create_tx(struct db_conn *c, void *arg)
 	struct campaign_ctx *k = arg;
 	json_t *j = k->r->json;
 	const char *release = json_string_value(json_object_get(j, "release_at"));
-	const char *pf[1] = {release};
-	const char *p[6] = {json_string_value(json_object_get(j, "title")),
-	                    json_string_value(json_object_get(j, "slug")),
-	                    k->tms,
-	                    release,
-	                    json_string_value(json_object_get(j, "disclosure")),
-	                    k->cohort};
-	struct db_result *q;
-	enum db_status st;
-	int rc;
+	char norm[STORE_TS_LEN];
+	int rc, future;
 
-	if ((q = db_exec(c, "ts_future", 1, pf, &st)) == NULL)
-		return st == DB_INVALID ? api_fail_field(&k->res, "release_at",
+	if ((rc = store_ts_future(c, release, &future, norm)) != DB_OK)
+		return rc == DB_INVALID ? api_fail_field(&k->res, "release_at",
 		                                         "must be an RFC 3339 date and time")
-		                        : st;
-	rc = strcmp(db_get(q, 0, 0), "t") == 0;
-	db_result_free(q);
-	if (!rc)
+		                        : rc;
+	if (!future)
 		return api_fail_field(&k->res, "release_at", "must lie in the future");
-	if ((q = db_exec(c, "campaign_create", 6, p, &st)) == NULL)
-		return st == DB_UNIQUE ? api_fail(&k->res, PROBLEM_CONFLICT,
+	rc = store_campaign_create(c, json_string_value(json_object_get(j, "title")),
+	                           json_string_value(json_object_get(j, "slug")), k->tms, release,
+	                           json_string_value(json_object_get(j, "disclosure")), k->cohort,
+	                           &k->row);
+	if (rc != DB_OK)
+		return rc == DB_UNIQUE ? api_fail(&k->res, PROBLEM_CONFLICT,
 		                                  "A campaign with this slug exists.")
-		                       : st;
-	k->res.body = api_campaign_json(q, 0);
-	rc = api_audit(
-	    c, k->r, "campaign.create", "campaign", db_get(q, 0, 0), NULL, NULL,
-	    json_pack("{s:s, s:s}", "release_at", db_get(q, 0, 4), "disclosure", db_get(q, 0, 6)));
-	db_result_free(q);
-	return k->res.body ? rc : DB_ERROR;
+		                       : rc;
+	return api_audit(c, k->r, "campaign.create", "campaign", k->row.id, NULL, NULL,
+	                 json_pack("{s:s, s:s}", "release_at", k->row.release_at, "disclosure",
+	                           k->row.disclosure));
 }
 
 int
@@ -116,7 +108,10 @@ api_campaigns_post(struct http_request *r)
 	    json_dumps(json_object_get(r->json, "threat_models"), JSON_COMPACT | JSON_ENCODE_ANY);
 	if (k.tms == NULL)
 		return http_reply_problem(r, PROBLEM_INTERNAL, NULL);
-	rc = db_tx(&r->who, campaign_create_tx, &k);
+	rc = db_tx(&r->who, "campaign_create", campaign_create_tx, &k);
 	free(k.tms);
+	if (rc == DB_OK && (k.res.body = api_campaign_json(&k.row)) == NULL)
+		rc = DB_ERROR;
+	store_campaign_clear(&k.row);
 	return api_finish(r, rc, &k.res);
 }

@@ -5,10 +5,6 @@
  */
 #include "config.h"
 
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
 #include "api/api.h"
 
 static const struct json_field claim_fields[] = {{.name = "level",
@@ -29,6 +25,7 @@ struct claim_ctx {
 	struct http_request *r;
 	const char *engagement;
 	const char *threat_model;
+	struct store_claim row; /* the result */
 	struct api_res res;
 };
 
@@ -37,8 +34,6 @@ claim_tx(struct db_conn *c, void *arg)
 {
 	struct claim_ctx *k = arg;
 	struct api_engagement e;
-	struct db_result *q;
-	enum db_status st;
 	int rc;
 
 	if ((rc = api_engagement_load(c, k->r, k->engagement, API_AS_ASSESSOR, &e, &k->res)) !=
@@ -48,49 +43,15 @@ claim_tx(struct db_conn *c, void *arg)
 		rc = api_fail(&k->res, PROBLEM_NOT_FOUND, NULL);
 	else if (e.released)
 		rc = api_fail(&k->res, PROBLEM_INVALID_STATE, "The campaign has been released.");
-	if (rc != DB_OK) {
-		api_engagement_clear(&e);
-		return rc;
-	}
-	{
-		const char *summary = json_string_value(json_object_get(k->r->json, "summary"));
-		unsigned char key[CRYPTO_KEY_LEN];
-		char rowid[2 * DB_UUID_LEN];
-		char *sealed = NULL;
-
-		/* sealed like a finding, bound to (engagement, threat model, column) */
-		snprintf(rowid, sizeof(rowid), "%s/%s", e.id, k->threat_model);
-		if ((rc = api_engagement_key(c, e.id, key)) == 0)
-			sealed = api_seal(key, "claim", rowid, "summary", summary);
-		explicit_bzero(key, sizeof(key));
-		if (sealed == NULL) {
-			api_engagement_clear(&e);
-			return rc > 0 ? api_fail(&k->res, PROBLEM_NOT_FOUND, NULL) : DB_ERROR;
-		}
-		{
-			const char *p[6] = {e.id,
-			                    e.company,
-			                    e.assessor,
-			                    k->threat_model,
-			                    json_string_value(json_object_get(k->r->json, "level")),
-			                    sealed};
-
-			q = db_exec(c, "claim_upsert", 6, p, &st);
-		}
-		free(sealed);
-		if (q == NULL) {
-			api_engagement_clear(&e);
-			return st;
-		}
-		k->res.body = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "engagement_id",
-		                        db_get(q, 0, 0), "threat_model", db_get(q, 0, 1), "level",
-		                        db_get(q, 0, 2), "summary", summary, "updated_by",
-		                        db_get(q, 0, 3), "updated_at", db_get(q, 0, 4));
-	}
-	rc = api_audit(
-	    c, k->r, "claim.put", "engagement", e.id, e.company, e.assessor,
-	    json_pack("{s:s, s:s}", "threat_model", k->threat_model, "level", db_get(q, 0, 2)));
-	db_result_free(q);
+	else
+		rc = store_claim_put(c, e.id, e.company, e.assessor, k->threat_model,
+		                     json_string_value(json_object_get(k->r->json, "level")),
+		                     json_string_value(json_object_get(k->r->json, "summary")),
+		                     &k->row);
+	if (rc == DB_OK)
+		rc = api_audit(c, k->r, "claim.put", "engagement", e.id, e.company, e.assessor,
+		               json_pack("{s:s, s:s}", "threat_model", k->threat_model, "level",
+		                         k->row.level));
 	api_engagement_clear(&e);
 	return rc;
 }
@@ -109,5 +70,9 @@ api_claim_put(struct http_request *r)
 		return rc;
 	k.engagement = http_param(r, 0);
 	k.threat_model = http_param(r, 1);
-	return api_finish(r, db_tx(&r->who, claim_tx, &k), &k.res);
+	rc = db_tx(&r->who, "claim_put", claim_tx, &k);
+	if (rc == DB_OK && (k.res.body = api_claim_json(&k.row)) == NULL)
+		rc = DB_ERROR;
+	store_claim_clear(&k.row);
+	return api_finish(r, rc, &k.res);
 }

@@ -11,17 +11,47 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "http/http.h"
+#include "http/metrics.h"
 #include "util/log.h"
 #include "util/util.h"
+#include "util/vocab.h"
 
-static unsigned char api_master[CRYPTO_KEY_LEN];
 static struct crypto_signer *api_sign_key;
 
-void
-api_set_keys(const unsigned char master[CRYPTO_KEY_LEN], struct crypto_signer *signer)
+/* http_auth_fn: resolve a token hash through the store, outside any transaction. */
+static int
+api_auth_resolve(const unsigned char hash[32], struct util_identity *who,
+                 char session_id[UTIL_UUID_LEN + 1])
 {
-	memcpy(api_master, master, CRYPTO_KEY_LEN);
+	struct store_auth a;
+	struct db_conn *c;
+	int rc = DB_ERROR;
+
+	if ((c = db_thread_conn()) != NULL)
+		rc = store_auth_resolve(c, hash, &a);
+	/* a lost connection is retried once on a fresh one */
+	if (rc < 0 && (c = db_thread_conn()) != NULL)
+		rc = store_auth_resolve(c, hash, &a);
+	if (rc != DB_OK)
+		return rc == STORE_NONE ? 1 : -1;
+	memcpy(who->user_id, a.user_id, sizeof(who->user_id));
+	memcpy(who->org_id, a.org_id, sizeof(who->org_id));
+	memcpy(who->org_kind, a.org_kind, sizeof(who->org_kind));
+	memcpy(who->role, a.role, sizeof(who->role));
+	memcpy(session_id, a.session_id, UTIL_UUID_LEN + 1);
+	return 0;
+}
+
+int
+api_init(const unsigned char master[CRYPTO_KEY_LEN], struct crypto_signer *signer)
+{
 	api_sign_key = signer;
+	if (store_init(master) != 0)
+		return -1;
+	http_set_auth(api_auth_resolve);
+	metrics_set_db_gauge(db_open_connections);
+	return 0;
 }
 
 const struct crypto_signer *
@@ -63,6 +93,8 @@ api_finish(struct http_request *r, int rc, struct api_res *res)
 		if (res->field != NULL)
 			return http_reply_field(r, res->problem, res->field, res->reason);
 		return http_reply_problem(r, res->problem, res->detail);
+	case STORE_NONE:
+		return http_reply_problem(r, PROBLEM_NOT_FOUND, NULL);
 	case DB_UNIQUE:
 		return http_reply_problem(r, PROBLEM_CONFLICT, NULL);
 	case DB_DENIED:
@@ -166,224 +198,116 @@ api_audit(struct db_conn *c, const struct http_request *r, const char *action,
           const char *object_type, const char *object_id, const char *org1, const char *org2,
           json_t *detail)
 {
-	const char *params[7];
-	char *text = NULL;
+	char *text = detail ? json_dumps(detail, JSON_COMPACT) : NULL;
 	int rc;
 
-	if (detail == NULL)
-		detail = json_object();
-	text = detail ? json_dumps(detail, JSON_COMPACT) : NULL;
 	json_decref(detail);
-	if (text == NULL)
+	if (detail != NULL && text == NULL)
 		return DB_ERROR;
-	params[0] = action;
-	params[1] = object_type;
-	params[2] = object_id;
-	params[3] = org1;
-	params[4] = org2;
-	params[5] = text;
-	params[6] = r ? r->addr : NULL;
-	rc = db_run(c, "audit_append", 7, params);
+	rc = store_audit_append(c, action, object_type, object_id, org1, org2, text,
+	                        r ? r->addr : NULL);
 	free(text);
 	return rc;
 }
 
-/* "lockstep/v1/<kind>/<id>/<column>" into out. */
-static void
-api_aad(char *out, size_t outlen, const char *kind, const char *id, const char *column)
+json_t *
+api_org_json(const struct store_org *o)
 {
-	crypto_aad_format(out, outlen, kind, id, column);
-}
-
-char *
-api_wrap_engagement_key(const char *engagement_id, const unsigned char key[CRYPTO_KEY_LEN])
-{
-	unsigned char *ct = NULL;
-	size_t ctlen = 0;
-	char aad[160];
-	char *param;
-
-	api_aad(aad, sizeof(aad), "engagement", engagement_id, "data_key");
-	if (crypto_aead_seal(api_master, aad, strlen(aad), key, CRYPTO_KEY_LEN, &ct, &ctlen) != 0)
-		return NULL;
-	param = db_param_bytea(ct, ctlen);
-	free(ct);
-	return param;
-}
-
-int
-api_engagement_key(struct db_conn *c, const char *engagement_id, unsigned char key[CRYPTO_KEY_LEN])
-{
-	const char *params[1] = {engagement_id};
-	struct db_result *res;
-	unsigned char *wrapped = NULL, *pt = NULL;
-	size_t wlen = 0, ptlen = 0;
-	char aad[160];
-	int ret = -1;
-
-	res = db_exec(c, "engagement_secret_get", 1, params, NULL);
-	if (res == NULL)
-		goto done;
-	if (db_rows(res) != 1) {
-		ret = 1;
-		goto done;
-	}
-	wrapped = db_get_bytea(res, 0, 0, &wlen);
-	api_aad(aad, sizeof(aad), "engagement", engagement_id, "data_key");
-	if (wrapped == NULL ||
-	    crypto_aead_open(api_master, aad, strlen(aad), wrapped, wlen, &pt, &ptlen) != 0 ||
-	    ptlen != CRYPTO_KEY_LEN) {
-		log_event(LOG_LEVEL_ERROR, "data_key_unwrap_failed",
-		          json_pack("{s:s}", "engagement", engagement_id));
-		goto done;
-	}
-	memcpy(key, pt, CRYPTO_KEY_LEN);
-	ret = 0;
-done:
-	if (pt != NULL) {
-		explicit_bzero(pt, ptlen);
-		free(pt);
-	}
-	free(wrapped);
-	db_result_free(res);
-	return ret;
-}
-
-char *
-api_seal(const unsigned char key[CRYPTO_KEY_LEN], const char *kind, const char *row_id,
-         const char *column, const char *text)
-{
-	unsigned char *ct = NULL;
-	size_t ctlen = 0;
-	char aad[160];
-	char *param;
-
-	api_aad(aad, sizeof(aad), kind, row_id, column);
-	if (crypto_aead_seal(key, aad, strlen(aad), text, strlen(text), &ct, &ctlen) != 0)
-		return NULL;
-	param = db_param_bytea(ct, ctlen);
-	free(ct);
-	return param;
+	/* O: the row keeps its reference */
+	return json_pack("{s:s, s:s, s:s, s:O, s:s}", "id", o->id, "kind", o->kind, "name", o->name,
+	                 "aliases", o->aliases, "created_at", o->created_at);
 }
 
 json_t *
-api_open(const unsigned char key[CRYPTO_KEY_LEN], const char *kind, const char *row_id,
-         const char *column, const struct db_result *res, int row, int col)
+api_user_json(const struct store_user *u)
 {
-	unsigned char *ct, *pt = NULL;
-	size_t ctlen = 0, ptlen = 0;
-	char aad[160];
-	json_t *out = NULL;
-
-	if (db_is_null(res, row, col))
-		return json_null();
-	ct = db_get_bytea(res, row, col, &ctlen);
-	if (ct == NULL)
-		return NULL;
-	api_aad(aad, sizeof(aad), kind, row_id, column);
-	if (crypto_aead_open(key, aad, strlen(aad), ct, ctlen, &pt, &ptlen) == 0)
-		out = json_stringn((const char *)pt, ptlen);
-	else
-		log_event(
-		    LOG_LEVEL_ERROR, "decrypt_failed",
-		    json_pack("{s:s, s:s, s:s}", "kind", kind, "id", row_id, "column", column));
-	if (pt != NULL) {
-		explicit_bzero(pt, ptlen);
-		free(pt);
-	}
-	free(ct);
-	return out;
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "id", u->id, "org_id", u->org_id,
+	                 "email", u->email, "name", u->name, "role", u->role, "created_at",
+	                 u->created_at);
 }
 
 json_t *
-api_json_col(const struct db_result *res, int row, int col)
+api_me_json(const struct store_me *m)
 {
-	json_t *v;
-
-	if (db_is_null(res, row, col))
-		return json_null();
-	v = json_loads(db_get(res, row, col), JSON_DECODE_ANY, NULL);
-	return v ? v : json_null();
-}
-
-static int
-api_bool_col(const struct db_result *res, int row, int col)
-{
-	return strcmp(db_get(res, row, col), "t") == 0;
+	return json_pack("{s:{s:s, s:s, s:s, s:s}, s:{s:s, s:s, s:s}}", "user", "id", m->user_id,
+	                 "email", m->email, "name", m->user_name, "role", m->role, "org", "id",
+	                 m->org_id, "kind", m->org_kind, "name", m->org_name);
 }
 
 json_t *
-api_campaign_json(const struct db_result *res, int row)
+api_me_user_json(const struct store_me *m)
 {
-	long long cohort = 1;
-
-	util_strnum(db_get(res, row, 7), 1, 1000, &cohort);
-	return json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:b}", "id",
-	                 db_get(res, row, 0), "title", db_get(res, row, 1), "slug",
-	                 db_get(res, row, 2), "threat_models", api_json_col(res, row, 3),
-	                 "release_at", db_get(res, row, 4), "planned_release_at",
-	                 db_get(res, row, 5), "disclosure", db_get(res, row, 6), "min_cohort",
-	                 (json_int_t)cohort, "state", db_get(res, row, 8), "created_at",
-	                 db_get(res, row, 9), "updated_at", db_get(res, row, 10), "released",
-	                 api_bool_col(res, row, 11));
+	return json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s}}", "id", m->user_id, "email",
+	                 m->email, "name", m->user_name, "role", m->role, "org", "id", m->org_id,
+	                 "kind", m->org_kind, "name", m->org_name);
 }
 
+json_t *
+api_claim_json(const struct store_claim *k)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "engagement_id", k->engagement_id,
+	                 "threat_model", k->threat_model, "level", k->level, "summary", k->summary,
+	                 "updated_by", k->updated_by, "updated_at", k->updated_at);
+}
+
+json_t *
+api_statement_json(const struct store_statement *s)
+{
+	return json_pack("{s:s, s:s, s:s, s:s}", "engagement_id", s->engagement_id, "text", s->text,
+	                 "updated_by", s->updated_by, "updated_at", s->updated_at);
+}
+
+json_t *
+api_token_json(const struct store_token *t)
+{
+	return json_pack("{s:s, s:s, s:o, s:s, s:s}", "id", t->id, "kind", t->kind, "name",
+	                 t->name ? json_string(t->name) : json_null(), "created_at", t->created_at,
+	                 "expires_at", t->expires_at);
+}
+
+json_t *
+api_campaign_json(const struct store_campaign *k)
+{
+	return json_pack("{s:s, s:s, s:s, s:O, s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:b}", "id",
+	                 k->id, "title", k->title, "slug", k->slug, "threat_models",
+	                 k->threat_models, "release_at", k->release_at, "planned_release_at",
+	                 k->planned_release_at, "disclosure", k->disclosure, "min_cohort",
+	                 (json_int_t)k->min_cohort, "state", k->state, "created_at", k->created_at,
+	                 "updated_at", k->updated_at, "released", k->released);
+}
+
+/* {"id", "name"} of an org; name null when the org is not visible. */
 static json_t *
-api_org_ref(const struct db_result *res, int row, int idcol, int namecol)
+api_org_ref(const char *id, const char *name)
 {
-	return json_pack("{s:s, s:o}", "id", db_get(res, row, idcol), "name",
-	                 db_is_null(res, row, namecol) ? json_null()
-	                                               : json_string(db_get(res, row, namecol)));
+	return json_pack("{s:s, s:o}", "id", id, "name", name ? json_string(name) : json_null());
 }
 
 json_t *
-api_engagement_json(const struct db_result *res, int row)
+api_engagement_json(const struct store_engagement *e)
 {
-	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:s}", "id", db_get(res, row, 0),
-	                 "campaign_id", db_get(res, row, 1), "campaign_title", db_get(res, row, 9),
-	                 "company_org", api_org_ref(res, row, 2, 3), "assessor_org",
-	                 api_org_ref(res, row, 4, 5), "lead_assessors", api_json_col(res, row, 6),
-	                 "state", db_get(res, row, 7), "created_at", db_get(res, row, 8));
+	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:O, s:s, s:s}", "id", e->id, "campaign_id",
+	                 e->campaign_id, "campaign_title",
+	                 e->campaign_title ? e->campaign_title : "", "company_org",
+	                 api_org_ref(e->company_org_id, e->company_name), "assessor_org",
+	                 api_org_ref(e->assessor_org_id, e->assessor_name), "lead_assessors",
+	                 e->lead_assessors, "state", e->state, "created_at", e->created_at);
 }
 
 json_t *
-api_finding_json(const unsigned char key[CRYPTO_KEY_LEN], const struct db_result *res, int row)
+api_finding_json(const struct store_finding *f)
 {
-	const char *id = db_get(res, row, 0);
-	json_t *title = api_open(key, "finding", id, "title", res, row, 5);
-	json_t *detail = api_open(key, "finding", id, "detail", res, row, 6);
-	json_t *response = api_open(key, "finding", id, "response", res, row, 7);
-	long long version = 0;
-
-	if (title == NULL || detail == NULL || response == NULL) {
-		json_decref(title);
-		json_decref(detail);
-		json_decref(response);
-		return NULL;
-	}
-	util_strnum(db_get(res, row, 11), 0, 1000000000, &version);
 	return json_pack(
-	    "{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:s, s:s, s:s, s:s}",
-	    "id", id, "engagement_id", db_get(res, row, 1), "threat_model", db_get(res, row, 2),
-	    "severity", db_get(res, row, 3), "status", db_get(res, row, 4), "title", title,
-	    "detail", detail, "response", response, "atlas", api_json_col(res, row, 8), "cwe",
-	    api_json_col(res, row, 9), "cvss",
-	    db_is_null(res, row, 10) ? json_null() : json_string(db_get(res, row, 10)), "version",
-	    (json_int_t)version, "created_by", db_get(res, row, 12), "created_at",
-	    db_get(res, row, 13), "updated_by", db_get(res, row, 14), "updated_at",
-	    db_get(res, row, 15));
+	    "{s:s, s:s, s:s, s:s, s:s, s:O, s:O, s:O, s:O, s:O, s:o, s:I, s:s, s:s, s:s, s:s}",
+	    "id", f->id, "engagement_id", f->engagement_id, "threat_model", f->threat_model,
+	    "severity", f->severity, "status", f->status, "title", f->title, "detail", f->detail,
+	    "response", f->response, "atlas", f->atlas, "cwe", f->cwe, "cvss",
+	    f->cvss ? json_string(f->cvss) : json_null(), "version", (json_int_t)f->version,
+	    "created_by", f->created_by, "created_at", f->created_at, "updated_by", f->updated_by,
+	    "updated_at", f->updated_at);
 }
 
 /* ---- validators ---- */
-
-static int
-api_in(const char *s, const char *const *set)
-{
-	for (size_t i = 0; set[i] != NULL; i++)
-		if (strcmp(s, set[i]) == 0)
-			return 1;
-	return 0;
-}
 
 int
 api_valid_uuid(const char *s)
@@ -394,31 +318,25 @@ api_valid_uuid(const char *s)
 int
 api_valid_threat_model(const char *s)
 {
-	static const char *const set[] = {"WEIGHTS-EXFIL",  "IP-THEFT",    "TAMPERING",
-	                                  "COMPUTE-MISUSE", "PERSISTENCE", NULL};
-	return api_in(s, set);
+	return vocab_has(vocab_threat_models, s);
 }
 
 int
 api_valid_severity(const char *s)
 {
-	static const char *const set[] = {"critical", "high", "medium", "low", "info", NULL};
-	return api_in(s, set);
+	return vocab_has(vocab_severities, s);
 }
 
 int
 api_valid_status(const char *s)
 {
-	static const char *const set[] = {"open",     "remediating",    "remediated",
-	                                  "accepted", "false-positive", NULL};
-	return api_in(s, set);
+	return vocab_has(vocab_finding_statuses, s);
 }
 
 int
 api_valid_level(const char *s)
 {
-	static const char *const set[] = {"OC1", "OC2", "OC3", "OC4", "OC5", "not-assessed", NULL};
-	return api_in(s, set);
+	return vocab_has(vocab_levels, s);
 }
 
 int
@@ -535,33 +453,27 @@ int
 api_engagement_load(struct db_conn *c, const struct http_request *r, const char *id, int as,
                     struct api_engagement *e, struct api_res *res)
 {
-	const char *p[1] = {id};
-	struct db_result *q;
-	enum db_status st;
-	int company, assessor, ok;
+	struct store_engagement row = {0};
+	int company, assessor, ok, rc;
 
 	memset(e, 0, sizeof(*e));
-	if ((q = db_exec(c, "engagement_get", 1, p, &st)) == NULL)
-		return st;
-	if (db_rows(q) != 1) {
-		db_result_free(q);
-		return api_fail(res, PROBLEM_NOT_FOUND, NULL);
-	}
-	company = api_is_kind(r, "company") && strcmp(db_get(q, 0, 2), r->who.org_id) == 0;
-	assessor = api_is_kind(r, "assessor") && strcmp(db_get(q, 0, 4), r->who.org_id) == 0;
+	if ((rc = store_engagement_get(c, id, &row)) != DB_OK)
+		return rc == STORE_NONE ? api_fail(res, PROBLEM_NOT_FOUND, NULL) : rc;
+	company = api_is_kind(r, "company") && strcmp(row.company_org_id, r->who.org_id) == 0;
+	assessor = api_is_kind(r, "assessor") && strcmp(row.assessor_org_id, r->who.org_id) == 0;
 	ok = as == API_AS_ASSESSOR  ? assessor
 	     : as == API_AS_COMPANY ? company
 	                            : (company || assessor);
 	if (!ok) {
-		db_result_free(q);
+		store_engagement_clear(&row);
 		return api_fail(res, PROBLEM_NOT_FOUND, NULL);
 	}
-	snprintf(e->id, sizeof(e->id), "%s", db_get(q, 0, 0));
-	snprintf(e->company, sizeof(e->company), "%s", db_get(q, 0, 2));
-	snprintf(e->assessor, sizeof(e->assessor), "%s", db_get(q, 0, 4));
-	e->threat_models = api_json_col(q, 0, 10);
-	e->released = api_bool_col(q, 0, 11);
-	db_result_free(q);
+	memcpy(e->id, row.id, sizeof(e->id));
+	memcpy(e->company, row.company_org_id, sizeof(e->company));
+	memcpy(e->assessor, row.assessor_org_id, sizeof(e->assessor));
+	e->threat_models = json_incref(row.threat_models);
+	e->released = row.released;
+	store_engagement_clear(&row);
 	return DB_OK;
 }
 
@@ -597,9 +509,9 @@ api_index_of(const char *const *ids, int n, const char *id)
 }
 
 json_t *
-api_pairing_warnings(const struct db_result *eng, const char *disclosure)
+api_pairing_warnings(const struct store_engagement *eng, int n, const char *disclosure)
 {
-	int n = db_rows(eng), nf = 0, nc = 0;
+	int nf = 0, nc = 0;
 	const char **firms = calloc((size_t)n + 1, sizeof(*firms));
 	const char **companies = calloc((size_t)n + 1, sizeof(*companies));
 	int *firm_companies = calloc((size_t)n + 1, sizeof(*firm_companies));
@@ -615,7 +527,7 @@ api_pairing_warnings(const struct db_result *eng, const char *disclosure)
 	if (strcmp(disclosure, "named") == 0)
 		goto done;
 	for (int i = 0; i < n; i++) {
-		const char *co = db_get(eng, i, 2), *as = db_get(eng, i, 4);
+		const char *co = eng[i].company_org_id, *as = eng[i].assessor_org_id;
 		int f = api_index_of(firms, nf, as);
 
 		if (api_index_of(companies, nc, co) < 0)
@@ -625,24 +537,25 @@ api_pairing_warnings(const struct db_result *eng, const char *disclosure)
 			firms[f] = as;
 			firm_first[f] = i;
 			firm_companies[f] = 1;
-		} else if (strcmp(db_get(eng, firm_first[f], 2), co) != 0) {
+		} else if (strcmp(eng[firm_first[f]].company_org_id, co) != 0) {
 			firm_companies[f]++; /* 2 or more is all that matters */
 		}
 	}
 	if (nc == 1)
 		json_array_append_new(
 		    out, json_pack("{s:s, s:o, s:s}", "code", "single-company", "company_org",
-		                   api_org_ref(eng, 0, 2, 3), "detail",
-		                   "Only one company takes part: its label names it."));
+		                   api_org_ref(eng[0].company_org_id, eng[0].company_name),
+		                   "detail", "Only one company takes part: its label names it."));
 	for (int f = 0; f < nf && nc > 1; f++) {
-		int row = firm_first[f];
+		const struct store_engagement *e = &eng[firm_first[f]];
 
 		if (firm_companies[f] != 1)
 			continue;
 		json_array_append_new(
 		    out, json_pack("{s:s, s:o, s:o, s:s}", "code", "assessor-identifies-company",
-		                   "assessor_org", api_org_ref(eng, row, 4, 5), "company_org",
-		                   api_org_ref(eng, row, 2, 3), "detail",
+		                   "assessor_org",
+		                   api_org_ref(e->assessor_org_id, e->assessor_name), "company_org",
+		                   api_org_ref(e->company_org_id, e->company_name), "detail",
 		                   "This firm assesses only this company in the campaign: whoever "
 		                   "knows the pairing learns from the published list of assessors "
 		                   "that the company takes part."));

@@ -3,10 +3,13 @@
  * scope, lead_assessors[]}: the coordinator pairs a company with an
  * assessor firm. A fresh data key is made for the engagement and wrapped
  * by the master key; the scope is sealed with it. The coordinator can
- * write the scope but never read it back (engagement_secrets RLS).
+ * write the scope but never read it back (engagement_secrets RLS). The
+ * answer carries the campaign's pairing warnings (api_pairing_warnings):
+ * does this pairing identify a company under the campaign's disclosure?
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,24 +47,25 @@ struct engagement_ctx {
 	const char *campaign;
 	char id[DB_UUID_LEN + 1];
 	char *leads;
-	char *wrapped;
-	char *scope;
+	/* the result */
+	struct store_engagement row;
+	char disclosure[16];
+	struct store_engagement *all; /* the campaign's engagements */
+	int nall;
 	struct api_res res;
 };
 
-/* 1 if org id exists (visible) with this kind. */
+/* DB_OK if org id exists (visible) with this kind, else STORE_NONE or a db_status. */
 static int
-engagement_org_is(struct db_conn *c, const char *id, const char *kind, enum db_status *st)
+engagement_org_is(struct db_conn *c, const char *id, const char *kind)
 {
-	const char *p[1] = {id};
-	struct db_result *q = db_exec(c, "org_get", 1, p, st);
-	int ok;
+	struct store_org o = {0};
+	int rc = store_org_get(c, id, &o);
 
-	if (q == NULL)
-		return -1;
-	ok = db_rows(q) == 1 && strcmp(db_get(q, 0, 1), kind) == 0;
-	db_result_free(q);
-	return ok;
+	if (rc == DB_OK && strcmp(o.kind, kind) != 0)
+		rc = STORE_NONE;
+	store_org_clear(&o);
+	return rc;
 }
 
 static int
@@ -70,58 +74,37 @@ engagement_create_tx(struct db_conn *c, void *arg)
 	struct engagement_ctx *e = arg;
 	const char *company = json_string_value(json_object_get(e->r->json, "company_org"));
 	const char *assessor = json_string_value(json_object_get(e->r->json, "assessor_org"));
-	const char *pc[1] = {e->campaign};
-	const char *pe[5] = {e->id, e->campaign, company, assessor, e->leads};
-	const char *ps[5] = {e->id, company, assessor, e->wrapped, e->scope};
-	struct db_result *q;
-	enum db_status st;
-	char disclosure[16];
-	json_t *warnings;
-	int rc;
+	const char *scope = json_string_value(json_object_get(e->r->json, "scope"));
+	struct store_campaign k = {0};
+	int rc, released;
 
-	if ((q = db_exec(c, "campaign_lock", 1, pc, &st)) == NULL)
-		return st;
-	if (db_rows(q) != 1) {
-		db_result_free(q);
-		return api_fail(&e->res, PROBLEM_NOT_FOUND, NULL);
-	}
-	rc = strcmp(db_get(q, 0, 11), "t") == 0 || strcmp(db_get(q, 0, 8), "published") == 0;
-	snprintf(disclosure, sizeof(disclosure), "%s", db_get(q, 0, 6));
-	db_result_free(q);
-	if (rc)
+	if ((rc = store_campaign_lock(c, e->campaign, &k)) != DB_OK)
+		return rc == STORE_NONE ? api_fail(&e->res, PROBLEM_NOT_FOUND, NULL) : rc;
+	released = k.released || strcmp(k.state, "published") == 0;
+	snprintf(e->disclosure, sizeof(e->disclosure), "%s", k.disclosure);
+	store_campaign_clear(&k);
+	if (released)
 		return api_fail(&e->res, PROBLEM_INVALID_STATE, "The campaign has been released.");
-	if ((rc = engagement_org_is(c, company, "company", &st)) != 1)
-		return rc < 0 ? (int)st
+	if ((rc = engagement_org_is(c, company, "company")) != DB_OK)
+		return rc < 0 ? rc
 		              : api_fail_field(&e->res, "company_org", "must be a company org");
-	if ((rc = engagement_org_is(c, assessor, "assessor", &st)) != 1)
-		return rc < 0 ? (int)st
+	if ((rc = engagement_org_is(c, assessor, "assessor")) != DB_OK)
+		return rc < 0 ? rc
 		              : api_fail_field(&e->res, "assessor_org", "must be an assessor org");
-	if ((rc = db_run(c, "engagement_create", 5, pe)) != DB_OK)
+	rc = store_engagement_create(c, e->id, e->campaign, company, assessor, e->leads, scope);
+	if (rc != DB_OK)
 		return rc == DB_UNIQUE
 		           ? api_fail(
 		                 &e->res, PROBLEM_CONFLICT,
 		                 "This company and assessor are already paired in the campaign.")
 		           : rc;
-	if ((rc = db_run(c, "engagement_secret_create", 5, ps)) != DB_OK)
+	if ((rc = store_engagement_get(c, e->id, &e->row)) != DB_OK)
+		return rc == STORE_NONE ? DB_ERROR : rc;
+	store_engagements_free(e->all, e->nall);
+	e->all = NULL;
+	e->nall = 0;
+	if ((rc = store_engagement_list_by_campaign(c, e->campaign, &e->all, &e->nall)) != DB_OK)
 		return rc;
-	{
-		const char *pg[1] = {e->id};
-
-		if ((q = db_exec(c, "engagement_get", 1, pg, &st)) == NULL)
-			return st;
-		e->res.body = db_rows(q) == 1 ? api_engagement_json(q, 0) : NULL;
-		db_result_free(q);
-	}
-	if (e->res.body == NULL)
-		return DB_ERROR;
-	/* does the pairing identify a company under this disclosure? */
-	if ((q = db_exec(c, "campaign_engagements", 1, pc, &st)) == NULL)
-		return st;
-	warnings = api_pairing_warnings(q, disclosure);
-	db_result_free(q);
-	if (warnings == NULL)
-		return DB_ERROR;
-	json_object_set_new(e->res.body, "warnings", warnings);
 	return api_audit(c, e->r, "engagement.create", "engagement", e->id, company, assessor,
 	                 json_pack("{s:s}", "campaign", e->campaign));
 }
@@ -130,7 +113,6 @@ int
 api_engagements_post(struct http_request *r)
 {
 	struct engagement_ctx e = {.r = r, .res = {.status = 201}};
-	unsigned char key[CRYPTO_KEY_LEN];
 	int rc;
 
 	if ((rc = api_uuid_param(r, 0)) != HTTP_OK)
@@ -140,20 +122,25 @@ api_engagements_post(struct http_request *r)
 	if ((rc = api_check_body(r, engagement_fields)) != HTTP_OK)
 		return rc;
 	e.campaign = http_param(r, 0);
-	if (api_new_uuid(e.id) != 0 || crypto_random(key, sizeof(key)) != 0)
+	if (api_new_uuid(e.id) != 0)
 		return http_reply_problem(r, PROBLEM_INTERNAL, NULL);
 	e.leads =
 	    json_dumps(json_object_get(r->json, "lead_assessors"), JSON_COMPACT | JSON_ENCODE_ANY);
-	e.wrapped = api_wrap_engagement_key(e.id, key);
-	e.scope = api_seal(key, "engagement", e.id, "scope",
-	                   json_string_value(json_object_get(r->json, "scope")));
-	explicit_bzero(key, sizeof(key));
-	if (e.leads == NULL || e.wrapped == NULL || e.scope == NULL)
+	if (e.leads == NULL)
 		rc = DB_ERROR;
 	else
-		rc = db_tx(&r->who, engagement_create_tx, &e);
+		rc = db_tx(&r->who, "engagement_create", engagement_create_tx, &e);
 	free(e.leads);
-	free(e.wrapped);
-	free(e.scope);
+	if (rc == DB_OK && (e.res.body = api_engagement_json(&e.row)) == NULL)
+		rc = DB_ERROR;
+	if (rc == DB_OK) {
+		json_t *w = api_pairing_warnings(e.all, e.nall, e.disclosure);
+
+		if (w == NULL)
+			rc = DB_ERROR;
+		json_object_set_new(e.res.body, "warnings", w);
+	}
+	store_engagements_free(e.all, e.nall);
+	store_engagement_clear(&e.row);
 	return api_finish(r, rc, &e.res);
 }

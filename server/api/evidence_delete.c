@@ -13,52 +13,39 @@
 struct evidence_delete_ctx {
 	struct http_request *r;
 	const char *id;
-	struct api_res res;
+	enum evidence_error err;   /* the result, with EVIDENCE_REFUSED */
+	struct store_evidence row; /* the result: what was deleted */
 };
 
 static int
 evidence_delete_tx(struct db_conn *c, void *arg)
 {
 	struct evidence_delete_ctx *x = arg;
-	const char *p[1] = {x->id};
-	struct db_result *q;
-	enum db_status st;
-	long long size = 0;
-	int rc, visible;
+	int rc;
 
-	if ((q = db_exec(c, "evidence_delete", 1, p, &st)) == NULL)
-		return st;
-	if (db_rows(q) != 1) {
-		db_result_free(q);
-		if ((q = db_exec(c, "evidence_get", 1, p, &st)) == NULL)
-			return st;
-		visible = db_rows(q) == 1;
-		db_result_free(q);
-		return api_fail(
-		    &x->res, visible ? PROBLEM_FORBIDDEN : PROBLEM_NOT_FOUND,
-		    visible ? "Only the uploader or an admin of the uploader's org may delete it."
-		            : NULL);
-	}
-	util_strnum(db_get(q, 0, 5), 0, 0x7fffffffffffffffLL, &size);
-	rc = api_audit(c, x->r, "evidence.delete", "evidence", x->id, db_get(q, 0, 2),
-	               db_get(q, 0, 3),
-	               json_pack("{s:s, s:s, s:I, s:s, s:b}", "engagement", db_get(q, 0, 1), "name",
-	                         db_get(q, 0, 4), "size", (json_int_t)size, "sha256",
-	                         db_get(q, 0, 6), "key_destroyed", 1));
-	db_result_free(q);
-	x->res.status = 204;
-	return rc;
+	if ((rc = store_evidence_delete(c, x->id, &x->err, &x->row)) != DB_OK)
+		return rc;
+	return api_audit(c, x->r, "evidence.delete", "evidence", x->id, x->row.company_org_id,
+	                 x->row.assessor_org_id,
+	                 json_pack("{s:s, s:s, s:I, s:s, s:b}", "engagement", x->row.engagement_id,
+	                           "name", x->row.name, "size", (json_int_t)x->row.size, "sha256",
+	                           x->row.sha256, "key_destroyed", 1));
 }
 
 int
 api_evidence_delete(struct http_request *r)
 {
 	struct evidence_delete_ctx x = {.r = r, .id = http_param(r, 0)};
+	struct api_res res = {.status = 204};
 	int rc;
 
 	if ((rc = api_uuid_param(r, 0)) != HTTP_OK)
 		return rc;
 	if (!api_is_kind(r, "company") && !api_is_kind(r, "assessor"))
 		return http_reply_problem(r, PROBLEM_NOT_FOUND, NULL);
-	return api_finish(r, db_tx(&r->who, evidence_delete_tx, &x), &x.res);
+	rc = db_tx(&r->who, "evidence_delete", evidence_delete_tx, &x);
+	if (rc == EVIDENCE_REFUSED)
+		rc = api_evidence_fail(&res, x.err);
+	store_evidence_clear(&x.row);
+	return api_finish(r, rc, &res);
 }

@@ -24,7 +24,7 @@
 #include "util/util.h"
 
 struct evidence_reader {
-	struct db_identity who;
+	struct util_identity who;
 	char addr[64];
 	char id[DB_UUID_LEN + 1];
 	char engagement[DB_UUID_LEN + 1];
@@ -99,7 +99,9 @@ evidence_read(void *cls, uint64_t pos, char *out, size_t max)
 			                    : "evidence_chunk_unavailable",
 			          json_pack("{s:s, s:i}", "id", x->id, "chunk", seq));
 			if (integrity)
-				(void)db_tx(&x->who, evidence_fail_tx, &f);
+				if (db_tx(&x->who, "evidence_fail", evidence_fail_tx, &f) !=
+				    DB_OK) /* the integrity failure is logged above */
+					x->failed = 1;
 			return -1;
 		}
 		x->cur = seq;
@@ -210,30 +212,22 @@ evidence_get_tx(struct db_conn *c, void *arg)
 {
 	struct evidence_get_ctx *g = arg;
 	struct evidence_reader *x = g->x;
-	const char *p[1] = {x->id};
-	struct db_result *q;
-	enum db_status st;
-	long long v;
+	struct store_evidence e = {0};
 	int rc;
 
-	if ((q = db_exec(c, "evidence_get", 1, p, &st)) == NULL)
-		return st;
-	if (db_rows(q) != 1) {
-		db_result_free(q);
-		return api_fail(&g->res, PROBLEM_NOT_FOUND, NULL);
-	}
-	snprintf(g->name, sizeof(g->name), "%s", db_get(q, 0, 1));
-	snprintf(g->sha256, sizeof(g->sha256), "%s", db_get(q, 0, 3));
-	snprintf(x->engagement, sizeof(x->engagement), "%s", db_get(q, 0, 5));
-	snprintf(x->company, sizeof(x->company), "%s", db_get(q, 0, 13));
-	snprintf(x->assessor, sizeof(x->assessor), "%s", db_get(q, 0, 14));
+	g->bad_range = 0;
+	if ((rc = store_evidence_get(c, x->id, &e)) != DB_OK)
+		return rc;
+	snprintf(g->name, sizeof(g->name), "%s", e.name);
+	snprintf(g->sha256, sizeof(g->sha256), "%s", e.sha256);
+	snprintf(x->engagement, sizeof(x->engagement), "%s", e.engagement_id);
+	snprintf(x->company, sizeof(x->company), "%s", e.company_org_id);
+	snprintf(x->assessor, sizeof(x->assessor), "%s", e.assessor_org_id);
 	rc = DB_ERROR;
-	if (util_strnum(db_get(q, 0, 2), 0, 0x7fffffffffffffffLL, &v) != 0)
+	if (e.size < 0 || e.chunk_count < 1 || e.chunk_count > 0x7fffffff)
 		goto done;
-	x->size = (unsigned long long)v;
-	if (util_strnum(db_get(q, 0, 11), 1, 0x7fffffff, &v) != 0)
-		goto done;
-	x->nchunks = (int)v;
+	x->size = (unsigned long long)e.size;
+	x->nchunks = (int)e.chunk_count;
 	rc = evidence_range(http_header(g->r, "Range"), x->size, &g->first, &g->last);
 	if (rc < 0) {
 		g->bad_range = 1;
@@ -245,17 +239,15 @@ evidence_get_tx(struct db_conn *c, void *arg)
 		g->first = 0;
 		g->last = x->size - 1; /* wraps for an empty file; unused then */
 	}
-	if ((rc = evidence_file_key(c, q, 0, x->key)) != 0) {
-		rc = rc > 0 ? api_fail(&g->res, PROBLEM_NOT_FOUND, NULL) : DB_ERROR;
+	if ((rc = evidence_file_key(c, &e, x->key)) != DB_OK)
 		goto done;
-	}
 	rc =
 	    api_audit(c, g->r, "evidence.download", "evidence", x->id, x->company, x->assessor,
 	              g->ranged ? json_pack("{s:s, s:I, s:I}", "engagement", x->engagement, "first",
 	                                    (json_int_t)g->first, "last", (json_int_t)g->last)
 	                        : json_pack("{s:s}", "engagement", x->engagement));
 done:
-	db_result_free(q);
+	store_evidence_clear(&e);
 	return rc;
 }
 
@@ -282,7 +274,7 @@ api_evidence_get(struct http_request *r)
 	snprintf(x->id, sizeof(x->id), "%s", http_param(r, 0));
 	x->cur = -1;
 	g.x = x;
-	rc = db_tx(&r->who, evidence_get_tx, &g);
+	rc = db_tx(&r->who, "evidence_get", evidence_get_tx, &g);
 	if (rc != DB_OK) {
 		snprintf(total, sizeof(total), "bytes */%llu", x->size);
 		evidence_reader_free(x);

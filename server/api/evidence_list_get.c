@@ -11,6 +11,8 @@ struct evidence_list_ctx {
 	int limit;
 	char limit1[16];
 	const char *after;
+	struct store_evidence *rows; /* the result */
+	int n;
 	struct api_res res;
 };
 
@@ -19,30 +21,16 @@ evidence_list_tx(struct db_conn *c, void *arg)
 {
 	struct evidence_list_ctx *x = arg;
 	struct api_engagement e;
-	struct db_result *q;
-	enum db_status st;
-	json_t *items;
 	int rc;
 
+	store_evidences_free(x->rows, x->n);
+	x->rows = NULL;
+	x->n = 0;
 	if ((rc = api_engagement_load(c, x->r, http_param(x->r, 0), API_AS_PARTICIPANT, &e,
 	                              &x->res)) != DB_OK)
 		return rc;
 	api_engagement_clear(&e);
-	{
-		const char *p[3] = {http_param(x->r, 0), x->after, x->limit1};
-
-		if ((q = db_exec(c, "evidence_list", 3, p, &st)) == NULL)
-			return st;
-	}
-	items = json_array();
-	for (int i = 0; items != NULL && i < db_rows(q); i++)
-		if (json_array_append_new(items, evidence_json(q, i)) != 0) {
-			json_decref(items);
-			items = NULL;
-		}
-	db_result_free(q);
-	x->res.body = api_page_body(items, x->limit, "id");
-	return x->res.body != NULL ? DB_OK : DB_ERROR;
+	return store_evidence_list(c, http_param(x->r, 0), x->after, x->limit + 1, &x->rows, &x->n);
 }
 
 int
@@ -57,5 +45,18 @@ api_evidence_list_get(struct http_request *r)
 		return http_reply_problem(r, PROBLEM_NOT_FOUND, NULL);
 	if ((rc = api_page(r, &x.limit, x.limit1, &x.after)) != HTTP_OK)
 		return rc;
-	return api_finish(r, db_tx(&r->who, evidence_list_tx, &x), &x.res);
+	rc = db_tx(&r->who, "evidence_list", evidence_list_tx, &x);
+	if (rc == DB_OK) {
+		json_t *items = json_array();
+
+		for (int i = 0; items != NULL && i < x.n; i++)
+			if (json_array_append_new(items, api_evidence_json(&x.rows[i])) != 0) {
+				json_decref(items);
+				items = NULL;
+			}
+		if ((x.res.body = api_page_body(items, x.limit, "id")) == NULL)
+			rc = DB_ERROR;
+	}
+	store_evidences_free(x.rows, x.n);
+	return api_finish(r, rc, &x.res);
 }

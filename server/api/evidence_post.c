@@ -30,11 +30,14 @@ static int
 evidence_post_data(struct http_request *r, const char *buf, size_t len)
 {
 	struct evidence_post_ctx *x = r->stream;
+	enum evidence_error err = EVIDENCE_E_NONE;
 	enum problem_type problem;
 	const char *detail;
 
-	if (evidence_upload_data(x->u, buf, len, &problem, &detail) != 0)
+	if (evidence_upload_data(x->u, buf, len, &err) != 0) {
+		api_evidence_problem(err, &problem, &detail);
 		return http_stream_fail(r, problem, detail);
+	}
 	return HTTP_OK;
 }
 
@@ -61,7 +64,7 @@ evidence_post_end(struct http_request *r)
 		evidence_declared_type(http_part_type(r), x->u->declared_type,
 		                       sizeof(x->u->declared_type));
 	}
-	rc = evidence_upload_finish(x->u, name, &res, &receipt);
+	rc = api_evidence_finish(x->u, name, &res, &receipt);
 	if (rc == DB_OK)
 		res.body = receipt;
 	return api_finish(r, rc, &res);
@@ -129,12 +132,14 @@ api_evidence_post(struct http_request *r)
 			                          "The file is larger than the per-file limit.");
 		length = -1;
 	}
-	rc = evidence_upload_start(r, http_param(r, 0), finding, name != NULL ? name : "upload",
-	                           multipart ? NULL : ct, length, 0, &res, &u);
+	rc = api_evidence_start(r, http_param(r, 0), finding, name != NULL ? name : "upload",
+	                        multipart ? NULL : ct, length, 0, &res, &u);
 	if (rc != DB_OK)
 		return api_finish(r, rc, &res);
 	if ((x = calloc(1, sizeof(*x))) == NULL) {
-		(void)evidence_upload_discard(u);
+		if (evidence_upload_discard(u) != 0)
+			log_event(LOG_LEVEL_WARN, "evidence_discard_failed",
+			          json_pack("{s:s}", "id", u->id));
 		evidence_upload_free(u);
 		return http_reply_problem(r, PROBLEM_INTERNAL, NULL);
 	}

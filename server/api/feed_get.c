@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <assert.h>
 #include <stdlib.h>
 
 #include "api/api.h"
@@ -13,19 +14,17 @@
 #define FEED_MAX 50
 
 struct feed_ctx {
-	struct db_result *q;
+	struct store_publication *rows; /* the result */
+	int n;
 };
 
 static int
 feed_tx(struct db_conn *c, void *arg)
 {
 	struct feed_ctx *k = arg;
-	const char *p[2] = {NULL, "50"};
-	enum db_status st;
 
-	if ((k->q = db_exec(c, "publications_list", 2, p, &st)) == NULL)
-		return st;
-	return DB_OK;
+	store_publications_free(k->rows, k->n);
+	return store_publication_list(c, NULL, FEED_MAX, &k->rows, &k->n);
 }
 
 int
@@ -41,25 +40,21 @@ api_feed_get(struct http_request *r)
 	size_t len = 0, n;
 	int rc;
 
-	rc = db_tx(NULL, feed_tx, &k);
+	rc = db_tx(NULL, "feed", feed_tx, &k);
 	if (rc != DB_OK) {
-		db_result_free(k.q);
+		store_publications_free(k.rows, k.n);
 		return http_reply_problem(r, PROBLEM_UNAVAILABLE, NULL);
 	}
-	n = (size_t)db_rows(k.q);
-	if (n > FEED_MAX)
-		n = FEED_MAX;
+	n = (size_t)k.n;
+	assert(n <= FEED_MAX);
 	for (size_t i = 0; i < n; i++) {
-		long long seq = 0;
-
-		util_strnum(db_get(k.q, (int)i, 0), 1, 1LL << 60, &seq);
-		items[i].seq = seq;
-		items[i].slug = db_get(k.q, (int)i, 1);
-		items[i].title = db_get(k.q, (int)i, 2);
-		items[i].disclosure = db_get(k.q, (int)i, 3);
-		items[i].release_at = db_get(k.q, (int)i, 4);
-		items[i].published_at = db_get(k.q, (int)i, 5);
-		items[i].hash_hex = db_get(k.q, (int)i, 7);
+		items[i].seq = k.rows[i].seq;
+		items[i].slug = k.rows[i].slug;
+		items[i].title = k.rows[i].title;
+		items[i].disclosure = k.rows[i].disclosure;
+		items[i].release_at = k.rows[i].release_at;
+		items[i].published_at = k.rows[i].published_at;
+		items[i].hash_hex = k.rows[i].hash;
 	}
 	key[0] = '\0';
 	if (s != NULL) {
@@ -68,7 +63,7 @@ api_feed_get(struct http_request *r)
 	}
 	snprintf(feed_id, sizeof(feed_id), "urn:lockstep:feed:%s", key);
 	atom = publish_feed_atom(items, n, feed_id, &len);
-	db_result_free(k.q);
+	store_publications_free(k.rows, k.n);
 	if (atom == NULL)
 		return http_reply_problem(r, PROBLEM_INTERNAL, NULL);
 	rc = http_reply_bytes(r, 200, "application/atom+xml; charset=utf-8", atom, len, hdr);

@@ -10,12 +10,12 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "util/vocab.h"
 
 static int
 company_status_valid(const char *s)
 {
-	return strcmp(s, "remediating") == 0 || strcmp(s, "remediated") == 0 ||
-	       strcmp(s, "accepted") == 0;
+	return vocab_has(vocab_company_statuses, s);
 }
 
 static int
@@ -42,6 +42,9 @@ static const struct json_field company_fields[] = {{.name = "status",
 struct patch_ctx {
 	struct http_request *r;
 	const char *id;
+	char *atlas;
+	char *cwe;
+	struct store_finding row; /* the result */
 	struct api_res res;
 };
 
@@ -64,92 +67,46 @@ finding_patch_tx(struct db_conn *c, void *arg)
 {
 	struct patch_ctx *f = arg;
 	json_t *j = f->r->json;
-	const char *pg[1] = {f->id};
+	struct store_finding_input in = {.threat_model = patch_str(j, "threat_model"),
+	                                 .severity = patch_str(j, "severity"),
+	                                 .status = patch_str(j, "status"),
+	                                 .title = patch_str(j, "title"),
+	                                 .detail = patch_str(j, "detail"),
+	                                 .response = patch_str(j, "response"),
+	                                 .atlas = f->atlas,
+	                                 .cwe = f->cwe,
+	                                 .cvss = patch_str(j, "cvss")};
 	struct api_engagement e = {0};
-	unsigned char key[CRYPTO_KEY_LEN];
-	char *title = NULL, *detail = NULL, *response = NULL, *atlas = NULL, *cwe = NULL;
-	struct db_result *q;
-	enum db_status st;
 	json_t *fields;
 	const char *k;
 	json_t *v;
-	int rc, have_key = 0;
+	int rc;
 
-	if ((q = db_exec(c, "finding_get", 1, pg, &st)) == NULL)
-		return st;
-	if (db_rows(q) != 1) {
-		db_result_free(q);
-		return api_fail(&f->res, PROBLEM_NOT_FOUND, NULL);
-	}
-	rc = api_engagement_load(c, f->r, db_get(q, 0, 1), API_AS_PARTICIPANT, &e, &f->res);
-	db_result_free(q);
+	/* the current row only names the engagement */
+	if ((rc = store_finding_get(c, f->id, &f->row)) != DB_OK)
+		return rc;
+	rc = api_engagement_load(c, f->r, f->row.engagement_id, API_AS_PARTICIPANT, &e, &f->res);
 	if (rc != DB_OK)
 		return rc;
 	if (e.released) {
 		rc = api_fail(&f->res, PROBLEM_INVALID_STATE, "The campaign has been released.");
 		goto done;
 	}
-	if (patch_str(j, "threat_model") != NULL &&
-	    !api_engagement_has_threat_model(&e, patch_str(j, "threat_model"))) {
+	if (in.threat_model != NULL && !api_engagement_has_threat_model(&e, in.threat_model)) {
 		rc = api_fail_field(&f->res, "threat_model", "not in the campaign's threat models");
 		goto done;
 	}
-	if ((rc = api_engagement_key(c, e.id, key)) != 0) {
-		rc = rc > 0 ? api_fail(&f->res, PROBLEM_NOT_FOUND, NULL) : DB_ERROR;
+	if ((rc = store_finding_update(c, f->id, e.id, &in, &f->row)) != DB_OK)
 		goto done;
-	}
-	have_key = 1;
-	rc = DB_ERROR;
-	if (patch_str(j, "title") &&
-	    !(title = api_seal(key, "finding", f->id, "title", patch_str(j, "title"))))
-		goto done;
-	if (patch_str(j, "detail") &&
-	    !(detail = api_seal(key, "finding", f->id, "detail", patch_str(j, "detail"))))
-		goto done;
-	if (patch_str(j, "response") &&
-	    !(response = api_seal(key, "finding", f->id, "response", patch_str(j, "response"))))
-		goto done;
-	atlas = patch_array(j, "atlas");
-	cwe = patch_array(j, "cwe");
-	{
-		const char *p[10] = {f->id,
-		                     patch_str(j, "threat_model"),
-		                     patch_str(j, "severity"),
-		                     patch_str(j, "status"),
-		                     title,
-		                     detail,
-		                     response,
-		                     atlas,
-		                     cwe,
-		                     patch_str(j, "cvss")};
-
-		if ((q = db_exec(c, "finding_update", 10, p, &st)) == NULL) {
-			rc = st;
-			goto done;
-		}
-	}
-	f->res.body = db_rows(q) == 1 ? api_finding_json(key, q, 0) : NULL;
-	db_result_free(q);
-	if (f->res.body == NULL) {
-		rc = api_fail(&f->res, PROBLEM_NOT_FOUND, NULL);
-		goto done;
-	}
 	fields = json_array();
 	json_object_foreach(j, k, v)
 	{
 		json_array_append_new(fields, json_string(k));
 	}
-	rc = api_audit(c, f->r, "finding.update", "finding", f->id, e.company, e.assessor,
-	               json_pack("{s:o, s:O}", "fields", fields, "version",
-	                         json_object_get(f->res.body, "version")));
+	rc = api_audit(
+	    c, f->r, "finding.update", "finding", f->id, e.company, e.assessor,
+	    json_pack("{s:o, s:I}", "fields", fields, "version", (json_int_t)f->row.version));
 done:
-	if (have_key)
-		explicit_bzero(key, sizeof(key));
-	free(title);
-	free(detail);
-	free(response);
-	free(atlas);
-	free(cwe);
 	api_engagement_clear(&e);
 	return rc;
 }
@@ -173,8 +130,15 @@ api_finding_patch(struct http_request *r)
 	if (json_object_size(r->json) == 0)
 		return http_reply_problem(r, PROBLEM_INVALID_FIELD, "Nothing to change.");
 	f.id = http_param(r, 0);
-	rc = db_tx(&r->who, finding_patch_tx, &f);
+	f.atlas = patch_array(r->json, "atlas");
+	f.cwe = patch_array(r->json, "cwe");
+	rc = db_tx(&r->who, "finding_patch", finding_patch_tx, &f);
+	free(f.atlas);
+	free(f.cwe);
 	if (rc == DB_DENIED)
 		rc = api_fail(&f.res, PROBLEM_NOT_FOUND, NULL);
+	if (rc == DB_OK && (f.res.body = api_finding_json(&f.row)) == NULL)
+		rc = DB_ERROR;
+	store_finding_clear(&f.row);
 	return api_finish(r, rc, &f.res);
 }

@@ -34,8 +34,10 @@ static const struct json_field name_check_fields[] = {{.name = "text",
 struct name_check_ctx {
 	struct http_request *r;
 	const char *engagement;
-	const char *text;
 	const struct publish_text *index;
+	/* the result: the spans found, merged */
+	struct publish_span *spans;
+	size_t nspans;
 	struct api_res res;
 };
 
@@ -43,43 +45,32 @@ static int
 name_check_tx(struct db_conn *c, void *arg)
 {
 	struct name_check_ctx *k = arg;
-	const char *p[1] = {k->engagement};
-	struct publish_span *spans = NULL;
-	size_t nspans = 0;
 	struct api_engagement e;
-	struct db_result *q;
-	enum db_status st;
-	json_t *list;
+	json_t *names = NULL, *n;
+	size_t i;
 	int rc;
 
-	json_decref(k->res.body); /* the callback may run twice */
-	k->res.body = NULL;
+	free(k->spans); /* the callback may run twice */
+	k->spans = NULL;
+	k->nspans = 0;
 	if ((rc = api_engagement_load(c, k->r, k->engagement, API_AS_PARTICIPANT, &e, &k->res)) !=
 	    DB_OK)
 		return rc;
 	api_engagement_clear(&e);
-	if ((q = db_exec(c, "name_check_names", 1, p, &st)) == NULL)
-		return st;
-	for (int i = 0; i < db_rows(q); i++)
-		if (publish_text_find(k->index, db_get(q, i, 0), &spans, &nspans) < 0) {
-			db_result_free(q);
-			free(spans);
+	if ((rc = store_name_check_names(c, k->engagement, &names)) != DB_OK)
+		return rc;
+	json_array_foreach(names, i, n)
+	{
+		if (json_is_string(n) &&
+		    publish_text_find(k->index, json_string_value(n), &k->spans, &k->nspans) < 0) {
+			json_decref(names);
 			return DB_ERROR;
 		}
-	db_result_free(q);
-	nspans = publish_spans_merge(spans, nspans);
-	list = json_array();
-	for (size_t i = 0; list != NULL && i < nspans; i++)
-		json_array_append_new(
-		    list, json_pack("{s:I, s:I, s:s%}", "start", (json_int_t)spans[i].ustart, "end",
-		                    (json_int_t)spans[i].uend, "text", k->text + spans[i].start,
-		                    spans[i].end - spans[i].start));
-	free(spans);
-	k->res.body = json_pack("{s:b, s:o}", "hold", nspans > 0, "spans", list);
-	if (k->res.body == NULL)
-		return DB_ERROR;
+	}
+	json_decref(names);
+	k->nspans = publish_spans_merge(k->spans, k->nspans);
 	return api_audit(c, k->r, "engagement.name_check", "engagement", k->engagement, NULL, NULL,
-	                 json_pack("{s:I}", "spans", (json_int_t)nspans));
+	                 json_pack("{s:I}", "spans", (json_int_t)k->nspans));
 }
 
 int
@@ -87,6 +78,7 @@ api_name_check_post(struct http_request *r)
 {
 	struct name_check_ctx k = {.r = r, .res = {.status = 200}};
 	struct publish_text *index;
+	const char *text;
 	int rc;
 
 	if ((rc = api_uuid_param(r, 0)) != HTTP_OK)
@@ -96,12 +88,27 @@ api_name_check_post(struct http_request *r)
 	if ((rc = api_check_body(r, name_check_fields)) != HTTP_OK)
 		return rc;
 	k.engagement = http_param(r, 0);
-	k.text = json_string_value(json_object_get(r->json, "text"));
+	text = json_string_value(json_object_get(r->json, "text"));
 	/* index the text once, outside the transaction */
-	if ((index = publish_text_new(k.text)) == NULL)
+	if ((index = publish_text_new(text)) == NULL)
 		return http_reply_problem(r, PROBLEM_UNAVAILABLE, NULL);
 	k.index = index;
-	rc = db_tx(&r->who, name_check_tx, &k);
+	rc = db_tx(&r->who, "name_check", name_check_tx, &k);
 	publish_text_free(index);
+	if (rc == DB_OK) {
+		json_t *list = json_array();
+
+		for (size_t i = 0; list != NULL && i < k.nspans; i++)
+			json_array_append_new(list, json_pack("{s:I, s:I, s:s%}", "start",
+			                                      (json_int_t)k.spans[i].ustart, "end",
+			                                      (json_int_t)k.spans[i].uend, "text",
+			                                      text + k.spans[i].start,
+			                                      k.spans[i].end - k.spans[i].start));
+		/* o steals list */
+		if ((k.res.body = json_pack("{s:b, s:o}", "hold", k.nspans > 0, "spans", list)) ==
+		    NULL)
+			rc = DB_ERROR;
+	}
+	free(k.spans);
 	return api_finish(r, rc, &k.res);
 }

@@ -8,11 +8,12 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "util/vocab.h"
 
 static int
 role_valid(const char *s)
 {
-	return strcmp(s, "admin") == 0 || strcmp(s, "member") == 0;
+	return vocab_has(vocab_user_roles, s);
 }
 
 static const struct json_field user_fields[] = {
@@ -41,46 +42,33 @@ struct user_ctx {
 	struct http_request *r;
 	const char *org;
 	char *hash;
-	struct api_res res;
+	struct store_user user; /* the result */
 };
 
 static int
 user_create_tx(struct db_conn *c, void *arg)
 {
 	struct user_ctx *u = arg;
-	const char *pg[1] = {u->org};
-	const char *p[5] = {u->org, json_string_value(json_object_get(u->r->json, "email")),
-	                    json_string_value(json_object_get(u->r->json, "name")),
-	                    json_string_value(json_object_get(u->r->json, "role")), u->hash};
-	struct db_result *q;
-	enum db_status st;
 	int rc;
 
 	/* the org must be visible to the caller (RLS), else 404 */
-	if ((q = db_exec(c, "org_get", 1, pg, &st)) == NULL)
-		return st;
-	rc = db_rows(q);
-	db_result_free(q);
-	if (rc != 1)
-		return api_fail(&u->res, PROBLEM_NOT_FOUND, NULL);
-	if ((q = db_exec(c, "user_create", 5, p, &st)) == NULL)
-		return st == DB_UNIQUE
-		           ? api_fail(&u->res, PROBLEM_CONFLICT,
-		                      "This org already has a user with this e-mail address.")
-		           : st;
-	u->res.body = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "id", db_get(q, 0, 0), "org_id",
-	                        db_get(q, 0, 1), "email", db_get(q, 0, 2), "name", db_get(q, 0, 3),
-	                        "role", db_get(q, 0, 4), "created_at", db_get(q, 0, 5));
-	rc = api_audit(c, u->r, "user.create", "user", db_get(q, 0, 0), u->org, NULL,
-	               json_pack("{s:s}", "role", db_get(q, 0, 4)));
-	db_result_free(q);
-	return rc;
+	if ((rc = store_org_exists(c, u->org)) != DB_OK)
+		return rc;
+	rc = store_user_create(c, u->org, json_string_value(json_object_get(u->r->json, "email")),
+	                       json_string_value(json_object_get(u->r->json, "name")),
+	                       json_string_value(json_object_get(u->r->json, "role")), u->hash,
+	                       &u->user);
+	if (rc != DB_OK)
+		return rc;
+	return api_audit(c, u->r, "user.create", "user", u->user.id, u->org, NULL,
+	                 json_pack("{s:s}", "role", u->user.role));
 }
 
 int
 api_org_users_post(struct http_request *r)
 {
-	struct user_ctx u = {.r = r, .res = {.status = 201}};
+	struct user_ctx u = {.r = r};
+	struct api_res res = {.status = 201};
 	int rc;
 
 	if ((rc = api_uuid_param(r, 0)) != HTTP_OK)
@@ -93,7 +81,15 @@ api_org_users_post(struct http_request *r)
 	u.hash = crypto_password_hash(json_string_value(json_object_get(r->json, "password")));
 	if (u.hash == NULL)
 		return http_reply_problem(r, PROBLEM_INTERNAL, NULL);
-	rc = db_tx(&r->who, user_create_tx, &u);
+	rc = db_tx(&r->who, "user_create", user_create_tx, &u);
 	free(u.hash);
-	return api_finish(r, rc, &u.res);
+	if (rc == STORE_NONE)
+		rc = api_fail(&res, PROBLEM_NOT_FOUND, NULL);
+	else if (rc == DB_UNIQUE)
+		rc = api_fail(&res, PROBLEM_CONFLICT,
+		              "This org already has a user with this e-mail address.");
+	else if (rc == DB_OK && (res.body = api_user_json(&u.user)) == NULL)
+		rc = DB_ERROR;
+	store_user_clear(&u.user);
+	return api_finish(r, rc, &res);
 }

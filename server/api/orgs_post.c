@@ -5,11 +5,13 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "util/vocab.h"
 
 static int
 org_kind_valid(const char *s)
 {
-	return strcmp(s, "assessor") == 0 || strcmp(s, "company") == 0;
+	/* the one coordinator org exists from the start (ensure-admin) */
+	return vocab_has(vocab_org_kinds, s) && strcmp(s, "coordinator") != 0;
 }
 
 static const struct json_field org_fields[] = {{.name = "name",
@@ -35,37 +37,29 @@ static const struct json_field org_fields[] = {{.name = "name",
 struct org_ctx {
 	struct http_request *r;
 	char *aliases;
-	struct api_res res;
+	struct store_org org; /* the result */
 };
 
 static int
 org_create_tx(struct db_conn *c, void *arg)
 {
 	struct org_ctx *o = arg;
-	const char *p[3] = {
-	    json_string_value(json_object_get(o->r->json, "kind")),
-	    json_string_value(json_object_get(o->r->json, "name")),
-	    o->aliases,
-	};
-	struct db_result *q;
-	enum db_status st;
 	int rc;
 
-	if ((q = db_exec(c, "org_create", 3, p, &st)) == NULL)
-		return st;
-	o->res.body = json_pack("{s:s, s:s, s:s, s:o, s:s}", "id", db_get(q, 0, 0), "kind",
-	                        db_get(q, 0, 1), "name", db_get(q, 0, 2), "aliases",
-	                        api_json_col(q, 0, 3), "created_at", db_get(q, 0, 4));
-	rc = api_audit(c, o->r, "org.create", "org", db_get(q, 0, 0), db_get(q, 0, 0), NULL,
-	               json_pack("{s:s}", "kind", db_get(q, 0, 1)));
-	db_result_free(q);
-	return rc;
+	rc = store_org_create(c, json_string_value(json_object_get(o->r->json, "kind")),
+	                      json_string_value(json_object_get(o->r->json, "name")), o->aliases,
+	                      &o->org);
+	if (rc != DB_OK)
+		return rc;
+	return api_audit(c, o->r, "org.create", "org", o->org.id, o->org.id, NULL,
+	                 json_pack("{s:s}", "kind", o->org.kind));
 }
 
 int
 api_orgs_post(struct http_request *r)
 {
-	struct org_ctx o = {.r = r, .res = {.status = 201}};
+	struct org_ctx o = {.r = r};
+	struct api_res res = {.status = 201};
 	json_t *aliases;
 	int rc;
 
@@ -77,9 +71,12 @@ api_orgs_post(struct http_request *r)
 	o.aliases = aliases ? json_dumps(aliases, JSON_COMPACT | JSON_ENCODE_ANY) : strdup("[]");
 	if (o.aliases == NULL)
 		return http_reply_problem(r, PROBLEM_INTERNAL, NULL);
-	rc = db_tx(&r->who, org_create_tx, &o);
+	rc = db_tx(&r->who, "org_create", org_create_tx, &o);
 	free(o.aliases);
 	if (rc == DB_UNIQUE)
-		rc = api_fail(&o.res, PROBLEM_CONFLICT, "An org with this name exists.");
-	return api_finish(r, rc, &o.res);
+		rc = api_fail(&res, PROBLEM_CONFLICT, "An org with this name exists.");
+	if (rc == DB_OK && (res.body = api_org_json(&o.org)) == NULL)
+		rc = DB_ERROR;
+	store_org_clear(&o.org);
+	return api_finish(r, rc, &res);
 }

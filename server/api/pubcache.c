@@ -73,19 +73,15 @@ pubcache_find_locked(const char *slug)
 
 struct pubcache_load {
 	const char *slug;
-	struct db_result *row;
+	struct store_publication row; /* the result */
 };
 
 static int
 pubcache_load_tx(struct db_conn *c, void *arg)
 {
 	struct pubcache_load *k = arg;
-	const char *p[1] = {k->slug};
-	enum db_status st;
 
-	if ((k->row = db_exec(c, "publication_get", 1, p, &st)) == NULL)
-		return st;
-	return DB_OK;
+	return store_publication_get(c, k->slug, &k->row);
 }
 
 /* Build the 200 and 304 replies of one kind. 0 or -1. */
@@ -116,16 +112,16 @@ pubcache_build_kind(struct pubcache_entry *e, int kind, unsigned flags, const ch
 	return e->ok[kind] != NULL ? 0 : -1;
 }
 
-/* Build an entry from a publication_get row. Returns it (caller owns) or NULL. */
+/* Build an entry from a publication. Returns it (caller owns) or NULL. */
 static struct pubcache_entry *
-pubcache_build(const struct db_result *q)
+pubcache_build(const struct store_publication *q)
 {
 	struct pubcache_entry *e = calloc(1, sizeof(*e));
-	unsigned char *sig = NULL, *key = NULL;
-	size_t siglen = 0, keylen = 0, pagelen = 0;
+	const unsigned char *sig = q->signature.p, *key = q->signing_key.p;
+	size_t siglen = q->signature.len, keylen = q->signing_key.len, pagelen = 0;
 	char sig_b64[4 * ((CRYPTO_ED25519_SIG_LEN + 2) / 3) + 1];
-	char key_b64u[64];
-	const char *doctext = db_get(q, 0, 9);
+	char key_b64u[64], seq[24];
+	const char *doctext = q->document;
 	json_t *doc = NULL;
 	char *page = NULL;
 	struct publish_meta m;
@@ -133,32 +129,31 @@ pubcache_build(const struct db_result *q)
 
 	if (e == NULL)
 		return NULL;
-	snprintf(e->slug, sizeof(e->slug), "%s", db_get(q, 0, 1));
-	sig = db_get_bytea(q, 0, 10, &siglen);
-	key = db_get_bytea(q, 0, 11, &keylen);
+	snprintf(e->slug, sizeof(e->slug), "%s", q->slug);
+	snprintf(seq, sizeof(seq), "%lld", q->seq);
 	if (sig == NULL || siglen != CRYPTO_ED25519_SIG_LEN || key == NULL ||
-	    keylen != CRYPTO_ED25519_PUB_LEN)
+	    keylen != CRYPTO_ED25519_PUB_LEN || doctext == NULL)
 		goto done;
 	util_b64_encode(sig, siglen, sig_b64);
 	util_b64url_encode(key, keylen, key_b64u);
 	if ((doc = json_loads(doctext, 0, NULL)) == NULL)
 		goto done;
 	m.slug = e->slug;
-	m.hash_hex = db_get(q, 0, 7);
+	m.hash_hex = q->hash;
 	m.signature_b64 = sig_b64;
 	m.key_b64url = key_b64u;
-	m.published_at = db_get(q, 0, 5);
+	m.published_at = q->published_at;
 	if ((page = publish_page_html(doc, &m, &pagelen)) == NULL)
 		goto done;
 	{
 		const char *doc_hdr[] = {"X-Lockstep-Signature",
 		                         sig_b64,
 		                         "X-Lockstep-Hash",
-		                         db_get(q, 0, 7),
+		                         q->hash,
 		                         "X-Lockstep-Prev-Hash",
-		                         db_get(q, 0, 8),
+		                         q->prev_hash,
 		                         "X-Lockstep-Sequence",
-		                         db_get(q, 0, 0),
+		                         seq,
 		                         "X-Lockstep-Signing-Key",
 		                         key_b64u,
 		                         NULL};
@@ -175,8 +170,6 @@ pubcache_build(const struct db_result *q)
 done:
 	json_decref(doc);
 	free(page);
-	free(sig);
-	free(key);
 	if (!ok) {
 		log_event(LOG_LEVEL_ERROR, "publication_render_failed",
 		          json_pack("{s:s}", "slug", e->slug));
@@ -189,7 +182,7 @@ done:
 int
 pubcache_get(const char *slug, struct pubcache_entry **out, int *owned)
 {
-	struct pubcache_load k = {.slug = slug};
+	struct pubcache_load k = {.slug = slug, .row = {0}};
 	struct pubcache_entry *e;
 	int rc;
 
@@ -203,17 +196,13 @@ pubcache_get(const char *slug, struct pubcache_entry **out, int *owned)
 		return PUBCACHE_FOUND;
 	}
 	/* anonymous on purpose: row-level security decides what exists */
-	rc = db_tx(NULL, pubcache_load_tx, &k);
+	rc = db_tx(NULL, "pubcache_load", pubcache_load_tx, &k);
 	if (rc != DB_OK) {
-		db_result_free(k.row);
-		return PUBCACHE_ERROR;
+		store_publication_clear(&k.row);
+		return rc == STORE_NONE ? PUBCACHE_MISSING : PUBCACHE_ERROR;
 	}
-	if (db_rows(k.row) != 1) {
-		db_result_free(k.row);
-		return PUBCACHE_MISSING;
-	}
-	e = pubcache_build(k.row);
-	db_result_free(k.row);
+	e = pubcache_build(&k.row);
+	store_publication_clear(&k.row);
 	if (e == NULL)
 		return PUBCACHE_ERROR;
 	pthread_rwlock_wrlock(&pubcache_lock);

@@ -15,56 +15,56 @@
 
 struct publications_ctx {
 	const char *after;
-	char limit1[16];
 	int limit;
-	struct api_res res;
+	struct store_publication *rows; /* the result */
+	int n;
 };
 
 static int
 publications_tx(struct db_conn *c, void *arg)
 {
 	struct publications_ctx *k = arg;
-	const char *p[2] = {k->after, k->limit1};
-	struct db_result *q;
-	enum db_status st;
-	json_t *items, *next = json_null();
-	int n;
 
-	if ((q = db_exec(c, "publications_list", 2, p, &st)) == NULL)
-		return st;
-	items = json_array();
-	n = db_rows(q);
-	for (int i = 0; i < n && i < k->limit; i++) {
-		long long seq = 0;
+	store_publications_free(k->rows, k->n);
+	return store_publication_list(c, k->after, k->limit + 1, &k->rows, &k->n);
+}
+
+/* {"items": [...], "next": sequence or null}. New reference or NULL. */
+static json_t *
+publications_json(const struct publications_ctx *k)
+{
+	json_t *items = json_array(), *next = json_null();
+
+	for (int i = 0; i < k->n && i < k->limit; i++) {
+		const struct store_publication *p = &k->rows[i];
 		char url[128], page[128];
 
-		util_strnum(db_get(q, i, 0), 1, 1LL << 60, &seq);
-		snprintf(url, sizeof(url), "/api/v1/publications/%s", db_get(q, i, 1));
-		snprintf(page, sizeof(page), "/p/%s", db_get(q, i, 1));
+		snprintf(url, sizeof(url), "/api/v1/publications/%s", p->slug);
+		snprintf(page, sizeof(page), "/p/%s", p->slug);
 		json_array_append_new(
 		    items,
 		    json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:s, s:s}", "sequence",
-		              (json_int_t)seq, "slug", db_get(q, i, 1), "title", db_get(q, i, 2),
-		              "disclosure", db_get(q, i, 3), "release_at", db_get(q, i, 4),
-		              "published_at", db_get(q, i, 5), "embargo_break",
-		              db_get(q, i, 6)[0] == 't', "hash", db_get(q, i, 7), "prev_hash",
-		              db_get(q, i, 8), "document", url, "page", page));
-		if (i == k->limit - 1 && n > k->limit)
-			next = json_integer((json_int_t)seq);
+		              (json_int_t)p->seq, "slug", p->slug, "title", p->title, "disclosure",
+		              p->disclosure, "release_at", p->release_at, "published_at",
+		              p->published_at, "embargo_break", p->embargo_break, "hash", p->hash,
+		              "prev_hash", p->prev_hash, "document", url, "page", page));
+		if (i == k->limit - 1 && k->n > k->limit)
+			next = json_integer((json_int_t)p->seq);
 	}
-	db_result_free(q);
-	k->res.body = json_pack("{s:o, s:o}", "items", items, "next", next);
-	return k->res.body ? DB_OK : DB_ERROR;
+	/* o steals both */
+	return json_pack("{s:o, s:o}", "items", items, "next", next);
 }
 
 int
 api_publications_get(struct http_request *r)
 {
-	struct publications_ctx k = {.res = {.status = 200}};
+	struct publications_ctx k = {0};
+	struct api_res res = {.status = 200};
 	const char *l = http_query(r, "limit");
 	const char *a = http_query(r, "after");
 	long long v = 50, after;
-	char *text;
+	json_t *body = NULL;
+	char *text = NULL;
 	int rc;
 	const char *hdr[] = {"Cache-Control", "public, max-age=5", NULL};
 
@@ -75,13 +75,14 @@ api_publications_get(struct http_request *r)
 		return http_reply_problem(r, PROBLEM_BAD_QUERY,
 		                          "after must be the next value of a previous page.");
 	k.limit = (int)v;
-	snprintf(k.limit1, sizeof(k.limit1), "%d", k.limit + 1);
 	k.after = a;
-	rc = db_tx(NULL, publications_tx, &k);
+	rc = db_tx(NULL, "publications_list", publications_tx, &k);
+	if (rc == DB_OK && (body = publications_json(&k)) != NULL)
+		text = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(body);
+	store_publications_free(k.rows, k.n);
 	if (rc != DB_OK)
-		return api_finish(r, rc, &k.res);
-	text = json_dumps(k.res.body, JSON_COMPACT | JSON_ENSURE_ASCII);
-	json_decref(k.res.body);
+		return api_finish(r, rc, &res);
 	if (text == NULL)
 		return http_reply_problem(r, PROBLEM_INTERNAL, NULL);
 	rc = http_reply_bytes(r, 200, "application/json", text, strlen(text), hdr);

@@ -35,13 +35,14 @@ struct session_ctx {
 	char addr_max[16];
 	int allowed;
 	int found; /* candidate accounts (the address may exist in several orgs) */
-	char *hash[SESSION_MAX_CANDIDATES];
-	struct db_identity cand[SESSION_MAX_CANDIDATES];
-	struct db_identity who;
-	char token_hash_param[2 * CRYPTO_SHA256_LEN + 3];
+	struct store_auth cand[SESSION_MAX_CANDIDATES];
+	struct util_identity who;
+	unsigned char token_hash[CRYPTO_SHA256_LEN];
 	char ttl[16];
-	const char *password;              /* borrowed from r->json */
-	char device_user[DB_UUID_LEN + 1]; /* account named by a valid device cookie, or "" */
+	char expires_at[STORE_TS_LEN];       /* session_create_tx's result */
+	struct store_me me;                  /* session_create_tx's result */
+	const char *password;                /* borrowed from r->json */
+	char device_user[UTIL_UUID_LEN + 1]; /* account named by a valid device cookie, or "" */
 	int ok; /* set by the pool thread: a candidate's password matched */
 	struct api_res res;
 };
@@ -52,42 +53,17 @@ session_lookup_tx(struct db_conn *c, void *arg)
 {
 	struct session_ctx *s = arg;
 	const char *email = json_string_value(json_object_get(s->r->json, "email"));
-	const char *p5[5] = {s->acct_key, s->max, s->addr_key, s->addr_max, s->window};
-	const char *p1[1] = {email};
-	struct db_result *res;
-	enum db_status st;
+	int rc;
 
 	/* a retried transaction starts again */
-	for (int i = 0; i < s->found; i++) {
-		explicit_bzero(s->hash[i], strlen(s->hash[i]));
-		free(s->hash[i]);
-		s->hash[i] = NULL;
-	}
+	for (int i = 0; i < s->found; i++)
+		store_auth_clear(&s->cand[i]);
 	s->found = 0;
-	res = db_exec(c, "auth_throttle_allowed", 5, p5, &st);
-	if (res == NULL)
-		return st;
-	s->allowed = strcmp(db_get(res, 0, 0), "t") == 0;
-	db_result_free(res);
-	if (!s->allowed)
-		return DB_OK;
-	res = db_exec(c, "auth_login_lookup", 1, p1, &st);
-	if (res == NULL)
-		return st;
-	for (int i = 0; i < db_rows(res) && s->found < SESSION_MAX_CANDIDATES; i++) {
-		struct db_identity *w = &s->cand[s->found];
-
-		snprintf(w->user_id, sizeof(w->user_id), "%s", db_get(res, i, 0));
-		snprintf(w->org_id, sizeof(w->org_id), "%s", db_get(res, i, 1));
-		snprintf(w->org_kind, sizeof(w->org_kind), "%s", db_get(res, i, 2));
-		snprintf(w->role, sizeof(w->role), "%s", db_get(res, i, 3));
-		if ((s->hash[s->found++] = strdup(db_get(res, i, 4))) == NULL) {
-			db_result_free(res);
-			return DB_ERROR;
-		}
-	}
-	db_result_free(res);
-	return DB_OK;
+	rc = store_auth_throttle_allowed(c, s->acct_key, s->max, s->addr_key, s->addr_max,
+	                                 s->window, &s->allowed);
+	if (rc != DB_OK || !s->allowed)
+		return rc;
+	return store_auth_candidates(c, email, s->cand, SESSION_MAX_CANDIDATES, &s->found);
 }
 
 /* Anonymous transaction: record a failed or throttled attempt. */
@@ -95,10 +71,10 @@ static int
 session_fail_tx(struct db_conn *c, void *arg)
 {
 	struct session_ctx *s = arg;
-	const char *p3[3] = {s->acct_key, s->addr_key, s->window};
 	int rc;
 
-	if (s->allowed && (rc = db_run(c, "auth_throttle_fail", 3, p3)) != DB_OK)
+	if (s->allowed &&
+	    (rc = store_auth_throttle_fail(c, s->acct_key, s->addr_key, s->window)) != DB_OK)
 		return rc;
 	return api_audit(c, s->r, s->allowed ? "login.failed" : "login.throttled", "user", NULL,
 	                 NULL, NULL, NULL);
@@ -109,39 +85,19 @@ static int
 session_create_tx(struct db_conn *c, void *arg)
 {
 	struct session_ctx *s = arg;
-	const char *p5[5] = {s->token_hash_param, s->who.user_id, s->who.org_id, s->ttl,
-	                     s->r->addr};
-	const char *p1[1] = {s->acct_key};
-	struct db_result *res;
-	enum db_status st;
 	int rc;
 
-	res = db_exec(c, "session_create", 5, p5, &st);
-	if (res == NULL)
-		return st;
-	json_decref(s->res.body); /* a retried transaction starts again */
-	s->res.body = json_pack("{s:s}", "expires_at", db_get(res, 0, 0));
-	db_result_free(res);
-	if ((rc = db_run(c, "auth_throttle_clear", 1, p1)) != DB_OK)
+	rc = store_session_create(c, s->token_hash, s->who.user_id, s->who.org_id, s->ttl,
+	                          s->r->addr, s->expires_at);
+	if (rc != DB_OK)
+		return rc;
+	if ((rc = store_auth_throttle_clear(c, s->acct_key)) != DB_OK)
 		return rc;
 	if ((rc = api_audit(c, s->r, "login", "user", s->who.user_id, s->who.org_id, NULL, NULL)) !=
 	    DB_OK)
 		return rc;
-	res = db_exec(c, "me_get", 0, NULL, &st);
-	if (res == NULL)
-		return st;
-	if (db_rows(res) != 1) {
-		db_result_free(res);
-		return DB_ERROR;
-	}
-	json_object_set_new(s->res.body, "user",
-	                    json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s}}", "id",
-	                              db_get(res, 0, 0), "email", db_get(res, 0, 1), "name",
-	                              db_get(res, 0, 2), "role", db_get(res, 0, 3), "org", "id",
-	                              db_get(res, 0, 4), "kind", db_get(res, 0, 5), "name",
-	                              db_get(res, 0, 6)));
-	db_result_free(res);
-	return DB_OK;
+	rc = store_me_get(c, &s->me);
+	return rc == STORE_NONE ? DB_ERROR : rc;
 }
 
 /* free_arg of http_defer: wipe and free the context. */
@@ -152,10 +108,9 @@ session_free(void *arg)
 
 	if (s == NULL)
 		return;
-	for (int i = 0; i < s->found; i++) {
-		explicit_bzero(s->hash[i], strlen(s->hash[i]));
-		free(s->hash[i]);
-	}
+	for (int i = 0; i < s->found; i++)
+		store_auth_clear(&s->cand[i]);
+	store_me_clear(&s->me);
 	json_decref(s->res.body);
 	explicit_bzero(s, sizeof(*s));
 	free(s);
@@ -171,8 +126,11 @@ session_verify(void *arg)
 	struct session_ctx *s = arg;
 
 	for (int i = 0; i < s->found && !s->ok; i++)
-		if (crypto_password_verify(s->password, s->hash[i]) == 1) {
-			s->who = s->cand[i];
+		if (crypto_password_verify(s->password, s->cand[i].password_hash) == 1) {
+			memcpy(s->who.user_id, s->cand[i].user_id, sizeof(s->who.user_id));
+			memcpy(s->who.org_id, s->cand[i].org_id, sizeof(s->who.org_id));
+			memcpy(s->who.org_kind, s->cand[i].org_kind, sizeof(s->who.org_kind));
+			memcpy(s->who.role, s->cand[i].role, sizeof(s->who.role));
 			s->ok = 1;
 		}
 	if (s->found == 0)
@@ -183,7 +141,7 @@ session_verify(void *arg)
 static int
 session_refuse(struct http_request *r, struct session_ctx *s)
 {
-	int rc = db_tx(NULL, session_fail_tx, s);
+	int rc = db_tx(NULL, "session_fail", session_fail_tx, s);
 
 	if (rc == DB_OK)
 		rc = api_fail(&s->res,
@@ -198,20 +156,20 @@ session_resume(struct http_request *r, void *arg)
 {
 	struct session_ctx *s = arg;
 	char token[CRYPTO_TOKEN_CHARS + 1];
-	unsigned char hash[CRYPTO_SHA256_LEN];
 	char cookie[256], device[API_DEVICE_VALUE_MAX];
 	int rc;
 
 	if (!s->ok)
 		return session_refuse(r, s);
-	if (crypto_token_new(token, hash) != 0)
+	if (crypto_token_new(token, s->token_hash) != 0)
 		return api_finish(r, DB_ERROR, &s->res);
-	s->token_hash_param[0] = '\\';
-	s->token_hash_param[1] = 'x';
-	util_hex_encode(hash, sizeof(hash), s->token_hash_param + 2);
-	rc = db_tx(&s->who, session_create_tx, s);
+	rc = db_tx(&s->who, "session_create", session_create_tx, s);
 	if (rc == DB_OK) {
-		json_object_set_new(s->res.body, "token", json_string(token));
+		/* o steals the user */
+		s->res.body = json_pack("{s:s, s:o, s:s}", "expires_at", s->expires_at, "user",
+		                        api_me_user_json(&s->me), "token", token);
+		if (s->res.body == NULL)
+			rc = DB_ERROR;
 		snprintf(cookie, sizeof(cookie),
 		         "%s=%s; Path=/; Max-Age=%u; HttpOnly; SameSite=Strict%s",
 		         HTTP_SESSION_COOKIE, token, config.session_ttl,
@@ -275,7 +233,7 @@ api_session_post(struct http_request *r)
 	snprintf(s->ttl, sizeof(s->ttl), "%u", config.session_ttl);
 
 	/* throttling before any hash is computed */
-	rc = db_tx(NULL, session_lookup_tx, s);
+	rc = db_tx(NULL, "session_lookup", session_lookup_tx, s);
 	if (rc != DB_OK) {
 		rc = api_finish(r, rc, &s->res);
 		session_free(s);

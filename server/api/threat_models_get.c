@@ -3,30 +3,39 @@
 
 #include "api/api.h"
 
+struct threat_models_ctx {
+	struct store_threat_model *rows; /* the result */
+	int n;
+};
+
 static int
 threat_models_tx(struct db_conn *c, void *arg)
 {
-	struct api_res *res = arg;
-	struct db_result *q;
-	enum db_status st;
-	json_t *items;
+	struct threat_models_ctx *k = arg;
 
-	if ((q = db_exec(c, "threat_models_list", 0, NULL, &st)) == NULL)
-		return st;
-	items = json_array();
-	for (int i = 0; i < db_rows(q); i++)
-		json_array_append_new(items,
-		                      json_pack("{s:s, s:s, s:s}", "code", db_get(q, i, 0), "name",
-		                                db_get(q, i, 1), "description", db_get(q, i, 2)));
-	db_result_free(q);
-	res->body = json_pack("{s:o}", "items", items);
-	return res->body ? DB_OK : DB_ERROR;
+	store_threat_models_free(k->rows, k->n);
+	return store_threat_model_list(c, &k->rows, &k->n);
 }
 
 int
 api_threat_models_get(struct http_request *r)
 {
+	struct threat_models_ctx k = {0};
 	struct api_res res = {.status = 200};
+	json_t *items;
+	int rc;
 
-	return api_finish(r, db_tx(NULL, threat_models_tx, &res), &res);
+	rc = db_tx(NULL, "threat_models", threat_models_tx, &k);
+	if (rc == DB_OK) {
+		items = json_array();
+		for (int i = 0; i < k.n; i++)
+			json_array_append_new(
+			    items, json_pack("{s:s, s:s, s:s}", "code", k.rows[i].code, "name",
+			                     k.rows[i].name, "description", k.rows[i].description));
+		/* o steals items */
+		if ((res.body = json_pack("{s:o}", "items", items)) == NULL)
+			rc = DB_ERROR;
+	}
+	store_threat_models_free(k.rows, k.n);
+	return api_finish(r, rc, &res);
 }

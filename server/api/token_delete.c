@@ -13,17 +13,10 @@ static int
 token_delete_tx(struct db_conn *c, void *arg)
 {
 	struct token_delete_ctx *t = arg;
-	const char *p[1] = {t->id};
-	struct db_result *q;
-	enum db_status st;
-	int n;
+	int rc;
 
-	if ((q = db_exec(c, "token_revoke", 1, p, &st)) == NULL)
-		return st;
-	n = db_rows(q);
-	db_result_free(q);
-	if (n != 1)
-		return api_fail(&t->res, PROBLEM_NOT_FOUND, NULL);
+	if ((rc = store_token_revoke(c, t->id)) != DB_OK)
+		return rc;
 	return api_audit(c, t->r, "token.revoke", "token", t->id, t->r->who.org_id, NULL, NULL);
 }
 
@@ -36,5 +29,8 @@ api_token_delete(struct http_request *r)
 	if ((rc = api_uuid_param(r, 0)) != HTTP_OK)
 		return rc;
 	t.id = http_param(r, 0);
-	return api_finish(r, db_tx(&r->who, token_delete_tx, &t), &t.res);
+	rc = db_tx(&r->who, "token_delete", token_delete_tx, &t);
+	if (rc == STORE_NONE)
+		rc = api_fail(&t.res, PROBLEM_NOT_FOUND, NULL);
+	return api_finish(r, rc, &t.res);
 }

@@ -22,52 +22,50 @@ static const struct json_field token_fields[] = {
 
 struct token_ctx {
 	struct http_request *r;
-	char hash[2 * CRYPTO_SHA256_LEN + 3];
+	unsigned char hash[CRYPTO_SHA256_LEN];
 	char days[16];
-	struct api_res res;
+	struct store_token token; /* the result */
 };
 
 static int
 token_create_tx(struct db_conn *c, void *arg)
 {
 	struct token_ctx *t = arg;
-	const char *p[4] = {t->hash, json_string_value(json_object_get(t->r->json, "name")),
-	                    t->days, t->r->addr};
-	struct db_result *q;
-	enum db_status st;
 	int rc;
 
-	if ((q = db_exec(c, "token_create", 4, p, &st)) == NULL)
-		return st;
-	t->res.body =
-	    json_pack("{s:s, s:s, s:s, s:s}", "id", db_get(q, 0, 0), "name", db_get(q, 0, 1),
-	              "created_at", db_get(q, 0, 2), "expires_at", db_get(q, 0, 3));
-	rc = api_audit(c, t->r, "token.create", "token", db_get(q, 0, 0), t->r->who.org_id, NULL,
-	               NULL);
-	db_result_free(q);
-	return t->res.body ? rc : DB_ERROR;
+	rc = store_token_create(c, t->hash, json_string_value(json_object_get(t->r->json, "name")),
+	                        t->days, t->r->addr, &t->token);
+	if (rc != DB_OK)
+		return rc;
+	return api_audit(c, t->r, "token.create", "token", t->token.id, t->r->who.org_id, NULL,
+	                 NULL);
 }
 
 int
 api_tokens_post(struct http_request *r)
 {
-	struct token_ctx t = {.r = r, .res = {.status = 201}};
+	struct token_ctx t = {.r = r};
+	struct api_res res = {.status = 201};
 	char token[CRYPTO_TOKEN_CHARS + 1];
-	unsigned char hash[CRYPTO_SHA256_LEN];
 	int rc;
 
 	if ((rc = api_check_body(r, token_fields)) != HTTP_OK)
 		return rc;
 	snprintf(t.days, sizeof(t.days), "%lld",
 	         (long long)json_integer_value(json_object_get(r->json, "ttl_days")));
-	if (crypto_token_new(token, hash) != 0)
+	if (crypto_token_new(token, t.hash) != 0)
 		return http_reply_problem(r, PROBLEM_INTERNAL, NULL);
-	t.hash[0] = '\\';
-	t.hash[1] = 'x';
-	util_hex_encode(hash, sizeof(hash), t.hash + 2);
-	rc = db_tx(&r->who, token_create_tx, &t);
-	if (rc == DB_OK)
-		json_object_set_new(t.res.body, "token", json_string(token));
+	rc = db_tx(&r->who, "token_create", token_create_tx, &t);
+	if (rc == DB_OK) {
+		/* the answer has no kind: a new token is always "api" */
+		res.body =
+		    json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", t.token.id, "name",
+		              t.token.name ? t.token.name : "", "created_at", t.token.created_at,
+		              "expires_at", t.token.expires_at, "token", token);
+		if (res.body == NULL)
+			rc = DB_ERROR;
+	}
 	explicit_bzero(token, sizeof(token));
-	return api_finish(r, rc, &t.res);
+	store_token_clear(&t.token);
+	return api_finish(r, rc, &res);
 }

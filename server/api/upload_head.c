@@ -23,7 +23,7 @@ api_upload_head(struct http_request *r)
 		return rc;
 	if ((rc = tus_check_version(r)) != HTTP_OK)
 		return rc;
-	rc = evidence_upload_resume(r, http_param(r, 0), &res, &u);
+	rc = api_evidence_resume(r, http_param(r, 0), &res, &u);
 	if (rc != DB_OK)
 		return api_finish(r, rc, &res);
 	snprintf(offset, sizeof(offset), "%llu", evidence_upload_offset(u));

@@ -24,11 +24,14 @@ static int
 upload_patch_data(struct http_request *r, const char *buf, size_t len)
 {
 	struct evidence_upload *u = r->stream;
+	enum evidence_error err = EVIDENCE_E_NONE;
 	enum problem_type problem;
 	const char *detail;
 
-	if (evidence_upload_data(u, buf, len, &problem, &detail) != 0)
+	if (evidence_upload_data(u, buf, len, &err) != 0) {
+		api_evidence_problem(err, &problem, &detail);
 		return http_stream_fail(r, problem, detail);
+	}
 	return HTTP_OK;
 }
 
@@ -44,7 +47,7 @@ upload_patch_end(struct http_request *r)
 	    evidence_upload_offset(u) == (unsigned long long)u->upload_length) {
 		json_t *receipt = NULL;
 
-		rc = evidence_upload_finish(u, NULL, &res, &receipt);
+		rc = api_evidence_finish(u, NULL, &res, &receipt);
 		json_decref(receipt);
 		if (rc != DB_OK)
 			return api_finish(r, rc, &res);
@@ -98,7 +101,7 @@ api_upload_patch(struct http_request *r)
 		    "PATCH bodies are Content-Type: application/offset+octet-stream.");
 	if (off == NULL || util_strnum(off, 0, 0x7fffffffffffffffLL, &offset) != 0)
 		return http_reply_problem(r, PROBLEM_INVALID_UPLOAD, "Upload-Offset is required.");
-	rc = evidence_upload_resume(r, http_param(r, 0), &res, &u);
+	rc = api_evidence_resume(r, http_param(r, 0), &res, &u);
 	if (rc != DB_OK)
 		return api_finish(r, rc, &res);
 	if ((unsigned long long)offset != evidence_upload_offset(u)) {

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "api/tus.h"
+#include "util/log.h"
 #include "conf.h"
 #include "util/util.h"
 
@@ -135,18 +136,20 @@ api_uploads_post(struct http_request *r)
 	if ((unsigned long long)length > config.evidence_max_bytes)
 		return http_reply_problem(r, PROBLEM_PAYLOAD_TOO_LARGE,
 		                          "The file is larger than the per-file limit.");
-	rc = evidence_upload_start(r, http_param(r, 0), has_finding ? finding : NULL, name,
-	                           has_type ? type : NULL, length, 1, &res, &u);
+	rc = api_evidence_start(r, http_param(r, 0), has_finding ? finding : NULL, name,
+	                        has_type ? type : NULL, length, 1, &res, &u);
 	if (rc != DB_OK)
 		return api_finish(r, rc, &res);
 	snprintf(location, sizeof(location), "/api/v1/uploads/%s", u->id);
 	if (length == 0) {
 		json_t *receipt = NULL;
 
-		rc = evidence_upload_finish(u, NULL, &res, &receipt);
+		rc = api_evidence_finish(u, NULL, &res, &receipt);
 		json_decref(receipt);
 		if (rc != DB_OK) {
-			(void)evidence_upload_discard(u);
+			if (evidence_upload_discard(u) != 0)
+				log_event(LOG_LEVEL_WARN, "evidence_discard_failed",
+				          json_pack("{s:s}", "id", u->id));
 			evidence_upload_free(u);
 			return api_finish(r, rc, &res);
 		}

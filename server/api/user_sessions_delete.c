@@ -18,25 +18,21 @@ static int
 revoke_tx(struct db_conn *c, void *arg)
 {
 	struct revoke_ctx *v = arg;
-	const char *p[1] = {v->user};
-	struct db_result *q;
-	enum db_status st;
-	char org[DB_UUID_LEN + 1];
+	struct store_user u = {0};
 	int rc;
 
-	if ((q = db_exec(c, "user_get", 1, p, &st)) == NULL)
-		return st;
-	if (db_rows(q) != 1 ||
-	    (!api_is_coordinator(v->r) &&
-	     (!api_is_admin(v->r) || strcmp(db_get(q, 0, 1), v->r->who.org_id) != 0))) {
-		db_result_free(q);
-		return api_fail(&v->res, PROBLEM_NOT_FOUND, NULL);
-	}
-	snprintf(org, sizeof(org), "%s", db_get(q, 0, 1));
-	db_result_free(q);
-	if ((rc = db_run(c, "user_sessions_revoke", 1, p)) != DB_OK)
+	if ((rc = store_user_get(c, v->user, &u)) != DB_OK)
 		return rc;
-	return api_audit(c, v->r, "user.sessions_revoke", "user", v->user, org, NULL, NULL);
+	if (!api_is_coordinator(v->r) &&
+	    (!api_is_admin(v->r) || strcmp(u.org_id, v->r->who.org_id) != 0)) {
+		store_user_clear(&u);
+		return STORE_NONE;
+	}
+	if ((rc = store_user_sessions_revoke(c, v->user)) == DB_OK)
+		rc = api_audit(c, v->r, "user.sessions_revoke", "user", v->user, u.org_id, NULL,
+		               NULL);
+	store_user_clear(&u);
+	return rc;
 }
 
 int
@@ -48,5 +44,8 @@ api_user_sessions_delete(struct http_request *r)
 	if ((rc = api_uuid_param(r, 0)) != HTTP_OK)
 		return rc;
 	v.user = http_param(r, 0);
-	return api_finish(r, db_tx(&r->who, revoke_tx, &v), &v.res);
+	rc = db_tx(&r->who, "user_sessions_revoke", revoke_tx, &v);
+	if (rc == STORE_NONE)
+		rc = api_fail(&v.res, PROBLEM_NOT_FOUND, NULL);
+	return api_finish(r, rc, &v.res);
 }

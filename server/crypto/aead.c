@@ -9,7 +9,6 @@
  * messages (NIST SP 800-38D); rotate keys long before that.
  */
 #include <limits.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -176,10 +175,4 @@ done:
 	}
 	EVP_CIPHER_CTX_free(ctx);
 	return ret;
-}
-
-void
-crypto_aad_format(char *out, size_t outlen, const char *kind, const char *id, const char *column)
-{
-	snprintf(out, outlen, "lockstep/v1/%s/%s/%s", kind, id, column);
 }

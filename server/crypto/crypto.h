@@ -150,15 +150,6 @@ int crypto_aead_seal(const unsigned char key[CRYPTO_KEY_LEN], const void *aad, s
 int crypto_aead_open(const unsigned char key[CRYPTO_KEY_LEN], const void *aad, size_t aadlen,
                      const void *in, size_t inlen, unsigned char **pt, size_t *ptlen);
 
-/*
- * The associated data of a sealed column: "lockstep/v1/<kind>/<id>/<column>"
- * into out (outlen bytes, truncated if too small). One format for every
- * sealing site (api/common.c, the release scheduler), so a ciphertext is
- * bound to its row and column wherever it is opened.
- */
-void crypto_aad_format(char *out, size_t outlen, const char *kind, const char *id,
-                       const char *column);
-
 /* ---- key files ---- */
 
 /*

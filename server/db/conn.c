@@ -3,6 +3,7 @@
  */
 #include "config.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,33 +59,109 @@ db_configure(const char *conninfo)
 	db_conninfo = conninfo ? strdup(conninfo) : NULL;
 }
 
-int
-db_statement_count(void)
-{
-	int n = 0;
+#define DB_MAX_TABLES 32
 
-	while (db_statements[n].name != NULL)
-		n++;
-	return n;
+/* The statement tables prepared on every connection: db's own first. */
+static const struct db_statement *db_tables[DB_MAX_TABLES] = {db_statements};
+static int db_ntables = 1;
+/* set when a statement did not match the schema (db_verify) */
+static int db_mismatch;
+
+int
+db_statements_add(const struct db_statement *table)
+{
+	assert(table != NULL);
+	if (db_ntables == DB_MAX_TABLES)
+		return -1;
+	db_tables[db_ntables++] = table;
+	return 0;
+}
+
+/* Type OIDs (pg_type.h) a field of type t accepts; 0 ends the list. */
+static int
+db_type_accepts(enum db_type t, Oid oid)
+{
+	switch (t) {
+	case DB_T_STR:
+	case DB_T_TEXT:
+		return 1; /* text output of any type */
+	case DB_T_INT:
+		return oid == 20 || oid == 21 || oid == 23; /* int8, int2, int4 */
+	case DB_T_BOOL:
+		return oid == 16;
+	case DB_T_JSON:
+		return oid == 114 || oid == 3802; /* json, jsonb */
+	case DB_T_BYTEA:
+		return oid == 17;
+	}
+	return 0;
+}
+
+/*
+ * Check that every column st->row names is in the prepared statement's
+ * result, with a type its field accepts. Returns 0 or -1 (logged).
+ */
+static int
+db_check_columns(PGconn *pg, const struct db_statement *st)
+{
+	PGresult *d;
+	int ret = -1;
+
+	if (st->row == NULL)
+		return 0;
+	d = PQdescribePrepared(pg, st->name);
+	if (PQresultStatus(d) != PGRES_COMMAND_OK) {
+		log_event(LOG_LEVEL_ERROR, "db_describe_failed",
+		          json_pack("{s:s, s:s}", "statement", st->name, "error",
+		                    PQresultErrorMessage(d)));
+		goto done;
+	}
+	for (const struct db_field *f = st->row; f->col != NULL; f++) {
+		int i = PQfnumber(d, f->col);
+
+		if (i < 0 || !db_type_accepts(f->type, PQftype(d, i))) {
+			log_event(LOG_LEVEL_ERROR, "db_column_mismatch",
+			          json_pack("{s:s, s:s, s:s}", "statement", st->name, "column",
+			                    f->col, "error", i < 0 ? "missing" : "type"));
+			goto done;
+		}
+	}
+	ret = 0;
+done:
+	PQclear(d);
+	return ret;
 }
 
 /* Prepare every statement on a fresh connection. Returns 0 or -1. */
 static int
 db_prepare_all(PGconn *pg)
 {
-	for (int i = 0; db_statements[i].name != NULL; i++) {
-		PGresult *res = PQprepare(pg, db_statements[i].name, db_statements[i].sql, 0, NULL);
-		int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+	for (int t = 0; t < db_ntables; t++) {
+		for (const struct db_statement *st = db_tables[t]; st->name != NULL; st++) {
+			PGresult *res = PQprepare(pg, st->name, st->sql, 0, NULL);
+			int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
 
-		if (!ok)
-			log_event(LOG_LEVEL_ERROR, "db_prepare_failed",
-			          json_pack("{s:s, s:s}", "statement", db_statements[i].name,
-			                    "error", PQresultErrorMessage(res)));
-		PQclear(res);
-		if (!ok)
-			return -1;
+			if (!ok)
+				log_event(LOG_LEVEL_ERROR, "db_prepare_failed",
+				          json_pack("{s:s, s:s}", "statement", st->name, "error",
+				                    PQresultErrorMessage(res)));
+			PQclear(res);
+			if (!ok || db_check_columns(pg, st) != 0) {
+				__atomic_store_n(&db_mismatch, 1, __ATOMIC_RELAXED);
+				return -1;
+			}
+		}
 	}
 	return 0;
+}
+
+int
+db_verify(void)
+{
+	__atomic_store_n(&db_mismatch, 0, __ATOMIC_RELAXED);
+	if (db_thread_conn() != NULL)
+		return 0;
+	return __atomic_load_n(&db_mismatch, __ATOMIC_RELAXED) ? -1 : 1;
 }
 
 void
@@ -255,7 +332,7 @@ db_cmd_rows(const struct db_result *r)
 const char *
 db_get(const struct db_result *r, int row, int col)
 {
-	if (r == NULL || row >= PQntuples(r->res) || col >= PQnfields(r->res))
+	if (r == NULL || row < 0 || col < 0 || row >= PQntuples(r->res) || col >= PQnfields(r->res))
 		return "";
 	return PQgetvalue(r->res, row, col);
 }
@@ -263,7 +340,7 @@ db_get(const struct db_result *r, int row, int col)
 int
 db_is_null(const struct db_result *r, int row, int col)
 {
-	if (r == NULL || row >= PQntuples(r->res) || col >= PQnfields(r->res))
+	if (r == NULL || row < 0 || col < 0 || row >= PQntuples(r->res) || col >= PQnfields(r->res))
 		return 1;
 	return PQgetisnull(r->res, row, col);
 }
@@ -324,9 +401,9 @@ db_command(struct db_conn *c, const char *sql)
 }
 
 static int
-db_tx_once(const struct db_identity *who, db_tx_fn fn, void *arg, int *committing)
+db_tx_once(const struct util_identity *who, db_tx_fn fn, void *arg, int *committing)
 {
-	static const struct db_identity nobody;
+	static const struct util_identity nobody;
 	struct db_conn *c = db_thread_conn();
 	const char *params[4];
 	int rc;
@@ -355,25 +432,34 @@ db_tx_once(const struct db_identity *who, db_tx_fn fn, void *arg, int *committin
 }
 
 int
-db_tx(const struct db_identity *who, db_tx_fn fn, void *arg)
+db_tx(const struct util_identity *who, const char *name, db_tx_fn fn, void *arg)
 {
 	int rc = DB_ERROR;
 
+	assert(name != NULL && fn != NULL);
 	for (int attempt = 0; attempt < 4; attempt++) {
 		int committing = 0;
 
 		rc = db_tx_once(who, fn, arg, &committing);
-		if (rc == DB_RETRY)
+		if (rc == DB_RETRY) {
+			log_event(LOG_LEVEL_INFO, "db_tx_retry",
+			          json_pack("{s:s, s:i}", "tx", name, "attempt", attempt + 1));
 			continue;
+		}
 		/* A connection lost before COMMIT aborted the transaction on the
 		 * server, so it is safe to run it again once on a new one. */
 		if (rc == DB_ERROR && !committing && attempt == 0 && thread_conn != NULL &&
 		    PQstatus(thread_conn->pg) != CONNECTION_OK) {
+			log_event(LOG_LEVEL_WARN, "db_tx_reconnect",
+			          json_pack("{s:s}", "tx", name));
 			db_thread_close();
 			continue;
 		}
 		break;
 	}
+	if (rc < 0 && rc != DB_UNIQUE && rc != DB_DENIED && rc != DB_INVALID)
+		log_event(LOG_LEVEL_WARN, "db_tx_failed",
+		          json_pack("{s:s, s:i}", "tx", name, "status", rc));
 	return rc;
 }
 
@@ -400,4 +486,163 @@ db_ready(int want_version)
 		ok = 1;
 	db_result_free(r);
 	return ok;
+}
+
+int
+db_column(const struct db_result *r, const char *name)
+{
+	return r != NULL ? PQfnumber(r->res, name) : -1;
+}
+
+/* Read one field of (row, col) into its member. Returns 0 or -1. */
+static int
+db_field_read(const struct db_result *r, int row, int col, const struct db_field *f, char *out)
+{
+	const char *v = PQgetvalue(r->res, row, col);
+	int null = PQgetisnull(r->res, row, col);
+	long long n = 0;
+
+	switch (f->type) {
+	case DB_T_STR: {
+		size_t len = (size_t)PQgetlength(r->res, row, col);
+
+		if (len >= f->size)
+			return -1;
+		memcpy(out + f->off, null ? "" : v, null ? 1 : len + 1);
+		return 0;
+	}
+	case DB_T_TEXT: {
+		char *t = NULL;
+
+		assert(f->size == sizeof(char *));
+		if (!null && (t = strdup(v)) == NULL)
+			return -1;
+		memcpy(out + f->off, &t, sizeof(t));
+		return 0;
+	}
+	case DB_T_INT:
+		assert(f->size == sizeof(long long));
+		if (!null && util_strnum(v, -0x7fffffffffffffffLL, 0x7fffffffffffffffLL, &n) != 0)
+			return -1;
+		memcpy(out + f->off, &n, sizeof(n));
+		return 0;
+	case DB_T_BOOL: {
+		int b = !null && strcmp(v, "t") == 0;
+
+		assert(f->size == sizeof(int));
+		memcpy(out + f->off, &b, sizeof(b));
+		return 0;
+	}
+	case DB_T_JSON: {
+		json_t *j = null ? json_null() : json_loads(v, JSON_DECODE_ANY, NULL);
+
+		assert(f->size == sizeof(json_t *));
+		if (j == NULL)
+			return -1;
+		memcpy(out + f->off, &j, sizeof(j));
+		return 0;
+	}
+	case DB_T_BYTEA: {
+		struct db_bytes b = {NULL, 0};
+
+		assert(f->size == sizeof(struct db_bytes));
+		if (!null && (b.p = db_get_bytea(r, row, col, &b.len)) == NULL)
+			return -1;
+		memcpy(out + f->off, &b, sizeof(b));
+		return 0;
+	}
+	}
+	return -1;
+}
+
+void
+db_row_clear(const struct db_field *fields, void *out)
+{
+	char *o = out;
+
+	if (out == NULL)
+		return;
+	for (const struct db_field *f = fields; f->col != NULL; f++) {
+		switch (f->type) {
+		case DB_T_TEXT: {
+			char *t;
+
+			memcpy(&t, o + f->off, sizeof(t));
+			free(t);
+			break;
+		}
+		case DB_T_JSON: {
+			json_t *j;
+
+			memcpy(&j, o + f->off, sizeof(j));
+			json_decref(j);
+			break;
+		}
+		case DB_T_BYTEA: {
+			struct db_bytes b;
+
+			memcpy(&b, o + f->off, sizeof(b));
+			if (b.p != NULL) {
+				explicit_bzero(b.p, b.len); /* may hold a wrapped key */
+				free(b.p);
+			}
+			break;
+		}
+		default:
+			break;
+		}
+		memset(o + f->off, 0, f->size);
+	}
+}
+
+int
+db_row_read(const struct db_result *r, int row, const struct db_field *fields, void *out)
+{
+	char *o = out;
+
+	assert(fields != NULL && out != NULL);
+	for (const struct db_field *f = fields; f->col != NULL; f++)
+		memset(o + f->off, 0, f->size);
+	if (r == NULL || row < 0 || row >= PQntuples(r->res))
+		return -1;
+	for (const struct db_field *f = fields; f->col != NULL; f++) {
+		int col = db_column(r, f->col);
+
+		if (col < 0 || db_field_read(r, row, col, f, o) != 0) {
+			log_event(LOG_LEVEL_ERROR, "db_field_unreadable",
+			          json_pack("{s:s}", "column", f->col));
+			db_row_clear(fields, out);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+db_rows_read(const struct db_result *r, const struct db_field *fields, size_t size, void **out,
+             int *n)
+{
+	int rows = db_rows(r);
+	char *a;
+
+	*out = NULL;
+	*n = 0;
+	if ((a = calloc(rows > 0 ? (size_t)rows : 1, size)) == NULL)
+		return -1;
+	for (int i = 0; i < rows; i++)
+		if (db_row_read(r, i, fields, a + (size_t)i * size) != 0) {
+			db_rows_clear(fields, size, a, i);
+			return -1;
+		}
+	*out = a;
+	*n = rows;
+	return 0;
+}
+
+void
+db_rows_clear(const struct db_field *fields, size_t size, void *rows, int n)
+{
+	for (int i = 0; i < n; i++)
+		db_row_clear(fields, (char *)rows + (size_t)i * size);
+	free(rows);
 }

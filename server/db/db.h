@@ -12,15 +12,13 @@
 
 #include <stddef.h>
 
-#define DB_UUID_LEN 36
+#include <jansson.h>
 
-/* The caller's identity, set transaction-locally before any statement. */
-struct db_identity {
-	char user_id[DB_UUID_LEN + 1]; /* "" when anonymous */
-	char org_id[DB_UUID_LEN + 1];
-	char org_kind[16]; /* coordinator | assessor | company */
-	char role[8];      /* admin | member */
-};
+#include "util/identity.h"
+
+#define DB_MUST_CHECK __attribute__((warn_unused_result))
+
+#define DB_UUID_LEN UTIL_UUID_LEN
 
 enum db_status {
 	DB_OK = 0,
@@ -33,6 +31,83 @@ enum db_status {
 
 struct db_conn;
 struct db_result;
+
+/*
+ * Typed result columns, bound by name (after GNU Taler's result specs).
+ * A row struct declares once, in a table of struct db_field ending in a
+ * row whose col is NULL, which column fills which member. The statement
+ * that produces such rows names the table; when it is prepared the
+ * columns are looked up by name (and their types checked), so a renamed
+ * or retyped column stops the server at start-up instead of reading a
+ * wrong value.
+ */
+enum db_type {
+	DB_T_STR,   /* char member[size]: text, "" for NULL; too long is an error */
+	DB_T_TEXT,  /* char *: malloc'd copy, NULL for SQL NULL */
+	DB_T_INT,   /* long long: integer column, 0 for NULL */
+	DB_T_BOOL,  /* int: boolean column, 0 for NULL */
+	DB_T_JSON,  /* json_t *: json/jsonb column parsed, json_null() for NULL */
+	DB_T_BYTEA, /* struct db_bytes: bytea column decoded, {NULL, 0} for NULL */
+};
+
+struct db_bytes {
+	unsigned char *p; /* malloc'd, NULL for SQL NULL */
+	size_t len;
+};
+
+struct db_field {
+	const char *col; /* column name in the statement's result */
+	enum db_type type;
+	size_t off;  /* offsetof the member */
+	size_t size; /* sizeof the member */
+};
+
+#define DB_FIELD(type, st, member, col)                                                            \
+	{                                                                                          \
+		(col), (type), offsetof(st, member), sizeof(((st *)0)->member)                     \
+	}
+#define DB_FIELD_END                                                                               \
+	{                                                                                          \
+		NULL, DB_T_STR, 0, 0                                                               \
+	}
+
+/*
+ * A named prepared statement. row: the fields read from its result (NULL
+ * when no column is read by name). Tables of statements end in a row
+ * whose name is NULL.
+ */
+struct db_statement {
+	const char *name;
+	const char *sql;
+	const struct db_field *row;
+};
+
+/*
+ * Add a table of statements to those prepared on every connection. Call
+ * before the first db_thread_conn(), from one thread (start-up). Returns
+ * 0, or -1 when the registry is full.
+ */
+int db_statements_add(const struct db_statement *table) DB_MUST_CHECK;
+
+/*
+ * Read row `row` of r into the struct at out through fields (by column
+ * name). On success every member named in fields is set (and owned by out:
+ * release with db_row_clear). Returns 0, or -1 (missing column, wrong
+ * type, allocation failure; out is cleared then).
+ */
+int db_row_read(const struct db_result *r, int row, const struct db_field *fields,
+                void *out) DB_MUST_CHECK;
+
+/* Free what db_row_read allocated in out and zero those members. Accepts NULL. */
+void db_row_clear(const struct db_field *fields, void *out);
+
+/*
+ * Read every row of r into a new array of structs of size `size`.
+ * *out (free with db_rows_clear) and *n. Returns 0 or -1.
+ */
+int db_rows_read(const struct db_result *r, const struct db_field *fields, size_t size, void **out,
+                 int *n) DB_MUST_CHECK;
+void db_rows_clear(const struct db_field *fields, size_t size, void *rows, int n);
 
 /* Set the conninfo used by every thread. Call once before serving. */
 void db_configure(const char *conninfo);
@@ -70,6 +145,13 @@ struct db_result *db_exec_bin(struct db_conn *c, const char *name, int n, const 
  * db_result_free. NULL for SQL NULL or out of range. */
 const unsigned char *db_get_raw(const struct db_result *r, int row, int col, size_t *len);
 
+/*
+ * Index of the result column called name, or -1. For results read raw
+ * (db_get_raw): the statement's row fields name the column, so it was
+ * checked when prepared.
+ */
+int db_column(const struct db_result *r, const char *name);
+
 /* Like db_exec but for statements whose rows are not needed. */
 enum db_status db_run(struct db_conn *c, const char *name, int n, const char *const *params);
 
@@ -93,9 +175,16 @@ char *db_param_bytea(const void *buf, size_t len);
  * return that code. DB_RETRY (serialization failure, deadlock) is retried
  * up to 3 times. Returns DB_OK after a successful commit, the positive
  * code, or a negative db_status.
+ *
+ * The contract of fn (as in GNU Taler's exchange): it may run more than
+ * once, after a serialization failure or a connection lost before COMMIT,
+ * so it must not change its caller's state except through its result (the
+ * struct it fills, cleared again at its start), and never reply: the
+ * answer is built after db_tx returns DB_OK. name (static) names the
+ * transaction in the log lines about it.
  */
 typedef int (*db_tx_fn)(struct db_conn *c, void *arg);
-int db_tx(const struct db_identity *who, db_tx_fn fn, void *arg);
+int db_tx(const struct util_identity *who, const char *name, db_tx_fn fn, void *arg) DB_MUST_CHECK;
 
 /* 1 if the database answers and the schema is at least want_version, else 0. */
 int db_ready(int want_version);
@@ -114,7 +203,13 @@ int db_migrations_latest(const char *dir);
 /* How many thread connections are open now (for /metrics). */
 int db_open_connections(void);
 
-/* Statement-table lookups for tests. */
-int db_statement_count(void);
+/*
+ * Open this thread's connection now and prepare every statement: used at
+ * start-up so that a statement or column that does not match the schema
+ * stops the server. Returns 0, 1 when the database cannot be reached (the
+ * server may start and connect later), or -1 when a statement does not
+ * prepare or a column named by its row fields is missing or mistyped.
+ */
+int db_verify(void) DB_MUST_CHECK;
 
 #endif

@@ -18,12 +18,13 @@
 #include <libpq-fe.h>
 
 #include "db/db.h"
+#include "db/locks.h"
 #include "util/log.h"
 #include "util/util.h"
 
 #define MIGRATE_MAX_FILES 1000
 #define MIGRATE_MAX_BYTES (4 * 1024 * 1024)
-#define MIGRATE_LOCK "7418900"
+#define MIGRATE_LOCK DB_LOCK_MIGRATE
 
 /* Version of a file name "NNNN_name.sql", or -1 if it is not one. */
 static int

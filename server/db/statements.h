@@ -1,11 +1,8 @@
-/* The table of named prepared statements (statements.c). Internal to db/. */
+/* db's own statements (statements.c); the store's register themselves. Internal to db/. */
 #ifndef LOCKSTEP_DB_STATEMENTS_H
 #define LOCKSTEP_DB_STATEMENTS_H
 
-struct db_statement {
-	const char *name;
-	const char *sql;
-};
+#include "db/db.h"
 
 /* Terminated by a row whose name is NULL. */
 extern const struct db_statement db_statements[];

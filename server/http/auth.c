@@ -10,9 +10,16 @@
 #include <microhttpd.h>
 
 #include "crypto/crypto.h"
-#include "db/db.h"
 #include "http/http.h"
 #include "util/util.h"
+
+static http_auth_fn http_auth_resolve;
+
+void
+http_set_auth(http_auth_fn fn)
+{
+	http_auth_resolve = fn;
+}
 
 int
 http_cookie(const struct http_request *r, const char *name, char *out, size_t outlen)
@@ -44,11 +51,6 @@ http_auth_request(struct http_request *r)
 	const char *authz = http_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
 	const char *cookies = http_header(r, MHD_HTTP_HEADER_COOKIE);
 	char token[CRYPTO_TOKEN_CHARS + 8];
-	char hex[2 * CRYPTO_SHA256_LEN + 3];
-	const char *params[1];
-	struct db_conn *c;
-	struct db_result *res;
-	enum db_status st;
 	int presented = 0;
 
 	r->authenticated = 0;
@@ -71,31 +73,16 @@ http_auth_request(struct http_request *r)
 		                          "The session token is invalid or expired.");
 	}
 	explicit_bzero(token, sizeof(token));
-	hex[0] = '\\';
-	hex[1] = 'x';
-	util_hex_encode(r->token_hash, sizeof(r->token_hash), hex + 2);
-	params[0] = hex;
-	if ((c = db_thread_conn()) == NULL)
-		return http_reply_problem(r, PROBLEM_UNAVAILABLE, NULL);
-	res = db_exec(c, "auth_resolve_token", 1, params, &st);
-	if (res == NULL) {
-		/* a lost connection is retried once on a fresh one */
-		if ((c = db_thread_conn()) != NULL)
-			res = db_exec(c, "auth_resolve_token", 1, params, &st);
-		if (res == NULL)
-			return http_reply_problem(r, PROBLEM_UNAVAILABLE, NULL);
-	}
-	if (db_rows(res) != 1) {
-		db_result_free(res);
+	switch (http_auth_resolve != NULL ? http_auth_resolve(r->token_hash, &r->who, r->session_id)
+	                                  : -1) {
+	case 0:
+		break;
+	case 1:
 		return http_reply_problem(r, PROBLEM_UNAUTHORIZED,
 		                          "The session token is invalid or expired.");
+	default:
+		return http_reply_problem(r, PROBLEM_UNAVAILABLE, NULL);
 	}
-	snprintf(r->who.user_id, sizeof(r->who.user_id), "%s", db_get(res, 0, 0));
-	snprintf(r->who.org_id, sizeof(r->who.org_id), "%s", db_get(res, 0, 1));
-	snprintf(r->who.org_kind, sizeof(r->who.org_kind), "%s", db_get(res, 0, 2));
-	snprintf(r->who.role, sizeof(r->who.role), "%s", db_get(res, 0, 3));
-	snprintf(r->session_id, sizeof(r->session_id), "%s", db_get(res, 0, 4));
-	db_result_free(res);
 	r->authenticated = 1;
 	return HTTP_OK;
 }

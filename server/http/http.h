@@ -28,6 +28,17 @@ void http_server_stop(unsigned grace_seconds);
  */
 int http_auth_request(struct http_request *r);
 
+/*
+ * How http_auth_request resolves the SHA-256 of a presented token: the
+ * function is owned by api/ (which reads it from the store) and set once
+ * at start-up, so http/ never talks to the database. It fills *who and
+ * session_id and returns 0, 1 when the token is unknown, expired or
+ * revoked, or -1 when the database cannot answer.
+ */
+typedef int (*http_auth_fn)(const unsigned char hash[32], struct util_identity *who,
+                            char session_id[UTIL_UUID_LEN + 1]);
+void http_set_auth(http_auth_fn fn);
+
 /* Name of the session cookie. */
 #define HTTP_SESSION_COOKIE "lockstep_session"
 

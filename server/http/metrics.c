@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db/db.h"
 #include "http/conntrack.h"
 #include "http/defer.h"
 #include "http/metrics.h"
@@ -23,6 +22,7 @@ static const double metrics_bounds[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                         0.25,  0.5,    1,     2.5,  5,     10};
 #define METRICS_NBOUNDS (sizeof(metrics_bounds) / sizeof(metrics_bounds[0]))
 
+static int (*metrics_db_gauge)(void);
 static const struct router_route *metrics_routes;
 static int metrics_nroutes;
 static unsigned long metrics_count[METRICS_MAX_ROUTES + 1][METRICS_NCODES];
@@ -37,6 +37,12 @@ metrics_init(const struct router_route *routes)
 	metrics_nroutes = 0;
 	while (routes[metrics_nroutes].method != NULL && metrics_nroutes < METRICS_MAX_ROUTES)
 		metrics_nroutes++;
+}
+
+void
+metrics_set_db_gauge(int (*fn)(void))
+{
+	metrics_db_gauge = fn;
 }
 
 void
@@ -151,7 +157,7 @@ metrics_render(void)
 	    "# HELP lockstep_db_connections Open database connections (one per worker thread).\n"
 	    "# TYPE lockstep_db_connections gauge\n"
 	    "lockstep_db_connections %d\n",
-	    db_open_connections());
+	    metrics_db_gauge != NULL ? metrics_db_gauge() : 0);
 	{
 		uint64_t head, slow, refused;
 

@@ -12,6 +12,12 @@
 /* Register the route table whose rows are counted. Call once. */
 void metrics_init(const struct router_route *routes);
 
+/*
+ * The gauge lockstep_db_connections reads: set once at start-up by api/
+ * (db_open_connections), so that http/ does not include db/. NULL: 0.
+ */
+void metrics_set_db_gauge(int (*fn)(void));
+
 /* Record one finished request. route_index -1: unmatched. */
 void metrics_observe(int route_index, unsigned status, double seconds);
 

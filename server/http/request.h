@@ -17,9 +17,9 @@
 
 #include <jansson.h>
 
-#include "db/db.h"
 #include "http/problem.h"
 #include "http/router.h"
+#include "util/identity.h"
 
 enum http_result {
 	HTTP_OK = 0,       /* helper succeeded; the caller goes on */
@@ -56,11 +56,11 @@ struct http_request {
 
 	json_t *json; /* parsed body for ROUTE_JSON_BODY, owned */
 
-	struct db_identity who; /* empty user_id when anonymous */
+	struct util_identity who; /* empty user_id when anonymous */
 	int authenticated;
 	int via_cookie;
-	unsigned char token_hash[32];     /* hash of the presented token (if authenticated) */
-	char session_id[DB_UUID_LEN + 1]; /* the session or API token in use */
+	unsigned char token_hash[32];       /* hash of the presented token (if authenticated) */
+	char session_id[UTIL_UUID_LEN + 1]; /* the session or API token in use */
 
 	char *set_cookie; /* Set-Cookie value for the reply, owned */
 

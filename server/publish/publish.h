@@ -154,14 +154,13 @@ struct crypto_signer;
 /*
  * Start the scheduler thread: every interval_ms it publishes every due
  * campaign it can claim, one transaction each (see schedule.c). signer
- * must outlive schedule_stop; master (the master key, copied and wiped at
- * schedule_stop) opens the engagements' data keys, which open the sealed
- * claims and statements. pause_ms > 0 (tests only) sleeps that long
- * inside each publishing transaction after the publication row is
- * written and before commit. Returns 0, or -1 if the thread cannot start.
+ * must outlive schedule_stop. The sealed claims and statements are opened
+ * by the store (store_release_inputs) with the master key given to
+ * store_init. pause_ms > 0 (tests only) sleeps that long inside each
+ * publishing transaction after the publication row is written and before
+ * commit. Returns 0, or -1 if the thread cannot start.
  */
-int schedule_start(const struct crypto_signer *signer, const unsigned char *master,
-                   unsigned interval_ms, unsigned pause_ms);
+int schedule_start(const struct crypto_signer *signer, unsigned interval_ms, unsigned pause_ms);
 
 /* Ask the thread to stop and wait for it (a running release finishes). */
 void schedule_stop(void);

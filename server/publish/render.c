@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "publish/publish.h"
+#include "util/vocab.h"
 
 struct sbuf {
 	char *buf;
@@ -144,9 +145,6 @@ rd_tm_name(const char *code)
 	return code;
 }
 
-static const char *const rd_levels[] = {"OC1", "OC2", "OC3", "OC4", "OC5", "not-assessed", NULL};
-static const char *const rd_sevs[] = {"critical", "high", "medium", "low", "info", NULL};
-
 /*
  * A horizontal bar chart of the cells of obj named by keys: a number draws
  * a bar, "suppressed" a hatched marker. Only presentation attributes (the
@@ -209,12 +207,12 @@ rd_row_findings(struct sbuf *b, const json_t *row, const char *tm)
 {
 	const json_t *f = json_object_get(json_object_get(row, "findings"), tm);
 
-	for (int s = 0; rd_sevs[s]; s++) {
+	for (int s = 0; vocab_severities[s]; s++) {
 		const char *k;
 		json_t *v;
 		long long n = 0;
 
-		json_object_foreach((json_t *)json_object_get(f, rd_sevs[s]), k, v) n +=
+		json_object_foreach((json_t *)json_object_get(f, vocab_severities[s]), k, v) n +=
 		    json_integer_value(v);
 		sb_printf(b, "%s%lld", s ? " / " : "", n);
 	}
@@ -347,9 +345,11 @@ publish_page_html(const json_t *doc, const struct publish_meta *m, size_t *len)
 			sb_str(&b, "</tbody></table>\n");
 		}
 		snprintf(title, sizeof(title), "%s: capability levels reached (all companies)", tm);
-		rd_chart(&b, title, json_object_get(json_object_get(agg, "claims"), tm), rd_levels);
+		rd_chart(&b, title, json_object_get(json_object_get(agg, "claims"), tm),
+		         vocab_levels);
 		snprintf(title, sizeof(title), "%s: findings by severity (all companies)", tm);
-		rd_chart(&b, title, json_object_get(json_object_get(agg, "findings"), tm), rd_sevs);
+		rd_chart(&b, title, json_object_get(json_object_get(agg, "findings"), tm),
+		         vocab_severities);
 		sb_str(&b, "</section>\n");
 	}
 

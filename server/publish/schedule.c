@@ -10,8 +10,9 @@
  *      LOCKED (another replica's transaction skips it; no replica waits);
  *   2. release_inputs() returns what becomes public (and the companies'
  *      names for the name check); claim summaries and statements come
- *      sealed with each engagement's wrapped data key, which the master
- *      key opens here; publish_build() makes the document;
+ *      sealed with each engagement's wrapped data key, which the store
+ *      opens with the master key (store_release_inputs); publish_build()
+ *      makes the document;
  *   3. under pseudonymous or aggregate disclosure, a text naming a
  *      participating company holds the release: release_hold() records why
  *      (the coordinator sees it), an audit event says so when the reasons
@@ -37,6 +38,7 @@
 
 #include "crypto/crypto.h"
 #include "db/db.h"
+#include "store/store.h"
 #include "publish/publish.h"
 #include "util/log.h"
 #include "util/util.h"
@@ -51,7 +53,6 @@ static int schedule_stopping;
 static const struct crypto_signer *schedule_signer;
 static unsigned schedule_interval_ms;
 static unsigned schedule_pause_ms;
-static unsigned char schedule_master[CRYPTO_KEY_LEN];
 
 struct schedule_tx {
 	int claimed; /* a campaign was claimed (published or held) */
@@ -67,13 +68,12 @@ static int
 schedule_audit(struct db_conn *c, const char *action, const char *campaign, json_t *detail)
 {
 	char *text = json_dumps(detail, JSON_COMPACT);
-	const char *p[7] = {action, "campaign", campaign, NULL, NULL, text, NULL};
 	int rc;
 
 	json_decref(detail);
 	if (text == NULL)
 		return DB_ERROR;
-	rc = db_run(c, "audit_append", 7, p);
+	rc = store_audit_append(c, action, "campaign", campaign, NULL, NULL, text, NULL);
 	free(text);
 	return rc;
 }
@@ -83,20 +83,13 @@ static int
 schedule_hold(struct db_conn *c, struct schedule_tx *k, json_t *leaks)
 {
 	char *text = json_dumps(leaks, JSON_COMPACT | JSON_SORT_KEYS);
-	const char *p[2] = {k->campaign, text};
-	struct db_result *q;
-	enum db_status st;
-	int changed, rc = DB_OK;
+	int changed = 0, rc;
 
 	if (text == NULL)
 		return DB_ERROR;
-	q = db_exec(c, "release_hold", 2, p, &st);
+	rc = store_release_hold(c, k->campaign, text, &changed);
 	free(text);
-	if (q == NULL)
-		return st;
-	changed = strcmp(db_get(q, 0, 0), "t") == 0;
-	db_result_free(q);
-	if (changed) {
+	if (rc == DB_OK && changed) {
 		log_event(LOG_LEVEL_WARN, "release_held",
 		          json_pack("{s:s, s:s, s:I}", "campaign", k->campaign, "slug", k->slug,
 		                    "reasons", (json_int_t)json_array_size(leaks)));
@@ -112,46 +105,27 @@ schedule_publish(struct db_conn *c, struct schedule_tx *k, json_t *doc, int afte
                  int embargo_break)
 {
 	unsigned char hash[CRYPTO_SHA256_LEN], sig[CRYPTO_ED25519_SIG_LEN],
-	    pub[CRYPTO_ED25519_PUB_LEN];
-	unsigned char *prev = NULL;
-	char prev_hex[2 * CRYPTO_SHA256_LEN + 1], seqtext[24];
-	char *canon = NULL, *p_sig = NULL, *p_hash = NULL, *p_prev = NULL, *p_key = NULL;
-	struct db_result *q;
-	enum db_status st;
-	size_t len = 0, prevlen = 0;
+	    pub[CRYPTO_ED25519_PUB_LEN], prev[CRYPTO_SHA256_LEN];
+	char prev_hex[2 * CRYPTO_SHA256_LEN + 1];
+	char *canon = NULL;
+	size_t len = 0;
 	long long seq = 0;
-	int ret = DB_ERROR;
+	int ret;
 
-	if ((q = db_exec(c, "release_chain_head", 0, NULL, &st)) == NULL)
-		return st;
-	if (db_rows(q) != 1 || util_strnum(db_get(q, 0, 0), 0, 1LL << 60, &seq) != 0 ||
-	    (prev = db_get_bytea(q, 0, 1, &prevlen)) == NULL || prevlen != CRYPTO_SHA256_LEN) {
-		db_result_free(q);
-		free(prev);
-		return DB_ERROR;
-	}
-	db_result_free(q);
-	util_hex_encode(prev, prevlen, prev_hex);
+	if ((ret = store_release_chain_head(c, &seq, prev)) != DB_OK)
+		return ret;
+	util_hex_encode(prev, sizeof(prev), prev_hex);
 	seq++;
+	ret = DB_ERROR;
 	if (publish_chain(doc, seq, prev_hex) != 0 ||
 	    (canon = publish_canonical(doc, &len)) == NULL ||
 	    crypto_sha256(canon, len, hash) != 0 ||
 	    crypto_sign(schedule_signer, canon, len, sig) != 0)
 		goto done;
 	crypto_signer_public(schedule_signer, pub);
-	snprintf(seqtext, sizeof(seqtext), "%lld", seq);
-	p_sig = db_param_bytea(sig, sizeof(sig));
-	p_hash = db_param_bytea(hash, sizeof(hash));
-	p_prev = db_param_bytea(prev, prevlen);
-	p_key = db_param_bytea(pub, sizeof(pub));
-	if (p_sig == NULL || p_hash == NULL || p_prev == NULL || p_key == NULL)
+	if ((ret = store_release_publish(c, k->campaign, seq, canon, sig, hash, prev, pub)) !=
+	    DB_OK)
 		goto done;
-	{
-		const char *p[7] = {k->campaign, seqtext, canon, p_sig, p_hash, p_prev, p_key};
-
-		if ((ret = db_run(c, "release_publish", 7, p)) != DB_OK)
-			goto done;
-	}
 	k->published = 1;
 	k->seq = seq;
 	util_hex_encode(hash, sizeof(hash), k->hash);
@@ -167,196 +141,59 @@ schedule_publish(struct db_conn *c, struct schedule_tx *k, json_t *doc, int afte
 	}
 done:
 	free(canon);
-	free(prev);
-	free(p_sig);
-	free(p_hash);
-	free(p_prev);
-	free(p_key);
 	return ret;
-}
-
-/*
- * Open hex ciphertext under key for (kind, id, column): *pt (malloc'd,
- * NUL-terminated, caller wipes and frees) and *ptlen. 0 or -1.
- */
-static int
-schedule_open_raw(const unsigned char key[CRYPTO_KEY_LEN], const char *hex, const char *kind,
-                  const char *id, const char *column, unsigned char **pt, size_t *ptlen)
-{
-	size_t n = strlen(hex) / 2;
-	unsigned char *ct = malloc(n ? n : 1);
-	char aad[160];
-	int rc;
-
-	if (ct == NULL || util_hex_decode(hex, ct, n) != 0) {
-		free(ct);
-		return -1;
-	}
-	crypto_aad_format(aad, sizeof(aad), kind, id, column);
-	rc = crypto_aead_open(key, aad, strlen(aad), ct, n, pt, ptlen);
-	free(ct);
-	return rc;
-}
-
-/* As schedule_open_raw, as a new JSON string (NULL on failure or bad UTF-8). */
-static json_t *
-schedule_open_hex(const unsigned char key[CRYPTO_KEY_LEN], const char *hex, const char *kind,
-                  const char *id, const char *column)
-{
-	unsigned char *pt = NULL;
-	size_t ptlen = 0;
-	json_t *out = NULL;
-
-	if (schedule_open_raw(key, hex, kind, id, column, &pt, &ptlen) == 0)
-		out = json_stringn((const char *)pt, ptlen);
-	if (pt != NULL) {
-		explicit_bzero(pt, ptlen);
-		free(pt);
-	}
-	return out;
-}
-
-/*
- * Replace the sealed claim summaries ("summary_sealed") and statements
- * ("statement_sealed") of inputs by their plaintext ("summary",
- * "statement"), each engagement's data key unwrapped with the master key,
- * and drop the sealed members and the wrapped keys. 0, or -1 when a key
- * or a ciphertext does not open (the release then fails and is retried;
- * nothing is published with a text missing).
- */
-static int
-schedule_open_inputs(json_t *inputs)
-{
-	json_t *e;
-	size_t i;
-
-	json_array_foreach(json_object_get(inputs, "engagements"), i, e)
-	{
-		const char *eid = json_string_value(json_object_get(e, "id"));
-		const char *wk = json_string_value(json_object_get(e, "data_key"));
-		const char *st = json_string_value(json_object_get(e, "statement_sealed"));
-		json_t *claims = json_object_get(e, "claims"), *cl;
-		unsigned char key[CRYPTO_KEY_LEN], *dk = NULL;
-		size_t dklen = 0;
-		const char *tm;
-		int ok = 1;
-
-		if (eid == NULL)
-			return -1;
-		if (wk != NULL &&
-		    schedule_open_raw(schedule_master, wk, "engagement", eid, "data_key", &dk,
-		                      &dklen) == 0 &&
-		    dklen == CRYPTO_KEY_LEN)
-			memcpy(key, dk, CRYPTO_KEY_LEN);
-		else
-			ok = 0;
-		if (dk != NULL) {
-			explicit_bzero(dk, dklen);
-			free(dk);
-		}
-		if (ok && st != NULL) {
-			json_t *text = schedule_open_hex(key, st, "statement", eid, "text");
-
-			if (text == NULL)
-				ok = 0;
-			else
-				json_object_set_new(e, "statement", text);
-		}
-		json_object_foreach(claims, tm, cl)
-		{
-			const char *sum = json_string_value(json_object_get(cl, "summary_sealed"));
-			char rowid[160];
-			json_t *text;
-
-			if (!ok || sum == NULL)
-				continue;
-			snprintf(rowid, sizeof(rowid), "%s/%s", eid, tm);
-			if ((text = schedule_open_hex(key, sum, "claim", rowid, "summary")) == NULL)
-				ok = 0;
-			else
-				json_object_set_new(cl, "summary", text);
-			json_object_del(cl, "summary_sealed");
-		}
-		explicit_bzero(key, sizeof(key));
-		json_object_del(e, "data_key");
-		json_object_del(e, "statement_sealed");
-		if (!ok) {
-			log_event(LOG_LEVEL_ERROR, "release_open_failed",
-			          json_pack("{s:s}", "engagement", eid));
-			return -1;
-		}
-	}
-	return 0;
 }
 
 static int
 schedule_tx_fn(struct db_conn *c, void *arg)
 {
 	struct schedule_tx *k = arg;
+	struct store_release rel = {0};
 	struct publish_campaign pc;
-	struct db_result *q = NULL, *in = NULL;
-	json_t *tms = NULL, *inputs = NULL, *doc = NULL, *leaks = NULL;
-	enum db_status st;
-	long long cohort = 1;
-	int ret = DB_ERROR, held;
+	json_t *inputs = NULL, *doc = NULL, *leaks = NULL;
+	int ret;
 
+	/* may run again: start from nothing */
 	memset(k, 0, sizeof(*k));
-	if ((q = db_exec(c, "release_claim", 0, NULL, &st)) == NULL)
-		return st;
-	if (db_rows(q) != 1) {
-		db_result_free(q);
-		return DB_OK;
-	}
+	if ((ret = store_release_claim(c, &rel)) != DB_OK)
+		return ret == STORE_NONE ? DB_OK : ret;
 	k->claimed = 1;
-	snprintf(k->campaign, sizeof(k->campaign), "%s", db_get(q, 0, 0));
-	snprintf(k->slug, sizeof(k->slug), "%s", db_get(q, 0, 2));
-	tms = json_loads(db_get(q, 0, 3), JSON_DECODE_ANY, NULL);
-	util_strnum(db_get(q, 0, 7), 1, 1000, &cohort);
+	snprintf(k->campaign, sizeof(k->campaign), "%s", rel.campaign_id);
+	snprintf(k->slug, sizeof(k->slug), "%s", rel.slug);
 	memset(&pc, 0, sizeof(pc));
 	pc.id = k->campaign;
-	pc.title = db_get(q, 0, 1);
-	pc.slug = db_get(q, 0, 2);
-	pc.threat_models = tms;
-	pc.release_at = db_get(q, 0, 4);
-	pc.planned_release_at = db_get(q, 0, 5);
-	pc.disclosure = db_get(q, 0, 6);
-	pc.min_cohort = cohort;
-	pc.embargo_break = strcmp(db_get(q, 0, 8), "t") == 0;
-	held = strcmp(db_get(q, 0, 9), "t") == 0;
-	{
-		const char *p[1] = {k->campaign};
-
-		if ((in = db_exec(c, "release_inputs", 1, p, &st)) == NULL) {
-			ret = st;
-			goto done;
-		}
-	}
-	if (db_rows(in) != 1 || db_is_null(in, 0, 0) ||
-	    (inputs = json_loads(db_get(in, 0, 0), 0, NULL)) == NULL ||
-	    schedule_open_inputs(inputs) != 0 ||
-	    (doc = publish_build(&pc, inputs, &leaks)) == NULL) {
+	pc.title = rel.title;
+	pc.slug = rel.slug;
+	pc.threat_models = rel.threat_models;
+	pc.release_at = rel.release_at;
+	pc.planned_release_at = rel.planned_release_at;
+	pc.disclosure = rel.disclosure;
+	pc.min_cohort = rel.min_cohort;
+	pc.embargo_break = rel.embargo_break;
+	if ((ret = store_release_inputs(c, k->campaign, &inputs)) < 0)
+		goto done;
+	if (ret != DB_OK || (doc = publish_build(&pc, inputs, &leaks)) == NULL) {
 		log_event(LOG_LEVEL_ERROR, "release_build_failed",
 		          json_pack("{s:s}", "slug", k->slug));
+		ret = DB_ERROR;
 		goto done;
 	}
 	if (json_array_size(leaks) > 0)
 		ret = schedule_hold(c, k, leaks);
 	else
-		ret = schedule_publish(c, k, doc, held, pc.embargo_break);
+		ret = schedule_publish(c, k, doc, rel.held, pc.embargo_break);
 done:
-	json_decref(tms);
 	json_decref(inputs);
 	json_decref(doc);
 	json_decref(leaks);
-	db_result_free(in);
-	db_result_free(q);
+	store_release_clear(&rel);
 	return ret;
 }
 
 static void *
 schedule_main(void *arg)
 {
-	static const struct db_identity scheduler = {.org_kind = "scheduler"};
+	static const struct util_identity scheduler = {.org_kind = "scheduler"};
 
 	(void)arg;
 	pthread_mutex_lock(&schedule_lock);
@@ -366,7 +203,7 @@ schedule_main(void *arg)
 		pthread_mutex_unlock(&schedule_lock);
 		for (int n = 0; n < SCHEDULE_MAX_PER_ROUND; n++) {
 			struct schedule_tx k = {0};
-			int rc = db_tx(&scheduler, schedule_tx_fn, &k);
+			int rc = db_tx(&scheduler, "schedule", schedule_tx_fn, &k);
 
 			if (rc != DB_OK) {
 				log_event(LOG_LEVEL_ERROR, "release_failed",
@@ -397,11 +234,9 @@ schedule_main(void *arg)
 }
 
 int
-schedule_start(const struct crypto_signer *signer, const unsigned char *master,
-               unsigned interval_ms, unsigned pause_ms)
+schedule_start(const struct crypto_signer *signer, unsigned interval_ms, unsigned pause_ms)
 {
 	schedule_signer = signer;
-	memcpy(schedule_master, master, CRYPTO_KEY_LEN);
 	schedule_interval_ms = interval_ms ? interval_ms : 500;
 	schedule_pause_ms = pause_ms;
 	schedule_stopping = 0;
@@ -426,6 +261,5 @@ schedule_stop(void)
 	pthread_mutex_unlock(&schedule_lock);
 	pthread_join(schedule_thread, NULL);
 	schedule_running = 0;
-	explicit_bzero(schedule_master, sizeof(schedule_master));
 	log_event(LOG_LEVEL_INFO, "scheduler_stopped", NULL);
 }

@@ -50,11 +50,10 @@
 #include <string.h>
 
 #include "publish/publish.h"
+#include "util/vocab.h"
 
-static const char *const snap_levels[] = {"OC1", "OC2", "OC3", "OC4", "OC5", "not-assessed", NULL};
-static const char *const snap_severities[] = {"critical", "high", "medium", "low", "info", NULL};
-#define SNAP_NLEVELS 6
-#define SNAP_NSEV 5
+#define SNAP_NLEVELS VOCAB_NLEVELS
+#define SNAP_NSEV VOCAB_NSEVERITIES
 
 struct snap_company {
 	const char *id;
@@ -127,19 +126,13 @@ snap_check(struct snap *s, const char *field, const char *engagement, const char
 static int
 snap_level_index(const char *level)
 {
-	for (int i = 0; snap_levels[i] != NULL; i++)
-		if (strcmp(snap_levels[i], level) == 0)
-			return i;
-	return -1;
+	return vocab_index(vocab_levels, level);
 }
 
 static int
 snap_sev_index(const char *sev)
 {
-	for (int i = 0; snap_severities[i] != NULL; i++)
-		if (strcmp(snap_severities[i], sev) == 0)
-			return i;
-	return -1;
+	return vocab_index(vocab_severities, sev);
 }
 
 static int
@@ -191,7 +184,7 @@ snap_row(struct snap *s, const json_t *e, int company)
 		                              "summary", summary));
 		snap_check(s, "claim summary", eid, summary);
 		for (int k = 0; k < SNAP_NSEV; k++)
-			json_object_set_new(sev, snap_severities[k], json_object());
+			json_object_set_new(sev, vocab_severities[k], json_object());
 		json_object_set_new(findings, tm, sev);
 	}
 	json_array_foreach(json_object_get(e, "findings"), i, f)
@@ -372,7 +365,7 @@ snap_aggregate(struct snap *s, const json_t *engagements)
 				suppressed[best] = 1;
 		}
 		for (int l = 0; l < SNAP_NLEVELS; l++)
-			json_object_set_new(dist, snap_levels[l],
+			json_object_set_new(dist, vocab_levels[l],
 			                    snap_cell(count[l], ncomp[l], k, suppressed[l]));
 		json_object_set_new(claims, tm, dist);
 
@@ -393,7 +386,7 @@ snap_aggregate(struct snap *s, const json_t *engagements)
 					const char *fsv = json_string_value(json_array_get(f, 1));
 
 					if (ftm && fsv && strcmp(ftm, tm) == 0 &&
-					    strcmp(fsv, snap_severities[q]) == 0)
+					    strcmp(fsv, vocab_severities[q]) == 0)
 						n += json_integer_value(json_array_get(f, 3));
 				}
 				fcount[q] += n;
@@ -402,7 +395,7 @@ snap_aggregate(struct snap *s, const json_t *engagements)
 					fcomp[q]++;
 				}
 			}
-			json_object_set_new(sev, snap_severities[q],
+			json_object_set_new(sev, vocab_severities[q],
 			                    snap_cell(fcount[q], fcomp[q], k, 0));
 		}
 		json_object_set_new(findings, tm, sev);

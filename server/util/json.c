@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "util/json.h"
+#include "util/util.h"
 
 /* Store a reason in err (if any room); never fails. */
 static void
@@ -12,58 +13,6 @@ json_set_error(char *err, size_t errlen, const char *reason)
 {
 	if (err != NULL && errlen > 0)
 		snprintf(err, errlen, "%s", reason);
-}
-
-/*
- * Returns 1 if buf[0..len) is well-formed UTF-8 with no NUL byte: no
- * overlong forms, no surrogates (U+D800..U+DFFF), nothing above U+10FFFF,
- * no truncated sequence. Returns 0 otherwise.
- */
-static int
-json_valid_utf8(const unsigned char *buf, size_t len)
-{
-	size_t i = 0;
-
-	while (i < len) {
-		unsigned char c = buf[i];
-		unsigned char lo = 0x80, hi = 0xbf;
-		size_t need, k;
-
-		if (c == 0x00)
-			return 0;
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			need = 1;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			need = 2;
-			if (c == 0xe0)
-				lo = 0xa0; /* overlong below U+0800 */
-			else if (c == 0xed)
-				hi = 0x9f; /* surrogates */
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			need = 3;
-			if (c == 0xf0)
-				lo = 0x90; /* overlong below U+10000 */
-			else if (c == 0xf4)
-				hi = 0x8f; /* above U+10FFFF */
-		} else {
-			/* 0x80..0xc1 (continuation / overlong), 0xf5..0xff */
-			return 0;
-		}
-		if (len - i - 1 < need)
-			return 0;
-		/* The first continuation byte carries the range limits. */
-		if (buf[i + 1] < lo || buf[i + 1] > hi)
-			return 0;
-		for (k = 2; k <= need; k++)
-			if (buf[i + k] < 0x80 || buf[i + k] > 0xbf)
-				return 0;
-		i += need + 1;
-	}
-	return 1;
 }
 
 /*
@@ -129,7 +78,7 @@ json_in_parse(const char *buf, size_t len, size_t max_depth, char *err, size_t e
 		json_set_error(err, errlen, "empty body");
 		goto done;
 	}
-	if (!json_valid_utf8((const unsigned char *)buf, len)) {
+	if (!util_utf8_valid(buf, len)) {
 		json_set_error(err, errlen, "body is not valid UTF-8 or contains NUL");
 		goto done;
 	}

@@ -13,6 +13,14 @@
 
 /* Minimum level written; read and set from any thread. */
 static atomic_int log_min_level = LOG_LEVEL_INFO;
+/* the request this thread is working on ("" none): see log_set_request */
+static __thread char log_request_id[LOG_REQUEST_ID_LEN + 1];
+
+void
+log_set_request(const char *id)
+{
+	snprintf(log_request_id, sizeof(log_request_id), "%s", id != NULL ? id : "");
+}
 
 /*
  * Set the minimum level. Out-of-range values are ignored.
@@ -125,6 +133,9 @@ log_event(enum log_level level, const char *event, json_t *fields)
 	if (ev == NULL && event != NULL)
 		ev = json_string("invalid-event");
 	if (json_object_set_new(line, "event", ev) != 0)
+		goto done;
+	if (log_request_id[0] != '\0' &&
+	    json_object_set_new(line, "request", json_string(log_request_id)) != 0)
 		goto done;
 	/* update_missing borrows fields' values: ts/level/event stay ours. */
 	if (fields != NULL && json_is_object(fields) &&

@@ -9,6 +9,15 @@
 
 enum log_level { LOG_LEVEL_DEBUG, LOG_LEVEL_INFO, LOG_LEVEL_WARN, LOG_LEVEL_ERROR };
 
+#define LOG_REQUEST_ID_LEN 32
+
+/*
+ * Tie this thread's following log lines to a request: log_event adds
+ * "request": id to each line until log_set_request(NULL). The HTTP layer
+ * sets it whenever it runs code for a request (PgBouncer's slog_*(client)).
+ */
+void log_set_request(const char *id);
+
 /* Messages below this level are dropped. Default LOG_LEVEL_INFO. */
 void log_set_level(enum log_level level);
 

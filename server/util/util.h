@@ -15,13 +15,11 @@
  * Returns 0 and sets *out on success; -1 on NULL/empty/garbage/overflow/
  * out of range (and *out is left unchanged).
  */
-int util_strnum(const char *s, long long min, long long max, long long *out);
+int util_strnum(const char *s, long long min, long long max, long long *out)
+    __attribute__((warn_unused_result));
 
-/*
- * Returns 1 if buf[0..len) is well-formed UTF-8 (no overlongs, no
- * surrogates, nothing above U+10FFFF, no NUL byte), else 0.
- */
-int util_utf8_valid(const char *buf, size_t len);
+/* util_utf8_valid(buf, len): see util/utf8.h. */
+#include "util/utf8.h"
 
 /*
  * Returns 1 if s is a canonical lowercase UUID (8-4-4-4-12 hex), else 0.

@@ -753,6 +753,65 @@ START_TEST(test_ops)
 }
 END_TEST
 
+/* ------------------------------------------------------- vocabulary */
+
+/*
+ * GET /api/v1/vocabulary, anonymous: every enumeration equals its source,
+ * the vocabulary table (values and order); the company's statuses are
+ * those it may set; the threat models those of their table.
+ */
+START_TEST(test_vocabulary)
+{
+	static const char *const names[] = {"org_kind",       "user_role",        "disclosure",
+	                                    "campaign_state", "engagement_state", "severity",
+	                                    "finding_status", "capability_level"};
+	PGconn *c = ht_db_open(ht_env_req("LOCKSTEP_TEST_OWNER_DSN"));
+	struct ht_resp *r = ht_request("GET", "/api/v1/vocabulary", NULL, NULL);
+	struct {
+		const char *key;
+		char *sql;
+	} cases[sizeof(names) / sizeof(names[0]) + 2];
+	size_t n = 0;
+
+	ck_assert_msg(c != NULL, "cannot connect as the owner");
+	HT_ASSERT_STATUS(r, 200);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		cases[n].key = names[i];
+		cases[n++].sql =
+		    ht_fmt("SELECT string_agg(code, ',' ORDER BY position) FROM vocabulary"
+		           " WHERE name = '%s'",
+		           names[i]);
+	}
+	cases[n].key = "company_finding_status";
+	cases[n++].sql = ht_fmt("SELECT string_agg(code, ',' ORDER BY position) FROM vocabulary"
+	                        " WHERE name = 'finding_status' AND company_may_set");
+	cases[n].key = "threat_model";
+	cases[n++].sql =
+	    ht_fmt("SELECT string_agg(code, ',' ORDER BY position) FROM threat_models");
+	for (size_t i = 0; i < n; i++) {
+		json_t *a = json_object_get(r->json, cases[i].key), *v;
+		char *want = ht_db_value(c, cases[i].sql, NULL), *got = ht_fmt("%s", "");
+		size_t k;
+
+		ck_assert_msg(json_is_array(a), "%s missing: %s", cases[i].key, HT_BODY(r));
+		json_array_foreach(a, k, v)
+		{
+			char *more = ht_fmt("%s%s%s", got, k ? "," : "", json_string_value(v));
+
+			free(got);
+			got = more;
+		}
+		ck_assert_msg(want != NULL && strcmp(got, want) == 0, "%s: API %s, database %s",
+		              cases[i].key, got, want ? want : "(null)");
+		free(want);
+		free(got);
+		free(cases[i].sql);
+	}
+	ht_resp_free(r);
+	PQfinish(c);
+}
+END_TEST
+
 /* ---------------------------------------------- the coordinator is blind */
 
 START_TEST(test_coordinator_blind)
@@ -947,6 +1006,7 @@ api_suite(void)
 	tcase_add_test(tc, test_conflicts);
 	tcase_add_test(tc, test_security_headers);
 	tcase_add_test(tc, test_ops);
+	tcase_add_test(tc, test_vocabulary);
 	tcase_add_test(tc, test_coordinator_blind);
 	tcase_add_test(tc, test_audit_chain);
 	tcase_add_test(tc, test_dump_has_no_secrets);

@@ -1,24 +1,168 @@
 /*
- * api/evidence_store.c: the evidence store (see evidence.h): upload state
- * machine, chunk sealing and opening, receipts, the sweeper.
+ * store/evidence.c: the evidence store (see evidence.h): upload state
+ * machine, chunk sealing and opening, and the sweeper. Its SQL is here;
+ * every column it reads is bound by name (struct db_field).
  */
 #include "config.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "api/evidence.h"
 #include "conf.h"
-#include "publish/publish.h"
+#include "db/locks.h"
+#include "store/evidence.h"
+#include "store/tables.h"
 #include "util/log.h"
 #include "util/util.h"
 
 #define EVIDENCE_TOUCH_SECONDS 10
 #define EVIDENCE_SWEEP_BATCH 100
 #define EVIDENCE_SWEEP_ROUNDS 20
+
+/* ------------------------------------------------------------ the SQL */
+
+#define EVIDENCE_COLS                                                                              \
+	"id, name, size, encode(sha256, 'hex') AS sha256, media_type, engagement_id, uploaded_by," \
+	" ls_ts(uploaded_at) AS uploaded_at, declared_type, sniffed_type, finding_id, "            \
+	"chunk_count,"                                                                             \
+	" file_key, company_org_id, assessor_org_id"
+
+#define E struct store_evidence
+#define EVIDENCE_FIELDS(P)                                                                         \
+	DB_FIELD(DB_T_STR, P, id, "id"), DB_FIELD(DB_T_TEXT, P, name, "name"),                     \
+	    DB_FIELD(DB_T_INT, P, size, "size"), DB_FIELD(DB_T_STR, P, sha256, "sha256"),          \
+	    DB_FIELD(DB_T_STR, P, engagement_id, "engagement_id"),                                 \
+	    DB_FIELD(DB_T_STR, P, company_org_id, "company_org_id"),                               \
+	    DB_FIELD(DB_T_STR, P, assessor_org_id, "assessor_org_id")
+static const struct db_field evidence_row[] = {
+    EVIDENCE_FIELDS(E),
+    DB_FIELD(DB_T_TEXT, E, media_type, "media_type"),
+    DB_FIELD(DB_T_STR, E, uploaded_by, "uploaded_by"),
+    DB_FIELD(DB_T_STR, E, uploaded_at, "uploaded_at"),
+    DB_FIELD(DB_T_TEXT, E, declared_type, "declared_type"),
+    DB_FIELD(DB_T_TEXT, E, sniffed_type, "sniffed_type"),
+    DB_FIELD(DB_T_TEXT, E, finding_id, "finding_id"),
+    DB_FIELD(DB_T_INT, E, chunk_count, "chunk_count"),
+    DB_FIELD(DB_T_BYTEA, E, file_key, "file_key"),
+    DB_FIELD_END};
+/* what evidence_delete() reports of the row it removed */
+static const struct db_field deleted_row[] = {EVIDENCE_FIELDS(E), DB_FIELD_END};
+#undef E
+
+/* an upload in progress: the evidence columns and its resumable state */
+struct evidence_upload_row {
+	struct store_evidence e;
+	long long upload_length; /* -1 when not announced */
+	struct db_bytes hash_state;
+	struct db_bytes tail;
+	char kind[16];
+};
+#define U struct evidence_upload_row
+static const struct db_field upload_row[] = {
+    DB_FIELD(DB_T_STR, U, e.id, "id"),
+    DB_FIELD(DB_T_TEXT, U, e.name, "name"),
+    DB_FIELD(DB_T_INT, U, e.size, "size"),
+    DB_FIELD(DB_T_STR, U, e.engagement_id, "engagement_id"),
+    DB_FIELD(DB_T_STR, U, e.company_org_id, "company_org_id"),
+    DB_FIELD(DB_T_STR, U, e.assessor_org_id, "assessor_org_id"),
+    DB_FIELD(DB_T_TEXT, U, e.declared_type, "declared_type"),
+    DB_FIELD(DB_T_TEXT, U, e.sniffed_type, "sniffed_type"),
+    DB_FIELD(DB_T_INT, U, e.chunk_count, "chunk_count"),
+    DB_FIELD(DB_T_BYTEA, U, e.file_key, "file_key"),
+    DB_FIELD(DB_T_INT, U, upload_length, "upload_length"),
+    DB_FIELD(DB_T_BYTEA, U, hash_state, "hash_state"),
+    DB_FIELD(DB_T_BYTEA, U, tail, "tail"),
+    DB_FIELD(DB_T_STR, U, kind, "kind"),
+    DB_FIELD_END};
+#undef U
+
+/* one number or flag */
+struct evidence_value {
+	long long n;
+	int flag;
+};
+static const struct db_field count_row[] = {DB_FIELD(DB_T_INT, struct evidence_value, n, "n"),
+                                            DB_FIELD_END};
+static const struct db_field flag_row[] = {DB_FIELD(DB_T_BOOL, struct evidence_value, flag, "flag"),
+                                           DB_FIELD_END};
+/* the chunk's column, read raw from a binary result (evidence_chunk_read) */
+struct evidence_chunk_col {
+	struct db_bytes data;
+};
+static const struct db_field chunk_row[] = {
+    DB_FIELD(DB_T_BYTEA, struct evidence_chunk_col, data, "data"), DB_FIELD_END};
+
+const struct db_statement store_evidence_statements[] = {
+    {"evidence_lock_user",
+     "SELECT pg_advisory_xact_lock(" DB_LOCK_EVIDENCE_USER ", hashtext(ls_uid()::text))", NULL},
+    {"evidence_lock_engagement",
+     "SELECT pg_advisory_xact_lock(" DB_LOCK_EVIDENCE_ENGAGEMENT ", hashtext($1))", NULL},
+    {"evidence_uploads_count",
+     "SELECT count(*) AS n FROM evidence WHERE uploaded_by = ls_uid() AND state = 'uploading'"
+     " AND last_activity > now() - make_interval(secs => CASE WHEN kind = 'tus'"
+     " THEN $1::int ELSE $2::int END)",
+     count_row},
+    /* SECURITY DEFINER (0004): every user's uploads in progress count, not
+     * only the caller's (row-level security shows a user only their own) */
+    {"evidence_engagement_usage", "SELECT evidence_engagement_usage($1::uuid, $2::uuid) AS n",
+     count_row},
+    {"evidence_finding_check",
+     "SELECT 1 FROM findings WHERE id = $1::uuid AND engagement_id = $2::uuid", NULL},
+    {"evidence_create",
+     "INSERT INTO evidence (id, engagement_id, company_org_id, assessor_org_id, finding_id, name,"
+     " media_type, size, file_key, uploaded_by, uploader_org, state, kind, declared_type,"
+     " upload_length) VALUES ($1::uuid, $2::uuid, $3::uuid, $4::uuid, $5::uuid, $6,"
+     " 'application/octet-stream', 0, $7::bytea, ls_uid(), ls_org(), 'uploading', $8, $9,"
+     " $10::bigint)",
+     NULL},
+    {"evidence_async_commit", "SELECT set_config('synchronous_commit', 'off', true)", NULL},
+    {"evidence_chunk_put",
+     "INSERT INTO evidence_chunks (evidence_id, seq, engagement_id, company_org_id,"
+     " assessor_org_id, data) SELECT id, $2::int, engagement_id, company_org_id, assessor_org_id,"
+     " $3::bytea FROM evidence WHERE id = $1::uuid AND state = 'uploading'",
+     NULL},
+    {"evidence_progress",
+     "UPDATE evidence SET size = $3::bigint, chunk_count = $4::int, hash_state = $5::bytea,"
+     " tail = $6::bytea, sniffed_type = coalesce($7, sniffed_type), last_activity = now()"
+     " WHERE id = $1::uuid AND state = 'uploading' AND size = $2::bigint",
+     NULL},
+    {"evidence_touch",
+     "UPDATE evidence SET last_activity = now() WHERE id = $1::uuid AND state = 'uploading'", NULL},
+    {"evidence_complete",
+     "UPDATE evidence SET state = 'complete', size = $3::bigint, chunk_count = $4::int,"
+     " sha256 = $5::bytea, media_type = $6, sniffed_type = $7, name = $8,"
+     " declared_type = coalesce($9, declared_type), hash_state = NULL,"
+     " tail = NULL, uploaded_at = now(), last_activity = now()"
+     " WHERE id = $1::uuid AND state = 'uploading' AND size = $2::bigint RETURNING " EVIDENCE_COLS,
+     evidence_row},
+    {"evidence_get",
+     "SELECT " EVIDENCE_COLS " FROM evidence WHERE id = $1::uuid AND state = 'complete'",
+     evidence_row},
+    {"evidence_list",
+     "SELECT " EVIDENCE_COLS " FROM evidence WHERE engagement_id = $1::uuid AND state = 'complete'"
+     " AND ($2::uuid IS NULL OR (evidence.uploaded_at, evidence.id) >"
+     " (SELECT t.uploaded_at, t.id FROM evidence t WHERE t.id = $2::uuid))"
+     " ORDER BY evidence.uploaded_at, evidence.id LIMIT $3::int",
+     evidence_row},
+    {"evidence_upload_get",
+     "SELECT id, name, size, engagement_id, company_org_id, assessor_org_id, declared_type,"
+     " sniffed_type, chunk_count, file_key, coalesce(upload_length, -1) AS upload_length,"
+     " hash_state, tail, kind"
+     " FROM evidence WHERE id = $1::uuid AND state = 'uploading' AND uploaded_by = ls_uid()",
+     upload_row},
+    {"evidence_chunk_get",
+     "SELECT data FROM evidence_chunks WHERE evidence_id = $1::uuid AND seq = $2::int", chunk_row},
+    {"evidence_delete",
+     "SELECT id, engagement_id, company_org_id, assessor_org_id, name, size,"
+     " encode(sha256, 'hex') AS sha256 FROM evidence_delete($1::uuid)",
+     deleted_row},
+    {"evidence_discard", "SELECT evidence_discard($1::uuid) AS flag", flag_row},
+    {"evidence_sweep", "SELECT evidence_sweep($1::int, $2::int, $3::int) AS n", count_row},
+    {NULL, NULL, NULL}};
 
 /* ---------------------------------------------------------------- names */
 
@@ -80,21 +224,13 @@ evidence_declared_type(const char *ct, char *out, size_t outlen)
 	out[n] = '\0';
 }
 
-/* ----------------------------------------------------------------- AAD */
+/* -------------------------------------------------------------- sealing */
 
+/* "chunk/<seq>/<last|more>": the AAD column of a chunk. */
 static void
-evidence_aad(char *out, size_t outlen, const char *id, const char *what)
+evidence_chunk_column(char out[48], int seq, int last)
 {
-	snprintf(out, outlen, "lockstep/v1/evidence/%s/%s", id, what);
-}
-
-static void
-evidence_chunk_aad(char *out, size_t outlen, const char *id, int seq, int last)
-{
-	char what[48];
-
-	snprintf(what, sizeof(what), "chunk/%d/%s", seq, last ? "last" : "more");
-	evidence_aad(out, outlen, id, what);
+	snprintf(out, 48, "chunk/%d/%s", seq, last ? "last" : "more");
 }
 
 /* Seal a small value of u under its file key. Returns a bytea param (malloc'd) or NULL. */
@@ -103,33 +239,23 @@ evidence_seal_param(const struct evidence_upload *u, const char *what, const voi
 {
 	unsigned char *ct = NULL;
 	size_t ctlen = 0;
-	char aad[160];
-	char *param;
+	char *param = NULL;
 
-	evidence_aad(aad, sizeof(aad), u->id, what);
-	if (crypto_aead_seal(u->file_key, aad, strlen(aad), pt, len, &ct, &ctlen) != 0)
-		return NULL;
-	param = db_param_bytea(ct, ctlen);
+	if (store_seal_bytes(u->file_key, "evidence", u->id, what, pt, len, &ct, &ctlen) == 0)
+		param = db_param_bytea(ct, ctlen);
 	free(ct);
 	return param;
 }
 
-/* Open a sealed bytea column of u. Returns malloc'd plaintext (caller wipes+frees) or NULL. */
+/* Open a sealed column value of u. Returns malloc'd plaintext (caller wipes+frees) or NULL. */
 static unsigned char *
-evidence_open_col(const struct evidence_upload *u, const char *what, const struct db_result *q,
-                  int col, size_t *len)
+evidence_open_col(const struct evidence_upload *u, const char *what, const struct db_bytes *ct,
+                  size_t *len)
 {
-	unsigned char *ct, *pt = NULL;
-	size_t ctlen = 0;
-	char aad[160];
+	unsigned char *pt = NULL;
 
-	*len = 0;
-	if ((ct = db_get_bytea(q, 0, col, &ctlen)) == NULL)
+	if (store_open_bytes(u->file_key, "evidence", u->id, what, ct->p, ct->len, &pt, len) != 0)
 		return NULL;
-	evidence_aad(aad, sizeof(aad), u->id, what);
-	if (crypto_aead_open(u->file_key, aad, strlen(aad), ct, ctlen, &pt, len) != 0)
-		pt = NULL;
-	free(ct);
 	return pt;
 }
 
@@ -144,16 +270,13 @@ evidence_upload_free(struct evidence_upload *u)
 		return;
 	evidence_writer_stop(u);
 	crypto_sha256_stream_free(u->hash);
-	if (u->buf != NULL) {
-		explicit_bzero(u->buf, EVIDENCE_CHUNK);
-		free(u->buf);
-	}
+	store_secret_free(u->buf, EVIDENCE_CHUNK);
 	explicit_bzero(u, sizeof(*u));
 	free(u);
 }
 
 static struct evidence_upload *
-evidence_upload_new(const struct http_request *r)
+evidence_upload_new(const struct util_identity *who, const char *addr)
 {
 	struct evidence_upload *u = calloc(1, sizeof(*u));
 
@@ -165,8 +288,8 @@ evidence_upload_new(const struct http_request *r)
 		evidence_upload_free(u);
 		return NULL;
 	}
-	u->who = r->who;
-	snprintf(u->addr, sizeof(u->addr), "%s", r->addr);
+	u->who = *who;
+	snprintf(u->addr, sizeof(u->addr), "%s", addr ? addr : "");
 	u->upload_length = -1;
 	u->touched = time(NULL);
 	return u;
@@ -178,37 +301,65 @@ evidence_upload_offset(const struct evidence_upload *u)
 	return (unsigned long long)u->seq * EVIDENCE_CHUNK + u->buf_len;
 }
 
-/* The request-shaped view of u for api_audit (identity and address only). */
-static void
-evidence_fake_request(const struct evidence_upload *u, struct http_request *fr)
+/* Append an audit event of u's uploader; detail is stolen. DB_OK or a db_status. */
+static int
+evidence_audit(struct db_conn *c, const struct evidence_upload *u, const char *action,
+               json_t *detail)
 {
-	memset(fr, 0, sizeof(*fr));
-	fr->who = u->who;
-	fr->authenticated = 1;
-	snprintf(fr->addr, sizeof(fr->addr), "%s", u->addr);
+	char *text = detail ? json_dumps(detail, JSON_COMPACT) : NULL;
+	int rc;
+
+	json_decref(detail);
+	if (text == NULL)
+		return DB_ERROR;
+	rc = store_audit_append(c, action, "evidence", u->id, u->company, u->assessor, text,
+	                        u->addr);
+	free(text);
+	return rc;
+}
+
+/* Run a statement whose one row holds one number "n". DB_OK with *n, or a db_status. */
+static int
+evidence_number(struct db_conn *c, const char *name, int np, const char *const *p, long long *n)
+{
+	struct evidence_value v = {0, 0};
+	int rc = store_one(c, name, np, p, count_row, &v);
+
+	*n = v.n;
+	return rc == STORE_NONE ? DB_ERROR : rc;
 }
 
 struct evidence_start_ctx {
-	struct http_request *r;
 	struct evidence_upload *u;
 	const char *finding;
-	struct api_res *res;
+	enum evidence_error err; /* the result, with EVIDENCE_REFUSED */
 };
 
-/* Bytes the engagement already uses, other than upload `except`. -1 on failure. */
-static long long
-evidence_usage(struct db_conn *c, const char *engagement, const char *except, enum db_status *st)
+/* Refuse with err: EVIDENCE_REFUSED for "return evidence_refuse(...)". */
+static int
+evidence_refuse(enum evidence_error *out, enum evidence_error err)
+{
+	*out = err;
+	return EVIDENCE_REFUSED;
+}
+
+/* Bytes the engagement already uses, other than upload `except`. DB_OK or a db_status. */
+static int
+evidence_usage(struct db_conn *c, const char *engagement, const char *except, long long *used)
 {
 	const char *p[2] = {engagement, except};
-	struct db_result *q;
-	long long used = -1;
 
-	if ((q = db_exec(c, "evidence_engagement_usage", 2, p, st)) == NULL)
-		return -1;
-	if (util_strnum(db_get(q, 0, 0), 0, 0x7fffffffffffffffLL, &used) != 0)
-		used = -1;
-	db_result_free(q);
-	return used;
+	return evidence_number(c, "evidence_engagement_usage", 2, p, used);
+}
+
+/* Is who the company or the assessor of engagement e? */
+static int
+evidence_participant(const struct util_identity *who, const struct store_engagement *e)
+{
+	return (strcmp(who->org_kind, "company") == 0 &&
+	        strcmp(e->company_org_id, who->org_id) == 0) ||
+	       (strcmp(who->org_kind, "assessor") == 0 &&
+	        strcmp(e->assessor_org_id, who->org_id) == 0);
 }
 
 static int
@@ -216,60 +367,60 @@ evidence_start_tx(struct db_conn *c, void *arg)
 {
 	struct evidence_start_ctx *s = arg;
 	struct evidence_upload *u = s->u;
-	struct api_engagement e;
+	struct store_engagement e = {0};
 	unsigned char ekey[CRYPTO_KEY_LEN];
 	unsigned char *wrapped = NULL;
 	size_t wlen = 0;
-	char aad[160], tus_age[16], stream_age[16], lenbuf[24];
+	char tus_age[16], stream_age[16], lenbuf[24];
 	char *wrapped_param = NULL;
-	struct db_result *q = NULL;
-	enum db_status st;
-	long long count = 0, used;
-	int rc;
+	long long count = 0, used = 0;
+	int rc, ok;
 
-	if ((rc = api_engagement_load(c, s->r, u->engagement, API_AS_PARTICIPANT, &e, s->res)) !=
-	    DB_OK)
-		return rc;
-	snprintf(u->company, sizeof(u->company), "%s", e.company);
-	snprintf(u->assessor, sizeof(u->assessor), "%s", e.assessor);
-	api_engagement_clear(&e);
+	s->err = EVIDENCE_E_NONE;
+	if ((rc = store_engagement_get(c, u->engagement, &e)) != DB_OK)
+		return rc == STORE_NONE ? evidence_refuse(&s->err, EVIDENCE_E_NOT_FOUND) : rc;
+	ok = evidence_participant(&u->who, &e);
+	memcpy(u->company, e.company_org_id, sizeof(u->company));
+	memcpy(u->assessor, e.assessor_org_id, sizeof(u->assessor));
+	store_engagement_clear(&e);
+	if (!ok)
+		return evidence_refuse(&s->err, EVIDENCE_E_NOT_FOUND);
 	if (s->finding != NULL) {
 		const char *p[2] = {s->finding, u->engagement};
+		struct db_result *q;
+		enum db_status st;
 
 		if ((q = db_exec(c, "evidence_finding_check", 2, p, &st)) == NULL)
 			return st;
 		rc = db_rows(q);
 		db_result_free(q);
-		q = NULL;
 		if (rc != 1)
-			return api_fail_field(s->res, "finding",
-			                      "not a finding of this engagement");
+			return evidence_refuse(&s->err, EVIDENCE_E_FINDING);
 	}
 	/* uploads in progress, counted under a per-user lock */
-	if ((st = db_run(c, "evidence_lock_user", 0, NULL)) != DB_OK)
-		return st;
+	if ((rc = db_run(c, "evidence_lock_user", 0, NULL)) != DB_OK)
+		return rc;
 	snprintf(tus_age, sizeof(tus_age), "%u", config.evidence_upload_expiry);
 	snprintf(stream_age, sizeof(stream_age), "%u", config.evidence_stream_stale);
 	{
 		const char *p[2] = {tus_age, stream_age};
 
-		if ((q = db_exec(c, "evidence_uploads_count", 2, p, &st)) == NULL)
-			return st;
+		/* an unreadable count must not let the limit go unenforced */
+		if ((rc = evidence_number(c, "evidence_uploads_count", 2, p, &count)) != DB_OK)
+			return rc;
 	}
-	util_strnum(db_get(q, 0, 0), 0, 1000000, &count);
-	db_result_free(q);
-	q = NULL;
 	if (count >= (long long)config.evidence_max_uploads)
-		return api_fail(s->res, PROBLEM_TOO_MANY_UPLOADS, NULL);
+		return evidence_refuse(&s->err, EVIDENCE_E_TOO_MANY);
 	/* quota */
 	{
 		const char *p[1] = {u->engagement};
 
-		if ((st = db_run(c, "evidence_lock_engagement", 1, p)) != DB_OK)
-			return st;
+		if ((rc = db_run(c, "evidence_lock_engagement", 1, p)) != DB_OK)
+			return rc;
 	}
-	if ((used = evidence_usage(c, u->engagement, u->id, &st)) < 0)
-		return st != DB_OK ? st : DB_ERROR;
+	if ((rc = evidence_usage(c, u->engagement, u->id, &used)) != DB_OK)
+		return rc;
+	assert(used >= 0);
 	u->limit = config.evidence_max_bytes;
 	u->limit_is_quota = 0;
 	if ((unsigned long long)used >= config.evidence_quota_bytes ||
@@ -280,19 +431,16 @@ evidence_start_tx(struct db_conn *c, void *arg)
 		u->limit_is_quota = 1;
 	}
 	if (u->upload_length >= 0 && (unsigned long long)u->upload_length > u->limit)
-		return api_fail(
-		    s->res, u->limit_is_quota ? PROBLEM_QUOTA_EXCEEDED : PROBLEM_PAYLOAD_TOO_LARGE,
-		    u->limit_is_quota ? "The engagement's evidence quota would be exceeded."
-		                      : "The file is larger than the per-file limit.");
+		return evidence_refuse(&s->err,
+		                       u->limit_is_quota ? EVIDENCE_E_QUOTA : EVIDENCE_E_TOO_LARGE);
 
 	/* a fresh file key, wrapped under the engagement key */
-	if ((rc = api_engagement_key(c, u->engagement, ekey)) != 0)
-		return rc > 0 ? api_fail(s->res, PROBLEM_NOT_FOUND, NULL) : DB_ERROR;
+	if ((rc = store_engagement_key(c, u->engagement, ekey)) != DB_OK)
+		return rc == STORE_NONE ? evidence_refuse(&s->err, EVIDENCE_E_NOT_FOUND) : rc;
 	rc = DB_ERROR;
-	evidence_aad(aad, sizeof(aad), u->id, "file_key");
 	if (crypto_random(u->file_key, sizeof(u->file_key)) != 0 ||
-	    crypto_aead_seal(ekey, aad, strlen(aad), u->file_key, sizeof(u->file_key), &wrapped,
-	                     &wlen) != 0 ||
+	    store_seal_bytes(ekey, "evidence", u->id, "file_key", u->file_key, sizeof(u->file_key),
+	                     &wrapped, &wlen) != 0 ||
 	    (wrapped_param = db_param_bytea(wrapped, wlen)) == NULL)
 		goto done;
 	snprintf(lenbuf, sizeof(lenbuf), "%lld", u->upload_length);
@@ -308,42 +456,39 @@ evidence_start_tx(struct db_conn *c, void *arg)
 		                     u->declared_type[0] ? u->declared_type : NULL,
 		                     u->upload_length >= 0 ? lenbuf : NULL};
 
-		if ((q = db_exec(c, "evidence_create", 10, p, &st)) == NULL) {
-			rc = st;
-			goto done;
-		}
+		rc = db_run(c, "evidence_create", 10, p);
 	}
-	rc = DB_OK;
 done:
 	explicit_bzero(ekey, sizeof(ekey));
 	free(wrapped);
 	free(wrapped_param);
-	db_result_free(q);
 	return rc;
 }
 
 int
-evidence_upload_start(struct http_request *r, const char *engagement_id, const char *finding,
-                      const char *name, const char *declared_type, long long length, int tus,
-                      struct api_res *res, struct evidence_upload **out)
+evidence_upload_start(const struct util_identity *who, const char *addr, const char *id,
+                      const char *engagement_id, const char *finding, const char *name,
+                      const char *declared_type, long long length, int tus,
+                      enum evidence_error *err, struct evidence_upload **out)
 {
-	struct evidence_start_ctx s = {.r = r, .finding = finding, .res = res};
+	struct evidence_start_ctx s = {.finding = finding};
 	struct evidence_upload *u;
 	int rc;
 
 	*out = NULL;
-	if ((u = evidence_upload_new(r)) == NULL || api_new_uuid(u->id) != 0) {
-		evidence_upload_free(u);
+	*err = EVIDENCE_E_NONE;
+	if ((u = evidence_upload_new(who, addr)) == NULL)
 		return DB_ERROR;
-	}
+	snprintf(u->id, sizeof(u->id), "%s", id);
 	snprintf(u->engagement, sizeof(u->engagement), "%s", engagement_id);
 	snprintf(u->name, sizeof(u->name), "%s", name);
 	evidence_declared_type(declared_type, u->declared_type, sizeof(u->declared_type));
 	u->upload_length = length;
 	u->tus = tus;
 	s.u = u;
-	rc = db_tx(&r->who, evidence_start_tx, &s);
+	rc = db_tx(who, "evidence_start", evidence_start_tx, &s);
 	if (rc != DB_OK) {
+		*err = s.err;
 		evidence_upload_free(u);
 		return rc;
 	}
@@ -352,10 +497,9 @@ evidence_upload_start(struct http_request *r, const char *engagement_id, const c
 }
 
 struct evidence_resume_ctx {
-	struct http_request *r;
 	const char *id;
 	struct evidence_upload *u;
-	struct api_res *res;
+	enum evidence_error err;
 };
 
 static int
@@ -364,51 +508,51 @@ evidence_resume_tx(struct db_conn *c, void *arg)
 	struct evidence_resume_ctx *s = arg;
 	struct evidence_upload *u = s->u;
 	const char *p[1] = {s->id};
+	struct evidence_upload_row row;
 	unsigned char *state = NULL, *tail = NULL;
 	size_t statelen = 0, taillen = 0;
-	struct db_result *q;
-	enum db_status st;
-	long long v;
 	char what[64];
-	int rc = DB_ERROR;
+	int rc;
 
-	if ((q = db_exec(c, "evidence_upload_get", 1, p, &st)) == NULL)
-		return st;
-	if (db_rows(q) != 1) {
-		db_result_free(q);
-		return api_fail(s->res, PROBLEM_NOT_FOUND, NULL);
-	}
-	snprintf(u->id, sizeof(u->id), "%s", db_get(q, 0, 0));
-	snprintf(u->name, sizeof(u->name), "%s", db_get(q, 0, 1));
-	snprintf(u->engagement, sizeof(u->engagement), "%s", db_get(q, 0, 5));
-	snprintf(u->declared_type, sizeof(u->declared_type), "%s", db_get(q, 0, 8));
-	snprintf(u->sniffed_type, sizeof(u->sniffed_type), "%s", db_get(q, 0, 9));
-	snprintf(u->company, sizeof(u->company), "%s", db_get(q, 0, 13));
-	snprintf(u->assessor, sizeof(u->assessor), "%s", db_get(q, 0, 14));
-	u->tus = strcmp(db_get(q, 0, 20), "tus") == 0;
+	s->err = EVIDENCE_E_NONE;
+	memset(&row, 0, sizeof(row));
+	if ((rc = store_one(c, "evidence_upload_get", 1, p, upload_row, &row)) != DB_OK)
+		return rc == STORE_NONE ? evidence_refuse(&s->err, EVIDENCE_E_NOT_FOUND) : rc;
+	snprintf(u->id, sizeof(u->id), "%s", row.e.id);
+	snprintf(u->name, sizeof(u->name), "%s", row.e.name);
+	snprintf(u->engagement, sizeof(u->engagement), "%s", row.e.engagement_id);
+	snprintf(u->declared_type, sizeof(u->declared_type), "%s",
+	         row.e.declared_type ? row.e.declared_type : "");
+	snprintf(u->sniffed_type, sizeof(u->sniffed_type), "%s",
+	         row.e.sniffed_type ? row.e.sniffed_type : "");
+	memcpy(u->company, row.e.company_org_id, sizeof(u->company));
+	memcpy(u->assessor, row.e.assessor_org_id, sizeof(u->assessor));
+	u->tus = strcmp(row.kind, "tus") == 0;
 	if (!u->tus) {
 		/* a streamed upload in progress belongs to its connection */
-		db_result_free(q);
-		return api_fail(s->res, PROBLEM_NOT_FOUND, NULL);
-	}
-	if (util_strnum(db_get(q, 0, 2), 0, 0x7fffffffffffffffLL, &v) != 0)
-		goto done;
-	u->db_size = (unsigned long long)v;
-	if (util_strnum(db_get(q, 0, 11), 0, 0x7fffffff, &v) != 0)
-		goto done;
-	u->seq = (int)v;
-	u->upload_length = -1;
-	if (!db_is_null(q, 0, 17) &&
-	    util_strnum(db_get(q, 0, 17), 0, 0x7fffffffffffffffLL, &v) == 0)
-		u->upload_length = v;
-	if ((rc = evidence_file_key(c, q, 0, u->file_key)) != 0) {
-		rc = rc > 0 ? api_fail(s->res, PROBLEM_NOT_FOUND, NULL) : DB_ERROR;
+		rc = evidence_refuse(&s->err, EVIDENCE_E_NOT_FOUND);
 		goto done;
 	}
 	rc = DB_ERROR;
+	if (row.e.size < 0 || row.e.chunk_count < 0 || row.e.chunk_count > 0x7fffffff)
+		goto done;
+	u->db_size = (unsigned long long)row.e.size;
+	u->seq = (int)row.e.chunk_count;
+	u->upload_length = row.upload_length;
+	if ((rc = evidence_file_key(c, &row.e, u->file_key)) != DB_OK) {
+		if (rc == STORE_NONE)
+			rc = evidence_refuse(&s->err, EVIDENCE_E_NOT_FOUND);
+		goto done;
+	}
+	rc = DB_ERROR;
+	/* the hash state and the tail: a fresh hash each try, so a retry starts clean */
+	crypto_sha256_stream_free(u->hash);
+	if ((u->hash = crypto_sha256_stream_new()) == NULL)
+		goto done;
+	u->buf_len = 0;
 	if (u->seq > 0) {
 		snprintf(what, sizeof(what), "hash_state/%d", u->seq);
-		state = evidence_open_col(u, what, q, 18, &statelen);
+		state = evidence_open_col(u, what, &row.hash_state, &statelen);
 		if (state == NULL || statelen != CRYPTO_SHA256_STATE_LEN ||
 		    crypto_sha256_stream_import(u->hash, state) != 0) {
 			log_event(LOG_LEVEL_ERROR, "evidence_state_invalid",
@@ -416,9 +560,9 @@ evidence_resume_tx(struct db_conn *c, void *arg)
 			goto done;
 		}
 	}
-	if (!db_is_null(q, 0, 19)) {
+	if (row.tail.p != NULL) {
 		snprintf(what, sizeof(what), "tail/%d", u->seq);
-		tail = evidence_open_col(u, what, q, 19, &taillen);
+		tail = evidence_open_col(u, what, &row.tail, &taillen);
 		if (tail == NULL || taillen > EVIDENCE_CHUNK) {
 			log_event(LOG_LEVEL_ERROR, "evidence_state_invalid",
 			          json_pack("{s:s}", "id", u->id));
@@ -437,30 +581,26 @@ evidence_resume_tx(struct db_conn *c, void *arg)
 		u->limit = (unsigned long long)u->upload_length;
 	rc = DB_OK;
 done:
-	if (state != NULL) {
-		explicit_bzero(state, statelen);
-		free(state);
-	}
-	if (tail != NULL) {
-		explicit_bzero(tail, taillen);
-		free(tail);
-	}
-	db_result_free(q);
+	store_secret_free(state, statelen);
+	store_secret_free(tail, taillen);
+	db_row_clear(upload_row, &row);
 	return rc;
 }
 
 int
-evidence_upload_resume(struct http_request *r, const char *id, struct api_res *res,
-                       struct evidence_upload **out)
+evidence_upload_resume(const struct util_identity *who, const char *addr, const char *id,
+                       enum evidence_error *err, struct evidence_upload **out)
 {
-	struct evidence_resume_ctx s = {.r = r, .id = id, .res = res};
+	struct evidence_resume_ctx s = {.id = id};
 	int rc;
 
 	*out = NULL;
-	if ((s.u = evidence_upload_new(r)) == NULL)
+	*err = EVIDENCE_E_NONE;
+	if ((s.u = evidence_upload_new(who, addr)) == NULL)
 		return DB_ERROR;
-	rc = db_tx(&r->who, evidence_resume_tx, &s);
+	rc = db_tx(who, "evidence_resume", evidence_resume_tx, &s);
 	if (rc != DB_OK) {
+		*err = s.err;
 		evidence_upload_free(s.u);
 		return rc;
 	}
@@ -478,7 +618,7 @@ struct evidence_flush {
 	char *state_param; /* sealed hash state (tus), or NULL */
 	char *tail_param;  /* sealed tail (pause), or NULL */
 	const char *sniffed;
-	int vanished;
+	int vanished; /* the result: the upload row was gone or changed */
 };
 
 /* Insert the chunk (if any) and record the progress. */
@@ -490,10 +630,12 @@ evidence_flush_rows(struct db_conn *c, struct evidence_flush *f)
 	struct db_result *q;
 	enum db_status st;
 
+	f->vanished = 0;
 	if (f->sealed != NULL) {
 		const char *p[3] = {u->id, seqbuf, (const char *)f->sealed};
 		int lens[3] = {-1, -1, (int)f->sealed_len};
 
+		assert(f->sealed_len <= EVIDENCE_CHUNK + 64);
 		snprintf(seqbuf, sizeof(seqbuf), "%d", f->seq);
 		if ((q = db_exec_bin(c, "evidence_chunk_put", 3, p, lens, 0, &st)) == NULL)
 			return st;
@@ -519,6 +661,9 @@ evidence_flush_rows(struct db_conn *c, struct evidence_flush *f)
 	return DB_OK;
 }
 
+/* A positive code: the upload vanished, roll back. */
+#define EVIDENCE_VANISHED 4
+
 static int
 evidence_flush_tx(struct db_conn *c, void *arg)
 {
@@ -537,7 +682,7 @@ evidence_flush_tx(struct db_conn *c, void *arg)
 	rc = evidence_flush_rows(c, f);
 
 	/* roll back a half-done write of a vanished upload */
-	return rc == DB_OK && f->vanished ? API_FAIL : rc;
+	return rc == DB_OK && f->vanished ? EVIDENCE_VANISHED : rc;
 }
 
 /* Sniff the type from the first chunk's plaintext (once). */
@@ -557,14 +702,14 @@ static int
 evidence_seal_chunk(struct evidence_upload *u, const unsigned char *buf, size_t len, int seq,
                     int last, unsigned char **out, size_t *outlen)
 {
-	char aad[160];
+	char what[48];
 
 	if (seq == 0)
 		evidence_sniff(u, buf, len);
 	if (crypto_sha256_stream_update(u->hash, buf, len) != 0)
 		return -1;
-	evidence_chunk_aad(aad, sizeof(aad), u->id, seq, last);
-	return crypto_aead_seal(u->file_key, aad, strlen(aad), buf, len, out, outlen);
+	evidence_chunk_column(what, seq, last);
+	return store_seal_bytes(u->file_key, "evidence", u->id, what, buf, len, out, outlen);
 }
 
 /* The sealed hash state at u->seq + 1 chunks (tus). NULL on failure. */
@@ -622,20 +767,15 @@ evidence_flush_clear(struct evidence_flush *f)
  * Write a prepared chunk in one transaction on the calling thread's
  * connection (the request's thread, or the upload's writer thread; the
  * request's thread then leaves u->db_size alone until the writer is
- * idle). Returns 0, or -1 with *problem and *detail (static).
+ * idle). Returns 0, or -1 with *err.
  */
 static int
-evidence_write_chunk(struct evidence_upload *u, struct evidence_flush *f,
-                     enum problem_type *problem, const char **detail)
+evidence_write_chunk(struct evidence_upload *u, struct evidence_flush *f, enum evidence_error *err)
 {
-	*problem = PROBLEM_UNAVAILABLE;
-	*detail = "The evidence could not be stored.";
-	if (db_tx(&u->who, evidence_flush_tx, f) != DB_OK) {
-		if (f->vanished) {
-			*problem = PROBLEM_NOT_FOUND;
-			*detail = "The upload no longer exists (expired, cancelled or changed "
-			          "meanwhile).";
-		}
+	int rc = db_tx(&u->who, "evidence_flush", evidence_flush_tx, f);
+
+	if (rc != DB_OK) {
+		*err = rc == EVIDENCE_VANISHED ? EVIDENCE_E_GONE : EVIDENCE_E_UNAVAILABLE;
 		return -1;
 	}
 	u->db_size = f->new_size;
@@ -667,8 +807,7 @@ struct evidence_writer {
 	int busy;                  /* a chunk is handed over and not yet stored */
 	int quit;
 	int failed;
-	enum problem_type problem;
-	const char *detail;
+	enum evidence_error err;
 };
 
 static void *
@@ -678,8 +817,7 @@ evidence_writer_main(void *arg)
 
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
-		enum problem_type problem = PROBLEM_UNAVAILABLE;
-		const char *detail = NULL;
+		enum evidence_error err = EVIDENCE_E_UNAVAILABLE;
 		int rc;
 
 		while (!w->busy && !w->quit)
@@ -687,13 +825,12 @@ evidence_writer_main(void *arg)
 		if (!w->busy && w->quit)
 			break;
 		pthread_mutex_unlock(&w->mu);
-		rc = w->failed ? -1 : evidence_write_chunk(w->u, &w->job, &problem, &detail);
+		rc = w->failed ? -1 : evidence_write_chunk(w->u, &w->job, &err);
 		evidence_flush_clear(&w->job);
 		pthread_mutex_lock(&w->mu);
 		if (rc != 0 && !w->failed) {
 			w->failed = 1;
-			w->problem = problem;
-			w->detail = detail;
+			w->err = err;
 		}
 		w->busy = 0;
 		pthread_cond_broadcast(&w->cv);
@@ -731,7 +868,7 @@ refused:
 
 /* Wait until the writer has stored what it was given. Returns 0, or -1 with its failure. */
 static int
-evidence_writer_wait(struct evidence_upload *u, enum problem_type *problem, const char **detail)
+evidence_writer_wait(struct evidence_upload *u, enum evidence_error *err)
 {
 	struct evidence_writer *w = u->writer;
 	int failed;
@@ -742,10 +879,8 @@ evidence_writer_wait(struct evidence_upload *u, enum problem_type *problem, cons
 	while (w->busy)
 		pthread_cond_wait(&w->cv, &w->mu);
 	failed = w->failed;
-	if (failed && problem != NULL) {
-		*problem = w->problem;
-		*detail = w->detail;
-	}
+	if (failed && err != NULL)
+		*err = w->err;
 	pthread_mutex_unlock(&w->mu);
 	return failed ? -1 : 0;
 }
@@ -770,30 +905,30 @@ evidence_writer_stop(struct evidence_upload *u)
 	__atomic_sub_fetch(&evidence_writers, 1, __ATOMIC_RELAXED);
 }
 
-/* Store the full buffer as chunk u->seq (not the last). Returns 0, or -1 with *detail. */
+/* Store the full buffer as chunk u->seq (not the last). Returns 0, or -1 with *err. */
 static int
-evidence_store_chunk(struct evidence_upload *u, enum problem_type *problem, const char **detail)
+evidence_store_chunk(struct evidence_upload *u, enum evidence_error *err)
 {
 	struct evidence_flush f;
 	struct evidence_writer *w;
 	int rc;
 
-	if (u->writer == NULL && u->seq >= EVIDENCE_WRITER_AFTER)
-		(void)evidence_writer_start(u);
+	if (u->writer == NULL && u->seq >= EVIDENCE_WRITER_AFTER && evidence_writer_start(u) != 0)
+		log_event(LOG_LEVEL_DEBUG, "evidence_writer_inline",
+		          json_pack("{s:s}", "id", u->id));
 	/* the writer's previous chunk is written while this one is sealed */
 	if (evidence_prepare_chunk(u, u->buf, u->seq, &f) != 0) {
 		evidence_flush_clear(&f);
-		*problem = PROBLEM_UNAVAILABLE;
-		*detail = "The evidence could not be stored.";
+		*err = EVIDENCE_E_UNAVAILABLE;
 		return -1;
 	}
 	if ((w = u->writer) == NULL) {
-		rc = evidence_write_chunk(u, &f, problem, detail);
+		rc = evidence_write_chunk(u, &f, err);
 		evidence_flush_clear(&f);
 		if (rc != 0)
 			return -1;
 	} else {
-		if (evidence_writer_wait(u, problem, detail) != 0) {
+		if (evidence_writer_wait(u, err) != 0) {
 			evidence_flush_clear(&f);
 			return -1;
 		}
@@ -819,26 +954,22 @@ evidence_touch_tx(struct db_conn *c, void *arg)
 
 int
 evidence_upload_data(struct evidence_upload *u, const char *data, size_t len,
-                     enum problem_type *problem, const char **detail)
+                     enum evidence_error *err)
 {
 	if (evidence_upload_offset(u) + len > u->limit || evidence_upload_offset(u) + len < len) {
-		if (u->tus && u->upload_length >= 0) {
-			*problem = PROBLEM_INVALID_UPLOAD;
-			*detail = "More bytes than the announced Upload-Length.";
-		} else if (u->limit_is_quota) {
-			*problem = PROBLEM_QUOTA_EXCEEDED;
-			*detail = "The engagement's evidence quota would be exceeded.";
-		} else {
-			*problem = PROBLEM_PAYLOAD_TOO_LARGE;
-			*detail = "The file is larger than the per-file limit.";
-		}
+		if (u->tus && u->upload_length >= 0)
+			*err = EVIDENCE_E_LENGTH;
+		else if (u->limit_is_quota)
+			*err = EVIDENCE_E_QUOTA;
+		else
+			*err = EVIDENCE_E_TOO_LARGE;
 		return -1;
 	}
 	while (len > 0) {
 		size_t n;
 
 		/* a full buffer is stored only once more data proves it is not the last */
-		if (u->buf_len == EVIDENCE_CHUNK && evidence_store_chunk(u, problem, detail) != 0)
+		if (u->buf_len == EVIDENCE_CHUNK && evidence_store_chunk(u, err) != 0)
 			return -1;
 		n = EVIDENCE_CHUNK - u->buf_len;
 		if (n > len)
@@ -851,7 +982,9 @@ evidence_upload_data(struct evidence_upload *u, const char *data, size_t len,
 	if (time(NULL) - u->touched >= EVIDENCE_TOUCH_SECONDS) {
 		/* a slow sender is not a stale upload */
 		u->touched = time(NULL);
-		(void)db_tx(&u->who, evidence_touch_tx, u->id);
+		if (db_tx(&u->who, "evidence_touch", evidence_touch_tx, u->id) != DB_OK)
+			log_event(LOG_LEVEL_WARN, "evidence_touch_failed",
+			          json_pack("{s:s}", "id", u->id));
 	}
 	return 0;
 }
@@ -859,8 +992,9 @@ evidence_upload_data(struct evidence_upload *u, const char *data, size_t len,
 struct evidence_finish_ctx {
 	struct evidence_flush f;
 	const char *name;
-	struct api_res *res;
-	json_t *receipt;
+	unsigned char digest[CRYPTO_SHA256_LEN];
+	enum evidence_error err;   /* the result, with EVIDENCE_REFUSED */
+	struct store_evidence row; /* the result */
 };
 
 static int
@@ -868,37 +1002,31 @@ evidence_finish_tx(struct db_conn *c, void *arg)
 {
 	struct evidence_finish_ctx *s = arg;
 	struct evidence_upload *u = s->f.u;
-	unsigned char digest[CRYPTO_SHA256_LEN];
 	char hex[2 * CRYPTO_SHA256_LEN + 3], oldsize[24], size[24], count[16];
 	const char *media;
-	struct db_result *q = NULL;
-	enum db_status st;
-	long long used;
+	long long used = 0;
 	int rc;
 
+	s->err = EVIDENCE_E_NONE;
+	store_evidence_clear(&s->row);
 	if ((rc = evidence_flush_rows(c, &s->f)) != DB_OK)
 		return rc;
 	if (s->f.vanished)
-		return api_fail(
-		    s->res, PROBLEM_NOT_FOUND,
-		    "The upload no longer exists (expired, cancelled or changed meanwhile).");
+		return evidence_refuse(&s->err, EVIDENCE_E_GONE);
 	/* the quota, once more, now that the size is final */
 	{
 		const char *p[1] = {u->engagement};
 
-		if ((st = db_run(c, "evidence_lock_engagement", 1, p)) != DB_OK)
-			return st;
+		if ((rc = db_run(c, "evidence_lock_engagement", 1, p)) != DB_OK)
+			return rc;
 	}
-	if ((used = evidence_usage(c, u->engagement, u->id, &st)) < 0)
-		return st != DB_OK ? st : DB_ERROR;
+	if ((rc = evidence_usage(c, u->engagement, u->id, &used)) != DB_OK)
+		return rc;
 	if ((unsigned long long)used + s->f.new_size > config.evidence_quota_bytes)
-		return api_fail(s->res, PROBLEM_QUOTA_EXCEEDED,
-		                "The engagement's evidence quota would be exceeded.");
-	if (crypto_sha256_stream_final(u->hash, digest) != 0)
-		return DB_ERROR;
+		return evidence_refuse(&s->err, EVIDENCE_E_QUOTA);
 	hex[0] = '\\';
 	hex[1] = 'x';
-	util_hex_encode(digest, sizeof(digest), hex + 2);
+	util_hex_encode(s->digest, sizeof(s->digest), hex + 2);
 	/* the sniffed type when it says something, else the declared one */
 	media = u->sniffed_type;
 	if ((strcmp(media, "application/octet-stream") == 0 || strcmp(media, "text/plain") == 0) &&
@@ -918,56 +1046,49 @@ evidence_finish_tx(struct db_conn *c, void *arg)
 		                    s->name != NULL ? s->name : u->name,
 		                    u->declared_type[0] ? u->declared_type : NULL};
 
-		if ((q = db_exec(c, "evidence_complete", 9, p, &st)) == NULL)
-			return st;
+		rc = store_one(c, "evidence_complete", 9, p, evidence_row, &s->row);
 	}
-	if (db_rows(q) != 1) {
-		db_result_free(q);
-		return api_fail(
-		    s->res, PROBLEM_NOT_FOUND,
-		    "The upload no longer exists (expired, cancelled or changed meanwhile).");
-	}
-	{
-		struct http_request fr;
-
-		evidence_fake_request(u, &fr);
-		rc = api_audit(
-		    c, &fr, "evidence.upload", "evidence", u->id, u->company, u->assessor,
-		    json_pack("{s:s, s:s, s:s, s:I, s:s, s:s}", "engagement", u->engagement, "name",
-		              db_get(q, 0, 1), "sha256", db_get(q, 0, 3), "size",
-		              (json_int_t)s->f.new_size, "media_type", db_get(q, 0, 4), "mode",
-		              u->tus ? "resumable" : "stream"));
-	}
-	if (rc == DB_OK && (s->receipt = evidence_receipt_signed(q, 0)) == NULL)
-		rc = DB_ERROR;
-	db_result_free(q);
-	return rc;
+	if (rc != DB_OK)
+		return rc == STORE_NONE ? evidence_refuse(&s->err, EVIDENCE_E_GONE) : rc;
+	return evidence_audit(
+	    c, u, "evidence.upload",
+	    json_pack("{s:s, s:s, s:s, s:I, s:s, s:s}", "engagement", u->engagement, "name",
+	              s->row.name, "sha256", s->row.sha256, "size", (json_int_t)s->f.new_size,
+	              "media_type", s->row.media_type, "mode", u->tus ? "resumable" : "stream"));
 }
 
 int
-evidence_upload_finish(struct evidence_upload *u, const char *name, struct api_res *res,
-                       json_t **receipt)
+evidence_upload_finish(struct evidence_upload *u, const char *name, enum evidence_error *err,
+                       struct store_evidence *row)
 {
-	struct evidence_finish_ctx s = {.f = {.u = u, .seq = u->seq}, .name = name, .res = res};
+	struct evidence_finish_ctx s = {.f = {.u = u, .seq = u->seq}, .name = name};
 	unsigned char *sealed = NULL;
 	int rc;
 
-	*receipt = NULL;
-	if (evidence_writer_wait(u, NULL, NULL) != 0)
-		return api_fail(res, PROBLEM_UNAVAILABLE, "The evidence could not be stored.");
+	*err = EVIDENCE_E_NONE;
+	store_evidence_clear(row);
+	if (evidence_writer_wait(u, NULL) != 0)
+		return evidence_refuse(err, EVIDENCE_E_UNAVAILABLE);
 	if (evidence_seal_chunk(u, u->buf, u->buf_len, u->seq, 1, &sealed, &s.f.sealed_len) != 0)
 		return DB_ERROR;
+	/* the digest once, outside the transaction, which may run again */
+	if (crypto_sha256_stream_final(u->hash, s.digest) != 0) {
+		free(sealed);
+		return DB_ERROR;
+	}
 	s.f.sealed = sealed;
 	s.f.new_size = evidence_upload_offset(u);
 	s.f.sniffed = u->sniffed_type;
-	rc = db_tx(&u->who, evidence_finish_tx, &s);
+	rc = db_tx(&u->who, "evidence_finish", evidence_finish_tx, &s);
 	free(sealed);
 	if (rc == DB_OK) {
 		u->finished = 1;
 		u->db_size = s.f.new_size;
-		*receipt = s.receipt;
-	} else
-		json_decref(s.receipt);
+		*row = s.row;
+		return DB_OK;
+	}
+	*err = s.err;
+	store_evidence_clear(&s.row);
 	return rc;
 }
 
@@ -980,7 +1101,7 @@ evidence_upload_pause(struct evidence_upload *u)
 
 	if (u->finished)
 		return 0;
-	if (evidence_writer_wait(u, NULL, NULL) != 0)
+	if (evidence_writer_wait(u, NULL) != 0)
 		return -1;
 	f.new_size = evidence_upload_offset(u);
 	if (f.new_size == u->db_size)
@@ -992,7 +1113,7 @@ evidence_upload_pause(struct evidence_upload *u)
 		free(f.tail_param);
 		return -1;
 	}
-	rc = db_tx(&u->who, evidence_flush_tx, &f);
+	rc = db_tx(&u->who, "evidence_flush", evidence_flush_tx, &f);
 	free(f.tail_param);
 	free(f.state_param);
 	if (rc != DB_OK)
@@ -1015,49 +1136,94 @@ evidence_upload_discard(struct evidence_upload *u)
 	if (u->finished)
 		return 0;
 	evidence_writer_stop(u);
-	return db_tx(&u->who, evidence_discard_tx, u->id) == DB_OK ? 0 : -1;
+	return db_tx(&u->who, "evidence_discard", evidence_discard_tx, u->id) == DB_OK ? 0 : -1;
 }
 
 /* ------------------------------------------------------------- reading */
 
 int
-evidence_file_key(struct db_conn *c, const struct db_result *res, int row,
+store_evidence_get(struct db_conn *c, const char *id, struct store_evidence *out)
+{
+	const char *p[1] = {id};
+
+	store_evidence_clear(out);
+	return store_one(c, "evidence_get", 1, p, evidence_row, out);
+}
+
+int
+store_evidence_list(struct db_conn *c, const char *engagement, const char *after, int limit,
+                    struct store_evidence **rows, int *n)
+{
+	char lim[STORE_INT_LEN];
+	const char *p[3] = {engagement, after, lim};
+
+	snprintf(lim, sizeof(lim), "%d", limit);
+	return store_all(c, "evidence_list", 3, p, evidence_row, sizeof(**rows), (void **)rows, n);
+}
+
+void
+store_evidence_clear(struct store_evidence *e)
+{
+	db_row_clear(evidence_row, e);
+}
+
+void
+store_evidences_free(struct store_evidence *rows, int n)
+{
+	db_rows_clear(evidence_row, sizeof(*rows), rows, n);
+}
+
+int
+store_evidence_delete(struct db_conn *c, const char *id, enum evidence_error *err,
+                      struct store_evidence *out)
+{
+	const char *p[1] = {id};
+	struct store_evidence seen = {0};
+	int rc;
+
+	*err = EVIDENCE_E_NONE;
+	store_evidence_clear(out);
+	if ((rc = store_one(c, "evidence_delete", 1, p, deleted_row, out)) != STORE_NONE)
+		return rc;
+	/* not deleted: visible but not the caller's, or not visible at all */
+	if ((rc = store_evidence_get(c, id, &seen)) < 0)
+		return rc;
+	store_evidence_clear(&seen);
+	return evidence_refuse(err, rc == DB_OK ? EVIDENCE_E_FORBIDDEN : EVIDENCE_E_NOT_FOUND);
+}
+
+int
+store_evidence_discard(struct db_conn *c, const char *id, int *gone)
+{
+	const char *p[1] = {id};
+	struct evidence_value v = {0, 0};
+	int rc = store_one(c, "evidence_discard", 1, p, flag_row, &v);
+
+	*gone = v.flag;
+	return rc == STORE_NONE ? DB_ERROR : rc;
+}
+
+int
+evidence_file_key(struct db_conn *c, const struct store_evidence *e,
                   unsigned char key[CRYPTO_KEY_LEN])
 {
 	unsigned char ekey[CRYPTO_KEY_LEN];
-	unsigned char *wrapped = NULL, *pt = NULL;
-	size_t wlen = 0, ptlen = 0;
-	const char *id = db_get(res, row, 0);
-	char aad[160];
-	int rc, ret = -1;
+	int rc;
 
-	if ((rc = api_engagement_key(c, db_get(res, row, 5), ekey)) != 0)
+	if ((rc = store_engagement_key(c, e->engagement_id, ekey)) != DB_OK)
 		return rc;
-	evidence_aad(aad, sizeof(aad), id, "file_key");
-	if ((wrapped = db_get_bytea(res, row, 12, &wlen)) == NULL ||
-	    crypto_aead_open(ekey, aad, strlen(aad), wrapped, wlen, &pt, &ptlen) != 0 ||
-	    ptlen != CRYPTO_KEY_LEN) {
-		log_event(LOG_LEVEL_ERROR, "evidence_key_unwrap_failed",
-		          json_pack("{s:s}", "id", id));
-		goto done;
-	}
-	memcpy(key, pt, CRYPTO_KEY_LEN);
-	ret = 0;
-done:
+	if (store_unwrap(ekey, "evidence", e->id, "file_key", e->file_key.p, e->file_key.len,
+	                 key) != 0)
+		rc = DB_ERROR;
 	explicit_bzero(ekey, sizeof(ekey));
-	if (pt != NULL) {
-		explicit_bzero(pt, ptlen);
-		free(pt);
-	}
-	free(wrapped);
-	return ret;
+	return rc;
 }
 
 struct evidence_chunk_ctx {
 	const char *id;
 	int seq;
-	struct db_result *q;
-	int gone; /* the evidence itself was deleted meanwhile */
+	struct db_result *q; /* the result */
+	int gone;            /* the evidence itself was deleted meanwhile */
 };
 
 static int
@@ -1070,6 +1236,7 @@ evidence_chunk_tx(struct db_conn *c, void *arg)
 
 	snprintf(seqbuf, sizeof(seqbuf), "%d", s->seq);
 	db_result_free(s->q);
+	s->q = NULL;
 	s->gone = 0;
 	if ((s->q = db_exec_bin(c, "evidence_chunk_get", 2, p, NULL, 1, &st)) == NULL)
 		return st;
@@ -1087,7 +1254,7 @@ evidence_chunk_tx(struct db_conn *c, void *arg)
 }
 
 int
-evidence_chunk_read(const struct db_identity *who, const char *id, int seq, int nchunks,
+evidence_chunk_read(const struct util_identity *who, const char *id, int seq, int nchunks,
                     unsigned long long size, const unsigned char key[CRYPTO_KEY_LEN],
                     unsigned char *out, size_t *len, int *integrity)
 {
@@ -1095,18 +1262,19 @@ evidence_chunk_read(const struct db_identity *who, const char *id, int seq, int 
 	const unsigned char *ct;
 	unsigned char *pt = NULL;
 	size_t ctlen = 0, ptlen = 0, want;
-	char aad[160];
+	char what[48];
 	int last = seq == nchunks - 1, ret = -1;
 
 	*integrity = 0;
 	*len = 0;
-	if (db_tx(who, evidence_chunk_tx, &s) != DB_OK || s.gone)
+	if (db_tx(who, "evidence_chunk", evidence_chunk_tx, &s) != DB_OK || s.gone)
 		goto done;
 	*integrity = 1;
-	if (db_rows(s.q) != 1 || (ct = db_get_raw(s.q, 0, 0, &ctlen)) == NULL)
+	if (db_rows(s.q) != 1 ||
+	    (ct = db_get_raw(s.q, 0, db_column(s.q, chunk_row[0].col), &ctlen)) == NULL)
 		goto done;
-	evidence_chunk_aad(aad, sizeof(aad), id, seq, last);
-	if (crypto_aead_open(key, aad, strlen(aad), ct, ctlen, &pt, &ptlen) != 0)
+	evidence_chunk_column(what, seq, last);
+	if (store_open_bytes(key, "evidence", id, what, ct, ctlen, &pt, &ptlen) != 0)
 		goto done;
 	want = last ? (size_t)(size - (unsigned long long)seq * EVIDENCE_CHUNK) : EVIDENCE_CHUNK;
 	if (ptlen != want)
@@ -1116,81 +1284,9 @@ evidence_chunk_read(const struct db_identity *who, const char *id, int seq, int 
 	*integrity = 0;
 	ret = 0;
 done:
-	if (pt != NULL) {
-		explicit_bzero(pt, ptlen);
-		free(pt);
-	}
+	store_secret_free(pt, ptlen);
 	db_result_free(s.q);
 	return ret;
-}
-
-/* ------------------------------------------------------------ receipts */
-
-/* RFC 7638 thumbprint of the signing key's JWK, base64url, into out (44 bytes). */
-static int
-evidence_key_id(const struct crypto_signer *s, char out[64])
-{
-	unsigned char pub[CRYPTO_ED25519_PUB_LEN], digest[CRYPTO_SHA256_LEN];
-	char x[64], jwk[128];
-
-	crypto_signer_public(s, pub);
-	util_b64url_encode(pub, sizeof(pub), x);
-	snprintf(jwk, sizeof(jwk), "{\"crv\":\"Ed25519\",\"kty\":\"OKP\",\"x\":\"%s\"}", x);
-	if (crypto_sha256(jwk, strlen(jwk), digest) != 0)
-		return -1;
-	util_b64url_encode(digest, sizeof(digest), out);
-	return 0;
-}
-
-json_t *
-evidence_receipt_signed(const struct db_result *res, int row)
-{
-	const struct crypto_signer *signer = api_signer();
-	unsigned char sig[CRYPTO_ED25519_SIG_LEN];
-	char b64[4 * ((CRYPTO_ED25519_SIG_LEN + 2) / 3) + 1], kid[64];
-	json_t *receipt, *out = NULL;
-	long long size = 0;
-	char *canon = NULL;
-	size_t clen = 0;
-
-	if (signer == NULL)
-		return NULL;
-	util_strnum(db_get(res, row, 2), 0, 0x7fffffffffffffffLL, &size);
-	receipt =
-	    json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s}", "id", db_get(res, row, 0), "name",
-	              db_get(res, row, 1), "size", (json_int_t)size, "sha256", db_get(res, row, 3),
-	              "media_type", db_get(res, row, 4), "engagement", db_get(res, row, 5),
-	              "uploaded_by", db_get(res, row, 6), "uploaded_at", db_get(res, row, 7));
-	if (receipt == NULL || (canon = publish_canonical(receipt, &clen)) == NULL ||
-	    crypto_sign(signer, canon, clen, sig) != 0 || evidence_key_id(signer, kid) != 0)
-		goto done;
-	util_b64_encode(sig, sizeof(sig), b64);
-	/* o steals receipt */
-	out = json_pack("{s:o, s:s, s:s, s:s}", "receipt", receipt, "signature", b64, "algorithm",
-	                "Ed25519", "key_id", kid);
-	receipt = NULL;
-done:
-	json_decref(receipt);
-	free(canon);
-	return out;
-}
-
-json_t *
-evidence_json(const struct db_result *res, int row)
-{
-	long long size = 0;
-
-	util_strnum(db_get(res, row, 2), 0, 0x7fffffffffffffffLL, &size);
-	return json_pack(
-	    "{s:s, s:s, s:I, s:s, s:s, s:o, s:o, s:s, s:s, s:s, s:o}", "id", db_get(res, row, 0),
-	    "name", db_get(res, row, 1), "size", (json_int_t)size, "sha256", db_get(res, row, 3),
-	    "media_type", db_get(res, row, 4), "declared_type",
-	    db_is_null(res, row, 8) ? json_null() : json_string(db_get(res, row, 8)),
-	    "sniffed_type",
-	    db_is_null(res, row, 9) ? json_null() : json_string(db_get(res, row, 9)), "engagement",
-	    db_get(res, row, 5), "uploaded_by", db_get(res, row, 6), "uploaded_at",
-	    db_get(res, row, 7), "finding",
-	    db_is_null(res, row, 10) ? json_null() : json_string(db_get(res, row, 10)));
 }
 
 /* ------------------------------------------------------------- sweeper */
@@ -1201,17 +1297,15 @@ evidence_sweep_tx(struct db_conn *c, void *arg)
 	int *removed = arg;
 	char stream_age[16], tus_age[16], limit[16];
 	const char *p[3] = {stream_age, tus_age, limit};
-	struct db_result *q;
-	enum db_status st;
 	long long n = 0;
+	int rc;
 
+	*removed = 0;
 	snprintf(stream_age, sizeof(stream_age), "%u", config.evidence_stream_stale);
 	snprintf(tus_age, sizeof(tus_age), "%u", config.evidence_upload_expiry);
 	snprintf(limit, sizeof(limit), "%d", EVIDENCE_SWEEP_BATCH);
-	if ((q = db_exec(c, "evidence_sweep", 3, p, &st)) == NULL)
-		return st;
-	util_strnum(db_get(q, 0, 0), 0, 1000000, &n);
-	db_result_free(q);
+	if ((rc = evidence_number(c, "evidence_sweep", 3, p, &n)) != DB_OK)
+		return rc;
 	*removed = (int)n;
 	return DB_OK;
 }
@@ -1225,7 +1319,7 @@ evidence_sweep(void)
 	for (int round = 0; round < EVIDENCE_SWEEP_ROUNDS; round++) {
 		int removed = 0;
 
-		if (db_tx(NULL, evidence_sweep_tx, &removed) != DB_OK)
+		if (db_tx(NULL, "evidence_sweep", evidence_sweep_tx, &removed) != DB_OK)
 			return -1;
 		total += removed;
 		if (removed < EVIDENCE_SWEEP_BATCH)
@@ -1270,8 +1364,9 @@ evidence_sweeper_main(void *arg)
 int
 evidence_sweeper_start(void)
 {
-	(void)evidence_sweep(); /* what a previous run left behind */
-	db_thread_close();      /* the caller's thread serves no requests */
+	if (evidence_sweep() < 0) /* what a previous run left behind */
+		log_event(LOG_LEVEL_WARN, "evidence_sweep_failed", NULL);
+	db_thread_close(); /* the caller's thread serves no requests */
 	evidence_sweeper_quit = 0;
 	if (pthread_create(&evidence_sweeper, NULL, evidence_sweeper_main, NULL) != 0)
 		return -1;

@@ -1,0 +1,171 @@
+/*
+ * api/evidence_view.c: the evidence store's refusals as problems, and the
+ * JSON and signed receipts of evidence rows (see evidence.h).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/evidence.h"
+#include "publish/publish.h"
+#include "util/util.h"
+
+/* One row per refusal: the answer the clients have always seen. */
+static const struct {
+	enum evidence_error err;
+	enum problem_type problem;
+	const char *detail;
+} api_evidence_problems[] = {
+    {EVIDENCE_E_NOT_FOUND, PROBLEM_NOT_FOUND, NULL},
+    {EVIDENCE_E_FINDING, PROBLEM_INVALID_FIELD, "not a finding of this engagement"},
+    {EVIDENCE_E_TOO_MANY, PROBLEM_TOO_MANY_UPLOADS, NULL},
+    {EVIDENCE_E_TOO_LARGE, PROBLEM_PAYLOAD_TOO_LARGE,
+     "The file is larger than the per-file limit."},
+    {EVIDENCE_E_QUOTA, PROBLEM_QUOTA_EXCEEDED,
+     "The engagement's evidence quota would be exceeded."},
+    {EVIDENCE_E_LENGTH, PROBLEM_INVALID_UPLOAD, "More bytes than the announced Upload-Length."},
+    {EVIDENCE_E_GONE, PROBLEM_NOT_FOUND,
+     "The upload no longer exists (expired, cancelled or changed meanwhile)."},
+    {EVIDENCE_E_FORBIDDEN, PROBLEM_FORBIDDEN,
+     "Only the uploader or an admin of the uploader's org may delete it."},
+    {EVIDENCE_E_UNAVAILABLE, PROBLEM_UNAVAILABLE, "The evidence could not be stored."},
+};
+
+void
+api_evidence_problem(enum evidence_error err, enum problem_type *problem, const char **detail)
+{
+	*problem = PROBLEM_UNAVAILABLE;
+	*detail = "The evidence could not be stored.";
+	for (size_t i = 0; i < sizeof(api_evidence_problems) / sizeof(api_evidence_problems[0]);
+	     i++)
+		if (api_evidence_problems[i].err == err) {
+			*problem = api_evidence_problems[i].problem;
+			*detail = api_evidence_problems[i].detail;
+		}
+}
+
+int
+api_evidence_fail(struct api_res *res, enum evidence_error err)
+{
+	enum problem_type problem;
+	const char *detail;
+
+	api_evidence_problem(err, &problem, &detail);
+	if (err == EVIDENCE_E_FINDING)
+		return api_fail_field(res, "finding", detail);
+	return api_fail(res, problem, detail);
+}
+
+int
+api_evidence_start(struct http_request *r, const char *engagement_id, const char *finding,
+                   const char *name, const char *declared_type, long long length, int tus,
+                   struct api_res *res, struct evidence_upload **out)
+{
+	enum evidence_error err = EVIDENCE_E_NONE;
+	char id[DB_UUID_LEN + 1];
+	int rc;
+
+	*out = NULL;
+	if (api_new_uuid(id) != 0)
+		return DB_ERROR;
+	rc = evidence_upload_start(&r->who, r->addr, id, engagement_id, finding, name,
+	                           declared_type, length, tus, &err, out);
+	return rc == EVIDENCE_REFUSED ? api_evidence_fail(res, err) : rc;
+}
+
+int
+api_evidence_resume(struct http_request *r, const char *id, struct api_res *res,
+                    struct evidence_upload **out)
+{
+	enum evidence_error err = EVIDENCE_E_NONE;
+	int rc = evidence_upload_resume(&r->who, r->addr, id, &err, out);
+
+	return rc == EVIDENCE_REFUSED ? api_evidence_fail(res, err) : rc;
+}
+
+int
+api_evidence_finish(struct evidence_upload *u, const char *name, struct api_res *res,
+                    json_t **receipt)
+{
+	enum evidence_error err = EVIDENCE_E_NONE;
+	struct store_evidence row = {0};
+	int rc;
+
+	*receipt = NULL;
+	rc = evidence_upload_finish(u, name, &err, &row);
+	if (rc == EVIDENCE_REFUSED)
+		return api_evidence_fail(res, err);
+	/* the receipt after the commit: a failure here leaves the file stored,
+	 * and GET /api/v1/evidence/{id}/receipt answers it again */
+	if (rc == DB_OK && (*receipt = api_evidence_receipt(&row)) == NULL)
+		rc = DB_ERROR;
+	store_evidence_clear(&row);
+	return rc;
+}
+
+/* RFC 7638 thumbprint of the signing key's JWK, base64url, into out (44 bytes). */
+static int
+api_evidence_key_id(const struct crypto_signer *s, char out[64])
+{
+	unsigned char pub[CRYPTO_ED25519_PUB_LEN], digest[CRYPTO_SHA256_LEN];
+	char x[64], jwk[128];
+
+	crypto_signer_public(s, pub);
+	util_b64url_encode(pub, sizeof(pub), x);
+	snprintf(jwk, sizeof(jwk), "{\"crv\":\"Ed25519\",\"kty\":\"OKP\",\"x\":\"%s\"}", x);
+	if (crypto_sha256(jwk, strlen(jwk), digest) != 0)
+		return -1;
+	util_b64url_encode(digest, sizeof(digest), out);
+	return 0;
+}
+
+json_t *
+api_evidence_receipt(const struct store_evidence *e)
+{
+	const struct crypto_signer *signer = api_signer();
+	unsigned char sig[CRYPTO_ED25519_SIG_LEN];
+	char b64[4 * ((CRYPTO_ED25519_SIG_LEN + 2) / 3) + 1], kid[64];
+	json_t *receipt, *out = NULL;
+	char *canon = NULL;
+	size_t clen = 0;
+
+	if (signer == NULL)
+		return NULL;
+	receipt = json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s}", "id", e->id, "name",
+	                    e->name, "size", (json_int_t)e->size, "sha256", e->sha256, "media_type",
+	                    e->media_type, "engagement", e->engagement_id, "uploaded_by",
+	                    e->uploaded_by, "uploaded_at", e->uploaded_at);
+	if (receipt == NULL || (canon = publish_canonical(receipt, &clen)) == NULL ||
+	    crypto_sign(signer, canon, clen, sig) != 0 || api_evidence_key_id(signer, kid) != 0)
+		goto done;
+	util_b64_encode(sig, sizeof(sig), b64);
+	/* o steals receipt */
+	out = json_pack("{s:o, s:s, s:s, s:s}", "receipt", receipt, "signature", b64, "algorithm",
+	                "Ed25519", "key_id", kid);
+	receipt = NULL;
+done:
+	json_decref(receipt);
+	free(canon);
+	return out;
+}
+
+/* A nullable text as JSON. */
+static json_t *
+api_evidence_str(const char *s)
+{
+	return s != NULL ? json_string(s) : json_null();
+}
+
+json_t *
+api_evidence_json(const struct store_evidence *e)
+{
+	return json_pack("{s:s, s:s, s:I, s:s, s:s, s:o, s:o, s:s, s:s, s:s, s:o}", "id", e->id,
+	                 "name", e->name, "size", (json_int_t)e->size, "sha256", e->sha256,
+	                 "media_type", e->media_type, "declared_type",
+	                 api_evidence_str(e->declared_type), "sniffed_type",
+	                 api_evidence_str(e->sniffed_type), "engagement", e->engagement_id,
+	                 "uploaded_by", e->uploaded_by, "uploaded_at", e->uploaded_at, "finding",
+	                 api_evidence_str(e->finding_id));
+}

@@ -1,0 +1,20 @@
+/*
+ * db/locks.h: the one registry of PostgreSQL advisory-lock keys. Every
+ * pg_advisory_xact_lock lockstep takes uses a first key from here, so two
+ * uses can never collide by accident. SQL text includes them by string
+ * concatenation; a migration that takes a lock in PL/pgSQL writes the
+ * number and names it here too.
+ */
+#ifndef LOCKSTEP_DB_LOCKS_H
+#define LOCKSTEP_DB_LOCKS_H
+
+/* db/migrate.c: concurrent migrators run one after the other. */
+#define DB_LOCK_MIGRATE "7418900"
+/* evidence: (key, hashtext(user id)) while counting a user's uploads in progress. */
+#define DB_LOCK_EVIDENCE_USER "7418902"
+/* evidence: (key, hashtext(engagement id)) while checking an engagement's quota. */
+#define DB_LOCK_EVIDENCE_ENGAGEMENT "7418903"
+/* release_publish() in sql/0003_publications.sql: one publication at a time (the chain). */
+#define DB_LOCK_RELEASE "7418910"
+
+#endif
