@@ -391,6 +391,9 @@ http_resume(struct http_request *r)
 	return rc;
 }
 
+/* Request ids: a random start per process, then counted. */
+static uint64_t http_request_seq;
+
 static struct http_request *
 http_request_new(struct MHD_Connection *conn)
 {
@@ -404,6 +407,8 @@ http_request_new(struct MHD_Connection *conn)
 	r->conn = (struct http_conn *)conn;
 	r->route_index = -1;
 	r->declared_length = -1;
+	snprintf(r->id, sizeof(r->id), "%016llx",
+	         (unsigned long long)__atomic_add_fetch(&http_request_seq, 1, __ATOMIC_RELAXED));
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	r->ct = ci != NULL ? ci->socket_context : NULL;
 	snprintf(r->addr, sizeof(r->addr), "%s", conntrack_peer_text(r->ct));
@@ -462,13 +467,13 @@ http_notify_connection(void *cls, struct MHD_Connection *conn, void **socket_con
 }
 
 static enum MHD_Result
-http_access(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
-            const char *version, const char *upload_data, size_t *upload_data_size, void **req_cls)
+http_access_request(struct MHD_Connection *conn, const char *url, const char *method,
+                    const char *version, const char *upload_data, size_t *upload_data_size,
+                    void **req_cls)
 {
 	struct http_request *r = *req_cls;
 	int rc;
 
-	(void)cls;
 	if (r == NULL) {
 		/* normally made by http_uri_log */
 		if ((r = http_request_new(conn)) == NULL)
@@ -526,6 +531,22 @@ http_access(void *cls, struct MHD_Connection *conn, const char *url, const char 
 	return rc == HTTP_FATAL ? MHD_NO : MHD_YES;
 }
 
+/* Every line logged while a request's code runs names the request (log_set_request). */
+static enum MHD_Result
+http_access(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+            const char *version, const char *upload_data, size_t *upload_data_size, void **req_cls)
+{
+	enum MHD_Result ret;
+
+	(void)cls;
+	if (*req_cls != NULL)
+		log_set_request(((struct http_request *)*req_cls)->id);
+	ret =
+	    http_access_request(conn, url, method, version, upload_data, upload_data_size, req_cls);
+	log_set_request(NULL);
+	return ret;
+}
+
 static void
 http_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
                enum MHD_RequestTerminationCode toe)
@@ -538,6 +559,7 @@ http_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	(void)conn;
 	if (r == NULL)
 		return;
+	log_set_request(r->id);
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	secs = (double)(now.tv_sec - r->started.tv_sec) +
 	       (double)(now.tv_nsec - r->started.tv_nsec) / 1e9;
@@ -566,6 +588,7 @@ http_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	free(r);
 	*req_cls = NULL;
 	__atomic_sub_fetch(&http_inflight, 1, __ATOMIC_RELAXED);
+	log_set_request(NULL);
 }
 
 static void
@@ -715,6 +738,14 @@ http_server_start(const struct router_route *routes)
 
 	http_routes = routes;
 	metrics_init(routes);
+	{
+		/* request ids need not be secret, only distinct across restarts and replicas */
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		http_request_seq = ((uint64_t)ts.tv_sec << 32) ^ ((uint64_t)ts.tv_nsec << 8) ^
+		                   ((uint64_t)getpid() << 44);
+	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
 	sa.sin_port = htons((uint16_t)config.port);

@@ -45,6 +45,7 @@ struct http_request {
 	const char *path;
 	struct router_match match;
 	int route_index; /* index in the route table, -1 if unmatched */
+	char id[17];     /* request id, 16 hex digits: in every log line of the request */
 	char addr[64];   /* peer address, text */
 
 	char *body; /* request body (NUL-terminated), owned */

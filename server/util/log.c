@@ -212,8 +212,10 @@ log_request(const char *method, const char *route, unsigned status, double secon
 		goto done;
 	n += (size_t)k;
 	log_json_text(line, 900, &n, addr);
-	k = snprintf(line + n, sizeof(line) - n, "\",\"completed\":%s}\n",
-	             completed ? "true" : "false");
+	/* the request id is hex digits (daemon.c makes it): no escaping */
+	k = snprintf(line + n, sizeof(line) - n, "\",\"completed\":%s%s%s%s}\n",
+	             completed ? "true" : "false", log_request_id[0] ? ",\"request\":\"" : "",
+	             log_request_id, log_request_id[0] ? "\"" : "");
 	if (k < 0 || (size_t)k >= sizeof(line) - n)
 		goto done;
 	n += (size_t)k;

@@ -418,6 +418,33 @@ START_TEST(test_slow_link_survives)
 	close(fd);
 	/* no credentials: refused, but only once the whole body was read */
 	ck_assert_msg(ht_raw_is_problem(resp, 401, "unauthorized"), "answer: %.300s", resp);
+	/* every request line of the log names its request, each id once */
+	ht_server_stop(&s, SIGTERM);
+	{
+		FILE *f = fopen(s.log, "r");
+		char line[2048], ids[64][17];
+		int n = 0, orgs = 0;
+
+		ck_assert_ptr_nonnull(f);
+		while (fgets(line, sizeof(line), f) != NULL) {
+			const char *p = strstr(line, "\"request\":\"");
+
+			if (strstr(line, "\"event\":\"request\"") == NULL)
+				continue;
+			ck_assert_msg(p != NULL, "a request line without its id: %s", line);
+			p += strlen("\"request\":\"");
+			ck_assert_msg(strspn(p, "0123456789abcdef") == 16 && p[16] == '"',
+			              "request id: %s", line);
+			for (int i = 0; i < n; i++)
+				ck_assert_msg(strncmp(ids[i], p, 16) != 0, "id used twice: %s",
+				              line);
+			if (n < 64)
+				snprintf(ids[n++], sizeof(ids[0]), "%.16s", p);
+			orgs += strstr(line, "\"route\":\"/api/v1/orgs\"") != NULL;
+		}
+		fclose(f);
+		ck_assert_int_eq(orgs, 1);
+	}
 	av_stop(&s);
 }
 END_TEST
