@@ -931,11 +931,10 @@ START_TEST(test_slow_clients_behind_nginx)
 	int nport, asked, failed;
 	pid_t np;
 
-	if (nginx == NULL) {
-		/* deploy/local installs nginx-light: reaching this is a set-up fault */
-		ck_abort_msg("nginx is not installed (deploy/local/lib.sh installs nginx-light)");
-		return;
-	}
+	/* deploy/local installs nginx-light; without it the test is skipped,
+	 * and a skip fails a CI run */
+	if (nginx == NULL)
+		ht_skip("nginx is not installed (apt-get install nginx-light)");
 	av_raise_nofile();
 	av_start(&s, env);
 	nport = ht_free_port();
