@@ -138,9 +138,26 @@ names_solo_cp(UChar32 c)
 	       s == USCRIPT_THAI || s == USCRIPT_LAO || s == USCRIPT_KHMER || s == USCRIPT_MYANMAR;
 }
 
-/* Normalise in[0..n) with nf into a new buffer (*out, malloc'd) of *outn units. 0 or -1. */
+/*
+ * One ICU string transformation: nf set, normalise with it (unorm2),
+ * else the confusable skeleton (uspoof, UTS #39). Same contract as ICU's:
+ * the length of the result, *st U_BUFFER_OVERFLOW_ERROR when cap is short.
+ */
+static int32_t
+names_icu_apply(const UNormalizer2 *nf, const UChar *in, int32_t n, UChar *buf, int32_t cap,
+                UErrorCode *st)
+{
+	if (nf != NULL)
+		return unorm2_normalize(nf, in, n, buf, cap, st);
+	return uspoof_getSkeleton(names_spoof, 0, in, n, buf, cap, st);
+}
+
+/*
+ * Transform in[0..n) (see names_icu_apply) into a new buffer (*out,
+ * malloc'd) of *outn units, growing it once when ICU asks. 0 or -1.
+ */
 static int
-names_normalize(const UNormalizer2 *nf, const UChar *in, int32_t n, UChar **out, int32_t *outn)
+names_transform(const UNormalizer2 *nf, const UChar *in, int32_t n, UChar **out, int32_t *outn)
 {
 	int32_t cap = n * 4 + 16, len;
 	UErrorCode st = U_ZERO_ERROR;
@@ -148,7 +165,7 @@ names_normalize(const UNormalizer2 *nf, const UChar *in, int32_t n, UChar **out,
 
 	if (buf == NULL)
 		return -1;
-	len = unorm2_normalize(nf, in, n, buf, cap, &st);
+	len = names_icu_apply(nf, in, n, buf, cap, &st);
 	if (st == U_BUFFER_OVERFLOW_ERROR) {
 		UChar *nb = realloc(buf, ((size_t)len + 1) * sizeof(UChar));
 
@@ -159,7 +176,7 @@ names_normalize(const UNormalizer2 *nf, const UChar *in, int32_t n, UChar **out,
 		buf = nb;
 		cap = len + 1;
 		st = U_ZERO_ERROR;
-		len = unorm2_normalize(nf, in, n, buf, cap, &st);
+		len = names_icu_apply(nf, in, n, buf, cap, &st);
 	}
 	if (U_FAILURE(st)) {
 		free(buf);
@@ -170,36 +187,18 @@ names_normalize(const UNormalizer2 *nf, const UChar *in, int32_t n, UChar **out,
 	return 0;
 }
 
+/* Normalise in[0..n) with nf (see names_transform). 0 or -1. */
+static int
+names_normalize(const UNormalizer2 *nf, const UChar *in, int32_t n, UChar **out, int32_t *outn)
+{
+	return nf != NULL ? names_transform(nf, in, n, out, outn) : -1;
+}
+
 /* The confusable skeleton of in[0..n) (UTS #39) into *out (malloc'd). 0 or -1. */
 static int
 names_skeleton(const UChar *in, int32_t n, UChar **out, int32_t *outn)
 {
-	int32_t cap = n * 4 + 16, len;
-	UErrorCode st = U_ZERO_ERROR;
-	UChar *buf = malloc((size_t)cap * sizeof(UChar));
-
-	if (buf == NULL)
-		return -1;
-	len = uspoof_getSkeleton(names_spoof, 0, in, n, buf, cap, &st);
-	if (st == U_BUFFER_OVERFLOW_ERROR) {
-		UChar *nb = realloc(buf, ((size_t)len + 1) * sizeof(UChar));
-
-		if (nb == NULL) {
-			free(buf);
-			return -1;
-		}
-		buf = nb;
-		cap = len + 1;
-		st = U_ZERO_ERROR;
-		len = uspoof_getSkeleton(names_spoof, 0, in, n, buf, cap, &st);
-	}
-	if (U_FAILURE(st)) {
-		free(buf);
-		return -1;
-	}
-	*out = buf;
-	*outn = len;
-	return 0;
+	return names_transform(NULL, in, n, out, outn);
 }
 
 /*
