@@ -9,7 +9,10 @@
  * few, cannot fill the pool ahead of everybody else. At most
  * per_address jobs per address and queue_max jobs in all may wait or
  * run; past either bound the request is refused at once with 503 and
- * Retry-After. A job that waited longer than max_wait (the machine is
+ * Retry-After, except that an address with no job in a full queue takes
+ * the place of the newest job of the address with most waiting (which is
+ * answered 503), so that a new client is never shut out by a few busy
+ * addresses. A job that waited longer than max_wait (the machine is
  * slower than the queue's size assumed) is not run: its request gets the
  * same 503, so no log-in waits without bound. The pool has half as many
  * threads as there are CPUs (LOCKSTEP_HASH_THREADS), so that hashing can
@@ -244,6 +247,50 @@ defer_refused(void)
 	return n;
 }
 
+/*
+ * Fair share of a full queue: the address with the most jobs waiting, if
+ * it has at least two. Under df_lock.
+ */
+static struct defer_addrq *
+defer_victim(void)
+{
+	struct defer_addrq *v = NULL;
+
+	for (struct defer_addrq *q = df_all; q != NULL; q = q->next_all)
+		if (!q->prio && q->waiting >= 2 && (v == NULL || q->waiting > v->waiting))
+			v = q;
+	return v;
+}
+
+/*
+ * Make room in a full queue for an address that has no job in it: the
+ * newest waiting job of the address with most waiting is answered 503
+ * (busy, Retry-After) instead. So a storm from a few addresses cannot
+ * keep everybody else out; each address keeps at least one job in line.
+ * Under df_lock.
+ */
+static void
+defer_make_room(void)
+{
+	struct defer_addrq *v = defer_victim();
+	struct defer_job *j, *prev = NULL;
+
+	if (v == NULL)
+		return;
+	for (j = v->head; j->next != NULL; j = j->next)
+		prev = j;
+	if (prev != NULL)
+		prev->next = NULL;
+	else
+		v->head = NULL;
+	v->tail = prev;
+	v->waiting--; /* still at least one: v stays in its turn */
+	df_refused++;
+	defer_wake(j->r, HTTP_DEFER_EXPIRED);
+	defer_job_gone(j);
+	free(j);
+}
+
 static int
 defer_enqueue(struct http_request *r, const char *key, int prio, http_work_fn work,
               http_resume_fn resume, void *arg, void (*free_arg)(void *))
@@ -258,6 +305,8 @@ defer_enqueue(struct http_request *r, const char *key, int prio, http_work_fn wo
 	for (q = df_all; q != NULL; q = q->next_all)
 		if (q->prio == prio && strcmp(q->addr, key) == 0)
 			break;
+	if (!prio && !df_stopping && df_total >= df_queue_max && (q == NULL || q->count == 0))
+		defer_make_room();
 	if (df_stopping || df_n_threads == 0 ||
 	    (prio ? df_prio_total >= DEFER_PRIO_MAX || (q != NULL && q->count >= 1)
 	          : df_total >= df_queue_max || (q != NULL && q->count >= df_per_address))) {
@@ -321,10 +370,12 @@ http_defer_full(const struct http_request *r)
 	int full;
 
 	pthread_mutex_lock(&df_lock);
-	full = df_stopping || df_n_threads == 0 || df_total >= df_queue_max;
-	for (q = df_all; !full && q != NULL; q = q->next_all)
+	for (q = df_all; q != NULL; q = q->next_all)
 		if (!q->prio && strcmp(q->addr, r->addr) == 0)
-			full = q->count >= df_per_address;
+			break;
+	full =
+	    df_stopping || df_n_threads == 0 || (q != NULL && q->count >= df_per_address) ||
+	    (df_total >= df_queue_max && ((q != NULL && q->count > 0) || defer_victim() == NULL));
 	if (full)
 		df_refused++;
 	pthread_mutex_unlock(&df_lock);
