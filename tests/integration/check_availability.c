@@ -641,6 +641,49 @@ START_TEST(test_login_storm)
 END_TEST
 
 /*
+ * A storm from one address fills the whole log-in queue; a newcomer from
+ * another address still gets its turn (the storm's newest job is answered
+ * 503 instead) rather than a 503 of its own.
+ */
+START_TEST(test_login_queue_fair_share)
+{
+	static const char *const env[] = {"LOCKSTEP_HASH_THREADS=1",
+	                                  "LOCKSTEP_LOGIN_QUEUE=4",
+	                                  "LOCKSTEP_LOGIN_QUEUE_PER_ADDRESS=4",
+	                                  "LOCKSTEP_LOGIN_MAX_ADDRESS_FAILURES=1000000",
+	                                  "LOCKSTEP_LOGIN_MAX_FAILURES=1000",
+	                                  NULL};
+	struct ht_server s = {0};
+	struct av_storm st[20];
+	pthread_t th[20];
+	int admitted = 0, busy = 0;
+
+	av_start(&s, env);
+	for (int i = 0; i < 20; i++) {
+		/* every storm client from 127.0.0.40 (id multiple of 20) */
+		st[i] = (struct av_storm){.port = s.port, .until = av_now() + 4.0, .id = i * 20};
+		ck_assert_int_eq(pthread_create(&th[i], NULL, av_storm_thread, &st[i]), 0);
+	}
+	usleep(500000);
+	for (int i = 0; i < 5; i++) {
+		int code = av_login("127.0.0.77", s.port, "newcomer@storm.test", "x", "", NULL);
+
+		ck_assert_msg(code == 401 || code == 503, "newcomer: %d", code);
+		admitted += code == 401;
+		busy += code == 503;
+		usleep(200000);
+	}
+	for (int i = 0; i < 20; i++)
+		pthread_join(th[i], NULL);
+	fprintf(stderr, "fair share: newcomer admitted %d of 5 (busy %d); storm busy %d\n",
+	        admitted, busy, st[0].busy);
+	ck_assert_msg(admitted >= 4, "a newcomer was shut out by one address: %d of 5 admitted",
+	              admitted);
+	av_stop(&s);
+}
+END_TEST
+
+/*
  * Log-in failures are counted against the forwarded client only when a
  * trusted proxy says so. Addresses are random per run: throttling state
  * lives in the database, and the test may run again against the same one.
@@ -979,6 +1022,7 @@ availability_suite(void)
 	tcase_add_test(tc, test_trusted_proxy);
 	tcase_add_test(tc, test_slow_clients);
 	tcase_add_test(tc, test_login_storm);
+	tcase_add_test(tc, test_login_queue_fair_share);
 	tcase_add_test(tc, test_slow_clients_behind_nginx);
 	suite_add_tcase(s, tc);
 	return s;
