@@ -291,6 +291,29 @@ defer_make_room(void)
 	free(j);
 }
 
+/*
+ * The admission rule, in one place: 1 if a job for q's key (q NULL:
+ * none yet) in lane prio must be refused now. Under df_lock.
+ */
+static int
+defer_refuses(const struct defer_addrq *q, int prio)
+{
+	if (df_stopping || df_n_threads == 0)
+		return 1;
+	if (prio)
+		return df_prio_total >= DEFER_PRIO_MAX || (q != NULL && q->count >= 1);
+	return df_total >= df_queue_max || (q != NULL && q->count >= df_per_address);
+}
+
+/* 1 if the full shared queue should make room for q's key (no job of its own yet). Under df_lock.
+ */
+static int
+defer_room_for(const struct defer_addrq *q, int prio)
+{
+	return !prio && !df_stopping && df_total >= df_queue_max && (q == NULL || q->count == 0) &&
+	       defer_victim() != NULL;
+}
+
 static int
 defer_enqueue(struct http_request *r, const char *key, int prio, http_work_fn work,
               http_resume_fn resume, void *arg, void (*free_arg)(void *))
@@ -305,11 +328,9 @@ defer_enqueue(struct http_request *r, const char *key, int prio, http_work_fn wo
 	for (q = df_all; q != NULL; q = q->next_all)
 		if (q->prio == prio && strcmp(q->addr, key) == 0)
 			break;
-	if (!prio && !df_stopping && df_total >= df_queue_max && (q == NULL || q->count == 0))
+	if (defer_room_for(q, prio))
 		defer_make_room();
-	if (df_stopping || df_n_threads == 0 ||
-	    (prio ? df_prio_total >= DEFER_PRIO_MAX || (q != NULL && q->count >= 1)
-	          : df_total >= df_queue_max || (q != NULL && q->count >= df_per_address))) {
+	if (defer_refuses(q, prio)) {
 		df_refused++;
 		pthread_mutex_unlock(&df_lock);
 		free(j);
@@ -373,9 +394,8 @@ http_defer_full(const struct http_request *r)
 	for (q = df_all; q != NULL; q = q->next_all)
 		if (!q->prio && strcmp(q->addr, r->addr) == 0)
 			break;
-	full =
-	    df_stopping || df_n_threads == 0 || (q != NULL && q->count >= df_per_address) ||
-	    (df_total >= df_queue_max && ((q != NULL && q->count > 0) || defer_victim() == NULL));
+	/* as defer_enqueue decides: room made for a newcomer frees one place */
+	full = defer_room_for(q, 0) ? df_n_threads == 0 : defer_refuses(q, 0);
 	if (full)
 		df_refused++;
 	pthread_mutex_unlock(&df_lock);
