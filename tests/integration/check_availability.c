@@ -811,6 +811,50 @@ START_TEST(test_device_cookie)
 }
 END_TEST
 
+/*
+ * Hostile device cookies on a log-in (shared server): oversized, garbage,
+ * another deployment's shape: the log-in is answered as without them.
+ */
+/* A log-in to an unknown account with this device cookie value: must be answered as without it. */
+static void
+av_login_with_device(const char *value)
+{
+	const char *body = "{\"email\":\"nobody@cookie.test\",\"password\":\"wrong\"}";
+	char *req = ht_fmt("POST /api/v1/session HTTP/1.1\r\nHost: %s\r\nContent-Type: "
+	                   "application/json\r\nCookie: lockstep_device=%s\r\nContent-Length: "
+	                   "%zu\r\nConnection: close\r\n\r\n%s",
+	                   ht_hostport(), value, strlen(body), body);
+	char *raw = ht_raw(req, strlen(req));
+
+	ck_assert_ptr_nonnull(raw);
+	ck_assert_msg(ht_raw_is_problem(raw, 401, "bad-credentials") ||
+	                  ht_raw_is_problem(raw, 503, "busy"),
+	              "device cookie %.40s: %.300s", value, raw);
+	free(raw);
+	free(req);
+}
+
+/* Hostile device cookies on a log-in (shared server): oversized, garbage, look-alikes, expired. */
+START_TEST(test_device_cookie_bad_input)
+{
+	static const char *const values[] = {"",
+	                                     "garbage",
+	                                     "..",
+	                                     "a.b.c",
+	                                     "00000000-0000-4000-8000-000000000000.1.AAAA",
+	                                     "00000000-0000-4000-8000-000000000000.99999999999.",
+	                                     "\xd0\x90"
+	                                     "cmecorp.1.x"};
+	char big[6000];
+
+	memset(big, 'A', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	av_login_with_device(big);
+	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++)
+		av_login_with_device(values[i]);
+}
+END_TEST
+
 /* ------------------------------------------------------- strict framing */
 
 struct av_framing_case {
@@ -1017,6 +1061,7 @@ availability_suite(void)
 	tcase_add_loop_test(tc, test_strict_framing, 0,
 	                    (int)(sizeof(av_framing_cases) / sizeof(av_framing_cases[0])));
 	tcase_add_test(tc, test_device_cookie);
+	tcase_add_test(tc, test_device_cookie_bad_input);
 	tcase_add_test(tc, test_per_address_limit);
 	tcase_add_test(tc, test_slow_link_survives);
 	tcase_add_test(tc, test_trusted_proxy);
