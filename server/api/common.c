@@ -13,6 +13,7 @@
 #include "api/api.h"
 #include "http/http.h"
 #include "http/metrics.h"
+#include "publish/publish.h"
 #include "util/log.h"
 #include "util/util.h"
 #include "util/vocab.h"
@@ -51,6 +52,8 @@ api_init(const unsigned char master[CRYPTO_KEY_LEN], struct crypto_signer *signe
 		return -1;
 	http_set_auth(api_auth_resolve);
 	metrics_set_db_gauge(db_open_connections);
+	metrics_add_source(db_metrics_render);
+	metrics_add_source(schedule_metrics_render);
 	return 0;
 }
 

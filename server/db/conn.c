@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <libpq-fe.h>
 
@@ -17,6 +18,7 @@
 
 struct db_conn {
 	PGconn *pg;
+	int broken; /* the server went away, shut down or is read-only: reconnect */
 };
 
 struct db_result {
@@ -26,6 +28,10 @@ struct db_result {
 static char *db_conninfo;
 static __thread struct db_conn *thread_conn;
 static int db_nopen;
+/* for /metrics (db_metrics_render) */
+static unsigned long db_nconnects, db_nconnect_failures, db_nretry_conflict, db_nretry_reconnect,
+    db_nunavailable;
+static int db_role = -1; /* last seen by db_ready: 1 read-write, 0 read-only, -1 unknown */
 static pthread_key_t db_key;
 static pthread_once_t db_key_once = PTHREAD_ONCE_INIT;
 
@@ -181,13 +187,15 @@ db_thread_conn(void)
 {
 	PGconn *pg;
 
-	if (thread_conn != NULL && PQstatus(thread_conn->pg) == CONNECTION_OK)
+	if (thread_conn != NULL && !thread_conn->broken &&
+	    PQstatus(thread_conn->pg) == CONNECTION_OK)
 		return thread_conn;
 	db_thread_close();
 	if (db_conninfo == NULL)
 		return NULL;
 	pg = PQconnectdb(db_conninfo);
 	if (PQstatus(pg) != CONNECTION_OK) {
+		__atomic_add_fetch(&db_nconnect_failures, 1, __ATOMIC_RELAXED);
 		log_event(LOG_LEVEL_ERROR, "db_connect_failed",
 		          json_pack("{s:s}", "error", PQerrorMessage(pg)));
 		PQfinish(pg);
@@ -217,20 +225,39 @@ db_thread_conn(void)
 	}
 	thread_conn->pg = pg;
 	__atomic_add_fetch(&db_nopen, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&db_nconnects, 1, __ATOMIC_RELAXED);
 	(void)pthread_once(&db_key_once, db_key_init);
 	(void)pthread_setspecific(db_key, thread_conn);
 	return thread_conn;
 }
 
+/*
+ * Errors after which this connection must not be used again: the server
+ * went away or is shutting down (class 08, 57P01-57P03), or it is a
+ * standby now (25006 read_only_sql_transaction: a demoted primary). The
+ * transaction failed as a whole, so db_tx may run it again on a new
+ * connection, which reaches the new primary through the proxy.
+ */
+static int
+db_state_lost(const char *state)
+{
+	return strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0 ||
+	       strcmp(state, "57P02") == 0 || strcmp(state, "57P03") == 0 ||
+	       strcmp(state, "25006") == 0;
+}
+
 /* Map a failed result to a db_status, logging unexpected errors. */
 static enum db_status
-db_classify(PGconn *pg, PGresult *res, const char *name)
+db_classify(struct db_conn *c, PGresult *res, const char *name)
 {
+	PGconn *pg = c->pg;
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 
-	if (state == NULL || PQstatus(pg) != CONNECTION_OK) {
+	if (state == NULL || PQstatus(pg) != CONNECTION_OK || db_state_lost(state)) {
+		c->broken = 1;
 		log_event(LOG_LEVEL_ERROR, "db_error",
-		          json_pack("{s:s, s:s}", "statement", name, "error", PQerrorMessage(pg)));
+		          json_pack("{s:s, s:s, s:s}", "statement", name, "sqlstate",
+		                    state ? state : "", "error", PQerrorMessage(pg)));
 		return DB_ERROR;
 	}
 	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0)
@@ -271,7 +298,7 @@ db_exec_bin(struct db_conn *c, const char *name, int n, const char *const *param
 	res = PQexecPrepared(c->pg, name, n, params, lens, formats, binary_result ? 1 : 0);
 	st = PQresultStatus(res);
 	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
-		*status = db_classify(c->pg, res, name);
+		*status = db_classify(c, res, name);
 		PQclear(res);
 		return NULL;
 	}
@@ -395,7 +422,7 @@ db_command(struct db_conn *c, const char *sql)
 	enum db_status st = DB_OK;
 
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
-		st = db_classify(c->pg, res, sql);
+		st = db_classify(c, res, sql);
 	PQclear(res);
 	return st;
 }
@@ -423,7 +450,7 @@ db_tx_once(const struct util_identity *who, db_tx_fn fn, void *arg, int *committ
 	if (rc == DB_OK)
 		rc = fn(c, arg);
 	if (rc != DB_OK) {
-		if (PQstatus(c->pg) == CONNECTION_OK)
+		if (PQstatus(c->pg) == CONNECTION_OK && !c->broken)
 			(void)db_command(c, "ROLLBACK");
 		return rc;
 	}
@@ -431,32 +458,61 @@ db_tx_once(const struct util_identity *who, db_tx_fn fn, void *arg, int *committ
 	return db_command(c, "COMMIT");
 }
 
+/* The thread's connection is unusable (or there is none): a new one is needed. */
+static int
+db_thread_lost(void)
+{
+	return thread_conn == NULL || thread_conn->broken ||
+	       PQstatus(thread_conn->pg) != CONNECTION_OK;
+}
+
+/*
+ * Waits between attempts on a lost database (a fail-over: the proxy
+ * notices the new primary within a few seconds); bounded, so a request
+ * holds its worker for at most ~2 s before it is answered 503.
+ */
+static const unsigned db_reconnect_wait_ms[] = {0, 250, 500, 1000};
+#define DB_RECONNECT_TRIES (sizeof(db_reconnect_wait_ms) / sizeof(db_reconnect_wait_ms[0]))
+
 int
 db_tx(const struct util_identity *who, const char *name, db_tx_fn fn, void *arg)
 {
 	int rc = DB_ERROR;
+	unsigned conflicts = 0, reconnects = 0;
 
 	assert(name != NULL && fn != NULL);
-	for (int attempt = 0; attempt < 4; attempt++) {
+	for (;;) {
 		int committing = 0;
 
 		rc = db_tx_once(who, fn, arg, &committing);
-		if (rc == DB_RETRY) {
+		if (rc == DB_RETRY && ++conflicts < 4) {
+			__atomic_add_fetch(&db_nretry_conflict, 1, __ATOMIC_RELAXED);
 			log_event(LOG_LEVEL_INFO, "db_tx_retry",
-			          json_pack("{s:s, s:i}", "tx", name, "attempt", attempt + 1));
+			          json_pack("{s:s, s:i}", "tx", name, "attempt", (int)conflicts));
 			continue;
 		}
-		/* A connection lost before COMMIT aborted the transaction on the
-		 * server, so it is safe to run it again once on a new one. */
-		if (rc == DB_ERROR && !committing && attempt == 0 && thread_conn != NULL &&
-		    PQstatus(thread_conn->pg) != CONNECTION_OK) {
+		/* A connection lost (or a primary demoted) before COMMIT aborted
+		 * the transaction on the server, so it is safe to run it again on
+		 * a new one. Lost during COMMIT, the outcome is unknown: never
+		 * run again, the client is answered 503 and decides. */
+		if (rc == DB_ERROR && !committing && db_thread_lost() &&
+		    reconnects + 1 < DB_RECONNECT_TRIES) {
+			struct timespec ts;
+
+			reconnects++;
+			__atomic_add_fetch(&db_nretry_reconnect, 1, __ATOMIC_RELAXED);
 			log_event(LOG_LEVEL_WARN, "db_tx_reconnect",
-			          json_pack("{s:s}", "tx", name));
+			          json_pack("{s:s, s:i}", "tx", name, "attempt", (int)reconnects));
 			db_thread_close();
+			ts.tv_sec = db_reconnect_wait_ms[reconnects] / 1000;
+			ts.tv_nsec = (long)(db_reconnect_wait_ms[reconnects] % 1000) * 1000000L;
+			nanosleep(&ts, NULL);
 			continue;
 		}
 		break;
 	}
+	if (rc == DB_ERROR && db_thread_lost())
+		__atomic_add_fetch(&db_nunavailable, 1, __ATOMIC_RELAXED);
 	if (rc < 0 && rc != DB_UNIQUE && rc != DB_DENIED && rc != DB_INVALID)
 		log_event(LOG_LEVEL_WARN, "db_tx_failed",
 		          json_pack("{s:s, s:i}", "tx", name, "status", rc));
@@ -471,21 +527,72 @@ db_ready(int want_version)
 	long long v = -1;
 	int ok = 0;
 
-	if (c == NULL)
+	if (c == NULL) {
+		__atomic_store_n(&db_role, -1, __ATOMIC_RELAXED);
 		return 0;
+	}
 	r = db_exec(c, "schema_version", 0, NULL, NULL);
-	if (r == NULL && PQstatus(c->pg) != CONNECTION_OK) {
-		/* this thread's connection died with a server restart: one new try */
+	if (r == NULL && db_thread_lost()) {
+		/* this thread's connection died with a server restart or a
+		 * fail-over: one new try */
 		db_thread_close();
-		if ((c = db_thread_conn()) == NULL)
+		if ((c = db_thread_conn()) == NULL) {
+			__atomic_store_n(&db_role, -1, __ATOMIC_RELAXED);
 			return 0;
+		}
 		r = db_exec(c, "schema_version", 0, NULL, NULL);
 	}
-	if (r != NULL && db_rows(r) == 1 && util_strnum(db_get(r, 0, 0), 0, 1000000, &v) == 0 &&
-	    v >= want_version)
-		ok = 1;
+	if (r != NULL && db_rows(r) == 1) {
+		/* a read-only database (a standby, or a demoted primary that the
+		 * proxy still points at) cannot take writes: not ready */
+		int writable = strcmp(db_get(r, 0, 1), "f") == 0;
+
+		__atomic_store_n(&db_role, writable, __ATOMIC_RELAXED);
+		if (!writable)
+			c->broken = 1; /* next time, a new connection: maybe to the new primary */
+		else if (util_strnum(db_get(r, 0, 0), 0, 1000000, &v) == 0 && v >= want_version)
+			ok = 1;
+	} else
+		__atomic_store_n(&db_role, -1, __ATOMIC_RELAXED);
 	db_result_free(r);
 	return ok;
+}
+
+char *
+db_metrics_render(void)
+{
+	char *s = NULL;
+
+	if (asprintf(
+	        &s,
+	        "# HELP lockstep_db_role The database as last seen by /readyz: 1 read-write "
+	        "(primary), 0 read-only (standby), -1 unreachable or not yet checked.\n"
+	        "# TYPE lockstep_db_role gauge\n"
+	        "lockstep_db_role %d\n"
+	        "# HELP lockstep_db_connects_total Database connections opened.\n"
+	        "# TYPE lockstep_db_connects_total counter\n"
+	        "lockstep_db_connects_total %lu\n"
+	        "# HELP lockstep_db_connect_failures_total Database connections that failed "
+	        "to open.\n"
+	        "# TYPE lockstep_db_connect_failures_total counter\n"
+	        "lockstep_db_connect_failures_total %lu\n"
+	        "# HELP lockstep_db_tx_retries_total Transactions run again: after a "
+	        "serialization conflict, or on a new connection after the database went away.\n"
+	        "# TYPE lockstep_db_tx_retries_total counter\n"
+	        "lockstep_db_tx_retries_total{reason=\"conflict\"} %lu\n"
+	        "lockstep_db_tx_retries_total{reason=\"reconnect\"} %lu\n"
+	        "# HELP lockstep_db_unavailable_total Transactions given up because the "
+	        "database stayed unreachable (answered 503).\n"
+	        "# TYPE lockstep_db_unavailable_total counter\n"
+	        "lockstep_db_unavailable_total %lu\n",
+	        __atomic_load_n(&db_role, __ATOMIC_RELAXED),
+	        __atomic_load_n(&db_nconnects, __ATOMIC_RELAXED),
+	        __atomic_load_n(&db_nconnect_failures, __ATOMIC_RELAXED),
+	        __atomic_load_n(&db_nretry_conflict, __ATOMIC_RELAXED),
+	        __atomic_load_n(&db_nretry_reconnect, __ATOMIC_RELAXED),
+	        __atomic_load_n(&db_nunavailable, __ATOMIC_RELAXED)) < 0)
+		return NULL;
+	return s;
 }
 
 int

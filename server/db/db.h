@@ -203,6 +203,9 @@ int db_migrations_latest(const char *dir);
 /* How many thread connections are open now (for /metrics). */
 int db_open_connections(void);
 
+/* The database counters for /metrics (role, connects, retries); malloc'd text or NULL. */
+char *db_metrics_render(void);
+
 /*
  * Open this thread's connection now and prepare every statement: used at
  * start-up so that a statement or column that does not match the schema

@@ -15,5 +15,8 @@ const struct db_statement db_statements[] = {
      "SELECT set_config('lockstep.user_id', $1, true), set_config('lockstep.org_id', $2, true),"
      " set_config('lockstep.org_kind', $3, true), set_config('lockstep.role', $4, true)",
      NULL},
-    {"schema_version", "SELECT coalesce(max(version), 0) FROM schema_migrations", NULL},
+    {"schema_version",
+     "SELECT coalesce(max(version), 0), (current_setting('transaction_read_only') = 'on')"
+     " FROM schema_migrations",
+     NULL},
     {NULL, NULL, NULL}};

@@ -23,6 +23,7 @@ static const double metrics_bounds[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
 #define METRICS_NBOUNDS (sizeof(metrics_bounds) / sizeof(metrics_bounds[0]))
 
 static int (*metrics_db_gauge)(void);
+static char *(*metrics_sources[4])(void);
 static const struct router_route *metrics_routes;
 static int metrics_nroutes;
 static unsigned long metrics_count[METRICS_MAX_ROUTES + 1][METRICS_NCODES];
@@ -43,6 +44,16 @@ void
 metrics_set_db_gauge(int (*fn)(void))
 {
 	metrics_db_gauge = fn;
+}
+
+void
+metrics_add_source(char *(*render)(void))
+{
+	for (size_t i = 0; i < sizeof(metrics_sources) / sizeof(metrics_sources[0]); i++)
+		if (metrics_sources[i] == NULL || metrics_sources[i] == render) {
+			metrics_sources[i] = render;
+			return;
+		}
 }
 
 void
@@ -178,6 +189,13 @@ metrics_render(void)
 		               "# TYPE lockstep_login_busy_total counter\n"
 		               "lockstep_login_busy_total %llu\n",
 		               (unsigned long long)defer_refused());
+	}
+	for (size_t i = 0; i < sizeof(metrics_sources) / sizeof(metrics_sources[0]); i++) {
+		char *text = metrics_sources[i] != NULL ? metrics_sources[i]() : NULL;
+
+		if (text != NULL)
+			metrics_printf(&b, "%s", text);
+		free(text);
 	}
 	if (b.failed) {
 		free(b.s);

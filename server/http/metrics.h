@@ -18,6 +18,13 @@ void metrics_init(const struct router_route *routes);
  */
 void metrics_set_db_gauge(int (*fn)(void));
 
+/*
+ * Add a source of further metrics (at most 4): render returns a malloc'd
+ * block in the text format, or NULL. So db/ and publish/ report their own
+ * counters without http/ including them.
+ */
+void metrics_add_source(char *(*render)(void));
+
 /* Record one finished request. route_index -1: unmatched. */
 void metrics_observe(int route_index, unsigned status, double seconds);
 

@@ -390,6 +390,13 @@ http_reply_problem_doc(struct http_request *r, enum problem_type type, const cha
 	json_decref(doc);
 	if (text == NULL)
 		return HTTP_FATAL;
+	/* every 503 says when to come back: a database fail-over, a full
+	 * queue and a restart are all over within seconds */
+	if (p->status == 503 && headers == NULL) {
+		static const char *const retry[] = {"Retry-After", "2", NULL};
+
+		headers = retry;
+	}
 	rc =
 	    http_reply_bytes(r, p->status, "application/problem+json", text, strlen(text), headers);
 	free(text);

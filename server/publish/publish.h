@@ -162,6 +162,9 @@ struct crypto_signer;
  */
 int schedule_start(const struct crypto_signer *signer, unsigned interval_ms, unsigned pause_ms);
 
+/* The scheduler's counters for /metrics; malloc'd text or NULL. */
+char *schedule_metrics_render(void);
+
 /* Ask the thread to stop and wait for it (a running release finishes). */
 void schedule_stop(void);
 

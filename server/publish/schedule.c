@@ -53,6 +53,8 @@ static int schedule_stopping;
 static const struct crypto_signer *schedule_signer;
 static unsigned schedule_interval_ms;
 static unsigned schedule_pause_ms;
+/* for /metrics (schedule_metrics_render) */
+static unsigned long schedule_nrounds, schedule_nreleased, schedule_nfailed;
 
 struct schedule_tx {
 	int claimed; /* a campaign was claimed (published or held) */
@@ -201,17 +203,21 @@ schedule_main(void *arg)
 		struct timespec until;
 
 		pthread_mutex_unlock(&schedule_lock);
+		__atomic_add_fetch(&schedule_nrounds, 1, __ATOMIC_RELAXED);
 		for (int n = 0; n < SCHEDULE_MAX_PER_ROUND; n++) {
 			struct schedule_tx k = {0};
 			int rc = db_tx(&scheduler, "schedule", schedule_tx_fn, &k);
 
 			if (rc != DB_OK) {
+				__atomic_add_fetch(&schedule_nfailed, 1, __ATOMIC_RELAXED);
 				log_event(LOG_LEVEL_ERROR, "release_failed",
 				          json_pack("{s:i, s:s}", "status", rc, "slug", k.slug));
 				break;
 			}
 			if (!k.claimed)
 				break;
+			if (k.published)
+				__atomic_add_fetch(&schedule_nreleased, 1, __ATOMIC_RELAXED);
 			if (k.published)
 				log_event(LOG_LEVEL_INFO, "released",
 				          json_pack("{s:s, s:I, s:s}", "slug", k.slug, "sequence",
@@ -231,6 +237,29 @@ schedule_main(void *arg)
 	pthread_mutex_unlock(&schedule_lock);
 	db_thread_close();
 	return NULL;
+}
+
+char *
+schedule_metrics_render(void)
+{
+	char *s = NULL;
+
+	if (asprintf(&s,
+	             "# HELP lockstep_scheduler_rounds_total Rounds of the release scheduler.\n"
+	             "# TYPE lockstep_scheduler_rounds_total counter\n"
+	             "lockstep_scheduler_rounds_total %lu\n"
+	             "# HELP lockstep_scheduler_releases_total Campaigns this replica published.\n"
+	             "# TYPE lockstep_scheduler_releases_total counter\n"
+	             "lockstep_scheduler_releases_total %lu\n"
+	             "# HELP lockstep_scheduler_failures_total Scheduler transactions that failed "
+	             "(retried next round).\n"
+	             "# TYPE lockstep_scheduler_failures_total counter\n"
+	             "lockstep_scheduler_failures_total %lu\n",
+	             __atomic_load_n(&schedule_nrounds, __ATOMIC_RELAXED),
+	             __atomic_load_n(&schedule_nreleased, __ATOMIC_RELAXED),
+	             __atomic_load_n(&schedule_nfailed, __ATOMIC_RELAXED)) < 0)
+		return NULL;
+	return s;
 }
 
 int
