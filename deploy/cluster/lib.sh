@@ -269,10 +269,13 @@ lc_primary() {
 	return 1
 }
 
-# lc_psql USER DB: psql through HAProxy (the primary), SQL on stdin.
+# lc_psql USER DB [PSQL ARGS...]: psql through HAProxy (the primary), SQL
+# on stdin unless the arguments say otherwise.
 lc_psql() {
+	local user="$1" db="$2"
+	shift 2
 	"${LS_AS[@]}" env PGPASSFILE="${LS_STATE}/secrets/pgpass" "${LS_PG_BIN}/psql" -X -q \
-		-v ON_ERROR_STOP=1 -h 127.0.0.1 -p "${LC_DB_PORT}" -U "$1" -d "$2"
+		-v ON_ERROR_STOP=1 -h 127.0.0.1 -p "${LC_DB_PORT}" -U "${user}" -d "${db}" "$@"
 }
 
 # lc_roles: the roles and database lockstepd expects, with passwords.
