@@ -64,6 +64,17 @@ main_init_keys(void)
 	return 0;
 }
 
+/* Say clearly why we stop: the master key is not this database's. */
+static void
+main_key_mismatch(void)
+{
+	log_event(LOG_LEVEL_ERROR, "master_key_mismatch",
+	          json_pack("{s:s, s:s}", "path", config.master_key_file, "error",
+	                    "this database was written under another master key; refusing to "
+	                    "use it (restore the master key that belongs to this database: "
+	                    "docs/DEPLOY.md, Keys)"));
+}
+
 /*
  * Claim summaries and statements written before 0004_anonymity.sql are
  * plaintext (*_plain columns): seal those of campaigns not yet released
@@ -90,12 +101,28 @@ main_seal_legacy(void)
 		return -1;
 	}
 	rc = store_init(key);
-	explicit_bzero(key, sizeof(key));
-	if (rc != 0)
+	if (rc != 0) {
+		explicit_bzero(key, sizeof(key));
 		return -1;
+	}
 	db_configure(config.owner_database_url);
-	if ((c = db_thread_conn()) == NULL)
+	if ((c = db_thread_conn()) == NULL) {
+		explicit_bzero(key, sizeof(key));
 		return -1;
+	}
+	/* the first migrate with a key records its check value; a later one
+	 * with another key stops here, before sealing anything under it */
+	rc = store_master_check(c, key, 1);
+	explicit_bzero(key, sizeof(key));
+	if (rc == STORE_KEY_MISMATCH) {
+		main_key_mismatch();
+		db_thread_close();
+		return -1;
+	}
+	if (rc != DB_OK) {
+		db_thread_close();
+		return -1;
+	}
 	rc = store_legacy_seal(c, &claims, &statements);
 	db_thread_close();
 	if (rc != DB_OK) {
@@ -162,6 +189,29 @@ done:
 	return ret;
 }
 
+/* At serve: 0 when the master key is this database's (or none is recorded yet), else -1. */
+static int
+main_check_key(const unsigned char key[CRYPTO_KEY_LEN])
+{
+	struct db_conn *c = db_thread_conn();
+	int rc = c != NULL ? store_master_check(c, key, 0) : DB_ERROR;
+
+	db_thread_close();
+	if (rc == STORE_KEY_MISMATCH) {
+		main_key_mismatch();
+		return -1;
+	}
+	if (rc == STORE_NONE)
+		log_event(LOG_LEVEL_WARN, "master_key_unchecked",
+		          json_pack("{s:s}", "reason",
+		                    "no check value recorded yet: run lockstepd migrate with "
+		                    "LOCKSTEP_MASTER_KEY_FILE set"));
+	else if (rc != DB_OK)
+		log_event(LOG_LEVEL_WARN, "master_key_check_failed",
+		          json_pack("{s:i}", "status", rc));
+	return 0;
+}
+
 static int
 main_serve(void)
 {
@@ -193,20 +243,27 @@ main_serve(void)
 		return 1;
 	}
 	api_device_init(key);
-	explicit_bzero(key, sizeof(key));
 	db_configure(config.database_url);
 	/* a statement, column or enumeration that does not match the schema stops here */
 	switch (store_verify()) {
 	case 0:
+		/* and so does a master key that is not this database's */
+		if (main_check_key(key) != 0) {
+			explicit_bzero(key, sizeof(key));
+			crypto_signer_free(signer);
+			return 1;
+		}
 		break;
 	case 1:
 		log_event(LOG_LEVEL_WARN, "db_unreachable_at_start", NULL);
 		break;
 	default:
 		log_event(LOG_LEVEL_ERROR, "schema_mismatch", NULL);
+		explicit_bzero(key, sizeof(key));
 		crypto_signer_free(signer);
 		return 1;
 	}
+	explicit_bzero(key, sizeof(key));
 
 	/* worker threads inherit this mask; only sigwait below sees the signals */
 	sigemptyset(&set);

@@ -145,12 +145,12 @@ lc_prepare() {
 	(
 		umask 077
 		{
-			printf '127.0.0.1:%s:*:postgres:%s\n' "${LC_DB_PORT}" "${PG_SUPER_PW}"
-			printf '127.0.0.1:%s:*:lockstep_owner:%s\n' "${LC_DB_PORT}" "${PG_OWNER_PW}"
-			printf '127.0.0.1:%s:*:lockstep_app:%s\n' "${LC_DB_PORT}" "${PG_APP_PW}"
+			# any port on loopback: HAProxy, the nodes, a restored copy
+			printf '127.0.0.1:*:*:postgres:%s\n' "${PG_SUPER_PW}"
+			printf '127.0.0.1:*:*:lockstep_owner:%s\n' "${PG_OWNER_PW}"
+			printf '127.0.0.1:*:*:lockstep_app:%s\n' "${PG_APP_PW}"
 			for i in 1 2; do
 				printf '%s:%s:*:postgres:%s\n' "${LS_STATE}/pg${i}/run" "${LC_PG[i - 1]}" "${PG_SUPER_PW}"
-				printf '127.0.0.1:%s:*:postgres:%s\n' "${LC_PG[i - 1]}" "${PG_SUPER_PW}"
 			done
 		} >"${LS_STATE}/secrets/pgpass"
 	)
@@ -166,6 +166,7 @@ lc_prepare() {
 lc_as_bg() {
 	local name="$1" pid
 	shift
+	rm -f "${LS_STATE}/run/${name}.pid"
 	# shellcheck disable=SC2016 # $$ is the child's: it execs CMD
 	setsid "${LS_AS_EXEC[@]}" env PGPASSFILE="${LS_STATE}/secrets/pgpass" \
 		sh -c 'echo $$ >"$0"; exec "$@"' "${LS_STATE}/run/${name}.pid" "$@" \
@@ -322,24 +323,43 @@ lc_up() {
 	done
 	ls_log "etcd: 3 members healthy"
 	lc_start_patroni 1
-	lc_wait_http "http://127.0.0.1:${LC_PATRONI[0]}/primary" 90 || {
-		tail -n 30 "${LS_STATE}/logs/patroni1.log" >&2
-		ls_die "Patroni did not make pg1 a primary"
-	}
-	lc_start_patroni 2
-	lc_wait_http "http://127.0.0.1:${LC_PATRONI[1]}/replica" 120 || {
-		tail -n 30 "${LS_STATE}/logs/patroni2.log" >&2
-		ls_die "pg2 did not become a replica"
-	}
-	# synchronous_mode: wait until the standby is the synchronous one
-	lc_wait_http "http://127.0.0.1:${LC_PATRONI[1]}/sync" 60 ||
-		ls_die "pg2 did not become the synchronous standby"
-	ls_log "Patroni: $(lc_primary) primary, synchronous standby up"
-	lc_start_haproxy
-	for i in $(seq 50); do
-		lc_psql postgres postgres </dev/null 2>/dev/null && break
+	# a node that was already set up starts at once (either may be the
+	# leader now); a new one is cloned from the primary once there is one
+	[[ -f ${LS_STATE}/pg2/data/PG_VERSION ]] && lc_start_patroni 2
+	for i in $(seq 450); do
+		lc_primary >/dev/null && break
 		sleep 0.2
 	done
+	lc_primary >/dev/null || {
+		tail -n 30 "${LS_STATE}/logs/patroni1.log" >&2
+		ls_die "Patroni made no node primary"
+	}
+	lc_start_patroni 2
+	local standby=2
+	[[ "$(lc_primary)" == pg2 ]] && standby=1
+	lc_wait_http "http://127.0.0.1:${LC_PATRONI[standby - 1]}/replica" 120 || {
+		tail -n 30 "${LS_STATE}/logs/patroni${standby}.log" >&2
+		ls_die "pg${standby} did not become a replica"
+	}
+	# synchronous_mode: wait until the standby is the synchronous one
+	lc_wait_http "http://127.0.0.1:${LC_PATRONI[standby - 1]}/sync" 60 ||
+		ls_die "pg${standby} did not become the synchronous standby"
+	ls_log "Patroni: $(lc_primary) primary, synchronous standby up"
+	lc_start_haproxy
+	# HAProxy counts a server up until its first checks fail: wait until it
+	# routes the database port to the primary alone
+	for i in $(seq 100); do
+		[[ "$(lc_haproxy_up postgres_primary)" == "$(lc_primary || true)" ]] && break
+		sleep 0.2
+	done
+	[[ "$(lc_haproxy_up postgres_primary)" == "$(lc_primary || true)" ]] ||
+		ls_die "HAProxy does not route the database port to the primary alone"
+}
+
+# lc_haproxy_up BACKEND: print the servers of BACKEND that HAProxy has UP.
+lc_haproxy_up() {
+	curl -s -m 2 "http://127.0.0.1:${LC_STATS_PORT}/;csv" 2>/dev/null |
+		awk -F, -v b="$1" '$1 == b && $2 != "BACKEND" && $2 != "FRONTEND" && $18 == "UP" { print $2 }'
 }
 
 # lc_down: stop everything, lockstepd first, etcd last.
@@ -395,4 +415,40 @@ lc_status() {
 		printf '%-11s %s\n' "${name}" "${pid:-stopped}"
 	done
 	printf '%-11s %s\n' primary "$(lc_primary || echo none)"
+}
+
+# lc_restore TARGET DIR PORT: point-in-time restore of the backups and WAL
+# archive into a fresh data directory DIR/data (TARGET: a timestamp
+# PostgreSQL understands, e.g. "2026-11-30 22:40:00+00"), then start a
+# stand-alone PostgreSQL on it (127.0.0.1:PORT, socket DIR/run) that
+# promotes itself at TARGET. It archives nothing, so it never writes into
+# the cluster's repository. Stop it with lc_restore_stop DIR.
+lc_restore() {
+	local target="$1" dir="$2" port="$3"
+	[[ ! -e ${dir}/data ]] || ls_die "${dir}/data exists: restore into a fresh directory"
+	(
+		umask 077
+		mkdir -p "${dir}/data" "${dir}/run"
+	)
+	ls_is_root && chown -R "${LS_SERVICE_USER}:" "${dir}"
+	lc_backrest --pg1-path="${dir}/data" --type=time "--target=${target}" \
+		--target-action=promote --archive-mode=off restore
+	"${LS_AS[@]}" "${LS_PG_BIN}/pg_ctl" -D "${dir}/data" -l "${dir}/postgres.log" -w -t 120 \
+		-o "-c port=${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=${dir}/run -c archive_mode=off -c synchronous_standby_names= -c hba_file=${dir}/data/pg_hba.conf -c ident_file=${dir}/data/pg_ident.conf" \
+		start >/dev/null 9>&- || {
+		tail -n 20 "${dir}/postgres.log" >&2
+		ls_die "the restored PostgreSQL did not start"
+	}
+	# until the recovery target is reached it is read-only
+	local i
+	for ((i = 0; i < 120; i++)); do
+		[[ "$("${LS_AS[@]}" env PGPASSFILE="${LS_STATE}/secrets/pgpass" "${LS_PG_BIN}/psql" -X -A -t \
+			-h 127.0.0.1 -p "${port}" -U postgres -d postgres -c 'SELECT pg_is_in_recovery()' 2>/dev/null)" == f ]] && return 0
+		sleep 0.5
+	done
+	ls_die "the restored PostgreSQL did not finish its recovery"
+}
+
+lc_restore_stop() {
+	"${LS_AS[@]}" "${LS_PG_BIN}/pg_ctl" -D "$1/data" -m fast -w -t 60 stop >/dev/null 2>&1 || true
 }

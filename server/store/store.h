@@ -31,6 +31,8 @@
 
 /* Positive result: the row does not exist or is not visible. */
 #define STORE_NONE 2
+/* store_master_check: the master key is not the one the database was written with */
+#define STORE_KEY_MISMATCH 3
 
 /* An RFC 3339 timestamp as ls_ts() prints it. */
 #define STORE_TS_LEN 40
@@ -50,6 +52,16 @@ int store_init(const unsigned char master[CRYPTO_KEY_LEN]) STORE_MUST_CHECK;
  * and connect later), or -1 when anything does not match (logged).
  */
 int store_verify(void) STORE_MUST_CHECK;
+
+/*
+ * Compare master with the database's check value of the master key
+ * (sql/0011_keys.sql). DB_OK when it matches; STORE_KEY_MISMATCH when the
+ * database was written under another key; STORE_NONE when no check value
+ * is recorded (may_set 0), else a negative db_status. may_set 1 (the
+ * owner, at migrate) records it when absent.
+ */
+int store_master_check(struct db_conn *c, const unsigned char master[CRYPTO_KEY_LEN],
+                       int may_set) STORE_MUST_CHECK;
 
 /* ---- sealing of encrypted columns (store.c) ---- */
 
