@@ -47,6 +47,7 @@ config_load(char *err, size_t errlen)
 	config.owner_database_url = config_str("LOCKSTEP_OWNER_DATABASE_URL", NULL);
 	config.listen_address = config_str("LOCKSTEP_LISTEN_ADDRESS", "127.0.0.1");
 	config.master_key_file = config_str("LOCKSTEP_MASTER_KEY_FILE", NULL);
+	config.master_key_previous_file = config_str("LOCKSTEP_MASTER_KEY_PREVIOUS_FILE", NULL);
 	config.signing_key_file = config_str("LOCKSTEP_SIGNING_KEY_FILE", NULL);
 	config.web_dir = config_str("LOCKSTEP_WEB_DIR", LOCKSTEP_DATADIR "/web");
 	config.sql_dir = config_str("LOCKSTEP_SQL_DIR", LOCKSTEP_DATADIR "/sql");

@@ -7,6 +7,9 @@
  *                          seal claims and statements written before 0004
  *   lockstepd ensure-admin make sure the coordinator org and admin exist
  *   lockstepd init-keys    create the master key and signing key if absent
+ *   lockstepd rotate-master-key
+ *                          rewrap every data key from the previous master key
+ *                          (LOCKSTEP_MASTER_KEY_PREVIOUS_FILE) to the current one
  *
  * Configuration: LOCKSTEP_* environment variables (conf.c, README.md).
  */
@@ -189,13 +192,24 @@ done:
 	return ret;
 }
 
-/* At serve: 0 when the master key is this database's (or none is recorded yet), else -1. */
+/*
+ * At serve: 0 when the master key is this database's (or none is recorded
+ * yet; or, during a rotation, the previous key is), else -1.
+ */
 static int
-main_check_key(const unsigned char key[CRYPTO_KEY_LEN])
+main_check_key(const unsigned char key[CRYPTO_KEY_LEN], const unsigned char *prev)
 {
 	struct db_conn *c = db_thread_conn();
 	int rc = c != NULL ? store_master_check(c, key, 0) : DB_ERROR;
 
+	if (rc == STORE_KEY_MISMATCH && prev != NULL && store_master_check(c, prev, 0) == DB_OK) {
+		log_event(
+		    LOG_LEVEL_INFO, "master_key_rotation_pending",
+		    json_pack("{s:s}", "detail",
+		              "the database's check value is the previous key's: run lockstepd "
+		              "rotate-master-key"));
+		rc = DB_OK;
+	}
 	db_thread_close();
 	if (rc == STORE_KEY_MISMATCH) {
 		main_key_mismatch();
@@ -215,7 +229,8 @@ main_check_key(const unsigned char key[CRYPTO_KEY_LEN])
 static int
 main_serve(void)
 {
-	unsigned char key[CRYPTO_KEY_LEN];
+	unsigned char key[CRYPTO_KEY_LEN], prev[CRYPTO_KEY_LEN];
+	int have_prev = 0;
 	struct crypto_signer *signer;
 	sigset_t set;
 	int sig = 0;
@@ -243,12 +258,26 @@ main_serve(void)
 		return 1;
 	}
 	api_device_init(key);
+	/* a rotation in progress: rows not yet rewrapped open with the previous key */
+	if (config.master_key_previous_file != NULL) {
+		if (crypto_keyfile_load(config.master_key_previous_file, 0, prev) != 0) {
+			log_event(LOG_LEVEL_ERROR, "master_key_failed",
+			          json_pack("{s:s, s:s}", "path", config.master_key_previous_file,
+			                    "error", crypto_last_error()));
+			explicit_bzero(key, sizeof(key));
+			crypto_signer_free(signer);
+			return 1;
+		}
+		store_init_previous(prev);
+		have_prev = 1;
+	}
 	db_configure(config.database_url);
 	/* a statement, column or enumeration that does not match the schema stops here */
 	switch (store_verify()) {
 	case 0:
 		/* and so does a master key that is not this database's */
-		if (main_check_key(key) != 0) {
+		if (main_check_key(key, have_prev ? prev : NULL) != 0) {
+			explicit_bzero(prev, sizeof(prev));
 			explicit_bzero(key, sizeof(key));
 			crypto_signer_free(signer);
 			return 1;
@@ -264,6 +293,7 @@ main_serve(void)
 		return 1;
 	}
 	explicit_bzero(key, sizeof(key));
+	explicit_bzero(prev, sizeof(prev));
 
 	/* worker threads inherit this mask; only sigwait below sees the signals */
 	sigemptyset(&set);
@@ -297,6 +327,123 @@ main_serve(void)
 	return 0;
 }
 
+/*
+ * lockstepd rotate-master-key: rewrap every engagement data key from the
+ * previous master key (LOCKSTEP_MASTER_KEY_PREVIOUS_FILE) to the current
+ * one (LOCKSTEP_MASTER_KEY_FILE, created when absent), as the owner, in
+ * batches of 100 rows (one transaction each), while lockstepd serves with
+ * both keys; resumable (a row already under the current key is left); at
+ * the end, when no row failed, the check value becomes the current key's
+ * and an audit event records the rotation. docs/DEPLOY.md has the steps.
+ */
+struct rotate_ctx {
+	const unsigned char *key;
+	char after[37], last[37];
+	long long rewrapped, current, failed;       /* totals */
+	long long b_rewrapped, b_current, b_failed; /* this batch */
+};
+
+/* One batch in one transaction (db_tx may run it again: counters per batch). */
+static int
+rotate_batch_tx(struct db_conn *c, void *arg)
+{
+	struct rotate_ctx *k = arg;
+
+	k->b_rewrapped = k->b_current = k->b_failed = 0;
+	return store_rewrap_batch(c, k->after, 100, k->last, &k->b_rewrapped, &k->b_current,
+	                          &k->b_failed);
+}
+
+/* The end: the check value becomes the current key's, audited. */
+static int
+rotate_finish_tx(struct db_conn *c, void *arg)
+{
+	struct rotate_ctx *k = arg;
+	char detail[128];
+	int rc = store_master_check_replace(c, k->key);
+
+	snprintf(detail, sizeof(detail), "{\"rewrapped\": %lld, \"already\": %lld}", k->rewrapped,
+	         k->current);
+	if (rc == DB_OK)
+		rc = store_audit_append(c, "master_key.rotated", "key", "master", NULL, NULL,
+		                        detail, NULL);
+	return rc;
+}
+
+static int
+main_rotate_master_key(void)
+{
+	unsigned char key[CRYPTO_KEY_LEN], prev[CRYPTO_KEY_LEN];
+	struct rotate_ctx k;
+	struct db_conn *c;
+	int rc = DB_OK, batches = 0;
+
+	memset(&k, 0, sizeof(k));
+	if (main_need(config.owner_database_url, "LOCKSTEP_OWNER_DATABASE_URL") != 0 ||
+	    main_need(config.master_key_file, "LOCKSTEP_MASTER_KEY_FILE") != 0 ||
+	    main_need(config.master_key_previous_file, "LOCKSTEP_MASTER_KEY_PREVIOUS_FILE") != 0)
+		return 1;
+	if (crypto_keyfile_load(config.master_key_previous_file, 0, prev) != 0 ||
+	    crypto_keyfile_load(config.master_key_file, 1, key) != 0) {
+		log_event(LOG_LEVEL_ERROR, "master_key_failed",
+		          json_pack("{s:s}", "error", crypto_last_error()));
+		explicit_bzero(prev, sizeof(prev));
+		return 1;
+	}
+	if (memcmp(key, prev, sizeof(key)) == 0) {
+		log_event(LOG_LEVEL_ERROR, "master_key_rotation_refused",
+		          json_pack("{s:s}", "error", "the new and the previous key are the same"));
+		rc = DB_ERROR;
+		goto out;
+	}
+	if (store_init(key) != 0) {
+		rc = DB_ERROR;
+		goto out;
+	}
+	store_init_previous(prev);
+	db_configure(config.owner_database_url);
+	if ((c = db_thread_conn()) == NULL) {
+		rc = DB_ERROR;
+		goto out;
+	}
+	/* one of the two keys must be this database's */
+	if (store_master_check(c, key, 0) == STORE_KEY_MISMATCH &&
+	    store_master_check(c, prev, 0) == STORE_KEY_MISMATCH) {
+		main_key_mismatch();
+		rc = DB_ERROR;
+		goto out;
+	}
+	k.key = key;
+	for (;;) {
+		rc = db_tx(NULL, "rotate_batch", rotate_batch_tx, &k);
+		if (rc != DB_OK)
+			break;
+		k.rewrapped += k.b_rewrapped;
+		k.current += k.b_current;
+		k.failed += k.b_failed;
+		if (k.last[0] == '\0')
+			break;
+		memcpy(k.after, k.last, sizeof(k.after));
+		if (++batches % 10 == 0)
+			log_event(LOG_LEVEL_INFO, "master_key_rotation_progress",
+			          json_pack("{s:I, s:I, s:I}", "rewrapped", (json_int_t)k.rewrapped,
+			                    "already", (json_int_t)k.current, "failed",
+			                    (json_int_t)k.failed));
+	}
+	if (rc == DB_OK && k.failed == 0)
+		rc = db_tx(NULL, "rotate_finish", rotate_finish_tx, &k);
+out:
+	db_thread_close();
+	explicit_bzero(key, sizeof(key));
+	explicit_bzero(prev, sizeof(prev));
+	log_event(rc == DB_OK && k.failed == 0 ? LOG_LEVEL_INFO : LOG_LEVEL_ERROR,
+	          "master_key_rotation_done",
+	          json_pack("{s:I, s:I, s:I, s:b}", "rewrapped", (json_int_t)k.rewrapped, "already",
+	                    (json_int_t)k.current, "failed", (json_int_t)k.failed, "complete",
+	                    rc == DB_OK && k.failed == 0));
+	return rc == DB_OK && k.failed == 0 ? 0 : 1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -318,6 +465,10 @@ main(int argc, char **argv)
 		return main_ensure_admin();
 	if (strcmp(cmd, "init-keys") == 0)
 		return main_init_keys();
-	fprintf(stderr, "usage: lockstepd [serve | migrate | ensure-admin | init-keys]\n");
+	if (strcmp(cmd, "rotate-master-key") == 0)
+		return main_rotate_master_key();
+	fprintf(
+	    stderr,
+	    "usage: lockstepd [serve | migrate | ensure-admin | init-keys | rotate-master-key]\n");
 	return 2;
 }

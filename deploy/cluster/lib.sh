@@ -233,7 +233,8 @@ lc_server_env() {
 		"LOCKSTEP_OWNER_DATABASE_URL=host=127.0.0.1 port=${LC_DB_PORT} dbname=lockstep user=lockstep_owner connect_timeout=3" \
 		"LOCKSTEP_LISTEN_ADDRESS=127.0.0.1" \
 		"LOCKSTEP_PORT=${LC_LOCKSTEPD[n - 1]}" \
-		"LOCKSTEP_MASTER_KEY_FILE=${LS_STATE}/keys/master.key" \
+		"LOCKSTEP_MASTER_KEY_FILE=${LC_MASTER_KEY:-${LS_STATE}/keys/master.key}" \
+		${LC_MASTER_PREV:+"LOCKSTEP_MASTER_KEY_PREVIOUS_FILE=${LC_MASTER_PREV}"} \
 		"LOCKSTEP_SIGNING_KEY_FILE=${LS_STATE}/keys/signing.pem" \
 		"LOCKSTEP_WEB_DIR=${LS_STATE}/opt/share/lockstep/web" \
 		"LOCKSTEP_SQL_DIR=${LS_STATE}/opt/share/lockstep/sql" \
@@ -451,4 +452,51 @@ lc_restore() {
 
 lc_restore_stop() {
 	"${LS_AS[@]}" "${LS_PG_BIN}/pg_ctl" -D "$1/data" -m fast -w -t 60 stop >/dev/null 2>&1 || true
+}
+
+# lc_restart_lockstepd N: stop replica N (SIGTERM: it finishes its
+# requests), start it again, and wait until it is ready, so that a rolling
+# restart never leaves fewer than two replicas serving.
+lc_restart_lockstepd() {
+	local n="$1" pid i
+	pid="$(lc_pid "lockstepd${n}" || true)"
+	if [[ -n ${pid} ]]; then
+		kill -TERM "${pid}" 2>/dev/null || true
+		for ((i = 0; i < 300; i++)); do
+			ls_pid_running "${pid}" || break
+			sleep 0.1
+		done
+		ls_pid_running "${pid}" && kill -KILL "${pid}"
+	fi
+	lc_start_lockstepd "${n}"
+	lc_wait_http "http://127.0.0.1:${LC_LOCKSTEPD[n - 1]}/readyz" 60 ||
+		ls_die "lockstepd${n} is not ready after its restart (${LS_STATE}/logs/lockstepd${n}.log)"
+	# and HAProxy has seen it (rise 2 x 1 s)
+	sleep 2.5
+}
+
+# lc_rotate_master_key: the whole online rotation, while serving:
+#   1. a new key (keys/master.next.key);
+#   2. rolling restart: every replica with the new key and the previous one
+#      (new data under the new key; old rows open with either);
+#   3. lockstepd rotate-master-key rewraps every data key (resumable;
+#      audited; the check value becomes the new key's);
+#   4. the new key becomes keys/master.key, the old one is kept as
+#      keys/master.retired-DATE.key (backups taken before need it), and a
+#      rolling restart without the previous key.
+lc_rotate_master_key() {
+	local keys="${LS_STATE}/keys" n retired
+	retired="${keys}/master.retired-$(date -u +%Y%m%dT%H%M%SZ).key"
+	LC_MASTER_KEY="${keys}/master.next.key" lc_lockstepd 1 init-keys
+	ls_log "rotation: rolling restart with the new and the previous key"
+	for n in 1 2 3; do
+		LC_MASTER_KEY="${keys}/master.next.key" LC_MASTER_PREV="${keys}/master.key" lc_restart_lockstepd "${n}"
+	done
+	ls_log "rotation: rewrapping every data key"
+	LC_MASTER_KEY="${keys}/master.next.key" LC_MASTER_PREV="${keys}/master.key" \
+		lc_lockstepd 1 rotate-master-key
+	"${LS_AS[@]}" cp -p "${keys}/master.key" "${retired}"
+	"${LS_AS[@]}" mv "${keys}/master.next.key" "${keys}/master.key"
+	ls_log "rotation: rolling restart with the new key alone (the old one kept as ${retired})"
+	for n in 1 2 3; do lc_restart_lockstepd "${n}"; done
 }

@@ -3,6 +3,8 @@
  */
 #include "config.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "crypto/crypto.h"
@@ -17,7 +19,23 @@ const struct db_statement store_keys_statements[] = {
      "INSERT INTO key_checks (name, check_value) VALUES ('master', $1::bytea)"
      " ON CONFLICT (name) DO NOTHING",
      NULL},
+    {"key_check_replace",
+     "UPDATE key_checks SET check_value = $1::bytea, set_at = now() WHERE name = 'master'", NULL},
+    {"key_rewrap_list",
+     "SELECT engagement_id::text, data_key FROM engagement_secrets"
+     " WHERE engagement_id > coalesce(nullif($1, '')::uuid, '00000000-0000-0000-0000-000000000000')"
+     " ORDER BY engagement_id LIMIT $2::integer FOR UPDATE",
+     NULL},
+    {"key_rewrap_set",
+     "UPDATE engagement_secrets SET data_key = $2::bytea WHERE engagement_id = $1::uuid", NULL},
     {NULL, NULL, NULL}};
+
+static int
+keys_check_value(const unsigned char master[CRYPTO_KEY_LEN], unsigned char mac[CRYPTO_SHA256_LEN])
+{
+	return crypto_hmac_sha256(master, CRYPTO_KEY_LEN, KEY_CHECK_LABEL, strlen(KEY_CHECK_LABEL),
+	                          mac);
+}
 
 int
 store_master_check(struct db_conn *c, const unsigned char master[CRYPTO_KEY_LEN], int may_set)
@@ -27,8 +45,7 @@ store_master_check(struct db_conn *c, const unsigned char master[CRYPTO_KEY_LEN]
 	enum db_status st;
 	int rc;
 
-	if (crypto_hmac_sha256(master, CRYPTO_KEY_LEN, KEY_CHECK_LABEL, strlen(KEY_CHECK_LABEL),
-	                       mac) != 0)
+	if (keys_check_value(master, mac) != 0)
 		return DB_ERROR;
 	if ((r = db_exec_bin(c, "key_check_get", 0, NULL, NULL, 1, &st)) == NULL)
 		return st;
@@ -55,4 +72,70 @@ store_master_check(struct db_conn *c, const unsigned char master[CRYPTO_KEY_LEN]
 	}
 	/* a concurrent migrate may have set it first: read it back */
 	return store_master_check(c, master, 0);
+}
+
+int
+store_master_check_replace(struct db_conn *c, const unsigned char master[CRYPTO_KEY_LEN])
+{
+	unsigned char mac[CRYPTO_SHA256_LEN];
+	const char *p[1] = {(const char *)mac};
+	const int len[1] = {(int)sizeof(mac)};
+	struct db_result *r;
+	enum db_status st;
+
+	if (keys_check_value(master, mac) != 0)
+		return DB_ERROR;
+	if ((r = db_exec_bin(c, "key_check_replace", 1, p, len, 0, &st)) == NULL)
+		return st;
+	db_result_free(r);
+	return DB_OK;
+}
+
+int
+store_rewrap_batch(struct db_conn *c, const char *after, int limit, char last[37],
+                   long long *rewrapped, long long *current, long long *failed)
+{
+	char lim[16];
+	const char *p[2] = {after, lim};
+	struct db_result *r;
+	enum db_status st;
+	int rc = DB_OK;
+
+	last[0] = '\0';
+	snprintf(lim, sizeof(lim), "%d", limit);
+	/* text parameters, binary results (the wrapped keys are bytea) */
+	if ((r = db_exec_bin(c, "key_rewrap_list", 2, p, NULL, 1, &st)) == NULL)
+		return st;
+	for (int i = 0; i < db_rows(r) && rc == DB_OK; i++) {
+		size_t idlen, wlen;
+		const unsigned char *id = db_get_raw(r, i, 0, &idlen);
+		const unsigned char *w = db_get_raw(r, i, 1, &wlen);
+		char eid[37], *param = NULL;
+
+		if (idlen != 36)
+			continue;
+		memcpy(eid, id, 36);
+		eid[36] = '\0';
+		memcpy(last, eid, sizeof(eid));
+		switch (store_rewrap_key("engagement", eid, "data_key", w, wlen, &param)) {
+		case 0:
+			(*current)++;
+			break;
+		case 1: {
+			const char *q[2] = {eid, param};
+
+			rc = db_run(c, "key_rewrap_set", 2, q);
+			if (rc == DB_OK)
+				(*rewrapped)++;
+			break;
+		}
+		default:
+			(*failed)++;
+			log_event(LOG_LEVEL_ERROR, "rewrap_failed",
+			          json_pack("{s:s, s:s}", "kind", "engagement", "id", eid));
+		}
+		free(param);
+	}
+	db_result_free(r);
+	return rc;
 }

@@ -15,6 +15,22 @@
 #include "util/log.h"
 
 static unsigned char store_master[CRYPTO_KEY_LEN];
+/* during a rotation (LOCKSTEP_MASTER_KEY_PREVIOUS_FILE): the key being replaced */
+static unsigned char store_master_prev[CRYPTO_KEY_LEN];
+static int store_have_prev;
+
+void
+store_init_previous(const unsigned char prev[CRYPTO_KEY_LEN])
+{
+	memcpy(store_master_prev, prev, CRYPTO_KEY_LEN);
+	store_have_prev = 1;
+}
+
+int
+store_has_previous(void)
+{
+	return store_have_prev;
+}
 
 int
 store_init(const unsigned char master[CRYPTO_KEY_LEN])
@@ -182,31 +198,63 @@ store_wrap_key(const char *kind, const char *id, const char *column,
 	return param;
 }
 
-int
-store_unwrap(const unsigned char kek[CRYPTO_KEY_LEN], const char *kind, const char *id,
-             const char *column, const unsigned char *wrapped, size_t wlen,
-             unsigned char key[CRYPTO_KEY_LEN])
+/* store_unwrap without the error log (a first try during a rotation). */
+static int
+store_unwrap_quiet(const unsigned char kek[CRYPTO_KEY_LEN], const char *kind, const char *id,
+                   const char *column, const unsigned char *wrapped, size_t wlen,
+                   unsigned char key[CRYPTO_KEY_LEN])
 {
 	unsigned char *pt = NULL;
 	size_t ptlen = 0;
 	int ret = -1;
 
-	if (store_open_bytes(kek, kind, id, column, wrapped, wlen, &pt, &ptlen) != 0 ||
-	    ptlen != CRYPTO_KEY_LEN) {
-		log_event(LOG_LEVEL_ERROR, "data_key_unwrap_failed",
-		          json_pack("{s:s, s:s}", "kind", kind, "id", id));
-		goto done;
+	if (store_open_bytes(kek, kind, id, column, wrapped, wlen, &pt, &ptlen) == 0 &&
+	    ptlen == CRYPTO_KEY_LEN) {
+		memcpy(key, pt, CRYPTO_KEY_LEN);
+		ret = 0;
 	}
-	memcpy(key, pt, CRYPTO_KEY_LEN);
-	ret = 0;
-done:
 	store_secret_free(pt, ptlen);
 	return ret;
+}
+
+int
+store_unwrap(const unsigned char kek[CRYPTO_KEY_LEN], const char *kind, const char *id,
+             const char *column, const unsigned char *wrapped, size_t wlen,
+             unsigned char key[CRYPTO_KEY_LEN])
+{
+	if (store_unwrap_quiet(kek, kind, id, column, wrapped, wlen, key) == 0)
+		return 0;
+	log_event(LOG_LEVEL_ERROR, "data_key_unwrap_failed",
+	          json_pack("{s:s, s:s}", "kind", kind, "id", id));
+	return -1;
 }
 
 int
 store_unwrap_key(const char *kind, const char *id, const char *column, const unsigned char *wrapped,
                  size_t wlen, unsigned char key[CRYPTO_KEY_LEN])
 {
+	/* during a rotation a row may still be under the previous key */
+	if (store_have_prev &&
+	    store_unwrap_quiet(store_master, kind, id, column, wrapped, wlen, key) != 0)
+		return store_unwrap(store_master_prev, kind, id, column, wrapped, wlen, key);
 	return store_unwrap(store_master, kind, id, column, wrapped, wlen, key);
+}
+
+int
+store_rewrap_key(const char *kind, const char *id, const char *column, const unsigned char *wrapped,
+                 size_t wlen, char **param)
+{
+	unsigned char key[CRYPTO_KEY_LEN];
+
+	*param = NULL;
+	if (store_unwrap_quiet(store_master, kind, id, column, wrapped, wlen, key) == 0) {
+		explicit_bzero(key, sizeof(key));
+		return 0; /* already under the current key */
+	}
+	if (!store_have_prev ||
+	    store_unwrap(store_master_prev, kind, id, column, wrapped, wlen, key) != 0)
+		return -1;
+	*param = store_wrap_key(kind, id, column, key);
+	explicit_bzero(key, sizeof(key));
+	return *param != NULL ? 1 : -1;
 }

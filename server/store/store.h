@@ -63,6 +63,36 @@ int store_verify(void) STORE_MUST_CHECK;
 int store_master_check(struct db_conn *c, const unsigned char master[CRYPTO_KEY_LEN],
                        int may_set) STORE_MUST_CHECK;
 
+/*
+ * A master key rotation (lockstepd rotate-master-key, docs/DEPLOY.md):
+ * the previous key, with which data keys not yet rewrapped are unwrapped.
+ * Call after store_init.
+ */
+void store_init_previous(const unsigned char prev[CRYPTO_KEY_LEN]);
+int store_has_previous(void);
+
+/*
+ * Rewrap under the current master key a data key wrapped under the
+ * previous one: 1 with *param (a bytea parameter, caller frees) set, 0
+ * when it is already under the current key, -1 when neither key opens it.
+ */
+int store_rewrap_key(const char *kind, const char *id, const char *column,
+                     const unsigned char *wrapped, size_t wlen, char **param) STORE_MUST_CHECK;
+
+/*
+ * One batch of the rotation, as the owner: up to limit engagement data
+ * keys after engagement id after ("" from the start), rewrapped under the
+ * current key, in one transaction. *last is the last id seen ("" when
+ * none was left); the counters are added to.
+ */
+int store_rewrap_batch(struct db_conn *c, const char *after, int limit, char last[37],
+                       long long *rewrapped, long long *current,
+                       long long *failed) STORE_MUST_CHECK;
+
+/* Record the current master key's check value (rotation finished). */
+int store_master_check_replace(struct db_conn *c,
+                               const unsigned char master[CRYPTO_KEY_LEN]) STORE_MUST_CHECK;
+
 /* ---- sealing of encrypted columns (store.c) ---- */
 
 /* Wipe len bytes at p and free it. Accepts NULL. */
