@@ -618,6 +618,7 @@ struct evidence_flush {
 	char *state_param; /* sealed hash state (tus), or NULL */
 	char *tail_param;  /* sealed tail (pause), or NULL */
 	const char *sniffed;
+	int durable;  /* commit synchronously: an offset the client is told (pause) */
 	int vanished; /* the result: the upload row was gone or changed */
 };
 
@@ -676,8 +677,11 @@ evidence_flush_tx(struct db_conn *c, void *arg)
 	 * flushes the WAL of every earlier chunk too. A crash in between only
 	 * loses part of an upload that the sweeper removes anyway (a paused
 	 * resumable upload then reports a smaller offset, which tus allows).
+	 * A pause (the end of a PATCH, whose answer tells the client the
+	 * offset) commits synchronously: on a synchronous standby too, so an
+	 * acknowledged offset survives a fail-over (docs/DEPLOY.md).
 	 */
-	if ((rc = db_run(c, "evidence_async_commit", 0, NULL)) != DB_OK)
+	if (!f->durable && (rc = db_run(c, "evidence_async_commit", 0, NULL)) != DB_OK)
 		return rc;
 	rc = evidence_flush_rows(c, f);
 
@@ -1095,7 +1099,7 @@ evidence_upload_finish(struct evidence_upload *u, const char *name, enum evidenc
 int
 evidence_upload_pause(struct evidence_upload *u)
 {
-	struct evidence_flush f = {.u = u, .seq = u->seq};
+	struct evidence_flush f = {.u = u, .seq = u->seq, .durable = 1};
 	char what[48];
 	int rc;
 
