@@ -683,6 +683,7 @@ evidence_flush_tx(struct db_conn *c, void *arg)
 	 */
 	if (!f->durable && (rc = db_run(c, "evidence_async_commit", 0, NULL)) != DB_OK)
 		return rc;
+	f->u->unsynced = !f->durable;
 	rc = evidence_flush_rows(c, f);
 
 	/* roll back a half-done write of a vanished upload */
@@ -1096,6 +1097,8 @@ evidence_upload_finish(struct evidence_upload *u, const char *name, enum evidenc
 	return rc;
 }
 
+static int evidence_touch_tx(struct db_conn *c, void *arg);
+
 int
 evidence_upload_pause(struct evidence_upload *u)
 {
@@ -1108,8 +1111,17 @@ evidence_upload_pause(struct evidence_upload *u)
 	if (evidence_writer_wait(u, NULL) != 0)
 		return -1;
 	f.new_size = evidence_upload_offset(u);
-	if (f.new_size == u->db_size)
-		return 0; /* nothing new since the last chunk */
+	if (f.new_size == u->db_size) {
+		/* nothing new since the last chunk; if that one was committed
+		 * asynchronously, a synchronous commit now makes it (and every
+		 * WAL record before it) durable before the offset is answered */
+		if (u->unsynced) {
+			if (db_tx(&u->who, "evidence_sync", evidence_touch_tx, u->id) != DB_OK)
+				return -1;
+			u->unsynced = 0;
+		}
+		return 0;
+	}
 	snprintf(what, sizeof(what), "tail/%d", u->seq);
 	if ((f.tail_param = evidence_seal_param(u, what, u->buf, u->buf_len)) == NULL)
 		return -1;

@@ -83,10 +83,11 @@ struct evidence_upload {
 	struct crypto_sha256_stream *hash; /* over the stored chunks */
 	unsigned char *buf;                /* EVIDENCE_CHUNK bytes of plaintext not yet stored */
 	size_t buf_len;
-	int seq;                        /* chunks stored */
-	unsigned long long db_size;     /* evidence.size as we last wrote it */
-	int finished;                   /* complete: never discard */
-	time_t touched;                 /* last write of last_activity */
+	int seq;                    /* chunks stored */
+	unsigned long long db_size; /* evidence.size as we last wrote it */
+	int finished;               /* complete: never discard */
+	int unsynced;               /* a chunk was committed asynchronously since the last sync */
+	time_t touched;             /* last write of last_activity */
 	struct evidence_writer *writer; /* background chunk writer (evidence.c), or NULL */
 };
 
