@@ -25,6 +25,9 @@ import time
 import urllib.error
 import urllib.request
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import chaos  # noqa: E402  (its check(); its main() does not run)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 STATE = os.environ["LOCKSTEP_CLUSTER_DIR"]
@@ -32,14 +35,7 @@ URL = os.environ["LOCKSTEP_CLUSTER_URL"].rstrip("/")
 BASE = int(os.environ["LOCKSTEP_CLUSTER_BASE"])
 ADMIN_EMAIL = os.environ.get("LOCKSTEP_ADMIN_EMAIL", "admin@lockstep.local")
 PG_PORT, HTTP_PORT = BASE + 60, BASE + 61
-failed = 0
-
-
-def check(name, ok, detail=""):
-    global failed
-    failed += 0 if ok else 1
-    print("check: %s %s%s" % ("PASS" if ok else "FAIL", name, (" -- " + detail) if detail else ""),
-          flush=True)
+check = chaos.check
 
 
 def ctl(*args, timeout=300):
@@ -177,7 +173,7 @@ def main():
             except subprocess.TimeoutExpired:
                 srv.kill()
         ctl("restore-stop", work)
-    return 1 if failed else 0
+    return 1 if chaos.results["failed"] else 0
 
 
 if __name__ == "__main__":

@@ -22,14 +22,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import chaos  # noqa: E402  (its request helpers; its main() does not run)
 
-failed = 0
-
-
-def check(name, ok, detail=""):
-    global failed
-    failed += 0 if ok else 1
-    print("check: %s %s%s" % ("PASS" if ok else "FAIL", name, (" -- " + detail) if detail else ""),
-          flush=True)
+check = chaos.check
 
 
 def main():
@@ -139,7 +132,7 @@ def main():
         check("a lockstepd with the retired key refuses to start",
               r.returncode != 0 and "master_key_mismatch" in said,
               "exit %d" % r.returncode)
-    return 1 if failed else 0
+    return 1 if chaos.results["failed"] else 0
 
 
 if __name__ == "__main__":
