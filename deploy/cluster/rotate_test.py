@@ -47,6 +47,7 @@ def main():
         e = chaos.must("POST", "/api/v1/campaigns/%s/engagements" % c["id"], {
             "company_org": lab["id"], "assessor_org": firm["id"], "scope": "rotation scope %d" % i,
             "lead_assessors": ["Rot"]}, admin)
+        chaos.fieldwork(e["id"], admin)
         engagements.append(e["id"])
     texts = {}
     for i, e in enumerate(engagements):
