@@ -150,6 +150,143 @@ client_is_canonical(const char *body, size_t len)
 	return ok;
 }
 
+/* The index of the history entry whose key (base64url) is b64, or -1. */
+static int
+client_history_find(json_t *keys, const char *b64)
+{
+	size_t i;
+	json_t *k;
+
+	json_array_foreach(keys, i, k)
+	{
+		const char *v = json_string_value(json_object_get(k, "key"));
+
+		if (v != NULL && strcmp(v, b64) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+/*
+ * 1 if history entry i is sound: its key decodes to 32 bytes whose RFC 7638
+ * thumbprint is its key_id, its statement names exactly that key, id and
+ * predecessor, and (unless it is the first key) its predecessor is an
+ * earlier entry whose key signed the statement. *prev is the
+ * predecessor's index (-1 for the first key).
+ */
+static int
+client_history_sound(json_t *keys, int i, int *prev)
+{
+	json_t *k = json_array_get(keys, (size_t)i), *st;
+	const char *key = json_string_value(json_object_get(k, "key"));
+	const char *kid = json_string_value(json_object_get(k, "key_id"));
+	const char *pkid = json_string_value(json_object_get(k, "previous_key_id"));
+	const char *stmt = json_string_value(json_object_get(k, "statement"));
+	const char *end = json_string_value(json_object_get(k, "endorsement"));
+	unsigned char pub[CRYPTO_ED25519_PUB_LEN + 3], ppub[CRYPTO_ED25519_PUB_LEN + 3];
+	unsigned char sig[CRYPTO_ED25519_SIG_LEN + 3];
+	char id[64];
+	int ok;
+
+	*prev = -1;
+	if (key == NULL || kid == NULL || stmt == NULL ||
+	    util_b64url_decode(key, pub, sizeof(pub)) != CRYPTO_ED25519_PUB_LEN ||
+	    crypto_ed25519_key_id(pub, id) != 0 || strcmp(id, kid) != 0)
+		return 0;
+	if ((st = json_loads(stmt, 0, NULL)) == NULL)
+		return 0;
+	ok = json_is_string(json_object_get(st, "key")) &&
+	     strcmp(json_string_value(json_object_get(st, "key")), key) == 0 &&
+	     json_is_string(json_object_get(st, "key_id")) &&
+	     strcmp(json_string_value(json_object_get(st, "key_id")), kid) == 0 &&
+	     json_is_string(json_object_get(st, "previous_key_id")) &&
+	     strcmp(json_string_value(json_object_get(st, "previous_key_id")), pkid ? pkid : "") ==
+	         0 &&
+	     json_is_string(json_object_get(st, "type")) &&
+	     strcmp(json_string_value(json_object_get(st, "type")), "lockstep-signing-key") == 0;
+	json_decref(st);
+	if (!ok)
+		return 0;
+	if (pkid == NULL)
+		return end == NULL;
+	for (int j = 0; j < i; j++) {
+		json_t *p = json_array_get(keys, (size_t)j);
+		const char *pk = json_string_value(json_object_get(p, "key"));
+
+		if (strcmp(json_string_value(json_object_get(p, "key_id")) ?: "", pkid) != 0)
+			continue;
+		if (pk == NULL || end == NULL ||
+		    util_b64url_decode(pk, ppub, sizeof(ppub)) != CRYPTO_ED25519_PUB_LEN ||
+		    util_b64url_decode(end, sig, sizeof(sig)) != CRYPTO_ED25519_SIG_LEN)
+			return 0;
+		if (crypto_verify(ppub, stmt, strlen(stmt), sig) != 1)
+			return 0;
+		*prev = j;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Follow the server's signing key history (/.well-known/lockstep/signing-keys)
+ * between the trusted key and signer (base64url), every link checked. A
+ * pinned key is trusted forward: signer must descend from it (each key
+ * endorsed by the one before). The server's own current key is trusted as
+ * the server's word: signer must be one of its ancestors. On success the
+ * signer's raw key is in pub, *chain holds the key ids walked (newest
+ * first) and 0 is returned.
+ */
+static int
+client_key_chain(const char *base_url, const unsigned char trusted[CRYPTO_ED25519_PUB_LEN],
+                 const char *signer, int pinned, unsigned char pub[CRYPTO_ED25519_PUB_LEN],
+                 json_t **chain)
+{
+	const char *const accept[] = {"Accept: application/json", NULL};
+	struct client_call call = {
+	    .path = "/.well-known/lockstep/signing-keys", .headers = accept, .timeout = 120};
+	struct client_response res = {0};
+	char tb64[CRYPTO_ED25519_PUB_LEN * 2];
+	json_t *doc = NULL, *keys;
+	int from, to, i, prev, steps = 0, ret = -1;
+
+	*chain = NULL;
+	util_b64url_encode(trusted, CRYPTO_ED25519_PUB_LEN, tb64);
+	if (client_request(base_url, &call, &res) != 0 || res.status != 200 ||
+	    (doc = json_loadb(res.body.data ? res.body.data : "", res.body.len, 0, NULL)) == NULL ||
+	    !json_is_array(keys = json_object_get(doc, "keys")))
+		goto done;
+	/* walk back from the newer key to the older one */
+	from = client_history_find(keys, pinned ? signer : tb64);
+	to = client_history_find(keys, pinned ? tb64 : signer);
+	if (from < 0 || to < 0)
+		goto done;
+	*chain = json_array();
+	for (i = from; *chain != NULL && steps <= (int)json_array_size(keys); steps++) {
+		if (!client_history_sound(keys, i, &prev))
+			break;
+		json_array_append_new(*chain, json_string(json_string_value(json_object_get(
+		                                  json_array_get(keys, (size_t)i), "key_id"))));
+		if (i == to) {
+			ret = util_b64url_decode(signer, pub, CRYPTO_ED25519_PUB_LEN) ==
+			              CRYPTO_ED25519_PUB_LEN
+			          ? 0
+			          : -1;
+			break;
+		}
+		if (prev < 0)
+			break;
+		i = prev;
+	}
+done:
+	if (ret != 0) {
+		json_decref(*chain);
+		*chain = NULL;
+	}
+	json_decref(doc);
+	client_response_free(&res);
+	return ret;
+}
+
 /*
  * lockstep verify SLUG [--key FILE]: fetch the publication's exact bytes,
  * its signature (the X-Lockstep-Signature header, else the /signature
@@ -174,7 +311,7 @@ client_cmd_verify(const struct client_ctx *ctx, char **args, const char **opts)
 	const char *slug = args[0], *keyfile = opts[0], *why = NULL;
 	const char *prev = NULL, *doc_slug, *fmt, *h_sig, *h_hash, *h_prev, *h_key;
 	const char *body;
-	json_t *j = NULL, *out = NULL, *seq;
+	json_t *j = NULL, *out = NULL, *seq, *chain = NULL;
 	long siglen = -1;
 	int sig_ok = 0, canonical = 0, ret = CLIENT_EXIT_PROBLEM;
 
@@ -248,6 +385,18 @@ client_cmd_verify(const struct client_ctx *ctx, char **args, const char **opts)
 	}
 	util_hex_encode(md, sizeof(md), hex);
 	sig_ok = crypto_verify(pub, body, doc.body.len, sig) == 1;
+	/* signed with another key: a rotation? follow the key history, every
+	 * link endorsed by the key before it (docs/DEPLOY.md, Keys) */
+	if (!sig_ok && h_key != NULL && strcmp(h_key, keytxt) != 0) {
+		unsigned char other[CRYPTO_ED25519_PUB_LEN];
+
+		if (client_key_chain(ctx->base_url, pub, h_key, keyfile != NULL, other, &chain) ==
+		        0 &&
+		    crypto_verify(other, body, doc.body.len, sig) == 1) {
+			sig_ok = 1;
+			util_b64url_encode(other, sizeof(other), keytxt);
+		}
+	}
 	canonical = client_is_canonical(body, doc.body.len);
 
 	/* What the document says about itself (trusted only once signed). */
@@ -286,6 +435,8 @@ client_cmd_verify(const struct client_ctx *ctx, char **args, const char **opts)
 		fprintf(stderr, "%s: out of memory\n", client_progname);
 		goto done;
 	}
+	if (chain != NULL) /* the keys walked, newest first */
+		json_object_set(out, "key_chain", chain);
 	json_dumpf(out, stdout, JSON_INDENT(2));
 	fputc('\n', stdout);
 	if (fflush(stdout) != 0)
@@ -308,6 +459,7 @@ client_cmd_verify(const struct client_ctx *ctx, char **args, const char **opts)
 done:
 	json_decref(j);
 	json_decref(out);
+	json_decref(chain);
 	client_response_free(&doc);
 	client_response_free(&sigres);
 	return ret;

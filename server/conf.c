@@ -49,6 +49,7 @@ config_load(char *err, size_t errlen)
 	config.master_key_file = config_str("LOCKSTEP_MASTER_KEY_FILE", NULL);
 	config.master_key_previous_file = config_str("LOCKSTEP_MASTER_KEY_PREVIOUS_FILE", NULL);
 	config.signing_key_file = config_str("LOCKSTEP_SIGNING_KEY_FILE", NULL);
+	config.signing_key_previous_file = config_str("LOCKSTEP_SIGNING_KEY_PREVIOUS_FILE", NULL);
 	config.web_dir = config_str("LOCKSTEP_WEB_DIR", LOCKSTEP_DATADIR "/web");
 	config.sql_dir = config_str("LOCKSTEP_SQL_DIR", LOCKSTEP_DATADIR "/sql");
 	config.admin_email = config_str("LOCKSTEP_ADMIN_EMAIL", "admin@lockstep.local");

@@ -10,25 +10,26 @@
 #include "util/peer.h"
 
 struct config {
-	const char *database_url;             /* LOCKSTEP_DATABASE_URL */
-	const char *owner_database_url;       /* LOCKSTEP_OWNER_DATABASE_URL */
-	const char *listen_address;           /* LOCKSTEP_LISTEN_ADDRESS, 127.0.0.1 */
-	unsigned port;                        /* LOCKSTEP_PORT, 8080 */
-	const char *master_key_file;          /* LOCKSTEP_MASTER_KEY_FILE */
-	const char *master_key_previous_file; /* LOCKSTEP_MASTER_KEY_PREVIOUS_FILE (rotation) */
-	const char *signing_key_file;         /* LOCKSTEP_SIGNING_KEY_FILE */
-	const char *web_dir;                  /* LOCKSTEP_WEB_DIR */
-	const char *sql_dir;                  /* LOCKSTEP_SQL_DIR */
-	const char *admin_email;              /* LOCKSTEP_ADMIN_EMAIL */
-	const char *admin_password;           /* LOCKSTEP_ADMIN_PASSWORD */
-	unsigned threads;                     /* LOCKSTEP_THREADS, 4 */
-	int log_level;                        /* LOCKSTEP_LOG_LEVEL, info */
-	int cookie_secure;                    /* LOCKSTEP_COOKIE_SECURE, 0 */
-	unsigned session_ttl;                 /* LOCKSTEP_SESSION_TTL, 43200 s */
-	size_t max_body;                      /* LOCKSTEP_MAX_BODY, 1 MiB */
-	unsigned max_connections;             /* LOCKSTEP_MAX_CONNECTIONS, 16384 */
-	unsigned per_ip_connections;          /* LOCKSTEP_PER_IP_CONNECTIONS, 64 */
-	unsigned connection_timeout;          /* LOCKSTEP_CONNECTION_TIMEOUT, 30 s */
+	const char *database_url;              /* LOCKSTEP_DATABASE_URL */
+	const char *owner_database_url;        /* LOCKSTEP_OWNER_DATABASE_URL */
+	const char *listen_address;            /* LOCKSTEP_LISTEN_ADDRESS, 127.0.0.1 */
+	unsigned port;                         /* LOCKSTEP_PORT, 8080 */
+	const char *master_key_file;           /* LOCKSTEP_MASTER_KEY_FILE */
+	const char *master_key_previous_file;  /* LOCKSTEP_MASTER_KEY_PREVIOUS_FILE (rotation) */
+	const char *signing_key_file;          /* LOCKSTEP_SIGNING_KEY_FILE */
+	const char *signing_key_previous_file; /* LOCKSTEP_SIGNING_KEY_PREVIOUS_FILE (rotation) */
+	const char *web_dir;                   /* LOCKSTEP_WEB_DIR */
+	const char *sql_dir;                   /* LOCKSTEP_SQL_DIR */
+	const char *admin_email;               /* LOCKSTEP_ADMIN_EMAIL */
+	const char *admin_password;            /* LOCKSTEP_ADMIN_PASSWORD */
+	unsigned threads;                      /* LOCKSTEP_THREADS, 4 */
+	int log_level;                         /* LOCKSTEP_LOG_LEVEL, info */
+	int cookie_secure;                     /* LOCKSTEP_COOKIE_SECURE, 0 */
+	unsigned session_ttl;                  /* LOCKSTEP_SESSION_TTL, 43200 s */
+	size_t max_body;                       /* LOCKSTEP_MAX_BODY, 1 MiB */
+	unsigned max_connections;              /* LOCKSTEP_MAX_CONNECTIONS, 16384 */
+	unsigned per_ip_connections;           /* LOCKSTEP_PER_IP_CONNECTIONS, 64 */
+	unsigned connection_timeout;           /* LOCKSTEP_CONNECTION_TIMEOUT, 30 s */
 	size_t connection_memory;    /* LOCKSTEP_CONNECTION_MEMORY, 32 KiB: bounds headers */
 	unsigned scrypt_log2n;       /* LOCKSTEP_SCRYPT_LOG2N, 15 */
 	unsigned scrypt_concurrency; /* LOCKSTEP_SCRYPT_CONCURRENCY, 2 */

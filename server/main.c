@@ -10,6 +10,9 @@
  *   lockstepd rotate-master-key
  *                          rewrap every data key from the previous master key
  *                          (LOCKSTEP_MASTER_KEY_PREVIOUS_FILE) to the current one
+ *   lockstepd rotate-signing-key
+ *                          append the new signing key to the history, endorsed
+ *                          by LOCKSTEP_SIGNING_KEY_PREVIOUS_FILE
  *
  * Configuration: LOCKSTEP_* environment variables (conf.c, README.md).
  */
@@ -24,6 +27,7 @@
 #include "api/evidence.h"
 #include "api/pubcache.h"
 #include "conf.h"
+#include "keyring.h"
 #include "crypto/crypto.h"
 #include "db/db.h"
 #include "store/store.h"
@@ -145,7 +149,25 @@ main_migrate(void)
 		return 1;
 	if (db_migrate(config.owner_database_url, config.sql_dir) != 0)
 		return 1;
-	return main_seal_legacy() == 0 ? 0 : 1;
+	if (main_seal_legacy() != 0)
+		return 1;
+	/* the signing key history starts with the key in use */
+	if (config.signing_key_file != NULL) {
+		struct crypto_signer *s = crypto_signer_load(config.signing_key_file, 0);
+		int rc;
+
+		if (s == NULL) {
+			log_event(LOG_LEVEL_WARN, "signing_key_register_skipped",
+			          json_pack("{s:s}", "reason", crypto_last_error()));
+			return 0;
+		}
+		db_configure(config.owner_database_url);
+		rc = keyring_register_first(s);
+		db_thread_close();
+		crypto_signer_free(s);
+		return rc == 0 ? 0 : 1;
+	}
+	return 0;
 }
 
 static int
@@ -276,6 +298,7 @@ main_serve(void)
 	switch (store_verify()) {
 	case 0:
 		/* and so does a master key that is not this database's */
+		keyring_check_current(signer);
 		if (main_check_key(key, have_prev ? prev : NULL) != 0) {
 			explicit_bzero(prev, sizeof(prev));
 			explicit_bzero(key, sizeof(key));
@@ -467,6 +490,8 @@ main(int argc, char **argv)
 		return main_init_keys();
 	if (strcmp(cmd, "rotate-master-key") == 0)
 		return main_rotate_master_key();
+	if (strcmp(cmd, "rotate-signing-key") == 0)
+		return keyring_rotate_signing_key();
 	fprintf(
 	    stderr,
 	    "usage: lockstepd [serve | migrate | ensure-admin | init-keys | rotate-master-key]\n");

@@ -235,7 +235,8 @@ lc_server_env() {
 		"LOCKSTEP_PORT=${LC_LOCKSTEPD[n - 1]}" \
 		"LOCKSTEP_MASTER_KEY_FILE=${LC_MASTER_KEY:-${LS_STATE}/keys/master.key}" \
 		${LC_MASTER_PREV:+"LOCKSTEP_MASTER_KEY_PREVIOUS_FILE=${LC_MASTER_PREV}"} \
-		"LOCKSTEP_SIGNING_KEY_FILE=${LS_STATE}/keys/signing.pem" \
+		"LOCKSTEP_SIGNING_KEY_FILE=${LC_SIGNING_KEY:-${LS_STATE}/keys/signing.pem}" \
+		${LC_SIGNING_PREV:+"LOCKSTEP_SIGNING_KEY_PREVIOUS_FILE=${LC_SIGNING_PREV}"} \
 		"LOCKSTEP_WEB_DIR=${LS_STATE}/opt/share/lockstep/web" \
 		"LOCKSTEP_SQL_DIR=${LS_STATE}/opt/share/lockstep/sql" \
 		"LOCKSTEP_TRUSTED_PROXIES=127.0.0.1/32" \
@@ -498,5 +499,21 @@ lc_rotate_master_key() {
 	"${LS_AS[@]}" cp -p "${keys}/master.key" "${retired}"
 	"${LS_AS[@]}" mv "${keys}/master.next.key" "${keys}/master.key"
 	ls_log "rotation: rolling restart with the new key alone (the old one kept as ${retired})"
+	for n in 1 2 3; do lc_restart_lockstepd "${n}"; done
+}
+
+# lc_rotate_signing_key: a new Ed25519 signing key, endorsed by the one in
+# use (lockstepd rotate-signing-key: appended to the key history, audited),
+# then a rolling restart so that every replica signs with it. The old key
+# is kept as keys/signing.retired-DATE.pem; readers who pinned it follow
+# the history (lockstep verify).
+lc_rotate_signing_key() {
+	local keys="${LS_STATE}/keys" n retired
+	retired="${keys}/signing.retired-$(date -u +%Y%m%dT%H%M%SZ).pem"
+	LC_SIGNING_KEY="${keys}/signing.next.pem" LC_SIGNING_PREV="${keys}/signing.pem" \
+		lc_lockstepd 1 rotate-signing-key
+	"${LS_AS[@]}" cp -p "${keys}/signing.pem" "${retired}"
+	"${LS_AS[@]}" mv "${keys}/signing.next.pem" "${keys}/signing.pem"
+	ls_log "signing key rotated (the old one kept as ${retired}); rolling restart"
 	for n in 1 2 3; do lc_restart_lockstepd "${n}"; done
 }

@@ -13,11 +13,14 @@ value changed; a lockstepd given the retired key refuses to start.
 """
 
 import glob
+import json
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import chaos  # noqa: E402  (its request helpers; its main() does not run)
@@ -133,7 +136,82 @@ def main():
         check("a lockstepd with the retired key refuses to start",
               r.returncode != 0 and "master_key_mismatch" in said,
               "exit %d" % r.returncode)
+    signing_rotation(admin, firm, lab, token, tag)
     return 1 if chaos.results["failed"] else 0
+
+
+def published(admin, token, firm, lab, name, tag):
+    """A campaign released a few seconds from now; returns its slug once out."""
+    c = chaos.must("POST", "/api/v1/campaigns", {
+        "title": "%s %s" % (name, tag), "slug": "%s-%s" % (name.lower(), tag),
+        "threat_models": ["WEIGHTS-EXFIL"], "disclosure": "named",
+        "release_at": chaos.iso(time.time() + 4)}, admin)
+    e = chaos.must("POST", "/api/v1/campaigns/%s/engagements" % c["id"], {
+        "company_org": lab["id"], "assessor_org": firm["id"], "scope": "signing scope",
+        "lead_assessors": ["Rot"]}, admin)
+    chaos.fieldwork(e["id"], admin)
+    chaos.must("PUT", "/api/v1/engagements/%s/claims/WEIGHTS-EXFIL" % e["id"],
+               {"level": "OC2", "summary": "Robust up to OC2 here."}, token)
+    for _ in range(60):
+        st, _b, _ = chaos.call("GET", "/api/v1/publications/%s" % c["slug"])
+        if st == 200:
+            return c["slug"]
+        time.sleep(1)
+    raise SystemExit("campaign %s was not published" % c["slug"])
+
+
+def verify(slug, key=None):
+    cmd = [os.path.join(chaos.STATE, "opt/bin/lockstep"), "--url", chaos.URL, "verify", slug]
+    if key:
+        cmd += ["--key", key]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    try:
+        out = json.loads(r.stdout)
+    except ValueError:
+        out = {}
+    return r.returncode, out
+
+
+def signing_rotation(admin, firm, lab, token, tag):
+    """The signing key rotated while serving; pinned readers follow the chain."""
+    work = tempfile.mkdtemp(prefix="signing.", dir=chaos.STATE)
+    old_pem = os.path.join(work, "old.pem")
+    with urllib.request.urlopen(chaos.URL + "/.well-known/lockstep/signing-key?format=pem") as r:
+        open(old_pem, "wb").write(r.read())
+    before = published(admin, token, firm, lab, "Signed-before", tag)
+    out = subprocess.run([os.path.join(chaos.HERE, "ctl"), "rotate-signing-key"],
+                         capture_output=True, text=True, timeout=300,
+                         env=dict(os.environ, LOCKSTEP_CLUSTER_DIR=chaos.STATE))
+    check("ctl rotate-signing-key completes while serving", out.returncode == 0,
+          out.stderr[-500:] if out.returncode else "")
+    after = published(admin, token, firm, lab, "Signed-after", tag)
+    st, hist, _ = chaos.call("GET", "/.well-known/lockstep/signing-keys")
+    keys = hist.get("keys", []) if st == 200 else []
+    check("the key history has the new key endorsed by the old one",
+          len(keys) >= 2 and keys[-1].get("endorsement") and
+          keys[-1].get("previous_key_id") == keys[-2].get("key_id"), "%d keys" % len(keys))
+    rc, doc = verify(after, old_pem)
+    check("a publication signed after the rotation verifies from the pinned old key",
+          rc == 0 and len(doc.get("key_chain", [])) == 2, "exit %d, chain %s" %
+          (rc, doc.get("key_chain")))
+    rc, doc = verify(before, old_pem)
+    check("a publication signed before it verifies with the pinned old key", rc == 0,
+          "exit %d" % rc)
+    rc, doc = verify(before)
+    check("a publication signed before it verifies from the server's new key (its ancestor)",
+          rc == 0, "exit %d, chain %s" % (rc, doc.get("key_chain")))
+    # a key outside the history is not trusted, whatever the chain says
+    stranger = os.path.join(work, "stranger.pem")
+    subprocess.run(["openssl", "genpkey", "-algorithm", "ed25519", "-out",
+                    os.path.join(work, "stranger.key")], check=True, capture_output=True)
+    subprocess.run(["openssl", "pkey", "-in", os.path.join(work, "stranger.key"), "-pubout",
+                    "-out", stranger], check=True, capture_output=True)
+    rc, _doc = verify(after, stranger)
+    check("a publication does not verify from a key outside the history", rc != 0,
+          "exit %d" % rc)
+    events = chaos.psql("lockstep_owner",
+                        "SELECT count(*) FROM audit_events WHERE action = 'signing_key.rotated'")
+    check("the signing key rotation is in the audit trail", events not in ("", "0"))
 
 
 if __name__ == "__main__":

@@ -249,6 +249,7 @@ int api_metrics_get(struct http_request *r);
 int api_static_get(struct http_request *r);
 int api_index_get(struct http_request *r);
 int api_signing_key_get(struct http_request *r);
+int api_signing_keys_get(struct http_request *r);
 int api_evidence_post(struct http_request *r); /* ROUTE_STREAM */
 int api_evidence_list_get(struct http_request *r);
 int api_evidence_get(struct http_request *r);

@@ -109,16 +109,10 @@ api_evidence_finish(struct evidence_upload *u, const char *name, struct api_res 
 static int
 api_evidence_key_id(const struct crypto_signer *s, char out[64])
 {
-	unsigned char pub[CRYPTO_ED25519_PUB_LEN], digest[CRYPTO_SHA256_LEN];
-	char x[64], jwk[128];
+	unsigned char pub[CRYPTO_ED25519_PUB_LEN];
 
 	crypto_signer_public(s, pub);
-	util_b64url_encode(pub, sizeof(pub), x);
-	snprintf(jwk, sizeof(jwk), "{\"crv\":\"Ed25519\",\"kty\":\"OKP\",\"x\":\"%s\"}", x);
-	if (crypto_sha256(jwk, strlen(jwk), digest) != 0)
-		return -1;
-	util_b64url_encode(digest, sizeof(digest), out);
-	return 0;
+	return crypto_ed25519_key_id(pub, out);
 }
 
 json_t *

@@ -56,6 +56,7 @@ const struct router_route api_routes[] = {
     {"GET", "/api/v1/threat-models", api_threat_models_get, P, 0},
     {"GET", "/api/v1/vocabulary", api_vocabulary_get, P, 0},
     {"GET", "/.well-known/lockstep/signing-key", api_signing_key_get, P, 0},
+    {"GET", "/.well-known/lockstep/signing-keys", api_signing_keys_get, P, 0},
     /* public, anonymous (no identity even with a token): see pubcache.c */
     {"GET", "/api/v1/publications", api_publications_get, P, 0},
     {"GET", "/api/v1/publications/{slug}", api_publication_get, P, 0},

@@ -205,6 +205,13 @@ int crypto_ed25519_public_from_pem(const char *pem, size_t len,
 /* Raw 32-byte public key. Never fails for a loaded signer. */
 void crypto_signer_public(const struct crypto_signer *s, unsigned char pub[CRYPTO_ED25519_PUB_LEN]);
 
+/*
+ * The key id of an Ed25519 public key: the RFC 7638 thumbprint of its JWK
+ * ({"crv":"Ed25519","kty":"OKP","x":...}), base64url, 43 characters, into
+ * out. Returns 0, or -1.
+ */
+int crypto_ed25519_key_id(const unsigned char pub[CRYPTO_ED25519_PUB_LEN], char out[64]);
+
 /* SubjectPublicKeyInfo PEM of the public key; malloc'd, caller frees; NULL on failure. */
 char *crypto_signer_public_pem(const struct crypto_signer *s);
 

@@ -13,6 +13,7 @@
 #include <openssl/pem.h>
 
 #include "crypto/crypto.h"
+#include "util/util.h"
 
 #define CRYPTO_SIGNER_FILE_MAX 4096
 #define CRYPTO_ED25519_SEED_LEN 32
@@ -253,6 +254,20 @@ void
 crypto_signer_public(const struct crypto_signer *s, unsigned char pub[CRYPTO_ED25519_PUB_LEN])
 {
 	memcpy(pub, s->pub, CRYPTO_ED25519_PUB_LEN);
+}
+
+int
+crypto_ed25519_key_id(const unsigned char pub[CRYPTO_ED25519_PUB_LEN], char out[64])
+{
+	unsigned char digest[CRYPTO_SHA256_LEN];
+	char x[64], jwk[128];
+
+	util_b64url_encode(pub, CRYPTO_ED25519_PUB_LEN, x);
+	snprintf(jwk, sizeof(jwk), "{\"crv\":\"Ed25519\",\"kty\":\"OKP\",\"x\":\"%s\"}", x);
+	if (crypto_sha256(jwk, strlen(jwk), digest) != 0)
+		return -1;
+	util_b64url_encode(digest, sizeof(digest), out);
+	return 0;
 }
 
 char *

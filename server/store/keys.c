@@ -13,7 +13,24 @@
 
 #define KEY_CHECK_LABEL "lockstep master key check v1"
 
+static const struct db_field signing_key_row[] = {
+    DB_FIELD(DB_T_STR, struct store_signing_key, key_id, "key_id"),
+    DB_FIELD(DB_T_BYTEA, struct store_signing_key, public_key, "public_key"),
+    DB_FIELD(DB_T_STR, struct store_signing_key, created_at, "created_at"),
+    DB_FIELD(DB_T_STR, struct store_signing_key, previous_key_id, "previous_key_id"),
+    DB_FIELD(DB_T_TEXT, struct store_signing_key, statement, "statement"),
+    DB_FIELD(DB_T_BYTEA, struct store_signing_key, endorsement, "endorsement"),
+    DB_FIELD_END};
+
 const struct db_statement store_keys_statements[] = {
+    {"signing_key_list",
+     "SELECT key_id, public_key, ls_ts(created_at) AS created_at, previous_key_id, statement,"
+     " endorsement FROM signing_keys ORDER BY signing_keys.created_at, key_id",
+     signing_key_row},
+    {"signing_key_add",
+     "INSERT INTO signing_keys (key_id, public_key, created_at, previous_key_id, statement,"
+     " endorsement) VALUES ($1, $2::bytea, $3::timestamptz, nullif($4, ''), $5, $6::bytea)",
+     NULL},
     {"key_check_get", "SELECT check_value FROM key_checks WHERE name = 'master'", NULL},
     {"key_check_init",
      "INSERT INTO key_checks (name, check_value) VALUES ('master', $1::bytea)"
@@ -137,5 +154,40 @@ store_rewrap_batch(struct db_conn *c, const char *after, int limit, char last[37
 		free(param);
 	}
 	db_result_free(r);
+	return rc;
+}
+
+int
+store_signing_key_list(struct db_conn *c, struct store_signing_key **rows, int *n)
+{
+	return store_all(c, "signing_key_list", 0, NULL, signing_key_row, sizeof(**rows),
+	                 (void **)rows, n);
+}
+
+void
+store_signing_keys_free(struct store_signing_key *rows, int n)
+{
+	db_rows_clear(signing_key_row, sizeof(*rows), rows, n);
+	free(rows);
+}
+
+int
+store_signing_key_add(struct db_conn *c, const char *key_id,
+                      const unsigned char pub[CRYPTO_ED25519_PUB_LEN], const char *created_at,
+                      const char *previous_key_id, const char *statement,
+                      const unsigned char *endorsement)
+{
+	char *pub_param = db_param_bytea(pub, CRYPTO_ED25519_PUB_LEN);
+	char *end_param =
+	    endorsement != NULL ? db_param_bytea(endorsement, CRYPTO_ED25519_SIG_LEN) : NULL;
+	const char *p[6] = {key_id,     pub_param,
+	                    created_at, previous_key_id ? previous_key_id : "",
+	                    statement,  end_param};
+	int rc = DB_ERROR;
+
+	if (pub_param != NULL && (endorsement == NULL || end_param != NULL))
+		rc = db_run(c, "signing_key_add", 6, p);
+	free(pub_param);
+	free(end_param);
 	return rc;
 }

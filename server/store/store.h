@@ -93,6 +93,25 @@ int store_rewrap_batch(struct db_conn *c, const char *after, int limit, char las
 int store_master_check_replace(struct db_conn *c,
                                const unsigned char master[CRYPTO_KEY_LEN]) STORE_MUST_CHECK;
 
+/* The signing key history (sql/0011_keys.sql), oldest first. */
+struct store_signing_key {
+	char key_id[64];
+	struct db_bytes public_key; /* 32 bytes */
+	char created_at[STORE_TS_LEN];
+	char previous_key_id[64];    /* "" for the first key */
+	char *statement;             /* the canonical JSON the previous key endorsed */
+	struct db_bytes endorsement; /* 64 bytes, {NULL, 0} for the first key */
+};
+
+int store_signing_key_list(struct db_conn *c, struct store_signing_key **rows,
+                           int *n) STORE_MUST_CHECK;
+void store_signing_keys_free(struct store_signing_key *rows, int n);
+/* As the owner: append a key (endorsement NULL and previous_key_id NULL for the first). */
+int store_signing_key_add(struct db_conn *c, const char *key_id,
+                          const unsigned char pub[CRYPTO_ED25519_PUB_LEN], const char *created_at,
+                          const char *previous_key_id, const char *statement,
+                          const unsigned char *endorsement) STORE_MUST_CHECK;
+
 /* ---- sealing of encrypted columns (store.c) ---- */
 
 /* Wipe len bytes at p and free it. Accepts NULL. */

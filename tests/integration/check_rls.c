@@ -50,8 +50,13 @@ hidden_rows(const char *t)
 }
 #define N_RLS (sizeof(rls_tables) / sizeof(rls_tables[0]))
 
-/* Tables without row-level security: reference data only. */
-static const char *const plain_tables[] = {"schema_migrations", "threat_models", "vocabulary"};
+/*
+ * Tables without row-level security: reference data, the master key's
+ * check value (reveals nothing) and the public signing key history; the
+ * app may only read the last two (test_app_privileges).
+ */
+static const char *const plain_tables[] = {"key_checks", "schema_migrations", "signing_keys",
+                                           "threat_models", "vocabulary"};
 
 static PGconn *
 app_conn(void)
@@ -478,6 +483,16 @@ START_TEST(test_app_privileges)
 		must_fail(c, id, "DELETE FROM findings", NULL);
 		must_fail(c, id, "ALTER TABLE findings DISABLE ROW LEVEL SECURITY", NULL);
 		must_fail(c, id, "SET row_security = off; SELECT count(*) FROM findings", NULL);
+		/* the key tables: read-only for the app, append-only for everyone */
+		must_fail(c, id, "UPDATE key_checks SET check_value = check_value", "42501");
+		must_fail(c, id, "DELETE FROM key_checks", "42501");
+		must_fail(c, id,
+		          "INSERT INTO key_checks (name, check_value) VALUES ('master', "
+		          "'\\x00000000000000000000000000000000000000000000000000000000000000')",
+		          "42501");
+		must_fail(c, id, "UPDATE signing_keys SET statement = statement", "42501");
+		must_fail(c, id, "DELETE FROM signing_keys", "42501");
+		must_fail(c, id, "TRUNCATE signing_keys", "42501");
 	}
 	/* with the assessor's identity, its own history stays append-only */
 	q = ht_fmt("UPDATE finding_history SET status = 'accepted' WHERE finding_id = '%s'",
