@@ -167,8 +167,7 @@ store_signing_key_list(struct db_conn *c, struct store_signing_key **rows, int *
 void
 store_signing_keys_free(struct store_signing_key *rows, int n)
 {
-	db_rows_clear(signing_key_row, sizeof(*rows), rows, n);
-	free(rows);
+	db_rows_clear(signing_key_row, sizeof(*rows), rows, n); /* frees rows too */
 }
 
 int
