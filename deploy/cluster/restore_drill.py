@@ -15,6 +15,7 @@ the audit chain verifies; lockstepd started on the restored database with
 another master key refuses to start, saying why.
 """
 
+import base64
 import json
 import os
 import shutil
@@ -149,9 +150,15 @@ def main():
         check("the restore holds nothing written after it", b["title"] not in titles)
         st, pubs = call(base + "/api/v1/publications?limit=200")
         slugs = [p["slug"] for p in pubs.get("items", [])] if st == 200 else []
-        key = os.path.join(work, "signing.pub.pem")
-        with urllib.request.urlopen(base + "/.well-known/lockstep/signing-key?format=pem") as r:
-            open(key, "wb").write(r.read())
+        # pin the first key of the history: later keys are followed from it
+        key = os.path.join(work, "signing.first.pem")
+        with urllib.request.urlopen(base + "/.well-known/lockstep/signing-keys") as r:
+            first = json.loads(r.read())["keys"][0]["key"]
+        raw = base64.urlsafe_b64decode(first + "=" * (-len(first) % 4))
+        der = bytes.fromhex("302a300506032b6570032100") + raw
+        with open(key, "w") as f:
+            f.write("-----BEGIN PUBLIC KEY-----\n%s\n-----END PUBLIC KEY-----\n" %
+                    base64.b64encode(der).decode())
         bad_pubs = [s for s in slugs if subprocess.run(
             [os.path.join(STATE, "opt/bin/lockstep"), "--url", base, "verify", s, "--key", key],
             capture_output=True).returncode != 0]
