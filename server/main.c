@@ -328,13 +328,21 @@ main_serve(void)
 	/* uploads a crashed or killed predecessor left behind go first */
 	if (evidence_sweeper_start() != 0)
 		log_event(LOG_LEVEL_WARN, "evidence_sweeper_failed", NULL);
+	if (audit_sealer_start() != 0) {
+		log_event(LOG_LEVEL_ERROR, "audit_sealer_failed", NULL);
+		evidence_sweeper_stop();
+		crypto_signer_free(signer);
+		return 1;
+	}
 	if (http_server_start(api_routes) != 0) {
+		audit_sealer_stop();
 		evidence_sweeper_stop();
 		crypto_signer_free(signer);
 		return 1;
 	}
 	if (schedule_start(signer, config.release_interval_ms, config.release_test_pause_ms) != 0) {
 		http_server_stop(5);
+		audit_sealer_stop();
 		evidence_sweeper_stop();
 		crypto_signer_free(signer);
 		return 1;
@@ -344,6 +352,7 @@ main_serve(void)
 	          json_pack("{s:s}", "signal", sig == SIGINT ? "SIGINT" : "SIGTERM"));
 	schedule_stop();
 	http_server_stop(25);
+	audit_sealer_stop();
 	evidence_sweeper_stop();
 	pubcache_clear();
 	crypto_signer_free(signer);

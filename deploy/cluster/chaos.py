@@ -444,7 +444,18 @@ def main():
               got == uploader.sha and uploader.done_sha == uploader.sha,
               "%d resumes, %d bytes" % (uploader.resumes, UPLOAD_BYTES))
 
-    # the audit chain
+    # the audit chain: every event sealed within seconds, then verified
+    unsealed = None
+    for _ in range(30):
+        try:
+            unsealed = psql("lockstep_owner", "SELECT unsealed FROM audit_chain_head()")
+        except RuntimeError:
+            unsealed = None
+        if unsealed == "0":
+            break
+        time.sleep(0.5)
+    check("every audit event is chained by the sealer within 15 s of the load", unsealed == "0",
+          "%s unsealed" % unsealed)
     try:
         out = psql("lockstep_owner", "SELECT coalesce(audit_verify()::text, 'ok') || ' ' || "
                    "(SELECT count(*) FROM audit_events)")

@@ -54,6 +54,7 @@ api_init(const unsigned char master[CRYPTO_KEY_LEN], struct crypto_signer *signe
 	metrics_set_db_gauge(db_open_connections);
 	metrics_add_source(db_metrics_render);
 	metrics_add_source(schedule_metrics_render);
+	metrics_add_source(audit_sealer_metrics_render);
 	return 0;
 }
 

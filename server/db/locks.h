@@ -14,6 +14,10 @@
 #define DB_LOCK_EVIDENCE_USER "7418902"
 /* evidence: (key, hashtext(engagement id)) while checking an engagement's quota. */
 #define DB_LOCK_EVIDENCE_ENGAGEMENT "7418903"
+/* store/audit.c: the session lock of the one audit sealer (sql/0012_audit_sealer.sql). */
+#define DB_LOCK_AUDIT_SEALER "7418920"
+/* audit_append() in sql/0012: (74189, id) held by the transaction that appends event id. */
+#define DB_LOCK_AUDIT_ID "74189"
 /* release_publish() in sql/0003_publications.sql: one publication at a time (the chain). */
 #define DB_LOCK_RELEASE "7418910"
 

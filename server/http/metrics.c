@@ -23,7 +23,7 @@ static const double metrics_bounds[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
 #define METRICS_NBOUNDS (sizeof(metrics_bounds) / sizeof(metrics_bounds[0]))
 
 static int (*metrics_db_gauge)(void);
-static char *(*metrics_sources[4])(void);
+static char *(*metrics_sources[8])(void);
 static const struct router_route *metrics_routes;
 static int metrics_nroutes;
 static unsigned long metrics_count[METRICS_MAX_ROUTES + 1][METRICS_NCODES];

@@ -19,7 +19,7 @@ void metrics_init(const struct router_route *routes);
 void metrics_set_db_gauge(int (*fn)(void));
 
 /*
- * Add a source of further metrics (at most 4): render returns a malloc'd
+ * Add a source of further metrics (at most 8): render returns a malloc'd
  * block in the text format, or NULL. So db/ and publish/ report their own
  * counters without http/ including them.
  */

@@ -178,6 +178,23 @@ int store_audit_append(struct db_conn *c, const char *action, const char *object
                        const char *object_id, const char *org1, const char *org2,
                        const char *detail, const char *addr) STORE_MUST_CHECK;
 
+/* One round of the audit sealer: did this session hold the sealer lock, how many it chained. */
+struct store_seal_round {
+	int held;
+	long long sealed;
+};
+int store_audit_seal_round(struct store_seal_round *out) STORE_MUST_CHECK;
+
+/*
+ * The audit sealer thread (every replica runs one; the one holding the
+ * sealer lock chains, see audit.c). Start after db_configure; stop before
+ * exit. Returns 0, or -1.
+ */
+int audit_sealer_start(void) STORE_MUST_CHECK;
+void audit_sealer_stop(void);
+/* Its counters for /metrics; malloc'd text or NULL. */
+char *audit_sealer_metrics_render(void);
+
 /* ---- orgs (org.c) ---- */
 
 struct store_org {

@@ -52,11 +52,12 @@ hidden_rows(const char *t)
 
 /*
  * Tables without row-level security: reference data, the master key's
- * check value (reveals nothing) and the public signing key history; the
- * app may only read the last two (test_app_privileges).
+ * check value (reveals nothing), the public signing key history (the app
+ * may only read these two), and the audit sealer's gaps (ids only; the app
+ * has no privilege on it at all) (test_app_privileges).
  */
-static const char *const plain_tables[] = {"key_checks", "schema_migrations", "signing_keys",
-                                           "threat_models", "vocabulary"};
+static const char *const plain_tables[] = {"audit_gaps",   "key_checks",    "schema_migrations",
+                                           "signing_keys", "threat_models", "vocabulary"};
 
 static PGconn *
 app_conn(void)
@@ -493,6 +494,10 @@ START_TEST(test_app_privileges)
 		must_fail(c, id, "UPDATE signing_keys SET statement = statement", "42501");
 		must_fail(c, id, "DELETE FROM signing_keys", "42501");
 		must_fail(c, id, "TRUNCATE signing_keys", "42501");
+		must_fail(c, id, "SELECT * FROM audit_gaps", "42501");
+		must_fail(c, id, "INSERT INTO audit_gaps (id, seen_at) VALUES (1, now())", "42501");
+		/* sealing is the sealer's: the app cannot fill in a hash */
+		must_fail(c, id, "UPDATE audit_events SET hash = NULL", NULL);
 	}
 	/* with the assessor's identity, its own history stays append-only */
 	q = ht_fmt("UPDATE finding_history SET status = 'accepted' WHERE finding_id = '%s'",
