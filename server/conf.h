@@ -20,6 +20,9 @@ struct config {
 	const char *sql_dir;            /* LOCKSTEP_SQL_DIR */
 	const char *admin_email;        /* LOCKSTEP_ADMIN_EMAIL */
 	const char *admin_password;     /* LOCKSTEP_ADMIN_PASSWORD */
+	const char *public_url;         /* LOCKSTEP_PUBLIC_URL, for links in answers and mail */
+	const char *smtp_url;           /* LOCKSTEP_SMTP_URL, "" to mail nothing */
+	const char *smtp_from;          /* LOCKSTEP_SMTP_FROM */
 	unsigned threads;               /* LOCKSTEP_THREADS, 4 */
 	int log_level;                  /* LOCKSTEP_LOG_LEVEL, info */
 	int cookie_secure;              /* LOCKSTEP_COOKIE_SECURE, 0 */
@@ -44,6 +47,8 @@ struct config {
 	unsigned
 	    login_max_address_failures; /* LOCKSTEP_LOGIN_MAX_ADDRESS_FAILURES, 100 per address */
 	unsigned login_window;          /* LOCKSTEP_LOGIN_WINDOW, 900 s */
+	unsigned invite_ttl;            /* LOCKSTEP_INVITE_TTL, 604800 s */
+	unsigned reset_ttl;             /* LOCKSTEP_RESET_TTL, 86400 s */
 	unsigned long long evidence_max_bytes; /* LOCKSTEP_EVIDENCE_MAX_BYTES, 4 GiB per file */
 	unsigned long long
 	    evidence_quota_bytes;      /* LOCKSTEP_EVIDENCE_QUOTA_BYTES, 64 GiB per engagement */
