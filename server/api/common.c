@@ -215,8 +215,9 @@ json_t *
 api_org_json(const struct store_org *o)
 {
 	/* O: the row keeps its reference */
-	return json_pack("{s:s, s:s, s:s, s:O, s:s}", "id", o->id, "kind", o->kind, "name", o->name,
-	                 "aliases", o->aliases, "created_at", o->created_at);
+	return json_pack("{s:s, s:s, s:s, s:O, s:b, s:s}", "id", o->id, "kind", o->kind, "name",
+	                 o->name, "aliases", o->aliases, "disabled", o->disabled, "created_at",
+	                 o->created_at);
 }
 
 json_t *

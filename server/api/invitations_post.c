@@ -77,7 +77,10 @@ api_link_url(const char *token, char *out, size_t outlen)
 json_t *
 api_link_json(const struct store_link *l)
 {
-	const char *status = l->revoked_at[0] ? "revoked" : l->used_at[0] ? "used" : "pending";
+	const char *status = l->revoked_at[0] ? "revoked"
+	                     : l->used_at[0]  ? "used"
+	                     : l->expired     ? "expired"
+	                                      : "pending";
 
 	return json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s, s:s, s:s, s:s?, s:s?}", "id",
 	                 l->id, "kind", l->kind, "org_id", l->org_id, "email", l->email, "name",

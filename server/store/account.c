@@ -16,7 +16,7 @@
 #define LINK_COLS                                                                                  \
 	"id, kind, org_id, email, name, role, user_id, ls_ts(created_at) AS created_at,"           \
 	" ls_ts(expires_at) AS expires_at, ls_ts(used_at) AS used_at,"                             \
-	" ls_ts(revoked_at) AS revoked_at"
+	" ls_ts(revoked_at) AS revoked_at, expires_at <= now() AS expired"
 
 static const struct db_field link_row[] = {
     DB_FIELD(DB_T_STR, struct store_link, id, "id"),
@@ -30,6 +30,7 @@ static const struct db_field link_row[] = {
     DB_FIELD(DB_T_STR, struct store_link, expires_at, "expires_at"),
     DB_FIELD(DB_T_STR, struct store_link, used_at, "used_at"),
     DB_FIELD(DB_T_STR, struct store_link, revoked_at, "revoked_at"),
+    DB_FIELD(DB_T_BOOL, struct store_link, expired, "expired"),
     DB_FIELD_END};
 
 static const struct db_field login_row[] = {

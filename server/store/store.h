@@ -124,6 +124,7 @@ struct store_org {
 	char kind[16];
 	char *name;
 	json_t *aliases; /* array of strings */
+	int disabled;    /* 0006: the coordinator disabled the org */
 	char created_at[STORE_TS_LEN];
 };
 
@@ -594,6 +595,7 @@ struct store_link {
 	char expires_at[STORE_TS_LEN];
 	char used_at[STORE_TS_LEN];    /* "" while unused */
 	char revoked_at[STORE_TS_LEN]; /* "" unless revoked */
+	int expired;                   /* expires_at has passed */
 };
 
 /* Create a link valid ttl_seconds; name, role (invite) or user_id (reset) may be NULL. */
