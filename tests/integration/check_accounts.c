@@ -11,10 +11,19 @@
  *      identity for the throttle and the look-up; a look-alike that folds
  *      elsewhere (U+0130) is another address and logs nobody in.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
 
 #include "crypto/crypto.h"
 #include "harness.h"
@@ -424,6 +433,7 @@ START_TEST(test_invitations)
 	ck_assert_msg(strstr(ht_jstr(r, "link"), "/#link=") != NULL, "link: %s",
 	              ht_jstr(r, "link"));
 	ck_assert_str_eq(ht_jstr(r, "status"), "pending");
+	ck_assert_msg(json_is_false(json_object_get(r->json, "mailed")), "mailed without a relay");
 	ht_resp_free(r);
 	/* only the hash is stored */
 	{
@@ -887,6 +897,207 @@ START_TEST(test_disable_org)
 }
 END_TEST
 
+/* ------------------------------------------------------------- mail */
+
+/*
+ * A tiny SMTP receiver on loopback: one connection, the minimal dialogue
+ * (greeting, EHLO/HELO, MAIL, RCPT, DATA up to ".", QUIT), everything the
+ * client sent kept in got. Bounded: 20 s of silence ends it.
+ */
+struct smtp_rx {
+	int listen_fd;
+	int port;
+	char got[16384];
+	size_t len;
+	pthread_t thread;
+};
+
+static int
+smtp_line(int fd, char *buf, size_t cap, struct smtp_rx *x)
+{
+	size_t n = 0;
+
+	while (n + 1 < cap) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		char c;
+
+		if (poll(&p, 1, 20000) <= 0 || read(fd, &c, 1) != 1)
+			return -1;
+		buf[n++] = c;
+		if (x->len + 1 < sizeof(x->got))
+			x->got[x->len++] = c;
+		if (c == '\n')
+			break;
+	}
+	buf[n] = '\0';
+	return 0;
+}
+
+static void *
+smtp_main(void *arg)
+{
+	struct smtp_rx *x = arg;
+	struct pollfd p = {.fd = x->listen_fd, .events = POLLIN};
+	char line[2048];
+	int fd, data = 0;
+
+	if (poll(&p, 1, 20000) <= 0 || (fd = accept(x->listen_fd, NULL, NULL)) < 0)
+		return NULL;
+	(void)!write(fd, "220 rx ESMTP\r\n", 14);
+	while (smtp_line(fd, line, sizeof(line), x) == 0) {
+		const char *reply = "250 ok\r\n";
+
+		if (data) {
+			if (strcmp(line, ".\r\n") == 0)
+				data = 0;
+			else
+				continue;
+		} else if (strncasecmp(line, "DATA", 4) == 0) {
+			data = 1;
+			reply = "354 go on\r\n";
+		} else if (strncasecmp(line, "QUIT", 4) == 0) {
+			(void)!write(fd, "221 bye\r\n", 9);
+			break;
+		}
+		(void)!write(fd, reply, strlen(reply));
+	}
+	x->got[x->len] = '\0';
+	close(fd);
+	return NULL;
+}
+
+static int
+smtp_start(struct smtp_rx *x)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	socklen_t sl = sizeof(sa);
+
+	memset(x, 0, sizeof(*x));
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	if ((x->listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
+	    bind(x->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	    listen(x->listen_fd, 4) != 0 ||
+	    getsockname(x->listen_fd, (struct sockaddr *)&sa, &sl) != 0)
+		return -1;
+	x->port = ntohs(sa.sin_port);
+	return pthread_create(&x->thread, NULL, smtp_main, x);
+}
+
+static size_t
+curl_keep(char *d, size_t s, size_t n, void *arg)
+{
+	struct smtp_rx *b = arg; /* reused as a plain buffer */
+
+	if (b->len + s * n < sizeof(b->got)) {
+		memcpy(b->got + b->len, d, s * n);
+		b->len += s * n;
+		b->got[b->len] = '\0';
+	}
+	return s * n;
+}
+
+/* POST body to base+path (bearer token or NULL); status, answer in out->got. */
+static long
+post_at(const char *base, const char *path, const char *token, const char *body,
+        struct smtp_rx *out)
+{
+	CURL *c = curl_easy_init();
+	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
+	char *url = ht_fmt("%s%s", base, path), *auth = NULL;
+	long status = 0;
+
+	out->len = 0;
+	out->got[0] = '\0';
+	if (token != NULL) {
+		auth = ht_fmt("Authorization: Bearer %s", token);
+		h = curl_slist_append(h, auth);
+	}
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, curl_keep);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	if (curl_easy_perform(c) == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_cleanup(c);
+	curl_slist_free_all(h);
+	free(url);
+	free(auth);
+	return status;
+}
+
+/*
+ * With LOCKSTEP_SMTP_URL set, an invitation is mailed: a lockstepd of its
+ * own, pointed at a receiver in this test, mails the link to the address
+ * (envelope and body checked); the answer says mailed. With the relay
+ * gone, the invitation is still made and the answer says not mailed.
+ */
+START_TEST(test_invitation_mailed)
+{
+	struct smtp_rx rx, ans;
+	struct ht_server s;
+	char *smtp = NULL, *u = ht_unique("mail"), *email = ht_fmt("%s@example.test", u);
+	char *login, *path = ht_fmt("/api/v1/orgs/%s/invitations", W.a.org_id), *body, *rcpt;
+	const char *env[] = {NULL, "LOCKSTEP_SMTP_FROM=lockstep@sender.test",
+	                     "LOCKSTEP_PUBLIC_URL=https://lockstep.example/", NULL};
+	json_t *j, *tokj;
+	char *token;
+
+	ck_assert_int_eq(smtp_start(&rx), 0);
+	smtp = ht_fmt("LOCKSTEP_SMTP_URL=smtp://127.0.0.1:%d", rx.port);
+	env[0] = smtp;
+	ck_assert_msg(ht_server_start(&s, 0, env) == 0, "lockstepd with SMTP did not start");
+	login = ht_jdump(json_pack("{s:s, s:s}", "email", ht_env_req("LOCKSTEP_TEST_ADMIN_EMAIL"),
+	                           "password", ht_env_req("LOCKSTEP_TEST_ADMIN_PASSWORD")));
+	ck_assert_int_eq(post_at(s.base, "/api/v1/session", NULL, login, &ans), 201);
+	tokj = json_loads(ans.got, 0, NULL);
+	token = strdup(json_string_value(json_object_get(tokj, "token")));
+	json_decref(tokj);
+	body = ht_jdump(
+	    json_pack("{s:s, s:s, s:s}", "email", email, "name", "Mailed", "role", "member"));
+	ck_assert_int_eq(post_at(s.base, path, token, body, &ans), 201);
+	j = json_loads(ans.got, 0, NULL);
+	ck_assert_msg(json_is_true(json_object_get(j, "mailed")), "not mailed: %s", ans.got);
+	ck_assert_msg(strncmp(json_string_value(json_object_get(j, "link")),
+	                      "https://lockstep.example/#link=", 31) == 0,
+	              "link: %s", ans.got);
+	pthread_join(rx.thread, NULL);
+	close(rx.listen_fd);
+	ck_assert_msg(strstr(rx.got, "MAIL FROM:<lockstep@sender.test>") != NULL, "%s", rx.got);
+	rcpt = ht_fmt("RCPT TO:<%s>", email);
+	ck_assert_msg(strstr(rx.got, rcpt) != NULL, "%s", rx.got);
+	ck_assert_msg(strstr(rx.got, json_string_value(json_object_get(j, "link"))) != NULL,
+	              "the mail lacks the link: %s", rx.got);
+	ck_assert_msg(strstr(rx.got, "Subject: You are invited to lockstep") != NULL, "%s", rx.got);
+	json_decref(j);
+	/* the relay is gone: still an invitation, not mailed */
+	free(body);
+	free(u);
+	free(email);
+	u = ht_unique("mail");
+	email = ht_fmt("%s@example.test", u);
+	body = ht_jdump(
+	    json_pack("{s:s, s:s, s:s}", "email", email, "name", "Unmailed", "role", "member"));
+	ck_assert_int_eq(post_at(s.base, path, token, body, &ans), 201);
+	j = json_loads(ans.got, 0, NULL);
+	ck_assert_msg(json_is_false(json_object_get(j, "mailed")), "mailed: %s", ans.got);
+	ck_assert_msg(json_string_value(json_object_get(j, "token")) != NULL, "%s", ans.got);
+	json_decref(j);
+	ht_server_stop(&s, SIGTERM);
+	ht_server_free(&s);
+	free(rcpt);
+	free(token);
+	free(body);
+	free(login);
+	free(path);
+	free(email);
+	free(u);
+	free(smtp);
+}
+END_TEST
+
 static Suite *
 accounts_suite(void)
 {
@@ -905,6 +1116,7 @@ accounts_suite(void)
 	tcase_add_test(tc, test_rehash);
 	tcase_add_test(tc, test_disable_user);
 	tcase_add_test(tc, test_disable_org);
+	tcase_add_test(tc, test_invitation_mailed);
 	suite_add_tcase(s, tc);
 	return s;
 }
