@@ -54,7 +54,11 @@ struct invite_ctx {
 	unsigned char hash[CRYPTO_SHA256_LEN];
 	char ttl[16];
 	struct store_link link; /* the result */
+	struct api_res *res;
 };
+
+/* Pending invitations an org may have at once (revoke some to make more). */
+#define INVITE_MAX_PENDING 200
 
 void
 api_link_url(const char *token, char *out, size_t outlen)
@@ -95,12 +99,19 @@ static int
 invite_tx(struct db_conn *c, void *arg)
 {
 	struct invite_ctx *v = arg;
+	long long pending;
 	int rc;
 
 	store_link_clear(&v->link);
 	/* the org must be visible to the caller (RLS), else 404 */
 	if ((rc = store_org_exists(c, v->org)) != DB_OK)
 		return rc;
+	if ((rc = store_link_pending(c, v->org, &pending)) != DB_OK)
+		return rc;
+	if (pending >= INVITE_MAX_PENDING)
+		return api_fail(
+		    v->res, PROBLEM_INVALID_STATE,
+		    "This organisation has 200 pending invitations: revoke some first.");
 	rc = store_link_create(c, "invite", v->hash, v->org, v->email,
 	                       json_string_value(json_object_get(v->r->json, "name")),
 	                       json_string_value(json_object_get(v->r->json, "role")), NULL, v->ttl,
@@ -122,6 +133,7 @@ api_invitations_post(struct http_request *r)
 	if ((rc = api_uuid_param(r, 0)) != HTTP_OK)
 		return rc;
 	v.org = http_param(r, 0);
+	v.res = &res;
 	if (!api_is_coordinator(r) && !(api_is_admin(r) && strcmp(r->who.org_id, v.org) == 0))
 		return http_reply_problem(r, PROBLEM_NOT_FOUND, NULL);
 	if ((rc = api_check_body(r, invite_fields)) != HTTP_OK)

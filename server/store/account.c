@@ -53,6 +53,12 @@ struct account_text {
 static const struct db_field hash_row[] = {
     DB_FIELD(DB_T_TEXT, struct account_text, value, "password_hash"), DB_FIELD_END};
 
+struct account_count {
+	long long n;
+};
+static const struct db_field count_row[] = {DB_FIELD(DB_T_INT, struct account_count, n, "n"),
+                                            DB_FIELD_END};
+
 struct account_id {
 	char id[DB_UUID_LEN + 1];
 };
@@ -90,6 +96,10 @@ const struct db_statement store_account_statements[] = {
                                 " LIMIT $3::int",
      link_row},
     {"link_get", "SELECT " LINK_COLS " FROM account_links WHERE id = $1::uuid", link_row},
+    {"links_pending",
+     "SELECT count(*) AS n FROM account_links WHERE org_id = $1::uuid AND kind = 'invite'"
+     " AND used_at IS NULL AND revoked_at IS NULL AND expires_at > now()",
+     count_row},
     {"link_revoke",
      "UPDATE account_links SET revoked_at = now() WHERE id = $1::uuid AND used_at IS NULL"
      " AND revoked_at IS NULL RETURNING id",
@@ -182,6 +192,17 @@ store_link_get(struct db_conn *c, const char *id, struct store_link *out)
 
 	store_link_clear(out);
 	return store_one(c, "link_get", 1, p, link_row, out);
+}
+
+int
+store_link_pending(struct db_conn *c, const char *org_id, long long *n)
+{
+	const char *p[1] = {org_id};
+	struct account_count k = {0};
+	int rc = store_one(c, "links_pending", 1, p, count_row, &k);
+
+	*n = k.n;
+	return rc == STORE_NONE ? DB_ERROR : rc;
 }
 
 int

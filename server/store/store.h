@@ -606,6 +606,8 @@ int store_link_create(struct db_conn *c, const char *kind,
 int store_link_list(struct db_conn *c, const char *org_id, const char *after, int limit,
                     struct store_link **rows, int *n) STORE_MUST_CHECK;
 int store_link_get(struct db_conn *c, const char *id, struct store_link *out) STORE_MUST_CHECK;
+/* How many invitations of org_id are pending (unused, unrevoked, unexpired). */
+int store_link_pending(struct db_conn *c, const char *org_id, long long *n) STORE_MUST_CHECK;
 /* Revoke an unused, unrevoked link: DB_OK, or STORE_NONE (none such visible). */
 int store_link_revoke(struct db_conn *c, const char *id) STORE_MUST_CHECK;
 /* Revoke every unused link of a user (reset links). */
