@@ -897,6 +897,51 @@ START_TEST(test_disable_org)
 }
 END_TEST
 
+/* An org has at most 200 pending invitations; revoking one makes room. */
+START_TEST(test_invitation_cap)
+{
+	struct ht_tenant t;
+	char err[4096], *sql, *p, *body, *q;
+	PGconn *c;
+	char st[6];
+	struct ht_resp *r;
+
+	ck_assert_msg(ht_make_tenant(W.coord.token, "company", "Busy", &t, err, sizeof(err)) == 0,
+	              "%s", err);
+	c = ht_db_open(owner_dsn());
+	sql = ht_fmt("INSERT INTO account_links (kind, token_hash, org_id, email, name, role,"
+	             " created_by, expires_at) SELECT 'invite', sha256(convert_to(g::text || '%s',"
+	             " 'UTF8')), '%s', 'cap' || g || '@example.test', 'N', 'member', '%s',"
+	             " now() + interval '1 day' FROM generate_series(1, 199) g",
+	             t.org_id, t.org_id, t.admin.user_id);
+	ck_assert_int_eq(ht_db_exec(c, sql, st), 0);
+	free(sql);
+	PQfinish(c);
+	p = ht_fmt("/api/v1/orgs/%s/invitations", t.org_id);
+	body = ht_jdump(json_pack("{s:s, s:s, s:s}", "email", "cap-last@example.test", "name", "N",
+	                          "role", "member"));
+	r = ht_request("POST", p, t.admin.token, body);
+	HT_ASSERT_STATUS(r, 201); /* the 200th */
+	q = ht_fmt("/api/v1/invitations/%s", ht_jstr(r, "id"));
+	ht_resp_free(r);
+	r = ht_request("POST", p, t.admin.token, body);
+	HT_ASSERT_PROBLEM(r, 409, "invalid-state");
+	ht_resp_free(r);
+	r = ht_request("DELETE", q, t.admin.token, NULL);
+	HT_ASSERT_STATUS(r, 204);
+	ht_resp_free(r);
+	r = ht_request("POST", p, t.admin.token, body);
+	HT_ASSERT_STATUS(r, 201);
+	ht_resp_free(r);
+	free(q);
+	free(body);
+	free(p);
+	ht_actor_free(&t.admin);
+	free(t.org_id);
+	free(t.org_name);
+}
+END_TEST
+
 /* ------------------------------------------------------------- mail */
 
 /*
@@ -1116,6 +1161,7 @@ accounts_suite(void)
 	tcase_add_test(tc, test_rehash);
 	tcase_add_test(tc, test_disable_user);
 	tcase_add_test(tc, test_disable_org);
+	tcase_add_test(tc, test_invitation_cap);
 	tcase_add_test(tc, test_invitation_mailed);
 	suite_add_tcase(s, tc);
 	return s;
