@@ -26,6 +26,7 @@
 #include <curl/curl.h>
 
 #include "crypto/crypto.h"
+#include "db/db.h"
 #include "harness.h"
 
 static struct ht_world W;
@@ -278,14 +279,70 @@ cmp_double(const void *a, const void *b)
 }
 
 #define TIMING_SAMPLES 25
+#define TIMING_ATTEMPTS 3
+
+/*
+ * One measurement: TIMING_SAMPLES rounds of the four cases (after two
+ * rounds of warm-up), interleaved, each case taking each place in a round
+ * in turn, so load on the machine falls on all four alike; throttling is
+ * cleared between rounds (it would cut the failing cases short). The
+ * four medians go to med (ms).
+ */
+static void
+timing_measure(const struct ht_actor *good, const struct ht_actor *wrong,
+               const struct ht_actor *off, double med[4])
+{
+	double t[4][TIMING_SAMPLES];
+	struct ht_resp *r;
+
+	for (int round = -2; round < TIMING_SAMPLES; round++) {
+		for (int k = 0; k < 4; k++) {
+			int c = (k + (round + 2)) % 4;
+			char *u = ht_unique("nobody");
+			char *unknown = ht_fmt("%s@example.test", u);
+			double t0, t1;
+
+			t0 = now_ms();
+			switch (c) {
+			case 0:
+				r = ht_login_resp(unknown, good->password);
+				break;
+			case 1:
+				r = ht_login_resp(wrong->email, "not the right password");
+				break;
+			case 2:
+				r = ht_login_resp(off->email, off->password);
+				break;
+			default:
+				r = ht_login_resp(good->email, good->password);
+			}
+			t1 = now_ms();
+			if (c < 3)
+				HT_ASSERT_PROBLEM(r, 401, "bad-credentials");
+			else
+				HT_ASSERT_STATUS(r, 201);
+			if (round >= 0)
+				t[c][round] = t1 - t0;
+			ht_resp_free(r);
+			free(unknown);
+			free(u);
+		}
+		ht_clear_login_failures();
+	}
+	for (int c = 0; c < 4; c++) {
+		qsort(t[c], TIMING_SAMPLES, sizeof(double), cmp_double);
+		med[c] = t[c][TIMING_SAMPLES / 2];
+	}
+}
 
 /*
  * Log-in costs the same whatever the outcome: the medians of an unknown
  * address, a wrong password, a disabled account and the right password
- * are within 20% of each other. Interleaved, and each case takes each
- * place in a round in turn, so load on the machine falls on all four
- * alike; throttling is cleared between rounds (it would cut the failing
- * cases short).
+ * are within 20% of each other (what was seen: 111 ms against 222 ms, a
+ * second scrypt). Other processes on a shared machine can make a fair
+ * measurement look unfair by chance, never the reverse, and a real
+ * difference of a hash shows in every measurement: so up to
+ * TIMING_ATTEMPTS measurements are made, and one within 20% passes.
  */
 START_TEST(test_login_timing)
 {
@@ -293,7 +350,7 @@ START_TEST(test_login_timing)
 	char err[4096], *p;
 	const char *names[4] = {"unknown address", "wrong password", "disabled account",
 	                        "right password"};
-	double t[4][TIMING_SAMPLES], med[4], lo, hi;
+	double med[4], lo = 0, hi = 0;
 	struct ht_resp *r;
 
 	ck_assert_msg(ht_make_user(W.coord.token, W.b.org_id, "member", &good, err, sizeof(err)) ==
@@ -310,55 +367,25 @@ START_TEST(test_login_timing)
 	HT_ASSERT_STATUS(r, 204);
 	ht_resp_free(r);
 	free(p);
-	for (int round = -2; round < TIMING_SAMPLES; round++) {
-		for (int k = 0; k < 4; k++) {
-			/* each case in each position of the round in turn */
-			int c = (k + (round + 2)) % 4;
-			char *u = ht_unique("nobody");
-			char *unknown = ht_fmt("%s@example.test", u);
-			double t0, t1;
-
-			t0 = now_ms();
-			switch (c) {
-			case 0:
-				r = ht_login_resp(unknown, good.password);
-				break;
-			case 1:
-				r = ht_login_resp(wrong.email, "not the right password");
-				break;
-			case 2:
-				r = ht_login_resp(off.email, off.password);
-				break;
-			default:
-				r = ht_login_resp(good.email, good.password);
-			}
-			t1 = now_ms();
-			if (c < 3)
-				HT_ASSERT_PROBLEM(r, 401, "bad-credentials");
-			else
-				HT_ASSERT_STATUS(r, 201);
-			if (round >= 0) /* two rounds of warm-up */
-				t[c][round] = t1 - t0;
-			ht_resp_free(r);
-			free(unknown);
-			free(u);
+	for (int attempt = 1; attempt <= TIMING_ATTEMPTS; attempt++) {
+		timing_measure(&good, &wrong, &off, med);
+		lo = hi = med[0];
+		for (int c = 1; c < 4; c++) {
+			lo = med[c] < lo ? med[c] : lo;
+			hi = med[c] > hi ? med[c] : hi;
 		}
-		ht_clear_login_failures();
+		fprintf(stderr,
+		        "log-in medians (ms), measurement %d: %s %.1f, %s %.1f, %s %.1f, %s %.1f\n",
+		        attempt, names[0], med[0], names[1], med[1], names[2], med[2], names[3],
+		        med[3]);
+		if (hi <= lo * 1.2)
+			break;
 	}
-	for (int c = 0; c < 4; c++) {
-		qsort(t[c], TIMING_SAMPLES, sizeof(double), cmp_double);
-		med[c] = t[c][TIMING_SAMPLES / 2];
-	}
-	lo = hi = med[0];
-	for (int c = 1; c < 4; c++) {
-		lo = med[c] < lo ? med[c] : lo;
-		hi = med[c] > hi ? med[c] : hi;
-	}
-	fprintf(stderr, "log-in medians (ms): %s %.1f, %s %.1f, %s %.1f, %s %.1f\n", names[0],
-	        med[0], names[1], med[1], names[2], med[2], names[3], med[3]);
 	ck_assert_msg(hi <= lo * 1.2,
-	              "log-in timing differs by more than 20%%: %s %.1f, %s %.1f, %s %.1f, %s %.1f",
-	              names[0], med[0], names[1], med[1], names[2], med[2], names[3], med[3]);
+	              "log-in timing differs by more than 20%% in %d measurements; the last: %s "
+	              "%.1f, %s %.1f, %s %.1f, %s %.1f",
+	              TIMING_ATTEMPTS, names[0], med[0], names[1], med[1], names[2], med[2],
+	              names[3], med[3]);
 	ht_actor_free(&good);
 	ht_actor_free(&wrong);
 	ht_actor_free(&off);
@@ -942,6 +969,128 @@ START_TEST(test_invitation_cap)
 }
 END_TEST
 
+/*
+ * Migration 0006 on data the old schema allowed: one address in two orgs.
+ * In a database of its own (made with the superuser's DSN), migrated to
+ * 0005 by the real migrator, then 0006: the oldest account keeps the
+ * address, the later one is disabled, renamed to <id>@duplicate.invalid
+ * with the old address in legacy_email, its sessions revoked; the
+ * address is then unique.
+ */
+START_TEST(test_migration_duplicates)
+{
+	const char *super = ht_env("LOCKSTEP_TEST_SUPER_DSN");
+	const char *owner = owner_dsn();
+	const char *sqldir = ht_env("LOCKSTEP_SQL_DIR") ? ht_env("LOCKSTEP_SQL_DIR") : "sql";
+	char *u = ht_unique("mig"), *db = ht_fmt("migtest_%s", u), *tmp, *dsn, *sql, *v;
+	const char *at;
+	PGconn *s, *o;
+	char st[6];
+	int ok = 0;
+
+	if (super == NULL)
+		ht_skip("LOCKSTEP_TEST_SUPER_DSN is not set (deploy/local/test sets it)");
+	for (char *p = db; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')))
+			*p = '_';
+	at = strstr(owner, "dbname=lockstep");
+	ck_assert_msg(at != NULL, "owner DSN without dbname=lockstep: %s", owner);
+	dsn =
+	    ht_fmt("%.*sdbname=%s%s", (int)(at - owner), owner, db, at + strlen("dbname=lockstep"));
+	s = ht_db_open(super);
+	sql = ht_fmt("CREATE DATABASE %s OWNER lockstep_owner", db);
+	ck_assert_msg(ht_db_exec(s, sql, st) == 0, "create database: %s", st);
+	free(sql);
+	/* 0001-0005 through the migrator */
+	tmp = ht_fmt("%s/lockstep-mig-XXXXXX", ht_env("TMPDIR") ? ht_env("TMPDIR") : "/tmp");
+	ck_assert_ptr_nonnull(mkdtemp(tmp));
+	{
+		char *cmd =
+		    ht_fmt("cp '%s'/000[1-5]_*.sql '%s'/ && chmod -R a+rX '%s'", sqldir, tmp, tmp);
+
+		ck_assert_msg(system(cmd) == 0, "%s", cmd);
+		free(cmd);
+	}
+	ck_assert_int_eq(db_migrate(dsn, tmp), 0);
+	o = ht_db_open(dsn);
+	ck_assert_int_eq(
+	    ht_db_exec(
+	        o,
+	        "INSERT INTO orgs (id, kind, name) VALUES"
+	        " ('00000000-0000-4000-8000-000000000001', 'company', 'Old A'),"
+	        " ('00000000-0000-4000-8000-000000000002', 'company', 'Old B');"
+	        "INSERT INTO users (id, org_id, email, name, role, password_hash, created_at)"
+	        " VALUES ('00000000-0000-4000-8000-0000000000a1',"
+	        " '00000000-0000-4000-8000-000000000001', 'dup@old.test', 'First', 'admin',"
+	        " 'h', now() - interval '2 days'),"
+	        " ('00000000-0000-4000-8000-0000000000b1',"
+	        " '00000000-0000-4000-8000-000000000002', 'dup@old.test', 'Second', 'member',"
+	        " 'h', now() - interval '1 day'),"
+	        " ('00000000-0000-4000-8000-0000000000b2',"
+	        " '00000000-0000-4000-8000-000000000002', 'solo@old.test', 'Solo', 'member',"
+	        " 'h', now());"
+	        "INSERT INTO sessions (token_hash, user_id, org_id, expires_at) VALUES"
+	        " (sha256('t1'), '00000000-0000-4000-8000-0000000000b1',"
+	        " '00000000-0000-4000-8000-000000000002', now() + interval '1 day'),"
+	        " (sha256('t2'), '00000000-0000-4000-8000-0000000000a1',"
+	        " '00000000-0000-4000-8000-000000000001', now() + interval '1 day')",
+	        st),
+	    0);
+	/* then 0006 */
+	{
+		char *cmd =
+		    ht_fmt("cp '%s'/0006_*.sql '%s'/ && chmod -R a+rX '%s'", sqldir, tmp, tmp);
+
+		ck_assert_msg(system(cmd) == 0, "%s", cmd);
+		free(cmd);
+	}
+	ck_assert_int_eq(db_migrate(dsn, tmp), 0);
+	v = ht_db_value(
+	    o,
+	    "SELECT string_agg(name || ':' || email || ':' || coalesce(legacy_email, '-')"
+	    " || ':' || disabled, ' ' ORDER BY name) FROM users",
+	    &ok);
+	ck_assert_msg(ok && v != NULL, "no users");
+	ck_assert_str_eq(
+	    v, "First:dup@old.test:-:false "
+	       "Second:00000000-0000-4000-8000-0000000000b1@duplicate.invalid:dup@old.test:"
+	       "true Solo:solo@old.test:-:false");
+	free(v);
+	ck_assert_int_eq(ht_db_count_conn(o,
+	                                  "SELECT count(*) FROM sessions WHERE revoked_at IS NULL"
+	                                  " AND user_id = '00000000-0000-4000-8000-0000000000b1'"),
+	                 0);
+	ck_assert_int_eq(ht_db_count_conn(o,
+	                                  "SELECT count(*) FROM sessions WHERE revoked_at IS NULL"
+	                                  " AND user_id = '00000000-0000-4000-8000-0000000000a1'"),
+	                 1);
+	/* one account per address from now on */
+	ck_assert_int_ne(
+	    ht_db_exec(o,
+	               "INSERT INTO users (org_id, email, name, role, password_hash)"
+	               " VALUES ('00000000-0000-4000-8000-000000000002', 'dup@old.test',"
+	               " 'Third', 'member', 'h')",
+	               st),
+	    0);
+	ck_assert_str_eq(st, "23505");
+	PQfinish(o);
+	sql = ht_fmt("DROP DATABASE %s", db);
+	ck_assert_int_eq(ht_db_exec(s, sql, st), 0);
+	free(sql);
+	PQfinish(s);
+	{
+		char *cmd = ht_fmt("rm -rf '%s'", tmp);
+
+		(void)!system(cmd);
+		free(cmd);
+	}
+	free(tmp);
+	free(dsn);
+	free(db);
+	free(u);
+}
+END_TEST
+
 /* ------------------------------------------------------------- mail */
 
 /*
@@ -1162,6 +1311,7 @@ accounts_suite(void)
 	tcase_add_test(tc, test_disable_user);
 	tcase_add_test(tc, test_disable_org);
 	tcase_add_test(tc, test_invitation_cap);
+	tcase_add_test(tc, test_migration_duplicates);
 	tcase_add_test(tc, test_invitation_mailed);
 	suite_add_tcase(s, tc);
 	return s;
