@@ -177,6 +177,10 @@ CLIENT_MUSTCHECK int client_load_token(const char *base_url, char *token);
  */
 CLIENT_MUSTCHECK int client_password(char *out, size_t cap);
 
+/* As client_password, from the variable env_name, else asking with prompt. */
+CLIENT_MUSTCHECK int client_password_ask(const char *env_name, const char *prompt, char *out,
+                                         size_t cap);
+
 /*
  * Read a whole small file (at most max bytes) into b (b->max is set).
  * Returns 0, or -1 with a message.

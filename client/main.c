@@ -13,6 +13,13 @@
  *   lockstep [--url URL] receipt EVIDENCE_ID
  *   lockstep [--url URL] verify SLUG [--key FILE.pem]
  *   lockstep [--url URL] name-check ENGAGEMENT_ID FILE   (FILE "-" reads stdin)
+ *   lockstep [--url URL] passwd          change your password: the current one from
+ *                                        LOCKSTEP_PASSWORD, the new one from
+ *                                        LOCKSTEP_NEW_PASSWORD, or both asked for
+ *                                        without echo (the new one twice)
+ *   lockstep [--url URL] set-password LINK   use an invitation or reset link (or
+ *                                        its token): the new password from
+ *                                        LOCKSTEP_NEW_PASSWORD or asked for twice
  *
  * PATH is either absolute ("/api/v1/orgs") or relative to /api/v1
  * ("orgs"). The server comes from --url, else LOCKSTEP_URL, else
@@ -89,6 +96,10 @@ static int client_run_download(const struct client_ctx *, const struct client_co
                                const char **);
 static int client_run_verify(const struct client_ctx *, const struct client_command *, char **,
                              const char **);
+static int client_cmd_passwd(const struct client_ctx *, const struct client_command *, char **,
+                             const char **);
+static int client_cmd_set_password(const struct client_ctx *, const struct client_command *,
+                                   char **, const char **);
 
 static const struct client_command client_commands[] = {
     {"login", "EMAIL", 1, 1, {NULL}, NULL, client_cmd_login},
@@ -110,6 +121,8 @@ static const struct client_command client_commands[] = {
     {"receipt", "EVIDENCE_ID", 1, 1, {NULL}, NULL, client_cmd_receipt},
     {"verify", "SLUG [--key FILE.pem]", 1, 1, {"key", NULL}, NULL, client_run_verify},
     {"name-check", "ENGAGEMENT_ID FILE", 2, 2, {NULL}, NULL, client_cmd_name_check},
+    {"passwd", "", 0, 0, {NULL}, NULL, client_cmd_passwd},
+    {"set-password", "LINK", 1, 1, {NULL}, NULL, client_cmd_set_password},
     {NULL, NULL, 0, 0, {NULL}, NULL, NULL},
 };
 
@@ -389,6 +402,151 @@ client_cmd_logout(const struct client_ctx *ctx, const struct client_command *cmd
 	ret = 0;
 done:
 	explicit_bzero(token, sizeof(token));
+	client_response_free(&res);
+	return ret;
+}
+
+/*
+ * A new password into out: LOCKSTEP_NEW_PASSWORD, else asked for twice
+ * (the two must match). Returns 0, or -1 with a message.
+ */
+static int
+client_new_password(char *out, size_t cap)
+{
+	char again[CLIENT_MAX_PASSWORD + 1];
+	int ret = -1;
+
+	if (getenv("LOCKSTEP_NEW_PASSWORD") != NULL)
+		return client_password_ask("LOCKSTEP_NEW_PASSWORD", "", out, cap);
+	if (client_password_ask("LOCKSTEP_NEW_PASSWORD", "New password (12+ characters): ", out,
+	                        cap) != 0 ||
+	    client_password_ask("LOCKSTEP_NEW_PASSWORD", "Repeat the new password: ", again,
+	                        sizeof(again)) != 0)
+		goto done;
+	if (strcmp(out, again) != 0) {
+		fprintf(stderr, "%s: the two new passwords differ\n", client_progname);
+		goto done;
+	}
+	ret = 0;
+done:
+	explicit_bzero(again, sizeof(again));
+	if (ret != 0)
+		explicit_bzero(out, cap);
+	return ret;
+}
+
+/*
+ * lockstep passwd: change one's own password (PUT /api/v1/me/password).
+ * The session in use stays; every other session and API token of the
+ * account is logged out by the server.
+ */
+static int
+client_cmd_passwd(const struct client_ctx *ctx, const struct client_command *cmd, char **args,
+                  const char **opts)
+{
+	char token[CLIENT_MAX_TOKEN];
+	char current[CLIENT_MAX_PASSWORD + 1], fresh[CLIENT_MAX_PASSWORD + 1];
+	struct client_response res = {0};
+	struct client_call call = {.method = "PUT", .path = "/api/v1/me/password", .token = token};
+	char *body = NULL;
+	int ret = CLIENT_EXIT_PROBLEM;
+
+	(void)cmd;
+	(void)args;
+	(void)opts;
+	if (client_load_token(ctx->base_url, token) != 0)
+		return CLIENT_EXIT_PROBLEM;
+	if (token[0] == '\0') {
+		fprintf(stderr, "%s: not logged in at %s (lockstep login EMAIL)\n", client_progname,
+		        ctx->base_url);
+		return CLIENT_EXIT_PROBLEM;
+	}
+	if (client_password_ask("LOCKSTEP_PASSWORD", "Current password: ", current,
+	                        sizeof(current)) != 0 ||
+	    client_new_password(fresh, sizeof(fresh)) != 0)
+		goto done;
+	/* jansson copies the strings; the JSON text is wiped below */
+	{
+		json_t *j =
+		    json_pack("{s:s, s:s}", "current_password", current, "new_password", fresh);
+
+		body = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
+		json_decref(j);
+	}
+	if (body == NULL)
+		goto done;
+	call.body = body;
+	if (client_request(ctx->base_url, &call, &res) != 0)
+		goto done;
+	if (res.status == 204) {
+		fprintf(
+		    stderr,
+		    "%s: password changed; your other sessions and API tokens were logged out\n",
+		    client_progname);
+		ret = 0;
+	} else
+		ret = client_report(&res);
+done:
+	explicit_bzero(token, sizeof(token));
+	explicit_bzero(current, sizeof(current));
+	explicit_bzero(fresh, sizeof(fresh));
+	if (body != NULL) {
+		explicit_bzero(body, strlen(body));
+		free(body);
+	}
+	client_response_free(&res);
+	return ret;
+}
+
+/*
+ * lockstep set-password LINK: use an invitation or password-reset link
+ * (the whole link, or the 43-character token after "#link=") to set the
+ * password (POST /api/v1/account/accept, anonymous). Then log in.
+ */
+static int
+client_cmd_set_password(const struct client_ctx *ctx, const struct client_command *cmd, char **args,
+                        const char **opts)
+{
+	char fresh[CLIENT_MAX_PASSWORD + 1];
+	struct client_response res = {0};
+	struct client_call call = {.method = "POST", .path = "/api/v1/account/accept"};
+	const char *tok = strstr(args[0], "#link=");
+	char *body = NULL;
+	int ret = CLIENT_EXIT_PROBLEM;
+
+	(void)cmd;
+	(void)opts;
+	tok = tok != NULL ? tok + 6 : args[0];
+	if (strlen(tok) != 43 || strspn(tok, CLIENT_DEVICE_CHARS) != 43 || strchr(tok, '.')) {
+		fprintf(stderr, "%s: not an invitation or reset link: %s\n", client_progname,
+		        args[0]);
+		return CLIENT_EXIT_USAGE;
+	}
+	if (client_new_password(fresh, sizeof(fresh)) != 0)
+		goto done;
+	{
+		json_t *j = json_pack("{s:s, s:s}", "token", tok, "password", fresh);
+
+		body = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
+		json_decref(j);
+	}
+	if (body == NULL)
+		goto done;
+	call.body = body;
+	if (client_request(ctx->base_url, &call, &res) != 0)
+		goto done;
+	if (res.status == 200) {
+		fprintf(stderr, "%s: password set; log in with lockstep login EMAIL\n",
+		        client_progname);
+		ret = 0;
+	} else
+		ret = client_report(&res);
+done:
+	explicit_bzero(fresh, sizeof(fresh));
+	if (body != NULL) {
+		explicit_bzero(body, strlen(body));
+		free(body);
+	}
 	client_response_free(&res);
 	return ret;
 }

@@ -54,6 +54,9 @@ config_load(char *err, size_t errlen)
 	config.sql_dir = config_str("LOCKSTEP_SQL_DIR", LOCKSTEP_DATADIR "/sql");
 	config.admin_email = config_str("LOCKSTEP_ADMIN_EMAIL", "admin@lockstep.local");
 	config.admin_password = config_str("LOCKSTEP_ADMIN_PASSWORD", NULL);
+	config.public_url = config_str("LOCKSTEP_PUBLIC_URL", "");
+	config.smtp_url = config_str("LOCKSTEP_SMTP_URL", "");
+	config.smtp_from = config_str("LOCKSTEP_SMTP_FROM", "lockstep@localhost");
 
 #define NUM(field, name, def, min, max)                                                            \
 	do {                                                                                       \
@@ -86,6 +89,8 @@ config_load(char *err, size_t errlen)
 	NUM(login_max_failures, "LOCKSTEP_LOGIN_MAX_FAILURES", 10, 1, 1000);
 	NUM(login_max_address_failures, "LOCKSTEP_LOGIN_MAX_ADDRESS_FAILURES", 100, 1, 1000000);
 	NUM(login_window, "LOCKSTEP_LOGIN_WINDOW", 900, 1, 86400);
+	NUM(invite_ttl, "LOCKSTEP_INVITE_TTL", 604800, 60, 30 * 86400);
+	NUM(reset_ttl, "LOCKSTEP_RESET_TTL", 86400, 60, 7 * 86400);
 	NUM(evidence_max_bytes, "LOCKSTEP_EVIDENCE_MAX_BYTES", 4LL << 30, 0, 1LL << 40);
 	NUM(evidence_quota_bytes, "LOCKSTEP_EVIDENCE_QUOTA_BYTES", 64LL << 30, 0, 1LL << 50);
 	NUM(evidence_max_uploads, "LOCKSTEP_EVIDENCE_MAX_UPLOADS", 4, 1, 1000);

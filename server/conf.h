@@ -34,6 +34,9 @@ struct config {
 	unsigned scrypt_log2n;       /* LOCKSTEP_SCRYPT_LOG2N, 15 */
 	unsigned scrypt_concurrency; /* LOCKSTEP_SCRYPT_CONCURRENCY, 2 */
 	unsigned header_timeout;     /* LOCKSTEP_HEADER_TIMEOUT, 10 s for a whole request head */
+	const char *public_url;      /* LOCKSTEP_PUBLIC_URL, for links in answers and mail */
+	const char *smtp_url;        /* LOCKSTEP_SMTP_URL, "" to mail nothing */
+	const char *smtp_from;       /* LOCKSTEP_SMTP_FROM */
 	unsigned long long body_min_rate;               /* LOCKSTEP_BODY_MIN_RATE, 1024 bytes/s */
 	unsigned body_rate_window;                      /* LOCKSTEP_BODY_RATE_WINDOW, 10 s */
 	struct peer_net trusted_proxies[PEER_MAX_NETS]; /* LOCKSTEP_TRUSTED_PROXIES, none */
@@ -46,6 +49,8 @@ struct config {
 	unsigned
 	    login_max_address_failures; /* LOCKSTEP_LOGIN_MAX_ADDRESS_FAILURES, 100 per address */
 	unsigned login_window;          /* LOCKSTEP_LOGIN_WINDOW, 900 s */
+	unsigned invite_ttl;            /* LOCKSTEP_INVITE_TTL, 604800 s */
+	unsigned reset_ttl;             /* LOCKSTEP_RESET_TTL, 86400 s */
 	unsigned long long evidence_max_bytes; /* LOCKSTEP_EVIDENCE_MAX_BYTES, 4 GiB per file */
 	unsigned long long
 	    evidence_quota_bytes;      /* LOCKSTEP_EVIDENCE_QUOTA_BYTES, 64 GiB per engagement */

@@ -33,6 +33,7 @@
 #include "store/store.h"
 #include "http/http.h"
 #include "publish/publish.h"
+#include "util/email.h"
 #include "util/log.h"
 
 static int
@@ -173,7 +174,7 @@ main_migrate(void)
 static int
 main_ensure_admin(void)
 {
-	const char *email = config.admin_email;
+	char email[UTIL_EMAIL_MAX + 1];
 	struct db_conn *c;
 	char org[DB_UUID_LEN + 1];
 	char *hash = NULL;
@@ -181,6 +182,12 @@ main_ensure_admin(void)
 
 	if (main_need(config.owner_database_url, "LOCKSTEP_OWNER_DATABASE_URL") != 0)
 		return 1;
+	/* stored in the one normal form, like every address (util/email.h) */
+	if (util_email_normalize(config.admin_email, email) != 0) {
+		log_event(LOG_LEVEL_ERROR, "admin_email_invalid",
+		          json_pack("{s:s}", "email", config.admin_email));
+		return 1;
+	}
 	if (store_init(NULL) != 0)
 		return 1;
 	db_configure(config.owner_database_url);
@@ -272,6 +279,11 @@ main_serve(void)
 		          json_pack("{s:s, s:s}", "path", config.signing_key_file, "error",
 		                    crypto_last_error()));
 		explicit_bzero(key, sizeof(key));
+		return 1;
+	}
+	if (api_password_policy_load(config.sql_dir) != 0) {
+		explicit_bzero(key, sizeof(key));
+		crypto_signer_free(signer);
 		return 1;
 	}
 	if (api_init(key, signer) != 0) {

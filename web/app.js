@@ -207,6 +207,7 @@
 			links.push(link('#/orgs', 'Organisations'));
 		else if (me.user.role === 'admin')
 			links.push(link('#/orgs/' + me.org.id, 'My organisation'));
+		links.push(link('#/account', 'My account'));
 		$('nav').replaceChildren(...links);
 	}
 
@@ -270,6 +271,41 @@
 	});
 
 	$('problem-close').addEventListener('click', clearProblem);
+
+	/* ---- invitation and reset links: #link=<token> ----
+	 * The token is in the fragment, which the browser never sends; it is
+	 * taken out of the address bar at once (history, screen sharing) and
+	 * kept only in this closure until the password is set. */
+	let linkToken = null;
+
+	function takeLinkToken() {
+		const m = /^#link=([A-Za-z0-9_-]{43})$/.exec(location.hash);
+		if (!m)
+			return false;
+		linkToken = m[1];
+		history.replaceState(null, '', location.pathname);
+		$('login').hidden = true;
+		$('accept').hidden = false;
+		return true;
+	}
+
+	onSubmit($('accept-form'), async (fd) => {
+		const password = String(fd.get('password') || '');
+		if (password !== String(fd.get('repeat') || ''))
+			throw new Problem(422, { title: 'The passwords differ', detail: 'Type the same password twice.' });
+		try {
+			await api('POST', '/account/accept', { token: linkToken, password });
+		} catch (e) {
+			if (e.status === 404)
+				e.detail = 'This link is unknown, expired, revoked or already used. Ask your organisation\'s admin for a new one.';
+			throw e;
+		}
+		linkToken = null;
+		$('accept-form').reset();
+		$('accept').hidden = true;
+		$('login').hidden = false;
+		notice('Password set. Log in with your e-mail address and your new password.');
+	});
 
 	/* ---- views: each returns a node for #view ---- */
 
@@ -701,28 +737,119 @@
 				link('#/orgs/' + o.id, o.name), o.kind, fmtList(o.aliases), o.created_at]), { id: 'orgs-table' }));
 	}
 
+	/* A link to pass on (invitation or reset), shown once. */
+	function linkCard(title, answer) {
+		const input = el('input', { readonly: true, value: answer.link, class: 'link', id: 'link-value', size: 60 });
+		return el('div', { class: 'card', id: 'link-card' },
+			el('h4', null, title),
+			el('p', null, answer.mailed ? 'It was also mailed to ' + answer.email + '.' :
+				'Pass this link on to ' + answer.email + ' yourself (it is shown only now); it works once, until ' + answer.expires_at + '.'),
+			input,
+			el('button', { type: 'button', class: 'small', onclick: async () => {
+				input.select();
+				try {
+					await navigator.clipboard.writeText(answer.link);
+					notice('Link copied.');
+				} catch (e) {
+					notice('Select the link and copy it.');
+				}
+			} }, 'Copy'));
+	}
+
+	/* A button that runs fn, then re-renders with a notice; errors show as problems. */
+	function action(label, fn, attrs) {
+		return el('button', Object.assign({ type: 'button', class: 'small', onclick: async (ev) => {
+			clearProblem();
+			notice('');
+			ev.target.disabled = true;
+			try {
+				await fn();
+			} catch (e) {
+				showProblem(e);
+			} finally {
+				ev.target.disabled = false;
+			}
+		} }, attrs || {}), label);
+	}
+
 	async function viewOrg(id) {
 		let org = me.org.id === id ? me.org : null;
-		if (!org && me.org.kind === 'coordinator')
-			org = (await listAll('/orgs')).find((o) => o.id === id) || null;
-		const users = await listAll('/orgs/' + id + '/users');
-		return el('div', null,
+		const coordinator = me.org.kind === 'coordinator';
+		if (coordinator)
+			org = (await listAll('/orgs')).find((o) => o.id === id) || org;
+		const [users, links] = await Promise.all([listAll('/orgs/' + id + '/users'),
+			listAll('/orgs/' + id + '/invitations')]);
+		const shown = el('div', { id: 'link-slot' });
+		const out = el('div', null,
 			el('h2', null, 'Organisation · ' + (org ? org.name : id)),
-			org ? el('p', null, 'Kind: ' + org.kind) : null,
-			el('h3', null, 'Users'),
-			table(['E-mail', 'Name', 'Role', 'Created', ''], users.map((u) => [
-				u.email, u.name, u.role, u.created_at,
-				el('button', { type: 'button', class: 'small', onclick: async () => {
-					clearProblem();
-					try {
+			org ? el('p', null, 'Kind: ' + org.kind + (org.disabled ? ' · disabled: none of its users can log in' : '')) : null);
+		if (coordinator && org && org.kind !== 'coordinator')
+			out.append(org.disabled ?
+				action('Enable organisation', async () => {
+					await api('POST', '/orgs/' + id + '/enable');
+					await route();
+					notice(org.name + ' enabled: its users can log in again.');
+				}, { id: 'org-enable' }) :
+				action('Disable organisation', async () => {
+					if (!window.confirm('Disable ' + org.name + '? Every user of it is logged out at once and cannot log in until you enable it again.'))
+						return;
+					await api('POST', '/orgs/' + id + '/disable');
+					await route();
+					notice(org.name + ' disabled; all its sessions and API tokens were revoked.');
+				}, { id: 'org-disable' }));
+		out.append(el('h3', null, 'Users'),
+			table(['E-mail', 'Name', 'Role', 'Status', 'Created', ''], users.map((u) => [
+				u.email, u.name, u.role, u.disabled ? 'disabled' : 'active', u.created_at,
+				el('span', { class: 'actions' },
+					action('Revoke sessions', async () => {
 						await api('DELETE', '/users/' + u.id + '/sessions');
 						notice('Sessions of ' + u.email + ' revoked.');
-					} catch (e) {
-						showProblem(e);
-					}
-				} }, 'Revoke sessions')]), { id: 'users-table' }),
-			onSubmit(el('form', { class: 'card', id: 'user-create' },
-				el('h4', null, 'Add user'),
+					}),
+					u.id === me.user.id ? null : u.disabled ?
+						action('Enable', async () => {
+							await api('POST', '/users/' + u.id + '/enable');
+							await route();
+							notice(u.email + ' enabled.');
+						}, { 'data-user': u.email, 'data-action': 'enable' }) :
+						action('Disable', async () => {
+							if (!window.confirm('Disable ' + u.email + '? Their sessions and API tokens stop at once.'))
+								return;
+							await api('POST', '/users/' + u.id + '/disable');
+							await route();
+							notice(u.email + ' disabled; their sessions and API tokens were revoked.');
+						}, { 'data-user': u.email, 'data-action': 'disable' }),
+					u.disabled ? null : action('Reset password', async () => {
+						const a = await api('POST', '/users/' + u.id + '/password-reset');
+						shown.replaceChildren(linkCard('Password-reset link for ' + u.email, a));
+						notice('Reset link made for ' + u.email + '.');
+					}, { 'data-user': u.email, 'data-action': 'reset' }))]), { id: 'users-table' }),
+			shown,
+			onSubmit(el('form', { class: 'card', id: 'invite-create' },
+				el('h4', null, 'Invite someone'),
+				el('p', null, 'They get a link to choose their own password.'),
+				field('E-mail', el('input', { name: 'email', type: 'email', required: true, maxlength: 254 })),
+				field('Name', el('input', { name: 'name', required: true, maxlength: 200 })),
+				field('Role', select('role', enumOf('user_role'), 'member')),
+				el('button', { type: 'submit' }, 'Invite')), async (fd) => {
+				const a = await api('POST', '/orgs/' + id + '/invitations', { email: fd.get('email'),
+					name: fd.get('name'), role: fd.get('role') });
+				await route();
+				$('link-slot').replaceChildren(linkCard('Invitation for ' + a.email, a));
+				notice('Invitation for ' + a.email + ' made.');
+			}),
+			el('h3', null, 'Invitations and reset links'),
+			links.length === 0 ? el('p', { class: 'empty' }, 'None yet.') :
+				table(['Kind', 'E-mail', 'Name', 'Role', 'Status', 'Expires', ''], links.slice().reverse().map((l) => [
+					l.kind, l.email, orDash(l.name), orDash(l.role), l.status, l.expires_at,
+					l.status === 'pending' ? action('Revoke', async () => {
+						await api('DELETE', '/invitations/' + l.id);
+						await route();
+						notice('Link for ' + l.email + ' revoked.');
+					}) : '']), { id: 'invitations-table' }));
+		if (coordinator)
+			out.append(onSubmit(el('form', { class: 'card', id: 'user-create' },
+				el('h4', null, 'Add user with a password you choose'),
+				el('p', null, 'For scripted set-ups; people should rather be invited.'),
 				field('E-mail', el('input', { name: 'email', type: 'email', required: true, maxlength: 254 })),
 				field('Name', el('input', { name: 'name', required: true, maxlength: 200 })),
 				field('Role', select('role', enumOf('user_role'), 'member')),
@@ -733,6 +860,33 @@
 					name: fd.get('name'), role: fd.get('role'), password: fd.get('password') });
 				await route();
 				notice('User ' + u.email + ' added.');
+			}));
+		return out;
+	}
+
+	async function viewAccount() {
+		return el('div', null,
+			el('h2', null, 'My account'),
+			dl([['E-mail', me.user.email], ['Name', me.user.name], ['Role', me.user.role],
+				['Organisation', me.org.name + ' (' + me.org.kind + ')']]),
+			onSubmit(el('form', { class: 'card', id: 'password-change' },
+				el('h4', null, 'Change password'),
+				el('p', null, 'At least 12 characters, not a common password. Your other sessions and API tokens are logged out.'),
+				field('Current password', el('input', { name: 'current', type: 'password', autocomplete: 'current-password', required: true, maxlength: 1024 })),
+				field('New password', el('input', { name: 'fresh', type: 'password', autocomplete: 'new-password', required: true, minlength: 12, maxlength: 1024 })),
+				field('Repeat the new password', el('input', { name: 'repeat', type: 'password', autocomplete: 'new-password', required: true, minlength: 12, maxlength: 1024 })),
+				el('button', { type: 'submit' }, 'Change password')), async (fd) => {
+				if (fd.get('fresh') !== fd.get('repeat'))
+					throw new Problem(422, { title: 'The new passwords differ', detail: 'Type the same new password twice.' });
+				try {
+					await api('PUT', '/me/password', { current_password: fd.get('current'), new_password: fd.get('fresh') });
+				} catch (e) {
+					if (e.status === 422 && /current_password/.test(e.detail))
+						e.detail = 'The current password is not right.';
+					throw e;
+				}
+				$('password-change').reset();
+				notice('Password changed. Your other sessions and API tokens were logged out.');
 			}));
 	}
 
@@ -863,6 +1017,7 @@
 		[/^#\/orgs$/, viewOrgs],
 		[new RegExp('^#/orgs/' + UUID + '$'), viewOrg],
 		[/^#\/campaigns$/, viewCampaigns],
+		[/^#\/account$/, viewAccount],
 		[new RegExp('^#/campaigns/' + UUID + '$'), viewCampaign],
 	];
 
@@ -906,7 +1061,10 @@
 		route();
 	});
 
-	/* Start: are we already logged in? (The cookie is invisible to us.) */
+	/* Start: a link to use, or are we already logged in? (The cookie is
+	 * invisible to us.) */
+	if (takeLinkToken())
+		return;
 	loadMe().catch((e) => {
 		setSession(null);
 		if (e.status !== 401)

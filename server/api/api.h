@@ -212,6 +212,28 @@ void api_engagement_clear(struct api_engagement *e);
 /* 1 if code is one of e's campaign's threat models. */
 int api_engagement_has_threat_model(const struct api_engagement *e, const char *code);
 
+/* ---- new passwords (api/password_policy.c) ---- */
+#define API_PASSWORD_MIN 12   /* characters */
+#define API_PASSWORD_MAX 1024 /* bytes */
+
+/* Load LOCKSTEP_SQL_DIR/common-passwords.txt once at start-up. 0 or -1 (logged). */
+int api_password_policy_load(const char *sql_dir);
+
+/* NULL when pw may be a new password, else the reason (static text). */
+const char *api_password_weak(const char *pw);
+
+/* ---- account links (api/invitations_post.c) ---- */
+
+/* The link a person opens to set a password: <LOCKSTEP_PUBLIC_URL>/#link=<token>, into out. */
+void api_link_url(const char *token, char *out, size_t outlen);
+
+/*
+ * Mail the link url (kind "invite" or "reset") to the address to through
+ * LOCKSTEP_SMTP_URL (api/mail.c). 0 when the relay took it; -1 when no
+ * relay is configured or sending failed (logged).
+ */
+int api_mail_link(const char *to, const char *kind, const char *url);
+
 /* handlers (one per file) */
 int api_session_post(struct http_request *r);
 int api_session_delete(struct http_request *r);
@@ -224,6 +246,16 @@ int api_orgs_get(struct http_request *r);
 int api_org_users_post(struct http_request *r);
 int api_org_users_get(struct http_request *r);
 int api_user_sessions_delete(struct http_request *r);
+int api_invitations_post(struct http_request *r);
+int api_invitations_get(struct http_request *r);
+int api_invitation_delete(struct http_request *r);
+int api_account_accept_post(struct http_request *r);
+int api_user_reset_post(struct http_request *r);
+int api_me_password_put(struct http_request *r);
+int api_user_disable_post(struct http_request *r);
+int api_user_enable_post(struct http_request *r);
+int api_org_disable_post(struct http_request *r);
+int api_org_enable_post(struct http_request *r);
 int api_campaigns_post(struct http_request *r);
 int api_campaigns_get(struct http_request *r);
 int api_campaign_get(struct http_request *r);
@@ -272,6 +304,7 @@ json_t *api_user_json(const struct store_user *u);
 json_t *api_me_json(const struct store_me *m);      /* {user, org} */
 json_t *api_me_user_json(const struct store_me *m); /* the user with its org inside */
 json_t *api_token_json(const struct store_token *t);
+json_t *api_link_json(const struct store_link *l); /* never the token */
 json_t *api_claim_json(const struct store_claim *k);
 json_t *api_statement_json(const struct store_statement *s);
 

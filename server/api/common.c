@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "util/email.h"
 #include "http/http.h"
 #include "http/metrics.h"
 #include "publish/publish.h"
@@ -218,16 +219,17 @@ json_t *
 api_org_json(const struct store_org *o)
 {
 	/* O: the row keeps its reference */
-	return json_pack("{s:s, s:s, s:s, s:O, s:s}", "id", o->id, "kind", o->kind, "name", o->name,
-	                 "aliases", o->aliases, "created_at", o->created_at);
+	return json_pack("{s:s, s:s, s:s, s:O, s:b, s:s}", "id", o->id, "kind", o->kind, "name",
+	                 o->name, "aliases", o->aliases, "disabled", o->disabled, "created_at",
+	                 o->created_at);
 }
 
 json_t *
 api_user_json(const struct store_user *u)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "id", u->id, "org_id", u->org_id,
-	                 "email", u->email, "name", u->name, "role", u->role, "created_at",
-	                 u->created_at);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:s}", "id", u->id, "org_id", u->org_id,
+	                 "email", u->email, "name", u->name, "role", u->role, "disabled",
+	                 u->disabled, "created_at", u->created_at);
 }
 
 json_t *
@@ -364,14 +366,9 @@ api_valid_text(const char *s)
 int
 api_valid_email(const char *s)
 {
-	const char *at = strchr(s, '@');
+	char norm[UTIL_EMAIL_MAX + 1];
 
-	if (at == NULL || at == s || strchr(at + 1, '@') != NULL || strchr(at, '.') == NULL)
-		return 0;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if (*p <= 0x20 || *p >= 0x7f || *p == '<' || *p == '>' || *p == '"' || *p == '\\')
-			return 0;
-	return at[1] != '.' && s[strlen(s) - 1] != '.';
+	return util_email_normalize(s, norm) == 0;
 }
 
 int

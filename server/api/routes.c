@@ -13,9 +13,10 @@
 #define P ROUTE_PUBLIC
 #define S ROUTE_STREAM
 #define NS ROUTE_NOSCRIPT
+#define AN ROUTE_ANON
 
 const struct router_route api_routes[] = {
-    {"POST", "/api/v1/session", api_session_post, J, 4096},
+    {"POST", "/api/v1/session", api_session_post, AN | J, 4096},
     {"DELETE", "/api/v1/session", api_session_delete, A, 0},
     {"GET", "/api/v1/me", api_me_get, A, 0},
     {"POST", "/api/v1/tokens", api_tokens_post, A | J, 0},
@@ -26,6 +27,17 @@ const struct router_route api_routes[] = {
     {"POST", "/api/v1/orgs/{id}/users", api_org_users_post, A | J, 0},
     {"GET", "/api/v1/orgs/{id}/users", api_org_users_get, A, 0},
     {"DELETE", "/api/v1/users/{id}/sessions", api_user_sessions_delete, A, 0},
+    /* accounts (issue 9): invitations, reset links, passwords, disabling */
+    {"POST", "/api/v1/orgs/{id}/invitations", api_invitations_post, A | J, 0},
+    {"GET", "/api/v1/orgs/{id}/invitations", api_invitations_get, A, 0},
+    {"DELETE", "/api/v1/invitations/{id}", api_invitation_delete, A, 0},
+    {"POST", "/api/v1/account/accept", api_account_accept_post, AN | J, 4096},
+    {"PUT", "/api/v1/me/password", api_me_password_put, A | J, 4096},
+    {"POST", "/api/v1/users/{id}/password-reset", api_user_reset_post, A, 0},
+    {"POST", "/api/v1/users/{id}/disable", api_user_disable_post, A, 0},
+    {"POST", "/api/v1/users/{id}/enable", api_user_enable_post, A, 0},
+    {"POST", "/api/v1/orgs/{id}/disable", api_org_disable_post, A, 0},
+    {"POST", "/api/v1/orgs/{id}/enable", api_org_enable_post, A, 0},
     {"POST", "/api/v1/campaigns", api_campaigns_post, A | J, 0},
     {"GET", "/api/v1/campaigns", api_campaigns_get, A, 0},
     {"GET", "/api/v1/campaigns/{id}", api_campaign_get, A, 0},

@@ -1,12 +1,21 @@
 /*
  * POST /api/v1/session {email, password}: log in.
  *
- * Order: throttle check (per account and per address), look-up through the
- * auth_login_lookup SECURITY DEFINER function, then the scrypt verification
+ * Order: the address is normalised (util/email.h) once, for the throttle
+ * key and the look-up alike; throttle check (per account and per
+ * address), look-up of the one account with the address through the
+ * auth_login_account SECURITY DEFINER function, then exactly one scrypt
  * on the offload pool (http_defer: the HTTP worker is free meanwhile, the
- * queue is bounded per address and in all, 503 past it), then, back on the
- * connection's thread, either a recorded failure or a new session created
- * under the user's own identity.
+ * queue is bounded per address and in all, 503 past it): against the
+ * account's hash, disabled or not, or against a dummy when there is no
+ * account, so an unknown address, a wrong password, a disabled account
+ * and a right password cost the same. Back on the connection's thread,
+ * either a recorded failure (the same answer for all three) or a new
+ * session created under the user's own identity, with the password's hash
+ * upgraded when the configured scrypt cost has risen since it was made.
+ *
+ * The route ignores any credentials the request carries (ROUTE_ANON): a
+ * stale session cookie never stands in the way of logging in again.
  */
 #include "config.h"
 
@@ -17,14 +26,13 @@
 #include "api/api.h"
 #include "conf.h"
 #include "http/http.h"
+#include "util/email.h"
 #include "util/util.h"
 
 static const struct json_field session_fields[] = {
     {.name = "email", .type = JSON_FIELD_STRING, .required = 1, .min_len = 3, .max_len = 254},
     {.name = "password", .type = JSON_FIELD_STRING, .required = 1, .min_len = 1, .max_len = 1024},
     {.name = NULL}};
-
-#define SESSION_MAX_CANDIDATES 4
 
 struct session_ctx {
 	struct http_request *r;
@@ -34,8 +42,10 @@ struct session_ctx {
 	char max[16];
 	char addr_max[16];
 	int allowed;
-	int found; /* candidate accounts (the address may exist in several orgs) */
-	struct store_auth cand[SESSION_MAX_CANDIDATES];
+	char email[UTIL_EMAIL_MAX + 1]; /* normalised, or "" when it cannot be an address */
+	int found;                      /* the account with the address */
+	struct store_login acct;
+	char *rehash; /* a new hash at today's cost, or NULL */
 	struct util_identity who;
 	unsigned char token_hash[CRYPTO_SHA256_LEN];
 	char ttl[16];
@@ -52,18 +62,20 @@ static int
 session_lookup_tx(struct db_conn *c, void *arg)
 {
 	struct session_ctx *s = arg;
-	const char *email = json_string_value(json_object_get(s->r->json, "email"));
 	int rc;
 
 	/* a retried transaction starts again */
-	for (int i = 0; i < s->found; i++)
-		store_auth_clear(&s->cand[i]);
+	store_login_clear(&s->acct);
 	s->found = 0;
 	rc = store_auth_throttle_allowed(c, s->acct_key, s->max, s->addr_key, s->addr_max,
 	                                 s->window, &s->allowed);
-	if (rc != DB_OK || !s->allowed)
+	if (rc != DB_OK || !s->allowed || s->email[0] == '\0')
 		return rc;
-	return store_auth_candidates(c, email, s->cand, SESSION_MAX_CANDIDATES, &s->found);
+	rc = store_login_account(c, s->email, &s->acct);
+	if (rc == STORE_NONE)
+		return DB_OK;
+	s->found = rc == DB_OK;
+	return rc;
 }
 
 /* Anonymous transaction: record a failed or throttled attempt. */
@@ -91,6 +103,8 @@ session_create_tx(struct db_conn *c, void *arg)
 	                          s->r->addr, s->expires_at);
 	if (rc != DB_OK)
 		return rc;
+	if (s->rehash != NULL && (rc = store_own_password_rehash(c, s->rehash)) != DB_OK)
+		return rc;
 	if ((rc = store_auth_throttle_clear(c, s->acct_key)) != DB_OK)
 		return rc;
 	if ((rc = api_audit(c, s->r, "login", "user", s->who.user_id, s->who.org_id, NULL, NULL)) !=
@@ -108,8 +122,11 @@ session_free(void *arg)
 
 	if (s == NULL)
 		return;
-	for (int i = 0; i < s->found; i++)
-		store_auth_clear(&s->cand[i]);
+	store_login_clear(&s->acct);
+	if (s->rehash != NULL) {
+		explicit_bzero(s->rehash, strlen(s->rehash));
+		free(s->rehash);
+	}
 	store_me_clear(&s->me);
 	json_decref(s->res.body);
 	explicit_bzero(s, sizeof(*s));
@@ -117,23 +134,29 @@ session_free(void *arg)
 }
 
 /*
- * On the offload pool: the oldest account whose password matches; an
- * unknown address costs one scrypt too, so timing does not tell it apart.
+ * On the offload pool: exactly one scrypt, against the account's hash
+ * (even a disabled account's) or a dummy; a match counts only for a
+ * usable account. A match against a hash made at a lower cost than
+ * today's also makes the new hash (a second scrypt, only for the
+ * account's owner, only once).
  */
 static void
 session_verify(void *arg)
 {
 	struct session_ctx *s = arg;
 
-	for (int i = 0; i < s->found && !s->ok; i++)
-		if (crypto_password_verify(s->password, s->cand[i].password_hash) == 1) {
-			memcpy(s->who.user_id, s->cand[i].user_id, sizeof(s->who.user_id));
-			memcpy(s->who.org_id, s->cand[i].org_id, sizeof(s->who.org_id));
-			memcpy(s->who.org_kind, s->cand[i].org_kind, sizeof(s->who.org_kind));
-			memcpy(s->who.role, s->cand[i].role, sizeof(s->who.role));
+	if (s->found) {
+		if (crypto_password_verify(s->password, s->acct.password_hash) == 1 &&
+		    s->acct.usable) {
+			memcpy(s->who.user_id, s->acct.user_id, sizeof(s->who.user_id));
+			memcpy(s->who.org_id, s->acct.org_id, sizeof(s->who.org_id));
+			memcpy(s->who.org_kind, s->acct.org_kind, sizeof(s->who.org_kind));
+			memcpy(s->who.role, s->acct.role, sizeof(s->who.role));
 			s->ok = 1;
+			if (crypto_password_needs_rehash(s->acct.password_hash))
+				s->rehash = crypto_password_hash(s->password);
 		}
-	if (s->found == 0)
+	} else
 		crypto_password_dummy(s->password);
 }
 
@@ -222,10 +245,13 @@ api_session_post(struct http_request *r)
 	}
 	email = json_string_value(json_object_get(r->json, "email"));
 	s->password = json_string_value(json_object_get(r->json, "password"));
-	snprintf(s->acct_key, sizeof(s->acct_key), "acct:");
-	for (size_t i = 0; email[i] && i + 6 < sizeof(s->acct_key); i++)
-		s->acct_key[5 + i] =
-		    (char)((email[i] >= 'A' && email[i] <= 'Z') ? email[i] + 32 : email[i]);
+	/* one normalisation for the throttle key and the look-up: every
+	 * spelling of an address counts against the same account; what is no
+	 * address at all has no account and is throttled under its raw bytes */
+	if (util_email_normalize(email, s->email) == 0)
+		snprintf(s->acct_key, sizeof(s->acct_key), "acct:%s", s->email);
+	else
+		snprintf(s->acct_key, sizeof(s->acct_key), "acct:?%s", email);
 	snprintf(s->addr_key, sizeof(s->addr_key), "addr:%s", r->addr);
 	snprintf(s->window, sizeof(s->window), "%u", config.login_window);
 	snprintf(s->max, sizeof(s->max), "%u", config.login_max_failures);
@@ -244,14 +270,12 @@ api_session_post(struct http_request *r)
 		session_free(s);
 		return rc;
 	}
-	/* a known client of one of the accounts goes first */
-	for (int i = 0; s->device_user[0] != '\0' && i < s->found; i++)
-		if (strcmp(s->cand[i].user_id, s->device_user) == 0) {
-			char key[64];
+	/* a known client of the account goes first */
+	if (s->device_user[0] != '\0' && s->found && strcmp(s->acct.user_id, s->device_user) == 0) {
+		char key[64];
 
-			snprintf(key, sizeof(key), "user:%s", s->device_user);
-			return http_defer_priority(r, key, session_verify, session_resume, s,
-			                           session_free);
-		}
+		snprintf(key, sizeof(key), "user:%s", s->device_user);
+		return http_defer_priority(r, key, session_verify, session_resume, s, session_free);
+	}
 	return http_defer(r, session_verify, session_resume, s, session_free);
 }

@@ -105,6 +105,14 @@ int crypto_password_verify(const char *password, const char *stored);
  */
 void crypto_password_dummy(const char *password);
 
+/*
+ * 1 when stored was made with weaker parameters than crypto_password_hash
+ * uses now (a lower log2 N, r or p: the configured cost was raised), so a
+ * log-in that just verified it should store a new hash; 0 otherwise
+ * (also for a malformed string, which verification refuses anyway).
+ */
+int crypto_password_needs_rehash(const char *stored);
+
 /* ---- session and API tokens ---- */
 
 /*

@@ -352,3 +352,17 @@ crypto_password_dummy(const char *password)
 	                    CRYPTO_PASSWORD_P, out, sizeof(out));
 	OPENSSL_cleanse(out, sizeof(out));
 }
+
+int
+crypto_password_needs_rehash(const char *stored)
+{
+	struct crypto_password_params pp;
+	int ret = 0;
+
+	memset(&pp, 0, sizeof(pp));
+	if (stored != NULL && crypto_password_parse(stored, &pp) == 0)
+		ret = pp.ln < crypto_password_get_cost() || pp.r < CRYPTO_PASSWORD_R ||
+		      pp.p < CRYPTO_PASSWORD_P;
+	OPENSSL_cleanse(&pp, sizeof(pp));
+	return ret;
+}

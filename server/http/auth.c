@@ -9,6 +9,9 @@
 
 #include <microhttpd.h>
 
+#include <stdio.h>
+
+#include "conf.h"
 #include "crypto/crypto.h"
 #include "http/http.h"
 #include "util/util.h"
@@ -45,6 +48,23 @@ http_cookie(const struct http_request *r, const char *name, char *out, size_t ou
 	return -1;
 }
 
+/*
+ * The session cookie the request carried is no good (malformed, unknown,
+ * expired or revoked): the answer also tells the browser to drop it, so
+ * a stale cookie never lingers. Returns 0 or -1.
+ */
+static int
+http_auth_clear_cookie(struct http_request *r)
+{
+	char cookie[160];
+
+	if (!r->via_cookie)
+		return 0;
+	snprintf(cookie, sizeof(cookie), "%s=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict%s",
+	         HTTP_SESSION_COOKIE, config.cookie_secure ? "; Secure" : "");
+	return http_set_cookie(r, cookie);
+}
+
 int
 http_auth_request(struct http_request *r)
 {
@@ -69,6 +89,8 @@ http_auth_request(struct http_request *r)
 		return HTTP_OK;
 	if (crypto_token_hash(token, r->token_hash) != 0) {
 		explicit_bzero(token, sizeof(token));
+		if (http_auth_clear_cookie(r) != 0)
+			return http_reply_problem(r, PROBLEM_INTERNAL, NULL);
 		return http_reply_problem(r, PROBLEM_UNAUTHORIZED,
 		                          "The session token is invalid or expired.");
 	}
@@ -78,6 +100,8 @@ http_auth_request(struct http_request *r)
 	case 0:
 		break;
 	case 1:
+		if (http_auth_clear_cookie(r) != 0)
+			return http_reply_problem(r, PROBLEM_INTERNAL, NULL);
 		return http_reply_problem(r, PROBLEM_UNAUTHORIZED,
 		                          "The session token is invalid or expired.");
 	default:

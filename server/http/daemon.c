@@ -240,10 +240,10 @@ http_authorize(struct http_request *r)
 	const struct router_route *route = r->match.route;
 	int rc;
 
-	/* Public routes never look at credentials: they run with no identity
-	 * (row-level security decides what they see), and a stale cookie
-	 * must not turn a public page into a 401. */
-	if (!(route->flags & ROUTE_PUBLIC) && (rc = http_auth_request(r)) != HTTP_OK)
+	/* Public and anonymous routes never look at credentials: they run
+	 * with no identity (row-level security decides what they see), and a
+	 * stale cookie must not turn a public page or a log-in into a 401. */
+	if (!(route->flags & (ROUTE_PUBLIC | ROUTE_ANON)) && (rc = http_auth_request(r)) != HTTP_OK)
 		return rc;
 	if ((route->flags & ROUTE_AUTH) && !r->authenticated)
 		return http_reply_problem(r, PROBLEM_UNAUTHORIZED, NULL);

@@ -27,6 +27,9 @@ typedef int (*router_handler)(struct http_request *req);
 	0x08                /* handler runs on the first call, before the body, and                \
 	                       takes the body piece by piece (request.h) */
 #define ROUTE_NOSCRIPT 0x10 /* HTML without any script: the strictest page CSP */
+#define ROUTE_ANON                                                                                 \
+	0x20 /* credentials are ignored (no identity, no 401 for a stale cookie):                  \
+	        log-in and the use of an invitation or reset link */
 
 struct router_route {
 	const char *method; /* "GET", "POST", ... ; NULL ends the table */

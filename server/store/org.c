@@ -7,13 +7,15 @@
 #include "store/store.h"
 #include "store/tables.h"
 
-#define ORG_COLS "id, kind, name, to_jsonb(aliases) AS aliases, ls_ts(created_at) AS created_at"
+#define ORG_COLS                                                                                   \
+	"id, kind, name, to_jsonb(aliases) AS aliases, disabled, ls_ts(created_at) AS created_at"
 
 static const struct db_field org_row[] = {
     DB_FIELD(DB_T_STR, struct store_org, id, "id"),
     DB_FIELD(DB_T_STR, struct store_org, kind, "kind"),
     DB_FIELD(DB_T_TEXT, struct store_org, name, "name"),
     DB_FIELD(DB_T_JSON, struct store_org, aliases, "aliases"),
+    DB_FIELD(DB_T_BOOL, struct store_org, disabled, "disabled"),
     DB_FIELD(DB_T_STR, struct store_org, created_at, "created_at"),
     DB_FIELD_END};
 

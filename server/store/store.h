@@ -202,6 +202,7 @@ struct store_org {
 	char kind[16];
 	char *name;
 	json_t *aliases; /* array of strings */
+	int disabled;    /* 0006: the coordinator disabled the org */
 	char created_at[STORE_TS_LEN];
 };
 
@@ -235,7 +236,6 @@ struct store_auth {
 	char org_kind[16];
 	char role[8];
 	char session_id[DB_UUID_LEN + 1]; /* store_auth_resolve only */
-	char *password_hash;              /* store_auth_candidates only */
 };
 
 struct store_user {
@@ -244,6 +244,7 @@ struct store_user {
 	char *email;
 	char *name;
 	char role[8];
+	int disabled;
 	char created_at[STORE_TS_LEN];
 };
 
@@ -280,13 +281,6 @@ int store_auth_throttle_allowed(struct db_conn *c, const char *acct_key, const c
 int store_auth_throttle_fail(struct db_conn *c, const char *acct_key, const char *addr_key,
                              const char *window) STORE_MUST_CHECK;
 int store_auth_throttle_clear(struct db_conn *c, const char *acct_key) STORE_MUST_CHECK;
-/*
- * The accounts with this e-mail address, oldest first, at most max into
- * out (cleared first; free each with store_auth_clear); *n how many.
- */
-int store_auth_candidates(struct db_conn *c, const char *email, struct store_auth *out, int max,
-                          int *n) STORE_MUST_CHECK;
-void store_auth_clear(struct store_auth *a);
 
 /* A new login session for the caller; expires_at receives its expiry. */
 int store_session_create(struct db_conn *c, const unsigned char hash[CRYPTO_SHA256_LEN],
@@ -645,5 +639,85 @@ void store_threat_models_free(struct store_threat_model *rows, int n);
  * differ (each difference logged); or a negative db_status.
  */
 int store_vocab_check(struct db_conn *c) STORE_MUST_CHECK;
+
+/* ---- the account life cycle (account.c, 0006_accounts.sql) ---- */
+
+/* The one account with an address, for log-in (auth_login_account). */
+struct store_login {
+	char user_id[DB_UUID_LEN + 1];
+	char org_id[DB_UUID_LEN + 1];
+	char org_kind[16];
+	char role[8];
+	char *password_hash; /* wiped by store_login_clear */
+	int usable;          /* neither the account nor its org is disabled */
+};
+
+/*
+ * The account with this normalised address: DB_OK, STORE_NONE when there
+ * is none, or a db_status. Free with store_login_clear.
+ */
+int store_login_account(struct db_conn *c, const char *email,
+                        struct store_login *out) STORE_MUST_CHECK;
+void store_login_clear(struct store_login *l);
+
+/* An invitation ("invite") or password-reset ("reset") link. */
+struct store_link {
+	char id[DB_UUID_LEN + 1];
+	char kind[8];
+	char org_id[DB_UUID_LEN + 1];
+	char *email;
+	char *name; /* invite only, else NULL */
+	char role[8];
+	char user_id[DB_UUID_LEN + 1]; /* reset only, else "" */
+	char created_at[STORE_TS_LEN];
+	char expires_at[STORE_TS_LEN];
+	char used_at[STORE_TS_LEN];    /* "" while unused */
+	char revoked_at[STORE_TS_LEN]; /* "" unless revoked */
+	int expired;                   /* expires_at has passed */
+};
+
+/* Create a link valid ttl_seconds; name, role (invite) or user_id (reset) may be NULL. */
+int store_link_create(struct db_conn *c, const char *kind,
+                      const unsigned char hash[CRYPTO_SHA256_LEN], const char *org_id,
+                      const char *email, const char *name, const char *role, const char *user_id,
+                      const char *ttl_seconds, struct store_link *out) STORE_MUST_CHECK;
+int store_link_list(struct db_conn *c, const char *org_id, const char *after, int limit,
+                    struct store_link **rows, int *n) STORE_MUST_CHECK;
+int store_link_get(struct db_conn *c, const char *id, struct store_link *out) STORE_MUST_CHECK;
+/* How many invitations of org_id are pending (unused, unrevoked, unexpired). */
+int store_link_pending(struct db_conn *c, const char *org_id, long long *n) STORE_MUST_CHECK;
+/* Revoke an unused, unrevoked link: DB_OK, or STORE_NONE (none such visible). */
+int store_link_revoke(struct db_conn *c, const char *id) STORE_MUST_CHECK;
+/* Revoke every unused link of a user (reset links). */
+int store_user_links_revoke(struct db_conn *c, const char *user_id) STORE_MUST_CHECK;
+void store_link_clear(struct store_link *l);
+void store_links_free(struct store_link *rows, int n);
+
+/* What accepting a link did (auth_link_accept): outcome invalid|created|taken|reset. */
+struct store_accept {
+	char outcome[16];
+	char user_id[DB_UUID_LEN + 1];
+	char org_id[DB_UUID_LEN + 1];
+};
+int store_link_accept(struct db_conn *c, const unsigned char hash[CRYPTO_SHA256_LEN],
+                      const char *password_hash, struct store_accept *out) STORE_MUST_CHECK;
+
+/* The caller's own password hash into *hash (malloc'd; wipe and free). */
+int store_own_password_hash(struct db_conn *c, char **hash) STORE_MUST_CHECK;
+/* Set the caller's password and revoke every other session and token of it
+ * (keep_session: the session in use, or NULL). */
+int store_own_password_set(struct db_conn *c, const char *password_hash,
+                           const char *keep_session) STORE_MUST_CHECK;
+
+/* Replace the caller's password hash by one of the same password at a higher cost. */
+int store_own_password_rehash(struct db_conn *c, const char *password_hash) STORE_MUST_CHECK;
+
+/* A user's org and disabled flag (visible to the caller): DB_OK or STORE_NONE. */
+int store_user_state(struct db_conn *c, const char *id, char org_id[DB_UUID_LEN + 1],
+                     int *disabled) STORE_MUST_CHECK;
+int store_user_set_disabled(struct db_conn *c, const char *id, int disabled) STORE_MUST_CHECK;
+/* Disable (revoking every session and token of its users) or enable an org
+ * other than the coordinator's: DB_OK or STORE_NONE. */
+int store_org_set_disabled(struct db_conn *c, const char *id, int disabled) STORE_MUST_CHECK;
 
 #endif

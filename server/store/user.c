@@ -13,7 +13,7 @@
 #include "store/tables.h"
 #include "util/util.h"
 
-#define USER_COLS "id, org_id, email, name, role, ls_ts(created_at) AS created_at"
+#define USER_COLS "id, org_id, email, name, role, disabled, ls_ts(created_at) AS created_at"
 #define TOKEN_COLS                                                                                 \
 	"id, kind, name, ls_ts(created_at) AS created_at, ls_ts(expires_at) AS expires_at"
 
@@ -24,14 +24,6 @@ static const struct db_field auth_session_row[] = {
     DB_FIELD(DB_T_STR, struct store_auth, role, "role"),
     DB_FIELD(DB_T_STR, struct store_auth, session_id, "session_id"),
     DB_FIELD_END};
-static const struct db_field auth_login_row[] = {
-    DB_FIELD(DB_T_STR, struct store_auth, user_id, "user_id"),
-    DB_FIELD(DB_T_STR, struct store_auth, org_id, "org_id"),
-    DB_FIELD(DB_T_STR, struct store_auth, org_kind, "org_kind"),
-    DB_FIELD(DB_T_STR, struct store_auth, role, "role"),
-    DB_FIELD(DB_T_TEXT, struct store_auth, password_hash, "password_hash"),
-    DB_FIELD_END};
-
 struct user_flag {
 	int value;
 };
@@ -56,6 +48,7 @@ static const struct db_field user_row[] = {
     DB_FIELD(DB_T_TEXT, struct store_user, email, "email"),
     DB_FIELD(DB_T_TEXT, struct store_user, name, "name"),
     DB_FIELD(DB_T_STR, struct store_user, role, "role"),
+    DB_FIELD(DB_T_BOOL, struct store_user, disabled, "disabled"),
     DB_FIELD(DB_T_STR, struct store_user, created_at, "created_at"),
     DB_FIELD_END};
 
@@ -82,9 +75,6 @@ const struct db_statement store_user_statements[] = {
     {"auth_resolve_token",
      "SELECT user_id, org_id, org_kind, role, session_id FROM auth_resolve_token($1::bytea)",
      auth_session_row},
-    {"auth_login_lookup",
-     "SELECT user_id, org_id, org_kind, role, password_hash FROM auth_login_lookup($1)",
-     auth_login_row},
     {"auth_throttle_allowed",
      "SELECT auth_throttle_allowed($1, $2::int, $3, $4::int, $5::int) AS allowed", allowed_row},
     {"auth_throttle_fail", "SELECT auth_throttle_fail(ARRAY[$1, $2], $3::int)", NULL},
@@ -122,7 +112,7 @@ const struct db_statement store_user_statements[] = {
      me_row},
     {"user_create",
      "INSERT INTO users (org_id, email, name, role, password_hash)"
-     " VALUES ($1::uuid, lower($2), $3, $4, $5) RETURNING " USER_COLS,
+     " VALUES ($1::uuid, $2, $3, $4, $5) RETURNING " USER_COLS,
      user_row},
     {"user_get", "SELECT " USER_COLS " FROM users WHERE id = $1::uuid", user_row},
     {"org_users_list",
@@ -134,11 +124,10 @@ const struct db_statement store_user_statements[] = {
     {"admin_coordinator_get", "SELECT id FROM orgs WHERE kind = 'coordinator'", id_row},
     {"admin_coordinator_create",
      "INSERT INTO orgs (kind, name) VALUES ('coordinator', $1) RETURNING id", id_row},
-    {"admin_user_get", "SELECT id FROM users WHERE email = lower($1) AND org_id = $2::uuid",
-     id_row},
+    {"admin_user_get", "SELECT id FROM users WHERE email = $1", id_row},
     {"admin_user_create",
      "INSERT INTO users (org_id, email, name, role, password_hash)"
-     " VALUES ($1::uuid, lower($2), $3, 'admin', $4) RETURNING id",
+     " VALUES ($1::uuid, $2, $3, 'admin', $4) RETURNING id",
      id_row},
     {NULL, NULL, NULL}};
 
@@ -195,39 +184,6 @@ store_auth_throttle_clear(struct db_conn *c, const char *acct_key)
 	const char *p[1] = {acct_key};
 
 	return db_run(c, "auth_throttle_clear", 1, p);
-}
-
-int
-store_auth_candidates(struct db_conn *c, const char *email, struct store_auth *out, int max, int *n)
-{
-	const char *p[1] = {email};
-	struct db_result *q;
-	enum db_status st;
-
-	*n = 0;
-	memset(out, 0, sizeof(*out) * (size_t)max);
-	if ((q = db_exec(c, "auth_login_lookup", 1, p, &st)) == NULL)
-		return st;
-	for (int i = 0; i < db_rows(q) && *n < max; i++) {
-		if (db_row_read(q, i, auth_login_row, &out[*n]) != 0) {
-			for (int j = 0; j < *n; j++)
-				store_auth_clear(&out[j]);
-			*n = 0;
-			db_result_free(q);
-			return DB_ERROR;
-		}
-		(*n)++;
-	}
-	db_result_free(q);
-	return DB_OK;
-}
-
-void
-store_auth_clear(struct store_auth *a)
-{
-	if (a->password_hash != NULL)
-		explicit_bzero(a->password_hash, strlen(a->password_hash));
-	db_row_clear(auth_login_row, a);
 }
 
 int
@@ -373,12 +329,13 @@ store_admin_org(struct db_conn *c, char id[DB_UUID_LEN + 1])
 int
 store_admin_user_exists(struct db_conn *c, const char *org, const char *email, int *exists)
 {
-	const char *p[2] = {email, org};
+	const char *p[1] = {email};
 	struct user_id u;
 	int rc;
 
+	(void)org; /* addresses are unique platform-wide (0006) */
 	*exists = 0;
-	rc = store_one(c, "admin_user_get", 2, p, id_row, &u);
+	rc = store_one(c, "admin_user_get", 1, p, id_row, &u);
 	if (rc == STORE_NONE)
 		return DB_OK;
 	*exists = rc == DB_OK;

@@ -190,15 +190,15 @@ START_TEST(test_invalid_values)
 	ht_resp_free(r);
 	body = ht_jdump(json_pack("{s:s, s:s, s:s, s:s}", "email", mail, "name", "Short", "role",
 	                          "admin", "password", "elevenchars"));
-	expect_problem("POST", up, W.a.admin.token, body, 422, "invalid-field", "password");
+	expect_problem("POST", up, W.coord.token, body, 422, "invalid-field", "password");
 	free(body);
 	body = ht_jdump(json_pack("{s:s, s:s, s:s, s:s}", "email", mail, "name", "Role", "role",
 	                          "owner", "password", "long-enough-password"));
-	expect_problem("POST", up, W.a.admin.token, body, 422, "invalid-field", "role");
+	expect_problem("POST", up, W.coord.token, body, 422, "invalid-field", "role");
 	free(body);
 	body = ht_jdump(json_pack("{s:s, s:s, s:s, s:s}", "email", "not-an-email", "name", "Mail",
 	                          "role", "member", "password", "long-enough-password"));
-	expect_problem("POST", up, W.a.admin.token, body, 422, "invalid-field", "email");
+	expect_problem("POST", up, W.coord.token, body, 422, "invalid-field", "email");
 	free(body);
 	expect_problem(
 	    "POST", "/api/v1/campaigns", W.coord.token,
@@ -236,6 +236,107 @@ START_TEST(test_invalid_values)
 	free(cp2);
 	free(cp);
 	free(fp);
+}
+END_TEST
+
+/*
+ * The bodies of the account routes (issue 9), as a table: each refused
+ * with its problem (and field), nothing created, no link used up, no
+ * password changed (the snapshot, and the account's log-in afterwards).
+ */
+static const struct {
+	int route; /* 0 invitations (A's admin), 1 accept (anonymous), 2 own password (A's admin) */
+	const char *body;
+	long status;
+	const char *slug;
+	const char *field;
+} account_cases[] = {
+    {0, "{", 400, "malformed-json", NULL},
+    {0, "[]", 400, "malformed-json", NULL},
+    {0, "{}", 422, "invalid-field", NULL},
+    {0, "{\"email\":\"x\",\"name\":\"N\",\"role\":\"member\"}", 422, "invalid-field", "email"},
+    {0, "{\"email\":7,\"name\":\"N\",\"role\":\"member\"}", 422, "invalid-field", "email"},
+    {0, "{\"email\":\"a b@example.test\",\"name\":\"N\",\"role\":\"member\"}", 422, "invalid-field",
+     "email"},
+    {0, "{\"email\":\"a@xn--.test\",\"name\":\"N\",\"role\":\"member\"}", 422, "invalid-field",
+     "email"},
+    {0, "{\"email\":\"a@b_c.test\",\"name\":\"N\",\"role\":\"member\"}", 422, "invalid-field",
+     "email"},
+    {0, "{\"email\":\"a\\u0000@b.test\",\"name\":\"N\",\"role\":\"member\"}", 400, "malformed-json",
+     NULL},
+    {0, "{\"email\":\"a\\u0085@b.test\",\"name\":\"N\",\"role\":\"member\"}", 422, "invalid-field",
+     "email"},
+    {0, "{\"email\":\"a@b.test\",\"name\":\"N\\u0007\",\"role\":\"member\"}", 422, "invalid-field",
+     "name"},
+    {0, "{\"email\":\"a@b.test\",\"name\":\"N\",\"role\":\"owner\"}", 422, "invalid-field", "role"},
+    {0,
+     "{\"email\":\"a@b.test\",\"name\":\"N\",\"role\":\"member\",\"password\":\"chosen by "
+     "the admin\"}",
+     422, "invalid-field", NULL},
+    {0, "{\"email\":\"a@b.test\",\"name\":\"\",\"role\":\"member\"}", 422, "invalid-field", "name"},
+    {1, "{", 400, "malformed-json", NULL},
+    {1, "{}", 422, "invalid-field", NULL},
+    {1, "{\"token\":\"short\",\"password\":\"a long enough password\"}", 422, "invalid-field",
+     "token"},
+    {1, "{\"token\":42,\"password\":\"a long enough password\"}", 422, "invalid-field", "token"},
+    {1,
+     "{\"token\":\"!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\",\"password\":\"a long enough "
+     "password\"}",
+     404, "not-found", NULL},
+    {1, "{\"token\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\",\"password\":\"\"}", 422,
+     "invalid-field", "password"},
+    {1, "{\"token\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\",\"password\":\"short\"}", 422,
+     "invalid-field", "password"},
+    {1,
+     "{\"token\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\",\"password\":\"a long enough "
+     "password\",\"email\":\"a@b.test\"}",
+     422, "invalid-field", NULL},
+    {2, "{", 400, "malformed-json", NULL},
+    {2, "{}", 422, "invalid-field", NULL},
+    {2, "{\"current_password\":\"x\"}", 422, "invalid-field", "new_password"},
+    {2, "{\"current_password\":[],\"new_password\":\"a long enough password\"}", 422,
+     "invalid-field", "current_password"},
+    {2, "{\"current_password\":\"x\",\"new_password\":\"short\"}", 422, "invalid-field",
+     "new_password"},
+    {2, "{\"current_password\":\"x\",\"new_password\":\"passwordpassword\"}", 422, "invalid-field",
+     "new_password"},
+    {2, "{\"current_password\":\"x\",\"new_password\":\"a long enough password\",\"user\":\"x\"}",
+     422, "invalid-field", NULL},
+};
+
+START_TEST(test_account_bodies)
+{
+	char *inv = ht_fmt("/api/v1/orgs/%s/invitations", W.a.org_id);
+	char *t;
+
+	snap_before();
+	for (size_t i = 0; i < sizeof(account_cases) / sizeof(account_cases[0]); i++) {
+		switch (account_cases[i].route) {
+		case 0:
+			expect_problem("POST", inv, W.a.admin.token, account_cases[i].body,
+			               account_cases[i].status, account_cases[i].slug,
+			               account_cases[i].field);
+			break;
+		case 1:
+			expect_problem("POST", "/api/v1/account/accept", NULL,
+			               account_cases[i].body, account_cases[i].status,
+			               account_cases[i].slug, account_cases[i].field);
+			break;
+		default:
+			expect_problem("PUT", "/api/v1/me/password", W.a.admin.token,
+			               account_cases[i].body, account_cases[i].status,
+			               account_cases[i].slug, account_cases[i].field);
+		}
+	}
+	snap_same();
+	ck_assert_int_eq(ht_db_count(ht_env_req("LOCKSTEP_TEST_OWNER_DSN"),
+	                             "SELECT count(*) FROM account_links WHERE email = 'a@b.test'"),
+	                 0);
+	/* A's admin's password is unchanged */
+	t = ht_login(W.a.admin.email, W.a.admin.password);
+	ck_assert_msg(t != NULL, "A's admin cannot log in any more");
+	free(t);
+	free(inv);
 }
 END_TEST
 
@@ -746,6 +847,7 @@ badinput_suite(void)
 	tcase_add_test(tc, test_wrong_types);
 	tcase_add_test(tc, test_unknown_and_missing_fields);
 	tcase_add_test(tc, test_invalid_values);
+	tcase_add_test(tc, test_account_bodies);
 	tcase_add_test(tc, test_invalid_utf8);
 	tcase_add_test(tc, test_duplicate_keys);
 	tcase_add_test(tc, test_nesting);

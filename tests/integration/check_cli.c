@@ -857,6 +857,81 @@ START_TEST(test_name_check)
 END_TEST
 
 /* Usage errors of every command exit 2 and print nothing on stdout. */
+/*
+ * lockstep set-password LINK and lockstep passwd: an invited person sets
+ * a password from the link, logs in, changes it; the old one stops
+ * working, a wrong current one is refused with the server's problem.
+ */
+START_TEST(test_passwd)
+{
+	char *cfg = cli_tmpdir(), *u = ht_unique("cli"), *email = ht_fmt("%s@example.test", u);
+	char *p = ht_fmt("/api/v1/orgs/%s/invitations", W.a.org_id), *body, *link, *out;
+	const char *set[] = {"set-password", NULL, NULL};
+	const char *passwd[] = {"passwd", NULL};
+	const char *login[] = {"login", email, NULL};
+	const char *bad_link[] = {"set-password", "https://x/#link=short", NULL};
+	struct ht_resp *r;
+	int st;
+
+	CLI_REQUIRE();
+	body = ht_jdump(
+	    json_pack("{s:s, s:s, s:s}", "email", email, "name", "Cli User", "role", "member"));
+	r = ht_request("POST", p, W.a.admin.token, body);
+	HT_ASSERT_STATUS(r, 201);
+	link = strdup(ht_jstr(r, "link"));
+	ht_resp_free(r);
+	ck_assert_int_eq(setenv("XDG_CONFIG_HOME", cfg, 1), 0);
+	/* a malformed link is a usage error, nothing sent */
+	out = cli_run(&st, bad_link);
+	ck_assert_int_eq(st, 2);
+	free(out);
+	/* a weak password: the server's problem, exit 1, the link still good */
+	set[1] = link;
+	ck_assert_int_eq(setenv("LOCKSTEP_NEW_PASSWORD", "short", 1), 0);
+	out = cli_run(&st, set);
+	ck_assert_int_eq(st, 1);
+	free(out);
+	ck_assert_int_eq(setenv("LOCKSTEP_NEW_PASSWORD", "set from the command line", 1), 0);
+	out = cli_run(&st, set);
+	ck_assert_msg(st == 0, "set-password: exit %d: %s", st, out);
+	free(out);
+	out = cli_run(&st, set);
+	ck_assert_int_eq(st, 1); /* used up */
+	free(out);
+	ck_assert_int_eq(setenv("LOCKSTEP_PASSWORD", "set from the command line", 1), 0);
+	out = cli_run(&st, login);
+	ck_assert_msg(st == 0, "login: exit %d: %s", st, out);
+	free(out);
+	/* passwd with a wrong current password */
+	ck_assert_int_eq(setenv("LOCKSTEP_PASSWORD", "not the current one", 1), 0);
+	ck_assert_int_eq(setenv("LOCKSTEP_NEW_PASSWORD", "changed on the command line", 1), 0);
+	out = cli_run(&st, passwd);
+	ck_assert_int_eq(st, 1);
+	free(out);
+	ck_assert_int_eq(setenv("LOCKSTEP_PASSWORD", "set from the command line", 1), 0);
+	out = cli_run(&st, passwd);
+	ck_assert_msg(st == 0, "passwd: exit %d: %s", st, out);
+	free(out);
+	r = ht_login_resp(email, "set from the command line");
+	HT_ASSERT_PROBLEM(r, 401, "bad-credentials");
+	ht_resp_free(r);
+	free(ht_login(email, "changed on the command line"));
+	r = ht_login_resp(email, "changed on the command line");
+	HT_ASSERT_STATUS(r, 201);
+	ht_resp_free(r);
+	unsetenv("LOCKSTEP_PASSWORD");
+	unsetenv("LOCKSTEP_NEW_PASSWORD");
+	ht_clear_login_failures();
+	cli_rmrf(cfg);
+	free(cfg);
+	free(link);
+	free(body);
+	free(p);
+	free(email);
+	free(u);
+}
+END_TEST
+
 START_TEST(test_usage)
 {
 	char eng[37];
@@ -878,11 +953,13 @@ START_TEST(test_usage)
 	const char *nc_bad_id[] = {"name-check", "x", "/etc/hostname", NULL};
 	const char *nc_no_file[] = {"name-check", NULL, "/nonexistent/text.txt", NULL};
 	const char *nc_short[] = {"name-check", NULL, NULL};
+	const char *passwd_extra[] = {"passwd", "now", NULL};
+	const char *set_none[] = {"set-password", NULL};
 	const char **cases[] = {upload_short,    upload_bad_id,     upload_bad_opt,  upload_no_val,
 	                        upload_bad_type, upload_empty_name, download_bad_id, download_extra,
 	                        receipt_bad_id,  get_none,          get_space,       post_bad_json,
 	                        post_array,      login_none,        unknown,         nc_bad_id,
-	                        nc_no_file,      nc_short};
+	                        nc_no_file,      nc_short,          passwd_extra,    set_none};
 	char *out;
 	int st;
 
@@ -923,6 +1000,7 @@ cli_suite(void)
 	tcase_add_test(tc, test_upload_dropped_connection);
 	tcase_add_test(tc, test_refusals);
 	tcase_add_test(tc, test_name_check);
+	tcase_add_test(tc, test_passwd);
 	tcase_add_test(tc, test_usage);
 	suite_add_tcase(s, tc);
 	return s;

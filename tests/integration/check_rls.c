@@ -14,6 +14,7 @@ static struct ht_world W;
 
 /* Every table with row-level security, as of the migrations in sql/. */
 static const char *const rls_tables[] = {
+    "account_links",
     "audit_events",
     "campaign_release_history",
     "campaigns",

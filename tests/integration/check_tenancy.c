@@ -52,7 +52,7 @@ struct attempt {
 	int own_tenant; /* a role rule, not another tenant's object */
 };
 
-#define MAX_ATTEMPTS 400
+#define MAX_ATTEMPTS 800
 static struct attempt table[MAX_ATTEMPTS];
 static int n_table;
 
@@ -74,7 +74,8 @@ add(enum role role, const char *method, const char *fmt, const char *id, char *b
 static char *token_a_id;
 static char *b_token;
 static char *b_finding, *b_patch, *b_claim, *b_statement, *b_name_check, *b_user, *b_engagement,
-    *b_campaign_patch, *b_org, *b_campaign;
+    *b_campaign_patch, *b_org, *b_campaign, *b_invite;
+static char *invite_a_id;
 
 static void
 make_bodies(void)
@@ -92,6 +93,8 @@ make_bodies(void)
 	b_user =
 	    ht_jdump(json_pack("{s:s, s:s, s:s, s:s}", "email", intruder_email, "name", "Intruder",
 	                       "role", "admin", "password", "intruder-password-1234"));
+	b_invite = ht_jdump(json_pack("{s:s, s:s, s:s}", "email", intruder_email, "name",
+	                              "Intruder", "role", "admin"));
 	b_engagement =
 	    ht_jdump(json_pack("{s:s, s:s, s:s, s:[]}", "company_org", W.b.org_id, "assessor_org",
 	                       W.y.org_id, "scope", "intruder scope", "lead_assessors"));
@@ -157,7 +160,22 @@ add_org(const struct ht_tenant *t, enum role own)
 		add(r, "GET", "/api/v1/orgs/%s/users", t->org_id, NULL, 0);
 		add(r, "POST", "/api/v1/orgs/%s/users", t->org_id, b_user, 0);
 		add(r, "DELETE", "/api/v1/users/%s/sessions", t->admin.user_id, NULL, 0);
+		/* accounts: invitations, reset links, disabling (issue 9) */
+		add(r, "GET", "/api/v1/orgs/%s/invitations", t->org_id, NULL, 0);
+		add(r, "POST", "/api/v1/orgs/%s/invitations", t->org_id, b_invite, 0);
+		add(r, "POST", "/api/v1/users/%s/password-reset", t->admin.user_id, NULL, 0);
+		add(r, "POST", "/api/v1/users/%s/disable", t->admin.user_id, NULL, 0);
+		add(r, "POST", "/api/v1/users/%s/enable", t->admin.user_id, NULL, 0);
 	}
+	/* only the coordinator disables an org or sets a password for a person;
+	 * an org admin invites (no oracle) */
+	for (r = R_ANON; r < R__COUNT; r++) {
+		if (r == R_COORD)
+			continue;
+		add(r, "POST", "/api/v1/orgs/%s/disable", t->org_id, NULL, r == own);
+		add(r, "POST", "/api/v1/orgs/%s/enable", t->org_id, NULL, r == own);
+	}
+	add(own, "POST", "/api/v1/orgs/%s/users", t->org_id, b_user, 1);
 }
 
 static void
@@ -207,6 +225,28 @@ build_table(void)
 		if (r != R_A)
 			add(r, "DELETE", "/api/v1/tokens/%s", token_a_id, NULL, 0);
 	}
+	/* another org's invitation: nobody but its admin and the coordinator revokes it */
+	{
+		char *p = ht_fmt("/api/v1/orgs/%s/invitations", W.a.org_id);
+		char *u = ht_unique("invitee");
+		char *body =
+		    ht_jdump(json_pack("{s:s, s:s, s:s}", "email", ht_fmt("%s@example.test", u),
+		                       "name", "Invitee", "role", "member"));
+		struct ht_resp *t = ht_request("POST", p, W.a.admin.token, body);
+
+		ck_assert_msg(t->status == 201, "invitation: %ld %s", t->status, HT_BODY(t));
+		invite_a_id = strdup(ht_jstr(t, "id"));
+		ht_resp_free(t);
+		free(body);
+		free(u);
+		free(p);
+	}
+	for (r = R_ANON; r < R__COUNT; r++) {
+		if (r != R_A && r != R_COORD)
+			add(r, "DELETE", "/api/v1/invitations/%s", invite_a_id, NULL, 0);
+	}
+	add(R_ANON, "PUT", "/api/v1/me/password", NULL,
+	    strdup("{\"current_password\":\"x\",\"new_password\":\"another long password\"}"), 0);
 	add(R_ANON, "GET", "/api/v1/tokens", NULL, NULL, 0);
 	add(R_ANON, "POST", "/api/v1/tokens", NULL, b_token, 0);
 	add(R_ANON, "GET", "/api/v1/me", NULL, NULL, 0);
@@ -277,7 +317,7 @@ view_fetch(const struct view *v)
 }
 
 /* Scoped row counts (the world's orgs only), through the owner. */
-#define N_COUNTS 10
+#define N_COUNTS 12
 static void
 db_counts(long long out[N_COUNTS])
 {
@@ -305,6 +345,10 @@ db_counts(long long out[N_COUNTS])
 	sql[9] = ht_fmt("SELECT count(*) FROM findings f WHERE f.engagement_id IN (%s) "
 	                "AND f.version <> 1",
 	                engs);
+	sql[10] = ht_fmt("SELECT count(*) FROM account_links WHERE org_id IN (%s)", orgs);
+	sql[11] = ht_fmt("SELECT (SELECT count(*) FROM users WHERE disabled AND org_id IN (%s))"
+	                 " + (SELECT count(*) FROM orgs WHERE disabled)",
+	                 orgs);
 	for (i = 0; i < N_COUNTS; i++) {
 		out[i] = ht_db_count_conn(c, sql[i]);
 		ck_assert_msg(out[i] >= 0, "count failed: %s", sql[i]);
@@ -653,43 +697,120 @@ START_TEST(test_member_rules)
 }
 END_TEST
 
-/* An address used in another org is no oracle: the create succeeds in
- * one's own org, and each account logs in to its own org. */
+/* The answer's keys and the types of their values, sorted: "id:s,kind:s,...". */
+static char *
+shape(const json_t *o)
+{
+	const char *keys[64];
+	size_t n = 0, len = 1;
+	const char *k;
+	json_t *v;
+	char *out;
+
+	json_object_foreach((json_t *)o, k, v)
+	{
+		if (n < 64)
+			keys[n++] = k;
+	}
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && strcmp(keys[j - 1], keys[j]) > 0; j--) {
+			const char *t = keys[j];
+
+			keys[j] = keys[j - 1];
+			keys[j - 1] = t;
+		}
+	for (size_t i = 0; i < n; i++)
+		len += strlen(keys[i]) + 4;
+	out = calloc(1, len);
+	for (size_t i = 0; i < n; i++) {
+		strcat(out, keys[i]);
+		strcat(out, json_is_string(json_object_get(o, keys[i])) ? ":s," : ":o,");
+	}
+	return out;
+}
+
+/*
+ * An address with an account in another org is no oracle to an org admin
+ * (addresses are unique platform-wide): inviting it answers like inviting
+ * a new address (status, keys, status of the invitation), using the link
+ * answers byte for byte like a new account, and nothing is created or
+ * changed: B's admin keeps its account and password, A gets no member.
+ */
 START_TEST(test_email_no_oracle)
 {
-	char *path = ht_fmt("/api/v1/orgs/%s/users", W.a.org_id);
-	char *body = ht_jdump(json_pack("{s:s, s:s, s:s, s:s}", "email", W.b.admin.email, "name",
-	                                "Same address", "role", "member", "password",
-	                                "a-different-password-42"));
-	struct ht_resp *r = ht_request("POST", path, W.a.admin.token, body);
-	struct ht_resp *me;
+	char *path = ht_fmt("/api/v1/orgs/%s/invitations", W.a.org_id);
+	char *u = ht_unique("fresh");
+	char *fresh = ht_fmt("%s@example.test", u);
+	char *upper = strdup(W.b.admin.email);
+	char *known, *unknown, *s1, *s2, *a1, *a2, *lit, *sql;
+	struct ht_resp *r1, *r2, *x1, *x2, *me;
 
-	HT_ASSERT_STATUS(r, 201);
-	ck_assert_str_eq(ht_jstr(r, "org_id"), W.a.org_id);
-	ht_resp_free(r);
-	/* B's admin still lands in B */
-	r = ht_login_resp(W.b.admin.email, W.b.admin.password);
-	HT_ASSERT_STATUS(r, 201);
-	me = ht_request("GET", "/api/v1/me", ht_jstr(r, "token"), NULL);
+	for (char *p = upper; *p; p++)
+		if (*p >= 'a' && *p <= 'z')
+			*p = (char)(*p - 32);
+	/* B's admin's address, spelt in upper case: the same identity */
+	known = ht_jdump(
+	    json_pack("{s:s, s:s, s:s}", "email", upper, "name", "Same address", "role", "member"));
+	unknown = ht_jdump(
+	    json_pack("{s:s, s:s, s:s}", "email", fresh, "name", "Same address", "role", "member"));
+	r1 = ht_request("POST", path, W.a.admin.token, known);
+	r2 = ht_request("POST", path, W.a.admin.token, unknown);
+	HT_ASSERT_STATUS(r1, 201);
+	HT_ASSERT_STATUS(r2, 201);
+	s1 = shape(r1->json);
+	s2 = shape(r2->json);
+	ck_assert_str_eq(s1, s2);
+	ck_assert_str_eq(ht_jstr(r1, "status"), "pending");
+	ck_assert_str_eq(ht_jstr(r2, "status"), "pending");
+	ck_assert_str_eq(ht_jstr(r1, "mailed") ? "" : "", "");
+	ck_assert_msg(strstr(r1->body, W.b.org_name) == NULL, "B's name leaked: %s", r1->body);
+	/* the inviting admin uses both links: the same bytes */
+	a1 = ht_jdump(json_pack("{s:s, s:s}", "token", ht_jstr(r1, "token"), "password",
+	                        "a-different-password-42"));
+	a2 = ht_jdump(json_pack("{s:s, s:s}", "token", ht_jstr(r2, "token"), "password",
+	                        "a-different-password-42"));
+	x1 = ht_request("POST", "/api/v1/account/accept", NULL, a1);
+	x2 = ht_request("POST", "/api/v1/account/accept", NULL, a2);
+	HT_ASSERT_STATUS(x1, 200);
+	HT_ASSERT_STATUS(x2, 200);
+	ck_assert_uint_eq(x1->body_len, x2->body_len);
+	ck_assert_msg(memcmp(x1->body, x2->body, x1->body_len) == 0, "%s vs %s", x1->body,
+	              x2->body);
+	/* B's admin still lands in B with its own password */
+	ht_resp_free(r1);
+	r1 = ht_login_resp(W.b.admin.email, W.b.admin.password);
+	HT_ASSERT_STATUS(r1, 201);
+	me = ht_request("GET", "/api/v1/me", ht_jstr(r1, "token"), NULL);
 	HT_ASSERT_STATUS(me, 200);
 	ck_assert_str_eq(ht_ostr(json_object_get(me->json, "org"), "id"), W.b.org_id);
 	ht_resp_free(me);
-	ht_resp_free(r);
-	/* the new account lands in A */
-	r = ht_login_resp(W.b.admin.email, "a-different-password-42");
-	HT_ASSERT_STATUS(r, 201);
-	me = ht_request("GET", "/api/v1/me", ht_jstr(r, "token"), NULL);
-	HT_ASSERT_STATUS(me, 200);
-	ck_assert_str_eq(ht_ostr(json_object_get(me->json, "org"), "id"), W.a.org_id);
-	ck_assert_msg(strstr(me->body, W.b.org_name) == NULL, "B's name leaked: %s", me->body);
-	ht_resp_free(me);
-	ht_resp_free(r);
-	/* a twin inside the same org is still a conflict */
-	r = ht_request("POST", path, W.a.admin.token, body);
-	HT_ASSERT_PROBLEM(r, 409, "conflict");
-	ck_assert_msg(strstr(r->body, W.b.org_name) == NULL, "B's name leaked: %s", r->body);
-	ht_resp_free(r);
-	free(body);
+	/* one account with that address, still B's */
+	lit = ht_sql_literal(W.b.admin.email);
+	sql = ht_fmt("SELECT count(*) FROM users WHERE email = %s AND org_id = '%s'", lit,
+	             W.b.org_id);
+	ck_assert_int_eq(ht_db_count(ht_env_req("LOCKSTEP_TEST_OWNER_DSN"), sql), 1);
+	free(sql);
+	sql = ht_fmt("SELECT count(*) FROM users WHERE email = %s", lit);
+	ck_assert_int_eq(ht_db_count(ht_env_req("LOCKSTEP_TEST_OWNER_DSN"), sql), 1);
+	free(sql);
+	free(lit);
+	/* the new address became a member of A */
+	ht_resp_free(r2);
+	r2 = ht_login_resp(fresh, "a-different-password-42");
+	HT_ASSERT_STATUS(r2, 201);
+	ht_resp_free(r1);
+	ht_resp_free(r2);
+	ht_resp_free(x1);
+	ht_resp_free(x2);
+	free(a1);
+	free(a2);
+	free(s1);
+	free(s2);
+	free(known);
+	free(unknown);
+	free(upper);
+	free(fresh);
+	free(u);
 	free(path);
 }
 END_TEST

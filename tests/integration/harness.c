@@ -1199,12 +1199,12 @@ int
 ht_make_user(const char *token, const char *org_id, const char *role, struct ht_actor *a, char *err,
              size_t errlen)
 {
-	char *path = ht_fmt("/api/v1/orgs/%s/users", org_id);
+	char *path = ht_fmt("/api/v1/orgs/%s/invitations", org_id);
 	char *name = ht_unique("u");
 	unsigned char rnd[12];
 	char pw[64];
-	char *body;
-	struct ht_resp *r;
+	char *body, *accept = NULL;
+	struct ht_resp *r, *r2 = NULL;
 	size_t i;
 	int ret = -1;
 
@@ -1215,15 +1215,34 @@ ht_make_user(const char *token, const char *org_id, const char *role, struct ht_
 		snprintf(pw + strlen(pw), sizeof(pw) - strlen(pw), "%02x", rnd[i]);
 	a->email = ht_fmt("%s@example.test", name);
 	a->password = ht_xstrdup(pw);
-	body = ht_jdump(json_pack("{s:s, s:s, s:s, s:s}", "email", a->email, "name", "Test User",
-	                          "role", role, "password", a->password));
+	/* people join by invitation (POST .../invitations, then the link) */
+	body = ht_jdump(
+	    json_pack("{s:s, s:s, s:s}", "email", a->email, "name", "Test User", "role", role));
 	r = ht_request("POST", path, token, body);
-	if (r->status != 201 || ht_jstr(r, "id") == NULL) {
-		ht_fail(err, errlen, r, "create user");
+	if (r->status != 201 || ht_jstr(r, "token") == NULL) {
+		ht_fail(err, errlen, r, "invite user");
 		goto done;
 	}
-	a->user_id = ht_xstrdup(ht_jstr(r, "id"));
+	accept = ht_jdump(
+	    json_pack("{s:s, s:s}", "token", ht_jstr(r, "token"), "password", a->password));
+	r2 = ht_request("POST", "/api/v1/account/accept", NULL, accept);
+	if (r2->status != 200) {
+		ht_fail(err, errlen, r2, "accept invitation");
+		goto done;
+	}
 	a->token = ht_login(a->email, a->password);
+	if (a->token != NULL) {
+		struct ht_resp *me = ht_request("GET", "/api/v1/me", a->token, NULL);
+		const json_t *u = json_object_get(me->json, "user");
+
+		if (me->status == 200 && ht_ostr(u, "id") != NULL)
+			a->user_id = ht_xstrdup(ht_ostr(u, "id"));
+		ht_resp_free(me);
+	}
+	if (a->user_id == NULL) {
+		free(a->token);
+		a->token = NULL;
+	}
 	if (a->token == NULL) {
 		snprintf(err, errlen, "log-in as new user %s failed (see stderr)", a->email);
 		goto done;
@@ -1231,6 +1250,8 @@ ht_make_user(const char *token, const char *org_id, const char *role, struct ht_
 	ret = 0;
 done:
 	ht_resp_free(r);
+	ht_resp_free(r2);
+	free(accept);
 	free(body);
 	free(name);
 	free(path);

@@ -138,6 +138,33 @@ START_TEST(test_cost_carried)
 }
 END_TEST
 
+/* A hash made at a lower cost than today's needs a new one; not at today's or higher. */
+START_TEST(test_needs_rehash)
+{
+	char *low, *cur, *high;
+
+	ck_assert_int_eq(crypto_password_set_cost(10), 0);
+	low = crypto_password_hash("hunter2");
+	ck_assert_int_eq(crypto_password_set_cost(12), 0);
+	high = crypto_password_hash("hunter2");
+	ck_assert_int_eq(crypto_password_set_cost(11), 0);
+	cur = crypto_password_hash("hunter2");
+	ck_assert_int_eq(crypto_password_needs_rehash(low), 1);
+	ck_assert_int_eq(crypto_password_needs_rehash(cur), 0);
+	ck_assert_int_eq(crypto_password_needs_rehash(high), 0);
+	/* r below ours (1 instead of 8) */
+	ck_assert_int_eq(
+	    crypto_password_needs_rehash("$scrypt$ln=11,r=1,p=1$MDEyMzQ1Njc4OWFiY2RlZg==$"
+	                                 "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="),
+	    1);
+	ck_assert_int_eq(crypto_password_needs_rehash("garbage"), 0);
+	ck_assert_int_eq(crypto_password_needs_rehash(NULL), 0);
+	free(low);
+	free(cur);
+	free(high);
+}
+END_TEST
+
 /* A stored string with other r and p than ours, built by hand. */
 START_TEST(test_foreign_params)
 {
@@ -307,6 +334,7 @@ password_suite(void)
 	tcase_add_test(tc, test_hash_verify);
 	tcase_add_test(tc, test_salted);
 	tcase_add_test(tc, test_cost_carried);
+	tcase_add_test(tc, test_needs_rehash);
 	tcase_add_test(tc, test_foreign_params);
 	tcase_add_test(tc, test_malformed);
 	tcase_add_test(tc, test_concurrency);

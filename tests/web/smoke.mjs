@@ -384,6 +384,88 @@ try {
 		await logout(page);
 	});
 
+	// ---- accounts: invitation, own password, disabling, reset (issue 9) ----
+	const member = 'member-' + stamp + '@smoke.test';
+	const memberPassword = 'member chose this ' + stamp;
+	const memberPassword2 = 'member changed it ' + stamp;
+	let inviteLink = '';
+
+	await check('company admin invites a member and gets a link to pass on', async () => {
+		await login(page, companyUser, userPassword);
+		await page.click('#nav a[href^="#/orgs/"]');
+		await page.locator('#invite-create').waitFor({ state: 'visible' });
+		assert(await page.locator('#user-create').count() === 0, 'an org admin sees the set-a-password form');
+		await page.fill('#invite-create input[name=email]', member.toUpperCase());
+		await page.fill('#invite-create input[name=name]', 'Smoke Member');
+		await submit(page, '#invite-create', /Invitation/);
+		inviteLink = await page.inputValue('#link-value');
+		assert(/\/#link=[A-Za-z0-9_-]{43}$/.test(inviteLink), 'link: ' + inviteLink);
+		await page.locator('#invitations-table td', { hasText: 'pending' }).waitFor({ state: 'visible' });
+		await logout(page);
+	});
+
+	await check('the invitee opens the link, chooses a password and logs in', async () => {
+		const { page: p2, context } = await openPage();
+		await p2.goto(inviteLink, { waitUntil: 'load' });
+		await p2.locator('#accept-form').waitFor({ state: 'visible' });
+		assert(!(p2.url()).includes('link='), 'the token stays in the address bar');
+		await p2.fill('#accept-password', 'short');
+		await p2.fill('#accept-repeat', 'short');
+		await p2.click('#accept-form button[type=submit]');
+		assert(await p2.locator('#accept-form').isVisible(), 'a short password was taken');
+		await p2.fill('#accept-password', memberPassword);
+		await p2.fill('#accept-repeat', memberPassword);
+		await p2.click('#accept-form button[type=submit]');
+		await p2.locator('#notice', { hasText: /Password set/ }).waitFor({ state: 'visible' });
+		await login(p2, member, memberPassword);
+		await context.close();
+	});
+
+	await check('the member changes the password under My account', async () => {
+		await login(page, member, memberPassword);
+		await page.click('#nav a[href="#/account"]');
+		await page.locator('#password-change').waitFor({ state: 'visible' });
+		expectHttpError('/api/v1/me/password', 422);
+		await page.fill('#password-change input[name=current]', 'not the password at all');
+		await page.fill('#password-change input[name=fresh]', memberPassword2);
+		await page.fill('#password-change input[name=repeat]', memberPassword2);
+		await page.click('#password-change button[type=submit]');
+		await page.locator('#problem-detail', { hasText: /current password/ }).waitFor({ state: 'visible' });
+		await page.fill('#password-change input[name=current]', memberPassword);
+		await page.fill('#password-change input[name=fresh]', memberPassword2);
+		await page.fill('#password-change input[name=repeat]', memberPassword2);
+		await submit(page, '#password-change', /Password changed/);
+		await logout(page);
+		await login(page, member, memberPassword2);
+		await logout(page);
+	});
+
+	await check('company admin disables the member (log-in refused), enables them, makes a reset link', async () => {
+		await login(page, companyUser, userPassword);
+		await page.click('#nav a[href^="#/orgs/"]');
+		page.once('dialog', (d) => d.accept());
+		await page.click('#users-table button[data-user="' + member + '"][data-action="disable"]');
+		await page.locator('#notice', { hasText: /disabled/ }).waitFor({ state: 'visible' });
+		await page.locator('#users-table td', { hasText: /^disabled$/ }).waitFor({ state: 'visible' });
+		await logout(page);
+		expectHttpError('/api/v1/session', 401);
+		await page.fill('#login-email', member);
+		await page.fill('#login-password', memberPassword2);
+		await page.click('#login-form button[type=submit]');
+		await page.locator('#problem', { hasText: /./ }).waitFor({ state: 'visible' });
+		assert(await page.locator('#login-form').isVisible(), 'a disabled member logged in');
+		await login(page, companyUser, userPassword);
+		await page.click('#nav a[href^="#/orgs/"]');
+		await page.click('#users-table button[data-user="' + member + '"][data-action="enable"]');
+		await page.locator('#notice', { hasText: /enabled/ }).waitFor({ state: 'visible' });
+		await page.click('#users-table button[data-user="' + member + '"][data-action="reset"]');
+		await page.locator('#notice', { hasText: /Reset link/ }).waitFor({ state: 'visible' });
+		assert(/\/#link=[A-Za-z0-9_-]{43}$/.test(await page.inputValue('#link-value')), 'no reset link');
+		await logout(page);
+		await login(page, member, memberPassword2);
+		await logout(page);
+	});
+
 	await check('no console errors or CSP violations', async () => {
 		await page.waitForTimeout(200);
 		assert(consoleErrors.length === 0, 'console errors: ' + consoleErrors.join(' | '));
