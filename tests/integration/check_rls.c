@@ -500,6 +500,29 @@ START_TEST(test_app_privileges)
 		/* sealing is the sealer's: the app cannot fill in a hash */
 		must_fail(c, id, "UPDATE audit_events SET hash = NULL", NULL);
 	}
+	/* a user cannot promote, disable or re-enable themself, even through
+	 * the row users_update lets them change (0014_users_guard.sql) */
+	{
+		char *member = ht_fmt("SELECT set_config('lockstep.user_id', '%s', true), "
+		                      "set_config('lockstep.org_id', '%s', true), "
+		                      "set_config('lockstep.org_kind', 'company', true), "
+		                      "set_config('lockstep.role', 'member', true)",
+		                      W.b.admin.user_id, W.b.org_id);
+
+		q = ht_fmt("UPDATE users SET role = 'admin' WHERE id = '%s'", W.b.admin.user_id);
+		must_fail(c, member, q, "42501");
+		free(q);
+		q = ht_fmt("UPDATE users SET disabled = NOT disabled WHERE id = '%s'",
+		           W.b.admin.user_id);
+		must_fail(c, idb, q, "42501");
+		free(q);
+		/* nor can an admin move one of their users to another org */
+		q = ht_fmt("UPDATE users SET org_id = '%s' WHERE id = '%s'", W.a.org_id,
+		           W.b.admin.user_id);
+		must_fail(c, idb, q, NULL);
+		free(q);
+		free(member);
+	}
 	/* with the assessor's identity, its own history stays append-only */
 	q = ht_fmt("UPDATE finding_history SET status = 'accepted' WHERE finding_id = '%s'",
 	           W.finding_b);
