@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <assert.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -556,6 +557,50 @@ db_ready(int want_version)
 		__atomic_store_n(&db_role, -1, __ATOMIC_RELAXED);
 	db_result_free(r);
 	return ok;
+}
+
+int
+db_listen(const char *channel)
+{
+	struct db_conn *c = db_thread_conn();
+	char sql[96];
+
+	if (c == NULL || strspn(channel, "abcdefghijklmnopqrstuvwxyz_") != strlen(channel) ||
+	    strlen(channel) > 63)
+		return -1;
+	snprintf(sql, sizeof(sql), "LISTEN %s", channel);
+	return db_command(c, sql) == DB_OK ? 0 : -1;
+}
+
+int
+db_wait_notify(int ms)
+{
+	struct pollfd pfd;
+	PGnotify *n;
+	int got = 0;
+
+	if (thread_conn == NULL || PQstatus(thread_conn->pg) != CONNECTION_OK)
+		return -1;
+	pfd.fd = PQsocket(thread_conn->pg);
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	if (pfd.fd < 0)
+		return -1;
+	if (poll(&pfd, 1, ms) < 0)
+		return 0; /* EINTR: as a timeout */
+	if ((pfd.revents & POLLIN) && PQconsumeInput(thread_conn->pg) == 0) {
+		thread_conn->broken = 1;
+		return -1;
+	}
+	while ((n = PQnotifies(thread_conn->pg)) != NULL) {
+		got = 1;
+		PQfreemem(n);
+	}
+	if (PQstatus(thread_conn->pg) != CONNECTION_OK) {
+		thread_conn->broken = 1;
+		return -1;
+	}
+	return got;
 }
 
 char *

@@ -203,6 +203,20 @@ int db_migrations_latest(const char *dir);
 /* How many thread connections are open now (for /metrics). */
 int db_open_connections(void);
 
+/*
+ * LISTEN on channel (an identifier) with this thread's connection.
+ * Returns 0, or -1.
+ */
+int db_listen(const char *channel) DB_MUST_CHECK;
+
+/*
+ * Wait up to ms milliseconds for a notification on this thread's
+ * connection (after db_listen): 1 when at least one arrived (all pending
+ * ones are consumed), 0 on timeout, -1 when the connection is lost (close
+ * it and listen again).
+ */
+int db_wait_notify(int ms);
+
 /* The database counters for /metrics (role, connects, retries); malloc'd text or NULL. */
 char *db_metrics_render(void);
 

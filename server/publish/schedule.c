@@ -23,6 +23,12 @@
  *      release_publish() stores it and marks the campaign published;
  *   5. an audit event records the release; COMMIT.
  *
+ * Between rounds it sleeps until the next instant of a campaign not yet
+ * published (release_next_due(), at most a minute), woken at once by a
+ * second thread that LISTENs on lockstep_release (0013_release_wake.sql:
+ * every change of a campaign's instant or state NOTIFYs at COMMIT); while
+ * it cannot listen, it polls every interval as before.
+ *
  * Nothing is visible to anyone before the COMMIT, so a replica killed at
  * any point publishes nothing, and its lock dies with its connection: the
  * next replica to poll claims the campaign and publishes it whole.
@@ -55,6 +61,17 @@ static unsigned schedule_interval_ms;
 static unsigned schedule_pause_ms;
 /* for /metrics (schedule_metrics_render) */
 static unsigned long schedule_nrounds, schedule_nreleased, schedule_nfailed;
+static unsigned long schedule_nwakes;
+/* woken: a campaign's instant changed (NOTIFY lockstep_release) */
+static int schedule_woken;
+/* the listener thread: its connection LISTENs; 1 while it does */
+static pthread_t schedule_listener;
+static int schedule_listening;
+
+/* The longest sleep when the next instant is known and changes wake us. */
+#define SCHEDULE_MAX_SLEEP_MS 60000
+/* Due but not claimable (held, or another replica has it): look again soon. */
+#define SCHEDULE_DUE_RETRY_MS 100
 
 struct schedule_tx {
 	int claimed; /* a campaign was claimed (published or held) */
@@ -192,6 +209,87 @@ done:
 	return ret;
 }
 
+/* Wake the scheduler now (a campaign's instant changed). */
+static void
+schedule_wake(void)
+{
+	pthread_mutex_lock(&schedule_lock);
+	schedule_woken = 1;
+	pthread_cond_signal(&schedule_cond);
+	pthread_mutex_unlock(&schedule_lock);
+	__atomic_add_fetch(&schedule_nwakes, 1, __ATOMIC_RELAXED);
+}
+
+/*
+ * The listener: LISTEN lockstep_release on a connection of its own and
+ * wake the scheduler on every notification; after a lost connection,
+ * listen again and wake once (a change may have been missed meanwhile).
+ */
+static void *
+schedule_listen_main(void *arg)
+{
+	(void)arg;
+	while (!__atomic_load_n(&schedule_stopping, __ATOMIC_RELAXED)) {
+		if (!__atomic_load_n(&schedule_listening, __ATOMIC_RELAXED)) {
+			if (db_listen("lockstep_release") != 0) {
+				db_thread_close();
+				sleep(1);
+				continue;
+			}
+			__atomic_store_n(&schedule_listening, 1, __ATOMIC_RELAXED);
+			schedule_wake();
+		}
+		switch (db_wait_notify(250)) {
+		case 1:
+			schedule_wake();
+			break;
+		case -1:
+			__atomic_store_n(&schedule_listening, 0, __ATOMIC_RELAXED);
+			db_thread_close();
+			break;
+		default:
+			break;
+		}
+	}
+	db_thread_close();
+	return NULL;
+}
+
+struct schedule_due {
+	int known;
+	long long ms;
+};
+
+static int
+schedule_due_tx(struct db_conn *c, void *arg)
+{
+	struct schedule_due *d = arg;
+	int rc = store_release_next_due(c, &d->ms);
+
+	d->known = rc == DB_OK;
+	return rc == STORE_NONE ? DB_OK : rc;
+}
+
+/*
+ * How long to sleep after a round: until the next instant when it is
+ * known and the listener will wake us if it changes (at most a minute);
+ * the polling interval when we cannot listen or cannot ask.
+ */
+static unsigned
+schedule_sleep_ms(const struct util_identity *scheduler)
+{
+	struct schedule_due d = {0, 0};
+
+	if (!__atomic_load_n(&schedule_listening, __ATOMIC_RELAXED) ||
+	    db_tx(scheduler, "schedule_due", schedule_due_tx, &d) != DB_OK)
+		return schedule_interval_ms;
+	if (!d.known)
+		return SCHEDULE_MAX_SLEEP_MS; /* nothing scheduled: a NOTIFY wakes us */
+	if (d.ms <= 0)
+		return SCHEDULE_DUE_RETRY_MS; /* due but not claimable now (held, or taken) */
+	return d.ms > SCHEDULE_MAX_SLEEP_MS ? SCHEDULE_MAX_SLEEP_MS : (unsigned)d.ms;
+}
+
 static void *
 schedule_main(void *arg)
 {
@@ -201,7 +299,9 @@ schedule_main(void *arg)
 	pthread_mutex_lock(&schedule_lock);
 	while (!schedule_stopping) {
 		struct timespec until;
+		unsigned sleep_ms;
 
+		schedule_woken = 0;
 		pthread_mutex_unlock(&schedule_lock);
 		__atomic_add_fetch(&schedule_nrounds, 1, __ATOMIC_RELAXED);
 		for (int n = 0; n < SCHEDULE_MAX_PER_ROUND; n++) {
@@ -225,12 +325,13 @@ schedule_main(void *arg)
 			if (__atomic_load_n(&schedule_stopping, __ATOMIC_RELAXED))
 				break;
 		}
+		sleep_ms = schedule_sleep_ms(&scheduler);
 		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += (long)(schedule_interval_ms % 1000) * 1000000L;
-		until.tv_sec += schedule_interval_ms / 1000 + until.tv_nsec / 1000000000L;
+		until.tv_nsec += (long)(sleep_ms % 1000) * 1000000L;
+		until.tv_sec += sleep_ms / 1000 + until.tv_nsec / 1000000000L;
 		until.tv_nsec %= 1000000000L;
 		pthread_mutex_lock(&schedule_lock);
-		while (!schedule_stopping &&
+		while (!schedule_stopping && !schedule_woken &&
 		       pthread_cond_timedwait(&schedule_cond, &schedule_lock, &until) != ETIMEDOUT)
 			;
 	}
@@ -254,10 +355,20 @@ schedule_metrics_render(void)
 	             "# HELP lockstep_scheduler_failures_total Scheduler transactions that failed "
 	             "(retried next round).\n"
 	             "# TYPE lockstep_scheduler_failures_total counter\n"
-	             "lockstep_scheduler_failures_total %lu\n",
+	             "lockstep_scheduler_failures_total %lu\n"
+	             "# HELP lockstep_scheduler_wakes_total Wake-ups by NOTIFY lockstep_release (a "
+	             "campaign's instant changed).\n"
+	             "# TYPE lockstep_scheduler_wakes_total counter\n"
+	             "lockstep_scheduler_wakes_total %lu\n"
+	             "# HELP lockstep_scheduler_listening 1 while the scheduler is woken by "
+	             "NOTIFY (else it polls).\n"
+	             "# TYPE lockstep_scheduler_listening gauge\n"
+	             "lockstep_scheduler_listening %d\n",
 	             __atomic_load_n(&schedule_nrounds, __ATOMIC_RELAXED),
 	             __atomic_load_n(&schedule_nreleased, __ATOMIC_RELAXED),
-	             __atomic_load_n(&schedule_nfailed, __ATOMIC_RELAXED)) < 0)
+	             __atomic_load_n(&schedule_nfailed, __ATOMIC_RELAXED),
+	             __atomic_load_n(&schedule_nwakes, __ATOMIC_RELAXED),
+	             __atomic_load_n(&schedule_listening, __ATOMIC_RELAXED)) < 0)
 		return NULL;
 	return s;
 }
@@ -269,8 +380,14 @@ schedule_start(const struct crypto_signer *signer, unsigned interval_ms, unsigne
 	schedule_interval_ms = interval_ms ? interval_ms : 500;
 	schedule_pause_ms = pause_ms;
 	schedule_stopping = 0;
+	if (pthread_create(&schedule_listener, NULL, schedule_listen_main, NULL) != 0) {
+		log_event(LOG_LEVEL_ERROR, "scheduler_start_failed", NULL);
+		return -1;
+	}
 	if (pthread_create(&schedule_thread, NULL, schedule_main, NULL) != 0) {
 		log_event(LOG_LEVEL_ERROR, "scheduler_start_failed", NULL);
+		__atomic_store_n(&schedule_stopping, 1, __ATOMIC_RELAXED);
+		pthread_join(schedule_listener, NULL);
 		return -1;
 	}
 	schedule_running = 1;
@@ -289,6 +406,8 @@ schedule_stop(void)
 	pthread_cond_broadcast(&schedule_cond);
 	pthread_mutex_unlock(&schedule_lock);
 	pthread_join(schedule_thread, NULL);
+	pthread_join(schedule_listener, NULL); /* it sees schedule_stopping within 250 ms */
+	__atomic_store_n(&schedule_listening, 0, __ATOMIC_RELAXED);
 	schedule_running = 0;
 	log_event(LOG_LEVEL_INFO, "scheduler_stopped", NULL);
 }

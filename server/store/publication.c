@@ -70,7 +70,21 @@ struct release_flag {
 static const struct db_field hold_row[] = {
     DB_FIELD(DB_T_BOOL, struct release_flag, changed, "changed"), DB_FIELD_END};
 
+struct next_due_row {
+	int known;
+	long long ms;
+};
+
+static const struct db_field next_due_row[] = {
+    DB_FIELD(DB_T_BOOL, struct next_due_row, known, "known"),
+    DB_FIELD(DB_T_INT, struct next_due_row, ms, "ms"), DB_FIELD_END};
+
 const struct db_statement store_publication_statements[] = {
+    {"release_next_due",
+     "SELECT d IS NOT NULL AS known,"
+     " coalesce(ceil(extract(epoch FROM d - clock_timestamp()) * 1000), 0)::bigint AS ms"
+     " FROM release_next_due() d",
+     next_due_row},
     {"publication_get",
      "SELECT " PUBLICATION_COLS ", document, signature, signing_key FROM publications"
      " WHERE slug = $1",
@@ -321,4 +335,16 @@ store_release_hold(struct db_conn *c, const char *campaign, const char *reasons,
 
 	*changed = f.changed;
 	return rc == STORE_NONE ? DB_ERROR : rc;
+}
+
+int
+store_release_next_due(struct db_conn *c, long long *ms)
+{
+	struct next_due_row row = {0};
+	int rc = store_one(c, "release_next_due", 0, NULL, next_due_row, &row);
+
+	*ms = rc == DB_OK && row.known ? row.ms : -1;
+	if (rc == DB_OK && !row.known)
+		rc = STORE_NONE;
+	return rc;
 }

@@ -598,6 +598,12 @@ struct store_release {
 
 /* Claim one due campaign: DB_OK, STORE_NONE when none is due, or a db_status. */
 int store_release_claim(struct db_conn *c, struct store_release *out) STORE_MUST_CHECK;
+/*
+ * As the scheduler: milliseconds until the next instant of a campaign not
+ * yet published (0 or less: due), DB_OK; STORE_NONE (and -1) when there
+ * is none.
+ */
+int store_release_next_due(struct db_conn *c, long long *ms) STORE_MUST_CHECK;
 void store_release_clear(struct store_release *r);
 /*
  * The campaign's publishable inputs (*inputs: new reference). STORE_NONE
