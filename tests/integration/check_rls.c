@@ -509,7 +509,9 @@ START_TEST(test_app_privileges)
 		                      "set_config('lockstep.role', 'member', true)",
 		                      W.b.admin.user_id, W.b.org_id);
 
-		q = ht_fmt("UPDATE users SET role = 'admin' WHERE id = '%s'", W.b.admin.user_id);
+		q = ht_fmt("UPDATE users SET role = CASE WHEN role = 'admin' THEN 'member' ELSE "
+		           "'admin' END WHERE id = '%s'",
+		           W.b.admin.user_id);
 		must_fail(c, member, q, "42501");
 		free(q);
 		q = ht_fmt("UPDATE users SET disabled = NOT disabled WHERE id = '%s'",
