@@ -193,6 +193,7 @@ struct api_engagement {
 	char company[DB_UUID_LEN + 1];
 	char assessor[DB_UUID_LEN + 1];
 	json_t *threat_models; /* the campaign's, owned */
+	char state[16];        /* its stage */
 	int released;          /* the campaign's release instant has passed */
 };
 
@@ -231,6 +232,7 @@ int api_campaign_patch(struct http_request *r);
 int api_engagements_post(struct http_request *r);
 int api_engagements_get(struct http_request *r);
 int api_engagement_get(struct http_request *r);
+int api_engagement_stage_post(struct http_request *r);
 int api_findings_post(struct http_request *r);
 int api_findings_get(struct http_request *r);
 int api_finding_get(struct http_request *r);
@@ -278,6 +280,8 @@ json_t *api_statement_json(const struct store_statement *s);
 json_t *api_campaign_json(const struct store_campaign *k);
 json_t *api_engagement_json(const struct store_engagement *e);
 json_t *api_finding_json(const struct store_finding *f);
+/* An engagement's stages [{from, stage, at, by}] (engagement_stage_post.c). New reference. */
+json_t *api_stages_json(const struct store_stage *rows, int n);
 /*
  * Warnings about a campaign whose firm–company pairings identify companies
  * although disclosure hides names (pseudonymous, aggregate): a firm that

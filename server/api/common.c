@@ -286,12 +286,13 @@ api_org_ref(const char *id, const char *name)
 json_t *
 api_engagement_json(const struct store_engagement *e)
 {
-	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:O, s:s, s:s}", "id", e->id, "campaign_id",
-	                 e->campaign_id, "campaign_title",
+	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:O, s:s, s:s, s:s}", "id", e->id,
+	                 "campaign_id", e->campaign_id, "campaign_title",
 	                 e->campaign_title ? e->campaign_title : "", "company_org",
 	                 api_org_ref(e->company_org_id, e->company_name), "assessor_org",
 	                 api_org_ref(e->assessor_org_id, e->assessor_name), "lead_assessors",
-	                 e->lead_assessors, "state", e->state, "created_at", e->created_at);
+	                 e->lead_assessors, "state", e->state, "stage_changed_at",
+	                 e->stage_changed_at, "created_at", e->created_at);
 }
 
 json_t *
@@ -473,6 +474,7 @@ api_engagement_load(struct db_conn *c, const struct http_request *r, const char 
 	memcpy(e->assessor, row.assessor_org_id, sizeof(e->assessor));
 	e->threat_models = json_incref(row.threat_models);
 	e->released = row.released;
+	memcpy(e->state, row.state, sizeof(e->state));
 	store_engagement_clear(&row);
 	return DB_OK;
 }

@@ -1,7 +1,8 @@
 /*
  * GET /api/v1/engagements/{id}: one engagement. Its company and assessor
  * also get the decrypted scope (an audited read of confidential content);
- * the coordinator gets the engagement without it.
+ * the coordinator gets the engagement without it. Everyone who sees it
+ * gets its stages with their dates.
  */
 #include "config.h"
 
@@ -12,6 +13,8 @@ struct engagement_get_ctx {
 	const char *id;
 	struct store_engagement row; /* the result */
 	json_t *scope;               /* the result, for participants */
+	struct store_stage *stages;  /* the result */
+	int nstages;
 };
 
 static int
@@ -22,7 +25,12 @@ engagement_get_tx(struct db_conn *c, void *arg)
 
 	json_decref(k->scope);
 	k->scope = NULL;
+	store_stages_free(k->stages, k->nstages);
+	k->stages = NULL;
+	k->nstages = 0;
 	if ((rc = store_engagement_get(c, k->id, &k->row)) != DB_OK)
+		return rc;
+	if ((rc = store_engagement_stages(c, k->id, &k->stages, &k->nstages)) != DB_OK)
 		return rc;
 	if (api_is_coordinator(k->r))
 		return DB_OK;
@@ -46,7 +54,10 @@ api_engagement_get(struct http_request *r)
 		rc = DB_ERROR;
 	if (rc == DB_OK && k.scope != NULL)
 		json_object_set(res.body, "scope", k.scope);
+	if (rc == DB_OK)
+		json_object_set_new(res.body, "stages", api_stages_json(k.stages, k.nstages));
 	json_decref(k.scope);
+	store_stages_free(k.stages, k.nstages);
 	store_engagement_clear(&k.row);
 	return api_finish(r, rc, &res);
 }

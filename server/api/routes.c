@@ -33,6 +33,7 @@ const struct router_route api_routes[] = {
     {"POST", "/api/v1/campaigns/{id}/engagements", api_engagements_post, A | J, 0},
     {"GET", "/api/v1/engagements", api_engagements_get, A, 0},
     {"GET", "/api/v1/engagements/{id}", api_engagement_get, A, 0},
+    {"POST", "/api/v1/engagements/{id}/stage", api_engagement_stage_post, A | J, 0},
     {"POST", "/api/v1/engagements/{id}/findings", api_findings_post, A | J, 0},
     {"GET", "/api/v1/engagements/{id}/findings", api_findings_get, A, 0},
     {"GET", "/api/v1/engagements/{id}/claims", api_claims_get, A, 0},

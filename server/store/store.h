@@ -117,6 +117,21 @@ int store_audit_append(struct db_conn *c, const char *action, const char *object
                        const char *object_id, const char *org1, const char *org2,
                        const char *detail, const char *addr) STORE_MUST_CHECK;
 
+/* ---- participant-facing events (event.c) ---- */
+
+/*
+ * Record event `type` ("stage.changed", "review.opened", "draft.changed",
+ * "review.answered", "release.held", "release.published", ...) about
+ * object (object_type "engagement" or "campaign"), concerning org1 and
+ * org2 (either may be NULL), with detail (STOLEN; NULL: {}; ids, states,
+ * hashes, never confidential text), from addr (NULL for the scheduler).
+ * The one entry point the inbox and webhooks connect to. Returns DB_OK or
+ * a negative db_status.
+ */
+int store_event(struct db_conn *c, const char *type, const char *object_type, const char *object_id,
+                const char *org1, const char *org2, json_t *detail,
+                const char *addr) STORE_MUST_CHECK;
+
 /* ---- orgs (org.c) ---- */
 
 struct store_org {
@@ -346,6 +361,7 @@ struct store_engagement {
 	json_t *lead_assessors;
 	char state[16];
 	char created_at[STORE_TS_LEN];
+	char stage_changed_at[STORE_TS_LEN];
 	char *campaign_title;
 	json_t *threat_models; /* the campaign's */
 	int released;          /* the campaign's release instant has passed */
@@ -376,6 +392,29 @@ int store_engagement_key(struct db_conn *c, const char *id,
                          unsigned char key[CRYPTO_KEY_LEN]) STORE_MUST_CHECK;
 /* The engagement's scope, opened: *scope a new JSON string. Same results. */
 int store_engagement_scope(struct db_conn *c, const char *id, json_t **scope) STORE_MUST_CHECK;
+/* One stage an engagement entered (engagement_stage_history), or an allowed move. */
+struct store_stage {
+	char *from_state; /* NULL for the first stage */
+	char to_state[16];
+	char changed_at[STORE_TS_LEN]; /* "" for a transition */
+	char *changed_by;              /* user id or NULL */
+};
+
+/*
+ * Move engagement id from stage `from` to `to` (0008's engagement_transitions
+ * decide what is allowed; the history is written by trigger). DB_OK,
+ * STORE_NONE when the engagement is not visible, not in `from` any more
+ * or the move is not allowed, DB_DENIED when the caller may not update it.
+ */
+int store_engagement_move(struct db_conn *c, const char *id, const char *from,
+                          const char *to) STORE_MUST_CHECK;
+/* The stages engagement id entered, oldest first. *rows: free with store_stages_free. */
+int store_engagement_stages(struct db_conn *c, const char *id, struct store_stage **rows,
+                            int *n) STORE_MUST_CHECK;
+/* Every allowed move (from_state, to_state). *rows: free with store_stages_free. */
+int store_engagement_transitions(struct db_conn *c, struct store_stage **rows,
+                                 int *n) STORE_MUST_CHECK;
+void store_stages_free(struct store_stage *rows, int n);
 void store_engagement_clear(struct store_engagement *e);
 void store_engagements_free(struct store_engagement *rows, int n);
 

@@ -141,6 +141,8 @@ rc_campaign(const char *label, const char *disclosure, int k, const char *at, co
 		                       W.sum[c]),
 		             200));
 		free(p);
+		/* findings are recorded in fieldwork */
+		ok &= ht_stage(as->admin.token, eng, "fieldwork") == 200;
 		p = ht_fmt("/api/v1/engagements/%s/findings", eng);
 		for (int f = 0; f <= i % 3; f++) {
 			char *fid =
