@@ -158,7 +158,9 @@ GRANT SELECT ON engagement_stage_history TO lockstep_app;
 -- the review window
 -- ---------------------------------------------------------------------
 
-ALTER TABLE campaigns ADD COLUMN review_opens_at timestamptz;
+ALTER TABLE campaigns ADD COLUMN review_opens_at timestamptz,
+    ADD CONSTRAINT campaigns_review_before_release
+        CHECK (review_opens_at IS NULL OR review_opens_at < release_at);
 COMMENT ON COLUMN campaigns.review_opens_at IS 'When the company review opens (drafts are frozen); NULL: 72 hours before release_at.';
 GRANT UPDATE (review_opens_at) ON campaigns TO lockstep_app;
 
@@ -354,7 +356,8 @@ END $$;
 -- Why SECURITY DEFINER: the drafts are the rows of the publication, made
 -- from what release_inputs() reads (same shape, so the same row builder
 -- makes both), for a campaign whose review window is open; plus each
--- engagement's current draft (version and hash, hex). NULL otherwise.
+-- engagement's current draft (version, hash and sealed row, hex). NULL
+-- otherwise.
 CREATE FUNCTION review_inputs(p_campaign uuid) RETURNS jsonb
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = public, pg_catalog
@@ -387,8 +390,11 @@ AS $$
                                                  FROM findings fi WHERE fi.engagement_id = e.id
                                                 GROUP BY 1, 2, 3) f),
                           'draft', (SELECT jsonb_build_object('version', rs.version,
-                                                              'hash', encode(rs.draft_hash, 'hex'))
-                                      FROM review_states rs WHERE rs.engagement_id = e.id)
+                                                              'hash', encode(rs.draft_hash, 'hex'),
+                                                              'row_sealed', encode(d.row_sealed, 'hex'))
+                                      FROM review_states rs JOIN review_drafts d
+                                        ON d.engagement_id = rs.engagement_id AND d.version = rs.version
+                                     WHERE rs.engagement_id = e.id)
                           ) ORDER BY e.id), '[]')
                           FROM engagements e JOIN orgs ao ON ao.id = e.assessor_org_id
                          WHERE e.campaign_id = p_campaign))

@@ -233,6 +233,11 @@ int api_engagements_post(struct http_request *r);
 int api_engagements_get(struct http_request *r);
 int api_engagement_get(struct http_request *r);
 int api_engagement_stage_post(struct http_request *r);
+int api_review_get(struct http_request *r);
+int api_review_signoff_post(struct http_request *r);
+int api_review_response_post(struct http_request *r);
+int api_review_addendum_put(struct http_request *r);
+int api_campaign_dashboard_get(struct http_request *r);
 int api_findings_post(struct http_request *r);
 int api_findings_get(struct http_request *r);
 int api_finding_get(struct http_request *r);
@@ -280,6 +285,8 @@ json_t *api_statement_json(const struct store_statement *s);
 json_t *api_campaign_json(const struct store_campaign *k);
 json_t *api_engagement_json(const struct store_engagement *e);
 json_t *api_finding_json(const struct store_finding *f);
+/* An engagement's review state for the coordinator (campaign_dashboard_get.c). New reference. */
+json_t *api_review_state_json(const struct store_review_state *rows, int n, const char *engagement);
 /* An engagement's stages [{from, stage, at, by}] (engagement_stage_post.c). New reference. */
 json_t *api_stages_json(const struct store_stage *rows, int n);
 /*

@@ -40,6 +40,11 @@ static const struct json_field patch_fields[] = {
      .min_len = 10,
      .max_len = 40,
      .valid = api_valid_name},
+    {.name = "review_opens_at",
+     .type = JSON_FIELD_STRING,
+     .min_len = 7,
+     .max_len = 40,
+     .valid = api_valid_name},
     {.name = "reason",
      .type = JSON_FIELD_STRING,
      .min_len = 1,
@@ -87,7 +92,8 @@ campaign_patch_tx(struct db_conn *c, void *arg)
 	                                   .release_at = release,
 	                                   .disclosure = patch_str(j, "disclosure"),
 	                                   .min_cohort = k->cohort[0] ? k->cohort : NULL,
-	                                   .state = patch_str(j, "state")};
+	                                   .state = patch_str(j, "state"),
+	                                   .review_opens_at = patch_str(j, "review_opens_at")};
 	struct store_campaign old = {0};
 	json_t *detail, *changed;
 	char norm[STORE_TS_LEN];
@@ -117,8 +123,26 @@ campaign_patch_tx(struct db_conn *c, void *arg)
 		if ((rc = store_campaign_embargo_break(c, k->id, norm, &embargo_break)) != DB_OK)
 			goto done;
 	}
-	if ((rc = store_campaign_update(c, k->id, &ch, &k->row)) != DB_OK)
+	if (ch.review_opens_at != NULL && strcmp(ch.review_opens_at, "default") != 0) {
+		if ((rc = store_ts_future(c, ch.review_opens_at, &future, norm)) != DB_OK) {
+			if (rc == DB_INVALID)
+				rc = api_fail_field(
+				    &k->res, "review_opens_at",
+				    "must be an RFC 3339 date and time or \"default\"");
+			goto done;
+		}
+		if (!future) {
+			rc = api_fail_field(&k->res, "review_opens_at", "must lie in the future");
+			goto done;
+		}
+	}
+	if ((rc = store_campaign_update(c, k->id, &ch, &k->row)) != DB_OK) {
+		/* 0008's CHECK: the review opens before the release */
+		if (rc == DB_INVALID && ch.review_opens_at != NULL)
+			rc = api_fail_field(&k->res, "review_opens_at",
+			                    "must lie before release_at");
 		goto done;
+	}
 	store_engagements_free(k->eng, k->neng);
 	k->eng = NULL;
 	k->neng = 0;

@@ -133,6 +133,11 @@ schedule_publish(struct db_conn *c, struct schedule_tx *k, json_t *doc, int afte
 	                     json_pack("{s:s, s:I, s:s, s:b, s:b}", "slug", k->slug, "sequence",
 	                               (json_int_t)seq, "hash", k->hash, "embargo_break",
 	                               embargo_break, "after_hold", after_hold));
+	if (ret == DB_OK)
+		ret = store_event(c, "release.published", "campaign", k->campaign, NULL, NULL,
+		                  json_pack("{s:s, s:s, s:I, s:s}", "campaign", k->campaign, "slug",
+		                            k->slug, "sequence", (json_int_t)seq, "hash", k->hash),
+		                  NULL);
 	if (ret == DB_OK && schedule_pause_ms > 0) {
 		/* tests only: a window in which the row exists but is not committed */
 		log_event(LOG_LEVEL_INFO, "release_pausing",
@@ -142,6 +147,32 @@ schedule_publish(struct db_conn *c, struct schedule_tx *k, json_t *doc, int afte
 done:
 	free(canon);
 	return ret;
+}
+
+/*
+ * Give each engagement of inputs its review (0008) as "review": the state,
+ * draft hash, response and addendum the review scheduler and the company
+ * left. DB_OK or a db_status.
+ */
+static int
+schedule_reviews(struct db_conn *c, const char *campaign, json_t *inputs)
+{
+	json_t *reviews = NULL, *e;
+	size_t i;
+	int rc;
+
+	if ((rc = store_review_release_inputs(c, campaign, &reviews)) != DB_OK)
+		return rc;
+	json_array_foreach(json_object_get(inputs, "engagements"), i, e)
+	{
+		const char *eid = json_string_value(json_object_get(e, "id"));
+		json_t *r = eid ? json_object_get(reviews, eid) : NULL;
+
+		if (r != NULL)
+			json_object_set(e, "review", r);
+	}
+	json_decref(reviews);
+	return DB_OK;
 }
 
 static int
@@ -171,6 +202,8 @@ schedule_tx_fn(struct db_conn *c, void *arg)
 	pc.min_cohort = rel.min_cohort;
 	pc.embargo_break = rel.embargo_break;
 	if ((ret = store_release_inputs(c, k->campaign, &inputs)) < 0)
+		goto done;
+	if (ret == DB_OK && (ret = schedule_reviews(c, k->campaign, inputs)) != DB_OK)
 		goto done;
 	if (ret != DB_OK || (doc = publish_build(&pc, inputs, &leaks)) == NULL) {
 		log_event(LOG_LEVEL_ERROR, "release_build_failed",
@@ -219,6 +252,8 @@ schedule_main(void *arg)
 			if (__atomic_load_n(&schedule_stopping, __ATOMIC_RELAXED))
 				break;
 		}
+		if (!__atomic_load_n(&schedule_stopping, __ATOMIC_RELAXED))
+			review_round(&scheduler, SCHEDULE_MAX_PER_ROUND);
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_nsec += (long)(schedule_interval_ms % 1000) * 1000000L;
 		until.tv_sec += schedule_interval_ms / 1000 + until.tv_nsec / 1000000000L;

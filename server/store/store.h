@@ -132,6 +132,105 @@ int store_event(struct db_conn *c, const char *type, const char *object_type, co
                 const char *org1, const char *org2, json_t *detail,
                 const char *addr) STORE_MUST_CHECK;
 
+/* ---- the company review (review.c, 0008) ---- */
+
+/* A campaign whose review window is open, as review_claim() returns it. */
+struct store_review_campaign {
+	char campaign_id[DB_UUID_LEN + 1];
+	char *title;
+	char slug[64];
+	json_t *threat_models;
+	char release_at[STORE_TS_LEN];
+	char planned_release_at[STORE_TS_LEN];
+	char disclosure[16];
+	long long min_cohort;
+	int first; /* no draft frozen yet */
+};
+
+/* The review scheduler (identity 'scheduler'): lock one due campaign. DB_OK or STORE_NONE. */
+int store_review_claim(struct db_conn *c, struct store_review_campaign *out) STORE_MUST_CHECK;
+void store_review_campaign_clear(struct store_review_campaign *k);
+/*
+ * review_inputs() opened: release_inputs()' shape, each engagement with
+ * its wrapped data key ("data_key", hex) and its current draft
+ * ("draft": {version, hash, row} or null). *inputs: new reference.
+ * STORE_NONE when the window is not open.
+ */
+int store_review_inputs(struct db_conn *c, const char *campaign, json_t **inputs) STORE_MUST_CHECK;
+/*
+ * Store draft `version` of an engagement: canon (the row's canonical
+ * JSON) sealed under its data key (wrapped_hex unwrapped with the master
+ * key), hash_hex its SHA-256, changes a JSON array text. DB_OK or a
+ * db_status (DB_DENIED when the version is not the next).
+ */
+int store_review_freeze(struct db_conn *c, const char *campaign, const char *engagement,
+                        int version, const char *wrapped_hex, const char *canon,
+                        const char *hash_hex, const char *changes) STORE_MUST_CHECK;
+/* The campaign's drafts were compared now. */
+int store_review_checked(struct db_conn *c, const char *campaign) STORE_MUST_CHECK;
+/*
+ * At the release: {engagement id: {state, version, reopened, draft_hash,
+ * response (text, if any), addendum (text, if any)}}. *reviews: new
+ * reference (an empty object when there is no review).
+ */
+int store_review_release_inputs(struct db_conn *c, const char *campaign,
+                                json_t **reviews) STORE_MUST_CHECK;
+
+/* An engagement's current review as its participants see it. */
+struct store_review {
+	char state[16]; /* pending | signed-off | responded */
+	long long version;
+	char draft_hash[2 * CRYPTO_SHA256_LEN + 1];
+	int reopened;
+	char answered_at[STORE_TS_LEN]; /* "" when not answered */
+	char addendum_at[STORE_TS_LEN];
+	char frozen_at[STORE_TS_LEN];
+	json_t *changes;  /* array of changed parts */
+	json_t *row;      /* the draft row */
+	json_t *response; /* string or null */
+	json_t *addendum; /* string or null */
+	int open;         /* answers are accepted (the release instant is ahead) */
+};
+/* DB_OK, STORE_NONE (no draft yet, or not visible). Clear with store_review_clear. */
+int store_review_get(struct db_conn *c, const char *engagement,
+                     struct store_review *out) STORE_MUST_CHECK;
+void store_review_clear(struct store_review *r);
+/*
+ * The company answers the draft whose hash is hash_hex: state
+ * "signed-off" (response NULL) or "responded" (response sealed). DB_OK,
+ * STORE_NONE when the hash is not the current draft's, DB_DENIED when
+ * the review is not open.
+ */
+int store_review_answer(struct db_conn *c, const char *engagement, const char *state,
+                        const char *hash_hex, const char *response) STORE_MUST_CHECK;
+/* The assessor's addendum to a response to draft hash_hex. As store_review_answer. */
+int store_review_addendum(struct db_conn *c, const char *engagement, const char *hash_hex,
+                          const char *text) STORE_MUST_CHECK;
+
+/* One engagement's review state for the coordinator (no text). */
+struct store_review_state {
+	char engagement_id[DB_UUID_LEN + 1];
+	char state[16];
+	long long version;
+	int reopened;
+	char answered_at[STORE_TS_LEN];
+	int addendum;
+};
+int store_review_states(struct db_conn *c, const char *campaign, struct store_review_state **rows,
+                        int *n) STORE_MUST_CHECK;
+void store_review_states_free(struct store_review_state *rows, int n);
+
+/* One cell of the coordinator's dashboard: engagement x threat model. */
+struct store_dashboard_cell {
+	char engagement_id[DB_UUID_LEN + 1];
+	char threat_model[32];
+	int claim_made;
+	long long counts[5]; /* critical, high, medium, low, info */
+};
+int store_campaign_dashboard(struct db_conn *c, const char *campaign,
+                             struct store_dashboard_cell **rows, int *n) STORE_MUST_CHECK;
+void store_dashboard_free(struct store_dashboard_cell *rows, int n);
+
 /* ---- orgs (org.c) ---- */
 
 struct store_org {
@@ -280,6 +379,8 @@ struct store_campaign {
 	char created_at[STORE_TS_LEN];
 	char updated_at[STORE_TS_LEN];
 	int released; /* published, or the instant has passed and no hold keeps it open */
+	char review_opens_at[STORE_TS_LEN]; /* when the company review opens (0008) */
+	int review_opens_default;           /* review_opens_at is 72 h before release_at */
 };
 
 /* The fields a PATCH may change: NULL keeps the current value. */
@@ -290,6 +391,7 @@ struct store_campaign_change {
 	const char *disclosure;
 	const char *min_cohort;
 	const char *state;
+	const char *review_opens_at; /* RFC 3339, or "default": 72 h before release_at */
 };
 
 /* Progress of one engagement (counts only, never content). */

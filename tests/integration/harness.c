@@ -1501,10 +1501,11 @@ long
 ht_stage(const char *token, const char *engagement, const char *stage)
 {
 	char *path = ht_fmt("/api/v1/engagements/%s/stage", engagement);
-	struct ht_resp *r =
-	    ht_request("POST", path, token, ht_jdump(json_pack("{s:s}", "stage", stage)));
+	char *body = ht_jdump(json_pack("{s:s}", "stage", stage));
+	struct ht_resp *r = ht_request("POST", path, token, body);
 	long st = r->status;
 
+	free(body);
 	if (st != 200)
 		fprintf(stderr, "stage %s of %s: %ld %.*s\n", stage, engagement, st, 300,
 		        r->body ? r->body : "");
