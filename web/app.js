@@ -300,11 +300,15 @@
 			el('h2', null, 'Engagement · ' + e.campaign_title),
 			dl([['Campaign', link('#/campaigns/' + e.campaign_id, e.campaign_title)],
 				['Company', e.company_org.name], ['Assessor', e.assessor_org.name],
-				['Lead assessors', fmtList(e.lead_assessors)], ['State', e.state], ['Created', e.created_at]]));
+				['Lead assessors', fmtList(e.lead_assessors)],
+				['Stage', el('span', { id: 'engagement-stage' }, e.state)], ['Stage since', orDash(e.stage_changed_at)],
+				['Created', e.created_at]]));
+		out.append(stageSection(e));
 		if (typeof e.scope === 'string')
 			out.append(el('h3', null, 'Scope'), el('pre', { class: 'text' }, e.scope));
 		if (kind === 'coordinator')
 			return out;
+		const working = e.state === 'fieldwork' || e.state === 'reporting';
 
 		let tms = threatModels.map((t) => t.code);
 		const camp = await getOrNull('/campaigns/' + e.campaign_id);
@@ -324,10 +328,13 @@
 					link('#/findings/' + f.id, f.title), f.threat_model,
 					el('span', { class: 'sev sev-' + f.severity }, f.severity), f.status, String(f.version), f.updated_at]),
 				{ id: 'findings-table' }));
-		if (kind === 'assessor')
+		if (kind === 'assessor' && working)
 			out.append(findingCreateForm(id, tms));
+		if (!working)
+			out.append(el('p', { class: 'hint', id: 'stage-closed-note' },
+				'Findings and evidence are added while the engagement is in fieldwork or reporting (now: ' + e.state + ').'));
 
-		out.append(evidenceSection(id, evidence, findings, orgUsers));
+		out.append(evidenceSection(id, evidence, findings, orgUsers, working));
 
 		const byTm = new Map((claims && claims.items || []).map((c) => [c.threat_model, c]));
 		out.append(el('h3', null, 'Claims'),
@@ -349,7 +356,114 @@
 				notice('Statement saved.');
 			}));
 		}
+		out.append(await reviewSection(id, kind));
 		return out;
+	}
+
+	/* ---- stages ---- */
+
+	/* The engagement's stages with their dates, and buttons for the moves the caller may make. */
+	function stageSection(e) {
+		const box = el('div', { id: 'stage-section' }, el('h3', null, 'Stages'),
+			table(['Stage', 'Entered', 'From'], (e.stages || []).map((st) => [st.stage, st.at, orDash(st.from)]),
+				{ id: 'stages-table' }));
+		const next = Array.isArray(e.next_stages) ? e.next_stages : [];
+		if (next.length > 0)
+			box.append(el('p', { class: 'actions' }, next.map((to) =>
+				el('button', { type: 'button', class: 'stage-move', 'data-stage': to, onclick: async () => {
+					clearProblem();
+					try {
+						await api('POST', '/engagements/' + e.id + '/stage', { stage: to });
+						await route();
+						notice('The engagement is now in ' + to + '.');
+					} catch (err) {
+						showProblem(err);
+					}
+				} }, 'Move to ' + to))));
+		return box;
+	}
+
+	/* ---- the company review ---- */
+
+	/* A draft row as the public page shows it: claims, finding counts, statement. */
+	function draftRowView(row) {
+		const claims = row && row.claims ? row.claims : {};
+		const findings = row && row.findings ? row.findings : {};
+		const sev = enumOf('severity');
+		return el('div', { class: 'draft-row', id: 'review-draft-row' },
+			table(['Threat model', 'Robust up to', 'Public summary'], Object.keys(claims).map((tm) =>
+				[tm, claims[tm].level, orDash(claims[tm].summary)])),
+			table(['Threat model'].concat(sev), Object.keys(findings).map((tm) =>
+				[tm].concat(sev.map((s) => {
+					const cell = findings[tm][s] || {};
+					const n = Object.values(cell).reduce((a, b) => a + Number(b || 0), 0);
+					return String(n);
+				})))),
+			el('h4', null, 'Company statement'),
+			typeof row.statement === 'string' ? el('pre', { class: 'text' }, row.statement) : el('p', { class: 'empty' }, 'No statement.'),
+			row.assessor ? el('p', null, 'Assessor: ' + row.assessor.firm + ' (' + fmtList(row.assessor.lead_assessors) + ')') : null);
+	}
+
+	async function reviewSection(id, kind) {
+		const box = el('div', { id: 'review-section' }, el('h3', null, 'Review before release'));
+		let v = null;
+		try {
+			v = await api('GET', '/engagements/' + id + '/review');
+		} catch (err) {
+			box.append(el('p', { class: 'error' }, err.title));
+			return box;
+		}
+		if (!v.draft) {
+			box.append(el('p', { class: 'empty', id: 'review-state' },
+				'The review opens at ' + v.opens_at + ': the row the public will read is then frozen here for the company to sign off or answer.'));
+			return box;
+		}
+		const d = v.draft;
+		box.append(dl([['State', el('strong', { id: 'review-state' }, v.state + (v.reopened ? ' (reopened: the draft changed)' : ''))],
+			['Draft', 'version ' + d.version + ', frozen ' + d.frozen_at],
+			['Draft SHA-256', el('code', { class: 'hash', id: 'review-draft-hash' }, d.hash)],
+			['Release', v.release_at]]));
+		if (Array.isArray(d.changes) && d.changes.length > 0)
+			box.append(el('p', { class: 'error', id: 'review-changes' }, 'Changed since the previous draft: ' + d.changes.join(', ')));
+		box.append(el('h4', null, 'As the public page will show it'), draftRowView(d.row),
+			el('details', null, el('summary', null, 'The draft as JSON'),
+				el('pre', { class: 'text', id: 'review-draft-json' }, JSON.stringify(d.row, null, 2))));
+		if (typeof v.response === 'string')
+			box.append(el('h4', null, 'Company response (public)'), el('pre', { class: 'text', id: 'review-response' }, v.response));
+		if (typeof v.addendum === 'string')
+			box.append(el('h4', null, 'Assessor addendum (public)'), el('pre', { class: 'text', id: 'review-addendum' }, v.addendum));
+		if (!v.open)
+			return box;
+		if (kind === 'company') {
+			box.append(el('p', { class: 'actions' }, el('button', { type: 'button', id: 'review-sign-off', onclick: async () => {
+				clearProblem();
+				try {
+					await api('POST', '/engagements/' + id + '/review/sign-off', { draft_hash: d.hash });
+					await route();
+					notice('Signed off draft version ' + d.version + '.');
+				} catch (err) {
+					showProblem(err);
+				}
+			} }, 'Sign off this draft')));
+			box.append(onSubmit(el('form', { class: 'card', id: 'review-response-form' },
+				checkedText(id, 'Public response to this draft', { name: 'text', rows: 4, maxlength: 20000 }),
+				el('button', { type: 'submit' }, 'Publish response with the release')), async (fd) => {
+				await api('POST', '/engagements/' + id + '/review/response', { draft_hash: d.hash, text: fd.get('text') });
+				await route();
+				notice('Response saved.');
+			}));
+		}
+		if (kind === 'assessor' && v.state === 'responded') {
+			box.append(onSubmit(el('form', { class: 'card', id: 'review-addendum-form' },
+				checkedText(id, 'Public addendum to the response', { name: 'text', rows: 3, maxlength: 20000,
+					value: typeof v.addendum === 'string' ? v.addendum : '' }),
+				el('button', { type: 'submit' }, 'Save addendum')), async (fd) => {
+				await api('PUT', '/engagements/' + id + '/review/addendum', { draft_hash: d.hash, text: fd.get('text') });
+				await route();
+				notice('Addendum saved.');
+			}));
+		}
+		return box;
 	}
 
 	/* ---- evidence ---- */
@@ -431,7 +545,7 @@
 	/* The receipt to show once the engagement view is drawn again. */
 	let pendingReceipt = null;  /* {engagement, signed} */
 
-	function evidenceSection(engagementId, items, findings, orgUsers) {
+	function evidenceSection(engagementId, items, findings, orgUsers, working) {
 		const findingTitles = new Map(findings.map((f) => [f.id, f.title]));
 		const colleagues = new Map(orgUsers.map((u) => [u.id, u.email]));
 		const slot = el('div', { id: 'evidence-receipt-slot' });
@@ -529,7 +643,7 @@
 				table(['Name', 'Size', 'SHA-256', 'Media type', 'Uploaded by', 'Uploaded', 'Finding', ''], rows,
 					{ id: 'evidence-table' }),
 			el('p', { class: 'hint' }, 'Files are downloaded as attachments and never opened in the page.'),
-			slot, form);
+			slot, working ? form : null);
 	}
 
 	function findingCreateForm(engagementId, tms) {
@@ -776,7 +890,8 @@
 			el('h2', null, 'Campaign · ' + c.title),
 			dl([['Slug', c.slug], ['State', c.state], ['Threat models', fmtList(c.threat_models)],
 				['Release', c.release_at], ['Planned release', orDash(c.planned_release_at)],
-				['Disclosure', c.disclosure], ['Minimum cohort', String(c.min_cohort)]]));
+				['Disclosure', c.disclosure], ['Minimum cohort', String(c.min_cohort)],
+				['Review opens', c.review_opens_at + (c.review_opens_default ? ' (72 h before the release)' : '')]]));
 		if (me.org.kind !== 'coordinator' || !Array.isArray(c.engagements))
 			return out;
 		if (c.release) {
@@ -803,12 +918,15 @@
 					{ id: 'release-history' }));
 		out.append(el('h3', null, 'Progress'),
 			c.engagements.length === 0 ? el('p', { class: 'empty' }, 'No engagements yet.') :
-				table(['Company', 'Assessor', 'State', 'Findings', 'Open', 'Claims', 'Statement'], c.engagements.map((e) => {
+				table(['Company', 'Assessor', 'Stage', 'Findings', 'Open', 'Claims', 'Statement', 'Review'], c.engagements.map((e) => {
 					const p = e.progress || {};
+					const rv = e.review || { state: 'not-open' };
 					return [link('#/engagements/' + e.id, e.company_org.name), e.assessor_org.name, e.state,
 						String(p.findings_total ?? 0), String(p.findings_open ?? 0), String(p.claims ?? 0),
-						p.statement ? 'yes' : 'no'];
+						p.statement ? 'yes' : 'no',
+						rv.state === 'pending' ? 'no answer yet' + (rv.reopened ? ' (reopened)' : '') : rv.state];
 				}), { id: 'progress-table' }));
+		out.append(await dashboardSection(id));
 
 		if (!c.released) {
 			out.append(onSubmit(el('form', { class: 'card', id: 'campaign-edit' },
@@ -816,8 +934,16 @@
 				field('State', select('state', enumOf('campaign_state').filter((v) => v !== 'published'), c.state)),
 				field('Move release to (your local time; blank keeps it)', el('input', { name: 'release_at', type: 'datetime-local' })),
 				field('Reason (required when moving the release)', el('input', { name: 'reason', maxlength: 1000 })),
+				field('Open the company review at (your local time; blank keeps it)',
+					el('input', { name: 'review_opens_at', type: 'datetime-local' })),
+				el('label', null, el('input', { type: 'checkbox', name: 'review_default' }),
+					el('span', null, 'Review opens 72 h before the release (default)')),
 				el('button', { type: 'submit' }, 'Save')), async (fd) => {
 				const body = {};
+				if (fd.get('review_opens_at'))
+					body.review_opens_at = new Date(String(fd.get('review_opens_at'))).toISOString().replace(/\.\d{3}Z$/, 'Z');
+				else if (fd.get('review_default'))
+					body.review_opens_at = 'default';
 				if (fd.get('state') !== c.state)
 					body.state = fd.get('state');
 				if (fd.get('release_at')) {
@@ -853,6 +979,29 @@
 				c.disclosure + ' disclosure (see Anonymity warnings).');
 		}));
 		return out;
+	}
+
+	/* The coordinator's grid: engagement x threat model, counts and flags only. */
+	async function dashboardSection(id) {
+		const box = el('div', { id: 'dashboard' }, el('h3', null, 'Dashboard'));
+		let d;
+		try {
+			d = await api('GET', '/campaigns/' + id + '/dashboard');
+		} catch (err) {
+			box.append(el('p', { class: 'error' }, err.title));
+			return box;
+		}
+		const sev = enumOf('severity');
+		const tms = Array.isArray(d.threat_models) ? d.threat_models : [];
+		box.append(table(['Company', 'Assessor', 'Stage', 'Review'].concat(tms), d.rows.map((r) =>
+			[r.company.name, r.assessor.name, r.stage, r.review.state].concat(tms.map((tm) => {
+				const cell = r.cells[tm] || { claim_made: false, findings: {} };
+				return el('span', { class: 'cell' }, (cell.claim_made ? 'claim' : 'no claim') + ' · ' +
+					sev.map((s) => s[0].toUpperCase() + (cell.findings[s] || 0)).join(' '));
+			}))), { id: 'dashboard-table' }),
+		el('p', { class: 'hint' }, 'Per threat model: whether a claim was made, and findings by severity (' +
+			sev.map((s) => s[0].toUpperCase() + ' ' + s).join(', ') + '). Never titles or texts.'));
+		return box;
 	}
 
 	/* ---- routing on the URL fragment ---- */

@@ -19,6 +19,7 @@ static const char *const rls_tables[] = {
     "campaigns",
     "claims",
     "engagement_secrets",
+    "engagement_stage_history",
     "engagements",
     "evidence",
     "evidence_chunks",
@@ -28,6 +29,9 @@ static const char *const rls_tables[] = {
     "orgs",
     "publications",
     "release_holds",
+    "review_campaigns",
+    "review_drafts",
+    "review_states",
     "sessions",
     "statements",
     "users",
@@ -51,7 +55,8 @@ hidden_rows(const char *t)
 #define N_RLS (sizeof(rls_tables) / sizeof(rls_tables[0]))
 
 /* Tables without row-level security: reference data only. */
-static const char *const plain_tables[] = {"schema_migrations", "threat_models", "vocabulary"};
+static const char *const plain_tables[] = {"engagement_transitions", "schema_migrations",
+                                           "threat_models", "vocabulary"};
 
 static PGconn *
 app_conn(void)
@@ -308,6 +313,8 @@ company_a_rows(PGconn *o, const char *t)
 	    {"actor_user",
 	     ht_fmt("actor_user IN ('%s','%s')", W.a.admin.user_id, W.x.admin.user_id)},
 	    {"orgs", ht_fmt("orgs && ARRAY['%s','%s']::uuid[]", W.a.org_id, W.x.org_id)},
+	    /* campaign 2 has only A×X */
+	    {"campaign_id", ht_fmt("campaign_id = '%s'", W.campaign2_id)},
 	};
 	char *where = strdup("false"), *n;
 	size_t i;

@@ -243,6 +243,12 @@ try {
 		await page.locator('#engagements-table td', { hasText: company }).waitFor({ state: 'visible' });
 		await page.locator('#engagements-table a').first().click();
 		await page.locator('pre', { hasText: 'Scope: production clusters ' + stamp }).waitFor({ state: 'visible' });
+		// a new engagement is planned: no finding form until fieldwork starts
+		assert(await page.textContent('#engagement-stage') === 'planned', 'a new engagement is not planned');
+		assert(await page.locator('#finding-create').count() === 0, 'a planned engagement offers the finding form');
+		await page.click('#stage-section button[data-stage=fieldwork]');
+		await page.locator('#engagement-stage', { hasText: /^fieldwork$/ }).waitFor({ state: 'visible' });
+		assert(await page.locator('#stages-table tbody tr').count() === 2, 'stages table does not list planned and fieldwork');
 		await page.fill('#finding-create input[name=title]', findingTitle);
 		await page.selectOption('#finding-create select[name=severity]', 'high');
 		await page.fill('#finding-create textarea[name=detail]', 'Any engineer can list the weights bucket.');
