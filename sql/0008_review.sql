@@ -18,6 +18,11 @@
 --    a public response bound to the draft's hash; the assessor may add a
 --    public addendum to a response. The release carries per engagement
 --    the draft hash and the review state.
+--  * Holds: participants see which of their engagement's texts hold the
+--    release (release_hold_fields); texts are frozen at the release
+--    instant, held or not (ls_campaign_frozen of 0003 replaced); the
+--    coordinator decides: extend the release or withhold the offending
+--    texts (release_withholds, read by the scheduler).
 --  * The coordinator's dashboard: per engagement and threat model, whether
 --    a claim was made and the finding counts per severity, never a text.
 
@@ -486,6 +491,93 @@ AS $$
 $$;
 
 -- ---------------------------------------------------------------------
+-- holds that participants hear about; texts frozen at the instant
+-- ---------------------------------------------------------------------
+
+-- Replaces 0003's: a campaign is frozen once published or once its
+-- release instant has passed, held or not. A held release no longer
+-- stays open for edits after the instant: the coordinator decides
+-- (extend the release, which reopens the texts until the new instant, or
+-- withhold the offending texts). Unknown ids answer false.
+CREATE OR REPLACE FUNCTION ls_campaign_frozen(p_campaign uuid) RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = public, pg_catalog
+AS $$
+    SELECT coalesce((SELECT c.state = 'published' OR c.release_at <= now()
+                       FROM campaigns c WHERE c.id = p_campaign), false)
+$$;
+
+-- Why SECURITY DEFINER: release_holds is the coordinator's. Returns, to a
+-- user of the engagement's company or assessor, the fields of that
+-- engagement whose text holds its campaign's release (never another
+-- engagement's, never the name found) and when the hold began; no rows
+-- otherwise.
+CREATE FUNCTION release_hold_fields(p_engagement uuid)
+RETURNS TABLE (field text, held_at text)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = public, pg_catalog
+AS $$
+    SELECT DISTINCT r.value->>'field', ls_ts(h.held_at)
+      FROM engagements e
+      JOIN campaigns c ON c.id = e.campaign_id
+      JOIN release_holds h ON h.campaign_id = c.id,
+           LATERAL jsonb_array_elements(h.reasons) r
+     WHERE e.id = p_engagement AND ls_uid() IS NOT NULL
+       AND (e.company_org_id = ls_org() OR e.assessor_org_id = ls_org())
+       AND c.state <> 'published' AND c.release_at <= now()
+       AND r.value->>'engagement' = e.id::text
+$$;
+
+-- The coordinator's decision to publish a held release with the
+-- offending participant texts withheld (replaced, with the reason, in the
+-- signed document). One per campaign; the reasons are the hold's at the
+-- time of the decision.
+CREATE TABLE release_withholds (
+    campaign_id uuid PRIMARY KEY REFERENCES campaigns (id),
+    reason      text NOT NULL CHECK (length(reason) BETWEEN 1 AND 1000),
+    reasons     jsonb NOT NULL,
+    decided_by  uuid NOT NULL,
+    decided_at  timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE release_withholds IS 'Held releases the coordinator decided to publish with the offending participant texts withheld.';
+ALTER TABLE release_withholds ENABLE ROW LEVEL SECURITY;
+ALTER TABLE release_withholds FORCE ROW LEVEL SECURITY;
+CREATE POLICY release_withholds_read ON release_withholds FOR SELECT USING (ls_is_coordinator());
+CREATE POLICY release_withholds_insert ON release_withholds FOR INSERT
+    WITH CHECK (ls_is_coordinator() AND decided_by = ls_uid());
+REVOKE ALL ON release_withholds FROM PUBLIC;
+GRANT SELECT, INSERT ON release_withholds TO lockstep_app;
+CREATE TRIGGER release_withholds_append_only BEFORE UPDATE OR DELETE
+    ON release_withholds FOR EACH ROW EXECUTE FUNCTION ls_refuse_change();
+
+-- Why SECURITY DEFINER: the scheduler's identity sees no table. The
+-- withhold decision of a campaign due for release ({reason, decided_at})
+-- or NULL.
+CREATE FUNCTION release_withheld(p_campaign uuid) RETURNS jsonb
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = public, pg_catalog
+AS $$
+    SELECT jsonb_build_object('reason', w.reason, 'decided_at', ls_ts(w.decided_at))
+      FROM release_withholds w JOIN campaigns c ON c.id = w.campaign_id
+     WHERE w.campaign_id = p_campaign AND ls_kind() = 'scheduler' AND ls_uid() IS NULL
+       AND c.release_at <= now() AND c.state <> 'published'
+$$;
+
+-- Why SECURITY DEFINER: the scheduler tells the participants of a held
+-- or released campaign (store_event) and its identity sees no
+-- engagement. Each engagement of the campaign with its company and
+-- assessor org ids; nothing for anyone but the scheduler.
+CREATE FUNCTION release_engagement_orgs(p_campaign uuid)
+RETURNS TABLE (engagement_id uuid, company_org_id uuid, assessor_org_id uuid)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = public, pg_catalog
+AS $$
+    SELECT e.id, e.company_org_id, e.assessor_org_id FROM engagements e
+     WHERE e.campaign_id = p_campaign AND ls_kind() = 'scheduler' AND ls_uid() IS NULL
+     ORDER BY e.id
+$$;
+
+-- ---------------------------------------------------------------------
 -- the coordinator's dashboard
 -- ---------------------------------------------------------------------
 
@@ -523,9 +615,11 @@ REVOKE ALL ON FUNCTION engagements_stage_check(), engagements_stage_history(),
     ls_refuse_outside_fieldwork(), ls_review_opens(timestamptz, timestamptz),
     review_states_before_update(), review_claim(), review_inputs(uuid),
     review_freeze(uuid, uuid, integer, bytea, bytea, jsonb), review_checked(uuid),
-    review_release_inputs(uuid), campaign_dashboard(uuid) FROM PUBLIC;
+    review_release_inputs(uuid), campaign_dashboard(uuid), release_hold_fields(uuid),
+    release_withheld(uuid), release_engagement_orgs(uuid) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION engagements_stage_check(), engagements_stage_history(),
     ls_refuse_outside_fieldwork(), ls_review_opens(timestamptz, timestamptz),
     review_states_before_update(), review_claim(), review_inputs(uuid),
     review_freeze(uuid, uuid, integer, bytea, bytea, jsonb), review_checked(uuid),
-    review_release_inputs(uuid), campaign_dashboard(uuid) TO lockstep_app;
+    review_release_inputs(uuid), campaign_dashboard(uuid), release_hold_fields(uuid),
+    release_withheld(uuid), release_engagement_orgs(uuid) TO lockstep_app;

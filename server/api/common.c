@@ -476,6 +476,7 @@ api_engagement_load(struct db_conn *c, const struct http_request *r, const char 
 	e->threat_models = json_incref(row.threat_models);
 	e->released = row.released;
 	memcpy(e->state, row.state, sizeof(e->state));
+	e->review_open = row.review_open;
 	store_engagement_clear(&row);
 	return DB_OK;
 }

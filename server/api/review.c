@@ -68,7 +68,8 @@ struct review_ctx {
 	char detail[200];
 	/* the result */
 	struct store_review rev;
-	int none; /* no draft yet */
+	int none;      /* no draft yet */
+	json_t *names; /* names to check an answer's text for (pseudonymous, aggregate) */
 	struct store_campaign camp;
 	struct api_res res;
 };
@@ -167,6 +168,10 @@ review_tx(struct db_conn *c, void *arg)
 	}
 	if (rc == DB_OK)
 		rc = store_review_get(c, k->id, &k->rev);
+	json_decref(k->names);
+	k->names = NULL;
+	if (rc == DB_OK && k->text != NULL)
+		rc = store_name_check_names(c, k->id, &k->names);
 done:
 	store_engagement_clear(&row);
 	return rc;
@@ -225,6 +230,10 @@ review_run(struct http_request *r, enum review_op op, const struct json_field *f
 	rc = db_tx(&r->who, op == REVIEW_GET ? "review_get" : "review_answer", review_tx, &k);
 	if (rc == DB_OK && (k.res.body = review_json(&k)) == NULL)
 		rc = DB_ERROR;
+	/* a text answer is name-checked at once */
+	if (rc == DB_OK && k.names != NULL)
+		json_object_set_new(k.res.body, "name_check", api_name_check_json(k.names, k.text));
+	json_decref(k.names);
 	store_review_clear(&k.rev);
 	store_campaign_clear(&k.camp);
 	return api_finish(r, rc, &k.res);

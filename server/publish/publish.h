@@ -90,7 +90,11 @@ struct publish_campaign {
 	const char *disclosure; /* named | pseudonymous | aggregate */
 	long long min_cohort;
 	int embargo_break;
+	const json_t *withhold; /* the coordinator's withhold decision {reason, ...} or NULL */
 };
+
+/* What a withheld text is replaced by in the document (see publish_build). */
+#define PUBLISH_WITHHELD "[withheld by the coordinator]"
 
 /*
  * Build the publication document of c from inputs (the object
@@ -106,6 +110,13 @@ struct publish_campaign {
  * publish_name_in), each {"field", "engagement" (or null), "name"}; it is
  * only filled under pseudonymous and aggregate disclosure, where any
  * entry means the release must be held.
+ *
+ * With c->withhold (the coordinator decided to withhold), a participant's
+ * text that names a company (claim summary, statement, review response
+ * or addendum) is not a leak: it is replaced by PUBLISH_WITHHELD, its row
+ * lists it in "withheld" ([field]), and the document says so in
+ * "withheld": {reason, decided_at, texts: n}. Texts outside the rows
+ * (campaign title, assessor names) still hold.
  *
  * Returns a new document (caller decrefs) or NULL on failure (bad inputs,
  * CSPRNG failure, out of memory); *leaks is then NULL.

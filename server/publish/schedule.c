@@ -78,6 +78,61 @@ schedule_audit(struct db_conn *c, const char *action, const char *campaign, json
 	return rc;
 }
 
+/*
+ * Tell the participants whose texts hold the release (store_event
+ * "release.held" per engagement, with the fields, never the name found)
+ * and the coordinator (one event about the campaign). DB_OK or a db_status.
+ */
+static int
+schedule_hold_events(struct db_conn *c, struct schedule_tx *k, const json_t *leaks)
+{
+	json_t *orgs = NULL, *by = json_object(), *l, *fields;
+	const char *eid;
+	size_t i;
+	int rc;
+
+	if (by == NULL)
+		return DB_ERROR;
+	if ((rc = store_release_engagement_orgs(c, k->campaign, &orgs)) != DB_OK) {
+		json_decref(by);
+		return rc;
+	}
+	json_array_foreach(leaks, i, l)
+	{
+		const char *e = json_string_value(json_object_get(l, "engagement"));
+		json_t *f;
+
+		if (e == NULL)
+			continue;
+		if ((f = json_object_get(by, e)) == NULL) {
+			f = json_array();
+			json_object_set_new(by, e, f);
+		}
+		json_array_append(f, json_object_get(l, "field"));
+	}
+	json_object_foreach(by, eid, fields)
+	{
+		json_t *pair = json_object_get(orgs, eid);
+
+		rc = store_event(c, "release.held", "engagement", eid,
+		                 json_string_value(json_array_get(pair, 0)),
+		                 json_string_value(json_array_get(pair, 1)),
+		                 json_pack("{s:s, s:s, s:O}", "campaign", k->campaign, "engagement",
+		                           eid, "fields", fields),
+		                 NULL);
+		if (rc != DB_OK)
+			break;
+	}
+	if (rc == DB_OK)
+		rc = store_event(c, "release.held", "campaign", k->campaign, NULL, NULL,
+		                 json_pack("{s:s, s:I}", "campaign", k->campaign, "reasons",
+		                           (json_int_t)json_array_size(leaks)),
+		                 NULL);
+	json_decref(orgs);
+	json_decref(by);
+	return rc;
+}
+
 /* Hold the release of campaign id for leaks (borrowed). DB_OK or a db_status. */
 static int
 schedule_hold(struct db_conn *c, struct schedule_tx *k, json_t *leaks)
@@ -95,6 +150,8 @@ schedule_hold(struct db_conn *c, struct schedule_tx *k, json_t *leaks)
 		                    "reasons", (json_int_t)json_array_size(leaks)));
 		rc = schedule_audit(c, "release.held", k->campaign,
 		                    json_pack("{s:s, s:O}", "slug", k->slug, "reasons", leaks));
+		if (rc == DB_OK)
+			rc = schedule_hold_events(c, k, leaks);
 	}
 	return rc;
 }
@@ -181,7 +238,7 @@ schedule_tx_fn(struct db_conn *c, void *arg)
 	struct schedule_tx *k = arg;
 	struct store_release rel = {0};
 	struct publish_campaign pc;
-	json_t *inputs = NULL, *doc = NULL, *leaks = NULL;
+	json_t *inputs = NULL, *doc = NULL, *leaks = NULL, *withheld = NULL;
 	int ret;
 
 	/* may run again: start from nothing */
@@ -205,6 +262,9 @@ schedule_tx_fn(struct db_conn *c, void *arg)
 		goto done;
 	if (ret == DB_OK && (ret = schedule_reviews(c, k->campaign, inputs)) != DB_OK)
 		goto done;
+	if (ret == DB_OK && (ret = store_release_withheld(c, k->campaign, &withheld)) != DB_OK)
+		goto done;
+	pc.withhold = withheld;
 	if (ret != DB_OK || (doc = publish_build(&pc, inputs, &leaks)) == NULL) {
 		log_event(LOG_LEVEL_ERROR, "release_build_failed",
 		          json_pack("{s:s}", "slug", k->slug));
@@ -219,6 +279,7 @@ done:
 	json_decref(inputs);
 	json_decref(doc);
 	json_decref(leaks);
+	json_decref(withheld);
 	store_release_clear(&rel);
 	return ret;
 }

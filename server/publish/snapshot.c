@@ -72,6 +72,9 @@ struct snap {
 	int check_names;
 	int reviews;          /* rows carry their review (the publication, not a draft) */
 	json_t *review_count; /* state -> number of engagements */
+	int withhold;         /* the coordinator decided to withhold offending row texts */
+	long long nwithheld;  /* texts withheld */
+	json_t *row_withheld; /* the fields withheld in the row being built */
 };
 
 static const char *
@@ -97,13 +100,14 @@ snap_company_index(const struct snap *s, const char *id)
  * memory failure) counts as a hit: the release is held, never let out
  * unchecked.
  */
-static void
+static int
 snap_check(struct snap *s, const char *field, const char *engagement, const char *text)
 {
 	struct publish_text *t;
+	size_t before = json_array_size(s->leaks);
 
 	if (!s->check_names || text == NULL)
-		return;
+		return 0;
 	t = publish_text_new(text);
 	for (size_t i = 0; i < s->ncompanies; i++) {
 		const char *hit = NULL;
@@ -125,6 +129,16 @@ snap_check(struct snap *s, const char *field, const char *engagement, const char
 			                        "name", hit));
 	}
 	publish_text_free(t);
+	/* a row text the coordinator decided to withhold: not a leak */
+	if (s->withhold && engagement != NULL && s->row_withheld != NULL &&
+	    json_array_size(s->leaks) > before) {
+		while (json_array_size(s->leaks) > before)
+			json_array_remove(s->leaks, json_array_size(s->leaks) - 1);
+		json_array_append_new(s->row_withheld, json_string(field));
+		s->nwithheld++;
+		return 1;
+	}
+	return json_array_size(s->leaks) > before;
 }
 
 static int
@@ -221,14 +235,18 @@ snap_review(struct snap *s, json_t *row, const char *eid, const json_t *review)
 			json_t *r = json_object_get(review, "response");
 			json_t *a = json_object_get(review, "addendum");
 
-			if (json_is_string(r)) {
-				response = json_incref(r);
-				snap_check(s, "review response", eid, json_string_value(r));
-			}
-			if (json_is_string(a)) {
-				addendum = json_incref(a);
-				snap_check(s, "review addendum", eid, json_string_value(a));
-			}
+			if (json_is_string(r))
+				response =
+				    snap_check(s, "review response", eid, json_string_value(r)) &&
+				            s->withhold
+				        ? json_string(PUBLISH_WITHHELD)
+				        : json_incref(r);
+			if (json_is_string(a))
+				addendum =
+				    snap_check(s, "review addendum", eid, json_string_value(a)) &&
+				            s->withhold
+				        ? json_string(PUBLISH_WITHHELD)
+				        : json_incref(a);
 		}
 	}
 	json_object_set_new(row, "review",
@@ -248,8 +266,11 @@ snap_row(struct snap *s, const json_t *e, int company)
 	json_t *claims_in = json_object_get(e, "claims");
 	json_t *row, *claims, *findings, *statement, *v, *f;
 	int named = strcmp(s->c->disclosure, "named") == 0;
+	json_t *withheld_text = json_string(PUBLISH_WITHHELD);
 	size_t i;
 
+	json_decref(s->row_withheld);
+	s->row_withheld = json_array();
 	claims = json_object();
 	findings = json_object();
 	json_array_foreach(s->c->threat_models, i, v)
@@ -259,11 +280,12 @@ snap_row(struct snap *s, const json_t *e, int company)
 		json_t *sev = json_object();
 		const char *summary = cl ? snap_str(cl, "summary") : "";
 
+		if (snap_check(s, "claim summary", eid, summary) && s->withhold)
+			summary = PUBLISH_WITHHELD;
 		json_object_set_new(claims, tm,
 		                    json_pack("{s:s, s:s}", "level",
 		                              cl ? snap_str(cl, "level") : "not-assessed",
 		                              "summary", summary));
-		snap_check(s, "claim summary", eid, summary);
 		for (int k = 0; k < SNAP_NSEV; k++)
 			json_object_set_new(sev, vocab_severities[k], json_object());
 		json_object_set_new(findings, tm, sev);
@@ -284,8 +306,9 @@ snap_row(struct snap *s, const json_t *e, int company)
 		    cell, st, json_integer(json_integer_value(json_object_get(cell, st)) + n));
 	}
 	statement = json_object_get(e, "statement");
-	if (json_is_string(statement))
-		snap_check(s, "statement", eid, json_string_value(statement));
+	if (json_is_string(statement) &&
+	    snap_check(s, "statement", eid, json_string_value(statement)) && s->withhold)
+		statement = withheld_text;
 	row = json_pack("{s:s, s:o, s:o, s:O}", "company",
 	                named ? s->companies[company].name : s->companies[company].label, "claims",
 	                claims, "findings", findings, "statement",
@@ -296,6 +319,11 @@ snap_row(struct snap *s, const json_t *e, int company)
 		json_object_set_new(row, "assessor", snap_assessor(e));
 	if (row != NULL && s->reviews)
 		snap_review(s, row, eid, json_object_get(e, "review"));
+	if (row != NULL && json_array_size(s->row_withheld) > 0)
+		json_object_set(row, "withheld", s->row_withheld);
+	json_decref(s->row_withheld);
+	s->row_withheld = NULL;
+	json_decref(withheld_text);
 	return row;
 }
 
@@ -541,6 +569,7 @@ publish_build(const struct publish_campaign *c, const json_t *inputs, json_t **l
 	s.leaks = json_array();
 	s.check_names = !named;
 	s.reviews = 1;
+	s.withhold = !named && json_is_object(c->withhold);
 	s.review_count = json_pack("{s:i, s:i, s:i, s:i, s:i}", PUBLISH_REVIEW_SIGNED, 0,
 	                           PUBLISH_REVIEW_RESPONDED, 0, PUBLISH_REVIEW_SILENT, 0,
 	                           PUBLISH_REVIEW_CHANGED, 0, PUBLISH_REVIEW_NONE, 0);
@@ -610,6 +639,12 @@ publish_build(const struct publish_campaign *c, const json_t *inputs, json_t **l
 	assessors = rows = agg = NULL; /* stolen by "o" */
 	if (doc != NULL)
 		json_object_set(doc, "reviews", s.review_count);
+	if (doc != NULL && s.withhold)
+		json_object_set_new(doc, "withheld",
+		                    json_pack("{s:s, s:s, s:I}", "reason",
+		                              snap_str(c->withhold, "reason"), "decided_at",
+		                              snap_str(c->withhold, "decided_at"), "texts",
+		                              (json_int_t)s.nwithheld));
 	if (doc != NULL) {
 		*leaks = s.leaks;
 		s.leaks = NULL;

@@ -17,7 +17,8 @@
 	" ao.name AS assessor_name, to_jsonb(e.lead_assessors) AS lead_assessors, e.state,"        \
 	" ls_ts(e.created_at) AS created_at, ls_ts(e.stage_changed_at) AS stage_changed_at,"       \
 	" c.title AS campaign_title,"                                                              \
-	" to_jsonb(c.threat_models) AS threat_models, ls_campaign_frozen(c.id) AS released"
+	" to_jsonb(c.threat_models) AS threat_models, ls_campaign_frozen(c.id) AS released,"       \
+	" ls_review_opens(c.release_at, c.review_opens_at) <= now() AS review_open"
 #define ENGAGEMENT_FROM                                                                            \
 	" FROM engagements e JOIN campaigns c ON c.id = e.campaign_id"                             \
 	" LEFT JOIN orgs co ON co.id = e.company_org_id"                                           \
@@ -38,6 +39,7 @@ static const struct db_field engagement_row[] = {
     DB_FIELD(DB_T_TEXT, E, campaign_title, "campaign_title"),
     DB_FIELD(DB_T_JSON, E, threat_models, "threat_models"),
     DB_FIELD(DB_T_BOOL, E, released, "released"),
+    DB_FIELD(DB_T_BOOL, E, review_open, "review_open"),
     DB_FIELD_END};
 #undef E
 

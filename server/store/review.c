@@ -103,7 +103,38 @@ struct review_version {
 static const struct db_field version_row[] = {
     DB_FIELD(DB_T_INT, struct review_version, version, "version"), DB_FIELD_END};
 
+struct hold_field {
+	char *field;
+	char held_at[STORE_TS_LEN];
+};
+static const struct db_field hold_field_row[] = {
+    DB_FIELD(DB_T_TEXT, struct hold_field, field, "field"),
+    DB_FIELD(DB_T_STR, struct hold_field, held_at, "held_at"), DB_FIELD_END};
+
+struct extend_row {
+	char release_at[STORE_TS_LEN];
+};
+static const struct db_field extend_row[] = {
+    DB_FIELD(DB_T_STR, struct extend_row, release_at, "release_at"), DB_FIELD_END};
+
 const struct db_statement store_review_statements[] = {
+    {"hold_fields", "SELECT f.field, f.held_at FROM release_hold_fields($1::uuid) f ORDER BY 1",
+     hold_field_row},
+    {"withhold_create",
+     "INSERT INTO release_withholds (campaign_id, reason, reasons, decided_by)"
+     " VALUES ($1::uuid, $2, $3::jsonb, $4::uuid)",
+     NULL},
+    {"release_withheld", "SELECT release_withheld($1::uuid) AS inputs", json_row},
+    {"release_engagement_orgs",
+     "SELECT coalesce(jsonb_object_agg(o.engagement_id,"
+     " jsonb_build_array(o.company_org_id, o.assessor_org_id)), '{}') AS inputs"
+     " FROM release_engagement_orgs($1::uuid) o",
+     json_row},
+    {"campaign_extend",
+     "UPDATE campaigns SET release_at = now() + make_interval(secs => $2::int),"
+     " updated_at = now() WHERE id = $1::uuid AND state <> 'published'"
+     " RETURNING ls_ts(release_at) AS release_at",
+     extend_row},
     {"review_claim",
      "SELECT campaign_id, title, slug, threat_models, release_at, planned_release_at, disclosure,"
      " min_cohort, first FROM review_claim()",
@@ -417,4 +448,82 @@ void
 store_dashboard_free(struct store_dashboard_cell *rows, int n)
 {
 	db_rows_clear(dashboard_row, sizeof(*rows), rows, n);
+}
+
+int
+store_hold_fields(struct db_conn *c, const char *engagement, json_t **fields,
+                  char held_at[STORE_TS_LEN])
+{
+	const char *p[1] = {engagement};
+	struct hold_field *rows = NULL;
+	int n = 0, rc;
+
+	*fields = NULL;
+	held_at[0] = '\0';
+	if ((rc = store_all(c, "hold_fields", 1, p, hold_field_row, sizeof(*rows), (void **)&rows,
+	                    &n)) != DB_OK)
+		return rc;
+	*fields = json_array();
+	for (int i = 0; i < n; i++) {
+		if (rows[i].field != NULL)
+			json_array_append_new(*fields, json_string(rows[i].field));
+		memcpy(held_at, rows[i].held_at, STORE_TS_LEN);
+	}
+	db_rows_clear(hold_field_row, sizeof(*rows), rows, n);
+	return DB_OK;
+}
+
+int
+store_withhold_create(struct db_conn *c, const char *campaign, const char *reason,
+                      const char *reasons, const char *user)
+{
+	const char *p[4] = {campaign, reason, reasons, user};
+
+	return db_run(c, "withhold_create", 4, p);
+}
+
+int
+store_release_withheld(struct db_conn *c, const char *campaign, json_t **withheld)
+{
+	const char *p[1] = {campaign};
+	struct review_json in = {NULL};
+	int rc;
+
+	*withheld = NULL;
+	if ((rc = store_one(c, "release_withheld", 1, p, json_row, &in)) != DB_OK)
+		return rc == STORE_NONE ? DB_OK : rc;
+	if (json_is_object(in.inputs))
+		*withheld = in.inputs;
+	else
+		json_decref(in.inputs);
+	return DB_OK;
+}
+
+int
+store_release_engagement_orgs(struct db_conn *c, const char *campaign, json_t **orgs)
+{
+	const char *p[1] = {campaign};
+	struct review_json in = {NULL};
+	int rc;
+
+	*orgs = NULL;
+	if ((rc = store_one(c, "release_engagement_orgs", 1, p, json_row, &in)) != DB_OK)
+		return rc == STORE_NONE ? DB_ERROR : rc;
+	*orgs = in.inputs;
+	return DB_OK;
+}
+
+int
+store_campaign_extend(struct db_conn *c, const char *campaign, long long seconds,
+                      char release_at[STORE_TS_LEN])
+{
+	char secs[STORE_INT_LEN];
+	const char *p[2] = {campaign, secs};
+	struct extend_row out = {{0}};
+	int rc;
+
+	snprintf(secs, sizeof(secs), "%lld", seconds);
+	if ((rc = store_one(c, "campaign_extend", 2, p, extend_row, &out)) == DB_OK)
+		memcpy(release_at, out.release_at, STORE_TS_LEN);
+	return rc;
 }

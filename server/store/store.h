@@ -207,6 +207,30 @@ int store_review_answer(struct db_conn *c, const char *engagement, const char *s
 int store_review_addendum(struct db_conn *c, const char *engagement, const char *hash_hex,
                           const char *text) STORE_MUST_CHECK;
 
+/* ---- holds (review.c, 0008) ---- */
+
+/*
+ * The fields of engagement's texts that hold its campaign's release, for
+ * its company or assessor (release_hold_fields): *fields a new array of
+ * field names (empty: no hold), held_at when the hold began ("" when
+ * none). DB_OK or a db_status.
+ */
+int store_hold_fields(struct db_conn *c, const char *engagement, json_t **fields,
+                      char held_at[STORE_TS_LEN]) STORE_MUST_CHECK;
+/* The coordinator withholds the offending texts of a held release (reasons: JSON text). */
+int store_withhold_create(struct db_conn *c, const char *campaign, const char *reason,
+                          const char *reasons, const char *user) STORE_MUST_CHECK;
+/* The scheduler: the withhold decision of a due campaign ({reason, decided_at}) or *withheld NULL.
+ */
+int store_release_withheld(struct db_conn *c, const char *campaign,
+                           json_t **withheld) STORE_MUST_CHECK;
+/* The scheduler: {engagement id: [company org id, assessor org id]} of a campaign. */
+int store_release_engagement_orgs(struct db_conn *c, const char *campaign,
+                                  json_t **orgs) STORE_MUST_CHECK;
+/* The coordinator extends a held release to now + seconds; the new instant in release_at. */
+int store_campaign_extend(struct db_conn *c, const char *campaign, long long seconds,
+                          char release_at[STORE_TS_LEN]) STORE_MUST_CHECK;
+
 /* One engagement's review state for the coordinator (no text). */
 struct store_review_state {
 	char engagement_id[DB_UUID_LEN + 1];
@@ -467,6 +491,7 @@ struct store_engagement {
 	char *campaign_title;
 	json_t *threat_models; /* the campaign's */
 	int released;          /* the campaign's release instant has passed */
+	int review_open;       /* the campaign's review window has opened (0008) */
 };
 
 /*

@@ -560,6 +560,20 @@ START_TEST(test_review_freeze_answer_publish)
 	ck_assert_int_eq(
 	    json_integer_value(json_object_get(json_object_get(doc, "reviews"), "responded")), 1);
 	json_decref(doc);
+	/* the public page says it too */
+	{
+		char *pp = ht_fmt("/p/%s", slug);
+
+		r = ht_request("GET", pp, NULL, NULL);
+		HT_ASSERT_STATUS(r, 200);
+		ck_assert_msg(strstr(r->body, "Company review before release") &&
+		                  strstr(r->body, "signed off") &&
+		                  strstr(r->body, "We read it and disagree.") &&
+		                  strstr(r->body, "We stand by it.") && strstr(r->body, hash_a2),
+		              "page: %s", HT_BODY(r));
+		ht_resp_free(r);
+		free(pp);
+	}
 
 	/* after the instant the review is closed */
 	r = wf_send("POST", pa_so, W.a.admin.token, json_pack("{s:s}", "draft_hash", hash_a2));
@@ -690,6 +704,291 @@ START_TEST(test_dashboard)
 }
 END_TEST
 
+/* Verify the signature of publication slug with the server's key: 1 valid, 0 not. */
+static int
+wf_verify(const char *slug)
+{
+	char *dp = ht_fmt("/api/v1/publications/%s", slug);
+	char *sp = ht_fmt("/api/v1/publications/%s/signature", slug);
+	struct ht_resp *k = ht_request("GET", "/.well-known/lockstep/signing-key", NULL, NULL);
+	struct ht_resp *d = ht_request("GET", dp, NULL, NULL);
+	struct ht_resp *sg = ht_request("GET", sp, NULL, NULL);
+	const char *x = ht_ostr(json_object_get(k->json, "jwk"), "x");
+	unsigned char pub[32];
+	int ok = 0;
+
+	if (x != NULL && util_b64url_decode(x, pub, sizeof(pub)) == 32 && sg->body_len == 64 &&
+	    d->status == 200)
+		ok = crypto_verify(pub, d->body, d->body_len, (const unsigned char *)sg->body) == 1;
+	ht_resp_free(k);
+	ht_resp_free(d);
+	ht_resp_free(sg);
+	free(dp);
+	free(sp);
+	return ok;
+}
+
+/* The coordinator's view of a campaign's release status, waiting up to secs for want. */
+static int
+wf_wait_status(const char *camp, const char *want, int secs)
+{
+	char *p = ht_fmt("/api/v1/campaigns/%s", camp);
+	int ok = 0;
+
+	for (int i = 0; i < secs * 10 && !ok; i++) {
+		struct ht_resp *r = ht_request("GET", p, W.coord.token, NULL);
+		const char *st =
+		    ht_ostr(json_object_get(r->json ? r->json : json_null(), "release"), "status");
+
+		ok = st != NULL && strcmp(st, want) == 0;
+		ht_resp_free(r);
+		if (!ok)
+			usleep(100000);
+	}
+	free(p);
+	return ok;
+}
+
+/*
+ * A pseudonymous campaign (release in secs) with A×X and B×Y, A's
+ * statement naming company B: its id (caller frees), *slug, *ea, *eb.
+ */
+static char *
+wf_naming_campaign(int secs, char **slug, char **ea, char **eb)
+{
+	char *camp = wf_campaign(secs, "pseudonymous", slug);
+	char *sp, *text;
+	struct ht_resp *r;
+
+	*ea = wf_engagement(camp, &W.a, &W.x);
+	*eb = wf_engagement(camp, &W.b, &W.y);
+	sp = ht_fmt("/api/v1/engagements/%s/statement", *ea);
+	text = ht_fmt("Unlike %s, we fixed everything.", W.b.org_name);
+	r = wf_send("PUT", sp, W.a.admin.token, json_pack("{s:s}", "text", text));
+	HT_ASSERT_STATUS(r, 200);
+	/* the review window is open (72 h before the release): checked on save */
+	ck_assert_msg(json_is_true(json_object_get(json_object_get(r->json, "name_check"), "hold")),
+	              "no name check on save: %s", HT_BODY(r));
+	ck_assert_str_eq(
+	    ht_ostr(
+	        json_array_get(json_object_get(json_object_get(r->json, "name_check"), "spans"), 0),
+	        "text"),
+	    W.b.org_name);
+	ht_resp_free(r);
+	free(text);
+	free(sp);
+	return camp;
+}
+
+START_TEST(test_hold_participants_and_withhold)
+{
+	char *slug, *ea, *eb, *camp = wf_naming_campaign(6, &slug, &ea, &eb);
+	char *ha = ht_fmt("/api/v1/engagements/%s/hold", ea);
+	char *hb = ht_fmt("/api/v1/engagements/%s/hold", eb);
+	char *sp = ht_fmt("/api/v1/engagements/%s/statement", ea);
+	char *dp = ht_fmt("/api/v1/campaigns/%s/hold/decision", camp);
+	char *wd = ht_fmt("/api/v1/campaigns/%s/hold/decision", W.campaign_id);
+	struct ht_resp *r;
+	json_t *doc;
+
+	/* not held yet */
+	r = ht_request("GET", ha, W.a.admin.token, NULL);
+	HT_ASSERT_STATUS(r, 200);
+	ck_assert(json_is_false(json_object_get(r->json, "held")));
+	ht_resp_free(r);
+	ck_assert_msg(wf_wait_status(camp, "held", 20), "the release was not held");
+
+	/* the writer's company and its assessor see the hold and the exact span */
+	{
+		const char *who[] = {W.a.admin.token, W.x.admin.token};
+
+		for (int i = 0; i < 2; i++) {
+			json_t *t;
+
+			r = ht_request("GET", ha, who[i], NULL);
+			HT_ASSERT_STATUS(r, 200);
+			ck_assert(json_is_true(json_object_get(r->json, "held")));
+			ck_assert_str_eq(json_string_value(
+			                     json_array_get(json_object_get(r->json, "fields"), 0)),
+			                 "statement");
+			t = json_array_get(json_object_get(r->json, "texts"), 0);
+			ck_assert_str_eq(ht_ostr(t, "part"), "statement");
+			ck_assert_str_eq(
+			    ht_ostr(json_array_get(json_object_get(t, "spans"), 0), "text"),
+			    W.b.org_name);
+			ht_resp_free(r);
+		}
+	}
+	/* the other engagement's participants hear nothing of it; outsiders get 404 */
+	{
+		const char *who[] = {W.b.admin.token, W.y.admin.token};
+
+		for (int i = 0; i < 2; i++) {
+			r = ht_request("GET", hb, who[i], NULL);
+			HT_ASSERT_STATUS(r, 200);
+			ck_assert(json_is_false(json_object_get(r->json, "held")));
+			ck_assert_int_eq(json_array_size(json_object_get(r->json, "texts")), 0);
+			ck_assert_msg(!strstr(r->body, W.b.org_name) && !strstr(r->body, "Unlike"),
+			              "%s", HT_BODY(r));
+			ht_resp_free(r);
+		}
+		r = ht_request("GET", ha, W.b.admin.token, NULL);
+		HT_ASSERT_PROBLEM(r, 404, "not-found");
+		ht_resp_free(r);
+		r = ht_request("GET", ha, W.coord.token, NULL);
+		HT_ASSERT_PROBLEM(r, 404, "not-found");
+		ht_resp_free(r);
+	}
+	/* events: the held engagement's orgs are told, with the field, never the name */
+	{
+		char *lit = ht_sql_literal(ea), *litb = ht_sql_literal(eb);
+		char *q1 =
+		    ht_fmt("SELECT count(*) FROM audit_events WHERE action = 'event.release.held'"
+		           " AND object_id = %s::text AND detail->'fields' ? 'statement'"
+		           " AND orgs @> ARRAY['%s', '%s']::uuid[]",
+		           lit, W.a.org_id, W.x.org_id);
+		char *q2 =
+		    ht_fmt("SELECT count(*) FROM audit_events WHERE action = 'event.release.held'"
+		           " AND object_id = %s::text",
+		           litb);
+		char *q3 = ht_fmt("SELECT count(*) FROM audit_events WHERE action LIKE 'event.%%'"
+		                  " AND detail::text LIKE '%%' || %s || '%%'",
+		                  ht_sql_literal(W.b.org_name));
+		const char *dsn = ht_env_req("LOCKSTEP_TEST_OWNER_DSN");
+
+		ck_assert_int_eq(ht_db_count(dsn, q1), 1);
+		ck_assert_int_eq(ht_db_count(dsn, q2), 0);
+		ck_assert_int_eq(ht_db_count(dsn, q3), 0);
+		free(q1);
+		free(q2);
+		free(q3);
+		free(lit);
+		free(litb);
+	}
+	/* texts are frozen at the instant, held or not */
+	r = wf_send("PUT", sp, W.a.admin.token, json_pack("{s:s}", "text", "We fixed it."));
+	HT_ASSERT_PROBLEM(r, 409, "invalid-state");
+	ht_resp_free(r);
+	/* bad decisions change nothing */
+	{
+		const char *bad[] = {"{\"decision\":\"extend\",\"reason\":\"r\"}",
+		                     "{\"decision\":\"withhold\",\"seconds\":60,\"reason\":\"r\"}",
+		                     "{\"decision\":\"publish\",\"reason\":\"r\"}",
+		                     "{\"decision\":\"extend\",\"seconds\":1,\"reason\":\"r\"}",
+		                     "{\"decision\":\"withhold\"}",
+		                     "{\"decision\":\"withhold\",\"reason\":\"\"}"};
+
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			r = ht_request("POST", dp, W.coord.token, bad[i]);
+			ck_assert_msg(ht_is_problem(r, 422, "invalid-field"), "%s: %ld %s", bad[i],
+			              r->status, HT_BODY(r));
+			ht_resp_free(r);
+		}
+		r = wf_send("POST", dp, W.a.admin.token,
+		            json_pack("{s:s, s:s}", "decision", "withhold", "reason", "r"));
+		HT_ASSERT_PROBLEM(r, 404, "not-found");
+		ht_resp_free(r);
+		/* a release that is not held has nothing to decide */
+		r = wf_send("POST", wd, W.coord.token,
+		            json_pack("{s:s, s:s}", "decision", "withhold", "reason", "r"));
+		HT_ASSERT_PROBLEM(r, 409, "invalid-state");
+		ht_resp_free(r);
+		ck_assert(wf_wait_status(camp, "held", 1));
+	}
+	/* withhold: published with the text withheld, noted, and it verifies */
+	r = wf_send("POST", dp, W.coord.token,
+	            json_pack("{s:s, s:s}", "decision", "withhold", "reason",
+	                      "The statement names another participant."));
+	HT_ASSERT_STATUS(r, 200);
+	ck_assert(json_is_true(json_object_get(r->json, "withheld")));
+	ht_resp_free(r);
+	doc = wf_publication(slug, 15);
+	ck_assert_msg(doc != NULL, "not published after the withhold decision");
+	ck_assert_str_eq(ht_ostr(json_object_get(doc, "withheld"), "reason"),
+	                 "The statement names another participant.");
+	ck_assert_int_eq(
+	    json_integer_value(json_object_get(json_object_get(doc, "withheld"), "texts")), 1);
+	{
+		char *text = json_dumps(doc, JSON_COMPACT);
+		size_t i;
+		json_t *row;
+		int withheld = 0;
+
+		ck_assert_msg(!ht_mem_contains_any_form(text, strlen(text), W.b.org_name),
+		              "the withheld name is published: %s", text);
+		json_array_foreach(json_object_get(doc, "engagements"), i, row)
+		{
+			if (json_is_string(json_object_get(row, "statement")) &&
+			    strcmp(ht_ostr(row, "statement"), "[withheld by the coordinator]") ==
+			        0) {
+				withheld++;
+				ck_assert_str_eq(json_string_value(json_array_get(
+				                     json_object_get(row, "withheld"), 0)),
+				                 "statement");
+			}
+		}
+		ck_assert_int_eq(withheld, 1);
+		free(text);
+	}
+	ck_assert_msg(wf_verify(slug), "the publication with a withheld text does not verify");
+	json_decref(doc);
+	{
+		char *lit = ht_sql_literal(camp);
+		char *q =
+		    ht_fmt("SELECT count(*) FROM audit_events WHERE action = 'release.decision'"
+		           " AND object_id = %s::text AND detail->>'decision' = 'withhold'",
+		           lit);
+
+		ck_assert_int_eq(ht_db_count(ht_env_req("LOCKSTEP_TEST_OWNER_DSN"), q), 1);
+		free(q);
+		free(lit);
+	}
+	free(ha);
+	free(hb);
+	free(sp);
+	free(dp);
+	free(wd);
+	free(ea);
+	free(eb);
+	free(camp);
+	free(slug);
+}
+END_TEST
+
+START_TEST(test_hold_extend_then_fix)
+{
+	char *slug, *ea, *eb, *camp = wf_naming_campaign(6, &slug, &ea, &eb);
+	char *sp = ht_fmt("/api/v1/engagements/%s/statement", ea);
+	char *dp = ht_fmt("/api/v1/campaigns/%s/hold/decision", camp);
+	struct ht_resp *r;
+	json_t *doc;
+
+	ck_assert_msg(wf_wait_status(camp, "held", 20), "the release was not held");
+	r = wf_send("POST", dp, W.coord.token,
+	            json_pack("{s:s, s:i, s:s}", "decision", "extend", "seconds", 8, "reason",
+	                      "Give Company A time to fix its statement."));
+	HT_ASSERT_STATUS(r, 200);
+	ck_assert_ptr_nonnull(ht_jstr(r, "release_at"));
+	ht_resp_free(r);
+	/* the texts are open again until the new instant; the fix is checked on save */
+	r = wf_send("PUT", sp, W.a.admin.token, json_pack("{s:s}", "text", "We fixed everything."));
+	HT_ASSERT_STATUS(r, 200);
+	ck_assert(json_is_false(json_object_get(json_object_get(r->json, "name_check"), "hold")));
+	ht_resp_free(r);
+	doc = wf_publication(slug, 25);
+	ck_assert_msg(doc != NULL, "not published after the extension");
+	ck_assert_ptr_null(json_object_get(doc, "withheld"));
+	ck_assert_msg(wf_verify(slug), "the extended publication does not verify");
+	json_decref(doc);
+	free(sp);
+	free(dp);
+	free(ea);
+	free(eb);
+	free(camp);
+	free(slug);
+}
+END_TEST
+
 static Suite *
 workflow_suite(void)
 {
@@ -703,6 +1002,8 @@ workflow_suite(void)
 	tcase_add_test(tc, test_review_freeze_answer_publish);
 	tcase_add_test(tc, test_review_opens_at_instant);
 	tcase_add_test(tc, test_dashboard);
+	tcase_add_test(tc, test_hold_participants_and_withhold);
+	tcase_add_test(tc, test_hold_extend_then_fix);
 	suite_add_tcase(s, tc);
 	return s;
 }
