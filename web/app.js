@@ -346,17 +346,20 @@
 			out.append(el('div', { class: 'claims' }, tms.map((tm) => claimForm(id, tm, byTm.get(tm)))));
 
 		out.append(el('h3', null, 'Company statement'),
-			statement ? el('pre', { class: 'text' }, statement.text) : el('p', { class: 'empty' }, 'No statement yet.'));
+			statement ? el('pre', { class: 'text', id: 'statement-text' }, statement.text) : el('p', { class: 'empty' }, 'No statement yet.'));
 		if (kind === 'company') {
-			out.append(onSubmit(el('form', { class: 'card' },
+			out.append(onSubmit(el('form', { class: 'card', id: 'statement-form' },
 				checkedText(id, 'Public statement', { name: 'text', rows: 5, maxlength: 5000, value: statement ? statement.text : '' }),
 				el('button', { type: 'submit' }, 'Save statement')), async (fd) => {
-				await api('PUT', '/engagements/' + id + '/statement', { text: fd.get('text') });
+				const saved = await api('PUT', '/engagements/' + id + '/statement', { text: fd.get('text') });
 				await route();
-				notice('Statement saved.');
+				notice('Statement saved.' + nameCheckNote(saved));
 			}));
 		}
 		out.append(await reviewSection(id, kind));
+		const hold = await holdSection(id);
+		if (hold)
+			out.prepend(hold);
 		return out;
 	}
 
@@ -404,6 +407,42 @@
 			row.assessor ? el('p', null, 'Assessor: ' + row.assessor.firm + ' (' + fmtList(row.assessor.lead_assessors) + ')') : null);
 	}
 
+	/* A saved text's name check, as a notice suffix: '' when nothing would hold. */
+	function nameCheckNote(r) {
+		const nc = r && r.name_check;
+		if (!nc || !nc.hold)
+			return '';
+		return ' Warning: it names a company (' + nc.spans.map((sp) => '"' + sp.text + '"').join(', ') +
+			') and would hold the release.';
+	}
+
+	/* When the release is held by this engagement's texts: which, and the exact spans. */
+	async function holdSection(id) {
+		let h;
+		try {
+			h = await api('GET', '/engagements/' + id + '/hold');
+		} catch (err) {
+			return null;
+		}
+		if (!h || !h.held)
+			return null;
+		const box = el('div', { class: 'error', id: 'hold-notice' },
+			el('h3', null, 'The release is held by a text of this engagement'),
+			el('p', null, 'Held since ' + orDash(h.held_at) + '. The texts are frozen at the release instant; ' +
+				'the coordinator will extend the release (the texts open again until then) or publish them withheld.'));
+		for (const t of h.texts || []) {
+			const parts = [];
+			let at = 0;
+			for (const sp of t.spans) {
+				parts.push(t.text.slice(at, sp.start), el('mark', null, t.text.slice(sp.start, sp.end)));
+				at = sp.end;
+			}
+			parts.push(t.text.slice(at));
+			box.append(el('h4', null, t.field + ' (' + t.part + ')'), el('pre', { class: 'text hold-text' }, parts));
+		}
+		return box;
+	}
+
 	async function reviewSection(id, kind) {
 		const box = el('div', { id: 'review-section' }, el('h3', null, 'Review before release'));
 		let v = null;
@@ -448,9 +487,9 @@
 			box.append(onSubmit(el('form', { class: 'card', id: 'review-response-form' },
 				checkedText(id, 'Public response to this draft', { name: 'text', rows: 4, maxlength: 20000 }),
 				el('button', { type: 'submit' }, 'Publish response with the release')), async (fd) => {
-				await api('POST', '/engagements/' + id + '/review/response', { draft_hash: d.hash, text: fd.get('text') });
+				const saved = await api('POST', '/engagements/' + id + '/review/response', { draft_hash: d.hash, text: fd.get('text') });
 				await route();
-				notice('Response saved.');
+				notice('Response saved.' + nameCheckNote(saved));
 			}));
 		}
 		if (kind === 'assessor' && v.state === 'responded') {
@@ -458,9 +497,9 @@
 				checkedText(id, 'Public addendum to the response', { name: 'text', rows: 3, maxlength: 20000,
 					value: typeof v.addendum === 'string' ? v.addendum : '' }),
 				el('button', { type: 'submit' }, 'Save addendum')), async (fd) => {
-				await api('PUT', '/engagements/' + id + '/review/addendum', { draft_hash: d.hash, text: fd.get('text') });
+				const saved = await api('PUT', '/engagements/' + id + '/review/addendum', { draft_hash: d.hash, text: fd.get('text') });
 				await route();
-				notice('Addendum saved.');
+				notice('Addendum saved.' + nameCheckNote(saved));
 			}));
 		}
 		return box;
@@ -717,10 +756,10 @@
 			field('Robust up to', select('level', enumOf('capability_level'), c ? c.level : 'not-assessed')),
 			checkedText(engagementId, 'Public summary', { name: 'summary', rows: 3, value: c ? c.summary : '' }),
 			el('button', { type: 'submit' }, 'Save claim')), async (fd) => {
-			await api('PUT', '/engagements/' + engagementId + '/claims/' + encodeURIComponent(tm),
+			const saved = await api('PUT', '/engagements/' + engagementId + '/claims/' + encodeURIComponent(tm),
 				{ level: fd.get('level'), summary: fd.get('summary') });
 			await route();
-			notice('Claim for ' + tm + ' saved.');
+			notice('Claim for ' + tm + ' saved.' + nameCheckNote(saved));
 		});
 	}
 
@@ -902,10 +941,29 @@
 				rows.push(['Publication', link('/p/' + encodeURIComponent(r.publication.slug), '/p/' + r.publication.slug)],
 					['Sequence', String(r.publication.sequence)], ['Hash', r.publication.hash]);
 			out.append(el('h3', null, 'Release'), el('div', { id: 'release-status' }, dl(rows)));
-			if (r.hold)
+			if (r.hold && r.status === 'held') {
+				const byEng = new Map(c.engagements.map((e) => [e.id, e.company_org.name + ' × ' + e.assessor_org.name]));
 				out.append(el('p', { class: 'error', id: 'release-hold' },
-					'The release is held until the published text is fixed (checked ' + orDash(r.hold.checked_at) + '):'),
-				el('pre', null, JSON.stringify(r.hold.reasons, null, 2)));
+					'The release is held: these texts name a participating company (checked ' + orDash(r.hold.checked_at) +
+					'). The participants who wrote them see the spans. Decide:'),
+				table(['Text', 'Engagement', 'Name found'], r.hold.reasons.map((h) =>
+					[h.field, h.engagement ? orDash(byEng.get(h.engagement)) : '(campaign)', h.name]), { id: 'hold-reasons' }),
+				onSubmit(el('form', { class: 'card', id: 'hold-decision' },
+					el('h4', null, 'Decision'),
+					field('Decision', select('decision', [['extend', 'Extend the release (the texts open again until then)'],
+						['withhold', 'Publish now with these texts withheld']], 'extend')),
+					field('Extend by (minutes, for "extend")', el('input', { name: 'minutes', type: 'number', min: '1', max: '43200', value: '60' })),
+					field('Reason (audited; published with withheld texts)', el('input', { name: 'reason', maxlength: 1000, required: true })),
+					el('button', { type: 'submit' }, 'Decide')), async (fd) => {
+					const body = { decision: fd.get('decision'), reason: fd.get('reason') };
+					if (body.decision === 'extend')
+						body.seconds = Math.round(Number(fd.get('minutes')) * 60);
+					const d = await api('POST', '/campaigns/' + id + '/hold/decision', body);
+					await route();
+					notice(d.decision === 'extend' ? 'Release extended to ' + d.release_at + '.' :
+						'The texts will be published withheld.');
+				}));
+			}
 		}
 		if (Array.isArray(c.warnings) && c.warnings.length > 0)
 			out.append(el('h3', null, 'Anonymity warnings'),
