@@ -114,6 +114,7 @@ static const struct client_command client_commands[] = {
     {"name-check", "ENGAGEMENT_ID FILE", 2, 2, {NULL}, NULL, client_cmd_name_check},
     {"stage", "ENGAGEMENT_ID STAGE", 2, 2, {NULL}, "POST", client_cmd_workflow},
     {"review", "ENGAGEMENT_ID", 1, 1, {NULL}, "GET", client_cmd_workflow},
+    {"hold", "ENGAGEMENT_ID", 1, 1, {NULL}, "GET", client_cmd_workflow},
     {"sign-off", "ENGAGEMENT_ID DRAFT_HASH", 2, 2, {NULL}, "POST", client_cmd_workflow},
     {"respond", "ENGAGEMENT_ID DRAFT_HASH FILE", 3, 3, {NULL}, "POST", client_cmd_workflow},
     {"addendum", "ENGAGEMENT_ID DRAFT_HASH FILE", 3, 3, {NULL}, "PUT", client_cmd_workflow},
@@ -143,6 +144,7 @@ client_usage(FILE *f)
 	        "review prints the engagement's review draft (JSON, with its hash); sign-off,\n"
 	        "respond (the company) and addendum (the assessor) answer the draft whose\n"
 	        "DRAFT_HASH you reviewed: a draft that changed meanwhile is refused (409).\n"
+	        "hold shows which of the engagement's texts hold its release, with the spans.\n"
 	        "dashboard prints a campaign's grid for the coordinator.\n"
 	        "verify checks a publication's Ed25519 signature (anonymously) with the\n"
 	        "server's key, or with a key you pinned (--key); exit 0 valid, 1 not.\n"
@@ -571,8 +573,8 @@ client_valid_hash(const char *s)
 }
 
 /*
- * The workflow commands (issue 11): stage, review, sign-off, respond,
- * addendum, dashboard. Checks the ids and hash locally (usage error), then
+ * The workflow commands (issue 11): stage, review, hold, sign-off,
+ * respond, addendum, dashboard. Checks the ids and hash locally (usage error), then
  * one API call; prints its JSON answer. Returns the exit status.
  */
 static int
@@ -598,8 +600,8 @@ client_cmd_workflow(const struct client_ctx *ctx, const struct client_command *c
 	if (strcmp(name, "stage") == 0) {
 		snprintf(path, sizeof(path), "/api/v1/engagements/%s/stage", id);
 		j = json_pack("{s:s}", "stage", args[1]);
-	} else if (strcmp(name, "review") == 0) {
-		snprintf(path, sizeof(path), "/api/v1/engagements/%s/review", id);
+	} else if (strcmp(name, "review") == 0 || strcmp(name, "hold") == 0) {
+		snprintf(path, sizeof(path), "/api/v1/engagements/%s/%s", id, name);
 	} else if (strcmp(name, "dashboard") == 0) {
 		snprintf(path, sizeof(path), "/api/v1/campaigns/%s/dashboard", id);
 	} else {

@@ -29,6 +29,7 @@ static const char *const rls_tables[] = {
     "orgs",
     "publications",
     "release_holds",
+    "release_withholds",
     "review_campaigns",
     "review_drafts",
     "review_states",
@@ -48,7 +49,8 @@ hidden_rows(const char *t)
 {
 	if (strcmp(t, "publications") == 0)
 		return "release_at > now()";
-	if (strcmp(t, "release_holds") == 0 || strcmp(t, "campaign_release_history") == 0)
+	if (strcmp(t, "release_holds") == 0 || strcmp(t, "campaign_release_history") == 0 ||
+	    strcmp(t, "release_withholds") == 0)
 		return "true";
 	return NULL;
 }

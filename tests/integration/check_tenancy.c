@@ -74,7 +74,7 @@ add(enum role role, const char *method, const char *fmt, const char *id, char *b
 static char *token_a_id;
 static char *b_token;
 static char *b_finding, *b_patch, *b_claim, *b_statement, *b_name_check, *b_user, *b_engagement,
-    *b_campaign_patch, *b_org, *b_campaign, *b_stage, *b_signoff, *b_review_text;
+    *b_campaign_patch, *b_org, *b_campaign, *b_stage, *b_signoff, *b_review_text, *b_decision;
 
 static void
 make_bodies(void)
@@ -90,6 +90,7 @@ make_bodies(void)
 	b_statement = strdup("{\"text\":\"intruder statement\"}");
 	b_name_check = strdup("{\"text\":\"intruder text\"}");
 	b_stage = strdup("{\"stage\":\"reporting\"}");
+	b_decision = strdup("{\"decision\":\"withhold\",\"reason\":\"intruder decision\"}");
 	b_signoff = strdup("{\"draft_hash\":"
 	                   "\"0000000000000000000000000000000000000000000000000000000000000000\"}");
 	b_review_text =
@@ -131,6 +132,7 @@ static const struct {
     {"POST", "/api/v1/engagements/%s/name-check", 0, 0, &b_name_check},
     {"POST", "/api/v1/engagements/%s/stage", 0, 1, &b_stage},
     {"GET", "/api/v1/engagements/%s/review", 0, 0, NULL},
+    {"GET", "/api/v1/engagements/%s/hold", 0, 0, NULL},
     {"POST", "/api/v1/engagements/%s/review/sign-off", 0, 0, &b_signoff},
     {"POST", "/api/v1/engagements/%s/review/response", 0, 0, &b_review_text},
     {"PUT", "/api/v1/engagements/%s/review/addendum", 0, 0, &b_review_text},
@@ -202,6 +204,9 @@ build_table(void)
 		add(r, "POST", "/api/v1/campaigns/%s/engagements", W.campaign_id, b_engagement,
 		    r != R_ANON);
 		add(r, "GET", "/api/v1/campaigns/%s/dashboard", W.campaign2_id, NULL, 0);
+		add(r, "POST", "/api/v1/campaigns/%s/hold/decision", W.campaign2_id, b_decision, 0);
+		add(r, "POST", "/api/v1/campaigns/%s/hold/decision", W.campaign_id, b_decision,
+		    r != R_ANON);
 		add(r, "GET", "/api/v1/campaigns/%s/dashboard", W.campaign_id, NULL, r != R_ANON);
 		/* coordinator-only routes without an id */
 		add(r, "POST", "/api/v1/orgs", NULL, b_org, r != R_ANON);
