@@ -171,6 +171,9 @@ campaign_patch_tx(struct db_conn *c, void *arg)
 		if (rc == DB_INVALID && ch.review_opens_at != NULL)
 			rc = api_fail_field(&k->res, "review_opens_at",
 			                    "must lie before release_at");
+		else if (rc == DB_INVALID && release != NULL)
+			rc = api_fail_field(&k->res, "release_at",
+			                    "must lie after the review opens (review_opens_at)");
 		goto done;
 	}
 	store_engagements_free(k->eng, k->neng);

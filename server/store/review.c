@@ -132,6 +132,8 @@ const struct db_statement store_review_statements[] = {
      json_row},
     {"campaign_extend",
      "UPDATE campaigns SET release_at = now() + make_interval(secs => $2::int),"
+     " review_opens_at = CASE WHEN review_opens_at >= now() + make_interval(secs => $2::int)"
+     " THEN NULL ELSE review_opens_at END,"
      " updated_at = now() WHERE id = $1::uuid AND state <> 'published'"
      " RETURNING ls_ts(release_at) AS release_at",
      extend_row},

@@ -616,6 +616,17 @@ START_TEST(test_review_opens_at_instant)
 	HT_ASSERT_STATUS(r, 200);
 	ck_assert(json_is_false(json_object_get(r->json, "review_opens_default")));
 	ht_resp_free(r);
+	/* the release cannot move before the review opens */
+	{
+		char *early = wf_at(2);
+
+		r = wf_send("PATCH", pc, W.coord.token,
+		            json_pack("{s:s, s:s}", "release_at", early, "reason", "earlier"));
+		HT_ASSERT_PROBLEM(r, 422, "invalid-field");
+		ck_assert_str_eq(ht_jstr(r, "field"), "release_at");
+		ht_resp_free(r);
+		free(early);
+	}
 	r = ht_request("GET", pr, W.a.admin.token, NULL);
 	HT_ASSERT_STATUS(r, 200);
 	ck_assert_str_eq(ht_jstr(r, "state"), "not-open");
