@@ -156,6 +156,32 @@ schedule_hold(struct db_conn *c, struct schedule_tx *k, json_t *leaks)
 	return rc;
 }
 
+/* Tell every engagement's company and assessor that the release is out. DB_OK or a db_status. */
+static int
+schedule_published_events(struct db_conn *c, struct schedule_tx *k, long long seq)
+{
+	json_t *orgs = NULL, *pair;
+	const char *eid;
+	int rc;
+
+	if ((rc = store_release_engagement_orgs(c, k->campaign, &orgs)) != DB_OK)
+		return rc;
+	json_object_foreach(orgs, eid, pair)
+	{
+		rc = store_event(c, "release.published", "engagement", eid,
+		                 json_string_value(json_array_get(pair, 0)),
+		                 json_string_value(json_array_get(pair, 1)),
+		                 json_pack("{s:s, s:s, s:s, s:I}", "campaign", k->campaign,
+		                           "engagement", eid, "slug", k->slug, "sequence",
+		                           (json_int_t)seq),
+		                 NULL);
+		if (rc != DB_OK)
+			break;
+	}
+	json_decref(orgs);
+	return rc;
+}
+
 /* Sign and store doc as the next publication. DB_OK or a db_status. */
 static int
 schedule_publish(struct db_conn *c, struct schedule_tx *k, json_t *doc, int after_hold,
@@ -195,6 +221,8 @@ schedule_publish(struct db_conn *c, struct schedule_tx *k, json_t *doc, int afte
 		                  json_pack("{s:s, s:s, s:I, s:s}", "campaign", k->campaign, "slug",
 		                            k->slug, "sequence", (json_int_t)seq, "hash", k->hash),
 		                  NULL);
+	if (ret == DB_OK)
+		ret = schedule_published_events(c, k, seq);
 	if (ret == DB_OK && schedule_pause_ms > 0) {
 		/* tests only: a window in which the row exists but is not committed */
 		log_event(LOG_LEVEL_INFO, "release_pausing",

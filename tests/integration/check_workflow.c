@@ -575,6 +575,26 @@ START_TEST(test_review_freeze_answer_publish)
 		free(pp);
 	}
 
+	/* the participants were told: stage change, review opened, draft changed, release */
+	{
+		char *lit = ht_sql_literal(ea);
+		const char *dsn = ht_env_req("LOCKSTEP_TEST_OWNER_DSN");
+		static const char *const events[] = {"event.stage.changed", "event.review.opened",
+		                                     "event.draft.changed", "event.review.answered",
+		                                     "event.release.published"};
+
+		for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++) {
+			char *q =
+			    ht_fmt("SELECT count(*) FROM audit_events WHERE action = '%s'"
+			           " AND object_id = %s::text AND orgs @> ARRAY['%s','%s']::uuid[]",
+			           events[i], lit, W.a.org_id, W.x.org_id);
+
+			ck_assert_msg(ht_db_count(dsn, q) >= 1, "no %s event", events[i]);
+			free(q);
+		}
+		free(lit);
+	}
+
 	/* after the instant the review is closed */
 	r = wf_send("POST", pa_so, W.a.admin.token, json_pack("{s:s}", "draft_hash", hash_a2));
 	HT_ASSERT_PROBLEM(r, 409, "invalid-state");
