@@ -464,7 +464,10 @@
 			['Release', v.release_at]]));
 		if (Array.isArray(d.changes) && d.changes.length > 0)
 			box.append(el('p', { class: 'error', id: 'review-changes' }, 'Changed since the previous draft: ' + d.changes.join(', ')));
-		box.append(el('h4', null, 'As the public page will show it'), draftRowView(d.row),
+		box.append(el('h4', null, 'As the public page will show it'),
+			el('p', null, el('a', { href: API + '/engagements/' + encodeURIComponent(id) + '/review/page',
+				target: '_blank', rel: 'noopener', id: 'review-page-link' }, 'Open the draft as the public page (new tab)')),
+			draftRowView(d.row),
 			el('details', null, el('summary', null, 'The draft as JSON'),
 				el('pre', { class: 'text', id: 'review-draft-json' }, JSON.stringify(d.row, null, 2))));
 		if (typeof v.response === 'string')

@@ -235,6 +235,7 @@ int api_engagements_get(struct http_request *r);
 int api_engagement_get(struct http_request *r);
 int api_engagement_stage_post(struct http_request *r);
 int api_review_get(struct http_request *r);
+int api_review_page_get(struct http_request *r);
 int api_review_signoff_post(struct http_request *r);
 int api_review_response_post(struct http_request *r);
 int api_review_addendum_put(struct http_request *r);

@@ -3,6 +3,7 @@
  * release (issue 11; the scheduler side is publish/review.c).
  *
  *   GET  /api/v1/engagements/{id}/review            company, assessor
+ *   GET  /api/v1/engagements/{id}/review/page       company, assessor (HTML, no script)
  *   POST /api/v1/engagements/{id}/review/sign-off   company {draft_hash}
  *   POST /api/v1/engagements/{id}/review/response   company {draft_hash, text}
  *   PUT  /api/v1/engagements/{id}/review/addendum   assessor {draft_hash, text}
@@ -21,6 +22,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "publish/publish.h"
 
 #define REVIEW_TEXT_MAX 20000
 
@@ -57,7 +59,7 @@ static const struct json_field text_fields[] = {{.name = "draft_hash",
                                                  .valid = api_valid_text},
                                                 {.name = NULL}};
 
-enum review_op { REVIEW_GET, REVIEW_SIGNOFF, REVIEW_RESPONSE, REVIEW_ADDENDUM };
+enum review_op { REVIEW_GET, REVIEW_PAGE, REVIEW_SIGNOFF, REVIEW_RESPONSE, REVIEW_ADDENDUM };
 
 struct review_ctx {
 	struct http_request *r;
@@ -68,8 +70,9 @@ struct review_ctx {
 	char detail[200];
 	/* the result */
 	struct store_review rev;
-	int none;      /* no draft yet */
-	json_t *names; /* names to check an answer's text for (pseudonymous, aggregate) */
+	int none;          /* no draft yet */
+	json_t *names;     /* names to check an answer's text for (pseudonymous, aggregate) */
+	char company[256]; /* the company's name, for the page */
 	struct store_campaign camp;
 	struct api_res res;
 };
@@ -79,9 +82,9 @@ review_tx(struct db_conn *c, void *arg)
 {
 	struct review_ctx *k = arg;
 	struct api_engagement e;
-	int as = k->op == REVIEW_GET        ? API_AS_PARTICIPANT
-	         : k->op == REVIEW_ADDENDUM ? API_AS_ASSESSOR
-	                                    : API_AS_COMPANY;
+	int as = k->op == REVIEW_GET || k->op == REVIEW_PAGE ? API_AS_PARTICIPANT
+	         : k->op == REVIEW_ADDENDUM                  ? API_AS_ASSESSOR
+	                                                     : API_AS_COMPANY;
 	struct store_engagement row = {0};
 	int rc;
 
@@ -102,7 +105,13 @@ review_tx(struct db_conn *c, void *arg)
 	}
 	if (rc != DB_OK)
 		goto done;
-	if (k->op == REVIEW_GET) {
+	snprintf(k->company, sizeof(k->company), "%s", row.company_name ? row.company_name : "");
+	if (k->op == REVIEW_PAGE && k->none) {
+		rc = api_fail(&k->res, PROBLEM_INVALID_STATE,
+		              "The review has not opened yet: there is no draft to show.");
+		goto done;
+	}
+	if (k->op == REVIEW_GET || k->op == REVIEW_PAGE) {
 		rc = k->none ? DB_OK
 		             : api_audit(c, k->r, "review.read", "engagement", k->id,
 		                         row.company_org_id, row.assessor_org_id,
@@ -208,6 +217,69 @@ review_json(const struct review_ctx *k)
 	return o;
 }
 
+/*
+ * The draft as the public page will show it: publish_page_html of a
+ * document with this one row, under a banner saying it is a draft.
+ * Replies; returns the http_result.
+ */
+static int
+review_page_reply(struct http_request *r, const struct review_ctx *k)
+{
+	const struct store_review *v = &k->rev;
+	int named = strcmp(k->camp.disclosure, "named") == 0;
+	json_t *row = json_copy(v->row), *doc;
+	struct publish_meta m = {.slug = k->camp.slug,
+	                         .hash_hex = v->draft_hash,
+	                         .signature_b64 = "(a review draft is not signed)",
+	                         .key_b64url = "",
+	                         .published_at = v->frozen_at};
+	char banner[512], *page = NULL, *out = NULL, *at;
+	size_t len = 0, blen;
+	int rc;
+
+	if (row == NULL)
+		return http_reply_problem(r, PROBLEM_INTERNAL, NULL);
+	json_object_set_new(
+	    row, "company",
+	    json_string(named ? k->company : "Your company (its label is drawn at the release)"));
+	doc =
+	    json_pack("{s:s, s:I, s:s, s:{s:s, s:s, s:O, s:s, s:s, s:[], s:s, s:I}, s:b, s:I, "
+	              "s:o, s:[o], s:{}}",
+	              "format", PUBLISH_FORMAT, "sequence", (json_int_t)0, "prev_hash", "",
+	              "campaign", "title", k->camp.title, "slug", k->camp.slug, "threat_models",
+	              k->camp.threat_models, "release_at", k->camp.release_at, "planned_release_at",
+	              k->camp.planned_release_at, "release_history", "disclosure",
+	              k->camp.disclosure, "min_cohort", (json_int_t)k->camp.min_cohort,
+	              "embargo_break", 0, "companies", (json_int_t)1, "assessors",
+	              named && json_object_get(row, "assessor")
+	                  ? json_pack("[O]", json_object_get(row, "assessor"))
+	                  : json_array(),
+	              "engagements", row, "aggregate");
+	if (doc == NULL || (page = publish_page_html(doc, &m, &len)) == NULL) {
+		json_decref(doc);
+		return http_reply_problem(r, PROBLEM_INTERNAL, NULL);
+	}
+	json_decref(doc);
+	blen = (size_t)snprintf(banner, sizeof(banner),
+	                        "<p class=\"warning\"><strong>Review draft, version %lld, frozen "
+	                        "%s: not published.</strong> SHA-256 of this row: <code>%s</code>. "
+	                        "Sign it off or answer it on the engagement's page.</p>\n",
+	                        v->version, v->frozen_at, v->draft_hash);
+	at = strstr(page, "<main>\n");
+	if (at != NULL && blen < sizeof(banner) && (out = malloc(len + blen + 1)) != NULL) {
+		size_t head = (size_t)(at - page) + strlen("<main>\n");
+
+		memcpy(out, page, head);
+		memcpy(out + head, banner, blen);
+		memcpy(out + head + blen, page + head, len - head + 1);
+		rc = http_reply_bytes(r, 200, "text/html; charset=utf-8", out, len + blen, NULL);
+	} else
+		rc = http_reply_problem(r, PROBLEM_INTERNAL, NULL);
+	free(out);
+	free(page);
+	return rc;
+}
+
 static int
 review_run(struct http_request *r, enum review_op op, const struct json_field *fields,
            const char *who)
@@ -227,7 +299,15 @@ review_run(struct http_request *r, enum review_op op, const struct json_field *f
 		k.hash = json_string_value(json_object_get(r->json, "draft_hash"));
 		k.text = json_string_value(json_object_get(r->json, "text"));
 	}
-	rc = db_tx(&r->who, op == REVIEW_GET ? "review_get" : "review_answer", review_tx, &k);
+	rc = db_tx(&r->who, op == REVIEW_GET || op == REVIEW_PAGE ? "review_get" : "review_answer",
+	           review_tx, &k);
+	if (rc == DB_OK && op == REVIEW_PAGE) {
+		rc = review_page_reply(r, &k);
+		json_decref(k.names);
+		store_review_clear(&k.rev);
+		store_campaign_clear(&k.camp);
+		return rc;
+	}
 	if (rc == DB_OK && (k.res.body = review_json(&k)) == NULL)
 		rc = DB_ERROR;
 	/* a text answer is name-checked at once */
@@ -243,6 +323,12 @@ int
 api_review_get(struct http_request *r)
 {
 	return review_run(r, REVIEW_GET, NULL, NULL);
+}
+
+int
+api_review_page_get(struct http_request *r)
+{
+	return review_run(r, REVIEW_PAGE, NULL, NULL);
 }
 
 int

@@ -37,6 +37,7 @@ const struct router_route api_routes[] = {
     {"GET", "/api/v1/engagements/{id}", api_engagement_get, A, 0},
     {"POST", "/api/v1/engagements/{id}/stage", api_engagement_stage_post, A | J, 0},
     {"GET", "/api/v1/engagements/{id}/review", api_review_get, A, 0},
+    {"GET", "/api/v1/engagements/{id}/review/page", api_review_page_get, A | NS, 0},
     {"GET", "/api/v1/engagements/{id}/hold", api_hold_get, A, 0},
     {"POST", "/api/v1/engagements/{id}/review/sign-off", api_review_signoff_post, A | J, 0},
     {"POST", "/api/v1/engagements/{id}/review/response", api_review_response_post, A | J, 0},

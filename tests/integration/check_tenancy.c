@@ -133,6 +133,7 @@ static const struct {
     {"POST", "/api/v1/engagements/%s/stage", 0, 1, &b_stage},
     {"GET", "/api/v1/engagements/%s/review", 0, 0, NULL},
     {"GET", "/api/v1/engagements/%s/hold", 0, 0, NULL},
+    {"GET", "/api/v1/engagements/%s/review/page", 0, 0, NULL},
     {"POST", "/api/v1/engagements/%s/review/sign-off", 0, 0, &b_signoff},
     {"POST", "/api/v1/engagements/%s/review/response", 0, 0, &b_review_text},
     {"PUT", "/api/v1/engagements/%s/review/addendum", 0, 0, &b_review_text},

@@ -411,6 +411,31 @@ START_TEST(test_review_freeze_answer_publish)
 	wf_row_hash(json_object_get(json_object_get(r->json, "draft"), "row"), hex);
 	ck_assert_str_eq(hex, hash_a1);
 	ht_resp_free(r);
+	/* rendered as the public page will show it, without script, for the participants only */
+	{
+		char *pp = ht_fmt("/api/v1/engagements/%s/review/page", ea);
+		char *csp;
+
+		r = ht_request("GET", pp, W.a.admin.token, NULL);
+		HT_ASSERT_STATUS(r, 200);
+		ck_assert_msg(r->content_type && strstr(r->content_type, "text/html"), "%s",
+		              r->content_type);
+		ck_assert_msg(strstr(r->body, "Review draft, version") &&
+		                  strstr(r->body, "Robust to OC3 in review") &&
+		                  strstr(r->body, hash_a1),
+		              "draft page: %s", HT_BODY(r));
+		csp = ht_header(r, "Content-Security-Policy");
+		ck_assert_msg(csp && !strstr(csp, "script-src 'self'"), "draft page CSP: %s", csp);
+		free(csp);
+		ht_resp_free(r);
+		r = ht_request("GET", pp, W.coord.token, NULL);
+		HT_ASSERT_PROBLEM(r, 404, "not-found");
+		ht_resp_free(r);
+		r = ht_request("GET", pp, W.b.admin.token, NULL);
+		HT_ASSERT_PROBLEM(r, 404, "not-found");
+		ht_resp_free(r);
+		free(pp);
+	}
 	r = wf_review_wait(eb, W.y.admin.token, 1, 10);
 	HT_ASSERT_STATUS(r, 200);
 	snprintf(hash_b, sizeof(hash_b), "%s",
