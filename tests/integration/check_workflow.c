@@ -11,6 +11,7 @@
  */
 #include "config.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1045,6 +1046,105 @@ START_TEST(test_hold_extend_then_fix)
 }
 END_TEST
 
+/* The whole of file path (malloc'd; "" when it cannot be read). */
+static char *
+wf_file(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *p = NULL;
+	size_t n = 0, cap = 0, k;
+	char buf[4096];
+
+	if (f == NULL)
+		return strdup("");
+	while ((k = fread(buf, 1, sizeof(buf), f)) > 0) {
+		if (n + k + 1 > cap) {
+			cap = (n + k + 1) * 2;
+			p = realloc(p, cap);
+			ck_assert_ptr_nonnull(p);
+		}
+		memcpy(p + n, buf, k);
+		n += k;
+	}
+	fclose(f);
+	if (p == NULL)
+		return strdup("");
+	p[n] = '\0';
+	return p;
+}
+
+/*
+ * Three replicas (the shared server and two started here) freeze the
+ * drafts of campaigns whose review opens at the same instant: one draft
+ * and one "review opened" event per engagement, whoever froze it.
+ */
+START_TEST(test_review_replicas_exactly_once)
+{
+	enum { N = 6 };
+	struct ht_server a, b;
+	char *slugs[N], *camps[N], *engs[N], *opens;
+	const char *dsn = ht_env_req("LOCKSTEP_TEST_OWNER_DSN");
+	time_t t0;
+	char *la, *lb;
+
+	ck_assert_msg(ht_server_start(&a, 0, NULL) == 0, "replica a did not start");
+	ck_assert_msg(ht_server_start(&b, 0, NULL) == 0, "replica b did not start");
+	t0 = time(NULL) + 6;
+	opens = wf_at(6);
+	for (int i = 0; i < N; i++) {
+		char *pc;
+		struct ht_resp *r;
+
+		camps[i] = wf_campaign(3600, "named", &slugs[i]);
+		engs[i] = wf_engagement(camps[i], &W.a, &W.x);
+		pc = ht_fmt("/api/v1/campaigns/%s", camps[i]);
+		r = wf_send("PATCH", pc, W.coord.token,
+		            json_pack("{s:s}", "review_opens_at", opens));
+		HT_ASSERT_STATUS(r, 200);
+		ht_resp_free(r);
+		free(pc);
+	}
+	ck_assert_msg(time(NULL) < t0, "set-up took too long");
+	while (time(NULL) < t0 + 4)
+		usleep(200000);
+	for (int i = 0; i < N; i++) {
+		char *lit = ht_sql_literal(engs[i]);
+		char *q1 =
+		    ht_fmt("SELECT count(*) FROM review_drafts WHERE engagement_id = %s", lit);
+		char *q2 = ht_fmt("SELECT count(*) FROM audit_events WHERE object_id = %s::text"
+		                  " AND action = 'event.review.opened'",
+		                  lit);
+		char *q3 = ht_fmt("SELECT count(*) FROM audit_events WHERE object_id = %s::text"
+		                  " AND action = 'review.frozen'",
+		                  lit);
+
+		ck_assert_int_eq(ht_db_count(dsn, q1), 1);
+		ck_assert_int_eq(ht_db_count(dsn, q2), 1);
+		ck_assert_int_eq(ht_db_count(dsn, q3), 1);
+		free(q1);
+		free(q2);
+		free(q3);
+		free(lit);
+	}
+	ht_server_stop(&a, SIGTERM);
+	ht_server_stop(&b, SIGTERM);
+	la = wf_file(a.log);
+	lb = wf_file(b.log);
+	ck_assert_msg(strstr(la, "review_failed") == NULL && strstr(lb, "review_failed") == NULL,
+	              "a replica failed a review round");
+	ht_server_free(&a);
+	ht_server_free(&b);
+	for (int i = 0; i < N; i++) {
+		free(slugs[i]);
+		free(camps[i]);
+		free(engs[i]);
+	}
+	free(la);
+	free(lb);
+	free(opens);
+}
+END_TEST
+
 static Suite *
 workflow_suite(void)
 {
@@ -1060,6 +1160,7 @@ workflow_suite(void)
 	tcase_add_test(tc, test_dashboard);
 	tcase_add_test(tc, test_hold_participants_and_withhold);
 	tcase_add_test(tc, test_hold_extend_then_fix);
+	tcase_add_test(tc, test_review_replicas_exactly_once);
 	suite_add_tcase(s, tc);
 	return s;
 }
