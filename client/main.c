@@ -90,6 +90,8 @@ static int client_cmd_receipt(const struct client_ctx *, const struct client_com
                               const char **);
 static int client_cmd_name_check(const struct client_ctx *, const struct client_command *, char **,
                                  const char **);
+static int client_cmd_workflow(const struct client_ctx *, const struct client_command *, char **,
+                               const char **);
 static int client_run_upload(const struct client_ctx *, const struct client_command *, char **,
                              const char **);
 static int client_run_download(const struct client_ctx *, const struct client_command *, char **,
@@ -123,6 +125,13 @@ static const struct client_command client_commands[] = {
     {"name-check", "ENGAGEMENT_ID FILE", 2, 2, {NULL}, NULL, client_cmd_name_check},
     {"passwd", "", 0, 0, {NULL}, NULL, client_cmd_passwd},
     {"set-password", "LINK", 1, 1, {NULL}, NULL, client_cmd_set_password},
+    {"stage", "ENGAGEMENT_ID STAGE", 2, 2, {NULL}, "POST", client_cmd_workflow},
+    {"review", "ENGAGEMENT_ID", 1, 1, {NULL}, "GET", client_cmd_workflow},
+    {"hold", "ENGAGEMENT_ID", 1, 1, {NULL}, "GET", client_cmd_workflow},
+    {"sign-off", "ENGAGEMENT_ID DRAFT_HASH", 2, 2, {NULL}, "POST", client_cmd_workflow},
+    {"respond", "ENGAGEMENT_ID DRAFT_HASH FILE", 3, 3, {NULL}, "POST", client_cmd_workflow},
+    {"addendum", "ENGAGEMENT_ID DRAFT_HASH FILE", 3, 3, {NULL}, "PUT", client_cmd_workflow},
+    {"dashboard", "CAMPAIGN_ID", 1, 1, {NULL}, "GET", client_cmd_workflow},
     {NULL, NULL, 0, 0, {NULL}, NULL, NULL},
 };
 
@@ -144,6 +153,12 @@ client_usage(FILE *f)
 	        "upload is resumable (run it again after an interruption) and prints the signed\n"
 	        "receipt; download never overwrites OUTFILE and keeps it only if its SHA-256\n"
 	        "matches the receipt's. Both check the receipt's signature.\n"
+	        "stage moves an engagement (planned, fieldwork, reporting, review, closed).\n"
+	        "review prints the engagement's review draft (JSON, with its hash); sign-off,\n"
+	        "respond (the company) and addendum (the assessor) answer the draft whose\n"
+	        "DRAFT_HASH you reviewed: a draft that changed meanwhile is refused (409).\n"
+	        "hold shows which of the engagement's texts hold its release, with the spans.\n"
+	        "dashboard prints a campaign's grid for the coordinator.\n"
 	        "verify checks a publication's Ed25519 signature (anonymously) with the\n"
 	        "server's key, or with a key you pinned (--key); exit 0 valid, 1 not.\n"
 	        "name-check prints the spans of a claim or statement text (FILE, \"-\" reads\n"
@@ -671,6 +686,112 @@ client_cmd_name_check(const struct client_ctx *ctx, const struct client_command 
 	if (ret == 0 && (j = client_response_json(&res)) != NULL &&
 	    json_is_true(json_object_get(j, "hold")))
 		ret = CLIENT_EXIT_PROBLEM;
+done:
+	explicit_bzero(token, sizeof(token));
+	json_decref(j);
+	free(body);
+	client_buf_free(&in);
+	client_response_free(&res);
+	return ret;
+}
+
+/* Read FILE ("-": stdin) into in. 0, or -1 (reported). */
+static int
+client_read_text(const char *file, struct client_buf *in)
+{
+	if (strcmp(file, "-") == 0) {
+		char chunk[8192];
+		size_t n;
+
+		while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0)
+			if (client_buf_append(in, chunk, n) != 0) {
+				fprintf(stderr, "%s: the text is too large\n", client_progname);
+				return -1;
+			}
+		if (ferror(stdin)) {
+			fprintf(stderr, "%s: reading stdin: %s\n", client_progname,
+			        strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	return client_read_file(file, CLIENT_MAX_REQUEST, in) == 0 ? 0 : -1;
+}
+
+/* 1 if s is 64 lower-case hex digits. */
+static int
+client_valid_hash(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++, n++)
+		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')))
+			return 0;
+	return n == 64;
+}
+
+/*
+ * The workflow commands (issue 11): stage, review, hold, sign-off,
+ * respond, addendum, dashboard. Checks the ids and hash locally (usage error), then
+ * one API call; prints its JSON answer. Returns the exit status.
+ */
+static int
+client_cmd_workflow(const struct client_ctx *ctx, const struct client_command *cmd, char **args,
+                    const char **opts)
+{
+	char token[CLIENT_MAX_TOKEN], path[CLIENT_MAX_PATH];
+	struct client_buf in = {.max = CLIENT_MAX_REQUEST};
+	struct client_response res = {0};
+	struct client_call call = {.method = cmd->method, .path = path, .token = token};
+	const char *name = cmd->name, *id = args[0];
+	char *body = NULL;
+	json_t *j = NULL;
+	int ret = CLIENT_EXIT_USAGE;
+
+	(void)opts;
+	token[0] = '\0';
+	if (!util_uuid_valid(id)) {
+		fprintf(stderr, "%s: %s is a lower-case UUID\n", client_progname,
+		        strcmp(name, "dashboard") == 0 ? "CAMPAIGN_ID" : "ENGAGEMENT_ID");
+		return CLIENT_EXIT_USAGE;
+	}
+	if (strcmp(name, "stage") == 0) {
+		snprintf(path, sizeof(path), "/api/v1/engagements/%s/stage", id);
+		j = json_pack("{s:s}", "stage", args[1]);
+	} else if (strcmp(name, "review") == 0 || strcmp(name, "hold") == 0) {
+		snprintf(path, sizeof(path), "/api/v1/engagements/%s/%s", id, name);
+	} else if (strcmp(name, "dashboard") == 0) {
+		snprintf(path, sizeof(path), "/api/v1/campaigns/%s/dashboard", id);
+	} else {
+		if (!client_valid_hash(args[1])) {
+			fprintf(stderr, "%s: DRAFT_HASH is the 64 hex digits of the draft's hash\n",
+			        client_progname);
+			return CLIENT_EXIT_USAGE;
+		}
+		snprintf(path, sizeof(path), "/api/v1/engagements/%s/review/%s", id,
+		         strcmp(name, "respond") == 0 ? "response" : name);
+		if (strcmp(name, "sign-off") == 0)
+			j = json_pack("{s:s}", "draft_hash", args[1]);
+		else {
+			if (client_read_text(args[2], &in) != 0)
+				goto done;
+			/* s% copies in.len bytes; NULL when they are not UTF-8 */
+			j = json_pack("{s:s, s:s%}", "draft_hash", args[1], "text",
+			              in.data ? in.data : "", in.len);
+			if (j == NULL) {
+				fprintf(stderr, "%s: the text is not UTF-8\n", client_progname);
+				goto done;
+			}
+		}
+	}
+	if (j != NULL && (body = json_dumps(j, JSON_COMPACT)) == NULL)
+		goto done;
+	ret = CLIENT_EXIT_PROBLEM;
+	call.body = body;
+	if (client_load_token(ctx->base_url, token) != 0 ||
+	    client_request(ctx->base_url, &call, &res) != 0)
+		goto done;
+	ret = client_report(&res);
 done:
 	explicit_bzero(token, sizeof(token));
 	json_decref(j);

@@ -336,11 +336,15 @@
 			el('h2', null, 'Engagement · ' + e.campaign_title),
 			dl([['Campaign', link('#/campaigns/' + e.campaign_id, e.campaign_title)],
 				['Company', e.company_org.name], ['Assessor', e.assessor_org.name],
-				['Lead assessors', fmtList(e.lead_assessors)], ['State', e.state], ['Created', e.created_at]]));
+				['Lead assessors', fmtList(e.lead_assessors)],
+				['Stage', el('span', { id: 'engagement-stage' }, e.state)], ['Stage since', orDash(e.stage_changed_at)],
+				['Created', e.created_at]]));
+		out.append(stageSection(e));
 		if (typeof e.scope === 'string')
 			out.append(el('h3', null, 'Scope'), el('pre', { class: 'text' }, e.scope));
 		if (kind === 'coordinator')
 			return out;
+		const working = e.state === 'fieldwork' || e.state === 'reporting';
 
 		let tms = threatModels.map((t) => t.code);
 		const camp = await getOrNull('/campaigns/' + e.campaign_id);
@@ -360,10 +364,13 @@
 					link('#/findings/' + f.id, f.title), f.threat_model,
 					el('span', { class: 'sev sev-' + f.severity }, f.severity), f.status, String(f.version), f.updated_at]),
 				{ id: 'findings-table' }));
-		if (kind === 'assessor')
+		if (kind === 'assessor' && working)
 			out.append(findingCreateForm(id, tms));
+		if (!working)
+			out.append(el('p', { class: 'hint', id: 'stage-closed-note' },
+				'Findings and evidence are added while the engagement is in fieldwork or reporting (now: ' + e.state + ').'));
 
-		out.append(evidenceSection(id, evidence, findings, orgUsers));
+		out.append(evidenceSection(id, evidence, findings, orgUsers, working));
 
 		const byTm = new Map((claims && claims.items || []).map((c) => [c.threat_model, c]));
 		out.append(el('h3', null, 'Claims'),
@@ -375,17 +382,166 @@
 			out.append(el('div', { class: 'claims' }, tms.map((tm) => claimForm(id, tm, byTm.get(tm)))));
 
 		out.append(el('h3', null, 'Company statement'),
-			statement ? el('pre', { class: 'text' }, statement.text) : el('p', { class: 'empty' }, 'No statement yet.'));
+			statement ? el('pre', { class: 'text', id: 'statement-text' }, statement.text) : el('p', { class: 'empty' }, 'No statement yet.'));
 		if (kind === 'company') {
-			out.append(onSubmit(el('form', { class: 'card' },
+			out.append(onSubmit(el('form', { class: 'card', id: 'statement-form' },
 				checkedText(id, 'Public statement', { name: 'text', rows: 5, maxlength: 5000, value: statement ? statement.text : '' }),
 				el('button', { type: 'submit' }, 'Save statement')), async (fd) => {
-				await api('PUT', '/engagements/' + id + '/statement', { text: fd.get('text') });
+				const saved = await api('PUT', '/engagements/' + id + '/statement', { text: fd.get('text') });
 				await route();
-				notice('Statement saved.');
+				notice('Statement saved.' + nameCheckNote(saved));
 			}));
 		}
+		out.append(await reviewSection(id, kind));
+		const hold = await holdSection(id);
+		if (hold)
+			out.prepend(hold);
 		return out;
+	}
+
+	/* ---- stages ---- */
+
+	/* The engagement's stages with their dates, and buttons for the moves the caller may make. */
+	function stageSection(e) {
+		const box = el('div', { id: 'stage-section' }, el('h3', null, 'Stages'),
+			table(['Stage', 'Entered', 'From'], (e.stages || []).map((st) => [st.stage, st.at, orDash(st.from)]),
+				{ id: 'stages-table' }));
+		const next = Array.isArray(e.next_stages) ? e.next_stages : [];
+		if (next.length > 0)
+			box.append(el('p', { class: 'actions' }, next.map((to) =>
+				el('button', { type: 'button', class: 'stage-move', 'data-stage': to, onclick: async () => {
+					clearProblem();
+					try {
+						await api('POST', '/engagements/' + e.id + '/stage', { stage: to });
+						await route();
+						notice('The engagement is now in ' + to + '.');
+					} catch (err) {
+						showProblem(err);
+					}
+				} }, 'Move to ' + to))));
+		return box;
+	}
+
+	/* ---- the company review ---- */
+
+	/* A draft row as the public page shows it: claims, finding counts, statement. */
+	function draftRowView(row) {
+		const claims = row && row.claims ? row.claims : {};
+		const findings = row && row.findings ? row.findings : {};
+		const sev = enumOf('severity');
+		return el('div', { class: 'draft-row', id: 'review-draft-row' },
+			table(['Threat model', 'Robust up to', 'Public summary'], Object.keys(claims).map((tm) =>
+				[tm, claims[tm].level, orDash(claims[tm].summary)])),
+			table(['Threat model'].concat(sev), Object.keys(findings).map((tm) =>
+				[tm].concat(sev.map((s) => {
+					const cell = findings[tm][s] || {};
+					const n = Object.values(cell).reduce((a, b) => a + Number(b || 0), 0);
+					return String(n);
+				})))),
+			el('h4', null, 'Company statement'),
+			typeof row.statement === 'string' ? el('pre', { class: 'text' }, row.statement) : el('p', { class: 'empty' }, 'No statement.'),
+			row.assessor ? el('p', null, 'Assessor: ' + row.assessor.firm + ' (' + fmtList(row.assessor.lead_assessors) + ')') : null);
+	}
+
+	/* A saved text's name check, as a notice suffix: '' when nothing would hold. */
+	function nameCheckNote(r) {
+		const nc = r && r.name_check;
+		if (!nc || !nc.hold)
+			return '';
+		return ' Warning: it names a company (' + nc.spans.map((sp) => '"' + sp.text + '"').join(', ') +
+			') and would hold the release.';
+	}
+
+	/* When the release is held by this engagement's texts: which, and the exact spans. */
+	async function holdSection(id) {
+		let h;
+		try {
+			h = await api('GET', '/engagements/' + id + '/hold');
+		} catch (err) {
+			return null;
+		}
+		if (!h || !h.held)
+			return null;
+		const box = el('div', { class: 'error', id: 'hold-notice' },
+			el('h3', null, 'The release is held by a text of this engagement'),
+			el('p', null, 'Held since ' + orDash(h.held_at) + '. The texts are frozen at the release instant; ' +
+				'the coordinator will extend the release (the texts open again until then) or publish them withheld.'));
+		for (const t of h.texts || []) {
+			const parts = [];
+			let at = 0;
+			for (const sp of t.spans) {
+				parts.push(t.text.slice(at, sp.start), el('mark', null, t.text.slice(sp.start, sp.end)));
+				at = sp.end;
+			}
+			parts.push(t.text.slice(at));
+			box.append(el('h4', null, t.field + ' (' + t.part + ')'), el('pre', { class: 'text hold-text' }, parts));
+		}
+		return box;
+	}
+
+	async function reviewSection(id, kind) {
+		const box = el('div', { id: 'review-section' }, el('h3', null, 'Review before release'));
+		let v = null;
+		try {
+			v = await api('GET', '/engagements/' + id + '/review');
+		} catch (err) {
+			box.append(el('p', { class: 'error' }, err.title));
+			return box;
+		}
+		if (!v.draft) {
+			box.append(el('p', { class: 'empty', id: 'review-state' },
+				'The review opens at ' + v.opens_at + ': the row the public will read is then frozen here for the company to sign off or answer.'));
+			return box;
+		}
+		const d = v.draft;
+		box.append(dl([['State', el('strong', { id: 'review-state' }, v.state + (v.reopened ? ' (reopened: the draft changed)' : ''))],
+			['Draft', 'version ' + d.version + ', frozen ' + d.frozen_at],
+			['Draft SHA-256', el('code', { class: 'hash', id: 'review-draft-hash' }, d.hash)],
+			['Release', v.release_at]]));
+		if (Array.isArray(d.changes) && d.changes.length > 0)
+			box.append(el('p', { class: 'error', id: 'review-changes' }, 'Changed since the previous draft: ' + d.changes.join(', ')));
+		box.append(el('h4', null, 'As the public page will show it'),
+			el('p', null, el('a', { href: API + '/engagements/' + encodeURIComponent(id) + '/review/page',
+				target: '_blank', rel: 'noopener', id: 'review-page-link' }, 'Open the draft as the public page (new tab)')),
+			draftRowView(d.row),
+			el('details', null, el('summary', null, 'The draft as JSON'),
+				el('pre', { class: 'text', id: 'review-draft-json' }, JSON.stringify(d.row, null, 2))));
+		if (typeof v.response === 'string')
+			box.append(el('h4', null, 'Company response (public)'), el('pre', { class: 'text', id: 'review-response' }, v.response));
+		if (typeof v.addendum === 'string')
+			box.append(el('h4', null, 'Assessor addendum (public)'), el('pre', { class: 'text', id: 'review-addendum' }, v.addendum));
+		if (!v.open)
+			return box;
+		if (kind === 'company') {
+			box.append(el('p', { class: 'actions' }, el('button', { type: 'button', id: 'review-sign-off', onclick: async () => {
+				clearProblem();
+				try {
+					await api('POST', '/engagements/' + id + '/review/sign-off', { draft_hash: d.hash });
+					await route();
+					notice('Signed off draft version ' + d.version + '.');
+				} catch (err) {
+					showProblem(err);
+				}
+			} }, 'Sign off this draft')));
+			box.append(onSubmit(el('form', { class: 'card', id: 'review-response-form' },
+				checkedText(id, 'Public response to this draft', { name: 'text', rows: 4, maxlength: 20000 }),
+				el('button', { type: 'submit' }, 'Publish response with the release')), async (fd) => {
+				const saved = await api('POST', '/engagements/' + id + '/review/response', { draft_hash: d.hash, text: fd.get('text') });
+				await route();
+				notice('Response saved.' + nameCheckNote(saved));
+			}));
+		}
+		if (kind === 'assessor' && v.state === 'responded') {
+			box.append(onSubmit(el('form', { class: 'card', id: 'review-addendum-form' },
+				checkedText(id, 'Public addendum to the response', { name: 'text', rows: 3, maxlength: 20000,
+					value: typeof v.addendum === 'string' ? v.addendum : '' }),
+				el('button', { type: 'submit' }, 'Save addendum')), async (fd) => {
+				const saved = await api('PUT', '/engagements/' + id + '/review/addendum', { draft_hash: d.hash, text: fd.get('text') });
+				await route();
+				notice('Addendum saved.' + nameCheckNote(saved));
+			}));
+		}
+		return box;
 	}
 
 	/* ---- evidence ---- */
@@ -467,7 +623,7 @@
 	/* The receipt to show once the engagement view is drawn again. */
 	let pendingReceipt = null;  /* {engagement, signed} */
 
-	function evidenceSection(engagementId, items, findings, orgUsers) {
+	function evidenceSection(engagementId, items, findings, orgUsers, working) {
 		const findingTitles = new Map(findings.map((f) => [f.id, f.title]));
 		const colleagues = new Map(orgUsers.map((u) => [u.id, u.email]));
 		const slot = el('div', { id: 'evidence-receipt-slot' });
@@ -565,7 +721,7 @@
 				table(['Name', 'Size', 'SHA-256', 'Media type', 'Uploaded by', 'Uploaded', 'Finding', ''], rows,
 					{ id: 'evidence-table' }),
 			el('p', { class: 'hint' }, 'Files are downloaded as attachments and never opened in the page.'),
-			slot, form);
+			slot, working ? form : null);
 	}
 
 	function findingCreateForm(engagementId, tms) {
@@ -639,10 +795,10 @@
 			field('Robust up to', select('level', enumOf('capability_level'), c ? c.level : 'not-assessed')),
 			checkedText(engagementId, 'Public summary', { name: 'summary', rows: 3, value: c ? c.summary : '' }),
 			el('button', { type: 'submit' }, 'Save claim')), async (fd) => {
-			await api('PUT', '/engagements/' + engagementId + '/claims/' + encodeURIComponent(tm),
+			const saved = await api('PUT', '/engagements/' + engagementId + '/claims/' + encodeURIComponent(tm),
 				{ level: fd.get('level'), summary: fd.get('summary') });
 			await route();
-			notice('Claim for ' + tm + ' saved.');
+			notice('Claim for ' + tm + ' saved.' + nameCheckNote(saved));
 		});
 	}
 
@@ -930,7 +1086,8 @@
 			el('h2', null, 'Campaign · ' + c.title),
 			dl([['Slug', c.slug], ['State', c.state], ['Threat models', fmtList(c.threat_models)],
 				['Release', c.release_at], ['Planned release', orDash(c.planned_release_at)],
-				['Disclosure', c.disclosure], ['Minimum cohort', String(c.min_cohort)]]));
+				['Disclosure', c.disclosure], ['Minimum cohort', String(c.min_cohort)],
+				['Review opens', c.review_opens_at + (c.review_opens_default ? ' (72 h before the release)' : '')]]));
 		if (me.org.kind !== 'coordinator' || !Array.isArray(c.engagements))
 			return out;
 		if (c.release) {
@@ -941,10 +1098,29 @@
 				rows.push(['Publication', link('/p/' + encodeURIComponent(r.publication.slug), '/p/' + r.publication.slug)],
 					['Sequence', String(r.publication.sequence)], ['Hash', r.publication.hash]);
 			out.append(el('h3', null, 'Release'), el('div', { id: 'release-status' }, dl(rows)));
-			if (r.hold)
+			if (r.hold && r.status === 'held') {
+				const byEng = new Map(c.engagements.map((e) => [e.id, e.company_org.name + ' × ' + e.assessor_org.name]));
 				out.append(el('p', { class: 'error', id: 'release-hold' },
-					'The release is held until the published text is fixed (checked ' + orDash(r.hold.checked_at) + '):'),
-				el('pre', null, JSON.stringify(r.hold.reasons, null, 2)));
+					'The release is held: these texts name a participating company (checked ' + orDash(r.hold.checked_at) +
+					'). The participants who wrote them see the spans. Decide:'),
+				table(['Text', 'Engagement', 'Name found'], r.hold.reasons.map((h) =>
+					[h.field, h.engagement ? orDash(byEng.get(h.engagement)) : '(campaign)', h.name]), { id: 'hold-reasons' }),
+				onSubmit(el('form', { class: 'card', id: 'hold-decision' },
+					el('h4', null, 'Decision'),
+					field('Decision', select('decision', [['extend', 'Extend the release (the texts open again until then)'],
+						['withhold', 'Publish now with these texts withheld']], 'extend')),
+					field('Extend by (minutes, for "extend")', el('input', { name: 'minutes', type: 'number', min: '1', max: '43200', value: '60' })),
+					field('Reason (audited; published with withheld texts)', el('input', { name: 'reason', maxlength: 1000, required: true })),
+					el('button', { type: 'submit' }, 'Decide')), async (fd) => {
+					const body = { decision: fd.get('decision'), reason: fd.get('reason') };
+					if (body.decision === 'extend')
+						body.seconds = Math.round(Number(fd.get('minutes')) * 60);
+					const d = await api('POST', '/campaigns/' + id + '/hold/decision', body);
+					await route();
+					notice(d.decision === 'extend' ? 'Release extended to ' + d.release_at + '.' :
+						'The texts will be published withheld.');
+				}));
+			}
 		}
 		if (Array.isArray(c.warnings) && c.warnings.length > 0)
 			out.append(el('h3', null, 'Anonymity warnings'),
@@ -957,12 +1133,15 @@
 					{ id: 'release-history' }));
 		out.append(el('h3', null, 'Progress'),
 			c.engagements.length === 0 ? el('p', { class: 'empty' }, 'No engagements yet.') :
-				table(['Company', 'Assessor', 'State', 'Findings', 'Open', 'Claims', 'Statement'], c.engagements.map((e) => {
+				table(['Company', 'Assessor', 'Stage', 'Findings', 'Open', 'Claims', 'Statement', 'Review'], c.engagements.map((e) => {
 					const p = e.progress || {};
+					const rv = e.review || { state: 'not-open' };
 					return [link('#/engagements/' + e.id, e.company_org.name), e.assessor_org.name, e.state,
 						String(p.findings_total ?? 0), String(p.findings_open ?? 0), String(p.claims ?? 0),
-						p.statement ? 'yes' : 'no'];
+						p.statement ? 'yes' : 'no',
+						rv.state === 'pending' ? 'no answer yet' + (rv.reopened ? ' (reopened)' : '') : rv.state];
 				}), { id: 'progress-table' }));
+		out.append(await dashboardSection(id));
 
 		if (!c.released) {
 			out.append(onSubmit(el('form', { class: 'card', id: 'campaign-edit' },
@@ -970,8 +1149,16 @@
 				field('State', select('state', enumOf('campaign_state').filter((v) => v !== 'published'), c.state)),
 				field('Move release to (your local time; blank keeps it)', el('input', { name: 'release_at', type: 'datetime-local' })),
 				field('Reason (required when moving the release)', el('input', { name: 'reason', maxlength: 1000 })),
+				field('Open the company review at (your local time; blank keeps it)',
+					el('input', { name: 'review_opens_at', type: 'datetime-local' })),
+				el('label', null, el('input', { type: 'checkbox', name: 'review_default' }),
+					el('span', null, 'Review opens 72 h before the release (default)')),
 				el('button', { type: 'submit' }, 'Save')), async (fd) => {
 				const body = {};
+				if (fd.get('review_opens_at'))
+					body.review_opens_at = new Date(String(fd.get('review_opens_at'))).toISOString().replace(/\.\d{3}Z$/, 'Z');
+				else if (fd.get('review_default'))
+					body.review_opens_at = 'default';
 				if (fd.get('state') !== c.state)
 					body.state = fd.get('state');
 				if (fd.get('release_at')) {
@@ -1007,6 +1194,29 @@
 				c.disclosure + ' disclosure (see Anonymity warnings).');
 		}));
 		return out;
+	}
+
+	/* The coordinator's grid: engagement x threat model, counts and flags only. */
+	async function dashboardSection(id) {
+		const box = el('div', { id: 'dashboard' }, el('h3', null, 'Dashboard'));
+		let d;
+		try {
+			d = await api('GET', '/campaigns/' + id + '/dashboard');
+		} catch (err) {
+			box.append(el('p', { class: 'error' }, err.title));
+			return box;
+		}
+		const sev = enumOf('severity');
+		const tms = Array.isArray(d.threat_models) ? d.threat_models : [];
+		box.append(table(['Company', 'Assessor', 'Stage', 'Review'].concat(tms), d.rows.map((r) =>
+			[r.company.name, r.assessor.name, r.stage, r.review.state].concat(tms.map((tm) => {
+				const cell = r.cells[tm] || { claim_made: false, findings: {} };
+				return el('span', { class: 'cell' }, (cell.claim_made ? 'claim' : 'no claim') + ' · ' +
+					sev.map((s) => s[0].toUpperCase() + (cell.findings[s] || 0)).join(' '));
+			}))), { id: 'dashboard-table' }),
+		el('p', { class: 'hint' }, 'Per threat model: whether a claim was made, and findings by severity (' +
+			sev.map((s) => s[0].toUpperCase() + ' ' + s).join(', ') + '). Never titles or texts.'));
+		return box;
 	}
 
 	/* ---- routing on the URL fragment ---- */

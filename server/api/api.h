@@ -193,6 +193,8 @@ struct api_engagement {
 	char company[DB_UUID_LEN + 1];
 	char assessor[DB_UUID_LEN + 1];
 	json_t *threat_models; /* the campaign's, owned */
+	char state[16];        /* its stage */
+	int review_open;       /* the campaign's review window has opened */
 	int released;          /* the campaign's release instant has passed */
 };
 
@@ -263,6 +265,15 @@ int api_campaign_patch(struct http_request *r);
 int api_engagements_post(struct http_request *r);
 int api_engagements_get(struct http_request *r);
 int api_engagement_get(struct http_request *r);
+int api_engagement_stage_post(struct http_request *r);
+int api_review_get(struct http_request *r);
+int api_review_page_get(struct http_request *r);
+int api_review_signoff_post(struct http_request *r);
+int api_review_response_post(struct http_request *r);
+int api_review_addendum_put(struct http_request *r);
+int api_campaign_dashboard_get(struct http_request *r);
+int api_hold_get(struct http_request *r);
+int api_hold_decision_post(struct http_request *r);
 int api_findings_post(struct http_request *r);
 int api_findings_get(struct http_request *r);
 int api_finding_get(struct http_request *r);
@@ -312,6 +323,16 @@ json_t *api_statement_json(const struct store_statement *s);
 json_t *api_campaign_json(const struct store_campaign *k);
 json_t *api_engagement_json(const struct store_engagement *e);
 json_t *api_finding_json(const struct store_finding *f);
+/*
+ * The name pre-check of text against names (store_name_check_names):
+ * {"hold": bool, "spans": [{start, end, text}]} (hold.c). New reference,
+ * or NULL when ICU or memory fails.
+ */
+json_t *api_name_check_json(const json_t *names, const char *text);
+/* An engagement's review state for the coordinator (campaign_dashboard_get.c). New reference. */
+json_t *api_review_state_json(const struct store_review_state *rows, int n, const char *engagement);
+/* An engagement's stages [{from, stage, at, by}] (engagement_stage_post.c). New reference. */
+json_t *api_stages_json(const struct store_stage *rows, int n);
 /*
  * Warnings about a campaign whose firm–company pairings identify companies
  * although disclosure hides names (pseudonymous, aggregate): a firm that

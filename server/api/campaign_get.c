@@ -24,6 +24,8 @@ struct campaign_get_ctx {
 	int nprog;
 	struct store_release_status release;
 	json_t *history;
+	struct store_review_state *rev;
+	int nrev;
 };
 
 static void
@@ -35,6 +37,9 @@ campaign_get_clear(struct campaign_get_ctx *k)
 	store_release_status_clear(&k->release);
 	json_decref(k->history);
 	k->history = NULL;
+	store_review_states_free(k->rev, k->nrev);
+	k->rev = NULL;
+	k->nrev = 0;
 	k->eng = NULL;
 	k->prog = NULL;
 	k->neng = k->nprog = 0;
@@ -55,6 +60,8 @@ campaign_get_tx(struct db_conn *c, void *arg)
 		return rc;
 	if ((rc = store_campaign_release_history(c, k->id, &k->history)) != DB_OK)
 		return rc;
+	if ((rc = store_review_states(c, k->id, &k->rev, &k->nrev)) != DB_OK)
+		return rc;
 	return store_campaign_release_status(c, k->id, &k->release);
 }
 
@@ -66,6 +73,9 @@ campaign_progress_json(const struct campaign_get_ctx *k)
 
 	for (int i = 0; i < k->neng; i++) {
 		json_t *eng = api_engagement_json(&k->eng[i]);
+
+		json_object_set_new(eng, "review",
+		                    api_review_state_json(k->rev, k->nrev, k->eng[i].id));
 
 		for (int j = 0; j < k->nprog; j++) {
 			const struct store_progress *g = &k->prog[j];

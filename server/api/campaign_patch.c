@@ -23,6 +23,36 @@ campaign_state_valid(const char *s)
 	return vocab_has(vocab_campaign_states, s) && strcmp(s, "published") != 0;
 }
 
+/*
+ * "default", or an RFC 3339 date-time with a zone ("2027-05-01T12:00:00Z",
+ * "...+02:00", optional fraction): never one of PostgreSQL's special words
+ * ("tomorrow", "infinity") that the database would take.
+ */
+static int
+review_opens_valid(const char *s)
+{
+	static const char shape[] = "dddd-dd-ddTdd:dd:dd";
+	size_t i;
+
+	if (strcmp(s, "default") == 0)
+		return 1;
+	for (i = 0; shape[i] != '\0'; i++)
+		if (shape[i] == 'd' ? !(s[i] >= '0' && s[i] <= '9') : s[i] != shape[i])
+			return 0;
+	s += i;
+	if (*s == '.') {
+		if (!(s[1] >= '0' && s[1] <= '9'))
+			return 0;
+		for (s++; *s >= '0' && *s <= '9'; s++)
+			;
+	}
+	if (strcmp(s, "Z") == 0)
+		return 1;
+	return (s[0] == '+' || s[0] == '-') && s[1] >= '0' && s[1] <= '9' && s[2] >= '0' &&
+	       s[2] <= '9' && s[3] == ':' && s[4] >= '0' && s[4] <= '9' && s[5] >= '0' &&
+	       s[5] <= '9' && s[6] == '\0';
+}
+
 static const struct json_field patch_fields[] = {
     {.name = "title",
      .type = JSON_FIELD_STRING,
@@ -40,6 +70,11 @@ static const struct json_field patch_fields[] = {
      .min_len = 10,
      .max_len = 40,
      .valid = api_valid_name},
+    {.name = "review_opens_at",
+     .type = JSON_FIELD_STRING,
+     .min_len = 7,
+     .max_len = 40,
+     .valid = review_opens_valid},
     {.name = "reason",
      .type = JSON_FIELD_STRING,
      .min_len = 1,
@@ -87,7 +122,8 @@ campaign_patch_tx(struct db_conn *c, void *arg)
 	                                   .release_at = release,
 	                                   .disclosure = patch_str(j, "disclosure"),
 	                                   .min_cohort = k->cohort[0] ? k->cohort : NULL,
-	                                   .state = patch_str(j, "state")};
+	                                   .state = patch_str(j, "state"),
+	                                   .review_opens_at = patch_str(j, "review_opens_at")};
 	struct store_campaign old = {0};
 	json_t *detail, *changed;
 	char norm[STORE_TS_LEN];
@@ -117,8 +153,29 @@ campaign_patch_tx(struct db_conn *c, void *arg)
 		if ((rc = store_campaign_embargo_break(c, k->id, norm, &embargo_break)) != DB_OK)
 			goto done;
 	}
-	if ((rc = store_campaign_update(c, k->id, &ch, &k->row)) != DB_OK)
+	if (ch.review_opens_at != NULL && strcmp(ch.review_opens_at, "default") != 0) {
+		if ((rc = store_ts_future(c, ch.review_opens_at, &future, norm)) != DB_OK) {
+			if (rc == DB_INVALID)
+				rc = api_fail_field(
+				    &k->res, "review_opens_at",
+				    "must be an RFC 3339 date and time or \"default\"");
+			goto done;
+		}
+		if (!future) {
+			rc = api_fail_field(&k->res, "review_opens_at", "must lie in the future");
+			goto done;
+		}
+	}
+	if ((rc = store_campaign_update(c, k->id, &ch, &k->row)) != DB_OK) {
+		/* 0008's CHECK: the review opens before the release */
+		if (rc == DB_INVALID && ch.review_opens_at != NULL)
+			rc = api_fail_field(&k->res, "review_opens_at",
+			                    "must lie before release_at");
+		else if (rc == DB_INVALID && release != NULL)
+			rc = api_fail_field(&k->res, "release_at",
+			                    "must lie after the review opens (review_opens_at)");
 		goto done;
+	}
 	store_engagements_free(k->eng, k->neng);
 	k->eng = NULL;
 	k->neng = 0;

@@ -26,6 +26,7 @@ struct claim_ctx {
 	const char *engagement;
 	const char *threat_model;
 	struct store_claim row; /* the result */
+	json_t *names;          /* the result: names to check the summary for, or NULL */
 	struct api_res res;
 };
 
@@ -52,6 +53,11 @@ claim_tx(struct db_conn *c, void *arg)
 		rc = api_audit(c, k->r, "claim.put", "engagement", e.id, e.company, e.assessor,
 		               json_pack("{s:s, s:s}", "threat_model", k->threat_model, "level",
 		                         k->row.level));
+	/* from the review window on, every save is name-checked at once */
+	json_decref(k->names);
+	k->names = NULL;
+	if (rc == DB_OK && e.review_open)
+		rc = store_name_check_names(c, e.id, &k->names);
 	api_engagement_clear(&e);
 	return rc;
 }
@@ -73,6 +79,11 @@ api_claim_put(struct http_request *r)
 	rc = db_tx(&r->who, "claim_put", claim_tx, &k);
 	if (rc == DB_OK && (k.res.body = api_claim_json(&k.row)) == NULL)
 		rc = DB_ERROR;
+	if (rc == DB_OK && k.names != NULL)
+		json_object_set_new(
+		    k.res.body, "name_check",
+		    api_name_check_json(k.names, k.row.summary ? k.row.summary : ""));
+	json_decref(k.names);
 	store_claim_clear(&k.row);
 	return api_finish(r, rc, &k.res);
 }

@@ -274,12 +274,13 @@ api_token_json(const struct store_token *t)
 json_t *
 api_campaign_json(const struct store_campaign *k)
 {
-	return json_pack("{s:s, s:s, s:s, s:O, s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:b}", "id",
-	                 k->id, "title", k->title, "slug", k->slug, "threat_models",
+	return json_pack("{s:s, s:s, s:s, s:O, s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:b, s:s, s:b}",
+	                 "id", k->id, "title", k->title, "slug", k->slug, "threat_models",
 	                 k->threat_models, "release_at", k->release_at, "planned_release_at",
 	                 k->planned_release_at, "disclosure", k->disclosure, "min_cohort",
 	                 (json_int_t)k->min_cohort, "state", k->state, "created_at", k->created_at,
-	                 "updated_at", k->updated_at, "released", k->released);
+	                 "updated_at", k->updated_at, "released", k->released, "review_opens_at",
+	                 k->review_opens_at, "review_opens_default", k->review_opens_default);
 }
 
 /* {"id", "name"} of an org; name null when the org is not visible. */
@@ -292,12 +293,13 @@ api_org_ref(const char *id, const char *name)
 json_t *
 api_engagement_json(const struct store_engagement *e)
 {
-	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:O, s:s, s:s}", "id", e->id, "campaign_id",
-	                 e->campaign_id, "campaign_title",
+	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:O, s:s, s:s, s:s}", "id", e->id,
+	                 "campaign_id", e->campaign_id, "campaign_title",
 	                 e->campaign_title ? e->campaign_title : "", "company_org",
 	                 api_org_ref(e->company_org_id, e->company_name), "assessor_org",
 	                 api_org_ref(e->assessor_org_id, e->assessor_name), "lead_assessors",
-	                 e->lead_assessors, "state", e->state, "created_at", e->created_at);
+	                 e->lead_assessors, "state", e->state, "stage_changed_at",
+	                 e->stage_changed_at, "created_at", e->created_at);
 }
 
 json_t *
@@ -474,6 +476,8 @@ api_engagement_load(struct db_conn *c, const struct http_request *r, const char 
 	memcpy(e->assessor, row.assessor_org_id, sizeof(e->assessor));
 	e->threat_models = json_incref(row.threat_models);
 	e->released = row.released;
+	memcpy(e->state, row.state, sizeof(e->state));
+	e->review_open = row.review_open;
 	store_engagement_clear(&row);
 	return DB_OK;
 }

@@ -58,16 +58,44 @@ api_evidence_fail(struct api_res *res, enum evidence_error err)
 	return api_fail(res, problem, detail);
 }
 
+struct evidence_stage_ctx {
+	const struct http_request *r;
+	const char *engagement;
+	struct api_res *res;
+};
+
+/* Evidence is added only in fieldwork and reporting (0008's trigger is the backstop). */
+static int
+evidence_stage_tx(struct db_conn *c, void *arg)
+{
+	struct evidence_stage_ctx *k = arg;
+	struct api_engagement e;
+	int rc;
+
+	if ((rc = api_engagement_load(c, k->r, k->engagement, API_AS_PARTICIPANT, &e, k->res)) !=
+	    DB_OK)
+		return rc;
+	if (strcmp(e.state, "fieldwork") != 0 && strcmp(e.state, "reporting") != 0)
+		rc = api_fail(k->res, PROBLEM_INVALID_STATE,
+		              "Evidence is added only while the engagement is in fieldwork or "
+		              "reporting.");
+	api_engagement_clear(&e);
+	return rc;
+}
+
 int
 api_evidence_start(struct http_request *r, const char *engagement_id, const char *finding,
                    const char *name, const char *declared_type, long long length, int tus,
                    struct api_res *res, struct evidence_upload **out)
 {
 	enum evidence_error err = EVIDENCE_E_NONE;
+	struct evidence_stage_ctx sk = {.r = r, .engagement = engagement_id, .res = res};
 	char id[DB_UUID_LEN + 1];
 	int rc;
 
 	*out = NULL;
+	if ((rc = db_tx(&r->who, "evidence_stage", evidence_stage_tx, &sk)) != DB_OK)
+		return rc;
 	if (api_new_uuid(id) != 0)
 		return DB_ERROR;
 	rc = evidence_upload_start(&r->who, r->addr, id, engagement_id, finding, name,

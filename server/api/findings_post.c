@@ -56,7 +56,11 @@ finding_create_tx(struct db_conn *c, void *arg)
 	if ((rc = api_engagement_load(c, f->r, f->engagement, API_AS_ASSESSOR, &e, &f->res)) !=
 	    DB_OK)
 		return rc;
-	if (!api_engagement_has_threat_model(&e, in.threat_model))
+	if (strcmp(e.state, "fieldwork") != 0 && strcmp(e.state, "reporting") != 0)
+		rc = api_fail(&f->res, PROBLEM_INVALID_STATE,
+		              "Findings are recorded only while the engagement is in fieldwork or "
+		              "reporting.");
+	else if (!api_engagement_has_threat_model(&e, in.threat_model))
 		rc = api_fail_field(&f->res, "threat_model", "not in the campaign's threat models");
 	else
 		rc = store_finding_create(c, f->id, e.id, e.company, e.assessor, &in, &f->row);

@@ -1,4 +1,8 @@
-/* PUT /api/v1/engagements/{id}/statement {text}: the company's public response. */
+/*
+ * PUT /api/v1/engagements/{id}/statement {text}: the company's public
+ * response. From the campaign's review window on, the answer carries
+ * "name_check" ({hold, spans}, as POST .../name-check) for the saved text.
+ */
 #include "config.h"
 
 #include "api/api.h"
@@ -15,6 +19,7 @@ struct statement_ctx {
 	struct http_request *r;
 	const char *engagement;
 	struct store_statement row; /* the result */
+	json_t *names;              /* the result: names to check the text for, or NULL */
 	struct api_res res;
 };
 
@@ -37,6 +42,11 @@ statement_tx(struct db_conn *c, void *arg)
 	if (rc == DB_OK)
 		rc = api_audit(c, k->r, "statement.put", "engagement", e.id, e.company, e.assessor,
 		               NULL);
+	/* from the review window on, every save is name-checked at once */
+	json_decref(k->names);
+	k->names = NULL;
+	if (rc == DB_OK && e.review_open)
+		rc = store_name_check_names(c, e.id, &k->names);
 	api_engagement_clear(&e);
 	return rc;
 }
@@ -57,6 +67,10 @@ api_statement_put(struct http_request *r)
 	rc = db_tx(&r->who, "statement_put", statement_tx, &k);
 	if (rc == DB_OK && (k.res.body = api_statement_json(&k.row)) == NULL)
 		rc = DB_ERROR;
+	if (rc == DB_OK && k.names != NULL)
+		json_object_set_new(k.res.body, "name_check",
+		                    api_name_check_json(k.names, k.row.text ? k.row.text : ""));
+	json_decref(k.names);
 	store_statement_clear(&k.row);
 	return api_finish(r, rc, &k.res);
 }

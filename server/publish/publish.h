@@ -90,7 +90,11 @@ struct publish_campaign {
 	const char *disclosure; /* named | pseudonymous | aggregate */
 	long long min_cohort;
 	int embargo_break;
+	const json_t *withhold; /* the coordinator's withhold decision {reason, ...} or NULL */
 };
+
+/* What a withheld text is replaced by in the document (see publish_build). */
+#define PUBLISH_WITHHELD "[withheld by the coordinator]"
 
 /*
  * Build the publication document of c from inputs (the object
@@ -107,10 +111,50 @@ struct publish_campaign {
  * only filled under pseudonymous and aggregate disclosure, where any
  * entry means the release must be held.
  *
+ * With c->withhold (the coordinator decided to withhold), a participant's
+ * text that names a company (claim summary, statement, review response
+ * or addendum) is not a leak: it is replaced by PUBLISH_WITHHELD, its row
+ * lists it in "withheld" ([field]), and the document says so in
+ * "withheld": {reason, decided_at, texts: n}. Texts outside the rows
+ * (campaign title, assessor names) still hold.
+ *
  * Returns a new document (caller decrefs) or NULL on failure (bad inputs,
  * CSPRNG failure, out of memory); *leaks is then NULL.
  */
 json_t *publish_build(const struct publish_campaign *c, const json_t *inputs, json_t **leaks);
+
+/*
+ * The review (0008): each engagement row of the publication carries
+ * "review": {state, draft_hash, response, addendum}; the document carries
+ * "reviews": {state: number of engagements}. States: */
+#define PUBLISH_REVIEW_SIGNED "signed-off"            /* the company agreed to this row */
+#define PUBLISH_REVIEW_RESPONDED "responded"          /* the company answered it publicly */
+#define PUBLISH_REVIEW_SILENT "no-answer"             /* a draft was shown, nobody answered */
+#define PUBLISH_REVIEW_CHANGED "changed-after-review" /* the row differs from its draft */
+#define PUBLISH_REVIEW_NONE "not-reviewed"            /* no draft was ever frozen */
+
+/*
+ * The hash that binds a review to a row: SHA-256 (hex into hex) of the
+ * canonical JSON of row without "company" (a pseudonymous label is drawn
+ * only at the release) and "review". The draft of an engagement and its
+ * published row hash the same when nothing changed. *canon (if not NULL)
+ * receives the canonical text (caller frees). 0 or -1.
+ */
+int publish_row_hash(const json_t *row, char hex[65], char **canon);
+
+/*
+ * The draft rows of a campaign under review, from review_inputs() (the
+ * shape of release_inputs()): {engagement id: row without "company"},
+ * built by the same row builder as the publication. New reference or NULL.
+ */
+json_t *publish_draft_rows(const struct publish_campaign *c, const json_t *inputs);
+
+/*
+ * What differs between two draft rows: an array of part names
+ * ("claims.<TM>", "findings.<TM>", "statement", "assessor"), never text.
+ * New reference.
+ */
+json_t *publish_row_changes(const json_t *old, const json_t *now);
 
 /* Set the chain fields of doc: "sequence" seq, "prev_hash" hex (64 chars). 0 or -1. */
 int publish_chain(json_t *doc, long long seq, const char *prev_hash_hex);
@@ -164,6 +208,13 @@ int schedule_start(const struct crypto_signer *signer, unsigned interval_ms, uns
 
 /* The scheduler's counters for /metrics; malloc'd text or NULL. */
 char *schedule_metrics_render(void);
+struct util_identity;
+/*
+ * One round of the review scheduler (review.c): freeze or refresh the
+ * drafts of up to max campaigns whose review window is open, one
+ * transaction each, under the scheduler identity.
+ */
+void review_round(const struct util_identity *scheduler, int max);
 
 /* Ask the thread to stop and wait for it (a running release finishes). */
 void schedule_stop(void);

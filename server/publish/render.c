@@ -373,6 +373,65 @@ publish_page_html(const json_t *doc, const struct publish_meta *m, size_t *len)
 		sb_str(&b, "</section>\n");
 	}
 
+	if (json_is_object(json_object_get(doc, "reviews"))) {
+		/* the company review before the release (0008): per row, or only counts */
+		const json_t *rv = json_object_get(doc, "reviews");
+		static const char *const states[] = {"signed-off", "responded", "no-answer",
+		                                     "changed-after-review", "not-reviewed"};
+		static const char *const words[] = {"signed off", "responded", "did not answer",
+		                                    "changed after review", "not reviewed"};
+
+		sb_str(&b, "<section id=\"review\"><h2>Company review before release</h2><p>");
+		for (size_t k = 0; k < sizeof(states) / sizeof(states[0]); k++)
+			sb_printf(&b, "%s%s: %lld", k ? " \xc2\xb7 " : "", words[k],
+			          (long long)json_integer_value(json_object_get(rv, states[k])));
+		sb_str(&b, "</p>");
+		if (json_array_size(rows) > 0) {
+			sb_str(&b, "<table><thead><tr><th>Company</th><th>Review</th><th>Draft "
+			           "SHA-256</th></tr></thead><tbody>");
+			json_array_foreach(rows, j, row)
+			{
+				const json_t *r = json_object_get(row, "review");
+				const char *st = rd_str(r, "state");
+				const char *word = st;
+
+				for (size_t k = 0; k < sizeof(states) / sizeof(states[0]); k++)
+					if (strcmp(st, states[k]) == 0)
+						word = words[k];
+				sb_str(&b, "<tr><td>");
+				sb_esc(&b, rd_str(row, "company"));
+				sb_str(&b, "</td><td>");
+				sb_esc(&b, word);
+				sb_str(&b, "</td><td><code>");
+				sb_esc(&b, json_is_string(json_object_get(r, "draft_hash"))
+				               ? rd_str(r, "draft_hash")
+				               : "\xe2\x80\x94");
+				sb_str(&b, "</code></td></tr>");
+			}
+			sb_str(&b, "</tbody></table>");
+			json_array_foreach(rows, j, row)
+			{
+				const json_t *r = json_object_get(row, "review");
+
+				if (!json_is_string(json_object_get(r, "response")))
+					continue;
+				sb_str(&b, "<h3>");
+				sb_esc(&b, rd_str(row, "company"));
+				sb_str(&b, ": response to the reviewed draft</h3><blockquote>");
+				sb_esc_lines(&b, rd_str(r, "response"));
+				sb_str(&b, "</blockquote>");
+				if (json_is_string(json_object_get(r, "addendum"))) {
+					sb_str(
+					    &b,
+					    "<p>Assessor\xe2\x80\x99s addendum:</p><blockquote>");
+					sb_esc_lines(&b, rd_str(r, "addendum"));
+					sb_str(&b, "</blockquote>");
+				}
+			}
+		}
+		sb_str(&b, "</section>\n");
+	}
+
 	sb_str(&b, "<section id=\"verify\"><h2>Signature</h2><dl><dt>SHA-256 of the "
 	           "document</dt><dd><code>");
 	sb_esc(&b, m->hash_hex);

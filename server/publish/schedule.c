@@ -24,7 +24,8 @@
  *   5. an audit event records the release; COMMIT.
  *
  * Between rounds it sleeps until the next instant of a campaign not yet
- * published (release_next_due(), at most a minute), woken at once by a
+ * published (release_next_due(), at most a second: review_round runs
+ * every round), woken at once by a
  * second thread that LISTENs on lockstep_release (0013_release_wake.sql:
  * every change of a campaign's instant or state NOTIFYs at COMMIT); while
  * it cannot listen, it polls every interval as before.
@@ -68,8 +69,11 @@ static int schedule_woken;
 static pthread_t schedule_listener;
 static int schedule_listening;
 
-/* The longest sleep when the next instant is known and changes wake us. */
-#define SCHEDULE_MAX_SLEEP_MS 60000
+/*
+ * The longest sleep: the review scheduler (review_round) compares each
+ * open review's rows with its draft about once a second.
+ */
+#define SCHEDULE_MAX_SLEEP_MS 1000
 /* Due but not claimable (held, or another replica has it): look again soon. */
 #define SCHEDULE_DUE_RETRY_MS 100
 
@@ -97,6 +101,61 @@ schedule_audit(struct db_conn *c, const char *action, const char *campaign, json
 	return rc;
 }
 
+/*
+ * Tell the participants whose texts hold the release (store_event
+ * "release.held" per engagement, with the fields, never the name found)
+ * and the coordinator (one event about the campaign). DB_OK or a db_status.
+ */
+static int
+schedule_hold_events(struct db_conn *c, struct schedule_tx *k, const json_t *leaks)
+{
+	json_t *orgs = NULL, *by = json_object(), *l, *fields;
+	const char *eid;
+	size_t i;
+	int rc;
+
+	if (by == NULL)
+		return DB_ERROR;
+	if ((rc = store_release_engagement_orgs(c, k->campaign, &orgs)) != DB_OK) {
+		json_decref(by);
+		return rc;
+	}
+	json_array_foreach(leaks, i, l)
+	{
+		const char *e = json_string_value(json_object_get(l, "engagement"));
+		json_t *f;
+
+		if (e == NULL)
+			continue;
+		if ((f = json_object_get(by, e)) == NULL) {
+			f = json_array();
+			json_object_set_new(by, e, f);
+		}
+		json_array_append(f, json_object_get(l, "field"));
+	}
+	json_object_foreach(by, eid, fields)
+	{
+		json_t *pair = json_object_get(orgs, eid);
+
+		rc = store_event(c, "release.held", "engagement", eid,
+		                 json_string_value(json_array_get(pair, 0)),
+		                 json_string_value(json_array_get(pair, 1)),
+		                 json_pack("{s:s, s:s, s:O}", "campaign", k->campaign, "engagement",
+		                           eid, "fields", fields),
+		                 NULL);
+		if (rc != DB_OK)
+			break;
+	}
+	if (rc == DB_OK)
+		rc = store_event(c, "release.held", "campaign", k->campaign, NULL, NULL,
+		                 json_pack("{s:s, s:I}", "campaign", k->campaign, "reasons",
+		                           (json_int_t)json_array_size(leaks)),
+		                 NULL);
+	json_decref(orgs);
+	json_decref(by);
+	return rc;
+}
+
 /* Hold the release of campaign id for leaks (borrowed). DB_OK or a db_status. */
 static int
 schedule_hold(struct db_conn *c, struct schedule_tx *k, json_t *leaks)
@@ -114,7 +173,35 @@ schedule_hold(struct db_conn *c, struct schedule_tx *k, json_t *leaks)
 		                    "reasons", (json_int_t)json_array_size(leaks)));
 		rc = schedule_audit(c, "release.held", k->campaign,
 		                    json_pack("{s:s, s:O}", "slug", k->slug, "reasons", leaks));
+		if (rc == DB_OK)
+			rc = schedule_hold_events(c, k, leaks);
 	}
+	return rc;
+}
+
+/* Tell every engagement's company and assessor that the release is out. DB_OK or a db_status. */
+static int
+schedule_published_events(struct db_conn *c, struct schedule_tx *k, long long seq)
+{
+	json_t *orgs = NULL, *pair;
+	const char *eid;
+	int rc;
+
+	if ((rc = store_release_engagement_orgs(c, k->campaign, &orgs)) != DB_OK)
+		return rc;
+	json_object_foreach(orgs, eid, pair)
+	{
+		rc = store_event(c, "release.published", "engagement", eid,
+		                 json_string_value(json_array_get(pair, 0)),
+		                 json_string_value(json_array_get(pair, 1)),
+		                 json_pack("{s:s, s:s, s:s, s:I}", "campaign", k->campaign,
+		                           "engagement", eid, "slug", k->slug, "sequence",
+		                           (json_int_t)seq),
+		                 NULL);
+		if (rc != DB_OK)
+			break;
+	}
+	json_decref(orgs);
 	return rc;
 }
 
@@ -152,6 +239,13 @@ schedule_publish(struct db_conn *c, struct schedule_tx *k, json_t *doc, int afte
 	                     json_pack("{s:s, s:I, s:s, s:b, s:b}", "slug", k->slug, "sequence",
 	                               (json_int_t)seq, "hash", k->hash, "embargo_break",
 	                               embargo_break, "after_hold", after_hold));
+	if (ret == DB_OK)
+		ret = store_event(c, "release.published", "campaign", k->campaign, NULL, NULL,
+		                  json_pack("{s:s, s:s, s:I, s:s}", "campaign", k->campaign, "slug",
+		                            k->slug, "sequence", (json_int_t)seq, "hash", k->hash),
+		                  NULL);
+	if (ret == DB_OK)
+		ret = schedule_published_events(c, k, seq);
 	if (ret == DB_OK && schedule_pause_ms > 0) {
 		/* tests only: a window in which the row exists but is not committed */
 		log_event(LOG_LEVEL_INFO, "release_pausing",
@@ -163,13 +257,39 @@ done:
 	return ret;
 }
 
+/*
+ * Give each engagement of inputs its review (0008) as "review": the state,
+ * draft hash, response and addendum the review scheduler and the company
+ * left. DB_OK or a db_status.
+ */
+static int
+schedule_reviews(struct db_conn *c, const char *campaign, json_t *inputs)
+{
+	json_t *reviews = NULL, *e;
+	size_t i;
+	int rc;
+
+	if ((rc = store_review_release_inputs(c, campaign, &reviews)) != DB_OK)
+		return rc;
+	json_array_foreach(json_object_get(inputs, "engagements"), i, e)
+	{
+		const char *eid = json_string_value(json_object_get(e, "id"));
+		json_t *r = eid ? json_object_get(reviews, eid) : NULL;
+
+		if (r != NULL)
+			json_object_set(e, "review", r);
+	}
+	json_decref(reviews);
+	return DB_OK;
+}
+
 static int
 schedule_tx_fn(struct db_conn *c, void *arg)
 {
 	struct schedule_tx *k = arg;
 	struct store_release rel = {0};
 	struct publish_campaign pc;
-	json_t *inputs = NULL, *doc = NULL, *leaks = NULL;
+	json_t *inputs = NULL, *doc = NULL, *leaks = NULL, *withheld = NULL;
 	int ret;
 
 	/* may run again: start from nothing */
@@ -191,6 +311,11 @@ schedule_tx_fn(struct db_conn *c, void *arg)
 	pc.embargo_break = rel.embargo_break;
 	if ((ret = store_release_inputs(c, k->campaign, &inputs)) < 0)
 		goto done;
+	if (ret == DB_OK && (ret = schedule_reviews(c, k->campaign, inputs)) != DB_OK)
+		goto done;
+	if (ret == DB_OK && (ret = store_release_withheld(c, k->campaign, &withheld)) != DB_OK)
+		goto done;
+	pc.withhold = withheld;
 	if (ret != DB_OK || (doc = publish_build(&pc, inputs, &leaks)) == NULL) {
 		log_event(LOG_LEVEL_ERROR, "release_build_failed",
 		          json_pack("{s:s}", "slug", k->slug));
@@ -205,6 +330,7 @@ done:
 	json_decref(inputs);
 	json_decref(doc);
 	json_decref(leaks);
+	json_decref(withheld);
 	store_release_clear(&rel);
 	return ret;
 }
@@ -272,7 +398,7 @@ schedule_due_tx(struct db_conn *c, void *arg)
 
 /*
  * How long to sleep after a round: until the next instant when it is
- * known and the listener will wake us if it changes (at most a minute);
+ * known and the listener will wake us if it changes (at most a second);
  * the polling interval when we cannot listen or cannot ask.
  */
 static unsigned
@@ -325,6 +451,8 @@ schedule_main(void *arg)
 			if (__atomic_load_n(&schedule_stopping, __ATOMIC_RELAXED))
 				break;
 		}
+		if (!__atomic_load_n(&schedule_stopping, __ATOMIC_RELAXED))
+			review_round(&scheduler, SCHEDULE_MAX_PER_ROUND);
 		sleep_ms = schedule_sleep_ms(&scheduler);
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_nsec += (long)(sleep_ms % 1000) * 1000000L;

@@ -49,7 +49,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto/crypto.h"
 #include "publish/publish.h"
+#include "util/util.h"
 #include "util/vocab.h"
 
 #define SNAP_NLEVELS VOCAB_NLEVELS
@@ -68,6 +70,11 @@ struct snap {
 	size_t ncompanies;
 	json_t *leaks;
 	int check_names;
+	int reviews;          /* rows carry their review (the publication, not a draft) */
+	json_t *review_count; /* state -> number of engagements */
+	int withhold;         /* the coordinator decided to withhold offending row texts */
+	long long nwithheld;  /* texts withheld */
+	json_t *row_withheld; /* the fields withheld in the row being built */
 };
 
 static const char *
@@ -93,13 +100,14 @@ snap_company_index(const struct snap *s, const char *id)
  * memory failure) counts as a hit: the release is held, never let out
  * unchecked.
  */
-static void
+static int
 snap_check(struct snap *s, const char *field, const char *engagement, const char *text)
 {
 	struct publish_text *t;
+	size_t before = json_array_size(s->leaks);
 
 	if (!s->check_names || text == NULL)
-		return;
+		return 0;
 	t = publish_text_new(text);
 	for (size_t i = 0; i < s->ncompanies; i++) {
 		const char *hit = NULL;
@@ -121,6 +129,16 @@ snap_check(struct snap *s, const char *field, const char *engagement, const char
 			                        "name", hit));
 	}
 	publish_text_free(t);
+	/* a row text the coordinator decided to withhold: not a leak */
+	if (s->withhold && engagement != NULL && s->row_withheld != NULL &&
+	    json_array_size(s->leaks) > before) {
+		while (json_array_size(s->leaks) > before)
+			json_array_remove(s->leaks, json_array_size(s->leaks) - 1);
+		json_array_append_new(s->row_withheld, json_string(field));
+		s->nwithheld++;
+		return 1;
+	}
+	return json_array_size(s->leaks) > before;
 }
 
 static int
@@ -159,6 +177,87 @@ snap_assessor(const json_t *e)
 	                 json_is_array(leads) ? leads : json_array());
 }
 
+int
+publish_row_hash(const json_t *row, char hex[2 * CRYPTO_SHA256_LEN + 1], char **canon)
+{
+	unsigned char h[CRYPTO_SHA256_LEN];
+	json_t *copy = json_copy((json_t *)row);
+	char *text = NULL;
+	size_t len = 0;
+	int ret = -1;
+
+	if (canon != NULL)
+		*canon = NULL;
+	if (copy == NULL)
+		return -1;
+	json_object_del(copy, "company");
+	json_object_del(copy, "review");
+	if ((text = publish_canonical(copy, &len)) != NULL && crypto_sha256(text, len, h) == 0) {
+		util_hex_encode(h, sizeof(h), hex);
+		ret = 0;
+	}
+	json_decref(copy);
+	if (ret == 0 && canon != NULL)
+		*canon = text;
+	else
+		free(text);
+	return ret;
+}
+
+/*
+ * Attach to row (the engagement's published row) its review: the hash of
+ * the draft the company reviewed and what it did with it; count the state
+ * in s->review_count. review is what the review scheduler found at the
+ * release (store_review_release_inputs) or NULL when no draft was ever
+ * frozen. A row that differs from its last draft says so.
+ */
+static void
+snap_review(struct snap *s, json_t *row, const char *eid, const json_t *review)
+{
+	char hex[2 * CRYPTO_SHA256_LEN + 1];
+	const char *state = PUBLISH_REVIEW_NONE, *draft = NULL;
+	json_t *response = json_null(), *addendum = json_null();
+
+	if (json_is_object(review)) {
+		const char *st = snap_str(review, "state");
+
+		draft = json_string_value(json_object_get(review, "draft_hash"));
+		if (draft == NULL || publish_row_hash(row, hex, NULL) != 0 ||
+		    strcmp(hex, draft) != 0)
+			state = PUBLISH_REVIEW_CHANGED;
+		else if (strcmp(st, "signed-off") == 0)
+			state = PUBLISH_REVIEW_SIGNED;
+		else if (strcmp(st, "responded") == 0)
+			state = PUBLISH_REVIEW_RESPONDED;
+		else
+			state = PUBLISH_REVIEW_SILENT;
+		if (strcmp(state, PUBLISH_REVIEW_RESPONDED) == 0) {
+			json_t *r = json_object_get(review, "response");
+			json_t *a = json_object_get(review, "addendum");
+
+			if (json_is_string(r))
+				response =
+				    snap_check(s, "review response", eid, json_string_value(r)) &&
+				            s->withhold
+				        ? json_string(PUBLISH_WITHHELD)
+				        : json_incref(r);
+			if (json_is_string(a))
+				addendum =
+				    snap_check(s, "review addendum", eid, json_string_value(a)) &&
+				            s->withhold
+				        ? json_string(PUBLISH_WITHHELD)
+				        : json_incref(a);
+		}
+	}
+	json_object_set_new(row, "review",
+	                    json_pack("{s:s, s:o, s:o, s:o}", "state", state, "draft_hash",
+	                              draft ? json_string(draft) : json_null(), "response",
+	                              response, "addendum", addendum));
+	json_object_set_new(
+	    s->review_count, state,
+	    json_integer(json_integer_value(json_object_get(s->review_count, state)) + 1));
+}
+
 /* One engagement's row (new reference) or NULL. */
 static json_t *
 snap_row(struct snap *s, const json_t *e, int company)
@@ -167,8 +266,11 @@ snap_row(struct snap *s, const json_t *e, int company)
 	json_t *claims_in = json_object_get(e, "claims");
 	json_t *row, *claims, *findings, *statement, *v, *f;
 	int named = strcmp(s->c->disclosure, "named") == 0;
+	json_t *withheld_text = json_string(PUBLISH_WITHHELD);
 	size_t i;
 
+	json_decref(s->row_withheld);
+	s->row_withheld = json_array();
 	claims = json_object();
 	findings = json_object();
 	json_array_foreach(s->c->threat_models, i, v)
@@ -178,11 +280,12 @@ snap_row(struct snap *s, const json_t *e, int company)
 		json_t *sev = json_object();
 		const char *summary = cl ? snap_str(cl, "summary") : "";
 
+		if (snap_check(s, "claim summary", eid, summary) && s->withhold)
+			summary = PUBLISH_WITHHELD;
 		json_object_set_new(claims, tm,
 		                    json_pack("{s:s, s:s}", "level",
 		                              cl ? snap_str(cl, "level") : "not-assessed",
 		                              "summary", summary));
-		snap_check(s, "claim summary", eid, summary);
 		for (int k = 0; k < SNAP_NSEV; k++)
 			json_object_set_new(sev, vocab_severities[k], json_object());
 		json_object_set_new(findings, tm, sev);
@@ -203,8 +306,9 @@ snap_row(struct snap *s, const json_t *e, int company)
 		    cell, st, json_integer(json_integer_value(json_object_get(cell, st)) + n));
 	}
 	statement = json_object_get(e, "statement");
-	if (json_is_string(statement))
-		snap_check(s, "statement", eid, json_string_value(statement));
+	if (json_is_string(statement) &&
+	    snap_check(s, "statement", eid, json_string_value(statement)) && s->withhold)
+		statement = withheld_text;
 	row = json_pack("{s:s, s:o, s:o, s:O}", "company",
 	                named ? s->companies[company].name : s->companies[company].label, "claims",
 	                claims, "findings", findings, "statement",
@@ -213,6 +317,13 @@ snap_row(struct snap *s, const json_t *e, int company)
 	 * company would otherwise name the company behind its label */
 	if (row != NULL && named)
 		json_object_set_new(row, "assessor", snap_assessor(e));
+	if (row != NULL && s->reviews)
+		snap_review(s, row, eid, json_object_get(e, "review"));
+	if (row != NULL && json_array_size(s->row_withheld) > 0)
+		json_object_set(row, "withheld", s->row_withheld);
+	json_decref(s->row_withheld);
+	s->row_withheld = NULL;
+	json_decref(withheld_text);
 	return row;
 }
 
@@ -457,6 +568,11 @@ publish_build(const struct publish_campaign *c, const json_t *inputs, json_t **l
 	perm = calloc(s.ncompanies ? s.ncompanies : 1, sizeof(*perm));
 	s.leaks = json_array();
 	s.check_names = !named;
+	s.reviews = 1;
+	s.withhold = !named && json_is_object(c->withhold);
+	s.review_count = json_pack("{s:i, s:i, s:i, s:i, s:i}", PUBLISH_REVIEW_SIGNED, 0,
+	                           PUBLISH_REVIEW_RESPONDED, 0, PUBLISH_REVIEW_SILENT, 0,
+	                           PUBLISH_REVIEW_CHANGED, 0, PUBLISH_REVIEW_NONE, 0);
 	if (s.companies == NULL || perm == NULL || s.leaks == NULL)
 		goto done;
 	if (publish_shuffle(perm, s.ncompanies) != 0)
@@ -492,6 +608,22 @@ publish_build(const struct publish_campaign *c, const json_t *inputs, json_t **l
 		for (i = 0; i < n; i++)
 			json_array_append_new(rows, sorted[i]);
 	}
+	if (aggregate) {
+		/* no rows are published, but the review states are counted (no hashes,
+		 * no responses: they would be per company) */
+		json_array_foreach(engagements, i, e)
+		{
+			int ci = snap_company_index(&s, snap_str(e, "company"));
+			json_t *row;
+
+			if (ci < 0)
+				goto done;
+			s.check_names = 0;
+			row = snap_row(&s, e, ci);
+			s.check_names = 1;
+			json_decref(row);
+		}
+	}
 	assessors = snap_assessors(&s, engagements);
 	if ((agg = snap_aggregate(&s, engagements)) == NULL)
 		goto done;
@@ -505,6 +637,14 @@ publish_build(const struct publish_campaign *c, const json_t *inputs, json_t **l
 	    c->embargo_break, "companies", (json_int_t)s.ncompanies, "assessors", assessors,
 	    "engagements", rows, "aggregate", agg);
 	assessors = rows = agg = NULL; /* stolen by "o" */
+	if (doc != NULL)
+		json_object_set(doc, "reviews", s.review_count);
+	if (doc != NULL && s.withhold)
+		json_object_set_new(doc, "withheld",
+		                    json_pack("{s:s, s:s, s:I}", "reason",
+		                              snap_str(c->withhold, "reason"), "decided_at",
+		                              snap_str(c->withhold, "decided_at"), "texts",
+		                              (json_int_t)s.nwithheld));
 	if (doc != NULL) {
 		*leaks = s.leaks;
 		s.leaks = NULL;
@@ -514,10 +654,98 @@ done:
 	json_decref(agg);
 	json_decref(assessors);
 	json_decref(s.leaks);
+	json_decref(s.review_count);
 	free(sorted);
 	free(perm);
 	free(s.companies);
 	return doc;
+}
+
+json_t *
+publish_draft_rows(const struct publish_campaign *c, const json_t *inputs)
+{
+	struct snap s = {.c = c};
+	const json_t *companies = json_object_get(inputs, "companies");
+	const json_t *engagements = json_object_get(inputs, "engagements");
+	json_t *out = NULL, *co, *e;
+	size_t i;
+
+	if (!json_is_array(companies) || !json_is_array(engagements) ||
+	    !json_is_array(c->threat_models))
+		return NULL;
+	s.ncompanies = json_array_size(companies);
+	s.companies = calloc(s.ncompanies ? s.ncompanies : 1, sizeof(*s.companies));
+	s.leaks = json_array();
+	if (s.companies == NULL || s.leaks == NULL)
+		goto done;
+	json_array_foreach(companies, i, co)
+	{
+		s.companies[i].id = snap_str(co, "id");
+		s.companies[i].name = snap_str(co, "name");
+		s.companies[i].aliases = json_object_get(co, "aliases");
+		snprintf(s.companies[i].label, sizeof(s.companies[i].label), "%s", "");
+	}
+	out = json_object();
+	json_array_foreach(engagements, i, e)
+	{
+		int ci = snap_company_index(&s, snap_str(e, "company"));
+		json_t *row;
+
+		if (ci < 0 || (row = snap_row(&s, e, ci)) == NULL) {
+			json_decref(out);
+			out = NULL;
+			goto done;
+		}
+		json_object_del(row, "company");
+		json_object_set_new(out, snap_str(e, "id"), row);
+	}
+done:
+	json_decref(s.leaks);
+	free(s.companies);
+	return out;
+}
+
+/* Append prefix.key for each key whose value differs between a and b (objects). */
+static void
+snap_diff_keys(json_t *out, const char *prefix, const json_t *a, const json_t *b)
+{
+	const char *k;
+	json_t *v;
+	char name[96];
+
+	json_object_foreach((json_t *)a, k, v)
+	{
+		if (!json_equal(v, json_object_get(b, k))) {
+			snprintf(name, sizeof(name), "%s.%s", prefix, k);
+			json_array_append_new(out, json_string(name));
+		}
+	}
+	json_object_foreach((json_t *)b, k, v)
+	{
+		if (json_object_get(a, k) == NULL) {
+			snprintf(name, sizeof(name), "%s.%s", prefix, k);
+			json_array_append_new(out, json_string(name));
+		}
+	}
+}
+
+json_t *
+publish_row_changes(const json_t *old, const json_t *now)
+{
+	json_t *out = json_array();
+
+	if (old == NULL || now == NULL)
+		return out;
+	snap_diff_keys(out, "claims", json_object_get(old, "claims"),
+	               json_object_get(now, "claims"));
+	snap_diff_keys(out, "findings", json_object_get(old, "findings"),
+	               json_object_get(now, "findings"));
+	if (!json_equal(json_object_get(old, "statement"), json_object_get(now, "statement")))
+		json_array_append_new(out, json_string("statement"));
+	if (!json_equal(json_object_get(old, "assessor"), json_object_get(now, "assessor")) &&
+	    (json_object_get(old, "assessor") || json_object_get(now, "assessor")))
+		json_array_append_new(out, json_string("assessor"));
+	return out;
 }
 
 int

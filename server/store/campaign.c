@@ -12,7 +12,9 @@
 	"id, title, slug, to_jsonb(threat_models) AS threat_models,"                               \
 	" ls_ts(release_at) AS release_at, ls_ts(planned_release_at) AS planned_release_at,"       \
 	" disclosure, min_cohort, state, ls_ts(created_at) AS created_at,"                         \
-	" ls_ts(updated_at) AS updated_at, ls_campaign_frozen(id) AS released"
+	" ls_ts(updated_at) AS updated_at, ls_campaign_frozen(id) AS released,"                    \
+	" ls_ts(ls_review_opens(release_at, review_opens_at)) AS review_opens_at,"                 \
+	" review_opens_at IS NULL AS review_opens_default"
 
 #define K struct store_campaign
 static const struct db_field campaign_row[] = {
@@ -28,6 +30,8 @@ static const struct db_field campaign_row[] = {
     DB_FIELD(DB_T_STR, K, created_at, "created_at"),
     DB_FIELD(DB_T_STR, K, updated_at, "updated_at"),
     DB_FIELD(DB_T_BOOL, K, released, "released"),
+    DB_FIELD(DB_T_STR, K, review_opens_at, "review_opens_at"),
+    DB_FIELD(DB_T_BOOL, K, review_opens_default, "review_opens_default"),
     DB_FIELD_END};
 #undef K
 
@@ -88,7 +92,9 @@ const struct db_statement store_campaign_statements[] = {
          "$3") " END,"
                " release_at = coalesce($4::timestamptz, release_at),"
                " disclosure = coalesce($5, disclosure), min_cohort = coalesce($6::int, min_cohort),"
-               " state = coalesce($7, state), updated_at = now()"
+               " state = coalesce($7, state), review_opens_at = CASE WHEN $8::text IS NULL"
+               " THEN review_opens_at WHEN $8::text = 'default' THEN NULL"
+               " ELSE $8::text::timestamptz END, updated_at = now()"
                " WHERE id = $1::uuid RETURNING " CAMPAIGN_COLS,
      campaign_row},
     {"campaign_progress",
@@ -182,12 +188,17 @@ int
 store_campaign_update(struct db_conn *c, const char *id, const struct store_campaign_change *ch,
                       struct store_campaign *out)
 {
-	const char *p[7] = {
-	    id,       ch->title, ch->threat_models, ch->release_at, ch->disclosure, ch->min_cohort,
-	    ch->state};
+	const char *p[8] = {id,
+	                    ch->title,
+	                    ch->threat_models,
+	                    ch->release_at,
+	                    ch->disclosure,
+	                    ch->min_cohort,
+	                    ch->state,
+	                    ch->review_opens_at};
 
 	store_campaign_clear(out);
-	return store_one(c, "campaign_update", 7, p, campaign_row, out);
+	return store_one(c, "campaign_update", 8, p, campaign_row, out);
 }
 
 int

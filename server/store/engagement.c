@@ -15,8 +15,10 @@
 #define ENGAGEMENT_COLS                                                                            \
 	"e.id, e.campaign_id, e.company_org_id, co.name AS company_name, e.assessor_org_id,"       \
 	" ao.name AS assessor_name, to_jsonb(e.lead_assessors) AS lead_assessors, e.state,"        \
-	" ls_ts(e.created_at) AS created_at, c.title AS campaign_title,"                           \
-	" to_jsonb(c.threat_models) AS threat_models, ls_campaign_frozen(c.id) AS released"
+	" ls_ts(e.created_at) AS created_at, ls_ts(e.stage_changed_at) AS stage_changed_at,"       \
+	" c.title AS campaign_title,"                                                              \
+	" to_jsonb(c.threat_models) AS threat_models, ls_campaign_frozen(c.id) AS released,"       \
+	" ls_review_opens(c.release_at, c.review_opens_at) <= now() AS review_open"
 #define ENGAGEMENT_FROM                                                                            \
 	" FROM engagements e JOIN campaigns c ON c.id = e.campaign_id"                             \
 	" LEFT JOIN orgs co ON co.id = e.company_org_id"                                           \
@@ -33,9 +35,11 @@ static const struct db_field engagement_row[] = {
     DB_FIELD(DB_T_JSON, E, lead_assessors, "lead_assessors"),
     DB_FIELD(DB_T_STR, E, state, "state"),
     DB_FIELD(DB_T_STR, E, created_at, "created_at"),
+    DB_FIELD(DB_T_STR, E, stage_changed_at, "stage_changed_at"),
     DB_FIELD(DB_T_TEXT, E, campaign_title, "campaign_title"),
     DB_FIELD(DB_T_JSON, E, threat_models, "threat_models"),
     DB_FIELD(DB_T_BOOL, E, released, "released"),
+    DB_FIELD(DB_T_BOOL, E, review_open, "review_open"),
     DB_FIELD_END};
 #undef E
 
@@ -46,6 +50,21 @@ struct engagement_secret {
 static const struct db_field secret_row[] = {
     DB_FIELD(DB_T_BYTEA, struct engagement_secret, data_key, "data_key"),
     DB_FIELD(DB_T_BYTEA, struct engagement_secret, scope, "scope"), DB_FIELD_END};
+
+#define T struct store_stage
+static const struct db_field stage_row[] = {
+    DB_FIELD(DB_T_TEXT, T, from_state, "from_state"), DB_FIELD(DB_T_STR, T, to_state, "to_state"),
+    DB_FIELD(DB_T_STR, T, changed_at, "changed_at"),
+    DB_FIELD(DB_T_TEXT, T, changed_by, "changed_by"), DB_FIELD_END};
+static const struct db_field transition_row[] = {DB_FIELD(DB_T_TEXT, T, from_state, "from_state"),
+                                                 DB_FIELD(DB_T_STR, T, to_state, "to_state"),
+                                                 DB_FIELD_END};
+#undef T
+struct engagement_moved {
+	char id[DB_UUID_LEN + 1];
+};
+static const struct db_field moved_row[] = {DB_FIELD(DB_T_STR, struct engagement_moved, id, "id"),
+                                            DB_FIELD_END};
 
 const struct db_statement store_engagement_statements[] = {
     {"engagement_create",
@@ -67,6 +86,24 @@ const struct db_statement store_engagement_statements[] = {
      "SELECT " ENGAGEMENT_COLS ENGAGEMENT_FROM " WHERE e.campaign_id = $1::uuid"
      " ORDER BY e.created_at, e.id",
      engagement_row},
+    {"engagement_move",
+     "WITH cur AS (SELECT e.id, e.state FROM engagements e WHERE e.id = $1::uuid FOR UPDATE)"
+     " UPDATE engagements e SET state = $2 FROM cur"
+     " WHERE e.id = cur.id AND cur.state = $3"
+     " AND EXISTS (SELECT 1 FROM engagement_transitions t"
+     " WHERE t.from_state = cur.state AND t.to_state = $2)"
+     " RETURNING e.id",
+     moved_row},
+    {"engagement_transitions",
+     "SELECT t.from_state, t.to_state FROM engagement_transitions t"
+     " JOIN vocabulary v ON v.name = 'engagement_state' AND v.code = t.to_state"
+     " ORDER BY t.from_state, v.position",
+     transition_row},
+    {"engagement_stages",
+     "SELECT h.from_state, h.to_state, ls_ts(h.changed_at) AS changed_at,"
+     " h.changed_by::text AS changed_by FROM engagement_stage_history h"
+     " WHERE h.engagement_id = $1::uuid ORDER BY h.id",
+     stage_row},
     {"engagement_secret_get",
      "SELECT data_key, scope FROM engagement_secrets WHERE engagement_id = $1::uuid", secret_row},
     {NULL, NULL, NULL}};
@@ -179,6 +216,36 @@ store_engagement_scope(struct db_conn *c, const char *id, json_t **scope)
 	explicit_bzero(key, sizeof(key));
 	db_row_clear(secret_row, &s);
 	return rc;
+}
+
+int
+store_engagement_move(struct db_conn *c, const char *id, const char *from, const char *to)
+{
+	const char *p[3] = {id, to, from};
+	struct engagement_moved m = {{0}};
+
+	return store_one(c, "engagement_move", 3, p, moved_row, &m);
+}
+
+int
+store_engagement_stages(struct db_conn *c, const char *id, struct store_stage **rows, int *n)
+{
+	const char *p[1] = {id};
+
+	return store_all(c, "engagement_stages", 1, p, stage_row, sizeof(**rows), (void **)rows, n);
+}
+
+int
+store_engagement_transitions(struct db_conn *c, struct store_stage **rows, int *n)
+{
+	return store_all(c, "engagement_transitions", 0, NULL, transition_row, sizeof(**rows),
+	                 (void **)rows, n);
+}
+
+void
+store_stages_free(struct store_stage *rows, int n)
+{
+	db_rows_clear(stage_row, sizeof(*rows), rows, n);
 }
 
 void

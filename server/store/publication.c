@@ -156,8 +156,8 @@ store_release_clear(struct store_release *r)
  * Decode hex (the release's sealed columns and wrapped keys travel as hex
  * in release_inputs' JSON) into *out (malloc'd) and *len. 0 or -1.
  */
-static int
-release_hex(const char *hex, unsigned char **out, size_t *len)
+int
+store_hex_bytes(const char *hex, unsigned char **out, size_t *len)
 {
 	size_t n = strlen(hex);
 
@@ -178,15 +178,15 @@ release_hex(const char *hex, unsigned char **out, size_t *len)
  * Open the sealed text hex under key for (kind, id, column): a new JSON
  * string, or NULL (bad hex, tampered or moved ciphertext, bad UTF-8).
  */
-static json_t *
-release_open_text(const unsigned char key[CRYPTO_KEY_LEN], const char *hex, const char *kind,
-                  const char *id, const char *column)
+json_t *
+store_open_hex_text(const unsigned char key[CRYPTO_KEY_LEN], const char *hex, const char *kind,
+                    const char *id, const char *column)
 {
 	unsigned char *ct = NULL, *pt = NULL;
 	size_t ctlen = 0, ptlen = 0;
 	json_t *out = NULL;
 
-	if (release_hex(hex, &ct, &ctlen) == 0 &&
+	if (store_hex_bytes(hex, &ct, &ctlen) == 0 &&
 	    store_open_bytes(key, kind, id, column, ct, ctlen, &pt, &ptlen) == 0)
 		out = json_stringn((const char *)pt, ptlen);
 	free(ct);
@@ -201,8 +201,8 @@ release_open_text(const unsigned char key[CRYPTO_KEY_LEN], const char *hex, cons
  * with the master key, and drop the sealed members and the wrapped keys.
  * Returns 0, or -1 when a key or a ciphertext does not open (logged).
  */
-static int
-release_open_inputs(json_t *inputs)
+int
+store_release_open(json_t *inputs, int keep_keys)
 {
 	json_t *e;
 	size_t i;
@@ -220,11 +220,11 @@ release_open_inputs(json_t *inputs)
 
 		if (eid == NULL)
 			return -1;
-		ok = wk != NULL && release_hex(wk, &wrapped, &wlen) == 0 &&
+		ok = wk != NULL && store_hex_bytes(wk, &wrapped, &wlen) == 0 &&
 		     store_unwrap_key("engagement", eid, "data_key", wrapped, wlen, key) == 0;
 		free(wrapped);
 		if (ok && st != NULL) {
-			json_t *text = release_open_text(key, st, "statement", eid, "text");
+			json_t *text = store_open_hex_text(key, st, "statement", eid, "text");
 
 			if (text == NULL)
 				ok = 0;
@@ -239,16 +239,36 @@ release_open_inputs(json_t *inputs)
 
 			if (ok && sum != NULL) {
 				snprintf(rowid, sizeof(rowid), "%s/%s", eid, tm);
-				if ((text = release_open_text(key, sum, "claim", rowid,
-				                              "summary")) == NULL)
+				if ((text = store_open_hex_text(key, sum, "claim", rowid,
+				                                "summary")) == NULL)
 					ok = 0;
 				else
 					json_object_set_new(cl, "summary", text);
 			}
 			json_object_del(cl, "summary_sealed");
 		}
+		if (ok && keep_keys) {
+			json_t *d = json_object_get(e, "draft");
+			const char *rs = json_string_value(json_object_get(d, "row_sealed"));
+			json_int_t ver = json_integer_value(json_object_get(d, "version"));
+			char rowid[STORE_AAD_LEN];
+			json_t *text = NULL, *row = NULL;
+
+			if (rs != NULL) {
+				snprintf(rowid, sizeof(rowid), "%s-%lld", eid, (long long)ver);
+				text = store_open_hex_text(key, rs, "review_draft", rowid, "row");
+				row = text ? json_loads(json_string_value(text), 0, NULL) : NULL;
+				if (row == NULL)
+					ok = 0;
+				else
+					json_object_set_new(d, "row", row);
+				json_decref(text);
+				json_object_del(d, "row_sealed");
+			}
+		}
 		explicit_bzero(key, sizeof(key));
-		json_object_del(e, "data_key");
+		if (!keep_keys)
+			json_object_del(e, "data_key");
 		json_object_del(e, "statement_sealed");
 		if (!ok) {
 			log_event(LOG_LEVEL_ERROR, "release_open_failed",
@@ -273,7 +293,7 @@ store_release_inputs(struct db_conn *c, const char *campaign, json_t **inputs)
 		json_decref(in.inputs);
 		return STORE_NONE;
 	}
-	if (release_open_inputs(in.inputs) != 0) {
+	if (store_release_open(in.inputs, 0) != 0) {
 		json_decref(in.inputs);
 		return DB_ERROR;
 	}

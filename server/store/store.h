@@ -194,6 +194,143 @@ int audit_sealer_start(void) STORE_MUST_CHECK;
 void audit_sealer_stop(void);
 /* Its counters for /metrics; malloc'd text or NULL. */
 char *audit_sealer_metrics_render(void);
+/* ---- participant-facing events (event.c) ---- */
+
+/*
+ * Record event `type` ("stage.changed", "review.opened", "draft.changed",
+ * "review.answered", "release.held", "release.published", ...) about
+ * object (object_type "engagement" or "campaign"), concerning org1 and
+ * org2 (either may be NULL), with detail (STOLEN; NULL: {}; ids, states,
+ * hashes, never confidential text), from addr (NULL for the scheduler).
+ * The one entry point the inbox and webhooks connect to. Returns DB_OK or
+ * a negative db_status.
+ */
+int store_event(struct db_conn *c, const char *type, const char *object_type, const char *object_id,
+                const char *org1, const char *org2, json_t *detail,
+                const char *addr) STORE_MUST_CHECK;
+
+/* ---- the company review (review.c, 0008) ---- */
+
+/* A campaign whose review window is open, as review_claim() returns it. */
+struct store_review_campaign {
+	char campaign_id[DB_UUID_LEN + 1];
+	char *title;
+	char slug[64];
+	json_t *threat_models;
+	char release_at[STORE_TS_LEN];
+	char planned_release_at[STORE_TS_LEN];
+	char disclosure[16];
+	long long min_cohort;
+	int first; /* no draft frozen yet */
+};
+
+/* The review scheduler (identity 'scheduler'): lock one due campaign. DB_OK or STORE_NONE. */
+int store_review_claim(struct db_conn *c, struct store_review_campaign *out) STORE_MUST_CHECK;
+void store_review_campaign_clear(struct store_review_campaign *k);
+/*
+ * review_inputs() opened: release_inputs()' shape, each engagement with
+ * its wrapped data key ("data_key", hex) and its current draft
+ * ("draft": {version, hash, row} or null). *inputs: new reference.
+ * STORE_NONE when the window is not open.
+ */
+int store_review_inputs(struct db_conn *c, const char *campaign, json_t **inputs) STORE_MUST_CHECK;
+/*
+ * Store draft `version` of an engagement: canon (the row's canonical
+ * JSON) sealed under its data key (wrapped_hex unwrapped with the master
+ * key), hash_hex its SHA-256, changes a JSON array text. DB_OK or a
+ * db_status (DB_DENIED when the version is not the next).
+ */
+int store_review_freeze(struct db_conn *c, const char *campaign, const char *engagement,
+                        int version, const char *wrapped_hex, const char *canon,
+                        const char *hash_hex, const char *changes) STORE_MUST_CHECK;
+/* The campaign's drafts were compared now. */
+int store_review_checked(struct db_conn *c, const char *campaign) STORE_MUST_CHECK;
+/*
+ * At the release: {engagement id: {state, version, reopened, draft_hash,
+ * response (text, if any), addendum (text, if any)}}. *reviews: new
+ * reference (an empty object when there is no review).
+ */
+int store_review_release_inputs(struct db_conn *c, const char *campaign,
+                                json_t **reviews) STORE_MUST_CHECK;
+
+/* An engagement's current review as its participants see it. */
+struct store_review {
+	char state[16]; /* pending | signed-off | responded */
+	long long version;
+	char draft_hash[2 * CRYPTO_SHA256_LEN + 1];
+	int reopened;
+	char answered_at[STORE_TS_LEN]; /* "" when not answered */
+	char addendum_at[STORE_TS_LEN];
+	char frozen_at[STORE_TS_LEN];
+	json_t *changes;  /* array of changed parts */
+	json_t *row;      /* the draft row */
+	json_t *response; /* string or null */
+	json_t *addendum; /* string or null */
+	int open;         /* answers are accepted (the release instant is ahead) */
+};
+/* DB_OK, STORE_NONE (no draft yet, or not visible). Clear with store_review_clear. */
+int store_review_get(struct db_conn *c, const char *engagement,
+                     struct store_review *out) STORE_MUST_CHECK;
+void store_review_clear(struct store_review *r);
+/*
+ * The company answers the draft whose hash is hash_hex: state
+ * "signed-off" (response NULL) or "responded" (response sealed). DB_OK,
+ * STORE_NONE when the hash is not the current draft's, DB_DENIED when
+ * the review is not open.
+ */
+int store_review_answer(struct db_conn *c, const char *engagement, const char *state,
+                        const char *hash_hex, const char *response) STORE_MUST_CHECK;
+/* The assessor's addendum to a response to draft hash_hex. As store_review_answer. */
+int store_review_addendum(struct db_conn *c, const char *engagement, const char *hash_hex,
+                          const char *text) STORE_MUST_CHECK;
+
+/* ---- holds (review.c, 0008) ---- */
+
+/*
+ * The fields of engagement's texts that hold its campaign's release, for
+ * its company or assessor (release_hold_fields): *fields a new array of
+ * field names (empty: no hold), held_at when the hold began ("" when
+ * none). DB_OK or a db_status.
+ */
+int store_hold_fields(struct db_conn *c, const char *engagement, json_t **fields,
+                      char held_at[STORE_TS_LEN]) STORE_MUST_CHECK;
+/* The coordinator withholds the offending texts of a held release (reasons: JSON text). */
+int store_withhold_create(struct db_conn *c, const char *campaign, const char *reason,
+                          const char *reasons, const char *user) STORE_MUST_CHECK;
+/* The scheduler: the withhold decision of a due campaign ({reason, decided_at}) or *withheld NULL.
+ */
+int store_release_withheld(struct db_conn *c, const char *campaign,
+                           json_t **withheld) STORE_MUST_CHECK;
+/* The scheduler: {engagement id: [company org id, assessor org id]} of a campaign. */
+int store_release_engagement_orgs(struct db_conn *c, const char *campaign,
+                                  json_t **orgs) STORE_MUST_CHECK;
+/* The coordinator extends a held release to now + seconds; the new instant in release_at. */
+int store_campaign_extend(struct db_conn *c, const char *campaign, long long seconds,
+                          char release_at[STORE_TS_LEN]) STORE_MUST_CHECK;
+
+/* One engagement's review state for the coordinator (no text). */
+struct store_review_state {
+	char engagement_id[DB_UUID_LEN + 1];
+	char state[16];
+	long long version;
+	int reopened;
+	char answered_at[STORE_TS_LEN];
+	int addendum;
+};
+int store_review_states(struct db_conn *c, const char *campaign, struct store_review_state **rows,
+                        int *n) STORE_MUST_CHECK;
+void store_review_states_free(struct store_review_state *rows, int n);
+
+/* One cell of the coordinator's dashboard: engagement x threat model. */
+struct store_dashboard_cell {
+	char engagement_id[DB_UUID_LEN + 1];
+	char threat_model[32];
+	int claim_made;
+	long long counts[5]; /* critical, high, medium, low, info */
+};
+int store_campaign_dashboard(struct db_conn *c, const char *campaign,
+                             struct store_dashboard_cell **rows, int *n) STORE_MUST_CHECK;
+void store_dashboard_free(struct store_dashboard_cell *rows, int n);
 
 /* ---- orgs (org.c) ---- */
 
@@ -337,6 +474,8 @@ struct store_campaign {
 	char created_at[STORE_TS_LEN];
 	char updated_at[STORE_TS_LEN];
 	int released; /* published, or the instant has passed and no hold keeps it open */
+	char review_opens_at[STORE_TS_LEN]; /* when the company review opens (0008) */
+	int review_opens_default;           /* review_opens_at is 72 h before release_at */
 };
 
 /* The fields a PATCH may change: NULL keeps the current value. */
@@ -347,6 +486,7 @@ struct store_campaign_change {
 	const char *disclosure;
 	const char *min_cohort;
 	const char *state;
+	const char *review_opens_at; /* RFC 3339, or "default": 72 h before release_at */
 };
 
 /* Progress of one engagement (counts only, never content). */
@@ -418,9 +558,11 @@ struct store_engagement {
 	json_t *lead_assessors;
 	char state[16];
 	char created_at[STORE_TS_LEN];
+	char stage_changed_at[STORE_TS_LEN];
 	char *campaign_title;
 	json_t *threat_models; /* the campaign's */
 	int released;          /* the campaign's release instant has passed */
+	int review_open;       /* the campaign's review window has opened (0008) */
 };
 
 /*
@@ -448,6 +590,29 @@ int store_engagement_key(struct db_conn *c, const char *id,
                          unsigned char key[CRYPTO_KEY_LEN]) STORE_MUST_CHECK;
 /* The engagement's scope, opened: *scope a new JSON string. Same results. */
 int store_engagement_scope(struct db_conn *c, const char *id, json_t **scope) STORE_MUST_CHECK;
+/* One stage an engagement entered (engagement_stage_history), or an allowed move. */
+struct store_stage {
+	char *from_state; /* NULL for the first stage */
+	char to_state[16];
+	char changed_at[STORE_TS_LEN]; /* "" for a transition */
+	char *changed_by;              /* user id or NULL */
+};
+
+/*
+ * Move engagement id from stage `from` to `to` (0008's engagement_transitions
+ * decide what is allowed; the history is written by trigger). DB_OK,
+ * STORE_NONE when the engagement is not visible, not in `from` any more
+ * or the move is not allowed, DB_DENIED when the caller may not update it.
+ */
+int store_engagement_move(struct db_conn *c, const char *id, const char *from,
+                          const char *to) STORE_MUST_CHECK;
+/* The stages engagement id entered, oldest first. *rows: free with store_stages_free. */
+int store_engagement_stages(struct db_conn *c, const char *id, struct store_stage **rows,
+                            int *n) STORE_MUST_CHECK;
+/* Every allowed move (from_state, to_state). *rows: free with store_stages_free. */
+int store_engagement_transitions(struct db_conn *c, struct store_stage **rows,
+                                 int *n) STORE_MUST_CHECK;
+void store_stages_free(struct store_stage *rows, int n);
 void store_engagement_clear(struct store_engagement *e);
 void store_engagements_free(struct store_engagement *rows, int n);
 

@@ -16,6 +16,22 @@ extern const struct db_statement store_vocab_statements[];
 extern const struct db_statement store_evidence_statements[];
 extern const struct db_statement store_keys_statements[];
 extern const struct db_statement store_account_statements[];
+extern const struct db_statement store_review_statements[];
+
+/* publication.c, shared with review.c */
+/* Decode hex into *out (malloc'd) and *len. 0 or -1. */
+int store_hex_bytes(const char *hex, unsigned char **out, size_t *len);
+/* Open sealed text (hex) under key for (kind, id, column): a new JSON string or NULL. */
+json_t *store_open_hex_text(const unsigned char key[CRYPTO_KEY_LEN], const char *hex,
+                            const char *kind, const char *id, const char *column);
+/*
+ * Open the sealed claim summaries and statements of release_inputs() or
+ * review_inputs() in place; with keep_keys the engagements keep their
+ * wrapped data key ("data_key", hex) and a current draft's sealed row
+ * ("draft.row_sealed") is replaced by the parsed row ("draft.row").
+ * Returns 0 or -1 (logged).
+ */
+int store_release_open(json_t *inputs, int keep_keys);
 
 /*
  * Run statement name and read its single row into out through fields.

@@ -21,7 +21,7 @@
 #define VOCAB_DISCLOSURE(X) X("named", 0) X("pseudonymous", 0) X("aggregate", 0)
 #define VOCAB_CAMPAIGN_STATE(X) X("draft", 0) X("active", 0) X("published", 0)
 #define VOCAB_ENGAGEMENT_STATE(X)                                                                  \
-	X("planned", 0) X("in-progress", 0) X("reporting", 0) X("closed", 0)
+	X("planned", 0) X("fieldwork", 0) X("reporting", 0) X("review", 0) X("closed", 0)
 #define VOCAB_SEVERITY(X) X("critical", 0) X("high", 0) X("medium", 0) X("low", 0) X("info", 0)
 #define VOCAB_FINDING_STATUS(X)                                                                    \
 	X("open", 0) X("remediating", 1) X("remediated", 1) X("accepted", 1) X("false-positive", 0)

@@ -755,6 +755,8 @@ START_TEST(test_quota_engagement_wide)
 	ck_assert_msg(quota == 64 * AN_GIB, "the test expects the default 64 GiB quota");
 	slug = an_campaign("quota", "named", 1, far, one, x, NULL, NULL, &eng, NULL);
 	ck_assert_msg(slug != NULL, "campaign: %s", W.err);
+	/* evidence is added in fieldwork */
+	ck_assert_int_eq(ht_stage(W.x.admin.token, eng, "fieldwork"), 200);
 	memset(u, 0, sizeof(u));
 	for (int i = 0; i < 5; i++) {
 		ck_assert_msg(
@@ -1104,10 +1106,33 @@ START_TEST(test_migrate_seals_legacy_rows)
 }
 END_TEST
 
-/* Last: fixing the texts releases the held variants (and leaves no hold behind). */
+/*
+ * Last: the texts are frozen at the instant, held or not; once the
+ * coordinator extends the release the texts open again, and fixing them
+ * releases the held variants (and leaves no hold behind).
+ */
 START_TEST(test_unicode_fix_releases)
 {
 	AN_REQUIRE_WORLD();
+	for (int v = 0; v < AN_NVAR; v++) {
+		char *p = ht_fmt("/api/v1/campaigns/%s/hold/decision", W.var_id[v]);
+		char *sp = ht_fmt("/api/v1/engagements/%s/statement", W.var_eng[v]);
+		struct ht_resp *r =
+		    ht_request("PUT", sp, W.co[0].token, "{\"text\":\"We fixed it.\"}");
+
+		ck_assert_msg(ht_is_problem(r, 409, "invalid-state"),
+		              "variant %d: a held text changed after the instant: %ld %s", v,
+		              r->status, HT_BODY(r));
+		ht_resp_free(r);
+		r = ht_request(
+		    "POST", p, W.coord,
+		    "{\"decision\":\"extend\",\"seconds\":6,\"reason\":\"fix the name\"}");
+		ck_assert_msg(r->status == 200, "variant %d: extend: %ld %s", v, r->status,
+		              HT_BODY(r));
+		ht_resp_free(r);
+		free(sp);
+		free(p);
+	}
 	for (int v = 0; v < AN_NVAR; v++)
 		ck_assert_int_eq(an_put_statement(W.var_eng[v], 0, "We fixed it."), 0);
 	for (int v = 0; v < AN_NVAR; v++)

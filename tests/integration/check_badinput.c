@@ -340,6 +340,69 @@ START_TEST(test_account_bodies)
 }
 END_TEST
 
+/* The workflow's bodies (issue 11): stage moves, review answers, the review window. */
+START_TEST(test_workflow_bodies)
+{
+	char *sp = ht_fmt("/api/v1/engagements/%s/stage", W.eng_ax);
+	char *so = ht_fmt("/api/v1/engagements/%s/review/sign-off", W.eng_ax);
+	char *rp = ht_fmt("/api/v1/engagements/%s/review/response", W.eng_ax);
+	char *ad = ht_fmt("/api/v1/engagements/%s/review/addendum", W.eng_ax);
+	char *cp = ht_fmt("/api/v1/campaigns/%s", W.campaign_id);
+	const char *zero = "0000000000000000000000000000000000000000000000000000000000000000";
+	static const struct {
+		const char *body, *slug, *field;
+		long status;
+	} stage_cases[] = {
+	    {"{\"stage\":\"done\"}", "invalid-field", "stage", 422},
+	    {"{\"stage\":\"in-progress\"}", "invalid-field", "stage", 422},
+	    {"{\"stage\":\"fieldwork\u200b\"}", "invalid-field", "stage", 422},
+	    {"{\"stage\":[\"review\"]}", "invalid-field", "stage", 422},
+	    {"{\"stage\":\"\"}", "invalid-field", "stage", 422},
+	    {"{\"to\":\"review\"}", "invalid-field", NULL, 422},
+	    /* a well-formed move the stage machine refuses */
+	    {"{\"stage\":\"closed\"}", "invalid-state", NULL, 409},
+	    {"{\"stage\":\"planned\"}", "invalid-state", NULL, 409},
+	};
+	char *body;
+
+	snap_before();
+	for (size_t i = 0; i < sizeof(stage_cases) / sizeof(stage_cases[0]); i++)
+		expect_problem("POST", sp, W.x.admin.token, stage_cases[i].body,
+		               stage_cases[i].status, stage_cases[i].slug, stage_cases[i].field);
+	expect_problem("POST", so, W.a.admin.token, "{\"draft_hash\":\"xyz\"}", 422,
+	               "invalid-field", "draft_hash");
+	expect_problem("POST", so, W.a.admin.token, "{\"draft_hash\":null}", 422, "invalid-field",
+	               "draft_hash");
+	body = ht_fmt("{\"draft_hash\":\"%s\",\"text\":\"\"}", zero);
+	expect_problem("POST", rp, W.a.admin.token, body, 422, "invalid-field", "text");
+	free(body);
+	body = ht_fmt("{\"draft_hash\":\"%s\",\"text\":\"bell\\u0007\"}", zero);
+	expect_problem("POST", rp, W.a.admin.token, body, 422, "invalid-field", "text");
+	free(body);
+	body = ht_fmt("{\"draft_hash\":\"%s\",\"text\":\"t\",\"extra\":1}", zero);
+	expect_problem("PUT", ad, W.x.admin.token, body, 422, "invalid-field", NULL);
+	free(body);
+	/* well-formed, but the review of a campaign released in 60 days has not opened */
+	body = ht_fmt("{\"draft_hash\":\"%s\"}", zero);
+	expect_problem("POST", so, W.a.admin.token, body, 409, "invalid-state", NULL);
+	free(body);
+	expect_problem("PATCH", cp, W.coord.token, "{\"review_opens_at\":\"tomorrow\"}", 422,
+	               "invalid-field", "review_opens_at");
+	expect_problem("PATCH", cp, W.coord.token, "{\"review_opens_at\":\"2001-01-01T00:00:00Z\"}",
+	               422, "invalid-field", "review_opens_at");
+	expect_problem("PATCH", cp, W.coord.token, "{\"review_opens_at\":\"2999-01-01T00:00:00Z\"}",
+	               422, "invalid-field", "review_opens_at");
+	expect_problem("PATCH", cp, W.coord.token, "{\"review_opens_at\":5}", 422, "invalid-field",
+	               "review_opens_at");
+	snap_same();
+	free(sp);
+	free(so);
+	free(rp);
+	free(ad);
+	free(cp);
+}
+END_TEST
+
 START_TEST(test_invalid_utf8)
 {
 	const char *bad[] = {
@@ -848,6 +911,7 @@ badinput_suite(void)
 	tcase_add_test(tc, test_unknown_and_missing_fields);
 	tcase_add_test(tc, test_invalid_values);
 	tcase_add_test(tc, test_account_bodies);
+	tcase_add_test(tc, test_workflow_bodies);
 	tcase_add_test(tc, test_invalid_utf8);
 	tcase_add_test(tc, test_duplicate_keys);
 	tcase_add_test(tc, test_nesting);

@@ -856,6 +856,117 @@ START_TEST(test_name_check)
 }
 END_TEST
 
+/*
+ * The workflow commands: the assessor moves the engagement (a refused move
+ * exits 1), the company reads the review draft and signs it off by its hash
+ * (a wrong or malformed hash is refused), the coordinator reads the dashboard.
+ */
+START_TEST(test_workflow_commands)
+{
+	char *slug = ht_unique("cliwf"), *title = ht_fmt("CLI workflow %s", slug);
+	char *at = ht_future_time(2), *camp, *path, *eng, *dir, *cfg, *out, *hash = NULL;
+	const char *zero = "00000000000000000000000000000000000000000000000000000000000000aa";
+	json_t *j;
+	int st;
+
+	CLI_REQUIRE();
+	/* released in 2 days: the review window (72 h before) is open at once */
+	camp = cli_call("/api/v1/campaigns", W.coord.token,
+	                json_pack("{s:s, s:s, s:[s], s:s, s:s}", "title", title, "slug", slug,
+	                          "threat_models", "WEIGHTS-EXFIL", "release_at", at, "disclosure",
+	                          "named"));
+	ck_assert_msg(camp != NULL, "campaign: %s", Err);
+	path = ht_fmt("/api/v1/campaigns/%s/engagements", camp);
+	eng = cli_call(path, W.coord.token,
+	               json_pack("{s:s, s:s, s:s, s:[s]}", "company_org", W.a.org_id,
+	                         "assessor_org", W.x.org_id, "scope", "CLI workflow scope",
+	                         "lead_assessors", "Xena Lead"));
+	ck_assert_msg(eng != NULL, "engagement: %s", Err);
+	dir = cli_tmpdir();
+	cfg = ht_fmt("%s/config", dir);
+	cli_login(cfg, &W.x.admin);
+	{
+		const char *go[] = {"stage", eng, "fieldwork", NULL};
+		const char *bad[] = {"stage", eng, "closed", NULL};
+
+		out = cli_run(&st, go);
+		ck_assert_msg(st == 0, "stage fieldwork: exit %d: %s", st, out);
+		j = cli_json(out);
+		ck_assert_str_eq(json_string_value(json_object_get(j, "state")), "fieldwork");
+		json_decref(j);
+		free(out);
+		out = cli_run(&st, bad);
+		ck_assert_msg(st == 1, "stage closed from fieldwork: exit %d: %s", st, out);
+		free(out);
+	}
+	cli_login(cfg, &W.a.admin);
+	{
+		const char *review[] = {"review", eng, NULL};
+		const char *wrong[] = {"sign-off", eng, zero, NULL};
+		const char *stage[] = {"stage", eng, "reporting", NULL};
+
+		for (int i = 0; i < 100 && hash == NULL; i++) {
+			out = cli_run(&st, review);
+			ck_assert_msg(st == 0, "review: exit %d: %s", st, out);
+			j = cli_json(out);
+			if (json_is_object(json_object_get(j, "draft")))
+				hash = strdup(json_string_value(
+				    json_object_get(json_object_get(j, "draft"), "hash")));
+			json_decref(j);
+			free(out);
+			if (hash == NULL)
+				usleep(100000);
+		}
+		ck_assert_msg(hash != NULL, "no review draft within 10 s");
+		out = cli_run(&st, wrong);
+		ck_assert_msg(st == 1, "sign-off with another hash: exit %d: %s", st, out);
+		free(out);
+		/* the company does not move the engagement */
+		out = cli_run(&st, stage);
+		ck_assert_msg(st == 1, "stage as the company: exit %d: %s", st, out);
+		free(out);
+		{
+			const char *ok[] = {"sign-off", eng, hash, NULL};
+
+			out = cli_run(&st, ok);
+			ck_assert_msg(st == 0, "sign-off: exit %d: %s", st, out);
+			j = cli_json(out);
+			ck_assert_str_eq(json_string_value(json_object_get(j, "state")),
+			                 "signed-off");
+			json_decref(j);
+			free(out);
+		}
+	}
+	cli_login(cfg, &W.coord);
+	{
+		const char *dash[] = {"dashboard", camp, NULL};
+
+		out = cli_run(&st, dash);
+		ck_assert_msg(st == 0, "dashboard: exit %d: %s", st, out);
+		j = cli_json(out);
+		ck_assert_str_eq(json_string_value(json_object_get(
+		                     json_array_get(json_object_get(j, "rows"), 0), "stage")),
+		                 "fieldwork");
+		ck_assert_msg(strstr(out, "CLI workflow scope") == NULL,
+		              "dashboard shows the scope");
+		json_decref(j);
+		free(out);
+	}
+	unsetenv("XDG_CONFIG_HOME");
+	unsetenv("LOCKSTEP_PASSWORD");
+	cli_rmrf(dir);
+	free(hash);
+	free(cfg);
+	free(dir);
+	free(eng);
+	free(path);
+	free(camp);
+	free(at);
+	free(title);
+	free(slug);
+}
+END_TEST
+
 /* Usage errors of every command exit 2 and print nothing on stdout. */
 /*
  * lockstep set-password LINK and lockstep passwd: an invited person sets
@@ -955,11 +1066,19 @@ START_TEST(test_usage)
 	const char *nc_short[] = {"name-check", NULL, NULL};
 	const char *passwd_extra[] = {"passwd", "now", NULL};
 	const char *set_none[] = {"set-password", NULL};
-	const char **cases[] = {upload_short,    upload_bad_id,     upload_bad_opt,  upload_no_val,
-	                        upload_bad_type, upload_empty_name, download_bad_id, download_extra,
-	                        receipt_bad_id,  get_none,          get_space,       post_bad_json,
-	                        post_array,      login_none,        unknown,         nc_bad_id,
-	                        nc_no_file,      nc_short,          passwd_extra,    set_none};
+	const char *stage_bad_id[] = {"stage", "x", "fieldwork", NULL};
+	const char *stage_short[] = {"stage", NULL, NULL};
+	const char *so_bad_hash[] = {"sign-off", NULL, "abc", NULL};
+	const char *resp_no_file[] = {
+	    "respond", NULL, "0000000000000000000000000000000000000000000000000000000000000000",
+	    "/nonexistent/text.txt", NULL};
+	const char *dash_bad_id[] = {"dashboard", "NOT-A-UUID", NULL};
+	const char **cases[] = {
+	    upload_short,      upload_bad_id,   upload_bad_opt, upload_no_val,  upload_bad_type,
+	    upload_empty_name, download_bad_id, download_extra, receipt_bad_id, get_none,
+	    get_space,         post_bad_json,   post_array,     login_none,     unknown,
+	    nc_bad_id,         nc_no_file,      nc_short,       passwd_extra,   set_none,
+	    stage_bad_id,      stage_short,     so_bad_hash,    resp_no_file,   dash_bad_id};
 	char *out;
 	int st;
 
@@ -973,6 +1092,9 @@ START_TEST(test_usage)
 	download_extra[1] = eng;
 	nc_no_file[1] = eng;
 	nc_short[1] = eng;
+	stage_short[1] = eng;
+	so_bad_hash[1] = eng;
+	resp_no_file[1] = eng;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		out = cli_run(&st, cases[i]);
 		ck_assert_msg(st == 2, "case %zu (%s %s): exit %d: %s", i, cases[i][0],
@@ -1002,6 +1124,7 @@ cli_suite(void)
 	tcase_add_test(tc, test_name_check);
 	tcase_add_test(tc, test_passwd);
 	tcase_add_test(tc, test_usage);
+	tcase_add_test(tc, test_workflow_commands);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1316,6 +1316,8 @@ START_TEST(test_limits)
 		HT_ASSERT_STATUS(e, 201);
 		free(body);
 		free(p);
+		/* evidence is added in fieldwork */
+		ck_assert_int_eq(ht_stage(W.x.admin.token, ht_jstr(e, "id"), "fieldwork"), 200);
 	}
 	path = ht_fmt("/api/v1/engagements/%s/evidence?name=lim.bin", ht_jstr(e, "id"));
 	ev_src_init(&src, "limits");

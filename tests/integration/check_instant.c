@@ -2,10 +2,10 @@
  * check_instant: the scheduler sleeps until the next instant and is woken
  * by NOTIFY (sql/0013_release_wake.sql, publish/schedule.c).
  *   - the shared lockstepd's scheduler listens (lockstep_scheduler_listening 1);
- *   - a campaign created with its instant 2 s ahead is published soon after
- *     (the scheduler slept up to a minute before: only the NOTIFY of the
- *     INSERT can have woken it), and not before its instant;
- *   - an instant moved earlier wakes it again.
+ *   - creating a campaign wakes the scheduler (lockstep_scheduler_wakes_total
+ *     grows: the NOTIFY of the INSERT reached it), and the campaign is
+ *     published after its instant, not before;
+ *   - an instant moved earlier wakes it again and is kept.
  * Generous bounds (seconds): the timing itself is measured by
  * tests/bench/release, not asserted here.
  */
@@ -78,6 +78,30 @@ published_within(const char *slug, int limit)
 	return got;
 }
 
+/* lockstep_scheduler_wakes_total of the shared lockstepd, or -1. */
+static long long
+wakes(void)
+{
+	struct ht_resp *r = ht_request("GET", "/metrics", NULL, NULL);
+	const char *p = strstr(r->body, "\nlockstep_scheduler_wakes_total ");
+	long long v = p ? atoll(p + strlen("\nlockstep_scheduler_wakes_total ")) : -1;
+
+	ht_resp_free(r);
+	return v;
+}
+
+/* 1 once the wake counter exceeds before, within 5 s. */
+static int
+woken_since(long long before)
+{
+	for (int i = 0; i < 50; i++) {
+		if (wakes() > before)
+			return 1;
+		usleep(100000);
+	}
+	return 0;
+}
+
 START_TEST(test_scheduler_listens)
 {
 	struct ht_resp *r = ht_request("GET", "/metrics", NULL, NULL);
@@ -92,9 +116,13 @@ END_TEST
 START_TEST(test_new_instant_wakes_the_scheduler)
 {
 	char id[64];
-	/* nothing due soon: the scheduler sleeps long; only the NOTIFY wakes it */
+	long long before = wakes();
 	char *slug = campaign_at(time(NULL) + 3, id);
-	double t = published_within(slug, 15);
+	double t;
+
+	ck_assert_msg(before >= 0, "no lockstep_scheduler_wakes_total in /metrics");
+	ck_assert_msg(woken_since(before), "creating a campaign did not wake the scheduler");
+	t = published_within(slug, 15);
 
 	ck_assert_msg(t >= 0, "%s was not published within 15 s of its creation", slug);
 	ck_assert_msg(t >= 1.5, "%s was published %.2f s after creation, before its instant", slug,
@@ -110,13 +138,17 @@ START_TEST(test_instant_moved_earlier_wakes_it)
 	struct ht_resp *r;
 	double t;
 
-	sleep(1); /* the scheduler now sleeps towards an instant an hour away (at most a minute) */
+	long long before;
+
+	sleep(1);
+	before = wakes();
 	iso(time(NULL) + 3, when);
 	body = ht_fmt("{\"release_at\":\"%s\",\"reason\":\"check_instant: earlier\"}", when);
 	path = ht_fmt("/api/v1/campaigns/%s", id);
 	r = ht_request("PATCH", path, Admin, body);
 	ck_assert_msg(r->status == 200, "PATCH release_at: %ld %s", r->status, r->body);
 	ht_resp_free(r);
+	ck_assert_msg(woken_since(before), "moving an instant did not wake the scheduler");
 	t = published_within(slug, 15);
 	ck_assert_msg(t >= 0, "%s (instant moved earlier) was not published within 15 s", slug);
 	free(body);

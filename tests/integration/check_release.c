@@ -141,6 +141,8 @@ rc_campaign(const char *label, const char *disclosure, int k, const char *at, co
 		                       W.sum[c]),
 		             200));
 		free(p);
+		/* findings are recorded in fieldwork */
+		ok &= ht_stage(as->admin.token, eng, "fieldwork") == 200;
 		p = ht_fmt("/api/v1/engagements/%s/findings", eng);
 		for (int f = 0; f <= i % 3; f++) {
 			char *fid =
@@ -834,12 +836,25 @@ START_TEST(test_name_leak_hold)
 	                   " AND object_id = %s",
 	                   W.held_id),
 	    1);
-	/* fixing the text (allowed while held) releases it */
+	/* the texts are frozen at the instant, held or not: the coordinator decides */
 	sp = ht_fmt("/api/v1/engagements/%s/statement", W.held_eng);
+	r = ht_request("PUT", sp, W.co[0].admin.token, "{\"text\":\"We fixed it.\"}");
+	HT_ASSERT_PROBLEM(r, 409, "invalid-state");
+	ht_resp_free(r);
+	{
+		char *dp = ht_fmt("/api/v1/campaigns/%s/hold/decision", W.held_id);
+
+		r = ht_request("POST", dp, W.coord,
+		               "{\"decision\":\"extend\",\"seconds\":6,\"reason\":\"fix it\"}");
+		HT_ASSERT_STATUS(r, 200);
+		ht_resp_free(r);
+		free(dp);
+	}
+	/* fixing the text before the new instant releases it */
 	r = ht_request("PUT", sp, W.co[0].admin.token, "{\"text\":\"We fixed it.\"}");
 	HT_ASSERT_STATUS(r, 200);
 	ht_resp_free(r);
-	ck_assert_msg(rc_wait_published(W.held, 10), "not released after the fix");
+	ck_assert_msg(rc_wait_published(W.held, 20), "not released after the fix");
 	r = ht_request("GET", cp, W.coord, NULL);
 	ck_assert_str_eq(json_string_value(rc_path(r->json, "release", "status", NULL)),
 	                 "published");

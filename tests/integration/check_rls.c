@@ -20,6 +20,7 @@ static const char *const rls_tables[] = {
     "campaigns",
     "claims",
     "engagement_secrets",
+    "engagement_stage_history",
     "engagements",
     "evidence",
     "evidence_chunks",
@@ -29,6 +30,10 @@ static const char *const rls_tables[] = {
     "orgs",
     "publications",
     "release_holds",
+    "release_withholds",
+    "review_campaigns",
+    "review_drafts",
+    "review_states",
     "sessions",
     "statements",
     "users",
@@ -45,20 +50,23 @@ hidden_rows(const char *t)
 {
 	if (strcmp(t, "publications") == 0)
 		return "release_at > now()";
-	if (strcmp(t, "release_holds") == 0 || strcmp(t, "campaign_release_history") == 0)
+	if (strcmp(t, "release_holds") == 0 || strcmp(t, "campaign_release_history") == 0 ||
+	    strcmp(t, "release_withholds") == 0)
 		return "true";
 	return NULL;
 }
 #define N_RLS (sizeof(rls_tables) / sizeof(rls_tables[0]))
 
 /*
- * Tables without row-level security: reference data, the master key's
- * check value (reveals nothing), the public signing key history (the app
- * may only read these two), and the audit sealer's gaps (ids only; the app
- * has no privilege on it at all) (test_app_privileges).
+ * Tables without row-level security: reference data (the vocabulary, the
+ * threat models, the engagement stage machine), the master key's check
+ * value (reveals nothing), the public signing key history (the app may
+ * only read these two), and the audit sealer's gaps (ids only; the app has
+ * no privilege on it at all) (test_app_privileges).
  */
-static const char *const plain_tables[] = {"audit_gaps",   "key_checks",    "schema_migrations",
-                                           "signing_keys", "threat_models", "vocabulary"};
+static const char *const plain_tables[] = {
+    "audit_gaps",   "engagement_transitions", "key_checks", "schema_migrations",
+    "signing_keys", "threat_models",          "vocabulary"};
 
 static PGconn *
 app_conn(void)
@@ -315,6 +323,8 @@ company_a_rows(PGconn *o, const char *t)
 	    {"actor_user",
 	     ht_fmt("actor_user IN ('%s','%s')", W.a.admin.user_id, W.x.admin.user_id)},
 	    {"orgs", ht_fmt("orgs && ARRAY['%s','%s']::uuid[]", W.a.org_id, W.x.org_id)},
+	    /* campaign 2 has only A×X */
+	    {"campaign_id", ht_fmt("campaign_id = '%s'", W.campaign2_id)},
 	};
 	char *where = strdup("false"), *n;
 	size_t i;

@@ -74,7 +74,8 @@ add(enum role role, const char *method, const char *fmt, const char *id, char *b
 static char *token_a_id;
 static char *b_token;
 static char *b_finding, *b_patch, *b_claim, *b_statement, *b_name_check, *b_user, *b_engagement,
-    *b_campaign_patch, *b_org, *b_campaign, *b_invite;
+    *b_campaign_patch, *b_org, *b_campaign, *b_invite, *b_stage, *b_signoff, *b_review_text,
+    *b_decision;
 static char *invite_a_id;
 
 static void
@@ -90,6 +91,14 @@ make_bodies(void)
 	b_claim = strdup("{\"level\":\"OC1\",\"summary\":\"intruder claim\"}");
 	b_statement = strdup("{\"text\":\"intruder statement\"}");
 	b_name_check = strdup("{\"text\":\"intruder text\"}");
+	b_stage = strdup("{\"stage\":\"reporting\"}");
+	b_decision = strdup("{\"decision\":\"withhold\",\"reason\":\"intruder decision\"}");
+	b_signoff = strdup("{\"draft_hash\":"
+	                   "\"0000000000000000000000000000000000000000000000000000000000000000\"}");
+	b_review_text =
+	    strdup("{\"draft_hash\":"
+	           "\"0000000000000000000000000000000000000000000000000000000000000000\","
+	           "\"text\":\"intruder review text\"}");
 	b_user =
 	    ht_jdump(json_pack("{s:s, s:s, s:s, s:s}", "email", intruder_email, "name", "Intruder",
 	                       "role", "admin", "password", "intruder-password-1234"));
@@ -125,6 +134,13 @@ static const struct {
     {"GET", "/api/v1/engagements/%s/statement", 0, 0, NULL},
     {"PUT", "/api/v1/engagements/%s/statement", 0, 0, &b_statement},
     {"POST", "/api/v1/engagements/%s/name-check", 0, 0, &b_name_check},
+    {"POST", "/api/v1/engagements/%s/stage", 0, 1, &b_stage},
+    {"GET", "/api/v1/engagements/%s/review", 0, 0, NULL},
+    {"GET", "/api/v1/engagements/%s/hold", 0, 0, NULL},
+    {"GET", "/api/v1/engagements/%s/review/page", 0, 0, NULL},
+    {"POST", "/api/v1/engagements/%s/review/sign-off", 0, 0, &b_signoff},
+    {"POST", "/api/v1/engagements/%s/review/response", 0, 0, &b_review_text},
+    {"PUT", "/api/v1/engagements/%s/review/addendum", 0, 0, &b_review_text},
     {"GET", "/api/v1/findings/%s", 1, 0, NULL},
     {"PATCH", "/api/v1/findings/%s", 1, 0, &b_patch},
     {"GET", "/api/v1/findings/%s/history", 1, 0, NULL},
@@ -207,6 +223,11 @@ build_table(void)
 		add(r, "POST", "/api/v1/campaigns/%s/engagements", W.campaign2_id, b_engagement, 0);
 		add(r, "POST", "/api/v1/campaigns/%s/engagements", W.campaign_id, b_engagement,
 		    r != R_ANON);
+		add(r, "GET", "/api/v1/campaigns/%s/dashboard", W.campaign2_id, NULL, 0);
+		add(r, "POST", "/api/v1/campaigns/%s/hold/decision", W.campaign2_id, b_decision, 0);
+		add(r, "POST", "/api/v1/campaigns/%s/hold/decision", W.campaign_id, b_decision,
+		    r != R_ANON);
+		add(r, "GET", "/api/v1/campaigns/%s/dashboard", W.campaign_id, NULL, r != R_ANON);
 		/* coordinator-only routes without an id */
 		add(r, "POST", "/api/v1/orgs", NULL, b_org, r != R_ANON);
 		add(r, "GET", "/api/v1/orgs", NULL, NULL, r != R_ANON);
@@ -257,6 +278,12 @@ build_table(void)
 	add(R_B, "PUT", "/api/v1/engagements/%s/claims/WEIGHTS-EXFIL", W.eng_by, b_claim, 1);
 	add(R_X, "PUT", "/api/v1/engagements/%s/statement", W.eng_ax, b_statement, 1);
 	add(R_Y, "PUT", "/api/v1/engagements/%s/statement", W.eng_by, b_statement, 1);
+	/* the company never moves its engagement; the assessor never answers the review */
+	add(R_A, "POST", "/api/v1/engagements/%s/stage", W.eng_ax, b_stage, 1);
+	add(R_B, "POST", "/api/v1/engagements/%s/stage", W.eng_by, b_stage, 1);
+	add(R_X, "POST", "/api/v1/engagements/%s/review/sign-off", W.eng_ax, b_signoff, 1);
+	add(R_X, "POST", "/api/v1/engagements/%s/review/response", W.eng_ax, b_review_text, 1);
+	add(R_A, "PUT", "/api/v1/engagements/%s/review/addendum", W.eng_ax, b_review_text, 1);
 }
 
 /* --------------------------------------------------------- state check */
@@ -268,7 +295,7 @@ struct view {
 	json_t *json;
 };
 
-#define N_VIEWS 17
+#define N_VIEWS 19
 static struct view views[N_VIEWS];
 
 static void
@@ -301,6 +328,8 @@ views_init(void)
 	view_set(14, "users Y", R_COORD, ht_fmt("/api/v1/orgs/%s/users", W.y.org_id));
 	view_set(15, "findings B×Y", R_B, ht_fmt("/api/v1/engagements/%s/findings", W.eng_by));
 	view_set(16, "tokens of A's admin", R_A, strdup("/api/v1/tokens"));
+	view_set(17, "engagement A×X", R_X, ht_fmt("/api/v1/engagements/%s", W.eng_ax));
+	view_set(18, "engagement B×Y", R_Y, ht_fmt("/api/v1/engagements/%s", W.eng_by));
 }
 
 static json_t *

@@ -1356,6 +1356,9 @@ ht_world_engagement(struct ht_world *w, const char *campaign, const struct ht_te
 	    ht_jdump(json_pack("{s:s, s:s, s:s, s:[s]}", "company_org", co->org_id, "assessor_org",
 	                       as->org_id, "scope", scope, "lead_assessors", lead)),
 	    201, 201, id, "create engagement");
+	/* the world's engagements are in fieldwork, where findings and evidence go */
+	if (ret == 0 && ht_stage(as->admin.token, *id, "fieldwork") != 200)
+		ret = -1;
 	free(lead);
 	free(path);
 	return ret;
@@ -1513,4 +1516,21 @@ ht_main_world(struct ht_world *w, Suite *(*suite)(void))
 	rc = ht_run_suite(suite());
 	ht_world_free(w);
 	return rc;
+}
+
+long
+ht_stage(const char *token, const char *engagement, const char *stage)
+{
+	char *path = ht_fmt("/api/v1/engagements/%s/stage", engagement);
+	char *body = ht_jdump(json_pack("{s:s}", "stage", stage));
+	struct ht_resp *r = ht_request("POST", path, token, body);
+	long st = r->status;
+
+	free(body);
+	if (st != 200)
+		fprintf(stderr, "stage %s of %s: %ld %.*s\n", stage, engagement, st, 300,
+		        r->body ? r->body : "");
+	ht_resp_free(r);
+	free(path);
+	return st;
 }

@@ -368,4 +368,10 @@ void ht_actor_free(struct ht_actor *a);
 /* An RFC 3339 UTC time days from now (malloc'd). */
 char *ht_future_time(int days);
 
+/*
+ * POST /api/v1/engagements/{id}/stage {"stage"} with token; returns the
+ * HTTP status (200 when moved; anything else is printed to stderr).
+ */
+long ht_stage(const char *token, const char *engagement, const char *stage);
+
 #endif

@@ -285,6 +285,166 @@ START_TEST(test_build_release_history)
 }
 END_TEST
 
+/* The row of engagement id in doc, found by its statement/claim summary. */
+static const json_t *
+row_with_summary(const json_t *doc, const char *summary)
+{
+	size_t i;
+	json_t *row;
+
+	json_array_foreach(json_object_get(doc, "engagements"), i, row)
+	{
+		const json_t *cl = json_object_get(json_object_get(row, "claims"), "WEIGHTS-EXFIL");
+
+		if (strcmp(json_string_value(json_object_get(cl, "summary")), summary) == 0)
+			return row;
+	}
+	return NULL;
+}
+
+/*
+ * The draft rows are the publication's rows without the company: when
+ * nothing changed their hash is the published row's; a review in the
+ * inputs gives each row its state, a changed row says so.
+ */
+START_TEST(test_review_rows_and_hash)
+{
+	json_t *tms = json_pack("[s]", "WEIGHTS-EXFIL");
+	json_t *in = inputs(), *drafts, *doc, *leaks = NULL, *e;
+	struct publish_campaign c = {.id = "x",
+	                             .title = "T",
+	                             .slug = "s",
+	                             .threat_models = tms,
+	                             .release_at = "2030-01-01T00:00:00Z",
+	                             .planned_release_at = "2030-01-01T00:00:00Z",
+	                             .disclosure = "pseudonymous",
+	                             .min_cohort = 1};
+	char h1[65], h2[65], h3[65], hp[65];
+	const json_t *row;
+	size_t i;
+
+	drafts = publish_draft_rows(&c, in);
+	ck_assert_ptr_nonnull(drafts);
+	ck_assert_ptr_null(json_object_get(json_object_get(drafts, "e1"), "company"));
+	ck_assert_int_eq(publish_row_hash(json_object_get(drafts, "e1"), h1, NULL), 0);
+	ck_assert_int_eq(publish_row_hash(json_object_get(drafts, "e2"), h2, NULL), 0);
+	ck_assert_int_eq(publish_row_hash(json_object_get(drafts, "e3"), h3, NULL), 0);
+	ck_assert_str_ne(h1, h2);
+	/* the reviews: e1 signed off, e2 responded, e3's draft is stale (changed since) */
+	json_array_foreach(json_object_get(in, "engagements"), i, e)
+	{
+		const char *id = json_string_value(json_object_get(e, "id"));
+
+		if (strcmp(id, "e1") == 0)
+			json_object_set_new(
+			    e, "review",
+			    json_pack("{s:s, s:s}", "state", "signed-off", "draft_hash", h1));
+		else if (strcmp(id, "e2") == 0)
+			json_object_set_new(e, "review",
+			                    json_pack("{s:s, s:s, s:s, s:s}", "state", "responded",
+			                              "draft_hash", h2, "response", "We disagree.",
+			                              "addendum", "We stand by it."));
+		else
+			json_object_set_new(e, "review",
+			                    json_pack("{s:s, s:s}", "state", "signed-off",
+			                              "draft_hash",
+			                              "00000000000000000000000000000000000000000000"
+			                              "000000000000000000ff"));
+	}
+	doc = publish_build(&c, in, &leaks);
+	ck_assert_ptr_nonnull(doc);
+	ck_assert_int_eq(json_array_size(leaks), 0);
+	row = row_with_summary(doc, "s1");
+	ck_assert_int_eq(publish_row_hash(row, hp, NULL), 0);
+	ck_assert_str_eq(hp, h1); /* the published row hashes as its draft did */
+	ck_assert_str_eq(
+	    json_string_value(json_object_get(json_object_get(row, "review"), "state")),
+	    "signed-off");
+	row = row_with_summary(doc, "s2");
+	ck_assert_str_eq(
+	    json_string_value(json_object_get(json_object_get(row, "review"), "state")),
+	    "responded");
+	ck_assert_str_eq(
+	    json_string_value(json_object_get(json_object_get(row, "review"), "response")),
+	    "We disagree.");
+	row = row_with_summary(doc, "s3");
+	ck_assert_str_eq(
+	    json_string_value(json_object_get(json_object_get(row, "review"), "state")),
+	    PUBLISH_REVIEW_CHANGED);
+	ck_assert_int_eq(
+	    json_integer_value(json_object_get(json_object_get(doc, "reviews"), "signed-off")), 1);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(doc, "reviews"),
+	                                                    PUBLISH_REVIEW_CHANGED)),
+	                 1);
+	json_decref(doc);
+	json_decref(leaks);
+	json_decref(drafts);
+	json_decref(in);
+	json_decref(tms);
+}
+END_TEST
+
+/* A response naming a company holds; withheld, it is replaced and noted, and nothing else held. */
+START_TEST(test_withhold)
+{
+	json_t *tms = json_pack("[s]", "WEIGHTS-EXFIL");
+	json_t *in = inputs(), *doc, *leaks = NULL, *e,
+	       *w = json_pack("{s:s, s:s}", "reason", "r1", "decided_at", "2030-01-01");
+	struct publish_campaign c = {.id = "x",
+	                             .title = "T",
+	                             .slug = "s",
+	                             .threat_models = tms,
+	                             .release_at = "2030-01-01T00:00:00Z",
+	                             .planned_release_at = "2030-01-01T00:00:00Z",
+	                             .disclosure = "pseudonymous",
+	                             .min_cohort = 1};
+	const json_t *row;
+	char *text;
+	size_t i;
+
+	json_array_foreach(json_object_get(in, "engagements"), i, e)
+	{
+		if (strcmp(json_string_value(json_object_get(e, "id")), "e1") == 0)
+			json_object_set_new(e, "statement",
+			                    json_string("Unlike Beta Labs, we fixed it."));
+	}
+	doc = publish_build(&c, in, &leaks);
+	ck_assert_int_eq(json_array_size(leaks), 1);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(leaks, 0), "field")),
+	                 "statement");
+	json_decref(doc);
+	json_decref(leaks);
+	c.withhold = w;
+	doc = publish_build(&c, in, &leaks);
+	ck_assert_ptr_nonnull(doc);
+	ck_assert_int_eq(json_array_size(leaks), 0);
+	row = row_with_summary(doc, "s1");
+	ck_assert_str_eq(json_string_value(json_object_get(row, "statement")), PUBLISH_WITHHELD);
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(row, "withheld"), 0)),
+	                 "statement");
+	ck_assert_str_eq(
+	    json_string_value(json_object_get(json_object_get(doc, "withheld"), "reason")), "r1");
+	ck_assert_int_eq(
+	    json_integer_value(json_object_get(json_object_get(doc, "withheld"), "texts")), 1);
+	text = publish_canonical(doc, NULL);
+	ck_assert_ptr_null(strstr(text, "Beta Labs"));
+	free(text);
+	json_decref(doc);
+	json_decref(leaks);
+	/* a campaign title that names a company still holds, withheld or not */
+	c.title = "Acme and friends";
+	doc = publish_build(&c, in, &leaks);
+	ck_assert_int_eq(json_array_size(leaks), 1);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(leaks, 0), "field")),
+	                 "campaign title");
+	json_decref(doc);
+	json_decref(leaks);
+	json_decref(w);
+	json_decref(in);
+	json_decref(tms);
+}
+END_TEST
+
 START_TEST(test_render_escapes)
 {
 	json_t *leaks, *doc = build("named", 1, "<script>alert(1)</script> & \"q\"", &leaks);
@@ -324,6 +484,8 @@ main(void)
 	tcase_add_test(tc, test_build_pseudonymous_leak);
 	tcase_add_test(tc, test_build_aggregate_suppressed);
 	tcase_add_test(tc, test_render_escapes);
+	tcase_add_test(tc, test_review_rows_and_hash);
+	tcase_add_test(tc, test_withhold);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

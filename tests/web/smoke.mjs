@@ -223,8 +223,11 @@ try {
 		await page.locator('#campaign-create').waitFor({ state: 'visible' });
 		await page.fill('#campaign-create input[name=title]', 'Smoke campaign ' + stamp);
 		await page.fill('#campaign-create input[name=slug]', 'smoke-' + stamp);
-		const year = new Date().getUTCFullYear() + 2;
-		await page.fill('#campaign-create input[name=release_at]', year + '-06-01T12:00');
+		// released in two days: the company review (72 h before) is open at once
+		const rel = new Date(Date.now() + 2 * 86400e3);
+		const two = (n) => String(n).padStart(2, '0');
+		await page.fill('#campaign-create input[name=release_at]', rel.getFullYear() + '-' + two(rel.getMonth() + 1) + '-' +
+			two(rel.getDate()) + 'T' + two(rel.getHours()) + ':' + two(rel.getMinutes()));
 		await page.selectOption('#campaign-create select[name=disclosure]', 'pseudonymous');
 		await submit(page, '#campaign-create', /created/);
 		campaignUrl = page.url();
@@ -243,6 +246,12 @@ try {
 		await page.locator('#engagements-table td', { hasText: company }).waitFor({ state: 'visible' });
 		await page.locator('#engagements-table a').first().click();
 		await page.locator('pre', { hasText: 'Scope: production clusters ' + stamp }).waitFor({ state: 'visible' });
+		// a new engagement is planned: no finding form until fieldwork starts
+		assert(await page.textContent('#engagement-stage') === 'planned', 'a new engagement is not planned');
+		assert(await page.locator('#finding-create').count() === 0, 'a planned engagement offers the finding form');
+		await page.click('#stage-section button[data-stage=fieldwork]');
+		await page.locator('#engagement-stage', { hasText: /^fieldwork$/ }).waitFor({ state: 'visible' });
+		assert(await page.locator('#stages-table tbody tr').count() === 2, 'stages table does not list planned and fieldwork');
 		await page.fill('#finding-create input[name=title]', findingTitle);
 		await page.selectOption('#finding-create select[name=severity]', 'high');
 		await page.fill('#finding-create textarea[name=detail]', 'Any engineer can list the weights bucket.');
@@ -342,13 +351,44 @@ try {
 		await page.locator('dd', { hasText: 'remediating' }).waitFor({ state: 'visible' });
 		await page.click('#back-engagement');
 		/* the name pre-check warns while the statement is typed (pseudonymous) */
-		const text = page.locator('textarea[name=text]');
+		const text = page.locator('#statement-form textarea[name=text]');
 		await text.fill('As ' + company.toUpperCase() + '\u2019s team we welcome it.');
-		await page.locator('p.name-check', { hasText: 'holds a pseudonymous release' }).waitFor({ state: 'visible' });
+		await page.locator('#statement-form p.name-check', { hasText: 'holds a pseudonymous release' }).waitFor({ state: 'visible' });
 		await text.fill('We welcome the assessment.');
-		await page.locator('p.name-check').waitFor({ state: 'hidden' });
-		await submit(page, 'form:has(textarea[name=text])', /saved/);
-		await page.locator('pre', { hasText: 'We welcome the assessment.' }).waitFor({ state: 'visible' });
+		await page.locator('#statement-form p.name-check').waitFor({ state: 'hidden' });
+		await submit(page, '#statement-form', /saved/);
+		await page.locator('#statement-text', { hasText: 'We welcome the assessment.' }).waitFor({ state: 'visible' });
+		await logout(page);
+	});
+
+	await check('company reviews the frozen draft (as the public page shows it) and signs it off', async () => {
+		await login(page, companyUser, userPassword);
+		await page.locator('#engagements-table a').first().click();
+		await page.locator('#review-section').waitFor({ state: 'visible' });
+		// the scheduler freezes the latest row within about a second: reload until the draft has the statement
+		for (let i = 0; i < 30; i++) {
+			if (await page.locator('#review-draft-row', { hasText: 'We welcome the assessment.' }).count() > 0)
+				break;
+			await page.waitForTimeout(500);
+			await page.reload();
+			await page.locator('#review-section').waitFor({ state: 'visible' });
+		}
+		const row = page.locator('#review-draft-row');
+		await row.waitFor({ state: 'visible' });
+		assert((await row.textContent()).includes('Held against OC3 attackers.'), 'the draft lacks the claim');
+		assert(!(await row.textContent()).includes(findingTitle), 'the draft shows a finding title');
+		assert(/^[0-9a-f]{64}$/.test(await page.textContent('#review-draft-hash')), 'no draft hash');
+		await page.click('#review-sign-off');
+		await page.locator('#notice', { hasText: /Signed off/ }).waitFor({ state: 'visible' });
+		assert((await page.textContent('#review-state')).startsWith('signed-off'), 'review state after sign-off');
+		await logout(page);
+	});
+
+	await check('assessor sees that the company signed the draft off', async () => {
+		await login(page, assessorUser, userPassword);
+		await page.locator('#engagements-table a').first().click();
+		await page.locator('#review-state', { hasText: /^signed-off/ }).waitFor({ state: 'visible' });
+		assert(await page.locator('#review-sign-off').count() === 0, 'the assessor may sign off');
 		await logout(page);
 	});
 
@@ -372,6 +412,10 @@ try {
 		await row.waitFor({ state: 'visible' });
 		const cells = await row.locator('td').allTextContents();
 		assert(cells[3] === '1' && cells[5] === '1' && cells[6] === 'yes', 'progress row: ' + cells.join(' | '));
+		assert(cells[2] === 'fieldwork' && cells[7] === 'signed-off', 'stage and review: ' + cells.join(' | '));
+		const grid = await page.textContent('#dashboard-table');
+		assert(grid.includes('claim') && grid.includes('fieldwork') && !grid.includes(findingTitle) &&
+			!grid.includes('Held against OC3'), 'dashboard: ' + grid);
 		const release = await page.textContent('#release-status');
 		assert(release.includes('scheduled'), 'release status: ' + release);
 		/* one company in a pseudonymous campaign: its label names it */
