@@ -189,13 +189,18 @@ db_migrate(const char *conninfo, const char *dir)
 		    migrate_exec(pg, "SELECT pg_advisory_xact_lock(" MIGRATE_LOCK ")", 0, NULL,
 		                 "lock") != 0)
 			goto done;
-		res = PQexec(pg, "SELECT coalesce(max(version), 0) FROM schema_migrations");
+		/* applied already? (by version, not "below the highest": a migration
+		 * merged with a lower number than one applied before still runs) */
+		snprintf(version, sizeof(version), "%d", files[i].version);
+		params[0] = version;
+		res = PQexecParams(pg, "SELECT count(*) FROM schema_migrations WHERE version = $1::int",
+		                   1, NULL, params, NULL, NULL, 0);
 		if (PQresultStatus(res) != PGRES_TUPLES_OK ||
-		    util_strnum(PQgetvalue(res, 0, 0), 0, 9999, &current) != 0)
+		    util_strnum(PQgetvalue(res, 0, 0), 0, 1, &current) != 0)
 			goto done;
 		PQclear(res);
 		res = NULL;
-		if (files[i].version <= current) {
+		if (current == 1) {
 			if (migrate_exec(pg, "COMMIT", 0, NULL, "commit") != 0)
 				goto done;
 			continue;
@@ -207,8 +212,6 @@ db_migrate(const char *conninfo, const char *dir)
 			          json_pack("{s:s, s:s}", "file", path, "error", "cannot read"));
 			goto done;
 		}
-		snprintf(version, sizeof(version), "%d", files[i].version);
-		params[0] = version;
 		params[1] = files[i].name;
 		if (migrate_exec(pg, sql, 0, NULL, files[i].name) != 0 ||
 		    migrate_exec(pg,
