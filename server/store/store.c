@@ -29,6 +29,8 @@ store_init(const unsigned char master[CRYPTO_KEY_LEN])
 	                                             store_publication_statements,
 	                                             store_vocab_statements,
 	                                             store_evidence_statements,
+	                                             store_conversation_statements,
+	                                             store_notify_statements,
 	                                             NULL};
 
 	if (master != NULL)
@@ -215,4 +217,31 @@ store_unwrap_key(const char *kind, const char *id, const char *column, const uns
                  size_t wlen, unsigned char key[CRYPTO_KEY_LEN])
 {
 	return store_unwrap(store_master, kind, id, column, wrapped, wlen, key);
+}
+
+char *
+store_seal_master(const char *kind, const char *id, const char *column, const char *text)
+{
+	return store_seal(store_master, kind, id, column, text);
+}
+
+char *
+store_open_master(const char *kind, const char *id, const char *column, const unsigned char *ct,
+                  size_t ctlen)
+{
+	unsigned char *pt = NULL;
+	size_t ptlen = 0;
+	char *out = NULL;
+
+	if (store_open_bytes(store_master, kind, id, column, ct, ctlen, &pt, &ptlen) != 0) {
+		log_event(LOG_LEVEL_ERROR, "decrypt_failed",
+		          json_pack("{s:s, s:s, s:s}", "kind", kind, "id", id, "column", column));
+		return NULL;
+	}
+	if ((out = malloc(ptlen + 1)) != NULL) {
+		memcpy(out, pt, ptlen);
+		out[ptlen] = '\0';
+	}
+	store_secret_free(pt, ptlen);
+	return out;
 }
