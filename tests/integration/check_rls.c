@@ -16,21 +16,29 @@ static struct ht_world W;
 static const char *const rls_tables[] = {
     "audit_events",
     "campaign_release_history",
+    "campaign_remediation_days",
     "campaigns",
     "claims",
     "engagement_secrets",
     "engagements",
     "evidence",
     "evidence_chunks",
+    "finding_comments",
+    "finding_deadline_notices",
     "finding_history",
+    "finding_retests",
     "findings",
     "login_failures",
+    "notifications",
     "orgs",
     "publications",
     "release_holds",
+    "risk_acceptances",
     "sessions",
     "statements",
     "users",
+    "webhook_deliveries",
+    "webhooks",
 };
 
 /*
@@ -51,7 +59,8 @@ hidden_rows(const char *t)
 #define N_RLS (sizeof(rls_tables) / sizeof(rls_tables[0]))
 
 /* Tables without row-level security: reference data only. */
-static const char *const plain_tables[] = {"schema_migrations", "threat_models", "vocabulary"};
+static const char *const plain_tables[] = {"finding_transitions", "schema_migrations",
+                                           "threat_models", "vocabulary"};
 
 static PGconn *
 app_conn(void)
@@ -324,6 +333,8 @@ company_a_rows(PGconn *o, const char *t)
 		n = ht_fmt("%s OR id IN ('%s','%s')", where, W.a.org_id, W.x.org_id);
 	else if (strcmp(t, "campaigns") == 0)
 		n = ht_fmt("%s OR id = '%s'", where, W.campaign2_id);
+	else if (strcmp(t, "campaign_remediation_days") == 0)
+		n = ht_fmt("%s OR campaign_id = '%s'", where, W.campaign2_id);
 	else if (strcmp(t, "users") == 0)
 		n = ht_fmt("%s OR id IN ('%s','%s')", where, W.a.admin.user_id, W.x.admin.user_id);
 	else if (strcmp(t, "findings") == 0)
