@@ -118,6 +118,32 @@ notify_url_check(const char *url, char *why, size_t whylen)
 	}
 	/* a literal address is checked now; names when connecting */
 	hl = strlen(host);
+	{
+		struct in_addr any4;
+		unsigned char strict[sizeof(struct in6_addr)];
+		/* the host as written (libcurl normalises numeric hosts) */
+		const char *a = strstr(url, "://");
+		char raw[256];
+		size_t rl;
+
+		a = a ? a + 3 : url;
+		rl = strcspn(a, "/?#");
+		if (memchr(a, '@', rl) == NULL && a[0] != '[') {
+			const char *colon = memchr(a, ':', rl);
+
+			if (colon != NULL)
+				rl = (size_t)(colon - a);
+		}
+		if (rl >= sizeof(raw))
+			rl = sizeof(raw) - 1;
+		memcpy(raw, a, rl);
+		raw[rl] = '\0';
+		/* 0x7f000001, 2130706433, 0177.1: numeric IPv4 in a form that hides it */
+		if (inet_aton(raw, &any4) != 0 && inet_pton(AF_INET, raw, strict) != 1) {
+			snprintf(why, whylen, "write a numeric IPv4 host in dotted-decimal form");
+			goto done;
+		}
+	}
 	if (host[0] == '[' && hl > 2 ? peer_parse_addr(host + 1, hl - 2, &addr) == 0
 	                             : peer_parse_addr(host, hl, &addr) == 0) {
 		if (!notify_addr_allowed(&addr)) {
