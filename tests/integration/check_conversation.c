@@ -953,6 +953,118 @@ START_TEST(test_webhooks)
 }
 END_TEST
 
+/* ------------------------------------------------ the publication counts */
+
+/* The published document counts findings by status: accepted and verified show as such. */
+START_TEST(test_publication_counts)
+{
+	char at[32], *slug = ht_unique("conv-pub"), *title = ht_fmt("Conversation %s", slug);
+	char *camp, *engp, *eng, *fp, *ids[3], *p, *doc;
+	time_t when = time(NULL) + 15;
+	struct ht_resp *r;
+	json_t *j, *high;
+
+	strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%SZ", gmtime(&when));
+	r = req_status("POST", "/api/v1/campaigns", W.coord.token,
+	               (p = ht_jdump(json_pack("{s:s, s:s, s:[s], s:s, s:s}", "title", title,
+	                                       "slug", slug, "threat_models", "WEIGHTS-EXFIL",
+	                                       "release_at", at, "disclosure", "named"))),
+	               201);
+	free(p);
+	camp = strdup(ht_jstr(r, "id"));
+	ht_resp_free(r);
+	engp = ht_fmt("/api/v1/campaigns/%s/engagements", camp);
+	r = req_status("POST", engp, W.coord.token,
+	               (p = ht_jdump(json_pack("{s:s, s:s, s:s, s:[s]}", "company_org", W.a.org_id,
+	                                       "assessor_org", W.x.org_id, "scope", "pub scope",
+	                                       "lead_assessors", "Xena"))),
+	               201);
+	free(p);
+	eng = strdup(ht_jstr(r, "id"));
+	ht_resp_free(r);
+	fp = ht_fmt("/api/v1/engagements/%s/findings", eng);
+	for (int i = 0; i < 3; i++) {
+		r = req_status(
+		    "POST", fp, W.x.admin.token,
+		    "{\"threat_model\":\"WEIGHTS-EXFIL\",\"title\":\"t\",\"detail\":\"d\","
+		    "\"severity\":\"high\"}",
+		    201);
+		ids[i] = strdup(ht_jstr(r, "id"));
+		ht_resp_free(r);
+	}
+	/* 0: remediated and retested (verified); 1: risk accepted; 2: open */
+	p = ht_fmt("/api/v1/findings/%s", ids[0]);
+	req_free("PATCH", p, W.a.admin.token, "{\"status\":\"remediated\"}", 200);
+	free(p);
+	p = ht_fmt("/api/v1/findings/%s/retests", ids[0]);
+	req_free("POST", p, W.x.admin.token, "{\"result\":\"passed\",\"note\":\"fixed\"}", 201);
+	free(p);
+	p = ht_fmt("/api/v1/findings/%s/risk-acceptances", ids[1]);
+	{
+		char *b = risk_body("accepted for the record", 30), *d;
+
+		r = req_status("POST", p, W.a.admin.token, b, 201);
+		d = ht_fmt("/api/v1/findings/%s/risk-acceptances/%s/decision", ids[1],
+		           ht_jstr(r, "id"));
+		req_free("POST", d, W.x.admin.token, "{\"decision\":\"accept\"}", 200);
+		ht_resp_free(r);
+		free(d);
+		free(b);
+	}
+	free(p);
+	/* wait (bounded) for the release */
+	p = ht_fmt("/api/v1/publications/%s", slug);
+	r = NULL;
+	for (int i = 0; i < 600; i++) {
+		r = ht_request("GET", p, NULL, NULL);
+		if (r->status == 200)
+			break;
+		ht_resp_free(r);
+		r = NULL;
+		usleep(100000);
+	}
+	ck_assert_msg(r != NULL, "%s was not published", slug);
+	doc = strndup(r->body, r->body_len);
+	j = json_loads(doc, 0, NULL);
+	ck_assert_ptr_nonnull(j);
+	high = json_object_get(
+	    json_object_get(
+	        json_object_get(json_array_get(json_object_get(j, "engagements"), 0), "findings"),
+	        "WEIGHTS-EXFIL"),
+	    "high");
+	ck_assert_msg(json_integer_value(json_object_get(high, "verified")) == 1 &&
+	                  json_integer_value(json_object_get(high, "accepted")) == 1 &&
+	                  json_integer_value(json_object_get(high, "open")) == 1 &&
+	                  json_object_size(high) == 3,
+	              "high findings by status: %s", doc);
+	/* nothing of the conversation is published */
+	ck_assert_msg(strstr(doc, "accepted for the record") == NULL &&
+	                  strstr(doc, "fixed") == NULL,
+	              "the publication carries conversation text");
+	/* and after the release the conversation's state machine is frozen */
+	{
+		char *rp = ht_fmt("/api/v1/findings/%s/risk-acceptances", ids[2]);
+		char *b = risk_body("too late", 30);
+
+		req_free("POST", rp, W.a.admin.token, b, 409);
+		free(b);
+		free(rp);
+	}
+	json_decref(j);
+	free(doc);
+	ht_resp_free(r);
+	free(p);
+	for (int i = 0; i < 3; i++)
+		free(ids[i]);
+	free(fp);
+	free(eng);
+	free(engp);
+	free(camp);
+	free(title);
+	free(slug);
+}
+END_TEST
+
 static Suite *
 conversation_suite(void)
 {
@@ -967,6 +1079,7 @@ conversation_suite(void)
 	tcase_add_test(tc, test_deadlines);
 	tcase_add_test(tc, test_inbox);
 	tcase_add_test(tc, test_webhooks);
+	tcase_add_test(tc, test_publication_counts);
 	suite_add_tcase(s, tc);
 	return s;
 }
