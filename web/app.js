@@ -1166,6 +1166,12 @@
 		route();
 	});
 
+	/* The unread count stays current while a page is open (once a minute). */
+	setInterval(() => {
+		if (me !== null && !document.hidden)
+			refreshUnread();
+	}, 60000);
+
 	/* Start: are we already logged in? (The cookie is invisible to us.) */
 	loadMe().catch((e) => {
 		setSession(null);
