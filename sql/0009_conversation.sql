@@ -150,6 +150,12 @@ CREATE TABLE finding_retests (
     FOREIGN KEY (finding_id, engagement_id, company_org_id, assessor_org_id)
         REFERENCES findings (id, engagement_id, company_org_id, assessor_org_id)
 );
+-- Which accepted risks were already notified as expired.
+CREATE TABLE risk_expiry_notices (
+    risk_id     uuid PRIMARY KEY REFERENCES risk_acceptances (id),
+    notified_at timestamptz NOT NULL DEFAULT now()
+);
+
 CREATE INDEX finding_retests_finding_idx ON finding_retests (finding_id, created_at, id);
 COMMENT ON INDEX finding_retests_finding_idx IS 'retest_list: the retests of one finding.';
 
@@ -526,8 +532,9 @@ BEGIN
 END $$;
 
 -- Why: the notifier (no user) finds findings whose remediation deadline is
--- within p_within seconds and tells both participants once per deadline.
--- Returns how many findings were notified.
+-- within p_within seconds and tells both participants once per deadline,
+-- and accepted risks whose acceptance has expired (the finding is still
+-- 'accepted'), once each. Returns how many were notified.
 CREATE FUNCTION notify_deadlines(p_within integer) RETURNS integer
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = public, pg_catalog
@@ -549,6 +556,16 @@ BEGIN
         INSERT INTO finding_deadline_notices (finding_id, due) VALUES (r.id, r.remediation_due)
         ON CONFLICT (finding_id) DO UPDATE SET due = EXCLUDED.due, notified_at = now();
         PERFORM notify_event('finding.deadline_near', NULL, r.engagement_id, 'finding',
+                             r.id::text, ARRAY['company', 'assessor']);
+        v_n := v_n + 1;
+    END LOOP;
+    FOR r IN SELECT k.id, k.engagement_id FROM risk_acceptances k
+               JOIN findings f ON f.id = k.finding_id
+              WHERE k.state = 'accepted' AND k.expires_at <= now() AND f.status = 'accepted'
+                AND NOT EXISTS (SELECT 1 FROM risk_expiry_notices n WHERE n.risk_id = k.id)
+              LIMIT 100 LOOP
+        INSERT INTO risk_expiry_notices (risk_id) VALUES (r.id);
+        PERFORM notify_event('risk.expired', NULL, r.engagement_id, 'risk_acceptance',
                              r.id::text, ARRAY['company', 'assessor']);
         v_n := v_n + 1;
     END LOOP;
@@ -575,6 +592,8 @@ CREATE POLICY campaign_remediation_days_delete ON campaign_remediation_days FOR 
 
 ALTER TABLE finding_deadline_notices ENABLE ROW LEVEL SECURITY;
 ALTER TABLE finding_deadline_notices FORCE ROW LEVEL SECURITY;
+ALTER TABLE risk_expiry_notices ENABLE ROW LEVEL SECURITY;
+ALTER TABLE risk_expiry_notices FORCE ROW LEVEL SECURITY;
 -- no policy: only notify_deadlines (SECURITY DEFINER) touches it
 
 ALTER TABLE finding_comments ENABLE ROW LEVEL SECURITY;
@@ -630,6 +649,7 @@ CREATE POLICY webhook_deliveries_read ON webhook_deliveries FOR SELECT USING (
 -- ---------------------------------------------------------------------
 
 REVOKE ALL ON finding_transitions, campaign_remediation_days, finding_deadline_notices,
+    risk_expiry_notices,
     finding_comments, risk_acceptances, finding_retests, notifications, webhooks,
     webhook_deliveries FROM PUBLIC;
 REVOKE ALL ON FUNCTION findings_workflow(), conversation_before_insert(),

@@ -798,6 +798,7 @@
 		'finding.created': 'New finding', 'finding.changed': 'Finding changed', 'finding.comment': 'New comment',
 		'finding.retested': 'Finding retested', 'finding.deadline_near': 'Remediation deadline near',
 		'risk.requested': 'Risk acceptance asked', 'risk.decided': 'Risk acceptance decided',
+		'risk.expired': 'Accepted risk expired',
 	};
 
 	function notificationTarget(n) {
@@ -847,7 +848,7 @@
 	/* ---- webhooks (org admins) ---- */
 
 	const eventTypes = ['finding.created', 'finding.changed', 'finding.comment', 'finding.retested',
-		'finding.deadline_near', 'risk.requested', 'risk.decided', 'engagement.stage', 'review.opened',
+		'finding.deadline_near', 'risk.requested', 'risk.decided', 'risk.expired', 'engagement.stage', 'review.opened',
 		'review.draft_changed', 'review.signed_off', 'review.responded', 'release.held', 'release.decision',
 		'release.published'];
 

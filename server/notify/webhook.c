@@ -27,7 +27,7 @@
 const char *const notify_event_types[] = {
     /* findings (issue 11 part 4) */
     "finding.created", "finding.changed", "finding.comment", "finding.retested",
-    "finding.deadline_near", "risk.requested", "risk.decided",
+    "finding.deadline_near", "risk.requested", "risk.decided", "risk.expired",
     /* engagement stages, review, holds, release (issue 11 parts 1-3) */
     "engagement.stage", "review.opened", "review.draft_changed", "review.signed_off",
     "review.responded", "release.held", "release.decision", "release.published", NULL};

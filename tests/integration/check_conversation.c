@@ -394,6 +394,38 @@ START_TEST(test_risk_acceptance)
 	free(st);
 	/* decided once */
 	req_free("POST", dpath, W.x.admin.token, "{\"decision\":\"refuse\"}", 409);
+	/* when the acceptance runs out, both sides are told, once */
+	{
+		PGconn *s = ht_db_open(ht_env_req("LOCKSTEP_TEST_SUPER_DSN"));
+		PGconn *c = ht_db_open(ht_env_req("LOCKSTEP_TEST_APP_DSN"));
+		char *sql =
+		    ht_fmt("SET session_replication_role = replica; UPDATE risk_acceptances "
+		           "SET expires_at = now() - interval '1 hour' WHERE id = '%s'",
+		           rid);
+		char *cnt = ht_fmt("SELECT count(*) FROM notifications WHERE type = 'risk.expired' "
+		                   "AND object_id = '%s'",
+		                   rid);
+		const char *run =
+		    "BEGIN; SELECT set_config('lockstep.org_kind', 'notifier', true); "
+		    "SELECT notify_deadlines(1); COMMIT";
+		long long n1;
+
+		ck_assert_msg(ht_db_exec(s, sql, NULL) == 0, "%s", PQerrorMessage(s));
+		ck_assert_msg(ht_db_exec(c, run, NULL) == 0, "%s", PQerrorMessage(c));
+		n1 = ht_db_count(ht_env_req("LOCKSTEP_TEST_OWNER_DSN"), cnt);
+		ck_assert_msg(n1 >= 2, "%lld risk.expired notices", n1);
+		ck_assert_msg(ht_db_exec(c, run, NULL) == 0, "%s", PQerrorMessage(c));
+		ck_assert_int_eq(ht_db_count(ht_env_req("LOCKSTEP_TEST_OWNER_DSN"), cnt), n1);
+		r = req_status("GET", path, W.a.admin.token, NULL, 200);
+		ck_assert_msg(json_is_true(json_object_get(
+		                  json_array_get(json_object_get(r->json, "items"), 0), "expired")),
+		              "the request is not shown expired: %s", HT_BODY(r));
+		ht_resp_free(r);
+		free(cnt);
+		free(sql);
+		PQfinish(c);
+		PQfinish(s);
+	}
 	/* an accepted finding is not asked again */
 	req_free("POST", path, W.a.admin.token, body, 409);
 	/* refused: the finding stays as it was */

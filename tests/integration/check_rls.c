@@ -34,6 +34,7 @@ static const char *const rls_tables[] = {
     "publications",
     "release_holds",
     "risk_acceptances",
+    "risk_expiry_notices",
     "sessions",
     "statements",
     "users",
