@@ -41,6 +41,14 @@ int notify_event_known(const char *type);
  */
 int notify_url_check(const char *url, char *why, size_t whylen);
 
+struct store_lease;
+/*
+ * One attempt: POST lease's payload to its URL, signed as above, with the
+ * SSRF check on the address connected to. Returns 1 when delivered (2xx),
+ * else 0 with *status (0: no HTTP answer) and a reason in why.
+ */
+int notify_deliver(const struct store_lease *l, long *status, char *why, size_t whylen);
+
 /* Start / stop the delivery worker thread. Start returns 0 or -1. */
 int notify_worker_start(void);
 void notify_worker_stop(void);

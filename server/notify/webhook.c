@@ -207,11 +207,7 @@ attempt_discard(char *p, size_t size, size_t n, void *clientp)
 	return t->got > NOTIFY_ANSWER_MAX ? 0 : size * n;
 }
 
-/*
- * POST lease's payload to its URL, signed. Returns 1 when delivered (2xx),
- * else 0 with *status (0: no HTTP answer) and a reason in why.
- */
-static int
+int
 notify_deliver(const struct store_lease *l, long *status, char *why, size_t whylen)
 {
 	unsigned char mac[CRYPTO_SHA256_LEN];

@@ -3,13 +3,25 @@
  * type list. The address check at connect time is the same function
  * (notify_addr_allowed) these literal hosts reach.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <arpa/inet.h>
 #include <check.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "conf.h"
+#include "crypto/crypto.h"
 #include "notify/notify.h"
+#include "store/store.h"
 #include "util/peer.h"
+#include "util/util.h"
 
 static const struct {
 	const char *url;
@@ -102,6 +114,108 @@ START_TEST(test_event_types)
 }
 END_TEST
 
+/* A one-shot receiver on loopback: answers 204 and keeps the request. */
+struct rx {
+	int fd;
+	int port;
+	char req[8192];
+	int got;
+};
+
+static void *
+rx_main(void *arg)
+{
+	struct rx *x = arg;
+	int c = accept(x->fd, NULL, NULL);
+	ssize_t k;
+	size_t n = 0;
+	const char *ans = "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n";
+
+	if (c < 0)
+		return NULL;
+	while (n < sizeof(x->req) - 1 && (k = recv(c, x->req + n, sizeof(x->req) - 1 - n, 0)) > 0) {
+		n += (size_t)k;
+		x->req[n] = '\0';
+		if (strstr(x->req, "\r\n\r\n") && strstr(x->req, "}"))
+			break;
+	}
+	x->got = 1;
+	(void)!send(c, ans, strlen(ans), MSG_NOSIGNAL);
+	close(c);
+	return NULL;
+}
+
+static void
+rx_listen(struct rx *x)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	socklen_t len = sizeof(a);
+
+	memset(x, 0, sizeof(*x));
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	x->fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(x->fd, 0);
+	ck_assert_int_eq(bind(x->fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(listen(x->fd, 4), 0);
+	ck_assert_int_eq(getsockname(x->fd, (struct sockaddr *)&a, &len), 0);
+	x->port = ntohs(a.sin_port);
+}
+
+/*
+ * At connect time: a name that resolves to loopback ("localhost") is
+ * refused without a connection unless allowed; allowed, the request is
+ * POSTed with a signature over "<t>.<body>".
+ */
+START_TEST(test_deliver_connect_check)
+{
+	struct rx x;
+	pthread_t t;
+	char url[64], why[200], err[120];
+	char secret[] = "unit-test-secret-0123456789abcdef";
+	char payload[] = "{\"id\":\"e\",\"type\":\"finding.comment\"}";
+	struct store_lease l = {.url = url, .secret = secret, .payload = payload, .attempts = 1};
+	long status = -1;
+
+	strcpy(l.id, "00000000-0000-4000-8000-000000000001");
+	strcpy(l.event_type, "finding.comment");
+	rx_listen(&x);
+	snprintf(url, sizeof(url), "http://localhost:%d/hook", x.port);
+	config.webhook_timeout = 5;
+	config.n_webhook_allow_nets = 0;
+	ck_assert_int_eq(notify_deliver(&l, &status, why, sizeof(why)), 0);
+	ck_assert_msg(strstr(why, "refused") != NULL, "why: %s", why);
+	ck_assert_int_eq(status, 0);
+	/* allowed: delivered and signed */
+	ck_assert_int_eq(peer_parse_nets("127.0.0.0/8, ::1", config.webhook_allow_nets,
+	                                 PEER_MAX_NETS, err, sizeof(err)),
+	                 2);
+	config.n_webhook_allow_nets = 2;
+	ck_assert_int_eq(pthread_create(&t, NULL, rx_main, &x), 0);
+	ck_assert_msg(notify_deliver(&l, &status, why, sizeof(why)) == 1, "not delivered: %s", why);
+	pthread_join(t, NULL);
+	ck_assert_int_eq(status, 204);
+	ck_assert_int_eq(x.got, 1);
+	{
+		const char *h = strcasestr(x.req, "\r\nX-Lockstep-Signature: t=");
+		const char *body = strstr(x.req, "\r\n\r\n");
+		char ts[24] = "", *msg, want[2 * CRYPTO_SHA256_LEN + 1];
+		unsigned char mac[CRYPTO_SHA256_LEN];
+
+		ck_assert_msg(h != NULL && body != NULL, "request: %s", x.req);
+		sscanf(h + strlen("\r\nX-Lockstep-Signature: t="), "%23[0-9]", ts);
+		ck_assert_msg(asprintf(&msg, "%s.%s", ts, body + 4) > 0, "asprintf");
+		ck_assert_int_eq(crypto_hmac_sha256(secret, strlen(secret), msg, strlen(msg), mac),
+		                 0);
+		util_hex_encode(mac, sizeof(mac), want);
+		ck_assert_msg(strstr(h, want) != NULL, "signature does not match: %s", x.req);
+		ck_assert_str_eq(body + 4, payload);
+		free(msg);
+	}
+	config.n_webhook_allow_nets = 0;
+	close(x.fd);
+}
+END_TEST
+
 static Suite *
 notify_suite(void)
 {
@@ -111,6 +225,7 @@ notify_suite(void)
 	tcase_add_test(tc, test_url_rule);
 	tcase_add_test(tc, test_allow_nets);
 	tcase_add_test(tc, test_event_types);
+	tcase_add_test(tc, test_deliver_connect_check);
 	suite_add_tcase(s, tc);
 	return s;
 }
