@@ -107,7 +107,7 @@ api_finding_retests_post(struct http_request *r)
 		return http_reply_problem(r, PROBLEM_INTERNAL, NULL);
 	k.finding = http_param(r, 0);
 	ev = json_object_get(r->json, "evidence");
-	k.evidence = json_dumps(ev ? ev : json_array(), JSON_COMPACT | JSON_ENCODE_ANY);
+	k.evidence = ev ? json_dumps(ev, JSON_COMPACT | JSON_ENCODE_ANY) : strdup("[]");
 	if (k.evidence == NULL)
 		return http_reply_problem(r, PROBLEM_INTERNAL, NULL);
 	rc = db_tx(&r->who, "finding_retest", retest_tx, &k);

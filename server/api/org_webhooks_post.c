@@ -111,7 +111,7 @@ api_org_webhooks_post(struct http_request *r)
 	}
 	explicit_bzero(raw, sizeof(raw));
 	ev = json_object_get(r->json, "events");
-	k.events = json_dumps(ev ? ev : json_array(), JSON_COMPACT | JSON_ENCODE_ANY);
+	k.events = ev ? json_dumps(ev, JSON_COMPACT | JSON_ENCODE_ANY) : strdup("[]");
 	if (k.secret == NULL || k.events == NULL || api_new_uuid(k.id) != 0) {
 		rc = http_reply_problem(r, PROBLEM_INTERNAL, NULL);
 		goto done;

@@ -82,6 +82,7 @@ decision_tx(struct db_conn *c, void *arg)
 			goto done;
 		}
 	}
+	store_risk_clear(&k->row); /* the decision's row replaces the request's */
 	rc = store_risk_decide(c, k->risk, f.e.id, accept ? "accepted" : "refused",
 	                       json_string_value(json_object_get(j, "note")), &k->row);
 	if (rc == DB_OK)
