@@ -338,9 +338,11 @@
 
 		out.append(el('h3', null, 'Findings'),
 			findings.length === 0 ? el('p', { class: 'empty' }, 'No findings yet.') :
-				table(['Title', 'Threat model', 'Severity', 'Status', 'Version', 'Updated'], findings.map((f) => [
+				table(['Title', 'Threat model', 'Severity', 'Status', 'Remediation due', 'Version', 'Updated'], findings.map((f) => [
 					link('#/findings/' + f.id, f.title), f.threat_model,
-					el('span', { class: 'sev sev-' + f.severity }, f.severity), f.status, String(f.version), f.updated_at]),
+					el('span', { class: 'sev sev-' + f.severity }, f.severity), f.status,
+					f.remediation_due ? el('span', { class: f.overdue ? 'error' : null }, f.remediation_due + (f.overdue ? ' (overdue)' : '')) : '—',
+					String(f.version), f.updated_at]),
 				{ id: 'findings-table' }));
 		if (kind === 'assessor')
 			out.append(findingCreateForm(id, tms));

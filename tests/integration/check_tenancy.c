@@ -270,6 +270,21 @@ build_table(void)
 			    b_days, 0);
 		}
 	}
+	/* a real pending request of B's: nobody but B's assessor Y decides it */
+	{
+		char *p = ht_fmt("/api/v1/findings/%s/risk-acceptances", W.finding_b);
+		struct ht_resp *t = ht_request("POST", p, W.b.admin.token, b_risk);
+		static char *decide;
+
+		ck_assert_msg(t->status == 201, "B's risk request: %ld %s", t->status, HT_BODY(t));
+		decide =
+		    ht_fmt("/api/v1/findings/%%s/risk-acceptances/%s/decision", ht_jstr(t, "id"));
+		ht_resp_free(t);
+		free(p);
+		for (r = R_ANON; r < R__COUNT; r++)
+			if (r != R_Y)
+				add(r, "POST", decide, W.finding_b, b_decision, r == R_B);
+	}
 	add(R_B, "GET", "/api/v1/campaigns/%s/remediation-days", W.campaign2_id, NULL, 0);
 	add(R_Y, "GET", "/api/v1/campaigns/%s/remediation-days", W.campaign2_id, NULL, 0);
 	add(R_ANON, "GET", "/api/v1/campaigns/%s/remediation-days", W.campaign_id, NULL, 0);
