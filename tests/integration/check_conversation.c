@@ -936,6 +936,10 @@ START_TEST(test_webhooks)
 		j = json_loads(payload, 0, NULL);
 		ck_assert_msg(j != NULL, "payload is not JSON: %s", payload);
 		ck_assert_str_eq(json_string_value(json_object_get(j, "type")), event);
+		/* the webhook's event filter holds */
+		ck_assert_msg(strcmp(event, "finding.comment") == 0 ||
+		                  strcmp(event, "finding.created") == 0,
+		              "an event the webhook did not ask for: %s", event);
 		ck_assert_str_eq(json_string_value(json_object_get(j, "engagement")), W.eng_ax);
 		json_decref(j);
 		for (int k = 0; k < i; k++) {
@@ -1097,6 +1101,49 @@ START_TEST(test_publication_counts)
 }
 END_TEST
 
+/* A receiver that never answers: retried with backoff, then failed, all bounded. */
+START_TEST(test_webhook_gives_up)
+{
+	char *hooks = ht_fmt("/api/v1/orgs/%s/webhooks", W.y.org_id);
+	int port = ht_free_port();
+	char *body, *dpath, *hook, *cpath = ht_fmt("/api/v1/findings/%s/comments", W.finding_b);
+	struct ht_resp *r = NULL;
+	json_t *d = NULL;
+
+	ck_assert_int_gt(port, 0);
+	body = ht_jdump(json_pack("{s:s, s:[s]}", "url",
+	                          (dpath = ht_fmt("http://127.0.0.1:%d/closed", port)), "events",
+	                          "finding.comment"));
+	free(dpath);
+	r = req_status("POST", hooks, W.y.admin.token, body, 201);
+	hook = strdup(ht_jstr(r, "id"));
+	ht_resp_free(r);
+	req_free("POST", cpath, W.b.admin.token, "{\"body\":\"to a closed port\"}", 201);
+	dpath = ht_fmt("/api/v1/webhooks/%s/deliveries", hook);
+	/* the test server retries quickly (deploy/local/test); a default one takes minutes */
+	for (int i = 0; i < 1200; i++) {
+		r = req_status("GET", dpath, W.y.admin.token, NULL, 200);
+		d = json_array_get(json_object_get(r->json, "items"), 0);
+		if (d != NULL &&
+		    strcmp(json_string_value(json_object_get(d, "state")), "failed") == 0)
+			break;
+		ht_resp_free(r);
+		r = NULL;
+		usleep(100000);
+	}
+	ck_assert_msg(r != NULL, "the delivery to a closed port never failed for good");
+	ck_assert_int_ge(json_integer_value(json_object_get(d, "attempts")), 2);
+	ck_assert_msg(json_is_string(json_object_get(d, "last_error")), "no last_error");
+	ck_assert_msg(json_is_null(json_object_get(d, "delivered_at")), "delivered?");
+	ht_resp_free(r);
+	free(dpath);
+	free(cpath);
+	free(hook);
+	free(body);
+	free(hooks);
+}
+END_TEST
+
 static Suite *
 conversation_suite(void)
 {
@@ -1112,6 +1159,7 @@ conversation_suite(void)
 	tcase_add_test(tc, test_inbox);
 	tcase_add_test(tc, test_webhooks);
 	tcase_add_test(tc, test_publication_counts);
+	tcase_add_test(tc, test_webhook_gives_up);
 	suite_add_tcase(s, tc);
 	return s;
 }
