@@ -993,7 +993,7 @@
 				await route();
 				notice('User ' + u.email + ' added.');
 			}),
-			me.org.id === id && me.user.role === 'admin' && me.org.kind !== 'coordinator' ? await webhooksSection(id) : null);
+			me.org.id === id && me.user.role === 'admin' ? await webhooksSection(id) : null);
 	}
 
 	async function viewCampaigns() {

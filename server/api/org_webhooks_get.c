@@ -31,8 +31,7 @@ api_org_webhooks_get(struct http_request *r)
 
 	if ((rc = api_uuid_param(r, 0)) != HTTP_OK)
 		return rc;
-	if (!api_is_admin(r) || api_is_coordinator(r) ||
-	    strcmp(http_param(r, 0), r->who.org_id) != 0)
+	if (!api_is_admin(r) || strcmp(http_param(r, 0), r->who.org_id) != 0)
 		return http_reply_problem(r, PROBLEM_NOT_FOUND, NULL);
 	rc = db_tx(&r->who, "webhooks_list", hooks_tx, &k);
 	if (rc == DB_OK) {

@@ -1,6 +1,6 @@
 /*
  * POST /api/v1/orgs/{id}/webhooks {url, secret?, events?: [type]}: an org
- * admin adds a webhook of their own org (anyone else: 404). The secret is
+ * admin (the coordinator's too) adds a webhook of their own org (anyone else: 404). The secret is
  * the HMAC-SHA256 key of the signatures; without one lockstepd makes 32
  * random bytes (64 hex characters). It is answered once, in this 201, and
  * kept sealed under the master key. events: the event types delivered
@@ -94,8 +94,7 @@ api_org_webhooks_post(struct http_request *r)
 
 	if ((rc = api_uuid_param(r, 0)) != HTTP_OK)
 		return rc;
-	if (!api_is_admin(r) || api_is_coordinator(r) ||
-	    strcmp(http_param(r, 0), r->who.org_id) != 0)
+	if (!api_is_admin(r) || strcmp(http_param(r, 0), r->who.org_id) != 0)
 		return http_reply_problem(r, PROBLEM_NOT_FOUND, NULL);
 	if ((rc = api_check_body(r, webhook_fields)) != HTTP_OK)
 		return rc;

@@ -29,7 +29,7 @@ api_webhook_delete(struct http_request *r)
 
 	if ((rc = api_uuid_param(r, 0)) != HTTP_OK)
 		return rc;
-	if (!api_is_admin(r) || api_is_coordinator(r))
+	if (!api_is_admin(r))
 		return http_reply_problem(r, PROBLEM_NOT_FOUND, NULL);
 	k.id = http_param(r, 0);
 	rc = db_tx(&r->who, "webhook_delete", delete_tx, &k);

@@ -43,7 +43,7 @@ api_webhook_deliveries_get(struct http_request *r)
 
 	if ((rc = api_uuid_param(r, 0)) != HTTP_OK)
 		return rc;
-	if (!api_is_admin(r) || api_is_coordinator(r))
+	if (!api_is_admin(r))
 		return http_reply_problem(r, PROBLEM_NOT_FOUND, NULL);
 	if ((rc = api_page(r, &k.limit, plus, &after)) != HTTP_OK)
 		return rc;

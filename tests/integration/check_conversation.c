@@ -846,6 +846,21 @@ START_TEST(test_webhooks)
 	req_free("POST", hooks, W.y.admin.token, body, 404);
 	req_free("POST", hooks, W.a.admin.token, body, 404);
 	req_free("POST", hooks, W.coord.token, body, 404);
+	/* the coordinator's admins have webhooks of their own org (for the release events) */
+	{
+		char *ch = ht_fmt("/api/v1/orgs/%s/webhooks", W.coord_org_id);
+		char *del;
+
+		r = req_status("POST", ch, W.coord.token,
+		               "{\"url\":\"https://coordinator.example.com/h\"}", 201);
+		del = ht_fmt("/api/v1/webhooks/%s", ht_jstr(r, "id"));
+		ht_resp_free(r);
+		req_free("GET", ch, W.x.admin.token, NULL, 404);
+		req_free("DELETE", del, W.x.admin.token, NULL, 404);
+		req_free("DELETE", del, W.coord.token, NULL, 204);
+		free(del);
+		free(ch);
+	}
 	/* a generated secret is shown once */
 	{
 		char *b2 = ht_fmt("{\"url\":\"https://example.com/hook\"}");
