@@ -801,6 +801,10 @@
 		'finding.retested': 'Finding retested', 'finding.deadline_near': 'Remediation deadline near',
 		'risk.requested': 'Risk acceptance asked', 'risk.decided': 'Risk acceptance decided',
 		'risk.expired': 'Accepted risk expired',
+		'engagement.stage': 'Engagement stage changed', 'review.opened': 'Review opened',
+		'review.draft_changed': 'Review draft changed', 'review.signed_off': 'Review signed off',
+		'review.responded': 'Company responded', 'release.held': 'Release held',
+		'release.decision': 'Release decision', 'release.published': 'Release published',
 	};
 
 	function notificationTarget(n) {
