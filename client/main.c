@@ -92,6 +92,12 @@ static int client_cmd_name_check(const struct client_ctx *, const struct client_
                                  const char **);
 static int client_cmd_workflow(const struct client_ctx *, const struct client_command *, char **,
                                const char **);
+static int client_cmd_inbox(const struct client_ctx *, const struct client_command *, char **,
+                            const char **);
+static int client_cmd_inbox_read(const struct client_ctx *, const struct client_command *, char **,
+                                 const char **);
+static int client_cmd_comment(const struct client_ctx *, const struct client_command *, char **,
+                              const char **);
 static int client_run_upload(const struct client_ctx *, const struct client_command *, char **,
                              const char **);
 static int client_run_download(const struct client_ctx *, const struct client_command *, char **,
@@ -132,6 +138,9 @@ static const struct client_command client_commands[] = {
     {"respond", "ENGAGEMENT_ID DRAFT_HASH FILE", 3, 3, {NULL}, "POST", client_cmd_workflow},
     {"addendum", "ENGAGEMENT_ID DRAFT_HASH FILE", 3, 3, {NULL}, "PUT", client_cmd_workflow},
     {"dashboard", "CAMPAIGN_ID", 1, 1, {NULL}, "GET", client_cmd_workflow},
+    {"inbox", "[unread]", 0, 1, {NULL}, NULL, client_cmd_inbox},
+    {"inbox-read", "NOTIFICATION_ID|all", 1, 1, {NULL}, NULL, client_cmd_inbox_read},
+    {"comment", "FINDING_ID FILE", 2, 2, {NULL}, NULL, client_cmd_comment},
     {NULL, NULL, 0, 0, {NULL}, NULL, NULL},
 };
 
@@ -163,7 +172,11 @@ client_usage(FILE *f)
 	        "server's key, or with a key you pinned (--key); exit 0 valid, 1 not.\n"
 	        "name-check prints the spans of a claim or statement text (FILE, \"-\" reads\n"
 	        "stdin) that name a company and would hold a pseudonymous release; exit 0\n"
-	        "none, 1 some.\n");
+	        "none, 1 some.\n"
+	        "inbox lists your notifications (\"unread\": only those), newest first;\n"
+	        "inbox-read marks one (or all) read. comment adds the text of FILE (\"-\"\n"
+	        "reads stdin) to a finding's confidential thread; \"get findings/ID/history\"\n"
+	        "shows the thread, risk acceptances and retests with every version.\n");
 }
 
 /* ---- arguments ---- */
@@ -605,6 +618,95 @@ client_cmd_call(const struct client_ctx *ctx, const struct client_command *cmd, 
 	if (cmd->max_args == 0)
 		return client_call_api(ctx, cmd->method, "/api/v1/me", NULL);
 	return client_call_api(ctx, cmd->method, args[0], cmd->max_args == 2 ? args[1] : NULL);
+}
+
+/* lockstep inbox [unread]: the caller's notifications, newest first. */
+static int
+client_cmd_inbox(const struct client_ctx *ctx, const struct client_command *cmd, char **args,
+                 const char **opts)
+{
+	(void)cmd;
+	(void)opts;
+	if (args[0] != NULL && strcmp(args[0], "unread") != 0) {
+		fprintf(stderr, "%s: inbox takes only \"unread\"\n", client_progname);
+		return CLIENT_EXIT_USAGE;
+	}
+	return client_call_api(
+	    ctx, "GET",
+	    args[0] != NULL ? "/api/v1/inbox?unread=1&limit=200" : "/api/v1/inbox?limit=200", NULL);
+}
+
+/* lockstep inbox-read ID|all: mark one notification, or all, read. */
+static int
+client_cmd_inbox_read(const struct client_ctx *ctx, const struct client_command *cmd, char **args,
+                      const char **opts)
+{
+	char path[CLIENT_MAX_PATH];
+
+	(void)cmd;
+	(void)opts;
+	if (strcmp(args[0], "all") == 0)
+		return client_call_api(ctx, "POST", "/api/v1/inbox/read-all", NULL);
+	if (!util_uuid_valid(args[0])) {
+		fprintf(stderr, "%s: NOTIFICATION_ID is a lower-case UUID (or \"all\")\n",
+		        client_progname);
+		return CLIENT_EXIT_USAGE;
+	}
+	snprintf(path, sizeof(path), "/api/v1/inbox/%s/read", args[0]);
+	return client_call_api(ctx, "POST", path, NULL);
+}
+
+/*
+ * lockstep comment FINDING_ID FILE: POST the text of FILE ("-": stdin) as
+ * a comment on the finding and print the comment.
+ */
+static int
+client_cmd_comment(const struct client_ctx *ctx, const struct client_command *cmd, char **args,
+                   const char **opts)
+{
+	char path[CLIENT_MAX_PATH];
+	struct client_buf in = {.max = CLIENT_MAX_REQUEST};
+	char *body = NULL;
+	json_t *j;
+	int ret = CLIENT_EXIT_USAGE;
+
+	(void)cmd;
+	(void)opts;
+	if (!util_uuid_valid(args[0])) {
+		fprintf(stderr, "%s: FINDING_ID is a lower-case UUID\n", client_progname);
+		return CLIENT_EXIT_USAGE;
+	}
+	if (strcmp(args[1], "-") == 0) {
+		char chunk[8192];
+		size_t n;
+
+		while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0)
+			if (client_buf_append(&in, chunk, n) != 0) {
+				fprintf(stderr, "%s: the text is too large\n", client_progname);
+				goto done;
+			}
+		if (ferror(stdin)) {
+			fprintf(stderr, "%s: reading stdin: %s\n", client_progname,
+			        strerror(errno));
+			goto done;
+		}
+	} else if (client_read_file(args[1], CLIENT_MAX_REQUEST, &in) != 0) {
+		goto done;
+	}
+	/* s% copies in.len bytes; NULL when they are not UTF-8 */
+	j = json_pack("{s:s%}", "body", in.data ? in.data : "", in.len);
+	body = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	if (body == NULL) {
+		fprintf(stderr, "%s: the text is not UTF-8\n", client_progname);
+		goto done;
+	}
+	snprintf(path, sizeof(path), "/api/v1/findings/%s/comments", args[0]);
+	ret = client_call_api(ctx, "POST", path, body);
+done:
+	free(body);
+	client_buf_free(&in);
+	return ret;
 }
 
 /* lockstep receipt EVIDENCE_ID: print the signed receipt. */

@@ -99,6 +99,11 @@ config_load(char *err, size_t errlen)
 	NUM(evidence_sweep_interval, "LOCKSTEP_EVIDENCE_SWEEP_INTERVAL", 60, 1, 86400);
 	NUM(release_interval_ms, "LOCKSTEP_RELEASE_INTERVAL_MS", 500, 10, 60000);
 	NUM(release_test_pause_ms, "LOCKSTEP_TEST_RELEASE_PAUSE_MS", 0, 0, 600000);
+	NUM(webhook_interval_ms, "LOCKSTEP_WEBHOOK_INTERVAL_MS", 1000, 10, 600000);
+	NUM(webhook_backoff_ms, "LOCKSTEP_WEBHOOK_BACKOFF_MS", 30000, 10, 3600000);
+	NUM(webhook_max_attempts, "LOCKSTEP_WEBHOOK_MAX_ATTEMPTS", 8, 1, 50);
+	NUM(webhook_timeout, "LOCKSTEP_WEBHOOK_TIMEOUT", 10, 1, 120);
+	NUM(deadline_notice_hours, "LOCKSTEP_DEADLINE_NOTICE_HOURS", 72, 1, 8760);
 #undef NUM
 
 	{
@@ -111,6 +116,13 @@ config_load(char *err, size_t errlen)
 			return -1;
 		}
 		config.n_trusted_proxies = (size_t)n;
+		n = peer_parse_nets(config_str("LOCKSTEP_WEBHOOK_ALLOW_NETS", ""),
+		                    config.webhook_allow_nets, PEER_MAX_NETS, why, sizeof(why));
+		if (n < 0) {
+			snprintf(err, errlen, "LOCKSTEP_WEBHOOK_ALLOW_NETS: %s", why);
+			return -1;
+		}
+		config.n_webhook_allow_nets = (size_t)n;
 	}
 
 	level = config_str("LOCKSTEP_LOG_LEVEL", "info");

@@ -62,6 +62,13 @@ struct config {
 	unsigned release_interval_ms;     /* LOCKSTEP_RELEASE_INTERVAL_MS, 500: scheduler poll */
 	unsigned release_test_pause_ms;   /* LOCKSTEP_TEST_RELEASE_PAUSE_MS, 0: tests only, see
 	                                     schedule.c */
+	unsigned webhook_interval_ms;     /* LOCKSTEP_WEBHOOK_INTERVAL_MS, 1000: worker poll */
+	unsigned webhook_backoff_ms;    /* LOCKSTEP_WEBHOOK_BACKOFF_MS, 30000: first retry delay */
+	unsigned webhook_max_attempts;  /* LOCKSTEP_WEBHOOK_MAX_ATTEMPTS, 8 */
+	unsigned webhook_timeout;       /* LOCKSTEP_WEBHOOK_TIMEOUT, 10 s per attempt */
+	unsigned deadline_notice_hours; /* LOCKSTEP_DEADLINE_NOTICE_HOURS, 72 */
+	struct peer_net webhook_allow_nets[PEER_MAX_NETS]; /* LOCKSTEP_WEBHOOK_ALLOW_NETS, none */
+	size_t n_webhook_allow_nets;
 };
 
 extern struct config config;

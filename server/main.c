@@ -32,6 +32,7 @@
 #include "db/db.h"
 #include "store/store.h"
 #include "http/http.h"
+#include "notify/notify.h"
 #include "publish/publish.h"
 #include "util/email.h"
 #include "util/log.h"
@@ -359,10 +360,13 @@ main_serve(void)
 		crypto_signer_free(signer);
 		return 1;
 	}
+	if (notify_worker_start() != 0)
+		log_event(LOG_LEVEL_WARN, "webhook_worker_failed", NULL);
 	sigwait(&set, &sig);
 	log_event(LOG_LEVEL_INFO, "shutdown",
 	          json_pack("{s:s}", "signal", sig == SIGINT ? "SIGINT" : "SIGTERM"));
 	schedule_stop();
+	notify_worker_stop();
 	http_server_stop(25);
 	audit_sealer_stop();
 	evidence_sweeper_stop();

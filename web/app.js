@@ -208,7 +208,25 @@
 		else if (me.user.role === 'admin')
 			links.push(link('#/orgs/' + me.org.id, 'My organisation'));
 		links.push(link('#/account', 'My account'));
+		links.push(el('a', { href: '#/inbox', id: 'inbox-link' }, 'Inbox ',
+			el('span', { id: 'inbox-count', class: 'badge', hidden: true }, '')));
 		$('nav').replaceChildren(...links);
+	}
+
+	/* The unread count in the header (GET /inbox/unread), refreshed on every view. */
+	async function refreshUnread() {
+		const badge = $('inbox-count');
+		if (!badge || me === null)
+			return;
+		try {
+			const u = await api('GET', '/inbox/unread');
+			const n = u && Number.isInteger(u.unread) ? u.unread : 0;
+			badge.textContent = String(n);
+			badge.hidden = n === 0;
+			badge.setAttribute('aria-label', n + ' unread');
+		} catch (e) {
+			/* the count is a convenience; the page itself reports problems */
+		}
 	}
 
 	async function loadVocabulary() {
@@ -360,9 +378,11 @@
 
 		out.append(el('h3', null, 'Findings'),
 			findings.length === 0 ? el('p', { class: 'empty' }, 'No findings yet.') :
-				table(['Title', 'Threat model', 'Severity', 'Status', 'Version', 'Updated'], findings.map((f) => [
+				table(['Title', 'Threat model', 'Severity', 'Status', 'Remediation due', 'Version', 'Updated'], findings.map((f) => [
 					link('#/findings/' + f.id, f.title), f.threat_model,
-					el('span', { class: 'sev sev-' + f.severity }, f.severity), f.status, String(f.version), f.updated_at]),
+					el('span', { class: 'sev sev-' + f.severity }, f.severity), f.status,
+					f.remediation_due ? el('span', { class: f.overdue ? 'error' : null }, f.remediation_due + (f.overdue ? ' (overdue)' : '')) : '—',
+					String(f.version), f.updated_at]),
 				{ id: 'findings-table' }));
 		if (kind === 'assessor' && working)
 			out.append(findingCreateForm(id, tms));
@@ -812,6 +832,8 @@
 			dl([['Threat model', f.threat_model], ['Severity', el('span', { class: 'sev sev-' + f.severity }, f.severity)],
 				['Status', f.status], ['MITRE ATLAS', fmtList(f.atlas)], ['CWE', fmtList(f.cwe)],
 				['CVSS', orDash(f.cvss)], ['Version', String(f.version)],
+				['Remediation due', f.remediation_due ? el('span', { id: 'finding-due', class: f.overdue ? 'error' : null },
+					f.remediation_due + (f.overdue ? ' (overdue)' : '')) : '—'],
 				['Created', f.created_at], ['Updated', f.updated_at]]),
 			el('h3', null, 'Detail'), el('pre', { class: 'text' }, f.detail),
 			el('h3', null, 'Company response'),
@@ -829,6 +851,7 @@
 				field('MITRE ATLAS ids', el('input', { name: 'atlas', value: (f.atlas || []).join(', ') })),
 				field('CWE ids', el('input', { name: 'cwe', value: (f.cwe || []).join(', ') })),
 				field('CVSS vector', el('input', { name: 'cvss', value: f.cvss || '' })),
+				field('Remediation due (RFC 3339, blank: none)', el('input', { name: 'remediation_due', value: f.remediation_due || '' })),
 				el('button', { type: 'submit' }, 'Save changes')), async (fd) => {
 				const body = {};
 				for (const k of ['threat_model', 'title', 'severity', 'status', 'detail'])
@@ -839,6 +862,8 @@
 						body[k] = words(fd.get(k));
 				if (String(fd.get('cvss')).trim() !== (f.cvss || ''))
 					body.cvss = String(fd.get('cvss')).trim();
+				if (String(fd.get('remediation_due')).trim() !== (f.remediation_due || ''))
+					body.remediation_due = String(fd.get('remediation_due')).trim();
 				await patchFinding(id, body);
 			}));
 		} else if (kind === 'company') {
@@ -856,12 +881,250 @@
 			}));
 		}
 
+		out.append(await conversationSection(f, hist));
+
 		const items = hist && Array.isArray(hist.items) ? hist.items : [];
 		out.append(el('h3', null, 'History'),
 			table(['Version', 'When', 'By', 'Status', 'Severity', 'Title', 'Response'], items.map((v) => [
 				String(v.version), orDash(v.changed_at), orDash(v.changed_by), v.status, v.severity,
 				orDash(v.title), orDash(v.response)]), { id: 'history-table' }));
 		return out;
+	}
+
+	/* ---- a finding's conversation: comments, risk acceptance, retests ---- */
+
+	async function conversationSection(f, hist) {
+		const id = f.id;
+		const kind = me.org.kind;
+		const arr = (k) => (hist && Array.isArray(hist[k]) ? hist[k] : []);
+		const risks = arr('risk_acceptances');
+		const pending = risks.find((k) => k.state === 'pending');
+		/* one timeline, oldest first */
+		const events = [];
+		for (const c of arr('comments'))
+			events.push([c.created_at, el('li', { class: 'comment' },
+				el('strong', null, (c.author.name || c.author.org_name || c.author.kind) + ' (' + c.author.kind + ')'),
+				' · ' + c.created_at, el('pre', { class: 'text' }, c.body))]);
+		for (const k of risks) {
+			events.push([k.requested_at, el('li', { class: 'risk' },
+				el('strong', null, 'Risk acceptance asked'), ' · ' + k.requested_at + ' · until ' + k.expires_at +
+				(k.expired ? ' (expired)' : '') + ' · ' + k.state,
+				el('pre', { class: 'text' }, k.justification))]);
+			if (k.decided_at)
+				events.push([k.decided_at, el('li', { class: 'risk' },
+					el('strong', null, 'Risk acceptance ' + k.state), ' · ' + k.decided_at,
+					k.decision_note ? el('pre', { class: 'text' }, k.decision_note) : null)]);
+		}
+		for (const t of arr('retests'))
+			events.push([t.created_at, el('li', { class: 'retest' },
+				el('strong', null, 'Retest ' + t.result), ' · ' + t.created_at +
+				(t.evidence && t.evidence.length ? ' · evidence: ' + t.evidence.join(', ') : ''),
+				el('pre', { class: 'text' }, t.note))]);
+		events.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+		const out = el('section', { id: 'conversation' }, el('h3', null, 'Conversation'),
+			events.length ? el('ol', { id: 'conversation-list' }, events.map((e) => e[1])) :
+				el('p', { class: 'empty' }, 'Nothing said yet.'));
+
+		out.append(onSubmit(el('form', { class: 'card', id: 'comment-form' },
+			el('h4', null, 'Comment'),
+			field('Comment (confidential: only your engagement\u2019s company and assessor see it)',
+				el('textarea', { name: 'body', rows: 4, required: true, maxlength: 20000 })),
+			el('button', { type: 'submit' }, 'Add comment')), async (fd) => {
+			await api('POST', '/findings/' + id + '/comments', { body: fd.get('body') });
+			await route();
+			notice('Comment added.');
+		}));
+
+		if (kind === 'company' && !pending && (f.status === 'open' || f.status === 'remediating'))
+			out.append(onSubmit(el('form', { class: 'card', id: 'risk-form' },
+				el('h4', null, 'Ask for risk acceptance'),
+				field('Justification', el('textarea', { name: 'justification', rows: 4, required: true, maxlength: 20000 })),
+				field('Accepted until (your local time)', el('input', { name: 'expires_at', type: 'datetime-local', required: true })),
+				el('button', { type: 'submit' }, 'Ask the assessor')), async (fd) => {
+				const t = new Date(String(fd.get('expires_at')));
+				if (isNaN(t.getTime()))
+					throw new Problem(422, { title: 'A field has an invalid value', detail: 'expires_at: not a date' });
+				await api('POST', '/findings/' + id + '/risk-acceptances', { justification: fd.get('justification'),
+					expires_at: t.toISOString().replace(/\.\d{3}Z$/, 'Z') });
+				await route();
+				notice('Risk acceptance asked.');
+			}));
+		if (kind === 'assessor' && pending)
+			out.append(onSubmit(el('form', { class: 'card', id: 'risk-decision' },
+				el('h4', null, 'Decide the risk-acceptance request'),
+				el('p', null, 'Asked ' + pending.requested_at + ', until ' + pending.expires_at + '.'),
+				field('Decision', select('decision', [['accept', 'Accept the risk'], ['refuse', 'Refuse']], 'accept')),
+				field('Note (optional)', el('textarea', { name: 'note', rows: 3, maxlength: 20000 })),
+				el('button', { type: 'submit' }, 'Decide')), async (fd) => {
+				const body = { decision: fd.get('decision') };
+				if (fd.get('note'))
+					body.note = fd.get('note');
+				await api('POST', '/findings/' + id + '/risk-acceptances/' + pending.id + '/decision', body);
+				await route();
+				notice('Decision recorded.');
+			}));
+		if (kind === 'assessor' && f.status === 'remediated') {
+			let evidence = [];
+			try {
+				evidence = await listAll('/engagements/' + f.engagement_id + '/evidence');
+			} catch (e) {
+				evidence = [];
+			}
+			out.append(onSubmit(el('form', { class: 'card', id: 'retest-form' },
+				el('h4', null, 'Retest'),
+				field('Result', select('result', [['passed', 'Passed: the fix works (verified)'], ['failed', 'Failed: reopen']], 'passed')),
+				field('Note', el('textarea', { name: 'note', rows: 3, required: true, maxlength: 20000 })),
+				field('Evidence', el('select', { name: 'evidence', multiple: true, size: Math.min(5, Math.max(2, evidence.length)) },
+					evidence.map((e) => el('option', { value: e.id }, e.name)))),
+				el('button', { type: 'submit' }, 'Record retest')), async (fd) => {
+				await api('POST', '/findings/' + id + '/retests', { result: fd.get('result'), note: fd.get('note'),
+					evidence: fd.getAll('evidence').map(String) });
+				await route();
+				notice('Retest recorded.');
+			}));
+		}
+		return out;
+	}
+
+	/* ---- inbox ---- */
+
+	const eventText = {
+		'finding.created': 'New finding', 'finding.changed': 'Finding changed', 'finding.comment': 'New comment',
+		'finding.retested': 'Finding retested', 'finding.deadline_near': 'Remediation deadline near',
+		'risk.requested': 'Risk acceptance asked', 'risk.decided': 'Risk acceptance decided',
+		'risk.expired': 'Accepted risk expired',
+		'engagement.stage': 'Engagement stage changed', 'review.opened': 'Review opened',
+		'review.draft_changed': 'Review draft changed', 'review.signed_off': 'Review signed off',
+		'review.responded': 'Company responded', 'release.held': 'Release held',
+		'release.decision': 'Release decision', 'release.published': 'Release published',
+	};
+
+	function notificationTarget(n) {
+		if (n.object && n.object.type === 'finding')
+			return '#/findings/' + n.object.id;
+		if (n.engagement_id)
+			return '#/engagements/' + n.engagement_id;
+		if (n.campaign_id)
+			return '#/campaigns/' + n.campaign_id;
+		return '#/';
+	}
+
+	async function viewInbox() {
+		const page = await api('GET', '/inbox?limit=100');
+		const items = page && Array.isArray(page.items) ? page.items : [];
+		return el('div', null,
+			el('h2', null, 'Inbox'),
+			el('p', null, String(page.unread || 0) + ' unread. Notifications name what happened, never its text; follow a link to read it.'),
+			el('button', { type: 'button', id: 'inbox-read-all', onclick: async () => {
+				clearProblem();
+				try {
+					await api('POST', '/inbox/read-all');
+					await route();
+				} catch (e) {
+					showProblem(e);
+				}
+			} }, 'Mark all read'),
+			items.length === 0 ? el('p', { class: 'empty' }, 'No notifications.') :
+				table(['', 'What', 'Campaign', 'When', ''], items.map((n) => [
+					n.read ? '' : el('span', { class: 'badge' }, 'new'),
+					el('a', { href: notificationTarget(n), onclick: () => {
+						if (!n.read)
+							api('POST', '/inbox/' + n.id + '/read').catch(() => {});
+					} }, eventText[n.type] || n.type),
+					orDash(n.campaign_title), n.created_at,
+					n.read ? '' : el('button', { type: 'button', class: 'small', onclick: async () => {
+						clearProblem();
+						try {
+							await api('POST', '/inbox/' + n.id + '/read');
+							await route();
+						} catch (e) {
+							showProblem(e);
+						}
+					} }, 'Mark read')]), { id: 'inbox-table' }));
+	}
+
+	/* ---- webhooks (org admins) ---- */
+
+	const eventTypes = ['finding.created', 'finding.changed', 'finding.comment', 'finding.retested',
+		'finding.deadline_near', 'risk.requested', 'risk.decided', 'risk.expired', 'engagement.stage', 'review.opened',
+		'review.draft_changed', 'review.signed_off', 'review.responded', 'release.held', 'release.decision',
+		'release.published'];
+
+	async function webhooksSection(orgId) {
+		const hooks = await api('GET', '/orgs/' + orgId + '/webhooks');
+		const items = hooks && Array.isArray(hooks.items) ? hooks.items : [];
+		const secretBox = el('div', { id: 'webhook-secret' });
+		return el('section', { id: 'webhooks' },
+			el('h3', null, 'Webhooks'),
+			el('p', null, 'Signed JSON notifications (event type and ids only) POSTed to your URL; see the API documentation for the signature.'),
+			items.length === 0 ? el('p', { class: 'empty' }, 'No webhooks.') :
+				table(['URL', 'Events', 'Created', '', ''], items.map((w) => [
+					w.url, fmtList(w.events), w.created_at, link('#/webhooks/' + w.id, 'Delivery log'),
+					el('button', { type: 'button', class: 'small', onclick: async () => {
+						clearProblem();
+						try {
+							await api('DELETE', '/webhooks/' + w.id);
+							await route();
+							notice('Webhook removed.');
+						} catch (e) {
+							showProblem(e);
+						}
+					} }, 'Remove')]), { id: 'webhooks-table' }),
+			secretBox,
+			onSubmit(el('form', { class: 'card', id: 'webhook-create' },
+				el('h4', null, 'Add webhook'),
+				field('URL (http or https)', el('input', { name: 'url', type: 'url', required: true, maxlength: 2000 })),
+				field('Secret (blank: generated)', el('input', { name: 'secret', minlength: 24, maxlength: 256, autocomplete: 'off' })),
+				field('Events (none selected: all)', el('select', { name: 'events', multiple: true, size: 6 },
+					eventTypes.map((t) => el('option', { value: t }, t)))),
+				el('button', { type: 'submit' }, 'Add webhook')), async (fd) => {
+				const body = { url: fd.get('url') };
+				if (fd.get('secret'))
+					body.secret = fd.get('secret');
+				const ev = fd.getAll('events').map(String);
+				if (ev.length)
+					body.events = ev;
+				const w = await api('POST', '/orgs/' + orgId + '/webhooks', body);
+				await route();
+				/* the secret is answered once: show it after the re-render */
+				const box = $('webhook-secret');
+				if (box)
+					box.replaceChildren(el('p', { class: 'card' }, 'Secret of the new webhook (shown once, keep it): ',
+						el('code', { id: 'webhook-secret-value' }, w.secret)));
+				notice('Webhook added.');
+			}));
+	}
+
+	async function viewWebhook(id) {
+		const d = await api('GET', '/webhooks/' + id + '/deliveries?limit=100');
+		const items = d && Array.isArray(d.items) ? d.items : [];
+		return el('div', null,
+			el('p', null, el('a', { href: '#/orgs/' + me.org.id }, '← organisation')),
+			el('h2', null, 'Webhook delivery log'),
+			items.length === 0 ? el('p', { class: 'empty' }, 'No deliveries yet.') :
+				table(['Event', 'State', 'Attempts', 'Last status', 'Last error', 'Created', 'Next attempt', 'Delivered'],
+					items.map((x) => [x.event_type, x.state, String(x.attempts), orDash(x.last_status === null ? '' : String(x.last_status)),
+						orDash(x.last_error), x.created_at, x.state === 'pending' ? x.next_attempt_at : '—', orDash(x.delivered_at)]),
+					{ id: 'deliveries-table' }));
+	}
+
+	/* ---- remediation defaults (coordinator, on the campaign) ---- */
+
+	async function remediationForm(campaignId) {
+		const days = await api('GET', '/campaigns/' + campaignId + '/remediation-days');
+		return onSubmit(el('form', { class: 'card', id: 'remediation-days' },
+			el('h4', null, 'Default remediation deadlines (days after a finding is recorded; blank: none)'),
+			enumOf('severity').map((s) => field(s, el('input', { name: s, type: 'number', min: 1, max: 3650,
+				value: days && Number.isInteger(days[s]) ? String(days[s]) : '' }))),
+			el('button', { type: 'submit' }, 'Save deadlines')), async (fd) => {
+			const body = {};
+			for (const s of enumOf('severity'))
+				if (fd.get(s))
+					body[s] = Number(fd.get(s));
+			await api('PUT', '/campaigns/' + campaignId + '/remediation-days', body);
+			await route();
+			notice('Remediation deadlines saved.');
+		});
 	}
 
 	async function patchFinding(id, body) {
@@ -1017,6 +1280,8 @@
 				await route();
 				notice('User ' + u.email + ' added.');
 			}));
+		if (me.org.id === id && me.user.role === 'admin')
+			out.append(await webhooksSection(id));
 		return out;
 	}
 
@@ -1172,7 +1437,7 @@
 				await api('PATCH', '/campaigns/' + id, body);
 				await route();
 				notice('Campaign saved.');
-			}));
+			}), await remediationForm(id));
 		}
 
 		const orgs = await listAll('/orgs');
@@ -1229,6 +1494,8 @@
 		[/^#\/campaigns$/, viewCampaigns],
 		[/^#\/account$/, viewAccount],
 		[new RegExp('^#/campaigns/' + UUID + '$'), viewCampaign],
+		[/^#\/inbox$/, viewInbox],
+		[new RegExp('^#/webhooks/' + UUID + '$'), viewWebhook],
 	];
 
 	async function route() {
@@ -1256,6 +1523,7 @@
 		}
 		if (seq === renderSeq && me !== null)
 			$('view').replaceChildren(node);
+		refreshUnread();
 	}
 
 	/* Navigate, then show msg once the new view is there. */
@@ -1270,6 +1538,12 @@
 		pendingNotice = null;
 		route();
 	});
+
+	/* The unread count stays current while a page is open (once a minute). */
+	setInterval(() => {
+		if (me !== null && !document.hidden)
+			refreshUnread();
+	}, 60000);
 
 	/* Start: a link to use, or are we already logged in? (The cookie is
 	 * invisible to us.) */

@@ -345,4 +345,44 @@ json_t *api_stages_json(const struct store_stage *rows, int n);
  */
 json_t *api_pairing_warnings(const struct store_engagement *eng, int n, const char *disclosure);
 
+/* ---- a finding's conversation and notifications (conversation.c, issue 11) ---- */
+/* A finding loaded for one of its participants, with its engagement. */
+struct api_finding {
+	struct store_finding row;
+	struct api_engagement e;
+	struct store_finding_ref ref; /* borrows row and e */
+};
+/*
+ * Load finding id for the caller, who must take part in its engagement as
+ * `as` (API_AS_*). Returns DB_OK (free f with api_finding_clear), API_FAIL
+ * with a 404 in res (unknown, foreign, or a role that may not), or a
+ * db_status.
+ */
+int api_finding_load(struct db_conn *c, const struct http_request *r, const char *id, int as,
+                     struct api_finding *f, struct api_res *res);
+void api_finding_clear(struct api_finding *f);
+json_t *api_comment_json(const struct store_comment *k);
+json_t *api_risk_json(const struct store_risk *k);
+json_t *api_retest_json(const struct store_retest *k);
+json_t *api_notification_json(const struct store_notification *n);
+json_t *api_webhook_json(const struct store_webhook *w); /* never the secret */
+/* {severity: days} of a campaign's remediation defaults. New reference or NULL. */
+json_t *api_remediation_days_json(const struct store_remediation_days *rows, int n);
+int api_finding_comments_post(struct http_request *r);
+int api_finding_comments_get(struct http_request *r);
+int api_finding_risks_post(struct http_request *r);
+int api_finding_risks_get(struct http_request *r);
+int api_risk_decision_post(struct http_request *r);
+int api_finding_retests_post(struct http_request *r);
+int api_finding_retests_get(struct http_request *r);
+int api_campaign_remediation_get(struct http_request *r);
+int api_campaign_remediation_put(struct http_request *r);
+int api_inbox_get(struct http_request *r);
+int api_inbox_unread_get(struct http_request *r);
+int api_inbox_read_post(struct http_request *r);
+int api_inbox_read_all_post(struct http_request *r);
+int api_org_webhooks_post(struct http_request *r);
+int api_org_webhooks_get(struct http_request *r);
+int api_webhook_delete(struct http_request *r);
+int api_webhook_deliveries_get(struct http_request *r);
 #endif

@@ -305,7 +305,7 @@ api_engagement_json(const struct store_engagement *e)
 json_t *
 api_finding_json(const struct store_finding *f)
 {
-	return json_pack(
+	json_t *v = json_pack(
 	    "{s:s, s:s, s:s, s:s, s:s, s:O, s:O, s:O, s:O, s:O, s:o, s:I, s:s, s:s, s:s, s:s}",
 	    "id", f->id, "engagement_id", f->engagement_id, "threat_model", f->threat_model,
 	    "severity", f->severity, "status", f->status, "title", f->title, "detail", f->detail,
@@ -313,6 +313,15 @@ api_finding_json(const struct store_finding *f)
 	    f->cvss ? json_string(f->cvss) : json_null(), "version", (json_int_t)f->version,
 	    "created_by", f->created_by, "created_at", f->created_at, "updated_by", f->updated_by,
 	    "updated_at", f->updated_at);
+
+	/* history rows have no deadline */
+	if (v != NULL && f->created_at[0] != '\0') {
+		json_object_set_new(v, "remediation_due",
+		                    f->remediation_due[0] ? json_string(f->remediation_due)
+		                                          : json_null());
+		json_object_set_new(v, "overdue", json_boolean(f->overdue));
+	}
+	return v;
 }
 
 /* ---- validators ---- */

@@ -8,6 +8,12 @@ struct history_ctx {
 	const char *id;
 	struct store_finding *rows; /* the result */
 	int n;
+	struct store_comment *comments; /* the conversation (issue 11) */
+	int ncomments;
+	struct store_risk *risks;
+	int nrisks;
+	struct store_retest *retests;
+	int nretests;
 	struct api_res res;
 };
 
@@ -19,9 +25,18 @@ history_tx(struct db_conn *c, void *arg)
 	struct api_engagement e;
 	int rc;
 
+	struct store_finding_ref ref;
+
 	store_findings_free(h->rows, h->n);
 	h->rows = NULL;
 	h->n = 0;
+	store_comments_free(h->comments, h->ncomments);
+	store_risks_free(h->risks, h->nrisks);
+	store_retests_free(h->retests, h->nretests);
+	h->comments = NULL;
+	h->risks = NULL;
+	h->retests = NULL;
+	h->ncomments = h->nrisks = h->nretests = 0;
 	if ((rc = store_finding_get(c, h->id, &cur)) != DB_OK)
 		return rc;
 	rc = api_engagement_load(c, h->r, cur.engagement_id, API_AS_PARTICIPANT, &e, &h->res);
@@ -29,6 +44,13 @@ history_tx(struct db_conn *c, void *arg)
 	if (rc != DB_OK)
 		return rc;
 	rc = store_finding_history(c, h->id, e.id, &h->rows, &h->n);
+	ref = (struct store_finding_ref){h->id, e.id, e.company, e.assessor};
+	if (rc == DB_OK)
+		rc = store_comment_list(c, &ref, &h->comments, &h->ncomments);
+	if (rc == DB_OK)
+		rc = store_risk_list(c, &ref, &h->risks, &h->nrisks);
+	if (rc == DB_OK)
+		rc = store_retest_list(c, &ref, &h->retests, &h->nretests);
 	api_engagement_clear(&e);
 	if (rc != DB_OK)
 		return rc;
@@ -60,10 +82,23 @@ api_finding_history_get(struct http_request *r)
 			json_object_del(v, "updated_at");
 			json_array_append_new(items, v);
 		}
-		/* o steals items */
-		if ((h.res.body = json_pack("{s:o}", "items", items)) == NULL)
+		json_t *comments = json_array(), *risks = json_array(), *retests = json_array();
+
+		for (int i = 0; i < h.ncomments; i++)
+			json_array_append_new(comments, api_comment_json(&h.comments[i]));
+		for (int i = 0; i < h.nrisks; i++)
+			json_array_append_new(risks, api_risk_json(&h.risks[i]));
+		for (int i = 0; i < h.nretests; i++)
+			json_array_append_new(retests, api_retest_json(&h.retests[i]));
+		/* o steals every array */
+		if ((h.res.body =
+		         json_pack("{s:o, s:o, s:o, s:o}", "items", items, "comments", comments,
+		                   "risk_acceptances", risks, "retests", retests)) == NULL)
 			rc = DB_ERROR;
 	}
 	store_findings_free(h.rows, h.n);
+	store_comments_free(h.comments, h.ncomments);
+	store_risks_free(h.risks, h.nrisks);
+	store_retests_free(h.retests, h.nretests);
 	return api_finish(r, rc, &h.res);
 }

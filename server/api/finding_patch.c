@@ -24,7 +24,18 @@ cvss_or_empty(const char *s)
 	return *s == '\0' || api_valid_cvss(s);
 }
 
+static int
+due_or_empty(const char *s)
+{
+	return *s == '\0' || api_valid_name(s);
+}
+
 static const struct json_field assessor_fields[] = {API_FINDING_FIELDS(0, cvss_or_empty, 0),
+                                                    {.name = "remediation_due",
+                                                     .type = JSON_FIELD_STRING,
+                                                     .min_len = 0,
+                                                     .max_len = 40,
+                                                     .valid = due_or_empty},
                                                     {.name = NULL}};
 
 static const struct json_field company_fields[] = {{.name = "status",
@@ -75,8 +86,11 @@ finding_patch_tx(struct db_conn *c, void *arg)
 	                                 .response = patch_str(j, "response"),
 	                                 .atlas = f->atlas,
 	                                 .cwe = f->cwe,
-	                                 .cvss = patch_str(j, "cvss")};
+	                                 .cvss = patch_str(j, "cvss"),
+	                                 .remediation_due = patch_str(j, "remediation_due")};
 	struct api_engagement e = {0};
+	char due[STORE_TS_LEN];
+	int allowed, future;
 	json_t *fields;
 	const char *k;
 	json_t *v;
@@ -96,7 +110,39 @@ finding_patch_tx(struct db_conn *c, void *arg)
 		rc = api_fail_field(&f->res, "threat_model", "not in the campaign's threat models");
 		goto done;
 	}
+	if (in.remediation_due != NULL && in.remediation_due[0] != '\0') {
+		rc = store_ts_future(c, in.remediation_due, &future, due);
+		if (rc != DB_OK) {
+			if (rc == DB_INVALID)
+				rc = api_fail_field(&f->res, "remediation_due",
+				                    "must be an RFC 3339 date and time");
+			goto done;
+		}
+		in.remediation_due = due;
+	}
+	/* the status machine (finding_transitions); the trigger is the backstop */
+	if (in.status != NULL && strcmp(in.status, f->row.status) != 0) {
+		rc = store_transition_allowed(c, f->row.status, in.status, f->r->who.org_kind,
+		                              "patch", &allowed);
+		if (rc != DB_OK)
+			goto done;
+		if (!allowed) {
+			rc = api_fail(&f->res, PROBLEM_INVALID_STATE,
+			              strcmp(in.status, "accepted") == 0
+			                  ? "A finding is accepted only through a risk acceptance "
+			                    "that the assessor accepts."
+			              : strcmp(in.status, "verified") == 0
+			                  ? "A finding is verified only through a passed retest."
+			                  : "This status change is not allowed from the finding's "
+			                    "current status.");
+			goto done;
+		}
+	}
 	if ((rc = store_finding_update(c, f->id, e.id, &in, &f->row)) != DB_OK)
+		goto done;
+	rc = store_notify_event(c, "finding.changed", NULL, e.id, "finding", f->id,
+	                        STORE_NOTIFY_COMPANY | STORE_NOTIFY_ASSESSOR, NULL);
+	if (rc != DB_OK)
 		goto done;
 	fields = json_array();
 	json_object_foreach(j, k, v)

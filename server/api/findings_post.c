@@ -62,8 +62,16 @@ finding_create_tx(struct db_conn *c, void *arg)
 		              "reporting.");
 	else if (!api_engagement_has_threat_model(&e, in.threat_model))
 		rc = api_fail_field(&f->res, "threat_model", "not in the campaign's threat models");
+	else if (in.status != NULL &&
+	         (strcmp(in.status, "accepted") == 0 || strcmp(in.status, "verified") == 0))
+		rc = api_fail_field(&f->res, "status",
+		                    "a new finding is not accepted or verified (risk acceptance, "
+		                    "retest)");
 	else
 		rc = store_finding_create(c, f->id, e.id, e.company, e.assessor, &in, &f->row);
+	if (rc == DB_OK)
+		rc = store_notify_event(c, "finding.created", NULL, e.id, "finding", f->id,
+		                        STORE_NOTIFY_COMPANY | STORE_NOTIFY_ASSESSOR, NULL);
 	if (rc == DB_OK)
 		rc = api_audit(
 		    c, f->r, "finding.create", "finding", f->id, e.company, e.assessor,

@@ -193,7 +193,8 @@ db_migrate(const char *conninfo, const char *dir)
 		 * merged with a lower number than one applied before still runs) */
 		snprintf(version, sizeof(version), "%d", files[i].version);
 		params[0] = version;
-		res = PQexecParams(pg, "SELECT count(*) FROM schema_migrations WHERE version = $1::int",
+		res = PQexecParams(pg,
+		                   "SELECT count(*) FROM schema_migrations WHERE version = $1::int",
 		                   1, NULL, params, NULL, NULL, 0);
 		if (PQresultStatus(res) != PGRES_TUPLES_OK ||
 		    util_strnum(PQgetvalue(res, 0, 0), 0, 1, &current) != 0)

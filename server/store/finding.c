@@ -15,7 +15,9 @@
 #define FINDING_COLS                                                                               \
 	"id, engagement_id, threat_model, severity, status, title, detail, response,"              \
 	" to_jsonb(atlas) AS atlas, to_jsonb(cwe) AS cwe, cvss, version, created_by,"              \
-	" ls_ts(created_at) AS created_at, updated_by, ls_ts(updated_at) AS updated_at"
+	" ls_ts(created_at) AS created_at, updated_by, ls_ts(updated_at) AS updated_at,"           \
+	" coalesce(ls_ts(remediation_due), '') AS remediation_due,"                                \
+	" (remediation_due < now() AND status IN ('open', 'remediating')) AS overdue"
 
 /* A row as read: the sealed columns still closed. */
 struct finding_raw {
@@ -41,6 +43,8 @@ static const struct db_field finding_row[] = {F(DB_T_STR, id, "id"),
                                               F(DB_T_STR, created_at, "created_at"),
                                               F(DB_T_STR, updated_by, "updated_by"),
                                               F(DB_T_STR, updated_at, "updated_at"),
+                                              F(DB_T_STR, remediation_due, "remediation_due"),
+                                              F(DB_T_BOOL, overdue, "overdue"),
                                               DB_FIELD_END};
 /* history rows: who changed the finding and when */
 static const struct db_field history_row[] = {F(DB_T_STR, id, "id"), FINDING_COMMON,
@@ -81,7 +85,10 @@ const struct db_statement store_finding_statements[] = {
                    "$9") " END,"
                          " cvss = CASE WHEN $10::text IS NULL THEN cvss WHEN $10::text = '' THEN "
                          "NULL"
-                         " ELSE $10::text END WHERE id = $1::uuid RETURNING " FINDING_COLS,
+                         " ELSE $10::text END,"
+                         " remediation_due = CASE WHEN $11::text IS NULL THEN remediation_due"
+                         " WHEN $11::text = '' THEN NULL ELSE $11::timestamptz END"
+                         " WHERE id = $1::uuid RETURNING " FINDING_COLS,
      finding_row},
     {"finding_history_list",
      "SELECT finding_id AS id, engagement_id, threat_model, severity, status, title, detail,"
@@ -215,10 +222,11 @@ finding_write(struct db_conn *c, int create, const char *id, const char *engagem
 		if (rc == STORE_NONE)
 			rc = DB_ERROR;
 	} else {
-		const char *p[10] = {id,     in->threat_model, in->severity, in->status, title,
-		                     detail, response,         in->atlas,    in->cwe,    in->cvss};
+		const char *p[11] = {id,      in->threat_model, in->severity,       in->status,
+		                     title,   detail,           response,           in->atlas,
+		                     in->cwe, in->cvss,         in->remediation_due};
 
-		rc = finding_read(c, "finding_update", 10, p, finding_row, key, out, NULL, NULL);
+		rc = finding_read(c, "finding_update", 11, p, finding_row, key, out, NULL, NULL);
 	}
 done:
 	explicit_bzero(key, sizeof(key));

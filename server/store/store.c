@@ -42,7 +42,8 @@ store_init(const unsigned char master[CRYPTO_KEY_LEN])
 	    store_finding_statements,    store_publication_statements,
 	    store_vocab_statements,      store_evidence_statements,
 	    store_keys_statements,       store_account_statements,
-	    store_review_statements,     NULL};
+	    store_review_statements,     store_conversation_statements,
+	    store_notify_statements,     NULL};
 
 	if (master != NULL)
 		memcpy(store_master, master, CRYPTO_KEY_LEN);
@@ -260,4 +261,31 @@ store_rewrap_key(const char *kind, const char *id, const char *column, const uns
 	*param = store_wrap_key(kind, id, column, key);
 	explicit_bzero(key, sizeof(key));
 	return *param != NULL ? 1 : -1;
+}
+
+char *
+store_seal_master(const char *kind, const char *id, const char *column, const char *text)
+{
+	return store_seal(store_master, kind, id, column, text);
+}
+
+char *
+store_open_master(const char *kind, const char *id, const char *column, const unsigned char *ct,
+                  size_t ctlen)
+{
+	unsigned char *pt = NULL;
+	size_t ptlen = 0;
+	char *out = NULL;
+
+	if (store_open_bytes(store_master, kind, id, column, ct, ctlen, &pt, &ptlen) != 0) {
+		log_event(LOG_LEVEL_ERROR, "decrypt_failed",
+		          json_pack("{s:s, s:s, s:s}", "kind", kind, "id", id, "column", column));
+		return NULL;
+	}
+	if ((out = malloc(ptlen + 1)) != NULL) {
+		memcpy(out, pt, ptlen);
+		out[ptlen] = '\0';
+	}
+	store_secret_free(pt, ptlen);
+	return out;
 }

@@ -167,6 +167,16 @@ int store_unwrap_key(const char *kind, const char *id, const char *column,
                      const unsigned char *wrapped, size_t wlen,
                      unsigned char key[CRYPTO_KEY_LEN]) STORE_MUST_CHECK;
 
+/*
+ * Seal text under the master key itself (secrets that belong to no
+ * engagement: webhook secrets), or open it. Seal returns a malloc'd bytea
+ * parameter or NULL; open returns a malloc'd NUL-terminated plaintext the
+ * caller wipes (store_secret_free(p, strlen(p))), or NULL (logged).
+ */
+char *store_seal_master(const char *kind, const char *id, const char *column, const char *text);
+char *store_open_master(const char *kind, const char *id, const char *column,
+                        const unsigned char *ct, size_t ctlen);
+
 /* ---- audit (audit.c) ---- */
 
 /*
@@ -632,10 +642,12 @@ struct store_finding {
 	json_t *cwe;
 	char *cvss; /* NULL when none */
 	long long version;
-	char created_by[DB_UUID_LEN + 1]; /* "" in history rows */
-	char created_at[STORE_TS_LEN];    /* "" in history rows */
-	char updated_by[DB_UUID_LEN + 1]; /* history rows: who changed it */
-	char updated_at[STORE_TS_LEN];    /* history rows: when */
+	char created_by[DB_UUID_LEN + 1];   /* "" in history rows */
+	char created_at[STORE_TS_LEN];      /* "" in history rows */
+	char updated_by[DB_UUID_LEN + 1];   /* history rows: who changed it */
+	char updated_at[STORE_TS_LEN];      /* history rows: when */
+	char remediation_due[STORE_TS_LEN]; /* "" when none (and in history rows) */
+	int overdue;                        /* due has passed and it is open or remediating */
 };
 
 /* What a new finding or a change says; NULL members are absent (PATCH: unchanged). */
@@ -648,7 +660,8 @@ struct store_finding_input {
 	const char *response;
 	const char *atlas; /* JSON array text */
 	const char *cwe;
-	const char *cvss; /* PATCH: "" clears it */
+	const char *cvss;            /* PATCH: "" clears it */
+	const char *remediation_due; /* PATCH only: RFC 3339, "" clears it */
 };
 
 /*
@@ -672,6 +685,206 @@ int store_finding_history(struct db_conn *c, const char *id, const char *engagem
                           struct store_finding **rows, int *n) STORE_MUST_CHECK;
 void store_finding_clear(struct store_finding *f);
 void store_findings_free(struct store_finding *rows, int n);
+
+/* ---- the conversation about a finding (conversation.c) ---- */
+
+/* A finding as its conversation rows name it (all borrowed). */
+struct store_finding_ref {
+	const char *finding;
+	const char *engagement;
+	const char *company;
+	const char *assessor;
+};
+
+struct store_comment {
+	char id[DB_UUID_LEN + 1];
+	char finding_id[DB_UUID_LEN + 1];
+	char author_user[DB_UUID_LEN + 1];
+	char author_org[DB_UUID_LEN + 1];
+	char author_kind[16];
+	char *author_org_name; /* the author's org as the reader sees it */
+	char *author_name;     /* NULL when the reader may not see the user (another org) */
+	json_t *body;          /* plaintext */
+	char created_at[STORE_TS_LEN];
+};
+
+struct store_risk {
+	char id[DB_UUID_LEN + 1];
+	char finding_id[DB_UUID_LEN + 1];
+	json_t *justification; /* plaintext */
+	char expires_at[STORE_TS_LEN];
+	char state[16]; /* pending | accepted | refused */
+	char requested_by[DB_UUID_LEN + 1];
+	char requested_org[DB_UUID_LEN + 1];
+	char requested_at[STORE_TS_LEN];
+	char decided_by[DB_UUID_LEN + 1]; /* "" while pending */
+	char decided_org[DB_UUID_LEN + 1];
+	char decided_at[STORE_TS_LEN];
+	json_t *decision_note; /* plaintext or json_null() */
+	int expired;           /* expires_at has passed */
+};
+
+struct store_retest {
+	char id[DB_UUID_LEN + 1];
+	char finding_id[DB_UUID_LEN + 1];
+	char result[8]; /* passed | failed */
+	json_t *note;   /* plaintext */
+	json_t *evidence;
+	char performed_by[DB_UUID_LEN + 1];
+	char performed_org[DB_UUID_LEN + 1];
+	char created_at[STORE_TS_LEN];
+};
+
+struct store_remediation_days {
+	char severity[16];
+	long long days;
+};
+
+/*
+ * Append a comment (body sealed) by the caller to finding f. The database
+ * checks that the caller is the company or the assessor of f's
+ * engagement (DB_DENIED otherwise).
+ */
+int store_comment_create(struct db_conn *c, const char *id, const struct store_finding_ref *f,
+                         const char *body, struct store_comment *out) STORE_MUST_CHECK;
+/* The thread of f, oldest first (at most 1000). */
+int store_comment_list(struct db_conn *c, const struct store_finding_ref *f,
+                       struct store_comment **rows, int *n) STORE_MUST_CHECK;
+void store_comment_clear(struct store_comment *k);
+void store_comments_free(struct store_comment *rows, int n);
+/*
+ * The company asks for risk acceptance of f until expires_at (RFC 3339).
+ * DB_UNIQUE when a request is already pending; DB_INVALID when the
+ * expiry is past or the finding is not open/remediating (the triggers).
+ */
+int store_risk_request(struct db_conn *c, const char *id, const struct store_finding_ref *f,
+                       const char *justification, const char *expires_at,
+                       struct store_risk *out) STORE_MUST_CHECK;
+int store_risk_get(struct db_conn *c, const char *id, const char *engagement,
+                   struct store_risk *out) STORE_MUST_CHECK;
+/* The assessor decides request id: state accepted|refused, note may be NULL. */
+int store_risk_decide(struct db_conn *c, const char *id, const char *engagement, const char *state,
+                      const char *note, struct store_risk *out) STORE_MUST_CHECK;
+int store_risk_list(struct db_conn *c, const struct store_finding_ref *f, struct store_risk **rows,
+                    int *n) STORE_MUST_CHECK;
+void store_risk_clear(struct store_risk *k);
+void store_risks_free(struct store_risk *rows, int n);
+/* The assessor retests remediated f: result passed|failed, evidence a JSON array text of ids. */
+int store_retest_create(struct db_conn *c, const char *id, const struct store_finding_ref *f,
+                        const char *result, const char *note, const char *evidence,
+                        struct store_retest *out) STORE_MUST_CHECK;
+int store_retest_list(struct db_conn *c, const struct store_finding_ref *f,
+                      struct store_retest **rows, int *n) STORE_MUST_CHECK;
+void store_retest_clear(struct store_retest *k);
+void store_retests_free(struct store_retest *rows, int n);
+/* *allowed 1 when finding_transitions has (from, to, kind, via). */
+int store_transition_allowed(struct db_conn *c, const char *from, const char *to, const char *kind,
+                             const char *via, int *allowed) STORE_MUST_CHECK;
+/* A campaign's default remediation days per severity (rows: free()). */
+int store_remediation_days_list(struct db_conn *c, const char *campaign,
+                                struct store_remediation_days **rows, int *n) STORE_MUST_CHECK;
+/* Replace them (coordinator). */
+int store_remediation_days_set(struct db_conn *c, const char *campaign,
+                               const struct store_remediation_days *rows, int n) STORE_MUST_CHECK;
+
+/* ---- notifications: inbox and webhooks (notify.c) ---- */
+
+/* Who hears of an event (bits). */
+#define STORE_NOTIFY_COMPANY 1u     /* the company's users */
+#define STORE_NOTIFY_ASSESSOR 2u    /* the assessor firm's users */
+#define STORE_NOTIFY_COORDINATOR 4u /* the coordinator's users */
+
+/*
+ * THE entry point of notifications: tell the audience of an event. Writes
+ * one inbox row per active user of the audience's organisations (never the
+ * caller) and queues one webhook delivery per subscribed webhook of those
+ * organisations; payloads carry ids and the event type, never text.
+ * type: "finding.created", "finding.comment", ... (lower case, dots);
+ * engagement: the engagement concerned, or NULL for every engagement of
+ * campaign; object_type/object_id: what the event is about (may be NULL).
+ * Runs inside the caller's transaction, as the caller, who must take part
+ * in the engagement (or be the coordinator, the scheduler or the notifier):
+ * DB_DENIED otherwise. *n (may be NULL): inbox rows written.
+ */
+int store_notify_event(struct db_conn *c, const char *type, const char *campaign,
+                       const char *engagement, const char *object_type, const char *object_id,
+                       unsigned audience, long long *n) STORE_MUST_CHECK;
+
+struct store_notification {
+	char id[DB_UUID_LEN + 1];
+	char type[64];
+	char campaign_id[DB_UUID_LEN + 1];
+	char engagement_id[DB_UUID_LEN + 1];
+	char object_type[32];
+	char object_id[DB_UUID_LEN + 1];
+	char *campaign_title; /* NULL when not visible */
+	char created_at[STORE_TS_LEN];
+	int read;
+};
+/* The caller's notifications, newest first; unread_only: only unread. */
+int store_inbox_list(struct db_conn *c, const char *after, int limit, int unread_only,
+                     struct store_notification **rows, int *n) STORE_MUST_CHECK;
+void store_notifications_free(struct store_notification *rows, int n);
+int store_inbox_unread(struct db_conn *c, long long *n) STORE_MUST_CHECK;
+/* Mark the caller's notification id read (STORE_NONE: not the caller's). */
+int store_inbox_mark(struct db_conn *c, const char *id) STORE_MUST_CHECK;
+/* Mark all the caller's notifications read; *n how many. */
+int store_inbox_mark_all(struct db_conn *c, long long *n) STORE_MUST_CHECK;
+
+struct store_webhook {
+	char id[DB_UUID_LEN + 1];
+	char org_id[DB_UUID_LEN + 1];
+	char *url;
+	json_t *events;
+	int active;
+	char created_by[DB_UUID_LEN + 1];
+	char created_at[STORE_TS_LEN];
+};
+/* Create a webhook of the caller's org (org admin); secret sealed under the master key. */
+int store_webhook_create(struct db_conn *c, const char *id, const char *url, const char *secret,
+                         const char *events, struct store_webhook *out) STORE_MUST_CHECK;
+int store_webhook_get(struct db_conn *c, const char *id,
+                      struct store_webhook *out) STORE_MUST_CHECK;
+int store_webhook_list(struct db_conn *c, struct store_webhook **rows, int *n) STORE_MUST_CHECK;
+int store_webhook_delete(struct db_conn *c, const char *id) STORE_MUST_CHECK;
+void store_webhook_clear(struct store_webhook *w);
+void store_webhooks_free(struct store_webhook *rows, int n);
+
+struct store_delivery {
+	char id[DB_UUID_LEN + 1];
+	char webhook_id[DB_UUID_LEN + 1];
+	char event_type[64];
+	json_t *payload;
+	char state[16];
+	long long attempts;
+	long long last_status;
+	char *last_error;
+	char created_at[STORE_TS_LEN];
+	char next_attempt_at[STORE_TS_LEN];
+	char delivered_at[STORE_TS_LEN];
+};
+/* The delivery log of webhook id, newest first (at most limit). */
+int store_delivery_list(struct db_conn *c, const char *webhook, int limit,
+                        struct store_delivery **rows, int *n) STORE_MUST_CHECK;
+void store_deliveries_free(struct store_delivery *rows, int n);
+
+/* A delivery the worker leased (identity: notifier). */
+struct store_lease {
+	char id[DB_UUID_LEN + 1];
+	char webhook_id[DB_UUID_LEN + 1];
+	char *url;
+	char *secret; /* opened; wipe with store_secret_free(secret, strlen) */
+	char event_type[64];
+	char *payload; /* the exact body to send */
+	long long attempts;
+};
+int store_webhook_claim(struct db_conn *c, int limit, int lease_seconds, struct store_lease **rows,
+                        int *n) STORE_MUST_CHECK;
+void store_leases_free(struct store_lease *rows, int n);
+int store_webhook_report(struct db_conn *c, const char *id, int ok, long status, const char *error,
+                         int max_attempts, double backoff_seconds) STORE_MUST_CHECK;
+/* Notify findings near their deadline (identity: notifier); *n how many. */
+int store_notify_deadlines(struct db_conn *c, int within_seconds, long long *n) STORE_MUST_CHECK;
 
 /* ---- claims and statements (claim.c) ---- */
 

@@ -32,6 +32,8 @@ json_t *store_open_hex_text(const unsigned char key[CRYPTO_KEY_LEN], const char 
  * Returns 0 or -1 (logged).
  */
 int store_release_open(json_t *inputs, int keep_keys);
+extern const struct db_statement store_conversation_statements[];
+extern const struct db_statement store_notify_statements[];
 
 /*
  * Run statement name and read its single row into out through fields.

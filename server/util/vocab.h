@@ -24,7 +24,9 @@
 	X("planned", 0) X("fieldwork", 0) X("reporting", 0) X("review", 0) X("closed", 0)
 #define VOCAB_SEVERITY(X) X("critical", 0) X("high", 0) X("medium", 0) X("low", 0) X("info", 0)
 #define VOCAB_FINDING_STATUS(X)                                                                    \
-	X("open", 0) X("remediating", 1) X("remediated", 1) X("accepted", 1) X("false-positive", 0)
+	X("open", 0)                                                                               \
+	X("remediating", 1)                                                                        \
+	X("remediated", 1) X("accepted", 0) X("false-positive", 0) X("verified", 0)
 #define VOCAB_CAPABILITY_LEVEL(X)                                                                  \
 	X("OC1", 0) X("OC2", 0) X("OC3", 0) X("OC4", 0) X("OC5", 0) X("not-assessed", 0)
 

@@ -79,6 +79,113 @@ raw_expect(const char *req, size_t n, int status, const char *slug)
 
 /* -------------------------------------------------------------- JSON */
 
+/* Issue 11: every new JSON body, a table of bad ones; nothing is stored. */
+START_TEST(test_conversation_bodies)
+{
+	char *comments = ht_fmt("/api/v1/findings/%s/comments", W.finding_a);
+	char *risks = ht_fmt("/api/v1/findings/%s/risk-acceptances", W.finding_a);
+	char *decision = ht_fmt("/api/v1/findings/%s/risk-acceptances/"
+	                        "2c5e1f0a-7d3b-4c8e-9f10-5a6b7c8d9e0f/decision",
+	                        W.finding_a);
+	char *retests = ht_fmt("/api/v1/findings/%s/retests", W.finding_a);
+	char *days = ht_fmt("/api/v1/campaigns/%s/remediation-days", W.campaign_id);
+	char *hooks = ht_fmt("/api/v1/orgs/%s/webhooks", W.x.org_id);
+	char *finding = ht_fmt("/api/v1/findings/%s", W.finding_a);
+	const struct {
+		const char *method, *path, *token, *body;
+		long status;
+		const char *slug, *field;
+	} cases[] = {
+	    {"POST", comments, W.a.admin.token, "{", 400, "malformed-json", NULL},
+	    {"POST", comments, W.a.admin.token, "{\"body\":\"a\",\"body\":\"b\"}", 400,
+	     "malformed-json", NULL},
+	    {"POST", comments, W.a.admin.token, "{}", 422, "invalid-field", "body"},
+	    {"POST", comments, W.a.admin.token, "{\"body\":null}", 422, "invalid-field", "body"},
+	    {"POST", comments, W.a.admin.token, "{\"body\":[\"x\"]}", 422, "invalid-field", "body"},
+	    {"POST", comments, W.a.admin.token, "{\"body\":\"\\u001b[31mred\"}", 422,
+	     "invalid-field", "body"},
+	    {"POST", comments, W.a.admin.token, "{\"body\":\"x\",\"author\":\"someone\"}", 422,
+	     "invalid-field", "author"},
+	    {"POST", risks, W.a.admin.token, "{\"justification\":\"x\"}", 422, "invalid-field",
+	     "expires_at"},
+	    {"POST", risks, W.a.admin.token,
+	     "{\"justification\":\"x\",\"expires_at\":\"2030-02-30T00:00:00Z\"}", 422,
+	     "invalid-field", "expires_at"},
+	    {"POST", risks, W.a.admin.token,
+	     "{\"justification\":\"x\",\"expires_at\":\"1999-01-01T00:00:00Z\"}", 422,
+	     "invalid-field", "expires_at"},
+	    {"POST", risks, W.a.admin.token,
+	     "{\"justification\":\"\",\"expires_at\":\"2099-01-01T00:00:00Z\"}", 422,
+	     "invalid-field", "justification"},
+	    {"POST", risks, W.a.admin.token,
+	     "{\"justification\":\"x\",\"expires_at\":\"2099-01-01T00:00:00Z\",\"state\":"
+	     "\"accepted\"}",
+	     422, "invalid-field", "state"},
+	    {"POST", decision, W.x.admin.token, "{\"decision\":\"ACCEPT\"}", 422, "invalid-field",
+	     "decision"},
+	    {"POST", decision, W.x.admin.token, "{\"decision\":true}", 422, "invalid-field",
+	     "decision"},
+	    {"POST", decision, W.x.admin.token, "{\"decision\":\"accept\",\"note\":\"\"}", 422,
+	     "invalid-field", "note"},
+	    {"POST", retests, W.x.admin.token, "{\"result\":\"verified\",\"note\":\"n\"}", 422,
+	     "invalid-field", "result"},
+	    {"POST", retests, W.x.admin.token,
+	     "{\"result\":\"passed\",\"note\":\"n\",\"evidence\":\"x\"}", 422, "invalid-field",
+	     "evidence"},
+	    {"POST", retests, W.x.admin.token,
+	     "{\"result\":\"passed\",\"note\":\"n\",\"evidence\":[\"../../etc/passwd\"]}", 422,
+	     "invalid-field", "evidence"},
+	    {"PUT", days, W.coord.token, "{\"critical\":-1}", 422, "invalid-field", "critical"},
+	    {"PUT", days, W.coord.token, "{\"critical\":1.5}", 422, "invalid-field", "critical"},
+	    {"PUT", days, W.coord.token, "{\"Critical\":7}", 422, "invalid-field", "Critical"},
+	    {"PUT", days, W.coord.token, "[7]", 400, "malformed-json", NULL},
+	    {"POST", hooks, W.x.admin.token, "{\"url\":\"javascript:alert(1)\"}", 422,
+	     "invalid-field", "url"},
+	    {"POST", hooks, W.x.admin.token, "{\"url\":\"http://127.0.0.1.nip.io\\u0000/\"}", 400,
+	     "malformed-json", NULL},
+	    {"POST", hooks, W.x.admin.token, "{\"url\":\"http://[::1]/hook\"}", 422,
+	     "invalid-field", "url"},
+	    {"POST", hooks, W.x.admin.token, "{\"url\":\"http://0x7f000001/hook\"}", 422,
+	     "invalid-field", "url"},
+	    {"POST", hooks, W.x.admin.token, "{\"url\":\"http://2852039166/latest\"}", 422,
+	     "invalid-field", "url"},
+	    {"POST", hooks, W.x.admin.token, "{\"url\":\"http://0251.0376.0251.0376/\"}", 422,
+	     "invalid-field", "url"},
+	    {"POST", hooks, W.x.admin.token, "{\"url\":\"https://ex\\u0430mple.com/hook\"}", 422,
+	     "invalid-field", "url"},
+	    {"POST", hooks, W.x.admin.token,
+	     "{\"url\":\"https://example.com/h\",\"secret\":\"has a space in it, 24+ chars\"}", 422,
+	     "invalid-field", "secret"},
+	    {"PATCH", finding, W.x.admin.token, "{\"remediation_due\":\"next week\"}", 422,
+	     "invalid-field", "remediation_due"},
+	    {"PATCH", finding, W.x.admin.token, "{\"remediation_due\":5}", 422, "invalid-field",
+	     "remediation_due"},
+	    {"PATCH", finding, W.a.admin.token, "{\"remediation_due\":\"2030-01-01T00:00:00Z\"}",
+	     422, "invalid-field", "remediation_due"},
+	};
+	const char *count =
+	    "SELECT (SELECT count(*) FROM finding_comments) + (SELECT count(*) FROM "
+	    "risk_acceptances) + (SELECT count(*) FROM finding_retests) + (SELECT count(*) FROM "
+	    "webhooks) + (SELECT count(*) FROM campaign_remediation_days) + (SELECT count(*) FROM "
+	    "finding_history)";
+	long long before = ht_db_count(ht_env_req("LOCKSTEP_TEST_OWNER_DSN"), count);
+
+	snap_before();
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		expect_problem(cases[i].method, cases[i].path, cases[i].token, cases[i].body,
+		               cases[i].status, cases[i].slug, cases[i].field);
+	snap_same();
+	ck_assert_int_eq(ht_db_count(ht_env_req("LOCKSTEP_TEST_OWNER_DSN"), count), before);
+	free(finding);
+	free(hooks);
+	free(days);
+	free(retests);
+	free(decision);
+	free(risks);
+	free(comments);
+}
+END_TEST
+
 START_TEST(test_malformed_json)
 {
 	const char *bad[] = {"{",
@@ -907,6 +1014,7 @@ badinput_suite(void)
 
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, test_malformed_json);
+	tcase_add_test(tc, test_conversation_bodies);
 	tcase_add_test(tc, test_wrong_types);
 	tcase_add_test(tc, test_unknown_and_missing_fields);
 	tcase_add_test(tc, test_invalid_values);

@@ -967,6 +967,77 @@ START_TEST(test_workflow_commands)
 }
 END_TEST
 
+/* comment, inbox, inbox-read: the conversation and the inbox from the command line. */
+START_TEST(test_comment_inbox)
+{
+	char *dir, *cfg, *file, *out, *text;
+	json_t *j, *items;
+	int st;
+
+	CLI_REQUIRE();
+	dir = cli_tmpdir();
+	cfg = ht_fmt("%s/config", dir);
+	file = ht_fmt("%s/comment.txt", dir);
+	text = ht_unique("cli-comment");
+	cli_write(file, text, strlen(text));
+	cli_login(cfg, &W.a.admin);
+	{
+		const char *ok[] = {"comment", W.finding_a, file, NULL};
+		const char *foreign[] = {"comment", W.finding_b, file, NULL};
+		const char *bad[] = {"comment", "not-a-uuid", file, NULL};
+
+		out = cli_run(&st, ok);
+		ck_assert_msg(st == 0, "comment: exit %d: %s", st, out);
+		j = cli_json(out);
+		ck_assert_str_eq(json_string_value(json_object_get(j, "body")), text);
+		json_decref(j);
+		free(out);
+		out = cli_run(&st, foreign);
+		ck_assert_msg(st == 1, "comment on B's finding as A: exit %d: %s", st, out);
+		free(out);
+		out = cli_run(&st, bad);
+		ck_assert_msg(st == 2, "malformed id: exit %d", st);
+		free(out);
+	}
+	/* X hears of it */
+	cli_login(cfg, &W.x.admin);
+	{
+		const char *inbox[] = {"inbox", "unread", NULL};
+		const char *all[] = {"inbox-read", "all", NULL};
+		const char *bad[] = {"inbox", "everything", NULL};
+
+		out = cli_run(&st, inbox);
+		ck_assert_msg(st == 0, "inbox: exit %d: %s", st, out);
+		j = cli_json(out);
+		items = json_object_get(j, "items");
+		ck_assert_msg(json_array_size(items) >= 1 &&
+		                  strstr(out, "finding.comment") != NULL &&
+		                  strstr(out, text) == NULL,
+		              "inbox: %s", out);
+		json_decref(j);
+		free(out);
+		out = cli_run(&st, all);
+		ck_assert_msg(st == 0, "inbox-read all: exit %d: %s", st, out);
+		free(out);
+		out = cli_run(&st, inbox);
+		j = cli_json(out);
+		ck_assert_int_eq(json_array_size(json_object_get(j, "items")), 0);
+		json_decref(j);
+		free(out);
+		out = cli_run(&st, bad);
+		ck_assert_msg(st == 2, "inbox everything: exit %d", st);
+		free(out);
+	}
+	unsetenv("XDG_CONFIG_HOME");
+	unsetenv("LOCKSTEP_PASSWORD");
+	cli_rmrf(dir);
+	free(text);
+	free(file);
+	free(cfg);
+	free(dir);
+}
+END_TEST
+
 /* Usage errors of every command exit 2 and print nothing on stdout. */
 /*
  * lockstep set-password LINK and lockstep passwd: an invited person sets
@@ -1124,6 +1195,7 @@ cli_suite(void)
 	tcase_add_test(tc, test_name_check);
 	tcase_add_test(tc, test_passwd);
 	tcase_add_test(tc, test_usage);
+	tcase_add_test(tc, test_comment_inbox);
 	tcase_add_test(tc, test_workflow_commands);
 	suite_add_tcase(s, tc);
 	return s;

@@ -17,6 +17,7 @@ static const char *const rls_tables[] = {
     "account_links",
     "audit_events",
     "campaign_release_history",
+    "campaign_remediation_days",
     "campaigns",
     "claims",
     "engagement_secrets",
@@ -24,9 +25,13 @@ static const char *const rls_tables[] = {
     "engagements",
     "evidence",
     "evidence_chunks",
+    "finding_comments",
+    "finding_deadline_notices",
     "finding_history",
+    "finding_retests",
     "findings",
     "login_failures",
+    "notifications",
     "orgs",
     "publications",
     "release_holds",
@@ -34,9 +39,13 @@ static const char *const rls_tables[] = {
     "review_campaigns",
     "review_drafts",
     "review_states",
+    "risk_acceptances",
+    "risk_expiry_notices",
     "sessions",
     "statements",
     "users",
+    "webhook_deliveries",
+    "webhooks",
 };
 
 /*
@@ -59,14 +68,15 @@ hidden_rows(const char *t)
 
 /*
  * Tables without row-level security: reference data (the vocabulary, the
- * threat models, the engagement stage machine), the master key's check
- * value (reveals nothing), the public signing key history (the app may
- * only read these two), and the audit sealer's gaps (ids only; the app has
- * no privilege on it at all) (test_app_privileges).
+ * threat models, the engagement stage machine, the finding status
+ * machine), the master key's check value (reveals nothing), the public
+ * signing key history (the app may only read these two), and the audit
+ * sealer's gaps (ids only; the app has no privilege on it at all)
+ * (test_app_privileges).
  */
 static const char *const plain_tables[] = {
-    "audit_gaps",   "engagement_transitions", "key_checks", "schema_migrations",
-    "signing_keys", "threat_models",          "vocabulary"};
+    "audit_gaps",        "engagement_transitions", "finding_transitions", "key_checks",
+    "schema_migrations", "signing_keys",           "threat_models",       "vocabulary"};
 
 static PGconn *
 app_conn(void)
@@ -341,6 +351,8 @@ company_a_rows(PGconn *o, const char *t)
 		n = ht_fmt("%s OR id IN ('%s','%s')", where, W.a.org_id, W.x.org_id);
 	else if (strcmp(t, "campaigns") == 0)
 		n = ht_fmt("%s OR id = '%s'", where, W.campaign2_id);
+	else if (strcmp(t, "campaign_remediation_days") == 0)
+		n = ht_fmt("%s OR campaign_id = '%s'", where, W.campaign2_id);
 	else if (strcmp(t, "users") == 0)
 		n = ht_fmt("%s OR id IN ('%s','%s')", where, W.a.admin.user_id, W.x.admin.user_id);
 	else if (strcmp(t, "findings") == 0)

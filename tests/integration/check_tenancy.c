@@ -77,6 +77,9 @@ static char *b_finding, *b_patch, *b_claim, *b_statement, *b_name_check, *b_user
     *b_campaign_patch, *b_org, *b_campaign, *b_invite, *b_stage, *b_signoff, *b_review_text,
     *b_decision;
 static char *invite_a_id;
+/* issue 11: the conversation about a finding, remediation defaults, notifications */
+static char *b_comment, *b_risk, *b_risk_decision, *b_retest, *b_days, *b_webhook;
+static char *webhook_x, *notification_a;
 
 static void
 make_bodies(void)
@@ -86,7 +89,8 @@ make_bodies(void)
 	b_finding = ht_jdump(json_pack("{s:s, s:s, s:s, s:s}", "threat_model", "WEIGHTS-EXFIL",
 	                               "title", "intruder finding", "detail",
 	                               "planted by another tenant", "severity", "low"));
-	b_patch = strdup("{\"status\":\"accepted\"}");
+	/* a status every participant may name (a company no longer names accepted: 0009) */
+	b_patch = strdup("{\"status\":\"remediating\"}");
 	b_token = strdup("{\"name\":\"intruder\",\"ttl_days\":1}");
 	b_claim = strdup("{\"level\":\"OC1\",\"summary\":\"intruder claim\"}");
 	b_statement = strdup("{\"text\":\"intruder statement\"}");
@@ -108,6 +112,13 @@ make_bodies(void)
 	    ht_jdump(json_pack("{s:s, s:s, s:s, s:[]}", "company_org", W.b.org_id, "assessor_org",
 	                       W.y.org_id, "scope", "intruder scope", "lead_assessors"));
 	b_campaign_patch = strdup("{\"title\":\"hijacked campaign\"}");
+	b_comment = strdup("{\"body\":\"intruder comment\"}");
+	b_risk =
+	    ht_jdump(json_pack("{s:s, s:s}", "justification", "intruder asks", "expires_at", rel));
+	b_risk_decision = strdup("{\"decision\":\"accept\"}");
+	b_retest = strdup("{\"result\":\"passed\",\"note\":\"intruder retest\"}");
+	b_days = strdup("{\"critical\":1}");
+	b_webhook = strdup("{\"url\":\"https://intruder.example.com/hook\"}");
 	b_org = ht_jdump(
 	    json_pack("{s:s, s:s, s:[]}", "name", intruder_org, "kind", "company", "aliases"));
 	b_campaign = ht_jdump(json_pack("{s:s, s:s, s:[s], s:s, s:s}", "title", "intruder campaign",
@@ -144,6 +155,14 @@ static const struct {
     {"GET", "/api/v1/findings/%s", 1, 0, NULL},
     {"PATCH", "/api/v1/findings/%s", 1, 0, &b_patch},
     {"GET", "/api/v1/findings/%s/history", 1, 0, NULL},
+    {"POST", "/api/v1/findings/%s/comments", 1, 0, &b_comment},
+    {"GET", "/api/v1/findings/%s/comments", 1, 0, NULL},
+    {"POST", "/api/v1/findings/%s/risk-acceptances", 1, 0, &b_risk},
+    {"GET", "/api/v1/findings/%s/risk-acceptances", 1, 0, NULL},
+    {"POST", "/api/v1/findings/%s/risk-acceptances/2c5e1f0a-7d3b-4c8e-9f10-5a6b7c8d9e0f/decision",
+     1, 0, &b_risk_decision},
+    {"POST", "/api/v1/findings/%s/retests", 1, 0, &b_retest},
+    {"GET", "/api/v1/findings/%s/retests", 1, 0, NULL},
 };
 
 static void
@@ -192,6 +211,13 @@ add_org(const struct ht_tenant *t, enum role own)
 		add(r, "POST", "/api/v1/orgs/%s/enable", t->org_id, NULL, r == own);
 	}
 	add(own, "POST", "/api/v1/orgs/%s/users", t->org_id, b_user, 1);
+	/* webhooks: only the org's own admins, not even the coordinator */
+	for (r = R_ANON; r < R__COUNT; r++) {
+		if (r == own)
+			continue;
+		add(r, "GET", "/api/v1/orgs/%s/webhooks", t->org_id, NULL, 0);
+		add(r, "POST", "/api/v1/orgs/%s/webhooks", t->org_id, b_webhook, 0);
+	}
 }
 
 static void
@@ -271,6 +297,68 @@ build_table(void)
 	add(R_ANON, "GET", "/api/v1/tokens", NULL, NULL, 0);
 	add(R_ANON, "POST", "/api/v1/tokens", NULL, b_token, 0);
 	add(R_ANON, "GET", "/api/v1/me", NULL, NULL, 0);
+	/* issue 11: X's webhook, A's notification, campaigns' remediation defaults */
+	{
+		struct ht_resp *t;
+		char *p = ht_fmt("/api/v1/orgs/%s/webhooks", W.x.org_id);
+
+		t = ht_request(
+		    "POST", p, W.x.admin.token,
+		    "{\"url\":\"https://hooks.example.com/x\",\"events\":[\"release.published\"]}");
+		ck_assert_msg(t->status == 201, "webhook: %ld %s", t->status, HT_BODY(t));
+		webhook_x = strdup(ht_jstr(t, "id"));
+		ht_resp_free(t);
+		free(p);
+		t = ht_request("GET", "/api/v1/inbox?limit=1", W.a.admin.token, NULL);
+		ck_assert_msg(t->status == 200 &&
+		                  json_array_size(json_object_get(t->json, "items")) == 1,
+		              "A's inbox is empty: %s", HT_BODY(t));
+		notification_a =
+		    strdup(ht_ostr(json_array_get(json_object_get(t->json, "items"), 0), "id"));
+		ht_resp_free(t);
+	}
+	for (r = R_ANON; r < R__COUNT; r++) {
+		if (r != R_X) {
+			add(r, "DELETE", "/api/v1/webhooks/%s", webhook_x, NULL, 0);
+			add(r, "GET", "/api/v1/webhooks/%s/deliveries", webhook_x, NULL, 0);
+		}
+		if (r != R_A)
+			add(r, "POST", "/api/v1/inbox/%s/read", notification_a, NULL, 0);
+		if (r != R_COORD) {
+			add(r, "PUT", "/api/v1/campaigns/%s/remediation-days", W.campaign_id,
+			    b_days, r != R_ANON);
+			add(r, "PUT", "/api/v1/campaigns/%s/remediation-days", W.campaign2_id,
+			    b_days, 0);
+		}
+	}
+	/* a real pending request of B's: nobody but B's assessor Y decides it */
+	{
+		char *p = ht_fmt("/api/v1/findings/%s/risk-acceptances", W.finding_b);
+		struct ht_resp *t = ht_request("POST", p, W.b.admin.token, b_risk);
+		static char *decide;
+
+		ck_assert_msg(t->status == 201, "B's risk request: %ld %s", t->status, HT_BODY(t));
+		decide =
+		    ht_fmt("/api/v1/findings/%%s/risk-acceptances/%s/decision", ht_jstr(t, "id"));
+		ht_resp_free(t);
+		free(p);
+		for (r = R_ANON; r < R__COUNT; r++)
+			if (r != R_Y)
+				add(r, "POST", decide, W.finding_b, b_risk_decision, r == R_B);
+	}
+	add(R_B, "GET", "/api/v1/campaigns/%s/remediation-days", W.campaign2_id, NULL, 0);
+	add(R_Y, "GET", "/api/v1/campaigns/%s/remediation-days", W.campaign2_id, NULL, 0);
+	add(R_ANON, "GET", "/api/v1/campaigns/%s/remediation-days", W.campaign_id, NULL, 0);
+	add(R_ANON, "GET", "/api/v1/inbox", NULL, NULL, 0);
+	/* role rules: the assessor never asks for risk acceptance, the company never
+	   decides nor retests */
+	add(R_X, "POST", "/api/v1/findings/%s/risk-acceptances", W.finding_a, b_risk, 1);
+	add(R_Y, "POST", "/api/v1/findings/%s/risk-acceptances", W.finding_b, b_risk, 1);
+	add(R_A, "POST",
+	    "/api/v1/findings/%s/risk-acceptances/2c5e1f0a-7d3b-4c8e-9f10-5a6b7c8d9e0f/decision",
+	    W.finding_a, b_risk_decision, 1);
+	add(R_A, "POST", "/api/v1/findings/%s/retests", W.finding_a, b_retest, 1);
+	add(R_B, "POST", "/api/v1/findings/%s/retests", W.finding_b, b_retest, 1);
 	/* role rules inside one's own engagement */
 	add(R_A, "POST", "/api/v1/engagements/%s/findings", W.eng_ax, b_finding, 1);
 	add(R_B, "POST", "/api/v1/engagements/%s/findings", W.eng_by, b_finding, 1);
@@ -295,7 +383,7 @@ struct view {
 	json_t *json;
 };
 
-#define N_VIEWS 19
+#define N_VIEWS 23
 static struct view views[N_VIEWS];
 
 static void
@@ -330,6 +418,12 @@ views_init(void)
 	view_set(16, "tokens of A's admin", R_A, strdup("/api/v1/tokens"));
 	view_set(17, "engagement A×X", R_X, ht_fmt("/api/v1/engagements/%s", W.eng_ax));
 	view_set(18, "engagement B×Y", R_Y, ht_fmt("/api/v1/engagements/%s", W.eng_by));
+	view_set(19, "comments A", R_X, ht_fmt("/api/v1/findings/%s/comments", W.finding_a));
+	view_set(20, "risk acceptances B", R_Y,
+	         ht_fmt("/api/v1/findings/%s/risk-acceptances", W.finding_b));
+	view_set(21, "webhooks X", R_X, ht_fmt("/api/v1/orgs/%s/webhooks", W.x.org_id));
+	view_set(22, "remediation days 1", R_COORD,
+	         ht_fmt("/api/v1/campaigns/%s/remediation-days", W.campaign_id));
 }
 
 static json_t *
@@ -346,7 +440,7 @@ view_fetch(const struct view *v)
 }
 
 /* Scoped row counts (the world's orgs only), through the owner. */
-#define N_COUNTS 12
+#define N_COUNTS 17
 static void
 db_counts(long long out[N_COUNTS])
 {
@@ -377,6 +471,13 @@ db_counts(long long out[N_COUNTS])
 	sql[10] = ht_fmt("SELECT count(*) FROM account_links WHERE org_id IN (%s)", orgs);
 	sql[11] = ht_fmt("SELECT (SELECT count(*) FROM users WHERE disabled AND org_id IN (%s))"
 	                 " + (SELECT count(*) FROM orgs WHERE disabled)",
+	                 orgs);
+	sql[12] = ht_fmt("SELECT count(*) FROM finding_comments WHERE engagement_id IN (%s)", engs);
+	sql[13] = ht_fmt("SELECT count(*) FROM risk_acceptances WHERE engagement_id IN (%s)", engs);
+	sql[14] = ht_fmt("SELECT count(*) FROM finding_retests WHERE engagement_id IN (%s)", engs);
+	sql[15] = ht_fmt("SELECT count(*) FROM webhooks WHERE org_id IN (%s)", orgs);
+	sql[16] = ht_fmt("SELECT count(*) FROM notifications WHERE org_id IN (%s) AND read_at IS "
+	                 "NOT NULL",
 	                 orgs);
 	for (i = 0; i < N_COUNTS; i++) {
 		out[i] = ht_db_count_conn(c, sql[i]);

@@ -59,7 +59,11 @@ START_TEST(test_lookups)
 	    {vocab_levels, "OC6", -1},
 	    {vocab_finding_statuses, "false-positive", 4},
 	    {vocab_company_statuses, "open", -1},
-	    {vocab_company_statuses, "accepted", 2},
+	    {vocab_company_statuses, "remediated", 1},
+	    /* accepted only through a risk acceptance, verified only through a retest (0009) */
+	    {vocab_company_statuses, "accepted", -1},
+	    {vocab_company_statuses, "verified", -1},
+	    {vocab_finding_statuses, "verified", 5},
 	    {vocab_org_kinds, "coordinator", 0},
 	    {vocab_threat_models, "PERSISTENCE", 4},
 	    {vocab_disclosures, "aggregate", 2},

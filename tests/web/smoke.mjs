@@ -392,6 +392,40 @@ try {
 		await logout(page);
 	});
 
+	await check('company comments and asks for risk acceptance; the assessor is told in the header and accepts', async () => {
+		const comment = 'Compensating control: <b>network</b> isolation ' + stamp;
+		await login(page, companyUser, userPassword);
+		await page.locator('#engagements-table a').first().click();
+		await page.locator('#findings-table a', { hasText: findingTitle }).click();
+		await page.locator('#comment-form').waitFor({ state: 'visible' });
+		await page.fill('#comment-form textarea[name=body]', comment);
+		await submit(page, '#comment-form', /Comment added/);
+		await page.locator('#conversation-list li.comment', { hasText: comment }).waitFor({ state: 'visible' });
+		assert(await page.locator('#conversation-list b').count() === 0, 'the comment was rendered as markup');
+		assert(await page.locator('#risk-decision').count() === 0, 'the company sees the decision form');
+		await page.fill('#risk-form textarea[name=justification]', 'Isolated network segment until the migration.');
+		await page.fill('#risk-form input[name=expires_at]', '2099-01-01T12:00');
+		await submit(page, '#risk-form', /Risk acceptance asked/);
+		await page.locator('#conversation-list li.risk', { hasText: 'pending' }).waitFor({ state: 'visible' });
+		await logout(page);
+
+		await login(page, assessorUser, userPassword);
+		const badge = page.locator('#inbox-count');
+		await badge.waitFor({ state: 'visible' });
+		assert(Number(await badge.textContent()) >= 2, 'unread count: ' + await badge.textContent());
+		await page.click('#inbox-link');
+		await page.locator('#inbox-table a', { hasText: 'New comment' }).first().click();
+		await page.locator('#finding-title', { hasText: findingTitle }).waitFor({ state: 'visible' });
+		await page.locator('#conversation-list li.comment', { hasText: comment }).waitFor({ state: 'visible' });
+		await page.selectOption('#risk-decision select[name=decision]', 'accept');
+		await submit(page, '#risk-decision', /Decision recorded/);
+		await page.locator('dd', { hasText: 'accepted' }).first().waitFor({ state: 'visible' });
+		await page.click('#inbox-link');
+		await page.click('#inbox-read-all');
+		await page.locator('#inbox-count').waitFor({ state: 'hidden' });
+		await logout(page);
+	});
+
 	await check('company sees the assessor\'s evidence, may download it but not delete it', async () => {
 		await login(page, companyUser, userPassword);
 		await page.locator('#engagements-table a').first().click();
