@@ -1033,6 +1033,8 @@ START_TEST(test_publication_counts)
 	free(p);
 	eng = strdup(ht_jstr(r, "id"));
 	ht_resp_free(r);
+	/* findings are recorded in fieldwork (the engagement stages) */
+	ck_assert_int_eq(ht_stage(W.coord.token, eng, "fieldwork"), 200);
 	fp = ht_fmt("/api/v1/engagements/%s/findings", eng);
 	for (int i = 0; i < 3; i++) {
 		r = req_status(
