@@ -19,17 +19,11 @@ static unsigned char store_master[CRYPTO_KEY_LEN];
 int
 store_init(const unsigned char master[CRYPTO_KEY_LEN])
 {
-	const struct db_statement *const tables[] = {store_org_statements,
-	                                             store_user_statements,
-	                                             store_audit_statements,
-	                                             store_campaign_statements,
-	                                             store_engagement_statements,
-	                                             store_claim_statements,
-	                                             store_finding_statements,
-	                                             store_publication_statements,
-	                                             store_vocab_statements,
-	                                             store_evidence_statements,
-	                                             NULL};
+	const struct db_statement *const tables[] = {
+	    store_org_statements,      store_user_statements,        store_audit_statements,
+	    store_campaign_statements, store_engagement_statements,  store_claim_statements,
+	    store_finding_statements,  store_publication_statements, store_vocab_statements,
+	    store_evidence_statements, store_factor_statements,      NULL};
 
 	if (master != NULL)
 		memcpy(store_master, master, CRYPTO_KEY_LEN);
@@ -215,4 +209,29 @@ store_unwrap_key(const char *kind, const char *id, const char *column, const uns
                  size_t wlen, unsigned char key[CRYPTO_KEY_LEN])
 {
 	return store_unwrap(store_master, kind, id, column, wrapped, wlen, key);
+}
+
+char *
+store_master_seal(const char *kind, const char *id, const char *column, const void *pt, size_t len)
+{
+	unsigned char *ct = NULL;
+	size_t ctlen = 0;
+	char *param = NULL;
+
+	if (store_seal_bytes(store_master, kind, id, column, pt, len, &ct, &ctlen) == 0)
+		param = db_param_bytea(ct, ctlen);
+	free(ct);
+	return param;
+}
+
+int
+store_master_open(const char *kind, const char *id, const char *column, const struct db_bytes *ct,
+                  unsigned char **pt, size_t *ptlen)
+{
+	if (store_open_bytes(store_master, kind, id, column, ct->p, ct->len, pt, ptlen) != 0) {
+		log_event(LOG_LEVEL_ERROR, "decrypt_failed",
+		          json_pack("{s:s, s:s, s:s}", "kind", kind, "id", id, "column", column));
+		return -1;
+	}
+	return 0;
 }
