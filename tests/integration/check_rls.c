@@ -24,12 +24,15 @@ static const char *const rls_tables[] = {
     "evidence_chunks",
     "finding_history",
     "findings",
+    "login_challenges",
     "login_failures",
     "orgs",
     "publications",
+    "recovery_codes",
     "release_holds",
     "sessions",
     "statements",
+    "user_totp",
     "users",
 };
 
