@@ -190,10 +190,11 @@ client_restore_tty(int sig)
 	raise(sig);
 }
 
-int
-client_password(char *out, size_t cap)
+/* Read a secret from $env_name, else from the terminal without echo after prompt. */
+static int
+client_secret(const char *env_name, const char *prompt, char *out, size_t cap)
 {
-	const char *env = getenv("LOCKSTEP_PASSWORD");
+	const char *env = getenv(env_name);
 	struct termios quiet;
 	size_t len = 0;
 	int fd, ret = -1;
@@ -201,15 +202,14 @@ client_password(char *out, size_t cap)
 
 	if (env != NULL) {
 		if (strlen(env) >= cap) {
-			fprintf(stderr, "%s: LOCKSTEP_PASSWORD is too long\n", client_progname);
+			fprintf(stderr, "%s: %s is too long\n", client_progname, env_name);
 			return -1;
 		}
 		strcpy(out, env);
 		return 0;
 	}
 	if ((fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) {
-		fprintf(stderr, "%s: no terminal to ask for the password; set LOCKSTEP_PASSWORD\n",
-		        client_progname);
+		fprintf(stderr, "%s: no terminal to ask; set %s\n", client_progname, env_name);
 		return -1;
 	}
 	if (tcgetattr(fd, &saved_tty) != 0) {
@@ -224,7 +224,7 @@ client_password(char *out, size_t cap)
 	signal(SIGINT, client_restore_tty);
 	signal(SIGTERM, client_restore_tty);
 	signal(SIGHUP, client_restore_tty);
-	(void)!write(fd, "Password: ", 10);
+	(void)!write(fd, prompt, strlen(prompt));
 	if (tcsetattr(fd, TCSAFLUSH, &quiet) != 0)
 		goto done;
 	for (;;) {
@@ -235,7 +235,7 @@ client_password(char *out, size_t cap)
 		if (n <= 0 || c == '\n' || c == '\r')
 			break;
 		if (len + 1 >= cap) {
-			fprintf(stderr, "%s: the password is too long\n", client_progname);
+			fprintf(stderr, "%s: the answer is too long\n", client_progname);
 			goto done;
 		}
 		out[len++] = c;
@@ -254,4 +254,17 @@ done:
 	if (ret != 0)
 		explicit_bzero(out, cap);
 	return ret;
+}
+
+int
+client_password(char *out, size_t cap)
+{
+	return client_secret("LOCKSTEP_PASSWORD", "Password: ", out, cap);
+}
+
+int
+client_second_factor(char *out, size_t cap)
+{
+	return client_secret("LOCKSTEP_TOTP_CODE", "Authenticator code (or a recovery code): ", out,
+	                     cap);
 }
