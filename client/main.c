@@ -537,6 +537,7 @@ client_cmd_totp(const struct client_ctx *ctx, const struct client_command *cmd, 
 	json_t *ans = NULL, *req = NULL;
 	char *body = NULL;
 	const char *sub = args[0];
+	FILE *qr = NULL;
 	int ret = CLIENT_EXIT_PROBLEM, want_code;
 
 	(void)cmd;
@@ -554,6 +555,12 @@ client_cmd_totp(const struct client_ctx *ctx, const struct client_command *cmd, 
 	if (strcmp(sub, "status") == 0) {
 		if (client_api(ctx, "GET", "/api/v1/me/totp", NULL, &res) == 0)
 			ret = client_report(&res);
+		goto done;
+	}
+	/* the QR file first: a refusal must not leave a new, unseen secret behind */
+	if (opts[0] != NULL && (qr = fopen(opts[0], "wx")) == NULL) {
+		fprintf(stderr, "%s: cannot create %s (it must not exist yet): %s\n",
+		        client_progname, opts[0], strerror(errno));
 		goto done;
 	}
 	if (want_code) {
@@ -589,12 +596,14 @@ client_cmd_totp(const struct client_ctx *ctx, const struct client_command *cmd, 
 			fprintf(stderr, "%s: the server's answer holds no URI\n", client_progname);
 			goto done;
 		}
-		if (opts[0] != NULL) {
-			FILE *f = fopen(opts[0], "wx");
+		if (qr != NULL) {
+			int bad = fputs(svg, qr) < 0;
 
-			if (f == NULL || fputs(svg, f) < 0 || fclose(f) != 0) {
-				fprintf(stderr, "%s: cannot write %s (it must not exist yet): %s\n",
-				        client_progname, opts[0], strerror(errno));
+			bad |= fclose(qr) != 0;
+			qr = NULL;
+			if (bad) {
+				fprintf(stderr, "%s: cannot write %s: %s\n", client_progname,
+				        opts[0], strerror(errno));
 				goto done;
 			}
 		}
@@ -623,6 +632,10 @@ client_cmd_totp(const struct client_ctx *ctx, const struct client_command *cmd, 
 	}
 	ret = fflush(stdout) == 0 ? 0 : CLIENT_EXIT_PROBLEM;
 done:
+	if (qr != NULL) { /* not written: remove the empty file we made */
+		fclose(qr);
+		unlink(opts[0]);
+	}
 	json_decref(ans);
 	json_decref(req);
 	free(body);
