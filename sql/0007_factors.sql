@@ -16,7 +16,13 @@
 --  * sessions.scopes: what an API token may do (NULL for browser
 --    sessions: all of the user's rights); sessions.last_used_at, written
 --    at most once a minute by auth_resolve_scoped; sessions.parent_id, the
---    session or token that minted a token.
+--    session or token that minted a token. A browser session has scopes
+--    only when it is limited to enrolling a second factor (below).
+--  * campaigns.require_second_factor: the coordinator's setting that every
+--    user of the campaign's orgs (its companies and assessor firms) must
+--    have a second factor. Such a user without one gets, at log-in, a
+--    session limited to enrolling (scopes {account:write}), and a full one
+--    only by logging in again with the factor.
 
 SET LOCAL search_path = public, pg_catalog;
 
@@ -47,7 +53,7 @@ COMMENT ON COLUMN sessions.parent_id IS 'The session or token that created this 
 UPDATE sessions SET scopes = ARRAY(SELECT code FROM vocabulary WHERE name = 'token_scope'
                                     ORDER BY position)
  WHERE kind = 'api' AND scopes IS NULL;
-ALTER TABLE sessions ADD CONSTRAINT sessions_api_scoped CHECK ((kind = 'api') = (scopes IS NOT NULL));
+ALTER TABLE sessions ADD CONSTRAINT sessions_api_scoped CHECK (kind <> 'api' OR scopes IS NOT NULL);
 
 -- Every scope is a vocabulary value (an array cannot carry a foreign key).
 CREATE FUNCTION sessions_check_scopes() RETURNS trigger LANGUAGE plpgsql
@@ -77,14 +83,14 @@ COMMENT ON INDEX sessions_org_idx IS 'user_tokens_list: an org admin lists a mem
 -- one write a minute).
 CREATE FUNCTION auth_resolve_scoped(p_hash bytea)
 RETURNS TABLE (user_id uuid, org_id uuid, org_kind text, role text, session_id uuid,
-               scopes text)
+               kind text, scopes text)
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = public, pg_catalog
 AS $$
 #variable_conflict use_column
 BEGIN
     RETURN QUERY
-    SELECT a.user_id, a.org_id, a.org_kind, a.role, a.session_id,
+    SELECT a.user_id, a.org_id, a.org_kind, a.role, a.session_id, s.kind,
            CASE WHEN s.scopes IS NULL THEN NULL ELSE array_to_string(s.scopes, ' ') END
       FROM auth_resolve_token(p_hash) a JOIN sessions s ON s.id = a.session_id;
     IF FOUND THEN
@@ -93,6 +99,14 @@ BEGIN
            AND (s.last_used_at IS NULL OR s.last_used_at < now() - interval '60 seconds');
     END IF;
 END $$;
+
+-- ---------------------------------------------------------------------
+-- the campaign requirement
+-- ---------------------------------------------------------------------
+
+ALTER TABLE campaigns ADD COLUMN require_second_factor boolean NOT NULL DEFAULT false;
+COMMENT ON COLUMN campaigns.require_second_factor IS 'Every user of the orgs taking part (company and assessor) must log in with a second factor; set by the coordinator.';
+GRANT UPDATE (require_second_factor) ON campaigns TO lockstep_app;
 
 -- ---------------------------------------------------------------------
 -- TOTP and recovery codes

@@ -40,11 +40,15 @@ api_auth_resolve(const unsigned char hash[32], struct util_identity *who,
 	memcpy(who->org_kind, a.org_kind, sizeof(who->org_kind));
 	memcpy(who->role, a.role, sizeof(who->role));
 	memcpy(session_id, a.session_id, UTIL_UUID_LEN + 1);
-	/* a browser session has every right of its user; an API token its scopes */
+	/* a browser session has every right of its user; an API token its
+	 * scopes; a session limited to enrolling a second factor its scopes
+	 * and the mark that says so (0007's campaign requirement) */
 	*api_token = a.scopes[0] != '\0';
 	*scopes = VOCAB_SCOPE_ALL;
 	if (*api_token && vocab_scope_bits(a.scopes, scopes) != 0)
 		return 1;
+	if (*api_token && strcmp(a.kind, "session") == 0)
+		*scopes |= VOCAB_SCOPE_ENROL_ONLY;
 	return 0;
 }
 
@@ -277,12 +281,13 @@ api_token_json(const struct store_token *t)
 json_t *
 api_campaign_json(const struct store_campaign *k)
 {
-	return json_pack("{s:s, s:s, s:s, s:O, s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:b}", "id",
+	return json_pack("{s:s, s:s, s:s, s:O, s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:b, s:b}", "id",
 	                 k->id, "title", k->title, "slug", k->slug, "threat_models",
 	                 k->threat_models, "release_at", k->release_at, "planned_release_at",
 	                 k->planned_release_at, "disclosure", k->disclosure, "min_cohort",
 	                 (json_int_t)k->min_cohort, "state", k->state, "created_at", k->created_at,
-	                 "updated_at", k->updated_at, "released", k->released);
+	                 "updated_at", k->updated_at, "released", k->released,
+	                 "require_second_factor", k->require_second_factor);
 }
 
 /* {"id", "name"} of an org; name null when the org is not visible. */

@@ -16,6 +16,12 @@
  * challenge all answer the same 401 bad-code, count in the log-in
  * throttle of the account and of the address, and five wrong codes burn
  * the challenge.
+ *
+ * The campaign requirement (0007): when a campaign the user's org takes
+ * part in requires a second factor and the account has none, the first
+ * step answers 201 with a session limited to enrolling one (scopes
+ * account:write, at most an hour) and "second_factor_required": true;
+ * after confirming the factor the user logs in again, in two steps.
  */
 #include "config.h"
 
@@ -29,15 +35,54 @@
 #include "http/http.h"
 #include "util/util.h"
 
-/* ---- step one: the challenge ---- */
+/*
+ * The answer of a log-in that made a session: token, expiry, the user,
+ * the session cookie and a device cookie, as session_post.c answers it.
+ * res->body is set (201); returns DB_OK or DB_ERROR.
+ */
+static int
+factor_session_answer(struct http_request *r, const char *user_id, const char *token,
+                      const char *expires_at, const struct store_me *me, unsigned max_age,
+                      struct api_res *res)
+{
+	char cookie[256], device[API_DEVICE_VALUE_MAX];
+	int rc = DB_OK;
+
+	res->status = 201;
+	/* o steals the user */
+	res->body = json_pack("{s:s, s:o, s:s}", "expires_at", expires_at, "user",
+	                      api_me_user_json(me), "token", token);
+	if (res->body == NULL)
+		return DB_ERROR;
+	snprintf(cookie, sizeof(cookie), "%s=%s; Path=/; Max-Age=%u; HttpOnly; SameSite=Strict%s",
+	         HTTP_SESSION_COOKIE, token, max_age, config.cookie_secure ? "; Secure" : "");
+	if (http_set_cookie(r, cookie) != 0)
+		rc = DB_ERROR;
+	if (rc == DB_OK && api_device_value(user_id, device, sizeof(device)) == 0 &&
+	    api_device_set_cookie(device, cookie, sizeof(cookie)) == 0) {
+		if (http_set_cookie(r, cookie) != 0)
+			rc = DB_ERROR;
+		json_object_set_new(res->body, "device", json_string(device));
+	}
+	explicit_bzero(cookie, sizeof(cookie));
+	return rc;
+}
+
+/* ---- step one: the challenge, or a session limited to enrolling ---- */
+
+/* A session limited to enrolling lasts at most this long (seconds). */
+#define FACTOR_ENROL_TTL 3600
 
 struct challenge_ctx {
 	struct http_request *r;
+	const struct util_identity *who;
 	const char *acct_key;
 	unsigned char hash[CRYPTO_SHA256_LEN];
-	char ttl[16];
+	char ttl[16], enrol_ttl[16];
 	int needed;                    /* the result: the account has a second factor */
+	int limited;                   /* the result: it must have one and has not */
 	char expires_at[STORE_TS_LEN]; /* the result */
+	struct store_me me;            /* the result, when limited */
 };
 
 static int
@@ -45,42 +90,66 @@ challenge_tx(struct db_conn *c, void *arg)
 {
 	struct challenge_ctx *k = arg;
 	struct store_totp st;
-	int rc;
+	int rc, required = 0;
 
-	k->needed = 0;
+	k->needed = k->limited = 0;
 	rc = store_totp_state(c, &st);
-	if (rc == STORE_NONE || (rc == DB_OK && !st.confirmed))
-		return DB_OK;
-	if (rc != DB_OK)
+	if (rc != DB_OK && rc != STORE_NONE)
 		return rc;
-	k->needed = 1;
-	if ((rc = store_challenge_create(c, k->hash, k->acct_key, k->r->addr, k->ttl,
-	                                 k->expires_at)) != DB_OK)
+	if (rc == DB_OK && st.confirmed) {
+		k->needed = 1;
+		if ((rc = store_challenge_create(c, k->hash, k->acct_key, k->r->addr, k->ttl,
+		                                 k->expires_at)) != DB_OK)
+			return rc;
+		return api_audit(c, k->r, "login.password_ok", "user", NULL, NULL, NULL, NULL);
+	}
+	if ((rc = store_factor_required(c, &required)) != DB_OK || !required)
 		return rc;
-	return api_audit(c, k->r, "login.password_ok", "user", NULL, NULL, NULL, NULL);
+	k->limited = 1;
+	if ((rc = store_session_create_enrol(c, k->hash, k->enrol_ttl, k->r->addr,
+	                                     k->expires_at)) != DB_OK)
+		return rc;
+	if ((rc = store_auth_throttle_clear(c, k->acct_key)) != DB_OK)
+		return rc;
+	if ((rc = api_audit(c, k->r, "login", "user", k->who->user_id, k->who->org_id, NULL,
+	                    json_pack("{s:s}", "limited", "second-factor-required"))) != DB_OK)
+		return rc;
+	rc = store_me_get(c, &k->me);
+	return rc == STORE_NONE ? DB_ERROR : rc;
 }
 
 int
 api_factor_challenge(struct http_request *r, const struct util_identity *who, const char *acct_key)
 {
-	struct challenge_ctx k = {.r = r, .acct_key = acct_key};
+	struct challenge_ctx k = {.r = r, .who = who, .acct_key = acct_key};
 	struct api_res res = {.status = 200};
 	char challenge[CRYPTO_TOKEN_CHARS + 1];
+	unsigned enrol_ttl =
+	    config.session_ttl < FACTOR_ENROL_TTL ? config.session_ttl : FACTOR_ENROL_TTL;
 	int rc;
 
+	/* the challenge, or the token of a limited session: the same random value */
 	if (crypto_token_new(challenge, k.hash) != 0)
 		return http_reply_problem(r, PROBLEM_INTERNAL, NULL);
 	snprintf(k.ttl, sizeof(k.ttl), "%u", config.login_challenge_ttl);
+	snprintf(k.enrol_ttl, sizeof(k.enrol_ttl), "%u", enrol_ttl);
 	rc = db_tx(who, "session_challenge", challenge_tx, &k);
-	if (rc == DB_OK && !k.needed) {
+	if (rc == DB_OK && !k.needed && !k.limited) {
 		explicit_bzero(challenge, sizeof(challenge));
+		store_me_clear(&k.me);
 		return HTTP_OK;
 	}
-	if (rc == DB_OK &&
-	    (res.body = json_pack("{s:s, s:s, s:s}", "second_factor", "totp", "challenge",
-	                          challenge, "expires_at", k.expires_at)) == NULL)
+	if (rc == DB_OK && k.limited) {
+		rc = factor_session_answer(r, who->user_id, challenge, k.expires_at, &k.me,
+		                           enrol_ttl, &res);
+		if (rc == DB_OK)
+			json_object_set_new(res.body, "second_factor_required", json_true());
+	} else if (rc == DB_OK &&
+	           (res.body = json_pack("{s:s, s:s, s:s}", "second_factor", "totp", "challenge",
+	                                 challenge, "expires_at", k.expires_at)) == NULL)
 		rc = DB_ERROR;
 	explicit_bzero(challenge, sizeof(challenge));
+	store_me_clear(&k.me);
 	return api_finish(r, rc, &res);
 }
 
@@ -208,7 +277,6 @@ api_session_factor_post(struct http_request *r)
 {
 	struct factor_ctx f = {.r = r, .res = {.status = 201}};
 	char token[CRYPTO_TOKEN_CHARS + 1];
-	char cookie[256], device[API_DEVICE_VALUE_MAX];
 	int rc;
 
 	if ((rc = api_check_body(r, factor_fields)) != HTTP_OK)
@@ -239,26 +307,9 @@ api_session_factor_post(struct http_request *r)
 		store_me_clear(&f.me);
 		return factor_refuse(r, &f);
 	}
-	if (rc == DB_OK) {
-		/* o steals the user */
-		f.res.body = json_pack("{s:s, s:o, s:s}", "expires_at", f.expires_at, "user",
-		                       api_me_user_json(&f.me), "token", token);
-		if (f.res.body == NULL)
-			rc = DB_ERROR;
-		snprintf(cookie, sizeof(cookie),
-		         "%s=%s; Path=/; Max-Age=%u; HttpOnly; SameSite=Strict%s",
-		         HTTP_SESSION_COOKIE, token, config.session_ttl,
-		         config.cookie_secure ? "; Secure" : "");
-		if (http_set_cookie(r, cookie) != 0)
-			rc = DB_ERROR;
-		if (rc == DB_OK && api_device_value(f.who.user_id, device, sizeof(device)) == 0 &&
-		    api_device_set_cookie(device, cookie, sizeof(cookie)) == 0) {
-			if (http_set_cookie(r, cookie) != 0)
-				rc = DB_ERROR;
-			json_object_set_new(f.res.body, "device", json_string(device));
-		}
-		explicit_bzero(cookie, sizeof(cookie));
-	}
+	if (rc == DB_OK)
+		rc = factor_session_answer(r, f.who.user_id, token, f.expires_at, &f.me,
+		                           config.session_ttl, &f.res);
 	explicit_bzero(token, sizeof(token));
 	store_me_clear(&f.me);
 	return api_finish(r, rc, &f.res);

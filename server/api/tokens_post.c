@@ -94,6 +94,9 @@ api_tokens_post(struct http_request *r)
 	    1u << vocab_index(vocab_token_scopes, json_string_value(v));
 	if (bits == 0)
 		return http_reply_field(r, PROBLEM_INVALID_FIELD, "scopes", "at least one scope");
+	if (r->scopes & VOCAB_SCOPE_ENROL_ONLY)
+		return http_reply_problem(r, PROBLEM_INSUFFICIENT_SCOPE,
+		                          "Set up the second factor and log in again first.");
 	if (r->api_token && (bits & ~r->scopes) != 0)
 		return http_reply_problem(r, PROBLEM_INSUFFICIENT_SCOPE,
 		                          "A token cannot make a token with a scope it lacks.");

@@ -90,6 +90,17 @@ const struct db_statement store_factor_statements[] = {
      "UPDATE recovery_codes SET used_at = now() WHERE user_id = ls_uid()"
      " AND code_hash = $1::bytea AND used_at IS NULL RETURNING user_id AS id",
      factor_id_row},
+    /* the campaign requirement: does a campaign of the caller's org require a second factor? */
+    {"factor_required",
+     "SELECT EXISTS (SELECT 1 FROM campaigns c JOIN engagements e ON e.campaign_id = c.id"
+     " WHERE c.require_second_factor AND (e.company_org_id = ls_org()"
+     " OR e.assessor_org_id = ls_org())) AS ok",
+     factor_flag_row},
+    {"session_create_enrol",
+     "INSERT INTO sessions (token_hash, user_id, org_id, expires_at, addr, scopes)"
+     " VALUES ($1::bytea, ls_uid(), ls_org(), now() + make_interval(secs => $2::int), $3,"
+     " ARRAY['account:write']) RETURNING ls_ts(expires_at) AS expires_at",
+     factor_expiry_row},
     {"challenge_create", "SELECT auth_challenge_create($1::bytea, $2, $3, $4::int) AS expires_at",
      factor_expiry_row},
     {"challenge_resolve",
@@ -333,5 +344,35 @@ store_challenge_consume(struct db_conn *c, const unsigned char hash[CRYPTO_SHA25
 	if (rc == STORE_NONE)
 		rc = DB_ERROR;
 	*ok = rc == DB_OK && f.value;
+	return rc;
+}
+
+int
+store_factor_required(struct db_conn *c, int *required)
+{
+	struct factor_flag f = {0};
+	int rc = store_one(c, "factor_required", 0, NULL, factor_flag_row, &f);
+
+	if (rc == STORE_NONE)
+		rc = DB_ERROR;
+	*required = rc == DB_OK && f.value;
+	return rc;
+}
+
+int
+store_session_create_enrol(struct db_conn *c, const unsigned char hash[CRYPTO_SHA256_LEN],
+                           const char *ttl_seconds, const char *addr, char expires_at[STORE_TS_LEN])
+{
+	char hex[2 * CRYPTO_SHA256_LEN + 3];
+	const char *p[3] = {hex, ttl_seconds, addr};
+	struct factor_expiry e;
+	int rc;
+
+	factor_hash_param(hash, hex);
+	rc = store_one(c, "session_create_enrol", 3, p, factor_expiry_row, &e);
+	if (rc == STORE_NONE)
+		rc = DB_ERROR;
+	if (rc == DB_OK)
+		memcpy(expires_at, e.expires_at, STORE_TS_LEN);
 	return rc;
 }

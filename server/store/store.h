@@ -169,8 +169,9 @@ struct store_auth {
 	char org_kind[16];
 	char role[8];
 	char session_id[DB_UUID_LEN + 1]; /* store_auth_resolve only */
+	char kind[16];                    /* store_auth_resolve: "session" or "api" */
 	char scopes[256];    /* store_auth_resolve: an API token's scopes, space-separated; "" for a
-	                        browser session */
+	                        browser session (one limited to enrolling a second factor has some) */
 	char *password_hash; /* store_auth_candidates only */
 };
 
@@ -324,6 +325,13 @@ int store_recovery_replace(struct db_conn *c, const char *user_id, char *const *
 int store_recovery_use(struct db_conn *c, const char *user_id, const char *code,
                        int *ok) STORE_MUST_CHECK;
 
+/* 1 in *required when a campaign the caller's org takes part in requires a second factor. */
+int store_factor_required(struct db_conn *c, int *required) STORE_MUST_CHECK;
+/* A browser session of the caller limited to enrolling a second factor (scopes account:write). */
+int store_session_create_enrol(struct db_conn *c, const unsigned char hash[CRYPTO_SHA256_LEN],
+                               const char *ttl_seconds, const char *addr,
+                               char expires_at[STORE_TS_LEN]) STORE_MUST_CHECK;
+
 /* A log-in challenge for the caller (ttl seconds); expires_at receives its expiry. */
 int store_challenge_create(struct db_conn *c, const unsigned char hash[CRYPTO_SHA256_LEN],
                            const char *acct_key, const char *addr, const char *ttl,
@@ -353,6 +361,7 @@ struct store_campaign {
 	char created_at[STORE_TS_LEN];
 	char updated_at[STORE_TS_LEN];
 	int released; /* published, or the instant has passed and no hold keeps it open */
+	int require_second_factor; /* every user of its orgs must have a second factor (0007) */
 };
 
 /* The fields a PATCH may change: NULL keeps the current value. */
@@ -394,6 +403,10 @@ int store_ts_future(struct db_conn *c, const char *ts, int *future,
 int store_campaign_create(struct db_conn *c, const char *title, const char *slug,
                           const char *threat_models, const char *release_at, const char *disclosure,
                           const char *min_cohort, struct store_campaign *out) STORE_MUST_CHECK;
+/* Set a campaign's second-factor requirement (coordinator). DB_OK or STORE_NONE. */
+int store_campaign_second_factor(struct db_conn *c, const char *id, int required,
+                                 struct store_campaign *out) STORE_MUST_CHECK;
+
 int store_campaign_get(struct db_conn *c, const char *id,
                        struct store_campaign *out) STORE_MUST_CHECK;
 /* Like store_campaign_get, locking the row FOR UPDATE. */

@@ -24,6 +24,7 @@ static const struct db_field auth_session_row[] = {
     DB_FIELD(DB_T_STR, struct store_auth, org_kind, "org_kind"),
     DB_FIELD(DB_T_STR, struct store_auth, role, "role"),
     DB_FIELD(DB_T_STR, struct store_auth, session_id, "session_id"),
+    DB_FIELD(DB_T_STR, struct store_auth, kind, "kind"),
     DB_FIELD(DB_T_STR, struct store_auth, scopes, "scopes"),
     DB_FIELD_END};
 static const struct db_field auth_login_row[] = {
@@ -85,7 +86,7 @@ static const struct db_field token_row[] = {
 const struct db_statement store_user_statements[] = {
     /* authentication (SECURITY DEFINER functions, see 0001_schema.sql) */
     {"auth_resolve_token",
-     "SELECT user_id, org_id, org_kind, role, session_id, scopes"
+     "SELECT user_id, org_id, org_kind, role, session_id, kind, scopes"
      " FROM auth_resolve_scoped($1::bytea)",
      auth_session_row},
     {"auth_login_lookup",

@@ -49,6 +49,8 @@
 #define VOCAB_SCOPE_USERS (1u << 6)
 #define VOCAB_SCOPE_ACCOUNT (1u << 7)
 #define VOCAB_SCOPE_ALL ((1u << (0 VOCAB_TOKEN_SCOPE(VOCAB_ONE))) - 1u)
+/* Not a scope: marks a browser session limited to enrolling a second factor. */
+#define VOCAB_SCOPE_ENROL_ONLY (1u << 31)
 
 /* How many values an enumeration has, as a constant expression. */
 #define VOCAB_ONE(code, company) +1

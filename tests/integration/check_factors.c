@@ -715,6 +715,133 @@ START_TEST(test_admin_tokens)
 }
 END_TEST
 
+/* The coordinator's campaign requirement: a user without a factor gets a session that can only
+ * enrol. */
+START_TEST(test_campaign_requirement)
+{
+	struct ht_actor u, other;
+	struct ht_resp *r, *ref;
+	char *path, *fake, uuid[37], *secret, code[9], *limited;
+	json_t *rc;
+
+	new_user(&u, "member");
+	{
+		char err[512];
+
+		ck_assert_msg(ht_make_user(W.b.admin.token, W.b.org_id, "member", &other, err,
+		                           sizeof(err)) == 0,
+		              "%s", err);
+	}
+	/* campaign 2 holds only A x X */
+	path = ht_fmt("/api/v1/campaigns/%s/second-factor", W.campaign2_id);
+	ht_random_uuid(uuid);
+	fake = ht_fmt("/api/v1/campaigns/%s/second-factor", uuid);
+	/* nobody but the coordinator: the 404 of an unknown campaign, nothing changes */
+	{
+		const char *who[] = {W.a.admin.token, W.x.admin.token, W.b.admin.token};
+
+		for (int i = 0; i < 3; i++) {
+			r = ht_request("PUT", path, who[i], "{\"required\":true}");
+			ref = ht_request("PUT", fake, who[i], "{\"required\":true}");
+			HT_ASSERT_PROBLEM(r, 404, "not-found");
+			ck_assert_str_eq(r->body, ref->body);
+			ht_resp_free(r);
+			ht_resp_free(ref);
+		}
+	}
+	r = ht_request("PUT", fake, W.coord.token, "{\"required\":true}");
+	HT_ASSERT_PROBLEM(r, 404, "not-found");
+	ht_resp_free(r);
+	r = ht_request("PUT", path, W.coord.token, "{\"required\":\"yes\"}");
+	HT_ASSERT_PROBLEM(r, 422, "invalid-field");
+	ht_resp_free(r);
+	r = ht_login_resp(u.email, u.password);
+	HT_ASSERT_STATUS(r, 201);
+	ck_assert_ptr_null(json_object_get(r->json, "second_factor_required"));
+	ht_resp_free(r);
+
+	r = ht_request("PUT", path, W.coord.token, "{\"required\":true}");
+	HT_ASSERT_STATUS(r, 200);
+	ck_assert(json_is_true(json_object_get(r->json, "require_second_factor")));
+	ht_resp_free(r);
+
+	/* A's member without a factor: a session limited to enrolling */
+	r = ht_login_resp(u.email, u.password);
+	HT_ASSERT_STATUS(r, 201);
+	ck_assert(json_is_true(json_object_get(r->json, "second_factor_required")));
+	limited = strdup(ht_jstr(r, "token"));
+	ht_resp_free(r);
+	r = ht_request("GET", "/api/v1/me", limited, NULL);
+	HT_ASSERT_STATUS(r, 200);
+	ck_assert(json_is_true(json_object_get(r->json, "second_factor_required")));
+	ht_resp_free(r);
+	r = ht_request("GET", "/api/v1/engagements", limited, NULL);
+	HT_ASSERT_PROBLEM(r, 403, "insufficient-scope");
+	ht_resp_free(r);
+	r = ht_request("POST", "/api/v1/tokens", limited,
+	               "{\"name\":\"x\",\"ttl_days\":1,\"scopes\":[\"account:write\"]}");
+	HT_ASSERT_PROBLEM(r, 403, "insufficient-scope");
+	ht_resp_free(r);
+	/* B's member is not in campaign 2: logs in as before */
+	r = ht_login_resp(other.email, other.password);
+	HT_ASSERT_STATUS(r, 201);
+	ck_assert_ptr_null(json_object_get(r->json, "second_factor_required"));
+	ht_resp_free(r);
+	/* the assessor firm's admin is bound too (no factor): limited */
+	r = ht_login_resp(W.x.admin.email, W.x.admin.password);
+	HT_ASSERT_STATUS(r, 201);
+	ck_assert(json_is_true(json_object_get(r->json, "second_factor_required")));
+	ht_resp_free(r);
+
+	/* enrolling works in the limited session; then log-in takes two steps and is full */
+	{
+		struct ht_actor lu = u;
+
+		lu.token = limited;
+		secret = enrol(&lu, &rc);
+	}
+	r = ht_login_resp(u.email, u.password);
+	HT_ASSERT_STATUS(r, 200);
+	{
+		char *ch = strdup(ht_jstr(r, "challenge"));
+
+		ht_resp_free(r);
+		code_at(secret, 30, code);
+		r = second_step(ch, code);
+		HT_ASSERT_STATUS(r, 201);
+		ck_assert_ptr_null(json_object_get(r->json, "second_factor_required"));
+		{
+			char *full = strdup(ht_jstr(r, "token"));
+			struct ht_resp *e = ht_request("GET", "/api/v1/engagements", full, NULL);
+
+			HT_ASSERT_STATUS(e, 200);
+			ht_resp_free(e);
+			free(full);
+		}
+		ht_resp_free(r);
+		free(ch);
+	}
+
+	/* off again: everything as before */
+	r = ht_request("PUT", path, W.coord.token, "{\"required\":false}");
+	HT_ASSERT_STATUS(r, 200);
+	ck_assert(json_is_false(json_object_get(r->json, "require_second_factor")));
+	ht_resp_free(r);
+	r = ht_login_resp(W.x.admin.email, W.x.admin.password);
+	HT_ASSERT_STATUS(r, 201);
+	ck_assert_ptr_null(json_object_get(r->json, "second_factor_required"));
+	ht_resp_free(r);
+	ht_clear_login_failures();
+	json_decref(rc);
+	free(secret);
+	free(limited);
+	free(path);
+	free(fake);
+	ht_actor_free(&u);
+	ht_actor_free(&other);
+}
+END_TEST
+
 static Suite *
 factors_suite(void)
 {
@@ -729,6 +856,7 @@ factors_suite(void)
 	tcase_add_test(tc, test_scopes);
 	tcase_add_test(tc, test_sessions_list);
 	tcase_add_test(tc, test_admin_tokens);
+	tcase_add_test(tc, test_campaign_requirement);
 	tcase_add_test(tc, test_codes_throttled);
 	suite_add_tcase(s, tc);
 	return s;

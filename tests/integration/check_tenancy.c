@@ -219,6 +219,11 @@ build_table(void)
 			if (r != R_A && r != R_COORD)
 				add(r, "DELETE", user_token_fmt, W.a.admin.user_id, NULL, 0);
 	}
+	/* the campaign's second-factor requirement: the coordinator's alone */
+	for (r = R_ANON; r < R__COUNT; r++)
+		if (r != R_COORD)
+			add(r, "PUT", "/api/v1/campaigns/%s/second-factor", W.campaign_id,
+			    strdup("{\"required\":true}"), 0);
 	/* the caller's own second factor: anonymous callers are refused */
 	add(R_ANON, "GET", "/api/v1/me/totp", NULL, NULL, 0);
 	add(R_ANON, "POST", "/api/v1/me/totp", NULL, NULL, 0);
