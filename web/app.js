@@ -202,6 +202,11 @@
 		}
 		$('me-email').textContent = me.user.email;
 		$('me-org').textContent = me.user.name + ' · ' + me.user.role + ' · ' + me.org.name + ' (' + me.org.kind + ')';
+		if (me.second_factor_required) {
+			/* a session limited to setting up a second factor (a campaign requires one) */
+			$('nav').replaceChildren(link('#/security', 'Security'));
+			return;
+		}
 		const links = [link('#/', 'Engagements'), link('#/campaigns', 'Campaigns')];
 		if (me.org.kind === 'coordinator')
 			links.push(link('#/orgs', 'Organisations'));
@@ -827,7 +832,8 @@
 			el('h2', null, 'Campaign · ' + c.title),
 			dl([['Slug', c.slug], ['State', c.state], ['Threat models', fmtList(c.threat_models)],
 				['Release', c.release_at], ['Planned release', orDash(c.planned_release_at)],
-				['Disclosure', c.disclosure], ['Minimum cohort', String(c.min_cohort)]]));
+				['Disclosure', c.disclosure], ['Minimum cohort', String(c.min_cohort)],
+				['Second factor', c.require_second_factor ? 'required of every user of its organisations' : 'not required']]));
 		if (me.org.kind !== 'coordinator' || !Array.isArray(c.engagements))
 			return out;
 		if (c.release) {
@@ -884,6 +890,20 @@
 				notice('Campaign saved.');
 			}));
 		}
+
+		/* issue 9: the coordinator's second-factor requirement */
+		out.append(onSubmit(el('form', { class: 'card', id: 'campaign-second-factor' },
+			el('h4', null, 'Second factor'),
+			el('p', null, 'When required, every user of the campaign\'s companies and assessor firms who has no ' +
+				'second factor can, from their next log-in, only set one up; sessions already open are not touched.'),
+			el('label', { class: 'check' }, el('input', { type: 'checkbox', name: 'required', id: 'campaign-2fa',
+				checked: !!c.require_second_factor }), ' Require a second factor'),
+			el('button', { type: 'submit' }, 'Save')), async (fd) => {
+			const required = fd.get('required') !== null;
+			await api('PUT', '/campaigns/' + id + '/second-factor', { required });
+			await route();
+			notice(required ? 'A second factor is now required.' : 'A second factor is no longer required.');
+		}));
 
 		const orgs = await listAll('/orgs');
 		const opts = (k) => orgs.filter((o) => o.kind === k).map((o) => [o.id, o.name]);
@@ -944,7 +964,8 @@
 						el('button', { type: 'submit' }, 'Turn on')), async (fd) => {
 						const c = await api('POST', '/me/totp/confirm', { code: String(fd.get('code') || '').trim() });
 						render(el('div', null,
-							el('p', { class: 'ok' }, 'The second factor is on: log-in now asks for a code after the password.'),
+							el('p', { class: 'ok' }, 'The second factor is on: log-in now asks for a code after the password.' +
+								(me.second_factor_required ? ' Log out and log in again with it to use lockstep.' : '')),
 							recoveryBox(c.recovery_codes || [])));
 					})));
 			} catch (e2) {
@@ -999,6 +1020,14 @@
 	}
 
 	async function viewSecurity() {
+		if (me.second_factor_required) {
+			const t = await api('GET', '/me/totp');
+			return el('div', null,
+				el('h2', null, 'Security'),
+				el('p', { class: 'error', id: 'factor-required' }, 'A campaign your organisation takes part in requires ' +
+					'a second factor. Set one up here, then log out and log in again with it to use lockstep.'),
+				totpSection(t || {}));
+		}
 		const [t, tokens] = await Promise.all([api('GET', '/me/totp'), api('GET', '/tokens')]);
 		const items = tokens && Array.isArray(tokens.items) ? tokens.items : [];
 		const created = el('div', { id: 'token-created' });
@@ -1046,6 +1075,10 @@
 		const seq = ++renderSeq;
 		let fn = viewEngagements;
 		let args = [];
+		if (me.second_factor_required && location.hash !== '#/security') {
+			location.replace('#/security');
+			return;
+		}
 		for (const [re, f] of routes) {
 			const m = re.exec(location.hash);
 			if (m) {

@@ -384,6 +384,28 @@ try {
 		await logout(page);
 	});
 
+	await check('a campaign that requires a second factor limits its users to setting one up', async () => {
+		await login(page, email, password);
+		await page.goto(campaignUrl);
+		await page.locator('#campaign-second-factor').waitFor({ state: 'visible' });
+		await page.check('#campaign-2fa');
+		await submit(page, '#campaign-second-factor', /now required/);
+		await logout(page);
+		await page.fill('#login-email', assessorUser);
+		await page.fill('#login-password', userPassword);
+		await page.click('#login-form button[type=submit]');
+		await page.locator('#factor-required').waitFor({ state: 'visible' });
+		assert(await page.locator('#nav a').count() === 1, 'a limited session shows more than the security page');
+		assert(await page.locator('#totp-start').isVisible(), 'no way to set up the factor');
+		await logout(page);
+		await login(page, email, password);
+		await page.goto(campaignUrl);
+		await page.locator('#campaign-second-factor').waitFor({ state: 'visible' });
+		await page.uncheck('#campaign-2fa');
+		await submit(page, '#campaign-second-factor', /no longer required/);
+		await logout(page);
+	});
+
 	/* RFC 6238 code of a base32 secret, now + offset seconds. */
 	const totp = (secret, offset) => {
 		const alpha = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
