@@ -115,7 +115,7 @@ static const struct client_command client_commands[] = {
     {"verify", "SLUG [--key FILE.pem]", 1, 1, {"key", NULL}, NULL, client_run_verify},
     {"name-check", "ENGAGEMENT_ID FILE", 2, 2, {NULL}, NULL, client_cmd_name_check},
     {"totp",
-     "enrol [--qr FILE.svg] | confirm CODE | status | disable CODE",
+     "enrol [--qr FILE.svg] | confirm CODE | status | disable [CODE]",
      1,
      2,
      {"qr", NULL},
@@ -157,7 +157,8 @@ client_usage(FILE *f)
 	        "totp enrol starts a second factor (prints the otpauth:// URI, --qr writes the\n"
 	        "QR code as SVG); totp confirm CODE turns it on and prints ten recovery codes.\n"
 	        "With a second factor, login asks for a code ($LOCKSTEP_TOTP_CODE) after the\n"
-	        "password. totp disable CODE takes a code or a recovery code.\n"
+	        "password. totp disable takes a code or a recovery code, or without one asks\n"
+	        "for the password ($LOCKSTEP_PASSWORD).\n"
 	        "token create makes an API token (shown once): --days (default 30, at most the\n"
 	        "server's LOCKSTEP_TOKEN_MAX_DAYS), --scopes from read, findings:write,\n"
 	        "evidence:write, claims:write, statements:write, campaigns:write, users:write,\n"
@@ -528,7 +529,7 @@ client_code_arg(const char *s)
 	return 0;
 }
 
-/* lockstep totp enrol|confirm CODE|status|disable CODE */
+/* lockstep totp enrol|confirm CODE|status|disable [CODE] */
 static int
 client_cmd_totp(const struct client_ctx *ctx, const struct client_command *cmd, char **args,
                 const char **opts)
@@ -542,13 +543,14 @@ client_cmd_totp(const struct client_ctx *ctx, const struct client_command *cmd, 
 
 	(void)cmd;
 	want_code = strcmp(sub, "confirm") == 0 || strcmp(sub, "disable") == 0;
-	if ((want_code && (args[1] == NULL || client_code_arg(args[1]) != 0)) ||
+	if ((want_code && args[1] == NULL && strcmp(sub, "disable") != 0) ||
+	    (want_code && args[1] != NULL && client_code_arg(args[1]) != 0) ||
 	    (!want_code && args[1] != NULL) ||
 	    (!want_code && strcmp(sub, "enrol") != 0 && strcmp(sub, "status") != 0) ||
 	    (opts[0] != NULL && strcmp(sub, "enrol") != 0)) {
 		fprintf(stderr,
 		        "%s: usage: totp enrol [--qr FILE.svg] | confirm CODE | status | "
-		        "disable CODE\n",
+		        "disable [CODE]\n",
 		        client_progname);
 		return CLIENT_EXIT_USAGE;
 	}
@@ -563,9 +565,25 @@ client_cmd_totp(const struct client_ctx *ctx, const struct client_command *cmd, 
 		        client_progname, opts[0], strerror(errno));
 		goto done;
 	}
-	if (want_code) {
+	if (want_code && args[1] != NULL) {
 		req = json_pack("{s:s}", "code", args[1]);
 		body = req ? json_dumps(req, JSON_COMPACT) : NULL;
+		if (body == NULL)
+			goto done;
+	} else if (want_code) { /* disable without a code: with the password */
+		char password[CLIENT_MAX_PASSWORD + 1];
+		json_t *pw;
+
+		if (client_password(password, sizeof(password)) != 0)
+			goto done;
+		req = json_pack("{s:s}", "password", password);
+		explicit_bzero(password, sizeof(password));
+		if (req == NULL || (pw = json_object_get(req, "password")) == NULL) {
+			fprintf(stderr, "%s: the password is not valid UTF-8\n", client_progname);
+			goto done;
+		}
+		body = json_dumps(req, JSON_COMPACT);
+		explicit_bzero((char *)json_string_value(pw), json_string_length(pw));
 		if (body == NULL)
 			goto done;
 	}
@@ -632,6 +650,8 @@ client_cmd_totp(const struct client_ctx *ctx, const struct client_command *cmd, 
 	}
 	ret = fflush(stdout) == 0 ? 0 : CLIENT_EXIT_PROBLEM;
 done:
+	if (body != NULL)
+		explicit_bzero(body, strlen(body));
 	if (qr != NULL) { /* not written: remove the empty file we made */
 		fclose(qr);
 		unlink(opts[0]);

@@ -238,6 +238,20 @@ AS $$
     SELECT EXISTS (SELECT 1 FROM u)
 $$;
 
+-- Why: turning a second factor off with the password must check the
+-- caller's own password, and lockstep_app may not read password hashes.
+-- Returns the hash of the current identity's account only (NULL when
+-- disabled or without identity), nothing else.
+CREATE FUNCTION auth_password_hash_self()
+RETURNS text LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = public, pg_catalog
+AS $$
+    SELECT u.password_hash FROM users u WHERE u.id = ls_uid() AND NOT u.disabled
+$$;
+
+REVOKE ALL ON FUNCTION auth_password_hash_self() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION auth_password_hash_self() TO lockstep_app;
+
 REVOKE ALL ON FUNCTION auth_resolve_scoped(bytea), auth_challenge_create(bytea, text, text, integer),
     auth_challenge_resolve(bytea), auth_challenge_fail(bytea), auth_challenge_consume(bytea)
     FROM PUBLIC;

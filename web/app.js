@@ -985,10 +985,14 @@
 				['Recovery codes left', String(t.recovery_codes_left)]]),
 			onSubmit(el('form', { class: 'card', id: 'totp-disable' },
 				el('h4', null, 'Turn the second factor off'),
-				field('A code from the app, or a recovery code', el('input', { name: 'code', required: true,
+				field('A code from the app, or a recovery code', el('input', { name: 'code',
 					autocomplete: 'one-time-code', minlength: 6, maxlength: 32 })),
+				field('… or your password', el('input', { name: 'password', type: 'password',
+					autocomplete: 'current-password', maxlength: 1024 })),
 				el('button', { type: 'submit' }, 'Turn off')), async (fd) => {
-				await api('POST', '/me/totp/disable', { code: String(fd.get('code') || '').trim() });
+				const code = String(fd.get('code') || '').trim();
+				const pw = String(fd.get('password') || '');
+				await api('POST', '/me/totp/disable', code !== '' ? { code } : { password: pw });
 				await route();
 				notice('The second factor is off.');
 			})));

@@ -45,6 +45,12 @@ struct factor_flag {
 static const struct db_field factor_flag_row[] = {
     DB_FIELD(DB_T_BOOL, struct factor_flag, value, "ok"), DB_FIELD_END};
 
+struct factor_hash {
+	char *hash;
+};
+static const struct db_field factor_hash_row[] = {
+    DB_FIELD(DB_T_TEXT, struct factor_hash, hash, "hash"), DB_FIELD_END};
+
 struct factor_expiry {
 	char expires_at[STORE_TS_LEN];
 };
@@ -101,6 +107,7 @@ const struct db_statement store_factor_statements[] = {
      " VALUES ($1::bytea, ls_uid(), ls_org(), now() + make_interval(secs => $2::int), $3,"
      " ARRAY['account:write']) RETURNING ls_ts(expires_at) AS expires_at",
      factor_expiry_row},
+    {"password_hash_self", "SELECT auth_password_hash_self() AS hash", factor_hash_row},
     {"challenge_create", "SELECT auth_challenge_create($1::bytea, $2, $3, $4::int) AS expires_at",
      factor_expiry_row},
     {"challenge_resolve",
@@ -374,5 +381,21 @@ store_session_create_enrol(struct db_conn *c, const unsigned char hash[CRYPTO_SH
 		rc = DB_ERROR;
 	if (rc == DB_OK)
 		memcpy(expires_at, e.expires_at, STORE_TS_LEN);
+	return rc;
+}
+
+int
+store_password_hash_self(struct db_conn *c, char **hash)
+{
+	struct factor_hash h = {0};
+	int rc = store_one(c, "password_hash_self", 0, NULL, factor_hash_row, &h);
+
+	*hash = NULL;
+	if (rc == DB_OK && h.hash == NULL)
+		rc = STORE_NONE;
+	if (rc == DB_OK)
+		*hash = h.hash;
+	else if (h.hash != NULL)
+		store_secret_free(h.hash, strlen(h.hash));
 	return rc;
 }

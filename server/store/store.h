@@ -316,6 +316,12 @@ int store_totp_state(struct db_conn *c, struct store_totp *out) STORE_MUST_CHECK
  */
 int store_totp_verify(struct db_conn *c, const char *user_id, const char *code, long long now,
                       int confirm, int *ok) STORE_MUST_CHECK;
+/*
+ * The caller's own password hash (auth_password_hash_self, 0007) into
+ * *hash (malloc'd; wipe and free with store_secret_free). STORE_NONE for a
+ * disabled account.
+ */
+int store_password_hash_self(struct db_conn *c, char **hash) STORE_MUST_CHECK;
 /* Remove the caller's TOTP and recovery codes. STORE_NONE when not enrolled. */
 int store_totp_remove(struct db_conn *c) STORE_MUST_CHECK;
 /* Replace the caller's recovery codes by the n codes given (only hashes are stored). */

@@ -999,6 +999,23 @@ START_TEST(test_totp_and_tokens)
 	ck_assert_int_eq(st, 1); /* gone: 404 */
 	free(out);
 
+	/* totp disable without a code takes the password ($LOCKSTEP_PASSWORD) */
+	{
+		const char *disable[] = {"totp", "disable", NULL};
+
+		ck_assert_int_eq(setenv("LOCKSTEP_PASSWORD", "not the password", 1), 0);
+		out = cli_run(&st, disable);
+		ck_assert_int_eq(st, 1);
+		free(out);
+		ck_assert_int_eq(setenv("LOCKSTEP_PASSWORD", u.password, 1), 0);
+		out = cli_run(&st, disable);
+		ck_assert_msg(st == 0, "totp disable: exit %d: %s", st, out);
+		free(out);
+		out = cli_run(&st, status);
+		ck_assert_ptr_nonnull(strstr(out, "\"enabled\": false"));
+		free(out);
+	}
+
 	unsetenv("XDG_CONFIG_HOME");
 	unsetenv("LOCKSTEP_PASSWORD");
 	cli_rmrf(cfg);

@@ -469,6 +469,34 @@ START_TEST(test_disable)
 	ck_assert(json_is_false(json_object_get(r->json, "enabled")));
 	ck_assert_int_eq(json_integer_value(json_object_get(r->json, "recovery_codes_left")), 0);
 	ht_resp_free(r);
+
+	/* with the password instead: a wrong one is refused and counted, the right one works */
+	json_decref(rc);
+	free(secret);
+	secret = enrol(&u, &rc);
+	r = ht_request("POST", "/api/v1/me/totp/disable", u.token,
+	               "{\"code\":\"123456\",\"password\":\"x\"}");
+	HT_ASSERT_PROBLEM(r, 422, "invalid-field");
+	ht_resp_free(r);
+	r = ht_request("POST", "/api/v1/me/totp/disable", u.token,
+	               "{\"password\":\"not the password\"}");
+	HT_ASSERT_PROBLEM(r, 422, "invalid-field");
+	ck_assert_str_eq(ht_jstr(r, "field"), "password");
+	ht_resp_free(r);
+	r = ht_login_resp(u.email, u.password);
+	HT_ASSERT_STATUS(r, 200); /* still on */
+	ht_resp_free(r);
+	{
+		char *b = ht_jdump(json_pack("{s:s}", "password", u.password));
+
+		r = ht_request("POST", "/api/v1/me/totp/disable", u.token, b);
+		free(b);
+	}
+	HT_ASSERT_STATUS(r, 204);
+	ht_resp_free(r);
+	r = ht_login_resp(u.email, u.password);
+	HT_ASSERT_STATUS(r, 201);
+	ht_resp_free(r);
 	ht_clear_login_failures();
 	json_decref(rc);
 	free(secret);
