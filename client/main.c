@@ -115,7 +115,7 @@ static const struct client_command client_commands[] = {
     {"verify", "SLUG [--key FILE.pem]", 1, 1, {"key", NULL}, NULL, client_run_verify},
     {"name-check", "ENGAGEMENT_ID FILE", 2, 2, {NULL}, NULL, client_cmd_name_check},
     {"totp",
-     "enrol [--qr FILE.svg] | confirm CODE | status | disable [CODE]",
+     "enrol [--qr FILE.svg] | confirm CODE | recovery-codes CODE | status | disable [CODE]",
      1,
      2,
      {"qr", NULL},
@@ -157,7 +157,8 @@ client_usage(FILE *f)
 	        "totp enrol starts a second factor (prints the otpauth:// URI, --qr writes the\n"
 	        "QR code as SVG); totp confirm CODE turns it on and prints ten recovery codes.\n"
 	        "With a second factor, login asks for a code ($LOCKSTEP_TOTP_CODE) after the\n"
-	        "password. totp disable takes a code or a recovery code, or without one asks\n"
+	        "password. totp recovery-codes CODE replaces the recovery codes.\n"
+	        "totp disable takes a code or a recovery code, or without one asks\n"
 	        "for the password ($LOCKSTEP_PASSWORD).\n"
 	        "token create makes an API token (shown once): --days (default 30, at most the\n"
 	        "server's LOCKSTEP_TOKEN_MAX_DAYS), --scopes from read, findings:write,\n"
@@ -542,16 +543,18 @@ client_cmd_totp(const struct client_ctx *ctx, const struct client_command *cmd, 
 	int ret = CLIENT_EXIT_PROBLEM, want_code;
 
 	(void)cmd;
-	want_code = strcmp(sub, "confirm") == 0 || strcmp(sub, "disable") == 0;
+	want_code = strcmp(sub, "confirm") == 0 || strcmp(sub, "disable") == 0 ||
+	            strcmp(sub, "recovery-codes") == 0;
 	if ((want_code && args[1] == NULL && strcmp(sub, "disable") != 0) ||
 	    (want_code && args[1] != NULL && client_code_arg(args[1]) != 0) ||
 	    (!want_code && args[1] != NULL) ||
 	    (!want_code && strcmp(sub, "enrol") != 0 && strcmp(sub, "status") != 0) ||
 	    (opts[0] != NULL && strcmp(sub, "enrol") != 0)) {
-		fprintf(stderr,
-		        "%s: usage: totp enrol [--qr FILE.svg] | confirm CODE | status | "
-		        "disable [CODE]\n",
-		        client_progname);
+		fprintf(
+		    stderr,
+		    "%s: usage: totp enrol [--qr FILE.svg] | confirm CODE | recovery-codes CODE | "
+		    "status | disable [CODE]\n",
+		    client_progname);
 		return CLIENT_EXIT_USAGE;
 	}
 	if (strcmp(sub, "status") == 0) {
@@ -588,9 +591,10 @@ client_cmd_totp(const struct client_ctx *ctx, const struct client_command *cmd, 
 			goto done;
 	}
 	if (client_api(ctx, "POST",
-	               strcmp(sub, "enrol") == 0     ? "/api/v1/me/totp"
-	               : strcmp(sub, "confirm") == 0 ? "/api/v1/me/totp/confirm"
-	                                             : "/api/v1/me/totp/disable",
+	               strcmp(sub, "enrol") == 0            ? "/api/v1/me/totp"
+	               : strcmp(sub, "confirm") == 0        ? "/api/v1/me/totp/confirm"
+	               : strcmp(sub, "recovery-codes") == 0 ? "/api/v1/me/totp/recovery-codes"
+	                                                    : "/api/v1/me/totp/disable",
 	               body, &res) != 0)
 		goto done;
 	if (res.status < 200 || res.status >= 300 || strcmp(sub, "disable") == 0) {
@@ -637,9 +641,14 @@ client_cmd_totp(const struct client_ctx *ctx, const struct client_command *cmd, 
 		json_t *codes = json_object_get(ans, "recovery_codes"), *v;
 		size_t i;
 
-		printf("The second factor is on: log-in now asks for a code after the password.\n"
+		printf("%s"
 		       "Recovery codes (each works once, instead of a code; they are not shown\n"
-		       "again, keep them somewhere safe):\n\n");
+		       "again, keep them somewhere safe):\n\n",
+		       strcmp(sub, "confirm") == 0
+		           ? "The second factor is on: log-in now asks for a "
+		             "code after the password.\n"
+		           : "New recovery codes: the old ones no longer "
+		             "work.\n");
 		json_array_foreach(codes, i, v)
 		{
 			printf("  ");

@@ -983,6 +983,16 @@
 		render(el('div', null,
 			dl([['Authenticator app (TOTP)', 'on since ' + t.confirmed_at],
 				['Recovery codes left', String(t.recovery_codes_left)]]),
+			onSubmit(el('form', { class: 'card', id: 'totp-recovery' },
+				el('h4', null, 'New recovery codes'),
+				el('p', null, 'Replaces every recovery code you have, used or not.'),
+				field('Code from the app', el('input', { name: 'code', required: true, autocomplete: 'one-time-code',
+					inputmode: 'numeric', pattern: '[0-9]{6}', minlength: 6, maxlength: 6 })),
+				el('button', { type: 'submit' }, 'Make new codes')), async (fd) => {
+				const c = await api('POST', '/me/totp/recovery-codes', { code: String(fd.get('code') || '').trim() });
+				render(el('div', null, el('p', { class: 'ok' }, 'New recovery codes: the old ones no longer work.'),
+					recoveryBox(c.recovery_codes || [])));
+			}),
 			onSubmit(el('form', { class: 'card', id: 'totp-disable' },
 				el('h4', null, 'Turn the second factor off'),
 				field('A code from the app, or a recovery code', el('input', { name: 'code',

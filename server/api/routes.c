@@ -36,6 +36,7 @@ const struct router_route api_routes[] = {
     {"POST", "/api/v1/me/totp", api_totp_post, A, 0, AW},
     {"POST", "/api/v1/me/totp/confirm", api_totp_confirm_post, A | J, 4096, AW},
     {"POST", "/api/v1/me/totp/disable", api_totp_disable_post, A | J, 4096, AW},
+    {"POST", "/api/v1/me/totp/recovery-codes", api_totp_recovery_post, A | J, 4096, AW},
     {"POST", "/api/v1/tokens", api_tokens_post, A | J, 0, AW},
     {"GET", "/api/v1/tokens", api_tokens_get, A, 0, R},
     {"DELETE", "/api/v1/tokens/{id}", api_token_delete, A, 0, AW},

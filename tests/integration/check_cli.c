@@ -871,9 +871,9 @@ cli_secret_of(const char *out)
 	return strndup(p, n);
 }
 
-/* The current TOTP code of a base32 secret. */
+/* The TOTP code of a base32 secret at now + offset seconds. */
 static void
-cli_code(const char *secret, char out[9])
+cli_code_at(const char *secret, long long offset, char out[9])
 {
 	unsigned char key[20];
 	unsigned buf = 0;
@@ -892,7 +892,15 @@ cli_code(const char *secret, char out[9])
 	}
 	ck_assert_uint_eq(k, sizeof(key));
 	ck_assert_int_eq(
-	    crypto_totp_code(key, k, (long long)time(NULL), 30, 6, CRYPTO_TOTP_SHA1, out), 0);
+	    crypto_totp_code(key, k, (long long)time(NULL) + offset, 30, 6, CRYPTO_TOTP_SHA1, out),
+	    0);
+}
+
+/* The current TOTP code of a base32 secret. */
+static void
+cli_code(const char *secret, char out[9])
+{
+	cli_code_at(secret, 0, out);
 }
 
 /*
@@ -954,6 +962,21 @@ START_TEST(test_totp_and_tokens)
 	ck_assert_int_eq(st, 0);
 	ck_assert_ptr_nonnull(strstr(out, "\"enabled\": true"));
 	free(out);
+	/* new recovery codes with the next step's code; the login below uses one of them */
+	{
+		char next[9];
+		const char *regen[] = {"totp", "recovery-codes", next, NULL};
+		const char *p;
+
+		cli_code_at(secret, 30, next);
+		out = cli_run(&st, regen);
+		ck_assert_msg(st == 0, "totp recovery-codes: exit %d: %s", st, out);
+		ck_assert_ptr_nonnull(strstr(out, "old ones no longer work"));
+		p = strstr(out, "\n  ");
+		ck_assert_ptr_nonnull(p);
+		snprintf(rc, sizeof(rc), "%.19s", p + 3);
+		free(out);
+	}
 
 	/* log-in now needs the second factor: without one (no terminal), refused */
 	out = cli_run(&st, logout);

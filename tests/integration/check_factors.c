@@ -130,7 +130,7 @@ START_TEST(test_enrolment)
 	struct ht_actor u;
 	struct ht_resp *r;
 	const char *uri, *svg;
-	char *secret, code[9], *sql;
+	char *secret, code[9], *sql, *old_rc = NULL;
 	json_t *rc = NULL, *v;
 	size_t i;
 	PGconn *db;
@@ -203,6 +203,7 @@ START_TEST(test_enrolment)
 	HT_ASSERT_STATUS(r, 200);
 	rc = json_object_get(r->json, "recovery_codes");
 	ck_assert_uint_eq(json_array_size(rc), 10);
+	old_rc = strdup(json_string_value(json_array_get(rc, 0)));
 	json_array_foreach(rc, i, v)
 	{
 		const char *s = json_string_value(v);
@@ -229,8 +230,47 @@ START_TEST(test_enrolment)
 	HT_ASSERT_STATUS(r, 200);
 	ck_assert(json_is_true(json_object_get(r->json, "enabled")));
 	ck_assert_int_eq(json_integer_value(json_object_get(r->json, "recovery_codes_left")), 10);
-	ht_resp_free(r);
 
+	/* new recovery codes: need a current code (not a used one), replace the old ones */
+	{
+		char *old = old_rc;
+		char next[9], *body;
+		json_t *fresh;
+
+		ht_resp_free(r);
+		r = ht_request("POST", "/api/v1/me/totp/recovery-codes", u.token,
+		               ht_jdump(json_pack("{s:s}", "code", code)));
+		HT_ASSERT_PROBLEM(r, 422, "invalid-field"); /* code was used to confirm */
+		ht_resp_free(r);
+		r = ht_request("POST", "/api/v1/me/totp/recovery-codes", u.token,
+		               "{\"code\":\"ZZZZ-ZZZZ-ZZZZ-ZZZZ\"}");
+		HT_ASSERT_PROBLEM(r, 422, "invalid-field");
+		ht_resp_free(r);
+		code_at(secret, 30, next);
+		body = ht_jdump(json_pack("{s:s}", "code", next));
+		r = ht_request("POST", "/api/v1/me/totp/recovery-codes", u.token, body);
+		free(body);
+		HT_ASSERT_STATUS(r, 200);
+		fresh = json_object_get(r->json, "recovery_codes");
+		ck_assert_uint_eq(json_array_size(fresh), 10);
+		for (i = 0; i < 10; i++)
+			ck_assert_str_ne(json_string_value(json_array_get(fresh, i)), old);
+		/* the old code no longer logs in, a new one does */
+		{
+			char *ch = first_step(&u);
+			struct ht_resp *s2 = second_step(ch, old);
+
+			HT_ASSERT_PROBLEM(s2, 401, "bad-code");
+			ht_resp_free(s2);
+			s2 = second_step(ch, json_string_value(json_array_get(fresh, 0)));
+			HT_ASSERT_STATUS(s2, 201);
+			ht_resp_free(s2);
+			free(ch);
+		}
+		free(old);
+		ht_resp_free(r);
+	}
+	ht_clear_login_failures();
 	/* enrolling again while enabled is refused and changes nothing */
 	r = ht_request("POST", "/api/v1/me/totp", u.token, NULL);
 	HT_ASSERT_PROBLEM(r, 409, "invalid-state");
