@@ -665,6 +665,94 @@ START_TEST(test_scopes)
 }
 END_TEST
 
+/* A read-only token against every kind of write, a write-only one against reads: all 403, nothing
+ * changes. */
+START_TEST(test_scope_table)
+{
+	static const struct {
+		const char *method, *fmt; /* %s: an id (random: the scope is checked first) */
+		const char *body;
+	} writes[] = {
+	    {"POST", "/api/v1/orgs", "{\"name\":\"n\",\"kind\":\"company\",\"aliases\":[]}"},
+	    {"POST", "/api/v1/orgs/%s/users", "{}"},
+	    {"DELETE", "/api/v1/users/%s/sessions", NULL},
+	    {"DELETE", "/api/v1/users/%s/tokens/%s", NULL},
+	    {"POST", "/api/v1/campaigns", "{}"},
+	    {"PATCH", "/api/v1/campaigns/%s", "{}"},
+	    {"PUT", "/api/v1/campaigns/%s/second-factor", "{\"required\":true}"},
+	    {"POST", "/api/v1/campaigns/%s/engagements", "{}"},
+	    {"POST", "/api/v1/engagements/%s/findings", "{}"},
+	    {"PATCH", "/api/v1/findings/%s", "{}"},
+	    {"PUT", "/api/v1/engagements/%s/claims/WEIGHTS-EXFIL", "{}"},
+	    {"PUT", "/api/v1/engagements/%s/statement", "{}"},
+	    {"POST", "/api/v1/engagements/%s/uploads", NULL},
+	    {"DELETE", "/api/v1/evidence/%s", NULL},
+	    {"DELETE", "/api/v1/uploads/%s", NULL},
+	    {"POST", "/api/v1/tokens", "{\"name\":\"x\",\"ttl_days\":1}"},
+	    {"DELETE", "/api/v1/tokens/%s", NULL},
+	    {"POST", "/api/v1/me/totp", NULL},
+	    {"POST", "/api/v1/me/totp/confirm", "{\"code\":\"123456\"}"},
+	    {"POST", "/api/v1/me/totp/disable", "{\"code\":\"123456\"}"},
+	    {"POST", "/api/v1/me/totp/recovery-codes", "{\"code\":\"123456\"}"},
+	};
+	static const char *const reads[] = {"/api/v1/orgs",           "/api/v1/campaigns",
+	                                    "/api/v1/engagements",    "/api/v1/tokens",
+	                                    "/api/v1/engagements/%s", "/api/v1/findings/%s",
+	                                    "/api/v1/evidence/%s",    "/api/v1/users/%s/tokens"};
+	char *ro = make_token(W.coord.token, "{\"name\":\"ro\",\"ttl_days\":1}", 201);
+	char *wo =
+	    make_token(W.coord.token,
+	               "{\"name\":\"wo\",\"ttl_days\":1,\"scopes\":[\"campaigns:write\"]}", 201);
+	long long before[HT_NCOUNTED], after[HT_NCOUNTED];
+	char uuid[37];
+	size_t i;
+
+	ck_assert_int_eq(ht_db_snapshot(before), 0);
+	for (i = 0; i < sizeof(writes) / sizeof(writes[0]); i++) {
+		char *path;
+		struct ht_resp *r;
+
+		ht_random_uuid(uuid);
+		{
+			char *once = ht_subst(writes[i].fmt, uuid);
+
+			path = ht_subst(once, uuid); /* the second id, if any */
+			free(once);
+		}
+		r = ht_request(writes[i].method, path, ro, writes[i].body);
+		ck_assert_msg(ht_is_problem(r, 403, "insufficient-scope"), "%s: %ld %s", r->what,
+		              r->status, HT_BODY(r));
+		ht_resp_free(r);
+		free(path);
+	}
+	for (i = 0; i < sizeof(reads) / sizeof(reads[0]); i++) {
+		char *path;
+		struct ht_resp *r;
+
+		ht_random_uuid(uuid);
+		path = ht_subst(reads[i], uuid);
+		r = ht_request("GET", path, wo, NULL);
+		ck_assert_msg(ht_is_problem(r, 403, "insufficient-scope"), "%s: %ld %s", r->what,
+		              r->status, HT_BODY(r));
+		ht_resp_free(r);
+		free(path);
+	}
+	ck_assert_int_eq(ht_db_snapshot(after), 0);
+	for (i = 0; i < HT_NCOUNTED; i++)
+		ck_assert_msg(before[i] == after[i], "%s changed", ht_counted_tables[i]);
+	/* both still work where their scope allows */
+	ck_assert_int_eq(me_status(ro), 200);
+	{
+		struct ht_resp *r = ht_request("GET", "/api/v1/orgs", ro, NULL);
+
+		HT_ASSERT_STATUS(r, 200);
+		ht_resp_free(r);
+	}
+	free(ro);
+	free(wo);
+}
+END_TEST
+
 /* ------------------------------------------------------ sessions, admins */
 
 START_TEST(test_sessions_list)
@@ -922,6 +1010,7 @@ factors_suite(void)
 	tcase_add_test(tc, test_disable);
 	tcase_add_test(tc, test_totp_rls);
 	tcase_add_test(tc, test_scopes);
+	tcase_add_test(tc, test_scope_table);
 	tcase_add_test(tc, test_sessions_list);
 	tcase_add_test(tc, test_admin_tokens);
 	tcase_add_test(tc, test_campaign_requirement);
