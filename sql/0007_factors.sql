@@ -249,6 +249,27 @@ AS $$
     SELECT u.password_hash FROM users u WHERE u.id = ls_uid() AND NOT u.disabled
 $$;
 
+-- Why: an org admin (and the coordinator) must see which members have a
+-- second factor, but user_totp holds the sealed secrets and is visible
+-- only to its user. Returns, for the users of one org, whether each has a
+-- confirmed second factor, and only to that org's admin or the
+-- coordinator (no rows for anybody else).
+CREATE FUNCTION org_second_factors(p_org uuid)
+RETURNS TABLE (user_id uuid, enabled boolean)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = public, pg_catalog
+AS $$
+    SELECT u.id, EXISTS (SELECT 1 FROM user_totp t
+                          WHERE t.user_id = u.id AND t.confirmed_at IS NOT NULL)
+      FROM users u
+     WHERE u.org_id = p_org
+       AND (ls_is_coordinator() OR (ls_uid() IS NOT NULL AND ls_role() = 'admin' AND ls_org() = p_org))
+     ORDER BY u.created_at, u.id
+$$;
+
+REVOKE ALL ON FUNCTION org_second_factors(uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION org_second_factors(uuid) TO lockstep_app;
+
 REVOKE ALL ON FUNCTION auth_password_hash_self() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION auth_password_hash_self() TO lockstep_app;
 

@@ -749,12 +749,21 @@
 		if (!org && me.org.kind === 'coordinator')
 			org = (await listAll('/orgs')).find((o) => o.id === id) || null;
 		const users = await listAll('/orgs/' + id + '/users');
+		/* who has a second factor (the coordinator, the org's admin) */
+		const factors = new Map();
+		try {
+			const f = await api('GET', '/orgs/' + id + '/second-factors');
+			for (const x of (f && Array.isArray(f.items) ? f.items : []))
+				factors.set(x.user_id, x.enabled);
+		} catch (e) {
+			/* not shown to others */
+		}
 		return el('div', null,
 			el('h2', null, 'Organisation · ' + (org ? org.name : id)),
 			org ? el('p', null, 'Kind: ' + org.kind) : null,
 			el('h3', null, 'Users'),
-			table(['E-mail', 'Name', 'Role', 'Created', ''], users.map((u) => [
-				u.email, u.name, u.role, u.created_at,
+			table(['E-mail', 'Name', 'Role', 'Second factor', 'Created', ''], users.map((u) => [
+				u.email, u.name, u.role, factors.has(u.id) ? (factors.get(u.id) ? 'on' : 'off') : '—', u.created_at,
 				el('button', { type: 'button', class: 'small', onclick: async () => {
 					clearProblem();
 					try {

@@ -297,6 +297,7 @@ int api_user_tokens_get(struct http_request *r);
 int api_user_token_delete(struct http_request *r);
 int api_campaign_second_factor_put(struct http_request *r);
 int api_totp_recovery_post(struct http_request *r);
+int api_org_second_factors_get(struct http_request *r);
 
 /* Row -> JSON builders for the answers (built after commit). New references or NULL. */
 json_t *api_org_json(const struct store_org *o);

@@ -44,6 +44,7 @@ const struct router_route api_routes[] = {
     {"GET", "/api/v1/orgs", api_orgs_get, A, 0, R},
     {"POST", "/api/v1/orgs/{id}/users", api_org_users_post, A | J, 0, UW},
     {"GET", "/api/v1/orgs/{id}/users", api_org_users_get, A, 0, R},
+    {"GET", "/api/v1/orgs/{id}/second-factors", api_org_second_factors_get, A, 0, R},
     {"DELETE", "/api/v1/users/{id}/sessions", api_user_sessions_delete, A, 0, UW},
     {"GET", "/api/v1/users/{id}/tokens", api_user_tokens_get, A, 0, R},
     {"DELETE", "/api/v1/users/{id}/tokens/{tid}", api_user_token_delete, A, 0, UW},

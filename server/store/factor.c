@@ -45,6 +45,10 @@ struct factor_flag {
 static const struct db_field factor_flag_row[] = {
     DB_FIELD(DB_T_BOOL, struct factor_flag, value, "ok"), DB_FIELD_END};
 
+static const struct db_field org_factor_row[] = {
+    DB_FIELD(DB_T_STR, struct store_org_factor, user_id, "user_id"),
+    DB_FIELD(DB_T_BOOL, struct store_org_factor, enabled, "enabled"), DB_FIELD_END};
+
 struct factor_hash {
 	char *hash;
 };
@@ -107,6 +111,8 @@ const struct db_statement store_factor_statements[] = {
      " VALUES ($1::bytea, ls_uid(), ls_org(), now() + make_interval(secs => $2::int), $3,"
      " ARRAY['account:write']) RETURNING ls_ts(expires_at) AS expires_at",
      factor_expiry_row},
+    {"org_second_factors", "SELECT user_id, enabled FROM org_second_factors($1::uuid) LIMIT 10000",
+     org_factor_row},
     {"password_hash_self", "SELECT auth_password_hash_self() AS hash", factor_hash_row},
     {"challenge_create", "SELECT auth_challenge_create($1::bytea, $2, $3, $4::int) AS expires_at",
      factor_expiry_row},
@@ -398,4 +404,20 @@ store_password_hash_self(struct db_conn *c, char **hash)
 	else if (h.hash != NULL)
 		store_secret_free(h.hash, strlen(h.hash));
 	return rc;
+}
+
+int
+store_org_second_factors(struct db_conn *c, const char *org_id, struct store_org_factor **rows,
+                         int *n)
+{
+	const char *p[1] = {org_id};
+
+	return store_all(c, "org_second_factors", 1, p, org_factor_row, sizeof(**rows),
+	                 (void **)rows, n);
+}
+
+void
+store_org_factors_free(struct store_org_factor *rows, int n)
+{
+	db_rows_clear(org_factor_row, sizeof(*rows), rows, n);
 }

@@ -296,6 +296,21 @@ struct store_challenge {
 	char acct_key[400];
 };
 
+/* Whether one user of an org has a confirmed second factor. */
+struct store_org_factor {
+	char user_id[DB_UUID_LEN + 1];
+	int enabled;
+};
+
+/*
+ * For the org's admin or the coordinator: whether each user of org_id has
+ * a second factor (org_second_factors, 0007); no rows for anybody else.
+ * *rows: free with store_org_factors_free.
+ */
+int store_org_second_factors(struct db_conn *c, const char *org_id, struct store_org_factor **rows,
+                             int *n) STORE_MUST_CHECK;
+void store_org_factors_free(struct store_org_factor *rows, int n);
+
 /* Base32 characters of a recovery code (80 bits), shown as four groups of four. */
 #define STORE_RECOVERY_CHARS 16
 

@@ -274,6 +274,49 @@ START_TEST(test_enrolment)
 		ht_resp_free(r);
 	}
 	ht_clear_login_failures();
+	/* the org's admin and the coordinator see who has a second factor; nobody else */
+	{
+		char *fp = ht_fmt("/api/v1/orgs/%s/second-factors", W.a.org_id), uuid[37], *fake;
+		const char *who[] = {W.a.admin.token, W.coord.token};
+		json_t *v2;
+		size_t j;
+
+		for (size_t k = 0; k < 2; k++) {
+			int mine = 0, admin = 0;
+
+			r = ht_request("GET", fp, who[k], NULL);
+			HT_ASSERT_STATUS(r, 200);
+			json_array_foreach(json_object_get(r->json, "items"), j, v2)
+			{
+				if (strcmp(ht_ostr(v2, "user_id"), u.user_id) == 0)
+					mine =
+					    json_is_true(json_object_get(v2, "enabled")) ? 1 : -1;
+				if (strcmp(ht_ostr(v2, "user_id"), W.a.admin.user_id) == 0)
+					admin =
+					    json_is_false(json_object_get(v2, "enabled")) ? 1 : -1;
+			}
+			ck_assert_msg(mine == 1 && admin == 1, "%s", HT_BODY(r));
+			ck_assert_ptr_null(strstr(r->body, "secret"));
+			ht_resp_free(r);
+		}
+		ht_random_uuid(uuid);
+		fake = ht_fmt("/api/v1/orgs/%s/second-factors", uuid);
+		{
+			const char * not [] = {W.b.admin.token, W.x.admin.token, u.token};
+
+			for (size_t k = 0; k < 3; k++) {
+				struct ht_resp *ref = ht_request("GET", fake, not [k], NULL);
+
+				r = ht_request("GET", fp, not [k], NULL);
+				HT_ASSERT_PROBLEM(r, 404, "not-found");
+				ck_assert_str_eq(r->body, ref->body);
+				ht_resp_free(r);
+				ht_resp_free(ref);
+			}
+		}
+		free(fake);
+		free(fp);
+	}
 	/* enrolling again while enabled is refused and changes nothing */
 	r = ht_request("POST", "/api/v1/me/totp", u.token, NULL);
 	HT_ASSERT_PROBLEM(r, 409, "invalid-state");

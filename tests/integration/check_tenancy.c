@@ -159,6 +159,7 @@ add_org(const struct ht_tenant *t, enum role own)
 		add(r, "DELETE", "/api/v1/users/%s/sessions", t->admin.user_id, NULL, 0);
 		/* issue 9: a user's sessions and tokens, as their org admin sees them */
 		add(r, "GET", "/api/v1/users/%s/tokens", t->admin.user_id, NULL, 0);
+		add(r, "GET", "/api/v1/orgs/%s/second-factors", t->org_id, NULL, 0);
 	}
 }
 
