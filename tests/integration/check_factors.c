@@ -69,6 +69,17 @@ new_user(struct ht_actor *u, const char *role)
 	              "%s", err);
 }
 
+/* POST {"code": code} to path as token; the answer (free it). */
+static struct ht_resp *
+post_code(const char *path, const char *token, const char *code)
+{
+	char *body = ht_jdump(json_pack("{s:s}", "code", code));
+	struct ht_resp *r = ht_request("POST", path, token, body);
+
+	free(body);
+	return r;
+}
+
 /* The code the last enrol() confirmed with (its step is used up). */
 static char enrol_code[9];
 
@@ -83,8 +94,7 @@ enrol(const struct ht_actor *u, json_t **recovery)
 	secret = strdup(ht_jstr(r, "secret"));
 	ht_resp_free(r);
 	code_at(secret, 0, code);
-	r = ht_request("POST", "/api/v1/me/totp/confirm", u->token,
-	               ht_jdump(json_pack("{s:s}", "code", code)));
+	r = post_code("/api/v1/me/totp/confirm", u->token, code);
 	HT_ASSERT_STATUS(r, 200);
 	*recovery = json_incref(json_object_get(r->json, "recovery_codes"));
 	ht_resp_free(r);
@@ -201,8 +211,7 @@ START_TEST(test_enrolment)
 	ht_resp_free(r);
 
 	code_at(secret, 0, code);
-	r = ht_request("POST", "/api/v1/me/totp/confirm", u.token,
-	               ht_jdump(json_pack("{s:s}", "code", code)));
+	r = post_code("/api/v1/me/totp/confirm", u.token, code);
 	HT_ASSERT_STATUS(r, 200);
 	rc = json_object_get(r->json, "recovery_codes");
 	ck_assert_uint_eq(json_array_size(rc), 10);
@@ -241,8 +250,7 @@ START_TEST(test_enrolment)
 		json_t *fresh;
 
 		ht_resp_free(r);
-		r = ht_request("POST", "/api/v1/me/totp/recovery-codes", u.token,
-		               ht_jdump(json_pack("{s:s}", "code", code)));
+		r = post_code("/api/v1/me/totp/recovery-codes", u.token, code);
 		HT_ASSERT_PROBLEM(r, 422, "invalid-field"); /* code was used to confirm */
 		ht_resp_free(r);
 		r = ht_request("POST", "/api/v1/me/totp/recovery-codes", u.token,
@@ -544,9 +552,7 @@ START_TEST(test_disable)
 	HT_ASSERT_STATUS(r, 200);
 	ht_resp_free(r);
 	/* a recovery code turns it off: log-in is one step again */
-	r = ht_request(
-	    "POST", "/api/v1/me/totp/disable", u.token,
-	    ht_jdump(json_pack("{s:s}", "code", json_string_value(json_array_get(rc, 3)))));
+	r = post_code("/api/v1/me/totp/disable", u.token, json_string_value(json_array_get(rc, 3)));
 	HT_ASSERT_STATUS(r, 204);
 	ht_resp_free(r);
 	r = ht_login_resp(u.email, u.password);
