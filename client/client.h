@@ -176,6 +176,11 @@ CLIENT_MUSTCHECK int client_load_token(const char *base_url, char *token);
  * echo. Fills out (cap bytes). Returns 0, or -1 with a message.
  */
 CLIENT_MUSTCHECK int client_password(char *out, size_t cap);
+/*
+ * The second factor of a two-step log-in: $LOCKSTEP_TOTP_CODE, else asked
+ * on the terminal. Returns 0 or -1 (message printed).
+ */
+CLIENT_MUSTCHECK int client_second_factor(char *out, size_t cap);
 
 /* As client_password, from the variable env_name, else asking with prompt. */
 CLIENT_MUSTCHECK int client_password_ask(const char *env_name, const char *prompt, char *out,

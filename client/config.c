@@ -235,7 +235,7 @@ client_password_ask(const char *env_name, const char *prompt, char *out, size_t 
 		if (n <= 0 || c == '\n' || c == '\r')
 			break;
 		if (len + 1 >= cap) {
-			fprintf(stderr, "%s: the password is too long\n", client_progname);
+			fprintf(stderr, "%s: the answer is too long\n", client_progname);
 			goto done;
 		}
 		out[len++] = c;
@@ -260,4 +260,11 @@ int
 client_password(char *out, size_t cap)
 {
 	return client_password_ask("LOCKSTEP_PASSWORD", "Password: ", out, cap);
+}
+
+int
+client_second_factor(char *out, size_t cap)
+{
+	return client_password_ask("LOCKSTEP_TOTP_CODE", "Authenticator code (or a recovery code): ",
+	                           out, cap);
 }

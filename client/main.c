@@ -104,6 +104,10 @@ static int client_run_download(const struct client_ctx *, const struct client_co
                                const char **);
 static int client_run_verify(const struct client_ctx *, const struct client_command *, char **,
                              const char **);
+static int client_cmd_totp(const struct client_ctx *, const struct client_command *, char **,
+                           const char **);
+static int client_cmd_token(const struct client_ctx *, const struct client_command *, char **,
+                            const char **);
 static int client_cmd_passwd(const struct client_ctx *, const struct client_command *, char **,
                              const char **);
 static int client_cmd_set_password(const struct client_ctx *, const struct client_command *,
@@ -129,6 +133,20 @@ static const struct client_command client_commands[] = {
     {"receipt", "EVIDENCE_ID", 1, 1, {NULL}, NULL, client_cmd_receipt},
     {"verify", "SLUG [--key FILE.pem]", 1, 1, {"key", NULL}, NULL, client_run_verify},
     {"name-check", "ENGAGEMENT_ID FILE", 2, 2, {NULL}, NULL, client_cmd_name_check},
+    {"totp",
+     "enrol [--qr FILE.svg] | confirm CODE | recovery-codes CODE | status | disable [CODE]",
+     1,
+     2,
+     {"qr", NULL},
+     NULL,
+     client_cmd_totp},
+    {"token",
+     "create NAME [--days N] [--scopes S,...] | list | revoke ID",
+     1,
+     2,
+     {"days", "scopes", NULL},
+     NULL,
+     client_cmd_token},
     {"passwd", "", 0, 0, {NULL}, NULL, client_cmd_passwd},
     {"set-password", "LINK", 1, 1, {NULL}, NULL, client_cmd_set_password},
     {"stage", "ENGAGEMENT_ID STAGE", 2, 2, {NULL}, "POST", client_cmd_workflow},
@@ -176,7 +194,17 @@ client_usage(FILE *f)
 	        "inbox lists your notifications (\"unread\": only those), newest first;\n"
 	        "inbox-read marks one (or all) read. comment adds the text of FILE (\"-\"\n"
 	        "reads stdin) to a finding's confidential thread; \"get findings/ID/history\"\n"
-	        "shows the thread, risk acceptances and retests with every version.\n");
+	        "shows the thread, risk acceptances and retests with every version.\n"
+	        "totp enrol starts a second factor (prints the otpauth:// URI, --qr writes the\n"
+	        "QR code as SVG); totp confirm CODE turns it on and prints ten recovery codes.\n"
+	        "With a second factor, login asks for a code ($LOCKSTEP_TOTP_CODE) after the\n"
+	        "password. totp recovery-codes CODE replaces the recovery codes.\n"
+	        "totp disable takes a code or a recovery code, or without one asks\n"
+	        "for the password ($LOCKSTEP_PASSWORD).\n"
+	        "token create makes an API token (shown once): --days (default 30, at most the\n"
+	        "server's LOCKSTEP_TOKEN_MAX_DAYS), --scopes from read, findings:write,\n"
+	        "evidence:write, claims:write, statements:write, campaigns:write, users:write,\n"
+	        "account:write (default read). token list shows your sessions and tokens.\n");
 }
 
 /* ---- arguments ---- */
@@ -340,6 +368,41 @@ client_cmd_login(const struct client_ctx *ctx, const struct client_command *cmd,
 		memset(&res, 0, sizeof(res));
 		sleep((unsigned)wait);
 	}
+	/* two-step log-in: the password matched and the account has a second
+	 * factor; the answer is a challenge to send back with a code */
+	if (res.status == 200 &&
+	    (ans = json_loadb(res.body.data ? res.body.data : "", res.body.len, 0, NULL)) != NULL &&
+	    json_is_string(json_object_get(ans, "challenge"))) {
+		struct client_call step = {.method = "POST",
+		                           .path = "/api/v1/session/second-factor",
+		                           .headers = call.headers};
+		char code[64], *step_body;
+		json_t *sreq;
+
+		if (client_second_factor(code, sizeof(code)) != 0)
+			goto done;
+		sreq = json_pack("{s:O, s:s}", "challenge", json_object_get(ans, "challenge"),
+		                 "code", code);
+		explicit_bzero(code, sizeof(code));
+		step_body = sreq ? json_dumps(sreq, JSON_COMPACT) : NULL;
+		json_decref(sreq);
+		json_decref(ans);
+		ans = NULL;
+		client_response_free(&res);
+		memset(&res, 0, sizeof(res));
+		if (step_body == NULL) {
+			fprintf(stderr, "%s: the code is not valid UTF-8\n", client_progname);
+			goto done;
+		}
+		step.body = step_body;
+		if (client_request(ctx->base_url, &step, &res) != 0) {
+			free(step_body);
+			goto done;
+		}
+		free(step_body);
+	}
+	json_decref(ans);
+	ans = NULL;
 	if (res.status != 201) {
 		ret = client_report(&res);
 		goto done;
@@ -618,6 +681,260 @@ client_cmd_call(const struct client_ctx *ctx, const struct client_command *cmd, 
 	if (cmd->max_args == 0)
 		return client_call_api(ctx, cmd->method, "/api/v1/me", NULL);
 	return client_call_api(ctx, cmd->method, args[0], cmd->max_args == 2 ? args[1] : NULL);
+}
+
+/*
+ * One authenticated call whose answer the caller reads: 0 with *res
+ * filled (whatever the status), or an exit status (message printed).
+ */
+static int
+client_api(const struct client_ctx *ctx, const char *method, const char *path, const char *body,
+           struct client_response *res)
+{
+	char token[CLIENT_MAX_TOKEN];
+	struct client_call call = {.method = method, .path = path, .token = token, .body = body};
+	int ret = CLIENT_EXIT_PROBLEM;
+
+	if (client_load_token(ctx->base_url, token) == 0 &&
+	    client_request(ctx->base_url, &call, res) == 0)
+		ret = 0;
+	explicit_bzero(token, sizeof(token));
+	return ret;
+}
+
+/* A code argument: printable ASCII, 6..32 characters. */
+static int
+client_code_arg(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < 6 || n > 32)
+		return -1;
+	for (; *s != '\0'; s++)
+		if (*s <= ' ' || *s > '~')
+			return -1;
+	return 0;
+}
+
+/* lockstep totp enrol|confirm CODE|status|disable [CODE] */
+static int
+client_cmd_totp(const struct client_ctx *ctx, const struct client_command *cmd, char **args,
+                const char **opts)
+{
+	struct client_response res = {0};
+	json_t *ans = NULL, *req = NULL;
+	char *body = NULL;
+	const char *sub = args[0];
+	FILE *qr = NULL;
+	int ret = CLIENT_EXIT_PROBLEM, want_code;
+
+	(void)cmd;
+	want_code = strcmp(sub, "confirm") == 0 || strcmp(sub, "disable") == 0 ||
+	            strcmp(sub, "recovery-codes") == 0;
+	if ((want_code && args[1] == NULL && strcmp(sub, "disable") != 0) ||
+	    (want_code && args[1] != NULL && client_code_arg(args[1]) != 0) ||
+	    (!want_code && args[1] != NULL) ||
+	    (!want_code && strcmp(sub, "enrol") != 0 && strcmp(sub, "status") != 0) ||
+	    (opts[0] != NULL && strcmp(sub, "enrol") != 0)) {
+		fprintf(
+		    stderr,
+		    "%s: usage: totp enrol [--qr FILE.svg] | confirm CODE | recovery-codes CODE | "
+		    "status | disable [CODE]\n",
+		    client_progname);
+		return CLIENT_EXIT_USAGE;
+	}
+	if (strcmp(sub, "status") == 0) {
+		if (client_api(ctx, "GET", "/api/v1/me/totp", NULL, &res) == 0)
+			ret = client_report(&res);
+		goto done;
+	}
+	/* the QR file first: a refusal must not leave a new, unseen secret behind */
+	if (opts[0] != NULL && (qr = fopen(opts[0], "wx")) == NULL) {
+		fprintf(stderr, "%s: cannot create %s (it must not exist yet): %s\n",
+		        client_progname, opts[0], strerror(errno));
+		goto done;
+	}
+	if (want_code && args[1] != NULL) {
+		req = json_pack("{s:s}", "code", args[1]);
+		body = req ? json_dumps(req, JSON_COMPACT) : NULL;
+		if (body == NULL)
+			goto done;
+	} else if (want_code) { /* disable without a code: with the password */
+		char password[CLIENT_MAX_PASSWORD + 1];
+		json_t *pw;
+
+		if (client_password(password, sizeof(password)) != 0)
+			goto done;
+		req = json_pack("{s:s}", "password", password);
+		explicit_bzero(password, sizeof(password));
+		if (req == NULL || (pw = json_object_get(req, "password")) == NULL) {
+			fprintf(stderr, "%s: the password is not valid UTF-8\n", client_progname);
+			goto done;
+		}
+		body = json_dumps(req, JSON_COMPACT);
+		explicit_bzero((char *)json_string_value(pw), json_string_length(pw));
+		if (body == NULL)
+			goto done;
+	}
+	if (client_api(ctx, "POST",
+	               strcmp(sub, "enrol") == 0            ? "/api/v1/me/totp"
+	               : strcmp(sub, "confirm") == 0        ? "/api/v1/me/totp/confirm"
+	               : strcmp(sub, "recovery-codes") == 0 ? "/api/v1/me/totp/recovery-codes"
+	                                                    : "/api/v1/me/totp/disable",
+	               body, &res) != 0)
+		goto done;
+	if (res.status < 200 || res.status >= 300 || strcmp(sub, "disable") == 0) {
+		ret = client_report(&res);
+		if (res.status == 204)
+			fprintf(stderr,
+			        "%s: the second factor is off; log-in takes the password only\n",
+			        client_progname);
+		goto done;
+	}
+	if ((ans = client_response_json(&res)) == NULL) {
+		fprintf(stderr, "%s: the server's answer is not JSON\n", client_progname);
+		goto done;
+	}
+	if (strcmp(sub, "enrol") == 0) {
+		const char *uri = json_string_value(json_object_get(ans, "uri"));
+		const char *secret = json_string_value(json_object_get(ans, "secret"));
+		const char *svg = json_string_value(json_object_get(ans, "qr_svg"));
+
+		if (uri == NULL || secret == NULL || svg == NULL) {
+			fprintf(stderr, "%s: the server's answer holds no URI\n", client_progname);
+			goto done;
+		}
+		if (qr != NULL) {
+			int bad = fputs(svg, qr) < 0;
+
+			bad |= fclose(qr) != 0;
+			qr = NULL;
+			if (bad) {
+				fprintf(stderr, "%s: cannot write %s: %s\n", client_progname,
+				        opts[0], strerror(errno));
+				goto done;
+			}
+		}
+		printf("Add this account to your authenticator app with this URI%s:\n\n  ",
+		       opts[0] != NULL ? " or the QR code just written" : "");
+		client_put_clean_str(stdout, uri);
+		printf("\n\nor type the secret by hand: ");
+		client_put_clean_str(stdout, secret);
+		printf("\n\nThen turn the second factor on with the code the app shows:\n\n"
+		       "  %s totp confirm CODE\n",
+		       client_progname);
+	} else {
+		json_t *codes = json_object_get(ans, "recovery_codes"), *v;
+		size_t i;
+
+		printf("%s"
+		       "Recovery codes (each works once, instead of a code; they are not shown\n"
+		       "again, keep them somewhere safe):\n\n",
+		       strcmp(sub, "confirm") == 0
+		           ? "The second factor is on: log-in now asks for a "
+		             "code after the password.\n"
+		           : "New recovery codes: the old ones no longer "
+		             "work.\n");
+		json_array_foreach(codes, i, v)
+		{
+			printf("  ");
+			client_put_clean_str(stdout,
+			                     json_string_value(v) ? json_string_value(v) : "");
+			printf("\n");
+		}
+	}
+	ret = fflush(stdout) == 0 ? 0 : CLIENT_EXIT_PROBLEM;
+done:
+	if (body != NULL)
+		explicit_bzero(body, strlen(body));
+	if (qr != NULL) { /* not written: remove the empty file we made */
+		fclose(qr);
+		unlink(opts[0]);
+	}
+	json_decref(ans);
+	json_decref(req);
+	free(body);
+	client_response_free(&res);
+	return ret;
+}
+
+/* lockstep token create NAME [--days N] [--scopes S,...] | list | revoke ID */
+static int
+client_cmd_token(const struct client_ctx *ctx, const struct client_command *cmd, char **args,
+                 const char **opts)
+{
+	struct client_response res = {0};
+	char path[CLIENT_MAX_PATH];
+	json_t *req = NULL, *scopes = NULL;
+	char *body = NULL;
+	const char *sub = args[0];
+	long long days = 30;
+	int ret = CLIENT_EXIT_PROBLEM;
+
+	(void)cmd;
+	if ((strcmp(sub, "create") == 0 && args[1] == NULL) ||
+	    (strcmp(sub, "revoke") == 0 && args[1] == NULL) ||
+	    (strcmp(sub, "list") == 0 && args[1] != NULL) ||
+	    (strcmp(sub, "create") != 0 && strcmp(sub, "list") != 0 &&
+	     strcmp(sub, "revoke") != 0) ||
+	    (strcmp(sub, "create") != 0 && (opts[0] != NULL || opts[1] != NULL)) ||
+	    (opts[0] != NULL && util_strnum(opts[0], 1, 365, &days) != 0)) {
+		fprintf(
+		    stderr,
+		    "%s: usage: token create NAME [--days N] [--scopes S,...] | list | revoke ID\n",
+		    client_progname);
+		return CLIENT_EXIT_USAGE;
+	}
+	if (strcmp(sub, "list") == 0) {
+		if (client_api(ctx, "GET", "/api/v1/tokens", NULL, &res) == 0)
+			ret = client_report(&res);
+		goto done;
+	}
+	if (strcmp(sub, "revoke") == 0) {
+		if (strlen(args[1]) != 36 || strspn(args[1], "0123456789abcdefABCDEF-") != 36) {
+			fprintf(stderr, "%s: %s is not a token id (see token list)\n",
+			        client_progname, args[1]);
+			return CLIENT_EXIT_USAGE;
+		}
+		snprintf(path, sizeof(path), "/api/v1/tokens/%s", args[1]);
+		if (client_api(ctx, "DELETE", path, NULL, &res) == 0)
+			ret = client_report(&res);
+		goto done;
+	}
+	req = json_pack("{s:s, s:I}", "name", args[1], "ttl_days", (json_int_t)days);
+	if (req != NULL && opts[1] != NULL) {
+		const char *p = opts[1];
+
+		scopes = json_array();
+		while (scopes != NULL && *p != '\0') {
+			size_t n = strcspn(p, ",");
+
+			if (n > 0)
+				json_array_append_new(scopes, json_stringn(p, n));
+			p += n;
+			if (*p == ',')
+				p++;
+		}
+		json_object_set_new(req, "scopes", scopes);
+	}
+	if (req == NULL || (body = json_dumps(req, JSON_COMPACT)) == NULL) {
+		fprintf(stderr, "%s: the name or scopes are not valid UTF-8\n", client_progname);
+		ret = CLIENT_EXIT_USAGE;
+		goto done;
+	}
+	if (client_api(ctx, "POST", "/api/v1/tokens", body, &res) != 0)
+		goto done;
+	ret = client_report(&res);
+	if (res.status == 201)
+		fprintf(stderr,
+		        "%s: the token is shown this once; send it as \"Authorization: Bearer "
+		        "<token>\"\n",
+		        client_progname);
+done:
+	json_decref(req);
+	free(body);
+	client_response_free(&res);
+	return ret;
 }
 
 /* lockstep inbox [unread]: the caller's notifications, newest first. */

@@ -60,6 +60,8 @@ struct config {
 	unsigned evidence_stream_stale; /* LOCKSTEP_EVIDENCE_STREAM_STALE, 300 s idle (streamed) */
 	unsigned evidence_sweep_interval; /* LOCKSTEP_EVIDENCE_SWEEP_INTERVAL, 60 s */
 	unsigned release_interval_ms;     /* LOCKSTEP_RELEASE_INTERVAL_MS, 500: scheduler poll */
+	unsigned token_max_days;          /* LOCKSTEP_TOKEN_MAX_DAYS, 90: longest API token */
+	unsigned login_challenge_ttl;     /* LOCKSTEP_LOGIN_CHALLENGE_TTL, 300 s: two-step log-in */
 	unsigned release_test_pause_ms;   /* LOCKSTEP_TEST_RELEASE_PAUSE_MS, 0: tests only, see
 	                                     schedule.c */
 	unsigned webhook_interval_ms;     /* LOCKSTEP_WEBHOOK_INTERVAL_MS, 1000: worker poll */

@@ -202,11 +202,17 @@
 		}
 		$('me-email').textContent = me.user.email;
 		$('me-org').textContent = me.user.name + ' · ' + me.user.role + ' · ' + me.org.name + ' (' + me.org.kind + ')';
+		if (me.second_factor_required) {
+			/* a session limited to setting up a second factor (a campaign requires one) */
+			$('nav').replaceChildren(link('#/security', 'Security'));
+			return;
+		}
 		const links = [link('#/', 'Engagements'), link('#/campaigns', 'Campaigns')];
 		if (me.org.kind === 'coordinator')
 			links.push(link('#/orgs', 'Organisations'));
 		else if (me.user.role === 'admin')
 			links.push(link('#/orgs/' + me.org.id, 'My organisation'));
+		links.push(link('#/security', 'Security'));
 		links.push(link('#/account', 'My account'));
 		links.push(el('a', { href: '#/inbox', id: 'inbox-link' }, 'Inbox ',
 			el('span', { id: 'inbox-count', class: 'badge', hidden: true }, '')));
@@ -252,15 +258,46 @@
 		await route();
 	}
 
+	/* Two-step log-in: the challenge of a first step whose password matched. */
+	let loginChallenge = null;
+
+	function showLoginStep(second) {
+		$('login-form').hidden = second;
+		$('login-factor-form').hidden = !second;
+		if (second)
+			$('login-code').focus();
+		else
+			loginChallenge = null;
+		$('login-code').value = '';
+	}
+
+	onSubmit($('login-factor-form'), async (fd) => {
+		const code = String(fd.get('code') || '').trim();
+		try {
+			await api('POST', '/session/second-factor', { challenge: loginChallenge, code });
+		} catch (e) {
+			/* a burnt or expired challenge: back to the password */
+			$('login-code').value = '';
+			throw e;
+		}
+		showLoginStep(false);
+		await loadMe();
+	});
+	$('login-factor-cancel').addEventListener('click', () => {
+		clearProblem();
+		showLoginStep(false);
+	});
+
 	onSubmit($('login-form'), async (fd) => {
 		const body = { email: fd.get('email'), password: fd.get('password') };
+		let answer = null;
 		/* 503 "busy": too many log-ins are waiting (e.g. during an attack);
 		 * the server asks to retry after a second. A few retries, then the
 		 * problem is shown. (The browser's device cookie from an earlier
 		 * log-in puts this account's log-ins first anyway.) */
 		for (let attempt = 1; ; attempt++) {
 			try {
-				await api('POST', '/session', body);
+				answer = await api('POST', '/session', body);
 				break;
 			} catch (e) {
 				if (!(e instanceof Problem) || e.status !== 503 || attempt >= 5)
@@ -271,6 +308,11 @@
 		}
 		notice('');
 		$('login-password').value = '';
+		if (answer && typeof answer.challenge === 'string') {
+			loginChallenge = answer.challenge;
+			showLoginStep(true);
+			return;
+		}
 		await loadMe();
 	});
 
@@ -283,6 +325,7 @@
 				showProblem(e);
 		}
 		setSession(null);
+		showLoginStep(false);
 		notice('Logged out.');
 		if (location.hash)
 			history.replaceState(null, '', location.pathname);
@@ -881,6 +924,20 @@
 			}));
 		}
 
+		/* issue 9: the coordinator's second-factor requirement */
+		out.append(onSubmit(el('form', { class: 'card', id: 'campaign-second-factor' },
+			el('h4', null, 'Second factor'),
+			el('p', null, 'When required, every user of the campaign\'s companies and assessor firms who has no ' +
+				'second factor can, from their next log-in, only set one up; sessions already open are not touched.'),
+			el('label', { class: 'check' }, el('input', { type: 'checkbox', name: 'required', id: 'campaign-2fa',
+				checked: !!c.require_second_factor }), ' Require a second factor'),
+			el('button', { type: 'submit' }, 'Save')), async (fd) => {
+			const required = fd.get('required') !== null;
+			await api('PUT', '/campaigns/' + id + '/second-factor', { required });
+			await route();
+			notice(required ? 'A second factor is now required.' : 'A second factor is no longer required.');
+		}));
+
 		out.append(await conversationSection(f, hist));
 
 		const items = hist && Array.isArray(hist.items) ? hist.items : [];
@@ -1352,7 +1409,8 @@
 			dl([['Slug', c.slug], ['State', c.state], ['Threat models', fmtList(c.threat_models)],
 				['Release', c.release_at], ['Planned release', orDash(c.planned_release_at)],
 				['Disclosure', c.disclosure], ['Minimum cohort', String(c.min_cohort)],
-				['Review opens', c.review_opens_at + (c.review_opens_default ? ' (72 h before the release)' : '')]]));
+				['Review opens', c.review_opens_at + (c.review_opens_default ? ' (72 h before the release)' : '')],
+				['Second factor', c.require_second_factor ? 'required of every user of its organisations' : 'not required']]));
 		if (me.org.kind !== 'coordinator' || !Array.isArray(c.engagements))
 			return out;
 		if (c.release) {
@@ -1486,7 +1544,153 @@
 
 	/* ---- routing on the URL fragment ---- */
 
+	/* ---- security: second factor, sessions and API tokens ---- */
+
+	/* A QR code (SVG text from the server) as an image: an <img> never runs script. */
+	function qrImage(svg) {
+		return el('img', { class: 'qr', alt: 'QR code of the otpauth:// URI', width: 228, height: 228,
+			src: 'data:image/svg+xml;charset=utf-8,' + encodeURIComponent(String(svg)) });
+	}
+
+	function recoveryBox(codes) {
+		return el('div', { class: 'card', id: 'recovery-codes' },
+			el('h4', null, 'Recovery codes'),
+			el('p', null, 'Each code works once, instead of a code from the app, if you lose it. ' +
+				'They are shown only now: keep them somewhere safe.'),
+			el('ul', { class: 'codes' }, codes.map((c) => el('li', null, el('code', null, c)))));
+	}
+
+	function totpSection(t) {
+		const box = el('div', { id: 'totp' });
+		const render = (node) => box.replaceChildren(node);
+		const startForm = () => el('button', { type: 'button', id: 'totp-start', onclick: async (ev) => {
+			clearProblem();
+			ev.target.disabled = true;
+			try {
+				const e = await api('POST', '/me/totp');
+				render(el('div', { class: 'card' },
+					el('h4', null, 'Set up your authenticator app'),
+					el('p', null, 'Scan this QR code with the app, or type the secret in by hand.'),
+					qrImage(e.qr_svg),
+					dl([['Secret', el('code', { id: 'totp-secret' }, e.secret)],
+						['URI', el('code', { class: 'wrap' }, e.uri)]]),
+					onSubmit(el('form', { id: 'totp-confirm' },
+						field('Code from the app', el('input', { name: 'code', id: 'totp-code', required: true,
+							autocomplete: 'one-time-code', inputmode: 'numeric', pattern: '[0-9]{6}', minlength: 6, maxlength: 6 })),
+						el('button', { type: 'submit' }, 'Turn on')), async (fd) => {
+						const c = await api('POST', '/me/totp/confirm', { code: String(fd.get('code') || '').trim() });
+						render(el('div', null,
+							el('p', { class: 'ok' }, 'The second factor is on: log-in now asks for a code after the password.' +
+								(me.second_factor_required ? ' Log out and log in again with it to use lockstep.' : '')),
+							recoveryBox(c.recovery_codes || [])));
+					})));
+			} catch (e2) {
+				ev.target.disabled = false;
+				showProblem(e2);
+			}
+		} }, t.pending ? 'Start again' : 'Set up a second factor');
+		if (!t.enabled) {
+			render(el('div', null,
+				el('p', null, t.pending ? 'Set-up was started but not confirmed.' :
+					'No second factor: log-in takes your password only.'),
+				startForm()));
+			return box;
+		}
+		render(el('div', null,
+			dl([['Authenticator app (TOTP)', 'on since ' + t.confirmed_at],
+				['Recovery codes left', String(t.recovery_codes_left)]]),
+			onSubmit(el('form', { class: 'card', id: 'totp-recovery' },
+				el('h4', null, 'New recovery codes'),
+				el('p', null, 'Replaces every recovery code you have, used or not.'),
+				field('Code from the app', el('input', { name: 'code', required: true, autocomplete: 'one-time-code',
+					inputmode: 'numeric', pattern: '[0-9]{6}', minlength: 6, maxlength: 6 })),
+				el('button', { type: 'submit' }, 'Make new codes')), async (fd) => {
+				const c = await api('POST', '/me/totp/recovery-codes', { code: String(fd.get('code') || '').trim() });
+				render(el('div', null, el('p', { class: 'ok' }, 'New recovery codes: the old ones no longer work.'),
+					recoveryBox(c.recovery_codes || [])));
+			}),
+			onSubmit(el('form', { class: 'card', id: 'totp-disable' },
+				el('h4', null, 'Turn the second factor off'),
+				field('A code from the app, or a recovery code', el('input', { name: 'code',
+					autocomplete: 'one-time-code', minlength: 6, maxlength: 32 })),
+				field('… or your password', el('input', { name: 'password', type: 'password',
+					autocomplete: 'current-password', maxlength: 1024 })),
+				el('button', { type: 'submit' }, 'Turn off')), async (fd) => {
+				const code = String(fd.get('code') || '').trim();
+				const pw = String(fd.get('password') || '');
+				await api('POST', '/me/totp/disable', code !== '' ? { code } : { password: pw });
+				await route();
+				notice('The second factor is off.');
+			})));
+		return box;
+	}
+
+	/* Sessions and tokens (of the caller, or of user `uid` for an admin), with revoke buttons. */
+	function tokensTable(items, revokePath, id) {
+		return table(['Kind', 'Name', 'Scopes', 'Created', 'Last used', 'Address', 'Expires', ''],
+			items.map((t) => [
+				t.kind === 'api' ? 'API token' : 'browser session' + (t.current ? ' (this one)' : ''),
+				orDash(t.name), t.scopes ? fmtList(t.scopes) : 'all', t.created_at, orDash(t.last_used_at),
+				orDash(t.addr), t.expires_at,
+				el('button', { type: 'button', class: 'small', onclick: async () => {
+					clearProblem();
+					try {
+						await api('DELETE', revokePath(t));
+						if (t.current) {
+							setSession(null);
+							notice('This session was revoked: log in again.');
+							return;
+						}
+						await route();
+						notice((t.kind === 'api' ? 'Token ' : 'Session ') + 'revoked.');
+					} catch (e) {
+						showProblem(e);
+					}
+				} }, 'Revoke')]), { id });
+	}
+
+	async function viewSecurity() {
+		if (me.second_factor_required) {
+			const t = await api('GET', '/me/totp');
+			return el('div', null,
+				el('h2', null, 'Security'),
+				el('p', { class: 'error', id: 'factor-required' }, 'A campaign your organisation takes part in requires ' +
+					'a second factor. Set one up here, then log out and log in again with it to use lockstep.'),
+				totpSection(t || {}));
+		}
+		const [t, tokens] = await Promise.all([api('GET', '/me/totp'), api('GET', '/tokens')]);
+		const items = tokens && Array.isArray(tokens.items) ? tokens.items : [];
+		const created = el('div', { id: 'token-created' });
+		const scopes = enumOf('token_scope');
+		return el('div', null,
+			el('h2', null, 'Security'),
+			el('h3', null, 'Second factor'),
+			totpSection(t || {}),
+			el('h3', null, 'Sessions and API tokens'),
+			items.length ? tokensTable(items, (x) => '/tokens/' + x.id, 'tokens-table') :
+				el('p', { class: 'empty' }, 'None.'),
+			onSubmit(el('form', { class: 'card', id: 'token-create' },
+				el('h4', null, 'New API token'),
+				field('Name', el('input', { name: 'name', required: true, maxlength: 100 })),
+				field('Valid for (days)', el('input', { name: 'days', type: 'number', min: 1, max: 365, value: '30', required: true })),
+				el('fieldset', null, el('legend', null, 'Scopes (what the token may do)'),
+					scopes.map((sc) => el('label', { class: 'check' },
+						el('input', { type: 'checkbox', name: 'scope', value: sc, checked: sc === 'read' }), ' ' + sc))),
+				el('button', { type: 'submit' }, 'Create token'),
+				created), async (fd) => {
+				const body = { name: fd.get('name'), ttl_days: Number(fd.get('days')), scopes: fd.getAll('scope') };
+				const tok = await api('POST', '/tokens', body);
+				const table2 = await api('GET', '/tokens');
+				const list = $('tokens-table');
+				if (list && table2 && Array.isArray(table2.items))
+					list.replaceWith(tokensTable(table2.items, (x) => '/tokens/' + x.id, 'tokens-table'));
+				created.replaceChildren(el('p', { class: 'ok' }, 'Token ' + tok.name + ' (shown only now; send it as ',
+					el('code', null, 'Authorization: Bearer …'), '):'), el('code', { class: 'wrap', id: 'token-secret' }, tok.token));
+			}));
+	}
+
 	const routes = [
+		[/^#\/security$/, viewSecurity],
 		[new RegExp('^#/engagements/' + UUID + '$'), viewEngagement],
 		[new RegExp('^#/findings/' + UUID + '$'), viewFinding],
 		[/^#\/orgs$/, viewOrgs],
@@ -1504,6 +1708,10 @@
 		const seq = ++renderSeq;
 		let fn = viewEngagements;
 		let args = [];
+		if (me.second_factor_required && location.hash !== '#/security') {
+			location.replace('#/security');
+			return;
+		}
 		for (const [re, f] of routes) {
 			const m = re.exec(location.hash);
 			if (m) {

@@ -19,7 +19,7 @@
 LS_PACKAGES=(
 	build-essential autoconf automake libtool pkg-config
 	libmicrohttpd-dev libpq-dev libssl-dev libjansson-dev check
-	libcurl4-openssl-dev libicu-dev postgresql postgresql-contrib curl ca-certificates jq
+	libcurl4-openssl-dev libicu-dev liboath-dev libqrencode-dev postgresql postgresql-contrib curl ca-certificates jq
 	nginx-light
 )
 

@@ -235,6 +235,29 @@ void api_link_url(const char *token, char *out, size_t outlen);
  * relay is configured or sending failed (logged).
  */
 int api_mail_link(const char *to, const char *kind, const char *url);
+/* ---- second factors (issue 9: totp_*.c, session_factor_post.c, qr.c) ---- */
+
+/*
+ * After a log-in's password matched for who: when the account has a
+ * confirmed second factor, reply with a challenge for the second step
+ * (api/session_factor_post.c) and return the reply's http_result;
+ * HTTP_OK when the account has none (the caller makes the session).
+ */
+int api_factor_challenge(struct http_request *r, const struct util_identity *who,
+                         const char *acct_key);
+
+#define API_RECOVERY_CODES 10
+#define API_RECOVERY_CODE_LEN 20 /* "XXXX-XXXX-XXXX-XXXX" and its NUL */
+
+/* Ten new random recovery codes into codes. Returns 0 or -1. */
+int api_recovery_codes_new(char codes[API_RECOVERY_CODES][API_RECOVERY_CODE_LEN]);
+
+/*
+ * A QR code of text as an SVG document built from the module matrix only
+ * (no text or attribute from the input). malloc'd, the caller frees; NULL
+ * on failure (text too long for a QR code).
+ */
+char *api_qr_svg(const char *text);
 
 /* handlers (one per file) */
 int api_session_post(struct http_request *r);
@@ -308,6 +331,16 @@ int api_publication_get(struct http_request *r);
 int api_publication_signature_get(struct http_request *r);
 int api_publication_page_get(struct http_request *r);
 int api_feed_get(struct http_request *r);
+int api_totp_get(struct http_request *r);
+int api_totp_post(struct http_request *r);
+int api_totp_confirm_post(struct http_request *r);
+int api_totp_disable_post(struct http_request *r);
+int api_session_factor_post(struct http_request *r);
+int api_user_tokens_get(struct http_request *r);
+int api_user_token_delete(struct http_request *r);
+int api_campaign_second_factor_put(struct http_request *r);
+int api_totp_recovery_post(struct http_request *r);
+int api_org_second_factors_get(struct http_request *r);
 
 /* Row -> JSON builders for the answers (built after commit). New references or NULL. */
 json_t *api_org_json(const struct store_org *o);

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "api/api.h"
+#include "util/vocab.h"
 
 static int
 me_tx(struct db_conn *c, void *arg)
@@ -21,6 +22,9 @@ api_me_get(struct http_request *r)
 		rc = api_fail(&res, PROBLEM_UNAUTHORIZED, NULL);
 	else if (rc == DB_OK && (res.body = api_me_json(&me)) == NULL)
 		rc = DB_ERROR;
+	/* issue 9: a session limited to enrolling a second factor says so */
+	if (rc == DB_OK && (r->scopes & VOCAB_SCOPE_ENROL_ONLY))
+		json_object_set_new(res.body, "second_factor_required", json_true());
 	store_me_clear(&me);
 	return api_finish(r, rc, &res);
 }

@@ -184,6 +184,10 @@ session_resume(struct http_request *r, void *arg)
 
 	if (!s->ok)
 		return session_refuse(r, s);
+	/* issue 9: an account with a second factor gets a challenge, not a
+	 * session (api/session_factor_post.c); HTTP_OK: it has none */
+	if ((rc = api_factor_challenge(r, &s->who, s->acct_key)) != HTTP_OK)
+		return rc;
 	if (crypto_token_new(token, s->token_hash) != 0)
 		return api_finish(r, DB_ERROR, &s->res);
 	rc = db_tx(&s->who, "session_create", session_create_tx, s);

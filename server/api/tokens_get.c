@@ -1,4 +1,8 @@
-/* GET /api/v1/tokens: the caller's live sessions and API tokens (never the tokens). */
+/*
+ * GET /api/v1/tokens: the caller's live sessions and API tokens (never the
+ * tokens): created, expires, last used, address, scopes, and which one
+ * this request came with ("current").
+ */
 #include "config.h"
 
 #include "api/api.h"
@@ -28,8 +32,14 @@ api_tokens_get(struct http_request *r)
 	rc = db_tx(&r->who, "tokens_list", tokens_list_tx, &t);
 	if (rc == DB_OK) {
 		items = json_array();
-		for (int i = 0; i < t.n; i++)
-			json_array_append_new(items, api_token_json(&t.rows[i]));
+		for (int i = 0; i < t.n; i++) {
+			json_t *o = api_token_json(&t.rows[i]);
+
+			/* the session or token this request came with */
+			json_object_set_new(o, "current",
+			                    json_boolean(strcmp(t.rows[i].id, r->session_id) == 0));
+			json_array_append_new(items, o);
+		}
 		/* o steals items */
 		if ((res.body = json_pack("{s:o}", "items", items)) == NULL)
 			rc = DB_ERROR;

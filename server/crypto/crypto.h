@@ -248,4 +248,44 @@ int crypto_sha256_stream_export(const struct crypto_sha256_stream *s,
 int crypto_sha256_stream_import(struct crypto_sha256_stream *s,
                                 const unsigned char in[CRYPTO_SHA256_STATE_LEN]);
 
+/* ---- TOTP second factor (RFC 6238, through liboath) ---- */
+
+#define CRYPTO_TOTP_SECRET_LEN 20 /* bytes: 160 bits, as RFC 4226 recommends */
+#define CRYPTO_TOTP_STEP 30       /* seconds */
+#define CRYPTO_TOTP_DIGITS 6
+#define CRYPTO_TOTP_B32_LEN 32 /* base32 characters of a 20-byte secret */
+
+enum crypto_totp_alg { CRYPTO_TOTP_SHA1 = 0, CRYPTO_TOTP_SHA256, CRYPTO_TOTP_SHA512 };
+
+/*
+ * Initialise liboath once (thread-safe, idempotent; also done lazily by the
+ * functions below). Returns 0 or -1.
+ */
+int crypto_totp_init(void);
+
+/*
+ * The code of key (keylen bytes) for Unix time t: digits (6..8) decimal
+ * digits into out (NUL-terminated), time step step seconds from epoch 0,
+ * HMAC alg. Returns 0 or -1.
+ */
+int crypto_totp_code(const unsigned char *key, size_t keylen, long long t, unsigned step,
+                     unsigned digits, enum crypto_totp_alg alg, char out[9]);
+
+/*
+ * Check a presented 6-digit code against key (SHA-1, 30-second steps) at
+ * time now, accepting the step before and after now (clock drift) but only
+ * a step later than after_step (the last step accepted before: a code is
+ * used once). Every candidate is compared in constant time. Returns 1 with
+ * *step set to the matched step, 0 when it does not match (or was used),
+ * -1 on failure.
+ */
+int crypto_totp_check(const unsigned char *key, size_t keylen, const char *code, long long now,
+                      long long after_step, long long *step);
+
+/*
+ * RFC 4648 base32 (upper case, no padding) of in[0..len) into out (outlen
+ * bytes, NUL-terminated). Returns 0, or -1 when out is too small.
+ */
+int crypto_base32_encode(const unsigned char *in, size_t len, char *out, size_t outlen);
+
 #endif

@@ -95,7 +95,8 @@ http_auth_request(struct http_request *r)
 		                          "The session token is invalid or expired.");
 	}
 	explicit_bzero(token, sizeof(token));
-	switch (http_auth_resolve != NULL ? http_auth_resolve(r->token_hash, &r->who, r->session_id)
+	switch (http_auth_resolve != NULL ? http_auth_resolve(r->token_hash, &r->who, r->session_id,
+	                                                      &r->scopes, &r->api_token)
 	                                  : -1) {
 	case 0:
 		break;

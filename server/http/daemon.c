@@ -247,6 +247,9 @@ http_authorize(struct http_request *r)
 		return rc;
 	if ((route->flags & ROUTE_AUTH) && !r->authenticated)
 		return http_reply_problem(r, PROBLEM_UNAUTHORIZED, NULL);
+	/* the route table names the scope each route needs (api/routes.c) */
+	if (r->authenticated && (route->scope & ~r->scopes) != 0)
+		return http_reply_problem(r, PROBLEM_INSUFFICIENT_SCOPE, NULL);
 	if (r->via_cookie && strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0) {
 		const char *csrf = http_header(r, "X-Lockstep-CSRF");
 

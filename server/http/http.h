@@ -36,7 +36,7 @@ int http_auth_request(struct http_request *r);
  * revoked, or -1 when the database cannot answer.
  */
 typedef int (*http_auth_fn)(const unsigned char hash[32], struct util_identity *who,
-                            char session_id[UTIL_UUID_LEN + 1]);
+                            char session_id[UTIL_UUID_LEN + 1], unsigned *scopes, int *api_token);
 void http_set_auth(http_auth_fn fn);
 
 /* Name of the session cookie. */

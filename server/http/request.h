@@ -62,6 +62,9 @@ struct http_request {
 	int via_cookie;
 	unsigned char token_hash[32];       /* hash of the presented token (if authenticated) */
 	char session_id[UTIL_UUID_LEN + 1]; /* the session or API token in use */
+	unsigned scopes; /* token scope bits (util/vocab.h); every bit for a browser session */
+	int api_token;   /* the credential is scoped: an API token, or a browser session limited to
+	                    enrolling a second factor (scopes has VOCAB_SCOPE_ENROL_ONLY) */
 
 	char *set_cookie; /* Set-Cookie value for the reply, owned */
 

@@ -37,6 +37,7 @@ struct router_route {
 	router_handler handler;
 	unsigned flags;
 	size_t max_body; /* 0: the server default */
+	unsigned scope;  /* token scope bits the route needs (util/vocab.h), 0: none */
 };
 
 struct router_match {

@@ -14,7 +14,8 @@
 	" disclosure, min_cohort, state, ls_ts(created_at) AS created_at,"                         \
 	" ls_ts(updated_at) AS updated_at, ls_campaign_frozen(id) AS released,"                    \
 	" ls_ts(ls_review_opens(release_at, review_opens_at)) AS review_opens_at,"                 \
-	" review_opens_at IS NULL AS review_opens_default"
+	" review_opens_at IS NULL AS review_opens_default,"                                         \
+	" require_second_factor"
 
 #define K struct store_campaign
 static const struct db_field campaign_row[] = {
@@ -32,6 +33,7 @@ static const struct db_field campaign_row[] = {
     DB_FIELD(DB_T_BOOL, K, released, "released"),
     DB_FIELD(DB_T_STR, K, review_opens_at, "review_opens_at"),
     DB_FIELD(DB_T_BOOL, K, review_opens_default, "review_opens_default"),
+    DB_FIELD(DB_T_BOOL, K, require_second_factor, "require_second_factor"),
     DB_FIELD_END};
 #undef K
 
@@ -96,6 +98,11 @@ const struct db_statement store_campaign_statements[] = {
                " THEN review_opens_at WHEN $8::text = 'default' THEN NULL"
                " ELSE $8::text::timestamptz END, updated_at = now()"
                " WHERE id = $1::uuid RETURNING " CAMPAIGN_COLS,
+     campaign_row},
+    /* issue 9: the coordinator's second-factor requirement */
+    {"campaign_second_factor",
+     "UPDATE campaigns SET require_second_factor = $2::boolean, updated_at = now()"
+     " WHERE id = $1::uuid RETURNING " CAMPAIGN_COLS,
      campaign_row},
     {"campaign_progress",
      "SELECT p.engagement_id, p.findings_total, p.findings_open, p.claims_total, p.has_statement"
@@ -270,4 +277,14 @@ void
 store_release_status_clear(struct store_release_status *s)
 {
 	db_row_clear(release_row, s);
+}
+
+int
+store_campaign_second_factor(struct db_conn *c, const char *id, int required,
+                             struct store_campaign *out)
+{
+	const char *p[2] = {id, required ? "true" : "false"};
+
+	store_campaign_clear(out);
+	return store_one(c, "campaign_second_factor", 2, p, campaign_row, out);
 }

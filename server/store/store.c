@@ -43,7 +43,8 @@ store_init(const unsigned char master[CRYPTO_KEY_LEN])
 	    store_vocab_statements,      store_evidence_statements,
 	    store_keys_statements,       store_account_statements,
 	    store_review_statements,     store_conversation_statements,
-	    store_notify_statements,     NULL};
+	    store_notify_statements,     store_factor_statements,
+	    NULL};
 
 	if (master != NULL)
 		memcpy(store_master, master, CRYPTO_KEY_LEN);
@@ -277,7 +278,9 @@ store_open_master(const char *kind, const char *id, const char *column, const un
 	size_t ptlen = 0;
 	char *out = NULL;
 
-	if (store_open_bytes(store_master, kind, id, column, ct, ctlen, &pt, &ptlen) != 0) {
+	if (store_open_bytes(store_master, kind, id, column, ct, ctlen, &pt, &ptlen) != 0 &&
+	    (!store_have_prev ||
+	     store_open_bytes(store_master_prev, kind, id, column, ct, ctlen, &pt, &ptlen) != 0)) {
 		log_event(LOG_LEVEL_ERROR, "decrypt_failed",
 		          json_pack("{s:s, s:s, s:s}", "kind", kind, "id", id, "column", column));
 		return NULL;
@@ -288,4 +291,31 @@ store_open_master(const char *kind, const char *id, const char *column, const un
 	}
 	store_secret_free(pt, ptlen);
 	return out;
+}
+
+char *
+store_master_seal(const char *kind, const char *id, const char *column, const void *pt, size_t len)
+{
+	unsigned char *ct = NULL;
+	size_t ctlen = 0;
+	char *param = NULL;
+
+	if (store_seal_bytes(store_master, kind, id, column, pt, len, &ct, &ctlen) == 0)
+		param = db_param_bytea(ct, ctlen);
+	free(ct);
+	return param;
+}
+
+int
+store_master_open(const char *kind, const char *id, const char *column, const struct db_bytes *ct,
+                  unsigned char **pt, size_t *ptlen)
+{
+	if (store_open_bytes(store_master, kind, id, column, ct->p, ct->len, pt, ptlen) != 0 &&
+	    (!store_have_prev ||
+	     store_open_bytes(store_master_prev, kind, id, column, ct->p, ct->len, pt, ptlen) != 0)) {
+		log_event(LOG_LEVEL_ERROR, "decrypt_failed",
+		          json_pack("{s:s, s:s, s:s}", "kind", kind, "id", id, "column", column));
+		return -1;
+	}
+	return 0;
 }

@@ -176,6 +176,17 @@ int store_unwrap_key(const char *kind, const char *id, const char *column,
 char *store_seal_master(const char *kind, const char *id, const char *column, const char *text);
 char *store_open_master(const char *kind, const char *id, const char *column,
                         const unsigned char *ct, size_t ctlen);
+/*
+ * Seal or open a small per-user secret (a TOTP seed) directly under the
+ * master key, for (kind, id, column). Seal returns a malloc'd bytea
+ * parameter or NULL; open returns 0 with *pt malloc'd (the caller wipes
+ * and frees: store_secret_free) or -1 (logged).
+ */
+char *store_master_seal(const char *kind, const char *id, const char *column, const void *pt,
+                        size_t len);
+int store_master_open(const char *kind, const char *id, const char *column,
+                      const struct db_bytes *ct, unsigned char **pt,
+                      size_t *ptlen) STORE_MUST_CHECK;
 
 /* ---- audit (audit.c) ---- */
 
@@ -383,6 +394,9 @@ struct store_auth {
 	char org_kind[16];
 	char role[8];
 	char session_id[DB_UUID_LEN + 1]; /* store_auth_resolve only */
+	char kind[16];                    /* store_auth_resolve: "session" or "api" */
+	char scopes[256];    /* store_auth_resolve: an API token's scopes, space-separated; "" for a
+	                        browser session (one limited to enrolling a second factor has some) */
 };
 
 struct store_user {
@@ -412,6 +426,9 @@ struct store_token {
 	char *name; /* NULL for login sessions */
 	char created_at[STORE_TS_LEN];
 	char expires_at[STORE_TS_LEN];
+	json_t *scopes;                  /* array of token_scope codes; null for login sessions */
+	char last_used_at[STORE_TS_LEN]; /* "" when never used */
+	char *addr;                      /* the address it was created from, or NULL */
 };
 
 /*
@@ -433,10 +450,20 @@ int store_auth_throttle_clear(struct db_conn *c, const char *acct_key) STORE_MUS
 int store_session_create(struct db_conn *c, const unsigned char hash[CRYPTO_SHA256_LEN],
                          const char *user_id, const char *org_id, const char *ttl_seconds,
                          const char *addr, char expires_at[STORE_TS_LEN]) STORE_MUST_CHECK;
-/* A new API token of the caller. */
+/*
+ * A new API token of the caller: scopes a JSON array text of token_scope
+ * codes; it expires after days, and never after parent (the session or
+ * token creating it) when that is an API token.
+ */
 int store_token_create(struct db_conn *c, const unsigned char hash[CRYPTO_SHA256_LEN],
-                       const char *name, const char *days, const char *addr,
-                       struct store_token *out) STORE_MUST_CHECK;
+                       const char *name, const char *days, const char *addr, const char *scopes,
+                       const char *parent, struct store_token *out) STORE_MUST_CHECK;
+/* A user's live sessions and tokens (at most 200), as their admin sees them. */
+int store_user_token_list(struct db_conn *c, const char *user_id, struct store_token **rows,
+                          int *n) STORE_MUST_CHECK;
+/* Revoke one session or token id of user_id: DB_OK or STORE_NONE. */
+int store_user_token_revoke(struct db_conn *c, const char *user_id,
+                            const char *id) STORE_MUST_CHECK;
 /* The caller's live sessions and tokens (at most 200). */
 int store_token_list(struct db_conn *c, struct store_token **rows, int *n) STORE_MUST_CHECK;
 /* Revoke one of the caller's own sessions or tokens: DB_OK or STORE_NONE. */
@@ -469,6 +496,95 @@ int store_admin_user_exists(struct db_conn *c, const char *org, const char *emai
 int store_admin_user_create(struct db_conn *c, const char *org, const char *email,
                             const char *password_hash) STORE_MUST_CHECK;
 
+/* ---- second factors (factor.c, 0007) ---- */
+
+/* The caller's TOTP enrolment. */
+struct store_totp {
+	int confirmed;                   /* 0: enrolment started, not confirmed yet */
+	char confirmed_at[STORE_TS_LEN]; /* "" until confirmed */
+	long long recovery_left;         /* unused recovery codes */
+};
+
+/* A live log-in challenge: the identity it names and its throttle key. */
+struct store_challenge {
+	char user_id[DB_UUID_LEN + 1];
+	char org_id[DB_UUID_LEN + 1];
+	char org_kind[16];
+	char role[8];
+	char acct_key[400];
+};
+
+/* Whether one user of an org has a confirmed second factor. */
+struct store_org_factor {
+	char user_id[DB_UUID_LEN + 1];
+	int enabled;
+};
+
+/*
+ * For the org's admin or the coordinator: whether each user of org_id has
+ * a second factor (org_second_factors, 0007); no rows for anybody else.
+ * *rows: free with store_org_factors_free.
+ */
+int store_org_second_factors(struct db_conn *c, const char *org_id, struct store_org_factor **rows,
+                             int *n) STORE_MUST_CHECK;
+void store_org_factors_free(struct store_org_factor *rows, int n);
+
+/* Base32 characters of a recovery code (80 bits), shown as four groups of four. */
+#define STORE_RECOVERY_CHARS 16
+
+/*
+ * Start (or restart) the caller's TOTP enrolment with secret, sealed.
+ * STORE_NONE when a confirmed enrolment exists (disable it first).
+ */
+int store_totp_begin(struct db_conn *c, const char *user_id,
+                     const unsigned char secret[CRYPTO_TOTP_SECRET_LEN]) STORE_MUST_CHECK;
+/* The caller's enrolment: DB_OK, or STORE_NONE when there is none. */
+int store_totp_state(struct db_conn *c, struct store_totp *out) STORE_MUST_CHECK;
+/*
+ * Check a code against the caller's TOTP secret at Unix time now (the row
+ * is locked, so two requests cannot use one code). confirm 1: the
+ * enrolment must be unconfirmed and a valid code confirms it; 0: it must
+ * be confirmed. *ok 1 when the code was valid and not used before (its
+ * step is recorded). STORE_NONE when there is no such enrolment.
+ */
+int store_totp_verify(struct db_conn *c, const char *user_id, const char *code, long long now,
+                      int confirm, int *ok) STORE_MUST_CHECK;
+/*
+ * The caller's own password hash (auth_password_hash_self, 0007) into
+ * *hash (malloc'd; wipe and free with store_secret_free). STORE_NONE for a
+ * disabled account.
+ */
+int store_password_hash_self(struct db_conn *c, char **hash) STORE_MUST_CHECK;
+/* Remove the caller's TOTP and recovery codes. STORE_NONE when not enrolled. */
+int store_totp_remove(struct db_conn *c) STORE_MUST_CHECK;
+/* Replace the caller's recovery codes by the n codes given (only hashes are stored). */
+int store_recovery_replace(struct db_conn *c, const char *user_id, char *const *codes,
+                           int n) STORE_MUST_CHECK;
+/* Use one of the caller's recovery codes: *ok 1 when it was valid and unused. */
+int store_recovery_use(struct db_conn *c, const char *user_id, const char *code,
+                       int *ok) STORE_MUST_CHECK;
+
+/* 1 in *required when a campaign the caller's org takes part in requires a second factor. */
+int store_factor_required(struct db_conn *c, int *required) STORE_MUST_CHECK;
+/* A browser session of the caller limited to enrolling a second factor (scopes account:write). */
+int store_session_create_enrol(struct db_conn *c, const unsigned char hash[CRYPTO_SHA256_LEN],
+                               const char *ttl_seconds, const char *addr,
+                               char expires_at[STORE_TS_LEN]) STORE_MUST_CHECK;
+
+/* A log-in challenge for the caller (ttl seconds); expires_at receives its expiry. */
+int store_challenge_create(struct db_conn *c, const unsigned char hash[CRYPTO_SHA256_LEN],
+                           const char *acct_key, const char *addr, const char *ttl,
+                           char expires_at[STORE_TS_LEN]) STORE_MUST_CHECK;
+/* Anonymous: the live challenge with this hash (DB_OK) or STORE_NONE. */
+int store_challenge_resolve(struct db_conn *c, const unsigned char hash[CRYPTO_SHA256_LEN],
+                            struct store_challenge *out) STORE_MUST_CHECK;
+/* Anonymous: count a wrong code against the challenge (the fifth burns it). */
+int store_challenge_fail(struct db_conn *c,
+                         const unsigned char hash[CRYPTO_SHA256_LEN]) STORE_MUST_CHECK;
+/* Under the challenge's identity: use it up; *ok 1 only the first time. */
+int store_challenge_consume(struct db_conn *c, const unsigned char hash[CRYPTO_SHA256_LEN],
+                            int *ok) STORE_MUST_CHECK;
+
 /* ---- campaigns (campaign.c) ---- */
 
 struct store_campaign {
@@ -486,6 +602,7 @@ struct store_campaign {
 	int released; /* published, or the instant has passed and no hold keeps it open */
 	char review_opens_at[STORE_TS_LEN]; /* when the company review opens (0008) */
 	int review_opens_default;           /* review_opens_at is 72 h before release_at */
+	int require_second_factor; /* every user of its orgs must have a second factor (0007) */
 };
 
 /* The fields a PATCH may change: NULL keeps the current value. */
@@ -528,6 +645,10 @@ int store_ts_future(struct db_conn *c, const char *ts, int *future,
 int store_campaign_create(struct db_conn *c, const char *title, const char *slug,
                           const char *threat_models, const char *release_at, const char *disclosure,
                           const char *min_cohort, struct store_campaign *out) STORE_MUST_CHECK;
+/* Set a campaign's second-factor requirement (coordinator). DB_OK or STORE_NONE. */
+int store_campaign_second_factor(struct db_conn *c, const char *id, int required,
+                                 struct store_campaign *out) STORE_MUST_CHECK;
+
 int store_campaign_get(struct db_conn *c, const char *id,
                        struct store_campaign *out) STORE_MUST_CHECK;
 /* Like store_campaign_get, locking the row FOR UPDATE. */

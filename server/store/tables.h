@@ -34,6 +34,7 @@ json_t *store_open_hex_text(const unsigned char key[CRYPTO_KEY_LEN], const char 
 int store_release_open(json_t *inputs, int keep_keys);
 extern const struct db_statement store_conversation_statements[];
 extern const struct db_statement store_notify_statements[];
+extern const struct db_statement store_factor_statements[];
 
 /*
  * Run statement name and read its single row into out through fields.

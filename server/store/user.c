@@ -15,7 +15,8 @@
 
 #define USER_COLS "id, org_id, email, name, role, disabled, ls_ts(created_at) AS created_at"
 #define TOKEN_COLS                                                                                 \
-	"id, kind, name, ls_ts(created_at) AS created_at, ls_ts(expires_at) AS expires_at"
+	"id, kind, name, ls_ts(created_at) AS created_at, ls_ts(expires_at) AS expires_at,"        \
+	" to_jsonb(scopes) AS scopes, coalesce(ls_ts(last_used_at), '') AS last_used_at, addr"
 
 static const struct db_field auth_session_row[] = {
     DB_FIELD(DB_T_STR, struct store_auth, user_id, "user_id"),
@@ -23,6 +24,8 @@ static const struct db_field auth_session_row[] = {
     DB_FIELD(DB_T_STR, struct store_auth, org_kind, "org_kind"),
     DB_FIELD(DB_T_STR, struct store_auth, role, "role"),
     DB_FIELD(DB_T_STR, struct store_auth, session_id, "session_id"),
+    DB_FIELD(DB_T_STR, struct store_auth, kind, "kind"),
+    DB_FIELD(DB_T_STR, struct store_auth, scopes, "scopes"),
     DB_FIELD_END};
 struct user_flag {
 	int value;
@@ -68,12 +71,16 @@ static const struct db_field token_row[] = {
     DB_FIELD(DB_T_TEXT, struct store_token, name, "name"),
     DB_FIELD(DB_T_STR, struct store_token, created_at, "created_at"),
     DB_FIELD(DB_T_STR, struct store_token, expires_at, "expires_at"),
+    DB_FIELD(DB_T_JSON, struct store_token, scopes, "scopes"),
+    DB_FIELD(DB_T_STR, struct store_token, last_used_at, "last_used_at"),
+    DB_FIELD(DB_T_TEXT, struct store_token, addr, "addr"),
     DB_FIELD_END};
 
 const struct db_statement store_user_statements[] = {
     /* authentication (SECURITY DEFINER functions, see 0001_schema.sql) */
     {"auth_resolve_token",
-     "SELECT user_id, org_id, org_kind, role, session_id FROM auth_resolve_token($1::bytea)",
+     "SELECT user_id, org_id, org_kind, role, session_id, kind, scopes"
+     " FROM auth_resolve_scoped($1::bytea)",
      auth_session_row},
     {"auth_throttle_allowed",
      "SELECT auth_throttle_allowed($1, $2::int, $3, $4::int, $5::int) AS allowed", allowed_row},
@@ -87,9 +94,12 @@ const struct db_statement store_user_statements[] = {
      " RETURNING ls_ts(expires_at) AS expires_at",
      expiry_row},
     {"token_create",
-     "INSERT INTO sessions (token_hash, kind, name, user_id, org_id, expires_at, addr)"
-     " VALUES ($1::bytea, 'api', $2, ls_uid(), ls_org(), now() + make_interval(days => $3::int),"
-     " $4) RETURNING " TOKEN_COLS,
+     "INSERT INTO sessions (token_hash, kind, name, user_id, org_id, expires_at, addr, scopes,"
+     " parent_id) VALUES ($1::bytea, 'api', $2, ls_uid(), ls_org(),"
+     " LEAST(now() + make_interval(days => $3::int), (SELECT p.expires_at FROM sessions p"
+     " WHERE p.id = $6::uuid AND p.kind = 'api')), $4, " STORE_JSON_ARRAY(
+         "$5") ", $6::uuid)"
+               " RETURNING " TOKEN_COLS,
      token_row},
     {"tokens_list",
      "SELECT " TOKEN_COLS " FROM sessions"
@@ -98,6 +108,15 @@ const struct db_statement store_user_statements[] = {
      token_row},
     {"token_revoke",
      "UPDATE sessions SET revoked_at = now() WHERE id = $1::uuid AND user_id = ls_uid()"
+     " AND revoked_at IS NULL RETURNING id",
+     id_row},
+    {"user_tokens_list",
+     "SELECT " TOKEN_COLS " FROM sessions"
+     " WHERE user_id = $1::uuid AND revoked_at IS NULL AND expires_at > now()"
+     " ORDER BY sessions.created_at DESC, sessions.id LIMIT 200",
+     token_row},
+    {"user_token_revoke",
+     "UPDATE sessions SET revoked_at = now() WHERE id = $1::uuid AND user_id = $2::uuid"
      " AND revoked_at IS NULL RETURNING id",
      id_row},
     {"user_sessions_revoke",
@@ -207,15 +226,16 @@ store_session_create(struct db_conn *c, const unsigned char hash[CRYPTO_SHA256_L
 
 int
 store_token_create(struct db_conn *c, const unsigned char hash[CRYPTO_SHA256_LEN], const char *name,
-                   const char *days, const char *addr, struct store_token *out)
+                   const char *days, const char *addr, const char *scopes, const char *parent,
+                   struct store_token *out)
 {
 	char hex[2 * CRYPTO_SHA256_LEN + 3];
-	const char *p[4] = {hex, name, days, addr};
+	const char *p[6] = {hex, name, days, addr, scopes, parent};
 	int rc;
 
 	store_token_clear(out);
 	user_hash_param(hash, hex);
-	rc = store_one(c, "token_create", 4, p, token_row, out);
+	rc = store_one(c, "token_create", 6, p, token_row, out);
 	return rc == STORE_NONE ? DB_ERROR : rc;
 }
 
@@ -223,6 +243,23 @@ int
 store_token_list(struct db_conn *c, struct store_token **rows, int *n)
 {
 	return store_all(c, "tokens_list", 0, NULL, token_row, sizeof(**rows), (void **)rows, n);
+}
+
+int
+store_user_token_list(struct db_conn *c, const char *user_id, struct store_token **rows, int *n)
+{
+	const char *p[1] = {user_id};
+
+	return store_all(c, "user_tokens_list", 1, p, token_row, sizeof(**rows), (void **)rows, n);
+}
+
+int
+store_user_token_revoke(struct db_conn *c, const char *user_id, const char *id)
+{
+	const char *p[2] = {id, user_id};
+	struct user_id u;
+
+	return store_one(c, "user_token_revoke", 2, p, id_row, &u);
 }
 
 int

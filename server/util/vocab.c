@@ -15,6 +15,7 @@ const char *const vocab_engagement_states[] = {VOCAB_ENGAGEMENT_STATE(VOCAB_CODE
 const char *const vocab_severities[] = {VOCAB_SEVERITY(VOCAB_CODE) NULL};
 const char *const vocab_finding_statuses[] = {VOCAB_FINDING_STATUS(VOCAB_CODE) NULL};
 const char *const vocab_levels[] = {VOCAB_CAPABILITY_LEVEL(VOCAB_CODE) NULL};
+const char *const vocab_token_scopes[] = {VOCAB_TOKEN_SCOPE(VOCAB_CODE) NULL};
 
 /* the finding statuses a company may set: X(code, 1) only */
 #define VOCAB_COMPANY(code, company) VOCAB_COMPANY_##company(code)
@@ -33,6 +34,7 @@ const struct vocab vocab_all[] = {
     {"severity", vocab_severities, vocab_none},
     {"finding_status", vocab_finding_statuses, vocab_company_statuses},
     {"capability_level", vocab_levels, vocab_none},
+    {"token_scope", vocab_token_scopes, vocab_none},
     {NULL, NULL, NULL}};
 
 int
@@ -57,4 +59,30 @@ vocab_find(const char *name)
 		if (strcmp(v->name, name) == 0)
 			return v;
 	return NULL;
+}
+
+int
+vocab_scope_bits(const char *list, unsigned *bits)
+{
+	char code[33];
+
+	*bits = 0;
+	while (list != NULL && *list != '\0') {
+		size_t n = strcspn(list, " ");
+		int i;
+
+		if (n == 0) {
+			list++;
+			continue;
+		}
+		if (n >= sizeof(code))
+			return -1;
+		memcpy(code, list, n);
+		code[n] = '\0';
+		if ((i = vocab_index(vocab_token_scopes, code)) < 0)
+			return -1;
+		*bits |= 1u << i;
+		list += n;
+	}
+	return 0;
 }

@@ -30,6 +30,30 @@
 #define VOCAB_CAPABILITY_LEVEL(X)                                                                  \
 	X("OC1", 0) X("OC2", 0) X("OC3", 0) X("OC4", 0) X("OC5", 0) X("not-assessed", 0)
 
+/*
+ * What an API token may do (0007). A route names the scope it needs in the
+ * route table (api/routes.c); a browser session has them all. The bit of
+ * each scope is its position here: VOCAB_SCOPE_* below must follow.
+ */
+#define VOCAB_TOKEN_SCOPE(X)                                                                       \
+	X("read", 0)                                                                               \
+	X("findings:write", 0)                                                                     \
+	X("evidence:write", 0)                                                                     \
+	X("claims:write", 0)                                                                       \
+	X("statements:write", 0)                                                                   \
+	X("campaigns:write", 0) X("users:write", 0) X("account:write", 0)
+#define VOCAB_SCOPE_READ (1u << 0)
+#define VOCAB_SCOPE_FINDINGS (1u << 1)
+#define VOCAB_SCOPE_EVIDENCE (1u << 2)
+#define VOCAB_SCOPE_CLAIMS (1u << 3)
+#define VOCAB_SCOPE_STATEMENTS (1u << 4)
+#define VOCAB_SCOPE_CAMPAIGNS (1u << 5)
+#define VOCAB_SCOPE_USERS (1u << 6)
+#define VOCAB_SCOPE_ACCOUNT (1u << 7)
+#define VOCAB_SCOPE_ALL ((1u << (0 VOCAB_TOKEN_SCOPE(VOCAB_ONE))) - 1u)
+/* Not a scope: marks a browser session limited to enrolling a second factor. */
+#define VOCAB_SCOPE_ENROL_ONLY (1u << 31)
+
 /* How many values an enumeration has, as a constant expression. */
 #define VOCAB_ONE(code, company) +1
 #define VOCAB_NLEVELS (0 VOCAB_CAPABILITY_LEVEL(VOCAB_ONE))
@@ -58,6 +82,7 @@ extern const char *const vocab_engagement_states[];
 extern const char *const vocab_severities[];
 extern const char *const vocab_finding_statuses[];
 extern const char *const vocab_levels[];
+extern const char *const vocab_token_scopes[];
 extern const char *const vocab_company_statuses[]; /* finding statuses a company may set */
 extern const char *const vocab_threat_models[];    /* not in vocab_all: see VOCAB_THREAT_MODEL */
 
@@ -66,6 +91,12 @@ int vocab_has(const char *const *list, const char *code);
 
 /* Position of code in list (0-based), or -1. */
 int vocab_index(const char *const *list, const char *code);
+
+/*
+ * The scope bits of a space-separated list of token_scope codes (as the
+ * store reads them) into *bits. Returns 0, or -1 when a code is unknown.
+ */
+int vocab_scope_bits(const char *list, unsigned *bits);
 
 /* The vocabulary called name, or NULL. */
 const struct vocab *vocab_find(const char *name);

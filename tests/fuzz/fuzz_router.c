@@ -12,13 +12,13 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const struct router_route fuzz_routes[] = {
-    {"GET", "/api/v1/orgs", NULL, 0, 0},
-    {"POST", "/api/v1/orgs/{id}/users", NULL, 0, 0},
-    {"PUT", "/api/v1/engagements/{id}/claims/{tm}", NULL, 0, 0},
-    {"GET", "/api/v1/findings/{id}/history", NULL, 0, 0},
-    {"GET", "/", NULL, 0, 0},
-    {"GET", "/web/{*}", NULL, 0, 0},
-    {NULL, NULL, NULL, 0, 0}};
+    {"GET", "/api/v1/orgs", NULL, 0, 0, 0},
+    {"POST", "/api/v1/orgs/{id}/users", NULL, 0, 0, 0},
+    {"PUT", "/api/v1/engagements/{id}/claims/{tm}", NULL, 0, 0, 0},
+    {"GET", "/api/v1/findings/{id}/history", NULL, 0, 0, 0},
+    {"GET", "/", NULL, 0, 0, 0},
+    {"GET", "/web/{*}", NULL, 0, 0, 0},
+    {NULL, NULL, NULL, 0, 0, 0}};
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

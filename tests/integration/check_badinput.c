@@ -768,6 +768,67 @@ START_TEST(test_unknown_path_and_method)
 }
 END_TEST
 
+/* Issue 9's bodies: second-factor codes, the second log-in step, token scopes. */
+START_TEST(test_factor_bodies)
+{
+	static const struct {
+		const char *path, *body;
+		long status;
+		const char *slug, *field;
+	} cases[] = {
+	    {"/api/v1/me/totp/confirm", "{}", 422, "invalid-field", "code"},
+	    {"/api/v1/me/totp/confirm", "{\"code\":123456}", 422, "invalid-field", "code"},
+	    {"/api/v1/me/totp/confirm", "{\"code\":\"12345\"}", 422, "invalid-field", "code"},
+	    {"/api/v1/me/totp/confirm", "{\"code\":\"12345a\"}", 422, "invalid-field", "code"},
+	    /* fullwidth digits are not digits here */
+	    {"/api/v1/me/totp/confirm", "{\"code\":\"\uff11\uff12\uff13\uff14\uff15\uff16\"}", 422,
+	     "invalid-field", "code"},
+	    {"/api/v1/me/totp/confirm", "{\"code\":\"123456\",\"extra\":1}", 422, "invalid-field",
+	     "extra"},
+	    {"/api/v1/me/totp/confirm", "[\"123456\"]", 400, "malformed-json", NULL},
+	    {"/api/v1/me/totp/confirm", "{\"code\":\"123456\"", 400, "malformed-json", NULL},
+	    {"/api/v1/me/totp/disable", "{}", 422, "invalid-field", "code"},
+	    {"/api/v1/me/totp/disable", "{\"code\":\"12\\u0000456\"}", 400, "malformed-json", NULL},
+	    {"/api/v1/me/totp/disable", "{\"code\":null}", 422, "invalid-field", "code"},
+	    {"/api/v1/session/second-factor", "{}", 422, "invalid-field", NULL},
+	    {"/api/v1/session/second-factor", "{\"challenge\":\"c\"}", 422, "invalid-field",
+	     "code"},
+	    {"/api/v1/session/second-factor", "{\"challenge\":1,\"code\":\"123456\"}", 422,
+	     "invalid-field", "challenge"},
+	    {"/api/v1/session/second-factor", "{\"challenge\":\"a\\u0007b\",\"code\":\"123456\"}",
+	     422, "invalid-field", "challenge"},
+	    {"/api/v1/session/second-factor",
+	     "{\"challenge\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\",\"code\":\"123456\","
+	     "\"user\":\"x\"}",
+	     422, "invalid-field", "user"},
+	    /* well-formed but unknown: the answer of a wrong code */
+	    {"/api/v1/session/second-factor",
+	     "{\"challenge\":\"../../etc/passwd\",\"code\":\"123456\"}", 401, "bad-code", NULL},
+	    {"/api/v1/tokens", "{\"name\":\"n\",\"ttl_days\":1,\"scopes\":[\"read\",\"nope\"]}",
+	     422, "invalid-field", "scopes"},
+	    {"/api/v1/tokens", "{\"name\":\"n\",\"ttl_days\":1,\"scopes\":[[\"read\"]]}", 422,
+	     "invalid-field", "scopes"},
+	    {"/api/v1/tokens", "{\"name\":\"n\",\"ttl_days\":1,\"scopes\":[\"re\\u0430d\"]}", 422,
+	     "invalid-field", "scopes"},
+	    {"/api/v1/tokens", "{\"name\":\"n\",\"ttl_days\":366}", 422, "invalid-field",
+	     "ttl_days"},
+	    {"/api/v1/tokens", "{\"name\":\"n\",\"ttl_days\":91}", 422, "invalid-field",
+	     "ttl_days"},
+	};
+	size_t i;
+
+	snap_before();
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		expect_problem("POST", cases[i].path,
+		               strcmp(cases[i].path, "/api/v1/session/second-factor") == 0
+		                   ? NULL
+		                   : W.b.admin.token,
+		               cases[i].body, cases[i].status, cases[i].slug, cases[i].field);
+	snap_same();
+	ht_clear_login_failures();
+}
+END_TEST
+
 START_TEST(test_malformed_uuid)
 {
 	const char *bad[] = {"not-a-uuid", "12345678-1234-1234-1234-12345678901",
@@ -1032,6 +1093,7 @@ badinput_suite(void)
 	tcase_add_test(tc, test_content_type);
 	tcase_add_test(tc, test_framing);
 	tcase_add_test(tc, test_bad_tokens);
+	tcase_add_test(tc, test_factor_bodies);
 	suite_add_tcase(s, tc);
 	return s;
 }

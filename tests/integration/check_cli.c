@@ -1039,6 +1039,199 @@ START_TEST(test_comment_inbox)
 END_TEST
 
 /* Usage errors of every command exit 2 and print nothing on stdout. */
+/* The value after "secret=" in the enrolment's output (malloc'd). */
+static char *
+cli_secret_of(const char *out)
+{
+	const char *p = strstr(out, "secret=");
+	size_t n;
+
+	ck_assert_msg(p != NULL, "no secret in: %s", out);
+	p += 7;
+	n = strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567");
+	ck_assert_uint_eq(n, 32);
+	return strndup(p, n);
+}
+
+/* The TOTP code of a base32 secret at now + offset seconds. */
+static void
+cli_code_at(const char *secret, long long offset, char out[9])
+{
+	unsigned char key[20];
+	unsigned buf = 0;
+	int bits = 0;
+	size_t k = 0;
+
+	for (const char *c = secret; *c != '\0'; c++) {
+		const char *alpha = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+		buf = (buf << 5) | (unsigned)(strchr(alpha, *c) - alpha);
+		bits += 5;
+		if (bits >= 8 && k < sizeof(key)) {
+			key[k++] = (unsigned char)(buf >> (bits - 8));
+			bits -= 8;
+		}
+	}
+	ck_assert_uint_eq(k, sizeof(key));
+	ck_assert_int_eq(
+	    crypto_totp_code(key, k, (long long)time(NULL) + offset, 30, 6, CRYPTO_TOTP_SHA1, out),
+	    0);
+}
+
+/* The current TOTP code of a base32 secret. */
+static void
+cli_code(const char *secret, char out[9])
+{
+	cli_code_at(secret, 0, out);
+}
+
+/*
+ * totp enrol (with the QR code written as SVG), totp confirm, a log-in that
+ * needs the second factor, and token create/list/revoke.
+ */
+START_TEST(test_totp_and_tokens)
+{
+	struct ht_actor u;
+	char err[512], *cfg, *out, *secret, *qr, code[9], rc[20], *tok_id = NULL;
+	const char *enrol[] = {"totp", "enrol", "--qr", NULL, NULL};
+	const char *confirm[] = {"totp", "confirm", code, NULL};
+	const char *logout[] = {"logout", NULL};
+	const char *login[] = {"login", NULL, NULL};
+	const char *create[] = {
+	    "token", "create", "ci", "--days", "3", "--scopes", "read,findings:write", NULL};
+	const char *create_bad[] = {"token", "create", "ci", "--scopes", "read,root", NULL};
+	const char *list[] = {"token", "list", NULL};
+	const char *revoke[] = {"token", "revoke", NULL, NULL};
+	const char *status[] = {"totp", "status", NULL};
+	json_t *j;
+	size_t n;
+	int st;
+
+	CLI_REQUIRE();
+	ck_assert_msg(ht_make_user(W.b.admin.token, W.b.org_id, "member", &u, err, sizeof(err)) ==
+	                  0,
+	              "%s", err);
+	cfg = cli_tmpdir();
+	cli_login(cfg, &u);
+	qr = ht_fmt("%s/qr.svg", cfg);
+	enrol[3] = qr;
+	out = cli_run(&st, enrol);
+	ck_assert_msg(st == 0, "totp enrol: exit %d: %s", st, out);
+	ck_assert_ptr_nonnull(strstr(out, "otpauth://totp/lockstep:"));
+	ck_assert_ptr_nonnull(strstr(out, "totp confirm CODE"));
+	secret = cli_secret_of(out);
+	free(out);
+	out = cli_read(qr, &n);
+	ck_assert_msg(strncmp(out, "<svg ", 5) == 0, "%s", out);
+	free(out);
+	/* the QR file is never overwritten */
+	out = cli_run(&st, enrol);
+	ck_assert_int_eq(st, 1);
+	free(out);
+
+	cli_code(secret, code);
+	out = cli_run(&st, confirm);
+	ck_assert_msg(st == 0, "totp confirm: exit %d: %s", st, out);
+	{
+		const char *p = strstr(out, "\n  ");
+
+		ck_assert_msg(p != NULL, "no recovery codes: %s", out);
+		snprintf(rc, sizeof(rc), "%.19s", p + 3);
+		ck_assert_msg(strlen(rc) == 19 && rc[4] == '-', "%s", rc);
+	}
+	free(out);
+	out = cli_run(&st, status);
+	ck_assert_int_eq(st, 0);
+	ck_assert_ptr_nonnull(strstr(out, "\"enabled\": true"));
+	free(out);
+	/* new recovery codes with the next step's code; the login below uses one of them */
+	{
+		char next[9];
+		const char *regen[] = {"totp", "recovery-codes", next, NULL};
+		const char *p;
+
+		cli_code_at(secret, 30, next);
+		out = cli_run(&st, regen);
+		ck_assert_msg(st == 0, "totp recovery-codes: exit %d: %s", st, out);
+		ck_assert_ptr_nonnull(strstr(out, "old ones no longer work"));
+		p = strstr(out, "\n  ");
+		ck_assert_ptr_nonnull(p);
+		snprintf(rc, sizeof(rc), "%.19s", p + 3);
+		free(out);
+	}
+
+	/* log-in now needs the second factor: without one (no terminal), refused */
+	out = cli_run(&st, logout);
+	ck_assert_int_eq(st, 0);
+	free(out);
+	login[1] = u.email;
+	unsetenv("LOCKSTEP_TOTP_CODE");
+	out = cli_run(&st, login);
+	ck_assert_int_ne(st, 0);
+	free(out);
+	ck_assert_int_eq(setenv("LOCKSTEP_TOTP_CODE", "ZZZZ-ZZZZ-ZZZZ-ZZZZ", 1), 0);
+	out = cli_run(&st, login);
+	ck_assert_int_eq(st, 1);
+	free(out);
+	ck_assert_int_eq(setenv("LOCKSTEP_TOTP_CODE", rc, 1), 0);
+	out = cli_run(&st, login);
+	ck_assert_msg(st == 0, "login with a recovery code: exit %d: %s", st, out);
+	ck_assert_ptr_nonnull(strstr(out, u.user_id));
+	free(out);
+	unsetenv("LOCKSTEP_TOTP_CODE");
+
+	/* tokens */
+	out = cli_run(&st, create);
+	ck_assert_msg(st == 0, "token create: exit %d: %s", st, out);
+	j = cli_json(out);
+	ck_assert_uint_eq(strlen(json_string_value(json_object_get(j, "token"))), 43);
+	ck_assert_uint_eq(json_array_size(json_object_get(j, "scopes")), 2);
+	tok_id = strdup(json_string_value(json_object_get(j, "id")));
+	json_decref(j);
+	free(out);
+	out = cli_run(&st, create_bad);
+	ck_assert_int_eq(st, 1);
+	free(out);
+	out = cli_run(&st, list);
+	ck_assert_int_eq(st, 0);
+	ck_assert_ptr_nonnull(strstr(out, tok_id));
+	free(out);
+	revoke[2] = tok_id;
+	out = cli_run(&st, revoke);
+	ck_assert_int_eq(st, 0);
+	free(out);
+	out = cli_run(&st, revoke);
+	ck_assert_int_eq(st, 1); /* gone: 404 */
+	free(out);
+
+	/* totp disable without a code takes the password ($LOCKSTEP_PASSWORD) */
+	{
+		const char *disable[] = {"totp", "disable", NULL};
+
+		ck_assert_int_eq(setenv("LOCKSTEP_PASSWORD", "not the password", 1), 0);
+		out = cli_run(&st, disable);
+		ck_assert_int_eq(st, 1);
+		free(out);
+		ck_assert_int_eq(setenv("LOCKSTEP_PASSWORD", u.password, 1), 0);
+		out = cli_run(&st, disable);
+		ck_assert_msg(st == 0, "totp disable: exit %d: %s", st, out);
+		free(out);
+		out = cli_run(&st, status);
+		ck_assert_ptr_nonnull(strstr(out, "\"enabled\": false"));
+		free(out);
+	}
+
+	unsetenv("XDG_CONFIG_HOME");
+	unsetenv("LOCKSTEP_PASSWORD");
+	cli_rmrf(cfg);
+	free(tok_id);
+	free(qr);
+	free(secret);
+	free(cfg);
+	ht_actor_free(&u);
+}
+END_TEST
+
 /*
  * lockstep set-password LINK and lockstep passwd: an invited person sets
  * a password from the link, logs in, changes it; the old one stops
@@ -1135,6 +1328,15 @@ START_TEST(test_usage)
 	const char *nc_bad_id[] = {"name-check", "x", "/etc/hostname", NULL};
 	const char *nc_no_file[] = {"name-check", NULL, "/nonexistent/text.txt", NULL};
 	const char *nc_short[] = {"name-check", NULL, NULL};
+	const char *totp_none[] = {"totp", NULL};
+	const char *totp_bad[] = {"totp", "frobnicate", NULL};
+	const char *totp_no_code[] = {"totp", "confirm", NULL};
+	const char *totp_bad_code[] = {"totp", "confirm", "12 456", NULL};
+	const char *totp_qr_confirm[] = {"totp", "confirm", "123456", "--qr", "/tmp/x", NULL};
+	const char *token_none[] = {"token", "create", NULL};
+	const char *token_days[] = {"token", "create", "ci", "--days", "0", NULL};
+	const char *token_bad_id[] = {"token", "revoke", "x", NULL};
+	const char *token_list_arg[] = {"token", "list", "x", NULL};
 	const char *passwd_extra[] = {"passwd", "now", NULL};
 	const char *set_none[] = {"set-password", NULL};
 	const char *stage_bad_id[] = {"stage", "x", "fieldwork", NULL};
@@ -1149,7 +1351,9 @@ START_TEST(test_usage)
 	    upload_empty_name, download_bad_id, download_extra, receipt_bad_id, get_none,
 	    get_space,         post_bad_json,   post_array,     login_none,     unknown,
 	    nc_bad_id,         nc_no_file,      nc_short,       passwd_extra,   set_none,
-	    stage_bad_id,      stage_short,     so_bad_hash,    resp_no_file,   dash_bad_id};
+	    stage_bad_id,      stage_short,     so_bad_hash,    resp_no_file,   dash_bad_id,
+	    totp_none,         totp_bad,        totp_no_code,   totp_bad_code,  totp_qr_confirm,
+	    token_none,        token_days,      token_bad_id,   token_list_arg};
 	char *out;
 	int st;
 
@@ -1193,6 +1397,7 @@ cli_suite(void)
 	tcase_add_test(tc, test_upload_dropped_connection);
 	tcase_add_test(tc, test_refusals);
 	tcase_add_test(tc, test_name_check);
+	tcase_add_test(tc, test_totp_and_tokens);
 	tcase_add_test(tc, test_passwd);
 	tcase_add_test(tc, test_usage);
 	tcase_add_test(tc, test_comment_inbox);

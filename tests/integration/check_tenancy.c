@@ -195,6 +195,9 @@ add_org(const struct ht_tenant *t, enum role own)
 		add(r, "GET", "/api/v1/orgs/%s/users", t->org_id, NULL, 0);
 		add(r, "POST", "/api/v1/orgs/%s/users", t->org_id, b_user, 0);
 		add(r, "DELETE", "/api/v1/users/%s/sessions", t->admin.user_id, NULL, 0);
+		/* issue 9: a user's sessions and tokens, as their org admin sees them */
+		add(r, "GET", "/api/v1/users/%s/tokens", t->admin.user_id, NULL, 0);
+		add(r, "GET", "/api/v1/orgs/%s/second-factors", t->org_id, NULL, 0);
 		/* accounts: invitations, reset links, disabling (issue 9) */
 		add(r, "GET", "/api/v1/orgs/%s/invitations", t->org_id, NULL, 0);
 		add(r, "POST", "/api/v1/orgs/%s/invitations", t->org_id, b_invite, 0);
@@ -272,6 +275,26 @@ build_table(void)
 		if (r != R_A)
 			add(r, "DELETE", "/api/v1/tokens/%s", token_a_id, NULL, 0);
 	}
+	/* nobody but A's admin (and the coordinator) may revoke it through its user either */
+	{
+		static char *user_token_fmt;
+
+		free(user_token_fmt);
+		user_token_fmt = ht_fmt("/api/v1/users/%%s/tokens/%s", token_a_id);
+		for (r = R_ANON; r < R__COUNT; r++)
+			if (r != R_A && r != R_COORD)
+				add(r, "DELETE", user_token_fmt, W.a.admin.user_id, NULL, 0);
+	}
+	/* the campaign's second-factor requirement: the coordinator's alone */
+	for (r = R_ANON; r < R__COUNT; r++)
+		if (r != R_COORD)
+			add(r, "PUT", "/api/v1/campaigns/%s/second-factor", W.campaign_id,
+			    strdup("{\"required\":true}"), 0);
+	/* the caller's own second factor: anonymous callers are refused */
+	add(R_ANON, "GET", "/api/v1/me/totp", NULL, NULL, 0);
+	add(R_ANON, "POST", "/api/v1/me/totp", NULL, NULL, 0);
+	add(R_ANON, "POST", "/api/v1/me/totp/confirm", NULL, strdup("{\"code\":\"123456\"}"), 0);
+	add(R_ANON, "POST", "/api/v1/me/totp/disable", NULL, strdup("{\"code\":\"123456\"}"), 0);
 	/* another org's invitation: nobody but its admin and the coordinator revokes it */
 	{
 		char *p = ht_fmt("/api/v1/orgs/%s/invitations", W.a.org_id);

@@ -15,15 +15,15 @@ dummy_handler(struct http_request *req)
 }
 
 static const struct router_route table[] = {
-    {"GET", "/api/v1/orgs", dummy_handler, ROUTE_AUTH, 0},
-    {"POST", "/api/v1/orgs", dummy_handler, ROUTE_AUTH | ROUTE_JSON_BODY, 0},
-    {"GET", "/api/v1/orgs/{id}/users", dummy_handler, ROUTE_AUTH, 0},
-    {"GET", "/api/v1/findings/{id}", dummy_handler, ROUTE_AUTH, 0},
-    {"PATCH", "/api/v1/findings/{id}", dummy_handler, ROUTE_AUTH, 0},
-    {"PUT", "/api/v1/engagements/{id}/claims/{tm}", NULL, ROUTE_AUTH, 0},
-    {"GET", "/", NULL, ROUTE_PUBLIC, 0},
-    {"GET", "/static/{*}", NULL, ROUTE_PUBLIC, 0},
-    {NULL, NULL, NULL, 0, 0}};
+    {"GET", "/api/v1/orgs", dummy_handler, ROUTE_AUTH, 0, 0},
+    {"POST", "/api/v1/orgs", dummy_handler, ROUTE_AUTH | ROUTE_JSON_BODY, 0, 0},
+    {"GET", "/api/v1/orgs/{id}/users", dummy_handler, ROUTE_AUTH, 0, 0},
+    {"GET", "/api/v1/findings/{id}", dummy_handler, ROUTE_AUTH, 0, 0},
+    {"PATCH", "/api/v1/findings/{id}", dummy_handler, ROUTE_AUTH, 0, 0},
+    {"PUT", "/api/v1/engagements/{id}/claims/{tm}", NULL, ROUTE_AUTH, 0, 0},
+    {"GET", "/", NULL, ROUTE_PUBLIC, 0, 0},
+    {"GET", "/static/{*}", NULL, ROUTE_PUBLIC, 0, 0},
+    {NULL, NULL, NULL, 0, 0, 0}};
 
 /* Index of route r in table. */
 static long
@@ -159,8 +159,9 @@ END_TEST
 
 /* A table with duplicates and an explicit HEAD row, for the Allow list. */
 static const struct router_route dup_table[] = {
-    {"GET", "/a/{x}", NULL, 0, 0},    {"HEAD", "/a/b", NULL, 0, 0},   {"GET", "/a/b", NULL, 0, 0},
-    {"DELETE", "/a/{y}", NULL, 0, 0}, {"DELETE", "/a/b", NULL, 0, 0}, {NULL, NULL, NULL, 0, 0}};
+    {"GET", "/a/{x}", NULL, 0, 0, 0},  {"HEAD", "/a/b", NULL, 0, 0, 0},
+    {"GET", "/a/b", NULL, 0, 0, 0},    {"DELETE", "/a/{y}", NULL, 0, 0, 0},
+    {"DELETE", "/a/b", NULL, 0, 0, 0}, {NULL, NULL, NULL, 0, 0, 0}};
 
 START_TEST(test_allow_dedupe)
 {

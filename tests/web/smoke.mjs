@@ -8,7 +8,7 @@
 //   LOCKSTEP_TEST_CHROMIUM        optional, default /usr/bin/chromium
 // Prints one line per check and "N passed, N failed, 0 skipped"; exits 1 on failure.
 
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { chromium } from 'playwright-core';
 
 const base = (process.env.LOCKSTEP_TEST_URL || '').replace(/\/+$/, '');
@@ -459,6 +459,95 @@ try {
 		await page.locator('h2', { hasText: 'Engagement' }).waitFor({ state: 'visible' });
 		assert(await page.locator('#findings-table').count() === 0, 'coordinator sees findings');
 		assert(!(await page.textContent('#view')).includes(findingTitle), 'coordinator sees a finding title');
+		await logout(page);
+	});
+
+	await check('a campaign that requires a second factor limits its users to setting one up', async () => {
+		await login(page, email, password);
+		await page.goto(campaignUrl);
+		await page.locator('#campaign-second-factor').waitFor({ state: 'visible' });
+		await page.check('#campaign-2fa');
+		await submit(page, '#campaign-second-factor', /now required/);
+		await logout(page);
+		await page.fill('#login-email', assessorUser);
+		await page.fill('#login-password', userPassword);
+		await page.click('#login-form button[type=submit]');
+		await page.locator('#factor-required').waitFor({ state: 'visible' });
+		assert(await page.locator('#nav a').count() === 1, 'a limited session shows more than the security page');
+		assert(await page.locator('#totp-start').isVisible(), 'no way to set up the factor');
+		await logout(page);
+		await login(page, email, password);
+		await page.goto(campaignUrl);
+		await page.locator('#campaign-second-factor').waitFor({ state: 'visible' });
+		await page.uncheck('#campaign-2fa');
+		await submit(page, '#campaign-second-factor', /no longer required/);
+		await logout(page);
+	});
+
+	/* RFC 6238 code of a base32 secret, now + offset seconds. */
+	const totp = (secret, offset) => {
+		const alpha = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+		let bits = '';
+		for (const c of secret)
+			bits += alpha.indexOf(c).toString(2).padStart(5, '0');
+		const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+		const msg = Buffer.alloc(8);
+		msg.writeBigUInt64BE(BigInt(Math.floor((Date.now() / 1000 + (offset || 0)) / 30)));
+		const h = createHmac('sha1', key).update(msg).digest();
+		const o = h[h.length - 1] & 15;
+		return String((h.readUInt32BE(o) & 0x7fffffff) % 1000000).padStart(6, '0');
+	};
+
+	let recovery = [];
+	await check('company admin turns on a second factor on the security page (QR code shown)', async () => {
+		await login(page, companyUser, userPassword);
+		await page.click('#nav a[href="#/security"]');
+		await page.locator('#totp-start').click();
+		await page.locator('#totp-confirm').waitFor({ state: 'visible' });
+		const loaded = await page.locator('img.qr').evaluate((img) => img.complete && img.naturalWidth > 0);
+		assert(loaded, 'the QR code image did not render');
+		const secret = (await page.textContent('#totp-secret')).trim();
+		assert(/^[A-Z2-7]{32}$/.test(secret), 'secret: ' + secret);
+		await page.fill('#totp-code', totp(secret));
+		await page.click('#totp-confirm button[type=submit]');
+		await page.locator('#recovery-codes').waitFor({ state: 'visible' });
+		recovery = (await page.locator('#recovery-codes li').allTextContents()).map((c) => c.trim());
+		assert(recovery.length === 10 && /^[A-Z2-7]{4}(-[A-Z2-7]{4}){3}$/.test(recovery[0]), 'codes: ' + recovery.join(' '));
+		await logout(page);
+	});
+
+	await check('log-in asks for the second factor; a wrong code is refused, a recovery code works', async () => {
+		await page.goto(base + '/', { waitUntil: 'load' });
+		await page.fill('#login-email', companyUser);
+		await page.fill('#login-password', userPassword);
+		await page.click('#login-form button[type=submit]');
+		await page.locator('#login-factor-form').waitFor({ state: 'visible' });
+		assert(await page.locator('#me').isHidden(), 'logged in after the password alone');
+		expectHttpError('/api/v1/session/second-factor', 401);
+		await page.fill('#login-code', 'ZZZZ-ZZZZ-ZZZZ-ZZZZ');
+		await page.click('#login-factor-form button[type=submit]');
+		await page.locator('#problem', { hasText: 'second-factor' }).waitFor({ state: 'visible' });
+		await page.fill('#login-code', recovery[0]);
+		await page.click('#login-factor-form button[type=submit]');
+		await page.locator('#me-email').waitFor({ state: 'visible' });
+		assert((await page.textContent('#me-email')) === companyUser, 'wrong user');
+	});
+
+	await check('the security page lists this session, makes a scoped token, and turns the factor off', async () => {
+		await page.click('#nav a[href="#/security"]');
+		const row = page.locator('#tokens-table tbody tr', { hasText: '(this one)' });
+		await row.waitFor({ state: 'visible' });
+		await page.fill('#token-create input[name=name]', 'smoke ' + stamp);
+		await page.check('#token-create input[value="findings:write"]');
+		await page.click('#token-create button[type=submit]');
+		await page.locator('#token-secret').waitFor({ state: 'visible' });
+		assert(/^[A-Za-z0-9_-]{43}$/.test((await page.textContent('#token-secret')).trim()), 'token not shown');
+		const tokRow = page.locator('#tokens-table tbody tr', { hasText: 'smoke ' + stamp });
+		await tokRow.waitFor({ state: 'visible' });
+		assert((await tokRow.textContent()).includes('read, findings:write'), 'scopes not listed');
+		await page.fill('#totp-disable input[name=code]', recovery[1]);
+		await submit(page, '#totp-disable', /off/);
+		await page.locator('#totp-start').waitFor({ state: 'visible' });
 		await logout(page);
 	});
 
