@@ -52,6 +52,8 @@ config_load(char *err, size_t errlen)
 	config.sql_dir = config_str("LOCKSTEP_SQL_DIR", LOCKSTEP_DATADIR "/sql");
 	config.admin_email = config_str("LOCKSTEP_ADMIN_EMAIL", "admin@lockstep.local");
 	config.admin_password = config_str("LOCKSTEP_ADMIN_PASSWORD", NULL);
+	config.log_key_file = config_str("LOCKSTEP_LOG_KEY_FILE", NULL);
+	config.log_origin = config_str("LOCKSTEP_LOG_ORIGIN", "lockstep.local/log");
 
 #define NUM(field, name, def, min, max)                                                            \
 	do {                                                                                       \
@@ -92,6 +94,8 @@ config_load(char *err, size_t errlen)
 	NUM(evidence_sweep_interval, "LOCKSTEP_EVIDENCE_SWEEP_INTERVAL", 60, 1, 86400);
 	NUM(release_interval_ms, "LOCKSTEP_RELEASE_INTERVAL_MS", 500, 10, 60000);
 	NUM(release_test_pause_ms, "LOCKSTEP_TEST_RELEASE_PAUSE_MS", 0, 0, 600000);
+	NUM(audit_checkpoint_interval, "LOCKSTEP_AUDIT_CHECKPOINT_INTERVAL", 600, 1, 86400);
+	NUM(tlog_interval_ms, "LOCKSTEP_TLOG_INTERVAL_MS", 1000, 50, 600000);
 #undef NUM
 
 	{

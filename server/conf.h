@@ -55,6 +55,10 @@ struct config {
 	unsigned release_interval_ms;     /* LOCKSTEP_RELEASE_INTERVAL_MS, 500: scheduler poll */
 	unsigned release_test_pause_ms;   /* LOCKSTEP_TEST_RELEASE_PAUSE_MS, 0: tests only, see
 	                                     schedule.c */
+	const char *log_key_file; /* LOCKSTEP_LOG_KEY_FILE, none: derived from the master key */
+	const char *log_origin;   /* LOCKSTEP_LOG_ORIGIN, "lockstep.local/log" */
+	unsigned audit_checkpoint_interval; /* LOCKSTEP_AUDIT_CHECKPOINT_INTERVAL, 600 s */
+	unsigned tlog_interval_ms;          /* LOCKSTEP_TLOG_INTERVAL_MS, 1000: checkpoint tick */
 };
 
 extern struct config config;

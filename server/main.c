@@ -193,6 +193,22 @@ main_serve(void)
 		return 1;
 	}
 	api_device_init(key);
+	{
+		struct crypto_signer *lk = config.log_key_file != NULL
+		                               ? crypto_signer_load(config.log_key_file, 0)
+		                               : tlogd_derive_key(key);
+
+		if (lk == NULL || tlogd_init(lk, signer, config.log_origin) != 0) {
+			log_event(LOG_LEVEL_ERROR, "log_key_failed",
+			          json_pack("{s:s, s:s}", "path",
+			                    config.log_key_file ? config.log_key_file : "(derived)",
+			                    "error", crypto_last_error()));
+			crypto_signer_free(lk);
+			explicit_bzero(key, sizeof(key));
+			crypto_signer_free(signer);
+			return 1;
+		}
+	}
 	explicit_bzero(key, sizeof(key));
 	db_configure(config.database_url);
 	/* a statement, column or enumeration that does not match the schema stops here */
@@ -229,13 +245,22 @@ main_serve(void)
 		crypto_signer_free(signer);
 		return 1;
 	}
+	if (tlogd_start(config.tlog_interval_ms, config.audit_checkpoint_interval) != 0) {
+		schedule_stop();
+		http_server_stop(5);
+		evidence_sweeper_stop();
+		crypto_signer_free(signer);
+		return 1;
+	}
 	sigwait(&set, &sig);
 	log_event(LOG_LEVEL_INFO, "shutdown",
 	          json_pack("{s:s}", "signal", sig == SIGINT ? "SIGINT" : "SIGTERM"));
 	schedule_stop();
+	tlogd_stop();
 	http_server_stop(25);
 	evidence_sweeper_stop();
 	pubcache_clear();
+	tlogd_free();
 	crypto_signer_free(signer);
 	return 0;
 }

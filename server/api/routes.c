@@ -56,6 +56,12 @@ const struct router_route api_routes[] = {
     {"GET", "/api/v1/threat-models", api_threat_models_get, P, 0},
     {"GET", "/api/v1/vocabulary", api_vocabulary_get, P, 0},
     {"GET", "/.well-known/lockstep/signing-key", api_signing_key_get, P, 0},
+    {"GET", "/.well-known/lockstep/log-key", api_log_key_get, P, 0},
+    /* the transparency log (C2SP tlog-tiles under /log/, proofs): anonymous */
+    {"GET", "/log/checkpoint", api_log_checkpoint_get, P, 0},
+    {"GET", "/log/tile/{*}", api_log_tile_get, P, 0},
+    {"GET", "/log/proof/inclusion", api_log_inclusion_get, P, 0},
+    {"GET", "/log/proof/consistency", api_log_consistency_get, P, 0},
     /* public, anonymous (no identity even with a token): see pubcache.c */
     {"GET", "/api/v1/publications", api_publications_get, P, 0},
     {"GET", "/api/v1/publications/{slug}", api_publication_get, P, 0},

@@ -16,5 +16,7 @@
 #define DB_LOCK_EVIDENCE_ENGAGEMENT "7418903"
 /* release_publish() in sql/0003_publications.sql: one publication at a time (the chain). */
 #define DB_LOCK_RELEASE "7418910"
+/* tlog_append() and friends in sql/0010_tlog.sql: one log append at a time. */
+#define DB_LOCK_TLOG "7418911"
 
 #endif

@@ -568,4 +568,56 @@ void store_threat_models_free(struct store_threat_model *rows, int n);
  */
 int store_vocab_check(struct db_conn *c) STORE_MUST_CHECK;
 
+/* ---- the transparency log (tlog.c, 0010_tlog.sql) ---- */
+
+struct store_tlog_leaf {
+	long long idx;
+	struct db_bytes hash; /* 32 bytes */
+};
+struct store_tlog_entry {
+	long long idx;
+	char *body; /* canonical JSON */
+};
+struct store_tlog_checkpoint {
+	long long size;
+	char *note; /* the log's signed note, without cosignatures */
+};
+struct store_tlog_cosig {
+	char witness[136];
+	char *line; /* one signature line, newline-terminated */
+};
+
+/* Leaf hashes of entries from index from on, at most limit (rows freed with the _free). */
+int store_tlog_leaves(struct db_conn *c, long long from, int limit, struct store_tlog_leaf **rows,
+                      int *n) STORE_MUST_CHECK;
+void store_tlog_leaves_free(struct store_tlog_leaf *rows, int n);
+/* Bodies of entries [from, to). */
+int store_tlog_entries(struct db_conn *c, long long from, long long to,
+                       struct store_tlog_entry **rows, int *n) STORE_MUST_CHECK;
+void store_tlog_entries_free(struct store_tlog_entry *rows, int n);
+/* The first entry whose leaf hash is leaf: DB_OK with *idx, or STORE_NONE. */
+int store_tlog_find(struct db_conn *c, const unsigned char leaf[CRYPTO_SHA256_LEN],
+                    long long *idx) STORE_MUST_CHECK;
+/* The checkpoint of size (size <= 0: the latest). DB_OK or STORE_NONE. */
+int store_tlog_checkpoint(struct db_conn *c, long long size,
+                          struct store_tlog_checkpoint *out) STORE_MUST_CHECK;
+void store_tlog_checkpoint_clear(struct store_tlog_checkpoint *k);
+/* Store a signed checkpoint (a size already stored is kept). */
+int store_tlog_checkpoint_store(struct db_conn *c, long long size,
+                                const unsigned char root[CRYPTO_SHA256_LEN],
+                                const char *note) STORE_MUST_CHECK;
+/* The cosignature lines stored for checkpoint size. */
+int store_tlog_cosignatures(struct db_conn *c, long long size, struct store_tlog_cosig **rows,
+                            int *n) STORE_MUST_CHECK;
+void store_tlog_cosignatures_free(struct store_tlog_cosig *rows, int n);
+/* Store a verified cosignature line of witness for checkpoint size. */
+int store_tlog_cosignature_store(struct db_conn *c, long long size, const char *witness,
+                                 const char *line) STORE_MUST_CHECK;
+/* Append an audit checkpoint if due (see tlog_audit_checkpoint in 0010). */
+int store_tlog_audit_checkpoint(struct db_conn *c, unsigned min_seconds,
+                                int force) STORE_MUST_CHECK;
+/* Announce a public key in the log once (purpose "publication-signing" or "log"). */
+int store_tlog_announce_key(struct db_conn *c, const char *purpose,
+                            const unsigned char key[CRYPTO_ED25519_PUB_LEN]) STORE_MUST_CHECK;
+
 #endif

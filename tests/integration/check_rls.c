@@ -51,7 +51,9 @@ hidden_rows(const char *t)
 #define N_RLS (sizeof(rls_tables) / sizeof(rls_tables[0]))
 
 /* Tables without row-level security: reference data only. */
-static const char *const plain_tables[] = {"schema_migrations", "threat_models", "vocabulary"};
+/* The transparency log (tlog_*) is public by design: hashes and counts, no tenant data. */
+static const char *const plain_tables[] = {"schema_migrations", "threat_models", "tlog_checkpoints",
+                                           "tlog_cosignatures", "tlog_entries",  "vocabulary"};
 
 static PGconn *
 app_conn(void)

@@ -1,0 +1,200 @@
+/*
+ * store/tlog.c: the transparency log's tables (0010_tlog.sql): entries
+ * and their leaf hashes, signed checkpoints, witness cosignatures, and the
+ * SECURITY DEFINER functions that append to them.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store.h"
+#include "store/tables.h"
+
+#define L struct store_tlog_leaf
+static const struct db_field leaf_row[] = {
+    DB_FIELD(DB_T_INT, L, idx, "idx"), DB_FIELD(DB_T_BYTEA, L, hash, "leaf_hash"), DB_FIELD_END};
+#undef L
+#define E struct store_tlog_entry
+static const struct db_field entry_row[] = {DB_FIELD(DB_T_INT, E, idx, "idx"),
+                                            DB_FIELD(DB_T_TEXT, E, body, "body"), DB_FIELD_END};
+#undef E
+#define K struct store_tlog_checkpoint
+static const struct db_field checkpoint_row[] = {
+    DB_FIELD(DB_T_INT, K, size, "size"), DB_FIELD(DB_T_TEXT, K, note, "note"), DB_FIELD_END};
+#undef K
+#define W struct store_tlog_cosig
+static const struct db_field cosig_row[] = {DB_FIELD(DB_T_STR, W, witness, "witness"),
+                                            DB_FIELD(DB_T_TEXT, W, line, "line"), DB_FIELD_END};
+#undef W
+
+struct tlog_idx {
+	long long idx;
+};
+static const struct db_field idx_row[] = {DB_FIELD(DB_T_INT, struct tlog_idx, idx, "idx"),
+                                          DB_FIELD_END};
+
+const struct db_statement store_tlog_statements[] = {
+    {"tlog_leaves",
+     "SELECT idx, leaf_hash FROM tlog_entries WHERE idx >= $1::bigint ORDER BY idx"
+     " LIMIT $2::int",
+     leaf_row},
+    {"tlog_entries_range",
+     "SELECT idx, body FROM tlog_entries WHERE idx >= $1::bigint AND idx < $2::bigint"
+     " ORDER BY idx",
+     entry_row},
+    {"tlog_find", "SELECT idx FROM tlog_entries WHERE leaf_hash = $1::bytea ORDER BY idx LIMIT 1",
+     idx_row},
+    {"tlog_checkpoint_latest", "SELECT size, note FROM tlog_checkpoints ORDER BY size DESC LIMIT 1",
+     checkpoint_row},
+    {"tlog_checkpoint_get", "SELECT size, note FROM tlog_checkpoints WHERE size = $1::bigint",
+     checkpoint_row},
+    {"tlog_checkpoint_store", "SELECT tlog_checkpoint_store($1::bigint, $2::bytea, $3)", NULL},
+    {"tlog_cosignatures",
+     "SELECT witness, line FROM tlog_cosignatures WHERE size = $1::bigint ORDER BY witness",
+     cosig_row},
+    {"tlog_cosignature_store", "SELECT tlog_cosignature_store($1::bigint, $2, $3)", NULL},
+    {"tlog_audit_checkpoint", "SELECT tlog_audit_checkpoint($1::int, $2::boolean)", NULL},
+    {"tlog_announce_key", "SELECT tlog_announce_key($1, $2::bytea)", NULL},
+    {NULL, NULL, NULL}};
+
+int
+store_tlog_leaves(struct db_conn *c, long long from, int limit, struct store_tlog_leaf **rows,
+                  int *n)
+{
+	char f[STORE_INT_LEN], l[STORE_INT_LEN];
+	const char *p[2] = {f, l};
+
+	snprintf(f, sizeof(f), "%lld", from);
+	snprintf(l, sizeof(l), "%d", limit);
+	return store_all(c, "tlog_leaves", 2, p, leaf_row, sizeof(**rows), (void **)rows, n);
+}
+
+void
+store_tlog_leaves_free(struct store_tlog_leaf *rows, int n)
+{
+	db_rows_clear(leaf_row, sizeof(*rows), rows, n);
+}
+
+int
+store_tlog_entries(struct db_conn *c, long long from, long long to, struct store_tlog_entry **rows,
+                   int *n)
+{
+	char f[STORE_INT_LEN], t[STORE_INT_LEN];
+	const char *p[2] = {f, t};
+
+	snprintf(f, sizeof(f), "%lld", from);
+	snprintf(t, sizeof(t), "%lld", to);
+	return store_all(c, "tlog_entries_range", 2, p, entry_row, sizeof(**rows), (void **)rows,
+	                 n);
+}
+
+void
+store_tlog_entries_free(struct store_tlog_entry *rows, int n)
+{
+	db_rows_clear(entry_row, sizeof(*rows), rows, n);
+}
+
+int
+store_tlog_find(struct db_conn *c, const unsigned char leaf[CRYPTO_SHA256_LEN], long long *idx)
+{
+	struct tlog_idx r = {0};
+	char *h = db_param_bytea(leaf, CRYPTO_SHA256_LEN);
+	const char *p[1] = {h};
+	int rc;
+
+	if (h == NULL)
+		return DB_ERROR;
+	rc = store_one(c, "tlog_find", 1, p, idx_row, &r);
+	free(h);
+	*idx = r.idx;
+	return rc;
+}
+
+int
+store_tlog_checkpoint(struct db_conn *c, long long size, struct store_tlog_checkpoint *out)
+{
+	char s[STORE_INT_LEN];
+	const char *p[1] = {s};
+
+	store_tlog_checkpoint_clear(out);
+	if (size <= 0)
+		return store_one(c, "tlog_checkpoint_latest", 0, NULL, checkpoint_row, out);
+	snprintf(s, sizeof(s), "%lld", size);
+	return store_one(c, "tlog_checkpoint_get", 1, p, checkpoint_row, out);
+}
+
+void
+store_tlog_checkpoint_clear(struct store_tlog_checkpoint *k)
+{
+	db_row_clear(checkpoint_row, k);
+}
+
+int
+store_tlog_checkpoint_store(struct db_conn *c, long long size,
+                            const unsigned char root[CRYPTO_SHA256_LEN], const char *note)
+{
+	char s[STORE_INT_LEN], *r = db_param_bytea(root, CRYPTO_SHA256_LEN);
+	const char *p[3] = {s, r, note};
+	int rc;
+
+	if (r == NULL)
+		return DB_ERROR;
+	snprintf(s, sizeof(s), "%lld", size);
+	rc = db_run(c, "tlog_checkpoint_store", 3, p);
+	free(r);
+	return rc;
+}
+
+int
+store_tlog_cosignatures(struct db_conn *c, long long size, struct store_tlog_cosig **rows, int *n)
+{
+	char s[STORE_INT_LEN];
+	const char *p[1] = {s};
+
+	snprintf(s, sizeof(s), "%lld", size);
+	return store_all(c, "tlog_cosignatures", 1, p, cosig_row, sizeof(**rows), (void **)rows, n);
+}
+
+void
+store_tlog_cosignatures_free(struct store_tlog_cosig *rows, int n)
+{
+	db_rows_clear(cosig_row, sizeof(*rows), rows, n);
+}
+
+int
+store_tlog_cosignature_store(struct db_conn *c, long long size, const char *witness,
+                             const char *line)
+{
+	char s[STORE_INT_LEN];
+	const char *p[3] = {s, witness, line};
+
+	snprintf(s, sizeof(s), "%lld", size);
+	return db_run(c, "tlog_cosignature_store", 3, p);
+}
+
+int
+store_tlog_audit_checkpoint(struct db_conn *c, unsigned min_seconds, int force)
+{
+	char s[STORE_INT_LEN];
+	const char *p[2] = {s, force ? "true" : "false"};
+
+	snprintf(s, sizeof(s), "%u", min_seconds);
+	return db_run(c, "tlog_audit_checkpoint", 2, p);
+}
+
+int
+store_tlog_announce_key(struct db_conn *c, const char *purpose,
+                        const unsigned char key[CRYPTO_ED25519_PUB_LEN])
+{
+	char *k = db_param_bytea(key, CRYPTO_ED25519_PUB_LEN);
+	const char *p[2] = {purpose, k};
+	int rc;
+
+	if (k == NULL)
+		return DB_ERROR;
+	rc = db_run(c, "tlog_announce_key", 2, p);
+	free(k);
+	return rc;
+}

@@ -1,0 +1,213 @@
+-- 0010: the transparency log (issue 13).
+--
+-- An append-only Merkle tree log (RFC 9162 hashing) of typed, canonical
+-- JSON entries that never carry a company name, id or confidential text:
+--
+--   publication       {"hash":"<hex>","sequence":N,"type":"publication"}
+--   audit-checkpoint  {"count":N,"head":"<hex>","last_id":N,"type":"audit-checkpoint"}
+--   key               {"key":"<base64url>","purpose":"publication-signing"|"log","type":"key"}
+--
+-- Entry i's leaf hash is SHA-256(0x00 || body); the tree over the leaf
+-- hashes is computed by lockstepd (server/tlog/merkle.c), which signs
+-- checkpoints (C2SP signed notes) and stores them in tlog_checkpoints.
+-- The log is public: its tables hold no tenant data and have no
+-- row-level security; lockstep_app may read them and write them only
+-- through the SECURITY DEFINER functions below. Nobody may change or
+-- delete a row (trigger), the owner included, short of dropping the
+-- trigger, which is what witnesses are for.
+
+SET LOCAL search_path = public, pg_catalog;
+
+CREATE TABLE tlog_entries (
+    idx        bigint PRIMARY KEY CHECK (idx >= 0),
+    kind       text NOT NULL CHECK (kind IN ('publication', 'audit-checkpoint', 'key',
+                                            'commitment', 'evidence-receipt', 'correction')),
+    body       text NOT NULL CHECK (octet_length(body) BETWEEN 2 AND 65535),
+    leaf_hash  bytea NOT NULL CHECK (length(leaf_hash) = 32),
+    created_at timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+COMMENT ON TABLE tlog_entries IS 'The transparency log: entry idx (from 0) with its canonical JSON body and leaf hash SHA-256(0x00 || body). Append-only for every role.';
+CREATE INDEX tlog_entries_kind_idx ON tlog_entries (kind, idx);
+COMMENT ON INDEX tlog_entries_kind_idx IS 'tlog_audit_checkpoint and tlog_announce_key: the last entry of a kind.';
+CREATE UNIQUE INDEX tlog_entries_leaf_idx ON tlog_entries (leaf_hash, idx);
+COMMENT ON INDEX tlog_entries_leaf_idx IS 'tlog_find: an entry by its leaf hash (GET /log/proof/inclusion?hash=).';
+
+CREATE TABLE tlog_checkpoints (
+    size       bigint PRIMARY KEY CHECK (size >= 1),
+    root       bytea NOT NULL CHECK (length(root) = 32),
+    note       text NOT NULL CHECK (octet_length(note) <= 8192),
+    created_at timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+COMMENT ON TABLE tlog_checkpoints IS 'Signed checkpoints (C2SP signed note, checkpoint body) of the log, one per tree size. Ed25519 is deterministic, so every replica signs the same note for a size.';
+
+CREATE TABLE tlog_cosignatures (
+    size       bigint NOT NULL REFERENCES tlog_checkpoints (size),
+    witness    text NOT NULL CHECK (octet_length(witness) BETWEEN 1 AND 128),
+    line       text NOT NULL CHECK (octet_length(line) <= 512),
+    created_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    PRIMARY KEY (size, witness)
+);
+COMMENT ON TABLE tlog_cosignatures IS 'Witness cosignature lines (C2SP tlog-cosignature) collected for a checkpoint.';
+
+CREATE TRIGGER tlog_entries_append_only BEFORE UPDATE OR DELETE ON tlog_entries
+    FOR EACH ROW EXECUTE FUNCTION ls_refuse_change();
+CREATE TRIGGER tlog_entries_no_truncate BEFORE TRUNCATE ON tlog_entries
+    FOR EACH STATEMENT EXECUTE FUNCTION ls_refuse_change();
+CREATE TRIGGER tlog_checkpoints_append_only BEFORE UPDATE OR DELETE ON tlog_checkpoints
+    FOR EACH ROW EXECUTE FUNCTION ls_refuse_change();
+CREATE TRIGGER tlog_checkpoints_no_truncate BEFORE TRUNCATE ON tlog_checkpoints
+    FOR EACH STATEMENT EXECUTE FUNCTION ls_refuse_change();
+CREATE TRIGGER tlog_cosignatures_append_only BEFORE UPDATE OR DELETE ON tlog_cosignatures
+    FOR EACH ROW EXECUTE FUNCTION ls_refuse_change();
+CREATE TRIGGER tlog_cosignatures_no_truncate BEFORE TRUNCATE ON tlog_cosignatures
+    FOR EACH STATEMENT EXECUTE FUNCTION ls_refuse_change();
+
+-- Not callable by lockstep_app (no grant): appends one entry at the end of
+-- the log under the log's advisory lock (7418911, db/locks.h
+-- DB_LOCK_TLOG), so indices never collide or skip. Returns its index.
+CREATE FUNCTION tlog_append(p_kind text, p_body text) RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = public, pg_catalog
+AS $$
+DECLARE
+    v_idx bigint;
+BEGIN
+    PERFORM pg_advisory_xact_lock(7418911);
+    SELECT coalesce(max(idx) + 1, 0) INTO v_idx FROM tlog_entries;
+    INSERT INTO tlog_entries (idx, kind, body, leaf_hash)
+    VALUES (v_idx, p_kind, p_body,
+            sha256('\x00'::bytea || convert_to(p_body, 'UTF8')));
+    RETURN v_idx;
+END $$;
+
+-- Why SECURITY DEFINER: the audit chain spans every tenant and only
+-- coordinators and admins may read its rows. Returns the head of the
+-- chain only: how many events, the last id and its hash (0, 0 and 32 zero
+-- bytes when empty). The one place the log reads the audit chain from,
+-- so a later change of the chain (issue 16's sealer) touches only this.
+CREATE FUNCTION tlog_audit_head() RETURNS TABLE (count bigint, last_id bigint, head bytea)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = public, pg_catalog
+AS $$
+    SELECT (SELECT count(*) FROM audit_events),
+           coalesce((SELECT a.id FROM audit_events a ORDER BY a.id DESC LIMIT 1), 0),
+           coalesce((SELECT a.hash FROM audit_events a ORDER BY a.id DESC LIMIT 1),
+                    '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea)
+$$;
+
+-- Why SECURITY DEFINER: lockstep_app may not write the log. Appends an
+-- audit checkpoint (the audit chain's head) unless the chain is empty,
+-- the last audit checkpoint already names this head, or (unless p_force)
+-- the last one is younger than p_min_seconds. Serialised by the log's
+-- lock, so replicas that tick at the same time append it once. Returns
+-- the new entry's index, or NULL when nothing was appended.
+CREATE FUNCTION tlog_audit_checkpoint(p_min_seconds integer, p_force boolean) RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = public, pg_catalog
+AS $$
+DECLARE
+    h record;
+    v_last tlog_entries%ROWTYPE;
+    v_body text;
+BEGIN
+    PERFORM pg_advisory_xact_lock(7418911);
+    SELECT * INTO h FROM tlog_audit_head();
+    IF h.count = 0 THEN
+        RETURN NULL;
+    END IF;
+    v_body := format('{"count":%s,"head":"%s","last_id":%s,"type":"audit-checkpoint"}',
+                     h.count, encode(h.head, 'hex'), h.last_id);
+    SELECT * INTO v_last FROM tlog_entries
+     WHERE kind = 'audit-checkpoint' ORDER BY idx DESC LIMIT 1;
+    IF FOUND AND (v_last.body = v_body
+                  OR (NOT p_force
+                      AND v_last.created_at > clock_timestamp() - make_interval(secs => p_min_seconds))) THEN
+        RETURN NULL;
+    END IF;
+    RETURN tlog_append('audit-checkpoint', v_body);
+END $$;
+
+-- Why SECURITY DEFINER: lockstep_app may not write the log. Announces a
+-- public key (Ed25519, 32 bytes) for a purpose, once: returns the new
+-- entry's index, or NULL when the same key was announced for it before.
+CREATE FUNCTION tlog_announce_key(p_purpose text, p_key bytea) RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = public, pg_catalog
+AS $$
+DECLARE
+    v_body text;
+BEGIN
+    IF p_purpose NOT IN ('publication-signing', 'log') OR length(p_key) <> 32 THEN
+        RAISE EXCEPTION 'invalid key announcement' USING ERRCODE = '22023';
+    END IF;
+    v_body := format('{"key":"%s","purpose":"%s","type":"key"}',
+                     rtrim(translate(encode(p_key, 'base64'), E'+/\n', '-_'), '='), p_purpose);
+    PERFORM pg_advisory_xact_lock(7418911);
+    IF EXISTS (SELECT 1 FROM tlog_entries WHERE kind = 'key' AND body = v_body) THEN
+        RETURN NULL;
+    END IF;
+    RETURN tlog_append('key', v_body);
+END $$;
+
+-- Why SECURITY DEFINER: lockstep_app may not write checkpoints directly.
+-- Stores a signed checkpoint for a size the log has reached (the note is
+-- signed by lockstepd with the log key; its root is the tree's over the
+-- first p_size entries). A size stored before is kept as it is.
+CREATE FUNCTION tlog_checkpoint_store(p_size bigint, p_root bytea, p_note text) RETURNS boolean
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = public, pg_catalog
+AS $$
+BEGIN
+    IF p_size < 1 OR p_size > (SELECT count(*) FROM tlog_entries) THEN
+        RAISE EXCEPTION 'checkpoint beyond the log' USING ERRCODE = '22023';
+    END IF;
+    INSERT INTO tlog_checkpoints (size, root, note) VALUES (p_size, p_root, p_note)
+    ON CONFLICT (size) DO NOTHING;
+    RETURN FOUND;
+END $$;
+
+-- Why SECURITY DEFINER: lockstep_app may not write cosignatures directly.
+-- Stores a witness's cosignature line for a stored checkpoint (verified by
+-- lockstepd against the witness's configured key first); a second one of
+-- the same witness for the same size is ignored.
+CREATE FUNCTION tlog_cosignature_store(p_size bigint, p_witness text, p_line text) RETURNS boolean
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = public, pg_catalog
+AS $$
+BEGIN
+    INSERT INTO tlog_cosignatures (size, witness, line) VALUES (p_size, p_witness, p_line)
+    ON CONFLICT (size, witness) DO NOTHING;
+    RETURN FOUND;
+END $$;
+
+-- Every publication goes into the log the moment it is stored, with the
+-- audit chain's head as of the release (AFTER INSERT, inside the
+-- releasing transaction: both or neither). Not a replacement of
+-- release_publish: a trigger, so other changes to the release stay apart.
+CREATE FUNCTION tlog_publications_log() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = public, pg_catalog
+AS $$
+BEGIN
+    PERFORM tlog_append('publication',
+        format('{"hash":"%s","sequence":%s,"type":"publication"}',
+               encode(NEW.hash, 'hex'), NEW.seq));
+    PERFORM tlog_audit_checkpoint(0, true);
+    RETURN NULL;
+END $$;
+CREATE TRIGGER publications_tlog AFTER INSERT ON publications
+    FOR EACH ROW EXECUTE FUNCTION tlog_publications_log();
+
+-- A publication made before this migration is logged now, in order.
+SELECT tlog_append('publication', format('{"hash":"%s","sequence":%s,"type":"publication"}',
+                                         encode(p.hash, 'hex'), p.seq))
+  FROM (SELECT hash, seq FROM publications ORDER BY seq) p;
+
+REVOKE ALL ON FUNCTION tlog_append(text, text), tlog_audit_head(),
+    tlog_audit_checkpoint(integer, boolean), tlog_announce_key(text, bytea),
+    tlog_checkpoint_store(bigint, bytea, text), tlog_cosignature_store(bigint, text, text),
+    tlog_publications_log() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tlog_audit_checkpoint(integer, boolean), tlog_announce_key(text, bytea),
+    tlog_checkpoint_store(bigint, bytea, text), tlog_cosignature_store(bigint, text, text),
+    tlog_publications_log() TO lockstep_app;
+GRANT SELECT ON tlog_entries, tlog_checkpoints, tlog_cosignatures TO lockstep_app;
