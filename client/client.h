@@ -209,6 +209,40 @@ CLIENT_MUSTCHECK int client_receipt_valid(const json_t *answer,
 CLIENT_MUSTCHECK int client_receipt_fields(const json_t *answer, const char **sha256,
                                            json_int_t *size);
 
+/* ---- tlog.c: the transparency log ---- */
+
+#include "tlog/tlog.h"
+
+#define CLIENT_MAX_WITNESSES 32
+
+struct client_log_opts {
+	struct tlog_vkey log_key; /* the log's key (pinned or the server's) */
+	const char *since;        /* a pinned checkpoint file, or NULL */
+	const char *save;         /* where to save the checkpoint verified, or NULL */
+	struct tlog_vkey witnesses[CLIENT_MAX_WITNESSES];
+	size_t nwitnesses;
+	int min_witnesses;
+};
+
+/*
+ * The log's verifier key from file (a C2SP vkey line), or from the server
+ * when file is NULL. Returns 0, or -1 with a message.
+ */
+CLIENT_MUSTCHECK int client_log_key(const char *base_url, const char *file, struct tlog_vkey *k);
+
+/* Witness cosignature keys (vkeys of type 0x04, one a line) from file. 0, or -1 with a message. */
+CLIENT_MUSTCHECK int client_witness_keys(const char *file, struct tlog_vkey *keys, size_t max,
+                                         size_t *n);
+
+/*
+ * Check that the publication whose document hashes to doc_hash_hex (with
+ * sequence seq) is in a checkpoint signed by o->log_key, consistent with
+ * the pinned one (o->since), cosigned by at least o->min_witnesses of
+ * o->witnesses. Returns 0 with *report (new reference), or -1 with *why.
+ */
+int client_log_check(const char *base_url, const char *doc_hash_hex, long long seq,
+                     const struct client_log_opts *o, json_t **report, const char **why);
+
 /* lockstep verify SLUG [--key FILE.pem]. Returns the exit status. */
 int client_cmd_verify(const struct client_ctx *ctx, char **args, const char **opts);
 

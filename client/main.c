@@ -56,7 +56,7 @@
 #include "util/json.h"
 #include "util/util.h"
 
-#define CLIENT_MAX_OPTS 4
+#define CLIENT_MAX_OPTS 8
 
 /* One command: what it takes and the function that runs it. */
 struct client_command {
@@ -108,7 +108,14 @@ static const struct client_command client_commands[] = {
      client_run_upload},
     {"download", "EVIDENCE_ID OUTFILE", 2, 2, {NULL}, NULL, client_run_download},
     {"receipt", "EVIDENCE_ID", 1, 1, {NULL}, NULL, client_cmd_receipt},
-    {"verify", "SLUG [--key FILE.pem]", 1, 1, {"key", NULL}, NULL, client_run_verify},
+    {"verify",
+     "SLUG [--key FILE.pem] [--log-key FILE] [--since CHECKPOINT] [--witness FILE]\n"
+     "       [--min-witnesses K] [--save-checkpoint FILE]",
+     1,
+     1,
+     {"key", "log-key", "since", "witness", "min-witnesses", "save-checkpoint", NULL},
+     NULL,
+     client_run_verify},
     {"name-check", "ENGAGEMENT_ID FILE", 2, 2, {NULL}, NULL, client_cmd_name_check},
     {NULL, NULL, 0, 0, {NULL}, NULL, NULL},
 };
@@ -132,7 +139,12 @@ client_usage(FILE *f)
 	        "receipt; download never overwrites OUTFILE and keeps it only if its SHA-256\n"
 	        "matches the receipt's. Both check the receipt's signature.\n"
 	        "verify checks a publication's Ed25519 signature (anonymously) with the\n"
-	        "server's key, or with a key you pinned (--key); exit 0 valid, 1 not.\n"
+	        "server's key, or with a key you pinned (--key), and that it is in the\n"
+	        "transparency log: in a checkpoint signed by the log key (--log-key FILE: its\n"
+	        "vkey line, from /.well-known/lockstep/log-key?format=vkey), consistent with a\n"
+	        "checkpoint you saved before (--since FILE; --save-checkpoint FILE saves this\n"
+	        "one), cosigned by at least K (--min-witnesses) of the witnesses whose keys are\n"
+	        "in --witness FILE (one vkey a line); exit 0 valid, 1 not.\n"
 	        "name-check prints the spans of a claim or statement text (FILE, \"-\" reads\n"
 	        "stdin) that name a company and would hold a pseudonymous release; exit 0\n"
 	        "none, 1 some.\n");

@@ -66,6 +66,15 @@ api_log_inclusion_get(struct http_request *r)
 		                          "size is beyond the latest checkpoint.");
 	if (hq != NULL) {
 		rc = db_tx(NULL, "log_find", inclusion_find_fn, &t);
+		if (rc == DB_OK && t.idx >= size && sq == NULL && tlogd_checkpoint_now() >= 0) {
+			/* appended since the last checkpoint: one is signed now */
+			rc = api_log_checkpoint(0, &note, &latest);
+			free(note);
+			note = NULL;
+			if (rc != DB_OK)
+				return http_reply_problem(r, PROBLEM_UNAVAILABLE, NULL);
+			size = latest;
+		}
 		if (rc == STORE_NONE || (rc == DB_OK && t.idx >= size))
 			return http_reply_problem(
 			    r, PROBLEM_NOT_FOUND,

@@ -212,10 +212,14 @@ schedule_main(void *arg)
 			}
 			if (!k.claimed)
 				break;
-			if (k.published)
+			if (k.published) {
 				log_event(LOG_LEVEL_INFO, "released",
 				          json_pack("{s:s, s:I, s:s}", "slug", k.slug, "sequence",
 				                    (json_int_t)k.seq, "hash", k.hash));
+				/* the release's log entries get a signed checkpoint at once */
+				if (tlogd_signer() != NULL && tlogd_checkpoint_now() < 0)
+					log_event(LOG_LEVEL_WARN, "tlog_checkpoint_failed", NULL);
+			}
 			if (__atomic_load_n(&schedule_stopping, __ATOMIC_RELAXED))
 				break;
 		}

@@ -1,0 +1,318 @@
+/*
+ * client/tlog.c: the transparency-log half of `lockstep verify`: the
+ * publication's entry is in a checkpoint signed by the log key, that
+ * checkpoint extends one the user pinned earlier (--since FILE), and at
+ * least K of the witnesses the user trusts cosigned it (--witness FILE
+ * --min-witnesses K). Proofs are fetched from the server and checked here
+ * with server/tlog/ (RFC 9162, C2SP signed notes): nothing the server says
+ * is believed without the log key's signature and the hashes.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client.h"
+#include "publish/publish.h"
+#include "tlog/tlog.h"
+#include "util/util.h"
+
+/* Read a small text file into a NUL-terminated string (malloc'd), or NULL with a message. */
+static char *
+client_text_file(const char *path)
+{
+	struct client_buf b;
+	char *s;
+
+	if (client_read_file(path, CLIENT_MAX_KEY_FILE, &b) != 0)
+		return NULL;
+	if ((s = malloc(b.len + 1)) != NULL) {
+		memcpy(s, b.data ? b.data : "", b.len);
+		s[b.len] = '\0';
+	}
+	client_buf_free(&b);
+	return s;
+}
+
+/* Trim trailing blank lines so that a note ends in exactly one newline. */
+static void
+client_note_trim(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n > 1 && s[n - 1] == '\n' && s[n - 2] == '\n')
+		s[--n] = '\0';
+	while (n > 0 && (s[n - 1] == '\r' || s[n - 1] == ' '))
+		s[--n] = '\0';
+}
+
+/* GET path as JSON (anonymous). New reference, or NULL with a message. */
+static json_t *
+client_get_json(const char *base_url, const char *path, long *status)
+{
+	const char *const accept[] = {"Accept: application/json", NULL};
+	struct client_call call = {.path = path, .headers = accept, .timeout = 120};
+	struct client_response res = {0};
+	json_t *j = NULL;
+
+	*status = 0;
+	if (client_request(base_url, &call, &res) == 0) {
+		*status = res.status;
+		if (res.status == 200)
+			j = json_loadb(res.body.data ? res.body.data : "", res.body.len, 0, NULL);
+		else
+			(void)client_report(&res);
+	}
+	client_response_free(&res);
+	return j;
+}
+
+/* The proof array of answer j into proof. 0, or -1 when malformed. */
+static int
+client_proof(const json_t *j, tlog_hash proof[TLOG_MAX_PROOF], size_t *len)
+{
+	const json_t *a = json_object_get(j, "proof"), *e;
+	size_t i;
+
+	*len = 0;
+	if (!json_is_array(a) || json_array_size(a) > TLOG_MAX_PROOF)
+		return -1;
+	json_array_foreach(a, i, e)
+	{
+		const char *s = json_string_value(e);
+
+		if (s == NULL || util_b64_decode(s, proof[i], TLOG_HASH) != TLOG_HASH)
+			return -1;
+	}
+	*len = json_array_size(a);
+	return 0;
+}
+
+/*
+ * A signed checkpoint note checked with the log key k: 0 with *cp, or -1
+ * and *why.
+ */
+static int
+client_checkpoint(const char *note, const struct tlog_vkey *k, struct tlog_checkpoint *cp,
+                  const char **why)
+{
+	size_t textlen;
+
+	if (note == NULL || tlog_note_split(note, strlen(note), &textlen) != 0 ||
+	    tlog_checkpoint_parse(note, textlen, cp) != 0) {
+		*why = "the checkpoint is not a signed note with a checkpoint";
+		return -1;
+	}
+	if (strcmp(cp->origin, k->name) != 0) {
+		*why = "the checkpoint is of another log (its origin is not the log key's name)";
+		return -1;
+	}
+	if (tlog_note_verify(note, strlen(note), k, NULL) != 1) {
+		*why = "the checkpoint is not signed by the log key";
+		return -1;
+	}
+	return 0;
+}
+
+int
+client_log_key(const char *base_url, const char *file, struct tlog_vkey *k)
+{
+	const char *const accept[] = {"Accept: text/plain", NULL};
+	struct client_call call = {
+	    .path = "/.well-known/lockstep/log-key?format=vkey", .headers = accept, .timeout = 120};
+	struct client_response res = {0};
+	char *text = NULL;
+	int ret = -1;
+
+	if (file != NULL) {
+		if ((text = client_text_file(file)) == NULL)
+			return -1;
+	} else {
+		if (client_request(base_url, &call, &res) != 0)
+			goto done;
+		if (res.status != 200 ||
+		    (text = strndup(res.body.data ? res.body.data : "", res.body.len)) == NULL) {
+			fprintf(stderr, "%s: the server's log key is not available (HTTP %ld)\n",
+			        client_progname, res.status);
+			goto done;
+		}
+	}
+	if (tlog_vkey_parse(text, k) != 0 || k->type != TLOG_SIG_ED25519) {
+		fprintf(stderr,
+		        "%s: %s: not a log verifier key (name+id+base64, Ed25519); save it from "
+		        "/.well-known/lockstep/log-key?format=vkey\n",
+		        client_progname, file != NULL ? file : "the server's log key");
+		goto done;
+	}
+	ret = 0;
+done:
+	free(text);
+	client_response_free(&res);
+	return ret;
+}
+
+int
+client_witness_keys(const char *file, struct tlog_vkey *keys, size_t max, size_t *n)
+{
+	char *text = client_text_file(file), *line, *save = NULL;
+
+	*n = 0;
+	if (text == NULL)
+		return -1;
+	for (line = strtok_r(text, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+		while (*line == ' ' || *line == '\t')
+			line++;
+		if (*line == '\0' || *line == '#')
+			continue;
+		if (*n == max || tlog_vkey_parse(line, &keys[*n]) != 0 ||
+		    keys[*n].type != TLOG_SIG_COSIGNATURE) {
+			fprintf(stderr,
+			        "%s: %s: each line must be a witness's cosignature key "
+			        "(name+id+base64, type 0x04), at most %zu\n",
+			        client_progname, file, max);
+			free(text);
+			return -1;
+		}
+		(*n)++;
+	}
+	free(text);
+	return 0;
+}
+
+int
+client_log_check(const char *base_url, const char *doc_hash_hex, long long seq,
+                 const struct client_log_opts *o, json_t **report, const char **why)
+{
+	tlog_hash leaf, proof[TLOG_MAX_PROOF];
+	struct tlog_checkpoint cp, pinned;
+	char path[CLIENT_MAX_PATH], leaf_hex[2 * TLOG_HASH + 1], root_b64[64];
+	char *entry = NULL, *pin = NULL;
+	const char *note;
+	json_t *e = NULL, *inc = NULL, *cons = NULL, *since = json_null(), *wit = json_array();
+	long status;
+	size_t len, entry_len = 0;
+	long long index = 0;
+	int cosigned = 0, ret = -1;
+
+	*report = NULL;
+	*why = NULL;
+	/* the publication's entry: canonical {"hash","sequence","type"} */
+	e = json_pack("{s:s, s:I, s:s}", "hash", doc_hash_hex, "sequence", (json_int_t)seq, "type",
+	              "publication");
+	if (e == NULL || (entry = publish_canonical(e, &entry_len)) == NULL ||
+	    tlog_leaf_hash(entry, entry_len, leaf) != 0) {
+		*why = "cannot build the publication's log entry";
+		goto done;
+	}
+	util_hex_encode(leaf, TLOG_HASH, leaf_hex);
+	snprintf(path, sizeof(path), "/log/proof/inclusion?hash=%s", leaf_hex);
+	if ((inc = client_get_json(base_url, path, &status)) == NULL) {
+		*why = status == 404 ? "the publication is not in the transparency log"
+		                     : "no inclusion proof from the log";
+		goto done;
+	}
+	note = json_string_value(json_object_get(inc, "checkpoint"));
+	if (client_checkpoint(note, &o->log_key, &cp, why) != 0)
+		goto done;
+	index = json_integer_value(json_object_get(inc, "index"));
+	if (client_proof(inc, proof, &len) != 0 || index < 0 ||
+	    json_integer_value(json_object_get(inc, "size")) != (json_int_t)cp.size) {
+		*why = "the inclusion proof is malformed";
+		goto done;
+	}
+	if (!tlog_verify_inclusion((uint64_t)index, cp.size, leaf, proof, len, cp.root)) {
+		*why = "the inclusion proof does not lead to the signed checkpoint's root";
+		goto done;
+	}
+
+	/* consistency with a checkpoint the user pinned before */
+	if (o->since != NULL) {
+		uint64_t lo, hi;
+		const tlog_hash *rlo, *rhi;
+
+		if ((pin = client_text_file(o->since)) == NULL) {
+			*why = "cannot read the pinned checkpoint";
+			goto done;
+		}
+		client_note_trim(pin);
+		if (pin[0] != '\0' && pin[strlen(pin) - 1] != '\n') {
+			char *p = realloc(pin, strlen(pin) + 2);
+
+			if (p == NULL) {
+				*why = "out of memory";
+				goto done;
+			}
+			pin = p;
+			strcat(pin, "\n");
+		}
+		if (client_checkpoint(pin, &o->log_key, &pinned, why) != 0) {
+			*why = "the pinned checkpoint (--since) is not signed by the log key";
+			goto done;
+		}
+		lo = pinned.size < cp.size ? pinned.size : cp.size;
+		hi = pinned.size < cp.size ? cp.size : pinned.size;
+		rlo = pinned.size < cp.size ? (const tlog_hash *)&pinned.root
+		                            : (const tlog_hash *)&cp.root;
+		rhi = pinned.size < cp.size ? (const tlog_hash *)&cp.root
+		                            : (const tlog_hash *)&pinned.root;
+		if (lo == hi) {
+			if (memcmp(pinned.root, cp.root, TLOG_HASH) != 0) {
+				*why = "FORK: the pinned checkpoint and the log's have the same "
+				       "size and "
+				       "different roots";
+				goto done;
+			}
+		} else {
+			snprintf(path, sizeof(path), "/log/proof/consistency?from=%llu&to=%llu",
+			         (unsigned long long)lo, (unsigned long long)hi);
+			if ((cons = client_get_json(base_url, path, &status)) == NULL ||
+			    client_proof(cons, proof, &len) != 0) {
+				*why = "no consistency proof from the pinned checkpoint";
+				goto done;
+			}
+			if (!tlog_verify_consistency(lo, hi, *rlo, *rhi, proof, len)) {
+				*why = "FORK: the log is not consistent with the pinned checkpoint";
+				goto done;
+			}
+		}
+		since = json_pack("{s:I, s:b}", "size", (json_int_t)pinned.size, "consistent", 1);
+	}
+
+	/* cosignatures of the checkpoint by witnesses the user trusts */
+	for (size_t i = 0; i < o->nwitnesses; i++) {
+		uint64_t t = 0;
+		int v = tlog_note_verify(note, strlen(note), &o->witnesses[i], &t);
+
+		if (v == 1) {
+			cosigned++;
+			json_array_append_new(wit,
+			                      json_pack("{s:s, s:I}", "name", o->witnesses[i].name,
+			                                "time", (json_int_t)t));
+		}
+	}
+	if (cosigned < o->min_witnesses) {
+		*why = "too few of the trusted witnesses cosigned the checkpoint";
+		goto done;
+	}
+	if (o->save != NULL && client_write_private(o->save, note) != 0) {
+		*why = "cannot save the checkpoint";
+		goto done;
+	}
+	util_b64_encode(cp.root, TLOG_HASH, root_b64);
+	ret = 0;
+done:
+	if (ret == 0)
+		*report = json_pack("{s:b, s:I, s:I, s:s, s:s, s:s, s:O, s:O, s:i}", "included", 1,
+		                    "index", (json_int_t)index, "size", (json_int_t)cp.size,
+		                    "origin", cp.origin, "root", root_b64, "leaf_hash", leaf_hex,
+		                    "since", since, "cosigned_by", wit, "cosignatures", cosigned);
+	json_decref(since);
+	json_decref(wit);
+	json_decref(e);
+	json_decref(inc);
+	json_decref(cons);
+	free(entry);
+	free(pin);
+	return ret;
+}

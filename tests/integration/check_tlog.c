@@ -1,0 +1,752 @@
+/*
+ * Integration tests of the transparency log (issue 13) against a running
+ * lockstepd: a campaign released a few seconds after set-up is in the log
+ * (inclusion proof against a checkpoint signed by the log key), tiles and
+ * entry bundles agree with the checkpoint, consistency proofs verify, the
+ * log's tables are append-only for every role, bad input is refused with
+ * problem+json, and `lockstep verify` checks inclusion, consistency with a
+ * pinned checkpoint (a forked one is refused) and witness quorums.
+ */
+#include <check.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <libpq-fe.h>
+
+#include "crypto/crypto.h"
+#include "harness.h"
+#include "publish/publish.h"
+#include "tlog/tlog.h"
+#include "util/util.h"
+
+static struct ht_world W;
+static char *Released; /* slug of the publication released at set-up */
+static char Cli[PATH_MAX];
+static char Err[4096];
+
+#define TLOG_REQUIRE() ck_assert_msg(Released != NULL, "set-up failed: %s", Err)
+
+/* ------------------------------------------------------------ helpers */
+
+static char *
+tl_call(const char *path, const char *token, json_t *body_steal)
+{
+	char *body = ht_jdump(body_steal);
+	struct ht_resp *r = ht_request("POST", path, token, body);
+	char *id = NULL;
+
+	if (r->status == 201 && ht_jstr(r, "id") != NULL)
+		id = strdup(ht_jstr(r, "id"));
+	else
+		snprintf(Err, sizeof(Err), "%s: %ld %s", r->what, r->status, HT_BODY(r));
+	ht_resp_free(r);
+	free(body);
+	return id;
+}
+
+static void
+tl_release(void)
+{
+	char *slug = ht_unique("tlog");
+	char *id = NULL, *eng = NULL, *path = NULL;
+	time_t t0 = time(NULL) + 4;
+	struct tm tm;
+	char at[32];
+
+	gmtime_r(&t0, &tm);
+	strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	id = tl_call("/api/v1/campaigns", W.coord.token,
+	             json_pack("{s:s, s:s, s:[s], s:s, s:s}", "title", "Transparency log test",
+	                       "slug", slug, "threat_models", "WEIGHTS-EXFIL", "release_at", at,
+	                       "disclosure", "named"));
+	if (id == NULL)
+		goto done;
+	path = ht_fmt("/api/v1/campaigns/%s/engagements", id);
+	eng = tl_call(path, W.coord.token,
+	              json_pack("{s:s, s:s, s:s, s:[s]}", "company_org", W.a.org_id, "assessor_org",
+	                        W.x.org_id, "scope", "tlog scope", "lead_assessors", "Tia Log"));
+	if (eng == NULL)
+		goto done;
+	free(path);
+	path = ht_fmt("/api/v1/publications/%s", slug);
+	while (time(NULL) < t0)
+		usleep(100000);
+	for (int i = 0; i < 200; i++) {
+		struct ht_resp *r = ht_request("GET", path, NULL, NULL);
+		long st = r->status;
+
+		ht_resp_free(r);
+		if (st == 200) {
+			Released = slug;
+			slug = NULL;
+			goto done;
+		}
+		usleep(100000);
+	}
+	snprintf(Err, sizeof(Err), "%s was not published within 20 s", slug);
+done:
+	free(slug);
+	free(id);
+	free(eng);
+	free(path);
+}
+
+/* The log's verifier key as the server publishes it. */
+static void
+tl_vkey(struct tlog_vkey *k)
+{
+	struct ht_resp *r = ht_request("GET", "/.well-known/lockstep/log-key", NULL, NULL);
+
+	HT_ASSERT_STATUS(r, 200);
+	ck_assert_ptr_nonnull(ht_jstr(r, "vkey"));
+	ck_assert_int_eq(tlog_vkey_parse(ht_jstr(r, "vkey"), k), 0);
+	ck_assert_str_eq(ht_jstr(r, "origin"), k->name);
+	ht_resp_free(r);
+}
+
+/* The latest checkpoint, checked with k: fills cp; returns the note (malloc'd). */
+static char *
+tl_checkpoint(const struct tlog_vkey *k, struct tlog_checkpoint *cp)
+{
+	struct ht_resp *r = ht_request("GET", "/log/checkpoint", NULL, NULL);
+	size_t textlen;
+	char *note;
+
+	HT_ASSERT_STATUS(r, 200);
+	ck_assert_msg(strncmp(r->content_type, "text/plain", 10) == 0, "%s", r->content_type);
+	note = strdup(r->body);
+	ck_assert_int_eq(tlog_note_split(note, strlen(note), &textlen), 0);
+	ck_assert_int_eq(tlog_checkpoint_parse(note, textlen, cp), 0);
+	ck_assert_int_eq(tlog_note_verify(note, strlen(note), k, NULL), 1);
+	ht_resp_free(r);
+	return note;
+}
+
+/* Decode a JSON array of base64 hashes. */
+static size_t
+tl_proof(const json_t *a, tlog_hash *out)
+{
+	size_t i;
+	json_t *e;
+
+	ck_assert(json_is_array(a));
+	ck_assert_uint_le(json_array_size(a), TLOG_MAX_PROOF);
+	json_array_foreach(a, i, e)
+	{
+		ck_assert_int_eq(util_b64_decode(json_string_value(e), out[i], TLOG_HASH),
+		                 TLOG_HASH);
+	}
+	return json_array_size(a);
+}
+
+/* The publication entry of Released: its leaf hash. */
+static void
+tl_pub_leaf(tlog_hash leaf, char hex[2 * TLOG_HASH + 1])
+{
+	char *path = ht_fmt("/api/v1/publications/%s", Released);
+	struct ht_resp *r = ht_request("GET", path, NULL, NULL);
+	char *hash, *entry;
+	json_t *e;
+	size_t len;
+
+	HT_ASSERT_STATUS(r, 200);
+	hash = ht_header(r, "X-Lockstep-Hash");
+	ck_assert_ptr_nonnull(hash);
+	e = json_pack("{s:s, s:I, s:s}", "hash", hash, "sequence",
+	              json_integer_value(json_object_get(r->json, "sequence")), "type",
+	              "publication");
+	entry = publish_canonical(e, &len);
+	ck_assert_ptr_nonnull(entry);
+	ck_assert_int_eq(tlog_leaf_hash(entry, len, leaf), 0);
+	util_hex_encode(leaf, TLOG_HASH, hex);
+	free(entry);
+	json_decref(e);
+	free(hash);
+	free(path);
+	ht_resp_free(r);
+}
+
+/* ------------------------------------------------------------- tests */
+
+START_TEST(test_key_and_checkpoint)
+{
+	struct tlog_vkey k, other;
+	struct tlog_checkpoint cp;
+	struct ht_resp *r;
+	char *note, *cc;
+
+	tl_vkey(&k);
+	note = tl_checkpoint(&k, &cp);
+	ck_assert_uint_ge(cp.size, 2); /* at least the two key announcements */
+	/* another key of the same name did not sign it */
+	other = k;
+	other.pub[3] ^= 0x10;
+	ck_assert_int_eq(tlog_key_id(other.name, 1, other.pub, 32, &other.id), 0);
+	ck_assert_int_eq(tlog_note_verify(note, strlen(note), &other, NULL), 0);
+	/* the vkey and PEM forms; a short cache for the checkpoint */
+	r = ht_request("GET", "/.well-known/lockstep/log-key?format=vkey", NULL, NULL);
+	HT_ASSERT_STATUS(r, 200);
+	ck_assert_msg(strncmp(r->body, k.name, strlen(k.name)) == 0, "%s", r->body);
+	ht_resp_free(r);
+	r = ht_request("GET", "/.well-known/lockstep/log-key?format=pem", NULL, NULL);
+	HT_ASSERT_STATUS(r, 200);
+	ck_assert_msg(strstr(r->body, "BEGIN PUBLIC KEY") != NULL, "%s", r->body);
+	ht_resp_free(r);
+	r = ht_request("GET", "/.well-known/lockstep/log-key?format=xml", NULL, NULL);
+	HT_ASSERT_PROBLEM(r, 400, "bad-query");
+	ht_resp_free(r);
+	r = ht_request("GET", "/log/checkpoint", NULL, NULL);
+	cc = ht_header(r, "Cache-Control");
+	ck_assert_ptr_nonnull(cc);
+	ck_assert_msg(strstr(cc, "max-age=2") != NULL, "%s", cc);
+	free(cc);
+	ht_resp_free(r);
+	free(note);
+}
+END_TEST
+
+START_TEST(test_publication_included)
+{
+	struct tlog_vkey k;
+	struct tlog_checkpoint cp;
+	tlog_hash leaf, proof[TLOG_MAX_PROOF], root;
+	char hex[2 * TLOG_HASH + 1], *path, *note;
+	struct ht_resp *r;
+	size_t len, textlen;
+	long long index;
+	const char *cpnote;
+
+	TLOG_REQUIRE();
+	tl_vkey(&k);
+	tl_pub_leaf(leaf, hex);
+	path = ht_fmt("/log/proof/inclusion?hash=%s", hex);
+	r = ht_request("GET", path, NULL, NULL);
+	HT_ASSERT_STATUS(r, 200);
+	index = json_integer_value(json_object_get(r->json, "index"));
+	ck_assert_str_eq(ht_jstr(r, "leaf_hash"), hex);
+	cpnote = ht_jstr(r, "checkpoint");
+	ck_assert_ptr_nonnull(cpnote);
+	ck_assert_int_eq(tlog_note_verify(cpnote, strlen(cpnote), &k, NULL), 1);
+	ck_assert_int_eq(tlog_note_split(cpnote, strlen(cpnote), &textlen), 0);
+	ck_assert_int_eq(tlog_checkpoint_parse(cpnote, textlen, &cp), 0);
+	ck_assert_int_eq(json_integer_value(json_object_get(r->json, "size")), (long long)cp.size);
+	len = tl_proof(json_object_get(r->json, "proof"), proof);
+	ck_assert_int_eq(tlog_verify_inclusion((uint64_t)index, cp.size, leaf, proof, len, cp.root),
+	                 1);
+	/* the proof does not fit another leaf */
+	leaf[0] ^= 1;
+	ck_assert_int_eq(tlog_verify_inclusion((uint64_t)index, cp.size, leaf, proof, len, cp.root),
+	                 0);
+	ht_resp_free(r);
+	free(path);
+
+	/* by index too, at the latest checkpoint */
+	note = tl_checkpoint(&k, &cp);
+	path = ht_fmt("/log/proof/inclusion?index=%lld", index);
+	r = ht_request("GET", path, NULL, NULL);
+	HT_ASSERT_STATUS(r, 200);
+	leaf[0] ^= 1;
+	len = tl_proof(json_object_get(r->json, "proof"), proof);
+	ck_assert_int_ge(json_integer_value(json_object_get(r->json, "size")), (long long)cp.size);
+	ck_assert_int_eq(tlog_root(NULL, 0, root), 0);
+	ht_resp_free(r);
+	free(path);
+	free(note);
+}
+END_TEST
+
+/* The level-0 tiles and entry bundles rebuild the checkpoint's root. */
+START_TEST(test_tiles_rebuild_root)
+{
+	struct tlog_vkey k;
+	struct tlog_checkpoint cp;
+	tlog_hash *leaves, root;
+	char *note, tp[64], *path;
+	uint64_t full, rest;
+	int seen_publication = 0;
+
+	TLOG_REQUIRE();
+	tl_vkey(&k);
+	note = tl_checkpoint(&k, &cp);
+	ck_assert_uint_lt(cp.size, 100000);
+	leaves = calloc(cp.size, TLOG_HASH);
+	full = cp.size / TLOG_TILE_WIDTH;
+	rest = cp.size % TLOG_TILE_WIDTH;
+	for (uint64_t t = 0; t <= full; t++) {
+		unsigned w = t < full ? TLOG_TILE_WIDTH : (unsigned)rest;
+		struct ht_resp *r, *b;
+		char *cc;
+		size_t off = 0;
+
+		if (w == 0)
+			break;
+		ck_assert_int_eq(tlog_tile_path(0, t, w, tp, sizeof(tp)), 0);
+		path = ht_fmt("/log/tile/%s", tp);
+		r = ht_request("GET", path, NULL, NULL);
+		HT_ASSERT_STATUS(r, 200);
+		ck_assert_uint_eq(r->body_len, (size_t)w * TLOG_HASH);
+		memcpy(leaves[t * TLOG_TILE_WIDTH], r->body, r->body_len);
+		cc = ht_header(r, "Cache-Control");
+		ck_assert_msg(cc != NULL && strstr(cc, "immutable") != NULL, "%s", cc ? cc : "-");
+		free(cc);
+		free(path);
+		/* the entry bundle: each entry hashes to its leaf */
+		ck_assert_int_eq(tlog_tile_path(-1, t, w, tp, sizeof(tp)), 0);
+		path = ht_fmt("/log/tile/%s", tp);
+		b = ht_request("GET", path, NULL, NULL);
+		HT_ASSERT_STATUS(b, 200);
+		for (unsigned i = 0; i < w; i++) {
+			const unsigned char *p = (const unsigned char *)b->body + off;
+			size_t l;
+			tlog_hash h;
+
+			ck_assert_uint_le(off + 2, b->body_len);
+			l = (size_t)p[0] << 8 | p[1];
+			ck_assert_uint_le(off + 2 + l, b->body_len);
+			ck_assert_int_eq(tlog_leaf_hash(p + 2, l, h), 0);
+			ck_assert_mem_eq(h, leaves[t * TLOG_TILE_WIDTH + i], TLOG_HASH);
+			/* no entry names a company or carries an id */
+			ck_assert(!ht_mem_contains((const char *)p + 2, l, W.a.org_name));
+			ck_assert(!ht_mem_contains((const char *)p + 2, l, W.a.org_id));
+			if (ht_mem_contains((const char *)p + 2, l, "\"type\":\"publication\""))
+				seen_publication = 1;
+			off += 2 + l;
+		}
+		ck_assert_uint_eq(off, b->body_len);
+		ht_resp_free(b);
+		ht_resp_free(r);
+		free(path);
+	}
+	ck_assert_int_eq(tlog_root(leaves, cp.size, root), 0);
+	ck_assert_mem_eq(root, cp.root, TLOG_HASH);
+	ck_assert(seen_publication);
+	free(leaves);
+	free(note);
+}
+END_TEST
+
+START_TEST(test_consistency)
+{
+	struct tlog_vkey k;
+	struct tlog_checkpoint cp;
+	tlog_hash proof[TLOG_MAX_PROOF], old;
+	char *note, *path;
+	struct ht_resp *r;
+	size_t len;
+
+	tl_vkey(&k);
+	note = tl_checkpoint(&k, &cp);
+	for (uint64_t m = 1; m <= cp.size; m++) {
+		char tp[64];
+		struct ht_resp *t;
+
+		/* the old root from the level-0 tile's first m leaves (size < 256 here) */
+		if (cp.size > 255)
+			break;
+		ck_assert_int_eq(tlog_tile_path(0, 0, (unsigned)cp.size, tp, sizeof(tp)), 0);
+		path = ht_fmt("/log/tile/%s", tp);
+		t = ht_request("GET", path, NULL, NULL);
+		HT_ASSERT_STATUS(t, 200);
+		ck_assert_int_eq(tlog_root((const tlog_hash *)t->body, m, old), 0);
+		free(path);
+		path = ht_fmt("/log/proof/consistency?from=%llu&to=%llu", (unsigned long long)m,
+		              (unsigned long long)cp.size);
+		r = ht_request("GET", path, NULL, NULL);
+		HT_ASSERT_STATUS(r, 200);
+		len = tl_proof(json_object_get(r->json, "proof"), proof);
+		ck_assert_int_eq(tlog_verify_consistency(m, cp.size, old, cp.root, proof, len), 1);
+		old[0] ^= 1;
+		if (m < cp.size)
+			ck_assert_int_eq(
+			    tlog_verify_consistency(m, cp.size, old, cp.root, proof, len), 0);
+		ht_resp_free(r);
+		ht_resp_free(t);
+		free(path);
+	}
+	free(note);
+}
+END_TEST
+
+START_TEST(test_bad_input)
+{
+	static const struct {
+		const char *path;
+		long status;
+		const char *type;
+	} cases[] = {
+	    {"/log/proof/inclusion", 400, "bad-query"},
+	    {"/log/proof/inclusion?index=0&hash=00", 400, "bad-query"},
+	    {"/log/proof/inclusion?hash=zz", 400, "bad-query"},
+	    {"/log/proof/inclusion?index=-1", 400, "bad-query"},
+	    {"/log/proof/inclusion?index=1e3", 400, "bad-query"},
+	    {"/log/proof/inclusion?index=0&size=0", 400, "bad-query"},
+	    {"/log/proof/inclusion?index=0&size=9223372036854775807", 400, "bad-query"},
+	    {"/log/proof/inclusion?index=999999999", 404, "not-found"},
+	    {"/log/proof/inclusion?hash="
+	     "0000000000000000000000000000000000000000000000000000000000000000",
+	     404, "not-found"},
+	    {"/log/proof/consistency", 400, "bad-query"},
+	    {"/log/proof/consistency?from=0", 400, "bad-query"},
+	    {"/log/proof/consistency?from=2&to=1", 400, "bad-query"},
+	    {"/log/proof/consistency?from=1&to=999999999", 400, "bad-query"},
+	    {"/log/proof/consistency?from=x", 400, "bad-query"},
+	    {"/log/tile/0/999", 404, "not-found"},
+	    {"/log/tile/0/x001/000", 404, "not-found"},
+	    {"/log/tile/0/0000", 404, "not-found"},
+	    {"/log/tile/00/000", 404, "not-found"},
+	    {"/log/tile/64/000", 404, "not-found"},
+	    {"/log/tile/0/000.p/0", 404, "not-found"},
+	    {"/log/tile/0/000.p/256", 404, "not-found"},
+	    {"/log/tile/0/000.p/255", 404, "not-found"},
+	    {"/log/tile/entries/001", 404, "not-found"},
+	    {"/log/tile/nonsense", 404, "not-found"},
+	    {"/log/tile/0/%2e%2e/000", 400, "bad-path"},
+	};
+	struct ht_resp *r;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		r = ht_request("GET", cases[i].path, NULL, NULL);
+		HT_ASSERT_PROBLEM(r, cases[i].status, cases[i].type);
+		ht_resp_free(r);
+	}
+	r = ht_request("POST", "/log/checkpoint", NULL, "{}");
+	HT_ASSERT_PROBLEM(r, 405, "method-not-allowed");
+	ht_resp_free(r);
+}
+END_TEST
+
+/* Append-only for every role: the server's, and the schema owner's. */
+START_TEST(test_append_only)
+{
+	static const char *const app_refused[] = {
+	    "UPDATE tlog_entries SET body = '{}' WHERE idx = 0",
+	    "DELETE FROM tlog_entries WHERE idx = 0",
+	    "INSERT INTO tlog_entries (idx, kind, body, leaf_hash) VALUES (999999, 'key', '{}', "
+	    "sha256('x'))",
+	    "TRUNCATE tlog_entries",
+	    "UPDATE tlog_checkpoints SET note = 'x'",
+	    "DELETE FROM tlog_checkpoints",
+	    "INSERT INTO tlog_checkpoints (size, root, note) VALUES (999999, sha256('x'), 'x')",
+	    "SELECT tlog_append('key', '{}')",
+	    "SELECT * FROM tlog_audit_head()",
+	};
+	static const char *const owner_refused[] = {
+	    "UPDATE tlog_entries SET body = '{}' WHERE idx = 0",
+	    "DELETE FROM tlog_entries WHERE idx = 0",
+	    "TRUNCATE tlog_entries",
+	    "UPDATE tlog_checkpoints SET note = 'x'",
+	    "DELETE FROM tlog_checkpoints",
+	    "TRUNCATE tlog_checkpoints CASCADE",
+	};
+	PGconn *app = ht_db_open(ht_env_req("LOCKSTEP_TEST_APP_DSN"));
+	PGconn *own = ht_db_open(ht_env_req("LOCKSTEP_TEST_OWNER_DSN"));
+	long long before = ht_db_count_conn(own, "SELECT count(*) FROM tlog_entries");
+	char st[6];
+
+	ck_assert_ptr_nonnull(app);
+	ck_assert_ptr_nonnull(own);
+	ck_assert_int_gt(before, 0);
+	for (size_t i = 0; i < sizeof(app_refused) / sizeof(app_refused[0]); i++)
+		ck_assert_msg(ht_db_exec(app, app_refused[i], st) != 0 && strcmp(st, "42501") == 0,
+		              "lockstep_app: %s: not refused (%s)", app_refused[i], st);
+	for (size_t i = 0; i < sizeof(owner_refused) / sizeof(owner_refused[0]); i++)
+		ck_assert_msg(ht_db_exec(own, owner_refused[i], st) != 0 &&
+		                  strcmp(st, "42501") == 0,
+		              "owner: %s: not refused (%s)", owner_refused[i], st);
+	ck_assert_int_eq(ht_db_count_conn(own, "SELECT count(*) FROM tlog_entries"), before);
+	/* the app reads the public log */
+	ck_assert_int_eq(ht_db_count_conn(app, "SELECT count(*) FROM tlog_entries"), before);
+	PQfinish(app);
+	PQfinish(own);
+}
+END_TEST
+
+/* The release put the audit chain's head into the log, and it matches the chain. */
+START_TEST(test_audit_checkpoint)
+{
+	PGconn *own = ht_db_open(ht_env_req("LOCKSTEP_TEST_OWNER_DSN"));
+	int ok = 0;
+	char *v;
+
+	TLOG_REQUIRE();
+	ck_assert_ptr_nonnull(own);
+	ck_assert_int_ge(ht_db_count_conn(own, "SELECT count(*) FROM tlog_entries "
+	                                       "WHERE kind = 'audit-checkpoint'"),
+	                 1);
+	/* every audit checkpoint names the hash the chain has at its last_id */
+	v = ht_db_value(own,
+	                "SELECT count(*) FROM tlog_entries t JOIN audit_events a "
+	                "ON a.id = (t.body::jsonb->>'last_id')::bigint "
+	                "WHERE t.kind = 'audit-checkpoint' "
+	                "AND encode(a.hash, 'hex') <> t.body::jsonb->>'head'",
+	                &ok);
+	ck_assert(ok);
+	ck_assert_str_eq(v, "0");
+	free(v);
+	/* an audit checkpoint follows the publication's entry (at the release) */
+	ck_assert_int_ge(ht_db_count_conn(own, "SELECT count(*) FROM tlog_entries p "
+	                                       "JOIN tlog_entries a ON a.idx = p.idx + 1 "
+	                                       "WHERE p.kind = 'publication' "
+	                                       "AND a.kind = 'audit-checkpoint'"),
+	                 1);
+	PQfinish(own);
+}
+END_TEST
+
+/* ------------------------------------------------------------- the CLI */
+
+static char *
+tl_cli(int *status, const char *const *args)
+{
+	char *argv[32];
+	size_t n = 0, len = 0;
+	char *out;
+
+	argv[n++] = Cli;
+	argv[n++] = (char *)"--url";
+	argv[n++] = (char *)ht_env_req("LOCKSTEP_TEST_URL");
+	for (size_t i = 0; args[i] != NULL && n < 31; i++)
+		argv[n++] = (char *)args[i];
+	argv[n] = NULL;
+	out = ht_run_capture(argv, &len, status);
+	ck_assert_msg(out != NULL, "cannot run %s", Cli);
+	return out;
+}
+
+static void
+tl_write(const char *path, const char *s)
+{
+	FILE *f = fopen(path, "wb");
+
+	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
+	ck_assert_int_eq(fputs(s, f) >= 0, 1);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+/* The log key, derived as lockstepd derives it from the master key of the test state. */
+static struct crypto_signer *
+tl_log_signer(void)
+{
+	const char *state = ht_env_req("LOCKSTEP_TEST_STATE_DIR");
+	char *path = ht_fmt("%s/keys/master.key", state);
+	unsigned char key[CRYPTO_KEY_LEN];
+	struct crypto_signer *s;
+
+	ck_assert_msg(crypto_keyfile_load(path, 0, key) == 0, "%s: %s", path, crypto_last_error());
+	s = tlogd_derive_key(key);
+	explicit_bzero(key, sizeof(key));
+	free(path);
+	ck_assert_ptr_nonnull(s);
+	return s;
+}
+
+START_TEST(test_cli_verify_log)
+{
+	char dir[] = "/tmp/lockstep-tlog-XXXXXX";
+	char *vk, *pin, *fork, *wit, *out, *saved;
+	struct tlog_vkey k;
+	struct tlog_checkpoint cp;
+	json_t *j, *log;
+	int st;
+
+	TLOG_REQUIRE();
+	ck_assert_msg(Cli[0] != '\0', "%s", Err);
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	vk = ht_fmt("%s/log.vkey", dir);
+	pin = ht_fmt("%s/pinned.ckpt", dir);
+	fork = ht_fmt("%s/fork.ckpt", dir);
+	wit = ht_fmt("%s/witnesses", dir);
+	tl_vkey(&k);
+	{
+		struct ht_resp *r =
+		    ht_request("GET", "/.well-known/lockstep/log-key?format=vkey", NULL, NULL);
+
+		tl_write(vk, r->body);
+		ht_resp_free(r);
+	}
+
+	/* 1. included, with the pinned log key; the checkpoint saved */
+	{
+		const char *args[] = {"verify", Released, "--log-key", vk, "--save-checkpoint",
+		                      pin,      NULL};
+
+		out = tl_cli(&st, args);
+		ck_assert_msg(st == 0, "verify exited %d: %s", st, out);
+		j = json_loads(out, 0, NULL);
+		log = json_object_get(j, "log");
+		ck_assert_msg(json_is_true(json_object_get(log, "included")), "%s", out);
+		ck_assert_str_eq(json_string_value(json_object_get(j, "log_key_source")), "pinned");
+		json_decref(j);
+		free(out);
+	}
+	saved = NULL;
+	{
+		FILE *f = fopen(pin, "rb");
+		char buf[4096];
+		size_t n;
+
+		ck_assert_ptr_nonnull(f);
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		buf[n] = '\0';
+		fclose(f);
+		saved = strdup(buf);
+	}
+	ck_assert_msg(strncmp(saved, k.name, strlen(k.name)) == 0, "%s", saved);
+
+	/* 2. consistent with the pinned checkpoint (after the log grew or not) */
+	{
+		const char *args[] = {"verify", Released, "--log-key", vk, "--since", pin, NULL};
+
+		out = tl_cli(&st, args);
+		ck_assert_msg(st == 0, "verify --since exited %d: %s", st, out);
+		j = json_loads(out, 0, NULL);
+		log = json_object_get(j, "log");
+		ck_assert_msg(
+		    json_is_true(json_object_get(json_object_get(log, "since"), "consistent")),
+		    "%s", out);
+		json_decref(j);
+		free(out);
+	}
+
+	/* 3. a fork: a checkpoint signed with the log key for another tree */
+	{
+		struct crypto_signer *s = tl_log_signer();
+		unsigned char pub[32];
+		tlog_hash leaves[3], root;
+		char body[512], line[256];
+		unsigned char sig[64];
+		char *note;
+		uint32_t id;
+		int n;
+
+		crypto_signer_public(s, pub);
+		ck_assert_mem_eq(pub, k.pub, 32); /* the test derives the server's key */
+		note = tl_checkpoint(&k, &cp);
+		for (int i = 0; i < 3; i++)
+			ck_assert_int_eq(tlog_leaf_hash("forked", 6 + (size_t)i, leaves[i]), 0);
+		ck_assert_int_eq(tlog_root(leaves, 3, root), 0);
+		n = tlog_checkpoint_body(k.name, cp.size, root, body, sizeof(body));
+		ck_assert_int_gt(n, 0);
+		ck_assert_int_eq(crypto_sign(s, body, (size_t)n, sig), 0);
+		ck_assert_int_eq(tlog_key_id(k.name, 1, pub, 32, &id), 0);
+		ck_assert_int_gt(tlog_note_sigline(k.name, id, sig, 64, line, sizeof(line)), 0);
+		free(note);
+		note = ht_fmt("%s\n%s", body, line);
+		tl_write(fork, note);
+		free(note);
+		crypto_signer_free(s);
+	}
+	{
+		const char *args[] = {"verify", Released, "--log-key", vk, "--since", fork, NULL};
+
+		out = tl_cli(&st, args);
+		ck_assert_msg(st == 1, "verify --since a forked checkpoint exited %d: %s", st, out);
+		j = json_loads(out, 0, NULL);
+		ck_assert_msg(json_is_false(json_object_get(j, "verified")), "%s", out);
+		json_decref(j);
+		free(out);
+	}
+
+	/* 4. a witness quorum nobody met: refused; K = 0 of one witness: fine */
+	{
+		unsigned char wpub[32];
+		char line[256];
+
+		memset(wpub, 0x42, sizeof(wpub));
+		ck_assert_int_eq(tlog_vkey_encode("witness.example/w1", TLOG_SIG_COSIGNATURE, wpub,
+		                                  line, sizeof(line)),
+		                 0);
+		strcat(line, "\n");
+		tl_write(wit, line);
+	}
+	{
+		const char *args[] = {"verify", Released,          "--log-key", vk,  "--witness",
+		                      wit,      "--min-witnesses", "1",         NULL};
+
+		out = tl_cli(&st, args);
+		ck_assert_msg(st == 1, "verify without the cosignature exited %d: %s", st, out);
+		free(out);
+	}
+	{
+		const char *args[] = {"verify", Released,          "--log-key", vk,  "--witness",
+		                      wit,      "--min-witnesses", "0",         NULL};
+
+		out = tl_cli(&st, args);
+		ck_assert_msg(st == 0, "verify with K = 0 exited %d: %s", st, out);
+		free(out);
+	}
+	/* 5. usage errors: a log key that is not one, K over the keys given */
+	{
+		const char *a1[] = {"verify", Released, "--log-key", wit, NULL};
+		const char *a2[] = {"verify",          Released, "--witness", wit,
+		                    "--min-witnesses", "2",      NULL};
+		const char *a3[] = {"verify", Released, "--min-witnesses", "1", NULL};
+
+		free(tl_cli(&st, a1));
+		ck_assert_int_eq(st, 2);
+		free(tl_cli(&st, a2));
+		ck_assert_int_eq(st, 2);
+		free(tl_cli(&st, a3));
+		ck_assert_int_eq(st, 2);
+	}
+	unlink(vk);
+	unlink(pin);
+	unlink(fork);
+	unlink(wit);
+	rmdir(dir);
+	free(vk);
+	free(pin);
+	free(fork);
+	free(wit);
+	free(saved);
+}
+END_TEST
+
+static Suite *
+tlog_suite(void)
+{
+	Suite *s = suite_create("tlog");
+	TCase *tc = tcase_create("log");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_key_and_checkpoint);
+	tcase_add_test(tc, test_publication_included);
+	tcase_add_test(tc, test_tiles_rebuild_root);
+	tcase_add_test(tc, test_consistency);
+	tcase_add_test(tc, test_bad_input);
+	tcase_add_test(tc, test_append_only);
+	tcase_add_test(tc, test_audit_checkpoint);
+	tcase_add_test(tc, test_cli_verify_log);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	int rc;
+	const char *p;
+
+	ht_init_or_skip();
+	ht_clear_login_failures();
+	if (ht_world_build(&W) != 0) {
+		fprintf(stderr, "building the test world failed: %s\n", W.err);
+		return 1;
+	}
+	p = ht_env("LOCKSTEP_TEST_CLI") ? ht_env("LOCKSTEP_TEST_CLI") : "./lockstep";
+	if (realpath(p, Cli) == NULL || access(Cli, X_OK) != 0) {
+		snprintf(Err, sizeof(Err), "the lockstep client is not at %s", p);
+		Cli[0] = '\0';
+	}
+	tl_release();
+	rc = ht_run_suite(tlog_suite());
+	free(Released);
+	ht_world_free(&W);
+	return rc;
+}
