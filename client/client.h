@@ -238,10 +238,13 @@ CLIENT_MUSTCHECK int client_witness_keys(const char *file, struct tlog_vkey *key
  * Check that the publication whose document hashes to doc_hash_hex (with
  * sequence seq) is in a checkpoint signed by o->log_key, consistent with
  * the pinned one (o->since), cosigned by at least o->min_witnesses of
- * o->witnesses. Returns 0 with *report (new reference), or -1 with *why.
+ * o->witnesses, and that every row of doc matches its commitment in the
+ * log (commit-then-reveal). Returns 0 with *report (new reference), or -1
+ * with *why.
  */
 int client_log_check(const char *base_url, const char *doc_hash_hex, long long seq,
-                     const struct client_log_opts *o, json_t **report, const char **why);
+                     const json_t *doc, const struct client_log_opts *o, json_t **report,
+                     const char **why);
 
 /* lockstep verify SLUG [--key FILE.pem]. Returns the exit status. */
 int client_cmd_verify(const struct client_ctx *ctx, char **args, const char **opts);

@@ -180,10 +180,167 @@ client_witness_keys(const char *file, struct tlog_vkey *keys, size_t max, size_t
 	return 0;
 }
 
+/*
+ * Entry body at log index idx is body (canonical JSON): checked by an
+ * inclusion proof against the checkpoint (size, root). 1 if so, else 0.
+ */
+static int
+client_entry_at(const char *base_url, long long idx, const char *body, uint64_t size,
+                const tlog_hash root)
+{
+	char path[CLIENT_MAX_PATH], hex[2 * TLOG_HASH + 1];
+	tlog_hash leaf, proof[TLOG_MAX_PROOF];
+	const char *got;
+	json_t *inc;
+	long status;
+	size_t len;
+	int ok = 0;
+
+	if (idx < 0 || (uint64_t)idx >= size || tlog_leaf_hash(body, strlen(body), leaf) != 0)
+		return 0;
+	util_hex_encode(leaf, TLOG_HASH, hex);
+	snprintf(path, sizeof(path), "/log/proof/inclusion?index=%lld&size=%llu", idx,
+	         (unsigned long long)size);
+	if ((inc = client_get_json(base_url, path, &status)) == NULL)
+		return 0;
+	got = json_string_value(json_object_get(inc, "leaf_hash"));
+	if (got != NULL && strcmp(got, hex) == 0 && client_proof(inc, proof, &len) == 0 &&
+	    tlog_verify_inclusion((uint64_t)idx, size, leaf, proof, len, root))
+		ok = 1;
+	json_decref(inc);
+	return ok;
+}
+
+/*
+ * Commit-then-reveal: every published row matches a commitment in the log
+ * (SHA-256(salt || canonical JSON of the row without company, assessor and
+ * commitment)), logged before the publication; the campaign commitment
+ * (how many were committed at the commit instant) is in the log, and no
+ * committed engagement is missing. Returns 0 with *report, or -1 and *why.
+ */
+static int
+client_commit_check(const char *base_url, const json_t *doc, long long pub_index,
+                    const struct tlog_checkpoint *cp, json_t **report, const char **why)
+{
+	const json_t *sum = json_object_get(doc, "commitments"), *rows, *row, *list, *v;
+	long long committed, recommitted = 0, revealed = 0, nrows;
+	size_t i;
+
+	*report = NULL;
+	if (sum == NULL) {
+		*report = json_pack("{s:b, s:s}", "checked", 0, "why",
+		                    "the publication predates commit-then-reveal");
+		return 0;
+	}
+	rows = json_object_get(doc, "engagements");
+	list = json_object_get(sum, "committed_indices");
+	committed = json_integer_value(json_object_get(sum, "committed"));
+	nrows = (long long)json_array_size(rows);
+	if (!json_is_array(list) || (long long)json_array_size(list) != committed) {
+		*why = "the commitment summary is malformed";
+		return -1;
+	}
+	json_array_foreach(rows, i, row)
+	{
+		const json_t *k = json_object_get(row, "commitment");
+		const char *salt_hex = json_string_value(json_object_get(k, "salt"));
+		long long idx = json_integer_value(json_object_get(k, "log_index"));
+		int late = json_is_string(json_object_get(k, "recommitted_at"));
+		unsigned char salt[32], h[CRYPTO_SHA256_LEN];
+		char hex[2 * CRYPTO_SHA256_LEN + 1], *canon = NULL, *body = NULL;
+		struct crypto_sha256_stream *s = NULL;
+		json_t *core;
+		size_t len = 0, j;
+		int in_list = 0, ok = 0;
+
+		if (salt_hex == NULL || strlen(salt_hex) != 64 ||
+		    util_hex_decode(salt_hex, salt, sizeof(salt)) != 0) {
+			*why = "a published row carries no valid commitment salt";
+			return -1;
+		}
+		core = json_deep_copy(row);
+		json_object_del(core, "company");
+		json_object_del(core, "assessor");
+		json_object_del(core, "commitment");
+		if ((canon = publish_canonical(core, &len)) != NULL &&
+		    (s = crypto_sha256_stream_new()) != NULL &&
+		    crypto_sha256_stream_update(s, salt, sizeof(salt)) == 0 &&
+		    crypto_sha256_stream_update(s, canon, len) == 0 &&
+		    crypto_sha256_stream_final(s, h) == 0) {
+			util_hex_encode(h, sizeof(h), hex);
+			if ((body = malloc(128)) != NULL)
+				snprintf(body, 128,
+				         "{\"commitment\":\"%s\",\"type\":\"commitment\"}", hex);
+			ok = body != NULL && idx < pub_index &&
+			     client_entry_at(base_url, idx, body, cp->size, cp->root);
+		}
+		crypto_sha256_stream_free(s);
+		free(canon);
+		free(body);
+		json_decref(core);
+		if (!ok) {
+			*why = "a published row does not match its commitment in the log (changed "
+			       "after it was committed, or the commitment is not in the log before "
+			       "the publication)";
+			return -1;
+		}
+		json_array_foreach(list, j, v)
+		{
+			if (json_integer_value(v) == idx)
+				in_list = 1;
+		}
+		if (late) {
+			recommitted++;
+		} else if (!in_list) {
+			*why = "a row claims an unchanged commitment that the campaign commitment "
+			       "does "
+			       "not list";
+			return -1;
+		} else {
+			revealed++;
+		}
+	}
+	if (json_integer_value(json_object_get(sum, "recommitted")) != recommitted) {
+		*why = "the document miscounts its recommitted rows";
+		return -1;
+	}
+	/* the campaign commitment, as logged at the commit instant */
+	if (committed > 0 || !json_is_null(json_object_get(sum, "campaign_log_index"))) {
+		json_t *entry = json_pack("{s:O, s:I, s:s}", "commitments", list, "count",
+		                          (json_int_t)committed, "type", "campaign-commitment");
+		size_t len = 0;
+		char *canon = entry ? publish_canonical(entry, &len) : NULL;
+		long long cidx = json_integer_value(json_object_get(sum, "campaign_log_index"));
+		int ok = canon != NULL && cidx < pub_index &&
+		         client_entry_at(base_url, cidx, canon, cp->size, cp->root);
+
+		free(canon);
+		json_decref(entry);
+		if (!ok) {
+			*why = "the campaign commitment is not in the log as the document states";
+			return -1;
+		}
+	}
+	/* rows are shown (named, pseudonymous): none of the committed may be missing */
+	if (nrows > 0 && revealed + recommitted != nrows) {
+		*why = "the commitments do not cover every published row";
+		return -1;
+	}
+	if (nrows > 0 && nrows < committed) {
+		*why = "an engagement committed before the release is missing from the publication";
+		return -1;
+	}
+	*report = json_pack("{s:b, s:I, s:I, s:I, s:I}", "checked", 1, "committed",
+	                    (json_int_t)committed, "unchanged", (json_int_t)revealed, "recommitted",
+	                    (json_int_t)recommitted, "rows", (json_int_t)nrows);
+	return 0;
+}
+
 int
-client_log_check(const char *base_url, const char *doc_hash_hex, long long seq,
+client_log_check(const char *base_url, const char *doc_hash_hex, long long seq, const json_t *doc,
                  const struct client_log_opts *o, json_t **report, const char **why)
 {
+	json_t *commits = NULL;
 	tlog_hash leaf, proof[TLOG_MAX_PROOF];
 	struct tlog_checkpoint cp, pinned;
 	char path[CLIENT_MAX_PATH], leaf_hex[2 * TLOG_HASH + 1], root_b64[64];
@@ -295,6 +452,8 @@ client_log_check(const char *base_url, const char *doc_hash_hex, long long seq,
 		*why = "too few of the trusted witnesses cosigned the checkpoint";
 		goto done;
 	}
+	if (client_commit_check(base_url, doc, index, &cp, &commits, why) != 0)
+		goto done;
 	if (o->save != NULL && client_write_private(o->save, note) != 0) {
 		*why = "cannot save the checkpoint";
 		goto done;
@@ -303,12 +462,14 @@ client_log_check(const char *base_url, const char *doc_hash_hex, long long seq,
 	ret = 0;
 done:
 	if (ret == 0)
-		*report = json_pack("{s:b, s:I, s:I, s:s, s:s, s:s, s:O, s:O, s:i}", "included", 1,
-		                    "index", (json_int_t)index, "size", (json_int_t)cp.size,
-		                    "origin", cp.origin, "root", root_b64, "leaf_hash", leaf_hex,
-		                    "since", since, "cosigned_by", wit, "cosignatures", cosigned);
+		*report = json_pack(
+		    "{s:b, s:I, s:I, s:s, s:s, s:s, s:O, s:O, s:i, s:O}", "included", 1, "index",
+		    (json_int_t)index, "size", (json_int_t)cp.size, "origin", cp.origin, "root",
+		    root_b64, "leaf_hash", leaf_hex, "since", since, "cosigned_by", wit,
+		    "cosignatures", cosigned, "commitments", commits ? commits : json_null());
 	json_decref(since);
 	json_decref(wit);
+	json_decref(commits);
 	json_decref(e);
 	json_decref(inc);
 	json_decref(cons);

@@ -325,7 +325,7 @@ client_cmd_verify(const struct client_ctx *ctx, char **args, const char **opts)
 			why = "the log key is not available";
 		else
 			(void)client_log_check(ctx->base_url, hex,
-			                       (long long)json_integer_value(seq), lo, &logrep,
+			                       (long long)json_integer_value(seq), j, lo, &logrep,
 			                       &why);
 	}
 

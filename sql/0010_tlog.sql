@@ -6,6 +6,13 @@
 --   publication       {"hash":"<hex>","sequence":N,"type":"publication"}
 --   audit-checkpoint  {"count":N,"head":"<hex>","last_id":N,"type":"audit-checkpoint"}
 --   key               {"key":"<base64url>","purpose":"publication-signing"|"log","type":"key"}
+--   commitment        {"commitment":"<hex>","type":"commitment"}
+--   campaign-commitment {"commitments":[idx,...],"count":N,"type":"campaign-commitment"}
+--
+-- A commitment is SHA-256(salt || canonical JSON of an engagement's
+-- publishable row without company, assessor and commitment), made at the
+-- campaign's commit instant (commit_at, by default 24 hours before the
+-- release); the salt is kept sealed and revealed in the publication.
 --
 -- Entry i's leaf hash is SHA-256(0x00 || body); the tree over the leaf
 -- hashes is computed by lockstepd (server/tlog/merkle.c), which signs
@@ -21,7 +28,8 @@ SET LOCAL search_path = public, pg_catalog;
 CREATE TABLE tlog_entries (
     idx        bigint PRIMARY KEY CHECK (idx >= 0),
     kind       text NOT NULL CHECK (kind IN ('publication', 'audit-checkpoint', 'key',
-                                            'commitment', 'evidence-receipt', 'correction')),
+                                            'commitment', 'campaign-commitment',
+                                            'evidence-receipt', 'correction')),
     body       text NOT NULL CHECK (octet_length(body) BETWEEN 2 AND 65535),
     leaf_hash  bytea NOT NULL CHECK (length(leaf_hash) = 32),
     created_at timestamptz NOT NULL DEFAULT clock_timestamp()
@@ -203,10 +211,204 @@ SELECT tlog_append('publication', format('{"hash":"%s","sequence":%s,"type":"pub
                                          encode(p.hash, 'hex'), p.seq))
   FROM (SELECT hash, seq FROM publications ORDER BY seq) p;
 
+
+-- ---------------------------------------------------------------------
+-- commit-then-reveal
+-- ---------------------------------------------------------------------
+
+ALTER TABLE campaigns ADD COLUMN commit_at timestamptz;
+COMMENT ON COLUMN campaigns.commit_at IS 'When the server commits every engagement''s publishable row to the transparency log; NULL: 24 hours before release_at.';
+
+-- Which engagement rows were committed, with the sealed salt (wrapped by
+-- the master key, bound to the engagement and the commitment). Only the
+-- scheduler's SECURITY DEFINER functions read it: row-level security is
+-- forced and no policy opens it to anyone.
+CREATE TABLE tlog_commitments (
+    id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    campaign_id   uuid NOT NULL REFERENCES campaigns (id),
+    engagement_id uuid NOT NULL REFERENCES engagements (id),
+    commitment    bytea NOT NULL CHECK (length(commitment) = 32),
+    salt_sealed   bytea NOT NULL,
+    log_idx       bigint NOT NULL UNIQUE REFERENCES tlog_entries (idx),
+    recommitted   boolean NOT NULL,
+    committed_at  timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+COMMENT ON TABLE tlog_commitments IS 'Commitments to engagement rows (commit-then-reveal); a row changed after the commit instant gets a new, recommitted one at release.';
+CREATE INDEX tlog_commitments_campaign_idx ON tlog_commitments (campaign_id, engagement_id, id);
+COMMENT ON INDEX tlog_commitments_campaign_idx IS 'commitments_for_release: the latest commitment of each engagement of a campaign.';
+
+CREATE TABLE tlog_campaign_commits (
+    campaign_id  uuid PRIMARY KEY REFERENCES campaigns (id),
+    log_idx      bigint NOT NULL UNIQUE REFERENCES tlog_entries (idx),
+    count        integer NOT NULL CHECK (count >= 0),
+    committed_at timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+COMMENT ON TABLE tlog_campaign_commits IS 'One campaign commitment (how many engagements were committed) per campaign.';
+
+ALTER TABLE tlog_commitments ENABLE ROW LEVEL SECURITY;
+ALTER TABLE tlog_commitments FORCE ROW LEVEL SECURITY;
+ALTER TABLE tlog_campaign_commits ENABLE ROW LEVEL SECURITY;
+ALTER TABLE tlog_campaign_commits FORCE ROW LEVEL SECURITY;
+CREATE TRIGGER tlog_commitments_append_only BEFORE UPDATE OR DELETE ON tlog_commitments
+    FOR EACH ROW EXECUTE FUNCTION ls_refuse_change();
+CREATE TRIGGER tlog_campaign_commits_append_only BEFORE UPDATE OR DELETE ON tlog_campaign_commits
+    FOR EACH ROW EXECUTE FUNCTION ls_refuse_change();
+
+-- Why SECURITY DEFINER: the scheduler's identity sees no campaign. Locks
+-- and returns one campaign whose commit instant has passed, whose release
+-- has not, and that has no campaign commitment yet (FOR UPDATE SKIP
+-- LOCKED: replicas never commit a campaign twice). Nothing otherwise.
+CREATE FUNCTION commit_claim() RETURNS TABLE (campaign_id uuid, threat_models jsonb)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = public, pg_catalog
+AS $$
+DECLARE
+    c campaigns%ROWTYPE;
+BEGIN
+    IF ls_kind() IS DISTINCT FROM 'scheduler' OR ls_uid() IS NOT NULL THEN
+        RETURN;
+    END IF;
+    SELECT * INTO c FROM campaigns x
+     WHERE x.state <> 'published' AND x.release_at > now()
+       AND coalesce(x.commit_at, x.release_at - interval '24 hours') <= now()
+       AND NOT EXISTS (SELECT 1 FROM tlog_campaign_commits k WHERE k.campaign_id = x.id)
+     ORDER BY x.release_at, x.id
+     LIMIT 1
+     FOR UPDATE SKIP LOCKED;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    RETURN QUERY SELECT c.id,
+        (SELECT jsonb_agg(t.code ORDER BY t.position) FROM threat_models t
+          WHERE t.code = ANY (c.threat_models));
+END $$;
+
+-- Why SECURITY DEFINER: at the commit instant the scheduler reads what
+-- will become public (sealed claims and statements with the engagement's
+-- wrapped data key, finding counts), as release_inputs does at the
+-- release, to hash it; it never leaves lockstepd. Only for a campaign
+-- not yet published. The engagements part of release_inputs (0004).
+CREATE FUNCTION commit_inputs(p_campaign uuid) RETURNS jsonb
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = public, pg_catalog
+AS $$
+    SELECT jsonb_build_object(
+        'engagements', (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                          'id', e.id,
+                          'company', e.company_org_id,
+                          'assessor_firm', ao.name,
+                          'lead_assessors', to_jsonb(e.lead_assessors),
+                          'data_key', (SELECT encode(es.data_key, 'hex') FROM engagement_secrets es
+                                        WHERE es.engagement_id = e.id),
+                          'statement', (SELECT s.text_plain FROM statements s WHERE s.engagement_id = e.id),
+                          'statement_sealed', (SELECT encode(s.text, 'hex') FROM statements s
+                                                WHERE s.engagement_id = e.id),
+                          'claims', (SELECT coalesce(jsonb_object_agg(cl.threat_model,
+                                        jsonb_build_object('level', cl.level,
+                                                           'summary', cl.summary_plain,
+                                                           'summary_sealed', encode(cl.summary, 'hex'))), '{}')
+                                       FROM claims cl WHERE cl.engagement_id = e.id),
+                          'findings', (SELECT coalesce(jsonb_agg(jsonb_build_array(
+                                          f.threat_model, f.severity, f.status, f.n)), '[]')
+                                         FROM (SELECT fi.threat_model, fi.severity, fi.status, count(*) AS n
+                                                 FROM findings fi WHERE fi.engagement_id = e.id
+                                                GROUP BY 1, 2, 3) f)
+                          ) ORDER BY e.id), '[]')
+                          FROM engagements e JOIN orgs ao ON ao.id = e.assessor_org_id
+                         WHERE e.campaign_id = p_campaign))
+     WHERE ls_kind() = 'scheduler' AND ls_uid() IS NULL
+       AND EXISTS (SELECT 1 FROM campaigns c WHERE c.id = p_campaign AND c.state <> 'published')
+$$;
+
+-- Why SECURITY DEFINER: lockstep_app may write neither the log nor the
+-- commitments. Appends one engagement's commitment to the log and records
+-- it with its sealed salt. Returns the log index.
+CREATE FUNCTION commit_store(p_campaign uuid, p_engagement uuid, p_commitment bytea,
+                             p_salt_sealed bytea, p_recommitted boolean) RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = public, pg_catalog
+AS $$
+DECLARE
+    v_idx bigint;
+BEGIN
+    IF ls_kind() IS DISTINCT FROM 'scheduler' OR ls_uid() IS NOT NULL THEN
+        RAISE EXCEPTION 'only the scheduler commits' USING ERRCODE = '42501';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM engagements e WHERE e.id = p_engagement
+                                                AND e.campaign_id = p_campaign) THEN
+        RAISE EXCEPTION 'engagement is not in the campaign' USING ERRCODE = '22023';
+    END IF;
+    v_idx := tlog_append('commitment', format('{"commitment":"%s","type":"commitment"}',
+                                              encode(p_commitment, 'hex')));
+    INSERT INTO tlog_commitments (campaign_id, engagement_id, commitment, salt_sealed, log_idx,
+                                  recommitted)
+    VALUES (p_campaign, p_engagement, p_commitment, p_salt_sealed, v_idx, p_recommitted);
+    RETURN v_idx;
+END $$;
+
+-- Why SECURITY DEFINER: as commit_store. Appends the campaign commitment:
+-- the log indices of the commitments just made for it (in order) and
+-- their count. Returns its log index.
+CREATE FUNCTION commit_campaign_store(p_campaign uuid) RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = public, pg_catalog
+AS $$
+DECLARE
+    v_list text;
+    v_count integer;
+    v_idx bigint;
+BEGIN
+    IF ls_kind() IS DISTINCT FROM 'scheduler' OR ls_uid() IS NOT NULL THEN
+        RAISE EXCEPTION 'only the scheduler commits' USING ERRCODE = '42501';
+    END IF;
+    SELECT coalesce(string_agg(k.log_idx::text, ',' ORDER BY k.log_idx), ''), count(*)
+      INTO v_list, v_count
+      FROM tlog_commitments k WHERE k.campaign_id = p_campaign AND NOT k.recommitted;
+    v_idx := tlog_append('campaign-commitment',
+                         format('{"commitments":[%s],"count":%s,"type":"campaign-commitment"}',
+                                v_list, v_count));
+    INSERT INTO tlog_campaign_commits (campaign_id, log_idx, count)
+    VALUES (p_campaign, v_idx, v_count);
+    RETURN v_idx;
+END $$;
+
+-- Why SECURITY DEFINER: at the release the scheduler checks every row
+-- against its latest commitment. Returns, for a due and unpublished
+-- campaign, each engagement's latest commitment (hash, sealed salt, log
+-- index, whether it was a recommitment, when) and, with engagement_id
+-- NULL, the campaign commitment (its log entry's body as commitment, its
+-- log index and count).
+CREATE FUNCTION commitments_for_release(p_campaign uuid)
+RETURNS TABLE (engagement_id uuid, commitment text, salt_sealed bytea, log_idx bigint,
+               recommitted boolean, committed_at text, count integer)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = public, pg_catalog
+AS $$
+    SELECT r.* FROM (
+        SELECT * FROM (
+            SELECT DISTINCT ON (k.engagement_id) k.engagement_id,
+                   encode(k.commitment, 'hex') AS commitment, k.salt_sealed, k.log_idx,
+                   k.recommitted, ls_ts(k.committed_at) AS committed_at, NULL::integer AS count
+              FROM tlog_commitments k WHERE k.campaign_id = p_campaign
+             ORDER BY k.engagement_id, k.id DESC) latest
+        UNION ALL
+        SELECT NULL::uuid, (SELECT t.body FROM tlog_entries t WHERE t.idx = cc.log_idx),
+               NULL::bytea, cc.log_idx, false, ls_ts(cc.committed_at), cc.count
+          FROM tlog_campaign_commits cc WHERE cc.campaign_id = p_campaign) r
+     WHERE ls_kind() = 'scheduler' AND ls_uid() IS NULL
+       AND EXISTS (SELECT 1 FROM campaigns c
+                    WHERE c.id = p_campaign AND c.release_at <= now() AND c.state <> 'published')
+$$;
+
 REVOKE ALL ON FUNCTION tlog_append(text, text), tlog_audit_head(),
     tlog_audit_checkpoint(integer, boolean), tlog_announce_key(text, bytea),
     tlog_checkpoint_store(bigint, bytea, text), tlog_cosignature_store(bigint, text, text),
-    tlog_publications_log() FROM PUBLIC;
+    tlog_publications_log(), commit_claim(), commit_inputs(uuid),
+    commit_store(uuid, uuid, bytea, bytea, boolean), commit_campaign_store(uuid),
+    commitments_for_release(uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION commit_claim(), commit_inputs(uuid),
+    commit_store(uuid, uuid, bytea, bytea, boolean), commit_campaign_store(uuid),
+    commitments_for_release(uuid) TO lockstep_app;
 GRANT EXECUTE ON FUNCTION tlog_audit_checkpoint(integer, boolean), tlog_announce_key(text, bytea),
     tlog_checkpoint_store(bigint, bytea, text), tlog_cosignature_store(bigint, text, text),
     tlog_publications_log() TO lockstep_app;

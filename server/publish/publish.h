@@ -116,6 +116,15 @@ struct publish_campaign {
  */
 json_t *publish_build(const struct publish_campaign *c, const json_t *inputs, json_t **leaks);
 
+/*
+ * The part of an engagement's row that commit-then-reveal commits to:
+ * {"claims", "findings", "statement"} exactly as publish_build writes them
+ * into the row (which adds "company", "assessor" and "commitment"), from
+ * one engagement e of release_inputs() or commit_inputs() and the
+ * campaign's threat models. Returns a new object, or NULL.
+ */
+json_t *publish_row_core(const json_t *threat_models, const json_t *e);
+
 /* Set the chain fields of doc: "sequence" seq, "prev_hash" hex (64 chars). 0 or -1. */
 int publish_chain(json_t *doc, long long seq, const char *prev_hash_hex);
 
@@ -168,6 +177,27 @@ int schedule_start(const struct crypto_signer *signer, unsigned interval_ms, uns
 
 /* Ask the thread to stop and wait for it (a running release finishes). */
 void schedule_stop(void);
+
+/* ---- commit-then-reveal (commit.c) ---- */
+
+struct db_conn;
+
+/*
+ * Commit every campaign whose commit instant has passed (one transaction
+ * each, scheduler identity). Returns how many, or -1 (logged).
+ */
+int commit_round(void);
+
+/*
+ * At the release, inside its transaction: check each engagement of inputs
+ * (release_inputs(), opened) against its latest commitment; set
+ * e["commitment"] = {salt, log_index, recommitted_at} (a changed or late
+ * row is committed again now: recommitted_at is set) and *summary (new
+ * reference) = {campaign_log_index, committed, recommitted, engagements}.
+ * DB_OK or a db_status.
+ */
+int commit_reveal(struct db_conn *c, const char *campaign, const json_t *threat_models,
+                  json_t *inputs, json_t **summary);
 
 /* ---- the transparency log (tlogd.c) ---- */
 

@@ -178,10 +178,30 @@ schedule_tx_fn(struct db_conn *c, void *arg)
 		ret = DB_ERROR;
 		goto done;
 	}
-	if (json_array_size(leaks) > 0)
+	if (json_array_size(leaks) > 0) {
 		ret = schedule_hold(c, k, leaks);
-	else
+	} else {
+		json_t *summary = NULL;
+
+		/* commit-then-reveal: each row's salt (or its recommitment), then the
+		 * document again with them (a new shuffle: the first one is dropped) */
+		json_decref(doc);
+		json_decref(leaks);
+		doc = leaks = NULL;
+		if ((ret = commit_reveal(c, k->campaign, pc.threat_models, inputs, &summary)) !=
+		    DB_OK)
+			goto done;
+		if ((doc = publish_build(&pc, inputs, &leaks)) == NULL) {
+			json_decref(summary);
+			ret = DB_ERROR;
+			goto done;
+		}
+		if (json_object_set_new(doc, "commitments", summary) != 0) {
+			ret = DB_ERROR;
+			goto done;
+		}
 		ret = schedule_publish(c, k, doc, rel.held, pc.embargo_break);
+	}
 done:
 	json_decref(inputs);
 	json_decref(doc);
@@ -201,6 +221,7 @@ schedule_main(void *arg)
 		struct timespec until;
 
 		pthread_mutex_unlock(&schedule_lock);
+		(void)commit_round(); /* logged */
 		for (int n = 0; n < SCHEDULE_MAX_PER_ROUND; n++) {
 			struct schedule_tx k = {0};
 			int rc = db_tx(&scheduler, "schedule", schedule_tx_fn, &k);

@@ -135,20 +135,6 @@ snap_sev_index(const char *sev)
 	return vocab_index(vocab_severities, sev);
 }
 
-static int
-snap_in_scope(const struct publish_campaign *c, const char *tm)
-{
-	size_t i;
-	json_t *v;
-
-	json_array_foreach(c->threat_models, i, v)
-	{
-		if (strcmp(json_string_value(v), tm) == 0)
-			return 1;
-	}
-	return 0;
-}
-
 /* {firm, lead_assessors} of an engagement input (new reference). */
 static json_t *
 snap_assessor(const json_t *e)
@@ -159,30 +145,25 @@ snap_assessor(const json_t *e)
 	                 json_is_array(leads) ? leads : json_array());
 }
 
-/* One engagement's row (new reference) or NULL. */
-static json_t *
-snap_row(struct snap *s, const json_t *e, int company)
+json_t *
+publish_row_core(const json_t *threat_models, const json_t *e)
 {
-	const char *eid = snap_str(e, "id");
 	json_t *claims_in = json_object_get(e, "claims");
-	json_t *row, *claims, *findings, *statement, *v, *f;
-	int named = strcmp(s->c->disclosure, "named") == 0;
+	json_t *claims, *findings, *statement, *v, *f;
 	size_t i;
 
 	claims = json_object();
 	findings = json_object();
-	json_array_foreach(s->c->threat_models, i, v)
+	json_array_foreach(threat_models, i, v)
 	{
 		const char *tm = json_string_value(v);
 		json_t *cl = json_object_get(claims_in, tm);
 		json_t *sev = json_object();
-		const char *summary = cl ? snap_str(cl, "summary") : "";
 
 		json_object_set_new(claims, tm,
 		                    json_pack("{s:s, s:s}", "level",
 		                              cl ? snap_str(cl, "level") : "not-assessed",
-		                              "summary", summary));
-		snap_check(s, "claim summary", eid, summary);
+		                              "summary", cl ? snap_str(cl, "summary") : ""));
 		for (int k = 0; k < SNAP_NSEV; k++)
 			json_object_set_new(sev, vocab_severities[k], json_object());
 		json_object_set_new(findings, tm, sev);
@@ -193,26 +174,58 @@ snap_row(struct snap *s, const json_t *e, int company)
 		const char *sv = json_string_value(json_array_get(f, 1));
 		const char *st = json_string_value(json_array_get(f, 2));
 		json_int_t n = json_integer_value(json_array_get(f, 3));
-		json_t *cell;
+		json_t *cell, *w;
+		int in_scope = 0;
+		size_t j;
 
-		if (tm == NULL || sv == NULL || st == NULL || !snap_in_scope(s->c, tm) ||
-		    snap_sev_index(sv) < 0)
+		json_array_foreach(threat_models, j, w)
+		{
+			if (tm != NULL && strcmp(json_string_value(w), tm) == 0)
+				in_scope = 1;
+		}
+		if (tm == NULL || sv == NULL || st == NULL || !in_scope || snap_sev_index(sv) < 0)
 			continue;
 		cell = json_object_get(json_object_get(findings, tm), sv);
 		json_object_set_new(
 		    cell, st, json_integer(json_integer_value(json_object_get(cell, st)) + n));
 	}
 	statement = json_object_get(e, "statement");
+	/* o steals claims and findings */
+	return json_pack("{s:o, s:o, s:O}", "claims", claims, "findings", findings, "statement",
+	                 json_is_string(statement) ? statement : json_null());
+}
+
+/* One engagement's row (new reference) or NULL. */
+static json_t *
+snap_row(struct snap *s, const json_t *e, int company)
+{
+	const char *eid = snap_str(e, "id");
+	json_t *claims_in = json_object_get(e, "claims");
+	json_t *row, *statement, *v, *commitment;
+	int named = strcmp(s->c->disclosure, "named") == 0;
+	size_t i;
+
+	json_array_foreach(s->c->threat_models, i, v)
+	{
+		json_t *cl = json_object_get(claims_in, json_string_value(v));
+
+		snap_check(s, "claim summary", eid, cl ? snap_str(cl, "summary") : "");
+	}
+	statement = json_object_get(e, "statement");
 	if (json_is_string(statement))
 		snap_check(s, "statement", eid, json_string_value(statement));
-	row = json_pack("{s:s, s:o, s:o, s:O}", "company",
-	                named ? s->companies[company].name : s->companies[company].label, "claims",
-	                claims, "findings", findings, "statement",
-	                json_is_string(statement) ? statement : json_null());
+	if ((row = publish_row_core(s->c->threat_models, e)) == NULL)
+		return NULL;
+	json_object_set_new(
+	    row, "company",
+	    json_string(named ? s->companies[company].name : s->companies[company].label));
 	/* only named rows link to the assessor; a firm known to assess one
 	 * company would otherwise name the company behind its label */
-	if (row != NULL && named)
+	if (named)
 		json_object_set_new(row, "assessor", snap_assessor(e));
+	/* commit-then-reveal: the salt and log index the release attached */
+	if ((commitment = json_object_get(e, "commitment")) != NULL)
+		json_object_set(row, "commitment", commitment);
 	return row;
 }
 

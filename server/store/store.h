@@ -620,4 +620,44 @@ int store_tlog_audit_checkpoint(struct db_conn *c, unsigned min_seconds,
 int store_tlog_announce_key(struct db_conn *c, const char *purpose,
                             const unsigned char key[CRYPTO_ED25519_PUB_LEN]) STORE_MUST_CHECK;
 
+/* ---- commit-then-reveal (tlog.c, 0010_tlog.sql) ---- */
+
+/*
+ * Claim one campaign due for its commitment (commit_claim(), scheduler
+ * identity): DB_OK with its id and threat models (*threat_models: new
+ * reference), or STORE_NONE.
+ */
+int store_commit_claim(struct db_conn *c, char campaign[DB_UUID_LEN + 1],
+                       json_t **threat_models) STORE_MUST_CHECK;
+/*
+ * The engagements of a campaign as commit_inputs() returns them, claim
+ * summaries and statements opened (as store_release_inputs). *inputs: new
+ * reference. DB_OK, STORE_NONE, or DB_ERROR.
+ */
+int store_commit_inputs(struct db_conn *c, const char *campaign, json_t **inputs) STORE_MUST_CHECK;
+/* Append and record one engagement's commitment; the salt is sealed here. */
+int store_commit_store(struct db_conn *c, const char *campaign, const char *engagement,
+                       const unsigned char commitment[CRYPTO_SHA256_LEN],
+                       const unsigned char salt[CRYPTO_KEY_LEN], int recommitted,
+                       long long *log_idx) STORE_MUST_CHECK;
+/* Append the campaign commitment (the indices of its commitments, their count). */
+int store_commit_campaign_store(struct db_conn *c, const char *campaign,
+                                long long *log_idx) STORE_MUST_CHECK;
+
+struct store_commitment {
+	char engagement_id[DB_UUID_LEN + 1]; /* "" for the campaign commitment's row */
+	char *commitment; /* hex; the campaign commitment's row: its log entry (JSON) */
+	struct db_bytes salt_sealed;
+	long long log_idx;
+	int recommitted;
+	char committed_at[STORE_TS_LEN];
+	long long count;                    /* the campaign commitment's; -1 on engagement rows */
+	unsigned char salt[CRYPTO_KEY_LEN]; /* opened here */
+	int salt_ok;
+};
+/* The latest commitment of each engagement of a due campaign, salts opened, and the campaign's. */
+int store_commitments_for_release(struct db_conn *c, const char *campaign,
+                                  struct store_commitment **rows, int *n) STORE_MUST_CHECK;
+void store_commitments_free(struct store_commitment *rows, int n);
+
 #endif

@@ -15,6 +15,7 @@ extern const struct db_statement store_publication_statements[];
 extern const struct db_statement store_vocab_statements[];
 extern const struct db_statement store_evidence_statements[];
 extern const struct db_statement store_tlog_statements[];
+extern const struct db_statement store_commit_statements[];
 
 /*
  * Run statement name and read its single row into out through fields.

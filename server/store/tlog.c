@@ -11,6 +11,7 @@
 
 #include "store/store.h"
 #include "store/tables.h"
+#include "util/util.h"
 
 #define L struct store_tlog_leaf
 static const struct db_field leaf_row[] = {
@@ -197,4 +198,149 @@ store_tlog_announce_key(struct db_conn *c, const char *purpose,
 	rc = db_run(c, "tlog_announce_key", 2, p);
 	free(k);
 	return rc;
+}
+
+/* ---- commit-then-reveal ---- */
+
+struct commit_claim_row {
+	char campaign_id[DB_UUID_LEN + 1];
+	json_t *threat_models;
+};
+static const struct db_field commit_claim_row[] = {
+    DB_FIELD(DB_T_STR, struct commit_claim_row, campaign_id, "campaign_id"),
+    DB_FIELD(DB_T_JSON, struct commit_claim_row, threat_models, "threat_models"), DB_FIELD_END};
+
+struct commit_idx_row {
+	long long idx;
+};
+static const struct db_field commit_idx_row[] = {
+    DB_FIELD(DB_T_INT, struct commit_idx_row, idx, "idx"), DB_FIELD_END};
+
+#define C struct store_commitment
+static const struct db_field commitment_row[] = {
+    DB_FIELD(DB_T_STR, C, engagement_id, "engagement_id"),
+    DB_FIELD(DB_T_TEXT, C, commitment, "commitment"),
+    DB_FIELD(DB_T_BYTEA, C, salt_sealed, "salt_sealed"),
+    DB_FIELD(DB_T_INT, C, log_idx, "log_idx"),
+    DB_FIELD(DB_T_BOOL, C, recommitted, "recommitted"),
+    DB_FIELD(DB_T_STR, C, committed_at, "committed_at"),
+    DB_FIELD(DB_T_INT, C, count, "count"),
+    DB_FIELD_END};
+#undef C
+
+const struct db_statement store_commit_statements[] = {
+    {"commit_claim", "SELECT campaign_id, threat_models FROM commit_claim()", commit_claim_row},
+    {"commit_store",
+     "SELECT commit_store($1::uuid, $2::uuid, $3::bytea, $4::bytea, $5::boolean) AS idx",
+     commit_idx_row},
+    {"commit_campaign_store", "SELECT commit_campaign_store($1::uuid) AS idx", commit_idx_row},
+    {"commitments_for_release",
+     "SELECT coalesce(engagement_id::text, '') AS engagement_id,"
+     " coalesce(commitment, '') AS commitment, salt_sealed, log_idx, recommitted,"
+     " committed_at, coalesce(count, -1)::bigint AS count"
+     " FROM commitments_for_release($1::uuid)",
+     commitment_row},
+    {NULL, NULL, NULL}};
+
+int
+store_commit_claim(struct db_conn *c, char campaign[DB_UUID_LEN + 1], json_t **threat_models)
+{
+	struct commit_claim_row r = {{0}, NULL};
+	int rc = store_one(c, "commit_claim", 0, NULL, commit_claim_row, &r);
+
+	*threat_models = NULL;
+	campaign[0] = '\0';
+	if (rc == DB_OK) {
+		memcpy(campaign, r.campaign_id, sizeof(r.campaign_id));
+		*threat_models = r.threat_models;
+		r.threat_models = NULL;
+	}
+	db_row_clear(commit_claim_row, &r);
+	return rc;
+}
+
+/* The row id the salt's sealing is bound to: engagement and commitment. */
+static void
+commit_salt_id(const char *engagement, const unsigned char commitment[CRYPTO_SHA256_LEN], char *out,
+               size_t outlen)
+{
+	char hex[2 * CRYPTO_SHA256_LEN + 1];
+
+	util_hex_encode(commitment, CRYPTO_SHA256_LEN, hex);
+	snprintf(out, outlen, "%s/%s", engagement, hex);
+}
+
+int
+store_commit_store(struct db_conn *c, const char *campaign, const char *engagement,
+                   const unsigned char commitment[CRYPTO_SHA256_LEN],
+                   const unsigned char salt[CRYPTO_KEY_LEN], int recommitted, long long *log_idx)
+{
+	struct commit_idx_row r = {0};
+	char id[STORE_AAD_LEN];
+	char *h = db_param_bytea(commitment, CRYPTO_SHA256_LEN), *sealed;
+	int rc = DB_ERROR;
+
+	commit_salt_id(engagement, commitment, id, sizeof(id));
+	sealed = store_wrap_key("commitment", id, "salt", salt);
+	if (h != NULL && sealed != NULL) {
+		const char *p[5] = {campaign, engagement, h, sealed,
+		                    recommitted ? "true" : "false"};
+
+		rc = store_one(c, "commit_store", 5, p, commit_idx_row, &r);
+		if (rc == STORE_NONE)
+			rc = DB_ERROR;
+	}
+	*log_idx = r.idx;
+	free(h);
+	free(sealed);
+	return rc;
+}
+
+int
+store_commit_campaign_store(struct db_conn *c, const char *campaign, long long *log_idx)
+{
+	struct commit_idx_row r = {0};
+	const char *p[1] = {campaign};
+	int rc = store_one(c, "commit_campaign_store", 1, p, commit_idx_row, &r);
+
+	*log_idx = r.idx;
+	return rc == STORE_NONE ? DB_ERROR : rc;
+}
+
+int
+store_commitments_for_release(struct db_conn *c, const char *campaign,
+                              struct store_commitment **rows, int *n)
+{
+	const char *p[1] = {campaign};
+	int rc;
+
+	*rows = NULL;
+	*n = 0;
+	rc = store_all(c, "commitments_for_release", 1, p, commitment_row, sizeof(**rows),
+	               (void **)rows, n);
+	if (rc != DB_OK)
+		return rc;
+	for (int i = 0; i < *n; i++) {
+		struct store_commitment *k = &(*rows)[i];
+		unsigned char h[CRYPTO_SHA256_LEN];
+		char id[STORE_AAD_LEN];
+
+		k->salt_ok = 0;
+		if (k->engagement_id[0] == '\0' || k->salt_sealed.p == NULL ||
+		    k->commitment == NULL || util_hex_decode(k->commitment, h, sizeof(h)) != 0)
+			continue;
+		commit_salt_id(k->engagement_id, h, id, sizeof(id));
+		if (store_unwrap_key("commitment", id, "salt", k->salt_sealed.p, k->salt_sealed.len,
+		                     k->salt) == 0)
+			k->salt_ok = 1;
+	}
+	return DB_OK;
+}
+
+void
+store_commitments_free(struct store_commitment *rows, int n)
+{
+	for (int i = 0; i < n; i++)
+		explicit_bzero(rows[i].salt, sizeof(rows[i].salt));
+	db_rows_clear(commitment_row, sizeof(*rows), rows, n);
 }

@@ -30,6 +30,8 @@ static const char *const rls_tables[] = {
     "release_holds",
     "sessions",
     "statements",
+    "tlog_campaign_commits",
+    "tlog_commitments",
     "users",
 };
 
@@ -44,7 +46,8 @@ hidden_rows(const char *t)
 {
 	if (strcmp(t, "publications") == 0)
 		return "release_at > now()";
-	if (strcmp(t, "release_holds") == 0 || strcmp(t, "campaign_release_history") == 0)
+	if (strcmp(t, "release_holds") == 0 || strcmp(t, "campaign_release_history") == 0 ||
+	    strcmp(t, "tlog_commitments") == 0 || strcmp(t, "tlog_campaign_commits") == 0)
 		return "true";
 	return NULL;
 }

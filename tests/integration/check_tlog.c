@@ -439,7 +439,7 @@ START_TEST(test_append_only)
 	static const char *const owner_refused[] = {
 	    "UPDATE tlog_entries SET body = '{}' WHERE idx = 0",
 	    "DELETE FROM tlog_entries WHERE idx = 0",
-	    "TRUNCATE tlog_entries",
+	    "TRUNCATE tlog_entries CASCADE",
 	    "UPDATE tlog_checkpoints SET note = 'x'",
 	    "DELETE FROM tlog_checkpoints",
 	    "TRUNCATE tlog_checkpoints CASCADE",
@@ -708,6 +708,182 @@ START_TEST(test_cli_verify_log)
 }
 END_TEST
 
+/* The reader's check of one row: SHA-256(salt || row without company, assessor, commitment). */
+static void
+tl_row_commitment(const json_t *row, char hex[2 * CRYPTO_SHA256_LEN + 1])
+{
+	const char *salt_hex =
+	    json_string_value(json_object_get(json_object_get(row, "commitment"), "salt"));
+	unsigned char salt[32], h[CRYPTO_SHA256_LEN];
+	unsigned char buf[65536];
+	json_t *core = json_deep_copy(row);
+	char *canon;
+	size_t len;
+
+	ck_assert_ptr_nonnull(salt_hex);
+	ck_assert_int_eq(util_hex_decode(salt_hex, salt, sizeof(salt)), 0);
+	json_object_del(core, "company");
+	json_object_del(core, "assessor");
+	json_object_del(core, "commitment");
+	canon = publish_canonical(core, &len);
+	ck_assert_ptr_nonnull(canon);
+	ck_assert_uint_lt(len + 32, sizeof(buf));
+	memcpy(buf, salt, 32);
+	memcpy(buf + 32, canon, len);
+	ck_assert_int_eq(crypto_sha256(buf, len + 32, h), 0);
+	util_hex_encode(h, sizeof(h), hex);
+	free(canon);
+	json_decref(core);
+}
+
+/*
+ * Commit-then-reveal on the world's campaign (A x X, B x Y): committed at
+ * its commit instant, B's claim changed afterwards, released: A's row
+ * reveals its commitment, B's is recommitted visibly and counted, the
+ * commitments are in the log before the publication, an edited row does
+ * not match, and `lockstep verify` checks it all.
+ */
+START_TEST(test_commit_reveal)
+{
+	PGconn *own = ht_db_open(ht_env_req("LOCKSTEP_TEST_OWNER_DSN"));
+	char *sql, *path, *body, *at, *out;
+	struct ht_resp *r;
+	json_t *doc, *sum, *row, *j;
+	time_t t0;
+	struct tm tm;
+	char atbuf[32], hex[2 * CRYPTO_SHA256_LEN + 1];
+	int committed = 0, st, late = 0, unchanged = 0;
+	size_t i;
+
+	ck_assert_ptr_nonnull(own);
+	/* nothing is committed before the commit instant (release in days) */
+	sql = ht_fmt("SELECT count(*) FROM tlog_campaign_commits WHERE campaign_id = '%s'",
+	             W.campaign_id);
+	ck_assert_int_eq(ht_db_count_conn(own, sql), 0);
+	free(sql);
+	sql = ht_fmt("UPDATE campaigns SET commit_at = now() WHERE id = '%s'", W.campaign_id);
+	{
+		char state[6];
+
+		ck_assert_int_eq(ht_db_exec(own, sql, state), 0);
+	}
+	free(sql);
+	sql = ht_fmt("SELECT count(*) FROM tlog_campaign_commits WHERE campaign_id = '%s'",
+	             W.campaign_id);
+	for (int k = 0; k < 100 && !committed; k++) {
+		committed = ht_db_count_conn(own, sql) == 1;
+		if (!committed)
+			usleep(100000);
+	}
+	free(sql);
+	ck_assert_msg(committed,
+	              "the campaign was not committed within 10 s of its commit instant");
+	/* exactly once: one commitment per engagement */
+	sql =
+	    ht_fmt("SELECT count(*) FROM tlog_commitments WHERE campaign_id = '%s'", W.campaign_id);
+	ck_assert_int_eq(ht_db_count_conn(own, sql), 2);
+	free(sql);
+
+	/* B's row changes after the commitment */
+	path = ht_fmt("/api/v1/engagements/%s/claims/WEIGHTS-EXFIL", W.eng_by);
+	body = ht_jdump(json_pack("{s:s, s:s}", "level", "OC2", "summary", "changed after commit"));
+	r = ht_request("PUT", path, W.y.admin.token, body);
+	ck_assert_msg(r->status == 200 || r->status == 201, "%s: %ld %s", r->what, r->status,
+	              HT_BODY(r));
+	ht_resp_free(r);
+	free(path);
+	free(body);
+
+	/* release in a few seconds */
+	t0 = time(NULL) + 4;
+	gmtime_r(&t0, &tm);
+	strftime(atbuf, sizeof(atbuf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	at = atbuf;
+	path = ht_fmt("/api/v1/campaigns/%s", W.campaign_id);
+	body = ht_jdump(json_pack("{s:s, s:s}", "release_at", at, "reason", "tlog test"));
+	r = ht_request("PATCH", path, W.coord.token, body);
+	HT_ASSERT_STATUS(r, 200);
+	ht_resp_free(r);
+	free(path);
+	free(body);
+	path = ht_fmt("/api/v1/publications/%s", W.campaign_slug);
+	r = NULL;
+	for (int k = 0; k < 250; k++) {
+		r = ht_request("GET", path, NULL, NULL);
+		if (r->status == 200)
+			break;
+		ht_resp_free(r);
+		r = NULL;
+		usleep(100000);
+	}
+	ck_assert_msg(r != NULL, "%s was not published", W.campaign_slug);
+	doc = json_incref(r->json);
+	ht_resp_free(r);
+	free(path);
+
+	sum = json_object_get(doc, "commitments");
+	ck_assert_msg(json_is_object(sum), "no commitments in the document");
+	ck_assert_int_eq(json_integer_value(json_object_get(sum, "committed")), 2);
+	ck_assert_int_eq(json_integer_value(json_object_get(sum, "recommitted")), 1);
+	ck_assert_int_eq(json_integer_value(json_object_get(sum, "engagements")), 2);
+	json_array_foreach(json_object_get(doc, "engagements"), i, row)
+	{
+		const json_t *k = json_object_get(row, "commitment");
+		long long idx = json_integer_value(json_object_get(k, "log_index"));
+		char *want, *entry_sql, *lit;
+
+		ck_assert_msg(json_is_object(k), "a row without its commitment");
+		if (json_is_string(json_object_get(k, "recommitted_at")))
+			late++;
+		else
+			unchanged++;
+		/* the log entry at log_index is this row's commitment */
+		tl_row_commitment(row, hex);
+		want = ht_fmt("{\"commitment\":\"%s\",\"type\":\"commitment\"}", hex);
+		lit = ht_sql_literal(want);
+		entry_sql = ht_fmt(
+		    "SELECT count(*) FROM tlog_entries WHERE idx = %lld AND body = %s", idx, lit);
+		free(lit);
+		ck_assert_msg(ht_db_count_conn(own, entry_sql) == 1, "row %zu: no entry %s at %lld",
+		              i, want, idx);
+		free(entry_sql);
+		free(want);
+		/* an edited row does not match its commitment */
+		{
+			json_t *edited = json_deep_copy(row);
+			char hex2[2 * CRYPTO_SHA256_LEN + 1];
+
+			json_object_set_new(
+			    json_object_get(json_object_get(edited, "claims"), "WEIGHTS-EXFIL"),
+			    "level", json_string("OC5"));
+			tl_row_commitment(edited, hex2);
+			ck_assert_str_ne(hex, hex2);
+			json_decref(edited);
+		}
+	}
+	ck_assert_int_eq(late, 1);
+	ck_assert_int_eq(unchanged, 1);
+
+	/* the CLI checks the commitments */
+	{
+		const char *args[] = {"verify", W.campaign_slug, NULL};
+
+		ck_assert_msg(Cli[0] != '\0', "%s", Err);
+		out = tl_cli(&st, args);
+		ck_assert_msg(st == 0, "verify exited %d: %s", st, out);
+		j = json_loads(out, 0, NULL);
+		sum = json_object_get(json_object_get(j, "log"), "commitments");
+		ck_assert_msg(json_is_true(json_object_get(sum, "checked")), "%s", out);
+		ck_assert_int_eq(json_integer_value(json_object_get(sum, "recommitted")), 1);
+		ck_assert_int_eq(json_integer_value(json_object_get(sum, "unchanged")), 1);
+		json_decref(j);
+		free(out);
+	}
+	json_decref(doc);
+	PQfinish(own);
+}
+END_TEST
+
 static Suite *
 tlog_suite(void)
 {
@@ -723,6 +899,7 @@ tlog_suite(void)
 	tcase_add_test(tc, test_append_only);
 	tcase_add_test(tc, test_audit_checkpoint);
 	tcase_add_test(tc, test_cli_verify_log);
+	tcase_add_test(tc, test_commit_reveal);
 	suite_add_tcase(s, tc);
 	return s;
 }
