@@ -11,7 +11,8 @@
  *   lockstep [--url URL] upload ENGAGEMENT_ID FILE [--name NAME] [--finding ID] [--type TYPE]
  *   lockstep [--url URL] download EVIDENCE_ID OUTFILE
  *   lockstep [--url URL] receipt EVIDENCE_ID
- *   lockstep [--url URL] verify SLUG [--key FILE.pem]
+ *   lockstep [--url URL] verify SLUG [--key FILE.pem] [--log-key FILE] [--since FILE]
+ *            [--witness FILE] [--min-witnesses K] [--save-checkpoint FILE]
  *   lockstep [--url URL] name-check ENGAGEMENT_ID FILE   (FILE "-" reads stdin)
  *
  * PATH is either absolute ("/api/v1/orgs") or relative to /api/v1
