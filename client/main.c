@@ -90,6 +90,8 @@ static int client_run_download(const struct client_ctx *, const struct client_co
                                const char **);
 static int client_run_verify(const struct client_ctx *, const struct client_command *, char **,
                              const char **);
+static int client_run_witness(const struct client_ctx *, const struct client_command *, char **,
+                              const char **);
 
 static const struct client_command client_commands[] = {
     {"login", "EMAIL", 1, 1, {NULL}, NULL, client_cmd_login},
@@ -118,6 +120,13 @@ static const struct client_command client_commands[] = {
      NULL,
      client_run_verify},
     {"name-check", "ENGAGEMENT_ID FILE", 2, 2, {NULL}, NULL, client_cmd_name_check},
+    {"witness",
+     "serve --key FILE --state DIR [--name NAME] [--listen ADDR:PORT]",
+     1,
+     1,
+     {"key", "state", "name", "listen", NULL},
+     NULL,
+     client_run_witness},
     {NULL, NULL, 0, 0, {NULL}, NULL, NULL},
 };
 
@@ -146,6 +155,10 @@ client_usage(FILE *f)
 	        "checkpoint you saved before (--since FILE; --save-checkpoint FILE saves this\n"
 	        "one), cosigned by at least K (--min-witnesses) of the witnesses whose keys are\n"
 	        "in --witness FILE (one vkey a line); exit 0 valid, 1 not.\n"
+	        "witness serve runs a C2SP tlog-witness: it cosigns checkpoints of the logs\n"
+	        "whose keys are listed in DIR/logs only when they extend the last one it\n"
+	        "cosigned (state in DIR; its key --key FILE is made on first use; its\n"
+	        "cosignature key is printed and written to DIR/witness.vkey).\n"
 	        "name-check prints the spans of a claim or statement text (FILE, \"-\" reads\n"
 	        "stdin) that name a company and would hold a pseudonymous release; exit 0\n"
 	        "none, 1 some.\n");
@@ -549,6 +562,15 @@ client_run_download(const struct client_ctx *ctx, const struct client_command *c
 {
 	(void)cmd;
 	return client_cmd_download(ctx, args, opts);
+}
+
+static int
+client_run_witness(const struct client_ctx *ctx, const struct client_command *cmd, char **args,
+                   const char **opts)
+{
+	(void)ctx;
+	(void)cmd;
+	return client_cmd_witness(args, opts);
 }
 
 static int

@@ -54,6 +54,7 @@ config_load(char *err, size_t errlen)
 	config.admin_password = config_str("LOCKSTEP_ADMIN_PASSWORD", NULL);
 	config.log_key_file = config_str("LOCKSTEP_LOG_KEY_FILE", NULL);
 	config.log_origin = config_str("LOCKSTEP_LOG_ORIGIN", "lockstep.local/log");
+	config.witnesses = config_str("LOCKSTEP_WITNESSES", NULL);
 
 #define NUM(field, name, def, min, max)                                                            \
 	do {                                                                                       \

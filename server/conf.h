@@ -59,6 +59,7 @@ struct config {
 	const char *log_origin;   /* LOCKSTEP_LOG_ORIGIN, "lockstep.local/log" */
 	unsigned audit_checkpoint_interval; /* LOCKSTEP_AUDIT_CHECKPOINT_INTERVAL, 600 s */
 	unsigned tlog_interval_ms;          /* LOCKSTEP_TLOG_INTERVAL_MS, 1000: checkpoint tick */
+	const char *witnesses;              /* LOCKSTEP_WITNESSES, none: "URL vkey" items */
 };
 
 extern struct config config;

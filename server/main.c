@@ -209,6 +209,16 @@ main_serve(void)
 			return 1;
 		}
 	}
+	if (witness_configure(config.witnesses) != 0) {
+		log_event(
+		    LOG_LEVEL_ERROR, "witnesses_invalid",
+		    json_pack("{s:s}", "hint",
+		              "LOCKSTEP_WITNESSES is \"<URL> <witness vkey>\" items separated "
+		              "by commas"));
+		explicit_bzero(key, sizeof(key));
+		crypto_signer_free(signer);
+		return 1;
+	}
 	explicit_bzero(key, sizeof(key));
 	db_configure(config.database_url);
 	/* a statement, column or enumeration that does not match the schema stops here */

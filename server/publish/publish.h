@@ -248,4 +248,19 @@ int tlogd_start(unsigned interval_ms, unsigned audit_interval_s);
 void tlogd_stop(void);
 void tlogd_free(void);
 
+/* ---- witnesses (witness.c) ---- */
+
+/*
+ * The witnesses of LOCKSTEP_WITNESSES: "<URL> <cosignature vkey>" items
+ * separated by commas or new lines (at most 16). Returns 0, or -1 on a
+ * malformed item (none is kept then).
+ */
+int witness_configure(const char *spec);
+size_t witness_count(void);
+/*
+ * Send checkpoint size (stored) to every witness that has not cosigned it
+ * and is not backing off; store the cosignatures that verify.
+ */
+void witness_round(long long size);
+
 #endif

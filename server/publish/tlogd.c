@@ -377,6 +377,14 @@ tlogd_main(void *arg)
 			log_event(LOG_LEVEL_WARN, "tlog_audit_checkpoint_failed", NULL);
 		if (tlogd_checkpoint_now() < 0)
 			log_event(LOG_LEVEL_WARN, "tlog_checkpoint_failed", NULL);
+		if (witness_count() > 0) {
+			struct tlogd_ckpt_tx k = {0};
+
+			if (db_tx(NULL, "tlog_latest", tlogd_latest_fn, &k) == DB_OK &&
+			    k.latest.size > 0 && tlogd_sync() >= k.latest.size)
+				witness_round(k.latest.size);
+			store_tlog_checkpoint_clear(&k.latest);
+		}
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_nsec += (long)(tlogd_interval_ms % 1000) * 1000000L;
 		until.tv_sec += tlogd_interval_ms / 1000 + until.tv_nsec / 1000000000L;

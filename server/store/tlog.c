@@ -58,6 +58,8 @@ const struct db_statement store_tlog_statements[] = {
     {"tlog_cosignature_store", "SELECT tlog_cosignature_store($1::bigint, $2, $3)", NULL},
     {"tlog_audit_checkpoint", "SELECT tlog_audit_checkpoint($1::int, $2::boolean)", NULL},
     {"tlog_announce_key", "SELECT tlog_announce_key($1, $2::bytea)", NULL},
+    {"tlog_witness_last",
+     "SELECT coalesce(max(size), 0) AS idx FROM tlog_cosignatures WHERE witness = $1", idx_row},
     {NULL, NULL, NULL}};
 
 int
@@ -173,6 +175,17 @@ store_tlog_cosignature_store(struct db_conn *c, long long size, const char *witn
 
 	snprintf(s, sizeof(s), "%lld", size);
 	return db_run(c, "tlog_cosignature_store", 3, p);
+}
+
+int
+store_tlog_witness_last(struct db_conn *c, const char *witness, long long *size)
+{
+	struct tlog_idx r = {0};
+	const char *p[1] = {witness};
+	int rc = store_one(c, "tlog_witness_last", 1, p, idx_row, &r);
+
+	*size = r.idx;
+	return rc == STORE_NONE ? DB_OK : rc;
 }
 
 int
