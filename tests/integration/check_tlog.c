@@ -15,6 +15,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
 
 #include <jansson.h>
 #include <libpq-fe.h>
@@ -884,6 +887,226 @@ START_TEST(test_commit_reveal)
 }
 END_TEST
 
+/* POST body to the witness at port (with curl); the status, its answer in *answer (malloc'd). */
+static long
+tl_witness_post(int port, const char *body, char **answer)
+{
+	char *path = ht_fmt("/tmp/tlog-wpost-%d.out", (int)getpid());
+	char *cmd = ht_fmt("curl -s -w '\\n%%{http_code}' --data-binary @- "
+	                   "http://127.0.0.1:%d/add-checkpoint > %s",
+	                   port, path);
+	FILE *p = popen(cmd, "w"), *f;
+	char buf[8192], *nl;
+	size_t n;
+	long status;
+
+	ck_assert_ptr_nonnull(p);
+	fputs(body, p);
+	ck_assert_int_eq(pclose(p), 0);
+	f = fopen(path, "rb");
+	ck_assert_ptr_nonnull(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	nl = strrchr(buf, '\n');
+	ck_assert_ptr_nonnull(nl);
+	status = strtol(nl + 1, NULL, 10);
+	*nl = '\0';
+	*answer = strdup(buf);
+	unlink(path);
+	free(path);
+	free(cmd);
+	return status;
+}
+
+/*
+ * Witnesses: `lockstep witness serve` cosigns what a lockstepd replica
+ * configured with LOCKSTEP_WITNESSES sends; the served checkpoint carries
+ * the cosignature; `lockstep verify --witness --min-witnesses 1` accepts
+ * it; a forked checkpoint (signed by the log key, another tree) is refused.
+ */
+START_TEST(test_witness)
+{
+	char dir[] = "/tmp/lockstep-witness-XXXXXX";
+	char *logs, *wkey, *wpem, *vkfile, *outp, *env0, *env1, *note = NULL, *answer, *body;
+	struct tlog_vkey k, wk;
+	struct tlog_checkpoint cp;
+	struct ht_server rep;
+	int port = ht_free_port(), st, ok = 0;
+	pid_t pid;
+
+	TLOG_REQUIRE();
+	ck_assert_msg(Cli[0] != '\0', "%s", Err);
+	ck_assert_int_gt(port, 0);
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	tl_vkey(&k);
+	logs = ht_fmt("%s/logs", dir);
+	{
+		struct ht_resp *r =
+		    ht_request("GET", "/.well-known/lockstep/log-key?format=vkey", NULL, NULL);
+
+		tl_write(logs, r->body);
+		ht_resp_free(r);
+	}
+	wpem = ht_fmt("%s/witness.pem", dir);
+	vkfile = ht_fmt("%s/witness.vkey", dir);
+	outp = ht_fmt("%s/out", dir);
+	{
+		char listen[64];
+
+		snprintf(listen, sizeof(listen), "127.0.0.1:%d", port);
+		pid = fork();
+		ck_assert_int_ge(pid, 0);
+		if (pid == 0) {
+			int fd = open(outp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+			dup2(fd, 1);
+			dup2(fd, 2);
+			execl(Cli, Cli, "witness", "serve", "--key", wpem, "--state", dir, "--name",
+			      "witness.test/it", "--listen", listen, (char *)NULL);
+			_exit(127);
+		}
+	}
+	for (int i = 0; i < 100 && access(vkfile, R_OK) != 0; i++)
+		usleep(100000);
+	usleep(300000);
+	ck_assert_msg(access(vkfile, R_OK) == 0, "the witness did not start");
+	{
+		FILE *f = fopen(vkfile, "r");
+		char buf[256];
+
+		ck_assert_ptr_nonnull(f);
+		ck_assert_ptr_nonnull(fgets(buf, sizeof(buf), f));
+		fclose(f);
+		ck_assert_int_eq(tlog_vkey_parse(buf, &wk), 0);
+		ck_assert_int_eq(wk.type, TLOG_SIG_COSIGNATURE);
+		wkey = strdup(buf);
+		wkey[strcspn(wkey, "\n")] = '\0';
+	}
+
+	/* a replica that sends its checkpoints to the witness */
+	env0 = ht_fmt("LOCKSTEP_WITNESSES=http://127.0.0.1:%d %s", port, wkey);
+	env1 = ht_fmt("LOCKSTEP_TLOG_INTERVAL_MS=200");
+	{
+		const char *const env[] = {env0, env1, NULL};
+
+		ck_assert_msg(ht_server_start(&rep, 0, env) == 0, "the replica did not start");
+	}
+	for (int i = 0; i < 200 && !ok; i++) {
+		free(note);
+		note = tl_checkpoint(&k, &cp);
+		ok = tlog_note_verify(note, strlen(note), &wk, NULL) == 1;
+		if (!ok)
+			usleep(100000);
+	}
+	ck_assert_msg(ok, "the served checkpoint carries no cosignature of the witness: %s", note);
+
+	/* the CLI: K = 1 of this witness */
+	{
+		const char *args[] = {"verify",          Released, "--witness", vkfile,
+		                      "--min-witnesses", "1",      NULL};
+
+		free(tl_cli(&st, args));
+		ck_assert_msg(st == 0, "verify with the witness's cosignature exited %d", st);
+	}
+
+	/* the protocol's refusals, a fork first */
+	{
+		struct crypto_signer *s = tl_log_signer();
+		unsigned char pub[32], sig[64];
+		tlog_hash leaves[2], root;
+		char fbody[512], line[256];
+		uint32_t id;
+		int n;
+		char *forked;
+
+		crypto_signer_public(s, pub);
+		ck_assert_int_eq(tlog_key_id(k.name, 1, pub, 32, &id), 0);
+		ck_assert_int_eq(tlog_leaf_hash("fork", 4, leaves[0]), 0);
+		ck_assert_int_eq(tlog_leaf_hash("fork2", 5, leaves[1]), 0);
+		ck_assert_int_eq(tlog_root(leaves, 2, root), 0);
+		/* same size, another root */
+		n = tlog_checkpoint_body(k.name, cp.size, root, fbody, sizeof(fbody));
+		ck_assert_int_eq(crypto_sign(s, fbody, (size_t)n, sig), 0);
+		ck_assert_int_gt(tlog_note_sigline(k.name, id, sig, 64, line, sizeof(line)), 0);
+		forked = ht_fmt("%s\n%s", fbody, line);
+		body = ht_fmt("old %llu\n\n%s", (unsigned long long)cp.size, forked);
+		ck_assert_int_eq(tl_witness_post(port, body, &answer), 422);
+		free(answer);
+		free(body);
+		free(forked);
+		/* a larger tree whose proof does not lead from the cosigned one */
+		n = tlog_checkpoint_body(k.name, cp.size + 5, root, fbody, sizeof(fbody));
+		ck_assert_int_eq(crypto_sign(s, fbody, (size_t)n, sig), 0);
+		ck_assert_int_gt(tlog_note_sigline(k.name, id, sig, 64, line, sizeof(line)), 0);
+		forked = ht_fmt("%s\n%s", fbody, line);
+		body = ht_fmt("old %llu\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=\n\n%s",
+		              (unsigned long long)cp.size, forked);
+		ck_assert_int_eq(tl_witness_post(port, body, &answer), 422);
+		free(answer);
+		free(body);
+		/* an old size that is not the last cosigned: 409 with that size */
+		body = ht_fmt("old 1\n\n%s", forked);
+		ck_assert_int_eq(tl_witness_post(port, body, &answer), 409);
+		ck_assert_int_eq(strtoll(answer, NULL, 10), (long long)cp.size);
+		free(answer);
+		free(body);
+		free(forked);
+		crypto_signer_free(s);
+	}
+	/* not signed by the log key: 403; an unknown log: 404; garbage: 400 */
+	{
+		char *bad = strdup(note);
+		char *nl = strstr(bad, "\n\n");
+
+		ck_assert_ptr_nonnull(nl);
+		nl[-2] = nl[-2] == 'A' ? 'B' : 'A'; /* the root's last base64 character */
+		body = ht_fmt("old %llu\n\n%s", (unsigned long long)cp.size, bad);
+		st = (int)tl_witness_post(port, body, &answer);
+		ck_assert_msg(st == 403 || st == 400, "an altered checkpoint: %d", st);
+		free(answer);
+		free(body);
+		free(bad);
+		body = ht_fmt("old 0\n\nother.example/log\n1\n"
+		              "bjQLnP+zepicpUTmu3gKLHiQHT+zNzh2hRGjBhevoB0=\n\n"
+		              "\xe2\x80\x94 other.example/log AAAAAA==\n");
+		ck_assert_int_eq(tl_witness_post(port, body, &answer), 404);
+		free(answer);
+		free(body);
+		ck_assert_int_eq(tl_witness_post(port, "hello\n", &answer), 400);
+		free(answer);
+	}
+	/* the witness still stands by the checkpoint it cosigned */
+	{
+		char *again = ht_fmt("old %llu\n\n%s", (unsigned long long)cp.size, note);
+
+		ck_assert_int_eq(tl_witness_post(port, again, &answer), 200);
+		ck_assert_msg(strstr(answer, "witness.test/it") != NULL, "%s", answer);
+		free(answer);
+		free(again);
+	}
+
+	ht_server_stop(&rep, SIGTERM);
+	ht_server_free(&rep);
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	free(note);
+	free(env0);
+	free(env1);
+	free(wkey);
+	free(logs);
+	free(wpem);
+	free(vkfile);
+	free(outp);
+	{
+		char *rm = ht_fmt("rm -rf '%s'", dir);
+
+		(void)!system(rm);
+		free(rm);
+	}
+}
+END_TEST
+
 static Suite *
 tlog_suite(void)
 {
@@ -900,6 +1123,7 @@ tlog_suite(void)
 	tcase_add_test(tc, test_audit_checkpoint);
 	tcase_add_test(tc, test_cli_verify_log);
 	tcase_add_test(tc, test_commit_reveal);
+	tcase_add_test(tc, test_witness);
 	suite_add_tcase(s, tc);
 	return s;
 }
