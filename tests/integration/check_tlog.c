@@ -887,6 +887,94 @@ START_TEST(test_commit_reveal)
 }
 END_TEST
 
+/*
+ * In-toto: the publication as a Statement v1 in a DSSE envelope signed
+ * with the publication key; the same 404 as an unknown slug before release.
+ */
+START_TEST(test_attestation)
+{
+	char *path = ht_fmt("/api/v1/publications/%s/attestation", Released), *hash, *pae;
+	struct ht_resp *r, *doc, *key, *u1, *u2;
+	unsigned char payload[8192], sig[80], pub[32];
+	long plen;
+	json_t *stmt, *s0;
+	const char *type;
+	size_t pae_len;
+
+	TLOG_REQUIRE();
+	r = ht_request("GET", path, NULL, NULL);
+	HT_ASSERT_STATUS(r, 200);
+	ck_assert_ptr_nonnull(r->json);
+	type = ht_jstr(r, "payloadType");
+	ck_assert_str_eq(type, "application/vnd.in-toto+json");
+	plen = util_b64_decode(ht_jstr(r, "payload"), payload, sizeof(payload) - 1);
+	ck_assert_int_gt(plen, 0);
+	payload[plen] = '\0';
+	stmt = json_loads((const char *)payload, 0, NULL);
+	ck_assert_ptr_nonnull(stmt);
+	ck_assert_str_eq(json_string_value(json_object_get(stmt, "_type")),
+	                 "https://in-toto.io/Statement/v1");
+	ck_assert_ptr_nonnull(json_string_value(json_object_get(stmt, "predicateType")));
+	/* the subject is the document's SHA-256 */
+	{
+		char *dp = ht_fmt("/api/v1/publications/%s", Released);
+
+		doc = ht_request("GET", dp, NULL, NULL);
+		free(dp);
+	}
+	hash = ht_header(doc, "X-Lockstep-Hash");
+	ck_assert_ptr_nonnull(hash);
+	ck_assert_str_eq(
+	    json_string_value(json_object_get(
+	        json_object_get(json_array_get(json_object_get(stmt, "subject"), 0), "digest"),
+	        "sha256")),
+	    hash);
+	/* the signature: Ed25519 over DSSE's PAE, with the publication signing key */
+	key = ht_request("GET", "/.well-known/lockstep/signing-key", NULL, NULL);
+	HT_ASSERT_STATUS(key, 200);
+	ck_assert_int_eq(util_b64url_decode(json_string_value(json_object_get(
+	                                        json_object_get(key->json, "jwk"), "x")),
+	                                    pub, sizeof(pub)),
+	                 32);
+	s0 = json_array_get(json_object_get(r->json, "signatures"), 0);
+	ck_assert_int_eq(
+	    util_b64_decode(json_string_value(json_object_get(s0, "sig")), sig, sizeof(sig)), 64);
+	pae = ht_fmt("DSSEv1 %zu %s %ld ", strlen(type), type, plen);
+	pae_len = strlen(pae);
+	pae = realloc(pae, pae_len + (size_t)plen);
+	memcpy(pae + pae_len, payload, (size_t)plen);
+	ck_assert_int_eq(crypto_verify(pub, pae, pae_len + (size_t)plen, sig), 1);
+	/* another payload does not verify */
+	pae[pae_len] ^= 1;
+	ck_assert_int_eq(crypto_verify(pub, pae, pae_len + (size_t)plen, sig), 0);
+	free(pae);
+	/* embargo: an unknown slug, an unreleased campaign's, a malformed one: the same 404 */
+	{
+		char *p1 = ht_fmt("/api/v1/publications/%s/attestation", "no-such-slug-tlog");
+		char *p2 = ht_fmt("/api/v1/publications/%s/attestation", W.campaign2_slug);
+
+		u1 = ht_request("GET", p1, NULL, NULL);
+		u2 = ht_request("GET", p2, NULL, NULL);
+		HT_ASSERT_PROBLEM(u1, 404, "not-found");
+		HT_ASSERT_PROBLEM(u2, 404, "not-found");
+		ck_assert_str_eq(u1->body, u2->body);
+		ht_resp_free(u1);
+		ht_resp_free(u2);
+		free(p1);
+		free(p2);
+		u1 = ht_request("GET", "/api/v1/publications/Bad_Slug/attestation", NULL, NULL);
+		HT_ASSERT_PROBLEM(u1, 404, "not-found");
+		ht_resp_free(u1);
+	}
+	json_decref(stmt);
+	free(hash);
+	ht_resp_free(key);
+	ht_resp_free(doc);
+	ht_resp_free(r);
+	free(path);
+}
+END_TEST
+
 /* POST body to the witness at port (with curl); the status, its answer in *answer (malloc'd). */
 static long
 tl_witness_post(int port, const char *body, char **answer)
@@ -1124,6 +1212,7 @@ tlog_suite(void)
 	tcase_add_test(tc, test_cli_verify_log);
 	tcase_add_test(tc, test_commit_reveal);
 	tcase_add_test(tc, test_witness);
+	tcase_add_test(tc, test_attestation);
 	suite_add_tcase(s, tc);
 	return s;
 }
