@@ -246,6 +246,11 @@ int client_log_check(const char *base_url, const char *doc_hash_hex, long long s
                      const json_t *doc, const struct client_log_opts *o, json_t **report,
                      const char **why);
 
+/* ---- audit.c ---- */
+
+/* lockstep verify-audit [--log-key FILE] [--export FILE]. The exit status. */
+int client_cmd_verify_audit(const struct client_ctx *ctx, const char **opts);
+
 /* ---- witness.c ---- */
 
 /* lockstep witness serve --key FILE --state DIR [--name N] [--listen A:P]. The exit status. */

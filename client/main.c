@@ -13,6 +13,8 @@
  *   lockstep [--url URL] receipt EVIDENCE_ID
  *   lockstep [--url URL] verify SLUG [--key FILE.pem] [--log-key FILE] [--since FILE]
  *            [--witness FILE] [--min-witnesses K] [--save-checkpoint FILE]
+ *   lockstep [--url URL] verify-audit [--log-key FILE] [--export FILE]
+ *   lockstep witness serve --key FILE --state DIR [--name NAME] [--listen ADDR:PORT]
  *   lockstep [--url URL] name-check ENGAGEMENT_ID FILE   (FILE "-" reads stdin)
  *
  * PATH is either absolute ("/api/v1/orgs") or relative to /api/v1
@@ -92,6 +94,8 @@ static int client_run_verify(const struct client_ctx *, const struct client_comm
                              const char **);
 static int client_run_witness(const struct client_ctx *, const struct client_command *, char **,
                               const char **);
+static int client_run_verify_audit(const struct client_ctx *, const struct client_command *,
+                                   char **, const char **);
 
 static const struct client_command client_commands[] = {
     {"login", "EMAIL", 1, 1, {NULL}, NULL, client_cmd_login},
@@ -120,6 +124,13 @@ static const struct client_command client_commands[] = {
      NULL,
      client_run_verify},
     {"name-check", "ENGAGEMENT_ID FILE", 2, 2, {NULL}, NULL, client_cmd_name_check},
+    {"verify-audit",
+     "[--log-key FILE] [--export FILE]",
+     0,
+     0,
+     {"log-key", "export", NULL},
+     NULL,
+     client_run_verify_audit},
     {"witness",
      "serve --key FILE --state DIR [--name NAME] [--listen ADDR:PORT]",
      1,
@@ -155,6 +166,9 @@ client_usage(FILE *f)
 	        "checkpoint you saved before (--since FILE; --save-checkpoint FILE saves this\n"
 	        "one), cosigned by at least K (--min-witnesses) of the witnesses whose keys are\n"
 	        "in --witness FILE (one vkey a line); exit 0 valid, 1 not.\n"
+	        "verify-audit (as the coordinator) checks the audit chain and that it matches\n"
+	        "every audit checkpoint in the transparency log (a re-chained trail does not);\n"
+	        "--export FILE keeps the export it checked; exit 0 valid, 1 not.\n"
 	        "witness serve runs a C2SP tlog-witness: it cosigns checkpoints of the logs\n"
 	        "whose keys are listed in DIR/logs only when they extend the last one it\n"
 	        "cosigned (state in DIR; its key --key FILE is made on first use; its\n"
@@ -562,6 +576,15 @@ client_run_download(const struct client_ctx *ctx, const struct client_command *c
 {
 	(void)cmd;
 	return client_cmd_download(ctx, args, opts);
+}
+
+static int
+client_run_verify_audit(const struct client_ctx *ctx, const struct client_command *cmd, char **args,
+                        const char **opts)
+{
+	(void)cmd;
+	(void)args;
+	return client_cmd_verify_audit(ctx, opts);
 }
 
 static int

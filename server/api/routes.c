@@ -53,6 +53,7 @@ const struct router_route api_routes[] = {
     {"GET", "/api/v1/findings/{id}", api_finding_get, A, 0},
     {"PATCH", "/api/v1/findings/{id}", api_finding_patch, A | J, 0},
     {"GET", "/api/v1/findings/{id}/history", api_finding_history_get, A, 0},
+    {"GET", "/api/v1/audit", api_audit_get, A, 0},
     {"GET", "/api/v1/threat-models", api_threat_models_get, P, 0},
     {"GET", "/api/v1/vocabulary", api_vocabulary_get, P, 0},
     {"GET", "/.well-known/lockstep/signing-key", api_signing_key_get, P, 0},

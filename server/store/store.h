@@ -663,4 +663,20 @@ int store_commitments_for_release(struct db_conn *c, const char *campaign,
                                   struct store_commitment **rows, int *n) STORE_MUST_CHECK;
 void store_commitments_free(struct store_commitment *rows, int n);
 
+/* ---- the audit export (audit.c) ---- */
+
+struct store_audit_event {
+	long long id;
+	char at[40]; /* microseconds, as hashed */
+	char *actor_user, *actor_org, *actor_kind, *addr, *action, *object_type, *object_id;
+	json_t *orgs, *detail;
+	char prev_hash[2 * CRYPTO_SHA256_LEN + 1];
+	char hash[2 * CRYPTO_SHA256_LEN + 1];
+	char *hashed; /* the exact text hashed after prev_hash */
+};
+/* Audit events after id `after` the caller may see (row-level security), in order. */
+int store_audit_export(struct db_conn *c, long long after, int limit,
+                       struct store_audit_event **rows, int *n) STORE_MUST_CHECK;
+void store_audit_events_free(struct store_audit_event *rows, int n);
+
 #endif

@@ -1195,6 +1195,139 @@ START_TEST(test_witness)
 }
 END_TEST
 
+/* Re-chain the audit trail as the database superuser would: p_mark edits the first event. */
+static void
+tl_rechain(const char *edit_sql)
+{
+	PGconn *su = ht_db_open(ht_env_req("LOCKSTEP_TEST_SUPER_DSN"));
+	char st[6];
+	char *sql =
+	    ht_fmt("BEGIN;"
+	           "ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only;"
+	           "%s;"
+	           "DO $$ DECLARE r record; v_prev bytea := "
+	           "'\\x0000000000000000000000000000000000000000000000000000000000000000'::bytea;"
+	           " v_hash bytea; BEGIN"
+	           " FOR r IN SELECT * FROM audit_events ORDER BY id LOOP"
+	           "  v_hash := sha256(v_prev || convert_to(jsonb_build_array("
+	           "   to_char(r.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
+	           "   r.actor_user, r.actor_org, r.actor_kind, r.addr, r.action, r.object_type,"
+	           "   r.object_id, r.orgs, r.detail)::text, 'UTF8'));"
+	           "  UPDATE audit_events SET prev_hash = v_prev, hash = v_hash WHERE id = r.id;"
+	           "  v_prev := v_hash;"
+	           " END LOOP; END $$;"
+	           "ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only;"
+	           "COMMIT",
+	           edit_sql);
+
+	ck_assert_ptr_nonnull(su);
+	ck_assert_msg(ht_db_exec(su, sql, st) == 0, "re-chaining failed (%s)", st);
+	/* the database's own check passes: that is the attack */
+	ck_assert_int_eq(ht_db_count_conn(su, "SELECT count(*) FROM (SELECT audit_verify() AS v) s "
+	                                      "WHERE v IS NULL"),
+	                 1);
+	free(sql);
+	PQfinish(su);
+}
+
+/*
+ * `lockstep verify-audit`: the coordinator's export of the audit chain
+ * matches the audit checkpoints in the log; after the superuser edits an
+ * event and re-chains the trail (audit_verify() still passes), it does
+ * not; restored, it does again.
+ */
+START_TEST(test_verify_audit)
+{
+	char cfg[] = "/tmp/lockstep-tlog-cfg-XXXXXX";
+	char *out, *edit;
+	json_t *j;
+	int st;
+	PGconn *own = ht_db_open(ht_env_req("LOCKSTEP_TEST_OWNER_DSN"));
+	char *first;
+	int ok = 0;
+
+	TLOG_REQUIRE();
+	ck_assert_msg(Cli[0] != '\0', "%s", Err);
+	ck_assert_ptr_nonnull(mkdtemp(cfg));
+	ck_assert_int_eq(setenv("XDG_CONFIG_HOME", cfg, 1), 0);
+	ck_assert_int_eq(setenv("LOCKSTEP_PASSWORD", W.coord.password, 1), 0);
+	{
+		const char *args[] = {"login", W.coord.email, NULL};
+
+		free(tl_cli(&st, args));
+		ck_assert_int_eq(st, 0);
+	}
+	/* an audit checkpoint covering the events so far */
+	ck_assert_ptr_nonnull(own);
+	ck_assert_int_ge(ht_db_count_conn(own, "SELECT count(*) FROM tlog_entries WHERE kind = "
+	                                       "'audit-checkpoint'"),
+	                 1);
+	{
+		const char *args[] = {"verify-audit", NULL};
+
+		out = tl_cli(&st, args);
+		ck_assert_msg(st == 0, "verify-audit exited %d: %s", st, out);
+		j = json_loads(out, 0, NULL);
+		ck_assert_msg(json_is_true(json_object_get(j, "verified")), "%s", out);
+		ck_assert_int_ge(json_integer_value(json_object_get(j, "audit_checkpoints")), 1);
+		json_decref(j);
+		free(out);
+	}
+	/* another role may not export the trail */
+	{
+		struct ht_resp *r = ht_request("GET", "/api/v1/audit", W.a.admin.token, NULL);
+
+		HT_ASSERT_PROBLEM(r, 404, "not-found");
+		ht_resp_free(r);
+		r = ht_request("GET", "/api/v1/audit", NULL, NULL);
+		ck_assert_int_eq(r->status, 401);
+		ht_resp_free(r);
+		r = ht_request("GET", "/api/v1/audit?limit=0", W.coord.token, NULL);
+		HT_ASSERT_PROBLEM(r, 400, "bad-query");
+		ht_resp_free(r);
+	}
+
+	/* the attack: edit the first event, re-chain everything after it */
+	first = ht_db_value(own, "SELECT min(id)::text FROM audit_events", &ok);
+	ck_assert(ok);
+	edit = ht_fmt(
+	    "UPDATE audit_events SET detail = detail || '{\"forged\": true}' WHERE id = %s", first);
+	tl_rechain(edit);
+	free(edit);
+	{
+		const char *args[] = {"verify-audit", NULL};
+
+		out = tl_cli(&st, args);
+		ck_assert_msg(st == 1, "verify-audit of a re-chained trail exited %d: %s", st, out);
+		j = json_loads(out, 0, NULL);
+		ck_assert_msg(json_is_false(json_object_get(j, "verified")), "%s", out);
+		json_decref(j);
+		free(out);
+	}
+	/* restored (the same inputs give the same hashes): verified again */
+	edit = ht_fmt("UPDATE audit_events SET detail = detail - 'forged' WHERE id = %s", first);
+	tl_rechain(edit);
+	free(edit);
+	{
+		const char *args[] = {"verify-audit", NULL};
+
+		out = tl_cli(&st, args);
+		ck_assert_msg(st == 0, "verify-audit after the restore exited %d: %s", st, out);
+		free(out);
+	}
+	unsetenv("XDG_CONFIG_HOME");
+	unsetenv("LOCKSTEP_PASSWORD");
+	{
+		char *rm = ht_fmt("rm -rf '%s'", cfg);
+
+		(void)!system(rm);
+		free(rm);
+	}
+	free(first);
+	PQfinish(own);
+}
+END_TEST
+
 static Suite *
 tlog_suite(void)
 {
@@ -1213,6 +1346,7 @@ tlog_suite(void)
 	tcase_add_test(tc, test_commit_reveal);
 	tcase_add_test(tc, test_witness);
 	tcase_add_test(tc, test_attestation);
+	tcase_add_test(tc, test_verify_audit);
 	suite_add_tcase(s, tc);
 	return s;
 }
