@@ -6,6 +6,7 @@
 --   publication       {"hash":"<hex>","sequence":N,"type":"publication"}
 --   audit-checkpoint  {"count":N,"head":"<hex>","last_id":N,"type":"audit-checkpoint"}
 --   key               {"key":"<base64url>","purpose":"publication-signing"|"log","type":"key"}
+--   evidence-receipt  {"receipt":"<hex SHA-256 of the receipt's canonical JSON>","type":"evidence-receipt"}
 --   commitment        {"commitment":"<hex>","type":"commitment"}
 --   campaign-commitment {"commitments":[idx,...],"count":N,"type":"campaign-commitment"}
 --
@@ -155,6 +156,32 @@ BEGIN
         RETURN NULL;
     END IF;
     RETURN tlog_append('key', v_body);
+END $$;
+
+-- Why SECURITY DEFINER: lockstep_app may not write the log. Logs the
+-- SHA-256 of an evidence receipt's canonical JSON (signed by lockstepd),
+-- once: a receipt asked for again finds its entry by leaf hash. Returns
+-- the entry's index.
+CREATE FUNCTION tlog_evidence_receipt(p_hash bytea) RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = public, pg_catalog
+AS $$
+DECLARE
+    v_body text;
+    v_idx bigint;
+BEGIN
+    IF length(p_hash) <> 32 THEN
+        RAISE EXCEPTION 'a receipt hash is 32 bytes' USING ERRCODE = '22023';
+    END IF;
+    v_body := format('{"receipt":"%s","type":"evidence-receipt"}', encode(p_hash, 'hex'));
+    PERFORM pg_advisory_xact_lock(7418911);
+    SELECT t.idx INTO v_idx FROM tlog_entries t
+     WHERE t.leaf_hash = sha256('\x00'::bytea || convert_to(v_body, 'UTF8'))
+     ORDER BY t.idx LIMIT 1;
+    IF FOUND THEN
+        RETURN v_idx;
+    END IF;
+    RETURN tlog_append('evidence-receipt', v_body);
 END $$;
 
 -- Why SECURITY DEFINER: lockstep_app may not write checkpoints directly.
@@ -403,10 +430,10 @@ $$;
 REVOKE ALL ON FUNCTION tlog_append(text, text), tlog_audit_head(),
     tlog_audit_checkpoint(integer, boolean), tlog_announce_key(text, bytea),
     tlog_checkpoint_store(bigint, bytea, text), tlog_cosignature_store(bigint, text, text),
-    tlog_publications_log(), commit_claim(), commit_inputs(uuid),
+    tlog_publications_log(), tlog_evidence_receipt(bytea), commit_claim(), commit_inputs(uuid),
     commit_store(uuid, uuid, bytea, bytea, boolean), commit_campaign_store(uuid),
     commitments_for_release(uuid) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION commit_claim(), commit_inputs(uuid),
+GRANT EXECUTE ON FUNCTION tlog_evidence_receipt(bytea), commit_claim(), commit_inputs(uuid),
     commit_store(uuid, uuid, bytea, bytea, boolean), commit_campaign_store(uuid),
     commitments_for_release(uuid) TO lockstep_app;
 GRANT EXECUTE ON FUNCTION tlog_audit_checkpoint(integer, boolean), tlog_announce_key(text, bytea),

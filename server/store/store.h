@@ -613,6 +613,9 @@ void store_tlog_cosignatures_free(struct store_tlog_cosig *rows, int n);
 /* Store a verified cosignature line of witness for checkpoint size. */
 int store_tlog_cosignature_store(struct db_conn *c, long long size, const char *witness,
                                  const char *line) STORE_MUST_CHECK;
+/* Log the SHA-256 of an evidence receipt once; *idx its entry. */
+int store_tlog_evidence_receipt(struct db_conn *c, const unsigned char hash[CRYPTO_SHA256_LEN],
+                                long long *idx) STORE_MUST_CHECK;
 /* The largest checkpoint size witness cosigned (0: none). */
 int store_tlog_witness_last(struct db_conn *c, const char *witness,
                             long long *size) STORE_MUST_CHECK;

@@ -58,6 +58,7 @@ const struct db_statement store_tlog_statements[] = {
     {"tlog_cosignature_store", "SELECT tlog_cosignature_store($1::bigint, $2, $3)", NULL},
     {"tlog_audit_checkpoint", "SELECT tlog_audit_checkpoint($1::int, $2::boolean)", NULL},
     {"tlog_announce_key", "SELECT tlog_announce_key($1, $2::bytea)", NULL},
+    {"tlog_evidence_receipt", "SELECT tlog_evidence_receipt($1::bytea) AS idx", idx_row},
     {"tlog_witness_last",
      "SELECT coalesce(max(size), 0) AS idx FROM tlog_cosignatures WHERE witness = $1", idx_row},
     {NULL, NULL, NULL}};
@@ -175,6 +176,23 @@ store_tlog_cosignature_store(struct db_conn *c, long long size, const char *witn
 
 	snprintf(s, sizeof(s), "%lld", size);
 	return db_run(c, "tlog_cosignature_store", 3, p);
+}
+
+int
+store_tlog_evidence_receipt(struct db_conn *c, const unsigned char hash[CRYPTO_SHA256_LEN],
+                            long long *idx)
+{
+	struct tlog_idx r = {0};
+	char *h = db_param_bytea(hash, CRYPTO_SHA256_LEN);
+	const char *p[1] = {h};
+	int rc;
+
+	if (h == NULL)
+		return DB_ERROR;
+	rc = store_one(c, "tlog_evidence_receipt", 1, p, idx_row, &r);
+	free(h);
+	*idx = r.idx;
+	return rc == STORE_NONE ? DB_ERROR : rc;
 }
 
 int

@@ -1195,6 +1195,52 @@ START_TEST(test_witness)
 }
 END_TEST
 
+/* An evidence receipt's hash goes into the log once, whoever asks for the receipt again. */
+START_TEST(test_evidence_receipt_logged)
+{
+	PGconn *own = ht_db_open(ht_env_req("LOCKSTEP_TEST_OWNER_DSN"));
+	char *path = ht_fmt("/api/v1/engagements/%s/evidence?name=tlog.txt", W.eng_ax2);
+	char *canon, *sql, *lit, *body, *rp;
+	unsigned char h[CRYPTO_SHA256_LEN];
+	char hex[2 * CRYPTO_SHA256_LEN + 1];
+	struct ht_resp *r;
+	size_t len;
+
+	ck_assert_ptr_nonnull(own);
+	r = ht_request("POST", path, W.a.admin.token, "evidence for the log",
+	               "Content-Type: text/plain");
+	HT_ASSERT_STATUS(r, 201);
+	canon = publish_canonical(json_object_get(r->json, "receipt"), &len);
+	ck_assert_ptr_nonnull(canon);
+	ck_assert_int_eq(crypto_sha256(canon, len, h), 0);
+	util_hex_encode(h, sizeof(h), hex);
+	body = ht_fmt("{\"receipt\":\"%s\",\"type\":\"evidence-receipt\"}", hex);
+	lit = ht_sql_literal(body);
+	sql = ht_fmt(
+	    "SELECT count(*) FROM tlog_entries WHERE kind = 'evidence-receipt' AND body = %s", lit);
+	ck_assert_int_eq(ht_db_count_conn(own, sql), 1);
+	/* the receipt again: the same entry, not another */
+	rp = ht_fmt("/api/v1/evidence/%s/receipt",
+	            ht_ostr(json_object_get(r->json, "receipt"), "id"));
+	ht_resp_free(r);
+	r = ht_request("GET", rp, W.a.admin.token, NULL);
+	HT_ASSERT_STATUS(r, 200);
+	ck_assert_int_eq(ht_db_count_conn(own, sql), 1);
+	/* no name or text of the file in the log */
+	ck_assert_int_eq(ht_db_count_conn(own, "SELECT count(*) FROM tlog_entries WHERE body LIKE "
+	                                       "'%tlog.txt%' OR body LIKE '%evidence for%'"),
+	                 0);
+	ht_resp_free(r);
+	free(rp);
+	free(sql);
+	free(lit);
+	free(body);
+	free(canon);
+	free(path);
+	PQfinish(own);
+}
+END_TEST
+
 /* Re-chain the audit trail as the database superuser would: p_mark edits the first event. */
 static void
 tl_rechain(const char *edit_sql)
@@ -1346,6 +1392,7 @@ tlog_suite(void)
 	tcase_add_test(tc, test_commit_reveal);
 	tcase_add_test(tc, test_witness);
 	tcase_add_test(tc, test_attestation);
+	tcase_add_test(tc, test_evidence_receipt_logged);
 	tcase_add_test(tc, test_verify_audit);
 	suite_add_tcase(s, tc);
 	return s;
