@@ -42,6 +42,64 @@
 static pthread_rwlock_t tlogd_lock = PTHREAD_RWLOCK_INITIALIZER;
 static tlog_hash *tlogd_leaves; /* [0, tlogd_n), under tlogd_lock */
 static uint64_t tlogd_n, tlogd_cap;
+/* the hashes of full aligned subtrees of 2^l leaves, l = 1..63, under tlogd_lock */
+#define TLOGD_LEVELS 64
+static tlog_hash *tlogd_level[TLOGD_LEVELS];
+static uint64_t tlogd_level_n[TLOGD_LEVELS], tlogd_level_cap[TLOGD_LEVELS];
+
+/* struct tlog_tree's cache of full subtrees (tlogd_lock held). */
+static int
+tlogd_full(void *ctx, int level, uint64_t index, tlog_hash out)
+{
+	(void)ctx;
+	if (level == 0 && index < tlogd_n) {
+		memcpy(out, tlogd_leaves[index], TLOG_HASH);
+		return 0;
+	}
+	if (level <= 0 || level >= TLOGD_LEVELS || index >= tlogd_level_n[level])
+		return -1;
+	memcpy(out, tlogd_level[level][index], TLOG_HASH);
+	return 0;
+}
+
+/* The tree of the leaves held (tlogd_lock held). */
+static struct tlog_tree
+tlogd_tree(void)
+{
+	struct tlog_tree t = {tlogd_leaves, tlogd_n, tlogd_full, NULL};
+
+	return t;
+}
+
+/* Extend the subtree cache to the leaves held (write lock held). 0 or -1. */
+static int
+tlogd_extend_levels(void)
+{
+	for (int l = 1; l < TLOGD_LEVELS; l++) {
+		uint64_t want = tlogd_n >> l;
+		const tlog_hash *below = l == 1 ? tlogd_leaves : tlogd_level[l - 1];
+
+		if (want == 0)
+			break;
+		while (tlogd_level_n[l] < want) {
+			uint64_t i = tlogd_level_n[l];
+
+			if (i == tlogd_level_cap[l]) {
+				uint64_t cap = tlogd_level_cap[l] ? 2 * tlogd_level_cap[l] : 64;
+				tlog_hash *p = realloc(tlogd_level[l], cap * sizeof(*p));
+
+				if (p == NULL)
+					return -1;
+				tlogd_level[l] = p;
+				tlogd_level_cap[l] = cap;
+			}
+			if (tlog_node_hash(below[2 * i], below[2 * i + 1], tlogd_level[l][i]) != 0)
+				return -1;
+			tlogd_level_n[l]++;
+		}
+	}
+	return 0;
+}
 
 static struct crypto_signer *tlogd_key;
 static const struct crypto_signer *tlogd_pub_signer;
@@ -157,6 +215,8 @@ tlogd_sync(void)
 			}
 			memcpy(tlogd_leaves[tlogd_n++], k.rows[i].hash.p, TLOG_HASH);
 		}
+		if (tlogd_extend_levels() != 0)
+			log_event(LOG_LEVEL_WARN, "tlog_cache_failed", NULL);
 		n = tlogd_n;
 		pthread_rwlock_unlock(&tlogd_lock);
 		store_tlog_leaves_free(k.rows, k.n);
@@ -171,8 +231,11 @@ tlogd_root(uint64_t size, tlog_hash out)
 	int ret = -1;
 
 	pthread_rwlock_rdlock(&tlogd_lock);
-	if (size <= tlogd_n)
-		ret = tlog_root(tlogd_leaves, size, out);
+	if (size <= tlogd_n) {
+		struct tlog_tree t = tlogd_tree();
+
+		ret = tlog_tree_root(&t, size, out);
+	}
 	pthread_rwlock_unlock(&tlogd_lock);
 	return ret;
 }
@@ -198,8 +261,11 @@ tlogd_inclusion(uint64_t index, uint64_t size, tlog_hash proof[TLOG_MAX_PROOF], 
 
 	*len = 0;
 	pthread_rwlock_rdlock(&tlogd_lock);
-	if (size <= tlogd_n)
-		ret = tlog_inclusion_proof(tlogd_leaves, size, index, proof, len);
+	if (size <= tlogd_n) {
+		struct tlog_tree t = tlogd_tree();
+
+		ret = tlog_tree_inclusion(&t, size, index, proof, len);
+	}
 	pthread_rwlock_unlock(&tlogd_lock);
 	return ret;
 }
@@ -211,8 +277,11 @@ tlogd_consistency(uint64_t m, uint64_t n, tlog_hash proof[TLOG_MAX_PROOF], size_
 
 	*len = 0;
 	pthread_rwlock_rdlock(&tlogd_lock);
-	if (n <= tlogd_n)
-		ret = tlog_consistency_proof(tlogd_leaves, n, m, proof, len);
+	if (n <= tlogd_n) {
+		struct tlog_tree t = tlogd_tree();
+
+		ret = tlog_tree_consistency(&t, n, m, proof, len);
+	}
 	pthread_rwlock_unlock(&tlogd_lock);
 	return ret;
 }
@@ -232,9 +301,11 @@ tlogd_tile(int level, uint64_t index, unsigned width, unsigned char *out)
 	    (index * TLOG_TILE_WIDTH + width) * span > tlogd_n) {
 		ret = -1;
 	} else {
+		struct tlog_tree t = tlogd_tree();
+
 		for (unsigned i = 0; i < width && ret == 0; i++)
-			ret = tlog_root(tlogd_leaves + (index * TLOG_TILE_WIDTH + i) * span, span,
-			                out + (size_t)i * TLOG_HASH);
+			ret = tlog_tree_subtree(&t, (index * TLOG_TILE_WIDTH + i) * span, span,
+			                        out + (size_t)i * TLOG_HASH);
 	}
 	pthread_rwlock_unlock(&tlogd_lock);
 	return ret;
@@ -435,6 +506,11 @@ tlogd_free(void)
 	free(tlogd_leaves);
 	tlogd_leaves = NULL;
 	tlogd_n = tlogd_cap = 0;
+	for (int l = 0; l < TLOGD_LEVELS; l++) {
+		free(tlogd_level[l]);
+		tlogd_level[l] = NULL;
+		tlogd_level_n[l] = tlogd_level_cap[l] = 0;
+	}
 	pthread_rwlock_unlock(&tlogd_lock);
 	crypto_signer_free(tlogd_key);
 	tlogd_key = NULL;

@@ -3,9 +3,11 @@
  * verification (sections 2.1.1 to 2.1.4), written from the RFC.
  *
  * Building a proof recurses on the split point k (the largest power of
- * two below n) exactly as the RFC's PATH and SUBPROOF do; subtree roots
- * are computed from the leaf hashes, so a proof costs O(n) hashing, which
- * suits a log of publications and checkpoints (thousands of entries).
+ * two below n) exactly as the RFC's PATH and SUBPROOF do. The hash of a
+ * subtree is computed from the leaf hashes, unless the tree has a cache
+ * of full subtrees (struct tlog_tree.full, kept by lockstepd): then every
+ * aligned power-of-two subtree is one lookup and a root or proof costs
+ * O(log^2 n) instead of O(n).
  */
 #include "config.h"
 
@@ -51,29 +53,65 @@ merkle_split(uint64_t n)
 	return k;
 }
 
-/* MTH of leaves[0..n), n >= 1. */
+/* MTH of leaves [start, start + n), n >= 1. */
 static int
-merkle_mth(const tlog_hash *leaves, uint64_t n, tlog_hash out)
+merkle_mth(const struct tlog_tree *t, uint64_t start, uint64_t n, tlog_hash out)
 {
 	tlog_hash l, r;
 	uint64_t k;
 
 	if (n == 1) {
-		memcpy(out, leaves[0], TLOG_HASH);
+		memcpy(out, t->leaves[start], TLOG_HASH);
 		return 0;
 	}
+	/* an aligned full subtree: from the cache when there is one */
+	if (t->full != NULL && (n & (n - 1)) == 0 && start % n == 0) {
+		int level = 0;
+
+		while (((uint64_t)1 << level) < n)
+			level++;
+		if (t->full(t->ctx, level, start / n, out) == 0)
+			return 0;
+	}
 	k = merkle_split(n);
-	if (merkle_mth(leaves, k, l) != 0 || merkle_mth(leaves + k, n - k, r) != 0)
+	if (merkle_mth(t, start, k, l) != 0 || merkle_mth(t, start + k, n - k, r) != 0)
 		return -1;
 	return tlog_node_hash(l, r, out);
+}
+
+static void
+merkle_plain(struct tlog_tree *t, const tlog_hash *leaves, uint64_t n)
+{
+	memset(t, 0, sizeof(*t));
+	t->leaves = leaves;
+	t->n = n;
+}
+
+int
+tlog_tree_root(const struct tlog_tree *t, uint64_t n, tlog_hash out)
+{
+	if (n > t->n)
+		return -1;
+	if (n == 0)
+		return crypto_sha256("", 0, out);
+	return merkle_mth(t, 0, n, out);
 }
 
 int
 tlog_root(const tlog_hash *leaves, uint64_t n, tlog_hash out)
 {
-	if (n == 0)
-		return crypto_sha256("", 0, out);
-	return merkle_mth(leaves, n, out);
+	struct tlog_tree t;
+
+	merkle_plain(&t, leaves, n);
+	return tlog_tree_root(&t, n, out);
+}
+
+int
+tlog_tree_subtree(const struct tlog_tree *t, uint64_t start, uint64_t n, tlog_hash out)
+{
+	if (n == 0 || start > t->n || n > t->n - start)
+		return -1;
+	return merkle_mth(t, start, n, out);
 }
 
 static int
@@ -85,9 +123,10 @@ merkle_push(tlog_hash *proof, size_t *len, const tlog_hash h)
 	return 0;
 }
 
-/* RFC 9162 PATH(m, D[n]), appended to proof. */
+/* RFC 9162 PATH(m, D[start : start + n]), appended to proof. */
 static int
-merkle_path(const tlog_hash *leaves, uint64_t n, uint64_t m, tlog_hash *proof, size_t *len)
+merkle_path(const struct tlog_tree *t, uint64_t start, uint64_t n, uint64_t m, tlog_hash *proof,
+            size_t *len)
 {
 	tlog_hash h;
 	uint64_t k;
@@ -96,31 +135,41 @@ merkle_path(const tlog_hash *leaves, uint64_t n, uint64_t m, tlog_hash *proof, s
 		return 0;
 	k = merkle_split(n);
 	if (m < k) {
-		if (merkle_path(leaves, k, m, proof, len) != 0 ||
-		    merkle_mth(leaves + k, n - k, h) != 0)
+		if (merkle_path(t, start, k, m, proof, len) != 0 ||
+		    merkle_mth(t, start + k, n - k, h) != 0)
 			return -1;
 	} else {
-		if (merkle_path(leaves + k, n - k, m - k, proof, len) != 0 ||
-		    merkle_mth(leaves, k, h) != 0)
+		if (merkle_path(t, start + k, n - k, m - k, proof, len) != 0 ||
+		    merkle_mth(t, start, k, h) != 0)
 			return -1;
 	}
 	return merkle_push(proof, len, h);
 }
 
 int
+tlog_tree_inclusion(const struct tlog_tree *t, uint64_t n, uint64_t index,
+                    tlog_hash proof[TLOG_MAX_PROOF], size_t *len)
+{
+	*len = 0;
+	if (index >= n || n > t->n)
+		return -1;
+	return merkle_path(t, 0, n, index, proof, len);
+}
+
+int
 tlog_inclusion_proof(const tlog_hash *leaves, uint64_t n, uint64_t index,
                      tlog_hash proof[TLOG_MAX_PROOF], size_t *len)
 {
-	*len = 0;
-	if (index >= n)
-		return -1;
-	return merkle_path(leaves, n, index, proof, len);
+	struct tlog_tree t;
+
+	merkle_plain(&t, leaves, n);
+	return tlog_tree_inclusion(&t, n, index, proof, len);
 }
 
-/* RFC 9162 SUBPROOF(m, D[n], b), appended to proof. */
+/* RFC 9162 SUBPROOF(m, D[start : start + n], b), appended to proof. */
 static int
-merkle_subproof(const tlog_hash *leaves, uint64_t n, uint64_t m, int b, tlog_hash *proof,
-                size_t *len)
+merkle_subproof(const struct tlog_tree *t, uint64_t start, uint64_t n, uint64_t m, int b,
+                tlog_hash *proof, size_t *len)
 {
 	tlog_hash h;
 	uint64_t k;
@@ -128,35 +177,44 @@ merkle_subproof(const tlog_hash *leaves, uint64_t n, uint64_t m, int b, tlog_has
 	if (m == n) {
 		if (b)
 			return 0;
-		if (merkle_mth(leaves, n, h) != 0)
+		if (merkle_mth(t, start, n, h) != 0)
 			return -1;
 		return merkle_push(proof, len, h);
 	}
 	k = merkle_split(n);
 	if (m <= k) {
-		if (merkle_subproof(leaves, k, m, b, proof, len) != 0 ||
-		    merkle_mth(leaves + k, n - k, h) != 0)
+		if (merkle_subproof(t, start, k, m, b, proof, len) != 0 ||
+		    merkle_mth(t, start + k, n - k, h) != 0)
 			return -1;
 	} else {
-		if (merkle_subproof(leaves + k, n - k, m - k, 0, proof, len) != 0 ||
-		    merkle_mth(leaves, k, h) != 0)
+		if (merkle_subproof(t, start + k, n - k, m - k, 0, proof, len) != 0 ||
+		    merkle_mth(t, start, k, h) != 0)
 			return -1;
 	}
 	return merkle_push(proof, len, h);
 }
 
 int
-tlog_consistency_proof(const tlog_hash *leaves, uint64_t n, uint64_t m,
-                       tlog_hash proof[TLOG_MAX_PROOF], size_t *len)
+tlog_tree_consistency(const struct tlog_tree *t, uint64_t n, uint64_t m,
+                      tlog_hash proof[TLOG_MAX_PROOF], size_t *len)
 {
 	*len = 0;
-	if (m > n)
+	if (m > n || n > t->n)
 		return -1;
 	if (m == 0 || m == n)
 		return 0;
-	return merkle_subproof(leaves, n, m, 1, proof, len);
+	return merkle_subproof(t, 0, n, m, 1, proof, len);
 }
 
+int
+tlog_consistency_proof(const tlog_hash *leaves, uint64_t n, uint64_t m,
+                       tlog_hash proof[TLOG_MAX_PROOF], size_t *len)
+{
+	struct tlog_tree t;
+
+	merkle_plain(&t, leaves, n);
+	return tlog_tree_consistency(&t, n, m, proof, len);
+}
 int
 tlog_verify_inclusion(uint64_t index, uint64_t size, const tlog_hash leaf, const tlog_hash *proof,
                       size_t len, const tlog_hash root)

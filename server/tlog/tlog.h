@@ -72,6 +72,29 @@ int tlog_verify_inclusion(uint64_t index, uint64_t size, const tlog_hash leaf,
 int tlog_verify_consistency(uint64_t size1, uint64_t size2, const tlog_hash root1,
                             const tlog_hash root2, const tlog_hash *proof, size_t len);
 
+/*
+ * A tree of n leaves with, optionally, a cache of the hashes of its full
+ * aligned subtrees: full(ctx, level, index, out) writes the hash of leaves
+ * [index * 2^level, (index + 1) * 2^level) and returns 0, or -1 when it
+ * does not hold it (it is then computed from the leaves). With such a
+ * cache a root, subtree or proof costs O(log^2 n) hashes.
+ */
+struct tlog_tree {
+	const tlog_hash *leaves;
+	uint64_t n;
+	int (*full)(void *ctx, int level, uint64_t index, tlog_hash out);
+	void *ctx;
+};
+
+/* As tlog_root, tlog_inclusion_proof and tlog_consistency_proof over the first n of t. */
+int tlog_tree_root(const struct tlog_tree *t, uint64_t n, tlog_hash out);
+int tlog_tree_inclusion(const struct tlog_tree *t, uint64_t n, uint64_t index,
+                        tlog_hash proof[TLOG_MAX_PROOF], size_t *len);
+int tlog_tree_consistency(const struct tlog_tree *t, uint64_t n, uint64_t m,
+                          tlog_hash proof[TLOG_MAX_PROOF], size_t *len);
+/* MTH of leaves [start, start + n) of t (n >= 1). 0 or -1. */
+int tlog_tree_subtree(const struct tlog_tree *t, uint64_t start, uint64_t n, tlog_hash out);
+
 /* ---- signed notes, checkpoints, tiles (note.c) ---- */
 
 /* Longest key name (origin) accepted. */

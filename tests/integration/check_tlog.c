@@ -406,8 +406,10 @@ START_TEST(test_bad_input)
 	    {"/log/tile/64/000", 404, "not-found"},
 	    {"/log/tile/0/000.p/0", 404, "not-found"},
 	    {"/log/tile/0/000.p/256", 404, "not-found"},
-	    {"/log/tile/0/000.p/255", 404, "not-found"},
-	    {"/log/tile/entries/001", 404, "not-found"},
+	    {"/log/tile/0/x999/999.p/255", 404, "not-found"},
+	    {"/log/tile/1/x999/999", 404, "not-found"},
+	    {"/log/tile/entries/x999/999", 404, "not-found"},
+	    {"/log/tile/entries/x999/999.p/1", 404, "not-found"},
 	    {"/log/tile/nonsense", 404, "not-found"},
 	    {"/log/tile/0/%2e%2e/000", 400, "bad-path"},
 	};

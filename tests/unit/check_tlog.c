@@ -242,6 +242,71 @@ START_TEST(test_consistency_all_up_to_64)
 }
 END_TEST
 
+/* A cache of full subtrees built from the naive tree: its levels are exactly those. */
+static int naive_hits;
+
+static int
+naive_full(void *ctx, int level, uint64_t index, tlog_hash out)
+{
+	const struct naive *t = ctx;
+
+	if (level > t->height || index >= (uint64_t)t->width[level] ||
+	    /* the naive tree promotes lone nodes: only full subtrees qualify */
+	    ((index + 1) << level) > (uint64_t)t->width[0])
+		return -1;
+	memcpy(out, t->level[level][index], TLOG_HASH);
+	naive_hits++;
+	return 0;
+}
+
+START_TEST(test_cached_tree_same_proofs)
+{
+	tlog_hash leaves[64], a[TLOG_MAX_PROOF], b[TLOG_MAX_PROOF], ra, rb;
+	struct naive nv;
+	int lookups = 0;
+
+	make_leaves(leaves, 64);
+	naive_build(leaves, 64, &nv);
+	for (int n = 1; n <= 64; n++) {
+		struct tlog_tree t = {leaves, 64, naive_full, &nv};
+		size_t la, lb;
+
+		ck_assert_int_eq(tlog_root(leaves, (uint64_t)n, ra), 0);
+		ck_assert_int_eq(tlog_tree_root(&t, (uint64_t)n, rb), 0);
+		ck_assert_mem_eq(ra, rb, TLOG_HASH);
+		for (int i = 0; i < n; i++) {
+			ck_assert_int_eq(
+			    tlog_inclusion_proof(leaves, (uint64_t)n, (uint64_t)i, a, &la), 0);
+			ck_assert_int_eq(tlog_tree_inclusion(&t, (uint64_t)n, (uint64_t)i, b, &lb),
+			                 0);
+			ck_assert_uint_eq(la, lb);
+			ck_assert_mem_eq(a, b, la * TLOG_HASH);
+		}
+		for (int m = 1; m < n; m++) {
+			ck_assert_int_eq(
+			    tlog_consistency_proof(leaves, (uint64_t)n, (uint64_t)m, a, &la), 0);
+			ck_assert_int_eq(
+			    tlog_tree_consistency(&t, (uint64_t)n, (uint64_t)m, b, &lb), 0);
+			ck_assert_uint_eq(la, lb);
+			ck_assert_mem_eq(a, b, la * TLOG_HASH);
+		}
+		lookups++;
+	}
+	/* subtrees, and refusals beyond the tree */
+	{
+		struct tlog_tree t = {leaves, 64, naive_full, &nv};
+
+		ck_assert_int_eq(tlog_tree_subtree(&t, 32, 32, rb), 0);
+		ck_assert_mem_eq(rb, nv.level[5][1], TLOG_HASH);
+		ck_assert_int_eq(tlog_tree_subtree(&t, 60, 5, rb), -1);
+		ck_assert_int_eq(tlog_tree_root(&t, 65, rb), -1);
+	}
+	ck_assert_int_eq(lookups, 64);
+	/* the cache was used, not only the leaves */
+	ck_assert_int_gt(naive_hits, 1000);
+}
+END_TEST
+
 /* ---- transparency-dev/merkle vectors ---- */
 
 static json_t *
@@ -548,6 +613,7 @@ tlog_suite(void)
 	tcase_add_test(tc, test_reference_tree);
 	tcase_add_test(tc, test_inclusion_all_up_to_64);
 	tcase_add_test(tc, test_consistency_all_up_to_64);
+	tcase_add_test(tc, test_cached_tree_same_proofs);
 	tcase_add_test(tc, test_vectors);
 	tcase_add_test(tc, test_note_c2sp_example);
 	tcase_add_test(tc, test_checkpoint_and_cosignature);
