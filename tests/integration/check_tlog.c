@@ -277,7 +277,7 @@ START_TEST(test_tiles_rebuild_root)
 	TLOG_REQUIRE();
 	tl_vkey(&k);
 	note = tl_checkpoint(&k, &cp);
-	ck_assert_uint_lt(cp.size, 100000);
+	ck_assert_uint_lt(cp.size, 2000000);
 	leaves = calloc(cp.size, TLOG_HASH);
 	full = cp.size / TLOG_TILE_WIDTH;
 	rest = cp.size % TLOG_TILE_WIDTH;
