@@ -889,6 +889,229 @@ START_TEST(test_commit_reveal)
 }
 END_TEST
 
+/* Start `lockstep witness serve` for the server's log in dir on port; its vkey (malloc'd). */
+static char *
+tl_witness_start(const char *dir, int port, pid_t *pid)
+{
+	char *logs = ht_fmt("%s/logs", dir), *wpem = ht_fmt("%s/witness.pem", dir);
+	char *vkfile = ht_fmt("%s/witness.vkey", dir), *outp = ht_fmt("%s/out", dir);
+	char listen[64], buf[256];
+	struct ht_resp *r =
+	    ht_request("GET", "/.well-known/lockstep/log-key?format=vkey", NULL, NULL);
+	FILE *f;
+
+	HT_ASSERT_STATUS(r, 200);
+	tl_write(logs, r->body);
+	ht_resp_free(r);
+	snprintf(listen, sizeof(listen), "127.0.0.1:%d", port);
+	*pid = fork();
+	ck_assert_int_ge(*pid, 0);
+	if (*pid == 0) {
+		int fd = open(outp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execl(Cli, Cli, "witness", "serve", "--key", wpem, "--state", dir, "--name",
+		      "witness.test/fork", "--listen", listen, (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 100 && access(vkfile, R_OK) != 0; i++)
+		usleep(100000);
+	usleep(300000);
+	f = fopen(vkfile, "r");
+	ck_assert_msg(f != NULL, "the witness did not start");
+	ck_assert_ptr_nonnull(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+	free(logs);
+	free(wpem);
+	free(vkfile);
+	free(outp);
+	return strdup(buf);
+}
+
+/* dsn with "dbname=lockstep" replaced by dbname=db (malloc'd). */
+static char *
+tl_dsn_db(const char *dsn, const char *db)
+{
+	const char *at = strstr(dsn, "dbname=lockstep");
+	const char *rest;
+
+	ck_assert_ptr_nonnull(at);
+	rest = at + strlen("dbname=lockstep");
+	return ht_fmt("%.*sdbname=%s%s", (int)(at - dsn), dsn, db, rest);
+}
+
+/* The number of cosignatures by witness for checkpoint size in the database at dsn. */
+static long long
+tl_cosigs(const char *dsn, const char *witness, long long size)
+{
+	char *sql =
+	    ht_fmt("SELECT count(*) FROM tlog_cosignatures WHERE witness = '%s' AND size = %lld",
+	           witness, size);
+	long long n = ht_db_count(dsn, sql);
+
+	free(sql);
+	return n;
+}
+
+/*
+ * The fork test: a second lockstepd over a copy of the database (same
+ * keys) appends a different entry than the original; the witness, which
+ * cosigned the original's checkpoint, refuses the copy's checkpoint of the
+ * same size.
+ */
+START_TEST(test_fork_second_lockstepd)
+{
+	const char *bin = ht_env_req("LOCKSTEP_TEST_PG_BIN");
+	const char *super = ht_env_req("LOCKSTEP_TEST_SUPER_DSN");
+	const char *owner = ht_env_req("LOCKSTEP_TEST_OWNER_DSN");
+	const char *app = ht_env_req("LOCKSTEP_TEST_APP_DSN");
+	char dir[] = "/tmp/lockstep-fork-XXXXXX";
+	char *forkdb = ht_fmt("lockstep_fork_%d", (int)getpid());
+	char *fork_super, *fork_owner, *fork_app, *cmd, *vkey, *env_w, *env_db, *env_owner, *sql;
+	struct ht_server a, b;
+	struct tlog_vkey wk, k;
+	struct tlog_checkpoint cp;
+	int port = ht_free_port(), ok = 0;
+	long long n, n1;
+	pid_t wpid;
+	char *note, *logtext;
+	size_t len;
+
+	TLOG_REQUIRE();
+	ck_assert_msg(Cli[0] != '\0', "%s", Err);
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	fork_super = tl_dsn_db(super, forkdb);
+	fork_owner = tl_dsn_db(owner, forkdb);
+	fork_app = tl_dsn_db(app, forkdb);
+	vkey = tl_witness_start(dir, port, &wpid);
+	ck_assert_int_eq(tlog_vkey_parse(vkey, &wk), 0);
+	tl_vkey(&k);
+	env_w = ht_fmt("LOCKSTEP_WITNESSES=http://127.0.0.1:%d %s", port, vkey);
+
+	/* replica a serves the original and has the witness cosign its checkpoints */
+	{
+		const char *const env[] = {env_w, "LOCKSTEP_TLOG_INTERVAL_MS=200", NULL};
+
+		ck_assert_msg(ht_server_start(&a, 0, env) == 0, "replica a did not start");
+	}
+	note = tl_checkpoint(&k, &cp);
+	free(note);
+	n = (long long)cp.size;
+	for (int i = 0; i < 150 && !ok; i++) {
+		ok = tl_cosigs(owner, wk.name, n) == 1;
+		if (!ok)
+			usleep(100000);
+	}
+	ck_assert_msg(ok, "the witness did not cosign size %lld", n);
+
+	/* the copy: pg_dump and pg_restore into another database */
+	cmd = ht_fmt("'%s/pg_dump' -Fc -f '%s/db.dump' '%s' && "
+	             "'%s/psql' -q -d '%s' -c 'CREATE DATABASE %s' && "
+	             "'%s/pg_restore' -d '%s' '%s/db.dump'",
+	             bin, dir, super, bin, super, forkdb, bin, fork_super, dir);
+	ck_assert_msg(system(cmd) == 0, "copying the database failed: %s", cmd);
+	free(cmd);
+	/* they diverge: one entry each, different */
+	ck_assert_int_eq(ht_db_count(owner, "SELECT tlog_append('key', '{\"fork\":\"original\"}')"),
+	                 n);
+	ck_assert_int_eq(
+	    ht_db_count(fork_owner, "SELECT tlog_append('key', '{\"fork\":\"copy\"}')"), n);
+	n1 = n + 1;
+	ok = 0;
+	for (int i = 0; i < 150 && !ok; i++) {
+		ok = tl_cosigs(owner, wk.name, n1) == 1;
+		if (!ok)
+			usleep(100000);
+	}
+	ck_assert_msg(ok, "the witness did not cosign the original's size %lld", n1);
+
+	/* replica b serves the copy, with the same keys and the same witness */
+	env_db = ht_fmt("LOCKSTEP_DATABASE_URL=%s", fork_app);
+	env_owner = ht_fmt("LOCKSTEP_OWNER_DATABASE_URL=%s", fork_owner);
+	{
+		const char *const env[] = {env_w, env_db, env_owner,
+		                           "LOCKSTEP_TLOG_INTERVAL_MS=200", NULL};
+
+		ck_assert_msg(ht_server_start(&b, 0, env) == 0, "replica b did not start");
+	}
+	/* b signs the copy's checkpoint of the same size... */
+	sql = ht_fmt("SELECT count(*) FROM tlog_checkpoints WHERE size = %lld", n1);
+	ok = 0;
+	for (int i = 0; i < 100 && !ok; i++) {
+		ok = ht_db_count(fork_owner, sql) == 1;
+		if (!ok)
+			usleep(100000);
+	}
+	free(sql);
+	ck_assert_msg(ok, "the copy has no checkpoint of size %lld", n1);
+	/* ...with another root than the original's */
+	sql = ht_fmt("SELECT encode(root, 'hex') FROM tlog_checkpoints WHERE size = %lld", n1);
+	{
+		PGconn *c1 = ht_db_open(owner), *c2 = ht_db_open(fork_owner);
+		int ok1 = 0, ok2 = 0;
+		char *r1 = ht_db_value(c1, sql, &ok1), *r2 = ht_db_value(c2, sql, &ok2);
+
+		ck_assert(ok1 && ok2);
+		ck_assert_str_ne(r1, r2);
+		free(r1);
+		free(r2);
+		PQfinish(c1);
+		PQfinish(c2);
+	}
+	free(sql);
+	/* the witness refuses it: no cosignature of size n1 in the copy, ever */
+	sleep(3);
+	ck_assert_int_eq(tl_cosigs(fork_owner, wk.name, n1), 0);
+	ck_assert_int_eq(tl_cosigs(owner, wk.name, n1), 1);
+	ht_server_stop(&b, SIGTERM);
+	logtext = NULL;
+	{
+		FILE *f = fopen(b.log, "rb");
+		char buf[65536];
+
+		ck_assert_ptr_nonnull(f);
+		len = fread(buf, 1, sizeof(buf) - 1, f);
+		buf[len] = '\0';
+		fclose(f);
+		logtext = strdup(buf);
+	}
+	ck_assert_msg(strstr(logtext, "witness_refused") != NULL && strstr(logtext, "422") != NULL,
+	              "replica b did not log the witness's refusal");
+	free(logtext);
+
+	ht_server_stop(&a, SIGTERM);
+	ht_server_free(&a);
+	ht_server_free(&b);
+	kill(wpid, SIGTERM);
+	waitpid(wpid, NULL, 0);
+	{
+		PGconn *su = ht_db_open(super);
+		char st[6];
+		char *drop = ht_fmt("DROP DATABASE %s WITH (FORCE)", forkdb);
+
+		ck_assert_int_eq(ht_db_exec(su, drop, st), 0);
+		free(drop);
+		PQfinish(su);
+	}
+	{
+		char *rm = ht_fmt("rm -rf '%s'", dir);
+
+		(void)!system(rm);
+		free(rm);
+	}
+	free(env_w);
+	free(env_db);
+	free(env_owner);
+	free(vkey);
+	free(fork_super);
+	free(fork_owner);
+	free(fork_app);
+	free(forkdb);
+}
+END_TEST
+
 /*
  * In-toto: the publication as a Statement v1 in a DSSE envelope signed
  * with the publication key; the same 404 as an unknown slug before release.
@@ -1393,6 +1616,7 @@ tlog_suite(void)
 	tcase_add_test(tc, test_cli_verify_log);
 	tcase_add_test(tc, test_commit_reveal);
 	tcase_add_test(tc, test_witness);
+	tcase_add_test(tc, test_fork_second_lockstepd);
 	tcase_add_test(tc, test_attestation);
 	tcase_add_test(tc, test_evidence_receipt_logged);
 	tcase_add_test(tc, test_verify_audit);
