@@ -868,6 +868,21 @@ START_TEST(test_commit_reveal)
 	}
 	ck_assert_int_eq(late, 1);
 	ck_assert_int_eq(unchanged, 1);
+	/* the page names the recommitted row and says how to check */
+	{
+		char *pp = ht_fmt("/p/%s", W.campaign_slug);
+		struct ht_resp *pg = ht_request("GET", pp, NULL, NULL);
+		const char *rc = strstr(pg->body, "id=\"recommitted\"");
+
+		HT_ASSERT_STATUS(pg, 200);
+		ck_assert_msg(strstr(pg->body, "id=\"transparency\"") != NULL, "no log section");
+		ck_assert_msg(rc != NULL && strstr(rc, W.b.org_name) != NULL &&
+		                  strstr(rc, "recommitted at") != NULL,
+		              "the page does not name the recommitted row");
+		ck_assert_msg(strstr(pg->body, "--log-key log.vkey") != NULL, "no verify command");
+		ht_resp_free(pg);
+		free(pp);
+	}
 
 	/* the CLI checks the commitments */
 	{
