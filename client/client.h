@@ -216,9 +216,10 @@ CLIENT_MUSTCHECK int client_receipt_fields(const json_t *answer, const char **sh
 #define CLIENT_MAX_WITNESSES 32
 
 struct client_log_opts {
-	struct tlog_vkey log_key; /* the log's key (pinned or the server's) */
-	const char *since;        /* a pinned checkpoint file, or NULL */
-	const char *save;         /* where to save the checkpoint verified, or NULL */
+	struct tlog_vkey log_key;                  /* the log's key (pinned or the server's) */
+	unsigned char pub[CRYPTO_ED25519_PUB_LEN]; /* the publication key, for corrections */
+	const char *since;                         /* a pinned checkpoint file, or NULL */
+	const char *save; /* where to save the checkpoint verified, or NULL */
 	struct tlog_vkey witnesses[CLIENT_MAX_WITNESSES];
 	size_t nwitnesses;
 	int min_witnesses;

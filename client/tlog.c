@@ -336,11 +336,110 @@ client_commit_check(const char *base_url, const json_t *doc, long long pub_index
 	return 0;
 }
 
+/*
+ * Corrections of the publication (doc_hash_hex): each signed by the
+ * publication key over its exact bytes, hashed as stated, naming the
+ * publication, chained (prev_hash: the previous correction's hash, the
+ * publication's for the first), and in the log before the checkpoint.
+ * Returns 0 with *report (an array), or -1 with *why.
+ */
+static int
+client_corrections_check(const char *base_url, const char *slug, const char *doc_hash_hex,
+                         const unsigned char pub[CRYPTO_ED25519_PUB_LEN],
+                         const struct tlog_checkpoint *cp, json_t **report, const char **why)
+{
+	char path[CLIENT_MAX_PATH], prev[2 * CRYPTO_SHA256_LEN + 1];
+	json_t *list, *item, *out = json_array();
+	long status;
+	size_t i;
+
+	*report = NULL;
+	snprintf(path, sizeof(path), "/api/v1/publications/%s/corrections", slug);
+	if ((list = client_get_json(base_url, path, &status)) == NULL) {
+		json_decref(out);
+		*why = "the corrections of the publication are not available";
+		return -1;
+	}
+	snprintf(prev, sizeof(prev), "%s", doc_hash_hex);
+	json_array_foreach(json_object_get(list, "items"), i, item)
+	{
+		const char *text = json_string_value(json_object_get(item, "document"));
+		const char *sig64 = json_string_value(json_object_get(item, "signature"));
+		unsigned char sig[CRYPTO_ED25519_SIG_LEN + 3], h[CRYPTO_SHA256_LEN];
+		char hex[2 * CRYPTO_SHA256_LEN + 1], leaf_hex[2 * TLOG_HASH + 1],
+		    q[CLIENT_MAX_PATH];
+		json_t *d = text ? json_loads(text, 0, NULL) : NULL, *inc = NULL, *entry = NULL;
+		const json_t *corr = json_object_get(d, "corrects");
+		tlog_hash leaf, proof[TLOG_MAX_PROOF];
+		char *canon = NULL;
+		size_t len = 0, plen;
+		int ok = 0;
+
+		if (text != NULL && sig64 != NULL &&
+		    util_b64_decode(sig64, sig, sizeof(sig)) == CRYPTO_ED25519_SIG_LEN &&
+		    crypto_verify(pub, text, strlen(text), sig) == 1 &&
+		    crypto_sha256(text, strlen(text), h) == 0 &&
+		    (util_hex_encode(h, sizeof(h), hex), 1) &&
+		    json_is_string(json_object_get(item, "hash")) &&
+		    strcmp(hex, json_string_value(json_object_get(item, "hash"))) == 0 &&
+		    json_is_string(json_object_get(corr, "hash")) &&
+		    strcmp(json_string_value(json_object_get(corr, "hash")), doc_hash_hex) == 0 &&
+		    json_is_string(json_object_get(d, "prev_hash")) &&
+		    strcmp(json_string_value(json_object_get(d, "prev_hash")), prev) == 0 &&
+		    json_integer_value(json_object_get(d, "number")) == (json_int_t)(i + 1)) {
+			/* its log entry, included in the same checkpoint */
+			entry = json_pack("{s:s, s:s, s:s}", "corrects", doc_hash_hex, "hash", hex,
+			                  "type", "correction");
+			if (entry != NULL && (canon = publish_canonical(entry, &len)) != NULL &&
+			    tlog_leaf_hash(canon, len, leaf) == 0) {
+				util_hex_encode(leaf, TLOG_HASH, leaf_hex);
+				snprintf(q, sizeof(q), "/log/proof/inclusion?hash=%s&size=%llu",
+				         leaf_hex, (unsigned long long)cp->size);
+				inc = client_get_json(base_url, q, &status);
+				ok = inc != NULL && client_proof(inc, proof, &plen) == 0 &&
+				     tlog_verify_inclusion((uint64_t)json_integer_value(
+				                               json_object_get(inc, "index")),
+				                           cp->size, leaf, proof, plen, cp->root);
+			}
+		}
+		if (ok)
+			json_array_append_new(
+			    out, json_pack("{s:I, s:s, s:s, s:s, s:b}", "number",
+			                   (json_int_t)(i + 1), "hash", hex, "issued_at",
+			                   json_string_value(json_object_get(d, "issued_at"))
+			                       ? json_string_value(json_object_get(d, "issued_at"))
+			                       : "",
+			                   "reason",
+			                   json_string_value(json_object_get(d, "reason"))
+			                       ? json_string_value(json_object_get(d, "reason"))
+			                       : "",
+			                   "logged", 1));
+		snprintf(prev, sizeof(prev), "%s", hex);
+		free(canon);
+		json_decref(entry);
+		json_decref(inc);
+		json_decref(d);
+		if (!ok) {
+			json_decref(list);
+			json_decref(out);
+			*why = "a correction of the publication does not verify (signature, hash, "
+			       "chain "
+			       "or log entry)";
+			return -1;
+		}
+	}
+	json_decref(list);
+	*report = out;
+	return 0;
+}
+
 int
 client_log_check(const char *base_url, const char *doc_hash_hex, long long seq, const json_t *doc,
                  const struct client_log_opts *o, json_t **report, const char **why)
 {
-	json_t *commits = NULL;
+	json_t *commits = NULL, *corrections = NULL;
+	const char *slug =
+	    json_string_value(json_object_get(json_object_get(doc, "campaign"), "slug"));
 	tlog_hash leaf, proof[TLOG_MAX_PROOF];
 	struct tlog_checkpoint cp, pinned;
 	char path[CLIENT_MAX_PATH], leaf_hex[2 * TLOG_HASH + 1], root_b64[64];
@@ -454,6 +553,12 @@ client_log_check(const char *base_url, const char *doc_hash_hex, long long seq, 
 	}
 	if (client_commit_check(base_url, doc, index, &cp, &commits, why) != 0)
 		goto done;
+	if (slug == NULL || client_corrections_check(base_url, slug, doc_hash_hex, o->pub, &cp,
+	                                             &corrections, why) != 0) {
+		if (*why == NULL)
+			*why = "the publication names no campaign slug";
+		goto done;
+	}
 	if (o->save != NULL && client_write_private(o->save, note) != 0) {
 		*why = "cannot save the checkpoint";
 		goto done;
@@ -467,9 +572,13 @@ done:
 		    (json_int_t)index, "size", (json_int_t)cp.size, "origin", cp.origin, "root",
 		    root_b64, "leaf_hash", leaf_hex, "since", since, "cosigned_by", wit,
 		    "cosignatures", cosigned, "commitments", commits ? commits : json_null());
+	if (*report != NULL)
+		json_object_set_new(*report, "corrections",
+		                    corrections ? json_incref(corrections) : json_array());
 	json_decref(since);
 	json_decref(wit);
 	json_decref(commits);
+	json_decref(corrections);
 	json_decref(e);
 	json_decref(inc);
 	json_decref(cons);

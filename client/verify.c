@@ -321,6 +321,7 @@ client_cmd_verify(const struct client_ctx *ctx, char **args, const char **opts)
 
 	/* the transparency log: included, consistent with the pin, cosigned */
 	if (why == NULL) {
+		memcpy(lo->pub, pub, sizeof(lo->pub));
 		if (logkeyfile == NULL && client_log_key(ctx->base_url, NULL, &lo->log_key) != 0)
 			why = "the log key is not available";
 		else

@@ -6,6 +6,7 @@
 --   publication       {"hash":"<hex>","sequence":N,"type":"publication"}
 --   audit-checkpoint  {"count":N,"head":"<hex>","last_id":N,"type":"audit-checkpoint"}
 --   key               {"key":"<base64url>","purpose":"publication-signing"|"log","type":"key"}
+--   correction        {"corrects":"<publication hash>","hash":"<correction hash>","type":"correction"}
 --   evidence-receipt  {"receipt":"<hex SHA-256 of the receipt's canonical JSON>","type":"evidence-receipt"}
 --   commitment        {"commitment":"<hex>","type":"commitment"}
 --   campaign-commitment {"commitments":[idx,...],"count":N,"type":"campaign-commitment"}
@@ -427,16 +428,113 @@ AS $$
                     WHERE c.id = p_campaign AND c.release_at <= now() AND c.state <> 'published')
 $$;
 
+
+-- ---------------------------------------------------------------------
+-- corrections without deletion
+-- ---------------------------------------------------------------------
+
+-- A coordinator's correction of a publication: a new signed document that
+-- names the publication (and the previous correction) by hash, with a
+-- reason. The publication stays as it was; corrections only accumulate.
+-- Public once written (only released publications can be corrected).
+CREATE TABLE publication_corrections (
+    publication_seq bigint NOT NULL REFERENCES publications (seq),
+    number          integer NOT NULL CHECK (number >= 1),
+    document        text NOT NULL,
+    signature       bytea NOT NULL CHECK (length(signature) = 64),
+    hash            bytea NOT NULL UNIQUE CHECK (length(hash) = 32),
+    prev_hash       bytea NOT NULL UNIQUE CHECK (length(prev_hash) = 32),
+    signing_key     bytea NOT NULL CHECK (length(signing_key) = 32),
+    created_at      timestamptz NOT NULL DEFAULT clock_timestamp(),
+    PRIMARY KEY (publication_seq, number)
+);
+COMMENT ON TABLE publication_corrections IS 'Signed corrections of publications, chained per publication (prev_hash: the previous correction''s hash, or the publication''s for the first). Append-only.';
+CREATE TRIGGER publication_corrections_append_only BEFORE UPDATE OR DELETE ON publication_corrections
+    FOR EACH ROW EXECUTE FUNCTION ls_refuse_change();
+CREATE TRIGGER publication_corrections_no_truncate BEFORE TRUNCATE ON publication_corrections
+    FOR EACH STATEMENT EXECUTE FUNCTION ls_refuse_change();
+
+-- Why SECURITY DEFINER: lockstep_app may not write corrections. For the
+-- coordinator only: the head of a released publication's correction chain
+-- (its seq, the next number, the hash the next correction names), under a
+-- per-publication lock (7418912, db/locks.h DB_LOCK_CORRECTION) held until
+-- the caller's transaction ends. No row for an unknown or unreleased slug.
+CREATE FUNCTION correction_head(p_slug text)
+RETURNS TABLE (seq bigint, number integer, prev_hash text, pub_hash text)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = public, pg_catalog
+AS $$
+DECLARE
+    p publications%ROWTYPE;
+BEGIN
+    IF NOT ls_is_coordinator() THEN
+        RETURN;
+    END IF;
+    SELECT * INTO p FROM publications x WHERE x.slug = p_slug AND x.release_at <= now();
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    PERFORM pg_advisory_xact_lock(7418912, p.seq::integer);
+    RETURN QUERY
+        SELECT p.seq, coalesce(max(c.number), 0) + 1,
+               encode(coalesce((SELECT c2.hash FROM publication_corrections c2
+                                 WHERE c2.publication_seq = p.seq
+                                 ORDER BY c2.number DESC LIMIT 1), p.hash), 'hex'),
+               encode(p.hash, 'hex')
+          FROM publication_corrections c WHERE c.publication_seq = p.seq;
+END $$;
+
+-- Why SECURITY DEFINER: as correction_head. Stores a correction that
+-- continues the chain (under the lock correction_head took) and whose
+-- hash is the document's; logs it. Raises otherwise.
+CREATE FUNCTION correction_store(p_seq bigint, p_number integer, p_document text,
+                                 p_signature bytea, p_hash bytea, p_prev_hash bytea,
+                                 p_signing_key bytea) RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = public, pg_catalog
+AS $$
+DECLARE
+    v_last bytea;
+    v_pub bytea;
+BEGIN
+    IF NOT ls_is_coordinator() THEN
+        RAISE EXCEPTION 'only the coordinator corrects' USING ERRCODE = '42501';
+    END IF;
+    SELECT p.hash INTO v_pub FROM publications p WHERE p.seq = p_seq AND p.release_at <= now();
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no such publication' USING ERRCODE = '42501';
+    END IF;
+    SELECT c.hash INTO v_last FROM publication_corrections c WHERE c.publication_seq = p_seq
+     ORDER BY c.number DESC LIMIT 1;
+    IF p_prev_hash <> coalesce(v_last, v_pub)
+       OR p_number <> (SELECT coalesce(max(c.number), 0) + 1 FROM publication_corrections c
+                        WHERE c.publication_seq = p_seq) THEN
+        RAISE EXCEPTION 'correction does not continue the chain' USING ERRCODE = '42501';
+    END IF;
+    IF sha256(convert_to(p_document, 'UTF8')) <> p_hash THEN
+        RAISE EXCEPTION 'hash does not match the document' USING ERRCODE = '42501';
+    END IF;
+    INSERT INTO publication_corrections (publication_seq, number, document, signature, hash,
+                                         prev_hash, signing_key)
+    VALUES (p_seq, p_number, p_document, p_signature, p_hash, p_prev_hash, p_signing_key);
+    RETURN tlog_append('correction', format('{"corrects":"%s","hash":"%s","type":"correction"}',
+                                            encode(v_pub, 'hex'), encode(p_hash, 'hex')));
+END $$;
+
 REVOKE ALL ON FUNCTION tlog_append(text, text), tlog_audit_head(),
     tlog_audit_checkpoint(integer, boolean), tlog_announce_key(text, bytea),
     tlog_checkpoint_store(bigint, bytea, text), tlog_cosignature_store(bigint, text, text),
     tlog_publications_log(), tlog_evidence_receipt(bytea), commit_claim(), commit_inputs(uuid),
     commit_store(uuid, uuid, bytea, bytea, boolean), commit_campaign_store(uuid),
-    commitments_for_release(uuid) FROM PUBLIC;
+    commitments_for_release(uuid), correction_head(text),
+    correction_store(bigint, integer, text, bytea, bytea, bytea, bytea) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tlog_evidence_receipt(bytea), commit_claim(), commit_inputs(uuid),
     commit_store(uuid, uuid, bytea, bytea, boolean), commit_campaign_store(uuid),
-    commitments_for_release(uuid) TO lockstep_app;
+    commitments_for_release(uuid), correction_head(text),
+    correction_store(bigint, integer, text, bytea, bytea, bytea, bytea) TO lockstep_app;
 GRANT EXECUTE ON FUNCTION tlog_audit_checkpoint(integer, boolean), tlog_announce_key(text, bytea),
     tlog_checkpoint_store(bigint, bytea, text), tlog_cosignature_store(bigint, text, text),
     tlog_publications_log() TO lockstep_app;
 GRANT SELECT ON tlog_entries, tlog_checkpoints, tlog_cosignatures TO lockstep_app;
+-- corrections are public: only released publications can have them
+GRANT SELECT ON publication_corrections TO lockstep_app;

@@ -73,6 +73,8 @@ int api_log_consistency_get(struct http_request *r);
 int api_log_key_get(struct http_request *r);
 int api_publication_attestation_get(struct http_request *r);
 int api_audit_get(struct http_request *r);
+int api_publication_corrections_post(struct http_request *r);
+int api_publication_corrections_get(struct http_request *r);
 
 /* The static route table, terminated by a null row. */
 extern const struct router_route api_routes[];

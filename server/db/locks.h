@@ -18,5 +18,7 @@
 #define DB_LOCK_RELEASE "7418910"
 /* tlog_append() and friends in sql/0010_tlog.sql: one log append at a time. */
 #define DB_LOCK_TLOG "7418911"
+/* correction_head() in sql/0010_tlog.sql: (key, publication seq), one correction at a time. */
+#define DB_LOCK_CORRECTION "7418912"
 
 #endif

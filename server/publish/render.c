@@ -278,6 +278,11 @@ rd_transparency(struct sbuf *b, const json_t *doc, const struct publish_meta *m)
 			sb_str(b, "</ul>");
 		}
 	}
+	sb_str(b, "<p>A publication is never changed or withdrawn; the coordinator's signed "
+	          "corrections, if any, are listed at <a id=\"corrections\" href=\"/api/v1/"
+	          "publications/");
+	sb_esc(b, m->slug);
+	sb_str(b, "/corrections\">its corrections</a>, and logged.</p>");
 	sb_str(b, "<p>Check the signature, the log entry, every row against its commitment and "
 	          "the witnesses' cosignatures with the lockstep command-line client:</p><pre>"
 	          "curl -s \"$SERVER/.well-known/lockstep/log-key?format=vkey\" &gt; log.vkey\n"

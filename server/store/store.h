@@ -682,4 +682,40 @@ int store_audit_export(struct db_conn *c, long long after, int limit,
                        struct store_audit_event **rows, int *n) STORE_MUST_CHECK;
 void store_audit_events_free(struct store_audit_event *rows, int n);
 
+/* ---- corrections (tlog.c, 0010_tlog.sql) ---- */
+
+struct store_correction_head {
+	long long seq;    /* the publication's sequence */
+	long long number; /* the next correction's number */
+	char prev_hash[2 * CRYPTO_SHA256_LEN + 1];
+	char pub_hash[2 * CRYPTO_SHA256_LEN + 1];
+	char disclosure[16];
+};
+/*
+ * The coordinator's view of a released publication's correction chain,
+ * locked until the transaction ends. STORE_NONE for an unknown or
+ * unreleased slug, or another caller.
+ */
+int store_correction_head(struct db_conn *c, const char *slug,
+                          struct store_correction_head *out) STORE_MUST_CHECK;
+/* Store and log a signed correction continuing the chain; *log_idx its entry. */
+int store_correction_store(struct db_conn *c, long long seq, long long number, const char *document,
+                           const unsigned char sig[CRYPTO_ED25519_SIG_LEN],
+                           const unsigned char hash[CRYPTO_SHA256_LEN],
+                           const unsigned char prev[CRYPTO_SHA256_LEN],
+                           const unsigned char key[CRYPTO_ED25519_PUB_LEN],
+                           long long *log_idx) STORE_MUST_CHECK;
+
+struct store_correction {
+	long long number;
+	char *document; /* the exact signed bytes */
+	char signature[100];
+	char hash[2 * CRYPTO_SHA256_LEN + 1];
+	char created_at[STORE_TS_LEN];
+};
+/* The corrections of a released publication, in order; STORE_NONE when it is not visible. */
+int store_corrections(struct db_conn *c, const char *slug, struct store_correction **rows,
+                      int *n) STORE_MUST_CHECK;
+void store_corrections_free(struct store_correction *rows, int n);
+
 #endif

@@ -17,6 +17,7 @@ extern const struct db_statement store_evidence_statements[];
 extern const struct db_statement store_tlog_statements[];
 extern const struct db_statement store_commit_statements[];
 extern const struct db_statement store_audit_export_statements[];
+extern const struct db_statement store_correction_statements[];
 
 /*
  * Run statement name and read its single row into out through fields.

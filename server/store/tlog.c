@@ -375,3 +375,103 @@ store_commitments_free(struct store_commitment *rows, int n)
 		explicit_bzero(rows[i].salt, sizeof(rows[i].salt));
 	db_rows_clear(commitment_row, sizeof(*rows), rows, n);
 }
+
+/* ---- corrections ---- */
+
+#define H struct store_correction_head
+static const struct db_field correction_head_row[] = {
+    DB_FIELD(DB_T_INT, H, seq, "seq"),
+    DB_FIELD(DB_T_INT, H, number, "number"),
+    DB_FIELD(DB_T_STR, H, prev_hash, "prev_hash"),
+    DB_FIELD(DB_T_STR, H, pub_hash, "pub_hash"),
+    DB_FIELD(DB_T_STR, H, disclosure, "disclosure"),
+    DB_FIELD_END};
+#undef H
+#define R struct store_correction
+static const struct db_field correction_row[] = {
+    DB_FIELD(DB_T_INT, R, number, "number"),         DB_FIELD(DB_T_TEXT, R, document, "document"),
+    DB_FIELD(DB_T_STR, R, signature, "signature"),   DB_FIELD(DB_T_STR, R, hash, "hash"),
+    DB_FIELD(DB_T_STR, R, created_at, "created_at"), DB_FIELD_END};
+#undef R
+
+const struct db_statement store_correction_statements[] = {
+    {"correction_head",
+     "SELECT h.seq, h.number::bigint AS number, h.prev_hash, h.pub_hash, p.disclosure"
+     " FROM correction_head($1) h JOIN publications p ON p.seq = h.seq",
+     correction_head_row},
+    {"correction_store",
+     "SELECT correction_store($1::bigint, $2::int, $3, $4::bytea, $5::bytea, $6::bytea,"
+     " $7::bytea) AS idx",
+     idx_row},
+    {"corrections_list",
+     "SELECT c.number::bigint AS number, c.document,"
+     " translate(encode(c.signature, 'base64'), E'\\n', '') AS signature,"
+     " encode(c.hash, 'hex') AS hash, ls_ts(c.created_at) AS created_at"
+     " FROM publication_corrections c JOIN publications p ON p.seq = c.publication_seq"
+     " WHERE p.slug = $1 ORDER BY c.number",
+     correction_row},
+    {"correction_publication", "SELECT seq AS idx FROM publications WHERE slug = $1", idx_row},
+    {NULL, NULL, NULL}};
+
+int
+store_correction_head(struct db_conn *c, const char *slug, struct store_correction_head *out)
+{
+	const char *p[1] = {slug};
+
+	memset(out, 0, sizeof(*out));
+	return store_one(c, "correction_head", 1, p, correction_head_row, out);
+}
+
+int
+store_correction_store(struct db_conn *c, long long seq, long long number, const char *document,
+                       const unsigned char sig[CRYPTO_ED25519_SIG_LEN],
+                       const unsigned char hash[CRYPTO_SHA256_LEN],
+                       const unsigned char prev[CRYPTO_SHA256_LEN],
+                       const unsigned char key[CRYPTO_ED25519_PUB_LEN], long long *log_idx)
+{
+	struct tlog_idx r = {0};
+	char s[STORE_INT_LEN], n[STORE_INT_LEN];
+	char *ps = db_param_bytea(sig, CRYPTO_ED25519_SIG_LEN);
+	char *ph = db_param_bytea(hash, CRYPTO_SHA256_LEN);
+	char *pp = db_param_bytea(prev, CRYPTO_SHA256_LEN);
+	char *pk = db_param_bytea(key, CRYPTO_ED25519_PUB_LEN);
+	int rc = DB_ERROR;
+
+	snprintf(s, sizeof(s), "%lld", seq);
+	snprintf(n, sizeof(n), "%lld", number);
+	if (ps != NULL && ph != NULL && pp != NULL && pk != NULL) {
+		const char *p[7] = {s, n, document, ps, ph, pp, pk};
+
+		rc = store_one(c, "correction_store", 7, p, idx_row, &r);
+		if (rc == STORE_NONE)
+			rc = DB_ERROR;
+	}
+	*log_idx = r.idx;
+	free(ps);
+	free(ph);
+	free(pp);
+	free(pk);
+	return rc;
+}
+
+int
+store_corrections(struct db_conn *c, const char *slug, struct store_correction **rows, int *n)
+{
+	struct tlog_idx r = {0};
+	const char *p[1] = {slug};
+	int rc;
+
+	*rows = NULL;
+	*n = 0;
+	/* the publication must be visible (released) to the caller: else STORE_NONE */
+	if ((rc = store_one(c, "correction_publication", 1, p, idx_row, &r)) != DB_OK)
+		return rc;
+	return store_all(c, "corrections_list", 1, p, correction_row, sizeof(**rows), (void **)rows,
+	                 n);
+}
+
+void
+store_corrections_free(struct store_correction *rows, int n)
+{
+	db_rows_clear(correction_row, sizeof(*rows), rows, n);
+}

@@ -55,8 +55,9 @@ hidden_rows(const char *t)
 
 /* Tables without row-level security: reference data only. */
 /* The transparency log (tlog_*) is public by design: hashes and counts, no tenant data. */
-static const char *const plain_tables[] = {"schema_migrations", "threat_models", "tlog_checkpoints",
-                                           "tlog_cosignatures", "tlog_entries",  "vocabulary"};
+static const char *const plain_tables[] = {
+    "publication_corrections", "schema_migrations", "threat_models", "tlog_checkpoints",
+    "tlog_cosignatures",       "tlog_entries",      "vocabulary"};
 
 static PGconn *
 app_conn(void)

@@ -1127,6 +1127,219 @@ START_TEST(test_fork_second_lockstepd)
 }
 END_TEST
 
+/* A campaign of disclosure released a few seconds from now (A x X); its slug (malloc'd). */
+static char *
+tl_release_as(const char *disclosure)
+{
+	char *slug = ht_unique("tlogc"), *id, *eng, *path;
+	time_t t0 = time(NULL) + 4;
+	struct tm tm;
+	char at[32];
+
+	gmtime_r(&t0, &tm);
+	strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	id = tl_call("/api/v1/campaigns", W.coord.token,
+	             json_pack("{s:s, s:s, s:[s], s:s, s:s}", "title", "Corrections test", "slug",
+	                       slug, "threat_models", "WEIGHTS-EXFIL", "release_at", at,
+	                       "disclosure", disclosure));
+	ck_assert_msg(id != NULL, "%s", Err);
+	path = ht_fmt("/api/v1/campaigns/%s/engagements", id);
+	eng = tl_call(path, W.coord.token,
+	              json_pack("{s:s, s:s, s:s, s:[s]}", "company_org", W.a.org_id, "assessor_org",
+	                        W.x.org_id, "scope", "scope", "lead_assessors", "Cora Rect"));
+	ck_assert_msg(eng != NULL, "%s", Err);
+	free(path);
+	path = ht_fmt("/api/v1/publications/%s", slug);
+	while (time(NULL) < t0)
+		usleep(100000);
+	for (int i = 0; i < 200; i++) {
+		struct ht_resp *r = ht_request("GET", path, NULL, NULL);
+		long st = r->status;
+
+		ht_resp_free(r);
+		if (st == 200)
+			break;
+		usleep(100000);
+	}
+	free(path);
+	free(id);
+	free(eng);
+	return slug;
+}
+
+/* POST a correction as token; the answer. */
+static struct ht_resp *
+tl_correct(const char *slug, const char *token, const char *body)
+{
+	char *path = ht_fmt("/api/v1/publications/%s/corrections", slug);
+	struct ht_resp *r = ht_request("POST", path, token, body);
+
+	free(path);
+	return r;
+}
+
+/*
+ * Corrections: only the coordinator corrects, a released publication only;
+ * each correction is signed, chained and logged, the original stays; the
+ * public list and `lockstep verify` show and check them; under
+ * pseudonymous disclosure a reason naming a company is refused.
+ */
+START_TEST(test_corrections)
+{
+	char *path, *long_reason, *pseudo, *out, *sql, *h1 = NULL;
+	struct ht_resp *r, *key, *u1, *u2;
+	unsigned char pub[32], sig[80];
+	PGconn *own = ht_db_open(ht_env_req("LOCKSTEP_TEST_OWNER_DSN"));
+	const json_t *items;
+	char st5[6];
+	json_t *j;
+	int st;
+	long long base;
+
+	TLOG_REQUIRE();
+	ck_assert_ptr_nonnull(own);
+	base = ht_db_count_conn(own, "SELECT count(*) FROM tlog_entries WHERE kind = 'correction'");
+	/* refusals first: nothing is written */
+	r = tl_correct(Released, W.a.admin.token, "{\"reason\":\"x\"}");
+	HT_ASSERT_PROBLEM(r, 404, "not-found");
+	ht_resp_free(r);
+	r = tl_correct(Released, NULL, "{\"reason\":\"x\"}");
+	ck_assert_int_eq(r->status, 401);
+	ht_resp_free(r);
+	r = tl_correct(Released, W.coord.token, "{}");
+	HT_ASSERT_PROBLEM(r, 422, "invalid-field");
+	ht_resp_free(r);
+	r = tl_correct(Released, W.coord.token, "{\"reason\":\"x\",\"extra\":1}");
+	ck_assert_int_eq(r->status, 422);
+	ht_resp_free(r);
+	r = tl_correct(Released, W.coord.token, "{\"reason\":\"bad\\u0001control\"}");
+	HT_ASSERT_PROBLEM(r, 422, "invalid-field");
+	ht_resp_free(r);
+	long_reason = malloc(2100);
+	memset(long_reason, 'a', 2099);
+	long_reason[2099] = '\0';
+	{
+		char *b = ht_jdump(json_pack("{s:s}", "reason", long_reason));
+
+		r = tl_correct(Released, W.coord.token, b);
+		HT_ASSERT_PROBLEM(r, 422, "invalid-field");
+		ht_resp_free(r);
+		free(b);
+	}
+	free(long_reason);
+	r = tl_correct("no-such-slug-tlog", W.coord.token, "{\"reason\":\"x\"}");
+	HT_ASSERT_PROBLEM(r, 404, "not-found");
+	ht_resp_free(r);
+	r = tl_correct(W.campaign2_slug, W.coord.token, "{\"reason\":\"x\"}");
+	HT_ASSERT_PROBLEM(r, 404, "not-found");
+	ht_resp_free(r);
+	ck_assert_int_eq(ht_db_count_conn(own, "SELECT count(*) FROM tlog_entries WHERE kind = "
+	                                       "'correction'"),
+	                 base);
+
+	/* two corrections, chained */
+	key = ht_request("GET", "/.well-known/lockstep/signing-key", NULL, NULL);
+	ck_assert_int_eq(util_b64url_decode(json_string_value(json_object_get(
+	                                        json_object_get(key->json, "jwk"), "x")),
+	                                    pub, sizeof(pub)),
+	                 32);
+	ht_resp_free(key);
+	for (int k = 1; k <= 2; k++) {
+		const char *text;
+		const json_t *doc;
+		char *prev_want;
+
+		r = tl_correct(Released, W.coord.token,
+		               k == 1 ? "{\"reason\":\"A count was wrong\"}"
+		                      : "{\"reason\":\"Another count was wrong\"}");
+		HT_ASSERT_STATUS(r, 201);
+		ck_assert_int_eq(json_integer_value(json_object_get(r->json, "number")), k);
+		text = ht_jstr(r, "document_text");
+		doc = json_object_get(r->json, "document");
+		ck_assert_ptr_nonnull(text);
+		ck_assert_int_eq(util_b64_decode(ht_jstr(r, "signature"), sig, sizeof(sig)), 64);
+		ck_assert_int_eq(crypto_verify(pub, text, strlen(text), sig), 1);
+		if (k == 1) {
+			char *dp = ht_fmt("/api/v1/publications/%s", Released);
+			struct ht_resp *d = ht_request("GET", dp, NULL, NULL);
+
+			prev_want = ht_header(d, "X-Lockstep-Hash");
+			ht_resp_free(d);
+			free(dp);
+			ck_assert_str_eq(ht_ostr(json_object_get(doc, "corrects"), "hash"),
+			                 prev_want);
+		} else {
+			prev_want = strdup(h1);
+		}
+		ck_assert_str_eq(ht_ostr(doc, "prev_hash"), prev_want);
+		free(prev_want);
+		free(h1);
+		h1 = strdup(ht_jstr(r, "hash"));
+		ht_resp_free(r);
+	}
+	ck_assert_int_eq(ht_db_count_conn(own, "SELECT count(*) FROM tlog_entries WHERE kind = "
+	                                       "'correction'"),
+	                 base + 2);
+	/* the public list; an unknown and an unreleased slug: the same 404 */
+	path = ht_fmt("/api/v1/publications/%s/corrections", Released);
+	r = ht_request("GET", path, NULL, NULL);
+	HT_ASSERT_STATUS(r, 200);
+	items = json_object_get(r->json, "items");
+	ck_assert_int_eq(json_array_size(items), 2);
+	ck_assert_str_eq(ht_ostr(json_array_get(items, 1), "hash"), h1);
+	ht_resp_free(r);
+	free(path);
+	u1 = ht_request("GET", "/api/v1/publications/no-such-slug-tlog/corrections", NULL, NULL);
+	path = ht_fmt("/api/v1/publications/%s/corrections", W.campaign2_slug);
+	u2 = ht_request("GET", path, NULL, NULL);
+	HT_ASSERT_PROBLEM(u1, 404, "not-found");
+	HT_ASSERT_PROBLEM(u2, 404, "not-found");
+	ck_assert_str_eq(u1->body, u2->body);
+	ht_resp_free(u1);
+	ht_resp_free(u2);
+	free(path);
+	/* the original stays, and corrections are append-only */
+	ck_assert_msg(ht_db_exec(own, "UPDATE publication_corrections SET document = 'x'", st5) !=
+	                      0 &&
+	                  strcmp(st5, "42501") == 0,
+	              "updating a correction was not refused (%s)", st5);
+	ck_assert_msg(ht_db_exec(own, "DELETE FROM publication_corrections", st5) != 0 &&
+	                  strcmp(st5, "42501") == 0,
+	              "deleting a correction was not refused (%s)", st5);
+	/* the CLI checks them */
+	{
+		const char *args[] = {"verify", Released, NULL};
+
+		out = tl_cli(&st, args);
+		ck_assert_msg(st == 0, "verify exited %d: %s", st, out);
+		j = json_loads(out, 0, NULL);
+		ck_assert_int_eq(
+		    json_array_size(json_object_get(json_object_get(j, "log"), "corrections")), 2);
+		json_decref(j);
+		free(out);
+	}
+	/* pseudonymous: a reason naming a company is refused, and nothing is logged */
+	pseudo = tl_release_as("pseudonymous");
+	{
+		char *b = ht_jdump(json_pack("{s:s}", "reason", W.a.org_name));
+
+		r = tl_correct(pseudo, W.coord.token, b);
+		HT_ASSERT_PROBLEM(r, 422, "invalid-field");
+		ht_resp_free(r);
+		free(b);
+	}
+	r = tl_correct(pseudo, W.coord.token, "{\"reason\":\"A label was wrong\"}");
+	HT_ASSERT_STATUS(r, 201);
+	ht_resp_free(r);
+	sql = ht_fmt("SELECT count(*) FROM tlog_entries WHERE kind = 'correction'");
+	ck_assert_int_eq(ht_db_count_conn(own, sql), base + 3);
+	free(sql);
+	free(pseudo);
+	free(h1);
+	PQfinish(own);
+}
+END_TEST
+
 /*
  * In-toto: the publication as a Statement v1 in a DSSE envelope signed
  * with the publication key; the same 404 as an unknown slug before release.
@@ -1633,6 +1846,7 @@ tlog_suite(void)
 	tcase_add_test(tc, test_witness);
 	tcase_add_test(tc, test_fork_second_lockstepd);
 	tcase_add_test(tc, test_attestation);
+	tcase_add_test(tc, test_corrections);
 	tcase_add_test(tc, test_evidence_receipt_logged);
 	tcase_add_test(tc, test_verify_audit);
 	suite_add_tcase(s, tc);
