@@ -438,7 +438,7 @@ $$;
 -- reason. The publication stays as it was; corrections only accumulate.
 -- Public once written (only released publications can be corrected).
 CREATE TABLE publication_corrections (
-    publication_seq bigint NOT NULL REFERENCES publications (seq),
+    publication_seq bigint NOT NULL,
     number          integer NOT NULL CHECK (number >= 1),
     document        text NOT NULL,
     signature       bytea NOT NULL CHECK (length(signature) = 64),
@@ -449,6 +449,7 @@ CREATE TABLE publication_corrections (
     PRIMARY KEY (publication_seq, number)
 );
 COMMENT ON TABLE publication_corrections IS 'Signed corrections of publications, chained per publication (prev_hash: the previous correction''s hash, or the publication''s for the first). Append-only.';
+COMMENT ON COLUMN publication_corrections.publication_seq IS 'The corrected publication (checked by correction_store; no foreign key, so that TRUNCATE publications stays refused by its trigger, 42501, rather than by a reference).';
 CREATE TRIGGER publication_corrections_append_only BEFORE UPDATE OR DELETE ON publication_corrections
     FOR EACH ROW EXECUTE FUNCTION ls_refuse_change();
 CREATE TRIGGER publication_corrections_no_truncate BEFORE TRUNCATE ON publication_corrections
