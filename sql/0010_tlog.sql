@@ -95,13 +95,17 @@ END $$;
 -- chain only: how many events, the last id and its hash (0, 0 and 32 zero
 -- bytes when empty). The one place the log reads the audit chain from,
 -- so a later change of the chain (issue 16's sealer) touches only this.
+-- Only chained events count (hash IS NOT NULL: always so here; with a
+-- sealer that chains events after their insert, the sealed head).
 CREATE FUNCTION tlog_audit_head() RETURNS TABLE (count bigint, last_id bigint, head bytea)
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = public, pg_catalog
 AS $$
-    SELECT (SELECT count(*) FROM audit_events),
-           coalesce((SELECT a.id FROM audit_events a ORDER BY a.id DESC LIMIT 1), 0),
-           coalesce((SELECT a.hash FROM audit_events a ORDER BY a.id DESC LIMIT 1),
+    SELECT (SELECT count(*) FROM audit_events a WHERE a.hash IS NOT NULL),
+           coalesce((SELECT a.id FROM audit_events a WHERE a.hash IS NOT NULL
+                      ORDER BY a.id DESC LIMIT 1), 0),
+           coalesce((SELECT a.hash FROM audit_events a WHERE a.hash IS NOT NULL
+                      ORDER BY a.id DESC LIMIT 1),
                     '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea)
 $$;
 

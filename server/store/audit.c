@@ -52,7 +52,8 @@ const struct db_statement store_audit_export_statements[] = {
      " jsonb_build_array(to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
      " actor_user, actor_org, actor_kind, addr, action, object_type, object_id, orgs,"
      " detail)::text AS hashed"
-     " FROM audit_events WHERE audit_events.id > $1::bigint ORDER BY audit_events.id"
+     " FROM audit_events WHERE audit_events.id > $1::bigint AND audit_events.hash IS NOT NULL"
+     " ORDER BY audit_events.id"
      " LIMIT $2::int",
      audit_event_row},
     {NULL, NULL, NULL}};
