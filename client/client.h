@@ -218,6 +218,54 @@ CLIENT_MUSTCHECK int client_receipt_valid(const json_t *answer,
 CLIENT_MUSTCHECK int client_receipt_fields(const json_t *answer, const char **sha256,
                                            json_int_t *size);
 
+/* ---- tlog.c: the transparency log ---- */
+
+#include "tlog/tlog.h"
+
+#define CLIENT_MAX_WITNESSES 32
+
+struct client_log_opts {
+	struct tlog_vkey log_key;                  /* the log's key (pinned or the server's) */
+	unsigned char pub[CRYPTO_ED25519_PUB_LEN]; /* the publication key, for corrections */
+	const char *since;                         /* a pinned checkpoint file, or NULL */
+	const char *save; /* where to save the checkpoint verified, or NULL */
+	struct tlog_vkey witnesses[CLIENT_MAX_WITNESSES];
+	size_t nwitnesses;
+	int min_witnesses;
+};
+
+/*
+ * The log's verifier key from file (a C2SP vkey line), or from the server
+ * when file is NULL. Returns 0, or -1 with a message.
+ */
+CLIENT_MUSTCHECK int client_log_key(const char *base_url, const char *file, struct tlog_vkey *k);
+
+/* Witness cosignature keys (vkeys of type 0x04, one a line) from file. 0, or -1 with a message. */
+CLIENT_MUSTCHECK int client_witness_keys(const char *file, struct tlog_vkey *keys, size_t max,
+                                         size_t *n);
+
+/*
+ * Check that the publication whose document hashes to doc_hash_hex (with
+ * sequence seq) is in a checkpoint signed by o->log_key, consistent with
+ * the pinned one (o->since), cosigned by at least o->min_witnesses of
+ * o->witnesses, and that every row of doc matches its commitment in the
+ * log (commit-then-reveal). Returns 0 with *report (new reference), or -1
+ * with *why.
+ */
+int client_log_check(const char *base_url, const char *doc_hash_hex, long long seq,
+                     const json_t *doc, const struct client_log_opts *o, json_t **report,
+                     const char **why);
+
+/* ---- audit.c ---- */
+
+/* lockstep verify-audit [--log-key FILE] [--export FILE]. The exit status. */
+int client_cmd_verify_audit(const struct client_ctx *ctx, const char **opts);
+
+/* ---- witness.c ---- */
+
+/* lockstep witness serve --key FILE --state DIR [--name N] [--listen A:P]. The exit status. */
+int client_cmd_witness(char **args, const char **opts);
+
 /* lockstep verify SLUG [--key FILE.pem]. Returns the exit status. */
 int client_cmd_verify(const struct client_ctx *ctx, char **args, const char **opts);
 

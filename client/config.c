@@ -265,6 +265,6 @@ client_password(char *out, size_t cap)
 int
 client_second_factor(char *out, size_t cap)
 {
-	return client_password_ask("LOCKSTEP_TOTP_CODE", "Authenticator code (or a recovery code): ",
-	                           out, cap);
+	return client_password_ask("LOCKSTEP_TOTP_CODE",
+	                           "Authenticator code (or a recovery code): ", out, cap);
 }

@@ -11,7 +11,10 @@
  *   lockstep [--url URL] upload ENGAGEMENT_ID FILE [--name NAME] [--finding ID] [--type TYPE]
  *   lockstep [--url URL] download EVIDENCE_ID OUTFILE
  *   lockstep [--url URL] receipt EVIDENCE_ID
- *   lockstep [--url URL] verify SLUG [--key FILE.pem]
+ *   lockstep [--url URL] verify SLUG [--key FILE.pem] [--log-key FILE] [--since FILE]
+ *            [--witness FILE] [--min-witnesses K] [--save-checkpoint FILE]
+ *   lockstep [--url URL] verify-audit [--log-key FILE] [--export FILE]
+ *   lockstep witness serve --key FILE --state DIR [--name NAME] [--listen ADDR:PORT]
  *   lockstep [--url URL] name-check ENGAGEMENT_ID FILE   (FILE "-" reads stdin)
  *   lockstep [--url URL] passwd          change your password: the current one from
  *                                        LOCKSTEP_PASSWORD, the new one from
@@ -63,7 +66,7 @@
 #include "util/json.h"
 #include "util/util.h"
 
-#define CLIENT_MAX_OPTS 4
+#define CLIENT_MAX_OPTS 8
 
 /* One command: what it takes and the function that runs it. */
 struct client_command {
@@ -104,6 +107,10 @@ static int client_run_download(const struct client_ctx *, const struct client_co
                                const char **);
 static int client_run_verify(const struct client_ctx *, const struct client_command *, char **,
                              const char **);
+static int client_run_witness(const struct client_ctx *, const struct client_command *, char **,
+                              const char **);
+static int client_run_verify_audit(const struct client_ctx *, const struct client_command *,
+                                   char **, const char **);
 static int client_cmd_totp(const struct client_ctx *, const struct client_command *, char **,
                            const char **);
 static int client_cmd_token(const struct client_ctx *, const struct client_command *, char **,
@@ -131,8 +138,29 @@ static const struct client_command client_commands[] = {
      client_run_upload},
     {"download", "EVIDENCE_ID OUTFILE", 2, 2, {NULL}, NULL, client_run_download},
     {"receipt", "EVIDENCE_ID", 1, 1, {NULL}, NULL, client_cmd_receipt},
-    {"verify", "SLUG [--key FILE.pem]", 1, 1, {"key", NULL}, NULL, client_run_verify},
+    {"verify",
+     "SLUG [--key FILE.pem] [--log-key FILE] [--since CHECKPOINT] [--witness FILE]\n"
+     "       [--min-witnesses K] [--save-checkpoint FILE]",
+     1,
+     1,
+     {"key", "log-key", "since", "witness", "min-witnesses", "save-checkpoint", NULL},
+     NULL,
+     client_run_verify},
     {"name-check", "ENGAGEMENT_ID FILE", 2, 2, {NULL}, NULL, client_cmd_name_check},
+    {"verify-audit",
+     "[--log-key FILE] [--export FILE]",
+     0,
+     0,
+     {"log-key", "export", NULL},
+     NULL,
+     client_run_verify_audit},
+    {"witness",
+     "serve --key FILE --state DIR [--name NAME] [--listen ADDR:PORT]",
+     1,
+     1,
+     {"key", "state", "name", "listen", NULL},
+     NULL,
+     client_run_witness},
     {"totp",
      "enrol [--qr FILE.svg] | confirm CODE | recovery-codes CODE | status | disable [CODE]",
      1,
@@ -187,7 +215,19 @@ client_usage(FILE *f)
 	        "hold shows which of the engagement's texts hold its release, with the spans.\n"
 	        "dashboard prints a campaign's grid for the coordinator.\n"
 	        "verify checks a publication's Ed25519 signature (anonymously) with the\n"
-	        "server's key, or with a key you pinned (--key); exit 0 valid, 1 not.\n"
+	        "server's key, or with a key you pinned (--key), and that it is in the\n"
+	        "transparency log: in a checkpoint signed by the log key (--log-key FILE: its\n"
+	        "vkey line, from /.well-known/lockstep/log-key?format=vkey), consistent with a\n"
+	        "checkpoint you saved before (--since FILE; --save-checkpoint FILE saves this\n"
+	        "one), cosigned by at least K (--min-witnesses) of the witnesses whose keys are\n"
+	        "in --witness FILE (one vkey a line); exit 0 valid, 1 not.\n"
+	        "verify-audit (as the coordinator) checks the audit chain and that it matches\n"
+	        "every audit checkpoint in the transparency log (a re-chained trail does not);\n"
+	        "--export FILE keeps the export it checked; exit 0 valid, 1 not.\n"
+	        "witness serve runs a C2SP tlog-witness: it cosigns checkpoints of the logs\n"
+	        "whose keys are listed in DIR/logs only when they extend the last one it\n"
+	        "cosigned (state in DIR; its key --key FILE is made on first use; its\n"
+	        "cosignature key is printed and written to DIR/witness.vkey).\n"
 	        "name-check prints the spans of a claim or statement text (FILE, \"-\" reads\n"
 	        "stdin) that name a company and would hold a pseudonymous release; exit 0\n"
 	        "none, 1 some.\n"
@@ -1234,6 +1274,24 @@ client_run_download(const struct client_ctx *ctx, const struct client_command *c
 {
 	(void)cmd;
 	return client_cmd_download(ctx, args, opts);
+}
+
+static int
+client_run_verify_audit(const struct client_ctx *ctx, const struct client_command *cmd, char **args,
+                        const char **opts)
+{
+	(void)cmd;
+	(void)args;
+	return client_cmd_verify_audit(ctx, opts);
+}
+
+static int
+client_run_witness(const struct client_ctx *ctx, const struct client_command *cmd, char **args,
+                   const char **opts)
+{
+	(void)ctx;
+	(void)cmd;
+	return client_cmd_witness(args, opts);
 }
 
 static int

@@ -288,12 +288,14 @@ done:
 }
 
 /*
- * lockstep verify SLUG [--key FILE]: fetch the publication's exact bytes,
- * its signature (the X-Lockstep-Signature header, else the /signature
- * route) and, unless a pinned key FILE is given, the server's public key;
- * check the Ed25519 signature, the SHA-256 the server states, and that the
- * signed document is the publication of SLUG. Prints {slug, verified,
- * sha256, prev_hash, sequence, key, key_source, canonical}. Anonymous: no
+ * lockstep verify SLUG [--key FILE] [--log-key FILE] [--since FILE]
+ * [--witness FILE] [--min-witnesses K] [--save-checkpoint FILE]: fetch the publication's exact
+ * bytes, its signature (the X-Lockstep-Signature header, else the /signature route) and, unless a
+ * pinned key FILE is given, the server's public key; check the Ed25519 signature, the SHA-256 the
+ * server states, and that the signed document is the publication of SLUG; then that the publication
+ * is in the transparency log (client_log_check in tlog.c). Prints {slug,
+ * verified, sha256, prev_hash, sequence, key, key_source, canonical, log,
+ * log_key_source}. Anonymous: no
  * token is sent. Returns 0 when valid, CLIENT_EXIT_PROBLEM when not (or on
  * a transport error), CLIENT_EXIT_USAGE on a usage error.
  */
@@ -309,6 +311,9 @@ client_cmd_verify(const struct client_ctx *ctx, char **args, const char **opts)
 	struct client_response doc = {0}, sigres = {0};
 	struct client_call call = {.path = path, .timeout = 120};
 	const char *slug = args[0], *keyfile = opts[0], *why = NULL;
+	const char *logkeyfile = opts[1], *witfile = opts[3], *minwit = opts[4];
+	struct client_log_opts *lo = NULL;
+	json_t *logrep = NULL;
 	const char *prev = NULL, *doc_slug, *fmt, *h_sig, *h_hash, *h_prev, *h_key;
 	const char *body;
 	json_t *j = NULL, *out = NULL, *seq, *chain = NULL;
@@ -328,6 +333,45 @@ client_cmd_verify(const struct client_ctx *ctx, char **args, const char **opts)
 	/* A pinned key first: a bad --key is the caller's mistake, not the server's. */
 	if (keyfile != NULL && client_key_file(keyfile, pub) != 0)
 		return CLIENT_EXIT_USAGE;
+	if ((lo = calloc(1, sizeof(*lo))) == NULL) {
+		fprintf(stderr, "%s: out of memory\n", client_progname);
+		return CLIENT_EXIT_PROBLEM;
+	}
+	lo->since = opts[2];
+	lo->save = opts[5];
+	if (minwit != NULL) {
+		long long k;
+
+		if (util_strnum(minwit, 0, CLIENT_MAX_WITNESSES, &k) != 0) {
+			fprintf(stderr, "%s: --min-witnesses is a number from 0 to %d\n",
+			        client_progname, CLIENT_MAX_WITNESSES);
+			ret = CLIENT_EXIT_USAGE;
+			goto done;
+		}
+		lo->min_witnesses = (int)k;
+	}
+	if (witfile != NULL && client_witness_keys(witfile, lo->witnesses, CLIENT_MAX_WITNESSES,
+	                                           &lo->nwitnesses) != 0) {
+		ret = CLIENT_EXIT_USAGE;
+		goto done;
+	}
+	if (witfile == NULL && lo->min_witnesses > 0) {
+		fprintf(stderr,
+		        "%s: --min-witnesses needs --witness FILE (the witnesses you trust)\n",
+		        client_progname);
+		ret = CLIENT_EXIT_USAGE;
+		goto done;
+	}
+	if ((size_t)lo->min_witnesses > lo->nwitnesses) {
+		fprintf(stderr, "%s: --min-witnesses is more than the %zu witness keys given\n",
+		        client_progname, lo->nwitnesses);
+		ret = CLIENT_EXIT_USAGE;
+		goto done;
+	}
+	if (logkeyfile != NULL && client_log_key(NULL, logkeyfile, &lo->log_key) != 0) {
+		ret = CLIENT_EXIT_USAGE;
+		goto done;
+	}
 
 	/* The document: exactly the bytes that were signed. */
 	snprintf(path, sizeof(path), "/api/v1/publications/%s", slug);
@@ -424,13 +468,26 @@ client_cmd_verify(const struct client_ctx *ctx, char **args, const char **opts)
 		why = "the server's X-Lockstep-Prev-Hash differs from the signed prev_hash";
 	}
 
-	/* o steals the new prev_hash and sequence values */
-	out = json_pack("{s:s, s:b, s:s, s:o, s:o, s:s, s:s, s:b}", "slug", slug, "verified",
-	                why == NULL, "sha256", hex, "prev_hash",
+	/* the transparency log: included, consistent with the pin, cosigned */
+	if (why == NULL) {
+		memcpy(lo->pub, pub, sizeof(lo->pub));
+		if (logkeyfile == NULL && client_log_key(ctx->base_url, NULL, &lo->log_key) != 0)
+			why = "the log key is not available";
+		else
+			(void)client_log_check(ctx->base_url, hex,
+			                       (long long)json_integer_value(seq), j, lo, &logrep,
+			                       &why);
+	}
+
+	/* o steals the new prev_hash and sequence values and the log report */
+	out = json_pack("{s:s, s:b, s:s, s:o, s:o, s:s, s:s, s:b, s:o, s:s}", "slug", slug,
+	                "verified", why == NULL, "sha256", hex, "prev_hash",
 	                client_is_sha256_hex(prev) ? json_string(prev) : json_null(), "sequence",
 	                json_is_integer(seq) ? json_integer(json_integer_value(seq)) : json_null(),
 	                "key", keytxt, "key_source", keyfile != NULL ? "pinned" : "server",
-	                "canonical", canonical);
+	                "canonical", canonical, "log", logrep != NULL ? logrep : json_null(),
+	                "log_key_source", logkeyfile != NULL ? "pinned" : "server");
+	logrep = NULL;
 	if (out == NULL) {
 		fprintf(stderr, "%s: out of memory\n", client_progname);
 		goto done;
@@ -455,8 +512,15 @@ client_cmd_verify(const struct client_ctx *ctx, char **args, const char **opts)
 		        "%s: note: the key came from the server itself; pin it (--key FILE) "
 		        "for a check that does not trust the server\n",
 		        client_progname);
+	if (logkeyfile == NULL)
+		fprintf(stderr,
+		        "%s: note: the log key came from the server itself; pin it (--log-key "
+		        "FILE) and a checkpoint (--since FILE) to detect a forked log\n",
+		        client_progname);
 	ret = 0;
 done:
+	free(lo);
+	json_decref(logrep);
 	json_decref(j);
 	json_decref(out);
 	json_decref(chain);

@@ -54,6 +54,9 @@ config_load(char *err, size_t errlen)
 	config.sql_dir = config_str("LOCKSTEP_SQL_DIR", LOCKSTEP_DATADIR "/sql");
 	config.admin_email = config_str("LOCKSTEP_ADMIN_EMAIL", "admin@lockstep.local");
 	config.admin_password = config_str("LOCKSTEP_ADMIN_PASSWORD", NULL);
+	config.log_key_file = config_str("LOCKSTEP_LOG_KEY_FILE", NULL);
+	config.log_origin = config_str("LOCKSTEP_LOG_ORIGIN", "lockstep.local/log");
+	config.witnesses = config_str("LOCKSTEP_WITNESSES", NULL);
 	config.public_url = config_str("LOCKSTEP_PUBLIC_URL", "");
 	config.smtp_url = config_str("LOCKSTEP_SMTP_URL", "");
 	config.smtp_from = config_str("LOCKSTEP_SMTP_FROM", "lockstep@localhost");
@@ -101,6 +104,8 @@ config_load(char *err, size_t errlen)
 	NUM(token_max_days, "LOCKSTEP_TOKEN_MAX_DAYS", 90, 1, 365);
 	NUM(login_challenge_ttl, "LOCKSTEP_LOGIN_CHALLENGE_TTL", 300, 30, 900);
 	NUM(release_test_pause_ms, "LOCKSTEP_TEST_RELEASE_PAUSE_MS", 0, 0, 600000);
+	NUM(audit_checkpoint_interval, "LOCKSTEP_AUDIT_CHECKPOINT_INTERVAL", 600, 1, 86400);
+	NUM(tlog_interval_ms, "LOCKSTEP_TLOG_INTERVAL_MS", 1000, 50, 600000);
 	NUM(webhook_interval_ms, "LOCKSTEP_WEBHOOK_INTERVAL_MS", 1000, 10, 600000);
 	NUM(webhook_backoff_ms, "LOCKSTEP_WEBHOOK_BACKOFF_MS", 30000, 10, 3600000);
 	NUM(webhook_max_attempts, "LOCKSTEP_WEBHOOK_MAX_ATTEMPTS", 8, 1, 50);

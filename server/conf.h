@@ -64,7 +64,12 @@ struct config {
 	unsigned login_challenge_ttl;     /* LOCKSTEP_LOGIN_CHALLENGE_TTL, 300 s: two-step log-in */
 	unsigned release_test_pause_ms;   /* LOCKSTEP_TEST_RELEASE_PAUSE_MS, 0: tests only, see
 	                                     schedule.c */
-	unsigned webhook_interval_ms;     /* LOCKSTEP_WEBHOOK_INTERVAL_MS, 1000: worker poll */
+	const char *log_key_file; /* LOCKSTEP_LOG_KEY_FILE, none: derived from the master key */
+	const char *log_origin;   /* LOCKSTEP_LOG_ORIGIN, "lockstep.local/log" */
+	unsigned audit_checkpoint_interval; /* LOCKSTEP_AUDIT_CHECKPOINT_INTERVAL, 600 s */
+	unsigned tlog_interval_ms;          /* LOCKSTEP_TLOG_INTERVAL_MS, 1000: checkpoint tick */
+	const char *witnesses;              /* LOCKSTEP_WITNESSES, none: "URL vkey" items */
+	unsigned webhook_interval_ms;       /* LOCKSTEP_WEBHOOK_INTERVAL_MS, 1000: worker poll */
 	unsigned webhook_backoff_ms;    /* LOCKSTEP_WEBHOOK_BACKOFF_MS, 30000: first retry delay */
 	unsigned webhook_max_attempts;  /* LOCKSTEP_WEBHOOK_MAX_ATTEMPTS, 8 */
 	unsigned webhook_timeout;       /* LOCKSTEP_WEBHOOK_TIMEOUT, 10 s per attempt */

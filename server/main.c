@@ -293,6 +293,32 @@ main_serve(void)
 		return 1;
 	}
 	api_device_init(key);
+	{
+		struct crypto_signer *lk = config.log_key_file != NULL
+		                               ? crypto_signer_load(config.log_key_file, 0)
+		                               : tlogd_derive_key(key);
+
+		if (lk == NULL || tlogd_init(lk, signer, config.log_origin) != 0) {
+			log_event(LOG_LEVEL_ERROR, "log_key_failed",
+			          json_pack("{s:s, s:s}", "path",
+			                    config.log_key_file ? config.log_key_file : "(derived)",
+			                    "error", crypto_last_error()));
+			crypto_signer_free(lk);
+			explicit_bzero(key, sizeof(key));
+			crypto_signer_free(signer);
+			return 1;
+		}
+	}
+	if (witness_configure(config.witnesses) != 0) {
+		log_event(
+		    LOG_LEVEL_ERROR, "witnesses_invalid",
+		    json_pack("{s:s}", "hint",
+		              "LOCKSTEP_WITNESSES is \"<URL> <witness vkey>\" items separated "
+		              "by commas"));
+		explicit_bzero(key, sizeof(key));
+		crypto_signer_free(signer);
+		return 1;
+	}
 	/* a rotation in progress: rows not yet rewrapped open with the previous key */
 	if (config.master_key_previous_file != NULL) {
 		if (crypto_keyfile_load(config.master_key_previous_file, 0, prev) != 0) {
@@ -362,15 +388,24 @@ main_serve(void)
 	}
 	if (notify_worker_start() != 0)
 		log_event(LOG_LEVEL_WARN, "webhook_worker_failed", NULL);
+	if (tlogd_start(config.tlog_interval_ms, config.audit_checkpoint_interval) != 0) {
+		schedule_stop();
+		http_server_stop(5);
+		evidence_sweeper_stop();
+		crypto_signer_free(signer);
+		return 1;
+	}
 	sigwait(&set, &sig);
 	log_event(LOG_LEVEL_INFO, "shutdown",
 	          json_pack("{s:s}", "signal", sig == SIGINT ? "SIGINT" : "SIGTERM"));
 	schedule_stop();
+	tlogd_stop();
 	notify_worker_stop();
 	http_server_stop(25);
 	audit_sealer_stop();
 	evidence_sweeper_stop();
 	pubcache_clear();
+	tlogd_free();
 	crypto_signer_free(signer);
 	return 0;
 }

@@ -678,7 +678,9 @@
 				['Algorithm', signed.algorithm], ['Key id', el('code', { class: 'hash' }, signed.key_id)],
 				['Signature', el('code', { class: 'hash', id: 'receipt-signature' }, signed.signature)]]),
 			el('p', { class: 'hint' }, 'The signature covers the canonical JSON of the receipt; check it with the key at ',
-				link('/.well-known/lockstep/signing-key', '/.well-known/lockstep/signing-key'), ' · ',
+				link('/.well-known/lockstep/signing-key', '/.well-known/lockstep/signing-key'),
+				'; its SHA-256 is recorded in the transparency log (',
+				link('/log/checkpoint', '/log/checkpoint'), ') · ',
 				el('a', { href: API + '/evidence/' + encodeURIComponent(r.id) + '/receipt',
 					download: 'receipt-' + r.id + '.json' }, 'save the receipt as JSON')));
 	}
@@ -1419,7 +1421,13 @@
 			const rows = [['Status', r.status]];
 			if (r.publication)
 				rows.push(['Publication', link('/p/' + encodeURIComponent(r.publication.slug), '/p/' + r.publication.slug)],
-					['Sequence', String(r.publication.sequence)], ['Hash', r.publication.hash]);
+					['Sequence', String(r.publication.sequence)], ['Hash', r.publication.hash],
+					/* the transparency log: where readers check it was logged, and unchanged */
+					['Transparency log', el('span', { id: 'release-log' },
+						link('/log/checkpoint', 'checkpoint'), ' · ',
+						link(API + '/publications/' + encodeURIComponent(r.publication.slug) + '/attestation',
+							'in-toto attestation'), ' · ',
+						link('/.well-known/lockstep/log-key', 'log key'))]);
 			out.append(el('h3', null, 'Release'), el('div', { id: 'release-status' }, dl(rows)));
 			if (r.hold && r.status === 'held') {
 				const byEng = new Map(c.engagements.map((e) => [e.id, e.company_org.name + ' × ' + e.assessor_org.name]));

@@ -65,6 +65,17 @@ int api_device_cookie(const char *user_id, char *out, size_t outlen);
 int api_device_check(const char *value, char user_id[DB_UUID_LEN + 1]);
 const struct crypto_signer *api_signer(void);
 
+/* The transparency log (log_*.c): public, anonymous. */
+int api_log_checkpoint_get(struct http_request *r);
+int api_log_tile_get(struct http_request *r);
+int api_log_inclusion_get(struct http_request *r);
+int api_log_consistency_get(struct http_request *r);
+int api_log_key_get(struct http_request *r);
+int api_publication_attestation_get(struct http_request *r);
+int api_audit_get(struct http_request *r);
+int api_publication_corrections_post(struct http_request *r);
+int api_publication_corrections_get(struct http_request *r);
+
 /* The static route table, terminated by a null row. */
 extern const struct router_route api_routes[];
 

@@ -288,11 +288,11 @@ json_t *
 api_campaign_json(const struct store_campaign *k)
 {
 	return json_pack(
-	    "{s:s, s:s, s:s, s:O, s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:b, s:s, s:b, s:b}", "id", k->id,
-	    "title", k->title, "slug", k->slug, "threat_models", k->threat_models, "release_at",
-	    k->release_at, "planned_release_at", k->planned_release_at, "disclosure", k->disclosure,
-	    "min_cohort", (json_int_t)k->min_cohort, "state", k->state, "created_at", k->created_at,
-	    "updated_at", k->updated_at, "released", k->released, "review_opens_at",
+	    "{s:s, s:s, s:s, s:O, s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:b, s:s, s:b, s:b}", "id",
+	    k->id, "title", k->title, "slug", k->slug, "threat_models", k->threat_models,
+	    "release_at", k->release_at, "planned_release_at", k->planned_release_at, "disclosure",
+	    k->disclosure, "min_cohort", (json_int_t)k->min_cohort, "state", k->state, "created_at",
+	    k->created_at, "updated_at", k->updated_at, "released", k->released, "review_opens_at",
 	    k->review_opens_at, "review_opens_default", k->review_opens_default,
 	    "require_second_factor", k->require_second_factor);
 }

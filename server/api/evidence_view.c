@@ -10,6 +10,7 @@
 
 #include "api/evidence.h"
 #include "publish/publish.h"
+#include "util/log.h"
 #include "util/util.h"
 
 /* One row per refusal: the answer the clients have always seen. */
@@ -143,6 +144,19 @@ api_evidence_key_id(const struct crypto_signer *s, char out[64])
 	return crypto_ed25519_key_id(pub, out);
 }
 
+struct receipt_log_tx {
+	unsigned char hash[CRYPTO_SHA256_LEN];
+	long long idx;
+};
+
+static int
+receipt_log_fn(struct db_conn *c, void *arg)
+{
+	struct receipt_log_tx *t = arg;
+
+	return store_tlog_evidence_receipt(c, t->hash, &t->idx);
+}
+
 json_t *
 api_evidence_receipt(const struct store_evidence *e)
 {
@@ -163,6 +177,17 @@ api_evidence_receipt(const struct store_evidence *e)
 	    crypto_sign(signer, canon, clen, sig) != 0 || api_evidence_key_id(signer, kid) != 0)
 		goto done;
 	util_b64_encode(sig, sizeof(sig), b64);
+	/* the transparency log records the receipt's hash (once; its own
+	 * transaction, after the upload's commit); the receipt is answered
+	 * even when the log cannot be written, and that is logged */
+	{
+		struct receipt_log_tx t = {.idx = -1};
+
+		if (crypto_sha256(canon, clen, t.hash) != 0 ||
+		    db_tx(NULL, "tlog_evidence_receipt", receipt_log_fn, &t) != DB_OK)
+			log_event(LOG_LEVEL_WARN, "tlog_receipt_failed",
+			          json_pack("{s:s}", "evidence", e->id));
+	}
 	/* o steals receipt */
 	out = json_pack("{s:o, s:s, s:s, s:s}", "receipt", receipt, "signature", b64, "algorithm",
 	                "Ed25519", "key_id", kid);

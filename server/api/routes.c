@@ -121,10 +121,22 @@ const struct router_route api_routes[] = {
     {"DELETE", "/api/v1/webhooks/{id}", api_webhook_delete, A, 0, UW},
     {"GET", "/api/v1/webhooks/{id}/deliveries", api_webhook_deliveries_get, A, 0, R},
     {"GET", "/.well-known/lockstep/signing-keys", api_signing_keys_get, P, 0, 0},
+    /* the coordinator's audit export (lockstep verify-audit) */
+    {"GET", "/api/v1/audit", api_audit_get, A, 0, R},
+    {"GET", "/.well-known/lockstep/log-key", api_log_key_get, P, 0, 0},
+    /* the transparency log (C2SP tlog-tiles under /log/, proofs): anonymous */
+    {"GET", "/log/checkpoint", api_log_checkpoint_get, P, 0, 0},
+    {"GET", "/log/tile/{*}", api_log_tile_get, P, 0, 0},
+    {"GET", "/log/proof/inclusion", api_log_inclusion_get, P, 0, 0},
+    {"GET", "/log/proof/consistency", api_log_consistency_get, P, 0, 0},
     /* public, anonymous (no identity even with a token): see pubcache.c */
     {"GET", "/api/v1/publications", api_publications_get, P, 0, 0},
     {"GET", "/api/v1/publications/{slug}", api_publication_get, P, 0, 0},
     {"GET", "/api/v1/publications/{slug}/signature", api_publication_signature_get, P, 0, 0},
+    {"GET", "/api/v1/publications/{slug}/attestation", api_publication_attestation_get, P, 0, 0},
+    {"GET", "/api/v1/publications/{slug}/corrections", api_publication_corrections_get, P, 0, 0},
+    {"POST", "/api/v1/publications/{slug}/corrections", api_publication_corrections_post, A | J,
+     8192, KW},
     {"GET", "/p/{slug}", api_publication_page_get, P | NS, 0, 0},
     {"GET", "/feed.xml", api_feed_get, P, 0, 0},
     {"GET", "/healthz", api_healthz_get, 0, 0, 0},

@@ -20,5 +20,9 @@
 #define DB_LOCK_AUDIT_ID "74189"
 /* release_publish() in sql/0003_publications.sql: one publication at a time (the chain). */
 #define DB_LOCK_RELEASE "7418910"
+/* tlog_append() and friends in sql/0010_tlog.sql: one log append at a time. */
+#define DB_LOCK_TLOG "7418911"
+/* correction_head() in sql/0010_tlog.sql: (key, publication seq), one correction at a time. */
+#define DB_LOCK_CORRECTION "7418912"
 
 #endif

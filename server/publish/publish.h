@@ -5,8 +5,12 @@
 #define LOCKSTEP_PUBLISH_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
+
+#include "crypto/crypto.h"
+#include "tlog/tlog.h"
 
 /*
  * Canonical JSON of v: object keys sorted (byte order of their UTF-8),
@@ -124,6 +128,15 @@ struct publish_campaign {
 json_t *publish_build(const struct publish_campaign *c, const json_t *inputs, json_t **leaks);
 
 /*
+ * The part of an engagement's row that commit-then-reveal commits to:
+ * {"claims", "findings", "statement"} exactly as publish_build writes them
+ * into the row (which adds "company", "assessor" and "commitment"), from
+ * one engagement e of release_inputs() or commit_inputs() and the
+ * campaign's threat models. Returns a new object, or NULL.
+ */
+json_t *publish_row_core(const json_t *threat_models, const json_t *e);
+
+/*
  * The review (0008): each engagement row of the publication carries
  * "review": {state, draft_hash, response, addendum}; the document carries
  * "reviews": {state: number of engagements}. States: */
@@ -218,5 +231,90 @@ void review_round(const struct util_identity *scheduler, int max);
 
 /* Ask the thread to stop and wait for it (a running release finishes). */
 void schedule_stop(void);
+
+/* ---- commit-then-reveal (commit.c) ---- */
+
+struct db_conn;
+
+/*
+ * Commit every campaign whose commit instant has passed (one transaction
+ * each, scheduler identity). Returns how many, or -1 (logged).
+ */
+int commit_round(void);
+
+/*
+ * At the release, inside its transaction: check each engagement of inputs
+ * (release_inputs(), opened) against its latest commitment; set
+ * e["commitment"] = {salt, log_index, recommitted_at} (a changed or late
+ * row is committed again now: recommitted_at is set) and *summary (new
+ * reference) = {campaign_log_index, committed, recommitted, engagements}.
+ * DB_OK or a db_status.
+ */
+int commit_reveal(struct db_conn *c, const char *campaign, const json_t *threat_models,
+                  json_t *inputs, json_t **summary);
+
+/* ---- the transparency log (tlogd.c) ---- */
+
+/*
+ * The log key derived from the master key (HMAC-SHA-256 under a fixed
+ * label, used as an Ed25519 seed). Returns a signer the caller frees, or
+ * NULL.
+ */
+struct crypto_signer *tlogd_derive_key(const unsigned char master[CRYPTO_KEY_LEN]);
+
+/*
+ * Keep log_key (owned from now on; freed by tlogd_free), the publication
+ * signer (borrowed, announced in the log) and the origin (the checkpoint's
+ * first line and the key name). Returns 0, or -1.
+ */
+int tlogd_init(struct crypto_signer *log_key, const struct crypto_signer *pub_signer,
+               const char *origin);
+const struct crypto_signer *tlogd_signer(void); /* NULL before tlogd_init */
+const char *tlogd_origin(void);
+/* The log's verifier key (C2SP vkey) into out. 0 or -1. */
+int tlogd_vkey(char *out, size_t outlen);
+
+/*
+ * Read the leaf hashes appended since the last call into memory (one
+ * transaction per 10000). Returns the number of leaves held, or -1.
+ */
+long long tlogd_sync(void);
+/* From the leaves held (after tlogd_sync); each 0, or -1 beyond them. */
+int tlogd_root(uint64_t size, tlog_hash out);
+int tlogd_leaf(uint64_t index, tlog_hash out);
+int tlogd_inclusion(uint64_t index, uint64_t size, tlog_hash proof[TLOG_MAX_PROOF], size_t *len);
+int tlogd_consistency(uint64_t m, uint64_t n, tlog_hash proof[TLOG_MAX_PROOF], size_t *len);
+/* The width hashes of tile (level, index) into out (width * 32 bytes). 0, or -1. */
+int tlogd_tile(int level, uint64_t index, unsigned width, unsigned char *out);
+/* The signed note of the checkpoint (size, root) into out. Its length, or -1. */
+int tlogd_sign_checkpoint(uint64_t size, const tlog_hash root, char *out, size_t outlen);
+/* Sign and store a checkpoint for the log's size if it grew: 1, 0 (nothing new), -1. */
+int tlogd_checkpoint_now(void);
+/* Append an audit checkpoint if due (force: whatever its age). 0 or -1. */
+int tlogd_audit_checkpoint(int force);
+
+/*
+ * Start the log's thread (announces the keys, then every interval_ms:
+ * audit checkpoint when audit_interval_s passed, checkpoint when the log
+ * grew). Returns 0, or -1.
+ */
+int tlogd_start(unsigned interval_ms, unsigned audit_interval_s);
+void tlogd_stop(void);
+void tlogd_free(void);
+
+/* ---- witnesses (witness.c) ---- */
+
+/*
+ * The witnesses of LOCKSTEP_WITNESSES: "<URL> <cosignature vkey>" items
+ * separated by commas or new lines (at most 16). Returns 0, or -1 on a
+ * malformed item (none is kept then).
+ */
+int witness_configure(const char *spec);
+size_t witness_count(void);
+/*
+ * Send checkpoint size (stored) to every witness that has not cosigned it
+ * and is not backing off; store the cosignatures that verify.
+ */
+void witness_round(long long size);
 
 #endif

@@ -232,6 +232,65 @@ rd_names(struct sbuf *b, const json_t *arr)
 	}
 }
 
+/*
+ * The transparency log section: the publication's entry, the
+ * commit-then-reveal summary (rows changed after the commitment are named
+ * with the instant they were committed again) and how to check it all.
+ */
+static void
+rd_transparency(struct sbuf *b, const json_t *doc, const struct publish_meta *m)
+{
+	const json_t *sum = json_object_get(doc, "commitments"), *row;
+	size_t j;
+
+	sb_str(b, "<section id=\"transparency\"><h2>Transparency log</h2><p>This publication is "
+	          "an entry of the server's transparency log, <code>{\"hash\":\"");
+	sb_esc(b, m->hash_hex);
+	sb_printf(b,
+	          "\",\"sequence\":%lld,\"type\":\"publication\"}</code>, in checkpoints "
+	          "signed by the log key and cosigned by witnesses "
+	          "(<a href=\"/log/checkpoint\">latest checkpoint</a>).</p>",
+	          (long long)json_integer_value(json_object_get(doc, "sequence")));
+	if (json_is_object(sum)) {
+		sb_printf(
+		    b,
+		    "<p>Commit-then-reveal: %lld of %lld engagements were committed to the log "
+		    "before the release; %lld were committed again at the release because "
+		    "they changed after their commitment (or came later).</p>",
+		    (long long)json_integer_value(json_object_get(sum, "committed")),
+		    (long long)json_integer_value(json_object_get(sum, "engagements")),
+		    (long long)json_integer_value(json_object_get(sum, "recommitted")));
+		if (json_integer_value(json_object_get(sum, "recommitted")) > 0) {
+			sb_str(b, "<ul id=\"recommitted\">");
+			json_array_foreach(json_object_get(doc, "engagements"), j, row)
+			{
+				const json_t *k = json_object_get(
+				    json_object_get(row, "commitment"), "recommitted_at");
+
+				if (!json_is_string(k))
+					continue;
+				sb_str(b, "<li>");
+				sb_esc(b, rd_str(row, "company"));
+				sb_str(b, ": recommitted at ");
+				sb_esc(b, json_string_value(k));
+				sb_str(b, "</li>");
+			}
+			sb_str(b, "</ul>");
+		}
+	}
+	sb_str(b, "<p>A publication is never changed or withdrawn; the coordinator's signed "
+	          "corrections, if any, are listed at <a id=\"corrections\" href=\"/api/v1/"
+	          "publications/");
+	sb_esc(b, m->slug);
+	sb_str(b, "/corrections\">its corrections</a>, and logged.</p>");
+	sb_str(b, "<p>Check the signature, the log entry, every row against its commitment and "
+	          "the witnesses' cosignatures with the lockstep command-line client:</p><pre>"
+	          "curl -s \"$SERVER/.well-known/lockstep/log-key?format=vkey\" &gt; log.vkey\n"
+	          "lockstep --url \"$SERVER\" verify ");
+	sb_esc(b, m->slug);
+	sb_str(b, " --log-key log.vkey --save-checkpoint pinned.ckpt</pre></section>\n");
+}
+
 char *
 publish_page_html(const json_t *doc, const struct publish_meta *m, size_t *len)
 {
@@ -458,8 +517,10 @@ publish_page_html(const json_t *doc, const struct publish_meta *m, size_t *len)
 	    "<p>The first openssl command prints <code>Signature Verified Successfully</code>; the "
 	    "second prints the SHA-256 above. The signature above, decoded with "
 	    "<code>openssl base64 -d -A</code>, is the same 64 bytes as <code>sig.bin</code>.</p>"
-	    "</section>\n</main>\n<footer><p>Served by lockstep. Machine-readable: "
-	    "<a href=\"/api/v1/publications/");
+	    "</section>\n");
+	rd_transparency(&b, doc, m);
+	sb_str(&b, "</main>\n<footer><p>Served by lockstep. Machine-readable: "
+	           "<a href=\"/api/v1/publications/");
 	sb_esc(&b, m->slug);
 	sb_str(
 	    &b,

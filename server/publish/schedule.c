@@ -322,10 +322,30 @@ schedule_tx_fn(struct db_conn *c, void *arg)
 		ret = DB_ERROR;
 		goto done;
 	}
-	if (json_array_size(leaks) > 0)
+	if (json_array_size(leaks) > 0) {
 		ret = schedule_hold(c, k, leaks);
-	else
+	} else {
+		json_t *summary = NULL;
+
+		/* commit-then-reveal: each row's salt (or its recommitment), then the
+		 * document again with them (a new shuffle: the first one is dropped) */
+		json_decref(doc);
+		json_decref(leaks);
+		doc = leaks = NULL;
+		if ((ret = commit_reveal(c, k->campaign, pc.threat_models, inputs, &summary)) !=
+		    DB_OK)
+			goto done;
+		if ((doc = publish_build(&pc, inputs, &leaks)) == NULL) {
+			json_decref(summary);
+			ret = DB_ERROR;
+			goto done;
+		}
+		if (json_object_set_new(doc, "commitments", summary) != 0) {
+			ret = DB_ERROR;
+			goto done;
+		}
 		ret = schedule_publish(c, k, doc, rel.held, pc.embargo_break);
+	}
 done:
 	json_decref(inputs);
 	json_decref(doc);
@@ -429,6 +449,7 @@ schedule_main(void *arg)
 
 		schedule_woken = 0;
 		pthread_mutex_unlock(&schedule_lock);
+		(void)commit_round(); /* logged */
 		__atomic_add_fetch(&schedule_nrounds, 1, __ATOMIC_RELAXED);
 		for (int n = 0; n < SCHEDULE_MAX_PER_ROUND; n++) {
 			struct schedule_tx k = {0};
@@ -444,10 +465,14 @@ schedule_main(void *arg)
 				break;
 			if (k.published)
 				__atomic_add_fetch(&schedule_nreleased, 1, __ATOMIC_RELAXED);
-			if (k.published)
+			if (k.published) {
 				log_event(LOG_LEVEL_INFO, "released",
 				          json_pack("{s:s, s:I, s:s}", "slug", k.slug, "sequence",
 				                    (json_int_t)k.seq, "hash", k.hash));
+				/* the release's log entries get a signed checkpoint at once */
+				if (tlogd_signer() != NULL && tlogd_checkpoint_now() < 0)
+					log_event(LOG_LEVEL_WARN, "tlog_checkpoint_failed", NULL);
+			}
 			if (__atomic_load_n(&schedule_stopping, __ATOMIC_RELAXED))
 				break;
 		}

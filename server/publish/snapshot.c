@@ -258,6 +258,56 @@ snap_review(struct snap *s, json_t *row, const char *eid, const json_t *review)
 	    json_integer(json_integer_value(json_object_get(s->review_count, state)) + 1));
 }
 
+json_t *
+publish_row_core(const json_t *threat_models, const json_t *e)
+{
+	json_t *claims_in = json_object_get(e, "claims");
+	json_t *claims, *findings, *statement, *v, *f;
+	size_t i;
+
+	claims = json_object();
+	findings = json_object();
+	json_array_foreach(threat_models, i, v)
+	{
+		const char *tm = json_string_value(v);
+		json_t *cl = json_object_get(claims_in, tm);
+		json_t *sev = json_object();
+
+		json_object_set_new(claims, tm,
+		                    json_pack("{s:s, s:s}", "level",
+		                              cl ? snap_str(cl, "level") : "not-assessed",
+		                              "summary", cl ? snap_str(cl, "summary") : ""));
+		for (int k = 0; k < SNAP_NSEV; k++)
+			json_object_set_new(sev, vocab_severities[k], json_object());
+		json_object_set_new(findings, tm, sev);
+	}
+	json_array_foreach(json_object_get(e, "findings"), i, f)
+	{
+		const char *tm = json_string_value(json_array_get(f, 0));
+		const char *sv = json_string_value(json_array_get(f, 1));
+		const char *st = json_string_value(json_array_get(f, 2));
+		json_int_t n = json_integer_value(json_array_get(f, 3));
+		json_t *cell, *w;
+		int in_scope = 0;
+		size_t j;
+
+		json_array_foreach(threat_models, j, w)
+		{
+			if (tm != NULL && strcmp(json_string_value(w), tm) == 0)
+				in_scope = 1;
+		}
+		if (tm == NULL || sv == NULL || st == NULL || !in_scope || snap_sev_index(sv) < 0)
+			continue;
+		cell = json_object_get(json_object_get(findings, tm), sv);
+		json_object_set_new(
+		    cell, st, json_integer(json_integer_value(json_object_get(cell, st)) + n));
+	}
+	statement = json_object_get(e, "statement");
+	/* o steals claims and findings */
+	return json_pack("{s:o, s:o, s:O}", "claims", claims, "findings", findings, "statement",
+	                 json_is_string(statement) ? statement : json_null());
+}
+
 /* One engagement's row (new reference) or NULL. */
 static json_t *
 snap_row(struct snap *s, const json_t *e, int company)
@@ -321,6 +371,9 @@ snap_row(struct snap *s, const json_t *e, int company)
 		snap_review(s, row, eid, json_object_get(e, "review"));
 	if (row != NULL && json_array_size(s->row_withheld) > 0)
 		json_object_set(row, "withheld", s->row_withheld);
+	/* commit-then-reveal: the salt and log index the release attached */
+	if (row != NULL && json_object_get(e, "commitment") != NULL)
+		json_object_set(row, "commitment", json_object_get(e, "commitment"));
 	json_decref(s->row_withheld);
 	s->row_withheld = NULL;
 	json_decref(withheld_text);

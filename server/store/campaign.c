@@ -14,7 +14,7 @@
 	" disclosure, min_cohort, state, ls_ts(created_at) AS created_at,"                         \
 	" ls_ts(updated_at) AS updated_at, ls_campaign_frozen(id) AS released,"                    \
 	" ls_ts(ls_review_opens(release_at, review_opens_at)) AS review_opens_at,"                 \
-	" review_opens_at IS NULL AS review_opens_default,"                                         \
+	" review_opens_at IS NULL AS review_opens_default,"                                        \
 	" require_second_factor"
 
 #define K struct store_campaign

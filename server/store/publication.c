@@ -98,6 +98,7 @@ const struct db_statement store_publication_statements[] = {
      " min_cohort, embargo_break, held FROM release_claim()",
      release_row},
     {"release_inputs", "SELECT release_inputs($1::uuid) AS inputs", inputs_row},
+    {"commit_inputs", "SELECT commit_inputs($1::uuid) AS inputs", inputs_row},
     {"release_chain_head", "SELECT seq, hash FROM release_chain_head()", head_row},
     {"release_publish",
      "SELECT release_publish($1::uuid, $2::bigint, $3, $4::bytea, $5::bytea, $6::bytea,"
@@ -288,6 +289,28 @@ store_release_inputs(struct db_conn *c, const char *campaign, json_t **inputs)
 
 	*inputs = NULL;
 	if ((rc = store_one(c, "release_inputs", 1, p, inputs_row, &in)) != DB_OK)
+		return rc;
+	if (json_is_null(in.inputs)) {
+		json_decref(in.inputs);
+		return STORE_NONE;
+	}
+	if (store_release_open(in.inputs, 0) != 0) {
+		json_decref(in.inputs);
+		return DB_ERROR;
+	}
+	*inputs = in.inputs;
+	return DB_OK;
+}
+
+int
+store_commit_inputs(struct db_conn *c, const char *campaign, json_t **inputs)
+{
+	const char *p[1] = {campaign};
+	struct release_inputs in = {NULL};
+	int rc;
+
+	*inputs = NULL;
+	if ((rc = store_one(c, "commit_inputs", 1, p, inputs_row, &in)) != DB_OK)
 		return rc;
 	if (json_is_null(in.inputs)) {
 		json_decref(in.inputs);

@@ -36,15 +36,13 @@ int
 store_init(const unsigned char master[CRYPTO_KEY_LEN])
 {
 	const struct db_statement *const tables[] = {
-	    store_org_statements,        store_user_statements,
-	    store_audit_statements,      store_campaign_statements,
-	    store_engagement_statements, store_claim_statements,
-	    store_finding_statements,    store_publication_statements,
-	    store_vocab_statements,      store_evidence_statements,
-	    store_keys_statements,       store_account_statements,
-	    store_review_statements,     store_conversation_statements,
-	    store_notify_statements,     store_factor_statements,
-	    NULL};
+	    store_org_statements,          store_user_statements,         store_audit_statements,
+	    store_campaign_statements,     store_engagement_statements,   store_claim_statements,
+	    store_finding_statements,      store_publication_statements,  store_vocab_statements,
+	    store_evidence_statements,     store_keys_statements,         store_account_statements,
+	    store_review_statements,       store_conversation_statements, store_notify_statements,
+	    store_factor_statements,       store_tlog_statements,         store_commit_statements,
+	    store_audit_export_statements, store_correction_statements,   NULL};
 
 	if (master != NULL)
 		memcpy(store_master, master, CRYPTO_KEY_LEN);
@@ -311,8 +309,8 @@ store_master_open(const char *kind, const char *id, const char *column, const st
                   unsigned char **pt, size_t *ptlen)
 {
 	if (store_open_bytes(store_master, kind, id, column, ct->p, ct->len, pt, ptlen) != 0 &&
-	    (!store_have_prev ||
-	     store_open_bytes(store_master_prev, kind, id, column, ct->p, ct->len, pt, ptlen) != 0)) {
+	    (!store_have_prev || store_open_bytes(store_master_prev, kind, id, column, ct->p,
+	                                          ct->len, pt, ptlen) != 0)) {
 		log_event(LOG_LEVEL_ERROR, "decrypt_failed",
 		          json_pack("{s:s, s:s, s:s}", "kind", kind, "id", id, "column", column));
 		return -1;

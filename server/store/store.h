@@ -395,8 +395,8 @@ struct store_auth {
 	char role[8];
 	char session_id[DB_UUID_LEN + 1]; /* store_auth_resolve only */
 	char kind[16];                    /* store_auth_resolve: "session" or "api" */
-	char scopes[256];    /* store_auth_resolve: an API token's scopes, space-separated; "" for a
-	                        browser session (one limited to enrolling a second factor has some) */
+	char scopes[256]; /* store_auth_resolve: an API token's scopes, space-separated; "" for a
+	                     browser session (one limited to enrolling a second factor has some) */
 };
 
 struct store_user {
@@ -1144,6 +1144,156 @@ void store_threat_models_free(struct store_threat_model *rows, int n);
  * differ (each difference logged); or a negative db_status.
  */
 int store_vocab_check(struct db_conn *c) STORE_MUST_CHECK;
+
+/* ---- the transparency log (tlog.c, 0010_tlog.sql) ---- */
+
+struct store_tlog_leaf {
+	long long idx;
+	struct db_bytes hash; /* 32 bytes */
+};
+struct store_tlog_entry {
+	long long idx;
+	char *body; /* canonical JSON */
+};
+struct store_tlog_checkpoint {
+	long long size;
+	char *note; /* the log's signed note, without cosignatures */
+};
+struct store_tlog_cosig {
+	char witness[136];
+	char *line; /* one signature line, newline-terminated */
+};
+
+/* Leaf hashes of entries from index from on, at most limit (rows freed with the _free). */
+int store_tlog_leaves(struct db_conn *c, long long from, int limit, struct store_tlog_leaf **rows,
+                      int *n) STORE_MUST_CHECK;
+void store_tlog_leaves_free(struct store_tlog_leaf *rows, int n);
+/* Bodies of entries [from, to). */
+int store_tlog_entries(struct db_conn *c, long long from, long long to,
+                       struct store_tlog_entry **rows, int *n) STORE_MUST_CHECK;
+void store_tlog_entries_free(struct store_tlog_entry *rows, int n);
+/* The first entry whose leaf hash is leaf: DB_OK with *idx, or STORE_NONE. */
+int store_tlog_find(struct db_conn *c, const unsigned char leaf[CRYPTO_SHA256_LEN],
+                    long long *idx) STORE_MUST_CHECK;
+/* The checkpoint of size (size <= 0: the latest). DB_OK or STORE_NONE. */
+int store_tlog_checkpoint(struct db_conn *c, long long size,
+                          struct store_tlog_checkpoint *out) STORE_MUST_CHECK;
+void store_tlog_checkpoint_clear(struct store_tlog_checkpoint *k);
+/* Store a signed checkpoint (a size already stored is kept). */
+int store_tlog_checkpoint_store(struct db_conn *c, long long size,
+                                const unsigned char root[CRYPTO_SHA256_LEN],
+                                const char *note) STORE_MUST_CHECK;
+/* The cosignature lines stored for checkpoint size. */
+int store_tlog_cosignatures(struct db_conn *c, long long size, struct store_tlog_cosig **rows,
+                            int *n) STORE_MUST_CHECK;
+void store_tlog_cosignatures_free(struct store_tlog_cosig *rows, int n);
+/* Store a verified cosignature line of witness for checkpoint size. */
+int store_tlog_cosignature_store(struct db_conn *c, long long size, const char *witness,
+                                 const char *line) STORE_MUST_CHECK;
+/* Log the SHA-256 of an evidence receipt once; *idx its entry. */
+int store_tlog_evidence_receipt(struct db_conn *c, const unsigned char hash[CRYPTO_SHA256_LEN],
+                                long long *idx) STORE_MUST_CHECK;
+/* The largest checkpoint size witness cosigned (0: none). */
+int store_tlog_witness_last(struct db_conn *c, const char *witness,
+                            long long *size) STORE_MUST_CHECK;
+/* Append an audit checkpoint if due (see tlog_audit_checkpoint in 0010). */
+int store_tlog_audit_checkpoint(struct db_conn *c, unsigned min_seconds,
+                                int force) STORE_MUST_CHECK;
+/* Announce a public key in the log once (purpose "publication-signing" or "log"). */
+int store_tlog_announce_key(struct db_conn *c, const char *purpose,
+                            const unsigned char key[CRYPTO_ED25519_PUB_LEN]) STORE_MUST_CHECK;
+
+/* ---- commit-then-reveal (tlog.c, 0010_tlog.sql) ---- */
+
+/*
+ * Claim one campaign due for its commitment (commit_claim(), scheduler
+ * identity): DB_OK with its id and threat models (*threat_models: new
+ * reference), or STORE_NONE.
+ */
+int store_commit_claim(struct db_conn *c, char campaign[DB_UUID_LEN + 1],
+                       json_t **threat_models) STORE_MUST_CHECK;
+/*
+ * The engagements of a campaign as commit_inputs() returns them, claim
+ * summaries and statements opened (as store_release_inputs). *inputs: new
+ * reference. DB_OK, STORE_NONE, or DB_ERROR.
+ */
+int store_commit_inputs(struct db_conn *c, const char *campaign, json_t **inputs) STORE_MUST_CHECK;
+/* Append and record one engagement's commitment; the salt is sealed here. */
+int store_commit_store(struct db_conn *c, const char *campaign, const char *engagement,
+                       const unsigned char commitment[CRYPTO_SHA256_LEN],
+                       const unsigned char salt[CRYPTO_KEY_LEN], int recommitted,
+                       long long *log_idx) STORE_MUST_CHECK;
+/* Append the campaign commitment (the indices of its commitments, their count). */
+int store_commit_campaign_store(struct db_conn *c, const char *campaign,
+                                long long *log_idx) STORE_MUST_CHECK;
+
+struct store_commitment {
+	char engagement_id[DB_UUID_LEN + 1]; /* "" for the campaign commitment's row */
+	char *commitment; /* hex; the campaign commitment's row: its log entry (JSON) */
+	struct db_bytes salt_sealed;
+	long long log_idx;
+	int recommitted;
+	char committed_at[STORE_TS_LEN];
+	long long count;                    /* the campaign commitment's; -1 on engagement rows */
+	unsigned char salt[CRYPTO_KEY_LEN]; /* opened here */
+	int salt_ok;
+};
+/* The latest commitment of each engagement of a due campaign, salts opened, and the campaign's. */
+int store_commitments_for_release(struct db_conn *c, const char *campaign,
+                                  struct store_commitment **rows, int *n) STORE_MUST_CHECK;
+void store_commitments_free(struct store_commitment *rows, int n);
+
+/* ---- the audit export (audit.c) ---- */
+
+struct store_audit_event {
+	long long id;
+	char at[40]; /* microseconds, as hashed */
+	char *actor_user, *actor_org, *actor_kind, *addr, *action, *object_type, *object_id;
+	json_t *orgs, *detail;
+	char prev_hash[2 * CRYPTO_SHA256_LEN + 1];
+	char hash[2 * CRYPTO_SHA256_LEN + 1];
+	char *hashed; /* the exact text hashed after prev_hash */
+};
+/* Audit events after id `after` the caller may see (row-level security), in order. */
+int store_audit_export(struct db_conn *c, long long after, int limit,
+                       struct store_audit_event **rows, int *n) STORE_MUST_CHECK;
+void store_audit_events_free(struct store_audit_event *rows, int n);
+
+/* ---- corrections (tlog.c, 0010_tlog.sql) ---- */
+
+struct store_correction_head {
+	long long seq;    /* the publication's sequence */
+	long long number; /* the next correction's number */
+	char prev_hash[2 * CRYPTO_SHA256_LEN + 1];
+	char pub_hash[2 * CRYPTO_SHA256_LEN + 1];
+	char disclosure[16];
+};
+/*
+ * The coordinator's view of a released publication's correction chain,
+ * locked until the transaction ends. STORE_NONE for an unknown or
+ * unreleased slug, or another caller.
+ */
+int store_correction_head(struct db_conn *c, const char *slug,
+                          struct store_correction_head *out) STORE_MUST_CHECK;
+/* Store and log a signed correction continuing the chain; *log_idx its entry. */
+int store_correction_store(struct db_conn *c, long long seq, long long number, const char *document,
+                           const unsigned char sig[CRYPTO_ED25519_SIG_LEN],
+                           const unsigned char hash[CRYPTO_SHA256_LEN],
+                           const unsigned char prev[CRYPTO_SHA256_LEN],
+                           const unsigned char key[CRYPTO_ED25519_PUB_LEN],
+                           long long *log_idx) STORE_MUST_CHECK;
+
+struct store_correction {
+	long long number;
+	char *document; /* the exact signed bytes */
+	char signature[100];
+	char hash[2 * CRYPTO_SHA256_LEN + 1];
+	char created_at[STORE_TS_LEN];
+};
+/* The corrections of a released publication, in order; STORE_NONE when it is not visible. */
+int store_corrections(struct db_conn *c, const char *slug, struct store_correction **rows,
+                      int *n) STORE_MUST_CHECK;
+void store_corrections_free(struct store_correction *rows, int n);
 
 /* ---- the account life cycle (account.c, 0006_accounts.sql) ---- */
 

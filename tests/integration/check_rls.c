@@ -45,6 +45,8 @@ static const char *const rls_tables[] = {
     "risk_expiry_notices",
     "sessions",
     "statements",
+    "tlog_campaign_commits",
+    "tlog_commitments",
     "user_totp",
     "users",
     "webhook_deliveries",
@@ -77,9 +79,18 @@ hidden_rows(const char *t)
  * sealer's gaps (ids only; the app has no privilege on it at all)
  * (test_app_privileges).
  */
-static const char *const plain_tables[] = {
-    "audit_gaps",        "engagement_transitions", "finding_transitions", "key_checks",
-    "schema_migrations", "signing_keys",           "threat_models",       "vocabulary"};
+static const char *const plain_tables[] = {"audit_gaps",
+                                           "engagement_transitions",
+                                           "finding_transitions",
+                                           "key_checks",
+                                           "publication_corrections",
+                                           "schema_migrations",
+                                           "signing_keys",
+                                           "threat_models",
+                                           "tlog_checkpoints",
+                                           "tlog_cosignatures",
+                                           "tlog_entries",
+                                           "vocabulary"};
 
 static PGconn *
 app_conn(void)
