@@ -262,6 +262,8 @@ client_commit_check(const char *base_url, const json_t *doc, long long pub_index
 		json_object_del(core, "company");
 		json_object_del(core, "assessor");
 		json_object_del(core, "commitment");
+		/* the company review's state is added at release and is not committed */
+		json_object_del(core, "review");
 		if ((canon = publish_canonical(core, &len)) != NULL &&
 		    (s = crypto_sha256_stream_new()) != NULL &&
 		    crypto_sha256_stream_update(s, salt, sizeof(salt)) == 0 &&

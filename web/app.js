@@ -926,20 +926,6 @@
 			}));
 		}
 
-		/* issue 9: the coordinator's second-factor requirement */
-		out.append(onSubmit(el('form', { class: 'card', id: 'campaign-second-factor' },
-			el('h4', null, 'Second factor'),
-			el('p', null, 'When required, every user of the campaign\'s companies and assessor firms who has no ' +
-				'second factor can, from their next log-in, only set one up; sessions already open are not touched.'),
-			el('label', { class: 'check' }, el('input', { type: 'checkbox', name: 'required', id: 'campaign-2fa',
-				checked: !!c.require_second_factor }), ' Require a second factor'),
-			el('button', { type: 'submit' }, 'Save')), async (fd) => {
-			const required = fd.get('required') !== null;
-			await api('PUT', '/campaigns/' + id + '/second-factor', { required });
-			await route();
-			notice(required ? 'A second factor is now required.' : 'A second factor is no longer required.');
-		}));
-
 		out.append(await conversationSection(f, hist));
 
 		const items = hist && Array.isArray(hist.items) ? hist.items : [];
@@ -1505,6 +1491,20 @@
 				notice('Campaign saved.');
 			}), await remediationForm(id));
 		}
+
+		/* issue 9: the coordinator's second-factor requirement */
+		out.append(onSubmit(el('form', { class: 'card', id: 'campaign-second-factor' },
+			el('h4', null, 'Second factor'),
+			el('p', null, 'When required, every user of the campaign\'s companies and assessor firms who has no ' +
+				'second factor can, from their next log-in, only set one up; sessions already open are not touched.'),
+			el('label', { class: 'check' }, el('input', { type: 'checkbox', name: 'required', id: 'campaign-2fa',
+				checked: !!c.require_second_factor }), ' Require a second factor'),
+			el('button', { type: 'submit' }, 'Save')), async (fd) => {
+			const required = fd.get('required') !== null;
+			await api('PUT', '/campaigns/' + id + '/second-factor', { required });
+			await route();
+			notice(required ? 'A second factor is now required.' : 'A second factor is no longer required.');
+		}));
 
 		const orgs = await listAll('/orgs');
 		const opts = (k) => orgs.filter((o) => o.kind === k).map((o) => [o.id, o.name]);

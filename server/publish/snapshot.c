@@ -192,6 +192,8 @@ publish_row_hash(const json_t *row, char hex[2 * CRYPTO_SHA256_LEN + 1], char **
 		return -1;
 	json_object_del(copy, "company");
 	json_object_del(copy, "review");
+	/* the transparency log's reveal is added at release, after the review */
+	json_object_del(copy, "commitment");
 	if ((text = publish_canonical(copy, &len)) != NULL && crypto_sha256(text, len, h) == 0) {
 		util_hex_encode(h, sizeof(h), hex);
 		ret = 0;

@@ -730,6 +730,7 @@ tl_row_commitment(const json_t *row, char hex[2 * CRYPTO_SHA256_LEN + 1])
 	json_object_del(core, "company");
 	json_object_del(core, "assessor");
 	json_object_del(core, "commitment");
+	json_object_del(core, "review");
 	canon = publish_canonical(core, &len);
 	ck_assert_ptr_nonnull(canon);
 	ck_assert_uint_lt(len + 32, sizeof(buf));

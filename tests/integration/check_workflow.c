@@ -330,6 +330,7 @@ wf_row_hash(const json_t *row, char hex[65])
 
 	json_object_del(copy, "company");
 	json_object_del(copy, "review");
+	json_object_del(copy, "commitment");
 	text = json_dumps(copy, JSON_COMPACT | JSON_SORT_KEYS);
 	ck_assert_ptr_nonnull(text);
 	ck_assert_int_eq(crypto_sha256(text, strlen(text), h), 0);
