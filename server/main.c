@@ -411,7 +411,9 @@ main_serve(void)
 }
 
 /*
- * lockstepd rotate-master-key: rewrap every engagement data key from the
+ * lockstepd rotate-master-key: rewrap every engagement data key (and
+ * re-seal every TOTP seed and webhook secret, sealed with the master key
+ * itself) from the
  * previous master key (LOCKSTEP_MASTER_KEY_PREVIOUS_FILE) to the current
  * one (LOCKSTEP_MASTER_KEY_FILE, created when absent), as the owner, in
  * batches of 100 rows (one transaction each), while lockstepd serves with
@@ -421,6 +423,7 @@ main_serve(void)
  */
 struct rotate_ctx {
 	const unsigned char *key;
+	enum store_rewrap_target target;
 	char after[37], last[37];
 	long long rewrapped, current, failed;       /* totals */
 	long long b_rewrapped, b_current, b_failed; /* this batch */
@@ -433,8 +436,8 @@ rotate_batch_tx(struct db_conn *c, void *arg)
 	struct rotate_ctx *k = arg;
 
 	k->b_rewrapped = k->b_current = k->b_failed = 0;
-	return store_rewrap_batch(c, k->after, 100, k->last, &k->b_rewrapped, &k->b_current,
-	                          &k->b_failed);
+	return store_rewrap_batch(c, k->target, k->after, 100, k->last, &k->b_rewrapped,
+	                          &k->b_current, &k->b_failed);
 }
 
 /* The end: the check value becomes the current key's, audited. */
@@ -497,21 +500,27 @@ main_rotate_master_key(void)
 		goto out;
 	}
 	k.key = key;
-	for (;;) {
-		rc = db_tx(NULL, "rotate_batch", rotate_batch_tx, &k);
-		if (rc != DB_OK)
-			break;
-		k.rewrapped += k.b_rewrapped;
-		k.current += k.b_current;
-		k.failed += k.b_failed;
-		if (k.last[0] == '\0')
-			break;
-		memcpy(k.after, k.last, sizeof(k.after));
-		if (++batches % 10 == 0)
-			log_event(LOG_LEVEL_INFO, "master_key_rotation_progress",
-			          json_pack("{s:I, s:I, s:I}", "rewrapped", (json_int_t)k.rewrapped,
-			                    "already", (json_int_t)k.current, "failed",
-			                    (json_int_t)k.failed));
+	/* every column sealed with the master key: data keys, TOTP seeds, webhook secrets */
+	for (k.target = STORE_REWRAP_DATA_KEYS; rc == DB_OK && k.target < STORE_REWRAP_TARGETS;
+	     k.target++) {
+		k.after[0] = '\0';
+		for (;;) {
+			rc = db_tx(NULL, "rotate_batch", rotate_batch_tx, &k);
+			if (rc != DB_OK)
+				break;
+			k.rewrapped += k.b_rewrapped;
+			k.current += k.b_current;
+			k.failed += k.b_failed;
+			if (k.last[0] == '\0')
+				break;
+			memcpy(k.after, k.last, sizeof(k.after));
+			if (++batches % 10 == 0)
+				log_event(LOG_LEVEL_INFO, "master_key_rotation_progress",
+				          json_pack("{s:I, s:I, s:I}", "rewrapped",
+				                    (json_int_t)k.rewrapped, "already",
+				                    (json_int_t)k.current, "failed",
+				                    (json_int_t)k.failed));
+		}
 	}
 	if (rc == DB_OK && k.failed == 0)
 		rc = db_tx(NULL, "rotate_finish", rotate_finish_tx, &k);

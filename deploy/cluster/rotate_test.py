@@ -12,10 +12,14 @@ with its text afterwards; the rotation is in the audit trail; the check
 value changed; a lockstepd given the retired key refuses to start.
 """
 
+import base64
 import glob
+import hashlib
+import hmac
 import json
 import os
 import subprocess
+import struct
 import sys
 import tempfile
 import threading
@@ -26,6 +30,15 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import chaos  # noqa: E402  (its request helpers; its main() does not run)
 
 check = chaos.check
+
+
+def totp(seed, at=None):
+    """RFC 6238 with SHA-1, 6 digits, 30-second steps."""
+    key = base64.b32decode(seed.upper() + "=" * (-len(seed) % 8))
+    step = int((at or time.time()) // 30)
+    mac = hmac.new(key, struct.pack(">Q", step), hashlib.sha1).digest()
+    off = mac[-1] & 15
+    return "%06d" % ((struct.unpack(">I", mac[off:off + 4])[0] & 0x7FFFFFFF) % 1000000)
 
 
 def main():
@@ -88,6 +101,12 @@ def main():
                 stats["error"] += 1
             time.sleep(0.05)
 
+    # a second factor: its seed is sealed with the master key itself
+    st, enrol, _ = chaos.call("POST", "/api/v1/me/totp", None, token)
+    seed = enrol.get("secret") if st == 201 and isinstance(enrol, dict) else None
+    if seed:
+        st, _b, _ = chaos.call("POST", "/api/v1/me/totp/confirm", {"code": totp(seed)}, token)
+        seed = seed if st == 200 else None
     before = chaos.psql("lockstep_owner", "SELECT encode(check_value, 'hex') FROM key_checks")
     t = threading.Thread(target=load, daemon=True)
     t.start()
@@ -111,6 +130,17 @@ def main():
             bad.append((fid, st))
     check("every finding reads back with its text under the new key", not bad,
           "%d findings, %d bad" % (len(texts), len(bad)))
+    # the second factor still works: the seed was re-sealed under the new key
+    ok2 = False
+    if seed:
+        time.sleep(31)  # a new 30-second step: a code is accepted once
+        st, ch, _ = chaos.call("POST", "/api/v1/session", {"email": email, "password": pw})
+        if st == 200 and isinstance(ch, dict) and ch.get("challenge"):
+            st, _b, _ = chaos.call("POST", "/api/v1/session/second-factor",
+                                   {"challenge": ch["challenge"], "code": totp(seed)})
+            ok2 = st == 201
+    check("a second factor enrolled before the rotation still logs in after it", ok2,
+          "enrolled" if seed else "could not enrol")
     after = chaos.psql("lockstep_owner", "SELECT encode(check_value, 'hex') FROM key_checks")
     check("the check value is the new key's", before != after and len(after) == 64)
     audited = chaos.psql("lockstep_owner",

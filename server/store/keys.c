@@ -45,6 +45,19 @@ const struct db_statement store_keys_statements[] = {
      NULL},
     {"key_rewrap_set",
      "UPDATE engagement_secrets SET data_key = $2::bytea WHERE engagement_id = $1::uuid", NULL},
+    {"key_reseal_totp_list",
+     "SELECT user_id::text, secret FROM user_totp"
+     " WHERE user_id > coalesce(nullif($1, '')::uuid, '00000000-0000-0000-0000-000000000000')"
+     " ORDER BY user_id LIMIT $2::integer FOR UPDATE",
+     NULL},
+    {"key_reseal_totp_set", "UPDATE user_totp SET secret = $2::bytea WHERE user_id = $1::uuid",
+     NULL},
+    {"key_reseal_webhook_list",
+     "SELECT id::text, secret FROM webhooks"
+     " WHERE id > coalesce(nullif($1, '')::uuid, '00000000-0000-0000-0000-000000000000')"
+     " ORDER BY id LIMIT $2::integer FOR UPDATE",
+     NULL},
+    {"key_reseal_webhook_set", "UPDATE webhooks SET secret = $2::bytea WHERE id = $1::uuid", NULL},
     {NULL, NULL, NULL}};
 
 static int
@@ -108,10 +121,20 @@ store_master_check_replace(struct db_conn *c, const unsigned char master[CRYPTO_
 	return DB_OK;
 }
 
+static const struct {
+	const char *list, *set, *kind, *column;
+} keys_targets[STORE_REWRAP_TARGETS] = {
+    [STORE_REWRAP_DATA_KEYS] = {"key_rewrap_list", "key_rewrap_set", "engagement", "data_key"},
+    [STORE_REWRAP_TOTP] = {"key_reseal_totp_list", "key_reseal_totp_set", "totp", "secret"},
+    [STORE_REWRAP_WEBHOOKS] = {"key_reseal_webhook_list", "key_reseal_webhook_set", "webhook",
+                               "secret"},
+};
+
 int
-store_rewrap_batch(struct db_conn *c, const char *after, int limit, char last[37],
-                   long long *rewrapped, long long *current, long long *failed)
+store_rewrap_batch(struct db_conn *c, enum store_rewrap_target target, const char *after, int limit,
+                   char last[37], long long *rewrapped, long long *current, long long *failed)
 {
+	const char *kind = keys_targets[target].kind, *column = keys_targets[target].column;
 	char lim[16];
 	const char *p[2] = {after, lim};
 	struct db_result *r;
@@ -121,7 +144,7 @@ store_rewrap_batch(struct db_conn *c, const char *after, int limit, char last[37
 	last[0] = '\0';
 	snprintf(lim, sizeof(lim), "%d", limit);
 	/* text parameters, binary results (the wrapped keys are bytea) */
-	if ((r = db_exec_bin(c, "key_rewrap_list", 2, p, NULL, 1, &st)) == NULL)
+	if ((r = db_exec_bin(c, keys_targets[target].list, 2, p, NULL, 1, &st)) == NULL)
 		return st;
 	for (int i = 0; i < db_rows(r) && rc == DB_OK; i++) {
 		size_t idlen, wlen;
@@ -134,14 +157,16 @@ store_rewrap_batch(struct db_conn *c, const char *after, int limit, char last[37
 		memcpy(eid, id, 36);
 		eid[36] = '\0';
 		memcpy(last, eid, sizeof(eid));
-		switch (store_rewrap_key("engagement", eid, "data_key", w, wlen, &param)) {
+		switch (target == STORE_REWRAP_DATA_KEYS
+		            ? store_rewrap_key(kind, eid, column, w, wlen, &param)
+		            : store_reseal(kind, eid, column, w, wlen, &param)) {
 		case 0:
 			(*current)++;
 			break;
 		case 1: {
 			const char *q[2] = {eid, param};
 
-			rc = db_run(c, "key_rewrap_set", 2, q);
+			rc = db_run(c, keys_targets[target].set, 2, q);
 			if (rc == DB_OK)
 				(*rewrapped)++;
 			break;
@@ -149,7 +174,7 @@ store_rewrap_batch(struct db_conn *c, const char *after, int limit, char last[37
 		default:
 			(*failed)++;
 			log_event(LOG_LEVEL_ERROR, "rewrap_failed",
-			          json_pack("{s:s, s:s}", "kind", "engagement", "id", eid));
+			          json_pack("{s:s, s:s}", "kind", kind, "id", eid));
 		}
 		free(param);
 	}

@@ -262,6 +262,28 @@ store_rewrap_key(const char *kind, const char *id, const char *column, const uns
 	return *param != NULL ? 1 : -1;
 }
 
+int
+store_reseal(const char *kind, const char *id, const char *column, const unsigned char *ct,
+             size_t ctlen, char **param)
+{
+	unsigned char *pt = NULL, *nct = NULL;
+	size_t ptlen = 0, nlen = 0;
+
+	*param = NULL;
+	if (store_open_bytes(store_master, kind, id, column, ct, ctlen, &pt, &ptlen) == 0) {
+		store_secret_free(pt, ptlen);
+		return 0; /* already under the current key */
+	}
+	if (!store_have_prev ||
+	    store_open_bytes(store_master_prev, kind, id, column, ct, ctlen, &pt, &ptlen) != 0)
+		return -1;
+	if (store_seal_bytes(store_master, kind, id, column, pt, ptlen, &nct, &nlen) == 0)
+		*param = db_param_bytea(nct, nlen);
+	store_secret_free(pt, ptlen);
+	free(nct);
+	return *param != NULL ? 1 : -1;
+}
+
 char *
 store_seal_master(const char *kind, const char *id, const char *column, const char *text)
 {

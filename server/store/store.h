@@ -80,13 +80,28 @@ int store_rewrap_key(const char *kind, const char *id, const char *column,
                      const unsigned char *wrapped, size_t wlen, char **param) STORE_MUST_CHECK;
 
 /*
- * One batch of the rotation, as the owner: up to limit engagement data
- * keys after engagement id after ("" from the start), rewrapped under the
- * current key, in one transaction. *last is the last id seen ("" when
- * none was left); the counters are added to.
+ * Re-seal under the current master key a secret sealed directly under the
+ * previous one (a TOTP seed, a webhook secret): as store_rewrap_key.
  */
-int store_rewrap_batch(struct db_conn *c, const char *after, int limit, char last[37],
-                       long long *rewrapped, long long *current,
+int store_reseal(const char *kind, const char *id, const char *column, const unsigned char *ct,
+                 size_t ctlen, char **param) STORE_MUST_CHECK;
+
+/* What a rotation rewraps: every column sealed with the master key itself. */
+enum store_rewrap_target {
+	STORE_REWRAP_DATA_KEYS, /* engagement_secrets.data_key */
+	STORE_REWRAP_TOTP,      /* user_totp.secret */
+	STORE_REWRAP_WEBHOOKS,  /* webhooks.secret */
+	STORE_REWRAP_TARGETS
+};
+
+/*
+ * One batch of the rotation, as the owner: up to limit rows of target
+ * after id after ("" from the start), rewrapped under the current key, in
+ * one transaction. *last is the last id seen ("" when none was left); the
+ * counters are added to.
+ */
+int store_rewrap_batch(struct db_conn *c, enum store_rewrap_target target, const char *after,
+                       int limit, char last[37], long long *rewrapped, long long *current,
                        long long *failed) STORE_MUST_CHECK;
 
 /* Record the current master key's check value (rotation finished). */
