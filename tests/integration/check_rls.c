@@ -22,6 +22,7 @@ static const char *const rls_tables[] = {
     "engagements",
     "evidence",
     "evidence_chunks",
+    "finding_fingerprints",
     "finding_history",
     "findings",
     "login_failures",
