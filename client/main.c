@@ -13,6 +13,8 @@
  *   lockstep [--url URL] receipt EVIDENCE_ID
  *   lockstep [--url URL] verify SLUG [--key FILE.pem]
  *   lockstep [--url URL] name-check ENGAGEMENT_ID FILE   (FILE "-" reads stdin)
+ *   lockstep [--url URL] import FILE --engagement ID [--threat-model TM] [--format sarif|csv]
+ *   lockstep [--url URL] export ENGAGEMENT_ID --out FILE.csv
  *
  * PATH is either absolute ("/api/v1/orgs") or relative to /api/v1
  * ("orgs"). The server comes from --url, else LOCKSTEP_URL, else
@@ -89,6 +91,10 @@ static int client_run_download(const struct client_ctx *, const struct client_co
                                const char **);
 static int client_run_verify(const struct client_ctx *, const struct client_command *, char **,
                              const char **);
+static int client_run_import(const struct client_ctx *, const struct client_command *, char **,
+                             const char **);
+static int client_run_export(const struct client_ctx *, const struct client_command *, char **,
+                             const char **);
 
 static const struct client_command client_commands[] = {
     {"login", "EMAIL", 1, 1, {NULL}, NULL, client_cmd_login},
@@ -110,6 +116,14 @@ static const struct client_command client_commands[] = {
     {"receipt", "EVIDENCE_ID", 1, 1, {NULL}, NULL, client_cmd_receipt},
     {"verify", "SLUG [--key FILE.pem]", 1, 1, {"key", NULL}, NULL, client_run_verify},
     {"name-check", "ENGAGEMENT_ID FILE", 2, 2, {NULL}, NULL, client_cmd_name_check},
+    {"import",
+     "FILE --engagement ID [--threat-model TM] [--format sarif|csv]",
+     1,
+     1,
+     {"engagement", "threat-model", "format", NULL},
+     NULL,
+     client_run_import},
+    {"export", "ENGAGEMENT_ID --out FILE.csv", 1, 1, {"out", NULL}, NULL, client_run_export},
     {NULL, NULL, 0, 0, {NULL}, NULL, NULL},
 };
 
@@ -135,7 +149,12 @@ client_usage(FILE *f)
 	        "server's key, or with a key you pinned (--key); exit 0 valid, 1 not.\n"
 	        "name-check prints the spans of a claim or statement text (FILE, \"-\" reads\n"
 	        "stdin) that name a company and would hold a pseudonymous release; exit 0\n"
-	        "none, 1 some.\n");
+	        "none, 1 some.\n"
+	        "import sends a SARIF 2.1.0 log (*.sarif, *.json) or a CSV file (*.csv; header\n"
+	        "title,detail,severity[,threat_model,cwe,atlas,cvss,location]) to the engagement:\n"
+	        "all or nothing, each error with its JSON pointer or row; importing the same\n"
+	        "file again creates nothing. --threat-model applies where the file names none.\n"
+	        "export writes the engagement's findings as CSV to a new file (--out).\n");
 }
 
 /* ---- arguments ---- */
@@ -544,6 +563,22 @@ client_run_verify(const struct client_ctx *ctx, const struct client_command *cmd
 {
 	(void)cmd;
 	return client_cmd_verify(ctx, args, opts);
+}
+
+static int
+client_run_import(const struct client_ctx *ctx, const struct client_command *cmd, char **args,
+                  const char **opts)
+{
+	(void)cmd;
+	return client_cmd_import(ctx, args, opts);
+}
+
+static int
+client_run_export(const struct client_ctx *ctx, const struct client_command *cmd, char **args,
+                  const char **opts)
+{
+	(void)cmd;
+	return client_cmd_export(ctx, args, opts);
 }
 
 /* ---- main ---- */

@@ -856,6 +856,98 @@ START_TEST(test_name_check)
 }
 END_TEST
 
+/*
+ * import: a CSV file into A×X as X (then again: nothing new), a file with a
+ * bad row (exit 1, nothing imported), another firm's engagement (exit 1);
+ * export: the CSV lands in a new file, never over an existing one.
+ */
+START_TEST(test_import_export)
+{
+	char *dir, *cfg, *good, *bad, *out, *csvout, *tag, *text, *data;
+	size_t n;
+	json_t *j;
+	int st;
+
+	CLI_REQUIRE();
+	dir = cli_tmpdir();
+	cfg = ht_fmt("%s/config", dir);
+	good = ht_fmt("%s/good.csv", dir);
+	bad = ht_fmt("%s/bad.csv", dir);
+	csvout = ht_fmt("%s/out.csv", dir);
+	tag = ht_unique("cliimp");
+	text = ht_fmt("title,detail,severity,cwe\r\n\"CLI import %s, one\",\"a\nb\",high,CWE-79\r\n"
+	              "CLI import %s two,plain,low,\r\n",
+	              tag, tag);
+	cli_write(good, text, strlen(text));
+	free(text);
+	text = ht_fmt("title,detail,severity\nCLI bad %s,d,low\nCLI bad2 %s,d,severe\n", tag, tag);
+	cli_write(bad, text, strlen(text));
+	free(text);
+	cli_login(cfg, &W.x.admin);
+	{
+		const char *imp[] = {
+		    "import",        good, "--engagement", W.eng_ax, "--threat-model",
+		    "WEIGHTS-EXFIL", NULL};
+		const char *imp_bad[] = {
+		    "import",        bad, "--engagement", W.eng_ax, "--threat-model",
+		    "WEIGHTS-EXFIL", NULL};
+		const char *foreign[] = {
+		    "import",        good, "--engagement", W.eng_by, "--threat-model",
+		    "WEIGHTS-EXFIL", NULL};
+		const char *noeng[] = {"import", good, NULL};
+		const char *exp[] = {"export", W.eng_ax, "--out", csvout, NULL};
+
+		out = cli_run(&st, imp);
+		ck_assert_msg(st == 0, "import: exit %d: %s", st, out);
+		j = cli_json(out);
+		ck_assert_int_eq(json_integer_value(json_object_get(j, "created")), 2);
+		json_decref(j);
+		free(out);
+		out = cli_run(&st, imp);
+		ck_assert_msg(st == 0, "import again: exit %d: %s", st, out);
+		j = cli_json(out);
+		ck_assert_int_eq(json_integer_value(json_object_get(j, "created")), 0);
+		ck_assert_int_eq(json_integer_value(json_object_get(j, "already_present")), 2);
+		json_decref(j);
+		free(out);
+		out = cli_run(&st, imp_bad);
+		ck_assert_msg(st == 1 && out[0] == '\0', "bad row: exit %d: %s", st, out);
+		free(out);
+		out = cli_run(&st, foreign);
+		ck_assert_msg(st == 1 && out[0] == '\0', "foreign: exit %d: %s", st, out);
+		free(out);
+		out = cli_run(&st, noeng);
+		ck_assert_msg(st == 2, "no --engagement: exit %d: %s", st, out);
+		free(out);
+
+		out = cli_run(&st, exp);
+		ck_assert_msg(st == 0, "export: exit %d: %s", st, out);
+		free(out);
+		data = cli_read(csvout, &n);
+		ck_assert_msg(strncmp(data, "threat_model,title,", 19) == 0, "%s", data);
+		text = ht_fmt("CLI import %s two", tag);
+		ck_assert_msg(strstr(data, text) != NULL, "exported: %s", data);
+		free(text);
+		text = ht_fmt("CLI bad %s", tag);
+		ck_assert_msg(strstr(data, text) == NULL, "the bad file left something: %s", data);
+		free(text);
+		free(data);
+		out = cli_run(&st, exp);
+		ck_assert_msg(st == 1, "export over an existing file: exit %d", st);
+		free(out);
+	}
+	unsetenv("XDG_CONFIG_HOME");
+	unsetenv("LOCKSTEP_PASSWORD");
+	cli_rmrf(dir);
+	free(tag);
+	free(csvout);
+	free(bad);
+	free(good);
+	free(cfg);
+	free(dir);
+}
+END_TEST
+
 /* Usage errors of every command exit 2 and print nothing on stdout. */
 START_TEST(test_usage)
 {
@@ -923,6 +1015,7 @@ cli_suite(void)
 	tcase_add_test(tc, test_upload_dropped_connection);
 	tcase_add_test(tc, test_refusals);
 	tcase_add_test(tc, test_name_check);
+	tcase_add_test(tc, test_import_export);
 	tcase_add_test(tc, test_usage);
 	suite_add_tcase(s, tc);
 	return s;

@@ -74,7 +74,7 @@ add(enum role role, const char *method, const char *fmt, const char *id, char *b
 static char *token_a_id;
 static char *b_token;
 static char *b_finding, *b_patch, *b_claim, *b_statement, *b_name_check, *b_user, *b_engagement,
-    *b_campaign_patch, *b_org, *b_campaign;
+    *b_campaign_patch, *b_org, *b_campaign, *b_sarif;
 
 static void
 make_bodies(void)
@@ -85,6 +85,11 @@ make_bodies(void)
 	                               "title", "intruder finding", "detail",
 	                               "planted by another tenant", "severity", "low"));
 	b_patch = strdup("{\"status\":\"accepted\"}");
+	/* a valid SARIF 2.1.0 log (sent as application/json) with one result */
+	b_sarif = strdup("{\"version\":\"2.1.0\",\"runs\":[{\"tool\":{\"driver\":{\"name\":"
+	                 "\"intruder\"}},\"properties\":{\"threat_model\":\"WEIGHTS-EXFIL\"},"
+	                 "\"results\":[{\"ruleId\":\"planted\",\"message\":{\"text\":"
+	                 "\"planted by another tenant\"}}]}]}");
 	b_token = strdup("{\"name\":\"intruder\",\"ttl_days\":1}");
 	b_claim = strdup("{\"level\":\"OC1\",\"summary\":\"intruder claim\"}");
 	b_statement = strdup("{\"text\":\"intruder statement\"}");
@@ -117,6 +122,8 @@ static const struct {
     {"GET", "/api/v1/engagements/%s", 0, 1, NULL},
     {"GET", "/api/v1/engagements/%s/findings", 0, 0, NULL},
     {"POST", "/api/v1/engagements/%s/findings", 0, 0, &b_finding},
+    {"POST", "/api/v1/engagements/%s/findings:import", 0, 0, &b_sarif},
+    {"GET", "/api/v1/engagements/%s/findings.csv", 0, 0, NULL},
     {"GET", "/api/v1/engagements/%s/claims", 0, 0, NULL},
     {"PUT", "/api/v1/engagements/%s/claims/WEIGHTS-EXFIL", 0, 0, &b_claim},
     {"GET", "/api/v1/engagements/%s/statement", 0, 0, NULL},
@@ -213,6 +220,8 @@ build_table(void)
 	/* role rules inside one's own engagement */
 	add(R_A, "POST", "/api/v1/engagements/%s/findings", W.eng_ax, b_finding, 1);
 	add(R_B, "POST", "/api/v1/engagements/%s/findings", W.eng_by, b_finding, 1);
+	add(R_A, "POST", "/api/v1/engagements/%s/findings:import", W.eng_ax, b_sarif, 1);
+	add(R_B, "POST", "/api/v1/engagements/%s/findings:import", W.eng_by, b_sarif, 1);
 	add(R_A, "PUT", "/api/v1/engagements/%s/claims/WEIGHTS-EXFIL", W.eng_ax, b_claim, 1);
 	add(R_B, "PUT", "/api/v1/engagements/%s/claims/WEIGHTS-EXFIL", W.eng_by, b_claim, 1);
 	add(R_X, "PUT", "/api/v1/engagements/%s/statement", W.eng_ax, b_statement, 1);
