@@ -3,8 +3,7 @@
  * engagement as RFC 4180 CSV (UTF-8, CRLF, a header row), for its company
  * and assessor: an audited confidential read, like GET findings. A cell
  * that starts with = + - @ TAB or CR is prefixed with ' so that a
- * spreadsheet never runs it as a formula. The header's first columns are
- * the import header's, so the file can be imported again.
+ * spreadsheet never runs it as a formula.
  */
 #include "config.h"
 
@@ -13,62 +12,22 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/export.h"
 #include "util/csv.h"
-
-#define CSV_PAGE 200
-#define CSV_MAX_FINDINGS 20000
 
 struct csv_ctx {
 	struct http_request *r;
 	const char *engagement;
-	struct store_finding *rows; /* the result */
-	int n;
+	struct api_export x; /* the result */
 	struct api_res res;
 };
 
 static int
 csv_tx(struct db_conn *c, void *arg)
 {
-	struct csv_ctx *x = arg;
-	struct api_engagement e;
-	const char *after = NULL;
-	char after_id[DB_UUID_LEN + 1];
-	int rc;
+	struct csv_ctx *k = arg;
 
-	store_findings_free(x->rows, x->n);
-	x->rows = NULL;
-	x->n = 0;
-	if ((rc = api_engagement_load(c, x->r, x->engagement, API_AS_PARTICIPANT, &e, &x->res)) !=
-	    DB_OK)
-		return rc;
-	api_engagement_clear(&e);
-	for (;;) {
-		struct store_finding *page = NULL, *all;
-		int m = 0;
-
-		if ((rc = store_finding_list(c, x->engagement, after, CSV_PAGE, &page, &m)) !=
-		    DB_OK)
-			return rc;
-		if (m > 0 && x->n + m <= CSV_MAX_FINDINGS) {
-			all = realloc(x->rows, (size_t)(x->n + m) * sizeof(*all));
-			if (all == NULL) {
-				store_findings_free(page, m);
-				return DB_ERROR;
-			}
-			x->rows = all;
-			memcpy(x->rows + x->n, page, (size_t)m * sizeof(*page));
-			x->n += m;
-			free(page); /* the members now belong to x->rows */
-		} else {
-			store_findings_free(page, m);
-		}
-		if (m < CSV_PAGE || x->n >= CSV_MAX_FINDINGS)
-			break;
-		memcpy(after_id, x->rows[x->n - 1].id, sizeof(after_id));
-		after = after_id;
-	}
-	return api_audit(c, x->r, "finding.export", "engagement", x->engagement, NULL, NULL,
-	                 json_pack("{s:s, s:i}", "format", "csv", "findings", x->n));
+	return api_export_load(c, k->r, k->engagement, "csv", &k->x, &k->res);
 }
 
 /* A JSON array of strings as "a;b" (malloc'd) */
@@ -92,7 +51,7 @@ csv_join(const json_t *a)
 }
 
 static int
-csv_build(const struct csv_ctx *x, struct util_csv_out *o)
+csv_build(const struct api_export *x, struct util_csv_out *o)
 {
 	static const char *const head[] = {
 	    "threat_model", "title",  "detail",   "severity",   "cwe",        "atlas", "cvss",
@@ -136,9 +95,9 @@ api_findings_csv_get(struct http_request *r)
 		return rc;
 	x.engagement = http_param(r, 0);
 	rc = db_tx(&r->who, "findings_csv", csv_tx, &x);
-	if (rc == DB_OK && csv_build(&x, &o) != 0)
+	if (rc == DB_OK && csv_build(&x.x, &o) != 0)
 		rc = DB_ERROR;
-	store_findings_free(x.rows, x.n);
+	api_export_clear(&x.x);
 	if (rc != DB_OK) {
 		free(o.buf);
 		return api_finish(r, rc, &x.res);

@@ -19,11 +19,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "harness.h"
 
 #ifndef HT_FIXTURES
 #define HT_FIXTURES "tests/fixtures"
+#endif
+#ifndef HT_OSCAL
+#define HT_OSCAL "tests/oscal"
 #endif
 
 static struct ht_world W;
@@ -614,6 +618,128 @@ START_TEST(test_csv_export)
 }
 END_TEST
 
+/* ---------------------------------------------------------------- OSCAL */
+
+/* Validate the JSON text doc with tests/oscal/validate.py; its exit status. */
+static int
+oscal_validate(const char *doc, size_t len)
+{
+	char path[] = "/tmp/lockstep-oscal-XXXXXX";
+	int fd = mkstemp(path), st = -1;
+	char *schema = ht_fmt("%s/oscal_assessment-results_schema-1.1.2.json", HT_OSCAL);
+	char *script = ht_fmt("%s/validate.py", HT_OSCAL);
+	char *argv[] = {(char *)"/usr/bin/python3", script, schema, path, NULL};
+	size_t n = 0;
+	char *out;
+
+	ck_assert_msg(fd >= 0, "mkstemp");
+	ck_assert_int_eq(write(fd, doc, len), (ssize_t)len);
+	close(fd);
+	if (access(argv[0], X_OK) != 0)
+		ht_skip("no /usr/bin/python3 to validate OSCAL with");
+	out = ht_run_capture(argv, &n, &st);
+	ck_assert_msg(out != NULL, "cannot run %s", script);
+	if (st == 77)
+		ht_skip("python3-jsonschema is not installed (deploy/local installs it)");
+	free(out);
+	unlink(path);
+	free(script);
+	free(schema);
+	return st;
+}
+
+/* The props value named name of o (borrowed), or NULL. */
+static const char *
+prop(const json_t *o, const char *name)
+{
+	size_t i;
+	json_t *p;
+
+	json_array_foreach(json_object_get(o, "props"), i, p)
+	{
+		if (strcmp(ht_ostr(p, "name"), name) == 0)
+			return ht_ostr(p, "value");
+	}
+	return NULL;
+}
+
+START_TEST(test_oscal)
+{
+	char *path = ht_fmt("/api/v1/engagements/%s/oscal", W.eng_ax);
+	const char *who[] = {W.a.admin.token, W.x.admin.token};
+	struct ht_resp *r;
+	json_t *res, *obs, *risks, *finds, *v;
+	size_t i;
+	int seen_world = 0, seen_claim = 0;
+
+	/* a finding answered by the company, so risks carry a remark and a status */
+	{
+		char *fp = ht_fmt("/api/v1/findings/%s", W.finding_a);
+
+		r = ht_request("PATCH", fp, W.a.admin.token,
+		               "{\"status\":\"remediating\",\"response\":\"  Fixing it.\\n\"}");
+		ck_assert_msg(r->status == 200, "%s", HT_BODY(r));
+		ht_resp_free(r);
+		free(fp);
+	}
+	for (size_t k = 0; k < 2; k++) {
+		r = ht_request("GET", path, who[k], NULL);
+		HT_ASSERT_STATUS(r, 200);
+		ck_assert_msg(r->json != NULL, "not JSON");
+		ck_assert_msg(oscal_validate(r->body, r->body_len) == 0,
+		              "the OSCAL document does not validate against NIST's schema");
+		res = json_array_get(
+		    json_object_get(json_object_get(r->json, "assessment-results"), "results"), 0);
+		ck_assert_msg(res != NULL, "no result");
+		ck_assert_str_eq(prop(res, "engagement-id"), W.eng_ax);
+		obs = json_object_get(res, "observations");
+		risks = json_object_get(res, "risks");
+		finds = json_object_get(res, "findings");
+		ck_assert_int_eq(json_array_size(obs), json_array_size(risks));
+		ck_assert_int_eq(json_array_size(obs), findings_of(W.eng_ax));
+		json_array_foreach(risks, i, v)
+		{
+			if (strstr(ht_ostr(v, "title"), W.mark_a) == NULL)
+				continue;
+			seen_world = 1;
+			ck_assert_str_eq(ht_ostr(v, "status"), "remediating");
+			ck_assert_str_eq(
+			    ht_ostr(json_array_get(json_object_get(v, "remediations"), 0),
+			            "description"),
+			    "Fixing it.");
+			ck_assert_str_eq(
+			    ht_ostr(json_array_get(json_object_get(v, "related-observations"), 0),
+			            "observation-uuid"),
+			    W.finding_a);
+		}
+		json_array_foreach(finds, i, v)
+		{
+			if (strcmp(ht_ostr(json_object_get(v, "target"), "target-id"),
+			           "WEIGHTS-EXFIL") != 0)
+				continue;
+			seen_claim = 1;
+			ck_assert_msg(strstr(ht_ostr(v, "description"), W.pub_a) != NULL, "claim");
+			ck_assert_str_eq(
+			    ht_ostr(json_object_get(json_object_get(v, "target"), "status"),
+			            "state"),
+			    "satisfied");
+		}
+		ck_assert_msg(seen_world && seen_claim, "the world's finding or claim is missing");
+
+		/* the validator can fail: the same document without its results is refused */
+		json_object_del(json_object_get(r->json, "assessment-results"), "results");
+		{
+			char *broken = json_dumps(r->json, 0);
+
+			ck_assert_int_eq(oscal_validate(broken, strlen(broken)), 1);
+			free(broken);
+		}
+		ht_resp_free(r);
+	}
+	free(path);
+}
+END_TEST
+
 /* -------------------------------------------------------------- tenancy */
 
 START_TEST(test_tenancy)
@@ -633,6 +759,7 @@ START_TEST(test_tenancy)
 	long long before = findings_of(W.eng_ax);
 	struct ht_resp *ref, *r;
 	char *csv_path, *ref_path;
+	const char *exports[] = {"findings.csv", "oscal"};
 
 	ht_random_uuid(none);
 	for (size_t i = 0; i < sizeof(other_import) / sizeof(other_import[0]); i++) {
@@ -655,24 +782,26 @@ START_TEST(test_tenancy)
 	ht_resp_free(r);
 	ck_assert_int_eq(findings_of(W.eng_ax), before);
 
-	csv_path = ht_fmt("/api/v1/engagements/%s/findings.csv", W.eng_ax);
-	ref_path = ht_fmt("/api/v1/engagements/%s/findings.csv", none);
-	for (size_t i = 0; i < sizeof(other_export) / sizeof(other_export[0]); i++) {
-		ref = ht_request("GET", ref_path, other_export[i].token, NULL);
-		r = ht_request("GET", csv_path, other_export[i].token, NULL);
-		HT_ASSERT_PROBLEM(r, 404, "not-found");
-		ck_assert_msg(r->body_len == ref->body_len &&
-		                  memcmp(r->body, ref->body, r->body_len) == 0,
-		              "%s export", other_export[i].who);
-		ck_assert_msg(!ht_mem_contains(r->body, r->body_len, W.mark_a), "leak");
+	for (size_t e = 0; e < sizeof(exports) / sizeof(exports[0]); e++) {
+		csv_path = ht_fmt("/api/v1/engagements/%s/%s", W.eng_ax, exports[e]);
+		ref_path = ht_fmt("/api/v1/engagements/%s/%s", none, exports[e]);
+		for (size_t i = 0; i < sizeof(other_export) / sizeof(other_export[0]); i++) {
+			ref = ht_request("GET", ref_path, other_export[i].token, NULL);
+			r = ht_request("GET", csv_path, other_export[i].token, NULL);
+			HT_ASSERT_PROBLEM(r, 404, "not-found");
+			ck_assert_msg(r->body_len == ref->body_len &&
+			                  memcmp(r->body, ref->body, r->body_len) == 0,
+			              "%s export", other_export[i].who);
+			ck_assert_msg(!ht_mem_contains(r->body, r->body_len, W.mark_a), "leak");
+			ht_resp_free(r);
+			ht_resp_free(ref);
+		}
+		r = ht_request("GET", csv_path, NULL, NULL);
+		HT_ASSERT_PROBLEM(r, 401, "unauthorized");
 		ht_resp_free(r);
-		ht_resp_free(ref);
+		free(csv_path);
+		free(ref_path);
 	}
-	r = ht_request("GET", csv_path, NULL, NULL);
-	HT_ASSERT_PROBLEM(r, 401, "unauthorized");
-	ht_resp_free(r);
-	free(csv_path);
-	free(ref_path);
 }
 END_TEST
 
@@ -690,6 +819,7 @@ formats_suite(void)
 	tcase_add_test(tc, test_csv_import);
 	tcase_add_test(tc, test_csv_bad);
 	tcase_add_test(tc, test_csv_export);
+	tcase_add_test(tc, test_oscal);
 	tcase_add_test(tc, test_tenancy);
 	suite_add_tcase(s, tc);
 	return s;
