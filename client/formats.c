@@ -3,7 +3,7 @@
  * in, CSV out).
  *
  *   lockstep import FILE --engagement ID [--threat-model TM] [--format sarif|csv]
- *   lockstep export ENGAGEMENT_ID --out FILE.csv
+ *   lockstep export ENGAGEMENT_ID --out FILE [--format csv|oscal]
  */
 #include "config.h"
 
@@ -179,9 +179,9 @@ client_write_new(const char *out, const char *buf, size_t n)
 int
 client_cmd_export(const struct client_ctx *ctx, char **args, const char **opts)
 {
-	const char *eng = args[0], *out = opts[0];
+	const char *eng = args[0], *out = opts[0], *format = opts[1] ? opts[1] : "csv";
 	char token[CLIENT_MAX_TOKEN], path[CLIENT_MAX_PATH];
-	static const char *const hdr[] = {"Accept: text/csv", NULL};
+	static const char *const hdr[] = {"Accept: text/csv, application/json", NULL};
 	struct client_response res = {0};
 	struct client_call call = {.method = "GET", .path = path, .token = token, .headers = hdr};
 	int ret = CLIENT_EXIT_PROBLEM;
@@ -192,10 +192,15 @@ client_cmd_export(const struct client_ctx *ctx, char **args, const char **opts)
 		return CLIENT_EXIT_USAGE;
 	}
 	if (out == NULL) {
-		fprintf(stderr, "%s: --out FILE.csv is required\n", client_progname);
+		fprintf(stderr, "%s: --out FILE is required\n", client_progname);
 		return CLIENT_EXIT_USAGE;
 	}
-	snprintf(path, sizeof(path), "/api/v1/engagements/%s/findings.csv", eng);
+	if (strcmp(format, "csv") != 0 && strcmp(format, "oscal") != 0) {
+		fprintf(stderr, "%s: --format is csv or oscal\n", client_progname);
+		return CLIENT_EXIT_USAGE;
+	}
+	snprintf(path, sizeof(path), "/api/v1/engagements/%s/%s", eng,
+	         strcmp(format, "csv") == 0 ? "findings.csv" : "oscal");
 	if (client_load_token(ctx->base_url, token) != 0 ||
 	    client_request(ctx->base_url, &call, &res) != 0)
 		goto done;

@@ -14,7 +14,7 @@
  *   lockstep [--url URL] verify SLUG [--key FILE.pem]
  *   lockstep [--url URL] name-check ENGAGEMENT_ID FILE   (FILE "-" reads stdin)
  *   lockstep [--url URL] import FILE --engagement ID [--threat-model TM] [--format sarif|csv]
- *   lockstep [--url URL] export ENGAGEMENT_ID --out FILE.csv
+ *   lockstep [--url URL] export ENGAGEMENT_ID --out FILE [--format csv|oscal]
  *
  * PATH is either absolute ("/api/v1/orgs") or relative to /api/v1
  * ("orgs"). The server comes from --url, else LOCKSTEP_URL, else
@@ -123,7 +123,13 @@ static const struct client_command client_commands[] = {
      {"engagement", "threat-model", "format", NULL},
      NULL,
      client_run_import},
-    {"export", "ENGAGEMENT_ID --out FILE.csv", 1, 1, {"out", NULL}, NULL, client_run_export},
+    {"export",
+     "ENGAGEMENT_ID --out FILE [--format csv|oscal]",
+     1,
+     1,
+     {"out", "format", NULL},
+     NULL,
+     client_run_export},
     {NULL, NULL, 0, 0, {NULL}, NULL, NULL},
 };
 
@@ -154,7 +160,8 @@ client_usage(FILE *f)
 	        "title,detail,severity[,threat_model,cwe,atlas,cvss,location]) to the engagement:\n"
 	        "all or nothing, each error with its JSON pointer or row; importing the same\n"
 	        "file again creates nothing. --threat-model applies where the file names none.\n"
-	        "export writes the engagement's findings as CSV to a new file (--out).\n");
+	        "export writes the engagement's findings as CSV, or the engagement as an OSCAL\n"
+	        "1.1 assessment-results document (--format oscal), to a new file (--out).\n");
 }
 
 /* ---- arguments ---- */

@@ -326,7 +326,9 @@
 				{ id: 'findings-table' }));
 		out.append(el('p', { class: 'export' },
 			el('a', { href: API + '/engagements/' + id + '/findings.csv', download: 'findings-' + id + '.csv', id: 'findings-export' },
-				'Download all findings as CSV')));
+				'Download all findings as CSV'), ' · ',
+			el('a', { href: API + '/engagements/' + id + '/oscal', download: 'assessment-results-' + id + '.json', id: 'oscal-export' },
+				'OSCAL assessment results (JSON)')));
 		if (kind === 'assessor') {
 			out.append(findingCreateForm(id, tms));
 			out.append(findingImportForm(id, tms));

@@ -935,6 +935,23 @@ START_TEST(test_import_export)
 		out = cli_run(&st, exp);
 		ck_assert_msg(st == 1, "export over an existing file: exit %d", st);
 		free(out);
+		{
+			char *oscal = ht_fmt("%s/ar.json", dir);
+			const char *exp_oscal[] = {"export",   W.eng_ax, "--out", oscal,
+			                           "--format", "oscal",  NULL};
+			json_t *doc;
+
+			out = cli_run(&st, exp_oscal);
+			ck_assert_msg(st == 0, "export oscal: exit %d: %s", st, out);
+			free(out);
+			data = cli_read(oscal, &n);
+			doc = cli_json(data);
+			ck_assert_msg(json_object_get(doc, "assessment-results") != NULL, "%s",
+			              data);
+			json_decref(doc);
+			free(data);
+			free(oscal);
+		}
 	}
 	unsetenv("XDG_CONFIG_HOME");
 	unsetenv("LOCKSTEP_PASSWORD");

@@ -417,6 +417,13 @@ try {
 		assert(got.status === 200 && got.type.startsWith('text/csv'), 'export: ' + got.status + ' ' + got.type);
 		assert(got.text.includes('"Imported ' + stamp + ', one"'), 'export lacks the imported finding');
 		assert(got.text.includes('"\'=Imported ' + stamp + ' two"'), 'a formula cell was not neutralised');
+		const oscalHref = (await page.getAttribute('#oscal-export', 'href')) || '';
+		const oscal = await page.evaluate(async (h) => {
+			const res = await fetch(h, { credentials: 'same-origin' });
+			return { status: res.status, doc: await res.json() };
+		}, oscalHref);
+		assert(oscal.status === 200 && oscal.doc['assessment-results'] &&
+			oscal.doc['assessment-results'].results[0].observations.length >= 3, 'OSCAL export: ' + oscal.status);
 		await logout(page);
 		await login(page, companyUser, userPassword);
 		await page.locator('#engagements-table a').first().click();
