@@ -226,6 +226,12 @@ int client_cmd_download(const struct client_ctx *ctx, char **args, const char **
 int client_cmd_import(const struct client_ctx *ctx, char **args, const char **opts);
 /* lockstep export ENGAGEMENT_ID --out FILE [--format csv|oscal]: exit status */
 int client_cmd_export(const struct client_ctx *ctx, char **args, const char **opts);
+/*
+ * lockstep report ENGAGEMENT_ID --out FILE.html [--pdf FILE.pdf]: the
+ * printable report, its stylesheet inlined; --pdf prints it with a local
+ * headless Chromium. Exit status.
+ */
+int client_cmd_report(const struct client_ctx *ctx, char **args, const char **opts);
 /* Write n bytes to a new file (0600, O_EXCL, no symlink). 0 or -1 (message printed). */
 int client_write_new(const char *out, const char *buf, size_t n);
 

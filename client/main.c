@@ -15,6 +15,7 @@
  *   lockstep [--url URL] name-check ENGAGEMENT_ID FILE   (FILE "-" reads stdin)
  *   lockstep [--url URL] import FILE --engagement ID [--threat-model TM] [--format sarif|csv]
  *   lockstep [--url URL] export ENGAGEMENT_ID --out FILE [--format csv|oscal]
+ *   lockstep [--url URL] report ENGAGEMENT_ID --out FILE.html [--pdf FILE.pdf]
  *
  * PATH is either absolute ("/api/v1/orgs") or relative to /api/v1
  * ("orgs"). The server comes from --url, else LOCKSTEP_URL, else
@@ -95,6 +96,8 @@ static int client_run_import(const struct client_ctx *, const struct client_comm
                              const char **);
 static int client_run_export(const struct client_ctx *, const struct client_command *, char **,
                              const char **);
+static int client_run_report(const struct client_ctx *, const struct client_command *, char **,
+                             const char **);
 
 static const struct client_command client_commands[] = {
     {"login", "EMAIL", 1, 1, {NULL}, NULL, client_cmd_login},
@@ -130,6 +133,13 @@ static const struct client_command client_commands[] = {
      {"out", "format", NULL},
      NULL,
      client_run_export},
+    {"report",
+     "ENGAGEMENT_ID --out FILE.html [--pdf FILE.pdf]",
+     1,
+     1,
+     {"out", "pdf", NULL},
+     NULL,
+     client_run_report},
     {NULL, NULL, 0, 0, {NULL}, NULL, NULL},
 };
 
@@ -161,7 +171,10 @@ client_usage(FILE *f)
 	        "all or nothing, each error with its JSON pointer or row; importing the same\n"
 	        "file again creates nothing. --threat-model applies where the file names none.\n"
 	        "export writes the engagement's findings as CSV, or the engagement as an OSCAL\n"
-	        "1.1 assessment-results document (--format oscal), to a new file (--out).\n");
+	        "1.1 assessment-results document (--format oscal), to a new file (--out).\n"
+	        "report writes the engagement's printable report (HTML, its stylesheet inline)\n"
+	        "to a new file; --pdf also prints it with a local headless Chromium\n"
+	        "($LOCKSTEP_CHROMIUM, else /usr/bin/chromium).\n");
 }
 
 /* ---- arguments ---- */
@@ -586,6 +599,14 @@ client_run_export(const struct client_ctx *ctx, const struct client_command *cmd
 {
 	(void)cmd;
 	return client_cmd_export(ctx, args, opts);
+}
+
+static int
+client_run_report(const struct client_ctx *ctx, const struct client_command *cmd, char **args,
+                  const char **opts)
+{
+	(void)cmd;
+	return client_cmd_report(ctx, args, opts);
 }
 
 /* ---- main ---- */

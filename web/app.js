@@ -328,7 +328,9 @@
 			el('a', { href: API + '/engagements/' + id + '/findings.csv', download: 'findings-' + id + '.csv', id: 'findings-export' },
 				'Download all findings as CSV'), ' · ',
 			el('a', { href: API + '/engagements/' + id + '/oscal', download: 'assessment-results-' + id + '.json', id: 'oscal-export' },
-				'OSCAL assessment results (JSON)')));
+				'OSCAL assessment results (JSON)'), ' · ',
+			el('a', { href: API + '/engagements/' + id + '/report', target: '_blank', rel: 'noopener', id: 'report-link' },
+				'Printable report')));
 		if (kind === 'assessor') {
 			out.append(findingCreateForm(id, tms));
 			out.append(findingImportForm(id, tms));

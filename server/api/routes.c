@@ -38,6 +38,7 @@ const struct router_route api_routes[] = {
     {"POST", "/api/v1/engagements/{id}/findings:import", api_findings_import, A, 4194304},
     {"GET", "/api/v1/engagements/{id}/findings.csv", api_findings_csv_get, A, 0},
     {"GET", "/api/v1/engagements/{id}/oscal", api_engagement_oscal_get, A, 0},
+    {"GET", "/api/v1/engagements/{id}/report", api_engagement_report_get, A | NS, 0},
     {"GET", "/api/v1/engagements/{id}/claims", api_claims_get, A, 0},
     {"PUT", "/api/v1/engagements/{id}/claims/{tm}", api_claim_put, A | J, 0},
     {"GET", "/api/v1/engagements/{id}/statement", api_statement_get, A, 0},

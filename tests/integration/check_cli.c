@@ -952,6 +952,41 @@ START_TEST(test_import_export)
 			free(data);
 			free(oscal);
 		}
+		{
+			char *html = ht_fmt("%s/report.html", dir),
+			     *pdf = ht_fmt("%s/report.pdf", dir);
+			const char *rep[] = {"report", W.eng_ax, "--out", html, NULL};
+			const char *rep_pdf[] = {"report", W.eng_ax, "--out", html,
+			                         "--pdf",  pdf,      NULL};
+			const char *rep_foreign[] = {"report", W.eng_by, "--out", pdf, NULL};
+
+			out = cli_run(&st, rep);
+			ck_assert_msg(st == 0, "report: exit %d: %s", st, out);
+			free(out);
+			data = cli_read(html, &n);
+			ck_assert_msg(strstr(data, "<style>") != NULL &&
+			                  strstr(data, "@media print"),
+			              "the stylesheet is not inline");
+			ck_assert_msg(strstr(data, W.mark_a) != NULL, "the world's finding");
+			free(data);
+			out = cli_run(&st, rep_foreign);
+			ck_assert_msg(st == 1, "report of another firm's engagement: exit %d", st);
+			free(out);
+			ck_assert_msg(access(pdf, F_OK) != 0, "a refused report left a file");
+			unlink(html);
+			if (access("/usr/bin/chromium", X_OK) != 0 &&
+			    getenv("LOCKSTEP_CHROMIUM") == NULL)
+				ht_skip("no Chromium to test report --pdf with");
+			out = cli_run(&st, rep_pdf);
+			ck_assert_msg(st == 0, "report --pdf: exit %d: %s", st, out);
+			free(out);
+			data = cli_read(pdf, &n);
+			ck_assert_msg(n > 1000 && memcmp(data, "%PDF-", 5) == 0,
+			              "not a PDF (%zu bytes)", n);
+			free(data);
+			free(html);
+			free(pdf);
+		}
 	}
 	unsetenv("XDG_CONFIG_HOME");
 	unsetenv("LOCKSTEP_PASSWORD");

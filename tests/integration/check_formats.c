@@ -740,6 +740,51 @@ START_TEST(test_oscal)
 }
 END_TEST
 
+/* --------------------------------------------------------------- report */
+
+START_TEST(test_report)
+{
+	char *path = ht_fmt("/api/v1/engagements/%s/report", W.eng_ax);
+	const char *who[] = {W.a.admin.token, W.x.admin.token};
+	const char *csv =
+	    "title,detail,severity\r\n"
+	    "\"<img src=x onerror=alert(1)> report\",\"<script>alert(2)</script>\",critical\r\n";
+	struct ht_resp *r;
+
+	r = import_s(W.x.admin.token, W.eng_ax, "threat_model=IP-THEFT", "text/csv", csv);
+	ck_assert_msg(r->status == 201 || r->status == 200, "%s", HT_BODY(r));
+	ht_resp_free(r);
+	for (size_t k = 0; k < 2; k++) {
+		char *csp, *cc;
+
+		r = ht_request("GET", path, who[k], NULL);
+		HT_ASSERT_STATUS(r, 200);
+		ck_assert_msg(strncmp(r->content_type, "text/html", 9) == 0, "%s", r->content_type);
+		csp = ht_header(r, "Content-Security-Policy");
+		cc = ht_header(r, "Cache-Control");
+		ck_assert_msg(csp && strstr(csp, "default-src 'none'") &&
+		                  !strstr(csp, "script-src"),
+		              "CSP: %s", csp ? csp : "(none)");
+		ck_assert_msg(cc && strstr(cc, "no-store"), "Cache-Control");
+		ck_assert_msg(strstr(r->body, "<script") == NULL && strstr(r->body, "<img") == NULL,
+		              "markup from a finding was not escaped");
+		ck_assert_msg(strstr(r->body, "&lt;img src=x onerror=alert(1)&gt; report") != NULL,
+		              "the finding's title");
+		ck_assert_msg(strstr(r->body, W.mark_a) != NULL, "the world's finding");
+		ck_assert_msg(strstr(r->body, W.pub_a) != NULL, "the claim's summary");
+		ck_assert_msg(strstr(r->body, "href=\"/web/report.css\"") != NULL, "stylesheet");
+		free(csp);
+		free(cc);
+		ht_resp_free(r);
+	}
+	r = ht_request("GET", "/web/report.css", NULL, NULL);
+	HT_ASSERT_STATUS(r, 200);
+	ck_assert_msg(strstr(r->body, "@media print") != NULL, "print rules");
+	ht_resp_free(r);
+	free(path);
+}
+END_TEST
+
 /* -------------------------------------------------------------- tenancy */
 
 START_TEST(test_tenancy)
@@ -759,7 +804,7 @@ START_TEST(test_tenancy)
 	long long before = findings_of(W.eng_ax);
 	struct ht_resp *ref, *r;
 	char *csv_path, *ref_path;
-	const char *exports[] = {"findings.csv", "oscal"};
+	const char *exports[] = {"findings.csv", "oscal", "report"};
 
 	ht_random_uuid(none);
 	for (size_t i = 0; i < sizeof(other_import) / sizeof(other_import[0]); i++) {
@@ -820,6 +865,7 @@ formats_suite(void)
 	tcase_add_test(tc, test_csv_bad);
 	tcase_add_test(tc, test_csv_export);
 	tcase_add_test(tc, test_oscal);
+	tcase_add_test(tc, test_report);
 	tcase_add_test(tc, test_tenancy);
 	suite_add_tcase(s, tc);
 	return s;

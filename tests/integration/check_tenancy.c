@@ -125,6 +125,7 @@ static const struct {
     {"POST", "/api/v1/engagements/%s/findings:import", 0, 0, &b_sarif},
     {"GET", "/api/v1/engagements/%s/findings.csv", 0, 0, NULL},
     {"GET", "/api/v1/engagements/%s/oscal", 0, 0, NULL},
+    {"GET", "/api/v1/engagements/%s/report", 0, 0, NULL},
     {"GET", "/api/v1/engagements/%s/claims", 0, 0, NULL},
     {"PUT", "/api/v1/engagements/%s/claims/WEIGHTS-EXFIL", 0, 0, &b_claim},
     {"GET", "/api/v1/engagements/%s/statement", 0, 0, NULL},

@@ -424,6 +424,13 @@ try {
 		}, oscalHref);
 		assert(oscal.status === 200 && oscal.doc['assessment-results'] &&
 			oscal.doc['assessment-results'].results[0].observations.length >= 3, 'OSCAL export: ' + oscal.status);
+		const reportHref = (await page.getAttribute('#report-link', 'href')) || '';
+		const report = await page.evaluate(async (h) => {
+			const res = await fetch(h, { credentials: 'same-origin' });
+			return { status: res.status, csp: res.headers.get('content-security-policy') || '', text: await res.text() };
+		}, reportHref);
+		assert(report.status === 200 && report.text.includes('Imported ' + stamp + ', one') &&
+			!report.csp.includes('script-src'), 'report: ' + report.status + ' ' + report.csp);
 		await logout(page);
 		await login(page, companyUser, userPassword);
 		await page.locator('#engagements-table a').first().click();
