@@ -237,6 +237,7 @@ int api_findings_import(struct http_request *r);
 int api_findings_csv_get(struct http_request *r);
 int api_engagement_oscal_get(struct http_request *r);
 int api_engagement_report_get(struct http_request *r);
+int api_publication_oscal_get(struct http_request *r);
 int api_finding_get(struct http_request *r);
 int api_finding_patch(struct http_request *r);
 int api_finding_history_get(struct http_request *r);

@@ -336,3 +336,211 @@ fail:
 	free(desc);
 	return doc;
 }
+
+/* A text listing obj's members as "key: value" (integers or strings), joined by ", ". malloc'd. */
+static char *
+oscal_counts_text(const json_t *obj)
+{
+	const char *key;
+	json_t *v;
+	char *s = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&s, &len);
+
+	if (f == NULL)
+		return NULL;
+	json_object_foreach((json_t *)obj, key, v)
+	{
+		if (len > 0 || ftell(f) > 0)
+			fputs(", ", f);
+		if (json_is_integer(v))
+			fprintf(f, "%s: %lld", key, (long long)json_integer_value(v));
+		else if (json_is_string(v))
+			fprintf(f, "%s: %s", key, json_string_value(v));
+		else if (json_is_object(v)) {
+			/* status -> count */
+			const char *k2;
+			json_t *v2;
+			long long total = 0;
+
+			json_object_foreach(v, k2, v2) total += json_integer_value(v2);
+			fprintf(f, "%s: %lld", key, total);
+		}
+	}
+	fclose(f);
+	return s;
+}
+
+/* The findings of one threat model as one observation (counts only). */
+static json_t *
+oscal_pub_observation(const char *uuid, const char *tm, const json_t *counts, const char *at)
+{
+	char *text = oscal_counts_text(counts);
+	char *desc = NULL;
+	json_t *o;
+
+	if (text == NULL)
+		return NULL;
+	if (asprintf(&desc, "Findings for %s by severity (the publication holds counts only): %s.",
+	             tm, text[0] ? text : "none") < 0)
+		desc = NULL;
+	free(text);
+	if (desc == NULL)
+		return NULL;
+	o = json_pack("{s:s, s:s, s:s, s:[s], s:[s], s:s, s:[{s:s, s:s, s:s}]}", "uuid", uuid,
+	              "title", tm, "description", desc, "methods", "TEST", "types", "finding",
+	              "collected", at, "props", "name", "threat-model", "ns", OSCAL_NS, "value",
+	              tm);
+	free(desc);
+	return o;
+}
+
+json_t *
+api_oscal_publication(const json_t *doc, const char *slug, const char *published_at,
+                      const char *hash)
+{
+	const json_t *camp = json_object_get(doc, "campaign");
+	const char *title = json_string_value(json_object_get(camp, "title"));
+	const char *release_at = json_string_value(json_object_get(camp, "release_at"));
+	const char *disclosure = json_string_value(json_object_get(camp, "disclosure"));
+	json_t *tms = json_object_get(camp, "threat_models");
+	json_t *engs = json_object_get(doc, "engagements");
+	json_t *results = json_array(), *parties = json_array(), *a, *out = NULL;
+	char u[DB_UUID_LEN + 1], idx[24], href[160];
+	size_t i, k;
+
+	if (results == NULL || parties == NULL || title == NULL || release_at == NULL)
+		goto done;
+	json_array_foreach(json_object_get(doc, "assessors"), i, a)
+	{
+		oscal_uuid(u, "publication-party", slug,
+		           json_string_value(json_object_get(a, "firm")));
+		json_array_append_new(
+		    parties, json_pack("{s:s, s:s, s:o}", "uuid", u, "type", "organization", "name",
+		                       oscal_line(json_string_value(json_object_get(a, "firm")),
+		                                  "assessor")));
+	}
+	/* one result per published engagement row; under aggregate, one for the campaign */
+	for (i = 0; i < (json_array_size(engs) ? json_array_size(engs) : 1); i++) {
+		json_t *row = json_array_get(engs, i); /* NULL under aggregate */
+		json_t *claims = row ? json_object_get(row, "claims") : NULL;
+		json_t *fcounts =
+		    row ? json_object_get(row, "findings")
+		        : json_object_get(json_object_get(doc, "aggregate"), "findings");
+		json_t *obs = json_array(), *finds = json_array(), *res, *tm;
+		const char *company =
+		    row ? json_string_value(json_object_get(row, "company")) : NULL;
+		const char *firm = row ? json_string_value(json_object_get(
+		                             json_object_get(row, "assessor"), "firm"))
+		                       : NULL;
+		char *rtitle = NULL;
+
+		snprintf(idx, sizeof(idx), "%zu", i);
+		json_array_foreach(tms, k, tm)
+		{
+			const char *code = json_string_value(tm);
+			json_t *cl = json_object_get(claims, code);
+			const char *level = json_string_value(json_object_get(cl, "level"));
+			const char *summary = json_string_value(json_object_get(cl, "summary"));
+			char ou[DB_UUID_LEN + 1];
+			json_t *status, *fd;
+
+			oscal_uuid(ou, "publication-observation", slug, idx);
+			oscal_uuid(ou, "publication-observation", ou, code);
+			json_array_append_new(
+			    obs, oscal_pub_observation(ou, code, json_object_get(fcounts, code),
+			                               release_at));
+			if (row == NULL) {
+				/* aggregate: the distribution of levels, as published */
+				char *text = oscal_counts_text(json_object_get(
+				    json_object_get(json_object_get(doc, "aggregate"), "claims"),
+				    code));
+				char *desc = NULL;
+
+				if (text == NULL ||
+				    asprintf(&desc,
+				             "Engagements per capability level reached (aggregate "
+				             "disclosure; cells under the minimum cohort are "
+				             "suppressed): %s.",
+				             text) < 0)
+					desc = NULL;
+				free(text);
+				oscal_uuid(u, "publication-claim", slug, code);
+				fd = json_pack(
+				    "{s:s, s:s, s:s, s:{s:s, s:s, s:{s:s, s:s}}, s:[{s:s}]}",
+				    "uuid", u, "title", code, "description",
+				    desc ? desc : "Aggregate results.", "target", "type",
+				    "objective-id", "target-id", code, "status", "state",
+				    "not-satisfied", "reason", "aggregate", "related-observations",
+				    "observation-uuid", ou);
+				free(desc);
+			} else {
+				int met = level != NULL && strcmp(level, "not-assessed") != 0;
+
+				if (met)
+					status = json_pack("{s:s}", "state", "satisfied");
+				else
+					status = json_pack("{s:s, s:s}", "state", "not-satisfied",
+					                   "reason", "not-assessed");
+				oscal_uuid(u, "publication-claim", slug, idx);
+				oscal_uuid(u, "publication-claim", u, code);
+				fd = json_pack(
+				    "{s:s, s:o, s:o, s:[{s:s, s:s, s:s}], s:{s:s, s:s, s:o}, "
+				    "s:[{s:s}]}",
+				    "uuid", u, "title", oscal_line(code, "claim"), "description",
+				    oscal_text(summary,
+				               "The assessor has made no claim for this threat "
+				               "model."),
+				    "props", "name", "robust-up-to", "ns", OSCAL_NS, "value",
+				    level ? level : "not-assessed", "target", "type",
+				    "objective-id", "target-id", code, "status", status,
+				    "related-observations", "observation-uuid", ou);
+			}
+			json_array_append_new(finds, fd);
+		}
+		if (row == NULL)
+			rtitle = strdup("All engagements (aggregate disclosure)");
+		else if (asprintf(&rtitle, "%s, assessed by %s", company ? company : "A company",
+		                  firm ? firm : "an assessor the publication does not name") < 0)
+			rtitle = NULL;
+		oscal_uuid(u, "publication-result", slug, idx);
+		res =
+		    json_pack("{s:s, s:o, s:s, s:s, s:{s:[{s:{}}]}, s:o, s:o}", "uuid", u, "title",
+		              oscal_line(rtitle, "Engagement"), "description",
+		              "The published, high-level result of one engagement of the campaign: "
+		              "the claims per threat model, and finding counts.",
+		              "start", release_at, "reviewed-controls", "control-selections",
+		              "include-all", "observations", obs, "findings", finds);
+		free(rtitle);
+		if (res != NULL && row != NULL &&
+		    json_is_string(json_object_get(row, "statement")) &&
+		    json_string_length(json_object_get(row, "statement")) > 0)
+			json_object_set_new(
+			    res, "remarks",
+			    oscal_text(json_string_value(json_object_get(row, "statement")),
+			               "None."));
+		json_array_append_new(results, res);
+	}
+	snprintf(href, sizeof(href), "/api/v1/publications/%s", slug);
+	oscal_uuid(u, "publication-document", slug, hash);
+	out = json_pack(
+	    "{s:{s:s, s:{s:o, s:s, s:s, s:s, s:[{s:s, s:s, s:s}, {s:s, s:s, s:s}, {s:s, s:s, "
+	    "s:o}]}, "
+	    "s:{s:s, s:s}, s:o}}",
+	    "assessment-results", "uuid", u, "metadata", "title", oscal_line(title, "Publication"),
+	    "last-modified", published_at, "version", hash, "oscal-version", OSCAL_VERSION, "props",
+	    "name", "publication-slug", "ns", OSCAL_NS, "value", slug, "name", "publication-sha256",
+	    "ns", OSCAL_NS, "value", hash, "name", "disclosure", "ns", OSCAL_NS, "value",
+	    oscal_line(disclosure, "named"), "import-ap", "href", href, "remarks",
+	    "The signed lockstep publication this document restates; verify its signature there.",
+	    "results", results);
+	results = NULL;
+	if (out != NULL && json_array_size(parties) > 0)
+		json_object_set(
+		    json_object_get(json_object_get(out, "assessment-results"), "metadata"),
+		    "parties", parties);
+done:
+	json_decref(results);
+	json_decref(parties);
+	return out;
+}

@@ -37,6 +37,17 @@ void api_export_clear(struct api_export *x);
  */
 json_t *api_oscal_engagement(const struct api_export *x, const char *now);
 
+/*
+ * A released publication (its signed document doc, slug, published_at
+ * RFC 3339 and the document's SHA-256 hex) as an OSCAL 1.1.2
+ * assessment-results document: one result per published engagement row
+ * (one for the campaign under aggregate disclosure), claims as findings,
+ * finding counts as observations; nothing the publication does not hold.
+ * A new reference, or NULL.
+ */
+json_t *api_oscal_publication(const json_t *doc, const char *slug, const char *published_at,
+                              const char *hash);
+
 /* The current time as RFC 3339 UTC ("2026-01-02T03:04:05Z") into out (21+ bytes). */
 void api_now_rfc3339(char *out, size_t outlen);
 

@@ -65,6 +65,7 @@ const struct router_route api_routes[] = {
     {"GET", "/api/v1/publications", api_publications_get, P, 0},
     {"GET", "/api/v1/publications/{slug}", api_publication_get, P, 0},
     {"GET", "/api/v1/publications/{slug}/signature", api_publication_signature_get, P, 0},
+    {"GET", "/api/v1/publications/{slug}/oscal", api_publication_oscal_get, P, 0},
     {"GET", "/p/{slug}", api_publication_page_get, P | NS, 0},
     {"GET", "/feed.xml", api_feed_get, P, 0},
     {"GET", "/healthz", api_healthz_get, 0, 0},

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -785,6 +786,124 @@ START_TEST(test_report)
 }
 END_TEST
 
+/* ------------------------------------------------- publication as OSCAL */
+
+/* POST body (stolen) to path as the coordinator; the answer's id (malloc'd). */
+static char *
+coord_create(const char *path, json_t *body)
+{
+	char *text = ht_jdump(body);
+	struct ht_resp *r = ht_request("POST", path, W.coord.token, text);
+	char *id;
+
+	HT_ASSERT_STATUS(r, 201);
+	id = strdup(ht_jstr(r, "id"));
+	ht_resp_free(r);
+	free(text);
+	return id;
+}
+
+START_TEST(test_publication_oscal)
+{
+	const char *modes[] = {"named", "aggregate"};
+	char *slugs[2], *path, *ref;
+	time_t t0 = time(NULL) + 6;
+	char at[32];
+	struct tm tm;
+	struct ht_resp *r, *r2;
+
+	gmtime_r(&t0, &tm);
+	strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	for (int m = 0; m < 2; m++) {
+		char *title = ht_fmt("OSCAL %s %s", modes[m], W.tag);
+		char *camp, *eng, *p, *claim;
+
+		slugs[m] = ht_unique("oscal");
+		camp = coord_create("/api/v1/campaigns",
+		                    json_pack("{s:s, s:s, s:[s], s:s, s:s, s:i}", "title", title,
+		                              "slug", slugs[m], "threat_models", "WEIGHTS-EXFIL",
+		                              "release_at", at, "disclosure", modes[m],
+		                              "min_cohort", 1));
+		p = ht_fmt("/api/v1/campaigns/%s/engagements", camp);
+		eng = coord_create(p, json_pack("{s:s, s:s, s:s, s:[s]}", "company_org", W.a.org_id,
+		                                "assessor_org", W.x.org_id, "scope", W.mark_a,
+		                                "lead_assessors", "Olga Scal"));
+		free(p);
+		/* a confidential finding and a public claim */
+		p = ht_fmt("/api/v1/engagements/%s/findings", eng);
+		r = ht_request(
+		    "POST", p, W.x.admin.token,
+		    "{\"threat_model\":\"WEIGHTS-EXFIL\",\"title\":\"secret oscal title\","
+		    "\"detail\":\"secret oscal detail\",\"severity\":\"high\"}");
+		HT_ASSERT_STATUS(r, 201);
+		ht_resp_free(r);
+		free(p);
+		p = ht_fmt("/api/v1/engagements/%s/claims/WEIGHTS-EXFIL", eng);
+		claim = "{\"level\":\"OC3\",\"summary\":\"Held against OC3 in the OSCAL test.\"}";
+		r = ht_request("PUT", p, W.x.admin.token, claim);
+		HT_ASSERT_STATUS(r, 200);
+		ht_resp_free(r);
+		free(p);
+		free(eng);
+		free(camp);
+		free(title);
+	}
+	/* before the release: the same 404 as a slug that never existed */
+	path = ht_fmt("/api/v1/publications/%s/oscal", slugs[0]);
+	ref = ht_fmt("/api/v1/publications/%s/oscal", "never-existed-oscal");
+	r = ht_request("GET", path, NULL, NULL);
+	r2 = ht_request("GET", ref, NULL, NULL);
+	HT_ASSERT_PROBLEM(r, 404, "not-found");
+	ck_assert_msg(r->body_len == r2->body_len && memcmp(r->body, r2->body, r->body_len) == 0,
+	              "embargoed and unknown differ");
+	ht_resp_free(r);
+	ht_resp_free(r2);
+	free(path);
+
+	while (time(NULL) < t0)
+		usleep(100000);
+	for (int m = 0; m < 2; m++) {
+		json_t *res;
+
+		path = ht_fmt("/api/v1/publications/%s/oscal", slugs[m]);
+		for (int i = 0; i < 300; i++) {
+			r = ht_request("GET", path, NULL, NULL);
+			if (r->status == 200)
+				break;
+			ht_resp_free(r);
+			r = NULL;
+			usleep(100000);
+		}
+		ck_assert_msg(r != NULL, "%s was not published", slugs[m]);
+		HT_ASSERT_STATUS(r, 200);
+		ck_assert_msg(oscal_validate(r->body, r->body_len) == 0,
+		              "the publication's OSCAL (%s) does not validate", modes[m]);
+		ck_assert_msg(!ht_mem_contains(r->body, r->body_len, "secret oscal") &&
+		                  !ht_mem_contains(r->body, r->body_len, W.mark_a),
+		              "confidential text in the public OSCAL");
+		res = json_array_get(
+		    json_object_get(json_object_get(r->json, "assessment-results"), "results"), 0);
+		ck_assert_msg(res != NULL, "no result");
+		if (m == 0) {
+			ck_assert_msg(strstr(ht_ostr(res, "title"), W.a.org_name) != NULL,
+			              "named: the company: %s", ht_ostr(res, "title"));
+			ck_assert_msg(ht_mem_contains(r->body, r->body_len,
+			                              "Held against OC3 in the OSCAL test."),
+			              "the claim's summary");
+		} else {
+			ck_assert_msg(!ht_mem_contains(r->body, r->body_len, W.a.org_name),
+			              "aggregate: a company name");
+			ck_assert_msg(!ht_mem_contains(r->body, r->body_len, "Held against OC3"),
+			              "aggregate: a claim's summary");
+		}
+		ht_resp_free(r);
+		free(path);
+		free(slugs[m]);
+	}
+	free(ref);
+}
+END_TEST
+
 /* -------------------------------------------------------------- tenancy */
 
 START_TEST(test_tenancy)
@@ -866,6 +985,7 @@ formats_suite(void)
 	tcase_add_test(tc, test_csv_export);
 	tcase_add_test(tc, test_oscal);
 	tcase_add_test(tc, test_report);
+	tcase_add_test(tc, test_publication_oscal);
 	tcase_add_test(tc, test_tenancy);
 	suite_add_tcase(s, tc);
 	return s;
