@@ -731,6 +731,10 @@ import_tx(struct db_conn *c, void *arg)
 	if ((rc = api_engagement_load(c, x->r, x->engagement, API_AS_ASSESSOR, &e, &x->res)) !=
 	    DB_OK)
 		return rc;
+	if (e.released) {
+		rc = api_fail(&x->res, PROBLEM_INVALID_STATE, "The campaign has been released.");
+		goto done;
+	}
 	/* the campaign's threat models: every error at once */
 	json_array_clear(x->errors);
 	x->nerrors = 0;
@@ -896,8 +900,8 @@ api_findings_import(struct http_request *r)
 		rc = DB_ERROR;
 		goto done;
 	}
-	if (x.nerrors == 0)
-		import_check_items(&x);
+	/* the items that parsed are checked too, so one answer lists every error */
+	import_check_items(&x);
 	if (x.nerrors > 0) {
 		rc = import_reply_errors(r, &x);
 		goto out;

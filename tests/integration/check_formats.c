@@ -806,7 +806,7 @@ coord_create(const char *path, json_t *body)
 START_TEST(test_publication_oscal)
 {
 	const char *modes[] = {"named", "aggregate"};
-	char *slugs[2], *path, *ref;
+	char *slugs[2], *engs[2], *path, *ref;
 	time_t t0 = time(NULL) + 6;
 	char at[32];
 	struct tm tm;
@@ -844,7 +844,7 @@ START_TEST(test_publication_oscal)
 		HT_ASSERT_STATUS(r, 200);
 		ht_resp_free(r);
 		free(p);
-		free(eng);
+		engs[m] = eng;
 		free(camp);
 		free(title);
 	}
@@ -899,6 +899,17 @@ START_TEST(test_publication_oscal)
 		ht_resp_free(r);
 		free(path);
 		free(slugs[m]);
+		/* a released campaign takes no import: 409, nothing written */
+		{
+			long long before = findings_of(engs[m]);
+
+			r = import_s(W.x.admin.token, engs[m], "threat_model=WEIGHTS-EXFIL",
+			             "text/csv", "title,detail,severity\nlate,too late,low\n");
+			HT_ASSERT_PROBLEM(r, 409, "invalid-state");
+			ht_resp_free(r);
+			ck_assert_int_eq(findings_of(engs[m]), before);
+		}
+		free(engs[m]);
 	}
 	free(ref);
 }
