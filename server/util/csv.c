@@ -226,8 +226,10 @@ util_csv_cell(struct util_csv_out *o, const char *value)
 	const char *v = value ? value : "";
 	size_t n = strlen(v);
 	int formula = n > 0 && strchr("=+-@\t\r", v[0]) != NULL;
-	int quote =
-	    formula || strpbrk(v, ",\"\r\n") != NULL || (n > 0 && (v[0] == ' ' || v[n - 1] == ' '));
+	/* a leading byte order mark is quoted, or a reader would take it for the file's */
+	int quote = formula || strpbrk(v, ",\"\r\n") != NULL ||
+	            (n > 0 && (v[0] == ' ' || v[n - 1] == ' ')) ||
+	            strncmp(v, "\xef\xbb\xbf", 3) == 0;
 
 	if (o->fields++ > 0 && csv_out_put(o, ",", 1) != 0)
 		return -1;

@@ -39,7 +39,7 @@ void util_csv_free(struct util_csv *c); /* accepts an emptied or zeroed one */
 
 /*
  * A growing output buffer: util_csv_cell appends one field (quoted when it
- * holds , " CR or LF or leading/trailing space; a value that starts with
+ * holds , " CR or LF, leading/trailing space or a leading byte order mark; a value that starts with
  * = + - @ TAB or CR is prefixed with ' so that a spreadsheet never runs it
  * as a formula), util_csv_end ends a record with CRLF. Both return 0 or -1
  * (out of memory: the buffer is then unusable; free it).

@@ -127,6 +127,7 @@ START_TEST(test_write)
 	    {" lead", "\" lead\""},
 	    {"", ""},
 	    {"a=b", "a=b"},
+	    {"\xef\xbb\xbfx", "\"\xef\xbb\xbfx\""}, /* found by fuzz_csv */
 	};
 
 	for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
