@@ -25,6 +25,7 @@ static const char *const rls_tables[] = {
     "engagements",
     "evidence",
     "evidence_chunks",
+    "finding_fingerprints",
     "finding_comments",
     "finding_deadline_notices",
     "finding_history",
