@@ -427,7 +427,7 @@
 					f.remediation_due ? el('span', { class: f.overdue ? 'error' : null }, f.remediation_due + (f.overdue ? ' (overdue)' : '')) : '—',
 					String(f.version), f.updated_at]),
 				{ id: 'findings-table' }));
-		if (kind === 'assessor' && working)
+		if (kind === 'assessor' && working) {
 			out.append(findingCreateForm(id, tms));
 			out.append(findingImportForm(id, tms));
 		}
@@ -450,7 +450,7 @@
 				'OSCAL assessment results (JSON)'), ' · ',
 			el('a', { href: API + '/engagements/' + id + '/report', target: '_blank', rel: 'noopener', id: 'report-link' },
 				'Printable report')));
-		if (kind === 'assessor') {
+		if (kind === 'assessor')
 			out.append(el('div', { class: 'claims' }, tms.map((tm) => claimForm(id, tm, byTm.get(tm)))));
 
 		out.append(el('h3', null, 'Company statement'),
