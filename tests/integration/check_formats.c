@@ -829,6 +829,8 @@ START_TEST(test_publication_oscal)
 		                                "assessor_org", W.x.org_id, "scope", W.mark_a,
 		                                "lead_assessors", "Olga Scal"));
 		free(p);
+		/* findings are recorded in fieldwork (the engagement stages) */
+		ck_assert_int_eq(ht_stage(W.coord.token, eng, "fieldwork"), 200);
 		/* a confidential finding and a public claim */
 		p = ht_fmt("/api/v1/engagements/%s/findings", eng);
 		r = ht_request(
