@@ -80,10 +80,10 @@ void client_buf_free(struct client_buf *b);
 
 /* One request. Unset members mean: GET, no token, no body, no extra headers. */
 struct client_call {
-	const char *method;         /* NULL: GET */
-	const char *path;           /* appended to the base URL */
-	const char *token;          /* bearer token, NULL or "" for none */
-	const char *body;           /* JSON request body, or NULL */
+	const char *method; /* NULL: GET */
+	const char *path;   /* appended to the base URL */
+	const char *token;  /* bearer token, NULL or "" for none */
+	const char *body;   /* request body (JSON unless headers name a Content-Type), or NULL */
 	const char *const *headers; /* NULL-terminated extra header lines, or NULL */
 	const char *const *keep;    /* NULL-terminated response header names to keep */
 	long timeout;               /* seconds; 0: 300 */
@@ -276,5 +276,20 @@ int client_cmd_upload(const struct client_ctx *ctx, char **args, const char **op
 
 /* lockstep download EVIDENCE_ID OUTFILE. */
 int client_cmd_download(const struct client_ctx *ctx, char **args, const char **opts);
+
+/* ---- formats.c: import and export of findings ---- */
+
+/* lockstep import FILE --engagement ID [--threat-model TM] [--format sarif|csv]: exit status */
+int client_cmd_import(const struct client_ctx *ctx, char **args, const char **opts);
+/* lockstep export ENGAGEMENT_ID --out FILE [--format csv|oscal]: exit status */
+int client_cmd_export(const struct client_ctx *ctx, char **args, const char **opts);
+/*
+ * lockstep report ENGAGEMENT_ID --out FILE.html [--pdf FILE.pdf]: the
+ * printable report, its stylesheet inlined; --pdf prints it with a local
+ * headless Chromium. Exit status.
+ */
+int client_cmd_report(const struct client_ctx *ctx, char **args, const char **opts);
+/* Write n bytes to a new file (0600, O_EXCL, no symlink). 0 or -1 (message printed). */
+int client_write_new(const char *out, const char *buf, size_t n);
 
 #endif

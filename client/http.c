@@ -189,14 +189,16 @@ client_request(const char *base_url, const struct client_call *call, struct clie
 	size_t n = 1;
 	CURL *curl = NULL;
 	CURLcode cc;
-	int accept = 0, ret = -1;
+	int accept = 0, type = 0, ret = -1;
 
 	memset(res, 0, sizeof(*res));
-	for (size_t i = 0; call->headers != NULL && call->headers[i] != NULL; i++)
+	for (size_t i = 0; call->headers != NULL && call->headers[i] != NULL; i++) {
 		accept |= strncasecmp(call->headers[i], "Accept:", 7) == 0;
+		type |= strncasecmp(call->headers[i], "Content-Type:", 13) == 0;
+	}
 	if (!accept)
 		lines[n++] = "Accept: application/json";
-	if (call->body != NULL)
+	if (call->body != NULL && !type)
 		lines[n++] = "Content-Type: application/json";
 	for (size_t i = 0; call->headers != NULL && call->headers[i] != NULL && n < 15; i++)
 		lines[n++] = call->headers[i];

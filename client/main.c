@@ -16,6 +16,9 @@
  *   lockstep [--url URL] verify-audit [--log-key FILE] [--export FILE]
  *   lockstep witness serve --key FILE --state DIR [--name NAME] [--listen ADDR:PORT]
  *   lockstep [--url URL] name-check ENGAGEMENT_ID FILE   (FILE "-" reads stdin)
+ *   lockstep [--url URL] import FILE --engagement ID [--threat-model TM] [--format sarif|csv]
+ *   lockstep [--url URL] export ENGAGEMENT_ID --out FILE [--format csv|oscal]
+ *   lockstep [--url URL] report ENGAGEMENT_ID --out FILE.html [--pdf FILE.pdf]
  *   lockstep [--url URL] passwd          change your password: the current one from
  *                                        LOCKSTEP_PASSWORD, the new one from
  *                                        LOCKSTEP_NEW_PASSWORD, or both asked for
@@ -107,6 +110,12 @@ static int client_run_download(const struct client_ctx *, const struct client_co
                                const char **);
 static int client_run_verify(const struct client_ctx *, const struct client_command *, char **,
                              const char **);
+static int client_run_import(const struct client_ctx *, const struct client_command *, char **,
+                             const char **);
+static int client_run_export(const struct client_ctx *, const struct client_command *, char **,
+                             const char **);
+static int client_run_report(const struct client_ctx *, const struct client_command *, char **,
+                             const char **);
 static int client_run_witness(const struct client_ctx *, const struct client_command *, char **,
                               const char **);
 static int client_run_verify_audit(const struct client_ctx *, const struct client_command *,
@@ -147,6 +156,27 @@ static const struct client_command client_commands[] = {
      NULL,
      client_run_verify},
     {"name-check", "ENGAGEMENT_ID FILE", 2, 2, {NULL}, NULL, client_cmd_name_check},
+    {"import",
+     "FILE --engagement ID [--threat-model TM] [--format sarif|csv]",
+     1,
+     1,
+     {"engagement", "threat-model", "format", NULL},
+     NULL,
+     client_run_import},
+    {"export",
+     "ENGAGEMENT_ID --out FILE [--format csv|oscal]",
+     1,
+     1,
+     {"out", "format", NULL},
+     NULL,
+     client_run_export},
+    {"report",
+     "ENGAGEMENT_ID --out FILE.html [--pdf FILE.pdf]",
+     1,
+     1,
+     {"out", "pdf", NULL},
+     NULL,
+     client_run_report},
     {"verify-audit",
      "[--log-key FILE] [--export FILE]",
      0,
@@ -244,7 +274,16 @@ client_usage(FILE *f)
 	        "token create makes an API token (shown once): --days (default 30, at most the\n"
 	        "server's LOCKSTEP_TOKEN_MAX_DAYS), --scopes from read, findings:write,\n"
 	        "evidence:write, claims:write, statements:write, campaigns:write, users:write,\n"
-	        "account:write (default read). token list shows your sessions and tokens.\n");
+	        "account:write (default read). token list shows your sessions and tokens.\n"
+	        "import sends a SARIF 2.1.0 log (*.sarif, *.json) or a CSV file (*.csv; header\n"
+	        "title,detail,severity[,threat_model,cwe,atlas,cvss,location]) to the engagement:\n"
+	        "all or nothing, each error with its JSON pointer or row; importing the same\n"
+	        "file again creates nothing. --threat-model applies where the file names none.\n"
+	        "export writes the engagement's findings as CSV, or the engagement as an OSCAL\n"
+	        "1.1 assessment-results document (--format oscal), to a new file (--out).\n"
+	        "report writes the engagement's printable report (HTML, its stylesheet inline)\n"
+	        "to a new file; --pdf also prints it with a local headless Chromium\n"
+	        "($LOCKSTEP_CHROMIUM, else /usr/bin/chromium).\n");
 }
 
 /* ---- arguments ---- */
@@ -1300,6 +1339,30 @@ client_run_verify(const struct client_ctx *ctx, const struct client_command *cmd
 {
 	(void)cmd;
 	return client_cmd_verify(ctx, args, opts);
+}
+
+static int
+client_run_import(const struct client_ctx *ctx, const struct client_command *cmd, char **args,
+                  const char **opts)
+{
+	(void)cmd;
+	return client_cmd_import(ctx, args, opts);
+}
+
+static int
+client_run_export(const struct client_ctx *ctx, const struct client_command *cmd, char **args,
+                  const char **opts)
+{
+	(void)cmd;
+	return client_cmd_export(ctx, args, opts);
+}
+
+static int
+client_run_report(const struct client_ctx *ctx, const struct client_command *cmd, char **args,
+                  const char **opts)
+{
+	(void)cmd;
+	return client_cmd_report(ctx, args, opts);
 }
 
 /* ---- main ---- */

@@ -427,8 +427,10 @@
 					f.remediation_due ? el('span', { class: f.overdue ? 'error' : null }, f.remediation_due + (f.overdue ? ' (overdue)' : '')) : '—',
 					String(f.version), f.updated_at]),
 				{ id: 'findings-table' }));
-		if (kind === 'assessor' && working)
+		if (kind === 'assessor' && working) {
 			out.append(findingCreateForm(id, tms));
+			out.append(findingImportForm(id, tms));
+		}
 		if (!working)
 			out.append(el('p', { class: 'hint', id: 'stage-closed-note' },
 				'Findings and evidence are added while the engagement is in fieldwork or reporting (now: ' + e.state + ').'));
@@ -441,6 +443,13 @@
 				const c = byTm.get(tm);
 				return [tm, c ? c.level : '—', c ? c.summary : '—', c ? c.updated_at : '—'];
 			}), { id: 'claims-table' }));
+		out.append(el('p', { class: 'export' },
+			el('a', { href: API + '/engagements/' + id + '/findings.csv', download: 'findings-' + id + '.csv', id: 'findings-export' },
+				'Download all findings as CSV'), ' · ',
+			el('a', { href: API + '/engagements/' + id + '/oscal', download: 'assessment-results-' + id + '.json', id: 'oscal-export' },
+				'OSCAL assessment results (JSON)'), ' · ',
+			el('a', { href: API + '/engagements/' + id + '/report', target: '_blank', rel: 'noopener', id: 'report-link' },
+				'Printable report')));
 		if (kind === 'assessor')
 			out.append(el('div', { class: 'claims' }, tms.map((tm) => claimForm(id, tm, byTm.get(tm)))));
 
@@ -810,6 +819,81 @@
 				body.cvss = String(fd.get('cvss')).trim();
 			const f = await api('POST', '/engagements/' + engagementId + '/findings', body);
 			go('#/findings/' + f.id, 'Finding created.');
+		});
+	}
+
+	/* One error of an invalid-import problem as text: where, then why. */
+	function importErrorText(e) {
+		let where = '';
+		if (typeof e.pointer === 'string')
+			where = e.pointer === '' ? 'the document' : e.pointer;
+		else if (e.row !== undefined)
+			where = 'row ' + e.row + (e.line !== undefined && e.line !== e.row ? ' (line ' + e.line + ')' : '');
+		else if (e.line !== undefined)
+			where = 'line ' + e.line;
+		return where + (e.field ? ' · ' + e.field : '') + ': ' + (e.reason || 'invalid');
+	}
+
+	/*
+	 * Import findings from a SARIF 2.1.0 log or a CSV file (all or nothing):
+	 * the file goes as the raw body of POST .../findings:import; per-row or
+	 * per-pointer errors are listed under the form.
+	 */
+	function findingImportForm(engagementId, tms) {
+		const errors = el('ul', { class: 'import-errors', id: 'import-errors', hidden: true });
+		const form = el('form', { class: 'card', id: 'finding-import' },
+			el('h4', null, 'Import findings (SARIF or CSV)'),
+			el('p', { class: 'hint' }, 'A SARIF 2.1.0 log (*.sarif, *.json) from a scanner, or a CSV file whose first row names the columns ' +
+				'title, detail, severity and optionally threat_model, cwe, atlas, cvss, location. Nothing is imported if any row has an error; ' +
+				'importing the same file again creates nothing new.'),
+			field('File', el('input', { type: 'file', name: 'file', required: true, accept: '.sarif,.json,.csv,application/sarif+json,application/json,text/csv' })),
+			field('Format', select('format', [['auto', 'by the file name'], ['sarif', 'SARIF 2.1.0'], ['csv', 'CSV']], 'auto')),
+			field('Threat model (where the file names none)', select('threat_model', [['', '(from the file)']].concat(tms.map((t) => [t, t])), tms.length === 1 ? tms[0] : '')),
+			el('button', { type: 'submit' }, 'Import'),
+			errors);
+		return onSubmit(form, async (fd) => {
+			errors.hidden = true;
+			errors.replaceChildren();
+			const file = fd.get('file');
+			if (!file || typeof file === 'string' || file.size === 0)
+				throw new Problem(0, { title: 'No file', detail: 'Choose a SARIF or CSV file.' });
+			let format = fd.get('format');
+			if (format === 'auto')
+				format = /\.csv$/i.test(file.name) ? 'csv' : /\.(sarif|json)$/i.test(file.name) ? 'sarif' : '';
+			if (!format)
+				throw new Problem(0, { title: 'Unknown format', detail: 'Name the file *.sarif, *.json or *.csv, or choose the format.' });
+			const tm = fd.get('threat_model');
+			const q = tm ? '?threat_model=' + encodeURIComponent(tm) : '';
+			let res;
+			try {
+				res = await fetch(API + '/engagements/' + engagementId + '/findings:import' + q, {
+					method: 'POST', credentials: 'same-origin', cache: 'no-store', redirect: 'error',
+					headers: { Accept: 'application/json', 'X-Lockstep-CSRF': '1',
+						'Content-Type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/sarif+json' },
+					body: file });
+			} catch (e) {
+				throw new Problem(0, { title: 'Network error', detail: 'The server could not be reached.' });
+			}
+			let data = null;
+			try {
+				data = await res.json();
+			} catch (e) {
+				data = null;
+			}
+			if (!res.ok) {
+				if (res.status === 401 && me !== null)
+					setSession(null);
+				if (data && Array.isArray(data.errors)) {
+					errors.replaceChildren(...data.errors.map((e) => el('li', null, importErrorText(e))));
+					if (data.error_count > data.errors.length)
+						errors.append(el('li', null, '… and ' + (data.error_count - data.errors.length) + ' more'));
+					errors.hidden = false;
+				}
+				throw new Problem(res.status, data);
+			}
+			await route();
+			notice('Imported: ' + data.created + ' new finding' + (data.created === 1 ? '' : 's') + ', ' +
+				data.already_present + ' already present' + (data.skipped ? ', ' + data.skipped + ' skipped (not failures)' : '') + '.');
 		});
 	}
 

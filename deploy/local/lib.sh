@@ -20,7 +20,7 @@ LS_PACKAGES=(
 	build-essential autoconf automake libtool pkg-config
 	libmicrohttpd-dev libpq-dev libssl-dev libjansson-dev check
 	libcurl4-openssl-dev libicu-dev liboath-dev libqrencode-dev postgresql postgresql-contrib curl ca-certificates jq
-	nginx-light
+	nginx-light python3-jsonschema
 )
 
 # The system user that runs PostgreSQL and lockstepd when we are root.

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/export.h"
 #include "api/pubcache.h"
 #include "publish/publish.h"
 #include "util/log.h"
@@ -122,8 +123,8 @@ pubcache_build(const struct store_publication *q)
 	char sig_b64[4 * ((CRYPTO_ED25519_SIG_LEN + 2) / 3) + 1];
 	char key_b64u[64], seq[24];
 	const char *doctext = q->document;
-	json_t *doc = NULL;
-	char *page = NULL;
+	json_t *doc = NULL, *oscal = NULL;
+	char *page = NULL, *oscaltext = NULL;
 	struct publish_meta m;
 	int ok = 0;
 
@@ -145,6 +146,11 @@ pubcache_build(const struct store_publication *q)
 	m.published_at = q->published_at;
 	if ((page = publish_page_html(doc, &m, &pagelen)) == NULL)
 		goto done;
+	/* the OSCAL restatement is optional: without it the rest is still served */
+	if ((oscal = api_oscal_publication(doc, e->slug, q->published_at, q->hash)) == NULL ||
+	    (oscaltext = json_dumps(oscal, JSON_INDENT(2) | JSON_ENSURE_ASCII)) == NULL)
+		log_event(LOG_LEVEL_ERROR, "publication_oscal_failed",
+		          json_pack("{s:s}", "slug", e->slug));
 	{
 		const char *doc_hdr[] = {"X-Lockstep-Signature",
 		                         sig_b64,
@@ -163,12 +169,17 @@ pubcache_build(const struct store_publication *q)
 		    pubcache_build_kind(e, PUBCACHE_SIG, ROUTE_PUBLIC, "application/octet-stream",
 		                        sig, siglen, NULL) != 0 ||
 		    pubcache_build_kind(e, PUBCACHE_PAGE, ROUTE_PUBLIC | ROUTE_NOSCRIPT,
-		                        "text/html; charset=utf-8", page, pagelen, NULL) != 0)
+		                        "text/html; charset=utf-8", page, pagelen, NULL) != 0 ||
+		    (oscaltext != NULL &&
+		     pubcache_build_kind(e, PUBCACHE_OSCAL, ROUTE_PUBLIC, "application/json",
+		                         oscaltext, strlen(oscaltext), NULL) != 0))
 			goto done;
 	}
 	ok = 1;
 done:
 	json_decref(doc);
+	json_decref(oscal);
+	free(oscaltext);
 	free(page);
 	if (!ok) {
 		log_event(LOG_LEVEL_ERROR, "publication_render_failed",
@@ -257,7 +268,9 @@ pubcache_reply(struct http_request *r, int kind)
 	default:
 		return http_reply_problem(r, PROBLEM_UNAVAILABLE, NULL);
 	}
-	if (pubcache_matches(http_header(r, "If-None-Match"), e->etag[kind]))
+	if (e->ok[kind] == NULL) /* a kind that could not be built (logged then) */
+		rc = http_reply_problem(r, PROBLEM_INTERNAL, NULL);
+	else if (pubcache_matches(http_header(r, "If-None-Match"), e->etag[kind]))
 		rc = http_reply_prepared(r, e->not_modified[kind]);
 	else
 		rc = http_reply_prepared(r, e->ok[kind]);

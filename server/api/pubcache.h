@@ -6,10 +6,11 @@
 
 #include "http/request.h"
 
-#define PUBCACHE_DOC 0  /* the signed canonical document bytes */
-#define PUBCACHE_SIG 1  /* the raw 64-byte Ed25519 signature */
-#define PUBCACHE_PAGE 2 /* the HTML page */
-#define PUBCACHE_NKINDS 3
+#define PUBCACHE_DOC 0   /* the signed canonical document bytes */
+#define PUBCACHE_SIG 1   /* the raw 64-byte Ed25519 signature */
+#define PUBCACHE_PAGE 2  /* the HTML page */
+#define PUBCACHE_OSCAL 3 /* the OSCAL assessment-results restatement */
+#define PUBCACHE_NKINDS 4
 
 struct pubcache_entry {
 	char slug[80];

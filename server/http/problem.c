@@ -42,6 +42,8 @@ static const struct problem_info problems[PROBLEM__COUNT] = {
     [PROBLEM_INVALID_UPLOAD] = {400, "invalid-upload", "The upload request is invalid"},
     [PROBLEM_BAD_HEADER] = {400, "bad-header", "A request header is malformed"},
     [PROBLEM_BUSY] = {503, "busy", "The server is busy; try again shortly"},
+    [PROBLEM_INVALID_IMPORT] = {422, "invalid-import",
+                                "The imported file has errors; nothing was imported"},
 };
 
 const struct problem_info *

@@ -364,10 +364,11 @@ http_reply_json(struct http_request *r, unsigned status, json_t *body)
 	return rc;
 }
 
-/* Build and send a problem document; field/reason/headers may be NULL. */
+/* Build and send a problem document; field/reason/headers/ext may be NULL; ext is STOLEN. */
 static int
 http_reply_problem_doc(struct http_request *r, enum problem_type type, const char *detail,
-                       const char *field, const char *reason, const char *const *headers)
+                       const char *field, const char *reason, const char *const *headers,
+                       json_t *ext)
 {
 	const struct problem_info *p = problem_get(type);
 	char typeuri[96];
@@ -378,8 +379,22 @@ http_reply_problem_doc(struct http_request *r, enum problem_type type, const cha
 	snprintf(typeuri, sizeof(typeuri), "urn:lockstep:problem:%s", p->slug);
 	doc = json_pack("{s:s, s:s, s:i}", "type", typeuri, "title", p->title, "status",
 	                (int)p->status);
-	if (doc == NULL)
+	if (doc == NULL) {
+		json_decref(ext);
 		return HTTP_FATAL;
+	}
+	if (ext != NULL) {
+		/* extension members never replace the standard ones */
+		const char *k;
+		json_t *v;
+
+		json_object_foreach(ext, k, v)
+		{
+			if (json_object_get(doc, k) == NULL)
+				json_object_set(doc, k, v);
+		}
+		json_decref(ext);
+	}
 	if (detail != NULL)
 		json_object_set_new(doc, "detail", json_string(detail));
 	if (field != NULL)
@@ -406,14 +421,14 @@ http_reply_problem_doc(struct http_request *r, enum problem_type type, const cha
 int
 http_reply_problem(struct http_request *r, enum problem_type type, const char *detail)
 {
-	return http_reply_problem_doc(r, type, detail, NULL, NULL, NULL);
+	return http_reply_problem_doc(r, type, detail, NULL, NULL, NULL, NULL);
 }
 
 int
 http_reply_problem_headers(struct http_request *r, enum problem_type type, const char *detail,
                            const char *const *extra_headers)
 {
-	return http_reply_problem_doc(r, type, detail, NULL, NULL, extra_headers);
+	return http_reply_problem_doc(r, type, detail, NULL, NULL, extra_headers, NULL);
 }
 
 int
@@ -424,5 +439,12 @@ http_reply_field(struct http_request *r, enum problem_type type, const char *fie
 
 	snprintf(detail, sizeof(detail), "%s: %s", field ? field : "body",
 	         reason ? reason : "invalid");
-	return http_reply_problem_doc(r, type, detail, field, reason, NULL);
+	return http_reply_problem_doc(r, type, detail, field, reason, NULL, NULL);
+}
+
+int
+http_reply_problem_ext(struct http_request *r, enum problem_type type, const char *detail,
+                       json_t *ext)
+{
+	return http_reply_problem_doc(r, type, detail, NULL, NULL, NULL, ext);
 }

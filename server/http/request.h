@@ -215,6 +215,14 @@ int http_reply_problem(struct http_request *r, enum problem_type type, const cha
 int http_reply_problem_headers(struct http_request *r, enum problem_type type, const char *detail,
                                const char *const *extra_headers);
 
+/*
+ * As http_reply_problem, with extension members (RFC 9457 section 3.2):
+ * the members of ext (an object, STOLEN, may be NULL) are added unless
+ * they name a standard member.
+ */
+int http_reply_problem_ext(struct http_request *r, enum problem_type type, const char *detail,
+                           json_t *ext);
+
 /* Reply with a problem naming the offending field (422 or 400). */
 int http_reply_field(struct http_request *r, enum problem_type type, const char *field,
                      const char *reason);

@@ -61,6 +61,12 @@ static const struct db_field opened_row[] = {
     DB_FIELD_END};
 #undef F
 
+struct fingerprint_hit {
+	char finding_id[DB_UUID_LEN + 1];
+};
+static const struct db_field fingerprint_row[] = {
+    DB_FIELD(DB_T_STR, struct fingerprint_hit, finding_id, "finding_id"), DB_FIELD_END};
+
 const struct db_statement store_finding_statements[] = {
     {"finding_create",
      "INSERT INTO findings (id, engagement_id, company_org_id, assessor_org_id, threat_model,"
@@ -96,6 +102,15 @@ const struct db_statement store_finding_statements[] = {
      " ls_ts(changed_at) AS changed_at"
      " FROM finding_history WHERE finding_id = $1::uuid ORDER BY version",
      history_row},
+    {"finding_fingerprint_get",
+     "SELECT finding_id FROM finding_fingerprints WHERE engagement_id = $1::uuid"
+     " AND fingerprint = $2::bytea",
+     fingerprint_row},
+    {"finding_fingerprint_add",
+     "INSERT INTO finding_fingerprints (engagement_id, fingerprint, finding_id, company_org_id,"
+     " assessor_org_id) VALUES ($1::uuid, $2::bytea, $3::uuid, $4::uuid, $5::uuid)"
+     " RETURNING finding_id",
+     fingerprint_row},
     {NULL, NULL, NULL}};
 
 /* Open raw's sealed columns into its finding. Returns 0 or -1 (logged by store_open). */
@@ -333,4 +348,76 @@ void
 store_findings_free(struct store_finding *rows, int n)
 {
 	db_rows_clear(opened_row, sizeof(*rows), rows, n);
+}
+
+/*
+ * The stored form of an import fingerprint: HMAC-SHA-256 under the
+ * engagement's data key, as a bytea parameter (malloc'd) or NULL.
+ */
+static char *
+finding_fingerprint_param(const unsigned char key[CRYPTO_KEY_LEN],
+                          const unsigned char fingerprint[CRYPTO_SHA256_LEN])
+{
+	unsigned char mac[CRYPTO_SHA256_LEN];
+	char *p;
+
+	if (crypto_hmac_sha256(key, CRYPTO_KEY_LEN, fingerprint, CRYPTO_SHA256_LEN, mac) != 0)
+		return NULL;
+	p = db_param_bytea(mac, sizeof(mac));
+	explicit_bzero(mac, sizeof(mac));
+	return p;
+}
+
+int
+store_finding_import(struct db_conn *c, const char *id, const char *engagement, const char *company,
+                     const char *assessor, const struct store_finding_input *in,
+                     const unsigned char fingerprint[CRYPTO_SHA256_LEN], int *created,
+                     char existing[DB_UUID_LEN + 1])
+{
+	unsigned char key[CRYPTO_KEY_LEN];
+	struct fingerprint_hit hit;
+	struct store_finding row;
+	char *fp = NULL;
+	int rc;
+
+	*created = 0;
+	existing[0] = '\0';
+	memset(&row, 0, sizeof(row));
+	if ((rc = store_engagement_key(c, engagement, key)) != DB_OK)
+		return rc;
+	fp = finding_fingerprint_param(key, fingerprint);
+	explicit_bzero(key, sizeof(key));
+	if (fp == NULL)
+		return DB_ERROR;
+	{
+		const char *p[2] = {engagement, fp};
+
+		memset(&hit, 0, sizeof(hit));
+		rc = store_one(c, "finding_fingerprint_get", 2, p, fingerprint_row, &hit);
+	}
+	if (rc == DB_OK) {
+		memcpy(existing, hit.finding_id, sizeof(hit.finding_id));
+		goto done;
+	}
+	if (rc != STORE_NONE)
+		goto done;
+	/* the same path as POST findings: the same rules apply */
+	if ((rc = store_finding_create(c, id, engagement, company, assessor, in, &row)) != DB_OK)
+		goto done;
+	{
+		const char *p[5] = {engagement, fp, id, company, assessor};
+
+		memset(&hit, 0, sizeof(hit));
+		rc = store_one(c, "finding_fingerprint_add", 5, p, fingerprint_row, &hit);
+		if (rc == STORE_NONE)
+			rc = DB_ERROR;
+	}
+	if (rc == DB_OK) {
+		*created = 1;
+		memcpy(existing, id, DB_UUID_LEN + 1);
+	}
+done:
+	store_finding_clear(&row);
+	free(fp);
+	return rc;
 }

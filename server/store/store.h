@@ -819,6 +819,20 @@ int store_finding_update(struct db_conn *c, const char *id, const char *engageme
 /* Every version of finding id (of engagement), oldest first. */
 int store_finding_history(struct db_conn *c, const char *id, const char *engagement,
                           struct store_finding **rows, int *n) STORE_MUST_CHECK;
+/*
+ * Import one finding (findings:import): when engagement already holds a
+ * finding imported with fingerprint (SHA-256 of its normalised rule or
+ * title and location; stored keyed with the engagement's key), nothing
+ * is written and *created is 0; otherwise the finding is created as by
+ * store_finding_create (same checks) with the fingerprint, and *created
+ * is 1. existing receives the id of the finding, new or old. DB_OK,
+ * STORE_NONE (engagement not visible), or a db_status.
+ */
+int store_finding_import(struct db_conn *c, const char *id, const char *engagement,
+                         const char *company, const char *assessor,
+                         const struct store_finding_input *in,
+                         const unsigned char fingerprint[CRYPTO_SHA256_LEN], int *created,
+                         char existing[DB_UUID_LEN + 1]) STORE_MUST_CHECK;
 void store_finding_clear(struct store_finding *f);
 void store_findings_free(struct store_finding *rows, int n);
 

@@ -13,7 +13,7 @@ trap 'rm -rf "${out}"' EXIT
 
 if ! command -v clang >/dev/null 2>&1; then
 	echo "SKIP: clang is not installed (apt-get install clang)"
-	echo "0 passed, 0 failed, 3 skipped"
+	echo "0 passed, 0 failed, 4 skipped"
 	exit 0
 fi
 mkdir -p "${out}/inc"
@@ -48,6 +48,7 @@ build_and_run() {
 }
 build_and_run fuzz_json "${root}/server/util/json.c" "${root}/server/util/log.c"
 build_and_run fuzz_router "${root}/server/http/router.c"
+build_and_run fuzz_csv "${root}/server/util/csv.c"
 read -r -a icu_libs <<<"$(pkg-config --libs icu-uc icu-i18n libcrypto)"
 build_and_run fuzz_names "${root}/server/publish/names.c" "${root}/server/crypto/random.c" \
 	"${icu_libs[@]}"

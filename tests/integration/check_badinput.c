@@ -939,6 +939,66 @@ START_TEST(test_content_type)
 }
 END_TEST
 
+/*
+ * The findings import's body (SARIF or CSV): every malformed or hostile
+ * file answers a problem and changes nothing (check_formats has the
+ * detailed cases).
+ */
+START_TEST(test_import_body)
+{
+	static const struct {
+		const char *type;
+		const char *body;
+		long status;
+		const char *slug;
+	} cases[] = {
+	    {"application/sarif+json", "{", 422, "invalid-import"},
+	    {"application/sarif+json", "[]", 422, "invalid-import"},
+	    {"application/sarif+json", "{\"version\":2.1,\"runs\":[]}", 422, "invalid-import"},
+	    {"application/sarif+json",
+	     "{\"version\":\"2.1.0\",\"runs\":[{\"tool\":{\"driver\":{"
+	     "\"name\":\"t\"}},\"results\":[{\"ruleId\":\"r\",\"message\":{\"text\":"
+	     "\"\\u202e evil\"}}]}]}",
+	     422, "invalid-import"}, /* no threat model */
+	    {"application/json",
+	     "{\"version\":\"2.1.0\",\"runs\":[{\"tool\":{\"driver\":{"
+	     "\"name\":\"t\"}},\"results\":[{\"ruleId\":\"r\",\"level\":[],\"message\":{"
+	     "\"text\":\"x\"}}]}]}",
+	     422, "invalid-import"},
+	    {"text/csv", "title,detail,severity\n\"unterminated,d,low\n", 422, "invalid-import"},
+	    {"text/csv", "title;detail;severity\nt;d;low\n", 422, "invalid-import"},
+	    {"text/csv", "\xef\xbb\xbf\xef\xbb\xbftitle,detail,severity\nt,d,low\n", 422,
+	     "invalid-import"}, /* a second BOM is part of the first column's name */
+	    {"text/csv", "title,detail,severity\n=1+1,\xc0\xaf,low\n", 422, "invalid-import"},
+	    {"text/plain", "title,detail,severity\nt,d,low\n", 415, "unsupported-media-type"},
+	    {"application/sarif+json; charset=utf-16", "{}", 415, "unsupported-media-type"},
+	    {"multipart/form-data; boundary=x", "--x--", 415, "unsupported-media-type"},
+	};
+	char *path = ht_fmt("/api/v1/engagements/%s/findings:import", W.eng_ax);
+	char *tm = ht_fmt("%s?threat_model=%%00", path);
+	char *tm2 = ht_fmt("%s?threat_model=weights-exfil", path);
+
+	snap_before();
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *ct = ht_fmt("Content-Type: %s", cases[i].type);
+		struct ht_resp *r = ht_request("POST", path, W.x.admin.token, cases[i].body, ct);
+
+		ck_assert_msg(ht_is_problem(r, cases[i].status, cases[i].slug),
+		              "import case %zu (%s): expected %ld %s, got %ld: %s", i,
+		              cases[i].type, cases[i].status, cases[i].slug, r->status, HT_BODY(r));
+		ht_resp_free(r);
+		free(ct);
+	}
+	expect_problem("POST", tm, W.x.admin.token, "{}", 400, "bad-query", NULL);
+	expect_problem("POST", tm2, W.x.admin.token, "{}", 400, "bad-query", NULL);
+	/* the export takes no body and no parameter to abuse; a GET with a body is still a GET */
+	snap_same();
+	free(tm2);
+	free(tm);
+	free(path);
+}
+END_TEST
+
 /* ----------------------------------------------------------- framing */
 
 START_TEST(test_framing)
@@ -1091,6 +1151,7 @@ badinput_suite(void)
 	tcase_add_test(tc, test_malformed_uuid);
 	tcase_add_test(tc, test_bad_query);
 	tcase_add_test(tc, test_content_type);
+	tcase_add_test(tc, test_import_body);
 	tcase_add_test(tc, test_framing);
 	tcase_add_test(tc, test_bad_tokens);
 	tcase_add_test(tc, test_factor_bodies);

@@ -1038,6 +1038,150 @@ START_TEST(test_comment_inbox)
 }
 END_TEST
 
+/*
+ * import: a CSV file into A×X as X (then again: nothing new), a file with a
+ * bad row (exit 1, nothing imported), another firm's engagement (exit 1);
+ * export: the CSV lands in a new file, never over an existing one.
+ */
+START_TEST(test_import_export)
+{
+	char *dir, *cfg, *good, *bad, *out, *csvout, *tag, *text, *data;
+	size_t n;
+	json_t *j;
+	int st;
+
+	CLI_REQUIRE();
+	dir = cli_tmpdir();
+	cfg = ht_fmt("%s/config", dir);
+	good = ht_fmt("%s/good.csv", dir);
+	bad = ht_fmt("%s/bad.csv", dir);
+	csvout = ht_fmt("%s/out.csv", dir);
+	tag = ht_unique("cliimp");
+	text = ht_fmt("title,detail,severity,cwe\r\n\"CLI import %s, one\",\"a\nb\",high,CWE-79\r\n"
+	              "CLI import %s two,plain,low,\r\n",
+	              tag, tag);
+	cli_write(good, text, strlen(text));
+	free(text);
+	text = ht_fmt("title,detail,severity\nCLI bad %s,d,low\nCLI bad2 %s,d,severe\n", tag, tag);
+	cli_write(bad, text, strlen(text));
+	free(text);
+	cli_login(cfg, &W.x.admin);
+	{
+		const char *imp[] = {
+		    "import",        good, "--engagement", W.eng_ax, "--threat-model",
+		    "WEIGHTS-EXFIL", NULL};
+		const char *imp_bad[] = {
+		    "import",        bad, "--engagement", W.eng_ax, "--threat-model",
+		    "WEIGHTS-EXFIL", NULL};
+		const char *foreign[] = {
+		    "import",        good, "--engagement", W.eng_by, "--threat-model",
+		    "WEIGHTS-EXFIL", NULL};
+		const char *noeng[] = {"import", good, NULL};
+		const char *exp[] = {"export", W.eng_ax, "--out", csvout, NULL};
+
+		out = cli_run(&st, imp);
+		ck_assert_msg(st == 0, "import: exit %d: %s", st, out);
+		j = cli_json(out);
+		ck_assert_int_eq(json_integer_value(json_object_get(j, "created")), 2);
+		json_decref(j);
+		free(out);
+		out = cli_run(&st, imp);
+		ck_assert_msg(st == 0, "import again: exit %d: %s", st, out);
+		j = cli_json(out);
+		ck_assert_int_eq(json_integer_value(json_object_get(j, "created")), 0);
+		ck_assert_int_eq(json_integer_value(json_object_get(j, "already_present")), 2);
+		json_decref(j);
+		free(out);
+		out = cli_run(&st, imp_bad);
+		ck_assert_msg(st == 1 && out[0] == '\0', "bad row: exit %d: %s", st, out);
+		free(out);
+		out = cli_run(&st, foreign);
+		ck_assert_msg(st == 1 && out[0] == '\0', "foreign: exit %d: %s", st, out);
+		free(out);
+		out = cli_run(&st, noeng);
+		ck_assert_msg(st == 2, "no --engagement: exit %d: %s", st, out);
+		free(out);
+
+		out = cli_run(&st, exp);
+		ck_assert_msg(st == 0, "export: exit %d: %s", st, out);
+		free(out);
+		data = cli_read(csvout, &n);
+		ck_assert_msg(strncmp(data, "threat_model,title,", 19) == 0, "%s", data);
+		text = ht_fmt("CLI import %s two", tag);
+		ck_assert_msg(strstr(data, text) != NULL, "exported: %s", data);
+		free(text);
+		text = ht_fmt("CLI bad %s", tag);
+		ck_assert_msg(strstr(data, text) == NULL, "the bad file left something: %s", data);
+		free(text);
+		free(data);
+		out = cli_run(&st, exp);
+		ck_assert_msg(st == 1, "export over an existing file: exit %d", st);
+		free(out);
+		{
+			char *oscal = ht_fmt("%s/ar.json", dir);
+			const char *exp_oscal[] = {"export",   W.eng_ax, "--out", oscal,
+			                           "--format", "oscal",  NULL};
+			json_t *doc;
+
+			out = cli_run(&st, exp_oscal);
+			ck_assert_msg(st == 0, "export oscal: exit %d: %s", st, out);
+			free(out);
+			data = cli_read(oscal, &n);
+			doc = cli_json(data);
+			ck_assert_msg(json_object_get(doc, "assessment-results") != NULL, "%s",
+			              data);
+			json_decref(doc);
+			free(data);
+			free(oscal);
+		}
+		{
+			char *html = ht_fmt("%s/report.html", dir),
+			     *pdf = ht_fmt("%s/report.pdf", dir);
+			const char *rep[] = {"report", W.eng_ax, "--out", html, NULL};
+			const char *rep_pdf[] = {"report", W.eng_ax, "--out", html,
+			                         "--pdf",  pdf,      NULL};
+			const char *rep_foreign[] = {"report", W.eng_by, "--out", pdf, NULL};
+
+			out = cli_run(&st, rep);
+			ck_assert_msg(st == 0, "report: exit %d: %s", st, out);
+			free(out);
+			data = cli_read(html, &n);
+			ck_assert_msg(strstr(data, "<style>") != NULL &&
+			                  strstr(data, "@media print"),
+			              "the stylesheet is not inline");
+			ck_assert_msg(strstr(data, W.mark_a) != NULL, "the world's finding");
+			free(data);
+			out = cli_run(&st, rep_foreign);
+			ck_assert_msg(st == 1, "report of another firm's engagement: exit %d", st);
+			free(out);
+			ck_assert_msg(access(pdf, F_OK) != 0, "a refused report left a file");
+			unlink(html);
+			if (access("/usr/bin/chromium", X_OK) != 0 &&
+			    getenv("LOCKSTEP_CHROMIUM") == NULL)
+				ht_skip("no Chromium to test report --pdf with");
+			out = cli_run(&st, rep_pdf);
+			ck_assert_msg(st == 0, "report --pdf: exit %d: %s", st, out);
+			free(out);
+			data = cli_read(pdf, &n);
+			ck_assert_msg(n > 1000 && memcmp(data, "%PDF-", 5) == 0,
+			              "not a PDF (%zu bytes)", n);
+			free(data);
+			free(html);
+			free(pdf);
+		}
+	}
+	unsetenv("XDG_CONFIG_HOME");
+	unsetenv("LOCKSTEP_PASSWORD");
+	cli_rmrf(dir);
+	free(tag);
+	free(csvout);
+	free(bad);
+	free(good);
+	free(cfg);
+	free(dir);
+}
+END_TEST
+
 /* Usage errors of every command exit 2 and print nothing on stdout. */
 /* The value after "secret=" in the enrolment's output (malloc'd). */
 static char *
@@ -1397,6 +1541,7 @@ cli_suite(void)
 	tcase_add_test(tc, test_upload_dropped_connection);
 	tcase_add_test(tc, test_refusals);
 	tcase_add_test(tc, test_name_check);
+	tcase_add_test(tc, test_import_export);
 	tcase_add_test(tc, test_totp_and_tokens);
 	tcase_add_test(tc, test_passwd);
 	tcase_add_test(tc, test_usage);

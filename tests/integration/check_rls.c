@@ -27,6 +27,7 @@ static const char *const rls_tables[] = {
     "evidence_chunks",
     "finding_comments",
     "finding_deadline_notices",
+    "finding_fingerprints",
     "finding_history",
     "finding_retests",
     "findings",

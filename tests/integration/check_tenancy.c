@@ -75,7 +75,7 @@ static char *token_a_id;
 static char *b_token;
 static char *b_finding, *b_patch, *b_claim, *b_statement, *b_name_check, *b_user, *b_engagement,
     *b_campaign_patch, *b_org, *b_campaign, *b_invite, *b_stage, *b_signoff, *b_review_text,
-    *b_decision;
+    *b_decision, *b_sarif;
 static char *invite_a_id;
 /* issue 11: the conversation about a finding, remediation defaults, notifications */
 static char *b_comment, *b_risk, *b_risk_decision, *b_retest, *b_days, *b_webhook;
@@ -91,6 +91,11 @@ make_bodies(void)
 	                               "planted by another tenant", "severity", "low"));
 	/* a status every participant may name (a company no longer names accepted: 0009) */
 	b_patch = strdup("{\"status\":\"remediating\"}");
+	/* a valid SARIF 2.1.0 log (sent as application/json) with one result */
+	b_sarif = strdup("{\"version\":\"2.1.0\",\"runs\":[{\"tool\":{\"driver\":{\"name\":"
+	                 "\"intruder\"}},\"properties\":{\"threat_model\":\"WEIGHTS-EXFIL\"},"
+	                 "\"results\":[{\"ruleId\":\"planted\",\"message\":{\"text\":"
+	                 "\"planted by another tenant\"}}]}]}");
 	b_token = strdup("{\"name\":\"intruder\",\"ttl_days\":1}");
 	b_claim = strdup("{\"level\":\"OC1\",\"summary\":\"intruder claim\"}");
 	b_statement = strdup("{\"text\":\"intruder statement\"}");
@@ -140,6 +145,10 @@ static const struct {
     {"GET", "/api/v1/engagements/%s", 0, 1, NULL},
     {"GET", "/api/v1/engagements/%s/findings", 0, 0, NULL},
     {"POST", "/api/v1/engagements/%s/findings", 0, 0, &b_finding},
+    {"POST", "/api/v1/engagements/%s/findings:import", 0, 0, &b_sarif},
+    {"GET", "/api/v1/engagements/%s/findings.csv", 0, 0, NULL},
+    {"GET", "/api/v1/engagements/%s/oscal", 0, 0, NULL},
+    {"GET", "/api/v1/engagements/%s/report", 0, 0, NULL},
     {"GET", "/api/v1/engagements/%s/claims", 0, 0, NULL},
     {"PUT", "/api/v1/engagements/%s/claims/WEIGHTS-EXFIL", 0, 0, &b_claim},
     {"GET", "/api/v1/engagements/%s/statement", 0, 0, NULL},
@@ -385,6 +394,8 @@ build_table(void)
 	/* role rules inside one's own engagement */
 	add(R_A, "POST", "/api/v1/engagements/%s/findings", W.eng_ax, b_finding, 1);
 	add(R_B, "POST", "/api/v1/engagements/%s/findings", W.eng_by, b_finding, 1);
+	add(R_A, "POST", "/api/v1/engagements/%s/findings:import", W.eng_ax, b_sarif, 1);
+	add(R_B, "POST", "/api/v1/engagements/%s/findings:import", W.eng_by, b_sarif, 1);
 	add(R_A, "PUT", "/api/v1/engagements/%s/claims/WEIGHTS-EXFIL", W.eng_ax, b_claim, 1);
 	add(R_B, "PUT", "/api/v1/engagements/%s/claims/WEIGHTS-EXFIL", W.eng_by, b_claim, 1);
 	add(R_X, "PUT", "/api/v1/engagements/%s/statement", W.eng_ax, b_statement, 1);

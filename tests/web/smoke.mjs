@@ -465,6 +465,63 @@ try {
 		await logout(page);
 	});
 
+	await check('assessor imports findings from CSV (errors per row, then all), both sides export CSV', async () => {
+		await login(page, assessorUser, userPassword);
+		await page.locator('#engagements-table a').first().click();
+		await page.locator('#finding-import').waitFor({ state: 'visible' });
+		await page.selectOption('#finding-import select[name=threat_model]', 'WEIGHTS-EXFIL');
+		expectHttpError(new URL(page.url()).hash.replace('#', '/api/v1') + '/findings:import', 422);
+		const bad = 'title,detail,severity\r\nImported ' + stamp + ' one,first,low\r\nImported ' + stamp + ' two,second,severe\r\n';
+		await page.setInputFiles('#finding-import input[type=file]',
+			{ name: 'scan.csv', mimeType: 'text/csv', buffer: Buffer.from(bad) });
+		await page.click('#finding-import button[type=submit]');
+		await page.locator('#import-errors li', { hasText: 'row 3' }).waitFor({ state: 'visible' });
+		assert((await page.textContent('#import-errors')).includes('severity'), 'the error does not name the field');
+		assert(await page.locator('#findings-table a', { hasText: 'Imported ' + stamp }).count() === 0, 'a refused import left findings');
+		const good = '\ufefftitle,detail,severity,cwe\r\n"Imported ' + stamp + ', one","first\nline",low,CWE-79\r\n' +
+			'=Imported ' + stamp + ' two,second,medium,\r\n';
+		await page.setInputFiles('#finding-import input[type=file]',
+			{ name: 'scan.csv', mimeType: 'text/csv', buffer: Buffer.from(good) });
+		await submit(page, '#finding-import', /Imported: 2 new findings, 0 already present/);
+		await page.locator('#findings-table a', { hasText: 'Imported ' + stamp + ', one' }).waitFor({ state: 'visible' });
+		await page.selectOption('#finding-import select[name=threat_model]', 'WEIGHTS-EXFIL');
+		await page.setInputFiles('#finding-import input[type=file]',
+			{ name: 'scan.csv', mimeType: 'text/csv', buffer: Buffer.from(good) });
+		await submit(page, '#finding-import', /Imported: 0 new findings, 2 already present/);
+		const href = (await page.getAttribute('#findings-export', 'href')) || '';
+		assert(/^\/api\/v1\/engagements\/[0-9a-f-]{36}\/findings\.csv$/.test(href), 'export href: ' + href);
+		const csvOf = () => page.evaluate(async (h) => {
+			const res = await fetch(h, { credentials: 'same-origin' });
+			return { status: res.status, type: res.headers.get('content-type') || '', text: await res.text() };
+		}, href);
+		let got = await csvOf();
+		assert(got.status === 200 && got.type.startsWith('text/csv'), 'export: ' + got.status + ' ' + got.type);
+		assert(got.text.includes('"Imported ' + stamp + ', one"'), 'export lacks the imported finding');
+		assert(got.text.includes('"\'=Imported ' + stamp + ' two"'), 'a formula cell was not neutralised');
+		const oscalHref = (await page.getAttribute('#oscal-export', 'href')) || '';
+		const oscal = await page.evaluate(async (h) => {
+			const res = await fetch(h, { credentials: 'same-origin' });
+			return { status: res.status, doc: await res.json() };
+		}, oscalHref);
+		assert(oscal.status === 200 && oscal.doc['assessment-results'] &&
+			oscal.doc['assessment-results'].results[0].observations.length >= 3, 'OSCAL export: ' + oscal.status);
+		const reportHref = (await page.getAttribute('#report-link', 'href')) || '';
+		const report = await page.evaluate(async (h) => {
+			const res = await fetch(h, { credentials: 'same-origin' });
+			return { status: res.status, csp: res.headers.get('content-security-policy') || '', text: await res.text() };
+		}, reportHref);
+		assert(report.status === 200 && report.text.includes('Imported ' + stamp + ', one') &&
+			!report.csp.includes('script-src'), 'report: ' + report.status + ' ' + report.csp);
+		await logout(page);
+		await login(page, companyUser, userPassword);
+		await page.locator('#engagements-table a').first().click();
+		await page.locator('#findings-export').waitFor({ state: 'visible' });
+		assert(await page.locator('#finding-import').count() === 0, 'the company sees the import form');
+		got = await csvOf();
+		assert(got.status === 200 && got.text.includes(findingTitle), 'company export: ' + got.status);
+		await logout(page);
+	});
+
 	await check('a campaign that requires a second factor limits its users to setting one up', async () => {
 		await login(page, email, password);
 		await page.goto(campaignUrl);
