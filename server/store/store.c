@@ -285,35 +285,6 @@ store_reseal(const char *kind, const char *id, const char *column, const unsigne
 }
 
 char *
-store_seal_master(const char *kind, const char *id, const char *column, const char *text)
-{
-	return store_seal(store_master, kind, id, column, text);
-}
-
-char *
-store_open_master(const char *kind, const char *id, const char *column, const unsigned char *ct,
-                  size_t ctlen)
-{
-	unsigned char *pt = NULL;
-	size_t ptlen = 0;
-	char *out = NULL;
-
-	if (store_open_bytes(store_master, kind, id, column, ct, ctlen, &pt, &ptlen) != 0 &&
-	    (!store_have_prev ||
-	     store_open_bytes(store_master_prev, kind, id, column, ct, ctlen, &pt, &ptlen) != 0)) {
-		log_event(LOG_LEVEL_ERROR, "decrypt_failed",
-		          json_pack("{s:s, s:s, s:s}", "kind", kind, "id", id, "column", column));
-		return NULL;
-	}
-	if ((out = malloc(ptlen + 1)) != NULL) {
-		memcpy(out, pt, ptlen);
-		out[ptlen] = '\0';
-	}
-	store_secret_free(pt, ptlen);
-	return out;
-}
-
-char *
 store_master_seal(const char *kind, const char *id, const char *column, const void *pt, size_t len)
 {
 	unsigned char *ct = NULL;
@@ -326,6 +297,7 @@ store_master_seal(const char *kind, const char *id, const char *column, const vo
 	return param;
 }
 
+/* during a rotation a secret may still be under the previous key */
 int
 store_master_open(const char *kind, const char *id, const char *column, const struct db_bytes *ct,
                   unsigned char **pt, size_t *ptlen)
@@ -338,4 +310,30 @@ store_master_open(const char *kind, const char *id, const char *column, const st
 		return -1;
 	}
 	return 0;
+}
+
+/* The text forms of store_master_seal and store_master_open. */
+char *
+store_seal_master(const char *kind, const char *id, const char *column, const char *text)
+{
+	return store_master_seal(kind, id, column, text, strlen(text));
+}
+
+char *
+store_open_master(const char *kind, const char *id, const char *column, const unsigned char *ct,
+                  size_t ctlen)
+{
+	const struct db_bytes in = {(unsigned char *)ct, ctlen};
+	unsigned char *pt = NULL;
+	size_t ptlen = 0;
+	char *out = NULL;
+
+	if (store_master_open(kind, id, column, &in, &pt, &ptlen) != 0)
+		return NULL;
+	if ((out = malloc(ptlen + 1)) != NULL) {
+		memcpy(out, pt, ptlen);
+		out[ptlen] = '\0';
+	}
+	store_secret_free(pt, ptlen);
+	return out;
 }

@@ -183,25 +183,24 @@ int store_unwrap_key(const char *kind, const char *id, const char *column,
                      unsigned char key[CRYPTO_KEY_LEN]) STORE_MUST_CHECK;
 
 /*
- * Seal text under the master key itself (secrets that belong to no
- * engagement: webhook secrets), or open it. Seal returns a malloc'd bytea
- * parameter or NULL; open returns a malloc'd NUL-terminated plaintext the
- * caller wipes (store_secret_free(p, strlen(p))), or NULL (logged).
- */
-char *store_seal_master(const char *kind, const char *id, const char *column, const char *text);
-char *store_open_master(const char *kind, const char *id, const char *column,
-                        const unsigned char *ct, size_t ctlen);
-/*
- * Seal or open a small per-user secret (a TOTP seed) directly under the
- * master key, for (kind, id, column). Seal returns a malloc'd bytea
- * parameter or NULL; open returns 0 with *pt malloc'd (the caller wipes
- * and frees: store_secret_free) or -1 (logged).
+ * Seal or open a secret that belongs to no engagement (a TOTP seed, a
+ * webhook secret) directly under the master key, for (kind, id, column);
+ * during a rotation, opening falls back to the previous key and
+ * lockstepd rotate-master-key re-seals it. store_master_seal returns a
+ * malloc'd bytea parameter or NULL; store_master_open returns 0 with *pt
+ * malloc'd (the caller wipes and frees: store_secret_free) or -1 (logged).
+ * The text forms: store_seal_master seals a NUL-terminated text;
+ * store_open_master returns a malloc'd NUL-terminated plaintext the caller
+ * wipes (store_secret_free(p, strlen(p))), or NULL (logged).
  */
 char *store_master_seal(const char *kind, const char *id, const char *column, const void *pt,
                         size_t len);
 int store_master_open(const char *kind, const char *id, const char *column,
                       const struct db_bytes *ct, unsigned char **pt,
                       size_t *ptlen) STORE_MUST_CHECK;
+char *store_seal_master(const char *kind, const char *id, const char *column, const char *text);
+char *store_open_master(const char *kind, const char *id, const char *column,
+                        const unsigned char *ct, size_t ctlen);
 
 /* ---- audit (audit.c) ---- */
 
