@@ -58,7 +58,10 @@ lc_install() {
 	if [[ ${#missing[@]} -gt 0 ]]; then
 		ls_is_root || ls_die "missing packages (${missing[*]}); run as root or install them"
 		ls_log "installing ${missing[*]}"
-		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null
+		# a fresh machine may have no package lists yet
+		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null ||
+			{ apt-get update >/dev/null &&
+				DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null; }
 	fi
 	# Debian starts a system etcd and HAProxy when it installs them; the
 	# cluster runs its own on other ports and never uses those.

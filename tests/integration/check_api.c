@@ -218,6 +218,40 @@ check_me(const char *token, const char *user_id, const char *org_id, const char 
 	ht_resp_free(r);
 }
 
+/*
+ * The signing key history (issue 15): public, its newest key is the key
+ * the server signs with (the same as /.well-known/lockstep/signing-key),
+ * the first key has no predecessor and no endorsement; a write is refused.
+ */
+START_TEST(test_signing_key_history)
+{
+	struct ht_resp *k = ht_request("GET", "/.well-known/lockstep/signing-key", NULL, NULL);
+	struct ht_resp *h = ht_request("GET", "/.well-known/lockstep/signing-keys", NULL, NULL);
+	struct ht_resp *w;
+	json_t *keys, *first, *last;
+
+	HT_ASSERT_STATUS(k, 200);
+	HT_ASSERT_STATUS(h, 200);
+	keys = json_object_get(h->json, "keys");
+	ck_assert_msg(json_array_size(keys) >= 1, "no signing key in the history: %s", HT_BODY(h));
+	first = json_array_get(keys, 0);
+	last = json_array_get(keys, json_array_size(keys) - 1);
+	ck_assert_str_eq(ht_ostr(last, "key"), ht_ostr(json_object_get(k->json, "jwk"), "x"));
+	ck_assert_int_eq(strlen(ht_ostr(last, "key_id")), 43);
+	ck_assert(json_is_null(json_object_get(first, "previous_key_id")));
+	ck_assert(json_is_null(json_object_get(first, "endorsement")));
+	ck_assert_msg(strstr(ht_ostr(first, "statement"), "\"type\":\"lockstep-signing-key\""),
+	              "statement: %s", ht_ostr(first, "statement"));
+	/* read-only: no write route, even for the coordinator */
+	w = ht_request("POST", "/.well-known/lockstep/signing-keys", W.coord.token, "{}");
+	ck_assert_int_eq(w->status, 405);
+	ck_assert_str_eq(w->content_type, "application/problem+json");
+	ht_resp_free(w);
+	ht_resp_free(k);
+	ht_resp_free(h);
+}
+END_TEST
+
 START_TEST(test_me_roles)
 {
 	struct ht_resp *r;
@@ -1012,6 +1046,7 @@ api_suite(void)
 	tcase_add_test(tc, test_audit_chain);
 	tcase_add_test(tc, test_dump_has_no_secrets);
 	tcase_add_test(tc, test_api_tokens);
+	tcase_add_test(tc, test_signing_key_history);
 	tcase_add_test(tc, test_wrong_password);
 	tcase_add_test(tc, test_login_throttle); /* last: it exhausts the address's budget */
 	suite_add_tcase(s, tc);

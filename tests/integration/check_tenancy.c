@@ -222,6 +222,15 @@ add_org(const struct ht_tenant *t, enum role own)
 		add(r, "POST", "/api/v1/orgs/%s/disable", t->org_id, NULL, r == own);
 		add(r, "POST", "/api/v1/orgs/%s/enable", t->org_id, NULL, r == own);
 	}
+	/* the coordinator's own: the audit export and corrections (issue 13) */
+	if (t == &W.a)
+		for (r = R_ANON; r < R__COUNT; r++) {
+			if (r == R_COORD)
+				continue;
+			add(r, "GET", "/api/v1/audit", NULL, NULL, 0);
+			add(r, "POST", "/api/v1/publications/%s/corrections", W.campaign_slug,
+			    strdup("{\"reason\":\"intruder correction\"}"), 0);
+		}
 	add(own, "POST", "/api/v1/orgs/%s/users", t->org_id, b_user, 1);
 	/* webhooks: only the org's own admins, not even the coordinator */
 	for (r = R_ANON; r < R__COUNT; r++) {
