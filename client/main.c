@@ -100,6 +100,8 @@ static int client_cmd_workflow(const struct client_ctx *, const struct client_co
                                const char **);
 static int client_cmd_inbox(const struct client_ctx *, const struct client_command *, char **,
                             const char **);
+static int client_cmd_mail(const struct client_ctx *, const struct client_command *, char **,
+                           const char **);
 static int client_cmd_inbox_read(const struct client_ctx *, const struct client_command *, char **,
                                  const char **);
 static int client_cmd_comment(const struct client_ctx *, const struct client_command *, char **,
@@ -216,6 +218,7 @@ static const struct client_command client_commands[] = {
     {"dashboard", "CAMPAIGN_ID", 1, 1, {NULL}, "GET", client_cmd_workflow},
     {"inbox", "[unread]", 0, 1, {NULL}, NULL, client_cmd_inbox},
     {"inbox-read", "NOTIFICATION_ID|all", 1, 1, {NULL}, NULL, client_cmd_inbox_read},
+    {"mail", "[on|off]", 0, 1, {NULL}, NULL, client_cmd_mail},
     {"comment", "FINDING_ID FILE", 2, 2, {NULL}, NULL, client_cmd_comment},
     {NULL, NULL, 0, 0, {NULL}, NULL, NULL},
 };
@@ -230,60 +233,62 @@ client_usage(FILE *f)
 		        c->synopsis[0] ? " " : "", c->synopsis);
 		lead = "";
 	}
-	fprintf(f,
-	        "PATH is absolute (/api/v1/orgs) or relative to /api/v1 (orgs); JSON \"-\" reads "
-	        "stdin.\n"
-	        "The server is --url, else $LOCKSTEP_URL, else " CLIENT_DEFAULT_URL ".\n"
-	        "login reads the password from $LOCKSTEP_PASSWORD or asks for it.\n"
-	        "upload is resumable (run it again after an interruption) and prints the signed\n"
-	        "receipt; download never overwrites OUTFILE and keeps it only if its SHA-256\n"
-	        "matches the receipt's. Both check the receipt's signature.\n"
-	        "stage moves an engagement (planned, fieldwork, reporting, review, closed).\n"
-	        "review prints the engagement's review draft (JSON, with its hash); sign-off,\n"
-	        "respond (the company) and addendum (the assessor) answer the draft whose\n"
-	        "DRAFT_HASH you reviewed: a draft that changed meanwhile is refused (409).\n"
-	        "hold shows which of the engagement's texts hold its release, with the spans.\n"
-	        "dashboard prints a campaign's grid for the coordinator.\n"
-	        "verify checks a publication's Ed25519 signature (anonymously) with the\n"
-	        "server's key, or with a key you pinned (--key), and that it is in the\n"
-	        "transparency log: in a checkpoint signed by the log key (--log-key FILE: its\n"
-	        "vkey line, from /.well-known/lockstep/log-key?format=vkey), consistent with a\n"
-	        "checkpoint you saved before (--since FILE; --save-checkpoint FILE saves this\n"
-	        "one), cosigned by at least K (--min-witnesses) of the witnesses whose keys are\n"
-	        "in --witness FILE (one vkey a line); exit 0 valid, 1 not.\n"
-	        "verify-audit (as the coordinator) checks the audit chain and that it matches\n"
-	        "every audit checkpoint in the transparency log (a re-chained trail does not);\n"
-	        "--export FILE keeps the export it checked; exit 0 valid, 1 not.\n"
-	        "witness serve runs a C2SP tlog-witness: it cosigns checkpoints of the logs\n"
-	        "whose keys are listed in DIR/logs only when they extend the last one it\n"
-	        "cosigned (state in DIR; its key --key FILE is made on first use; its\n"
-	        "cosignature key is printed and written to DIR/witness.vkey).\n"
-	        "name-check prints the spans of a claim or statement text (FILE, \"-\" reads\n"
-	        "stdin) that name a company and would hold a pseudonymous release; exit 0\n"
-	        "none, 1 some.\n"
-	        "inbox lists your notifications (\"unread\": only those), newest first;\n"
-	        "inbox-read marks one (or all) read. comment adds the text of FILE (\"-\"\n"
-	        "reads stdin) to a finding's confidential thread; \"get findings/ID/history\"\n"
-	        "shows the thread, risk acceptances and retests with every version.\n"
-	        "totp enrol starts a second factor (prints the otpauth:// URI, --qr writes the\n"
-	        "QR code as SVG); totp confirm CODE turns it on and prints ten recovery codes.\n"
-	        "With a second factor, login asks for a code ($LOCKSTEP_TOTP_CODE) after the\n"
-	        "password. totp recovery-codes CODE replaces the recovery codes.\n"
-	        "totp disable takes a code or a recovery code, or without one asks\n"
-	        "for the password ($LOCKSTEP_PASSWORD).\n"
-	        "token create makes an API token (shown once): --days (default 30, at most the\n"
-	        "server's LOCKSTEP_TOKEN_MAX_DAYS), --scopes from read, findings:write,\n"
-	        "evidence:write, claims:write, statements:write, campaigns:write, users:write,\n"
-	        "account:write (default read). token list shows your sessions and tokens.\n"
-	        "import sends a SARIF 2.1.0 log (*.sarif, *.json) or a CSV file (*.csv; header\n"
-	        "title,detail,severity[,threat_model,cwe,atlas,cvss,location]) to the engagement:\n"
-	        "all or nothing, each error with its JSON pointer or row; importing the same\n"
-	        "file again creates nothing. --threat-model applies where the file names none.\n"
-	        "export writes the engagement's findings as CSV, or the engagement as an OSCAL\n"
-	        "1.1 assessment-results document (--format oscal), to a new file (--out).\n"
-	        "report writes the engagement's printable report (HTML, its stylesheet inline)\n"
-	        "to a new file; --pdf also prints it with a local headless Chromium\n"
-	        "($LOCKSTEP_CHROMIUM, else /usr/bin/chromium).\n");
+	fprintf(
+	    f,
+	    "PATH is absolute (/api/v1/orgs) or relative to /api/v1 (orgs); JSON \"-\" reads "
+	    "stdin.\n"
+	    "The server is --url, else $LOCKSTEP_URL, else " CLIENT_DEFAULT_URL ".\n"
+	    "login reads the password from $LOCKSTEP_PASSWORD or asks for it.\n"
+	    "upload is resumable (run it again after an interruption) and prints the signed\n"
+	    "receipt; download never overwrites OUTFILE and keeps it only if its SHA-256\n"
+	    "matches the receipt's. Both check the receipt's signature.\n"
+	    "stage moves an engagement (planned, fieldwork, reporting, review, closed).\n"
+	    "review prints the engagement's review draft (JSON, with its hash); sign-off,\n"
+	    "respond (the company) and addendum (the assessor) answer the draft whose\n"
+	    "DRAFT_HASH you reviewed: a draft that changed meanwhile is refused (409).\n"
+	    "hold shows which of the engagement's texts hold its release, with the spans.\n"
+	    "dashboard prints a campaign's grid for the coordinator.\n"
+	    "verify checks a publication's Ed25519 signature (anonymously) with the\n"
+	    "server's key, or with a key you pinned (--key), and that it is in the\n"
+	    "transparency log: in a checkpoint signed by the log key (--log-key FILE: its\n"
+	    "vkey line, from /.well-known/lockstep/log-key?format=vkey), consistent with a\n"
+	    "checkpoint you saved before (--since FILE; --save-checkpoint FILE saves this\n"
+	    "one), cosigned by at least K (--min-witnesses) of the witnesses whose keys are\n"
+	    "in --witness FILE (one vkey a line); exit 0 valid, 1 not.\n"
+	    "verify-audit (as the coordinator) checks the audit chain and that it matches\n"
+	    "every audit checkpoint in the transparency log (a re-chained trail does not);\n"
+	    "--export FILE keeps the export it checked; exit 0 valid, 1 not.\n"
+	    "witness serve runs a C2SP tlog-witness: it cosigns checkpoints of the logs\n"
+	    "whose keys are listed in DIR/logs only when they extend the last one it\n"
+	    "cosigned (state in DIR; its key --key FILE is made on first use; its\n"
+	    "cosignature key is printed and written to DIR/witness.vkey).\n"
+	    "name-check prints the spans of a claim or statement text (FILE, \"-\" reads\n"
+	    "stdin) that name a company and would hold a pseudonymous release; exit 0\n"
+	    "none, 1 some.\n"
+	    "inbox lists your notifications (\"unread\": only those), newest first;\n"
+	    "inbox-read marks one (or all) read. mail shows whether your notifications\n"
+	    "are also mailed to you; mail on|off changes it. comment adds the text of FILE (\"-\"\n"
+	    "reads stdin) to a finding's confidential thread; \"get findings/ID/history\"\n"
+	    "shows the thread, risk acceptances and retests with every version.\n"
+	    "totp enrol starts a second factor (prints the otpauth:// URI, --qr writes the\n"
+	    "QR code as SVG); totp confirm CODE turns it on and prints ten recovery codes.\n"
+	    "With a second factor, login asks for a code ($LOCKSTEP_TOTP_CODE) after the\n"
+	    "password. totp recovery-codes CODE replaces the recovery codes.\n"
+	    "totp disable takes a code or a recovery code, or without one asks\n"
+	    "for the password ($LOCKSTEP_PASSWORD).\n"
+	    "token create makes an API token (shown once): --days (default 30, at most the\n"
+	    "server's LOCKSTEP_TOKEN_MAX_DAYS), --scopes from read, findings:write,\n"
+	    "evidence:write, claims:write, statements:write, campaigns:write, users:write,\n"
+	    "account:write (default read). token list shows your sessions and tokens.\n"
+	    "import sends a SARIF 2.1.0 log (*.sarif, *.json) or a CSV file (*.csv; header\n"
+	    "title,detail,severity[,threat_model,cwe,atlas,cvss,location]) to the engagement:\n"
+	    "all or nothing, each error with its JSON pointer or row; importing the same\n"
+	    "file again creates nothing. --threat-model applies where the file names none.\n"
+	    "export writes the engagement's findings as CSV, or the engagement as an OSCAL\n"
+	    "1.1 assessment-results document (--format oscal), to a new file (--out).\n"
+	    "report writes the engagement's printable report (HTML, its stylesheet inline)\n"
+	    "to a new file; --pdf also prints it with a local headless Chromium\n"
+	    "($LOCKSTEP_CHROMIUM, else /usr/bin/chromium).\n");
 }
 
 /* ---- arguments ---- */
@@ -1030,6 +1035,24 @@ client_cmd_inbox(const struct client_ctx *ctx, const struct client_command *cmd,
 	return client_call_api(
 	    ctx, "GET",
 	    args[0] != NULL ? "/api/v1/inbox?unread=1&limit=200" : "/api/v1/inbox?limit=200", NULL);
+}
+
+/* lockstep mail [on|off]: show or set whether notifications are mailed too. */
+static int
+client_cmd_mail(const struct client_ctx *ctx, const struct client_command *cmd, char **args,
+                const char **opts)
+{
+	(void)cmd;
+	(void)opts;
+	if (args[0] == NULL)
+		return client_call_api(ctx, "GET", "/api/v1/me/notifications", NULL);
+	if (strcmp(args[0], "on") != 0 && strcmp(args[0], "off") != 0) {
+		fprintf(stderr, "%s: mail takes \"on\" or \"off\"\n", client_progname);
+		return CLIENT_EXIT_USAGE;
+	}
+	return client_call_api(ctx, "PUT", "/api/v1/me/notifications",
+	                       strcmp(args[0], "on") == 0 ? "{\"email\":true}"
+	                                                  : "{\"email\":false}");
 }
 
 /* lockstep inbox-read ID|all: mark one notification, or all, read. */

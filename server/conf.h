@@ -70,8 +70,12 @@ struct config {
 	unsigned tlog_interval_ms;          /* LOCKSTEP_TLOG_INTERVAL_MS, 1000: checkpoint tick */
 	const char *witnesses;              /* LOCKSTEP_WITNESSES, none: "URL vkey" items */
 	unsigned webhook_interval_ms;       /* LOCKSTEP_WEBHOOK_INTERVAL_MS, 1000: worker poll */
-	unsigned webhook_backoff_ms;    /* LOCKSTEP_WEBHOOK_BACKOFF_MS, 30000: first retry delay */
-	unsigned webhook_max_attempts;  /* LOCKSTEP_WEBHOOK_MAX_ATTEMPTS, 8 */
+	unsigned webhook_backoff_ms;   /* LOCKSTEP_WEBHOOK_BACKOFF_MS, 30000: first retry delay */
+	unsigned webhook_max_attempts; /* LOCKSTEP_WEBHOOK_MAX_ATTEMPTS, 8 */
+	unsigned mail_interval; /* LOCKSTEP_MAIL_INTERVAL, 300: s between mails to one user */
+	unsigned mail_max_age;  /* LOCKSTEP_MAIL_MAX_AGE, 86400: s after which news is not mailed */
+	unsigned mail_backoff_ms;       /* LOCKSTEP_MAIL_BACKOFF_MS, 60000: first retry delay */
+	unsigned mail_max_attempts;     /* LOCKSTEP_MAIL_MAX_ATTEMPTS, 8 */
 	unsigned webhook_timeout;       /* LOCKSTEP_WEBHOOK_TIMEOUT, 10 s per attempt */
 	unsigned deadline_notice_hours; /* LOCKSTEP_DEADLINE_NOTICE_HOURS, 72 */
 	struct peer_net webhook_allow_nets[PEER_MAX_NETS]; /* LOCKSTEP_WEBHOOK_ALLOW_NETS, none */

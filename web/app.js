@@ -1122,9 +1122,9 @@
 		'finding.retested': 'Finding retested', 'finding.deadline_near': 'Remediation deadline near',
 		'risk.requested': 'Risk acceptance asked', 'risk.decided': 'Risk acceptance decided',
 		'risk.expired': 'Accepted risk expired',
-		'engagement.stage': 'Engagement stage changed', 'review.opened': 'Review opened',
-		'review.draft_changed': 'Review draft changed', 'review.signed_off': 'Review signed off',
-		'review.responded': 'Company responded', 'release.held': 'Release held',
+		'stage.changed': 'Engagement stage changed', 'review.opened': 'Review opened',
+		'draft.changed': 'Review draft changed', 'review.answered': 'Review signed off or answered',
+		'release.held': 'Release held',
 		'release.decision': 'Release decision', 'release.published': 'Release published',
 	};
 
@@ -1175,8 +1175,8 @@
 	/* ---- webhooks (org admins) ---- */
 
 	const eventTypes = ['finding.created', 'finding.changed', 'finding.comment', 'finding.retested',
-		'finding.deadline_near', 'risk.requested', 'risk.decided', 'risk.expired', 'engagement.stage', 'review.opened',
-		'review.draft_changed', 'review.signed_off', 'review.responded', 'release.held', 'release.decision',
+		'finding.deadline_near', 'risk.requested', 'risk.decided', 'risk.expired', 'stage.changed', 'review.opened',
+		'draft.changed', 'review.answered', 'release.held', 'release.decision',
 		'release.published'];
 
 	async function webhooksSection(orgId) {
@@ -1414,11 +1414,29 @@
 		return out;
 	}
 
+	/* e-mail notifications: the caller's choice (GET/PUT /me/notifications) */
+	async function mailSection() {
+		const st = await api('GET', '/me/notifications');
+		const box = el('input', { type: 'checkbox', name: 'email', id: 'mail-email' });
+		box.checked = st.email;
+		return onSubmit(el('form', { class: 'card', id: 'mail-settings' },
+			el('h3', null, 'E-mail notifications'),
+			el('p', null, st.mail_configured
+				? 'Besides the inbox, lockstep can mail you when something happens in your engagements: the kind of event and a link, never a title or a text. Several events close together come as one message.'
+				: 'This server has no mail relay configured (LOCKSTEP_SMTP_URL), so nothing is mailed; your choice applies once one is.'),
+			el('label', null, box, ' Mail me my notifications'),
+			el('button', { type: 'submit' }, 'Save')), async () => {
+			const r = await api('PUT', '/me/notifications', { email: box.checked });
+			notice(r.email ? 'E-mail notifications are on.' : 'E-mail notifications are off.');
+		});
+	}
+
 	async function viewAccount() {
 		return el('div', null,
 			el('h2', null, 'My account'),
 			dl([['E-mail', me.user.email], ['Name', me.user.name], ['Role', me.user.role],
 				['Organisation', me.org.name + ' (' + me.org.kind + ')']]),
+			await mailSection(),
 			onSubmit(el('form', { class: 'card', id: 'password-change' },
 				el('h4', null, 'Change password'),
 				el('p', null, 'At least 12 characters, not a common password. Your other sessions and API tokens are logged out.'),

@@ -428,6 +428,8 @@ int api_campaign_remediation_get(struct http_request *r);
 int api_campaign_remediation_put(struct http_request *r);
 int api_inbox_get(struct http_request *r);
 int api_inbox_unread_get(struct http_request *r);
+int api_me_notifications_get(struct http_request *r);
+int api_me_notifications_put(struct http_request *r);
 int api_inbox_read_post(struct http_request *r);
 int api_inbox_read_all_post(struct http_request *r);
 int api_org_webhooks_post(struct http_request *r);

@@ -118,6 +118,8 @@ const struct router_route api_routes[] = {
     {"PUT", "/api/v1/campaigns/{id}/remediation-days", api_campaign_remediation_put, A | J, 0, KW},
     {"GET", "/api/v1/inbox", api_inbox_get, A, 0, R},
     {"GET", "/api/v1/inbox/unread", api_inbox_unread_get, A, 0, R},
+    {"GET", "/api/v1/me/notifications", api_me_notifications_get, A, 0, R},
+    {"PUT", "/api/v1/me/notifications", api_me_notifications_put, A | J, 4096, AW},
     {"POST", "/api/v1/inbox/read-all", api_inbox_read_all_post, A, 0, AW},
     {"POST", "/api/v1/inbox/{id}/read", api_inbox_read_post, A, 0, AW},
     {"POST", "/api/v1/orgs/{id}/webhooks", api_org_webhooks_post, A | J, 0, UW},

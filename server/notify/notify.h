@@ -56,4 +56,20 @@ void notify_worker_stop(void);
 /* Run one round now (tests, start-up): returns deliveries attempted, or -1. */
 int notify_run_once(void);
 
+/*
+ * Mail text (plain, LF line ends) to one address through LOCKSTEP_SMTP_URL
+ * (notify/mail.c). Returns 0, or -1 with the reason in why (no relay, an
+ * unsafe header, the relay's error).
+ */
+int notify_smtp_send(const char *to, const char *subject, const char *text, char *why,
+                     size_t whylen);
+
+struct store_mail;
+/* The subject and text of one user's notification mail; returns the text's length. */
+size_t notify_mail_compose(const struct store_mail *rows, int n, char *subject, size_t sublen,
+                           char *text, size_t textlen);
+
+/* One e-mail round (only with a relay): returns messages sent, or -1. */
+int notify_mail_run_once(void);
+
 #endif

@@ -29,8 +29,9 @@ const char *const notify_event_types[] = {
     "finding.created", "finding.changed", "finding.comment", "finding.retested",
     "finding.deadline_near", "risk.requested", "risk.decided", "risk.expired",
     /* engagement stages, review, holds, release (issue 11 parts 1-3) */
-    "engagement.stage", "review.opened", "review.draft_changed", "review.signed_off",
-    "review.responded", "release.held", "release.decision", "release.published", NULL};
+    /* the names store_event (store/event.c) emits */
+    "stage.changed", "review.opened", "draft.changed", "review.answered", "release.held",
+    "release.decision", "release.published", NULL};
 
 /* Addresses a webhook may never reach unless LOCKSTEP_WEBHOOK_ALLOW_NETS says so. */
 static const char refused_list[] =
@@ -394,6 +395,7 @@ notify_main(void *arg)
 		for (int round = 0; round < 8 && !notify_quit; round++)
 			if (notify_run_once() < NOTIFY_BATCH)
 				break;
+		notify_mail_run_once();
 		pthread_mutex_lock(&notify_mu);
 	}
 	pthread_mutex_unlock(&notify_mu);

@@ -83,6 +83,26 @@ static const struct db_field lease_opened[] = {
     DB_FIELD(DB_T_TEXT, struct store_lease, url, "url"),
     DB_FIELD(DB_T_TEXT, struct store_lease, payload, "payload"), DB_FIELD_END};
 
+#define M(type, member, col) DB_FIELD(type, struct store_mail, member, col)
+static const struct db_field mail_row[] = {M(DB_T_INT, id, "id"),
+                                           M(DB_T_STR, user_id, "user_id"),
+                                           M(DB_T_STR, email, "email"),
+                                           M(DB_T_STR, type, "type"),
+                                           M(DB_T_STR, campaign_id, "campaign_id"),
+                                           M(DB_T_STR, engagement_id, "engagement_id"),
+                                           M(DB_T_STR, object_type, "object_type"),
+                                           M(DB_T_STR, object_id, "object_id"),
+                                           M(DB_T_STR, created_at, "created_at"),
+                                           M(DB_T_INT, attempts, "attempts"),
+                                           DB_FIELD_END};
+#undef M
+
+struct pref {
+	int email;
+};
+static const struct db_field pref_row[] = {DB_FIELD(DB_T_BOOL, struct pref, email, "email"),
+                                           DB_FIELD_END};
+
 const struct db_statement store_notify_statements[] = {
     {"notify_event",
      "SELECT notify_event($1, $2::uuid, $3::uuid, $4, $5,"
@@ -135,6 +155,24 @@ const struct db_statement store_notify_statements[] = {
     {"webhook_report",
      "SELECT webhook_report($1::uuid, $2::boolean, $3::int, $4, $5::int, $6::float8)", NULL},
     {"notify_deadlines", "SELECT notify_deadlines($1::int) AS n", count_row},
+    {"mail_claim",
+     "SELECT id, user_id, email, type, coalesce(campaign_id::text, '') AS campaign_id,"
+     " coalesce(engagement_id::text, '') AS engagement_id,"
+     " coalesce(object_type, '') AS object_type, coalesce(object_id, '') AS object_id,"
+     " created_at, attempts FROM mail_claim($1::int, $2::int, $3::int, $4::int)",
+     mail_row},
+    {"mail_report",
+     "SELECT mail_report(ARRAY(SELECT jsonb_array_elements_text($1::jsonb))::bigint[],"
+     " $2::boolean, $3, $4::int, $5::float8) AS n",
+     count_row},
+    {"mail_pref_get",
+     "SELECT coalesce((SELECT email FROM mail_prefs WHERE user_id = ls_uid()), true) AS email",
+     pref_row},
+    {"mail_pref_put",
+     "INSERT INTO mail_prefs (user_id, email) VALUES (ls_uid(), $1::boolean)"
+     " ON CONFLICT (user_id) DO UPDATE SET email = EXCLUDED.email, updated_at = now()"
+     " RETURNING email",
+     pref_row},
     {NULL, NULL, NULL}};
 
 int
@@ -353,4 +391,62 @@ store_notify_deadlines(struct db_conn *c, int within_seconds, long long *n)
 	rc = store_one(c, "notify_deadlines", 1, p, count_row, &k);
 	*n = k.n;
 	return rc;
+}
+
+int
+store_mail_claim(struct db_conn *c, int users, int lease_seconds, int interval_seconds,
+                 int max_age_seconds, struct store_mail **rows, int *n)
+{
+	char u[STORE_INT_LEN], l[STORE_INT_LEN], i[STORE_INT_LEN], a[STORE_INT_LEN];
+	const char *p[4] = {u, l, i, a};
+
+	snprintf(u, sizeof(u), "%d", users);
+	snprintf(l, sizeof(l), "%d", lease_seconds);
+	snprintf(i, sizeof(i), "%d", interval_seconds);
+	snprintf(a, sizeof(a), "%d", max_age_seconds);
+	return store_all(c, "mail_claim", 4, p, mail_row, sizeof(**rows), (void **)rows, n);
+}
+
+void
+store_mails_free(struct store_mail *rows, int n)
+{
+	db_rows_clear(mail_row, sizeof(*rows), rows, n);
+}
+
+int
+store_mail_report(struct db_conn *c, const long long *ids, int nids, int ok, const char *error,
+                  int max_attempts, double backoff_seconds)
+{
+	char max[24], backoff[48], *list;
+	const char *p[5] = {NULL, ok ? "true" : "false", ok ? NULL : error, max, backoff};
+	struct notify_count k = {0};
+	size_t cap = (size_t)nids * 24 + 3, off = 0;
+	int rc;
+
+	if (nids <= 0)
+		return DB_OK;
+	if ((list = malloc(cap)) == NULL)
+		return DB_ERROR;
+	list[off++] = '[';
+	for (int i = 0; i < nids; i++)
+		off += (size_t)snprintf(list + off, cap - off, "%s%lld", i ? "," : "", ids[i]);
+	snprintf(list + off, cap - off, "]");
+	p[0] = list;
+	snprintf(max, sizeof(max), "%d", max_attempts);
+	snprintf(backoff, sizeof(backoff), "%.3f", backoff_seconds);
+	rc = store_one(c, "mail_report", 5, p, count_row, &k);
+	free(list);
+	return rc == STORE_NONE ? DB_ERROR : rc;
+}
+
+int
+store_mail_pref(struct db_conn *c, int set, int email, int *out)
+{
+	struct pref k = {0};
+	const char *p[1] = {email ? "true" : "false"};
+	int rc = set ? store_one(c, "mail_pref_put", 1, p, pref_row, &k)
+	             : store_one(c, "mail_pref_get", 0, NULL, pref_row, &k);
+
+	*out = k.email;
+	return rc == STORE_NONE ? DB_ERROR : rc;
 }

@@ -1032,6 +1032,28 @@ int store_webhook_claim(struct db_conn *c, int limit, int lease_seconds, struct 
 void store_leases_free(struct store_lease *rows, int n);
 int store_webhook_report(struct db_conn *c, const char *id, int ok, long status, const char *error,
                          int max_attempts, double backoff_seconds) STORE_MUST_CHECK;
+/* An e-mail notification leased by the notifier (sql/0020_mail.sql). */
+struct store_mail {
+	long long id;
+	char user_id[DB_UUID_LEN + 1];
+	char email[256];
+	char type[64];
+	char campaign_id[DB_UUID_LEN + 1];
+	char engagement_id[DB_UUID_LEN + 1];
+	char object_type[32];
+	char object_id[65];
+	char created_at[STORE_TS_LEN];
+	long long attempts;
+};
+/* Lease the due mail of at most users users (rows ordered by user). */
+int store_mail_claim(struct db_conn *c, int users, int lease_seconds, int interval_seconds,
+                     int max_age_seconds, struct store_mail **rows, int *n) STORE_MUST_CHECK;
+void store_mails_free(struct store_mail *rows, int n);
+/* Record the outcome of one message made of the rows ids. */
+int store_mail_report(struct db_conn *c, const long long *ids, int nids, int ok, const char *error,
+                      int max_attempts, double backoff_seconds) STORE_MUST_CHECK;
+/* The caller's e-mail choice: read (set 0) or set to email; the result in *out. */
+int store_mail_pref(struct db_conn *c, int set, int email, int *out) STORE_MUST_CHECK;
 /* Notify findings near their deadline (identity: notifier); *n how many. */
 int store_notify_deadlines(struct db_conn *c, int within_seconds, long long *n) STORE_MUST_CHECK;
 

@@ -1093,94 +1093,16 @@ END_TEST
 
 /* ------------------------------------------------------------- mail */
 
-/*
- * A tiny SMTP receiver on loopback: one connection, the minimal dialogue
- * (greeting, EHLO/HELO, MAIL, RCPT, DATA up to ".", QUIT), everything the
- * client sent kept in got. Bounded: 20 s of silence ends it.
- */
-struct smtp_rx {
-	int listen_fd;
-	int port;
+/* an HTTP answer's body */
+struct answer {
 	char got[16384];
 	size_t len;
-	pthread_t thread;
 };
-
-static int
-smtp_line(int fd, char *buf, size_t cap, struct smtp_rx *x)
-{
-	size_t n = 0;
-
-	while (n + 1 < cap) {
-		struct pollfd p = {.fd = fd, .events = POLLIN};
-		char c;
-
-		if (poll(&p, 1, 20000) <= 0 || read(fd, &c, 1) != 1)
-			return -1;
-		buf[n++] = c;
-		if (x->len + 1 < sizeof(x->got))
-			x->got[x->len++] = c;
-		if (c == '\n')
-			break;
-	}
-	buf[n] = '\0';
-	return 0;
-}
-
-static void *
-smtp_main(void *arg)
-{
-	struct smtp_rx *x = arg;
-	struct pollfd p = {.fd = x->listen_fd, .events = POLLIN};
-	char line[2048];
-	int fd, data = 0;
-
-	if (poll(&p, 1, 20000) <= 0 || (fd = accept(x->listen_fd, NULL, NULL)) < 0)
-		return NULL;
-	(void)!write(fd, "220 rx ESMTP\r\n", 14);
-	while (smtp_line(fd, line, sizeof(line), x) == 0) {
-		const char *reply = "250 ok\r\n";
-
-		if (data) {
-			if (strcmp(line, ".\r\n") == 0)
-				data = 0;
-			else
-				continue;
-		} else if (strncasecmp(line, "DATA", 4) == 0) {
-			data = 1;
-			reply = "354 go on\r\n";
-		} else if (strncasecmp(line, "QUIT", 4) == 0) {
-			(void)!write(fd, "221 bye\r\n", 9);
-			break;
-		}
-		(void)!write(fd, reply, strlen(reply));
-	}
-	x->got[x->len] = '\0';
-	close(fd);
-	return NULL;
-}
-
-static int
-smtp_start(struct smtp_rx *x)
-{
-	struct sockaddr_in sa = {.sin_family = AF_INET};
-	socklen_t sl = sizeof(sa);
-
-	memset(x, 0, sizeof(*x));
-	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
-	if ((x->listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
-	    bind(x->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
-	    listen(x->listen_fd, 4) != 0 ||
-	    getsockname(x->listen_fd, (struct sockaddr *)&sa, &sl) != 0)
-		return -1;
-	x->port = ntohs(sa.sin_port);
-	return pthread_create(&x->thread, NULL, smtp_main, x);
-}
 
 static size_t
 curl_keep(char *d, size_t s, size_t n, void *arg)
 {
-	struct smtp_rx *b = arg; /* reused as a plain buffer */
+	struct answer *b = arg;
 
 	if (b->len + s * n < sizeof(b->got)) {
 		memcpy(b->got + b->len, d, s * n);
@@ -1192,8 +1114,7 @@ curl_keep(char *d, size_t s, size_t n, void *arg)
 
 /* POST body to base+path (bearer token or NULL); status, answer in out->got. */
 static long
-post_at(const char *base, const char *path, const char *token, const char *body,
-        struct smtp_rx *out)
+post_at(const char *base, const char *path, const char *token, const char *body, struct answer *out)
 {
 	CURL *c = curl_easy_init();
 	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
@@ -1230,7 +1151,8 @@ post_at(const char *base, const char *path, const char *token, const char *body,
  */
 START_TEST(test_invitation_mailed)
 {
-	struct smtp_rx rx, ans;
+	struct ht_smtp rx;
+	struct answer ans;
 	struct ht_server s;
 	char *smtp = NULL, *u = ht_unique("mail"), *email = ht_fmt("%s@example.test", u);
 	char *login, *path = ht_fmt("/api/v1/orgs/%s/invitations", W.a.org_id), *body, *rcpt;
@@ -1239,7 +1161,7 @@ START_TEST(test_invitation_mailed)
 	json_t *j, *tokj;
 	char *token;
 
-	ck_assert_int_eq(smtp_start(&rx), 0);
+	ck_assert_int_eq(ht_smtp_start(&rx, 1, 0), 0);
 	smtp = ht_fmt("LOCKSTEP_SMTP_URL=smtp://127.0.0.1:%d", rx.port);
 	env[0] = smtp;
 	ck_assert_msg(ht_server_start(&s, 0, env) == 0, "lockstepd with SMTP did not start");
@@ -1257,8 +1179,8 @@ START_TEST(test_invitation_mailed)
 	ck_assert_msg(strncmp(json_string_value(json_object_get(j, "link")),
 	                      "https://lockstep.example/#link=", 31) == 0,
 	              "link: %s", ans.got);
-	pthread_join(rx.thread, NULL);
-	close(rx.listen_fd);
+	ck_assert_int_eq(ht_smtp_wait(&rx, 1, 20), 1);
+	ht_smtp_stop(&rx);
 	ck_assert_msg(strstr(rx.got, "MAIL FROM:<lockstep@sender.test>") != NULL, "%s", rx.got);
 	rcpt = ht_fmt("RCPT TO:<%s>", email);
 	ck_assert_msg(strstr(rx.got, rcpt) != NULL, "%s", rx.got);

@@ -1028,6 +1028,35 @@ START_TEST(test_comment_inbox)
 		ck_assert_msg(st == 2, "inbox everything: exit %d", st);
 		free(out);
 	}
+	/* mail: show, off, on; anything else is a usage error that changes nothing */
+	{
+		const char *show[] = {"mail", NULL};
+		const char *off[] = {"mail", "off", NULL};
+		const char *on[] = {"mail", "on", NULL};
+		const char *bad[] = {"mail", "sometimes", NULL};
+
+		out = cli_run(&st, off);
+		ck_assert_msg(st == 0, "mail off: exit %d: %s", st, out);
+		j = cli_json(out);
+		ck_assert_msg(json_is_false(json_object_get(j, "email")), "mail off: %s", out);
+		json_decref(j);
+		free(out);
+		out = cli_run(&st, bad);
+		ck_assert_msg(st == 2, "mail sometimes: exit %d", st);
+		free(out);
+		out = cli_run(&st, show);
+		ck_assert_msg(st == 0, "mail: exit %d: %s", st, out);
+		j = cli_json(out);
+		ck_assert_msg(json_is_false(json_object_get(j, "email")), "mail: %s", out);
+		json_decref(j);
+		free(out);
+		out = cli_run(&st, on);
+		j = cli_json(out);
+		ck_assert_msg(st == 0 && json_is_true(json_object_get(j, "email")), "mail on: %s",
+		              out);
+		json_decref(j);
+		free(out);
+	}
 	unsetenv("XDG_CONFIG_HOME");
 	unsetenv("LOCKSTEP_PASSWORD");
 	cli_rmrf(dir);

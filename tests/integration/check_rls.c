@@ -33,6 +33,8 @@ static const char *const rls_tables[] = {
     "findings",
     "login_challenges",
     "login_failures",
+    "mail_outbox",
+    "mail_prefs",
     "notifications",
     "orgs",
     "publications",

@@ -9,6 +9,8 @@
 #include <grp.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -1533,4 +1535,155 @@ ht_stage(const char *token, const char *engagement, const char *stage)
 	ht_resp_free(r);
 	free(path);
 	return st;
+}
+
+/* ------------------------------------------------------------------ smtp */
+
+/* One line from fd into buf (and into x->got); 0, or -1 on silence/close. */
+static int
+smtp_line(int fd, char *buf, size_t cap, struct ht_smtp *x)
+{
+	size_t n = 0;
+
+	while (n + 1 < cap) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		char c;
+
+		if (poll(&p, 1, 20000) <= 0 || read(fd, &c, 1) != 1)
+			return -1;
+		buf[n++] = c;
+		pthread_mutex_lock(&x->mu);
+		if (x->len + 1 < sizeof(x->got))
+			x->got[x->len++] = c;
+		pthread_mutex_unlock(&x->mu);
+		if (c == '\n')
+			break;
+	}
+	buf[n] = '\0';
+	return 0;
+}
+
+static void
+smtp_session(struct ht_smtp *x, int fd)
+{
+	char line[2048];
+	int data = 0;
+
+	(void)!write(fd, "220 rx ESMTP\r\n", 14);
+	while (smtp_line(fd, line, sizeof(line), x) == 0) {
+		const char *reply = "250 ok\r\n";
+
+		if (data) {
+			if (strcmp(line, ".\r\n") != 0)
+				continue;
+			data = 0;
+			pthread_mutex_lock(&x->mu);
+			x->messages++;
+			pthread_mutex_unlock(&x->mu);
+		} else if (strncasecmp(line, "DATA", 4) == 0) {
+			data = 1;
+			reply = "354 go on\r\n";
+		} else if (strncasecmp(line, "RCPT", 4) == 0 && x->fail_rcpt > 0) {
+			x->fail_rcpt--;
+			reply = "451 try again later\r\n";
+		} else if (strncasecmp(line, "QUIT", 4) == 0) {
+			(void)!write(fd, "221 bye\r\n", 9);
+			break;
+		}
+		(void)!write(fd, reply, strlen(reply));
+	}
+	close(fd);
+}
+
+static void *
+smtp_main(void *arg)
+{
+	struct ht_smtp *x = arg;
+	int conns = 0, idle_ms = 0;
+
+	while (conns < x->max_conns && idle_ms < 30000) {
+		struct pollfd p = {.fd = x->listen_fd, .events = POLLIN};
+		int fd, stop;
+
+		pthread_mutex_lock(&x->mu);
+		stop = x->stop;
+		pthread_mutex_unlock(&x->mu);
+		if (stop)
+			break;
+		if (poll(&p, 1, 200) <= 0) {
+			idle_ms += 200;
+			continue;
+		}
+		if ((fd = accept(x->listen_fd, NULL, NULL)) < 0)
+			continue;
+		idle_ms = 0;
+		conns++;
+		smtp_session(x, fd);
+	}
+	pthread_mutex_lock(&x->mu);
+	x->got[x->len] = '\0';
+	pthread_mutex_unlock(&x->mu);
+	return NULL;
+}
+
+int
+ht_smtp_start(struct ht_smtp *x, int max_conns, int fail_rcpt)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	socklen_t sl = sizeof(sa);
+
+	memset(x, 0, sizeof(*x));
+	x->max_conns = max_conns;
+	x->fail_rcpt = fail_rcpt;
+	pthread_mutex_init(&x->mu, NULL);
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	if ((x->listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
+	    bind(x->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	    listen(x->listen_fd, 8) != 0 ||
+	    getsockname(x->listen_fd, (struct sockaddr *)&sa, &sl) != 0)
+		return -1;
+	x->port = ntohs(sa.sin_port);
+	return pthread_create(&x->thread, NULL, smtp_main, x);
+}
+
+int
+ht_smtp_wait(struct ht_smtp *x, int n, int secs)
+{
+	int got = 0;
+
+	for (int i = 0; i <= secs * 10; i++) {
+		pthread_mutex_lock(&x->mu);
+		got = x->messages;
+		pthread_mutex_unlock(&x->mu);
+		if (got >= n)
+			break;
+		usleep(100000);
+	}
+	return got;
+}
+
+char *
+ht_smtp_text(struct ht_smtp *x)
+{
+	char *s;
+
+	pthread_mutex_lock(&x->mu);
+	s = malloc(x->len + 1);
+	if (s != NULL) {
+		memcpy(s, x->got, x->len);
+		s[x->len] = '\0';
+	}
+	pthread_mutex_unlock(&x->mu);
+	return s;
+}
+
+void
+ht_smtp_stop(struct ht_smtp *x)
+{
+	pthread_mutex_lock(&x->mu);
+	x->stop = 1;
+	pthread_mutex_unlock(&x->mu);
+	pthread_join(x->thread, NULL);
+	close(x->listen_fd);
+	pthread_mutex_destroy(&x->mu);
 }

@@ -28,6 +28,8 @@
 #ifndef LOCKSTEP_TEST_HARNESS_H
 #define LOCKSTEP_TEST_HARNESS_H
 
+#include <pthread.h>
+
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -373,5 +375,34 @@ char *ht_future_time(int days);
  * HTTP status (200 when moved; anything else is printed to stderr).
  */
 long ht_stage(const char *token, const char *engagement, const char *stage);
+
+/* ------------------------------------------------------------------ smtp */
+
+/*
+ * A tiny SMTP receiver on loopback for mail tests: up to max_conns
+ * connections one after another, the minimal dialogue (greeting,
+ * EHLO/HELO, MAIL, RCPT, DATA up to ".", QUIT); everything clients sent is
+ * kept in got. The first fail_rcpt RCPT commands are answered 451 (a relay
+ * that says "try later"). Bounded: 30 s without a connection ends it.
+ */
+struct ht_smtp {
+	int listen_fd;
+	int port;
+	int max_conns;
+	int fail_rcpt;
+	int messages; /* DATA transactions completed */
+	int stop;
+	char got[65536];
+	size_t len;
+	pthread_mutex_t mu;
+	pthread_t thread;
+};
+int ht_smtp_start(struct ht_smtp *x, int max_conns, int fail_rcpt);
+/* Wait until at least n messages came (at most secs); returns the count. */
+int ht_smtp_wait(struct ht_smtp *x, int n, int secs);
+/* A copy of what was received so far (malloc'd). */
+char *ht_smtp_text(struct ht_smtp *x);
+/* End the receiver and join it. */
+void ht_smtp_stop(struct ht_smtp *x);
 
 #endif

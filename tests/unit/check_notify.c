@@ -108,6 +108,13 @@ START_TEST(test_event_types)
 	}
 	ck_assert_uint_ge(n, 7);
 	ck_assert_int_eq(notify_event_known("finding.comment"), 1);
+	/* the workflow's events under the names store_event emits (a webhook filter must name them)
+	 */
+	ck_assert_int_eq(notify_event_known("stage.changed"), 1);
+	ck_assert_int_eq(notify_event_known("draft.changed"), 1);
+	ck_assert_int_eq(notify_event_known("review.answered"), 1);
+	ck_assert_int_eq(notify_event_known("release.decision"), 1);
+	ck_assert_int_eq(notify_event_known("engagement.stage"), 0);
 	ck_assert_int_eq(notify_event_known("Finding.Comment"), 0);
 	ck_assert_int_eq(notify_event_known(""), 0);
 	ck_assert_int_eq(notify_event_known("finding.comment "), 0);
@@ -216,6 +223,76 @@ START_TEST(test_deliver_connect_check)
 }
 END_TEST
 
+/* A notification mail: the subject and one link per event, no text beyond the words. */
+START_TEST(test_mail_compose)
+{
+	struct store_mail m[3];
+	char subject[256], text[8192];
+	size_t n;
+
+	memset(m, 0, sizeof(m));
+	config.public_url = "https://lockstep.example//";
+	snprintf(m[0].type, sizeof(m[0].type), "finding.created");
+	snprintf(m[0].object_type, sizeof(m[0].object_type), "finding");
+	snprintf(m[0].object_id, sizeof(m[0].object_id), "11111111-1111-4111-8111-111111111111");
+	snprintf(m[0].engagement_id, sizeof(m[0].engagement_id),
+	         "22222222-2222-4222-8222-222222222222");
+	snprintf(m[0].created_at, sizeof(m[0].created_at), "2026-12-01T01:02:03Z");
+	snprintf(m[1].type, sizeof(m[1].type), "review.opened");
+	snprintf(m[1].engagement_id, sizeof(m[1].engagement_id),
+	         "33333333-3333-4333-8333-333333333333");
+	snprintf(m[2].type, sizeof(m[2].type), "release.published");
+	snprintf(m[2].campaign_id, sizeof(m[2].campaign_id),
+	         "44444444-4444-4444-8444-444444444444");
+	/* an id that is not a bare id never becomes a link */
+	snprintf(m[2].object_type, sizeof(m[2].object_type), "finding");
+	snprintf(m[2].object_id, sizeof(m[2].object_id), "x\r\nBcc: evil@example.test");
+
+	n = notify_mail_compose(m, 1, subject, sizeof(subject), text, sizeof(text));
+	ck_assert_uint_eq(n, strlen(text));
+	ck_assert_str_eq(subject, "lockstep: A finding was recorded in one of your engagements");
+	ck_assert_ptr_nonnull(strstr(
+	    text, "https://lockstep.example/#/findings/11111111-1111-4111-8111-111111111111\n"));
+	ck_assert_ptr_nonnull(strstr(text, "2026-12-01T01:02:03Z"));
+	ck_assert_ptr_nonnull(strstr(text, "https://lockstep.example/#/account"));
+
+	notify_mail_compose(m, 3, subject, sizeof(subject), text, sizeof(text));
+	ck_assert_str_eq(subject, "lockstep: 3 new notifications");
+	ck_assert_ptr_nonnull(strstr(
+	    text, "https://lockstep.example/#/engagements/33333333-3333-4333-8333-333333333333"));
+	ck_assert_ptr_nonnull(strstr(
+	    text, "https://lockstep.example/#/campaigns/44444444-4444-4444-8444-444444444444"));
+	ck_assert_ptr_null(strstr(text, "evil@"));
+	ck_assert_ptr_null(strstr(text, "Bcc"));
+
+	/* a text too small: cut, still terminated */
+	n = notify_mail_compose(m, 3, subject, sizeof(subject), text, 40);
+	ck_assert_uint_eq(n, 39);
+	ck_assert_uint_eq(strlen(text), 39);
+	config.public_url = "";
+}
+END_TEST
+
+/* Without a relay, and with a header that would inject, nothing is sent. */
+START_TEST(test_smtp_refuses)
+{
+	char why[200];
+
+	config.smtp_url = "";
+	config.smtp_from = "lockstep@localhost";
+	ck_assert_int_eq(notify_smtp_send("a@example.test", "s", "t", why, sizeof(why)), -1);
+	ck_assert_str_eq(why, "no relay configured");
+	config.smtp_url = "smtp://127.0.0.1:1";
+	ck_assert_int_eq(
+	    notify_smtp_send("a@example.test\r\nBcc: b@example.test", "s", "t", why, sizeof(why)),
+	    -1);
+	ck_assert_ptr_nonnull(strstr(why, "header"));
+	ck_assert_int_eq(notify_smtp_send("a@example.test", "s\nX: y", "t", why, sizeof(why)), -1);
+	ck_assert_ptr_nonnull(strstr(why, "header"));
+	config.smtp_url = "";
+}
+END_TEST
+
 static Suite *
 notify_suite(void)
 {
@@ -223,6 +300,8 @@ notify_suite(void)
 	TCase *tc = tcase_create("notify");
 
 	tcase_add_test(tc, test_url_rule);
+	tcase_add_test(tc, test_mail_compose);
+	tcase_add_test(tc, test_smtp_refuses);
 	tcase_add_test(tc, test_allow_nets);
 	tcase_add_test(tc, test_event_types);
 	tcase_add_test(tc, test_deliver_connect_check);
