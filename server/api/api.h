@@ -144,6 +144,10 @@ int api_valid_cwe(const char *s);
 int api_valid_cvss(const char *s);
 int api_valid_text(const char *s); /* no control characters except \n \r \t */
 int api_valid_name(const char *s); /* no control characters at all */
+/* An RFC 3339 instant with its offset: "2027-01-31T12:00:00Z", "...+02:00",
+ * optional fraction; never a word PostgreSQL would take ("tomorrow",
+ * "infinity", "epoch") nor a zone-less or date-only time. */
+int api_valid_rfc3339(const char *s);
 int api_valid_disclosure(const char *s);
 
 /*

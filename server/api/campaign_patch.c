@@ -23,34 +23,11 @@ campaign_state_valid(const char *s)
 	return vocab_has(vocab_campaign_states, s) && strcmp(s, "published") != 0;
 }
 
-/*
- * "default", or an RFC 3339 date-time with a zone ("2027-05-01T12:00:00Z",
- * "...+02:00", optional fraction): never one of PostgreSQL's special words
- * ("tomorrow", "infinity") that the database would take.
- */
+/* review_opens_at: an RFC 3339 instant, or "default" (72 h before the release) */
 static int
 review_opens_valid(const char *s)
 {
-	static const char shape[] = "dddd-dd-ddTdd:dd:dd";
-	size_t i;
-
-	if (strcmp(s, "default") == 0)
-		return 1;
-	for (i = 0; shape[i] != '\0'; i++)
-		if (shape[i] == 'd' ? !(s[i] >= '0' && s[i] <= '9') : s[i] != shape[i])
-			return 0;
-	s += i;
-	if (*s == '.') {
-		if (!(s[1] >= '0' && s[1] <= '9'))
-			return 0;
-		for (s++; *s >= '0' && *s <= '9'; s++)
-			;
-	}
-	if (strcmp(s, "Z") == 0)
-		return 1;
-	return (s[0] == '+' || s[0] == '-') && s[1] >= '0' && s[1] <= '9' && s[2] >= '0' &&
-	       s[2] <= '9' && s[3] == ':' && s[4] >= '0' && s[4] <= '9' && s[5] >= '0' &&
-	       s[5] <= '9' && s[6] == '\0';
+	return strcmp(s, "default") == 0 || api_valid_rfc3339(s);
 }
 
 static const struct json_field patch_fields[] = {
@@ -69,7 +46,7 @@ static const struct json_field patch_fields[] = {
      .type = JSON_FIELD_STRING,
      .min_len = 10,
      .max_len = 40,
-     .valid = api_valid_name},
+     .valid = api_valid_rfc3339},
     {.name = "review_opens_at",
      .type = JSON_FIELD_STRING,
      .min_len = 7,

@@ -371,6 +371,29 @@ api_valid_level(const char *s)
 }
 
 int
+api_valid_rfc3339(const char *s)
+{
+	static const char shape[] = "dddd-dd-ddTdd:dd:dd";
+	size_t i;
+
+	for (i = 0; shape[i] != '\0'; i++)
+		if (shape[i] == 'd' ? !(s[i] >= '0' && s[i] <= '9') : s[i] != shape[i])
+			return 0;
+	s += i;
+	if (*s == '.') {
+		if (!(s[1] >= '0' && s[1] <= '9'))
+			return 0;
+		for (s++; *s >= '0' && *s <= '9'; s++)
+			;
+	}
+	if (strcmp(s, "Z") == 0)
+		return 1;
+	return (s[0] == '+' || s[0] == '-') && s[1] >= '0' && s[1] <= '9' && s[2] >= '0' &&
+	       s[2] <= '9' && s[3] == ':' && s[4] >= '0' && s[4] <= '9' && s[5] >= '0' &&
+	       s[5] <= '9' && s[6] == '\0';
+}
+
+int
 api_valid_name(const char *s)
 {
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++)

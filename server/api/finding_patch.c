@@ -27,7 +27,7 @@ cvss_or_empty(const char *s)
 static int
 due_or_empty(const char *s)
 {
-	return *s == '\0' || api_valid_name(s);
+	return *s == '\0' || api_valid_rfc3339(s);
 }
 
 static const struct json_field assessor_fields[] = {API_FINDING_FIELDS(0, cvss_or_empty, 0),

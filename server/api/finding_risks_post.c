@@ -23,7 +23,7 @@ static const struct json_field risk_fields[] = {{.name = "justification",
                                                  .required = 1,
                                                  .min_len = 10,
                                                  .max_len = 40,
-                                                 .valid = api_valid_name},
+                                                 .valid = api_valid_rfc3339},
                                                 {.name = NULL}};
 
 struct risk_ctx {

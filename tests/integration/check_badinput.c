@@ -312,6 +312,31 @@ START_TEST(test_invalid_values)
 	    "{\"title\":\"Past\",\"slug\":\"past-campaign\",\"threat_models\":[\"IP-THEFT\"],"
 	    "\"release_at\":\"2001-01-01T00:00:00Z\",\"disclosure\":\"named\"}",
 	    422, "invalid-field", "release_at");
+	/* PostgreSQL's words and zone-less or date-only times are not RFC 3339 instants */
+	{
+		const char *words[] = {"tomorrow allballs",    "infinity  ",
+		                       "2099-01-01",           "2099-01-01 12:00:00",
+		                       "2099-01-01T12:00:00",  "2099-01-01T12:00:00 Z",
+		                       "Jan 1 2099 12:00 UTC", "2099-01-01T12:00:00+0200",
+		                       "2099-01-01T12:00:00.Z"};
+		char *cpath = ht_fmt("/api/v1/campaigns/%s", W.campaign_id);
+
+		for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+			body = ht_jdump(json_pack("{s:s, s:s, s:[s], s:s, s:s}", "title", "Words",
+			                          "slug", "words-campaign", "threat_models",
+			                          "IP-THEFT", "release_at", words[i], "disclosure",
+			                          "named"));
+			expect_problem("POST", "/api/v1/campaigns", W.coord.token, body, 422,
+			               "invalid-field", "release_at");
+			free(body);
+			body = ht_jdump(json_pack("{s:s, s:s}", "release_at", words[i], "reason",
+			                          "words are not instants"));
+			expect_problem("PATCH", cpath, W.coord.token, body, 422, "invalid-field",
+			               "release_at");
+			free(body);
+		}
+		free(cpath);
+	}
 	expect_problem(
 	    "POST", "/api/v1/campaigns", W.coord.token,
 	    "{\"title\":\"Disc\",\"slug\":\"disc-campaign\",\"threat_models\":[\"IP-THEFT\"],"
