@@ -313,6 +313,9 @@ schedule_tx_fn(struct db_conn *c, void *arg)
 		goto done;
 	if (ret == DB_OK && (ret = schedule_reviews(c, k->campaign, inputs)) != DB_OK)
 		goto done;
+	/* security levels (0018): emulation, not-met levels, commitments */
+	if (ret == DB_OK && (ret = store_levels_attach(c, k->campaign, inputs)) != DB_OK)
+		goto done;
 	if (ret == DB_OK && (ret = store_release_withheld(c, k->campaign, &withheld)) != DB_OK)
 		goto done;
 	pc.withhold = withheld;

@@ -310,6 +310,93 @@ publish_row_core(const json_t *threat_models, const json_t *e)
 	                 json_is_string(statement) ? statement : json_null());
 }
 
+/*
+ * Security levels (issue 14, sql/0018_levels.sql), from the engagement's
+ * "levels" input (levels_inputs()): the row gets "emulation" {capability,
+ * access, person_days} (null when none was recorded; the rules of
+ * engagement never reach the scheduler), each claim its "not_met_from"
+ * (the lowest oc_required of the threat model's refuting findings, or
+ * null) and "contradiction" (the claim says robust up to that level or
+ * higher), and "commitments" [{framework, version, level, text, link,
+ * verdict, summary}]. A commitment's words are name-checked as one text
+ * with its framework's publisher (a lab's own framework names the lab),
+ * the verdict summary on its own; withheld, they become PUBLISH_WITHHELD.
+ */
+static int
+snap_contradicts(const char *from, const char *level)
+{
+	int f = from ? vocab_index(vocab_levels, from) : -1;
+	int l = level ? vocab_index(vocab_levels, level) : -1;
+
+	return f >= 0 && l >= 0 && strcmp(level, "not-assessed") != 0 && f <= l;
+}
+
+static void
+snap_levels_row(struct snap *s, json_t *row, const json_t *e, const char *eid)
+{
+	const json_t *lv = json_object_get(e, "levels");
+	const json_t *em = json_object_get(lv, "emulation");
+	json_t *claims = json_object_get(row, "claims"), *list = json_array(), *k, *cl;
+	const char *tm;
+	size_t i;
+
+	if (json_is_object(em))
+		json_object_set_new(row, "emulation",
+		                    json_pack("{s:O, s:O, s:O}", "capability",
+		                              json_object_get(em, "capability"), "access",
+		                              json_object_get(em, "access"), "person_days",
+		                              json_object_get(em, "person_days")));
+	else
+		json_object_set_new(row, "emulation", json_null());
+	json_object_foreach(claims, tm, cl)
+	{
+		const char *from =
+		    json_string_value(json_object_get(json_object_get(lv, "not_met"), tm));
+
+		json_object_set_new(cl, "not_met_from", from ? json_string(from) : json_null());
+		json_object_set_new(cl, "contradiction",
+		                    json_boolean(snap_contradicts(from, snap_str(cl, "level"))));
+	}
+	json_array_foreach(json_object_get(lv, "commitments"), i, k)
+	{
+		const char *words[5] = {snap_str(k, "publisher"), snap_str(k, "framework_name"),
+		                        snap_str(k, "version"), snap_str(k, "level"),
+		                        snap_str(k, "text")};
+		const char *sum = snap_str(k, "summary");
+		json_t *link = json_object_get(k, "link");
+		char *joined = NULL;
+		size_t len = 0;
+		json_t *c;
+
+		for (int w = 0; w < 5; w++)
+			len += strlen(words[w]) + 1;
+		if ((joined = malloc(len + 1)) != NULL) {
+			joined[0] = '\0';
+			for (int w = 0; w < 5; w++) {
+				strcat(joined, words[w]);
+				strcat(joined, "\n");
+			}
+		}
+		c = json_pack("{s:s, s:s, s:s, s:s, s:O, s:s, s:s}", "framework",
+		              snap_str(k, "framework"), "version", words[2], "level", words[3],
+		              "text", words[4], "link", json_is_string(link) ? link : json_null(),
+		              "verdict", snap_str(k, "verdict"), "summary", sum);
+		/* a failed allocation is checked as a hit: held, never let out unchecked */
+		if (snap_check(s, "commitment", eid, joined ? joined : "\x01") && s->withhold) {
+			json_object_set_new(c, "framework", json_string(PUBLISH_WITHHELD));
+			json_object_set_new(c, "version", json_string(PUBLISH_WITHHELD));
+			json_object_set_new(c, "level", json_string(PUBLISH_WITHHELD));
+			json_object_set_new(c, "text", json_string(PUBLISH_WITHHELD));
+			json_object_set_new(c, "link", json_null());
+		}
+		if (snap_check(s, "verdict summary", eid, sum) && s->withhold)
+			json_object_set_new(c, "summary", json_string(PUBLISH_WITHHELD));
+		free(joined);
+		json_array_append_new(list, c);
+	}
+	json_object_set_new(row, "commitments", list);
+}
+
 /* One engagement's row (new reference) or NULL. */
 static json_t *
 snap_row(struct snap *s, const json_t *e, int company)
@@ -365,6 +452,8 @@ snap_row(struct snap *s, const json_t *e, int company)
 	                named ? s->companies[company].name : s->companies[company].label, "claims",
 	                claims, "findings", findings, "statement",
 	                json_is_string(statement) ? statement : json_null());
+	if (row != NULL)
+		snap_levels_row(s, row, e, eid);
 	/* only named rows link to the assessor; a firm known to assess one
 	 * company would otherwise name the company behind its label */
 	if (row != NULL && named)
@@ -572,6 +661,207 @@ snap_aggregate(struct snap *s, const json_t *engagements)
 }
 
 /*
+ * A distribution for the levels aggregate: ncell counts under the keys
+ * names[], each cell also knowing how many distinct companies it
+ * describes. Under aggregate (k > 1) a cell of fewer than k companies is
+ * "suppressed", and when exactly one would be, the smallest other too (the
+ * total is known). New reference.
+ */
+static json_t *
+snap_dist(const char *const *names, int ncell, const long long *count, const size_t *ncomp,
+          long long k)
+{
+	int sup[16] = {0}, nsup = 0, best = -1;
+	json_t *out = json_object();
+
+	for (int i = 0; i < ncell && i < 16; i++) {
+		sup[i] = k > 1 && (long long)ncomp[i] < k;
+		nsup += sup[i];
+	}
+	if (nsup == 1) {
+		for (int i = 0; i < ncell && i < 16; i++)
+			if (!sup[i] && (best < 0 || count[i] < count[best]))
+				best = i;
+		if (best >= 0)
+			sup[best] = 1;
+	}
+	for (int i = 0; i < ncell && i < 16; i++)
+		json_object_set_new(out, names[i], snap_cell(count[i], ncomp[i], k, sup[i]));
+	return out;
+}
+
+#define SNAP_NOC 5 /* OC1..OC5 */
+
+/* 1 if text names a participating company (as snap_check, recording nothing). */
+static int
+snap_names_any(const struct snap *s, const char *text)
+{
+	struct publish_text *t = publish_text_new(text);
+	int hit = t == NULL;
+
+	for (size_t i = 0; !hit && i < s->ncompanies; i++) {
+		size_t k;
+		json_t *a;
+
+		hit = publish_text_find(t, s->companies[i].name, NULL, NULL) != 0;
+		json_array_foreach(s->companies[i].aliases, k, a)
+		{
+			if (!hit && json_is_string(a))
+				hit = publish_text_find(t, json_string_value(a), NULL, NULL) != 0;
+		}
+	}
+	publish_text_free(t);
+	return hit;
+}
+
+/*
+ * The key a commitment is counted under in the aggregate: its framework,
+ * or "own-framework" when the disclosure hides names and the framework's
+ * publisher takes part (a lab's own framework would name the lab).
+ */
+static const char *
+snap_framework_key(const struct snap *s, const json_t *c)
+{
+	if (strcmp(s->c->disclosure, "named") != 0 && snap_names_any(s, snap_str(c, "publisher")))
+		return "own-framework";
+	return snap_str(c, "framework");
+}
+
+/*
+ * The public coverage matrix and the levels aggregate (issue 14, part 4),
+ * new reference or NULL:
+ *   coverage:    {TM: {OC1..OC5, unrecorded: n}} engagements that assessed
+ *                the threat model (a claim other than not-assessed), by the
+ *                attacker capability they emulated;
+ *   not_met:     {TM: {OC1..OC5, none: n}} engagements by the level their
+ *                open findings demonstrated not met;
+ *   commitments: {framework: {verdict: n}} company commitments by verdict
+ *                (snap_framework_key: a participant's own framework is
+ *                "own-framework" unless the disclosure is named).
+ * Cells follow the disclosure's suppression rule (snap_dist).
+ */
+static json_t *
+snap_levels_aggregate(struct snap *s, const json_t *engagements)
+{
+	static const char *const cov_names[] = {"OC1", "OC2", "OC3", "OC4", "OC5", "unrecorded"};
+	static const char *const nm_names[] = {"OC1", "OC2", "OC3", "OC4", "OC5", "none"};
+	size_t nc = s->ncompanies ? s->ncompanies : 1, t, i;
+	long long k = strcmp(s->c->disclosure, "aggregate") == 0 ? s->c->min_cohort : 1;
+	unsigned char *seen = calloc(nc * 16, 1);
+	json_t *coverage = json_object(), *not_met = json_object(), *commit = json_object();
+	json_t *v, *e, *out = NULL;
+	int nverdicts = 0;
+
+	while (vocab_verdicts[nverdicts] != NULL)
+		nverdicts++;
+	if (seen == NULL || coverage == NULL || not_met == NULL || commit == NULL || nverdicts > 16)
+		goto done;
+	json_array_foreach(s->c->threat_models, t, v)
+	{
+		const char *tm = json_string_value(v);
+		long long cc[6] = {0}, nm[6] = {0};
+		size_t ccn[6] = {0}, nmn[6] = {0};
+
+		memset(seen, 0, nc * 16);
+		json_array_foreach(engagements, i, e)
+		{
+			const json_t *lv = json_object_get(e, "levels");
+			json_t *cl = json_object_get(json_object_get(e, "claims"), tm);
+			const char *level = cl ? snap_str(cl, "level") : "not-assessed";
+			const char *cap = json_string_value(
+			    json_object_get(json_object_get(lv, "emulation"), "capability"));
+			const char *from =
+			    json_string_value(json_object_get(json_object_get(lv, "not_met"), tm));
+			int ci = snap_company_index(s, snap_str(e, "company"));
+			int a = cap ? vocab_index(vocab_levels, cap) : -1;
+			int b = from ? vocab_index(vocab_levels, from) : -1;
+
+			if (a < 0 || a >= SNAP_NOC)
+				a = SNAP_NOC;
+			if (b < 0 || b >= SNAP_NOC)
+				b = SNAP_NOC;
+			if (strcmp(level, "not-assessed") != 0) {
+				cc[a]++;
+				if (ci >= 0 && !seen[ci * 16 + a]) {
+					seen[ci * 16 + a] = 1;
+					ccn[a]++;
+				}
+			}
+			nm[b]++;
+			if (ci >= 0 && !seen[ci * 16 + 8 + b]) {
+				seen[ci * 16 + 8 + b] = 1;
+				nmn[b]++;
+			}
+		}
+		json_object_set_new(coverage, tm, snap_dist(cov_names, 6, cc, ccn, k));
+		json_object_set_new(not_met, tm, snap_dist(nm_names, 6, nm, nmn, k));
+	}
+	{
+		json_t *fws = json_array(), *c;
+		size_t f;
+
+		/* the frameworks committed to, in order of first appearance */
+		json_array_foreach(engagements, i, e)
+		{
+			json_array_foreach(
+			    json_object_get(json_object_get(e, "levels"), "commitments"), t, c)
+			{
+				int known = 0;
+
+				json_array_foreach(fws, f, v)
+				{
+					if (strcmp(json_string_value(v),
+					           snap_framework_key(s, c)) == 0)
+						known = 1;
+				}
+				if (!known)
+					json_array_append_new(
+					    fws, json_string(snap_framework_key(s, c)));
+			}
+		}
+		json_array_foreach(fws, f, v)
+		{
+			long long cnt[16] = {0};
+			size_t ncomp[16] = {0};
+
+			memset(seen, 0, nc * 16);
+			json_array_foreach(engagements, i, e)
+			{
+				int ci = snap_company_index(s, snap_str(e, "company"));
+
+				json_array_foreach(
+				    json_object_get(json_object_get(e, "levels"), "commitments"), t,
+				    c)
+				{
+					int q = vocab_index(vocab_verdicts, snap_str(c, "verdict"));
+
+					if (q < 0 || strcmp(snap_framework_key(s, c),
+					                    json_string_value(v)) != 0)
+						continue;
+					cnt[q]++;
+					if (ci >= 0 && !seen[ci * 16 + q]) {
+						seen[ci * 16 + q] = 1;
+						ncomp[q]++;
+					}
+				}
+			}
+			json_object_set_new(commit, json_string_value(v),
+			                    snap_dist((const char *const *)vocab_verdicts,
+			                              nverdicts, cnt, ncomp, k));
+		}
+		json_decref(fws);
+	}
+	out = json_pack("{s:O, s:O, s:O}", "coverage", coverage, "not_met", not_met, "commitments",
+	                commit);
+done:
+	json_decref(coverage);
+	json_decref(not_met);
+	json_decref(commit);
+	free(seen);
+	return out;
+}
+
+/*
  * The release-date history for the document (new reference): the
  * entries of in ({release_at, announced_at} strings, in announcement
  * order) as they are; when there are none (a campaign older than the
@@ -682,6 +972,12 @@ publish_build(const struct publish_campaign *c, const json_t *inputs, json_t **l
 	assessors = snap_assessors(&s, engagements);
 	if ((agg = snap_aggregate(&s, engagements)) == NULL)
 		goto done;
+	{
+		json_t *lv = snap_levels_aggregate(&s, engagements);
+
+		if (lv == NULL || json_object_set_new(agg, "levels", lv) != 0)
+			goto done;
+	}
 	history = snap_history(c, json_object_get(inputs, "release_history"));
 	doc = json_pack(
 	    "{s:s, s:I, s:s, s:{s:s, s:s, s:O, s:s, s:s, s:o, s:s, s:I}, s:b, s:I, s:o, s:o, s:o}",

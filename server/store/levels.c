@@ -1,0 +1,282 @@
+/*
+ * store/levels.c: security levels as data (issue 14, sql/0018_levels.sql):
+ * what an engagement emulated (its rules of engagement sealed under the
+ * engagement's data key, AAD lockstep/v1/engagement/<id>/rules), the
+ * "demonstrated not met" level per threat model, company commitments with
+ * the assessor's verdicts, and the frameworks vocabulary. Rows come back as
+ * JSON objects built in SQL, so no caller counts columns.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store.h"
+#include "store/tables.h"
+
+#define EMULATION_JSON                                                                             \
+	"jsonb_build_object('capability', m.capability, 'access', to_jsonb(m.access),"             \
+	" 'person_days', m.person_days, 'fieldwork_from', m.fieldwork_from::text,"                 \
+	" 'fieldwork_to', m.fieldwork_to::text, 'updated_by', m.updated_by,"                       \
+	" 'updated_at', ls_ts(m.updated_at)) AS emulation, m.rules"
+#define COMMITMENT_JSON                                                                            \
+	"jsonb_build_object('id', k.id, 'engagement_id', k.engagement_id, 'framework',"            \
+	" k.framework, 'version', k.version, 'level', k.level, 'text', k.text, 'link', k.link,"    \
+	" 'verdict', k.verdict, 'verdict_summary', k.verdict_summary, 'created_by', k.created_by," \
+	" 'created_at', ls_ts(k.created_at), 'verdict_by', k.verdict_by,"                          \
+	" 'verdict_at', ls_ts(k.verdict_at)) AS commitment"
+
+struct levels_emulation {
+	json_t *emulation;
+	struct db_bytes rules;
+};
+static const struct db_field emulation_row[] = {
+    DB_FIELD(DB_T_JSON, struct levels_emulation, emulation, "emulation"),
+    DB_FIELD(DB_T_BYTEA, struct levels_emulation, rules, "rules"), DB_FIELD_END};
+
+struct levels_one {
+	json_t *v;
+};
+static const struct db_field commitment_row[] = {
+    DB_FIELD(DB_T_JSON, struct levels_one, v, "commitment"), DB_FIELD_END};
+static const struct db_field frameworks_row[] = {
+    DB_FIELD(DB_T_JSON, struct levels_one, v, "frameworks"), DB_FIELD_END};
+static const struct db_field inputs_row[] = {DB_FIELD(DB_T_JSON, struct levels_one, v, "levels"),
+                                             DB_FIELD_END};
+
+struct levels_not_met {
+	char threat_model[32];
+	char not_met_from[8];
+	long long refuting;
+};
+static const struct db_field not_met_row[] = {
+    DB_FIELD(DB_T_STR, struct levels_not_met, threat_model, "threat_model"),
+    DB_FIELD(DB_T_STR, struct levels_not_met, not_met_from, "not_met_from"),
+    DB_FIELD(DB_T_INT, struct levels_not_met, refuting, "refuting"), DB_FIELD_END};
+
+const struct db_statement store_levels_statements[] = {
+    {"emulation_get",
+     "SELECT " EMULATION_JSON " FROM engagement_emulations m WHERE m.engagement_id = $1::uuid",
+     emulation_row},
+    {"emulation_put",
+     "INSERT INTO engagement_emulations AS m (engagement_id, company_org_id, assessor_org_id,"
+     " capability, access, person_days, fieldwork_from, fieldwork_to, rules, updated_by)"
+     " VALUES ($1::uuid, $2::uuid, $3::uuid, $4, " STORE_JSON_ARRAY(
+         "$5") ", $6::numeric, $7::date, $8::date, $9::bytea, ls_uid())"
+               " ON CONFLICT (engagement_id) DO UPDATE SET capability = EXCLUDED.capability,"
+               " access = EXCLUDED.access, person_days = EXCLUDED.person_days,"
+               " fieldwork_from = EXCLUDED.fieldwork_from, fieldwork_to = EXCLUDED.fieldwork_to,"
+               " rules = EXCLUDED.rules, updated_by = EXCLUDED.updated_by, updated_at = now()"
+               " RETURNING " EMULATION_JSON,
+     emulation_row},
+    {"levels_not_met",
+     "SELECT n.threat_model, n.not_met_from, n.refuting FROM ls_not_met($1::uuid) n"
+     " ORDER BY n.threat_model",
+     not_met_row},
+    {"commitment_create",
+     "INSERT INTO commitments AS k (id, engagement_id, company_org_id, assessor_org_id,"
+     " framework, version, level, text, link, created_by) VALUES ($1::uuid, $2::uuid, $3::uuid,"
+     " $4::uuid, $5, $6, $7, $8, $9, ls_uid()) RETURNING " COMMITMENT_JSON,
+     commitment_row},
+    {"commitments_list",
+     "SELECT " COMMITMENT_JSON " FROM commitments k WHERE k.engagement_id = $1::uuid"
+     " ORDER BY k.created_at, k.id",
+     commitment_row},
+    {"commitment_get", "SELECT " COMMITMENT_JSON " FROM commitments k WHERE k.id = $1::uuid",
+     commitment_row},
+    {"commitment_verdict",
+     "UPDATE commitments AS k SET verdict = $2, verdict_summary = $3, verdict_by = ls_uid(),"
+     " verdict_at = now() WHERE k.id = $1::uuid RETURNING " COMMITMENT_JSON,
+     commitment_row},
+    {"frameworks_list",
+     "SELECT coalesce(jsonb_agg(jsonb_build_object('code', f.code, 'name', f.name,"
+     " 'publisher', f.publisher, 'versions', to_jsonb(f.versions), 'levels',"
+     " to_jsonb(f.levels), 'source', f.source, 'url', f.url) ORDER BY f.position), '[]')"
+     " AS frameworks FROM frameworks f",
+     frameworks_row},
+    {"levels_inputs", "SELECT levels_inputs($1::uuid) AS levels", inputs_row},
+    {NULL, NULL, NULL}};
+
+int
+store_emulation_get(struct db_conn *c, const char *engagement, int with_rules, json_t **out)
+{
+	const char *p[1] = {engagement};
+	struct levels_emulation row = {0};
+	unsigned char key[CRYPTO_KEY_LEN];
+	json_t *rules = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((rc = store_one(c, "emulation_get", 1, p, emulation_row, &row)) != DB_OK)
+		return rc;
+	if (with_rules) {
+		if (row.rules.p == NULL)
+			rules = json_null();
+		else if ((rc = store_engagement_key(c, engagement, key)) == DB_OK) {
+			rules = store_open(key, "engagement", engagement, "rules", &row.rules);
+			explicit_bzero(key, sizeof(key));
+		}
+		if (rc == DB_OK && rules == NULL)
+			rc = DB_ERROR;
+		if (rc == DB_OK)
+			json_object_set_new(row.emulation, "rules_of_engagement", rules);
+	}
+	if (rc == DB_OK) {
+		*out = row.emulation;
+		row.emulation = NULL;
+	}
+	db_row_clear(emulation_row, &row);
+	return rc;
+}
+
+int
+store_emulation_put(struct db_conn *c, const char *engagement, const char *company,
+                    const char *assessor, const struct store_emulation_input *in, json_t **out)
+{
+	unsigned char key[CRYPTO_KEY_LEN];
+	struct levels_emulation row = {0};
+	char *sealed = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((rc = store_engagement_key(c, engagement, key)) != DB_OK)
+		return rc;
+	if (in->rules != NULL &&
+	    (sealed = store_seal(key, "engagement", engagement, "rules", in->rules)) == NULL)
+		rc = DB_ERROR;
+	explicit_bzero(key, sizeof(key));
+	if (rc == DB_OK) {
+		const char *p[9] = {engagement,         company,          assessor,
+		                    in->capability,     in->access,       in->person_days,
+		                    in->fieldwork_from, in->fieldwork_to, sealed};
+
+		rc = store_one(c, "emulation_put", 9, p, emulation_row, &row);
+		if (rc == STORE_NONE)
+			rc = DB_ERROR;
+	}
+	if (rc == DB_OK) {
+		*out = row.emulation;
+		row.emulation = NULL;
+	}
+	db_row_clear(emulation_row, &row);
+	free(sealed);
+	return rc;
+}
+
+int
+store_not_met(struct db_conn *c, const char *engagement, json_t **out)
+{
+	const char *p[1] = {engagement};
+	struct levels_not_met *rows = NULL;
+	int n = 0, rc;
+
+	*out = NULL;
+	if ((rc = store_all(c, "levels_not_met", 1, p, not_met_row, sizeof(*rows), (void **)&rows,
+	                    &n)) != DB_OK)
+		return rc;
+	*out = json_object();
+	for (int i = 0; *out != NULL && i < n; i++)
+		json_object_set_new(*out, rows[i].threat_model,
+		                    json_pack("{s:s, s:I}", "not_met_from", rows[i].not_met_from,
+		                              "refuting", (json_int_t)rows[i].refuting));
+	db_rows_clear(not_met_row, sizeof(*rows), rows, n);
+	return *out != NULL ? DB_OK : DB_ERROR;
+}
+
+int
+store_commitment_create(struct db_conn *c, const char *id, const char *engagement,
+                        const char *company, const char *assessor,
+                        const struct store_commitment_input *in, json_t **out)
+{
+	const char *p[9] = {id,          engagement, company,  assessor, in->framework,
+	                    in->version, in->level,  in->text, in->link};
+	struct levels_one row = {0};
+	int rc;
+
+	*out = NULL;
+	if ((rc = store_one(c, "commitment_create", 9, p, commitment_row, &row)) == DB_OK)
+		*out = row.v;
+	else if (rc == STORE_NONE)
+		rc = DB_ERROR;
+	return rc;
+}
+
+int
+store_commitment_list(struct db_conn *c, const char *engagement, json_t **out)
+{
+	const char *p[1] = {engagement};
+	struct levels_one *rows = NULL;
+	int n = 0, rc;
+
+	*out = NULL;
+	if ((rc = store_all(c, "commitments_list", 1, p, commitment_row, sizeof(*rows),
+	                    (void **)&rows, &n)) != DB_OK)
+		return rc;
+	*out = json_array();
+	for (int i = 0; *out != NULL && i < n; i++)
+		json_array_append(*out, rows[i].v);
+	db_rows_clear(commitment_row, sizeof(*rows), rows, n);
+	return *out != NULL ? DB_OK : DB_ERROR;
+}
+
+int
+store_commitment_get(struct db_conn *c, const char *id, json_t **out)
+{
+	const char *p[1] = {id};
+	struct levels_one row = {0};
+	int rc;
+
+	*out = NULL;
+	if ((rc = store_one(c, "commitment_get", 1, p, commitment_row, &row)) == DB_OK)
+		*out = row.v;
+	return rc;
+}
+
+int
+store_commitment_verdict(struct db_conn *c, const char *id, const char *verdict,
+                         const char *summary, json_t **out)
+{
+	const char *p[3] = {id, verdict, summary};
+	struct levels_one row = {0};
+	int rc;
+
+	*out = NULL;
+	if ((rc = store_one(c, "commitment_verdict", 3, p, commitment_row, &row)) == DB_OK)
+		*out = row.v;
+	return rc;
+}
+
+int
+store_frameworks(struct db_conn *c, json_t **out)
+{
+	struct levels_one row = {0};
+	int rc;
+
+	*out = NULL;
+	if ((rc = store_one(c, "frameworks_list", 0, NULL, frameworks_row, &row)) == DB_OK)
+		*out = row.v;
+	return rc;
+}
+
+int
+store_levels_attach(struct db_conn *c, const char *campaign, json_t *inputs)
+{
+	const char *p[1] = {campaign};
+	struct levels_one row = {0};
+	json_t *e;
+	size_t i;
+	int rc;
+
+	if ((rc = store_one(c, "levels_inputs", 1, p, inputs_row, &row)) != DB_OK)
+		return rc == STORE_NONE ? DB_OK : rc;
+	json_array_foreach(json_object_get(inputs, "engagements"), i, e)
+	{
+		const char *eid = json_string_value(json_object_get(e, "id"));
+		json_t *l = eid ? json_object_get(row.v, eid) : NULL;
+
+		if (json_is_object(l))
+			json_object_set(e, "levels", l);
+	}
+	db_row_clear(inputs_row, &row);
+	return DB_OK;
+}
