@@ -319,8 +319,9 @@ publish_row_core(const json_t *threat_models, const json_t *e)
  * null) and "contradiction" (the claim says robust up to that level or
  * higher), and "commitments" [{framework, version, level, text, link,
  * verdict, summary}]. A commitment's words are name-checked as one text
- * with its framework's publisher (a lab's own framework names the lab),
- * the verdict summary on its own; withheld, they become PUBLISH_WITHHELD.
+ * with its framework's publisher and its link (a lab's own framework or
+ * site names the lab), the verdict summary on its own; withheld, they
+ * become PUBLISH_WITHHELD.
  */
 static int
 snap_contradicts(const char *from, const char *level)
@@ -359,20 +360,20 @@ snap_levels_row(struct snap *s, json_t *row, const json_t *e, const char *eid)
 	}
 	json_array_foreach(json_object_get(lv, "commitments"), i, k)
 	{
-		const char *words[5] = {snap_str(k, "publisher"), snap_str(k, "framework_name"),
-		                        snap_str(k, "version"), snap_str(k, "level"),
-		                        snap_str(k, "text")};
+		const char *words[6] = {snap_str(k, "publisher"), snap_str(k, "framework_name"),
+		                        snap_str(k, "version"),   snap_str(k, "level"),
+		                        snap_str(k, "text"),      snap_str(k, "link")};
 		const char *sum = snap_str(k, "summary");
 		json_t *link = json_object_get(k, "link");
 		char *joined = NULL;
 		size_t len = 0;
 		json_t *c;
 
-		for (int w = 0; w < 5; w++)
+		for (int w = 0; w < 6; w++)
 			len += strlen(words[w]) + 1;
 		if ((joined = malloc(len + 1)) != NULL) {
 			joined[0] = '\0';
-			for (int w = 0; w < 5; w++) {
+			for (int w = 0; w < 6; w++) {
 				strcat(joined, words[w]);
 				strcat(joined, "\n");
 			}
