@@ -88,7 +88,7 @@ CREATE TABLE engagement_emulations (
     access          text[] NOT NULL DEFAULT '{}' CHECK (cardinality(access) <= 6
                     AND access <@ ARRAY['external', 'stolen-credentials', 'insider', 'ai-insider',
                                         'physical', 'supply-chain']),
-    person_days     numeric(7, 1) CHECK (person_days >= 0 AND person_days <= 100000),
+    person_days     integer CHECK (person_days >= 0 AND person_days <= 100000),
     fieldwork_from  date,
     fieldwork_to    date,
     rules           bytea CHECK (length(rules) <= 20300),

@@ -324,13 +324,14 @@ rd_levels(struct sbuf *b, const json_t *doc)
 
 	if (!json_is_object(lv))
 		return;
-	sb_str(b, "<section id=\"levels\"><h2>Robust against whom?</h2>"
-	          "<p>What each assessment emulated (attacker capability after RAND's OC1\xe2\x80\x93"
-	          "OC5) says what a result means; a finding open at OCk shows robustness is not "
-	          "met from OCk on (open, being remediated, remediated but not yet retested, or "
-	          "risk-accepted).</p>"
-	          "<table><caption>Coverage: assessments of each threat model by attacker "
-	          "capability emulated</caption><thead><tr><th scope=\"col\">Threat model</th>");
+	sb_str(b,
+	       "<section id=\"levels\"><h2>Robust against whom?</h2>"
+	       "<p>What each assessment emulated (attacker capability after RAND's OC1\xe2\x80\x93"
+	       "OC5) says what a result means; a finding open at OCk shows robustness is not "
+	       "met from OCk on (open, being remediated, remediated but not yet retested, or "
+	       "risk-accepted).</p>"
+	       "<table><caption>Coverage: assessments of each threat model by attacker "
+	       "capability emulated</caption><thead><tr><th scope=\"col\">Threat model</th>");
 	for (i = 0; cov[i]; i++) {
 		sb_str(b, "<th scope=\"col\">");
 		sb_esc(b, cov[i]);
@@ -339,8 +340,8 @@ rd_levels(struct sbuf *b, const json_t *doc)
 	sb_str(b, "</tr></thead><tbody>");
 	json_array_foreach(tms, i, v)
 	{
-		const json_t *cells = json_object_get(json_object_get(lv, "coverage"),
-		                                      json_string_value(v));
+		const json_t *cells =
+		    json_object_get(json_object_get(lv, "coverage"), json_string_value(v));
 
 		sb_str(b, "<tr><th scope=\"row\">");
 		sb_esc(b, json_string_value(v));
@@ -360,10 +361,11 @@ rd_levels(struct sbuf *b, const json_t *doc)
 		         json_object_get(json_object_get(lv, "not_met"), json_string_value(v)), nm);
 	}
 	if (json_array_size(rows) > 0) {
-		sb_str(b, "<table><caption>What each assessment emulated</caption><thead><tr>"
-		          "<th scope=\"col\">Company</th><th scope=\"col\">Capability emulated</th>"
-		          "<th scope=\"col\">Access granted</th><th scope=\"col\">Person-days</th>"
-		          "<th scope=\"col\">Not met from (by threat model)</th></tr></thead><tbody>");
+		sb_str(b,
+		       "<table><caption>What each assessment emulated</caption><thead><tr>"
+		       "<th scope=\"col\">Company</th><th scope=\"col\">Capability emulated</th>"
+		       "<th scope=\"col\">Access granted</th><th scope=\"col\">Person-days</th>"
+		       "<th scope=\"col\">Not met from (by threat model)</th></tr></thead><tbody>");
 		json_array_foreach(rows, i, row)
 		{
 			const json_t *em = json_object_get(row, "emulation");
@@ -394,8 +396,9 @@ rd_levels(struct sbuf *b, const json_t *doc)
 				sb_str(b, ": ");
 				sb_esc(b, rd_str(cl, "not_met_from"));
 				if (json_is_true(json_object_get(cl, "contradiction"))) {
-					sb_str(b, " <strong class=\"warning\">contradicts the claim "
-					          "\xe2\x80\x9crobust up to ");
+					sb_str(b,
+					       " <strong class=\"warning\">contradicts the claim "
+					       "\xe2\x80\x9crobust up to ");
 					sb_esc(b, rd_str(cl, "level"));
 					sb_str(b, "\xe2\x80\x9d</strong>");
 				}

@@ -62,7 +62,7 @@ const struct db_statement store_levels_statements[] = {
      "INSERT INTO engagement_emulations AS m (engagement_id, company_org_id, assessor_org_id,"
      " capability, access, person_days, fieldwork_from, fieldwork_to, rules, updated_by)"
      " VALUES ($1::uuid, $2::uuid, $3::uuid, $4, " STORE_JSON_ARRAY(
-         "$5") ", $6::numeric, $7::date, $8::date, $9::bytea, ls_uid())"
+         "$5") ", $6::int, $7::date, $8::date, $9::bytea, ls_uid())"
                " ON CONFLICT (engagement_id) DO UPDATE SET capability = EXCLUDED.capability,"
                " access = EXCLUDED.access, person_days = EXCLUDED.person_days,"
                " fieldwork_from = EXCLUDED.fieldwork_from, fieldwork_to = EXCLUDED.fieldwork_to,"

@@ -1411,7 +1411,7 @@ int store_org_set_disabled(struct db_conn *c, const char *id, int disabled) STOR
 struct store_emulation_input {
 	const char *capability;     /* OC1-OC5 */
 	const char *access;         /* JSON array text of access_kind codes */
-	const char *person_days;    /* decimal text, or NULL */
+	const char *person_days;    /* integer text, or NULL */
 	const char *fieldwork_from; /* YYYY-MM-DD or NULL */
 	const char *fieldwork_to;   /* YYYY-MM-DD or NULL */
 	const char *rules;          /* plaintext rules of engagement (sealed here) or NULL */
