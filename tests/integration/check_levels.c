@@ -357,6 +357,52 @@ START_TEST(test_commitments)
 }
 END_TEST
 
+/* ------------------------------------------------------------ import */
+
+/* The import sets oc_required: a SARIF property (result or rule) or a CSV column. */
+START_TEST(test_import_oc_required)
+{
+	char *p = ht_fmt("/api/v1/engagements/%s/findings:import", W.eng_ax);
+	const char *sarif =
+	    "{\"version\":\"2.1.0\",\"runs\":[{\"tool\":{\"driver\":{\"name\":\"levels\","
+	    "\"rules\":[{\"id\":\"R1\",\"properties\":{\"oc_required\":\"OC4\"}}]}},"
+	    "\"properties\":{\"threat_model\":\"WEIGHTS-EXFIL\"},\"results\":["
+	    "{\"ruleId\":\"R1\",\"ruleIndex\":0,\"message\":{\"text\":\"rule-rated\"}},"
+	    "{\"ruleId\":\"R2\",\"message\":{\"text\":\"result-rated\"},"
+	    "\"properties\":{\"oc_required\":\"OC2\"}}]}]}";
+	const char *csv = "threat_model,title,detail,severity,oc_required\r\n"
+	                  "WEIGHTS-EXFIL,csv rated,d,low,OC5\r\n"
+	                  "WEIGHTS-EXFIL,csv unrated,d,low,\r\n";
+	const char *bad_sarif =
+	    "{\"version\":\"2.1.0\",\"runs\":[{\"tool\":{\"driver\":{\"name\":\"levels\"}},"
+	    "\"properties\":{\"threat_model\":\"WEIGHTS-EXFIL\"},\"results\":["
+	    "{\"ruleId\":\"R3\",\"message\":{\"text\":\"badly rated\"},"
+	    "\"properties\":{\"oc_required\":\"OC9\"}}]}]}";
+	const char *hj[] = {"Content-Type: application/sarif+json", NULL};
+	const char *hc[] = {"Content-Type: text/csv", NULL};
+	char *sql = ht_fmt("SELECT count(*) FROM findings WHERE engagement_id = '%s' AND"
+	                   " oc_required IN ('OC4', 'OC2', 'OC5')",
+	                   W.eng_ax);
+	long long before = ht_db_count(ht_env_req("LOCKSTEP_TEST_OWNER_DSN"), sql);
+	struct ht_resp *r;
+
+	r = ht_request_v("POST", p, W.x.admin.token, sarif, strlen(sarif), hj);
+	ck_assert_msg(r->status == 200 || r->status == 201, "%s", HT_BODY(r));
+	ht_resp_free(r);
+	r = ht_request_v("POST", p, W.x.admin.token, csv, strlen(csv), hc);
+	ck_assert_msg(r->status == 200 || r->status == 201, "%s", HT_BODY(r));
+	ht_resp_free(r);
+	r = ht_request_v("POST", p, W.x.admin.token, bad_sarif, strlen(bad_sarif), hj);
+	ck_assert_msg(r->status == 422, "%s", HT_BODY(r));
+	ck_assert_msg(strstr(r->body, "oc_required") != NULL, "the error names no field: %s",
+	              HT_BODY(r));
+	ht_resp_free(r);
+	ck_assert_int_eq(ht_db_count(ht_env_req("LOCKSTEP_TEST_OWNER_DSN"), sql), before + 3);
+	free(sql);
+	free(p);
+}
+END_TEST
+
 /* ------------------------------------------------------------ OSCAL */
 
 /* Validate the JSON text doc with tests/oscal/validate.py; its exit status. */
@@ -713,6 +759,7 @@ levels_suite(void)
 	tcase_add_test(tc, test_contradiction);
 	tcase_add_test(tc, test_commitments);
 	tcase_add_test(tc, test_oscal_levels);
+	tcase_add_test(tc, test_import_oc_required);
 	tcase_add_test(tc, test_publication);
 	suite_add_tcase(s, tc);
 	return s;
