@@ -982,8 +982,8 @@
 				['Access granted', fmtList(em.access)], ['Person-days', em.person_days === null ? '—' : String(em.person_days)],
 				['Fieldwork', em.fieldwork_from || em.fieldwork_to ? orDash(em.fieldwork_from) + ' – ' + orDash(em.fieldwork_to) : '—']]),
 			typeof em.rules_of_engagement === 'string' && em.rules_of_engagement !== '' ?
-				[el('h4', null, 'Rules of engagement (confidential, never published)'),
-					el('pre', { class: 'text', id: 'emulation-rules' }, em.rules_of_engagement)] : null);
+				el('div', null, el('h4', null, 'Rules of engagement (confidential, never published)'),
+					el('pre', { class: 'text', id: 'emulation-rules' }, em.rules_of_engagement)) : '');
 		if (kind === 'coordinator')
 			return box;
 		if (kind === 'assessor' && open) {

@@ -488,7 +488,8 @@ try {
 		const row = page.locator('#progress-table tbody tr', { hasText: company });
 		await row.waitFor({ state: 'visible' });
 		const cells = await row.locator('td').allTextContents();
-		assert(cells[3] === '1' && cells[5] === '1' && cells[6] === 'yes', 'progress row: ' + cells.join(' | '));
+		// two findings: the assessor's and the rated one of the security-levels check
+		assert(cells[3] === '2' && cells[5] === '1' && cells[6] === 'yes', 'progress row: ' + cells.join(' | '));
 		// signed off; the risk acceptance that followed changed the row's finding
 		// counts, which reopens the review (the company sees what changed)
 		assert(cells[2] === 'fieldwork' && (cells[7] === 'signed-off' || /reopened/.test(cells[7])),
