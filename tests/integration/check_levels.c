@@ -19,6 +19,8 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -522,6 +524,146 @@ START_TEST(test_oscal_levels)
 }
 END_TEST
 
+/* ------------------------------------------------------------ CLI */
+
+/* Run the client as whoever logged in under $XDG_CONFIG_HOME; its stdout, *status its exit. */
+static char *
+cli(const char *exe, int *status, const char *const *args)
+{
+	char *argv[24];
+	size_t n = 0, len = 0;
+	char *out;
+
+	argv[n++] = (char *)exe;
+	argv[n++] = (char *)"--url";
+	argv[n++] = (char *)ht_env_req("LOCKSTEP_TEST_URL");
+	for (size_t i = 0; args[i] != NULL && n < 23; i++)
+		argv[n++] = (char *)args[i];
+	argv[n] = NULL;
+	out = ht_run_capture(argv, &len, status);
+	ck_assert_msg(out != NULL, "cannot run %s", exe);
+	return out;
+}
+
+static void
+cli_login(const char *exe, const char *dir, const struct ht_actor *a)
+{
+	const char *args[] = {"login", a->email, NULL};
+	char *cfg = ht_fmt("%s/%s", dir, a->email), *out;
+	int st;
+
+	ck_assert_int_eq(setenv("XDG_CONFIG_HOME", cfg, 1), 0);
+	ck_assert_int_eq(setenv("LOCKSTEP_PASSWORD", a->password, 1), 0);
+	out = cli(exe, &st, args);
+	ck_assert_msg(st == 0, "login: exit %d: %s", st, out);
+	free(out);
+	free(cfg);
+}
+
+/*
+ * lockstep emulation / levels / commit / commitments / verdict: the
+ * assessor sets what it emulated, levels exits 1 once a claim is
+ * contradicted, the company commits and the assessor gives the verdict.
+ */
+START_TEST(test_cli)
+{
+	char exe[PATH_MAX], dir[] = "/tmp/lockstep-levels-XXXXXX", *text, *out, *cid;
+	const char *p = ht_env("LOCKSTEP_TEST_CLI") ? ht_env("LOCKSTEP_TEST_CLI") : "./lockstep";
+	int st;
+	json_t *j;
+
+	if (realpath(p, exe) == NULL || access(exe, X_OK) != 0)
+		ck_abort_msg(
+		    "the lockstep client is not at %s (make lockstep, or LOCKSTEP_TEST_CLI)", p);
+	ck_assert_msg(mkdtemp(dir) != NULL, "mkdtemp: %s", strerror(errno));
+	text = ht_fmt("%s/text", dir);
+	{
+		FILE *f = fopen(text, "w");
+
+		ck_assert_ptr_nonnull(f);
+		fputs("Weights stay inside at SL2.\n", f);
+		ck_assert_int_eq(fclose(f), 0);
+	}
+	cli_login(exe, dir, &W.x.admin);
+	{
+		const char *args[] = {"emulation",
+		                      W.eng_ax2,
+		                      "--capability",
+		                      "OC2",
+		                      "--access",
+		                      "external,stolen-credentials",
+		                      "--person-days",
+		                      "9",
+		                      "--rules",
+		                      text,
+		                      NULL};
+
+		out = cli(exe, &st, args);
+		ck_assert_msg(st == 0 && strstr(out, "\"OC2\""), "emulation: exit %d: %s", st, out);
+		free(out);
+	}
+	{
+		const char *args[] = {"emulation", W.eng_ax2, "--access", "external", NULL};
+
+		out = cli(exe, &st, args);
+		ck_assert_msg(st == 2, "emulation without --capability: exit %d", st);
+		free(out);
+	}
+	claim(W.x.admin.token, W.eng_ax2, "WEIGHTS-EXFIL", "OC3");
+	{
+		const char *args[] = {"levels", W.eng_ax2, NULL};
+
+		out = cli(exe, &st, args);
+		ck_assert_msg(st == 0, "levels without a contradiction: exit %d: %s", st, out);
+		free(out);
+		free(finding(W.x.admin.token, W.eng_ax2, "WEIGHTS-EXFIL", "OC1"));
+		out = cli(exe, &st, args);
+		ck_assert_msg(st == 1 && strstr(out, "claim-contradiction"),
+		              "levels with a contradiction: exit %d: %s", st, out);
+		free(out);
+	}
+	cli_login(exe, dir, &W.a.admin);
+	{
+		const char *args[] = {"commit",  W.eng_ax2,   "--framework",
+		                      "GDM-FSF", "--version", "2.0",
+		                      "--level", "SL2",       "--text",
+		                      text,      "--link",    "https://example.com/fsf",
+		                      NULL};
+
+		out = cli(exe, &st, args);
+		ck_assert_msg(st == 0, "commit: exit %d: %s", st, out);
+		j = json_loads(out, 0, NULL);
+		ck_assert_msg(json_is_object(j), "not JSON: %s", out);
+		cid = strdup(ht_ostr(j, "id"));
+		json_decref(j);
+		free(out);
+	}
+	cli_login(exe, dir, &W.x.admin);
+	{
+		const char *args[] = {"verdict", cid, "supported", text, NULL};
+		const char *list[] = {"commitments", W.eng_ax2, NULL};
+
+		out = cli(exe, &st, args);
+		ck_assert_msg(st == 0 && strstr(out, "\"supported\""), "verdict: exit %d: %s", st,
+		              out);
+		free(out);
+		out = cli(exe, &st, list);
+		ck_assert_msg(st == 0 && strstr(out, cid), "commitments: exit %d: %s", st, out);
+		free(out);
+	}
+	unsetenv("LOCKSTEP_PASSWORD");
+	unsetenv("XDG_CONFIG_HOME");
+	{
+		char *cmd = ht_fmt("rm -rf '%s'", dir);
+
+		(void)!system(cmd);
+		free(cmd);
+	}
+	free(cid);
+	free(text);
+}
+END_TEST
+
 /* ------------------------------------------------------------ publication */
 
 struct pub {
@@ -760,6 +902,7 @@ levels_suite(void)
 	tcase_add_test(tc, test_commitments);
 	tcase_add_test(tc, test_oscal_levels);
 	tcase_add_test(tc, test_import_oc_required);
+	tcase_add_test(tc, test_cli);
 	tcase_add_test(tc, test_publication);
 	suite_add_tcase(s, tc);
 	return s;
