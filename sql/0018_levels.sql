@@ -274,3 +274,32 @@ AS $$
 $$;
 REVOKE ALL ON FUNCTION levels_inputs(uuid) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION levels_inputs(uuid) TO lockstep_app;
+
+-- ---------------------------------------------------------------------
+-- series of campaigns (issue 14 part 5)
+-- ---------------------------------------------------------------------
+
+-- A campaign may follow an earlier one: the coordinator names a campaign
+-- that has been published with a release instant before this one's
+-- (PUT /api/v1/campaigns/{id}/follows checks it); the later publication
+-- then shows what changed since. Existing campaigns follow nothing.
+ALTER TABLE campaigns ADD COLUMN follows uuid REFERENCES campaigns (id)
+    CHECK (follows <> id);
+COMMENT ON COLUMN campaigns.follows IS 'The earlier, published campaign this one follows (a series), or NULL.';
+GRANT UPDATE (follows) ON campaigns TO lockstep_app;
+
+-- Why SECURITY DEFINER: the release scheduler has no identity. Returns the
+-- signed document of the publication campaign p_campaign follows, with
+-- its slug, sequence and hash, or NULL (no series, or not the scheduler).
+-- Only published documents, which are public, come out.
+CREATE FUNCTION series_inputs(p_campaign uuid) RETURNS jsonb
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = public, pg_catalog
+AS $$
+    SELECT jsonb_build_object('slug', p.slug, 'sequence', p.seq,
+                              'hash', encode(p.hash, 'hex'), 'document', p.document::jsonb)
+      FROM campaigns c JOIN publications p ON p.campaign_id = c.follows
+     WHERE c.id = p_campaign AND ls_kind() = 'scheduler' AND ls_uid() IS NULL
+$$;
+REVOKE ALL ON FUNCTION series_inputs(uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION series_inputs(uuid) TO lockstep_app;

@@ -82,6 +82,7 @@ int api_levels_get(struct http_request *r);
 int api_commitments_post(struct http_request *r);
 int api_commitments_get(struct http_request *r);
 int api_commitment_verdict_put(struct http_request *r);
+int api_campaign_follows(struct http_request *r); /* GET and PUT (api/campaign_follows.c) */
 
 /* The static route table, terminated by a null row. */
 extern const struct router_route api_routes[];

@@ -71,6 +71,8 @@ const struct router_route api_routes[] = {
     {"POST", "/api/v1/engagements/{id}/commitments", api_commitments_post, A | J, 16384, SW},
     {"GET", "/api/v1/engagements/{id}/commitments", api_commitments_get, A, 0, R},
     {"PUT", "/api/v1/commitments/{id}/verdict", api_commitment_verdict_put, A | J, 16384, CW},
+    {"GET", "/api/v1/campaigns/{id}/follows", api_campaign_follows, A, 0, R},
+    {"PUT", "/api/v1/campaigns/{id}/follows", api_campaign_follows, A | J, 4096, KW},
     {"PUT", "/api/v1/engagements/{id}/claims/{tm}", api_claim_put, A | J, 0, CW},
     {"GET", "/api/v1/engagements/{id}/statement", api_statement_get, A, 0, R},
     {"PUT", "/api/v1/engagements/{id}/statement", api_statement_put, A | J, 0, SW},

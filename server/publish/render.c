@@ -291,6 +291,85 @@ rd_transparency(struct sbuf *b, const json_t *doc, const struct publish_meta *m)
 	sb_str(b, " --log-key log.vkey --save-checkpoint pinned.ckpt</pre></section>\n");
 }
 
+/* A level, a count or "suppressed" as text into b ("—" for null). */
+static void
+rd_value(struct sbuf *b, const json_t *v)
+{
+	if (json_is_integer(v))
+		sb_printf(b, "%lld", (long long)json_integer_value(v));
+	else if (json_is_string(v))
+		sb_esc(b, json_string_value(v));
+	else
+		sb_str(b, "\xe2\x80\x94");
+}
+
+/*
+ * A series (issue 14 part 5): what changed since the publication this one
+ * follows, per company when both are named, else per distribution.
+ */
+static void
+rd_series(struct sbuf *b, const json_t *doc)
+{
+	const json_t *se = json_object_get(doc, "series");
+	const json_t *fol = json_object_get(se, "follows"), *ch = json_object_get(se, "changes");
+	const json_t *v, *x;
+	const char *key;
+	size_t i;
+
+	if (!json_is_object(se))
+		return;
+	sb_str(b, "<section id=\"series\"><h2>Changes since <a href=\"/p/");
+	sb_esc(b, rd_str(fol, "slug"));
+	sb_str(b, "\">");
+	sb_esc(b, rd_str(fol, "slug"));
+	sb_str(b, "</a></h2>");
+	if (strcmp(rd_str(se, "by"), "company") == 0) {
+		sb_str(b,
+		       "<table><caption>Claim levels per company, before and now</caption>"
+		       "<thead><tr><th scope=\"col\">Company</th><th scope=\"col\">Threat model"
+		       "</th><th scope=\"col\">Before</th><th scope=\"col\">Now</th></tr></thead>"
+		       "<tbody>");
+		json_array_foreach(ch, i, v)
+		{
+			json_object_foreach((json_t *)json_object_get(v, "claims"), key, x)
+			{
+				sb_str(b, "<tr><td>");
+				sb_esc(b, rd_str(v, "company"));
+				sb_str(b, "</td><td>");
+				sb_esc(b, key);
+				sb_str(b, "</td><td>");
+				rd_value(b, json_object_get(x, "before"));
+				sb_str(b, "</td><td>");
+				rd_value(b, json_object_get(x, "after"));
+				sb_str(b, "</td></tr>");
+			}
+		}
+	} else {
+		sb_str(b,
+		       "<table><caption>How many results reached each level, before and now"
+		       "</caption><thead><tr><th scope=\"col\">Threat model</th><th scope=\"col\">"
+		       "Level</th><th scope=\"col\">Before</th><th scope=\"col\">Now</th></tr>"
+		       "</thead><tbody>");
+		json_object_foreach((json_t *)ch, key, x)
+		{
+			for (i = 0; vocab_levels[i] != NULL; i++) {
+				sb_str(b, "<tr><td>");
+				sb_esc(b, key);
+				sb_str(b, "</td><td>");
+				sb_esc(b, vocab_levels[i]);
+				sb_str(b, "</td><td>");
+				rd_value(b, json_object_get(json_object_get(x, "before"),
+				                            vocab_levels[i]));
+				sb_str(b, "</td><td>");
+				rd_value(b, json_object_get(json_object_get(x, "after"),
+				                            vocab_levels[i]));
+				sb_str(b, "</td></tr>");
+			}
+		}
+	}
+	sb_str(b, "</tbody></table></section>\n");
+}
+
 /* A cell of the levels aggregate: its number, or "suppressed". */
 static void
 rd_cell(struct sbuf *b, const json_t *v)
@@ -316,7 +395,8 @@ rd_levels(struct sbuf *b, const json_t *doc)
 	static const char *const nm[] = {"OC1", "OC2", "OC3", "OC4", "OC5", "none", NULL};
 	const json_t *lv = json_object_get(json_object_get(doc, "aggregate"), "levels");
 	const json_t *tms = json_object_get(json_object_get(doc, "campaign"), "threat_models");
-	const json_t *rows = json_object_get(doc, "engagements");
+	/* the rows' levels, beside the rows (snapshot.c) */
+	const json_t *rows = json_object_get(json_object_get(doc, "levels"), "engagements");
 	const json_t *v, *row, *k;
 	const char *key;
 	size_t i, j;
@@ -589,6 +669,7 @@ publish_page_html(const json_t *doc, const struct publish_meta *m, size_t *len)
 	}
 
 	rd_levels(&b, doc);
+	rd_series(&b, doc);
 	json_array_foreach(rows, j, row)
 	{
 		if (json_is_string(json_object_get(row, "statement")))

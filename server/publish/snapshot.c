@@ -75,6 +75,7 @@ struct snap {
 	int withhold;         /* the coordinator decided to withhold offending row texts */
 	long long nwithheld;  /* texts withheld */
 	json_t *row_withheld; /* the fields withheld in the row being built */
+	json_t *levels_rows;  /* the publication's levels rows (snap_levels_row), or NULL */
 };
 
 static const char *
@@ -312,13 +313,16 @@ publish_row_core(const json_t *threat_models, const json_t *e)
 
 /*
  * Security levels (issue 14, sql/0018_levels.sql), from the engagement's
- * "levels" input (levels_inputs()): the row gets "emulation" {capability,
- * access, person_days} (null when none was recorded; the rules of
- * engagement never reach the scheduler), each claim its "not_met_from"
- * (the lowest oc_required of the threat model's refuting findings, or
- * null) and "contradiction" (the claim says robust up to that level or
- * higher), and "commitments" [{framework, version, level, text, link,
- * verdict, summary}]. A commitment's words are name-checked as one text
+ * "levels" input (levels_inputs()): one entry of the document's
+ * "levels.engagements" per row, beside the row rather than in it (the rows
+ * are what commit-then-reveal committed before the release, and the
+ * client recomputes each commitment from its row): {company (as the row),
+ * emulation {capability, access, person_days} (null when none was
+ * recorded; the rules of engagement never reach the scheduler), claims
+ * {TM: {level, not_met_from (the lowest oc_required of the threat model's
+ * refuting findings, or null), contradiction (the claim says robust up to
+ * that level or higher)}}, commitments [{framework, version, level, text,
+ * link, verdict, summary}]}. A commitment's words are name-checked as one text
  * with its framework's publisher and its link (a lab's own framework or
  * site names the lab), the verdict summary on its own; withheld, they
  * become PUBLISH_WITHHELD.
@@ -333,31 +337,42 @@ snap_contradicts(const char *from, const char *level)
 }
 
 static void
-snap_levels_row(struct snap *s, json_t *row, const json_t *e, const char *eid)
+snap_levels_row(struct snap *s, const json_t *row, const json_t *e, const char *eid)
 {
 	const json_t *lv = json_object_get(e, "levels");
 	const json_t *em = json_object_get(lv, "emulation");
-	json_t *claims = json_object_get(row, "claims"), *list = json_array(), *k, *cl;
+	json_t *claims = json_object(), *list = json_array(), *k, *cl, *out;
 	const char *tm;
 	size_t i;
 
+	/* the same company (name or label) as the row it belongs to */
+	out = json_pack("{s:O}", "company", json_object_get(row, "company"));
+	if (out == NULL || claims == NULL || list == NULL) {
+		json_decref(out);
+		json_decref(claims);
+		json_decref(list);
+		return;
+	}
 	if (json_is_object(em))
-		json_object_set_new(row, "emulation",
+		json_object_set_new(out, "emulation",
 		                    json_pack("{s:O, s:O, s:O}", "capability",
 		                              json_object_get(em, "capability"), "access",
 		                              json_object_get(em, "access"), "person_days",
 		                              json_object_get(em, "person_days")));
 	else
-		json_object_set_new(row, "emulation", json_null());
-	json_object_foreach(claims, tm, cl)
+		json_object_set_new(out, "emulation", json_null());
+	json_object_foreach((json_t *)json_object_get(row, "claims"), tm, cl)
 	{
 		const char *from =
 		    json_string_value(json_object_get(json_object_get(lv, "not_met"), tm));
 
-		json_object_set_new(cl, "not_met_from", from ? json_string(from) : json_null());
-		json_object_set_new(cl, "contradiction",
-		                    json_boolean(snap_contradicts(from, snap_str(cl, "level"))));
+		json_object_set_new(
+		    claims, tm,
+		    json_pack("{s:s, s:o, s:b}", "level", snap_str(cl, "level"), "not_met_from",
+		              from ? json_string(from) : json_null(), "contradiction",
+		              snap_contradicts(from, snap_str(cl, "level"))));
 	}
+	json_object_set_new(out, "claims", claims);
 	json_array_foreach(json_object_get(lv, "commitments"), i, k)
 	{
 		const char *words[6] = {snap_str(k, "publisher"), snap_str(k, "framework_name"),
@@ -395,7 +410,11 @@ snap_levels_row(struct snap *s, json_t *row, const json_t *e, const char *eid)
 		free(joined);
 		json_array_append_new(list, c);
 	}
-	json_object_set_new(row, "commitments", list);
+	json_object_set_new(out, "commitments", list);
+	if (s->levels_rows != NULL)
+		json_array_append_new(s->levels_rows, out);
+	else
+		json_decref(out);
 }
 
 /* One engagement's row (new reference) or NULL. */
@@ -482,6 +501,24 @@ snap_row_cmp(const void *a, const void *b)
 		return c;
 	return strcmp(snap_str(json_object_get(x, "assessor"), "firm"),
 	              snap_str(json_object_get(y, "assessor"), "firm"));
+}
+
+/* Order of the levels rows: by company (name or label), then by content. */
+static int
+snap_levels_cmp(const void *a, const void *b)
+{
+	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+	int c = strcmp(snap_str(x, "company"), snap_str(y, "company"));
+	char *cx, *cy;
+
+	if (c != 0)
+		return c;
+	cx = json_dumps(x, JSON_COMPACT | JSON_SORT_KEYS);
+	cy = json_dumps(y, JSON_COMPACT | JSON_SORT_KEYS);
+	c = strcmp(cx ? cx : "", cy ? cy : "");
+	free(cx);
+	free(cy);
+	return c;
 }
 
 static int
@@ -893,6 +930,88 @@ snap_history(const struct publish_campaign *c, const json_t *in)
 	return out;
 }
 
+/* v, or JSON null when v is NULL (borrowed either way, for "O"). */
+static json_t *
+snap_or_null(const json_t *v)
+{
+	return v != NULL ? (json_t *)v : json_null();
+}
+
+/*
+ * A series (issue 14 part 5): what changed since the publication this
+ * campaign follows (fol: {slug, sequence, hash, document}), new reference
+ * or NULL. Per company ("by": "company": [{company, claims: {TM: {before,
+ * after}}}]) only when both publications are named, since a label of one
+ * pseudonymous release says nothing of another and must not be linked to
+ * a name; otherwise per distribution ("by": "distribution": {TM: {before,
+ * after}} of the aggregate claim levels, suppressed cells as they were).
+ */
+static json_t *
+snap_series(const struct publish_campaign *c, const json_t *fol, const json_t *rows,
+            const json_t *agg)
+{
+	const json_t *prev = json_object_get(fol, "document"), *row, *pr, *cl, *v;
+	const char *pdisc = snap_str(json_object_get(prev, "campaign"), "disclosure");
+	int per_company = strcmp(c->disclosure, "named") == 0 && strcmp(pdisc, "named") == 0;
+	json_t *changes, *out;
+	const char *tm;
+	size_t i, j;
+
+	if (!json_is_object(prev))
+		return NULL;
+	if (per_company) {
+		changes = json_array();
+		json_array_foreach(rows, i, row)
+		{
+			const json_t *prow = NULL;
+			json_t *tms = json_object();
+
+			json_array_foreach(json_object_get(prev, "engagements"), j, pr)
+			{
+				if (prow == NULL &&
+				    strcmp(snap_str(pr, "company"), snap_str(row, "company")) == 0)
+					prow = pr;
+			}
+			json_object_foreach((json_t *)json_object_get(row, "claims"), tm, cl)
+			{
+				const json_t *pcl =
+				    json_object_get(json_object_get(prow, "claims"), tm);
+
+				json_object_set_new(
+				    tms, tm,
+				    json_pack("{s:O, s:O}", "before",
+				              snap_or_null(json_object_get(pcl, "level")), "after",
+				              snap_or_null(json_object_get(cl, "level"))));
+			}
+			json_array_append_new(changes,
+			                      json_pack("{s:s, s:o}", "company",
+			                                snap_str(row, "company"), "claims", tms));
+		}
+	} else {
+		changes = json_object();
+		json_array_foreach(c->threat_models, i, v)
+		{
+			const char *code = json_string_value(v);
+
+			json_object_set_new(
+			    changes, code,
+			    json_pack(
+			        "{s:O, s:O}", "before",
+			        snap_or_null(json_object_get(
+			            json_object_get(json_object_get(prev, "aggregate"), "claims"),
+			            code)),
+			        "after",
+			        snap_or_null(
+			            json_object_get(json_object_get(agg, "claims"), code))));
+		}
+	}
+	out = json_pack("{s:{s:s, s:O, s:s}, s:s, s:o}", "follows", "slug", snap_str(fol, "slug"),
+	                "sequence", snap_or_null(json_object_get(fol, "sequence")), "hash",
+	                snap_str(fol, "hash"), "by", per_company ? "company" : "distribution",
+	                "changes", changes);
+	return out;
+}
+
 json_t *
 publish_build(const struct publish_campaign *c, const json_t *inputs, json_t **leaks)
 {
@@ -937,6 +1056,8 @@ publish_build(const struct publish_campaign *c, const json_t *inputs, json_t **l
 	if (!aggregate) {
 		size_t n = json_array_size(engagements);
 
+		s.levels_rows = json_array();
+
 		sorted = calloc(n ? n : 1, sizeof(*sorted));
 		if (sorted == NULL)
 			goto done;
@@ -953,6 +1074,25 @@ publish_build(const struct publish_campaign *c, const json_t *inputs, json_t **l
 		qsort(sorted, n, sizeof(*sorted), snap_row_cmp);
 		for (i = 0; i < n; i++)
 			json_array_append_new(rows, sorted[i]);
+		/* the levels rows in the rows' order (company), ties by content, never by id */
+		{
+			size_t nl = json_array_size(s.levels_rows);
+			json_t **lr = calloc(nl ? nl : 1, sizeof(*lr)), *sorted_lv = json_array();
+
+			if (lr == NULL || sorted_lv == NULL) {
+				free(lr);
+				json_decref(sorted_lv);
+				goto done;
+			}
+			for (i = 0; i < nl; i++)
+				lr[i] = json_array_get(s.levels_rows, i);
+			qsort(lr, nl, sizeof(*lr), snap_levels_cmp);
+			for (i = 0; i < nl; i++)
+				json_array_append(sorted_lv, lr[i]);
+			free(lr);
+			json_decref(s.levels_rows);
+			s.levels_rows = sorted_lv;
+		}
 	}
 	if (aggregate) {
 		/* no rows are published, but the review states are counted (no hashes,
@@ -991,6 +1131,17 @@ publish_build(const struct publish_campaign *c, const json_t *inputs, json_t **l
 	assessors = rows = agg = NULL; /* stolen by "o" */
 	if (doc != NULL)
 		json_object_set(doc, "reviews", s.review_count);
+	if (doc != NULL && s.levels_rows != NULL)
+		json_object_set_new(doc, "levels",
+		                    json_pack("{s:O}", "engagements", s.levels_rows));
+	if (doc != NULL && json_is_object(json_object_get(inputs, "follows"))) {
+		json_t *series = snap_series(c, json_object_get(inputs, "follows"),
+		                             json_object_get(doc, "engagements"),
+		                             json_object_get(doc, "aggregate"));
+
+		if (series != NULL)
+			json_object_set_new(doc, "series", series);
+	}
 	if (doc != NULL && s.withhold)
 		json_object_set_new(doc, "withheld",
 		                    json_pack("{s:s, s:s, s:I}", "reason",
@@ -1007,6 +1158,7 @@ done:
 	json_decref(assessors);
 	json_decref(s.leaks);
 	json_decref(s.review_count);
+	json_decref(s.levels_rows);
 	free(sorted);
 	free(perm);
 	free(s.companies);

@@ -43,6 +43,21 @@ static const struct db_field frameworks_row[] = {
     DB_FIELD(DB_T_JSON, struct levels_one, v, "frameworks"), DB_FIELD_END};
 static const struct db_field inputs_row[] = {DB_FIELD(DB_T_JSON, struct levels_one, v, "levels"),
                                              DB_FIELD_END};
+static const struct db_field series_row[] = {DB_FIELD(DB_T_JSON, struct levels_one, v, "series"),
+                                             DB_FIELD_END};
+
+struct levels_series_check {
+	int released;
+	int ok;
+};
+static const struct db_field series_check_row[] = {
+    DB_FIELD(DB_T_BOOL, struct levels_series_check, released, "released"),
+    DB_FIELD(DB_T_BOOL, struct levels_series_check, ok, "ok"), DB_FIELD_END};
+struct levels_id {
+	char id[DB_UUID_LEN + 1];
+};
+static const struct db_field id_row[] = {DB_FIELD(DB_T_STR, struct levels_id, id, "id"),
+                                         DB_FIELD_END};
 
 struct levels_not_met {
 	char threat_model[32];
@@ -95,6 +110,20 @@ const struct db_statement store_levels_statements[] = {
      " AS frameworks FROM frameworks f",
      frameworks_row},
     {"levels_inputs", "SELECT levels_inputs($1::uuid) AS levels", inputs_row},
+    {"series_check",
+     "SELECT ls_campaign_frozen(c.id) AS released, ($2::uuid IS NULL OR EXISTS (SELECT 1"
+     " FROM publications p WHERE p.campaign_id = $2::uuid AND p.campaign_id <> c.id"
+     " AND p.release_at < c.release_at)) AS ok FROM campaigns c WHERE c.id = $1::uuid",
+     series_check_row},
+    {"series_set", "UPDATE campaigns SET follows = $2::uuid WHERE id = $1::uuid RETURNING id",
+     id_row},
+    {"series_get",
+     "SELECT jsonb_build_object('campaign_id', c.id, 'follows', (SELECT jsonb_build_object("
+     "'id', p.campaign_id, 'slug', p.slug, 'title', p.title, 'sequence', p.seq,"
+     " 'release_at', ls_ts(p.release_at)) FROM publications p WHERE p.campaign_id = c.follows))"
+     " AS series FROM campaigns c WHERE c.id = $1::uuid",
+     series_row},
+    {"series_inputs", "SELECT series_inputs($1::uuid) AS series", series_row},
     {NULL, NULL, NULL}};
 
 int
@@ -278,5 +307,52 @@ store_levels_attach(struct db_conn *c, const char *campaign, json_t *inputs)
 			json_object_set(e, "levels", l);
 	}
 	db_row_clear(inputs_row, &row);
+	return DB_OK;
+}
+
+int
+store_series_get(struct db_conn *c, const char *campaign, json_t **out)
+{
+	const char *p[1] = {campaign};
+	struct levels_one row = {0};
+	int rc;
+
+	*out = NULL;
+	if ((rc = store_one(c, "series_get", 1, p, series_row, &row)) == DB_OK)
+		*out = row.v;
+	return rc;
+}
+
+int
+store_series_set(struct db_conn *c, const char *campaign, const char *follows, int *released,
+                 int *ok)
+{
+	const char *p[2] = {campaign, follows};
+	struct levels_series_check chk = {0};
+	struct levels_id id = {{0}};
+	int rc;
+
+	*released = *ok = 0;
+	if ((rc = store_one(c, "series_check", 2, p, series_check_row, &chk)) != DB_OK)
+		return rc;
+	*released = chk.released;
+	*ok = chk.ok;
+	if (chk.released || !chk.ok)
+		return DB_OK;
+	return store_one(c, "series_set", 2, p, id_row, &id);
+}
+
+int
+store_series_attach(struct db_conn *c, const char *campaign, json_t *inputs)
+{
+	const char *p[1] = {campaign};
+	struct levels_one row = {0};
+	int rc;
+
+	if ((rc = store_one(c, "series_inputs", 1, p, series_row, &row)) != DB_OK)
+		return rc == STORE_NONE ? DB_OK : rc;
+	if (json_is_object(row.v))
+		json_object_set(inputs, "follows", row.v);
+	db_row_clear(series_row, &row);
 	return DB_OK;
 }

@@ -1461,5 +1461,20 @@ int store_frameworks(struct db_conn *c, json_t **out) STORE_MUST_CHECK;
  * {emulation, not_met, commitments}. DB_OK or a db_status.
  */
 int store_levels_attach(struct db_conn *c, const char *campaign, json_t *inputs) STORE_MUST_CHECK;
+/*
+ * Series (0018): the campaign's {campaign_id, follows: {id, slug, title,
+ * sequence, release_at} or null} as a new object; DB_OK, STORE_NONE.
+ */
+int store_series_get(struct db_conn *c, const char *campaign, json_t **out) STORE_MUST_CHECK;
+/*
+ * Make campaign follow follows (NULL: nothing). *released: the campaign is
+ * frozen (nothing written); *ok: follows is a published campaign released
+ * before this one (else nothing written). DB_OK, STORE_NONE (no such
+ * campaign visible), or a db_status.
+ */
+int store_series_set(struct db_conn *c, const char *campaign, const char *follows, int *released,
+                     int *ok) STORE_MUST_CHECK;
+/* Schedulers only: inputs["follows"] = series_inputs() when the campaign follows one. */
+int store_series_attach(struct db_conn *c, const char *campaign, json_t *inputs) STORE_MUST_CHECK;
 
 #endif

@@ -810,12 +810,19 @@ START_TEST(test_publication)
 	ck_assert_msg(doc != NULL, "the named campaign was not published");
 	ck_assert_msg(strstr(raw->body, "ROE-") == NULL, "the rules are published");
 	ht_resp_free(raw);
-	json_array_foreach(json_object_get(doc, "engagements"), i, v)
+	/* beside the rows, which commit-then-reveal committed: the levels of each */
+	json_array_foreach(json_object_get(json_object_get(doc, "levels"), "engagements"), i, v)
 	{
 		if (strcmp(ht_ostr(v, "company"), W.a.org_name) == 0)
 			row = v;
 	}
-	ck_assert_msg(row != NULL, "no row of A");
+	ck_assert_msg(row != NULL, "no levels of A");
+	json_array_foreach(json_object_get(doc, "engagements"), i, v)
+	{
+		ck_assert_msg(json_object_get(v, "emulation") == NULL &&
+		                  json_object_get(v, "commitments") == NULL,
+		              "the committed rows changed shape");
+	}
 	v = json_object_get(row, "emulation");
 	ck_assert_str_eq(ht_ostr(v, "capability"), "OC3");
 	ck_assert_int_eq(json_array_size(json_object_get(v, "access")), 2);
@@ -835,6 +842,21 @@ START_TEST(test_publication)
 	ck_assert_int_eq(json_integer_value(json_object_get(v, "OC2")), 1);
 	ck_assert_int_eq(json_integer_value(json_object_get(v, "none")), 1);
 	json_decref(doc);
+	/* the signed document, rows and commitments still verify with the client */
+	{
+		char exe[PATH_MAX];
+		const char *cp =
+		    ht_env("LOCKSTEP_TEST_CLI") ? ht_env("LOCKSTEP_TEST_CLI") : "./lockstep";
+		const char *args[] = {"verify", named.slug, NULL};
+		int st;
+		char *out;
+
+		ck_assert_msg(realpath(cp, exe) != NULL, "no client at %s", cp);
+		out = cli(exe, &st, args);
+		ck_assert_msg(st == 0 && strstr(out, "\"verified\": true"), "verify: exit %d: %s",
+		              st, out);
+		free(out);
+	}
 	page = pub_page(named.slug);
 	ck_assert_msg(strstr(page, "Robust against whom?") && strstr(page, "<caption>Coverage") &&
 	                  strstr(page, "not met (all companies)</title>"),
@@ -889,6 +911,140 @@ START_TEST(test_publication)
 }
 END_TEST
 
+/* ------------------------------------------------------------ series */
+
+/* A campaign with A x X released at at, X's claim level; its id (and *slug). */
+static char *
+series_campaign(const char *disclosure, const char *at, const char *level, char **slug)
+{
+	char *p;
+	struct ht_resp *r;
+	char *id, *eng;
+
+	*slug = ht_unique("series");
+	r = call("POST", "/api/v1/campaigns", W.coord.token,
+	         json_pack("{s:s, s:s, s:[s], s:s, s:s}", "title", "Series test", "slug", *slug,
+	                   "threat_models", "WEIGHTS-EXFIL", "release_at", at, "disclosure",
+	                   disclosure),
+	         201);
+	id = strdup(ht_jstr(r, "id"));
+	ht_resp_free(r);
+	p = ht_fmt("/api/v1/campaigns/%s/engagements", id);
+	r = call("POST", p, W.coord.token,
+	         json_pack("{s:s, s:s, s:s, s:[]}", "company_org", W.a.org_id, "assessor_org",
+	                   W.x.org_id, "scope", "scope", "lead_assessors"),
+	         201);
+	eng = strdup(ht_jstr(r, "id"));
+	ht_resp_free(r);
+	free(p);
+	claim(W.x.admin.token, eng, "WEIGHTS-EXFIL", level);
+	free(eng);
+	return id;
+}
+
+/*
+ * A campaign follows an earlier, released one (set by the coordinator
+ * only; an unreleased or unknown campaign, itself, or a released campaign
+ * refused); the later publication shows the change per company when both
+ * are named, per distribution otherwise, and its page says so.
+ */
+START_TEST(test_series)
+{
+	time_t t0 = time(NULL) + 8, t1;
+	char *at = iso(t0), *at2, *s1, *s2, *s3, *id1, *id2, *id3, *p, *page;
+	json_t *doc, *v;
+	const char *unknown = "6b1e0c1e-3c0b-4a51-9b7d-2f0f6c1e9a00";
+
+	id1 = series_campaign("named", at, "OC3", &s1);
+	/* before it is released, nothing may follow it */
+	t1 = time(NULL) + 60;
+	at2 = iso(t1);
+	id2 = series_campaign("named", at2, "OC1", &s2);
+	id3 = series_campaign("aggregate", at2, "OC2", &s3);
+	p = ht_fmt("/api/v1/campaigns/%s/follows", id2);
+	call0("PUT", p, W.coord.token, json_pack("{s:s}", "follows", id1), 422);
+	call0("PUT", p, W.coord.token, json_pack("{s:s}", "follows", id2), 422);
+	call0("PUT", p, W.coord.token, json_pack("{s:s}", "follows", unknown), 422);
+	call0("PUT", p, W.coord.token, json_pack("{s:s}", "follows", "not-a-uuid"), 422);
+	call0("PUT", p, W.x.admin.token, json_pack("{s:s}", "follows", id1), 404);
+	call0("PUT", p, W.a.admin.token, json_pack("{s:s}", "follows", id1), 404);
+	while (time(NULL) < t0 + 1)
+		usleep(100000);
+	doc = pub_doc(s1, 15, NULL);
+	ck_assert_msg(doc != NULL, "the first campaign was not published");
+	json_decref(doc);
+	{
+		struct ht_resp *r =
+		    call("PUT", p, W.coord.token, json_pack("{s:s}", "follows", id1), 200);
+
+		ck_assert_str_eq(ht_ostr(json_object_get(r->json, "follows"), "slug"), s1);
+		ht_resp_free(r);
+		/* a participant sees it too */
+		r = call("GET", p, W.a.admin.token, NULL, 200);
+		ck_assert_str_eq(ht_ostr(json_object_get(r->json, "follows"), "slug"), s1);
+		ht_resp_free(r);
+	}
+	free(p);
+	p = ht_fmt("/api/v1/campaigns/%s/follows", id3);
+	call0("PUT", p, W.coord.token, json_pack("{s:s}", "follows", id1), 200);
+	free(p);
+	/* a released campaign follows nothing new */
+	p = ht_fmt("/api/v1/campaigns/%s/follows", id1);
+	call0("PUT", p, W.coord.token, json_pack("{s:s}", "follows", ""), 409);
+	free(p);
+	/* bring the release of the follow-ups forward */
+	free(at2);
+	t1 = time(NULL) + 4;
+	at2 = iso(t1);
+	p = ht_fmt("/api/v1/campaigns/%s", id2);
+	call0("PATCH", p, W.coord.token,
+	      json_pack("{s:s, s:s}", "release_at", at2, "reason", "series test"), 200);
+	free(p);
+	p = ht_fmt("/api/v1/campaigns/%s", id3);
+	call0("PATCH", p, W.coord.token,
+	      json_pack("{s:s, s:s}", "release_at", at2, "reason", "series test"), 200);
+	free(p);
+	while (time(NULL) < t1 + 1)
+		usleep(100000);
+	doc = pub_doc(s2, 15, NULL);
+	ck_assert_msg(doc != NULL, "the named follow-up was not published");
+	v = json_object_get(doc, "series");
+	ck_assert_str_eq(ht_ostr(json_object_get(v, "follows"), "slug"), s1);
+	ck_assert_str_eq(ht_ostr(v, "by"), "company");
+	v = json_array_get(json_object_get(v, "changes"), 0);
+	ck_assert_str_eq(ht_ostr(v, "company"), W.a.org_name);
+	v = json_object_get(json_object_get(v, "claims"), "WEIGHTS-EXFIL");
+	ck_assert_str_eq(ht_ostr(v, "before"), "OC3");
+	ck_assert_str_eq(ht_ostr(v, "after"), "OC1");
+	json_decref(doc);
+	page = pub_page(s2);
+	ck_assert_msg(strstr(page, "Changes since") && strstr(page, "Claim levels per company"),
+	              "the page shows no change");
+	free(page);
+	doc = pub_doc(s3, 15, NULL);
+	ck_assert_msg(doc != NULL, "the aggregate follow-up was not published");
+	v = json_object_get(doc, "series");
+	ck_assert_str_eq(ht_ostr(v, "by"), "distribution");
+	v = json_object_get(json_object_get(v, "changes"), "WEIGHTS-EXFIL");
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(v, "before"), "OC3")),
+	                 1);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(v, "after"), "OC2")),
+	                 1);
+	json_decref(doc);
+	page = pub_page(s3);
+	ck_assert_msg(strstr(page, W.a.org_name) == NULL, "the aggregate page names A");
+	free(page);
+	free(at);
+	free(at2);
+	free(s1);
+	free(s2);
+	free(s3);
+	free(id1);
+	free(id2);
+	free(id3);
+}
+END_TEST
+
 static Suite *
 levels_suite(void)
 {
@@ -904,6 +1060,7 @@ levels_suite(void)
 	tcase_add_test(tc, test_import_oc_required);
 	tcase_add_test(tc, test_cli);
 	tcase_add_test(tc, test_publication);
+	tcase_add_test(tc, test_series);
 	suite_add_tcase(s, tc);
 	return s;
 }

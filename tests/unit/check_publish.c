@@ -301,6 +301,9 @@ START_TEST(test_build_levels)
 		              cases[i].fw_key, text);
 		ck_assert_int_eq(json_array_size(json_object_get(doc, "engagements")),
 		                 cases[i].rows);
+		ck_assert_int_eq(
+		    json_array_size(json_object_get(json_object_get(doc, "levels"), "engagements")),
+		    cases[i].rows);
 		/* a publisher naming a participant is a hit wherever rows hide names */
 		ck_assert_int_eq(json_array_size(leaks),
 		                 strcmp(cases[i].disclosure, "pseudonymous") == 0 ? 1 : 0);
@@ -308,7 +311,8 @@ START_TEST(test_build_levels)
 			json_t *row = NULL, *r;
 			size_t j;
 
-			json_array_foreach(json_object_get(doc, "engagements"), j, r)
+			json_array_foreach(
+			    json_object_get(json_object_get(doc, "levels"), "engagements"), j, r)
 			{
 				if (json_is_object(json_object_get(r, "emulation")) &&
 				    json_is_string(json_object_get(
