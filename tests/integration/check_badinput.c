@@ -371,6 +371,22 @@ START_TEST(test_levels_bodies)
 	expect_problem("PUT", "/api/v1/commitments/not-a-uuid/verdict", W.x.admin.token,
 	               "{\"verdict\":\"supported\",\"summary\":\"s\"}", 404, "not-found", NULL);
 	expect_problem("PUT", vp, W.x.admin.token, "{\"verdict\":", 400, "malformed-json", NULL);
+	/* series: the followed campaign is a campaign id, or "" */
+	{
+		char *fp2 = ht_fmt("/api/v1/campaigns/%s/follows", W.campaign_id);
+
+		expect_problem("PUT", fp2, W.coord.token, "{\"follows\":5}", 422, "invalid-field",
+		               "follows");
+		expect_problem("PUT", fp2, W.coord.token, "{}", 422, "invalid-field", "follows");
+		expect_problem("PUT", fp2, W.coord.token, "{\"follows\":\"../x\"}", 422,
+		               "invalid-field", "follows");
+		expect_problem("PUT", fp2, W.coord.token,
+		               "{\"follows\":\"2c5e1f0a-7d3b-4c8e-9f10-5a6b7c8d9e0f\"}", 422,
+		               "invalid-field", "follows");
+		expect_problem("PUT", fp2, W.coord.token, "{\"follows\":\"\",\"x\":1}", 422,
+		               "invalid-field", "x");
+		free(fp2);
+	}
 	ck_assert_int_eq(levels_rows(), rows);
 	r = ht_request("GET", cp, W.a.admin.token, NULL);
 	HT_ASSERT_STATUS(r, 200);

@@ -269,6 +269,17 @@ build_table(void)
 	add_org(&W.b, R_B);
 	add_org(&W.x, R_X);
 	add_org(&W.y, R_Y);
+	/* series (issue 14): who follows what is the coordinator's to set */
+	add(R_B, "GET", "/api/v1/campaigns/%s/follows", W.campaign2_id, NULL, 0);
+	add(R_Y, "GET", "/api/v1/campaigns/%s/follows", W.campaign2_id, NULL, 0);
+	add(R_ANON, "GET", "/api/v1/campaigns/%s/follows", W.campaign_id, NULL, 0);
+	for (r = R_ANON; r < R__COUNT; r++)
+		if (r != R_COORD) {
+			add(r, "PUT", "/api/v1/campaigns/%s/follows", W.campaign_id,
+			    strdup("{\"follows\":\"\"}"), r != R_ANON);
+			add(r, "PUT", "/api/v1/campaigns/%s/follows", W.campaign2_id,
+			    strdup("{\"follows\":\"\"}"), 0);
+		}
 	/* campaigns: 2 has no engagement of B or Y; only the coordinator writes */
 	add(R_B, "GET", "/api/v1/campaigns/%s", W.campaign2_id, NULL, 0);
 	add(R_Y, "GET", "/api/v1/campaigns/%s", W.campaign2_id, NULL, 0);
