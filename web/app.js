@@ -1597,6 +1597,31 @@
 		return out;
 	}
 
+	/*
+	 * A series (issue 14): the earlier, published campaign this one follows;
+	 * the coordinator picks it among the campaigns released before this one.
+	 */
+	async function seriesSection(id, c) {
+		const s = await getOrNull('/campaigns/' + id + '/follows');
+		const box = el('div', { id: 'series-section' }, el('h3', null, 'Series'),
+			el('p', { id: 'series-follows' }, s && s.follows ?
+				['Follows ', link('/p/' + encodeURIComponent(s.follows.slug), s.follows.title), ' (released ' + s.follows.release_at + ').'] :
+				'Follows no earlier campaign.'));
+		if (me.org.kind !== 'coordinator' || c.released)
+			return box;
+		const all = await listAll('/campaigns');
+		const earlier = all.filter((x) => x.id !== id && x.state === 'published' && x.release_at < c.release_at);
+		box.append(onSubmit(el('form', { class: 'card', id: 'series-form' },
+			field('Follows', select('follows', [['', '(none)']].concat(earlier.map((x) => [x.id, x.title + ' (' + x.slug + ')'])),
+				s && s.follows ? s.follows.id : '')),
+			el('button', { type: 'submit' }, 'Save')), async (fd) => {
+			await api('PUT', '/campaigns/' + id + '/follows', { follows: fd.get('follows') });
+			await route();
+			notice('Series saved.');
+		}));
+		return box;
+	}
+
 	async function viewCampaign(id) {
 		const c = await api('GET', '/campaigns/' + id);
 		const out = el('div', null,
@@ -1666,6 +1691,7 @@
 						rv.state === 'pending' ? 'no answer yet' + (rv.reopened ? ' (reopened)' : '') : rv.state];
 				}), { id: 'progress-table' }));
 		out.append(await dashboardSection(id));
+		out.append(await seriesSection(id, c));
 
 		if (!c.released) {
 			out.append(onSubmit(el('form', { class: 'card', id: 'campaign-edit' },
