@@ -199,11 +199,11 @@ CREATE TABLE commitments (
     framework       text NOT NULL REFERENCES frameworks (code),
     version         text NOT NULL CHECK (length(version) BETWEEN 1 AND 40),
     level           text NOT NULL CHECK (length(level) BETWEEN 1 AND 200),
-    text            text NOT NULL CHECK (length(text) <= 2000),
+    text            bytea NOT NULL CHECK (length(text) <= 8300),
     link            text CHECK (link ~ '^https://[^[:space:]]+$' AND length(link) <= 2000),
     verdict         text NOT NULL DEFAULT 'not-assessed',
     verdict_vocabulary text GENERATED ALWAYS AS ('verdict') STORED,
-    verdict_summary text NOT NULL DEFAULT '' CHECK (length(verdict_summary) <= 2000),
+    verdict_summary bytea CHECK (length(verdict_summary) <= 8300),
     created_by      uuid NOT NULL,
     created_at      timestamptz NOT NULL DEFAULT now(),
     verdict_by      uuid,
@@ -215,6 +215,8 @@ CREATE TABLE commitments (
 CREATE INDEX commitments_engagement_idx ON commitments (engagement_id, created_at, id);
 COMMENT ON INDEX commitments_engagement_idx IS 'commitments_list: the commitments of one engagement in the order they were made.';
 COMMENT ON TABLE commitments IS 'A company''s own security promises (framework, version, level or control, public text, link) and the assessor''s verdict with a public summary (issue 14 part 3).';
+COMMENT ON COLUMN commitments.text IS 'AES-256-GCM under the engagement data key, AAD lockstep/v1/commitment/<id>/text (confidential until the release, like claim summaries).';
+COMMENT ON COLUMN commitments.verdict_summary IS 'AES-256-GCM under the engagement data key, AAD lockstep/v1/commitment/<id>/verdict_summary; NULL until a verdict.';
 
 ALTER TABLE commitments ENABLE ROW LEVEL SECURITY;
 ALTER TABLE commitments FORCE ROW LEVEL SECURITY;
@@ -243,7 +245,9 @@ CREATE TRIGGER commitments_frozen BEFORE INSERT OR UPDATE ON commitments
 -- user identity (org_kind 'scheduler'), which sees no tenant row. Returns,
 -- per engagement of campaign p_campaign, what becomes public of this
 -- migration's data: the emulation without its rules, the "not met from"
--- level per threat model, and the commitments with their verdicts.
+-- level per threat model, and the commitments with their verdicts (texts
+-- sealed, with the engagement's wrapped data key: the store opens them
+-- with the master key, as store_release_open does for claims).
 -- Anyone else gets NULL.
 CREATE FUNCTION levels_inputs(p_campaign uuid) RETURNS jsonb
 LANGUAGE sql STABLE SECURITY DEFINER
@@ -261,11 +265,15 @@ AS $$
                                     WHERE f.engagement_id = e.id AND f.oc_required IS NOT NULL
                                       AND ls_status_refutes(f.status)
                                     GROUP BY f.threat_model) n),
+               'data_key', (SELECT encode(es.data_key, 'hex') FROM engagement_secrets es
+                             WHERE es.engagement_id = e.id),
                'commitments', (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                                   'id', k.id,
                                    'framework', k.framework, 'framework_name', fw.name,
                                    'publisher', fw.publisher, 'version', k.version,
-                                   'level', k.level, 'text', k.text, 'link', k.link,
-                                   'verdict', k.verdict, 'summary', k.verdict_summary)
+                                   'level', k.level, 'text_sealed', encode(k.text, 'hex'),
+                                   'link', k.link, 'verdict', k.verdict,
+                                   'summary_sealed', encode(k.verdict_summary, 'hex'))
                                    ORDER BY k.created_at, k.id), '[]')
                                  FROM commitments k JOIN frameworks fw ON fw.code = k.framework
                                 WHERE k.engagement_id = e.id))), '{}')

@@ -628,8 +628,8 @@ verdict_put_tx(struct db_conn *c, void *arg)
 		rc = api_fail(&k->res, PROBLEM_INVALID_STATE, "The campaign has been released.");
 	else
 		rc = store_commitment_verdict(
-		    c, k->id, verdict, json_string_value(json_object_get(k->r->json, "summary")),
-		    &k->out);
+		    c, k->id, e.id, verdict,
+		    json_string_value(json_object_get(k->r->json, "summary")), &k->out);
 	if (rc == DB_OK)
 		rc = api_audit(c, k->r, "commitment.verdict", "commitment", k->id, e.company,
 		               e.assessor,

@@ -21,10 +21,10 @@
 	" 'updated_at', ls_ts(m.updated_at)) AS emulation, m.rules"
 #define COMMITMENT_JSON                                                                            \
 	"jsonb_build_object('id', k.id, 'engagement_id', k.engagement_id, 'framework',"            \
-	" k.framework, 'version', k.version, 'level', k.level, 'text', k.text, 'link', k.link,"    \
-	" 'verdict', k.verdict, 'verdict_summary', k.verdict_summary, 'created_by', k.created_by," \
+	" k.framework, 'version', k.version, 'level', k.level, 'link', k.link,"                    \
+	" 'verdict', k.verdict, 'created_by', k.created_by,"                                       \
 	" 'created_at', ls_ts(k.created_at), 'verdict_by', k.verdict_by,"                          \
-	" 'verdict_at', ls_ts(k.verdict_at)) AS commitment"
+	" 'verdict_at', ls_ts(k.verdict_at)) AS commitment, k.text, k.verdict_summary"
 
 struct levels_emulation {
 	json_t *emulation;
@@ -37,8 +37,16 @@ static const struct db_field emulation_row[] = {
 struct levels_one {
 	json_t *v;
 };
+/* A commitment as read: its texts still sealed (commitment_open opens them). */
+struct levels_commitment {
+	json_t *v;
+	struct db_bytes text;
+	struct db_bytes summary;
+};
 static const struct db_field commitment_row[] = {
-    DB_FIELD(DB_T_JSON, struct levels_one, v, "commitment"), DB_FIELD_END};
+    DB_FIELD(DB_T_JSON, struct levels_commitment, v, "commitment"),
+    DB_FIELD(DB_T_BYTEA, struct levels_commitment, text, "text"),
+    DB_FIELD(DB_T_BYTEA, struct levels_commitment, summary, "verdict_summary"), DB_FIELD_END};
 static const struct db_field frameworks_row[] = {
     DB_FIELD(DB_T_JSON, struct levels_one, v, "frameworks"), DB_FIELD_END};
 static const struct db_field inputs_row[] = {DB_FIELD(DB_T_JSON, struct levels_one, v, "levels"),
@@ -91,7 +99,7 @@ const struct db_statement store_levels_statements[] = {
     {"commitment_create",
      "INSERT INTO commitments AS k (id, engagement_id, company_org_id, assessor_org_id,"
      " framework, version, level, text, link, created_by) VALUES ($1::uuid, $2::uuid, $3::uuid,"
-     " $4::uuid, $5, $6, $7, $8, $9, ls_uid()) RETURNING " COMMITMENT_JSON,
+     " $4::uuid, $5, $6, $7, $8::bytea, $9, ls_uid()) RETURNING " COMMITMENT_JSON,
      commitment_row},
     {"commitments_list",
      "SELECT " COMMITMENT_JSON " FROM commitments k WHERE k.engagement_id = $1::uuid"
@@ -100,7 +108,7 @@ const struct db_statement store_levels_statements[] = {
     {"commitment_get", "SELECT " COMMITMENT_JSON " FROM commitments k WHERE k.id = $1::uuid",
      commitment_row},
     {"commitment_verdict",
-     "UPDATE commitments AS k SET verdict = $2, verdict_summary = $3, verdict_by = ls_uid(),"
+     "UPDATE commitments AS k SET verdict = $2, verdict_summary = $3::bytea, verdict_by = ls_uid(),"
      " verdict_at = now() WHERE k.id = $1::uuid RETURNING " COMMITMENT_JSON,
      commitment_row},
     {"frameworks_list",
@@ -212,66 +220,143 @@ store_not_met(struct db_conn *c, const char *engagement, json_t **out)
 	return *out != NULL ? DB_OK : DB_ERROR;
 }
 
+/*
+ * Open row's sealed texts with key into its JSON as "text" and
+ * "verdict_summary" ("" before a verdict). 0, or -1 (logged by store_open).
+ */
+static int
+commitment_open(const unsigned char key[CRYPTO_KEY_LEN], struct levels_commitment *row)
+{
+	const char *id = json_string_value(json_object_get(row->v, "id"));
+	json_t *text, *sum;
+
+	if (id == NULL)
+		return -1;
+	text = store_open(key, "commitment", id, "text", &row->text);
+	sum = row->summary.p != NULL
+	          ? store_open(key, "commitment", id, "verdict_summary", &row->summary)
+	          : json_string("");
+	if (!json_is_string(text) || !json_is_string(sum)) {
+		json_decref(text);
+		json_decref(sum);
+		return -1;
+	}
+	json_object_set_new(row->v, "text", text);
+	json_object_set_new(row->v, "verdict_summary", sum);
+	return 0;
+}
+
+/*
+ * Run statement name (n parameters p) and read its commitments, opened
+ * with engagement's key, into *out: one object (one != 0; STORE_NONE when
+ * there is none) or an array.
+ */
+static int
+commitment_read(struct db_conn *c, const char *engagement, const char *name, int n,
+                const char *const *p, int one, json_t **out)
+{
+	unsigned char key[CRYPTO_KEY_LEN];
+	struct levels_commitment *rows = NULL;
+	int nrows = 0, rc;
+
+	*out = NULL;
+	if ((rc = store_all(c, name, n, p, commitment_row, sizeof(*rows), (void **)&rows,
+	                    &nrows)) != DB_OK)
+		return rc;
+	if (one && nrows != 1) {
+		db_rows_clear(commitment_row, sizeof(*rows), rows, nrows);
+		return STORE_NONE;
+	}
+	if (nrows > 0 && engagement == NULL)
+		engagement = json_string_value(json_object_get(rows[0].v, "engagement_id"));
+	if (nrows > 0 &&
+	    (rc = store_engagement_key(c, engagement ? engagement : "", key)) != DB_OK) {
+		db_rows_clear(commitment_row, sizeof(*rows), rows, nrows);
+		return rc == STORE_NONE && one ? STORE_NONE : (rc == STORE_NONE ? DB_ERROR : rc);
+	}
+	*out = one ? NULL : json_array();
+	for (int i = 0; rc == DB_OK && i < nrows; i++) {
+		if (commitment_open(key, &rows[i]) != 0) {
+			rc = DB_ERROR;
+			break;
+		}
+		if (one)
+			*out = json_incref(rows[i].v);
+		else
+			json_array_append(*out, rows[i].v);
+	}
+	explicit_bzero(key, sizeof(key));
+	db_rows_clear(commitment_row, sizeof(*rows), rows, nrows);
+	if (rc != DB_OK) {
+		json_decref(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
 int
 store_commitment_create(struct db_conn *c, const char *id, const char *engagement,
                         const char *company, const char *assessor,
                         const struct store_commitment_input *in, json_t **out)
 {
-	const char *p[9] = {id,          engagement, company,  assessor, in->framework,
-	                    in->version, in->level,  in->text, in->link};
-	struct levels_one row = {0};
+	unsigned char key[CRYPTO_KEY_LEN];
+	char *sealed = NULL;
 	int rc;
 
 	*out = NULL;
-	if ((rc = store_one(c, "commitment_create", 9, p, commitment_row, &row)) == DB_OK)
-		*out = row.v;
-	else if (rc == STORE_NONE)
-		rc = DB_ERROR;
-	return rc;
+	if ((rc = store_engagement_key(c, engagement, key)) != DB_OK)
+		return rc;
+	sealed = store_seal(key, "commitment", id, "text", in->text);
+	explicit_bzero(key, sizeof(key));
+	if (sealed == NULL)
+		return DB_ERROR;
+	{
+		const char *p[9] = {id,          engagement, company, assessor, in->framework,
+		                    in->version, in->level,  sealed,  in->link};
+
+		rc = commitment_read(c, engagement, "commitment_create", 9, p, 1, out);
+	}
+	free(sealed);
+	return rc == STORE_NONE ? DB_ERROR : rc;
 }
 
 int
 store_commitment_list(struct db_conn *c, const char *engagement, json_t **out)
 {
 	const char *p[1] = {engagement};
-	struct levels_one *rows = NULL;
-	int n = 0, rc;
 
-	*out = NULL;
-	if ((rc = store_all(c, "commitments_list", 1, p, commitment_row, sizeof(*rows),
-	                    (void **)&rows, &n)) != DB_OK)
-		return rc;
-	*out = json_array();
-	for (int i = 0; *out != NULL && i < n; i++)
-		json_array_append(*out, rows[i].v);
-	db_rows_clear(commitment_row, sizeof(*rows), rows, n);
-	return *out != NULL ? DB_OK : DB_ERROR;
+	return commitment_read(c, engagement, "commitments_list", 1, p, 0, out);
 }
 
 int
 store_commitment_get(struct db_conn *c, const char *id, json_t **out)
 {
 	const char *p[1] = {id};
-	struct levels_one row = {0};
-	int rc;
 
-	*out = NULL;
-	if ((rc = store_one(c, "commitment_get", 1, p, commitment_row, &row)) == DB_OK)
-		*out = row.v;
-	return rc;
+	return commitment_read(c, NULL, "commitment_get", 1, p, 1, out);
 }
 
 int
-store_commitment_verdict(struct db_conn *c, const char *id, const char *verdict,
-                         const char *summary, json_t **out)
+store_commitment_verdict(struct db_conn *c, const char *id, const char *engagement,
+                         const char *verdict, const char *summary, json_t **out)
 {
-	const char *p[3] = {id, verdict, summary};
-	struct levels_one row = {0};
+	unsigned char key[CRYPTO_KEY_LEN];
+	char *sealed = NULL;
 	int rc;
 
 	*out = NULL;
-	if ((rc = store_one(c, "commitment_verdict", 3, p, commitment_row, &row)) == DB_OK)
-		*out = row.v;
+	if ((rc = store_engagement_key(c, engagement, key)) != DB_OK)
+		return rc;
+	sealed = store_seal(key, "commitment", id, "verdict_summary", summary);
+	explicit_bzero(key, sizeof(key));
+	if (sealed == NULL)
+		return DB_ERROR;
+	{
+		const char *p[3] = {id, verdict, sealed};
+
+		rc = commitment_read(c, engagement, "commitment_verdict", 3, p, 1, out);
+	}
+	free(sealed);
 	return rc;
 }
 
@@ -285,6 +370,52 @@ store_frameworks(struct db_conn *c, json_t **out)
 	if ((rc = store_one(c, "frameworks_list", 0, NULL, frameworks_row, &row)) == DB_OK)
 		*out = row.v;
 	return rc;
+}
+
+/*
+ * Open the sealed commitment texts of one engagement's levels_inputs()
+ * entry l in place ("text", "summary"), unwrapping its data key
+ * ("data_key", hex) with the master key the store holds. 0 or -1.
+ */
+static int
+levels_open_commitments(const char *eid, json_t *l)
+{
+	const char *wk = json_string_value(json_object_get(l, "data_key"));
+	unsigned char key[CRYPTO_KEY_LEN], *wrapped = NULL;
+	size_t wlen = 0, i;
+	json_t *k;
+	int ok;
+
+	ok = wk != NULL && store_hex_bytes(wk, &wrapped, &wlen) == 0 &&
+	     store_unwrap_key("engagement", eid, "data_key", wrapped, wlen, key) == 0;
+	free(wrapped);
+	json_array_foreach(json_object_get(l, "commitments"), i, k)
+	{
+		const char *id = json_string_value(json_object_get(k, "id"));
+		const char *th = json_string_value(json_object_get(k, "text_sealed"));
+		const char *sh = json_string_value(json_object_get(k, "summary_sealed"));
+		json_t *text, *sum;
+
+		if (!ok || id == NULL || th == NULL) {
+			ok = 0;
+			break;
+		}
+		text = store_open_hex_text(key, th, "commitment", id, "text");
+		sum = sh != NULL ? store_open_hex_text(key, sh, "commitment", id, "verdict_summary")
+		                 : json_string("");
+		if (text == NULL || sum == NULL) {
+			json_decref(text);
+			json_decref(sum);
+			ok = 0;
+			break;
+		}
+		json_object_set_new(k, "text", text);
+		json_object_set_new(k, "summary", sum);
+		json_object_del(k, "text_sealed");
+		json_object_del(k, "summary_sealed");
+	}
+	explicit_bzero(key, sizeof(key));
+	return ok ? 0 : -1;
 }
 
 int
@@ -303,8 +434,16 @@ store_levels_attach(struct db_conn *c, const char *campaign, json_t *inputs)
 		const char *eid = json_string_value(json_object_get(e, "id"));
 		json_t *l = eid ? json_object_get(row.v, eid) : NULL;
 
-		if (json_is_object(l))
-			json_object_set(e, "levels", l);
+		if (!json_is_object(l))
+			continue;
+		/* the commitments' texts come sealed: open them with the master key */
+		if (json_array_size(json_object_get(l, "commitments")) > 0 &&
+		    levels_open_commitments(eid, l) != 0) {
+			db_row_clear(inputs_row, &row);
+			return DB_ERROR;
+		}
+		json_object_del(l, "data_key");
+		json_object_set(e, "levels", l);
 	}
 	db_row_clear(inputs_row, &row);
 	return DB_OK;

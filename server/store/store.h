@@ -1445,14 +1445,21 @@ struct store_commitment_input {
 	const char *text;
 	const char *link; /* https URL or NULL */
 };
-/* Commitments: each a new JSON object (COMMITMENT_JSON in levels.c). */
+/*
+ * Commitments: each a new JSON object (COMMITMENT_JSON in levels.c) with
+ * "text" and "verdict_summary" opened: both are sealed at rest under the
+ * engagement's data key (AAD lockstep/v1/commitment/<id>/<column>), so
+ * only the engagement's company and assessor (and the schedulers, with the
+ * master key) read them.
+ */
 int store_commitment_create(struct db_conn *c, const char *id, const char *engagement,
                             const char *company, const char *assessor,
                             const struct store_commitment_input *in, json_t **out) STORE_MUST_CHECK;
 int store_commitment_list(struct db_conn *c, const char *engagement, json_t **out) STORE_MUST_CHECK;
 int store_commitment_get(struct db_conn *c, const char *id, json_t **out) STORE_MUST_CHECK;
-int store_commitment_verdict(struct db_conn *c, const char *id, const char *verdict,
-                             const char *summary, json_t **out) STORE_MUST_CHECK;
+int store_commitment_verdict(struct db_conn *c, const char *id, const char *engagement,
+                             const char *verdict, const char *summary,
+                             json_t **out) STORE_MUST_CHECK;
 /* The frameworks vocabulary (reference data): a new JSON array. */
 int store_frameworks(struct db_conn *c, json_t **out) STORE_MUST_CHECK;
 /*

@@ -354,6 +354,23 @@ START_TEST(test_commitments)
 	ht_resp_free(r);
 	call0("GET", cp, W.coord.token, NULL, 404);
 	call0("GET", cp, W.b.admin.token, NULL, 404);
+	/* sealed at rest, like claim summaries: a dump holds neither text */
+	{
+		char *sql =
+		    ht_fmt("SELECT count(*) FROM commitments WHERE engagement_id = '%s' AND"
+		           " (position(convert_to('cybercrime syndicates', 'UTF8') IN text) > 0 OR"
+		           " position(convert_to('OC3 red team', 'UTF8') IN "
+		           "coalesce(verdict_summary, ''::bytea)) > 0)",
+		           W.eng_ax);
+
+		ck_assert_int_eq(ht_db_count(ht_env_req("LOCKSTEP_TEST_OWNER_DSN"), sql), 0);
+		free(sql);
+		sql = ht_fmt("SELECT count(*) FROM commitments WHERE engagement_id = '%s'"
+		             " AND verdict_summary IS NOT NULL",
+		             W.eng_ax);
+		ck_assert_int_ge(ht_db_count(ht_env_req("LOCKSTEP_TEST_OWNER_DSN"), sql), 1);
+		free(sql);
+	}
 	free(vp);
 	free(cp);
 }

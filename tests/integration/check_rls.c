@@ -614,13 +614,13 @@ START_TEST(test_levels_policies)
 	/* B writes a commitment into A×X; X (an assessor) writes one either */
 	q = ht_fmt("INSERT INTO commitments (id, engagement_id, company_org_id, assessor_org_id, "
 	           "framework, version, level, text, created_by) VALUES (gen_random_uuid(), '%s', "
-	           "'%s', '%s', 'RAND-SL', '1', 'SL5', 'planted', '%s')",
+	           "'%s', '%s', 'RAND-SL', '1', 'SL5', '\\x00', '%s')",
 	           W.eng_ax, W.a.org_id, W.x.org_id, W.b.admin.user_id);
 	must_fail(c, idb, q, NULL);
 	free(q);
 	q = ht_fmt("INSERT INTO commitments (id, engagement_id, company_org_id, assessor_org_id, "
 	           "framework, version, level, text, created_by) VALUES (gen_random_uuid(), '%s', "
-	           "'%s', '%s', 'RAND-SL', '1', 'SL5', 'planted', '%s')",
+	           "'%s', '%s', 'RAND-SL', '1', 'SL5', '\\x00', '%s')",
 	           W.eng_ax, W.a.org_id, W.x.org_id, W.x.admin.user_id);
 	must_fail(c, idx, q, NULL);
 	free(q);
@@ -631,14 +631,14 @@ START_TEST(test_levels_policies)
 	ck_assert_msg(ok && kid != NULL, "no uuid");
 	q = ht_fmt("INSERT INTO commitments (id, engagement_id, company_org_id, assessor_org_id, "
 	           "framework, version, level, text, created_by) VALUES ('%s', '%s', '%s', '%s', "
-	           "'RAND-SL', '1', 'SL3', 'rls commitment', '%s')",
+	           "'RAND-SL', '1', 'SL3', '\\x01', '%s')",
 	           kid, W.eng_ax, W.a.org_id, W.x.org_id, W.a.admin.user_id);
 	exec_ok(c, "BEGIN");
 	exec_ok(c, ida);
 	exec_ok(c, q);
 	exec_ok(c, "COMMIT");
 	free(q);
-	q = ht_fmt("UPDATE commitments SET text = 'rewritten' WHERE id = '%s'", kid);
+	q = ht_fmt("UPDATE commitments SET text = '\\x02' WHERE id = '%s'", kid);
 	must_fail(c, idx, q, NULL);
 	free(q);
 	/* the company cannot give itself a verdict: its UPDATE matches no row */
@@ -658,7 +658,7 @@ START_TEST(test_levels_policies)
 	exec_ok(c, "ROLLBACK");
 	free(q);
 	q = ht_fmt("SELECT count(*) FROM commitments WHERE id = '%s' AND verdict = 'not-assessed'"
-	           " AND text = 'rls commitment'",
+	           " AND text = '\\x01'::bytea",
 	           kid);
 	ck_assert_msg(ht_db_count_conn(o, q) == 1, "the commitment changed");
 	free(q);
