@@ -130,6 +130,8 @@ static int client_cmd_passwd(const struct client_ctx *, const struct client_comm
                              const char **);
 static int client_cmd_set_password(const struct client_ctx *, const struct client_command *,
                                    char **, const char **);
+static int client_cmd_levels(const struct client_ctx *, const struct client_command *, char **,
+                             const char **);
 
 static const struct client_command client_commands[] = {
     {"login", "EMAIL", 1, 1, {NULL}, NULL, client_cmd_login},
@@ -220,6 +222,24 @@ static const struct client_command client_commands[] = {
     {"inbox-read", "NOTIFICATION_ID|all", 1, 1, {NULL}, NULL, client_cmd_inbox_read},
     {"mail", "[on|off]", 0, 1, {NULL}, NULL, client_cmd_mail},
     {"comment", "FINDING_ID FILE", 2, 2, {NULL}, NULL, client_cmd_comment},
+    {"levels", "ENGAGEMENT_ID", 1, 1, {NULL}, NULL, client_cmd_levels},
+    {"emulation",
+     "ENGAGEMENT_ID [--capability OCn --access K,... [--person-days N] [--from DATE]\n"
+     "       [--to DATE] [--rules FILE]]",
+     1,
+     1,
+     {"capability", "access", "person-days", "from", "to", "rules", NULL},
+     NULL,
+     client_cmd_levels},
+    {"commitments", "ENGAGEMENT_ID", 1, 1, {NULL}, NULL, client_cmd_levels},
+    {"commit",
+     "ENGAGEMENT_ID --framework CODE --version V --level L --text FILE [--link URL]",
+     1,
+     1,
+     {"framework", "version", "level", "text", "link", NULL},
+     NULL,
+     client_cmd_levels},
+    {"verdict", "COMMITMENT_ID VERDICT FILE", 3, 3, {NULL}, NULL, client_cmd_levels},
     {NULL, NULL, 0, 0, {NULL}, NULL, NULL},
 };
 
@@ -234,61 +254,70 @@ client_usage(FILE *f)
 		lead = "";
 	}
 	fprintf(
-	    f,
-	    "PATH is absolute (/api/v1/orgs) or relative to /api/v1 (orgs); JSON \"-\" reads "
-	    "stdin.\n"
-	    "The server is --url, else $LOCKSTEP_URL, else " CLIENT_DEFAULT_URL ".\n"
-	    "login reads the password from $LOCKSTEP_PASSWORD or asks for it.\n"
-	    "upload is resumable (run it again after an interruption) and prints the signed\n"
-	    "receipt; download never overwrites OUTFILE and keeps it only if its SHA-256\n"
-	    "matches the receipt's. Both check the receipt's signature.\n"
-	    "stage moves an engagement (planned, fieldwork, reporting, review, closed).\n"
-	    "review prints the engagement's review draft (JSON, with its hash); sign-off,\n"
-	    "respond (the company) and addendum (the assessor) answer the draft whose\n"
-	    "DRAFT_HASH you reviewed: a draft that changed meanwhile is refused (409).\n"
-	    "hold shows which of the engagement's texts hold its release, with the spans.\n"
-	    "dashboard prints a campaign's grid for the coordinator.\n"
-	    "verify checks a publication's Ed25519 signature (anonymously) with the\n"
-	    "server's key, or with a key you pinned (--key), and that it is in the\n"
-	    "transparency log: in a checkpoint signed by the log key (--log-key FILE: its\n"
-	    "vkey line, from /.well-known/lockstep/log-key?format=vkey), consistent with a\n"
-	    "checkpoint you saved before (--since FILE; --save-checkpoint FILE saves this\n"
-	    "one), cosigned by at least K (--min-witnesses) of the witnesses whose keys are\n"
-	    "in --witness FILE (one vkey a line); exit 0 valid, 1 not.\n"
-	    "verify-audit (as the coordinator) checks the audit chain and that it matches\n"
-	    "every audit checkpoint in the transparency log (a re-chained trail does not);\n"
-	    "--export FILE keeps the export it checked; exit 0 valid, 1 not.\n"
-	    "witness serve runs a C2SP tlog-witness: it cosigns checkpoints of the logs\n"
-	    "whose keys are listed in DIR/logs only when they extend the last one it\n"
-	    "cosigned (state in DIR; its key --key FILE is made on first use; its\n"
-	    "cosignature key is printed and written to DIR/witness.vkey).\n"
-	    "name-check prints the spans of a claim or statement text (FILE, \"-\" reads\n"
-	    "stdin) that name a company and would hold a pseudonymous release; exit 0\n"
-	    "none, 1 some.\n"
-	    "inbox lists your notifications (\"unread\": only those), newest first;\n"
-	    "inbox-read marks one (or all) read. mail shows whether your notifications\n"
-	    "are also mailed to you; mail on|off changes it. comment adds the text of FILE (\"-\"\n"
-	    "reads stdin) to a finding's confidential thread; \"get findings/ID/history\"\n"
-	    "shows the thread, risk acceptances and retests with every version.\n"
-	    "totp enrol starts a second factor (prints the otpauth:// URI, --qr writes the\n"
-	    "QR code as SVG); totp confirm CODE turns it on and prints ten recovery codes.\n"
-	    "With a second factor, login asks for a code ($LOCKSTEP_TOTP_CODE) after the\n"
-	    "password. totp recovery-codes CODE replaces the recovery codes.\n"
-	    "totp disable takes a code or a recovery code, or without one asks\n"
-	    "for the password ($LOCKSTEP_PASSWORD).\n"
-	    "token create makes an API token (shown once): --days (default 30, at most the\n"
-	    "server's LOCKSTEP_TOKEN_MAX_DAYS), --scopes from read, findings:write,\n"
-	    "evidence:write, claims:write, statements:write, campaigns:write, users:write,\n"
-	    "account:write (default read). token list shows your sessions and tokens.\n"
-	    "import sends a SARIF 2.1.0 log (*.sarif, *.json) or a CSV file (*.csv; header\n"
-	    "title,detail,severity[,threat_model,cwe,atlas,cvss,location]) to the engagement:\n"
-	    "all or nothing, each error with its JSON pointer or row; importing the same\n"
-	    "file again creates nothing. --threat-model applies where the file names none.\n"
-	    "export writes the engagement's findings as CSV, or the engagement as an OSCAL\n"
-	    "1.1 assessment-results document (--format oscal), to a new file (--out).\n"
-	    "report writes the engagement's printable report (HTML, its stylesheet inline)\n"
-	    "to a new file; --pdf also prints it with a local headless Chromium\n"
-	    "($LOCKSTEP_CHROMIUM, else /usr/bin/chromium).\n");
+	    f, "PATH is absolute (/api/v1/orgs) or relative to /api/v1 (orgs); JSON \"-\" reads "
+	       "stdin.\n"
+	       "The server is --url, else $LOCKSTEP_URL, else " CLIENT_DEFAULT_URL ".\n"
+	       "login reads the password from $LOCKSTEP_PASSWORD or asks for it.\n"
+	       "upload is resumable (run it again after an interruption) and prints the signed\n"
+	       "receipt; download never overwrites OUTFILE and keeps it only if its SHA-256\n"
+	       "matches the receipt's. Both check the receipt's signature.\n"
+	       "stage moves an engagement (planned, fieldwork, reporting, review, closed).\n"
+	       "review prints the engagement's review draft (JSON, with its hash); sign-off,\n"
+	       "respond (the company) and addendum (the assessor) answer the draft whose\n"
+	       "DRAFT_HASH you reviewed: a draft that changed meanwhile is refused (409).\n"
+	       "hold shows which of the engagement's texts hold its release, with the spans.\n"
+	       "dashboard prints a campaign's grid for the coordinator.\n"
+	       "verify checks a publication's Ed25519 signature (anonymously) with the\n"
+	       "server's key, or with a key you pinned (--key), and that it is in the\n"
+	       "transparency log: in a checkpoint signed by the log key (--log-key FILE: its\n"
+	       "vkey line, from /.well-known/lockstep/log-key?format=vkey), consistent with a\n"
+	       "checkpoint you saved before (--since FILE; --save-checkpoint FILE saves this\n"
+	       "one), cosigned by at least K (--min-witnesses) of the witnesses whose keys are\n"
+	       "in --witness FILE (one vkey a line); exit 0 valid, 1 not.\n"
+	       "verify-audit (as the coordinator) checks the audit chain and that it matches\n"
+	       "every audit checkpoint in the transparency log (a re-chained trail does not);\n"
+	       "--export FILE keeps the export it checked; exit 0 valid, 1 not.\n"
+	       "witness serve runs a C2SP tlog-witness: it cosigns checkpoints of the logs\n"
+	       "whose keys are listed in DIR/logs only when they extend the last one it\n"
+	       "cosigned (state in DIR; its key --key FILE is made on first use; its\n"
+	       "cosignature key is printed and written to DIR/witness.vkey).\n"
+	       "name-check prints the spans of a claim or statement text (FILE, \"-\" reads\n"
+	       "stdin) that name a company and would hold a pseudonymous release; exit 0\n"
+	       "none, 1 some.\n"
+	       "inbox lists your notifications (\"unread\": only those), newest first;\n"
+	       "inbox-read marks one (or all) read. mail shows whether your notifications\n"
+	        "are also mailed to you; mail on|off changes it. comment adds the text of FILE (\"-\"\n"
+	       "reads stdin) to a finding's confidential thread; \"get findings/ID/history\"\n"
+	       "shows the thread, risk acceptances and retests with every version.\n"
+	       "totp enrol starts a second factor (prints the otpauth:// URI, --qr writes the\n"
+	       "QR code as SVG); totp confirm CODE turns it on and prints ten recovery codes.\n"
+	       "With a second factor, login asks for a code ($LOCKSTEP_TOTP_CODE) after the\n"
+	       "password. totp recovery-codes CODE replaces the recovery codes.\n"
+	       "totp disable takes a code or a recovery code, or without one asks\n"
+	       "for the password ($LOCKSTEP_PASSWORD).\n"
+	       "token create makes an API token (shown once): --days (default 30, at most the\n"
+	       "server's LOCKSTEP_TOKEN_MAX_DAYS), --scopes from read, findings:write,\n"
+	       "evidence:write, claims:write, statements:write, campaigns:write, users:write,\n"
+	       "account:write (default read). token list shows your sessions and tokens.\n"
+	       "import sends a SARIF 2.1.0 log (*.sarif, *.json) or a CSV file (*.csv; header\n"
+	       "title,detail,severity[,threat_model,cwe,atlas,cvss,location,oc_required]) to the\n"
+	       "engagement: all or nothing, each error with its JSON pointer or row; importing the "
+	       "same\n"
+	       "file again creates nothing. --threat-model applies where the file names none.\n"
+	       "export writes the engagement's findings as CSV, or the engagement as an OSCAL\n"
+	       "1.1 assessment-results document (--format oscal), to a new file (--out).\n"
+	       "levels prints, per threat model, the claim, the level the open findings show\n"
+	       "not met (not_met_from) and whether the claim contradicts it; exit 0 none, 1 a\n"
+	       "contradiction. emulation prints what the engagement emulated, or (the assessor,\n"
+	       "with --capability and --access) sets it: --access from external,\n"
+	       "stolen-credentials, insider, ai-insider, physical, supply-chain; --rules FILE the\n"
+	       "confidential rules of engagement. commitments lists the company's commitments;\n"
+	       "commit declares one (the company; --framework from GET vocabulary's framework,\n"
+	       "--text FILE, \"-\" reads stdin); verdict (the assessor) gives one a verdict\n"
+	       "(supported, refuted, inconclusive, not-assessed) with the public summary FILE.\n"
+	       "report writes the engagement's printable report (HTML, its stylesheet inline)\n"
+	       "to a new file; --pdf also prints it with a local headless Chromium\n"
+	       "($LOCKSTEP_CHROMIUM, else /usr/bin/chromium).\n");
 }
 
 /* ---- arguments ---- */
@@ -1386,6 +1415,141 @@ client_run_report(const struct client_ctx *ctx, const struct client_command *cmd
 {
 	(void)cmd;
 	return client_cmd_report(ctx, args, opts);
+}
+
+/*
+ * Security levels (issue 14): levels, emulation, commitments, commit,
+ * verdict. Each builds its request here; the answer is printed as any
+ * other (client_report). levels exits 1 when a claim is contradicted.
+ */
+static int
+client_cmd_levels(const struct client_ctx *ctx, const struct client_command *cmd, char **args,
+                  const char **opts)
+{
+	char path[CLIENT_MAX_PATH];
+	struct client_buf in = {.max = CLIENT_MAX_REQUEST};
+	struct client_response res = {0};
+	const char *name = cmd->name, *method = "GET";
+	json_t *j = NULL;
+	char *body = NULL;
+	int ret = CLIENT_EXIT_USAGE;
+
+	if (!util_uuid_valid(args[0])) {
+		fprintf(stderr, "%s: %s is a lower-case UUID\n", client_progname,
+		        strcmp(name, "verdict") == 0 ? "COMMITMENT_ID" : "ENGAGEMENT_ID");
+		return CLIENT_EXIT_USAGE;
+	}
+	if (strcmp(name, "levels") == 0) {
+		snprintf(path, sizeof(path), "/api/v1/engagements/%s/levels", args[0]);
+	} else if (strcmp(name, "commitments") == 0) {
+		snprintf(path, sizeof(path), "/api/v1/engagements/%s/commitments", args[0]);
+	} else if (strcmp(name, "emulation") == 0) {
+		snprintf(path, sizeof(path), "/api/v1/engagements/%s/emulation", args[0]);
+		if (opts[0] != NULL || opts[1] != NULL || opts[2] != NULL || opts[3] != NULL ||
+		    opts[4] != NULL || opts[5] != NULL) {
+			json_t *acc = json_array();
+			char *copy, *tok, *save = NULL;
+
+			if (opts[0] == NULL || opts[1] == NULL) {
+				fprintf(stderr,
+				        "%s: emulation: --capability and --access go together\n",
+				        client_progname);
+				json_decref(acc);
+				return CLIENT_EXIT_USAGE;
+			}
+			if ((copy = strdup(opts[1])) == NULL) {
+				json_decref(acc);
+				return CLIENT_EXIT_PROBLEM;
+			}
+			for (tok = strtok_r(copy, ", ", &save); tok;
+			     tok = strtok_r(NULL, ", ", &save))
+				json_array_append_new(acc, json_string(tok));
+			free(copy);
+			method = "PUT";
+			j = json_pack("{s:s, s:o}", "capability", opts[0], "access", acc);
+			if (j != NULL && opts[2] != NULL) {
+				char *end = NULL;
+				long long n = strtoll(opts[2], &end, 10);
+
+				if (end == opts[2] || *end != '\0' || n < 0 || n > 100000) {
+					fprintf(stderr,
+					        "%s: --person-days is a whole number 0-100000\n",
+					        client_progname);
+					goto done;
+				}
+				json_object_set_new(j, "person_days", json_integer(n));
+			}
+			if (j != NULL && opts[3] != NULL)
+				json_object_set_new(j, "fieldwork_from", json_string(opts[3]));
+			if (j != NULL && opts[4] != NULL)
+				json_object_set_new(j, "fieldwork_to", json_string(opts[4]));
+			if (j != NULL && opts[5] != NULL) {
+				if (client_read_text(opts[5], &in) != 0)
+					goto done;
+				/* NULL when the bytes are not UTF-8 */
+				json_t *rules = json_stringn(in.data ? in.data : "", in.len);
+
+				if (rules == NULL) {
+					fprintf(stderr, "%s: the rules are not UTF-8\n",
+					        client_progname);
+					goto done;
+				}
+				json_object_set_new(j, "rules_of_engagement", rules);
+			}
+		}
+	} else if (strcmp(name, "commit") == 0) {
+		snprintf(path, sizeof(path), "/api/v1/engagements/%s/commitments", args[0]);
+		if (opts[0] == NULL || opts[1] == NULL || opts[2] == NULL || opts[3] == NULL) {
+			fprintf(stderr,
+			        "%s: commit needs --framework, --version, --level and --text\n",
+			        client_progname);
+			return CLIENT_EXIT_USAGE;
+		}
+		if (client_read_text(opts[3], &in) != 0)
+			goto done;
+		method = "POST";
+		/* s% copies in.len bytes; NULL when they are not UTF-8 */
+		j = json_pack("{s:s, s:s, s:s, s:s%}", "framework", opts[0], "version", opts[1],
+		              "level", opts[2], "text", in.data ? in.data : "", in.len);
+		if (j != NULL && opts[4] != NULL)
+			json_object_set_new(j, "link", json_string(opts[4]));
+		if (j == NULL) {
+			fprintf(stderr, "%s: the arguments or the text are not UTF-8\n",
+			        client_progname);
+			goto done;
+		}
+	} else {
+		snprintf(path, sizeof(path), "/api/v1/commitments/%s/verdict", args[0]);
+		if (client_read_text(args[2], &in) != 0)
+			goto done;
+		method = "PUT";
+		j = json_pack("{s:s, s:s%}", "verdict", args[1], "summary", in.data ? in.data : "",
+		              in.len);
+		if (j == NULL) {
+			fprintf(stderr, "%s: the summary is not UTF-8\n", client_progname);
+			goto done;
+		}
+	}
+	if (j != NULL && (body = json_dumps(j, JSON_COMPACT)) == NULL) {
+		ret = CLIENT_EXIT_PROBLEM;
+		goto done;
+	}
+	if ((ret = client_api(ctx, method, path, body, &res)) != 0)
+		goto done;
+	ret = client_report(&res);
+	if (ret == 0 && strcmp(name, "levels") == 0) {
+		json_t *ans = json_loadb(res.body.data ? res.body.data : "", res.body.len, 0, NULL);
+
+		if (json_array_size(json_object_get(ans, "contradictions")) > 0)
+			ret = 1;
+		json_decref(ans);
+	}
+done:
+	json_decref(j);
+	free(body);
+	client_buf_free(&in);
+	client_response_free(&res);
+	return ret;
 }
 
 /* ---- main ---- */

@@ -403,8 +403,10 @@
 		out.append(stageSection(e));
 		if (typeof e.scope === 'string')
 			out.append(el('h3', null, 'Scope'), el('pre', { class: 'text' }, e.scope));
-		if (kind === 'coordinator')
+		if (kind === 'coordinator') {
+			out.append(await levelsSection(id, kind, e));
 			return out;
+		}
 		const working = e.state === 'fieldwork' || e.state === 'reporting';
 
 		let tms = threatModels.map((t) => t.code);
@@ -439,10 +441,15 @@
 
 		const byTm = new Map((claims && claims.items || []).map((c) => [c.threat_model, c]));
 		out.append(el('h3', null, 'Claims'),
-			table(['Threat model', 'Robust up to', 'Public summary', 'Updated'], tms.map((tm) => {
+			table(['Threat model', 'Robust up to', 'Not met from', 'Public summary', 'Updated'], tms.map((tm) => {
 				const c = byTm.get(tm);
-				return [tm, c ? c.level : '—', c ? c.summary : '—', c ? c.updated_at : '—'];
+				return [tm, c ? c.level : '—',
+					c && c.not_met_from ? el('span', { class: c.contradiction ? 'error' : null },
+						c.not_met_from + (c.contradiction ? ' (contradicts the claim)' : '')) : '—',
+					c ? c.summary : '—', c ? c.updated_at : '—'];
 			}), { id: 'claims-table' }));
+		if (claims && Array.isArray(claims.contradictions) && claims.contradictions.length > 0)
+			out.append(contradictionBox(claims.contradictions));
 		out.append(el('p', { class: 'export' },
 			el('a', { href: API + '/engagements/' + id + '/findings.csv', download: 'findings-' + id + '.csv', id: 'findings-export' },
 				'Download all findings as CSV'), ' · ',
@@ -452,6 +459,7 @@
 				'Printable report')));
 		if (kind === 'assessor')
 			out.append(el('div', { class: 'claims' }, tms.map((tm) => claimForm(id, tm, byTm.get(tm)))));
+		out.append(await levelsSection(id, kind, e));
 
 		out.append(el('h3', null, 'Company statement'),
 			statement ? el('pre', { class: 'text', id: 'statement-text' }, statement.text) : el('p', { class: 'empty' }, 'No statement yet.'));
@@ -808,6 +816,7 @@
 			field('MITRE ATLAS ids', el('input', { name: 'atlas', placeholder: 'AML.T0024, AML.T0044' })),
 			field('CWE ids', el('input', { name: 'cwe', placeholder: 'CWE-284' })),
 			field('CVSS vector', el('input', { name: 'cvss', placeholder: 'CVSS:3.1/AV:N/…' })),
+			ocRequiredField(''),
 			el('button', { type: 'submit' }, 'Create finding')), async (fd) => {
 			const body = { threat_model: fd.get('threat_model'), title: fd.get('title'),
 				detail: fd.get('detail'), severity: fd.get('severity') };
@@ -817,6 +826,8 @@
 				body.cwe = words(fd.get('cwe'));
 			if (String(fd.get('cvss')).trim() !== '')
 				body.cvss = String(fd.get('cvss')).trim();
+			if (fd.get('oc_required'))
+				body.oc_required = fd.get('oc_required');
 			const f = await api('POST', '/engagements/' + engagementId + '/findings', body);
 			go('#/findings/' + f.id, 'Finding created.');
 		});
@@ -844,7 +855,7 @@
 		const form = el('form', { class: 'card', id: 'finding-import' },
 			el('h4', null, 'Import findings (SARIF or CSV)'),
 			el('p', { class: 'hint' }, 'A SARIF 2.1.0 log (*.sarif, *.json) from a scanner, or a CSV file whose first row names the columns ' +
-				'title, detail, severity and optionally threat_model, cwe, atlas, cvss, location. Nothing is imported if any row has an error; ' +
+				'title, detail, severity and optionally threat_model, cwe, atlas, cvss, location, oc_required. Nothing is imported if any row has an error; ' +
 				'importing the same file again creates nothing new.'),
 			field('File', el('input', { type: 'file', name: 'file', required: true, accept: '.sarif,.json,.csv,application/sarif+json,application/json,text/csv' })),
 			field('Format', select('format', [['auto', 'by the file name'], ['sarif', 'SARIF 2.1.0'], ['csv', 'CSV']], 'auto')),
@@ -938,6 +949,114 @@
 		return el('div', null, field(label, ta), nameCheck(engagementId, ta));
 	}
 
+	/* ---- security levels (issue 14): emulation, oc_required, commitments ---- */
+
+	/* The lowest attacker capability that can exploit a finding ("" : not rated). */
+	function ocRequiredField(value) {
+		const levels = enumOf('capability_level').filter((l) => l !== 'not-assessed');
+		return field('Exploitable from (lowest attacker capability)',
+			select('oc_required', [['', '(not rated)']].concat(levels.map((l) => [l, l])), value));
+	}
+
+	/* Claims that say more than the open findings allow: a warning, not a hold. */
+	function contradictionBox(list) {
+		return el('div', { class: 'error', id: 'contradictions' },
+			el('h4', null, 'Claims contradicted by open findings'),
+			el('ul', null, list.map((w) => el('li', null,
+				w.threat_model + ': the claim says robust up to ' + w.claim + ', but an open finding is exploitable from ' +
+				w.not_met_from + '. Lower the claim, or retest or re-rate the finding. (This does not hold the release; ' +
+				'the published claim shows it.)'))));
+	}
+
+	/*
+	 * What the engagement emulated (its assessor sets it; the coordinator
+	 * sees it without the rules of engagement) and the company's commitments
+	 * with the assessor's verdicts.
+	 */
+	async function levelsSection(id, kind, e) {
+		const box = el('div', { id: 'levels-section' }, el('h3', null, 'Security levels'));
+		const em = await getOrNull('/engagements/' + id + '/emulation');
+		const open = !e.released;
+		if (em)
+			box.append(dl([['Capability emulated', el('span', { id: 'emulation-capability' }, orDash(em.capability))],
+				['Access granted', fmtList(em.access)], ['Person-days', em.person_days === null ? '—' : String(em.person_days)],
+				['Fieldwork', em.fieldwork_from || em.fieldwork_to ? orDash(em.fieldwork_from) + ' – ' + orDash(em.fieldwork_to) : '—']]),
+			typeof em.rules_of_engagement === 'string' && em.rules_of_engagement !== '' ?
+				el('div', null, el('h4', null, 'Rules of engagement (confidential, never published)'),
+					el('pre', { class: 'text', id: 'emulation-rules' }, em.rules_of_engagement)) : '');
+		if (kind === 'coordinator')
+			return box;
+		if (kind === 'assessor' && open) {
+			const access = new Set(em && em.access ? em.access : []);
+			const levels = enumOf('capability_level').filter((l) => l !== 'not-assessed');
+			box.append(onSubmit(el('form', { class: 'card', id: 'emulation-form' },
+				el('h4', null, 'What this engagement emulated'),
+				field('Attacker capability emulated', select('capability', levels, em && em.capability ? em.capability : 'OC3')),
+				el('fieldset', null, el('legend', null, 'Access granted'),
+					enumOf('access_kind').map((k) => el('label', { class: 'inline' },
+						el('input', { type: 'checkbox', name: 'access', value: k, checked: access.has(k) }), ' ' + k))),
+				field('Person-days', el('input', { name: 'person_days', type: 'number', min: 0, max: 100000,
+					value: em && em.person_days !== null ? String(em.person_days) : '' })),
+				field('Fieldwork from', el('input', { name: 'fieldwork_from', type: 'date', value: em && em.fieldwork_from || '' })),
+				field('Fieldwork to', el('input', { name: 'fieldwork_to', type: 'date', value: em && em.fieldwork_to || '' })),
+				field('Rules of engagement (confidential)', el('textarea', { name: 'rules_of_engagement', rows: 4, maxlength: 20000,
+					value: em && em.rules_of_engagement || '' })),
+				el('button', { type: 'submit' }, 'Save emulation')), async (fd) => {
+				const body = { capability: fd.get('capability'), access: fd.getAll('access') };
+				if (String(fd.get('person_days')).trim() !== '')
+					body.person_days = Number(fd.get('person_days'));
+				for (const k of ['fieldwork_from', 'fieldwork_to', 'rules_of_engagement'])
+					if (String(fd.get(k)).trim() !== '')
+						body[k] = String(fd.get(k));
+				await api('PUT', '/engagements/' + id + '/emulation', body);
+				await route();
+				notice('Emulation saved.');
+			}));
+		}
+		const list = await getOrNull('/engagements/' + id + '/commitments');
+		const items = list && Array.isArray(list.items) ? list.items : [];
+		const frameworks = vocab && Array.isArray(vocab.framework) ? vocab.framework : [];
+		box.append(el('h4', null, 'The company\'s commitments'),
+			items.length === 0 ? el('p', { class: 'empty' }, 'No commitments yet.') :
+				table(['Framework', 'Version', 'Level or control', 'Commitment', 'Verdict', 'Assessor\'s summary'], items.map((k) => [
+					k.framework, k.version, k.level,
+					el('span', null, k.text, k.link ? [' ', el('a', { href: k.link, rel: 'noopener noreferrer', target: '_blank' }, 'source')] : null),
+					el('strong', null, k.verdict), orDash(k.verdict_summary)]), { id: 'commitments-table' }));
+		if (kind === 'company' && open) {
+			box.append(onSubmit(el('form', { class: 'card', id: 'commitment-form' },
+				el('h4', null, 'Declare a commitment'),
+				field('Framework', select('framework', frameworks.map((f) => [f.code, f.name + ' (' + f.publisher + ')']))),
+				field('Version', el('input', { name: 'version', required: true, maxlength: 40, list: 'framework-versions' })),
+				el('datalist', { id: 'framework-versions' }, frameworks.flatMap((f) => f.versions).map((v) => el('option', { value: v }))),
+				field('Level or control', el('input', { name: 'level', required: true, maxlength: 200, list: 'framework-levels' })),
+				el('datalist', { id: 'framework-levels' }, frameworks.flatMap((f) => f.levels).map((v) => el('option', { value: v }))),
+				checkedText(id, 'Public text', { name: 'text', rows: 3, maxlength: 2000, required: true }),
+				field('Link (https, optional)', el('input', { name: 'link', type: 'url', pattern: 'https://.*', maxlength: 2000 })),
+				el('p', { class: 'hint' }, 'Sources: ', frameworks.map((f, i) => [i ? ' · ' : '', el('a', { href: f.url, rel: 'noopener noreferrer', target: '_blank' }, f.code)])),
+				el('button', { type: 'submit' }, 'Declare')), async (fd) => {
+				const body = { framework: fd.get('framework'), version: fd.get('version'), level: fd.get('level'), text: fd.get('text') };
+				if (String(fd.get('link')).trim() !== '')
+					body.link = String(fd.get('link')).trim();
+				const saved = await api('POST', '/engagements/' + id + '/commitments', body);
+				await route();
+				notice('Commitment declared.' + nameCheckNote(saved));
+			}));
+		}
+		if (kind === 'assessor' && open) {
+			for (const k of items)
+				box.append(onSubmit(el('form', { class: 'card verdict-form' },
+					el('h4', null, 'Verdict · ' + k.framework + ' ' + k.level),
+					field('Verdict', select('verdict', enumOf('verdict'), k.verdict)),
+					checkedText(id, 'Public summary', { name: 'summary', rows: 2, maxlength: 2000, value: k.verdict_summary || '' }),
+					el('button', { type: 'submit' }, 'Save verdict')), async (fd) => {
+					const saved = await api('PUT', '/commitments/' + k.id + '/verdict', { verdict: fd.get('verdict'), summary: fd.get('summary') });
+					await route();
+					notice('Verdict saved.' + nameCheckNote(saved));
+				}));
+		}
+		return box;
+	}
+
 	function claimForm(engagementId, tm, c) {
 		return onSubmit(el('form', { class: 'card claim' },
 			el('h4', null, 'Claim · ' + tm),
@@ -960,7 +1079,8 @@
 			el('h2', { id: 'finding-title' }, f.title),
 			dl([['Threat model', f.threat_model], ['Severity', el('span', { class: 'sev sev-' + f.severity }, f.severity)],
 				['Status', f.status], ['MITRE ATLAS', fmtList(f.atlas)], ['CWE', fmtList(f.cwe)],
-				['CVSS', orDash(f.cvss)], ['Version', String(f.version)],
+				['CVSS', orDash(f.cvss)],
+				['Exploitable from', el('span', { id: 'finding-oc' }, orDash(f.oc_required))], ['Version', String(f.version)],
 				['Remediation due', f.remediation_due ? el('span', { id: 'finding-due', class: f.overdue ? 'error' : null },
 					f.remediation_due + (f.overdue ? ' (overdue)' : '')) : '—'],
 				['Created', f.created_at], ['Updated', f.updated_at]]),
@@ -981,6 +1101,7 @@
 				field('CWE ids', el('input', { name: 'cwe', value: (f.cwe || []).join(', ') })),
 				field('CVSS vector', el('input', { name: 'cvss', value: f.cvss || '' })),
 				field('Remediation due (RFC 3339, blank: none)', el('input', { name: 'remediation_due', value: f.remediation_due || '' })),
+				ocRequiredField(f.oc_required || ''),
 				el('button', { type: 'submit' }, 'Save changes')), async (fd) => {
 				const body = {};
 				for (const k of ['threat_model', 'title', 'severity', 'status', 'detail'])
@@ -993,6 +1114,8 @@
 					body.cvss = String(fd.get('cvss')).trim();
 				if (String(fd.get('remediation_due')).trim() !== (f.remediation_due || ''))
 					body.remediation_due = String(fd.get('remediation_due')).trim();
+				if (fd.get('oc_required') !== (f.oc_required || ''))
+					body.oc_required = fd.get('oc_required');
 				await patchFinding(id, body);
 			}));
 		} else if (kind === 'company') {
@@ -1492,6 +1615,31 @@
 		return out;
 	}
 
+	/*
+	 * A series (issue 14): the earlier, published campaign this one follows;
+	 * the coordinator picks it among the campaigns released before this one.
+	 */
+	async function seriesSection(id, c) {
+		const s = await getOrNull('/campaigns/' + id + '/follows');
+		const box = el('div', { id: 'series-section' }, el('h3', null, 'Series'),
+			el('p', { id: 'series-follows' }, s && s.follows ?
+				['Follows ', link('/p/' + encodeURIComponent(s.follows.slug), s.follows.title), ' (released ' + s.follows.release_at + ').'] :
+				'Follows no earlier campaign.'));
+		if (me.org.kind !== 'coordinator' || c.released)
+			return box;
+		const all = await listAll('/campaigns');
+		const earlier = all.filter((x) => x.id !== id && x.state === 'published' && x.release_at < c.release_at);
+		box.append(onSubmit(el('form', { class: 'card', id: 'series-form' },
+			field('Follows', select('follows', [['', '(none)']].concat(earlier.map((x) => [x.id, x.title + ' (' + x.slug + ')'])),
+				s && s.follows ? s.follows.id : '')),
+			el('button', { type: 'submit' }, 'Save')), async (fd) => {
+			await api('PUT', '/campaigns/' + id + '/follows', { follows: fd.get('follows') });
+			await route();
+			notice('Series saved.');
+		}));
+		return box;
+	}
+
 	async function viewCampaign(id) {
 		const c = await api('GET', '/campaigns/' + id);
 		const out = el('div', null,
@@ -1561,6 +1709,7 @@
 						rv.state === 'pending' ? 'no answer yet' + (rv.reopened ? ' (reopened)' : '') : rv.state];
 				}), { id: 'progress-table' }));
 		out.append(await dashboardSection(id));
+		out.append(await seriesSection(id, c));
 
 		if (!c.released) {
 			out.append(onSubmit(el('form', { class: 'card', id: 'campaign-edit' },

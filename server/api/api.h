@@ -75,6 +75,14 @@ int api_publication_attestation_get(struct http_request *r);
 int api_audit_get(struct http_request *r);
 int api_publication_corrections_post(struct http_request *r);
 int api_publication_corrections_get(struct http_request *r);
+/* security levels (api/levels.c) */
+int api_emulation_get(struct http_request *r);
+int api_emulation_put(struct http_request *r);
+int api_levels_get(struct http_request *r);
+int api_commitments_post(struct http_request *r);
+int api_commitments_get(struct http_request *r);
+int api_commitment_verdict_put(struct http_request *r);
+int api_campaign_follows(struct http_request *r); /* GET and PUT (api/campaign_follows.c) */
 
 /* The static route table, terminated by a null row. */
 extern const struct router_route api_routes[];
@@ -202,6 +210,15 @@ int api_valid_disclosure(const char *s);
 		.valid = (cvss_valid)                                                              \
 	}
 
+/* A finding's oc_required (api/levels.c): OC1-OC5; PATCH also "" (clear). */
+#define API_OC_REQUIRED_FIELD(valid_fn)                                                            \
+	{                                                                                          \
+		.name = "oc_required", .type = JSON_FIELD_STRING, .min_len = 0, .max_len = 3,      \
+		.valid = (valid_fn)                                                                \
+	}
+int api_valid_oc(const char *s);
+int api_valid_oc_or_empty(const char *s);
+
 /* An engagement as seen by one of its participants. */
 struct api_engagement {
 	char id[DB_UUID_LEN + 1];
@@ -225,6 +242,20 @@ struct api_engagement {
 int api_engagement_load(struct db_conn *c, const struct http_request *r, const char *id, int as,
                         struct api_engagement *e, struct api_res *res);
 void api_engagement_clear(struct api_engagement *e);
+
+/*
+ * Security levels (api/levels.c). api_levels_json: per threat model of
+ * threat_models {claim, not_met_from, refuting, contradiction} from the
+ * claims and store_not_met's object (new reference).
+ * api_levels_contradictions: the contradicted ones as a list of warnings
+ * (new reference). api_levels_load: both read for engagement e (DB_OK or a
+ * db_status; *levels new reference).
+ */
+json_t *api_levels_json(const json_t *threat_models, const struct store_claim *claims, int nclaims,
+                        const json_t *not_met);
+json_t *api_levels_contradictions(const json_t *levels);
+int api_levels_load(struct db_conn *c, const struct api_engagement *e,
+                    json_t **levels) DB_MUST_CHECK;
 
 /* 1 if code is one of e's campaign's threat models. */
 int api_engagement_has_threat_model(const struct api_engagement *e, const char *code);

@@ -27,6 +27,7 @@ struct claim_ctx {
 	const char *threat_model;
 	struct store_claim row; /* the result */
 	json_t *names;          /* the result: names to check the summary for, or NULL */
+	json_t *levels;         /* the result: api_levels_load after the save */
 	struct api_res res;
 };
 
@@ -53,6 +54,11 @@ claim_tx(struct db_conn *c, void *arg)
 		rc = api_audit(c, k->r, "claim.put", "engagement", e.id, e.company, e.assessor,
 		               json_pack("{s:s, s:s}", "threat_model", k->threat_model, "level",
 		                         k->row.level));
+	/* the claim against the findings: flagged at once (api/levels.c) */
+	json_decref(k->levels);
+	k->levels = NULL;
+	if (rc == DB_OK)
+		rc = api_levels_load(c, &e, &k->levels);
 	/* from the review window on, every save is name-checked at once */
 	json_decref(k->names);
 	k->names = NULL;
@@ -83,7 +89,19 @@ api_claim_put(struct http_request *r)
 		json_object_set_new(
 		    k.res.body, "name_check",
 		    api_name_check_json(k.names, k.row.summary ? k.row.summary : ""));
+	if (rc == DB_OK) {
+		json_t *l = json_object_get(k.levels, k.threat_model);
+
+		json_object_set_new(k.res.body, "not_met_from",
+		                    json_is_string(json_object_get(l, "not_met_from"))
+		                        ? json_incref(json_object_get(l, "not_met_from"))
+		                        : json_null());
+		json_object_set_new(
+		    k.res.body, "contradiction",
+		    json_boolean(json_is_true(json_object_get(l, "contradiction"))));
+	}
 	json_decref(k.names);
+	json_decref(k.levels);
 	store_claim_clear(&k.row);
 	return api_finish(r, rc, &k.res);
 }

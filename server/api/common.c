@@ -334,6 +334,8 @@ api_finding_json(const struct store_finding *f)
 		                    f->remediation_due[0] ? json_string(f->remediation_due)
 		                                          : json_null());
 		json_object_set_new(v, "overdue", json_boolean(f->overdue));
+		json_object_set_new(v, "oc_required",
+		                    f->oc_required[0] ? json_string(f->oc_required) : json_null());
 	}
 	return v;
 }

@@ -18,6 +18,9 @@ api_export_clear(struct api_export *x)
 	store_engagement_clear(&x->e);
 	store_findings_free(x->rows, x->n);
 	store_claims_free(x->claims, x->nclaims);
+	json_decref(x->commitments);
+	json_decref(x->emulation);
+	json_decref(x->not_met);
 	memset(x, 0, sizeof(*x));
 }
 
@@ -61,6 +64,13 @@ api_export_load(struct db_conn *c, const struct http_request *r, const char *id,
 		after = after_id;
 	}
 	if ((rc = store_claim_list(c, id, &x->claims, &x->nclaims)) != DB_OK)
+		return rc;
+	/* security levels (issue 14): commitments, what was emulated, not-met levels */
+	if ((rc = store_commitment_list(c, id, &x->commitments)) != DB_OK)
+		return rc;
+	if ((rc = store_emulation_get(c, id, 0, &x->emulation)) != DB_OK && rc != STORE_NONE)
+		return rc;
+	if ((rc = store_not_met(c, id, &x->not_met)) != DB_OK)
 		return rc;
 	return api_audit(c, r, "finding.export", "engagement", id, NULL, NULL,
 	                 json_pack("{s:s, s:i}", "format", format, "findings", x->n));
@@ -221,6 +231,8 @@ api_oscal_engagement(const struct api_export *x, const char *now)
 		    oscal_prop(rp, "mitre-atlas", json_string_value(v));
 		if (f->cvss != NULL)
 			oscal_prop(rp, "cvss-vector", f->cvss);
+		if (f->oc_required[0] != '\0')
+			oscal_prop(rp, "oc-required", f->oc_required);
 		oscal_uuid(u, "risk", f->id, NULL);
 		risk =
 		    json_pack("{s:s, s:o, s:o, s:o, s:s, s:o, s:[{s:s}]}", "uuid", u, "title",
@@ -261,6 +273,18 @@ api_oscal_engagement(const struct api_export *x, const char *now)
 		}
 		oscal_prop(fp, "threat-model", code);
 		oscal_prop(fp, "robust-up-to", cl ? cl->level : "not-assessed");
+		{
+			const char *from = json_string_value(
+			    json_object_get(json_object_get(x->not_met, code), "not_met_from"));
+			const char *lv = cl ? cl->level : "not-assessed";
+
+			if (from != NULL) {
+				oscal_prop(fp, "not-met-from", from);
+				oscal_prop(fp, "contradiction",
+				           api_valid_oc(lv) && strcmp(from, lv) <= 0 ? "true"
+				                                                     : "false");
+			}
+		}
 		if (cl != NULL && strcmp(cl->level, "not-assessed") != 0)
 			status = json_pack("{s:s}", "state", "satisfied");
 		else
@@ -277,6 +301,52 @@ api_oscal_engagement(const struct api_export *x, const char *now)
 			json_object_set(fd, "related-risks", rr);
 		json_decref(rr);
 		json_array_append_new(findings, fd);
+	}
+
+	/* each company commitment: a finding against it, with the assessor's verdict */
+	{
+		json_t *cm;
+
+		json_array_foreach(x->commitments, k, cm)
+		{
+			const char *verdict = json_string_value(json_object_get(cm, "verdict"));
+			const char *cid = json_string_value(json_object_get(cm, "id"));
+			json_t *fp = json_array(), *status, *fd;
+			char *ctitle = NULL, *cdesc = NULL, target[64];
+
+			if (verdict == NULL || cid == NULL)
+				continue;
+			oscal_prop(fp, "commitment-framework",
+			           json_string_value(json_object_get(cm, "framework")));
+			oscal_prop(fp, "commitment-version",
+			           json_string_value(json_object_get(cm, "version")));
+			oscal_prop(fp, "commitment-level",
+			           json_string_value(json_object_get(cm, "level")));
+			oscal_prop(fp, "verdict", verdict);
+			if (strcmp(verdict, "supported") == 0)
+				status = json_pack("{s:s}", "state", "satisfied");
+			else
+				status = json_pack("{s:s, s:s}", "state", "not-satisfied", "reason",
+				                   verdict);
+			if (asprintf(&ctitle, "Commitment: %s %s, %s",
+			             json_string_value(json_object_get(cm, "framework")),
+			             json_string_value(json_object_get(cm, "version")),
+			             json_string_value(json_object_get(cm, "level"))) < 0)
+				ctitle = NULL;
+			if (asprintf(&cdesc, "%s\n\nVerdict: %s. %s",
+			             json_string_value(json_object_get(cm, "text")), verdict,
+			             json_string_value(json_object_get(cm, "verdict_summary"))) < 0)
+				cdesc = NULL;
+			snprintf(target, sizeof(target), "commitment-%s", cid);
+			oscal_uuid(u, "commitment", cid, NULL);
+			fd = json_pack("{s:s, s:o, s:o, s:o, s:{s:s, s:s, s:o}}", "uuid", u,
+			               "title", oscal_line(ctitle, "Commitment"), "description",
+			               oscal_text(cdesc, "No text."), "props", fp, "target", "type",
+			               "statement-id", "target-id", target, "status", status);
+			free(ctitle);
+			free(cdesc);
+			json_array_append_new(findings, fd);
+		}
 	}
 
 	if (asprintf(&title, "%s: %s assessed by %s", e->campaign_title ? e->campaign_title : "",
@@ -297,6 +367,19 @@ api_oscal_engagement(const struct api_export *x, const char *now)
 	props = json_array();
 	oscal_prop(props, "engagement-id", e->id);
 	oscal_prop(props, "engagement-state", e->state);
+	if (json_is_string(json_object_get(x->emulation, "capability")))
+		oscal_prop(props, "capability-emulated",
+		           json_string_value(json_object_get(x->emulation, "capability")));
+	json_array_foreach(json_object_get(x->emulation, "access"), k, tm)
+	    oscal_prop(props, "access-granted", json_string_value(tm));
+	if (json_is_integer(json_object_get(x->emulation, "person_days"))) {
+		char days[32];
+
+		snprintf(
+		    days, sizeof(days), "%lld",
+		    (long long)json_integer_value(json_object_get(x->emulation, "person_days")));
+		oscal_prop(props, "person-days", days);
+	}
 	result =
 	    json_pack("{s:s, s:o, s:s, s:s, s:o, s:{s:s, s:[{s:{}}]}, s:o, s:o, s:o}", "uuid",
 	              res_uuid, "title", oscal_line(title, "Engagement"), "description", desc,

@@ -16,6 +16,9 @@ struct api_export {
 	int n;
 	struct store_claim *claims;
 	int nclaims;
+	json_t *commitments; /* store_commitment_list (issue 14) */
+	json_t *emulation;   /* store_emulation_get without rules, or NULL */
+	json_t *not_met;     /* store_not_met */
 };
 
 /*

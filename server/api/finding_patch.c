@@ -36,6 +36,7 @@ static const struct json_field assessor_fields[] = {API_FINDING_FIELDS(0, cvss_o
                                                      .min_len = 0,
                                                      .max_len = 40,
                                                      .valid = due_or_empty},
+                                                    API_OC_REQUIRED_FIELD(api_valid_oc_or_empty),
                                                     {.name = NULL}};
 
 static const struct json_field company_fields[] = {{.name = "status",
@@ -87,7 +88,8 @@ finding_patch_tx(struct db_conn *c, void *arg)
 	                                 .atlas = f->atlas,
 	                                 .cwe = f->cwe,
 	                                 .cvss = patch_str(j, "cvss"),
-	                                 .remediation_due = patch_str(j, "remediation_due")};
+	                                 .remediation_due = patch_str(j, "remediation_due"),
+	                                 .oc_required = patch_str(j, "oc_required")};
 	struct api_engagement e = {0};
 	char due[STORE_TS_LEN];
 	int allowed, future;

@@ -32,8 +32,8 @@
 #define IMPORT_TITLE_MAX 300
 #define IMPORT_DETAIL_MAX 65536
 
-static const struct json_field import_fields[] = {API_FINDING_FIELDS(1, api_valid_cvss, 10),
-                                                  {.name = NULL}};
+static const struct json_field import_fields[] = {
+    API_FINDING_FIELDS(1, api_valid_cvss, 10), API_OC_REQUIRED_FIELD(api_valid_oc), {.name = NULL}};
 
 struct import_item {
 	json_t *obj;   /* a POST findings body, owned */
@@ -477,6 +477,15 @@ import_sarif_result(struct import_ctx *x, size_t ri, size_t i, json_t *run, json
 	                detail, "severity", severity, "cwe", cwe);
 	if (obj == NULL)
 		goto done;
+	/* oc_required (issue 14): properties.oc_required of the result, else of its rule */
+	{
+		json_t *oc = json_object_get(props, "oc_required");
+
+		if (oc == NULL)
+			oc = json_object_get(rprops, "oc_required");
+		if (oc != NULL)
+			json_object_set(obj, "oc_required", oc);
+	}
 	x->item[x->n].obj = obj;
 	obj = NULL;
 	x->item[x->n].where = import_ptr("/runs/%zu/results/%zu", ri, i);
@@ -563,10 +572,12 @@ enum import_col {
 	COL_ATLAS,
 	COL_CVSS,
 	COL_LOCATION,
+	COL_OC,
 	COL__N
 };
-static const char *const import_cols[COL__N] = {"threat_model", "title", "detail", "severity",
-                                                "cwe",          "atlas", "cvss",   "location"};
+static const char *const import_cols[COL__N] = {"threat_model", "title",    "detail",
+                                                "severity",     "cwe",      "atlas",
+                                                "cvss",         "location", "oc_required"};
 
 static json_t *
 import_row(size_t row, size_t line)
@@ -608,7 +619,7 @@ import_csv(struct import_ctx *x, const char *buf, size_t len)
 	if (csv.n == 0) {
 		import_error(x, import_row(1, 1), NULL,
 		             "empty file: the first row names the columns (threat_model, title, "
-		             "detail, severity, cwe, atlas, cvss, location)");
+		             "detail, severity, cwe, atlas, cvss, location, oc_required)");
 		ret = 0;
 		goto done;
 	}
@@ -679,6 +690,8 @@ import_csv(struct import_ctx *x, const char *buf, size_t len)
 			json_object_set_new(obj, "atlas", import_list(v[COL_ATLAS]));
 		if (v[COL_CVSS] && *v[COL_CVSS])
 			json_object_set_new(obj, "cvss", json_string(v[COL_CVSS]));
+		if (v[COL_OC] && *v[COL_OC])
+			json_object_set_new(obj, "oc_required", json_string(v[COL_OC]));
 		h = crypto_sha256_stream_new();
 		if (h == NULL || import_fp_add(h, "csv") != 0 ||
 		    import_fp_add(h, v[COL_TITLE]) != 0 ||
@@ -765,7 +778,8 @@ import_tx(struct db_conn *c, void *arg)
 		    .detail = json_string_value(json_object_get(j, "detail")),
 		    .atlas = atlas,
 		    .cwe = cwe,
-		    .cvss = json_string_value(json_object_get(j, "cvss"))};
+		    .cvss = json_string_value(json_object_get(j, "cvss")),
+		    .oc_required = json_string_value(json_object_get(j, "oc_required"))};
 
 		if (atlas == NULL || cwe == NULL)
 			rc = DB_ERROR;

@@ -10,8 +10,8 @@
 
 #include "api/api.h"
 
-static const struct json_field finding_fields[] = {API_FINDING_FIELDS(1, api_valid_cvss, 10),
-                                                   {.name = NULL}};
+static const struct json_field finding_fields[] = {
+    API_FINDING_FIELDS(1, api_valid_cvss, 10), API_OC_REQUIRED_FIELD(api_valid_oc), {.name = NULL}};
 
 struct finding_ctx {
 	struct http_request *r;
@@ -49,7 +49,8 @@ finding_create_tx(struct db_conn *c, void *arg)
 	                                 .detail = finding_str(j, "detail"),
 	                                 .atlas = f->atlas,
 	                                 .cwe = f->cwe,
-	                                 .cvss = finding_str(j, "cvss")};
+	                                 .cvss = finding_str(j, "cvss"),
+	                                 .oc_required = finding_str(j, "oc_required")};
 	struct api_engagement e;
 	int rc;
 

@@ -69,7 +69,8 @@ struct hold_ctx {
 	json_t *fields;
 	char held_at[STORE_TS_LEN];
 	json_t *names;
-	json_t *texts; /* [{field, part, text}] of the held fields */
+	json_t *texts;  /* [{field, part, text}] of the held fields */
+	json_t *levels; /* api_levels_load: the contradiction warnings */
 	struct api_res res;
 };
 
@@ -79,7 +80,8 @@ hold_clear(struct hold_ctx *k)
 	json_decref(k->fields);
 	json_decref(k->names);
 	json_decref(k->texts);
-	k->fields = k->names = k->texts = NULL;
+	json_decref(k->levels);
+	k->fields = k->names = k->texts = k->levels = NULL;
 }
 
 static int
@@ -114,7 +116,11 @@ hold_tx(struct db_conn *c, void *arg)
 	hold_clear(k);
 	if ((rc = api_engagement_load(c, k->r, k->id, API_AS_PARTICIPANT, &e, &k->res)) != DB_OK)
 		return rc;
+	/* a claim that contradicts the findings warns; it does not hold */
+	rc = api_levels_load(c, &e, &k->levels);
 	api_engagement_clear(&e);
+	if (rc != DB_OK)
+		return rc;
 	if ((rc = store_hold_fields(c, k->id, &k->fields, k->held_at)) != DB_OK)
 		return rc;
 	if (json_array_size(k->fields) == 0)
@@ -150,6 +156,24 @@ hold_tx(struct db_conn *c, void *arg)
 		store_statement_clear(&st);
 		if (rc != DB_OK && rc != STORE_NONE)
 			return rc;
+	}
+	if (hold_has(k->fields, "commitment") || hold_has(k->fields, "verdict summary")) {
+		json_t *list = NULL, *cm;
+		size_t i;
+
+		if ((rc = store_commitment_list(c, k->id, &list)) != DB_OK)
+			return rc;
+		json_array_foreach(list, i, cm)
+		{
+			char part[80];
+
+			snprintf(part, sizeof(part), "commitments.%s",
+			         json_string_value(json_object_get(cm, "id")));
+			hold_text(k->texts, "commitment", part, json_object_get(cm, "text"));
+			hold_text(k->texts, "verdict summary", part,
+			          json_object_get(cm, "verdict_summary"));
+		}
+		json_decref(list);
 	}
 	if (hold_has(k->fields, "review response") || hold_has(k->fields, "review addendum")) {
 		struct store_review rv = {0};
@@ -202,9 +226,10 @@ api_hold_get(struct http_request *r)
 		}
 		if (rc == DB_OK)
 			k.res.body = json_pack(
-			    "{s:b, s:o, s:O, s:o}", "held", json_array_size(k.fields) > 0,
+			    "{s:b, s:o, s:O, s:o, s:o}", "held", json_array_size(k.fields) > 0,
 			    "held_at", k.held_at[0] ? json_string(k.held_at) : json_null(),
-			    "fields", k.fields ? k.fields : json_array(), "texts", texts);
+			    "fields", k.fields ? k.fields : json_array(), "texts", texts,
+			    "warnings", api_levels_contradictions(k.levels));
 		else
 			json_decref(texts);
 	}

@@ -4,7 +4,10 @@
  * {"<name>": [codes in order], ..., "company_finding_status": [codes],
  * "threat_model": [codes]} (names, descriptions: GET /api/v1/threat-models).
  * Served from util/vocab.h, which lockstepd checked against the
- * vocabulary table when it started.
+ * vocabulary table when it started, plus "framework": the security
+ * frameworks a company may commit to, read from the frameworks table
+ * (0018: data, each with its source), [{code, name, publisher, versions,
+ * levels, source, url}].
  */
 #include "config.h"
 
@@ -28,9 +31,20 @@ vocabulary_array(const char *const *list)
 	return a;
 }
 
+static int
+vocabulary_tx(struct db_conn *c, void *arg)
+{
+	json_t **fw = arg;
+
+	json_decref(*fw);
+	*fw = NULL;
+	return store_frameworks(c, fw);
+}
+
 int
 api_vocabulary_get(struct http_request *r)
 {
+	json_t *frameworks = NULL;
 	const char *hdr[] = {"Cache-Control", "public, max-age=300", NULL};
 	json_t *body = json_object();
 	char *text = NULL;
@@ -49,6 +63,14 @@ api_vocabulary_get(struct http_request *r)
 	}
 	if (body != NULL &&
 	    json_object_set_new(body, "threat_model", vocabulary_array(vocab_threat_models)) != 0) {
+		json_decref(body);
+		body = NULL;
+	}
+	if (body != NULL && db_tx(NULL, "vocabulary", vocabulary_tx, &frameworks) != DB_OK) {
+		json_decref(frameworks);
+		json_decref(body);
+		body = NULL;
+	} else if (body != NULL && json_object_set_new(body, "framework", frameworks) != 0) {
 		json_decref(body);
 		body = NULL;
 	}

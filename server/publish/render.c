@@ -291,6 +291,262 @@ rd_transparency(struct sbuf *b, const json_t *doc, const struct publish_meta *m)
 	sb_str(b, " --log-key log.vkey --save-checkpoint pinned.ckpt</pre></section>\n");
 }
 
+/* A level, a count or "suppressed" as text into b ("—" for null). */
+static void
+rd_value(struct sbuf *b, const json_t *v)
+{
+	if (json_is_integer(v))
+		sb_printf(b, "%lld", (long long)json_integer_value(v));
+	else if (json_is_string(v))
+		sb_esc(b, json_string_value(v));
+	else
+		sb_str(b, "\xe2\x80\x94");
+}
+
+/*
+ * A series (issue 14 part 5): what changed since the publication this one
+ * follows, per company when both are named, else per distribution.
+ */
+static void
+rd_series(struct sbuf *b, const json_t *doc)
+{
+	const json_t *se = json_object_get(doc, "series");
+	const json_t *fol = json_object_get(se, "follows"), *ch = json_object_get(se, "changes");
+	const json_t *v, *x;
+	const char *key;
+	size_t i;
+
+	if (!json_is_object(se))
+		return;
+	sb_str(b, "<section id=\"series\"><h2>Changes since <a href=\"/p/");
+	sb_esc(b, rd_str(fol, "slug"));
+	sb_str(b, "\">");
+	sb_esc(b, rd_str(fol, "slug"));
+	sb_str(b, "</a></h2>");
+	if (strcmp(rd_str(se, "by"), "company") == 0) {
+		sb_str(b,
+		       "<table><caption>Claim levels per company, before and now</caption>"
+		       "<thead><tr><th scope=\"col\">Company</th><th scope=\"col\">Threat model"
+		       "</th><th scope=\"col\">Before</th><th scope=\"col\">Now</th></tr></thead>"
+		       "<tbody>");
+		json_array_foreach(ch, i, v)
+		{
+			json_object_foreach((json_t *)json_object_get(v, "claims"), key, x)
+			{
+				sb_str(b, "<tr><td>");
+				sb_esc(b, rd_str(v, "company"));
+				sb_str(b, "</td><td>");
+				sb_esc(b, key);
+				sb_str(b, "</td><td>");
+				rd_value(b, json_object_get(x, "before"));
+				sb_str(b, "</td><td>");
+				rd_value(b, json_object_get(x, "after"));
+				sb_str(b, "</td></tr>");
+			}
+		}
+	} else {
+		sb_str(b,
+		       "<table><caption>How many results reached each level, before and now"
+		       "</caption><thead><tr><th scope=\"col\">Threat model</th><th scope=\"col\">"
+		       "Level</th><th scope=\"col\">Before</th><th scope=\"col\">Now</th></tr>"
+		       "</thead><tbody>");
+		json_object_foreach((json_t *)ch, key, x)
+		{
+			for (i = 0; vocab_levels[i] != NULL; i++) {
+				sb_str(b, "<tr><td>");
+				sb_esc(b, key);
+				sb_str(b, "</td><td>");
+				sb_esc(b, vocab_levels[i]);
+				sb_str(b, "</td><td>");
+				rd_value(b, json_object_get(json_object_get(x, "before"),
+				                            vocab_levels[i]));
+				sb_str(b, "</td><td>");
+				rd_value(b, json_object_get(json_object_get(x, "after"),
+				                            vocab_levels[i]));
+				sb_str(b, "</td></tr>");
+			}
+		}
+	}
+	sb_str(b, "</tbody></table></section>\n");
+}
+
+/* A cell of the levels aggregate: its number, or "suppressed". */
+static void
+rd_cell(struct sbuf *b, const json_t *v)
+{
+	if (json_is_integer(v))
+		sb_printf(b, "<td class=\"num\">%lld</td>", (long long)json_integer_value(v));
+	else
+		sb_str(b, "<td class=\"num suppressed\">suppressed</td>");
+}
+
+/*
+ * "Robust against whom?" (issue 14): the coverage matrix (threat model x
+ * attacker capability emulated) and per threat model the levels
+ * demonstrated not met, as tables with captions and an SVG chart each (no
+ * script); per row what was emulated and the company's commitments with
+ * the assessors' verdicts; under aggregate only the counts. Documents
+ * published before 0018 have no "levels" and get no section.
+ */
+static void
+rd_levels(struct sbuf *b, const json_t *doc)
+{
+	static const char *const cov[] = {"OC1", "OC2", "OC3", "OC4", "OC5", "unrecorded", NULL};
+	static const char *const nm[] = {"OC1", "OC2", "OC3", "OC4", "OC5", "none", NULL};
+	const json_t *lv = json_object_get(json_object_get(doc, "aggregate"), "levels");
+	const json_t *tms = json_object_get(json_object_get(doc, "campaign"), "threat_models");
+	/* the rows' levels, beside the rows (snapshot.c) */
+	const json_t *rows = json_object_get(json_object_get(doc, "levels"), "engagements");
+	const json_t *v, *row, *k;
+	const char *key;
+	size_t i, j;
+	int any = 0;
+
+	if (!json_is_object(lv))
+		return;
+	sb_str(b,
+	       "<section id=\"levels\"><h2>Robust against whom?</h2>"
+	       "<p>What each assessment emulated (attacker capability after RAND's OC1\xe2\x80\x93"
+	       "OC5) says what a result means; a finding open at OCk shows robustness is not "
+	       "met from OCk on (open, being remediated, remediated but not yet retested, or "
+	       "risk-accepted).</p>"
+	       "<table><caption>Coverage: assessments of each threat model by attacker "
+	       "capability emulated</caption><thead><tr><th scope=\"col\">Threat model</th>");
+	for (i = 0; cov[i]; i++) {
+		sb_str(b, "<th scope=\"col\">");
+		sb_esc(b, cov[i]);
+		sb_str(b, "</th>");
+	}
+	sb_str(b, "</tr></thead><tbody>");
+	json_array_foreach(tms, i, v)
+	{
+		const json_t *cells =
+		    json_object_get(json_object_get(lv, "coverage"), json_string_value(v));
+
+		sb_str(b, "<tr><th scope=\"row\">");
+		sb_esc(b, json_string_value(v));
+		sb_str(b, "</th>");
+		for (j = 0; cov[j]; j++)
+			rd_cell(b, json_object_get(cells, cov[j]));
+		sb_str(b, "</tr>");
+	}
+	sb_str(b, "</tbody></table>\n");
+	json_array_foreach(tms, i, v)
+	{
+		char title[160];
+
+		snprintf(title, sizeof(title), "%s: level demonstrated not met (all companies)",
+		         json_string_value(v));
+		rd_chart(b, title,
+		         json_object_get(json_object_get(lv, "not_met"), json_string_value(v)), nm);
+	}
+	if (json_array_size(rows) > 0) {
+		sb_str(b,
+		       "<table><caption>What each assessment emulated</caption><thead><tr>"
+		       "<th scope=\"col\">Company</th><th scope=\"col\">Capability emulated</th>"
+		       "<th scope=\"col\">Access granted</th><th scope=\"col\">Person-days</th>"
+		       "<th scope=\"col\">Not met from (by threat model)</th></tr></thead><tbody>");
+		json_array_foreach(rows, i, row)
+		{
+			const json_t *em = json_object_get(row, "emulation");
+			const json_t *cl;
+			size_t n = 0;
+
+			sb_str(b, "<tr><td>");
+			sb_esc(b, rd_str(row, "company"));
+			sb_str(b, "</td><td>");
+			sb_esc(b, json_is_object(em) ? rd_str(em, "capability") : "not recorded");
+			sb_str(b, "</td><td>");
+			json_array_foreach(json_object_get(em, "access"), j, v)
+			{
+				sb_str(b, j ? ", " : "");
+				sb_esc(b, json_string_value(v));
+			}
+			sb_str(b, "</td><td class=\"num\">");
+			if (json_is_number(json_object_get(em, "person_days")))
+				sb_printf(b, "%g",
+				          json_number_value(json_object_get(em, "person_days")));
+			sb_str(b, "</td><td>");
+			json_object_foreach((json_t *)json_object_get(row, "claims"), key, cl)
+			{
+				if (!json_is_string(json_object_get(cl, "not_met_from")))
+					continue;
+				sb_str(b, n++ ? "; " : "");
+				sb_esc(b, key);
+				sb_str(b, ": ");
+				sb_esc(b, rd_str(cl, "not_met_from"));
+				if (json_is_true(json_object_get(cl, "contradiction"))) {
+					sb_str(b,
+					       " <strong class=\"warning\">contradicts the claim "
+					       "\xe2\x80\x9crobust up to ");
+					sb_esc(b, rd_str(cl, "level"));
+					sb_str(b, "\xe2\x80\x9d</strong>");
+				}
+			}
+			sb_str(b, "</td></tr>");
+		}
+		sb_str(b, "</tbody></table>\n");
+	}
+	json_array_foreach(rows, i, row)
+	{
+		if (json_array_size(json_object_get(row, "commitments")) > 0)
+			any = 1;
+	}
+	if (any) {
+		sb_str(b, "<table><caption>The companies' own security commitments and the "
+		          "assessors' verdicts</caption><thead><tr><th scope=\"col\">Company</th>"
+		          "<th scope=\"col\">Framework</th><th scope=\"col\">Commitment</th>"
+		          "<th scope=\"col\">Verdict</th></tr></thead><tbody>");
+		json_array_foreach(rows, i, row)
+		{
+			json_array_foreach(json_object_get(row, "commitments"), j, k)
+			{
+				sb_str(b, "<tr><td>");
+				sb_esc(b, rd_str(row, "company"));
+				sb_str(b, "</td><td>");
+				sb_esc(b, rd_str(k, "framework"));
+				sb_str(b, " ");
+				sb_esc(b, rd_str(k, "version"));
+				sb_str(b, ": ");
+				sb_esc(b, rd_str(k, "level"));
+				sb_str(b, "</td><td>");
+				sb_esc_lines(b, rd_str(k, "text"));
+				if (json_is_string(json_object_get(k, "link"))) {
+					sb_str(b, " <a rel=\"nofollow noopener\" href=\"");
+					sb_esc(b, rd_str(k, "link"));
+					sb_str(b, "\">source</a>");
+				}
+				sb_str(b, "</td><td><strong>");
+				sb_esc(b, rd_str(k, "verdict"));
+				sb_str(b, "</strong> ");
+				sb_esc_lines(b, rd_str(k, "summary"));
+				sb_str(b, "</td></tr>");
+			}
+		}
+		sb_str(b, "</tbody></table>\n");
+	} else if (json_object_size(json_object_get(lv, "commitments")) > 0) {
+		sb_str(b, "<table><caption>The companies' own security commitments by assessors' "
+		          "verdict</caption><thead><tr><th scope=\"col\">Framework</th>");
+		for (i = 0; vocab_verdicts[i]; i++) {
+			sb_str(b, "<th scope=\"col\">");
+			sb_esc(b, vocab_verdicts[i]);
+			sb_str(b, "</th>");
+		}
+		sb_str(b, "</tr></thead><tbody>");
+		json_object_foreach((json_t *)json_object_get(lv, "commitments"), key, v)
+		{
+			sb_str(b, "<tr><th scope=\"row\">");
+			sb_esc(b, key);
+			sb_str(b, "</th>");
+			for (i = 0; vocab_verdicts[i]; i++)
+				rd_cell(b, json_object_get(v, vocab_verdicts[i]));
+			sb_str(b, "</tr>");
+		}
+		sb_str(b, "</tbody></table>\n");
+	}
+	sb_str(b, "</section>\n");
+}
+
 char *
 publish_page_html(const json_t *doc, const struct publish_meta *m, size_t *len)
 {
@@ -412,6 +668,8 @@ publish_page_html(const json_t *doc, const struct publish_meta *m, size_t *len)
 		sb_str(&b, "</section>\n");
 	}
 
+	rd_levels(&b, doc);
+	rd_series(&b, doc);
 	json_array_foreach(rows, j, row)
 	{
 		if (json_is_string(json_object_get(row, "statement")))

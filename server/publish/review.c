@@ -126,6 +126,9 @@ review_tx_fn(struct db_conn *c, void *arg)
 	pc.min_cohort = rc_row.min_cohort;
 	if ((ret = store_review_inputs(c, k->campaign, &inputs)) < 0)
 		goto done;
+	/* the draft carries what the publication will (security levels, 0018) */
+	if (ret == DB_OK && (ret = store_levels_attach(c, k->campaign, inputs)) != DB_OK)
+		goto done;
 	if (ret == DB_OK) {
 		if ((rows = publish_draft_rows(&pc, inputs)) == NULL) {
 			ret = DB_ERROR;

@@ -313,6 +313,12 @@ schedule_tx_fn(struct db_conn *c, void *arg)
 		goto done;
 	if (ret == DB_OK && (ret = schedule_reviews(c, k->campaign, inputs)) != DB_OK)
 		goto done;
+	/* security levels (0018): emulation, not-met levels, commitments */
+	if (ret == DB_OK && (ret = store_levels_attach(c, k->campaign, inputs)) != DB_OK)
+		goto done;
+	/* a series (0018): the document of the publication this campaign follows */
+	if (ret == DB_OK && (ret = store_series_attach(c, k->campaign, inputs)) != DB_OK)
+		goto done;
 	if (ret == DB_OK && (ret = store_release_withheld(c, k->campaign, &withheld)) != DB_OK)
 		goto done;
 	pc.withhold = withheld;

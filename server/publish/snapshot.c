@@ -75,6 +75,7 @@ struct snap {
 	int withhold;         /* the coordinator decided to withhold offending row texts */
 	long long nwithheld;  /* texts withheld */
 	json_t *row_withheld; /* the fields withheld in the row being built */
+	json_t *levels_rows;  /* the publication's levels rows (snap_levels_row), or NULL */
 };
 
 static const char *
@@ -310,6 +311,112 @@ publish_row_core(const json_t *threat_models, const json_t *e)
 	                 json_is_string(statement) ? statement : json_null());
 }
 
+/*
+ * Security levels (issue 14, sql/0018_levels.sql), from the engagement's
+ * "levels" input (levels_inputs()): one entry of the document's
+ * "levels.engagements" per row, beside the row rather than in it (the rows
+ * are what commit-then-reveal committed before the release, and the
+ * client recomputes each commitment from its row): {company (as the row),
+ * emulation {capability, access, person_days} (null when none was
+ * recorded; the rules of engagement never reach the scheduler), claims
+ * {TM: {level, not_met_from (the lowest oc_required of the threat model's
+ * refuting findings, or null), contradiction (the claim says robust up to
+ * that level or higher)}}, commitments [{framework, version, level, text,
+ * link, verdict, summary}]}. A commitment's words are name-checked as one text
+ * with its framework's publisher and its link (a lab's own framework or
+ * site names the lab), the verdict summary on its own; withheld, they
+ * become PUBLISH_WITHHELD.
+ */
+static int
+snap_contradicts(const char *from, const char *level)
+{
+	int f = from ? vocab_index(vocab_levels, from) : -1;
+	int l = level ? vocab_index(vocab_levels, level) : -1;
+
+	return f >= 0 && l >= 0 && strcmp(level, "not-assessed") != 0 && f <= l;
+}
+
+static void
+snap_levels_row(struct snap *s, const json_t *row, const json_t *e, const char *eid)
+{
+	const json_t *lv = json_object_get(e, "levels");
+	const json_t *em = json_object_get(lv, "emulation");
+	json_t *claims = json_object(), *list = json_array(), *k, *cl, *out;
+	const char *tm;
+	size_t i;
+
+	/* the same company (name or label) as the row it belongs to */
+	out = json_pack("{s:O}", "company", json_object_get(row, "company"));
+	if (out == NULL || claims == NULL || list == NULL) {
+		json_decref(out);
+		json_decref(claims);
+		json_decref(list);
+		return;
+	}
+	if (json_is_object(em))
+		json_object_set_new(out, "emulation",
+		                    json_pack("{s:O, s:O, s:O}", "capability",
+		                              json_object_get(em, "capability"), "access",
+		                              json_object_get(em, "access"), "person_days",
+		                              json_object_get(em, "person_days")));
+	else
+		json_object_set_new(out, "emulation", json_null());
+	json_object_foreach((json_t *)json_object_get(row, "claims"), tm, cl)
+	{
+		const char *from =
+		    json_string_value(json_object_get(json_object_get(lv, "not_met"), tm));
+
+		json_object_set_new(
+		    claims, tm,
+		    json_pack("{s:s, s:o, s:b}", "level", snap_str(cl, "level"), "not_met_from",
+		              from ? json_string(from) : json_null(), "contradiction",
+		              snap_contradicts(from, snap_str(cl, "level"))));
+	}
+	json_object_set_new(out, "claims", claims);
+	json_array_foreach(json_object_get(lv, "commitments"), i, k)
+	{
+		const char *words[6] = {snap_str(k, "publisher"), snap_str(k, "framework_name"),
+		                        snap_str(k, "version"),   snap_str(k, "level"),
+		                        snap_str(k, "text"),      snap_str(k, "link")};
+		const char *sum = snap_str(k, "summary");
+		json_t *link = json_object_get(k, "link");
+		char *joined = NULL;
+		size_t len = 0;
+		json_t *c;
+
+		for (int w = 0; w < 6; w++)
+			len += strlen(words[w]) + 1;
+		if ((joined = malloc(len + 1)) != NULL) {
+			joined[0] = '\0';
+			for (int w = 0; w < 6; w++) {
+				strcat(joined, words[w]);
+				strcat(joined, "\n");
+			}
+		}
+		c = json_pack("{s:s, s:s, s:s, s:s, s:O, s:s, s:s}", "framework",
+		              snap_str(k, "framework"), "version", words[2], "level", words[3],
+		              "text", words[4], "link", json_is_string(link) ? link : json_null(),
+		              "verdict", snap_str(k, "verdict"), "summary", sum);
+		/* a failed allocation is checked as a hit: held, never let out unchecked */
+		if (snap_check(s, "commitment", eid, joined ? joined : "\x01") && s->withhold) {
+			json_object_set_new(c, "framework", json_string(PUBLISH_WITHHELD));
+			json_object_set_new(c, "version", json_string(PUBLISH_WITHHELD));
+			json_object_set_new(c, "level", json_string(PUBLISH_WITHHELD));
+			json_object_set_new(c, "text", json_string(PUBLISH_WITHHELD));
+			json_object_set_new(c, "link", json_null());
+		}
+		if (snap_check(s, "verdict summary", eid, sum) && s->withhold)
+			json_object_set_new(c, "summary", json_string(PUBLISH_WITHHELD));
+		free(joined);
+		json_array_append_new(list, c);
+	}
+	json_object_set_new(out, "commitments", list);
+	if (s->levels_rows != NULL)
+		json_array_append_new(s->levels_rows, out);
+	else
+		json_decref(out);
+}
+
 /* One engagement's row (new reference) or NULL. */
 static json_t *
 snap_row(struct snap *s, const json_t *e, int company)
@@ -365,6 +472,8 @@ snap_row(struct snap *s, const json_t *e, int company)
 	                named ? s->companies[company].name : s->companies[company].label, "claims",
 	                claims, "findings", findings, "statement",
 	                json_is_string(statement) ? statement : json_null());
+	if (row != NULL)
+		snap_levels_row(s, row, e, eid);
 	/* only named rows link to the assessor; a firm known to assess one
 	 * company would otherwise name the company behind its label */
 	if (row != NULL && named)
@@ -392,6 +501,24 @@ snap_row_cmp(const void *a, const void *b)
 		return c;
 	return strcmp(snap_str(json_object_get(x, "assessor"), "firm"),
 	              snap_str(json_object_get(y, "assessor"), "firm"));
+}
+
+/* Order of the levels rows: by company (name or label), then by content. */
+static int
+snap_levels_cmp(const void *a, const void *b)
+{
+	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+	int c = strcmp(snap_str(x, "company"), snap_str(y, "company"));
+	char *cx, *cy;
+
+	if (c != 0)
+		return c;
+	cx = json_dumps(x, JSON_COMPACT | JSON_SORT_KEYS);
+	cy = json_dumps(y, JSON_COMPACT | JSON_SORT_KEYS);
+	c = strcmp(cx ? cx : "", cy ? cy : "");
+	free(cx);
+	free(cy);
+	return c;
 }
 
 static int
@@ -572,6 +699,207 @@ snap_aggregate(struct snap *s, const json_t *engagements)
 }
 
 /*
+ * A distribution for the levels aggregate: ncell counts under the keys
+ * names[], each cell also knowing how many distinct companies it
+ * describes. Under aggregate (k > 1) a cell of fewer than k companies is
+ * "suppressed", and when exactly one would be, the smallest other too (the
+ * total is known). New reference.
+ */
+static json_t *
+snap_dist(const char *const *names, int ncell, const long long *count, const size_t *ncomp,
+          long long k)
+{
+	int sup[16] = {0}, nsup = 0, best = -1;
+	json_t *out = json_object();
+
+	for (int i = 0; i < ncell && i < 16; i++) {
+		sup[i] = k > 1 && (long long)ncomp[i] < k;
+		nsup += sup[i];
+	}
+	if (nsup == 1) {
+		for (int i = 0; i < ncell && i < 16; i++)
+			if (!sup[i] && (best < 0 || count[i] < count[best]))
+				best = i;
+		if (best >= 0)
+			sup[best] = 1;
+	}
+	for (int i = 0; i < ncell && i < 16; i++)
+		json_object_set_new(out, names[i], snap_cell(count[i], ncomp[i], k, sup[i]));
+	return out;
+}
+
+#define SNAP_NOC 5 /* OC1..OC5 */
+
+/* 1 if text names a participating company (as snap_check, recording nothing). */
+static int
+snap_names_any(const struct snap *s, const char *text)
+{
+	struct publish_text *t = publish_text_new(text);
+	int hit = t == NULL;
+
+	for (size_t i = 0; !hit && i < s->ncompanies; i++) {
+		size_t k;
+		json_t *a;
+
+		hit = publish_text_find(t, s->companies[i].name, NULL, NULL) != 0;
+		json_array_foreach(s->companies[i].aliases, k, a)
+		{
+			if (!hit && json_is_string(a))
+				hit = publish_text_find(t, json_string_value(a), NULL, NULL) != 0;
+		}
+	}
+	publish_text_free(t);
+	return hit;
+}
+
+/*
+ * The key a commitment is counted under in the aggregate: its framework,
+ * or "own-framework" when the disclosure hides names and the framework's
+ * publisher takes part (a lab's own framework would name the lab).
+ */
+static const char *
+snap_framework_key(const struct snap *s, const json_t *c)
+{
+	if (strcmp(s->c->disclosure, "named") != 0 && snap_names_any(s, snap_str(c, "publisher")))
+		return "own-framework";
+	return snap_str(c, "framework");
+}
+
+/*
+ * The public coverage matrix and the levels aggregate (issue 14, part 4),
+ * new reference or NULL:
+ *   coverage:    {TM: {OC1..OC5, unrecorded: n}} engagements that assessed
+ *                the threat model (a claim other than not-assessed), by the
+ *                attacker capability they emulated;
+ *   not_met:     {TM: {OC1..OC5, none: n}} engagements by the level their
+ *                open findings demonstrated not met;
+ *   commitments: {framework: {verdict: n}} company commitments by verdict
+ *                (snap_framework_key: a participant's own framework is
+ *                "own-framework" unless the disclosure is named).
+ * Cells follow the disclosure's suppression rule (snap_dist).
+ */
+static json_t *
+snap_levels_aggregate(struct snap *s, const json_t *engagements)
+{
+	static const char *const cov_names[] = {"OC1", "OC2", "OC3", "OC4", "OC5", "unrecorded"};
+	static const char *const nm_names[] = {"OC1", "OC2", "OC3", "OC4", "OC5", "none"};
+	size_t nc = s->ncompanies ? s->ncompanies : 1, t, i;
+	long long k = strcmp(s->c->disclosure, "aggregate") == 0 ? s->c->min_cohort : 1;
+	unsigned char *seen = calloc(nc * 16, 1);
+	json_t *coverage = json_object(), *not_met = json_object(), *commit = json_object();
+	json_t *v, *e, *out = NULL;
+	int nverdicts = 0;
+
+	while (vocab_verdicts[nverdicts] != NULL)
+		nverdicts++;
+	if (seen == NULL || coverage == NULL || not_met == NULL || commit == NULL || nverdicts > 16)
+		goto done;
+	json_array_foreach(s->c->threat_models, t, v)
+	{
+		const char *tm = json_string_value(v);
+		long long cc[6] = {0}, nm[6] = {0};
+		size_t ccn[6] = {0}, nmn[6] = {0};
+
+		memset(seen, 0, nc * 16);
+		json_array_foreach(engagements, i, e)
+		{
+			const json_t *lv = json_object_get(e, "levels");
+			json_t *cl = json_object_get(json_object_get(e, "claims"), tm);
+			const char *level = cl ? snap_str(cl, "level") : "not-assessed";
+			const char *cap = json_string_value(
+			    json_object_get(json_object_get(lv, "emulation"), "capability"));
+			const char *from =
+			    json_string_value(json_object_get(json_object_get(lv, "not_met"), tm));
+			int ci = snap_company_index(s, snap_str(e, "company"));
+			int a = cap ? vocab_index(vocab_levels, cap) : -1;
+			int b = from ? vocab_index(vocab_levels, from) : -1;
+
+			if (a < 0 || a >= SNAP_NOC)
+				a = SNAP_NOC;
+			if (b < 0 || b >= SNAP_NOC)
+				b = SNAP_NOC;
+			if (strcmp(level, "not-assessed") != 0) {
+				cc[a]++;
+				if (ci >= 0 && !seen[ci * 16 + a]) {
+					seen[ci * 16 + a] = 1;
+					ccn[a]++;
+				}
+			}
+			nm[b]++;
+			if (ci >= 0 && !seen[ci * 16 + 8 + b]) {
+				seen[ci * 16 + 8 + b] = 1;
+				nmn[b]++;
+			}
+		}
+		json_object_set_new(coverage, tm, snap_dist(cov_names, 6, cc, ccn, k));
+		json_object_set_new(not_met, tm, snap_dist(nm_names, 6, nm, nmn, k));
+	}
+	{
+		json_t *fws = json_array(), *c;
+		size_t f;
+
+		/* the frameworks committed to, in order of first appearance */
+		json_array_foreach(engagements, i, e)
+		{
+			json_array_foreach(
+			    json_object_get(json_object_get(e, "levels"), "commitments"), t, c)
+			{
+				int known = 0;
+
+				json_array_foreach(fws, f, v)
+				{
+					if (strcmp(json_string_value(v),
+					           snap_framework_key(s, c)) == 0)
+						known = 1;
+				}
+				if (!known)
+					json_array_append_new(
+					    fws, json_string(snap_framework_key(s, c)));
+			}
+		}
+		json_array_foreach(fws, f, v)
+		{
+			long long cnt[16] = {0};
+			size_t ncomp[16] = {0};
+
+			memset(seen, 0, nc * 16);
+			json_array_foreach(engagements, i, e)
+			{
+				int ci = snap_company_index(s, snap_str(e, "company"));
+
+				json_array_foreach(
+				    json_object_get(json_object_get(e, "levels"), "commitments"), t,
+				    c)
+				{
+					int q = vocab_index(vocab_verdicts, snap_str(c, "verdict"));
+
+					if (q < 0 || strcmp(snap_framework_key(s, c),
+					                    json_string_value(v)) != 0)
+						continue;
+					cnt[q]++;
+					if (ci >= 0 && !seen[ci * 16 + q]) {
+						seen[ci * 16 + q] = 1;
+						ncomp[q]++;
+					}
+				}
+			}
+			json_object_set_new(commit, json_string_value(v),
+			                    snap_dist((const char *const *)vocab_verdicts,
+			                              nverdicts, cnt, ncomp, k));
+		}
+		json_decref(fws);
+	}
+	out = json_pack("{s:O, s:O, s:O}", "coverage", coverage, "not_met", not_met, "commitments",
+	                commit);
+done:
+	json_decref(coverage);
+	json_decref(not_met);
+	json_decref(commit);
+	free(seen);
+	return out;
+}
+
+/*
  * The release-date history for the document (new reference): the
  * entries of in ({release_at, announced_at} strings, in announcement
  * order) as they are; when there are none (a campaign older than the
@@ -599,6 +927,88 @@ snap_history(const struct publish_campaign *c, const json_t *in)
 			json_array_append_new(out, json_pack("{s:s, s:n}", "release_at",
 			                                     c->release_at, "announced_at"));
 	}
+	return out;
+}
+
+/* v, or JSON null when v is NULL (borrowed either way, for "O"). */
+static json_t *
+snap_or_null(const json_t *v)
+{
+	return v != NULL ? (json_t *)v : json_null();
+}
+
+/*
+ * A series (issue 14 part 5): what changed since the publication this
+ * campaign follows (fol: {slug, sequence, hash, document}), new reference
+ * or NULL. Per company ("by": "company": [{company, claims: {TM: {before,
+ * after}}}]) only when both publications are named, since a label of one
+ * pseudonymous release says nothing of another and must not be linked to
+ * a name; otherwise per distribution ("by": "distribution": {TM: {before,
+ * after}} of the aggregate claim levels, suppressed cells as they were).
+ */
+static json_t *
+snap_series(const struct publish_campaign *c, const json_t *fol, const json_t *rows,
+            const json_t *agg)
+{
+	const json_t *prev = json_object_get(fol, "document"), *row, *pr, *cl, *v;
+	const char *pdisc = snap_str(json_object_get(prev, "campaign"), "disclosure");
+	int per_company = strcmp(c->disclosure, "named") == 0 && strcmp(pdisc, "named") == 0;
+	json_t *changes, *out;
+	const char *tm;
+	size_t i, j;
+
+	if (!json_is_object(prev))
+		return NULL;
+	if (per_company) {
+		changes = json_array();
+		json_array_foreach(rows, i, row)
+		{
+			const json_t *prow = NULL;
+			json_t *tms = json_object();
+
+			json_array_foreach(json_object_get(prev, "engagements"), j, pr)
+			{
+				if (prow == NULL &&
+				    strcmp(snap_str(pr, "company"), snap_str(row, "company")) == 0)
+					prow = pr;
+			}
+			json_object_foreach((json_t *)json_object_get(row, "claims"), tm, cl)
+			{
+				const json_t *pcl =
+				    json_object_get(json_object_get(prow, "claims"), tm);
+
+				json_object_set_new(
+				    tms, tm,
+				    json_pack("{s:O, s:O}", "before",
+				              snap_or_null(json_object_get(pcl, "level")), "after",
+				              snap_or_null(json_object_get(cl, "level"))));
+			}
+			json_array_append_new(changes,
+			                      json_pack("{s:s, s:o}", "company",
+			                                snap_str(row, "company"), "claims", tms));
+		}
+	} else {
+		changes = json_object();
+		json_array_foreach(c->threat_models, i, v)
+		{
+			const char *code = json_string_value(v);
+
+			json_object_set_new(
+			    changes, code,
+			    json_pack(
+			        "{s:O, s:O}", "before",
+			        snap_or_null(json_object_get(
+			            json_object_get(json_object_get(prev, "aggregate"), "claims"),
+			            code)),
+			        "after",
+			        snap_or_null(
+			            json_object_get(json_object_get(agg, "claims"), code))));
+		}
+	}
+	out = json_pack("{s:{s:s, s:O, s:s}, s:s, s:o}", "follows", "slug", snap_str(fol, "slug"),
+	                "sequence", snap_or_null(json_object_get(fol, "sequence")), "hash",
+	                snap_str(fol, "hash"), "by", per_company ? "company" : "distribution",
+	                "changes", changes);
 	return out;
 }
 
@@ -646,6 +1056,8 @@ publish_build(const struct publish_campaign *c, const json_t *inputs, json_t **l
 	if (!aggregate) {
 		size_t n = json_array_size(engagements);
 
+		s.levels_rows = json_array();
+
 		sorted = calloc(n ? n : 1, sizeof(*sorted));
 		if (sorted == NULL)
 			goto done;
@@ -662,6 +1074,25 @@ publish_build(const struct publish_campaign *c, const json_t *inputs, json_t **l
 		qsort(sorted, n, sizeof(*sorted), snap_row_cmp);
 		for (i = 0; i < n; i++)
 			json_array_append_new(rows, sorted[i]);
+		/* the levels rows in the rows' order (company), ties by content, never by id */
+		{
+			size_t nl = json_array_size(s.levels_rows);
+			json_t **lr = calloc(nl ? nl : 1, sizeof(*lr)), *sorted_lv = json_array();
+
+			if (lr == NULL || sorted_lv == NULL) {
+				free(lr);
+				json_decref(sorted_lv);
+				goto done;
+			}
+			for (i = 0; i < nl; i++)
+				lr[i] = json_array_get(s.levels_rows, i);
+			qsort(lr, nl, sizeof(*lr), snap_levels_cmp);
+			for (i = 0; i < nl; i++)
+				json_array_append(sorted_lv, lr[i]);
+			free(lr);
+			json_decref(s.levels_rows);
+			s.levels_rows = sorted_lv;
+		}
 	}
 	if (aggregate) {
 		/* no rows are published, but the review states are counted (no hashes,
@@ -682,6 +1113,12 @@ publish_build(const struct publish_campaign *c, const json_t *inputs, json_t **l
 	assessors = snap_assessors(&s, engagements);
 	if ((agg = snap_aggregate(&s, engagements)) == NULL)
 		goto done;
+	{
+		json_t *lv = snap_levels_aggregate(&s, engagements);
+
+		if (lv == NULL || json_object_set_new(agg, "levels", lv) != 0)
+			goto done;
+	}
 	history = snap_history(c, json_object_get(inputs, "release_history"));
 	doc = json_pack(
 	    "{s:s, s:I, s:s, s:{s:s, s:s, s:O, s:s, s:s, s:o, s:s, s:I}, s:b, s:I, s:o, s:o, s:o}",
@@ -694,6 +1131,17 @@ publish_build(const struct publish_campaign *c, const json_t *inputs, json_t **l
 	assessors = rows = agg = NULL; /* stolen by "o" */
 	if (doc != NULL)
 		json_object_set(doc, "reviews", s.review_count);
+	if (doc != NULL && s.levels_rows != NULL)
+		json_object_set_new(doc, "levels",
+		                    json_pack("{s:O}", "engagements", s.levels_rows));
+	if (doc != NULL && json_is_object(json_object_get(inputs, "follows"))) {
+		json_t *series = snap_series(c, json_object_get(inputs, "follows"),
+		                             json_object_get(doc, "engagements"),
+		                             json_object_get(doc, "aggregate"));
+
+		if (series != NULL)
+			json_object_set_new(doc, "series", series);
+	}
 	if (doc != NULL && s.withhold)
 		json_object_set_new(doc, "withheld",
 		                    json_pack("{s:s, s:s, s:I}", "reason",
@@ -710,6 +1158,7 @@ done:
 	json_decref(assessors);
 	json_decref(s.leaks);
 	json_decref(s.review_count);
+	json_decref(s.levels_rows);
 	free(sorted);
 	free(perm);
 	free(s.companies);

@@ -17,7 +17,8 @@
 	" to_jsonb(atlas) AS atlas, to_jsonb(cwe) AS cwe, cvss, version, created_by,"              \
 	" ls_ts(created_at) AS created_at, updated_by, ls_ts(updated_at) AS updated_at,"           \
 	" coalesce(ls_ts(remediation_due), '') AS remediation_due,"                                \
-	" (remediation_due < now() AND status IN ('open', 'remediating')) AS overdue"
+	" (remediation_due < now() AND status IN ('open', 'remediating')) AS overdue,"             \
+	" coalesce(oc_required, '') AS oc_required"
 
 /* A row as read: the sealed columns still closed. */
 struct finding_raw {
@@ -45,6 +46,7 @@ static const struct db_field finding_row[] = {F(DB_T_STR, id, "id"),
                                               F(DB_T_STR, updated_at, "updated_at"),
                                               F(DB_T_STR, remediation_due, "remediation_due"),
                                               F(DB_T_BOOL, overdue, "overdue"),
+                                              F(DB_T_STR, oc_required, "oc_required"),
                                               DB_FIELD_END};
 /* history rows: who changed the finding and when */
 static const struct db_field history_row[] = {F(DB_T_STR, id, "id"), FINDING_COMMON,
@@ -70,10 +72,10 @@ static const struct db_field fingerprint_row[] = {
 const struct db_statement store_finding_statements[] = {
     {"finding_create",
      "INSERT INTO findings (id, engagement_id, company_org_id, assessor_org_id, threat_model,"
-     " severity, status, title, detail, atlas, cwe, cvss, created_by, updated_by)"
+     " severity, status, title, detail, atlas, cwe, cvss, created_by, updated_by, oc_required)"
      " VALUES ($1::uuid, $2::uuid, $3::uuid, $4::uuid, $5, $6, coalesce($7, 'open'),"
      " $8::bytea, $9::bytea, " STORE_JSON_ARRAY("$10") ", " STORE_JSON_ARRAY(
-         "$11") ", $12, ls_uid(), ls_uid()) RETURNING " FINDING_COLS,
+         "$11") ", $12, ls_uid(), ls_uid(), nullif($13, '')) RETURNING " FINDING_COLS,
      finding_row},
     {"finding_get", "SELECT " FINDING_COLS " FROM findings WHERE id = $1::uuid", finding_row},
     {"findings_list",
@@ -93,7 +95,9 @@ const struct db_statement store_finding_statements[] = {
                          "NULL"
                          " ELSE $10::text END,"
                          " remediation_due = CASE WHEN $11::text IS NULL THEN remediation_due"
-                         " WHEN $11::text = '' THEN NULL ELSE $11::timestamptz END"
+                         " WHEN $11::text = '' THEN NULL ELSE $11::timestamptz END,"
+                         " oc_required = CASE WHEN $12::text IS NULL THEN oc_required"
+                         " ELSE nullif($12::text, '') END"
                          " WHERE id = $1::uuid RETURNING " FINDING_COLS,
      finding_row},
     {"finding_history_list",
@@ -220,7 +224,7 @@ finding_write(struct db_conn *c, int create, const char *id, const char *engagem
 	if (finding_seal(key, id, in, &title, &detail, &response) != 0)
 		goto done;
 	if (create) {
-		const char *p[12] = {id,
+		const char *p[13] = {id,
 		                     engagement,
 		                     company,
 		                     assessor,
@@ -231,17 +235,27 @@ finding_write(struct db_conn *c, int create, const char *id, const char *engagem
 		                     detail,
 		                     in->atlas ? in->atlas : "[]",
 		                     in->cwe ? in->cwe : "[]",
-		                     in->cvss};
+		                     in->cvss,
+		                     in->oc_required};
 
-		rc = finding_read(c, "finding_create", 12, p, finding_row, key, out, NULL, NULL);
+		rc = finding_read(c, "finding_create", 13, p, finding_row, key, out, NULL, NULL);
 		if (rc == STORE_NONE)
 			rc = DB_ERROR;
 	} else {
-		const char *p[11] = {id,      in->threat_model, in->severity,       in->status,
-		                     title,   detail,           response,           in->atlas,
-		                     in->cwe, in->cvss,         in->remediation_due};
+		const char *p[12] = {id,
+		                     in->threat_model,
+		                     in->severity,
+		                     in->status,
+		                     title,
+		                     detail,
+		                     response,
+		                     in->atlas,
+		                     in->cwe,
+		                     in->cvss,
+		                     in->remediation_due,
+		                     in->oc_required};
 
-		rc = finding_read(c, "finding_update", 11, p, finding_row, key, out, NULL, NULL);
+		rc = finding_read(c, "finding_update", 12, p, finding_row, key, out, NULL, NULL);
 	}
 done:
 	explicit_bzero(key, sizeof(key));

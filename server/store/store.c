@@ -36,13 +36,17 @@ int
 store_init(const unsigned char master[CRYPTO_KEY_LEN])
 {
 	const struct db_statement *const tables[] = {
-	    store_org_statements,          store_user_statements,         store_audit_statements,
-	    store_campaign_statements,     store_engagement_statements,   store_claim_statements,
-	    store_finding_statements,      store_publication_statements,  store_vocab_statements,
-	    store_evidence_statements,     store_keys_statements,         store_account_statements,
-	    store_review_statements,       store_conversation_statements, store_notify_statements,
-	    store_factor_statements,       store_tlog_statements,         store_commit_statements,
-	    store_audit_export_statements, store_correction_statements,   NULL};
+	    store_org_statements,          store_user_statements,
+	    store_audit_statements,        store_campaign_statements,
+	    store_engagement_statements,   store_claim_statements,
+	    store_finding_statements,      store_publication_statements,
+	    store_vocab_statements,        store_evidence_statements,
+	    store_keys_statements,         store_account_statements,
+	    store_review_statements,       store_conversation_statements,
+	    store_notify_statements,       store_factor_statements,
+	    store_tlog_statements,         store_commit_statements,
+	    store_audit_export_statements, store_correction_statements,
+	    store_levels_statements,       NULL};
 
 	if (master != NULL)
 		memcpy(store_master, master, CRYPTO_KEY_LEN);

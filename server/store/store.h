@@ -783,6 +783,7 @@ struct store_finding {
 	char updated_at[STORE_TS_LEN];      /* history rows: when */
 	char remediation_due[STORE_TS_LEN]; /* "" when none (and in history rows) */
 	int overdue;                        /* due has passed and it is open or remediating */
+	char oc_required[8];                /* OC1-OC5, "" when not rated (and in history rows) */
 };
 
 /* What a new finding or a change says; NULL members are absent (PATCH: unchanged). */
@@ -797,6 +798,7 @@ struct store_finding_input {
 	const char *cwe;
 	const char *cvss;            /* PATCH: "" clears it */
 	const char *remediation_due; /* PATCH only: RFC 3339, "" clears it */
+	const char *oc_required;     /* OC1-OC5; PATCH: "" clears it */
 };
 
 /*
@@ -1424,5 +1426,84 @@ int store_user_set_disabled(struct db_conn *c, const char *id, int disabled) STO
 /* Disable (revoking every session and token of its users) or enable an org
  * other than the coordinator's: DB_OK or STORE_NONE. */
 int store_org_set_disabled(struct db_conn *c, const char *id, int disabled) STORE_MUST_CHECK;
+
+/* ---- security levels (levels.c, sql/0018_levels.sql) ---- */
+
+/* What an engagement emulated, as PUT .../emulation gives it (all text). */
+struct store_emulation_input {
+	const char *capability;     /* OC1-OC5 */
+	const char *access;         /* JSON array text of access_kind codes */
+	const char *person_days;    /* integer text, or NULL */
+	const char *fieldwork_from; /* YYYY-MM-DD or NULL */
+	const char *fieldwork_to;   /* YYYY-MM-DD or NULL */
+	const char *rules;          /* plaintext rules of engagement (sealed here) or NULL */
+};
+
+/*
+ * The emulation of engagement as a new JSON object {capability, access,
+ * person_days, fieldwork_from, fieldwork_to, updated_by, updated_at}; with
+ * with_rules also "rules_of_engagement" (opened with the engagement's key:
+ * only its company and assessor can). DB_OK, STORE_NONE (none recorded or
+ * not visible), or a db_status.
+ */
+int store_emulation_get(struct db_conn *c, const char *engagement, int with_rules,
+                        json_t **out) STORE_MUST_CHECK;
+/* Set (insert or replace) the emulation; *out as store_emulation_get without rules. */
+int store_emulation_put(struct db_conn *c, const char *engagement, const char *company,
+                        const char *assessor, const struct store_emulation_input *in,
+                        json_t **out) STORE_MUST_CHECK;
+/*
+ * Per threat model of engagement, the lowest oc_required among its
+ * refuting findings (ls_not_met, 0018): a new object {TM: {not_met_from,
+ * refuting}}; threat models without a refuting rated finding are absent.
+ */
+int store_not_met(struct db_conn *c, const char *engagement, json_t **out) STORE_MUST_CHECK;
+
+/* A company's commitment as POST .../commitments gives it. */
+struct store_commitment_input {
+	const char *framework;
+	const char *version;
+	const char *level;
+	const char *text;
+	const char *link; /* https URL or NULL */
+};
+/*
+ * Commitments: each a new JSON object (COMMITMENT_JSON in levels.c) with
+ * "text" and "verdict_summary" opened: both are sealed at rest under the
+ * engagement's data key (AAD lockstep/v1/commitment/<id>/<column>), so
+ * only the engagement's company and assessor (and the schedulers, with the
+ * master key) read them.
+ */
+int store_commitment_create(struct db_conn *c, const char *id, const char *engagement,
+                            const char *company, const char *assessor,
+                            const struct store_commitment_input *in, json_t **out) STORE_MUST_CHECK;
+int store_commitment_list(struct db_conn *c, const char *engagement, json_t **out) STORE_MUST_CHECK;
+int store_commitment_get(struct db_conn *c, const char *id, json_t **out) STORE_MUST_CHECK;
+int store_commitment_verdict(struct db_conn *c, const char *id, const char *engagement,
+                             const char *verdict, const char *summary,
+                             json_t **out) STORE_MUST_CHECK;
+/* The frameworks vocabulary (reference data): a new JSON array. */
+int store_frameworks(struct db_conn *c, json_t **out) STORE_MUST_CHECK;
+/*
+ * Schedulers only (identity 'scheduler'): give each engagement of inputs
+ * (release_inputs / review_inputs) its "levels" from levels_inputs():
+ * {emulation, not_met, commitments}. DB_OK or a db_status.
+ */
+int store_levels_attach(struct db_conn *c, const char *campaign, json_t *inputs) STORE_MUST_CHECK;
+/*
+ * Series (0018): the campaign's {campaign_id, follows: {id, slug, title,
+ * sequence, release_at} or null} as a new object; DB_OK, STORE_NONE.
+ */
+int store_series_get(struct db_conn *c, const char *campaign, json_t **out) STORE_MUST_CHECK;
+/*
+ * Make campaign follow follows (NULL: nothing). *released: the campaign is
+ * frozen (nothing written); *ok: follows is a published campaign released
+ * before this one (else nothing written). DB_OK, STORE_NONE (no such
+ * campaign visible), or a db_status.
+ */
+int store_series_set(struct db_conn *c, const char *campaign, const char *follows, int *released,
+                     int *ok) STORE_MUST_CHECK;
+/* Schedulers only: inputs["follows"] = series_inputs() when the campaign follows one. */
+int store_series_attach(struct db_conn *c, const char *campaign, json_t *inputs) STORE_MUST_CHECK;
 
 #endif

@@ -39,6 +39,7 @@ int store_release_open(json_t *inputs, int keep_keys);
 extern const struct db_statement store_conversation_statements[];
 extern const struct db_statement store_notify_statements[];
 extern const struct db_statement store_factor_statements[];
+extern const struct db_statement store_levels_statements[];
 
 /*
  * Run statement name and read its single row into out through fields.

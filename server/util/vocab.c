@@ -16,6 +16,8 @@ const char *const vocab_severities[] = {VOCAB_SEVERITY(VOCAB_CODE) NULL};
 const char *const vocab_finding_statuses[] = {VOCAB_FINDING_STATUS(VOCAB_CODE) NULL};
 const char *const vocab_levels[] = {VOCAB_CAPABILITY_LEVEL(VOCAB_CODE) NULL};
 const char *const vocab_token_scopes[] = {VOCAB_TOKEN_SCOPE(VOCAB_CODE) NULL};
+const char *const vocab_access_kinds[] = {VOCAB_ACCESS_KIND(VOCAB_CODE) NULL};
+const char *const vocab_verdicts[] = {VOCAB_VERDICT(VOCAB_CODE) NULL};
 
 /* the finding statuses a company may set: X(code, 1) only */
 #define VOCAB_COMPANY(code, company) VOCAB_COMPANY_##company(code)
@@ -35,6 +37,8 @@ const struct vocab vocab_all[] = {
     {"finding_status", vocab_finding_statuses, vocab_company_statuses},
     {"capability_level", vocab_levels, vocab_none},
     {"token_scope", vocab_token_scopes, vocab_none},
+    {"access_kind", vocab_access_kinds, vocab_none},
+    {"verdict", vocab_verdicts, vocab_none},
     {NULL, NULL, NULL}};
 
 int

@@ -29,6 +29,13 @@
 	X("remediated", 1) X("accepted", 0) X("false-positive", 0) X("verified", 0)
 #define VOCAB_CAPABILITY_LEVEL(X)                                                                  \
 	X("OC1", 0) X("OC2", 0) X("OC3", 0) X("OC4", 0) X("OC5", 0) X("not-assessed", 0)
+/* The access an engagement granted its assessors (0018; threat-catalogue.md). */
+#define VOCAB_ACCESS_KIND(X)                                                                       \
+	X("external", 0)                                                                           \
+	X("stolen-credentials", 0)                                                                 \
+	X("insider", 0) X("ai-insider", 0) X("physical", 0) X("supply-chain", 0)
+/* An assessor's verdict on a company's commitment (0018). */
+#define VOCAB_VERDICT(X) X("supported", 0) X("refuted", 0) X("inconclusive", 0) X("not-assessed", 0)
 
 /*
  * What an API token may do (0007). A route names the scope it needs in the
@@ -83,6 +90,8 @@ extern const char *const vocab_severities[];
 extern const char *const vocab_finding_statuses[];
 extern const char *const vocab_levels[];
 extern const char *const vocab_token_scopes[];
+extern const char *const vocab_access_kinds[];
+extern const char *const vocab_verdicts[];
 extern const char *const vocab_company_statuses[]; /* finding statuses a company may set */
 extern const char *const vocab_threat_models[];    /* not in vocab_all: see VOCAB_THREAT_MODEL */
 

@@ -246,6 +246,176 @@ START_TEST(test_unknown_and_missing_fields)
 }
 END_TEST
 
+/*
+ * Issue 14: what an engagement emulated, a finding's oc_required,
+ * commitments and verdicts. Each bad body is refused naming its field,
+ * and nothing is written (the rows of the new tables are counted too, and
+ * the emulation and the finding read back unchanged).
+ */
+static long long
+levels_rows(void)
+{
+	return ht_db_count(ht_env_req("LOCKSTEP_TEST_OWNER_DSN"),
+	                   "SELECT (SELECT count(*) FROM engagement_emulations) * 1000000 +"
+	                   " (SELECT count(*) FROM commitments) * 1000 +"
+	                   " (SELECT count(*) FROM findings WHERE oc_required IS NOT NULL)");
+}
+
+START_TEST(test_levels_bodies)
+{
+	static const struct {
+		const char *body;
+		const char *field;
+	} emulation[] = {
+	    {"{\"capability\":\"OC6\",\"access\":[\"external\"]}", "capability"},
+	    {"{\"capability\":\"not-assessed\",\"access\":[\"external\"]}", "capability"},
+	    {"{\"capability\":\"oc2\",\"access\":[\"external\"]}", "capability"},
+	    {"{\"capability\":2,\"access\":[\"external\"]}", "capability"},
+	    {"{\"access\":[\"external\"]}", "capability"},
+	    {"{\"capability\":\"OC2\",\"access\":[\"martian\"]}", "access"},
+	    {"{\"capability\":\"OC2\",\"access\":\"external\"}", "access"},
+	    {"{\"capability\":\"OC2\",\"access\":[\"external\",\"external\"]}", "access"},
+	    {"{\"capability\":\"OC2\",\"access\":[\"external\",\"insider\",\"physical\","
+	     "\"supply-chain\",\"ai-insider\",\"stolen-credentials\",\"external\"]}",
+	     "access"},
+	    {"{\"capability\":\"OC2\",\"access\":[],\"person_days\":-1}", "person_days"},
+	    {"{\"capability\":\"OC2\",\"access\":[],\"person_days\":\"ten\"}", "person_days"},
+	    {"{\"capability\":\"OC2\",\"access\":[],\"person_days\":1e99}", "person_days"},
+	    {"{\"capability\":\"OC2\",\"access\":[],\"fieldwork_from\":\"2026-02-30\"}",
+	     "fieldwork_from"},
+	    {"{\"capability\":\"OC2\",\"access\":[],\"fieldwork_from\":\"2026-1-01\"}",
+	     "fieldwork_from"},
+	    {"{\"capability\":\"OC2\",\"access\":[],\"fieldwork_to\":\"2026-13-01\"}",
+	     "fieldwork_to"},
+	    {"{\"capability\":\"OC2\",\"access\":[],\"fieldwork_from\":\"2026-03-02\","
+	     "\"fieldwork_to\":\"2026-03-01\"}",
+	     "fieldwork_to"},
+	    {"{\"capability\":\"OC2\",\"access\":[],\"rules_of_engagement\":\"bell\\u0007\"}",
+	     "rules_of_engagement"},
+	    {"{\"capability\":\"OC2\",\"access\":[],\"secret\":true}", "secret"},
+	};
+	static const struct {
+		const char *body;
+		const char *field;
+	} commitment[] = {
+	    {"{\"framework\":\"MADE-UP\",\"version\":\"1\",\"level\":\"L1\",\"text\":\"t\"}",
+	     "framework"},
+	    {"{\"framework\":\"RAND-SL\",\"version\":\"\",\"level\":\"SL1\",\"text\":\"t\"}",
+	     "version"},
+	    {"{\"framework\":\"RAND-SL\",\"version\":\"1\",\"level\":\"\",\"text\":\"t\"}",
+	     "level"},
+	    {"{\"framework\":\"RAND-SL\",\"version\":\"1\",\"level\":\"SL1\"}", "text"},
+	    {"{\"framework\":\"RAND-SL\",\"version\":\"1\",\"level\":\"SL1\",\"text\":\"t\","
+	     "\"link\":\"http://example.com/policy\"}",
+	     "link"},
+	    {"{\"framework\":\"RAND-SL\",\"version\":\"1\",\"level\":\"SL1\",\"text\":\"t\","
+	     "\"link\":\"javascript:alert(1)\"}",
+	     "link"},
+	    {"{\"framework\":\"RAND-SL\",\"version\":\"1\",\"level\":\"SL1\",\"text\":\"t\","
+	     "\"link\":\"https://exa mple.com/\"}",
+	     "link"},
+	    {"{\"framework\":\"RAND-SL\",\"version\":\"1\",\"level\":\"SL1\",\"text\":\"t\","
+	     "\"verdict\":\"supported\"}",
+	     "verdict"},
+	};
+	char *ep = ht_fmt("/api/v1/engagements/%s/emulation", W.eng_ax);
+	char *cp = ht_fmt("/api/v1/engagements/%s/commitments", W.eng_ax);
+	char *fp = ht_fmt("/api/v1/findings/%s", W.finding_a);
+	char *long_text = malloc(2102), *body, *vp;
+	struct ht_resp *r, *before;
+	long long rows;
+	size_t i;
+
+	ck_assert_ptr_nonnull(long_text);
+	memset(long_text, 'a', 2101);
+	long_text[2101] = '\0';
+	before = ht_request("GET", ep, W.x.admin.token, NULL);
+	HT_ASSERT_STATUS(before, 200);
+	snap_before();
+	rows = levels_rows();
+	for (i = 0; i < sizeof(emulation) / sizeof(emulation[0]); i++)
+		expect_problem("PUT", ep, W.x.admin.token, emulation[i].body, 422, "invalid-field",
+		               emulation[i].field);
+	for (i = 0; i < sizeof(commitment) / sizeof(commitment[0]); i++)
+		expect_problem("POST", cp, W.a.admin.token, commitment[i].body, 422,
+		               "invalid-field", commitment[i].field);
+	body = ht_jdump(json_pack("{s:s, s:s, s:s, s:s}", "framework", "RAND-SL", "version", "1",
+	                          "level", "SL1", "text", long_text));
+	expect_problem("POST", cp, W.a.admin.token, body, 422, "invalid-field", "text");
+	free(body);
+	/* a finding's oc_required: OC1-OC5 only, and never the company's to set */
+	expect_problem("PATCH", fp, W.x.admin.token, "{\"oc_required\":\"OC0\"}", 422,
+	               "invalid-field", "oc_required");
+	expect_problem("PATCH", fp, W.x.admin.token, "{\"oc_required\":\"not-assessed\"}", 422,
+	               "invalid-field", "oc_required");
+	expect_problem("PATCH", fp, W.x.admin.token, "{\"oc_required\":null}", 422, "invalid-field",
+	               "oc_required");
+	expect_problem("PATCH", fp, W.a.admin.token, "{\"oc_required\":\"OC1\"}", 422,
+	               "invalid-field", "oc_required");
+	ck_assert_int_eq(levels_rows(), rows);
+	/* a verdict outside the vocabulary, on a real commitment */
+	r = ht_request("POST", cp, W.a.admin.token,
+	               "{\"framework\":\"RAND-SL\",\"version\":\"1\",\"level\":\"SL2\",\"text\":"
+	               "\"bad-input commitment\"}");
+	HT_ASSERT_STATUS(r, 201);
+	vp = ht_fmt("/api/v1/commitments/%s/verdict", ht_jstr(r, "id"));
+	ht_resp_free(r);
+	rows = levels_rows();
+	expect_problem("PUT", vp, W.x.admin.token, "{\"verdict\":\"maybe\",\"summary\":\"s\"}", 422,
+	               "invalid-field", "verdict");
+	expect_problem("PUT", vp, W.x.admin.token, "{\"verdict\":\"supported\"}", 422,
+	               "invalid-field", "summary");
+	expect_problem("PUT", vp, W.x.admin.token,
+	               "{\"verdict\":\"supported\",\"summary\":\"s\",\"by\":\"me\"}", 422,
+	               "invalid-field", "by");
+	expect_problem("PUT", "/api/v1/commitments/not-a-uuid/verdict", W.x.admin.token,
+	               "{\"verdict\":\"supported\",\"summary\":\"s\"}", 404, "not-found", NULL);
+	expect_problem("PUT", vp, W.x.admin.token, "{\"verdict\":", 400, "malformed-json", NULL);
+	/* series: the followed campaign is a campaign id, or "" */
+	{
+		char *fp2 = ht_fmt("/api/v1/campaigns/%s/follows", W.campaign_id);
+
+		expect_problem("PUT", fp2, W.coord.token, "{\"follows\":5}", 422, "invalid-field",
+		               "follows");
+		expect_problem("PUT", fp2, W.coord.token, "{}", 422, "invalid-field", "follows");
+		expect_problem("PUT", fp2, W.coord.token, "{\"follows\":\"../x\"}", 422,
+		               "invalid-field", "follows");
+		expect_problem("PUT", fp2, W.coord.token,
+		               "{\"follows\":\"2c5e1f0a-7d3b-4c8e-9f10-5a6b7c8d9e0f\"}", 422,
+		               "invalid-field", "follows");
+		expect_problem("PUT", fp2, W.coord.token, "{\"follows\":\"\",\"x\":1}", 422,
+		               "invalid-field", "x");
+		free(fp2);
+	}
+	ck_assert_int_eq(levels_rows(), rows);
+	r = ht_request("GET", cp, W.a.admin.token, NULL);
+	HT_ASSERT_STATUS(r, 200);
+	{
+		json_t *it, *items = json_object_get(r->json, "items");
+		size_t k;
+
+		json_array_foreach(items, k, it)
+		{
+			ck_assert_str_eq(ht_ostr(it, "verdict"), "not-assessed");
+			ck_assert_str_eq(ht_ostr(it, "verdict_summary"), "");
+		}
+	}
+	ht_resp_free(r);
+	snap_same();
+	r = ht_request("GET", ep, W.x.admin.token, NULL);
+	HT_ASSERT_STATUS(r, 200);
+	ck_assert_msg(json_equal(r->json, before->json), "the emulation changed: %s -> %s",
+	              HT_BODY(before), HT_BODY(r));
+	ht_resp_free(r);
+	ht_resp_free(before);
+	free(vp);
+	free(long_text);
+	free(ep);
+	free(cp);
+	free(fp);
+}
+END_TEST
+
 START_TEST(test_invalid_values)
 {
 	char *fp = ht_fmt("/api/v1/engagements/%s/findings", W.eng_ax);
@@ -1180,6 +1350,7 @@ badinput_suite(void)
 	tcase_add_test(tc, test_framing);
 	tcase_add_test(tc, test_bad_tokens);
 	tcase_add_test(tc, test_factor_bodies);
+	tcase_add_test(tc, test_levels_bodies);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -20,6 +20,8 @@ static const char *const rls_tables[] = {
     "campaign_remediation_days",
     "campaigns",
     "claims",
+    "commitments",
+    "engagement_emulations",
     "engagement_secrets",
     "engagement_stage_history",
     "engagements",
@@ -82,18 +84,11 @@ hidden_rows(const char *t)
  * sealer's gaps (ids only; the app has no privilege on it at all)
  * (test_app_privileges).
  */
-static const char *const plain_tables[] = {"audit_gaps",
-                                           "engagement_transitions",
-                                           "finding_transitions",
-                                           "key_checks",
-                                           "publication_corrections",
-                                           "schema_migrations",
-                                           "signing_keys",
-                                           "threat_models",
-                                           "tlog_checkpoints",
-                                           "tlog_cosignatures",
-                                           "tlog_entries",
-                                           "vocabulary"};
+static const char *const plain_tables[] = {
+    "audit_gaps",    "engagement_transitions",  "finding_transitions", "frameworks",
+    "key_checks",    "publication_corrections", "schema_migrations",   "signing_keys",
+    "threat_models", "tlog_checkpoints",        "tlog_cosignatures",   "tlog_entries",
+    "vocabulary"};
 
 static PGconn *
 app_conn(void)
@@ -578,6 +573,119 @@ START_TEST(test_app_privileges)
 }
 END_TEST
 
+/*
+ * Issue 14 (0018): what an engagement emulated and a company's commitments
+ * are written only by their own assessor and company, a verdict only by
+ * the assessor, and the company's words never by the assessor.
+ */
+START_TEST(test_levels_policies)
+{
+	PGconn *c = app_conn(), *o = owner_conn();
+	char *idy = identity_sql(&W.y, "assessor");
+	char *idb = identity_sql(&W.b, "company");
+	char *ida = identity_sql(&W.a, "company");
+	char *idx = identity_sql(&W.x, "assessor");
+	char *count_sql =
+	    ht_fmt("SELECT (SELECT count(*) FROM engagement_emulations WHERE engagement_id = '%s')"
+	           " + (SELECT count(*) FROM commitments WHERE engagement_id = '%s')",
+	           W.eng_ax, W.eng_ax);
+	long long before = ht_db_count_conn(o, count_sql);
+	char *q, *kid;
+	int ok = 0;
+
+	/* Y records an emulation for A×X, honestly labelled and as its assessor */
+	q = ht_fmt(
+	    "INSERT INTO engagement_emulations (engagement_id, company_org_id, "
+	    "assessor_org_id, capability, updated_by) VALUES ('%s', '%s', '%s', 'OC1', '%s')",
+	    W.eng_ax, W.a.org_id, W.x.org_id, W.y.admin.user_id);
+	must_fail(c, idy, q, NULL);
+	free(q);
+	q = ht_fmt(
+	    "INSERT INTO engagement_emulations (engagement_id, company_org_id, "
+	    "assessor_org_id, capability, updated_by) VALUES ('%s', '%s', '%s', 'OC1', '%s')",
+	    W.eng_ax, W.a.org_id, W.y.org_id, W.y.admin.user_id);
+	must_fail(c, idy, q, NULL);
+	free(q);
+	/* the company A itself records no emulation */
+	q = ht_fmt(
+	    "INSERT INTO engagement_emulations (engagement_id, company_org_id, "
+	    "assessor_org_id, capability, updated_by) VALUES ('%s', '%s', '%s', 'OC1', '%s')",
+	    W.eng_ax, W.a.org_id, W.x.org_id, W.a.admin.user_id);
+	must_fail(c, ida, q, NULL);
+	free(q);
+	/* B writes a commitment into A×X; X (an assessor) writes one either */
+	q = ht_fmt("INSERT INTO commitments (id, engagement_id, company_org_id, assessor_org_id, "
+	           "framework, version, level, text, created_by) VALUES (gen_random_uuid(), '%s', "
+	           "'%s', '%s', 'RAND-SL', '1', 'SL5', '\\x00', '%s')",
+	           W.eng_ax, W.a.org_id, W.x.org_id, W.b.admin.user_id);
+	must_fail(c, idb, q, NULL);
+	free(q);
+	q = ht_fmt("INSERT INTO commitments (id, engagement_id, company_org_id, assessor_org_id, "
+	           "framework, version, level, text, created_by) VALUES (gen_random_uuid(), '%s', "
+	           "'%s', '%s', 'RAND-SL', '1', 'SL5', '\\x00', '%s')",
+	           W.eng_ax, W.a.org_id, W.x.org_id, W.x.admin.user_id);
+	must_fail(c, idx, q, NULL);
+	free(q);
+	ck_assert_msg(ht_db_count_conn(o, count_sql) == before, "A×X's levels rows changed");
+
+	/* a real commitment of A: X may give the verdict, never rewrite its words */
+	kid = ht_db_value(o, "SELECT gen_random_uuid()::text", &ok);
+	ck_assert_msg(ok && kid != NULL, "no uuid");
+	q = ht_fmt("INSERT INTO commitments (id, engagement_id, company_org_id, assessor_org_id, "
+	           "framework, version, level, text, created_by) VALUES ('%s', '%s', '%s', '%s', "
+	           "'RAND-SL', '1', 'SL3', '\\x01', '%s')",
+	           kid, W.eng_ax, W.a.org_id, W.x.org_id, W.a.admin.user_id);
+	exec_ok(c, "BEGIN");
+	exec_ok(c, ida);
+	exec_ok(c, q);
+	exec_ok(c, "COMMIT");
+	free(q);
+	q = ht_fmt("UPDATE commitments SET text = '\\x02' WHERE id = '%s'", kid);
+	must_fail(c, idx, q, NULL);
+	free(q);
+	/* the company cannot give itself a verdict: its UPDATE matches no row */
+	q = ht_fmt(
+	    "UPDATE commitments SET verdict = 'supported', verdict_by = '%s' WHERE id = '%s'",
+	    W.a.admin.user_id, kid);
+	exec_ok(c, "BEGIN");
+	exec_ok(c, ida);
+	{
+		PGresult *res = PQexec(c, q);
+
+		ck_assert_msg(PQresultStatus(res) != PGRES_COMMAND_OK ||
+		                  strcmp(PQcmdTuples(res), "0") == 0,
+		              "company A gave itself a verdict (%s rows)", PQcmdTuples(res));
+		PQclear(res);
+	}
+	exec_ok(c, "ROLLBACK");
+	free(q);
+	q = ht_fmt("SELECT count(*) FROM commitments WHERE id = '%s' AND verdict = 'not-assessed'"
+	           " AND text = '\\x01'::bytea",
+	           kid);
+	ck_assert_msg(ht_db_count_conn(o, q) == 1, "the commitment changed");
+	free(q);
+	/* company B's and assessor Y's identities see none of it */
+	q = ht_fmt("SELECT count(*) FROM commitments WHERE id = '%s'", kid);
+	exec_ok(c, "BEGIN");
+	exec_ok(c, idb);
+	ck_assert_msg(ht_db_count_conn(c, q) == 0, "company B sees A's commitment");
+	exec_ok(c, "ROLLBACK");
+	exec_ok(c, "BEGIN");
+	exec_ok(c, idy);
+	ck_assert_msg(ht_db_count_conn(c, q) == 0, "assessor Y sees A's commitment");
+	exec_ok(c, "ROLLBACK");
+	free(q);
+	free(kid);
+	free(count_sql);
+	free(idy);
+	free(idb);
+	free(ida);
+	free(idx);
+	PQfinish(o);
+	PQfinish(c);
+}
+END_TEST
+
 START_TEST(test_insert_into_foreign_engagement)
 {
 	PGconn *c = app_conn(), *o = owner_conn();
@@ -668,6 +776,7 @@ rls_suite(void)
 	tcase_add_test(tc, test_assessor_y_sees_no_row_of_x);
 	tcase_add_test(tc, test_app_privileges);
 	tcase_add_test(tc, test_insert_into_foreign_engagement);
+	tcase_add_test(tc, test_levels_policies);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -52,7 +52,7 @@ struct attempt {
 	int own_tenant; /* a role rule, not another tenant's object */
 };
 
-#define MAX_ATTEMPTS 800
+#define MAX_ATTEMPTS 1000
 static struct attempt table[MAX_ATTEMPTS];
 static int n_table;
 
@@ -80,6 +80,8 @@ static char *invite_a_id;
 /* issue 11: the conversation about a finding, remediation defaults, notifications */
 static char *b_comment, *b_risk, *b_risk_decision, *b_retest, *b_days, *b_webhook;
 static char *webhook_x, *notification_a;
+/* issue 14: what an engagement emulated, commitments and verdicts */
+static char *b_emulation, *b_commitment, *b_verdict, *commitment_a;
 
 static void
 make_bodies(void)
@@ -123,6 +125,11 @@ make_bodies(void)
 	b_risk_decision = strdup("{\"decision\":\"accept\"}");
 	b_retest = strdup("{\"result\":\"passed\",\"note\":\"intruder retest\"}");
 	b_days = strdup("{\"critical\":1}");
+	b_emulation = strdup("{\"capability\":\"OC1\",\"access\":[\"external\"],"
+	                     "\"rules_of_engagement\":\"intruder rules\"}");
+	b_commitment = strdup("{\"framework\":\"RAND-SL\",\"version\":\"RR-A2849-1 (2024)\","
+	                      "\"level\":\"SL1\",\"text\":\"intruder commitment\"}");
+	b_verdict = strdup("{\"verdict\":\"refuted\",\"summary\":\"intruder verdict\"}");
 	b_webhook = strdup("{\"url\":\"https://intruder.example.com/hook\"}");
 	b_org = ht_jdump(
 	    json_pack("{s:s, s:s, s:[]}", "name", intruder_org, "kind", "company", "aliases"));
@@ -150,6 +157,11 @@ static const struct {
     {"GET", "/api/v1/engagements/%s/oscal", 0, 0, NULL},
     {"GET", "/api/v1/engagements/%s/report", 0, 0, NULL},
     {"GET", "/api/v1/engagements/%s/claims", 0, 0, NULL},
+    {"GET", "/api/v1/engagements/%s/emulation", 0, 1, NULL},
+    {"PUT", "/api/v1/engagements/%s/emulation", 0, 0, &b_emulation},
+    {"GET", "/api/v1/engagements/%s/levels", 0, 0, NULL},
+    {"POST", "/api/v1/engagements/%s/commitments", 0, 0, &b_commitment},
+    {"GET", "/api/v1/engagements/%s/commitments", 0, 0, NULL},
     {"PUT", "/api/v1/engagements/%s/claims/WEIGHTS-EXFIL", 0, 0, &b_claim},
     {"GET", "/api/v1/engagements/%s/statement", 0, 0, NULL},
     {"PUT", "/api/v1/engagements/%s/statement", 0, 0, &b_statement},
@@ -257,6 +269,17 @@ build_table(void)
 	add_org(&W.b, R_B);
 	add_org(&W.x, R_X);
 	add_org(&W.y, R_Y);
+	/* series (issue 14): who follows what is the coordinator's to set */
+	add(R_B, "GET", "/api/v1/campaigns/%s/follows", W.campaign2_id, NULL, 0);
+	add(R_Y, "GET", "/api/v1/campaigns/%s/follows", W.campaign2_id, NULL, 0);
+	add(R_ANON, "GET", "/api/v1/campaigns/%s/follows", W.campaign_id, NULL, 0);
+	for (r = R_ANON; r < R__COUNT; r++)
+		if (r != R_COORD) {
+			add(r, "PUT", "/api/v1/campaigns/%s/follows", W.campaign_id,
+			    strdup("{\"follows\":\"\"}"), r != R_ANON);
+			add(r, "PUT", "/api/v1/campaigns/%s/follows", W.campaign2_id,
+			    strdup("{\"follows\":\"\"}"), 0);
+		}
 	/* campaigns: 2 has no engagement of B or Y; only the coordinator writes */
 	add(R_B, "GET", "/api/v1/campaigns/%s", W.campaign2_id, NULL, 0);
 	add(R_Y, "GET", "/api/v1/campaigns/%s", W.campaign2_id, NULL, 0);
@@ -400,6 +423,28 @@ build_table(void)
 	    W.finding_a, b_risk_decision, 1);
 	add(R_A, "POST", "/api/v1/findings/%s/retests", W.finding_a, b_retest, 1);
 	add(R_B, "POST", "/api/v1/findings/%s/retests", W.finding_b, b_retest, 1);
+	/* issue 14: A's commitment; only its assessor X gives the verdict */
+	{
+		char *p = ht_fmt("/api/v1/engagements/%s/commitments", W.eng_ax);
+		struct ht_resp *t = ht_request(
+		    "POST", p, W.a.admin.token,
+		    "{\"framework\":\"RAND-SL\",\"version\":\"RR-A2849-1 (2024)\",\"level\":"
+		    "\"SL3\",\"text\":\"We protect weights at SL3.\"}");
+
+		ck_assert_msg(t->status == 201, "commitment: %ld %s", t->status, HT_BODY(t));
+		commitment_a = strdup(ht_jstr(t, "id"));
+		ht_resp_free(t);
+		free(p);
+		for (r = R_ANON; r < R__COUNT; r++)
+			if (r != R_X)
+				add(r, "PUT", "/api/v1/commitments/%s/verdict", commitment_a,
+				    b_verdict, r == R_A);
+	}
+	/* the assessor records the emulation and verdicts, the company the commitments */
+	add(R_A, "PUT", "/api/v1/engagements/%s/emulation", W.eng_ax, b_emulation, 1);
+	add(R_B, "PUT", "/api/v1/engagements/%s/emulation", W.eng_by, b_emulation, 1);
+	add(R_X, "POST", "/api/v1/engagements/%s/commitments", W.eng_ax, b_commitment, 1);
+	add(R_Y, "POST", "/api/v1/engagements/%s/commitments", W.eng_by, b_commitment, 1);
 	/* role rules inside one's own engagement */
 	add(R_A, "POST", "/api/v1/engagements/%s/findings", W.eng_ax, b_finding, 1);
 	add(R_B, "POST", "/api/v1/engagements/%s/findings", W.eng_by, b_finding, 1);
@@ -426,7 +471,7 @@ struct view {
 	json_t *json;
 };
 
-#define N_VIEWS 23
+#define N_VIEWS 26
 static struct view views[N_VIEWS];
 
 static void
@@ -467,6 +512,11 @@ views_init(void)
 	view_set(21, "webhooks X", R_X, ht_fmt("/api/v1/orgs/%s/webhooks", W.x.org_id));
 	view_set(22, "remediation days 1", R_COORD,
 	         ht_fmt("/api/v1/campaigns/%s/remediation-days", W.campaign_id));
+	view_set(23, "emulation A×X", R_X, ht_fmt("/api/v1/engagements/%s/emulation", W.eng_ax));
+	view_set(24, "commitments A×X", R_A,
+	         ht_fmt("/api/v1/engagements/%s/commitments", W.eng_ax));
+	view_set(25, "commitments B×Y", R_Y,
+	         ht_fmt("/api/v1/engagements/%s/commitments", W.eng_by));
 }
 
 static json_t *

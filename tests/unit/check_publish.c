@@ -199,6 +199,142 @@ START_TEST(test_build_aggregate_suppressed)
 END_TEST
 
 /* Issue 8: pseudonymous rows link to no firm; only aggregate suppresses. */
+/*
+ * Security levels (issue 14) in the document, a table of cases per
+ * disclosure: the coverage matrix, the not-met distribution and the
+ * commitments' verdicts, suppressed only under aggregate with k > 1; rows
+ * carry the emulation and the contradiction; a commitment to a
+ * participant's own framework is held (pseudonymous) or counted as
+ * "own-framework".
+ */
+static json_t *
+build_levels(const char *disclosure, long long k, const char *publisher, json_t **leaks)
+{
+	json_t *tms = json_pack("[s]", "WEIGHTS-EXFIL");
+	json_t *in = inputs(), *e;
+	struct publish_campaign c = {.id = "x",
+	                             .title = "Clean",
+	                             .slug = "s",
+	                             .threat_models = tms,
+	                             .release_at = "2030-01-01T00:00:00Z",
+	                             .planned_release_at = "2030-01-01T00:00:00Z",
+	                             .disclosure = disclosure,
+	                             .min_cohort = k};
+	json_t *doc;
+	size_t i;
+
+	json_array_foreach(json_object_get(in, "engagements"), i, e)
+	{
+		/* e1, e2 emulated OC3; e3 nothing; e1 has an open OC2 finding */
+		json_t *lv = json_pack(
+		    "{s:o, s:o, s:[{s:s, s:s, s:s, s:s, s:s, s:s, s:n, s:s, s:s}]}", "emulation",
+		    i < 2 ? json_pack("{s:s, s:[s], s:i}", "capability", "OC3", "access",
+		                      "external", "person_days", 20)
+		          : json_null(),
+		    "not_met", i == 0 ? json_pack("{s:s}", "WEIGHTS-EXFIL", "OC2") : json_object(),
+		    "commitments", "framework", i == 0 ? "OWN-FW" : "RAND-SL", "framework_name",
+		    "Security levels", "publisher", i == 0 ? publisher : "RAND Corporation",
+		    "version", "1", "level", "SL3", "text", "We meet SL3.", "link", "verdict",
+		    i == 2 ? "supported" : "refuted", "summary", "checked");
+
+		json_object_set_new(e, "levels", lv);
+	}
+	doc = publish_build(&c, in, leaks);
+	json_decref(tms);
+	json_decref(in);
+	ck_assert_ptr_nonnull(doc);
+	return doc;
+}
+
+static json_t *
+lv_get(const json_t *doc, const char *part, const char *key)
+{
+	return json_object_get(
+	    json_object_get(json_object_get(json_object_get(doc, "aggregate"), "levels"), part),
+	    key);
+}
+
+START_TEST(test_build_levels)
+{
+	static const struct {
+		const char *disclosure;
+		long long k;
+		const char *cov_oc3; /* coverage WEIGHTS-EXFIL OC3: number or "suppressed" */
+		const char *nm_oc2;  /* not_met OC2 */
+		const char *fw_key;  /* how e1's commitment is counted */
+		size_t rows;
+	} cases[] = {
+	    {"named", 1, "2", "1", "OWN-FW", 3},
+	    {"pseudonymous", 1, "2", "1", "own-framework", 3},
+	    {"aggregate", 1, "2", "1", "own-framework", 0},
+	    {"aggregate", 2, "2", "suppressed", "own-framework", 0},
+	    {"aggregate", 3, "suppressed", "suppressed", "own-framework", 0},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_t *leaks,
+		    *doc = build_levels(cases[i].disclosure, cases[i].k, "Beta Labs", &leaks);
+		json_t *cov = lv_get(doc, "coverage", "WEIGHTS-EXFIL");
+		json_t *nm = lv_get(doc, "not_met", "WEIGHTS-EXFIL");
+		json_t *v = json_object_get(cov, "OC3");
+		char got[32];
+		char *text = publish_canonical(doc, NULL);
+
+		ck_assert_ptr_nonnull(text);
+		snprintf(got, sizeof(got), "%s",
+		         json_is_integer(v)     ? ""
+		         : json_string_value(v) ? json_string_value(v)
+		                                : "?");
+		if (json_is_integer(v))
+			snprintf(got, sizeof(got), "%lld", (long long)json_integer_value(v));
+		ck_assert_msg(strcmp(got, cases[i].cov_oc3) == 0, "%s k=%lld coverage OC3 %s",
+		              cases[i].disclosure, cases[i].k, got);
+		v = json_object_get(nm, "OC2");
+		if (json_is_integer(v))
+			snprintf(got, sizeof(got), "%lld", (long long)json_integer_value(v));
+		else
+			snprintf(got, sizeof(got), "%s", json_string_value(v));
+		ck_assert_msg(strcmp(got, cases[i].nm_oc2) == 0, "%s k=%lld not_met OC2 %s",
+		              cases[i].disclosure, cases[i].k, got);
+		ck_assert_msg(lv_get(doc, "commitments", cases[i].fw_key) != NULL,
+		              "%s: commitment counted under %s: %s", cases[i].disclosure,
+		              cases[i].fw_key, text);
+		ck_assert_int_eq(json_array_size(json_object_get(doc, "engagements")),
+		                 cases[i].rows);
+		ck_assert_int_eq(
+		    json_array_size(json_object_get(json_object_get(doc, "levels"), "engagements")),
+		    cases[i].rows);
+		/* a publisher naming a participant is a hit wherever rows hide names */
+		ck_assert_int_eq(json_array_size(leaks),
+		                 strcmp(cases[i].disclosure, "pseudonymous") == 0 ? 1 : 0);
+		if (cases[i].rows > 0) {
+			json_t *row = NULL, *r;
+			size_t j;
+
+			json_array_foreach(
+			    json_object_get(json_object_get(doc, "levels"), "engagements"), j, r)
+			{
+				if (json_is_object(json_object_get(r, "emulation")) &&
+				    json_is_string(json_object_get(
+				        json_object_get(json_object_get(r, "claims"),
+				                        "WEIGHTS-EXFIL"),
+				        "not_met_from")))
+					row = r;
+			}
+			ck_assert_msg(row != NULL, "no row with the emulation and the flag: %s",
+			              text);
+			ck_assert(json_is_true(json_object_get(
+			    json_object_get(json_object_get(row, "claims"), "WEIGHTS-EXFIL"),
+			    "contradiction")));
+			ck_assert_int_eq(json_array_size(json_object_get(row, "commitments")), 1);
+		}
+		free(text);
+		json_decref(leaks);
+		json_decref(doc);
+	}
+}
+END_TEST
+
 START_TEST(test_build_pseudonymous_unlinked)
 {
 	json_t *leaks, *doc = build("pseudonymous", 2, "Clean", &leaks);
@@ -483,6 +619,7 @@ main(void)
 	tcase_add_test(tc, test_build_named);
 	tcase_add_test(tc, test_build_pseudonymous_leak);
 	tcase_add_test(tc, test_build_aggregate_suppressed);
+	tcase_add_test(tc, test_build_levels);
 	tcase_add_test(tc, test_render_escapes);
 	tcase_add_test(tc, test_review_rows_and_hash);
 	tcase_add_test(tc, test_withhold);

@@ -37,7 +37,7 @@ START_TEST(test_tables)
 			ck_assert_msg(vocab_has(v->codes, v->company_may[i]), "%s: %s", v->name,
 			              v->company_may[i]);
 	}
-	ck_assert_uint_eq(nv, 9); /* ... and token_scope (0007) */
+	ck_assert_uint_eq(nv, 11); /* ... token_scope (0007), access_kind and verdict (0018) */
 	ck_assert_ptr_null(vocab_find("nonsense"));
 }
 END_TEST

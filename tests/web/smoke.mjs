@@ -271,6 +271,49 @@ try {
 		await logout(page);
 	});
 
+	await check('security levels: emulation, a rated finding contradicting the claim, a commitment and its verdict', async () => {
+		await login(page, assessorUser, userPassword);
+		await page.locator('#engagements-table a').first().click();
+		await page.locator('#emulation-form').waitFor({ state: 'visible' });
+		await page.selectOption('#emulation-form select[name=capability]', 'OC3');
+		await page.check('#emulation-form input[name=access][value=external]');
+		await page.check('#emulation-form input[name=access][value=ai-insider]');
+		await page.fill('#emulation-form input[name=person_days]', '30');
+		await page.fill('#emulation-form textarea[name=rules_of_engagement]', 'No social engineering of staff.');
+		await submit(page, '#emulation-form', /Emulation saved/);
+		assert(await page.textContent('#emulation-capability') === 'OC3', 'capability not shown');
+		await page.locator('#emulation-rules', { hasText: 'No social engineering' }).waitFor({ state: 'visible' });
+		// a finding exploitable from OC2 contradicts the claim OC3
+		await page.fill('#finding-create input[name=title]', 'Rated ' + stamp);
+		await page.fill('#finding-create textarea[name=detail]', 'Exploitable by a professional.');
+		await page.selectOption('#finding-create select[name=oc_required]', 'OC2');
+		await submit(page, '#finding-create', /created/);
+		assert(await page.textContent('#finding-oc') === 'OC2', 'oc_required not shown on the finding');
+		await page.click('#back-engagement');
+		await page.locator('#contradictions', { hasText: 'robust up to OC3' }).waitFor({ state: 'visible' });
+		await logout(page);
+		await login(page, companyUser, userPassword);
+		await page.locator('#engagements-table a').first().click();
+		await page.locator('#commitment-form').waitFor({ state: 'visible' });
+		assert(await page.locator('#emulation-form').count() === 0, 'the company may edit the emulation');
+		await page.selectOption('#commitment-form select[name=framework]', 'RAND-SL');
+		await page.fill('#commitment-form input[name=version]', 'RR-A2849-1 (2024)');
+		await page.fill('#commitment-form input[name=level]', 'SL3');
+		await page.fill('#commitment-form textarea[name=text]', 'Weights are protected at SL3.');
+		await submit(page, '#commitment-form', /Commitment declared/);
+		await page.locator('#commitments-table td', { hasText: 'Weights are protected at SL3.' }).waitFor({ state: 'visible' });
+		await logout(page);
+		await login(page, assessorUser, userPassword);
+		await page.locator('#engagements-table a').first().click();
+		const verdict = page.locator('form.verdict-form').first();
+		await verdict.waitFor({ state: 'visible' });
+		await verdict.locator('select[name=verdict]').selectOption('refuted');
+		await verdict.locator('textarea[name=summary]').fill('An OC2 path is open.');
+		await verdict.locator('button[type=submit]').click();
+		await page.locator('#commitments-table td', { hasText: /^refuted$/ }).waitFor({ state: 'visible' });
+		await logout(page);
+	});
+
 	// A small binary file (every byte value, plus random ones) uploaded
 	// through the UI must come back byte for byte.
 	const evidenceName = 'capture ' + stamp + '.bin';
@@ -445,7 +488,8 @@ try {
 		const row = page.locator('#progress-table tbody tr', { hasText: company });
 		await row.waitFor({ state: 'visible' });
 		const cells = await row.locator('td').allTextContents();
-		assert(cells[3] === '1' && cells[5] === '1' && cells[6] === 'yes', 'progress row: ' + cells.join(' | '));
+		// two findings: the assessor's and the rated one of the security-levels check
+		assert(cells[3] === '2' && cells[5] === '1' && cells[6] === 'yes', 'progress row: ' + cells.join(' | '));
 		// signed off; the risk acceptance that followed changed the row's finding
 		// counts, which reopens the review (the company sees what changed)
 		assert(cells[2] === 'fieldwork' && (cells[7] === 'signed-off' || /reopened/.test(cells[7])),

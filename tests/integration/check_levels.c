@@ -1,0 +1,1089 @@
+/*
+ * check_levels: security levels as data (issue 14, parts 1-4) end to end
+ * against a running lockstepd.
+ *
+ *   - the vocabulary: access kinds, verdicts and the frameworks (data,
+ *     each with its source);
+ *   - what an engagement emulated: set by its assessor, the rules of
+ *     engagement sealed at rest and never shown to the coordinator;
+ *   - oc_required and the contradiction flag, in every direction (claim
+ *     above, at and below the level demonstrated not met; not-assessed;
+ *     unrated, remediated, retested, false-positive and company-moved
+ *     findings), in GET .../levels, the claims and the hold warnings;
+ *   - commitments and verdicts: who writes what;
+ *   - the publication: the emulation without the rules, the flags, the
+ *     commitments, the coverage matrix under named and aggregate (with
+ *     suppression), the public page (tables and SVG, no rules text), and a
+ *     commitment naming a company held under pseudonymous disclosure.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#ifndef HT_OSCAL
+#define HT_OSCAL "tests/oscal"
+#endif
+
+static struct ht_world W;
+
+/* ------------------------------------------------------------ helpers */
+
+/* Send body (stolen, may be NULL) and expect status; returns the response. */
+static struct ht_resp *
+call(const char *method, const char *path, const char *token, json_t *body, long want)
+{
+	char *text = body ? ht_jdump(body) : NULL;
+	struct ht_resp *r = ht_request(method, path, token, text);
+
+	free(text);
+	HT_ASSERT_STATUS(r, want);
+	return r;
+}
+
+static void
+call0(const char *method, const char *path, const char *token, json_t *body, long want)
+{
+	ht_resp_free(call(method, path, token, body, want));
+}
+
+/* A new finding in eng (as token) on tm with oc_required (NULL: unrated); its id. */
+static char *
+finding(const char *token, const char *eng, const char *tm, const char *oc)
+{
+	char *p = ht_fmt("/api/v1/engagements/%s/findings", eng);
+	json_t *b = json_pack("{s:s, s:s, s:s, s:s}", "threat_model", tm, "title", "levels finding",
+	                      "detail", "how it was exploited", "severity", "high");
+	struct ht_resp *r;
+	char *id;
+
+	if (oc != NULL)
+		json_object_set_new(b, "oc_required", json_string(oc));
+	r = call("POST", p, token, b, 201);
+	ck_assert_str_eq(ht_jstr(r, "oc_required") ? ht_jstr(r, "oc_required") : "(null)",
+	                 oc ? oc : "(null)");
+	id = strdup(ht_jstr(r, "id"));
+	ht_resp_free(r);
+	free(p);
+	return id;
+}
+
+static void
+claim(const char *token, const char *eng, const char *tm, const char *level)
+{
+	char *p = ht_fmt("/api/v1/engagements/%s/claims/%s", eng, tm);
+
+	call0("PUT", p, token, json_pack("{s:s, s:s}", "level", level, "summary", "levels test"),
+	      200);
+	free(p);
+}
+
+static void
+patch(const char *token, const char *fid, json_t *body)
+{
+	char *p = ht_fmt("/api/v1/findings/%s", fid);
+
+	call0("PATCH", p, token, body, 200);
+	free(p);
+}
+
+/*
+ * Check the flag for eng's tm through every view the participants have:
+ * GET .../levels (as token), the claims, the hold warnings. from: the
+ * expected not_met_from or NULL.
+ */
+static void
+expect_flag(const char *token, const char *eng, const char *tm, const char *from, int want,
+            const char *ctx)
+{
+	char *p = ht_fmt("/api/v1/engagements/%s/levels", eng);
+	struct ht_resp *r = call("GET", p, token, NULL, 200);
+	const json_t *t = json_object_get(json_object_get(r->json, "threat_models"), tm);
+	const json_t *nm = json_object_get(t, "not_met_from");
+	json_t *it;
+	size_t i;
+	int in_claims = -1;
+
+	ck_assert_msg(json_is_object(t), "%s: no %s in %s", ctx, tm, HT_BODY(r));
+	ck_assert_msg(json_is_true(json_object_get(t, "contradiction")) == want,
+	              "%s: contradiction should be %d: %s", ctx, want, HT_BODY(r));
+	ck_assert_msg(from ? (json_is_string(nm) && strcmp(json_string_value(nm), from) == 0)
+	                   : json_is_null(nm),
+	              "%s: not_met_from should be %s: %s", ctx, from ? from : "null", HT_BODY(r));
+	ck_assert_int_eq(json_array_size(json_object_get(r->json, "contradictions")), (size_t)want);
+	ht_resp_free(r);
+	free(p);
+	p = ht_fmt("/api/v1/engagements/%s/claims", eng);
+	r = call("GET", p, token, NULL, 200);
+	json_array_foreach(json_object_get(r->json, "items"), i, it)
+	{
+		if (strcmp(ht_ostr(it, "threat_model"), tm) == 0)
+			in_claims = json_is_true(json_object_get(it, "contradiction"));
+	}
+	if (in_claims >= 0)
+		ck_assert_msg(in_claims == want, "%s: the claims say %d: %s", ctx, in_claims,
+		              HT_BODY(r));
+	ck_assert_int_eq(json_array_size(json_object_get(r->json, "contradictions")), (size_t)want);
+	ht_resp_free(r);
+	free(p);
+	/* a contradiction warns; it holds nothing */
+	p = ht_fmt("/api/v1/engagements/%s/hold", eng);
+	r = call("GET", p, token, NULL, 200);
+	ck_assert_msg(json_is_false(json_object_get(r->json, "held")), "%s: held: %s", ctx,
+	              HT_BODY(r));
+	ck_assert_msg(json_array_size(json_object_get(r->json, "warnings")) == (size_t)want,
+	              "%s: hold warnings: %s", ctx, HT_BODY(r));
+	ht_resp_free(r);
+	free(p);
+}
+
+/* ------------------------------------------------------------ vocabulary */
+
+START_TEST(test_vocabulary)
+{
+	struct ht_resp *r = call("GET", "/api/v1/vocabulary", NULL, NULL, 200);
+	const json_t *fw = json_object_get(r->json, "framework"), *f;
+	size_t i;
+	int rand = 0;
+
+	ck_assert_int_eq(json_array_size(json_object_get(r->json, "access_kind")), 6);
+	ck_assert_int_eq(json_array_size(json_object_get(r->json, "verdict")), 4);
+	ck_assert_msg(json_array_size(fw) >= 4, "frameworks: %s", HT_BODY(r));
+	json_array_foreach(fw, i, f)
+	{
+		ck_assert_msg(strncmp(ht_ostr(f, "url"), "https://", 8) == 0, "no source url");
+		ck_assert_msg(strlen(ht_ostr(f, "source")) > 20, "no citation for %s",
+		              ht_ostr(f, "code"));
+		ck_assert_msg(json_array_size(json_object_get(f, "versions")) > 0, "no version");
+		if (strcmp(ht_ostr(f, "code"), "RAND-SL") == 0) {
+			rand = 1;
+			ck_assert_int_eq(json_array_size(json_object_get(f, "levels")), 5);
+		}
+	}
+	ck_assert_msg(rand, "RAND's security levels are missing");
+	ht_resp_free(r);
+}
+END_TEST
+
+/* ------------------------------------------------------------ emulation */
+
+START_TEST(test_emulation)
+{
+	char *p = ht_fmt("/api/v1/engagements/%s/emulation", W.eng_ax);
+	char *rules = ht_fmt("ROE-%s: no phishing of the board", W.tag);
+	char *sql;
+	struct ht_resp *r;
+	long long n;
+
+	/* nothing recorded: every value null */
+	r = call("GET", p, W.a.admin.token, NULL, 200);
+	ck_assert_msg(json_is_null(json_object_get(r->json, "capability")), "%s", HT_BODY(r));
+	ht_resp_free(r);
+	r = call("PUT", p, W.x.admin.token,
+	         json_pack("{s:s, s:[s,s], s:i, s:s, s:s, s:s}", "capability", "OC3", "access",
+	                   "external", "ai-insider", "person_days", 40, "fieldwork_from",
+	                   "2026-03-01", "fieldwork_to", "2026-04-15", "rules_of_engagement",
+	                   rules),
+	         200);
+	ck_assert_str_eq(ht_jstr(r, "capability"), "OC3");
+	ck_assert_int_eq(json_integer_value(json_object_get(r->json, "person_days")), 40);
+	ht_resp_free(r);
+	/* its company and assessor read the rules */
+	r = call("GET", p, W.a.admin.token, NULL, 200);
+	ck_assert_str_eq(ht_jstr(r, "rules_of_engagement"), rules);
+	ck_assert_str_eq(ht_jstr(r, "fieldwork_to"), "2026-04-15");
+	ck_assert_int_eq(json_array_size(json_object_get(r->json, "access")), 2);
+	ht_resp_free(r);
+	r = call("GET", p, W.x.admin.token, NULL, 200);
+	ck_assert_str_eq(ht_jstr(r, "rules_of_engagement"), rules);
+	ht_resp_free(r);
+	/* the coordinator sees progress, never the rules */
+	r = call("GET", p, W.coord.token, NULL, 200);
+	ck_assert_str_eq(ht_jstr(r, "capability"), "OC3");
+	ck_assert_msg(json_object_get(r->json, "rules_of_engagement") == NULL &&
+	                  strstr(r->body, "ROE-") == NULL,
+	              "the coordinator reads the rules: %s", HT_BODY(r));
+	ht_resp_free(r);
+	/* other tenants: the "not found" of an unknown id */
+	r = call("GET", p, W.b.admin.token, NULL, 404);
+	ck_assert_msg(strstr(r->body, "ROE-") == NULL, "leak: %s", HT_BODY(r));
+	ht_resp_free(r);
+	call0("GET", p, W.y.admin.token, NULL, 404);
+	call0("PUT", p, W.y.admin.token, json_pack("{s:s, s:[]}", "capability", "OC1", "access"),
+	      404);
+	call0("PUT", p, W.a.admin.token, json_pack("{s:s, s:[]}", "capability", "OC1", "access"),
+	      404);
+	/* sealed at rest: the database holds no plaintext of the rules */
+	sql =
+	    ht_fmt("SELECT count(*) FROM engagement_emulations WHERE engagement_id = '%s'"
+	           " AND rules IS NOT NULL AND position(convert_to('ROE-%s', 'UTF8') IN rules) = 0",
+	           W.eng_ax, W.tag);
+	n = ht_db_count(ht_env_req("LOCKSTEP_TEST_OWNER_DSN"), sql);
+	ck_assert_msg(n == 1, "the rules are not sealed (%lld)", n);
+	free(sql);
+	/* the change is audited */
+	sql = ht_fmt("SELECT count(*) FROM audit_events WHERE action = 'emulation.put'"
+	             " AND object_id = '%s'",
+	             W.eng_ax);
+	ck_assert_msg(ht_db_count(ht_env_req("LOCKSTEP_TEST_OWNER_DSN"), sql) >= 1, "not audited");
+	free(sql);
+	free(rules);
+	free(p);
+}
+END_TEST
+
+/* ------------------------------------------------------------ contradiction */
+
+START_TEST(test_contradiction)
+{
+	const char *tm = "WEIGHTS-EXFIL";
+	const char *x = W.x.admin.token, *a = W.a.admin.token;
+	char *f, *g, *h, *p;
+
+	claim(x, W.eng_ax, tm, "OC3");
+	/* the world's finding is unrated: it refutes nothing */
+	expect_flag(x, W.eng_ax, tm, NULL, 0, "no rated finding");
+	f = finding(x, W.eng_ax, tm, "OC2");
+	expect_flag(x, W.eng_ax, tm, "OC2", 1, "claim OC3, open OC2");
+	expect_flag(a, W.eng_ax, tm, "OC2", 1, "the company sees it too");
+	claim(x, W.eng_ax, tm, "OC1");
+	expect_flag(x, W.eng_ax, tm, "OC2", 0, "claim OC1, open OC2");
+	claim(x, W.eng_ax, tm, "OC2");
+	expect_flag(x, W.eng_ax, tm, "OC2", 1, "claim OC2, open OC2");
+	claim(x, W.eng_ax, tm, "not-assessed");
+	expect_flag(x, W.eng_ax, tm, "OC2", 0, "claim not-assessed");
+	claim(x, W.eng_ax, tm, "OC5");
+	patch(x, f, json_pack("{s:s}", "oc_required", "OC5"));
+	expect_flag(x, W.eng_ax, tm, "OC5", 1, "claim OC5, open OC5");
+	patch(x, f, json_pack("{s:s}", "oc_required", ""));
+	expect_flag(x, W.eng_ax, tm, NULL, 0, "rating cleared");
+	/* remediated is the company's word until a retest passes */
+	patch(x, f, json_pack("{s:s, s:s}", "oc_required", "OC1", "status", "remediated"));
+	expect_flag(x, W.eng_ax, tm, "OC1", 1, "remediated, not retested");
+	p = ht_fmt("/api/v1/findings/%s/retests", f);
+	call0("POST", p, x, json_pack("{s:s, s:s}", "result", "passed", "note", "fixed"), 201);
+	free(p);
+	expect_flag(x, W.eng_ax, tm, NULL, 0, "retest passed (verified)");
+	/* a false positive refutes nothing */
+	g = finding(x, W.eng_ax, tm, "OC4");
+	expect_flag(x, W.eng_ax, tm, "OC4", 1, "open OC4 under claim OC5");
+	patch(x, g, json_pack("{s:s}", "status", "false-positive"));
+	expect_flag(x, W.eng_ax, tm, NULL, 0, "false positive");
+	/* the company moving a finding to remediating changes nothing */
+	h = finding(x, W.eng_ax, tm, "OC3");
+	patch(a, h, json_pack("{s:s}", "status", "remediating"));
+	expect_flag(a, W.eng_ax, tm, "OC3", 1, "remediating");
+	/* the lowest level of several counts */
+	free(finding(x, W.eng_ax, tm, "OC2"));
+	expect_flag(x, W.eng_ax, tm, "OC2", 1, "OC3 and OC2 open");
+	/* the PUT of a claim answers the flag at once */
+	{
+		char *cp = ht_fmt("/api/v1/engagements/%s/claims/%s", W.eng_ax, tm);
+		struct ht_resp *r = call(
+		    "PUT", cp, x, json_pack("{s:s, s:s}", "level", "OC4", "summary", "again"), 200);
+
+		ck_assert_msg(json_is_true(json_object_get(r->json, "contradiction")) &&
+		                  strcmp(ht_jstr(r, "not_met_from"), "OC2") == 0,
+		              "claim PUT: %s", HT_BODY(r));
+		ht_resp_free(r);
+		r = call("PUT", cp, x, json_pack("{s:s, s:s}", "level", "OC1", "summary", "again"),
+		         200);
+		ck_assert_msg(json_is_false(json_object_get(r->json, "contradiction")),
+		              "claim PUT: %s", HT_BODY(r));
+		ht_resp_free(r);
+		free(cp);
+	}
+	/* only the participants */
+	p = ht_fmt("/api/v1/engagements/%s/levels", W.eng_ax);
+	call0("GET", p, W.coord.token, NULL, 404);
+	call0("GET", p, W.b.admin.token, NULL, 404);
+	call0("GET", p, W.y.admin.token, NULL, 404);
+	free(p);
+	free(f);
+	free(g);
+	free(h);
+}
+END_TEST
+
+/* ------------------------------------------------------------ commitments */
+
+START_TEST(test_commitments)
+{
+	char *cp = ht_fmt("/api/v1/engagements/%s/commitments", W.eng_ax);
+	char *vp;
+	struct ht_resp *r;
+	const json_t *it;
+
+	r = call("POST", cp, W.a.admin.token,
+	         json_pack("{s:s, s:s, s:s, s:s, s:s}", "framework", "RAND-SL", "version",
+	                   "RR-A2849-1 (2024)", "level", "SL3", "text",
+	                   "Weights are protected against cybercrime syndicates.", "link",
+	                   "https://example.com/security"),
+	         201);
+	ck_assert_str_eq(ht_jstr(r, "verdict"), "not-assessed");
+	vp = ht_fmt("/api/v1/commitments/%s/verdict", ht_jstr(r, "id"));
+	ht_resp_free(r);
+	/* the company never gives its own verdict; the assessor never commits */
+	call0("PUT", vp, W.a.admin.token,
+	      json_pack("{s:s, s:s}", "verdict", "supported", "summary", "self"), 404);
+	call0("POST", cp, W.x.admin.token,
+	      json_pack("{s:s, s:s, s:s, s:s}", "framework", "RAND-SL", "version", "1", "level",
+	                "SL1", "text", "t"),
+	      404);
+	call0("PUT", vp, W.y.admin.token,
+	      json_pack("{s:s, s:s}", "verdict", "supported", "summary", "other firm"), 404);
+	r = call("PUT", vp, W.x.admin.token,
+	         json_pack("{s:s, s:s}", "verdict", "refuted", "summary",
+	                   "An OC3 red team reached the weights."),
+	         200);
+	ck_assert_str_eq(ht_jstr(r, "verdict"), "refuted");
+	ck_assert_str_eq(ht_jstr(r, "verdict_by"), W.x.admin.user_id);
+	ht_resp_free(r);
+	r = call("GET", cp, W.a.admin.token, NULL, 200);
+	it = json_array_get(json_object_get(r->json, "items"), 0);
+	ck_assert_msg(it != NULL && strcmp(ht_ostr(it, "verdict"), "refuted") == 0, "%s",
+	              HT_BODY(r));
+	ht_resp_free(r);
+	call0("GET", cp, W.coord.token, NULL, 404);
+	call0("GET", cp, W.b.admin.token, NULL, 404);
+	/* sealed at rest, like claim summaries: a dump holds neither text */
+	{
+		char *sql =
+		    ht_fmt("SELECT count(*) FROM commitments WHERE engagement_id = '%s' AND"
+		           " (position(convert_to('cybercrime syndicates', 'UTF8') IN text) > 0 OR"
+		           " position(convert_to('OC3 red team', 'UTF8') IN "
+		           "coalesce(verdict_summary, ''::bytea)) > 0)",
+		           W.eng_ax);
+
+		ck_assert_int_eq(ht_db_count(ht_env_req("LOCKSTEP_TEST_OWNER_DSN"), sql), 0);
+		free(sql);
+		sql = ht_fmt("SELECT count(*) FROM commitments WHERE engagement_id = '%s'"
+		             " AND verdict_summary IS NOT NULL",
+		             W.eng_ax);
+		ck_assert_int_ge(ht_db_count(ht_env_req("LOCKSTEP_TEST_OWNER_DSN"), sql), 1);
+		free(sql);
+	}
+	free(vp);
+	free(cp);
+}
+END_TEST
+
+/* ------------------------------------------------------------ import */
+
+/* The import sets oc_required: a SARIF property (result or rule) or a CSV column. */
+START_TEST(test_import_oc_required)
+{
+	char *p = ht_fmt("/api/v1/engagements/%s/findings:import", W.eng_ax);
+	const char *sarif =
+	    "{\"version\":\"2.1.0\",\"runs\":[{\"tool\":{\"driver\":{\"name\":\"levels\","
+	    "\"rules\":[{\"id\":\"R1\",\"properties\":{\"oc_required\":\"OC4\"}}]}},"
+	    "\"properties\":{\"threat_model\":\"WEIGHTS-EXFIL\"},\"results\":["
+	    "{\"ruleId\":\"R1\",\"ruleIndex\":0,\"message\":{\"text\":\"rule-rated\"}},"
+	    "{\"ruleId\":\"R2\",\"message\":{\"text\":\"result-rated\"},"
+	    "\"properties\":{\"oc_required\":\"OC2\"}}]}]}";
+	const char *csv = "threat_model,title,detail,severity,oc_required\r\n"
+	                  "WEIGHTS-EXFIL,csv rated,d,low,OC5\r\n"
+	                  "WEIGHTS-EXFIL,csv unrated,d,low,\r\n";
+	const char *bad_sarif =
+	    "{\"version\":\"2.1.0\",\"runs\":[{\"tool\":{\"driver\":{\"name\":\"levels\"}},"
+	    "\"properties\":{\"threat_model\":\"WEIGHTS-EXFIL\"},\"results\":["
+	    "{\"ruleId\":\"R3\",\"message\":{\"text\":\"badly rated\"},"
+	    "\"properties\":{\"oc_required\":\"OC9\"}}]}]}";
+	const char *hj[] = {"Content-Type: application/sarif+json", NULL};
+	const char *hc[] = {"Content-Type: text/csv", NULL};
+	char *sql = ht_fmt("SELECT count(*) FROM findings WHERE engagement_id = '%s' AND"
+	                   " oc_required IN ('OC4', 'OC2', 'OC5')",
+	                   W.eng_ax);
+	long long before = ht_db_count(ht_env_req("LOCKSTEP_TEST_OWNER_DSN"), sql);
+	struct ht_resp *r;
+
+	r = ht_request_v("POST", p, W.x.admin.token, sarif, strlen(sarif), hj);
+	ck_assert_msg(r->status == 200 || r->status == 201, "%s", HT_BODY(r));
+	ht_resp_free(r);
+	r = ht_request_v("POST", p, W.x.admin.token, csv, strlen(csv), hc);
+	ck_assert_msg(r->status == 200 || r->status == 201, "%s", HT_BODY(r));
+	ht_resp_free(r);
+	r = ht_request_v("POST", p, W.x.admin.token, bad_sarif, strlen(bad_sarif), hj);
+	ck_assert_msg(r->status == 422, "%s", HT_BODY(r));
+	ck_assert_msg(strstr(r->body, "oc_required") != NULL, "the error names no field: %s",
+	              HT_BODY(r));
+	ht_resp_free(r);
+	ck_assert_int_eq(ht_db_count(ht_env_req("LOCKSTEP_TEST_OWNER_DSN"), sql), before + 3);
+	free(sql);
+	free(p);
+}
+END_TEST
+
+/* ------------------------------------------------------------ OSCAL */
+
+/* Validate the JSON text doc with tests/oscal/validate.py; its exit status. */
+static int
+oscal_validate(const char *doc, size_t len)
+{
+	char path[] = "/tmp/lockstep-oscal-XXXXXX";
+	int fd = mkstemp(path), st = -1;
+	char *schema = ht_fmt("%s/oscal_assessment-results_schema-1.1.2.json", HT_OSCAL);
+	char *script = ht_fmt("%s/validate.py", HT_OSCAL);
+	char *argv[] = {(char *)"/usr/bin/python3", script, schema, path, NULL};
+	size_t n = 0;
+	char *out;
+
+	ck_assert_msg(fd >= 0, "mkstemp");
+	ck_assert_int_eq(write(fd, doc, len), (ssize_t)len);
+	close(fd);
+	if (access(argv[0], X_OK) != 0)
+		ht_skip("no /usr/bin/python3 to validate OSCAL with");
+	out = ht_run_capture(argv, &n, &st);
+	ck_assert_msg(out != NULL, "cannot run %s", script);
+	if (st == 77)
+		ht_skip("python3-jsonschema is not installed (deploy/local installs it)");
+	if (st != 0)
+		fprintf(stderr, "validate.py: %s\n", out);
+	free(out);
+	unlink(path);
+	free(script);
+	free(schema);
+	return st;
+}
+
+/* The props value named name of o (borrowed), or NULL. */
+static const char *
+prop(const json_t *o, const char *name)
+{
+	size_t i;
+	json_t *p;
+
+	json_array_foreach(json_object_get(o, "props"), i, p)
+	{
+		if (strcmp(ht_ostr(p, "name"), name) == 0)
+			return ht_ostr(p, "value");
+	}
+	return NULL;
+}
+
+/*
+ * The engagement's OSCAL export carries what was emulated (result props),
+ * each finding's oc_required (risk props), the not-met level and the
+ * contradiction of each claim, and each commitment as a finding with the
+ * assessor's verdict; it still validates against NIST's schema.
+ */
+START_TEST(test_oscal_levels)
+{
+	char *ep = ht_fmt("/api/v1/engagements/%s/emulation", W.eng_by);
+	char *cp = ht_fmt("/api/v1/engagements/%s/commitments", W.eng_by);
+	char *op = ht_fmt("/api/v1/engagements/%s/oscal", W.eng_by);
+	char *vp;
+	struct ht_resp *r;
+	const json_t *res, *v;
+	size_t i;
+	int verdicts = 0, rated = 0, claims = 0;
+
+	call0("PUT", ep, W.y.admin.token,
+	      json_pack("{s:s, s:[s], s:i}", "capability", "OC4", "access", "supply-chain",
+	                "person_days", 12),
+	      200);
+	free(finding(W.y.admin.token, W.eng_by, "WEIGHTS-EXFIL", "OC3"));
+	claim(W.y.admin.token, W.eng_by, "WEIGHTS-EXFIL", "OC4");
+	r = call("POST", cp, W.b.admin.token,
+	         json_pack("{s:s, s:s, s:s, s:s}", "framework", "ANTHROPIC-RSP", "version", "2.2",
+	                   "level", "ASL-3 Security Standard", "text", "We apply it."),
+	         201);
+	vp = ht_fmt("/api/v1/commitments/%s/verdict", ht_jstr(r, "id"));
+	ht_resp_free(r);
+	call0("PUT", vp, W.y.admin.token,
+	      json_pack("{s:s, s:s}", "verdict", "inconclusive", "summary", "Partly tested."), 200);
+	r = call("GET", op, W.b.admin.token, NULL, 200);
+	ck_assert_msg(oscal_validate(r->body, r->body_len) == 0,
+	              "the OSCAL document does not validate against NIST's schema");
+	res = json_array_get(
+	    json_object_get(json_object_get(r->json, "assessment-results"), "results"), 0);
+	ck_assert_str_eq(prop(res, "capability-emulated"), "OC4");
+	ck_assert_str_eq(prop(res, "access-granted"), "supply-chain");
+	ck_assert_str_eq(prop(res, "person-days"), "12");
+	json_array_foreach(json_object_get(res, "risks"), i, v)
+	{
+		if (prop(v, "oc-required") != NULL)
+			rated++;
+	}
+	json_array_foreach(json_object_get(res, "findings"), i, v)
+	{
+		if (prop(v, "verdict") != NULL) {
+			verdicts++;
+			ck_assert_str_eq(prop(v, "verdict"), "inconclusive");
+			ck_assert_str_eq(prop(v, "commitment-framework"), "ANTHROPIC-RSP");
+			ck_assert_str_eq(
+			    ht_ostr(json_object_get(json_object_get(v, "target"), "status"),
+			            "state"),
+			    "not-satisfied");
+		}
+		if (prop(v, "contradiction") != NULL) {
+			claims++;
+			ck_assert_str_eq(prop(v, "not-met-from"), "OC3");
+			ck_assert_str_eq(prop(v, "contradiction"), "true");
+		}
+	}
+	ck_assert_int_eq(rated, 1);
+	ck_assert_int_eq(verdicts, 1);
+	ck_assert_int_eq(claims, 1);
+	ht_resp_free(r);
+	free(vp);
+	free(op);
+	free(cp);
+	free(ep);
+}
+END_TEST
+
+/* ------------------------------------------------------------ CLI */
+
+/* Run the client as whoever logged in under $XDG_CONFIG_HOME; its stdout, *status its exit. */
+static char *
+cli(const char *exe, int *status, const char *const *args)
+{
+	char *argv[24];
+	size_t n = 0, len = 0;
+	char *out;
+
+	argv[n++] = (char *)exe;
+	argv[n++] = (char *)"--url";
+	argv[n++] = (char *)ht_env_req("LOCKSTEP_TEST_URL");
+	for (size_t i = 0; args[i] != NULL && n < 23; i++)
+		argv[n++] = (char *)args[i];
+	argv[n] = NULL;
+	out = ht_run_capture(argv, &len, status);
+	ck_assert_msg(out != NULL, "cannot run %s", exe);
+	return out;
+}
+
+static void
+cli_login(const char *exe, const char *dir, const struct ht_actor *a)
+{
+	const char *args[] = {"login", a->email, NULL};
+	char *cfg = ht_fmt("%s/%s", dir, a->email), *out;
+	int st;
+
+	ck_assert_int_eq(setenv("XDG_CONFIG_HOME", cfg, 1), 0);
+	ck_assert_int_eq(setenv("LOCKSTEP_PASSWORD", a->password, 1), 0);
+	out = cli(exe, &st, args);
+	ck_assert_msg(st == 0, "login: exit %d: %s", st, out);
+	free(out);
+	free(cfg);
+}
+
+/*
+ * lockstep emulation / levels / commit / commitments / verdict: the
+ * assessor sets what it emulated, levels exits 1 once a claim is
+ * contradicted, the company commits and the assessor gives the verdict.
+ */
+START_TEST(test_cli)
+{
+	char exe[PATH_MAX], dir[] = "/tmp/lockstep-levels-XXXXXX", *text, *out, *cid;
+	const char *p = ht_env("LOCKSTEP_TEST_CLI") ? ht_env("LOCKSTEP_TEST_CLI") : "./lockstep";
+	int st;
+	json_t *j;
+
+	if (realpath(p, exe) == NULL || access(exe, X_OK) != 0)
+		ck_abort_msg(
+		    "the lockstep client is not at %s (make lockstep, or LOCKSTEP_TEST_CLI)", p);
+	ck_assert_msg(mkdtemp(dir) != NULL, "mkdtemp: %s", strerror(errno));
+	text = ht_fmt("%s/text", dir);
+	{
+		FILE *f = fopen(text, "w");
+
+		ck_assert_ptr_nonnull(f);
+		fputs("Weights stay inside at SL2.\n", f);
+		ck_assert_int_eq(fclose(f), 0);
+	}
+	cli_login(exe, dir, &W.x.admin);
+	{
+		const char *args[] = {"emulation",
+		                      W.eng_ax2,
+		                      "--capability",
+		                      "OC2",
+		                      "--access",
+		                      "external,stolen-credentials",
+		                      "--person-days",
+		                      "9",
+		                      "--rules",
+		                      text,
+		                      NULL};
+
+		out = cli(exe, &st, args);
+		ck_assert_msg(st == 0 && strstr(out, "\"OC2\""), "emulation: exit %d: %s", st, out);
+		free(out);
+	}
+	{
+		const char *args[] = {"emulation", W.eng_ax2, "--access", "external", NULL};
+
+		out = cli(exe, &st, args);
+		ck_assert_msg(st == 2, "emulation without --capability: exit %d", st);
+		free(out);
+	}
+	claim(W.x.admin.token, W.eng_ax2, "WEIGHTS-EXFIL", "OC3");
+	{
+		const char *args[] = {"levels", W.eng_ax2, NULL};
+
+		out = cli(exe, &st, args);
+		ck_assert_msg(st == 0, "levels without a contradiction: exit %d: %s", st, out);
+		free(out);
+		free(finding(W.x.admin.token, W.eng_ax2, "WEIGHTS-EXFIL", "OC1"));
+		out = cli(exe, &st, args);
+		ck_assert_msg(st == 1 && strstr(out, "claim-contradiction"),
+		              "levels with a contradiction: exit %d: %s", st, out);
+		free(out);
+	}
+	cli_login(exe, dir, &W.a.admin);
+	{
+		const char *args[] = {"commit",  W.eng_ax2,   "--framework",
+		                      "GDM-FSF", "--version", "2.0",
+		                      "--level", "SL2",       "--text",
+		                      text,      "--link",    "https://example.com/fsf",
+		                      NULL};
+
+		out = cli(exe, &st, args);
+		ck_assert_msg(st == 0, "commit: exit %d: %s", st, out);
+		j = json_loads(out, 0, NULL);
+		ck_assert_msg(json_is_object(j), "not JSON: %s", out);
+		cid = strdup(ht_ostr(j, "id"));
+		json_decref(j);
+		free(out);
+	}
+	cli_login(exe, dir, &W.x.admin);
+	{
+		const char *args[] = {"verdict", cid, "supported", text, NULL};
+		const char *list[] = {"commitments", W.eng_ax2, NULL};
+
+		out = cli(exe, &st, args);
+		ck_assert_msg(st == 0 && strstr(out, "\"supported\""), "verdict: exit %d: %s", st,
+		              out);
+		free(out);
+		out = cli(exe, &st, list);
+		ck_assert_msg(st == 0 && strstr(out, cid), "commitments: exit %d: %s", st, out);
+		free(out);
+	}
+	unsetenv("LOCKSTEP_PASSWORD");
+	unsetenv("XDG_CONFIG_HOME");
+	{
+		char *cmd = ht_fmt("rm -rf '%s'", dir);
+
+		(void)!system(cmd);
+		free(cmd);
+	}
+	free(cid);
+	free(text);
+}
+END_TEST
+
+/* ------------------------------------------------------------ publication */
+
+struct pub {
+	char *slug, *id, *eng_a, *eng_b;
+};
+
+static char *
+iso(time_t t)
+{
+	struct tm tm;
+	char buf[32];
+
+	gmtime_r(&t, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return strdup(buf);
+}
+
+/*
+ * A campaign released at `at` with A×X and B×Y: X emulated OC3 with rules
+ * (marked), an open OC2 finding against X's claim OC3 (a contradiction),
+ * A's commitment (its text: a_text) with X's verdict; Y records nothing.
+ */
+static void
+pub_make(struct pub *pb, const char *disclosure, int k, const char *at, const char *a_text)
+{
+	char *slug = ht_unique("levels");
+	char *p, *rules = ht_fmt("ROE-%s secret rules", W.tag);
+	struct ht_resp *r;
+
+	r = call("POST", "/api/v1/campaigns", W.coord.token,
+	         json_pack("{s:s, s:s, s:[s], s:s, s:s, s:i}", "title", "Levels release test",
+	                   "slug", slug, "threat_models", "WEIGHTS-EXFIL", "release_at", at,
+	                   "disclosure", disclosure, "min_cohort", k),
+	         201);
+	pb->slug = slug;
+	pb->id = strdup(ht_jstr(r, "id"));
+	ht_resp_free(r);
+	p = ht_fmt("/api/v1/campaigns/%s/engagements", pb->id);
+	r = call("POST", p, W.coord.token,
+	         json_pack("{s:s, s:s, s:s, s:[s]}", "company_org", W.a.org_id, "assessor_org",
+	                   W.x.org_id, "scope", "scope", "lead_assessors", "Xena Lead"),
+	         201);
+	pb->eng_a = strdup(ht_jstr(r, "id"));
+	ht_resp_free(r);
+	r = call("POST", p, W.coord.token,
+	         json_pack("{s:s, s:s, s:s, s:[s]}", "company_org", W.b.org_id, "assessor_org",
+	                   W.y.org_id, "scope", "scope", "lead_assessors", "Yuri Lead"),
+	         201);
+	pb->eng_b = strdup(ht_jstr(r, "id"));
+	ht_resp_free(r);
+	free(p);
+	p = ht_fmt("/api/v1/engagements/%s/emulation", pb->eng_a);
+	call0("PUT", p, W.x.admin.token,
+	      json_pack("{s:s, s:[s,s], s:i, s:s}", "capability", "OC3", "access", "external",
+	                "insider", "person_days", 25, "rules_of_engagement", rules),
+	      200);
+	free(p);
+	ck_assert_int_eq(ht_stage(W.x.admin.token, pb->eng_a, "fieldwork"), 200);
+	free(finding(W.x.admin.token, pb->eng_a, "WEIGHTS-EXFIL", "OC2"));
+	claim(W.x.admin.token, pb->eng_a, "WEIGHTS-EXFIL", "OC3");
+	claim(W.y.admin.token, pb->eng_b, "WEIGHTS-EXFIL", "OC1");
+	p = ht_fmt("/api/v1/engagements/%s/commitments", pb->eng_a);
+	r = call("POST", p, W.a.admin.token,
+	         json_pack("{s:s, s:s, s:s, s:s, s:s}", "framework", "RAND-SL", "version",
+	                   "RR-A2849-1 (2024)", "level", "SL3", "text", a_text, "link",
+	                   "https://example.com/policy"),
+	         201);
+	free(p);
+	p = ht_fmt("/api/v1/commitments/%s/verdict", ht_jstr(r, "id"));
+	ht_resp_free(r);
+	call0("PUT", p, W.x.admin.token,
+	      json_pack("{s:s, s:s}", "verdict", "refuted", "summary", "Open OC2 path."), 200);
+	free(p);
+	free(rules);
+}
+
+static void
+pub_free(struct pub *pb)
+{
+	free(pb->slug);
+	free(pb->id);
+	free(pb->eng_a);
+	free(pb->eng_b);
+}
+
+/* The published document of slug (waits up to secs), or NULL. */
+static json_t *
+pub_doc(const char *slug, int secs, struct ht_resp **raw)
+{
+	char *path = ht_fmt("/api/v1/publications/%s", slug);
+	json_t *doc = NULL;
+
+	for (int i = 0; i < secs * 10 && doc == NULL; i++) {
+		struct ht_resp *r = ht_request("GET", path, NULL, NULL);
+
+		if (r->status == 200) {
+			doc = json_loadb(r->body, r->body_len, 0, NULL);
+			if (raw != NULL) {
+				*raw = r;
+				r = NULL;
+			}
+		}
+		ht_resp_free(r);
+		if (doc == NULL)
+			usleep(100000);
+	}
+	free(path);
+	return doc;
+}
+
+static char *
+pub_page(const char *slug)
+{
+	char *path = ht_fmt("/p/%s", slug);
+	struct ht_resp *r = call("GET", path, NULL, NULL, 200);
+	char *body = strdup(r->body);
+
+	ck_assert_msg(strstr(body, "<script") == NULL, "a script on the public page");
+	ht_resp_free(r);
+	free(path);
+	return body;
+}
+
+START_TEST(test_publication)
+{
+	time_t t0 = time(NULL) + 25;
+	char *at = iso(t0), *page, *text;
+	struct pub named = {0}, aggr = {0}, pseudo = {0};
+	struct ht_resp *raw = NULL;
+	json_t *doc, *row = NULL, *v, *lv, *cov;
+	size_t i;
+
+	pub_make(&named, "named", 1, at, "We meet SL3.");
+	pub_make(&aggr, "aggregate", 2, at, "We meet SL3.");
+	/* under pseudonymous, a commitment naming a company holds the release */
+	text = ht_fmt("Unlike %s, we meet SL3.", W.b.org_name);
+	pub_make(&pseudo, "pseudonymous", 1, at, text);
+	ck_assert_msg(time(NULL) < t0 - 1, "fixture too slow: the instant passed");
+	while (time(NULL) < t0 + 1)
+		usleep(100000);
+
+	/* named: rows show what was emulated and the flags; never the rules */
+	doc = pub_doc(named.slug, 20, &raw);
+	ck_assert_msg(doc != NULL, "the named campaign was not published");
+	ck_assert_msg(strstr(raw->body, "ROE-") == NULL, "the rules are published");
+	ht_resp_free(raw);
+	/* beside the rows, which commit-then-reveal committed: the levels of each */
+	json_array_foreach(json_object_get(json_object_get(doc, "levels"), "engagements"), i, v)
+	{
+		if (strcmp(ht_ostr(v, "company"), W.a.org_name) == 0)
+			row = v;
+	}
+	ck_assert_msg(row != NULL, "no levels of A");
+	json_array_foreach(json_object_get(doc, "engagements"), i, v)
+	{
+		ck_assert_msg(json_object_get(v, "emulation") == NULL &&
+		                  json_object_get(v, "commitments") == NULL,
+		              "the committed rows changed shape");
+	}
+	v = json_object_get(row, "emulation");
+	ck_assert_str_eq(ht_ostr(v, "capability"), "OC3");
+	ck_assert_int_eq(json_array_size(json_object_get(v, "access")), 2);
+	ck_assert_int_eq(json_integer_value(json_object_get(v, "person_days")), 25);
+	ck_assert_msg(json_object_get(v, "rules_of_engagement") == NULL, "rules in the row");
+	v = json_object_get(json_object_get(row, "claims"), "WEIGHTS-EXFIL");
+	ck_assert_str_eq(ht_ostr(v, "not_met_from"), "OC2");
+	ck_assert_msg(json_is_true(json_object_get(v, "contradiction")), "no flag");
+	v = json_array_get(json_object_get(row, "commitments"), 0);
+	ck_assert_str_eq(ht_ostr(v, "verdict"), "refuted");
+	ck_assert_str_eq(ht_ostr(v, "level"), "SL3");
+	lv = json_object_get(json_object_get(doc, "aggregate"), "levels");
+	cov = json_object_get(json_object_get(lv, "coverage"), "WEIGHTS-EXFIL");
+	ck_assert_int_eq(json_integer_value(json_object_get(cov, "OC3")), 1);
+	ck_assert_int_eq(json_integer_value(json_object_get(cov, "unrecorded")), 1);
+	v = json_object_get(json_object_get(lv, "not_met"), "WEIGHTS-EXFIL");
+	ck_assert_int_eq(json_integer_value(json_object_get(v, "OC2")), 1);
+	ck_assert_int_eq(json_integer_value(json_object_get(v, "none")), 1);
+	json_decref(doc);
+	/* the signed document, rows and commitments still verify with the client */
+	{
+		char exe[PATH_MAX];
+		const char *cp =
+		    ht_env("LOCKSTEP_TEST_CLI") ? ht_env("LOCKSTEP_TEST_CLI") : "./lockstep";
+		const char *args[] = {"verify", named.slug, NULL};
+		int st;
+		char *out;
+
+		ck_assert_msg(realpath(cp, exe) != NULL, "no client at %s", cp);
+		out = cli(exe, &st, args);
+		ck_assert_msg(st == 0 && strstr(out, "\"verified\": true"), "verify: exit %d: %s",
+		              st, out);
+		free(out);
+	}
+	page = pub_page(named.slug);
+	ck_assert_msg(strstr(page, "Robust against whom?") && strstr(page, "<caption>Coverage") &&
+	                  strstr(page, "not met (all companies)</title>"),
+	              "the page has no coverage matrix");
+	ck_assert_msg(strstr(page, "ROE-") == NULL, "the page shows the rules");
+	ck_assert_msg(strstr(page, "contradicts the claim") != NULL, "no contradiction shown");
+	free(page);
+
+	/* aggregate, k = 2: no rows, and every cell of fewer than 2 companies suppressed */
+	doc = pub_doc(aggr.slug, 10, NULL);
+	ck_assert_msg(doc != NULL, "the aggregate campaign was not published");
+	ck_assert_int_eq(json_array_size(json_object_get(doc, "engagements")), 0);
+	lv = json_object_get(json_object_get(doc, "aggregate"), "levels");
+	cov = json_object_get(json_object_get(lv, "coverage"), "WEIGHTS-EXFIL");
+	ck_assert_str_eq(ht_ostr(cov, "OC3"), "suppressed");
+	ck_assert_str_eq(ht_ostr(cov, "unrecorded"), "suppressed");
+	v = json_object_get(json_object_get(lv, "not_met"), "WEIGHTS-EXFIL");
+	ck_assert_str_eq(ht_ostr(v, "OC2"), "suppressed");
+	v = json_object_get(json_object_get(lv, "commitments"), "RAND-SL");
+	ck_assert_str_eq(ht_ostr(v, "refuted"), "suppressed");
+	page = pub_page(aggr.slug);
+	ck_assert_msg(strstr(page, "Robust against whom?") && strstr(page, "suppressed"),
+	              "no suppressed matrix on the aggregate page");
+	ck_assert_msg(strstr(page, W.a.org_name) == NULL, "the aggregate page names A");
+	free(page);
+	json_decref(doc);
+
+	/* pseudonymous: held, and A is told which of its texts */
+	doc = pub_doc(pseudo.slug, 3, NULL);
+	ck_assert_msg(doc == NULL, "a commitment naming a company was published");
+	{
+		char *hp = ht_fmt("/api/v1/engagements/%s/hold", pseudo.eng_a);
+		struct ht_resp *r = call("GET", hp, W.a.admin.token, NULL, 200);
+		int found = 0;
+
+		ck_assert_msg(json_is_true(json_object_get(r->json, "held")), "not held: %s",
+		              HT_BODY(r));
+		json_array_foreach(json_object_get(r->json, "fields"), i, v)
+		{
+			if (strcmp(json_string_value(v), "commitment") == 0)
+				found = 1;
+		}
+		ck_assert_msg(found, "the hold does not name the commitment: %s", HT_BODY(r));
+		ht_resp_free(r);
+		free(hp);
+	}
+	pub_free(&named);
+	pub_free(&aggr);
+	pub_free(&pseudo);
+	free(text);
+	free(at);
+}
+END_TEST
+
+/* ------------------------------------------------------------ series */
+
+/* A campaign with A x X released at at, X's claim level; its id (and *slug). */
+static char *
+series_campaign(const char *disclosure, const char *at, const char *level, char **slug)
+{
+	char *p;
+	struct ht_resp *r;
+	char *id, *eng;
+
+	*slug = ht_unique("series");
+	r = call("POST", "/api/v1/campaigns", W.coord.token,
+	         json_pack("{s:s, s:s, s:[s], s:s, s:s}", "title", "Series test", "slug", *slug,
+	                   "threat_models", "WEIGHTS-EXFIL", "release_at", at, "disclosure",
+	                   disclosure),
+	         201);
+	id = strdup(ht_jstr(r, "id"));
+	ht_resp_free(r);
+	p = ht_fmt("/api/v1/campaigns/%s/engagements", id);
+	r = call("POST", p, W.coord.token,
+	         json_pack("{s:s, s:s, s:s, s:[]}", "company_org", W.a.org_id, "assessor_org",
+	                   W.x.org_id, "scope", "scope", "lead_assessors"),
+	         201);
+	eng = strdup(ht_jstr(r, "id"));
+	ht_resp_free(r);
+	free(p);
+	claim(W.x.admin.token, eng, "WEIGHTS-EXFIL", level);
+	free(eng);
+	return id;
+}
+
+/*
+ * A campaign follows an earlier, released one (set by the coordinator
+ * only; an unreleased or unknown campaign, itself, or a released campaign
+ * refused); the later publication shows the change per company when both
+ * are named, per distribution otherwise, and its page says so.
+ */
+START_TEST(test_series)
+{
+	time_t t0 = time(NULL) + 8, t1;
+	char *at = iso(t0), *at2, *s1, *s2, *s3, *id1, *id2, *id3, *p, *page;
+	json_t *doc, *v;
+	const char *unknown = "6b1e0c1e-3c0b-4a51-9b7d-2f0f6c1e9a00";
+
+	id1 = series_campaign("named", at, "OC3", &s1);
+	/* before it is released, nothing may follow it */
+	t1 = time(NULL) + 60;
+	at2 = iso(t1);
+	id2 = series_campaign("named", at2, "OC1", &s2);
+	id3 = series_campaign("aggregate", at2, "OC2", &s3);
+	p = ht_fmt("/api/v1/campaigns/%s/follows", id2);
+	call0("PUT", p, W.coord.token, json_pack("{s:s}", "follows", id1), 422);
+	call0("PUT", p, W.coord.token, json_pack("{s:s}", "follows", id2), 422);
+	call0("PUT", p, W.coord.token, json_pack("{s:s}", "follows", unknown), 422);
+	call0("PUT", p, W.coord.token, json_pack("{s:s}", "follows", "not-a-uuid"), 422);
+	call0("PUT", p, W.x.admin.token, json_pack("{s:s}", "follows", id1), 404);
+	call0("PUT", p, W.a.admin.token, json_pack("{s:s}", "follows", id1), 404);
+	while (time(NULL) < t0 + 1)
+		usleep(100000);
+	doc = pub_doc(s1, 15, NULL);
+	ck_assert_msg(doc != NULL, "the first campaign was not published");
+	json_decref(doc);
+	{
+		struct ht_resp *r =
+		    call("PUT", p, W.coord.token, json_pack("{s:s}", "follows", id1), 200);
+
+		ck_assert_str_eq(ht_ostr(json_object_get(r->json, "follows"), "slug"), s1);
+		ht_resp_free(r);
+		/* a participant sees it too */
+		r = call("GET", p, W.a.admin.token, NULL, 200);
+		ck_assert_str_eq(ht_ostr(json_object_get(r->json, "follows"), "slug"), s1);
+		ht_resp_free(r);
+	}
+	free(p);
+	p = ht_fmt("/api/v1/campaigns/%s/follows", id3);
+	call0("PUT", p, W.coord.token, json_pack("{s:s}", "follows", id1), 200);
+	free(p);
+	/* a released campaign follows nothing new */
+	p = ht_fmt("/api/v1/campaigns/%s/follows", id1);
+	call0("PUT", p, W.coord.token, json_pack("{s:s}", "follows", ""), 409);
+	free(p);
+	/* bring the release of the follow-ups forward */
+	free(at2);
+	t1 = time(NULL) + 4;
+	at2 = iso(t1);
+	p = ht_fmt("/api/v1/campaigns/%s", id2);
+	call0("PATCH", p, W.coord.token,
+	      json_pack("{s:s, s:s}", "release_at", at2, "reason", "series test"), 200);
+	free(p);
+	p = ht_fmt("/api/v1/campaigns/%s", id3);
+	call0("PATCH", p, W.coord.token,
+	      json_pack("{s:s, s:s}", "release_at", at2, "reason", "series test"), 200);
+	free(p);
+	while (time(NULL) < t1 + 1)
+		usleep(100000);
+	doc = pub_doc(s2, 15, NULL);
+	ck_assert_msg(doc != NULL, "the named follow-up was not published");
+	v = json_object_get(doc, "series");
+	ck_assert_str_eq(ht_ostr(json_object_get(v, "follows"), "slug"), s1);
+	ck_assert_str_eq(ht_ostr(v, "by"), "company");
+	v = json_array_get(json_object_get(v, "changes"), 0);
+	ck_assert_str_eq(ht_ostr(v, "company"), W.a.org_name);
+	v = json_object_get(json_object_get(v, "claims"), "WEIGHTS-EXFIL");
+	ck_assert_str_eq(ht_ostr(v, "before"), "OC3");
+	ck_assert_str_eq(ht_ostr(v, "after"), "OC1");
+	json_decref(doc);
+	page = pub_page(s2);
+	ck_assert_msg(strstr(page, "Changes since") && strstr(page, "Claim levels per company"),
+	              "the page shows no change");
+	free(page);
+	doc = pub_doc(s3, 15, NULL);
+	ck_assert_msg(doc != NULL, "the aggregate follow-up was not published");
+	v = json_object_get(doc, "series");
+	ck_assert_str_eq(ht_ostr(v, "by"), "distribution");
+	v = json_object_get(json_object_get(v, "changes"), "WEIGHTS-EXFIL");
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(v, "before"), "OC3")),
+	                 1);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(v, "after"), "OC2")),
+	                 1);
+	json_decref(doc);
+	page = pub_page(s3);
+	ck_assert_msg(strstr(page, W.a.org_name) == NULL, "the aggregate page names A");
+	free(page);
+	free(at);
+	free(at2);
+	free(s1);
+	free(s2);
+	free(s3);
+	free(id1);
+	free(id2);
+	free(id3);
+}
+END_TEST
+
+static Suite *
+levels_suite(void)
+{
+	Suite *s = suite_create("levels");
+	TCase *tc = tcase_create("levels");
+
+	tcase_set_timeout(tc, 180);
+	tcase_add_test(tc, test_vocabulary);
+	tcase_add_test(tc, test_emulation);
+	tcase_add_test(tc, test_contradiction);
+	tcase_add_test(tc, test_commitments);
+	tcase_add_test(tc, test_oscal_levels);
+	tcase_add_test(tc, test_import_oc_required);
+	tcase_add_test(tc, test_cli);
+	tcase_add_test(tc, test_publication);
+	tcase_add_test(tc, test_series);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return ht_main_world(&W, levels_suite);
+}
