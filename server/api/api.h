@@ -92,6 +92,20 @@ int api_fail_field(struct api_res *res, const char *field, const char *reason);
 int api_finish(struct http_request *r, int rc, struct api_res *res);
 
 /*
+ * Names beside ids (api/display_names.c): in every object of body, a user-id member
+ * F (by, *_by, author, actor_user, user_id, user, *_user) gains F_name and an
+ * org-id member G (org_id, org, *_org) gains G_name, the display name when
+ * the caller may see it (0017's ls_user_names, orgs_read), else null. Runs
+ * one read in its own transaction (none when body has no such member, or
+ * for an anonymous caller, whose names all stay null). A failed lookup
+ * leaves the names null; never fails the answer. api_finish calls it.
+ */
+void api_names_add(const struct http_request *r, json_t *body);
+
+/* The kind of a member name for api_names_add: 0 none, 1 user id, 2 org id. */
+int api_names_kind(const char *key);
+
+/*
  * Validate path parameter i as a UUID. A malformed id is answered exactly
  * like an unknown one (404). Returns HTTP_OK or HTTP_REPLIED.
  */

@@ -74,7 +74,8 @@ static const struct json_field patch_fields[] = {
      .type = JSON_FIELD_STRING,
      .min_len = 7,
      .max_len = 40,
-     .valid = review_opens_valid},
+     .valid = review_opens_valid,
+     .rule = "\"default\" or an RFC 3339 date and time with a zone, e.g. 2027-05-01T12:00:00Z"},
     {.name = "reason",
      .type = JSON_FIELD_STRING,
      .min_len = 1,
@@ -90,7 +91,8 @@ static const struct json_field patch_fields[] = {
      .type = JSON_FIELD_STRING,
      .min_len = 1,
      .max_len = 16,
-     .valid = campaign_state_valid},
+     .valid = campaign_state_valid,
+     .rule = "one of draft, active (a campaign is published only by its release)"},
     {.name = NULL}};
 
 struct patch_ctx {

@@ -54,10 +54,74 @@ api_auth_resolve(const unsigned char hash[32], struct util_identity *who,
 	return 0;
 }
 
+/* "one of a, b, c" for a vocabulary list, into out. */
+static void
+api_one_of(const char *const *list, char *out, size_t outlen)
+{
+	size_t off = (size_t)snprintf(out, outlen, "one of ");
+
+	for (size_t i = 0; list[i] != NULL && off < outlen; i++)
+		off += (size_t)snprintf(out + off, outlen - off, "%s%s", i ? ", " : "", list[i]);
+}
+
+/*
+ * json_in_set_rules's describer: what each shared validator accepts, with
+ * an example, so that every refusal states its rule (json.h). NULL for an
+ * unknown validator (a handler's own table row then carries .rule).
+ */
+static const char *
+api_rule_of(int (*valid)(const char *s))
+{
+	static char threat_models[256], severities[128], statuses[160], levels[128],
+	    disclosures[128];
+	static int ready;
+
+	if (!ready) {
+		/* filled once, before serving (api_init), read-only afterwards */
+		api_one_of(vocab_threat_models, threat_models, sizeof(threat_models));
+		api_one_of(vocab_severities, severities, sizeof(severities));
+		api_one_of(vocab_finding_statuses, statuses, sizeof(statuses));
+		api_one_of(vocab_levels, levels, sizeof(levels));
+		api_one_of(vocab_disclosures, disclosures, sizeof(disclosures));
+		ready = 1;
+	}
+	if (valid == api_valid_uuid)
+		return "an id (a UUID, e.g. 0b6a4c1e-2f3d-4e5f-8a9b-0c1d2e3f4a5b)";
+	if (valid == api_valid_threat_model)
+		return threat_models;
+	if (valid == api_valid_severity)
+		return severities;
+	if (valid == api_valid_status)
+		return statuses;
+	if (valid == api_valid_level)
+		return levels;
+	if (valid == api_valid_disclosure)
+		return disclosures;
+	if (valid == api_valid_name)
+		return "without control characters or line breaks, not starting with a space";
+	if (valid == api_valid_text)
+		return "without control characters (line breaks and tabs are fine)";
+	if (valid == api_valid_email)
+		return "an e-mail address, e.g. name@example.org";
+	if (valid == api_valid_slug)
+		return "a slug of 1 to 63 lower-case letters, digits and hyphens, not starting "
+		       "with a hyphen, e.g. frontier-2026";
+	if (valid == api_valid_atlas)
+		return "a MITRE ATLAS technique id, e.g. AML.T0024 or AML.T0024.001";
+	if (valid == api_valid_cwe)
+		return "a CWE id, e.g. CWE-79";
+	if (valid == api_valid_cvss)
+		return "a CVSS 3.1 or 4.0 vector, e.g. "
+		       "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H";
+	return NULL;
+}
+
 int
 api_init(const unsigned char master[CRYPTO_KEY_LEN], struct crypto_signer *signer)
 {
 	api_sign_key = signer;
+	(void)api_rule_of(NULL); /* build the vocabulary texts before any thread reads them */
+	json_in_set_rules(api_rule_of);
 	if (store_init(master) != 0)
 		return -1;
 	http_set_auth(api_auth_resolve);
@@ -98,6 +162,7 @@ api_finish(struct http_request *r, int rc, struct api_res *res)
 		json_t *body = res->body;
 
 		res->body = NULL;
+		api_names_add(r, body);
 		return http_reply_json(r, res->status ? res->status : 200, body);
 	}
 	json_decref(res->body);

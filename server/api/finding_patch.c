@@ -38,17 +38,19 @@ static const struct json_field assessor_fields[] = {API_FINDING_FIELDS(0, cvss_o
                                                      .valid = due_or_empty},
                                                     {.name = NULL}};
 
-static const struct json_field company_fields[] = {{.name = "status",
-                                                    .type = JSON_FIELD_STRING,
-                                                    .min_len = 1,
-                                                    .max_len = 16,
-                                                    .valid = company_status_valid},
-                                                   {.name = "response",
-                                                    .type = JSON_FIELD_STRING,
-                                                    .min_len = 0,
-                                                    .max_len = 65536,
-                                                    .valid = api_valid_text},
-                                                   {.name = NULL}};
+static const struct json_field company_fields[] = {
+    {.name = "status",
+     .type = JSON_FIELD_STRING,
+     .min_len = 1,
+     .max_len = 16,
+     .valid = company_status_valid,
+     .rule = "a status a company may set: one of remediating, remediated"},
+    {.name = "response",
+     .type = JSON_FIELD_STRING,
+     .min_len = 0,
+     .max_len = 65536,
+     .valid = api_valid_text},
+    {.name = NULL}};
 
 struct patch_ctx {
 	struct http_request *r;

@@ -38,7 +38,9 @@ static const struct json_field token_fields[] = {
      .min_len = 1,
      .max_len = 32,
      .max_items = 16,
-     .valid = token_valid_scope},
+     .valid = token_valid_scope,
+     .rule = "one of read, findings:write, evidence:write, claims:write, statements:write, "
+             "campaigns:write, users:write, account:write"},
     {.name = NULL}};
 
 struct token_ctx {
