@@ -36,3 +36,36 @@ COMMENT ON FUNCTION ls_user_names(uuid[]) IS
 
 REVOKE ALL ON FUNCTION ls_user_names(uuid[]) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION ls_user_names(uuid[]) TO lockstep_app;
+
+-- ---------------------------------------------------------------------
+-- log-in throttling: say when to try again
+-- ---------------------------------------------------------------------
+
+-- Why: as auth_throttle_allowed (0001), for callers with no identity yet. A
+-- throttled log-in answers 429 with Retry-After: this says how many seconds
+-- remain until the blocking window ends (at least 1) and whether the
+-- account's or the address's count blocks (the longer wait when both do).
+-- No row when another attempt is allowed. Reveals nothing about whether the
+-- account exists: unknown addresses are counted under their own key too.
+CREATE FUNCTION auth_throttle_wait(p_account text, p_account_max integer,
+                                   p_address text, p_address_max integer,
+                                   p_window_seconds integer)
+RETURNS TABLE (seconds integer, scope text)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = public, pg_catalog
+AS $$
+    SELECT greatest(1, ceil(extract(epoch FROM
+               (f.window_start + make_interval(secs => p_window_seconds) - now()))))::integer,
+           CASE WHEN f.key = p_account THEN 'account' ELSE 'address' END
+      FROM login_failures f
+     WHERE f.window_start > now() - make_interval(secs => p_window_seconds)
+       AND ((f.key = p_account AND f.failures >= p_account_max)
+         OR (f.key = p_address AND f.failures >= p_address_max))
+     ORDER BY 1 DESC
+     LIMIT 1
+$$;
+COMMENT ON FUNCTION auth_throttle_wait(text, integer, text, integer, integer) IS
+    'auth_throttle_wait: the Retry-After of a throttled log-in (0017).';
+
+REVOKE ALL ON FUNCTION auth_throttle_wait(text, integer, text, integer, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION auth_throttle_wait(text, integer, text, integer, integer) TO lockstep_app;

@@ -33,6 +33,8 @@ struct api_res {
 	const char *detail;        /* static or owned by the caller's context */
 	const char *field;
 	const char *reason;
+	/* for PROBLEM_TOO_MANY_REQUESTS from a throttle: the wait (api_throttled) */
+	struct store_throttle_wait wait;
 };
 
 /*
@@ -104,6 +106,14 @@ void api_names_add(const struct http_request *r, json_t *body);
 
 /* The kind of a member name for api_names_add: 0 none, 1 user id, 2 org id. */
 int api_names_kind(const char *key);
+
+/*
+ * Answer a throttled log-in: 429 too-many-requests with Retry-After (the
+ * seconds of w, at least 1) and a detail that says for how long, until
+ * which UTC instant, and whether the account's or the address's failures
+ * block. Returns the reply's http_result.
+ */
+int api_throttled(struct http_request *r, const struct store_throttle_wait *w);
 
 /*
  * Validate path parameter i as a UUID. A malformed id is answered exactly

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "api/api.h"
 #include "util/email.h"
@@ -169,6 +170,8 @@ api_finish(struct http_request *r, int rc, struct api_res *res)
 	res->body = NULL;
 	switch (rc) {
 	case API_FAIL:
+		if (res->problem == PROBLEM_TOO_MANY_REQUESTS && res->wait.seconds > 0)
+			return api_throttled(r, &res->wait);
 		if (res->field != NULL)
 			return http_reply_field(r, res->problem, res->field, res->reason);
 		return http_reply_problem(r, res->problem, res->detail);
@@ -183,6 +186,33 @@ api_finish(struct http_request *r, int rc, struct api_res *res)
 	default:
 		return http_reply_problem(r, PROBLEM_UNAVAILABLE, NULL);
 	}
+}
+
+int
+api_throttled(struct http_request *r, const struct store_throttle_wait *w)
+{
+	long long secs = w->seconds > 0 ? w->seconds : 1;
+	char detail[256], after[24], wait[64], value[24];
+	const char *headers[3] = {"Retry-After", value, NULL};
+	time_t at = time(NULL) + (time_t)secs;
+	struct tm tm;
+
+	snprintf(value, sizeof(value), "%lld", secs);
+	if (gmtime_r(&at, &tm) == NULL ||
+	    strftime(after, sizeof(after), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(after, sizeof(after), "a moment");
+	if (secs < 60)
+		snprintf(wait, sizeof(wait), "%lld second%s", secs, secs == 1 ? "" : "s");
+	else if (secs % 60 == 0)
+		snprintf(wait, sizeof(wait), "%lld minute%s", secs / 60, secs / 60 == 1 ? "" : "s");
+	else
+		snprintf(wait, sizeof(wait), "%lld min %lld s", secs / 60, secs % 60);
+	snprintf(detail, sizeof(detail),
+	         "Too many failed log-ins %s; try again in %s (at %s, Retry-After: %lld).",
+	         strcmp(w->scope, "address") == 0 ? "from this network address"
+	                                          : "for this account",
+	         wait, after, secs);
+	return http_reply_problem_headers(r, PROBLEM_TOO_MANY_REQUESTS, detail, headers);
 }
 
 int

@@ -82,6 +82,9 @@ passwd_load_tx(struct db_conn *c, void *arg)
 	store_me_clear(&me);
 	rc = store_auth_throttle_allowed(c, p->acct_key, p->max, p->addr_key, p->addr_max,
 	                                 p->window, &p->allowed);
+	if (rc == DB_OK && !p->allowed)
+		rc = store_auth_throttle_wait(c, p->acct_key, p->max, p->addr_key, p->addr_max,
+		                              p->window, &p->res.wait);
 	if (rc != DB_OK || !p->allowed)
 		return rc;
 	return store_own_password_hash(c, &p->stored);

@@ -435,7 +435,7 @@ int
 http_reply_field(struct http_request *r, enum problem_type type, const char *field,
                  const char *reason)
 {
-	char detail[256];
+	char detail[768];
 
 	snprintf(detail, sizeof(detail), "%s: %s", field ? field : "body",
 	         reason ? reason : "invalid");

@@ -465,6 +465,18 @@ int store_auth_resolve(struct db_conn *c, const unsigned char hash[CRYPTO_SHA256
 int store_auth_throttle_allowed(struct db_conn *c, const char *acct_key, const char *max,
                                 const char *addr_key, const char *addr_max, const char *window,
                                 int *allowed) STORE_MUST_CHECK;
+/*
+ * A throttled log-in's wait (0017 auth_throttle_wait): seconds until the
+ * blocking window ends (0 when nothing blocks) and scope "account" or
+ * "address". DB_OK or a db_status.
+ */
+struct store_throttle_wait {
+	long long seconds;
+	char scope[16];
+};
+int store_auth_throttle_wait(struct db_conn *c, const char *acct_key, const char *max,
+                             const char *addr_key, const char *addr_max, const char *window,
+                             struct store_throttle_wait *out) STORE_MUST_CHECK;
 int store_auth_throttle_fail(struct db_conn *c, const char *acct_key, const char *addr_key,
                              const char *window) STORE_MUST_CHECK;
 int store_auth_throttle_clear(struct db_conn *c, const char *acct_key) STORE_MUST_CHECK;
