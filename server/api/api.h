@@ -77,6 +77,7 @@ int api_publication_attestation_get(struct http_request *r);
 int api_audit_get(struct http_request *r);
 int api_publication_corrections_post(struct http_request *r);
 int api_publication_corrections_get(struct http_request *r);
+int api_publications_page_get(struct http_request *r); /* GET /p/: the public index (HTML) */
 
 /* The static route table, terminated by a null row. */
 extern const struct router_route api_routes[];

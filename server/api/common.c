@@ -126,6 +126,15 @@ api_init(const unsigned char master[CRYPTO_KEY_LEN], struct crypto_signer *signe
 	if (store_init(master) != 0)
 		return -1;
 	http_set_auth(api_auth_resolve);
+	{
+		/* the one HTML "not found" page of /p/… for browsers */
+		size_t len = 0;
+		char *page = publish_not_found_html(&len);
+
+		if (page == NULL)
+			return -1;
+		http_set_not_found_page(page, len);
+	}
 	metrics_set_db_gauge(db_open_connections);
 	metrics_add_source(db_metrics_render);
 	metrics_add_source(schedule_metrics_render);

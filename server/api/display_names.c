@@ -5,6 +5,10 @@
  * actor_org, requested_org, ...) gains G_name: the name when the caller may
  * see it (sql/0017_names.sql for users, orgs_read for orgs), else null.
  *
+ * Signed objects (members "receipt" and "document") are never changed: a
+ * signature covers their exact members; an answer names their people
+ * beside them instead.
+ *
  * One place for every route: api_finish() calls api_names_add() on a
  * successful body, so a new field named after the convention is named
  * without touching its handler. The lookup is one statement in its own
@@ -94,7 +98,10 @@ names_walk(json_t *v, int depth, json_t *users, json_t *orgs, const json_t *name
 		json_object_foreach(v, key, m)
 		{
 			if (json_is_object(m) || json_is_array(m)) {
-				n += names_walk(m, depth + 1, users, orgs, names);
+				/* signed content is answered exactly as signed: a
+				 * receipt's names go beside it (evidence_view.c) */
+				if (strcmp(key, "receipt") != 0 && strcmp(key, "document") != 0)
+					n += names_walk(m, depth + 1, users, orgs, names);
 				continue;
 			}
 			if (nk < sizeof(keys) / sizeof(keys[0]) &&
