@@ -19,9 +19,11 @@
 #define HTTP_CSP_PAGE                                                                              \
 	"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "          \
 	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-/* Pages of ROUTE_NOSCRIPT routes (public pages): no script at all. */
+/* Pages of ROUTE_NOSCRIPT routes (public pages): no script at all; data: images
+ * only for the empty icon (<link rel=icon href="data:,">), which spares the
+ * browser a request for /favicon.ico that would end in a 404. */
 #define HTTP_CSP_NOSCRIPT                                                                          \
-	"default-src 'none'; style-src 'self'; img-src 'self'; form-action 'none'; "               \
+	"default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'none'; "         \
 	"frame-ancestors 'none'; base-uri 'none'"
 
 struct http_prepared {

@@ -348,7 +348,7 @@ publish_page_html(const json_t *doc, const struct publish_meta *m, size_t *len)
 	           "<title>");
 	sb_esc(&b, rd_str(c, "title"));
 	sb_str(&b,
-	       " \xe2\x80\x94 lockstep publication</title>"
+	       " \xe2\x80\x94 lockstep publication</title><link rel=\"icon\" href=\"data:,\">"
 	       "<link rel=\"stylesheet\" href=\"/web/publication.css\">"
 	       "<link rel=\"alternate\" type=\"application/json\" href=\"/api/v1/publications/");
 	sb_esc(&b, m->slug);
@@ -419,15 +419,12 @@ publish_page_html(const json_t *doc, const struct publish_meta *m, size_t *len)
 		sb_str(&b, "</code></h2>\n");
 		if (json_array_size(rows) > 0) {
 			/* only named rows link to their assessor (snapshot.c) */
-			sb_str(&b,
-			       named
-			           ? "<div class=\"scroll\" role=\"region\" tabindex=\"0\" "
-			             "aria-label=\"Results by "
-			             "company\"><table><thead><tr><th>Company</th><th>Assessor</th>"
-			             "<th>Lead assessors</th>"
-			           : "<div class=\"scroll\" role=\"region\" tabindex=\"0\" "
-			             "aria-label=\"Results by "
-			             "company\"><table><thead><tr><th>Company</th>");
+			sb_str(&b, "<div class=\"scroll\" role=\"region\" tabindex=\"0\" "
+			           "aria-label=\"Results by company, ");
+			sb_esc(&b, tm);
+			sb_str(&b, named ? "\"><table><thead><tr><th>Company</th><th>Assessor</th>"
+			                   "<th>Lead assessors</th>"
+			                 : "\"><table><thead><tr><th>Company</th>");
 			sb_str(&b, "<th>Robust up to</th><th>Summary</th>"
 			           "<th>Findings<br><small>critical / high / medium / low / "
 			           "info</small></th>"
@@ -644,7 +641,8 @@ rd_page_head(struct sbuf *b, const char *title)
 	          "<meta name=\"description\" content=\"Signed results of coordinated security "
 	          "assessments, published at their release instant.\"><title>");
 	sb_esc(b, title);
-	sb_str(b, "</title><link rel=\"stylesheet\" href=\"/web/publication.css\">"
+	sb_str(b, "</title><link rel=\"icon\" href=\"data:,\">"
+	          "<link rel=\"stylesheet\" href=\"/web/publication.css\">"
 	          "<link rel=\"alternate\" type=\"application/atom+xml\" "
 	          "title=\"lockstep publications (Atom)\" href=\"/feed.xml\">"
 	          "<link rel=\"alternate\" type=\"application/json\" "
@@ -721,8 +719,8 @@ publish_index_html(const struct publish_feed_item *items, size_t n, long long ne
 			          next);
 	}
 	sb_str(&b, "</main>\n<footer><p>Served by lockstep. Every publication is signed with "
-	           "Ed25519; the key is at <a href=\"/.well-known/lockstep/signing-keys\">"
-	           "/.well-known/lockstep/signing-keys</a>.</p></footer>\n</body></html>\n");
+	           "Ed25519: see <a href=\"/.well-known/lockstep/signing-keys\">the signing "
+	           "keys</a>.</p></footer>\n</body></html>\n");
 	return sb_finish(&b, len);
 }
 
