@@ -23,7 +23,7 @@
 // Environment as smoke.mjs: LOCKSTEP_TEST_URL, LOCKSTEP_TEST_ADMIN_EMAIL,
 // LOCKSTEP_TEST_ADMIN_PASSWORD, LOCKSTEP_TEST_CHROMIUM (default
 // /usr/bin/chromium). Prints one line per check and
-// "public: N passed, N failed, 0 skipped"; exits 1 on failure.
+// "N passed, N failed, 0 skipped"; exits 1 on failure.
 
 import axe from 'axe-core';
 import * as chromeLauncher from 'chrome-launcher';
