@@ -5,9 +5,9 @@
  * actor_org, requested_org, ...) gains G_name: the name when the caller may
  * see it (sql/0017_names.sql for users, orgs_read for orgs), else null.
  *
- * Signed objects (members "receipt" and "document") are never changed: a
- * signature covers their exact members; an answer names their people
- * beside them instead.
+ * Signed or hashed objects (members "receipt", "document", "detail",
+ * "payload": names_verbatim) are never changed: a signature or a hash chain
+ * covers their exact members; an answer names their people beside them.
  *
  * One place for every route: api_finish() calls api_names_add() on a
  * successful body, so a new field named after the convention is named
@@ -62,6 +62,23 @@ api_names_kind(const char *key)
 	return NAMES_NONE;
 }
 
+/*
+ * Members whose value is answered exactly as signed or hashed, never
+ * changed: an evidence receipt and a correction's document (signed), an
+ * audit event's detail (its hashed text encodes it: lockstep verify-audit
+ * compares the two), a notification's payload (signed for webhooks).
+ */
+static int
+names_verbatim(const char *key)
+{
+	static const char *const keys[] = {"receipt", "document", "detail", "payload", NULL};
+
+	for (size_t i = 0; keys[i] != NULL; i++)
+		if (strcmp(key, keys[i]) == 0)
+			return 1;
+	return 0;
+}
+
 /* Is v an id value of a named member: a UUID string, or null. */
 static int
 names_value(const json_t *v)
@@ -98,9 +115,10 @@ names_walk(json_t *v, int depth, json_t *users, json_t *orgs, const json_t *name
 		json_object_foreach(v, key, m)
 		{
 			if (json_is_object(m) || json_is_array(m)) {
-				/* signed content is answered exactly as signed: a
-				 * receipt's names go beside it (evidence_view.c) */
-				if (strcmp(key, "receipt") != 0 && strcmp(key, "document") != 0)
+				/* signed or hashed content is answered exactly as it
+				 * was signed or hashed: a receipt's names go beside
+				 * it (evidence_view.c) */
+				if (!names_verbatim(key))
 					n += names_walk(m, depth + 1, users, orgs, names);
 				continue;
 			}

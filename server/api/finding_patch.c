@@ -117,7 +117,8 @@ finding_patch_tx(struct db_conn *c, void *arg)
 		if (rc != DB_OK) {
 			if (rc == DB_INVALID)
 				rc = api_fail_field(&f->res, "remediation_due",
-				                    "must be an RFC 3339 date and time");
+				                    "must be an RFC 3339 date and time with a "
+				                    "zone, e.g. 2027-05-01T12:00:00Z");
 			goto done;
 		}
 		in.remediation_due = due;

@@ -132,7 +132,8 @@ passwd_refuse(struct http_request *r, struct passwd_ctx *p)
 	int rc = db_tx(&r->who, "password_fail", passwd_fail_tx, p);
 
 	if (rc == DB_OK)
-		rc = p->allowed ? api_fail_field(&p->res, "current_password", "does not match")
+		rc = p->allowed ? api_fail_field(&p->res, "current_password",
+		                                 "does not match your current password")
 		                : api_fail(&p->res, PROBLEM_TOO_MANY_REQUESTS, NULL);
 	return api_finish(r, rc, &p->res);
 }

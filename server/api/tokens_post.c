@@ -95,7 +95,8 @@ api_tokens_post(struct http_request *r)
 	json_array_foreach(scopes, i, v) bits |=
 	    1u << vocab_index(vocab_token_scopes, json_string_value(v));
 	if (bits == 0)
-		return http_reply_field(r, PROBLEM_INVALID_FIELD, "scopes", "at least one scope");
+		return http_reply_field(r, PROBLEM_INVALID_FIELD, "scopes",
+		                        "required, at least one scope, e.g. [\"read\"]");
 	if (r->scopes & VOCAB_SCOPE_ENROL_ONLY)
 		return http_reply_problem(r, PROBLEM_INSUFFICIENT_SCOPE,
 		                          "Set up the second factor and log in again first.");
