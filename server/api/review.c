@@ -269,9 +269,10 @@ review_page_reply(struct http_request *r, const struct review_ctx *k)
 	                        "%s: not published.</strong> SHA-256 of this row: <code>%s</code>. "
 	                        "Sign it off or answer it on the engagement's page.</p>\n",
 	                        v->version, v->frozen_at, v->draft_hash);
-	at = strstr(page, "<main>\n");
+	/* the banner opens the page's main element (publish_page_html) */
+	at = strstr(page, PUBLISH_MAIN_OPEN);
 	if (at != NULL && blen < sizeof(banner) && (out = malloc(len + blen + 1)) != NULL) {
-		size_t head = (size_t)(at - page) + strlen("<main>\n");
+		size_t head = (size_t)(at - page) + strlen(PUBLISH_MAIN_OPEN);
 
 		memcpy(out, page, head);
 		memcpy(out + head, banner, blen);

@@ -193,6 +193,9 @@ struct publish_meta {
  */
 char *publish_page_html(const json_t *doc, const struct publish_meta *m, size_t *len);
 
+/* How publish_page_html opens its main element (the review draft's banner follows it). */
+#define PUBLISH_MAIN_OPEN "<main id=\"main\">\n"
+
 struct publish_feed_item {
 	const char *slug, *title, *disclosure, *release_at, *published_at, *hash_hex;
 	long long seq;

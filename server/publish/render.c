@@ -374,7 +374,7 @@ publish_page_html(const json_t *doc, const struct publish_meta *m, size_t *len)
 		sb_str(&b, "<p class=\"warning\"><strong>Embargo break:</strong> released earlier "
 		           "than an instant announced before (see the release-date history).</p>");
 	}
-	sb_str(&b, "</header>\n<main id=\"main\">\n");
+	sb_str(&b, "</header>\n" PUBLISH_MAIN_OPEN);
 	if (json_array_size(json_object_get(c, "release_history")) > 0) {
 		sb_str(&b, "<section><h2>Release-date history</h2><div class=\"scroll\" "
 		           "role=\"region\" tabindex=\"0\" aria-label=\"Release-date "
