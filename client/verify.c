@@ -116,13 +116,19 @@ client_receipt_valid(const json_t *answer, const unsigned char pub[CRYPTO_ED2551
 	const json_t *receipt = json_object_get(answer, "receipt");
 	const char *b64 = json_string_value(json_object_get(answer, "signature"));
 	const char *alg = json_string_value(json_object_get(answer, "algorithm"));
-	char *canon = NULL;
+	const char *kid = json_string_value(json_object_get(answer, "key_id"));
+	char *canon = NULL, want[64];
 	size_t len = 0;
 	int ok = 0;
 
 	*why = NULL;
 	if (!json_is_object(receipt) || b64 == NULL || alg == NULL || strcmp(alg, "Ed25519") != 0) {
 		*why = "the answer is not an Ed25519-signed receipt";
+	} else if (kid == NULL || crypto_ed25519_key_id(pub, want) != 0 || strcmp(kid, want) != 0) {
+		/* one key id scheme: the RFC 7638 thumbprint of the signing
+		 * key's JWK, as /.well-known/lockstep/signing-key names it */
+		*why = "the receipt's key_id is not the id (RFC 7638 thumbprint) of the server's "
+		       "signing key";
 	} else if (util_b64_decode(b64, sig, sizeof(sig)) != CRYPTO_ED25519_SIG_LEN) {
 		*why = "the receipt's signature is not 64 bytes of base64";
 	} else if ((canon = publish_canonical(receipt, &len)) == NULL) {
@@ -494,6 +500,16 @@ client_cmd_verify(const struct client_ctx *ctx, char **args, const char **opts)
 	}
 	if (chain != NULL) /* the keys walked, newest first */
 		json_object_set(out, "key_chain", chain);
+	{
+		/* the key's id, as the server's JWK (kid), receipts and the key
+		 * history name it: the RFC 7638 thumbprint */
+		unsigned char used[CRYPTO_ED25519_PUB_LEN];
+		char kid[64];
+
+		if (util_b64url_decode(keytxt, used, sizeof(used)) == CRYPTO_ED25519_PUB_LEN &&
+		    crypto_ed25519_key_id(used, kid) == 0)
+			json_object_set_new(out, "key_id", json_string(kid));
+	}
 	json_dumpf(out, stdout, JSON_INDENT(2));
 	fputc('\n', stdout);
 	if (fflush(stdout) != 0)

@@ -33,6 +33,8 @@ struct api_res {
 	const char *detail;        /* static or owned by the caller's context */
 	const char *field;
 	const char *reason;
+	/* for PROBLEM_TOO_MANY_REQUESTS from a throttle: the wait (api_throttled) */
+	struct store_throttle_wait wait;
 };
 
 /*
@@ -75,6 +77,7 @@ int api_publication_attestation_get(struct http_request *r);
 int api_audit_get(struct http_request *r);
 int api_publication_corrections_post(struct http_request *r);
 int api_publication_corrections_get(struct http_request *r);
+int api_publications_page_get(struct http_request *r); /* GET /p/: the public index (HTML) */
 /* security levels (api/levels.c) */
 int api_emulation_get(struct http_request *r);
 int api_emulation_put(struct http_request *r);
@@ -98,6 +101,28 @@ int api_fail_field(struct api_res *res, const char *field, const char *reason);
  * http_result.
  */
 int api_finish(struct http_request *r, int rc, struct api_res *res);
+
+/*
+ * Names beside ids (api/display_names.c): in every object of body, a user-id member
+ * F (by, *_by, author, actor_user, user_id, user, *_user) gains F_name and an
+ * org-id member G (org_id, org, *_org) gains G_name, the display name when
+ * the caller may see it (0017's ls_user_names, orgs_read), else null. Runs
+ * one read in its own transaction (none when body has no such member, or
+ * for an anonymous caller, whose names all stay null). A failed lookup
+ * leaves the names null; never fails the answer. api_finish calls it.
+ */
+void api_names_add(const struct http_request *r, json_t *body);
+
+/* The kind of a member name for api_names_add: 0 none, 1 user id, 2 org id. */
+int api_names_kind(const char *key);
+
+/*
+ * Answer a throttled log-in: 429 too-many-requests with Retry-After (the
+ * seconds of w, at least 1) and a detail that says for how long, until
+ * which UTC instant, and whether the account's or the address's failures
+ * block. Returns the reply's http_result.
+ */
+int api_throttled(struct http_request *r, const struct store_throttle_wait *w);
 
 /*
  * Validate path parameter i as a UUID. A malformed id is answered exactly

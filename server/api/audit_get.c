@@ -75,5 +75,6 @@ api_audit_get(struct http_request *r)
 	store_audit_events_free(k.rows, k.n);
 	if (body == NULL)
 		return http_reply_problem(r, PROBLEM_INTERNAL, NULL);
+	api_names_add(r, body);
 	return http_reply_json(r, 200, body);
 }

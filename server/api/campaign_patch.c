@@ -51,7 +51,8 @@ static const struct json_field patch_fields[] = {
      .type = JSON_FIELD_STRING,
      .min_len = 7,
      .max_len = 40,
-     .valid = review_opens_valid},
+     .valid = review_opens_valid,
+     .rule = "\"default\" or an RFC 3339 date and time with a zone, e.g. 2027-05-01T12:00:00Z"},
     {.name = "reason",
      .type = JSON_FIELD_STRING,
      .min_len = 1,
@@ -67,7 +68,8 @@ static const struct json_field patch_fields[] = {
      .type = JSON_FIELD_STRING,
      .min_len = 1,
      .max_len = 16,
-     .valid = campaign_state_valid},
+     .valid = campaign_state_valid,
+     .rule = "one of draft, active (a campaign is published only by its release)"},
     {.name = NULL}};
 
 struct patch_ctx {
@@ -119,11 +121,14 @@ campaign_patch_tx(struct db_conn *c, void *arg)
 		if ((rc = store_ts_future(c, release, &future, norm)) != DB_OK) {
 			if (rc == DB_INVALID)
 				rc = api_fail_field(&k->res, "release_at",
-				                    "must be an RFC 3339 date and time");
+				                    "must be an RFC 3339 date and time with a "
+				                    "zone, e.g. 2027-05-01T12:00:00Z");
 			goto done;
 		}
 		if (!future) {
-			rc = api_fail_field(&k->res, "release_at", "must lie in the future");
+			rc = api_fail_field(
+			    &k->res, "release_at",
+			    "must lie in the future (an instant after now, in UTC or with a zone)");
 			goto done;
 		}
 		/* earlier than any instant ever announced (0004's history) */
@@ -139,7 +144,9 @@ campaign_patch_tx(struct db_conn *c, void *arg)
 			goto done;
 		}
 		if (!future) {
-			rc = api_fail_field(&k->res, "review_opens_at", "must lie in the future");
+			rc = api_fail_field(
+			    &k->res, "review_opens_at",
+			    "must lie in the future (an instant after now, in UTC or with a zone)");
 			goto done;
 		}
 	}
@@ -199,8 +206,9 @@ api_campaign_patch(struct http_request *r)
 	k.id = http_param(r, 0);
 	if ((tms = json_object_get(r->json, "threat_models")) != NULL) {
 		if (json_array_size(tms) == 0)
-			return http_reply_field(r, PROBLEM_INVALID_FIELD, "threat_models",
-			                        "too short");
+			return http_reply_field(
+			    r, PROBLEM_INVALID_FIELD, "threat_models",
+			    "required, at least one threat model, e.g. [\"WEIGHTS-EXFIL\"]");
 		if ((k.tms = json_dumps(tms, JSON_COMPACT | JSON_ENCODE_ANY)) == NULL)
 			return http_reply_problem(r, PROBLEM_INTERNAL, NULL);
 	}

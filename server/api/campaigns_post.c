@@ -71,10 +71,13 @@ campaign_create_tx(struct db_conn *c, void *arg)
 
 	if ((rc = store_ts_future(c, release, &future, norm)) != DB_OK)
 		return rc == DB_INVALID ? api_fail_field(&k->res, "release_at",
-		                                         "must be an RFC 3339 date and time")
+		                                         "must be an RFC 3339 date and time with a "
+		                                         "zone, e.g. 2027-05-01T12:00:00Z")
 		                        : rc;
 	if (!future)
-		return api_fail_field(&k->res, "release_at", "must lie in the future");
+		return api_fail_field(
+		    &k->res, "release_at",
+		    "must lie in the future (an instant after now, in UTC or with a zone)");
 	rc = store_campaign_create(c, json_string_value(json_object_get(j, "title")),
 	                           json_string_value(json_object_get(j, "slug")), k->tms, release,
 	                           json_string_value(json_object_get(j, "disclosure")), k->cohort,
@@ -100,7 +103,9 @@ api_campaigns_post(struct http_request *r)
 	if ((rc = api_check_body(r, campaign_fields)) != HTTP_OK)
 		return rc;
 	if (json_array_size(json_object_get(r->json, "threat_models")) == 0)
-		return http_reply_field(r, PROBLEM_INVALID_FIELD, "threat_models", "too short");
+		return http_reply_field(
+		    r, PROBLEM_INVALID_FIELD, "threat_models",
+		    "required, at least one threat model, e.g. [\"WEIGHTS-EXFIL\"]");
 	cohort = json_object_get(r->json, "min_cohort");
 	snprintf(k.cohort, sizeof(k.cohort), "%lld",
 	         cohort ? (long long)json_integer_value(cohort) : 1LL);

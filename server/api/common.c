@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "api/api.h"
 #include "util/email.h"
@@ -54,13 +55,86 @@ api_auth_resolve(const unsigned char hash[32], struct util_identity *who,
 	return 0;
 }
 
+/* "one of a, b, c" for a vocabulary list, into out. */
+static void
+api_one_of(const char *const *list, char *out, size_t outlen)
+{
+	size_t off = (size_t)snprintf(out, outlen, "one of ");
+
+	for (size_t i = 0; list[i] != NULL && off < outlen; i++)
+		off += (size_t)snprintf(out + off, outlen - off, "%s%s", i ? ", " : "", list[i]);
+}
+
+/*
+ * json_in_set_rules's describer: what each shared validator accepts, with
+ * an example, so that every refusal states its rule (json.h). NULL for an
+ * unknown validator (a handler's own table row then carries .rule).
+ */
+static const char *
+api_rule_of(int (*valid)(const char *s))
+{
+	static char threat_models[256], severities[128], statuses[160], levels[128],
+	    disclosures[128];
+	static int ready;
+
+	if (!ready) {
+		/* filled once, before serving (api_init), read-only afterwards */
+		api_one_of(vocab_threat_models, threat_models, sizeof(threat_models));
+		api_one_of(vocab_severities, severities, sizeof(severities));
+		api_one_of(vocab_finding_statuses, statuses, sizeof(statuses));
+		api_one_of(vocab_levels, levels, sizeof(levels));
+		api_one_of(vocab_disclosures, disclosures, sizeof(disclosures));
+		ready = 1;
+	}
+	if (valid == api_valid_uuid)
+		return "an id (a UUID, e.g. 0b6a4c1e-2f3d-4e5f-8a9b-0c1d2e3f4a5b)";
+	if (valid == api_valid_threat_model)
+		return threat_models;
+	if (valid == api_valid_severity)
+		return severities;
+	if (valid == api_valid_status)
+		return statuses;
+	if (valid == api_valid_level)
+		return levels;
+	if (valid == api_valid_disclosure)
+		return disclosures;
+	if (valid == api_valid_name)
+		return "without control characters or line breaks, not starting with a space";
+	if (valid == api_valid_text)
+		return "without control characters (line breaks and tabs are fine)";
+	if (valid == api_valid_email)
+		return "an e-mail address, e.g. name@example.org";
+	if (valid == api_valid_slug)
+		return "a slug of 1 to 63 lower-case letters, digits and hyphens, not starting "
+		       "with a hyphen, e.g. frontier-2026";
+	if (valid == api_valid_atlas)
+		return "a MITRE ATLAS technique id, e.g. AML.T0024 or AML.T0024.001";
+	if (valid == api_valid_cwe)
+		return "a CWE id, e.g. CWE-79";
+	if (valid == api_valid_cvss)
+		return "a CVSS 3.1 or 4.0 vector, e.g. "
+		       "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H";
+	return NULL;
+}
+
 int
 api_init(const unsigned char master[CRYPTO_KEY_LEN], struct crypto_signer *signer)
 {
 	api_sign_key = signer;
+	(void)api_rule_of(NULL); /* build the vocabulary texts before any thread reads them */
+	json_in_set_rules(api_rule_of);
 	if (store_init(master) != 0)
 		return -1;
 	http_set_auth(api_auth_resolve);
+	{
+		/* the one HTML "not found" page of /p/… for browsers */
+		size_t len = 0;
+		char *page = publish_not_found_html(&len);
+
+		if (page == NULL)
+			return -1;
+		http_set_not_found_page(page, len);
+	}
 	metrics_set_db_gauge(db_open_connections);
 	metrics_add_source(db_metrics_render);
 	metrics_add_source(schedule_metrics_render);
@@ -98,12 +172,15 @@ api_finish(struct http_request *r, int rc, struct api_res *res)
 		json_t *body = res->body;
 
 		res->body = NULL;
+		api_names_add(r, body);
 		return http_reply_json(r, res->status ? res->status : 200, body);
 	}
 	json_decref(res->body);
 	res->body = NULL;
 	switch (rc) {
 	case API_FAIL:
+		if (res->problem == PROBLEM_TOO_MANY_REQUESTS && res->wait.seconds > 0)
+			return api_throttled(r, &res->wait);
 		if (res->field != NULL)
 			return http_reply_field(r, res->problem, res->field, res->reason);
 		return http_reply_problem(r, res->problem, res->detail);
@@ -118,6 +195,33 @@ api_finish(struct http_request *r, int rc, struct api_res *res)
 	default:
 		return http_reply_problem(r, PROBLEM_UNAVAILABLE, NULL);
 	}
+}
+
+int
+api_throttled(struct http_request *r, const struct store_throttle_wait *w)
+{
+	long long secs = w->seconds > 0 ? w->seconds : 1;
+	char detail[256], after[24], wait[64], value[24];
+	const char *headers[3] = {"Retry-After", value, NULL};
+	time_t at = time(NULL) + (time_t)secs;
+	struct tm tm;
+
+	snprintf(value, sizeof(value), "%lld", secs);
+	if (gmtime_r(&at, &tm) == NULL ||
+	    strftime(after, sizeof(after), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(after, sizeof(after), "a moment");
+	if (secs < 60)
+		snprintf(wait, sizeof(wait), "%lld second%s", secs, secs == 1 ? "" : "s");
+	else if (secs % 60 == 0)
+		snprintf(wait, sizeof(wait), "%lld minute%s", secs / 60, secs / 60 == 1 ? "" : "s");
+	else
+		snprintf(wait, sizeof(wait), "%lld min %lld s", secs / 60, secs % 60);
+	snprintf(detail, sizeof(detail),
+	         "Too many failed log-ins %s; try again in %s (at %s, Retry-After: %lld).",
+	         strcmp(w->scope, "address") == 0 ? "from this network address"
+	                                          : "for this account",
+	         wait, after, secs);
+	return http_reply_problem_headers(r, PROBLEM_TOO_MANY_REQUESTS, detail, headers);
 }
 
 int

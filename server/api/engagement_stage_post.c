@@ -23,13 +23,15 @@ stage_valid(const char *s)
 	return vocab_has(vocab_engagement_states, s);
 }
 
-static const struct json_field stage_fields[] = {{.name = "stage",
-                                                  .type = JSON_FIELD_STRING,
-                                                  .required = 1,
-                                                  .min_len = 1,
-                                                  .max_len = 16,
-                                                  .valid = stage_valid},
-                                                 {.name = NULL}};
+static const struct json_field stage_fields[] = {
+    {.name = "stage",
+     .type = JSON_FIELD_STRING,
+     .required = 1,
+     .min_len = 1,
+     .max_len = 16,
+     .valid = stage_valid,
+     .rule = "one of planned, fieldwork, reporting, review, closed"},
+    {.name = NULL}};
 
 struct stage_ctx {
 	struct http_request *r;

@@ -117,11 +117,14 @@ api_evidence_post(struct http_request *r)
 		return http_reply_problem(r, PROBLEM_NOT_FOUND, NULL);
 	multipart = ct != NULL && strncasecmp(ct, "multipart/form-data", 19) == 0;
 	if (name == NULL && !multipart)
-		return http_reply_field(r, PROBLEM_INVALID_FIELD, "name", "required");
+		return http_reply_field(
+		    r, PROBLEM_INVALID_FIELD, "name",
+		    "required: give the file name with ?name= (1 to 255 bytes of UTF-8)");
 	if (name != NULL && !evidence_name_valid(name))
 		return http_reply_field(
 		    r, PROBLEM_INVALID_FIELD, "name",
-		    "1 to 255 bytes of UTF-8, no '/', '\\' or control characters, not . or ..");
+		    "must be 1 to 255 bytes of UTF-8 without '/', '\\' or control characters, and "
+		    "not . or .., e.g. capture.pcap");
 	if (finding != NULL && !api_valid_uuid(finding))
 		return http_reply_field(r, PROBLEM_INVALID_FIELD, "finding",
 		                        "not a finding of this engagement");

@@ -188,9 +188,11 @@ api_evidence_receipt(const struct store_evidence *e)
 			log_event(LOG_LEVEL_WARN, "tlog_receipt_failed",
 			          json_pack("{s:s}", "evidence", e->id));
 	}
-	/* o steals receipt */
-	out = json_pack("{s:o, s:s, s:s, s:s}", "receipt", receipt, "signature", b64, "algorithm",
-	                "Ed25519", "key_id", kid);
+	/* o steals receipt; the uploader's id is repeated beside the signed
+	 * receipt, where api_names_add names it (the receipt itself is
+	 * answered exactly as signed) */
+	out = json_pack("{s:o, s:s, s:s, s:s, s:s}", "receipt", receipt, "signature", b64,
+	                "algorithm", "Ed25519", "key_id", kid, "uploaded_by", e->uploaded_by);
 	receipt = NULL;
 done:
 	json_decref(receipt);

@@ -39,17 +39,19 @@ static const struct json_field assessor_fields[] = {API_FINDING_FIELDS(0, cvss_o
                                                     API_OC_REQUIRED_FIELD(api_valid_oc_or_empty),
                                                     {.name = NULL}};
 
-static const struct json_field company_fields[] = {{.name = "status",
-                                                    .type = JSON_FIELD_STRING,
-                                                    .min_len = 1,
-                                                    .max_len = 16,
-                                                    .valid = company_status_valid},
-                                                   {.name = "response",
-                                                    .type = JSON_FIELD_STRING,
-                                                    .min_len = 0,
-                                                    .max_len = 65536,
-                                                    .valid = api_valid_text},
-                                                   {.name = NULL}};
+static const struct json_field company_fields[] = {
+    {.name = "status",
+     .type = JSON_FIELD_STRING,
+     .min_len = 1,
+     .max_len = 16,
+     .valid = company_status_valid,
+     .rule = "a status a company may set: one of remediating, remediated"},
+    {.name = "response",
+     .type = JSON_FIELD_STRING,
+     .min_len = 0,
+     .max_len = 65536,
+     .valid = api_valid_text},
+    {.name = NULL}};
 
 struct patch_ctx {
 	struct http_request *r;
@@ -117,7 +119,8 @@ finding_patch_tx(struct db_conn *c, void *arg)
 		if (rc != DB_OK) {
 			if (rc == DB_INVALID)
 				rc = api_fail_field(&f->res, "remediation_due",
-				                    "must be an RFC 3339 date and time");
+				                    "must be an RFC 3339 date and time with a "
+				                    "zone, e.g. 2027-05-01T12:00:00Z");
 			goto done;
 		}
 		in.remediation_due = due;

@@ -58,13 +58,17 @@ risk_tx(struct db_conn *c, void *arg)
 	rc = store_ts_future(c, json_string_value(json_object_get(j, "expires_at")), &future,
 	                     expires);
 	if (rc == DB_INVALID) {
-		rc = api_fail_field(&k->res, "expires_at", "must be an RFC 3339 date and time");
+		rc = api_fail_field(
+		    &k->res, "expires_at",
+		    "must be an RFC 3339 date and time with a zone, e.g. 2027-05-01T12:00:00Z");
 		goto done;
 	}
 	if (rc != DB_OK)
 		goto done;
 	if (!future) {
-		rc = api_fail_field(&k->res, "expires_at", "must lie in the future");
+		rc = api_fail_field(
+		    &k->res, "expires_at",
+		    "must lie in the future (an instant after now, in UTC or with a zone)");
 		goto done;
 	}
 	rc = store_risk_request(c, k->id, &f.ref,

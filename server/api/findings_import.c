@@ -889,7 +889,8 @@ api_findings_import(struct http_request *r)
 	x.tm = http_query(r, "threat_model");
 	if (x.tm != NULL && (strlen(x.tm) > 32 || !api_valid_threat_model(x.tm)))
 		return http_reply_field(r, PROBLEM_BAD_QUERY, "threat_model",
-		                        "not a known threat model");
+		                        "not a known threat model: one of WEIGHTS-EXFIL, IP-THEFT, "
+		                        "TAMPERING, COMPUTE-MISUSE, PERSISTENCE");
 	body = r->body ? r->body : "";
 	len = r->body_len;
 	if (len == 0)

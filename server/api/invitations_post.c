@@ -44,7 +44,8 @@ static const struct json_field invite_fields[] = {{.name = "email",
                                                    .required = 1,
                                                    .min_len = 1,
                                                    .max_len = 8,
-                                                   .valid = invite_role_valid},
+                                                   .valid = invite_role_valid,
+                                                   .rule = "one of admin, member"},
                                                   {.name = NULL}};
 
 struct invite_ctx {

@@ -82,6 +82,9 @@ passwd_load_tx(struct db_conn *c, void *arg)
 	store_me_clear(&me);
 	rc = store_auth_throttle_allowed(c, p->acct_key, p->max, p->addr_key, p->addr_max,
 	                                 p->window, &p->allowed);
+	if (rc == DB_OK && !p->allowed)
+		rc = store_auth_throttle_wait(c, p->acct_key, p->max, p->addr_key, p->addr_max,
+		                              p->window, &p->res.wait);
 	if (rc != DB_OK || !p->allowed)
 		return rc;
 	return store_own_password_hash(c, &p->stored);
@@ -129,7 +132,8 @@ passwd_refuse(struct http_request *r, struct passwd_ctx *p)
 	int rc = db_tx(&r->who, "password_fail", passwd_fail_tx, p);
 
 	if (rc == DB_OK)
-		rc = p->allowed ? api_fail_field(&p->res, "current_password", "does not match")
+		rc = p->allowed ? api_fail_field(&p->res, "current_password",
+		                                 "does not match your current password")
 		                : api_fail(&p->res, PROBLEM_TOO_MANY_REQUESTS, NULL);
 	return api_finish(r, rc, &p->res);
 }

@@ -44,7 +44,8 @@ static const struct json_field user_fields[] = {
      .required = 1,
      .min_len = 1,
      .max_len = 8,
-     .valid = role_valid},
+     .valid = role_valid,
+     .rule = "one of admin, member"},
     {.name = "password", .type = JSON_FIELD_STRING, .required = 1, .min_len = 12, .max_len = 1024},
     {.name = NULL}};
 

@@ -27,24 +27,27 @@ secret_valid(const char *s)
 	return 1;
 }
 
-static const struct json_field webhook_fields[] = {{.name = "url",
-                                                    .type = JSON_FIELD_STRING,
-                                                    .required = 1,
-                                                    .min_len = 10,
-                                                    .max_len = 2000,
-                                                    .valid = api_valid_name},
-                                                   {.name = "secret",
-                                                    .type = JSON_FIELD_STRING,
-                                                    .min_len = 24,
-                                                    .max_len = 256,
-                                                    .valid = secret_valid},
-                                                   {.name = "events",
-                                                    .type = JSON_FIELD_STRING_ARRAY,
-                                                    .min_len = 3,
-                                                    .max_len = 64,
-                                                    .max_items = 32,
-                                                    .valid = notify_event_known},
-                                                   {.name = NULL}};
+static const struct json_field webhook_fields[] = {
+    {.name = "url",
+     .type = JSON_FIELD_STRING,
+     .required = 1,
+     .min_len = 10,
+     .max_len = 2000,
+     .valid = api_valid_name},
+    {.name = "secret",
+     .type = JSON_FIELD_STRING,
+     .min_len = 24,
+     .max_len = 256,
+     .valid = secret_valid,
+     .rule = "without spaces, control characters or characters outside ASCII"},
+    {.name = "events",
+     .type = JSON_FIELD_STRING_ARRAY,
+     .min_len = 3,
+     .max_len = 64,
+     .max_items = 32,
+     .valid = notify_event_known,
+     .rule = "an event type listed in docs/API.md (Notifications), e.g. finding.created"},
+    {.name = NULL}};
 
 struct webhook_ctx {
 	struct http_request *r;

@@ -121,7 +121,7 @@ pubcache_build(const struct store_publication *q)
 	const unsigned char *sig = q->signature.p, *key = q->signing_key.p;
 	size_t siglen = q->signature.len, keylen = q->signing_key.len, pagelen = 0;
 	char sig_b64[4 * ((CRYPTO_ED25519_SIG_LEN + 2) / 3) + 1];
-	char key_b64u[64], seq[24];
+	char key_b64u[64], seq[24], kid[64];
 	const char *doctext = q->document;
 	json_t *doc = NULL, *oscal = NULL;
 	char *page = NULL, *oscaltext = NULL;
@@ -137,6 +137,8 @@ pubcache_build(const struct store_publication *q)
 		goto done;
 	util_b64_encode(sig, siglen, sig_b64);
 	util_b64url_encode(key, keylen, key_b64u);
+	if (crypto_ed25519_key_id(key, kid) != 0)
+		goto done;
 	if ((doc = json_loads(doctext, 0, NULL)) == NULL)
 		goto done;
 	m.slug = e->slug;
@@ -144,6 +146,7 @@ pubcache_build(const struct store_publication *q)
 	m.signature_b64 = sig_b64;
 	m.key_b64url = key_b64u;
 	m.published_at = q->published_at;
+	m.key_id = kid;
 	if ((page = publish_page_html(doc, &m, &pagelen)) == NULL)
 		goto done;
 	/* the OSCAL restatement is optional: without it the rest is still served */
@@ -162,12 +165,15 @@ pubcache_build(const struct store_publication *q)
 		                         seq,
 		                         "X-Lockstep-Signing-Key",
 		                         key_b64u,
+		                         "X-Lockstep-Key-Id",
+		                         kid,
 		                         NULL};
+		const char *key_hdr[] = {"X-Lockstep-Key-Id", kid, NULL};
 
 		if (pubcache_build_kind(e, PUBCACHE_DOC, ROUTE_PUBLIC, "application/json", doctext,
 		                        strlen(doctext), doc_hdr) != 0 ||
 		    pubcache_build_kind(e, PUBCACHE_SIG, ROUTE_PUBLIC, "application/octet-stream",
-		                        sig, siglen, NULL) != 0 ||
+		                        sig, siglen, key_hdr) != 0 ||
 		    pubcache_build_kind(e, PUBCACHE_PAGE, ROUTE_PUBLIC | ROUTE_NOSCRIPT,
 		                        "text/html; charset=utf-8", page, pagelen, NULL) != 0 ||
 		    (oscaltext != NULL &&
@@ -257,14 +263,15 @@ pubcache_reply(struct http_request *r, int kind)
 	struct pubcache_entry *e;
 	int owned, rc;
 
-	/* same validation answer as an unknown slug: 404 */
+	/* same validation answer as an unknown slug: 404 (for a browser on
+	 * /p/{slug}, the one HTML page: http_reply_not_found) */
 	if (!api_valid_slug(slug))
-		return http_reply_problem(r, PROBLEM_NOT_FOUND, NULL);
+		return http_reply_not_found(r);
 	switch (pubcache_get(slug, &e, &owned)) {
 	case PUBCACHE_FOUND:
 		break;
 	case PUBCACHE_MISSING:
-		return http_reply_problem(r, PROBLEM_NOT_FOUND, NULL);
+		return http_reply_not_found(r);
 	default:
 		return http_reply_problem(r, PROBLEM_UNAVAILABLE, NULL);
 	}

@@ -37,27 +37,31 @@ review_valid_hash(const char *s)
 	return 1;
 }
 
-static const struct json_field signoff_fields[] = {{.name = "draft_hash",
-                                                    .type = JSON_FIELD_STRING,
-                                                    .required = 1,
-                                                    .min_len = 64,
-                                                    .max_len = 64,
-                                                    .valid = review_valid_hash},
-                                                   {.name = NULL}};
+static const struct json_field signoff_fields[] = {
+    {.name = "draft_hash",
+     .type = JSON_FIELD_STRING,
+     .required = 1,
+     .min_len = 64,
+     .max_len = 64,
+     .valid = review_valid_hash,
+     .rule = "a SHA-256 in 64 lower-case hexadecimal digits, as the draft gives it"},
+    {.name = NULL}};
 
-static const struct json_field text_fields[] = {{.name = "draft_hash",
-                                                 .type = JSON_FIELD_STRING,
-                                                 .required = 1,
-                                                 .min_len = 64,
-                                                 .max_len = 64,
-                                                 .valid = review_valid_hash},
-                                                {.name = "text",
-                                                 .type = JSON_FIELD_STRING,
-                                                 .required = 1,
-                                                 .min_len = 1,
-                                                 .max_len = REVIEW_TEXT_MAX,
-                                                 .valid = api_valid_text},
-                                                {.name = NULL}};
+static const struct json_field text_fields[] = {
+    {.name = "draft_hash",
+     .type = JSON_FIELD_STRING,
+     .required = 1,
+     .min_len = 64,
+     .max_len = 64,
+     .valid = review_valid_hash,
+     .rule = "a SHA-256 in 64 lower-case hexadecimal digits, as the draft gives it"},
+    {.name = "text",
+     .type = JSON_FIELD_STRING,
+     .required = 1,
+     .min_len = 1,
+     .max_len = REVIEW_TEXT_MAX,
+     .valid = api_valid_text},
+    {.name = NULL}};
 
 enum review_op { REVIEW_GET, REVIEW_PAGE, REVIEW_SIGNOFF, REVIEW_RESPONSE, REVIEW_ADDENDUM };
 
@@ -265,9 +269,10 @@ review_page_reply(struct http_request *r, const struct review_ctx *k)
 	                        "%s: not published.</strong> SHA-256 of this row: <code>%s</code>. "
 	                        "Sign it off or answer it on the engagement's page.</p>\n",
 	                        v->version, v->frozen_at, v->draft_hash);
-	at = strstr(page, "<main>\n");
+	/* the banner opens the page's main element (publish_page_html) */
+	at = strstr(page, PUBLISH_MAIN_OPEN);
 	if (at != NULL && blen < sizeof(banner) && (out = malloc(len + blen + 1)) != NULL) {
-		size_t head = (size_t)(at - page) + strlen("<main>\n");
+		size_t head = (size_t)(at - page) + strlen(PUBLISH_MAIN_OPEN);
 
 		memcpy(out, page, head);
 		memcpy(out + head, banner, blen);

@@ -152,6 +152,8 @@ const struct router_route api_routes[] = {
     {"GET", "/api/v1/publications/{slug}/corrections", api_publication_corrections_get, P, 0, 0},
     {"POST", "/api/v1/publications/{slug}/corrections", api_publication_corrections_post, A | J,
      8192, KW},
+    {"GET", "/p/", api_publications_page_get, P | NS, 0, 0},
+    {"GET", "/p", api_publications_page_get, P | NS, 0, 0},
     {"GET", "/p/{slug}", api_publication_page_get, P | NS, 0, 0},
     {"GET", "/feed.xml", api_feed_get, P, 0, 0},
     {"GET", "/healthz", api_healthz_get, 0, 0, 0},

@@ -185,6 +185,7 @@ struct factor_ctx {
 	char expires_at[STORE_TS_LEN]; /* the results of factor_login_tx */
 	struct store_me me;
 	int recovery_used;
+	struct store_throttle_wait wait; /* when !allowed */
 	struct api_res res;
 };
 
@@ -204,8 +205,12 @@ factor_lookup_tx(struct db_conn *c, void *arg)
 	}
 	if (!f->found)
 		snprintf(f->ch.acct_key, sizeof(f->ch.acct_key), "challenge:unknown");
-	return store_auth_throttle_allowed(c, f->ch.acct_key, f->max, f->addr_key, f->addr_max,
-	                                   f->window, &f->allowed);
+	rc = store_auth_throttle_allowed(c, f->ch.acct_key, f->max, f->addr_key, f->addr_max,
+	                                 f->window, &f->allowed);
+	if (rc == DB_OK && !f->allowed)
+		rc = store_auth_throttle_wait(c, f->ch.acct_key, f->max, f->addr_key, f->addr_max,
+		                              f->window, &f->wait);
+	return rc;
 }
 
 /* Under the challenge's identity: check the code, use the challenge up, make the session. */
@@ -268,6 +273,8 @@ factor_refuse(struct http_request *r, struct factor_ctx *f)
 {
 	int rc = db_tx(NULL, "session_factor_fail", factor_fail_tx, f);
 
+	if (rc == DB_OK && !f->allowed)
+		return api_throttled(r, &f->wait);
 	api_fail(&f->res, f->allowed ? PROBLEM_BAD_CODE : PROBLEM_TOO_MANY_REQUESTS, NULL);
 	return api_finish(r, rc == DB_OK ? API_FAIL : rc, &f->res);
 }

@@ -42,8 +42,9 @@ struct session_ctx {
 	char max[16];
 	char addr_max[16];
 	int allowed;
-	char email[UTIL_EMAIL_MAX + 1]; /* normalised, or "" when it cannot be an address */
-	int found;                      /* the account with the address */
+	struct store_throttle_wait wait; /* when !allowed */
+	char email[UTIL_EMAIL_MAX + 1];  /* normalised, or "" when it cannot be an address */
+	int found;                       /* the account with the address */
 	struct store_login acct;
 	char *rehash; /* a new hash at today's cost, or NULL */
 	struct util_identity who;
@@ -69,6 +70,9 @@ session_lookup_tx(struct db_conn *c, void *arg)
 	s->found = 0;
 	rc = store_auth_throttle_allowed(c, s->acct_key, s->max, s->addr_key, s->addr_max,
 	                                 s->window, &s->allowed);
+	if (rc == DB_OK && !s->allowed)
+		rc = store_auth_throttle_wait(c, s->acct_key, s->max, s->addr_key, s->addr_max,
+		                              s->window, &s->wait);
 	if (rc != DB_OK || !s->allowed || s->email[0] == '\0')
 		return rc;
 	rc = store_login_account(c, s->email, &s->acct);
@@ -166,6 +170,8 @@ session_refuse(struct http_request *r, struct session_ctx *s)
 {
 	int rc = db_tx(NULL, "session_fail", session_fail_tx, s);
 
+	if (rc == DB_OK && !s->allowed)
+		return api_throttled(r, &s->wait);
 	if (rc == DB_OK)
 		rc = api_fail(&s->res,
 		              s->allowed ? PROBLEM_BAD_CREDENTIALS : PROBLEM_TOO_MANY_REQUESTS,

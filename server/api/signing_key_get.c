@@ -1,7 +1,8 @@
 /*
  * GET /.well-known/lockstep/signing-key: the Ed25519 public key that signs
- * publications, as JSON with both a PEM and a JWK (RFC 8037), or as plain
- * PEM with ?format=pem.
+ * publications and receipts, as JSON with its key id (the RFC 7638
+ * thumbprint), a PEM and a JWK (RFC 8037) whose kid is that key id, or as
+ * plain PEM with ?format=pem.
  */
 #include "config.h"
 
@@ -17,7 +18,7 @@ api_signing_key_get(struct http_request *r)
 	const struct crypto_signer *s = api_signer();
 	const char *format = http_query(r, "format");
 	unsigned char pub[CRYPTO_ED25519_PUB_LEN];
-	char x[64];
+	char x[64], kid[64];
 	char *pem;
 	int rc;
 
@@ -36,10 +37,18 @@ api_signing_key_get(struct http_request *r)
 	}
 	crypto_signer_public(s, pub);
 	util_b64url_encode(pub, sizeof(pub), x);
+	/* one key id everywhere: the RFC 7638 thumbprint, as receipts
+	 * (key_id), the key history (key_id, jwk.kid), the publication
+	 * headers (X-Lockstep-Key-Id) and the CLI name it */
+	if (crypto_ed25519_key_id(pub, kid) != 0) {
+		free(pem);
+		return http_reply_problem(r, PROBLEM_INTERNAL, NULL);
+	}
 	rc = http_reply_json(r, 200,
-	                     json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s}}", "algorithm",
-	                               "Ed25519", "pem", pem, "jwk", "kty", "OKP", "crv", "Ed25519",
-	                               "x", x, "use", "sig", "alg", "EdDSA"));
+	                     json_pack("{s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s, s:s}}",
+	                               "algorithm", "Ed25519", "key_id", kid, "pem", pem, "jwk",
+	                               "kty", "OKP", "crv", "Ed25519", "x", x, "kid", kid, "use",
+	                               "sig", "alg", "EdDSA"));
 	free(pem);
 	return rc;
 }

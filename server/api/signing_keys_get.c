@@ -4,7 +4,9 @@
  * its predecessor (sql/0011_keys.sql, server/keyring.c), so that a reader
  * who pinned an earlier key can follow a rotation:
  *   {"keys":[{key_id, key, created_at, previous_key_id, statement,
- *             endorsement}]}
+ *             endorsement, jwk:{kty, crv, x, kid, use, alg}}]}
+ * key_id and jwk.kid are the RFC 7638 thumbprint of the key's JWK, the one
+ * key id that receipts, publications and the CLI use too.
  * key and endorsement are base64url; previous_key_id and endorsement are
  * null for the first key. Public.
  */
@@ -62,15 +64,22 @@ api_signing_keys_get(struct http_request *r)
 		for (int i = 0; i < k.n && keys != NULL; i++) {
 			const struct store_signing_key *s = &k.rows[i];
 
-			/* o steals */
+			json_t *x = signing_keys_b64(&s->public_key);
+
+			/* o steals; the jwk's kid is the key id (RFC 7638), as
+			 * receipts and publications name it */
 			json_array_append_new(
-			    keys, json_pack("{s:s, s:o, s:s, s:o, s:s, s:o}", "key_id", s->key_id,
-			                    "key", signing_keys_b64(&s->public_key), "created_at",
-			                    s->created_at, "previous_key_id",
-			                    s->previous_key_id[0] ? json_string(s->previous_key_id)
-			                                          : json_null(),
-			                    "statement", s->statement ? s->statement : "",
-			                    "endorsement", signing_keys_b64(&s->endorsement)));
+			    keys,
+			    json_pack(
+			        "{s:s, s:O, s:s, s:o, s:s, s:o, s:{s:s, s:s, s:O, s:s, s:s, s:s}}",
+			        "key_id", s->key_id, "key", x, "created_at", s->created_at,
+			        "previous_key_id",
+			        s->previous_key_id[0] ? json_string(s->previous_key_id)
+			                              : json_null(),
+			        "statement", s->statement ? s->statement : "", "endorsement",
+			        signing_keys_b64(&s->endorsement), "jwk", "kty", "OKP", "crv",
+			        "Ed25519", "x", x, "kid", s->key_id, "use", "sig", "alg", "EdDSA"));
+			json_decref(x);
 		}
 		if ((res.body = json_pack("{s:o}", "keys", keys)) == NULL)
 			rc = DB_ERROR;

@@ -38,7 +38,9 @@ static const struct json_field token_fields[] = {
      .min_len = 1,
      .max_len = 32,
      .max_items = 16,
-     .valid = token_valid_scope},
+     .valid = token_valid_scope,
+     .rule = "one of read, findings:write, evidence:write, claims:write, statements:write, "
+             "campaigns:write, users:write, account:write"},
     {.name = NULL}};
 
 struct token_ctx {
@@ -93,7 +95,8 @@ api_tokens_post(struct http_request *r)
 	json_array_foreach(scopes, i, v) bits |=
 	    1u << vocab_index(vocab_token_scopes, json_string_value(v));
 	if (bits == 0)
-		return http_reply_field(r, PROBLEM_INVALID_FIELD, "scopes", "at least one scope");
+		return http_reply_field(r, PROBLEM_INVALID_FIELD, "scopes",
+		                        "required, at least one scope, e.g. [\"read\"]");
 	if (r->scopes & VOCAB_SCOPE_ENROL_ONLY)
 		return http_reply_problem(r, PROBLEM_INSUFFICIENT_SCOPE,
 		                          "Set up the second factor and log in again first.");

@@ -23,13 +23,15 @@ totp_valid_code(const char *s)
 	return 1;
 }
 
-static const struct json_field confirm_fields[] = {{.name = "code",
-                                                    .type = JSON_FIELD_STRING,
-                                                    .required = 1,
-                                                    .min_len = CRYPTO_TOTP_DIGITS,
-                                                    .max_len = CRYPTO_TOTP_DIGITS,
-                                                    .valid = totp_valid_code},
-                                                   {.name = NULL}};
+static const struct json_field confirm_fields[] = {
+    {.name = "code",
+     .type = JSON_FIELD_STRING,
+     .required = 1,
+     .min_len = CRYPTO_TOTP_DIGITS,
+     .max_len = CRYPTO_TOTP_DIGITS,
+     .valid = totp_valid_code,
+     .rule = "a 6-digit code from the authenticator app, e.g. 123456"},
+    {.name = NULL}};
 
 int
 api_recovery_codes_new(char codes[API_RECOVERY_CODES][API_RECOVERY_CODE_LEN])

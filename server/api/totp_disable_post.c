@@ -56,8 +56,12 @@ disable_check_tx(struct db_conn *c, void *arg)
 	                                 d->window, &d->allowed);
 	if (rc != DB_OK)
 		return rc;
-	if (!d->allowed)
+	if (!d->allowed) {
+		if ((rc = store_auth_throttle_wait(c, d->acct_key, d->max, d->addr_key, d->addr_max,
+		                                   d->window, &d->res.wait)) != DB_OK)
+			return rc;
 		return api_fail(&d->res, PROBLEM_TOO_MANY_REQUESTS, NULL);
+	}
 	if ((rc = store_totp_state(c, &st)) == STORE_NONE)
 		return api_fail(&d->res, PROBLEM_INVALID_STATE, "No second factor is enabled.");
 	if (rc != DB_OK)

@@ -23,13 +23,15 @@ recovery_valid_code(const char *s)
 	return 1;
 }
 
-static const struct json_field recovery_fields[] = {{.name = "code",
-                                                     .type = JSON_FIELD_STRING,
-                                                     .required = 1,
-                                                     .min_len = CRYPTO_TOTP_DIGITS,
-                                                     .max_len = CRYPTO_TOTP_DIGITS,
-                                                     .valid = recovery_valid_code},
-                                                    {.name = NULL}};
+static const struct json_field recovery_fields[] = {
+    {.name = "code",
+     .type = JSON_FIELD_STRING,
+     .required = 1,
+     .min_len = CRYPTO_TOTP_DIGITS,
+     .max_len = CRYPTO_TOTP_DIGITS,
+     .valid = recovery_valid_code,
+     .rule = "a 6-digit code from the authenticator app, e.g. 123456"},
+    {.name = NULL}};
 
 struct recovery_ctx {
 	struct http_request *r;

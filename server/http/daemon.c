@@ -206,7 +206,7 @@ http_begin(struct http_request *r, struct MHD_Connection *conn, const char *url,
 	case ROUTER_FOUND:
 		break;
 	case ROUTER_NOT_FOUND:
-		return http_reply_problem(r, PROBLEM_NOT_FOUND, NULL);
+		return http_reply_not_found(r);
 	case ROUTER_METHOD_NOT_ALLOWED: {
 		const char *hdr[] = {"Allow", allow, NULL};
 		json_t *body = json_pack(

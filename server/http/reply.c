@@ -19,9 +19,11 @@
 #define HTTP_CSP_PAGE                                                                              \
 	"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "          \
 	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-/* Pages of ROUTE_NOSCRIPT routes (public pages): no script at all. */
+/* Pages of ROUTE_NOSCRIPT routes (public pages): no script at all; data: images
+ * only for the empty icon (<link rel=icon href="data:,">), which spares the
+ * browser a request for /favicon.ico that would end in a 404. */
 #define HTTP_CSP_NOSCRIPT                                                                          \
-	"default-src 'none'; style-src 'self'; img-src 'self'; form-action 'none'; "               \
+	"default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'none'; "         \
 	"frame-ancestors 'none'; base-uri 'none'"
 
 struct http_prepared {
@@ -418,6 +420,41 @@ http_reply_problem_doc(struct http_request *r, enum problem_type type, const cha
 	return rc;
 }
 
+static char *http_not_found_page;
+static size_t http_not_found_len;
+
+void
+http_set_not_found_page(char *html, size_t len)
+{
+	free(http_not_found_page);
+	http_not_found_page = html;
+	http_not_found_len = html != NULL ? len : 0;
+}
+
+/* Does r ask for HTML on a public page's path (/p, /p/…)? */
+static int
+http_wants_public_page(const struct http_request *r)
+{
+	const char *accept = http_header(r, "Accept");
+	const char *path = r->path;
+
+	if (accept == NULL || strstr(accept, "text/html") == NULL || path == NULL)
+		return 0;
+	return strcmp(path, "/p") == 0 || strncmp(path, "/p/", 3) == 0;
+}
+
+int
+http_reply_not_found(struct http_request *r)
+{
+	static const char *const hdr[] = {"Content-Security-Policy", HTTP_CSP_NOSCRIPT, "Vary",
+	                                  "Accept", NULL};
+
+	if (http_not_found_page != NULL && http_wants_public_page(r))
+		return http_reply_bytes(r, 404, "text/html; charset=utf-8", http_not_found_page,
+		                        http_not_found_len, hdr);
+	return http_reply_problem(r, PROBLEM_NOT_FOUND, NULL);
+}
+
 int
 http_reply_problem(struct http_request *r, enum problem_type type, const char *detail)
 {
@@ -435,7 +472,7 @@ int
 http_reply_field(struct http_request *r, enum problem_type type, const char *field,
                  const char *reason)
 {
-	char detail[256];
+	char detail[768];
 
 	snprintf(detail, sizeof(detail), "%s: %s", field ? field : "body",
 	         reason ? reason : "invalid");

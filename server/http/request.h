@@ -211,6 +211,18 @@ int http_reply_json(struct http_request *r, unsigned status, json_t *body);
 /* Reply with a problem+json document; detail may be NULL. */
 int http_reply_problem(struct http_request *r, enum problem_type type, const char *detail);
 
+/*
+ * "Not found" for r: a browser (Accept naming text/html) on the public
+ * pages (/p and /p/…) gets the HTML page set with http_set_not_found_page
+ * (status 404, no script, Vary: Accept); everybody else, and every other
+ * path, the 404 not-found problem. One constant answer either way, so a
+ * slug that never existed and one not yet released look the same.
+ */
+int http_reply_not_found(struct http_request *r);
+
+/* Set the HTML "not found" page (taken over; freed at exit). Call once at start-up. */
+void http_set_not_found_page(char *html, size_t len);
+
 /* As http_reply_problem, with extra headers (NULL-terminated name/value pairs). */
 int http_reply_problem_headers(struct http_request *r, enum problem_type type, const char *detail,
                                const char *const *extra_headers);

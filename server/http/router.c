@@ -6,6 +6,7 @@
  * percent-decoded, without the query string. Validation runs on that
  * decoded form, so "%2e%2e" arrives here as ".." and is refused.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "http/router.h"
@@ -195,8 +196,33 @@ router_match(const struct router_route *table, const char *method, const char *p
 		ret = ROUTER_BAD_PATH;
 		goto done;
 	}
-	if (trailing || table == NULL)
+	if (table == NULL)
 		goto done;
+	if (trailing) {
+		/* a path ending in '/' matches only a pattern spelt exactly so
+		 * ("/p/", the public index), never one with parameters */
+		size_t used = 0;
+
+		for (r = table; r->method != NULL; r++) {
+			if (strcmp(r->pattern, path) != 0 || strchr(r->pattern, '{') != NULL)
+				continue;
+			if (method != NULL &&
+			    (strcmp(r->method, method) == 0 ||
+			     (strcmp(method, "HEAD") == 0 && strcmp(r->method, "GET") == 0))) {
+				mm->route = r;
+				ret = ROUTER_FOUND;
+				goto done;
+			}
+			if (allow != NULL && used < allowlen)
+				used += (size_t)snprintf(
+				    allow + used, allowlen - used, "%s%s%s", known ? ", " : "",
+				    r->method, strcmp(r->method, "GET") == 0 ? ", HEAD" : "");
+			known = 1;
+		}
+		if (known)
+			ret = ROUTER_METHOD_NOT_ALLOWED;
+		goto done;
+	}
 
 	for (r = table; r->method != NULL; r++) {
 		if (!router_match_pattern(r->pattern, path, mm))

@@ -181,6 +181,7 @@ struct publish_meta {
 	const char *signature_b64;
 	const char *key_b64url;
 	const char *published_at;
+	const char *key_id; /* RFC 7638 thumbprint of the signing key, or NULL */
 };
 
 /*
@@ -191,6 +192,9 @@ struct publish_meta {
  * frees) and its length in *len, or NULL on allocation failure.
  */
 char *publish_page_html(const json_t *doc, const struct publish_meta *m, size_t *len);
+
+/* How publish_page_html opens its main element (the review draft's banner follows it). */
+#define PUBLISH_MAIN_OPEN "<main id=\"main\">\n"
 
 struct publish_feed_item {
 	const char *slug, *title, *disclosure, *release_at, *published_at, *hash_hex;
@@ -203,6 +207,22 @@ struct publish_feed_item {
  */
 char *publish_feed_atom(const struct publish_feed_item *items, size_t n, const char *feed_id,
                         size_t *len);
+
+/*
+ * The public index of publications (/p/): items newest first, each linked
+ * with its release instant (<time datetime>) and disclosure mode; next > 0
+ * adds a link to the older page (?after=next). No script. Returns a
+ * malloc'd page (caller frees) and *len, or NULL.
+ */
+char *publish_index_html(const struct publish_feed_item *items, size_t n, long long next,
+                         size_t *len);
+
+/*
+ * The HTML "not found" page of /p/… for browsers: one constant page, the
+ * same for a slug that never existed and one not yet released. malloc'd
+ * (caller frees), or NULL.
+ */
+char *publish_not_found_html(size_t *len);
 
 /* ---- the release scheduler (schedule.c) ---- */
 

@@ -120,6 +120,8 @@ sb_finish(struct sbuf *b, size_t *len)
 	return b->buf;
 }
 
+static void rd_time(struct sbuf *b, const char *iso);
+
 static const char *
 rd_str(const json_t *o, const char *key)
 {
@@ -148,19 +150,52 @@ rd_tm_name(const char *code)
 /*
  * A horizontal bar chart of the cells of obj named by keys: a number draws
  * a bar, "suppressed" a hatched marker. Only presentation attributes (the
- * page's CSP allows no inline style).
+ * page's CSP allows no inline style). When half the cells or more are
+ * suppressed (a small cohort under min_cohort k), a grid of "suppressed"
+ * would say nothing: one note says what the document withholds and why,
+ * and lists the values it does show.
  */
 static void
-rd_chart(struct sbuf *b, const char *title, const json_t *obj, const char *const *keys)
+rd_chart(struct sbuf *b, const char *title, const json_t *obj, const char *const *keys, long long k)
 {
 	long long max = 1;
-	int n = 0, y;
+	int n = 0, shown = 0, y;
 
 	for (int i = 0; keys[i]; i++, n++) {
 		json_t *v = json_object_get(obj, keys[i]);
 
-		if (json_is_integer(v) && json_integer_value(v) > max)
-			max = json_integer_value(v);
+		if (json_is_integer(v)) {
+			shown++;
+			if (json_integer_value(v) > max)
+				max = json_integer_value(v);
+		}
+	}
+	if (n > 0 && shown * 2 <= n) {
+		sb_str(b, "<figure class=\"note\"><figcaption>");
+		sb_esc(b, title);
+		sb_printf(b,
+		          "</figcaption><p>Suppressed: %d of %d values. The publication withholds "
+		          "every count that describes fewer than %lld companies (its minimum "
+		          "cohort), so that no company can be singled out.",
+		          n - shown, n, k);
+		if (shown > 0) {
+			int first = 1;
+
+			sb_str(b, " Shown: ");
+			for (int i = 0; keys[i]; i++) {
+				json_t *v = json_object_get(obj, keys[i]);
+
+				if (!json_is_integer(v))
+					continue;
+				sb_str(b, first ? "" : ", ");
+				sb_esc(b, keys[i]);
+				sb_printf(b, " %lld", (long long)json_integer_value(v));
+				first = 0;
+			}
+			sb_str(b, ".");
+		}
+		sb_str(b, "</p></figure>\n");
+		return;
 	}
 	sb_printf(b,
 	          "<figure><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"440\" height=\"%d\" "
@@ -190,7 +225,7 @@ rd_chart(struct sbuf *b, const char *title, const json_t *obj, const char *const
 			sb_printf(
 			    b,
 			    "<rect x=\"110\" y=\"%d\" width=\"60\" height=\"20\" fill=\"#ddd\" "
-			    "stroke=\"#999\" stroke-dasharray=\"4 2\"/>"
+			    "stroke=\"#767676\" stroke-dasharray=\"4 2\"/>"
 			    "<text x=\"176\" y=\"%d\" font-size=\"13\" "
 			    "fill=\"#555\">suppressed</text>",
 			    y + 2, y + 16);
@@ -198,6 +233,11 @@ rd_chart(struct sbuf *b, const char *title, const json_t *obj, const char *const
 	}
 	sb_str(b, "</svg><figcaption>");
 	sb_esc(b, title);
+	if (shown < n)
+		sb_printf(b,
+		          " (\"suppressed\": a count of fewer than %lld companies, withheld by the "
+		          "minimum cohort)",
+		          k);
 	sb_str(b, "</figcaption></figure>\n");
 }
 
@@ -564,16 +604,20 @@ publish_page_html(const json_t *doc, const struct publish_meta *m, size_t *len)
 	           "<title>");
 	sb_esc(&b, rd_str(c, "title"));
 	sb_str(&b,
-	       " \xe2\x80\x94 lockstep publication</title>"
+	       " \xe2\x80\x94 lockstep publication</title><link rel=\"icon\" href=\"data:,\">"
 	       "<link rel=\"stylesheet\" href=\"/web/publication.css\">"
 	       "<link rel=\"alternate\" type=\"application/json\" href=\"/api/v1/publications/");
 	sb_esc(&b, m->slug);
-	sb_str(
-	    &b,
-	    "\"><link rel=\"alternate\" type=\"application/atom+xml\" href=\"/feed.xml\">"
-	    "</head><body>\n<header><p class=\"kicker\">Coordinated security assessment \xc2\xb7 "
-	    "released ");
-	sb_esc(&b, rd_str(c, "release_at"));
+	sb_str(&b, "\" title=\"Signed document (JSON)\"><link rel=\"alternate\" "
+	           "type=\"application/json\" title=\"OSCAL assessment results\" "
+	           "href=\"/api/v1/publications/");
+	sb_esc(&b, m->slug);
+	sb_str(&b, "/oscal\"><link rel=\"alternate\" type=\"application/atom+xml\" "
+	           "title=\"lockstep publications (Atom)\" href=\"/feed.xml\">"
+	           "</head><body>\n<a class=\"skip\" href=\"#main\">Skip to content</a>\n"
+	           "<header><p class=\"kicker\"><a href=\"/p/\">Publications</a> \xc2\xb7 "
+	           "coordinated security assessment \xc2\xb7 released ");
+	rd_time(&b, rd_str(c, "release_at"));
 	sb_str(&b, "</p><h1>");
 	sb_esc(&b, rd_str(c, "title"));
 	sb_printf(&b, "</h1><p>Publication #%lld \xc2\xb7 disclosure: <strong>",
@@ -586,21 +630,24 @@ publish_page_html(const json_t *doc, const struct publish_meta *m, size_t *len)
 		sb_str(&b, "<p class=\"warning\"><strong>Embargo break:</strong> released earlier "
 		           "than an instant announced before (see the release-date history).</p>");
 	}
-	sb_str(&b, "</header>\n<main>\n");
+	sb_str(&b, "</header>\n" PUBLISH_MAIN_OPEN);
 	if (json_array_size(json_object_get(c, "release_history")) > 0) {
-		sb_str(&b, "<section><h2>Release-date history</h2><table><thead><tr><th>Release "
+		sb_str(&b, "<section><h2>Release-date history</h2><div class=\"scroll\" "
+		           "role=\"region\" tabindex=\"0\" aria-label=\"Release-date "
+		           "history\"><table><thead><tr><th>Release "
 		           "instant</th><th>Announced</th></tr></thead><tbody>");
 		json_array_foreach(json_object_get(c, "release_history"), i, v)
 		{
 			sb_str(&b, "<tr><td>");
-			sb_esc(&b, rd_str(v, "release_at"));
+			rd_time(&b, rd_str(v, "release_at"));
 			sb_str(&b, "</td><td>");
-			sb_esc(&b, json_is_string(json_object_get(v, "announced_at"))
-			               ? rd_str(v, "announced_at")
-			               : "unknown");
+			if (json_is_string(json_object_get(v, "announced_at")))
+				rd_time(&b, rd_str(v, "announced_at"));
+			else
+				sb_str(&b, "unknown");
 			sb_str(&b, "</td></tr>");
 		}
-		sb_str(&b, "</tbody></table></section>\n");
+		sb_str(&b, "</tbody></table></div></section>\n");
 	}
 	sb_str(&b, "<section><h2>Assessors</h2><ul>");
 	json_array_foreach(json_object_get(doc, "assessors"), i, v)
@@ -628,9 +675,12 @@ publish_page_html(const json_t *doc, const struct publish_meta *m, size_t *len)
 		sb_str(&b, "</code></h2>\n");
 		if (json_array_size(rows) > 0) {
 			/* only named rows link to their assessor (snapshot.c) */
-			sb_str(&b, named ? "<table><thead><tr><th>Company</th><th>Assessor</th>"
+			sb_str(&b, "<div class=\"scroll\" role=\"region\" tabindex=\"0\" "
+			           "aria-label=\"Results by company, ");
+			sb_esc(&b, tm);
+			sb_str(&b, named ? "\"><table><thead><tr><th>Company</th><th>Assessor</th>"
 			                   "<th>Lead assessors</th>"
-			                 : "<table><thead><tr><th>Company</th>");
+			                 : "\"><table><thead><tr><th>Company</th>");
 			sb_str(&b, "<th>Robust up to</th><th>Summary</th>"
 			           "<th>Findings<br><small>critical / high / medium / low / "
 			           "info</small></th>"
@@ -657,14 +707,16 @@ publish_page_html(const json_t *doc, const struct publish_meta *m, size_t *len)
 				rd_row_findings(&b, row, tm);
 				sb_str(&b, "</td></tr>");
 			}
-			sb_str(&b, "</tbody></table>\n");
+			sb_str(&b, "</tbody></table></div>\n");
 		}
 		snprintf(title, sizeof(title), "%s: capability levels reached (all companies)", tm);
 		rd_chart(&b, title, json_object_get(json_object_get(agg, "claims"), tm),
-		         vocab_levels);
+		         vocab_levels,
+		         (long long)json_integer_value(json_object_get(c, "min_cohort")));
 		snprintf(title, sizeof(title), "%s: findings by severity (all companies)", tm);
 		rd_chart(&b, title, json_object_get(json_object_get(agg, "findings"), tm),
-		         vocab_severities);
+		         vocab_severities,
+		         (long long)json_integer_value(json_object_get(c, "min_cohort")));
 		sb_str(&b, "</section>\n");
 	}
 
@@ -704,8 +756,12 @@ publish_page_html(const json_t *doc, const struct publish_meta *m, size_t *len)
 			          (long long)json_integer_value(json_object_get(rv, states[k])));
 		sb_str(&b, "</p>");
 		if (json_array_size(rows) > 0) {
-			sb_str(&b, "<table><thead><tr><th>Company</th><th>Review</th><th>Draft "
-			           "SHA-256</th></tr></thead><tbody>");
+			sb_str(
+			    &b,
+			    "<div class=\"scroll\" role=\"region\" tabindex=\"0\" "
+			    "aria-label=\"Company "
+			    "reviews\"><table><thead><tr><th>Company</th><th>Review</th><th>Draft "
+			    "SHA-256</th></tr></thead><tbody>");
 			json_array_foreach(rows, j, row)
 			{
 				const json_t *r = json_object_get(row, "review");
@@ -725,7 +781,7 @@ publish_page_html(const json_t *doc, const struct publish_meta *m, size_t *len)
 				               : "\xe2\x80\x94");
 				sb_str(&b, "</code></td></tr>");
 			}
-			sb_str(&b, "</tbody></table>");
+			sb_str(&b, "</tbody></table></div>");
 			json_array_foreach(rows, j, row)
 			{
 				const json_t *r = json_object_get(row, "review");
@@ -758,8 +814,12 @@ publish_page_html(const json_t *doc, const struct publish_meta *m, size_t *len)
 	sb_esc(&b, m->signature_b64);
 	sb_str(&b, "</code></dd><dt>Signing key (raw, base64url)</dt><dd><code>");
 	sb_esc(&b, m->key_b64url);
+	if (m->key_id != NULL) {
+		sb_str(&b, "</code></dd><dt>Key id (RFC 7638 thumbprint)</dt><dd><code>");
+		sb_esc(&b, m->key_id);
+	}
 	sb_str(&b, "</code></dd><dt>Published</dt><dd>");
-	sb_esc(&b, m->published_at);
+	rd_time(&b, m->published_at);
 	sb_str(&b, "</dd></dl>\n<p>Verify with nothing but curl and the openssl command-line tool "
 	           "(replace <code>$SERVER</code> with this site's address):</p><pre>");
 	sb_str(&b, "curl -s \"$SERVER/.well-known/lockstep/signing-key?format=pem\" &gt; key.pem\n"
@@ -780,10 +840,13 @@ publish_page_html(const json_t *doc, const struct publish_meta *m, size_t *len)
 	sb_str(&b, "</main>\n<footer><p>Served by lockstep. Machine-readable: "
 	           "<a href=\"/api/v1/publications/");
 	sb_esc(&b, m->slug);
-	sb_str(
-	    &b,
-	    "\">signed JSON document</a> \xc2\xb7 <a href=\"/feed.xml\">Atom feed</a></p></footer>"
-	    "\n</body></html>\n");
+	sb_str(&b, "/oscal\">OSCAL assessment results</a> \xc2\xb7 "
+	           "<a href=\"/api/v1/publications/");
+	sb_esc(&b, m->slug);
+	sb_str(&b,
+	       "\">signed JSON document</a> \xc2\xb7 <a href=\"/feed.xml\">Atom feed</a> \xc2\xb7 "
+	       "<a href=\"/p/\">all publications</a></p></footer>"
+	       "\n</body></html>\n");
 	return sb_finish(&b, len);
 }
 
@@ -822,5 +885,115 @@ publish_feed_atom(const struct publish_feed_item *items, size_t n, const char *f
 		sb_str(&b, ".</summary></entry>\n");
 	}
 	sb_str(&b, "</feed>\n");
+	return sb_finish(&b, len);
+}
+
+/* ---- the public index (/p/) and the public "not found" page ---- */
+
+/* The opening of a public page: title (escaped), stylesheet, the feed. */
+static void
+rd_page_head(struct sbuf *b, const char *title)
+{
+	sb_str(b, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+	          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+	          "<meta name=\"description\" content=\"Signed results of coordinated security "
+	          "assessments, published at their release instant.\"><title>");
+	sb_esc(b, title);
+	sb_str(b, "</title><link rel=\"icon\" href=\"data:,\">"
+	          "<link rel=\"stylesheet\" href=\"/web/publication.css\">"
+	          "<link rel=\"alternate\" type=\"application/atom+xml\" "
+	          "title=\"lockstep publications (Atom)\" href=\"/feed.xml\">"
+	          "<link rel=\"alternate\" type=\"application/json\" "
+	          "title=\"lockstep publications (JSON)\" href=\"/api/v1/publications\">"
+	          "</head><body>\n<a class=\"skip\" href=\"#main\">Skip to content</a>\n");
+}
+
+/* An instant as <time datetime="…">…</time>, shown as "YYYY-MM-DD HH:MM UTC". */
+static void
+rd_time(struct sbuf *b, const char *iso)
+{
+	char shown[32];
+
+	/* "2027-05-01T12:00:00Z" or with a fraction: date and minute, in UTC */
+	if (iso != NULL && strlen(iso) >= 16 && iso[10] == 'T')
+		snprintf(shown, sizeof(shown), "%.10s %.5s UTC", iso, iso + 11);
+	else
+		snprintf(shown, sizeof(shown), "%s", iso ? iso : "");
+	sb_str(b, "<time datetime=\"");
+	sb_esc(b, iso);
+	sb_str(b, "\">");
+	sb_esc(b, shown);
+	sb_str(b, "</time>");
+}
+
+static const char *
+rd_disclosure_words(const char *d)
+{
+	if (strcmp(d, "named") == 0)
+		return "named: every company and its assessor by name";
+	if (strcmp(d, "pseudonymous") == 0)
+		return "pseudonymous: companies as labels, assessors listed apart";
+	if (strcmp(d, "aggregate") == 0)
+		return "aggregate: totals only, small cohorts suppressed";
+	return d;
+}
+
+char *
+publish_index_html(const struct publish_feed_item *items, size_t n, long long next, size_t *len)
+{
+	struct sbuf b = {0};
+
+	rd_page_head(&b, "Publications \xe2\x80\x94 lockstep");
+	sb_str(&b, "<header><p class=\"kicker\">Coordinated security assessments</p>"
+	           "<h1>Publications</h1><p>Signed results, each published at its release "
+	           "instant and never changed afterwards. Newest first. Subscribe to the "
+	           "<a href=\"/feed.xml\">Atom feed</a> or read the "
+	           "<a href=\"/api/v1/publications\">JSON list</a>.</p></header>\n"
+	           "<main id=\"main\">\n");
+	if (n == 0) {
+		sb_str(&b, "<p class=\"empty\">Nothing has been released yet. Each campaign's "
+		           "results appear here at its release instant; the "
+		           "<a href=\"/feed.xml\">Atom feed</a> announces them.</p>\n");
+	} else {
+		sb_str(&b, "<ol class=\"publications\" reversed>\n");
+		for (size_t i = 0; i < n; i++) {
+			sb_str(&b, "<li><article><h2><a href=\"/p/");
+			sb_esc(&b, items[i].slug);
+			sb_str(&b, "\">");
+			sb_esc(&b, items[i].title);
+			sb_str(&b, "</a></h2><dl><dt>Released</dt><dd>");
+			rd_time(&b, items[i].release_at);
+			sb_str(&b, "</dd><dt>Disclosure</dt><dd>");
+			sb_esc(&b, rd_disclosure_words(items[i].disclosure));
+			sb_printf(&b,
+			          "</dd><dt>Publication</dt><dd>#%lld</dd></dl></article></li>\n",
+			          items[i].seq);
+		}
+		sb_str(&b, "</ol>\n");
+		if (next > 0)
+			sb_printf(&b,
+			          "<p><a rel=\"next\" href=\"/p/?after=%lld\">Older "
+			          "publications</a></p>\n",
+			          next);
+	}
+	sb_str(&b, "</main>\n<footer><p>Served by lockstep. Every publication is signed with "
+	           "Ed25519: see <a href=\"/.well-known/lockstep/signing-keys\">the signing "
+	           "keys</a>.</p></footer>\n</body></html>\n");
+	return sb_finish(&b, len);
+}
+
+char *
+publish_not_found_html(size_t *len)
+{
+	struct sbuf b = {0};
+
+	rd_page_head(&b, "Not found \xe2\x80\x94 lockstep");
+	sb_str(&b, "<header><p class=\"kicker\">lockstep</p><h1>Not found</h1></header>\n"
+	           "<main id=\"main\"><p>There is no publication at this address. A campaign's "
+	           "results appear here only at its release instant; until then this page "
+	           "looks exactly like this one, whether the campaign exists or not.</p>"
+	           "<p><a href=\"/p/\">All publications</a> \xc2\xb7 "
+	           "<a href=\"/feed.xml\">Atom feed</a></p></main>\n"
+	           "<footer><p>Served by lockstep.</p></footer>\n</body></html>\n");
 	return sb_finish(&b, len);
 }

@@ -39,6 +39,15 @@ const struct db_statement store_org_statements[] = {
     {"name_check_names",
      "SELECT coalesce(jsonb_agg(n), '[]') AS names FROM name_check_names($1::uuid) AS n",
      names_row},
+    /* display names beside the ids of an answer (0017): users through the
+     * narrow SECURITY DEFINER rule, orgs through orgs_read */
+    {"names_resolve",
+     "SELECT jsonb_build_object("
+     " 'users', coalesce((SELECT jsonb_object_agg(n.id, n.name) FROM ls_user_names(ARRAY("
+     "   SELECT x::uuid FROM jsonb_array_elements_text($1::jsonb) AS x)) AS n), '{}'),"
+     " 'orgs', coalesce((SELECT jsonb_object_agg(o.id, o.name) FROM orgs o WHERE o.id = ANY (ARRAY("
+     "   SELECT x::uuid FROM jsonb_array_elements_text($2::jsonb) AS x))), '{}')) AS names",
+     names_row},
     {NULL, NULL, NULL}};
 
 int
@@ -127,4 +136,20 @@ store_name_check_names(struct db_conn *c, const char *engagement, json_t **names
 	if (rc == DB_OK)
 		*names = n.names;
 	return rc == STORE_NONE ? DB_ERROR : rc;
+}
+
+int
+store_names_resolve(struct db_conn *c, const char *users, const char *orgs, json_t **out)
+{
+	const char *p[2] = {users, orgs};
+	struct org_names n = {0};
+	int rc;
+
+	*out = NULL;
+	rc = store_one(c, "names_resolve", 2, p, names_row, &n);
+	if (rc == DB_OK)
+		*out = n.names;
+	else
+		json_decref(n.names);
+	return rc;
 }

@@ -383,6 +383,15 @@ int store_org_create(struct db_conn *c, const char *kind, const char *name, cons
                      struct store_org *out) STORE_MUST_CHECK;
 /* Is org id visible to the caller? DB_OK or STORE_NONE. */
 int store_org_exists(struct db_conn *c, const char *id) STORE_MUST_CHECK;
+
+/*
+ * Display names for ids (0017): users and orgs are JSON arrays of UUID
+ * texts. *out receives {"users":{id:name}, "orgs":{id:name}} holding only
+ * the ids the caller may name (owned by the caller, NULL on failure).
+ * DB_OK or a db_status.
+ */
+int store_names_resolve(struct db_conn *c, const char *users, const char *orgs,
+                        json_t **out) STORE_MUST_CHECK;
 int store_org_get(struct db_conn *c, const char *id, struct store_org *out) STORE_MUST_CHECK;
 /* Up to limit orgs after the cursor (NULL: first page). *rows: free with store_orgs_free. */
 int store_org_list(struct db_conn *c, const char *after, int limit, struct store_org **rows,
@@ -456,6 +465,18 @@ int store_auth_resolve(struct db_conn *c, const unsigned char hash[CRYPTO_SHA256
 int store_auth_throttle_allowed(struct db_conn *c, const char *acct_key, const char *max,
                                 const char *addr_key, const char *addr_max, const char *window,
                                 int *allowed) STORE_MUST_CHECK;
+/*
+ * A throttled log-in's wait (0017 auth_throttle_wait): seconds until the
+ * blocking window ends (0 when nothing blocks) and scope "account" or
+ * "address". DB_OK or a db_status.
+ */
+struct store_throttle_wait {
+	long long seconds;
+	char scope[16];
+};
+int store_auth_throttle_wait(struct db_conn *c, const char *acct_key, const char *max,
+                             const char *addr_key, const char *addr_max, const char *window,
+                             struct store_throttle_wait *out) STORE_MUST_CHECK;
 int store_auth_throttle_fail(struct db_conn *c, const char *acct_key, const char *addr_key,
                              const char *window) STORE_MUST_CHECK;
 int store_auth_throttle_clear(struct db_conn *c, const char *acct_key) STORE_MUST_CHECK;

@@ -33,6 +33,10 @@ struct user_flag {
 static const struct db_field allowed_row[] = {
     DB_FIELD(DB_T_BOOL, struct user_flag, value, "allowed"), DB_FIELD_END};
 
+static const struct db_field wait_row[] = {
+    DB_FIELD(DB_T_INT, struct store_throttle_wait, seconds, "seconds"),
+    DB_FIELD(DB_T_STR, struct store_throttle_wait, scope, "scope"), DB_FIELD_END};
+
 struct user_expiry {
 	char expires_at[STORE_TS_LEN];
 };
@@ -84,6 +88,8 @@ const struct db_statement store_user_statements[] = {
      auth_session_row},
     {"auth_throttle_allowed",
      "SELECT auth_throttle_allowed($1, $2::int, $3, $4::int, $5::int) AS allowed", allowed_row},
+    {"auth_throttle_wait",
+     "SELECT seconds, scope FROM auth_throttle_wait($1, $2::int, $3, $4::int, $5::int)", wait_row},
     {"auth_throttle_fail", "SELECT auth_throttle_fail(ARRAY[$1, $2], $3::int)", NULL},
     {"auth_throttle_clear", "SELECT auth_throttle_clear($1)", NULL},
 
@@ -185,6 +191,23 @@ store_auth_throttle_allowed(struct db_conn *c, const char *acct_key, const char 
 	if (rc == STORE_NONE)
 		rc = DB_ERROR;
 	*allowed = f.value;
+	return rc;
+}
+
+int
+store_auth_throttle_wait(struct db_conn *c, const char *acct_key, const char *max,
+                         const char *addr_key, const char *addr_max, const char *window,
+                         struct store_throttle_wait *out)
+{
+	const char *p[5] = {acct_key, max, addr_key, addr_max, window};
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = store_one(c, "auth_throttle_wait", 5, p, wait_row, out);
+	if (rc == STORE_NONE) {
+		memset(out, 0, sizeof(*out));
+		rc = DB_OK;
+	}
 	return rc;
 }
 

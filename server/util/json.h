@@ -42,15 +42,30 @@ struct json_field {
 	/* Optional extra check of one string value (or each array item):
 	 * returns 1 if acceptable, 0 otherwise. May be NULL. */
 	int (*valid)(const char *s);
+	/* Optional: what valid() accepts, as a noun phrase with an example
+	 * ("a CVSS 3.1 or 4.0 vector, e.g. CVSS:3.1/AV:N/..."); the refusal
+	 * reads "not <rule>". NULL: the describer set with json_in_set_rules,
+	 * else a generic text. */
+	const char *rule;
 };
+
+/*
+ * Register the describer of shared validators (the api layer's table):
+ * fn returns the rule of a valid() callback as above, or NULL. Call once
+ * at start-up, before serving.
+ */
+void json_in_set_rules(const char *(*fn)(int (*valid)(const char *s)));
 
 /*
  * Check obj against fields (terminated by an entry whose name is NULL).
  * Unknown members are refused. On failure returns -1, stores the
  * offending member's name in *bad_field (pointer into fields[] or into
- * obj's key storage, valid while obj lives) and a short reason
- * ("required", "unknown field", "must be a string", "too long", ...)
- * in *reason (static string). Returns 0 when obj is acceptable.
+ * obj's key storage, valid while obj lives) and a reason that states the
+ * rule and what was seen ("required, a string of 1 to 300 characters",
+ * "too long (at most 20000 characters, got 20001)", "not a CVSS 3.1 or
+ * 4.0 vector, e.g. ...", "must be an integer from 1 to 99, got a string")
+ * in *reason: a thread-local buffer, valid until this thread's next call.
+ * Returns 0 when obj is acceptable.
  */
 int json_in_check(const json_t *obj, const struct json_field *fields, const char **bad_field,
                   const char **reason);

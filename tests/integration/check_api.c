@@ -479,6 +479,23 @@ START_TEST(test_login_throttle)
 	r = ht_login_resp(u.email, u.password);
 	HT_ASSERT_PROBLEM(r, 429, "too-many-requests");
 	ck_assert_msg(!(r->json && json_object_get(r->json, "token")), "token while throttled");
+	{
+		/* when to try again: Retry-After in seconds (the window, 900 s by
+		 * default, at most) and a detail saying it in words and as a UTC
+		 * instant */
+		char *ra = ht_header(r, "Retry-After");
+		const char *detail = ht_jstr(r, "detail");
+		long secs;
+
+		ck_assert_msg(ra != NULL, "a throttled log-in without Retry-After: %s", r->headers);
+		secs = strtol(ra, NULL, 10);
+		ck_assert_msg(secs >= 1 && secs <= 86400, "Retry-After: %s", ra);
+		ck_assert_msg(detail != NULL &&
+		                  strstr(detail, "for this account; try again in ") != NULL &&
+		                  strstr(detail, "Z, Retry-After: ") != NULL,
+		              "the detail does not say when: %s", r->body);
+		free(ra);
+	}
 	ht_resp_free(r);
 	ht_clear_login_failures();
 	t = ht_login(u.email, u.password);

@@ -734,9 +734,24 @@ START_TEST(test_trusted_proxy)
 		free(h);
 		ck_assert_int_eq(code, 401);
 	}
-	ck_assert_int_eq(av_login(direct, s.port, "b@proxy.test", "x",
-	                          "X-Forwarded-For: 203.0.113.99\r\n", NULL),
-	                 429);
+	{
+		/* the per-address throttle says when, in a header and in words */
+		char *out = NULL, *ra;
+		long secs;
+
+		ck_assert_int_eq(av_login(direct, s.port, "b@proxy.test", "x",
+		                          "X-Forwarded-For: 203.0.113.99\r\n", &out),
+		                 429);
+		ck_assert_ptr_nonnull(out);
+		ra = ht_raw_header(out, "Retry-After");
+		ck_assert_msg(ra != NULL, "a throttled log-in without Retry-After: %s", out);
+		secs = strtol(ra, NULL, 10);
+		ck_assert_msg(secs >= 1 && secs <= 900, "Retry-After %s", ra);
+		ck_assert_msg(strstr(out, "from this network address; try again in ") != NULL,
+		              "the detail does not say which throttle and when: %s", out);
+		free(ra);
+		free(out);
+	}
 	/* the proxy is exempt from the per-address connection limit (4) */
 	for (int i = 0; i < 8; i++) {
 		fds[i] = av_connect(proxy, s.port, 0);

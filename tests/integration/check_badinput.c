@@ -247,6 +247,101 @@ START_TEST(test_unknown_and_missing_fields)
 END_TEST
 
 /*
+ * Issue 12: every validation refusal states its rule (limit, format with an
+ * example, required with its rule) in detail ("field: reason") and reason,
+ * and the member in field; nothing is stored. A table of cases.
+ */
+START_TEST(test_rule_texts)
+{
+	char *fp = ht_fmt("/api/v1/engagements/%s/findings", W.eng_ax);
+	char *cpath = ht_fmt("/api/v1/campaigns/%s", W.campaign_id);
+	char *long_detail = malloc(65538), *body_long;
+	const char *ok = "\"threat_model\":\"WEIGHTS-EXFIL\",\"title\":\"t\",\"detail\":\"d\","
+	                 "\"severity\":\"low\"";
+	struct {
+		const char *method, *path, *token;
+		char *body;
+		const char *field,
+		    *detail; /* detail: the exact text, or its start when it ends in "…" */
+	} cases[16];
+	int n = 0;
+
+	memset(long_detail, 'a', 65537);
+	long_detail[65537] = '\0';
+	body_long = ht_fmt("{\"threat_model\":\"WEIGHTS-EXFIL\",\"title\":\"t\",\"detail\":\"%s\","
+	                   "\"severity\":\"low\"}",
+	                   long_detail);
+#define RT(m, p, t, b, f, d) cases[n++] = (typeof(cases[0])){m, p, t, b, f, d}
+	RT("POST", fp, W.x.admin.token, ht_fmt("{%s,\"cvss\":\"BAD-CVSS\"}", ok), "cvss",
+	   "cvss: not a CVSS 3.1 or 4.0 vector, e.g. CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H");
+	RT("POST", fp, W.x.admin.token, body_long, "detail",
+	   "detail: too long (at most 65536 characters, got 65537)");
+	RT("POST", fp, W.x.admin.token,
+	   ht_fmt("{\"title\":\"t\",\"detail\":\"d\",\"severity\":\"low\"}"), "threat_model",
+	   "threat_model: required, one of WEIGHTS-EXFIL, IP-THEFT, TAMPERING, COMPUTE-MISUSE, "
+	   "PERSISTENCE");
+	RT("POST", fp, W.x.admin.token,
+	   ht_fmt("{\"threat_model\":\"WEIGHTS-EXFIL\",\"title\":\"t\",\"detail\":\"d\","
+	          "\"severity\":\"urgent\"}"),
+	   "severity", "severity: not one of critical, high, medium, low, info");
+	RT("POST", fp, W.x.admin.token, ht_fmt("{%s,\"cwe\":[\"CWE-abc\"]}", ok), "cwe",
+	   "cwe: item 0: not a CWE id, e.g. CWE-79");
+	RT("POST", fp, W.x.admin.token,
+	   ht_fmt("{\"threat_model\":\"WEIGHTS-EXFIL\",\"title\":5,\"detail\":\"d\","
+	          "\"severity\":\"low\"}"),
+	   "title", "title: must be a string of 1 to 300 characters …");
+	RT("POST", fp, W.x.admin.token, ht_fmt("{%s,\"colour\":\"red\"}", ok), "colour",
+	   "colour: unknown field; expected one of: threat_model, title, detail, severity, …");
+	RT("PATCH", cpath, W.coord.token,
+	   ht_fmt("{\"release_at\":\"2099-06-01T00:00:00Z\",\"reason\":\"\"}"), "reason",
+	   "reason: required, a string of 1 to 500 characters without control characters …");
+	RT("PATCH", cpath, W.coord.token, ht_fmt("{\"min_cohort\":0}"), "min_cohort",
+	   "min_cohort: out of range: must be an integer from 1 to 1000, got 0");
+	RT("PATCH", cpath, W.coord.token, ht_fmt("{\"threat_models\":[]}"), "threat_models",
+	   "threat_models: required, at least one threat model, e.g. [\"WEIGHTS-EXFIL\"]");
+	RT("POST", "/api/v1/campaigns", W.coord.token,
+	   ht_fmt("{\"title\":\"Past\",\"slug\":\"past-rule\",\"threat_models\":[\"IP-THEFT\"],"
+	          "\"release_at\":\"2001-01-01T00:00:00Z\",\"disclosure\":\"named\"}"),
+	   "release_at", "release_at: must lie in the future …");
+	RT("POST", "/api/v1/campaigns", W.coord.token,
+	   ht_fmt("{\"title\":\"Slug\",\"slug\":\"Not A Slug\",\"threat_models\":[\"IP-THEFT\"],"
+	          "\"release_at\":\"2099-01-01T00:00:00Z\",\"disclosure\":\"named\"}"),
+	   "slug", "slug: not a slug of 1 to 63 lower-case letters, digits and hyphens, …");
+#undef RT
+
+	snap_before();
+	for (int i = 0; i < n; i++) {
+		struct ht_resp *r =
+		    ht_request(cases[i].method, cases[i].path, cases[i].token, cases[i].body);
+		const char *detail = ht_jstr(r, "detail"), *reason = ht_jstr(r, "reason");
+		const char *want = cases[i].detail;
+		size_t wl = strlen(want);
+		int prefix = wl >= 3 && strcmp(want + wl - 3, "\xe2\x80\xa6") == 0;
+
+		ck_assert_msg(ht_is_problem(r, 422, "invalid-field"), "case %d: %ld %s", i,
+		              r->status, HT_BODY(r));
+		ck_assert_msg(ht_jstr(r, "field") &&
+		                  strcmp(ht_jstr(r, "field"), cases[i].field) == 0,
+		              "case %d: field: %s", i, HT_BODY(r));
+		ck_assert_msg(detail != NULL && (prefix ? strncmp(detail, want, wl - 3) == 0
+		                                        : strcmp(detail, want) == 0),
+		              "case %d: detail\n  %s\nwant\n  %s", i, detail ? detail : "(none)",
+		              want);
+		/* reason is the detail without "field: " */
+		ck_assert_msg(reason != NULL &&
+		                  strcmp(detail + strlen(cases[i].field) + 2, reason) == 0,
+		              "case %d: reason %s", i, reason ? reason : "(none)");
+		ht_resp_free(r);
+		free(cases[i].body);
+	}
+	snap_same();
+	free(long_detail);
+	free(fp);
+	free(cpath);
+}
+END_TEST
+
+/*
  * Issue 14: what an engagement emulated, a finding's oc_required,
  * commitments and verdicts. Each bad body is refused naming its field,
  * and nothing is written (the rows of the new tables are counted too, and
@@ -1334,6 +1429,7 @@ badinput_suite(void)
 	tcase_add_test(tc, test_wrong_types);
 	tcase_add_test(tc, test_unknown_and_missing_fields);
 	tcase_add_test(tc, test_invalid_values);
+	tcase_add_test(tc, test_rule_texts);
 	tcase_add_test(tc, test_account_bodies);
 	tcase_add_test(tc, test_workflow_bodies);
 	tcase_add_test(tc, test_invalid_utf8);

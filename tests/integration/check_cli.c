@@ -250,6 +250,22 @@ START_TEST(test_verify_server_key)
 	                 json_string_value(json_object_get(r->json, "prev_hash")));
 	ck_assert_int_eq(json_integer_value(json_object_get(j, "sequence")),
 	                 json_integer_value(json_object_get(r->json, "sequence")));
+	{
+		/* one key id: the CLI's key_id is the document's X-Lockstep-Key-Id
+		 * and the published JWK's kid */
+		char *hkid = ht_header(r, "X-Lockstep-Key-Id");
+		struct ht_resp *k =
+		    ht_request("GET", "/.well-known/lockstep/signing-key", NULL, NULL);
+
+		ck_assert_ptr_nonnull(hkid);
+		ck_assert_msg(json_is_string(json_object_get(j, "key_id")), "%s", out);
+		ck_assert_str_eq(json_string_value(json_object_get(j, "key_id")), hkid);
+		ck_assert_str_eq(
+		    json_string_value(json_object_get(json_object_get(k->json, "jwk"), "kid")),
+		    hkid);
+		ht_resp_free(k);
+		free(hkid);
+	}
 	free(hash);
 	free(key);
 	free(path);

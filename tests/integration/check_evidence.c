@@ -530,7 +530,55 @@ START_TEST(test_receipt_signature)
 	ck_assert_msg(json_equal(g->json, doc), "receipt differs: %s", g->body);
 	ck_assert(json_object_get(json_object_get(g->json, "receipt"), "uploaded_by") != NULL);
 	ck_assert(json_object_get(g->json, "key_id") != NULL);
+	/* the receipt answer names its uploader beside the signed receipt */
+	ck_assert_str_eq(json_string_value(json_object_get(g->json, "uploaded_by")),
+	                 json_string_value(json_object_get(rec, "uploaded_by")));
+	ck_assert_msg(json_is_string(json_object_get(g->json, "uploaded_by_name")),
+	              "no uploaded_by_name: %s", g->body);
+	ck_assert_msg(json_object_get(rec, "uploaded_by_name") == NULL,
+	              "a name was added inside the signed receipt");
 	ht_resp_free(g);
+	{
+		/* one key id scheme: the receipt's key_id is the RFC 7638
+		 * thumbprint of the published JWK, its kid, and an entry of the
+		 * key history */
+		const json_t *jwk = json_object_get(k->json, "jwk");
+		const char *kid = json_string_value(json_object_get(doc, "key_id"));
+		char *members = ht_fmt("{\"crv\":\"Ed25519\",\"kty\":\"OKP\",\"x\":\"%s\"}",
+		                       json_string_value(json_object_get(jwk, "x")));
+		unsigned char md[32];
+		char thumb[64];
+		struct ht_resp *ks;
+		const json_t *e;
+		size_t i;
+		int found = 0;
+
+		ck_assert_ptr_nonnull(kid);
+		ck_assert_int_eq(crypto_sha256(members, strlen(members), md), 0);
+		util_b64url_encode(md, sizeof(md), thumb);
+		ck_assert_str_eq(kid, thumb);
+		ck_assert_str_eq(json_string_value(json_object_get(jwk, "kid")), kid);
+		ck_assert_str_eq(json_string_value(json_object_get(k->json, "key_id")), kid);
+		ks = ht_request("GET", "/.well-known/lockstep/signing-keys", NULL, NULL);
+		HT_ASSERT_STATUS(ks, 200);
+		json_array_foreach(json_object_get(ks->json, "keys"), i, e)
+		{
+			const char *x =
+			    json_string_value(json_object_get(json_object_get(e, "jwk"), "x"));
+
+			if (strcmp(json_string_value(json_object_get(e, "key_id")), kid) == 0 &&
+			    strcmp(json_string_value(
+			               json_object_get(json_object_get(e, "jwk"), "kid")),
+			           kid) == 0 &&
+			    x != NULL &&
+			    strcmp(x, json_string_value(json_object_get(jwk, "x"))) == 0)
+				found = 1;
+		}
+		ck_assert_msg(found, "the receipt's key id %s is not in the key set: %s", kid,
+		              ks->body);
+		ht_resp_free(ks);
+		free(members);
+	}
 	ht_resp_free(k);
 	json_decref(doc);
 	free(path);

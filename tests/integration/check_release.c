@@ -786,7 +786,13 @@ START_TEST(test_aggregate_suppression)
 		ck_assert_msg(!strstr(text, W.sum[c]), "per-company summary under aggregate");
 	}
 	ck_assert_msg(strstr(text, W.x.org_name) != NULL, "assessor firm missing under aggregate");
-	ck_assert_msg(strstr(text, ">suppressed<") != NULL, "the page shows suppressed cells");
+	/* a chart whose cells are mostly suppressed is one note saying what
+	 * the document withholds and why, and what it shows (issue 12) */
+	ck_assert_msg(strstr(text, "<figure class=\"note\">") != NULL &&
+	                  strstr(text, "Suppressed: 5 of 6 values.") != NULL &&
+	                  strstr(text, "fewer than 2 companies") != NULL &&
+	                  strstr(text, "Shown: OC3 2.") != NULL,
+	              "the page does not explain the suppressed cells");
 	free(text);
 	json_decref(doc);
 	/* named with k=2: the rows show every value, so the aggregates are the
@@ -1266,6 +1272,132 @@ START_TEST(test_public_tenancy)
 END_TEST
 
 /* Caching: strong ETag, 304, public caching; the page's CSP allows no script. */
+/* GET path with a browser's Accept header. */
+static struct ht_resp *
+rc_browser(const char *path)
+{
+	return ht_request(
+	    "GET", path, NULL, NULL,
+	    "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8");
+}
+
+/*
+ * The public HTML side (issue 12): the index at /p/ lists released
+ * publications only, newest first, with release instants and disclosure;
+ * a browser gets one HTML "not found" page for a slug that never existed
+ * and for one not yet released (byte for byte, headers too), a JSON client
+ * keeps problem+json; the pages link the feed and the OSCAL.
+ */
+START_TEST(test_public_html)
+{
+	int cos[] = {0, -1};
+	char *at = rc_iso(time(NULL) + 86400), *future, *never = ht_unique("never");
+	char *p_future, *p_never, *p_named, *h1, *h2;
+	struct ht_resp *idx, *list, *a, *b, *j;
+	const char *prev = NULL;
+	size_t i;
+	json_t *item;
+
+	RC_REQUIRE_WORLD();
+	future = rc_campaign("future", "named", 1, at, cos, NULL, NULL, NULL);
+	ck_assert_msg(future != NULL, "campaign: %s", W.err);
+
+	/* the index mirrors the JSON list, in its order, and names nothing else */
+	idx = rc_browser("/p/");
+	HT_ASSERT_STATUS(idx, 200);
+	ck_assert_msg(strncmp(idx->content_type, "text/html", 9) == 0, "%s", idx->content_type);
+	ck_assert_msg(!ht_mem_contains(idx->body, idx->body_len, future),
+	              "the index names an unreleased campaign");
+	ck_assert_msg(strstr(idx->body, "<link rel=\"alternate\" type=\"application/atom+xml\"") !=
+	                  NULL,
+	              "the index does not link the feed");
+	list = ht_request("GET", "/api/v1/publications?limit=100", NULL, NULL);
+	HT_ASSERT_STATUS(list, 200);
+	ck_assert_msg(json_array_size(json_object_get(list->json, "items")) >= 3, "%s", list->body);
+	json_array_foreach(json_object_get(list->json, "items"), i, item)
+	{
+		char *href = ht_fmt("<a href=\"/p/%s\">", ht_ostr(item, "slug"));
+		char *when = ht_fmt("<time datetime=\"%s\">", ht_ostr(item, "release_at"));
+		const char *at_href = strstr(idx->body, href);
+
+		ck_assert_msg(at_href != NULL, "the index lacks %s", href);
+		ck_assert_msg(strstr(at_href, when) != NULL, "no %s after %s", when, href);
+		ck_assert_msg(prev == NULL || at_href > prev, "the index is not newest first at %s",
+		              href);
+		prev = at_href;
+		free(href);
+		free(when);
+	}
+	ck_assert_msg(strstr(idx->body, "pseudonymous: ") != NULL &&
+	                  strstr(idx->body, "aggregate: ") != NULL &&
+	                  strstr(idx->body, "named: ") != NULL,
+	              "the index does not say the disclosure modes");
+	/* /p answers the same page */
+	a = rc_browser("/p");
+	HT_ASSERT_STATUS(a, 200);
+	ck_assert_uint_eq(a->body_len, idx->body_len);
+	ht_resp_free(a);
+	ht_resp_free(list);
+	ht_resp_free(idx);
+
+	/* a browser: one HTML 404 for never-existed and not-yet-released */
+	p_future = ht_fmt("/p/%s", future);
+	p_never = ht_fmt("/p/%s", never);
+	a = rc_browser(p_future);
+	b = rc_browser(p_never);
+	HT_ASSERT_STATUS(a, 404);
+	ck_assert_msg(strncmp(a->content_type, "text/html", 9) == 0, "%s", a->content_type);
+	ck_assert_msg(strstr(a->body, "<h1>Not found</h1>") != NULL, "%s", a->body);
+	ck_assert_msg(strstr(a->body, "href=\"/p/\"") != NULL, "no way back to the index");
+	h1 = rc_headers_nodate(a);
+	h2 = rc_headers_nodate(b);
+	ck_assert_msg(a->status == b->status && a->body_len == b->body_len &&
+	                  memcmp(a->body, b->body, a->body_len) == 0 && strcmp(h1, h2) == 0,
+	              "not yet released differs from never existed:\n%s\n%s", h1, h2);
+	ck_assert_msg(!ht_mem_contains(a->body, a->body_len, future), "the 404 names the slug");
+	free(h1);
+	free(h2);
+	ht_resp_free(b);
+	/* ... and for a malformed slug and a deeper path, the same page */
+	b = rc_browser("/p/NOT_A_SLUG");
+	ck_assert_msg(b->status == 404 && b->body_len == a->body_len &&
+	                  memcmp(a->body, b->body, a->body_len) == 0,
+	              "malformed slug: %ld", b->status);
+	ht_resp_free(b);
+	b = rc_browser("/p/x/y");
+	ck_assert_msg(b->status == 404 && b->body_len == a->body_len &&
+	                  memcmp(a->body, b->body, a->body_len) == 0,
+	              "deeper path: %ld", b->status);
+	ht_resp_free(b);
+	ht_resp_free(a);
+	/* a JSON client keeps problem+json, the same for both */
+	j = ht_request("GET", p_future, NULL, NULL, "Accept: application/json");
+	HT_ASSERT_PROBLEM(j, 404, "not-found");
+	ck_assert_msg(rc_same_as_missing(j, "/p/%s"), "JSON 404 differs");
+	ht_resp_free(j);
+
+	/* a released page: the feed and the OSCAL linked, instants as <time> */
+	p_named = ht_fmt("/p/%s", W.named);
+	a = rc_browser(p_named);
+	HT_ASSERT_STATUS(a, 200);
+	ck_assert_msg(strstr(a->body, "<link rel=\"alternate\" type=\"application/atom+xml\"") !=
+	                  NULL,
+	              "the page does not link the feed");
+	h1 = ht_fmt("href=\"/api/v1/publications/%s/oscal\"", W.named);
+	ck_assert_msg(strstr(a->body, h1) != NULL, "the page does not link its OSCAL");
+	free(h1);
+	ck_assert_msg(strstr(a->body, "<time datetime=\"") != NULL, "no <time> on the page");
+	ht_resp_free(a);
+
+	free(p_named);
+	free(p_future);
+	free(p_never);
+	free(never);
+	free(future);
+	free(at);
+}
+END_TEST
+
 START_TEST(test_cache_headers)
 {
 	struct ht_resp *bad;
@@ -1329,6 +1461,7 @@ main(void)
 	tcase_add_test(tc, test_embargo_break_flag);
 	tcase_add_test(tc, test_name_leak_hold);
 	tcase_add_test(tc, test_cache_headers);
+	tcase_add_test(tc, test_public_html);
 	tcase_add_test(tc, test_public_tenancy);
 	tcase_add_test(tc, test_openssl_cli);
 	tcase_add_test(tc, test_readme_release);

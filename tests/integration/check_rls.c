@@ -281,6 +281,86 @@ START_TEST(test_security_definer_search_path)
 }
 END_TEST
 
+/* ------------------------------------------------------------- names */
+
+/*
+ * How many of the ids in list (SQL array text) ls_user_names (0017) names
+ * under identity id_sql ("" for none).
+ */
+static long long
+names_seen(PGconn *c, const char *id_sql, const char *list)
+{
+	char *q = ht_fmt("SELECT count(*) FROM ls_user_names(%s)", list);
+	long long n;
+
+	exec_ok(c, "BEGIN");
+	if (*id_sql != '\0')
+		exec_ok(c, id_sql);
+	n = ht_db_count_conn(c, q);
+	exec_ok(c, "ROLLBACK");
+	free(q);
+	return n;
+}
+
+/*
+ * Display names (0017): a user's name is given only to those who could
+ * already see that the user took part: the own org, the other party of a
+ * shared engagement, the coordinator. Never another company's user, never
+ * a foreign assessor's, never to an anonymous caller.
+ */
+START_TEST(test_user_names_rule)
+{
+	PGconn *c = app_conn();
+	char *a = ht_fmt("ARRAY['%s']::uuid[]", W.a.admin.user_id);
+	char *x = ht_fmt("ARRAY['%s']::uuid[]", W.x.admin.user_id);
+	char *coord = ht_fmt("ARRAY['%s']::uuid[]", W.coord.user_id);
+	char *id_a = identity_sql(&W.a, "company"), *id_b = identity_sql(&W.b, "company");
+	char *id_x = identity_sql(&W.x, "assessor"), *id_y = identity_sql(&W.y, "assessor");
+	char *id_coord = ht_fmt("SELECT set_config('lockstep.user_id', '%s', true), "
+	                        "set_config('lockstep.org_id', '%s', true), "
+	                        "set_config('lockstep.org_kind', 'coordinator', true), "
+	                        "set_config('lockstep.role', 'admin', true)",
+	                        W.coord.user_id, W.coord_org_id);
+
+	/* allowed: self, the engagement's other party, the coordinator */
+	ck_assert_int_eq(names_seen(c, id_a, a), 1);
+	ck_assert_int_eq(names_seen(c, id_x, a), 1);
+	ck_assert_int_eq(names_seen(c, id_a, x), 1);
+	ck_assert_int_eq(names_seen(c, id_coord, a), 1);
+	ck_assert_int_eq(names_seen(c, id_coord, x), 1);
+	/* the coordinator's people are named to every participant */
+	ck_assert_int_eq(names_seen(c, id_b, coord), 1);
+	/* refused: another company, an assessor without an engagement with the
+	 * org, a company about a foreign assessor, nobody */
+	ck_assert_int_eq(names_seen(c, id_b, a), 0);
+	ck_assert_int_eq(names_seen(c, id_y, a), 0);
+	ck_assert_int_eq(names_seen(c, id_b, x), 0);
+	ck_assert_int_eq(names_seen(c, id_y, x), 0);
+	ck_assert_int_eq(names_seen(c, "", a), 0);
+	/* outside a transaction with an identity: nothing either */
+	{
+		char *q = ht_fmt("SELECT count(*) FROM ls_user_names(%s)", a);
+
+		ck_assert_int_eq(ht_db_count_conn(c, q), 0);
+		free(q);
+	}
+	/* it returns ids and names only, never an e-mail address or a role */
+	ck_assert_int_eq(
+	    ht_db_count_conn(c, "SELECT count(*) FROM pg_proc p WHERE p.proname = 'ls_user_names' "
+	                        "AND p.proargnames = ARRAY['p_ids','id','name']::text[]"),
+	    1);
+	free(a);
+	free(x);
+	free(coord);
+	free(id_a);
+	free(id_b);
+	free(id_x);
+	free(id_y);
+	free(id_coord);
+	PQfinish(c);
+}
+END_TEST
+
 /* ------------------------------------------------------------- reading */
 
 START_TEST(test_no_identity_sees_nothing)
@@ -772,6 +852,7 @@ rls_suite(void)
 	tcase_add_test(tc, test_app_role);
 	tcase_add_test(tc, test_security_definer_search_path);
 	tcase_add_test(tc, test_no_identity_sees_nothing);
+	tcase_add_test(tc, test_user_names_rule);
 	tcase_add_test(tc, test_company_b_sees_no_row_of_a);
 	tcase_add_test(tc, test_assessor_y_sees_no_row_of_x);
 	tcase_add_test(tc, test_app_privileges);

@@ -1038,6 +1038,150 @@ START_TEST(test_email_no_oracle)
 }
 END_TEST
 
+/* Set a user's display name directly (as the owner), so names can be told apart. */
+static void
+set_name(PGconn *o, const char *user_id, const char *name)
+{
+	char *lit = ht_sql_literal(name);
+	char *sql = ht_fmt("UPDATE users SET name = %s WHERE id = '%s'", lit, user_id);
+	char st[6];
+
+	ck_assert_msg(ht_db_exec(o, sql, st) == 0, "%s: %s", sql, st);
+	free(sql);
+	free(lit);
+}
+
+/* GET path as token; 200 expected; the response (free with ht_resp_free). */
+static struct ht_resp *
+get_ok(const char *path, const char *token)
+{
+	struct ht_resp *r = ht_request("GET", path, token, NULL);
+
+	HT_ASSERT_STATUS(r, 200);
+	return r;
+}
+
+/*
+ * Names beside ids (issue 12's contract): every user-id member F gains
+ * F_name, every org-id member G gains G_name, the name when the caller may
+ * see that the user took part (the parties of a shared engagement, the
+ * coordinator), else null; never a name of another company's user or of a
+ * foreign assessor.
+ */
+START_TEST(test_names)
+{
+	PGconn *o = ht_db_open(ht_env_req("LOCKSTEP_TEST_OWNER_DSN"));
+	char *an = ht_unique("Ada of A"), *bn = ht_unique("Bea of B");
+	char *xn = ht_unique("Xavier of X"), *yn = ht_unique("Yuri of Y");
+	char *p_fa = ht_fmt("/api/v1/findings/%s", W.finding_a);
+	char *p_ha = ht_fmt("/api/v1/findings/%s/history", W.finding_a);
+	char *p_fb = ht_fmt("/api/v1/findings/%s", W.finding_b);
+	char *p_hb = ht_fmt("/api/v1/findings/%s/history", W.finding_b);
+	char *p_eb = ht_fmt("/api/v1/engagements/%s", W.eng_by);
+	char *p_lb = ht_fmt("/api/v1/engagements/%s/findings", W.eng_by);
+	char *p_ua = ht_fmt("/api/v1/orgs/%s/users", W.a.org_id);
+	struct ht_resp *r;
+	json_t *item;
+	size_t i;
+	int seen = 0;
+
+	ck_assert_ptr_nonnull(o);
+	set_name(o, W.a.admin.user_id, an);
+	set_name(o, W.b.admin.user_id, bn);
+	set_name(o, W.x.admin.user_id, xn);
+	set_name(o, W.y.admin.user_id, yn);
+
+	/* company A reads its finding: the assessor who wrote it, by name */
+	r = get_ok(p_fa, W.a.admin.token);
+	ck_assert_str_eq(ht_jstr(r, "created_by"), W.x.admin.user_id);
+	ck_assert_msg(ht_jstr(r, "created_by_name") &&
+	                  strcmp(ht_jstr(r, "created_by_name"), xn) == 0,
+	              "created_by_name: %s", r->body);
+	ck_assert_msg(ht_jstr(r, "updated_by_name") != NULL, "updated_by_name: %s", r->body);
+	ht_resp_free(r);
+	/* ... and in its history: "By" is a name */
+	r = get_ok(p_ha, W.a.admin.token);
+	item = json_array_get(json_object_get(r->json, "items"), 0);
+	ck_assert_ptr_nonnull(item);
+	ck_assert_str_eq(ht_ostr(item, "changed_by"), W.x.admin.user_id);
+	ck_assert_msg(ht_ostr(item, "changed_by_name") &&
+	                  strcmp(ht_ostr(item, "changed_by_name"), xn) == 0,
+	              "changed_by_name: %s", r->body);
+	ht_resp_free(r);
+	/* the assessor sees its own name the same way */
+	r = get_ok(p_fa, W.x.admin.token);
+	ck_assert_msg(ht_jstr(r, "created_by_name") &&
+	                  strcmp(ht_jstr(r, "created_by_name"), xn) == 0,
+	              "X: created_by_name: %s", r->body);
+	ht_resp_free(r);
+	/* an org id gains its org's name: the users of A list their org */
+	r = get_ok(p_ua, W.a.admin.token);
+	item = json_array_get(json_object_get(r->json, "items"), 0);
+	ck_assert_ptr_nonnull(item);
+	ck_assert_msg(ht_ostr(item, "org_id_name") &&
+	                  strcmp(ht_ostr(item, "org_id_name"), W.a.org_name) == 0,
+	              "org_id_name: %s", r->body);
+	ht_resp_free(r);
+	/* the coordinator's audit export names the actors */
+	r = get_ok("/api/v1/audit?limit=1000", W.coord.token);
+	json_array_foreach(json_object_get(r->json, "items"), i, item)
+	{
+		const char *u = ht_ostr(item, "actor_user");
+
+		ck_assert_msg(json_object_get(item, "actor_user_name") != NULL,
+		              "an audit event without actor_user_name");
+		if (u != NULL && strcmp(u, W.x.admin.user_id) == 0) {
+			ck_assert_str_eq(ht_ostr(item, "actor_user_name"), xn);
+			seen++;
+		}
+	}
+	ht_resp_free(r);
+	ck_assert_msg(seen > 0, "no audit event of X's admin named");
+
+	/* negative: company B and assessor Y read their own engagement
+	 * through every route that names people; no answer holds a name of
+	 * A's or X's people, and their own names are there (so the test can
+	 * fail) */
+	{
+		const char *paths[] = {"/api/v1/engagements", p_eb, p_lb, p_fb, p_hb};
+		const char *tokens[] = {W.b.admin.token, W.y.admin.token};
+		int own = 0;
+
+		for (size_t t = 0; t < 2; t++)
+			for (size_t k = 0; k < sizeof(paths) / sizeof(paths[0]); k++) {
+				r = get_ok(paths[k], tokens[t]);
+				ck_assert_msg(strstr(r->body, an) == NULL &&
+				                  strstr(r->body, xn) == NULL,
+				              "%s as %s names a foreign user: %s", paths[k],
+				              t ? "Y" : "B", r->body);
+				if (strstr(r->body, yn) != NULL)
+					own++;
+				ht_resp_free(r);
+			}
+		ck_assert_msg(own > 0,
+		              "B and Y never see the name of Y's admin who wrote B's finding");
+	}
+	/* B asking for A's finding: 404 as for an unknown id, no name in it */
+	r = ht_request("GET", p_fa, W.b.admin.token, NULL);
+	HT_ASSERT_PROBLEM(r, 404, "not-found");
+	ck_assert_msg(strstr(r->body, xn) == NULL && strstr(r->body, an) == NULL, "%s", r->body);
+	ht_resp_free(r);
+
+	PQfinish(o);
+	free(an);
+	free(bn);
+	free(xn);
+	free(yn);
+	free(p_fa);
+	free(p_ha);
+	free(p_fb);
+	free(p_hb);
+	free(p_eb);
+	free(p_lb);
+	free(p_ua);
+}
+END_TEST
+
 static Suite *
 tenancy_suite(void)
 {
@@ -1050,6 +1194,7 @@ tenancy_suite(void)
 	tcase_add_test(tc, test_lists);
 	tcase_add_test(tc, test_member_rules);
 	tcase_add_test(tc, test_email_no_oracle);
+	tcase_add_test(tc, test_names);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -307,6 +307,8 @@ static const struct json_field fields[] = {
      .valid = valid_lower},
     {.name = NULL}};
 
+#define NOT_ACCEPTED "not an accepted value (see docs/API.md for this field)"
+
 /*
  * Parse s (must succeed), run json_in_check and compare: want_field NULL
  * means acceptance expected.
@@ -345,65 +347,146 @@ END_TEST
 
 START_TEST(test_check_required_unknown)
 {
-	expect_check("{}", "name", "required");
-	expect_check("{\"count\":1}", "name", "required");
-	expect_check("{\"name\":\"ab\",\"extra\":1}", "extra", "unknown field");
-	expect_check("{\"Name\":\"ab\"}", "Name", "unknown field");
+	expect_check("{}", "name", "required, a string of 2 to 8 characters");
+	expect_check("{\"count\":1}", "name", "required, a string of 2 to 8 characters");
+	expect_check("{\"name\":\"ab\",\"extra\":1}", "extra",
+	             "unknown field; expected one of: name, title, count, flag, tags");
+	expect_check("{\"Name\":\"ab\"}", "Name",
+	             "unknown field; expected one of: name, title, count, flag, tags");
 }
 END_TEST
 
 START_TEST(test_check_types)
 {
-	expect_check("{\"name\":1}", "name", "must be a string");
-	expect_check("{\"name\":null}", "name", "must be a string");
-	expect_check("{\"name\":[\"ab\"]}", "name", "must be a string");
-	expect_check("{\"name\":\"ab\",\"count\":\"1\"}", "count", "must be an integer");
-	expect_check("{\"name\":\"ab\",\"count\":1.0}", "count", "must be an integer");
-	expect_check("{\"name\":\"ab\",\"count\":true}", "count", "must be an integer");
-	expect_check("{\"name\":\"ab\",\"flag\":1}", "flag", "must be a boolean");
-	expect_check("{\"name\":\"ab\",\"flag\":\"true\"}", "flag", "must be a boolean");
-	expect_check("{\"name\":\"ab\",\"flag\":null}", "flag", "must be a boolean");
-	expect_check("{\"name\":\"ab\",\"tags\":\"a\"}", "tags", "must be an array of strings");
-	expect_check("{\"name\":\"ab\",\"tags\":[\"a\",1]}", "tags", "must be an array of strings");
-	expect_check("{\"name\":\"ab\",\"tags\":{}}", "tags", "must be an array of strings");
+	expect_check("{\"name\":1}", "name",
+	             "must be a string of 2 to 8 characters, got an integer");
+	expect_check("{\"name\":null}", "name", "must be a string of 2 to 8 characters, got null");
+	expect_check("{\"name\":[\"ab\"]}", "name",
+	             "must be a string of 2 to 8 characters, got an array");
+	expect_check("{\"name\":\"ab\",\"count\":\"1\"}", "count",
+	             "must be an integer from -5 to 100, got a string");
+	expect_check("{\"name\":\"ab\",\"count\":1.0}", "count",
+	             "must be an integer from -5 to 100, got a number with a fraction");
+	expect_check("{\"name\":\"ab\",\"count\":true}", "count",
+	             "must be an integer from -5 to 100, got a boolean");
+	expect_check("{\"name\":\"ab\",\"flag\":1}", "flag",
+	             "must be true or false, got an integer");
+	expect_check("{\"name\":\"ab\",\"flag\":\"true\"}", "flag",
+	             "must be true or false, got a string");
+	expect_check("{\"name\":\"ab\",\"flag\":null}", "flag", "must be true or false, got null");
+	expect_check("{\"name\":\"ab\",\"tags\":\"a\"}", "tags",
+	             "must be an array of at most 3 strings of 1 to 5 characters, got a string");
+	expect_check(
+	    "{\"name\":\"ab\",\"tags\":[\"a\",1]}", "tags",
+	    "must be an array of at most 3 strings of 1 to 5 characters; item 1 is an integer");
+	expect_check("{\"name\":\"ab\",\"tags\":{}}", "tags",
+	             "must be an array of at most 3 strings of 1 to 5 characters, got an object");
 }
 END_TEST
 
 START_TEST(test_check_lengths)
 {
-	expect_check("{\"name\":\"a\"}", "name", "too short");
-	expect_check("{\"name\":\"abcdefghi\"}", "name", "too long");
+	expect_check("{\"name\":\"a\"}", "name", "too short (at least 2 characters, got 1)");
+	expect_check("{\"name\":\"abcdefghi\"}", "name", "too long (at most 8 characters, got 9)");
 	/* Lengths are bytes: 3 two-byte characters are 6 bytes. */
-	expect_check("{\"name\":\"ab\",\"title\":\"\xc3\xa9\xc3\xa9\xc3\xa9\"}", "title",
-	             "too long");
-	expect_check("{\"name\":\"ab\",\"title\":\"abcde\"}", "title", "too long");
+	expect_check(
+	    "{\"name\":\"ab\",\"title\":\"\xc3\xa9\xc3\xa9\xc3\xa9\"}", "title",
+	    "too long (at most 4 bytes of UTF-8, got 6; a character outside ASCII takes 2 to 4)");
+	expect_check("{\"name\":\"ab\",\"title\":\"abcde\"}", "title",
+	             "too long (at most 4 characters, got 5)");
 }
 END_TEST
 
 START_TEST(test_check_range)
 {
-	expect_check("{\"name\":\"ab\",\"count\":101}", "count", "out of range");
-	expect_check("{\"name\":\"ab\",\"count\":-6}", "count", "out of range");
-	expect_check("{\"name\":\"ab\",\"count\":9223372036854775807}", "count", "out of range");
+	expect_check("{\"name\":\"ab\",\"count\":101}", "count",
+	             "out of range: must be an integer from -5 to 100, got 101");
+	expect_check("{\"name\":\"ab\",\"count\":-6}", "count",
+	             "out of range: must be an integer from -5 to 100, got -6");
+	expect_check("{\"name\":\"ab\",\"count\":9223372036854775807}", "count",
+	             "out of range: must be an integer from -5 to 100, got 9223372036854775807");
 }
 END_TEST
 
 START_TEST(test_check_arrays)
 {
 	expect_check("{\"name\":\"ab\",\"tags\":[\"a\",\"b\",\"c\",\"d\"]}", "tags",
-	             "too many items");
-	expect_check("{\"name\":\"ab\",\"tags\":[\"a\",\"\"]}", "tags", "too short");
-	expect_check("{\"name\":\"ab\",\"tags\":[\"abcdef\"]}", "tags", "too long");
-	expect_check("{\"name\":\"ab\",\"tags\":[\"ok\",\"Bad\"]}", "tags", "invalid value");
+	             "too many items (at most 3, got 4)");
+	expect_check("{\"name\":\"ab\",\"tags\":[\"a\",\"\"]}", "tags",
+	             "item 1: must not be empty");
+	expect_check("{\"name\":\"ab\",\"tags\":[\"abcdef\"]}", "tags",
+	             "item 0: too long (at most 5 characters, got 6)");
+	expect_check("{\"name\":\"ab\",\"tags\":[\"ok\",\"Bad\"]}", "tags",
+	             "item 1: " NOT_ACCEPTED);
 }
 END_TEST
 
 START_TEST(test_check_valid_callback)
 {
-	expect_check("{\"name\":\"aB\"}", "name", "invalid value");
-	expect_check("{\"name\":\"a b\"}", "name", "invalid value");
+	expect_check("{\"name\":\"aB\"}", "name", NOT_ACCEPTED);
+	expect_check("{\"name\":\"a b\"}", "name", NOT_ACCEPTED);
 	/* No callback on title: anything of the right length goes. */
 	expect_check("{\"name\":\"ab\",\"title\":\"A B\"}", NULL, NULL);
+}
+END_TEST
+
+/* The describer of shared validators (the api layer's table in the daemon). */
+static const char *
+describe_lower(int (*valid)(const char *s))
+{
+	return valid == valid_lower ? "a word of lower-case letters, e.g. abc" : NULL;
+}
+
+static const struct json_field ruled[] = {
+    {.name = "vector",
+     .type = JSON_FIELD_STRING,
+     .required = 1,
+     .min_len = 10,
+     .max_len = 20,
+     .valid = valid_lower,
+     .rule = "a vector of 10 to 20 letters, e.g. abcdefghijk"},
+    {.name = "note",
+     .type = JSON_FIELD_STRING,
+     .min_len = 1,
+     .max_len = 30,
+     .valid = valid_lower,
+     .rule = "without capitals or spaces"},
+    {.name = NULL}};
+
+static void
+expect_ruled(const char *s, const char *want_field, const char *want_reason)
+{
+	json_t *j = parse_str(s, JSON_IN_MAX_DEPTH, NULL, 0);
+	const char *bad = "unset", *reason = "unset";
+
+	ck_assert_ptr_nonnull(j);
+	ck_assert_int_eq(json_in_check(j, ruled, &bad, &reason), -1);
+	ck_assert_str_eq(bad, want_field);
+	ck_assert_str_eq(reason, want_reason);
+	json_decref(j);
+}
+
+/* Every refusal states the rule: a format with its example beats a length. */
+START_TEST(test_check_rules)
+{
+	/* BAD-CVSS was "too short"; a wrong format says which format */
+	expect_ruled("{\"vector\":\"BAD\"}", "vector",
+	             "not a vector of 10 to 20 letters, e.g. abcdefghijk");
+	expect_ruled("{}", "vector", "required, a vector of 10 to 20 letters, e.g. abcdefghijk");
+	/* an empty required string is reported as missing, with its rule */
+	expect_ruled("{\"vector\":\"\"}", "vector",
+	             "required, a vector of 10 to 20 letters, e.g. abcdefghijk");
+	/* right format, wrong length: the limit */
+	expect_ruled("{\"vector\":\"abc\"}", "vector", "too short (at least 10 characters, got 3)");
+	/* a qualifier joins the length rule */
+	expect_ruled("{\"vector\":\"abcdefghijk\",\"note\":\"A\"}", "note",
+	             "must be a string of 1 to 30 characters without capitals or spaces");
+	/* the describer names a shared validator's rule when the row has none */
+	json_in_set_rules(describe_lower);
+	expect_check("{\"name\":\"aB\"}", "name", "not a word of lower-case letters, e.g. abc");
+	expect_check("{}", "name", "required, a word of lower-case letters, e.g. abc");
+	json_in_set_rules(NULL);
+	expect_check("{\"name\":\"aB\"}", "name", NOT_ACCEPTED);
 }
 END_TEST
 
@@ -424,7 +507,7 @@ START_TEST(test_check_not_object_and_nul)
 	ck_assert_ptr_nonnull(o);
 	ck_assert_int_eq(json_in_check(o, fields, &bad, &reason), -1);
 	ck_assert_str_eq(bad, "name");
-	ck_assert_str_eq(reason, "invalid value");
+	ck_assert_str_eq(reason, "must not contain NUL characters");
 	/* NULL out-pointers are allowed. */
 	ck_assert_int_eq(json_in_check(o, fields, NULL, NULL), -1);
 	json_decref(o);
@@ -458,6 +541,7 @@ json_suite(void)
 	tcase_add_test(tc, test_check_arrays);
 	tcase_add_test(tc, test_check_valid_callback);
 	tcase_add_test(tc, test_check_not_object_and_nul);
+	tcase_add_test(tc, test_check_rules);
 	suite_add_tcase(s, tc);
 	return s;
 }

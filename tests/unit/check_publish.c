@@ -584,7 +584,7 @@ END_TEST
 START_TEST(test_render_escapes)
 {
 	json_t *leaks, *doc = build("named", 1, "<script>alert(1)</script> & \"q\"", &leaks);
-	struct publish_meta m = {"s", "00", "AA==", "k", "2030-01-01T00:00:00Z"};
+	struct publish_meta m = {"s", "00", "AA==", "k", "2030-01-01T00:00:00Z", NULL};
 	struct publish_feed_item it = {"s", "<b>t</b>", "named", "r", "p", "00", 1};
 	size_t len;
 	char *page = publish_page_html(doc, &m, &len), *feed;
@@ -603,6 +603,77 @@ START_TEST(test_render_escapes)
 }
 END_TEST
 
+/* The public index (/p/), the "not found" page, and charts of suppressed cells. */
+START_TEST(test_render_index_and_notes)
+{
+	struct publish_feed_item it[2] = {
+	    {"newer", "<i>New</i>", "pseudonymous", "2031-02-03T04:05:06Z", "p", "00", 2},
+	    {"older", "Old", "aggregate", "2030-01-01T00:00:00Z", "p", "11", 1}};
+	struct publish_meta m = {"s", "00", "AA==", "k", "2030-01-01T00:00:00Z", "KID"};
+	size_t len, len2;
+	char *page = publish_index_html(it, 2, 0, &len), *a, *b, *nf, *nf2;
+	json_t *leaks, *doc;
+
+	ck_assert_ptr_nonnull(page);
+	a = strstr(page, "<a href=\"/p/newer\">&lt;i&gt;New&lt;/i&gt;</a>");
+	b = strstr(page, "<a href=\"/p/older\">Old</a>");
+	ck_assert_msg(a != NULL && b != NULL && a < b, "not newest first: %s", page);
+	ck_assert_ptr_nonnull(
+	    strstr(page, "<time datetime=\"2031-02-03T04:05:06Z\">2031-02-03 04:05 UTC</time>"));
+	ck_assert_ptr_nonnull(strstr(page, "pseudonymous: "));
+	ck_assert_ptr_nonnull(strstr(page, "type=\"application/atom+xml\""));
+	ck_assert_ptr_null(strstr(page, "rel=\"next\""));
+	ck_assert_ptr_null(strstr(page, "<script"));
+	free(page);
+	page = publish_index_html(it, 2, 7, &len);
+	ck_assert_ptr_nonnull(strstr(page, "<a rel=\"next\" href=\"/p/?after=7\">"));
+	free(page);
+	page = publish_index_html(NULL, 0, 0, &len);
+	ck_assert_ptr_nonnull(strstr(page, "Nothing has been released yet"));
+	free(page);
+
+	/* one constant page */
+	nf = publish_not_found_html(&len);
+	nf2 = publish_not_found_html(&len2);
+	ck_assert_uint_eq(len, len2);
+	ck_assert_int_eq(memcmp(nf, nf2, len), 0);
+	ck_assert_ptr_nonnull(strstr(nf, "<h1>Not found</h1>"));
+	free(nf);
+	free(nf2);
+
+	/* mostly suppressed: one note instead of a grid of "suppressed" */
+	doc = build("named", 1, "T", &leaks);
+	json_object_set_new(json_object_get(json_object_get(doc, "aggregate"), "claims"),
+	                    "WEIGHTS-EXFIL",
+	                    json_pack("{s:s, s:s, s:i, s:s, s:s, s:s}", "OC1", "suppressed", "OC2",
+	                              "suppressed", "OC3", 2, "OC4", "suppressed", "OC5",
+	                              "suppressed", "not-assessed", "suppressed"));
+	json_object_set_new(json_object_get(doc, "campaign"), "min_cohort", json_integer(3));
+	page = publish_page_html(doc, &m, &len);
+	ck_assert_ptr_nonnull(page);
+	ck_assert_ptr_nonnull(strstr(page, "Suppressed: 5 of 6 values."));
+	ck_assert_ptr_nonnull(strstr(page, "fewer than 3 companies"));
+	ck_assert_ptr_nonnull(strstr(page, "Shown: OC3 2."));
+	ck_assert_ptr_null(strstr(page, ">suppressed</text>"));
+	/* the key id, the OSCAL and the feed are linked */
+	ck_assert_ptr_nonnull(strstr(page, "<code>KID</code>"));
+	ck_assert_ptr_nonnull(strstr(page, "href=\"/api/v1/publications/s/oscal\""));
+	ck_assert_ptr_nonnull(strstr(page, "type=\"application/atom+xml\""));
+	free(page);
+	/* one suppressed cell of six: the chart, its marker and a caption */
+	json_object_set_new(json_object_get(json_object_get(doc, "aggregate"), "claims"),
+	                    "WEIGHTS-EXFIL",
+	                    json_pack("{s:i, s:i, s:i, s:i, s:i, s:s}", "OC1", 3, "OC2", 4, "OC3",
+	                              5, "OC4", 3, "OC5", 3, "not-assessed", "suppressed"));
+	page = publish_page_html(doc, &m, &len);
+	ck_assert_ptr_nonnull(strstr(page, ">suppressed</text>"));
+	ck_assert_ptr_nonnull(strstr(page, "withheld by the minimum cohort"));
+	free(page);
+	json_decref(leaks);
+	json_decref(doc);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -612,6 +683,7 @@ main(void)
 	int failed;
 
 	tcase_add_test(tc, test_name_in);
+	tcase_add_test(tc, test_render_index_and_notes);
 	tcase_add_test(tc, test_labels);
 	tcase_add_test(tc, test_shuffle);
 	tcase_add_test(tc, test_build_pseudonymous_unlinked);

@@ -56,4 +56,5 @@ if ! node -e '
 		npm install --no-audit --no-fund --loglevel=error
 	fi
 fi
+node public.mjs || exit 1 # the public pages (/p/...): axe, small screens, 404, Lighthouse
 exec node smoke.mjs
