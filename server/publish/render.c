@@ -478,7 +478,9 @@ rd_levels(struct sbuf *b, const json_t *doc)
 		snprintf(title, sizeof(title), "%s: level demonstrated not met (all companies)",
 		         json_string_value(v));
 		rd_chart(b, title,
-		         json_object_get(json_object_get(lv, "not_met"), json_string_value(v)), nm);
+		         json_object_get(json_object_get(lv, "not_met"), json_string_value(v)), nm,
+		         (long long)json_integer_value(
+		             json_object_get(json_object_get(doc, "campaign"), "min_cohort")));
 	}
 	if (json_array_size(rows) > 0) {
 		sb_str(b,
