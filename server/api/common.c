@@ -98,6 +98,8 @@ api_rule_of(int (*valid)(const char *s))
 		return levels;
 	if (valid == api_valid_disclosure)
 		return disclosures;
+	if (valid == api_valid_rfc3339)
+		return "an RFC 3339 date and time with its offset, e.g. 2027-05-01T12:00:00Z";
 	if (valid == api_valid_name)
 		return "without control characters or line breaks, not starting with a space";
 	if (valid == api_valid_text)

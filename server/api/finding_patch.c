@@ -30,14 +30,18 @@ due_or_empty(const char *s)
 	return *s == '\0' || api_valid_rfc3339(s);
 }
 
-static const struct json_field assessor_fields[] = {API_FINDING_FIELDS(0, cvss_or_empty, 0),
-                                                    {.name = "remediation_due",
-                                                     .type = JSON_FIELD_STRING,
-                                                     .min_len = 0,
-                                                     .max_len = 40,
-                                                     .valid = due_or_empty},
-                                                    API_OC_REQUIRED_FIELD(api_valid_oc_or_empty),
-                                                    {.name = NULL}};
+static const struct json_field assessor_fields[] = {
+    API_FINDING_FIELDS(0, cvss_or_empty, 0),
+    {.name = "remediation_due",
+     .type = JSON_FIELD_STRING,
+     .min_len = 0,
+     .max_len = 40,
+     .valid = due_or_empty,
+     .rule = "empty (no deadline) or an RFC 3339 date and "
+             "time with its offset, e.g. "
+             "2027-05-01T12:00:00Z"},
+    API_OC_REQUIRED_FIELD(api_valid_oc_or_empty),
+    {.name = NULL}};
 
 static const struct json_field company_fields[] = {
     {.name = "status",
