@@ -176,12 +176,13 @@
 			el('thead', null, el('tr', null, heads.map((h) => el('th', { scope: 'col' },
 				h === '' ? el('span', { class: 'visually-hidden' }, 'Actions') : h)))),
 			el('tbody', null, rows.map((r) => el('tr', null, r.map((c) => el('td', null, c))))));
-		return wrapTable(t, attrs && attrs.id);
+		return wrapTable(t, attrs && attrs.id ? attrs.id : 'table of ' + heads.filter((h) => typeof h === 'string' && h).join(', '));
 	}
 
-	function wrapTable(t, id) {
+	/* The scrolling container, a focusable region named by the table's id (or its columns). */
+	function wrapTable(t, label) {
 		return el('div', { class: 'table-wrap', tabindex: '0', role: 'region',
-			'aria-label': id ? id.replace(/-/g, ' ') : 'table' }, t);
+			'aria-label': String(label || 'table').replace(/-/g, ' ') }, t);
 	}
 
 	/* Replace the table with id by node (its scrolling container with it). */
@@ -2542,6 +2543,7 @@
 			const keep = document.activeElement;
 			const same = lastHash === location.hash;
 			$('view').replaceChildren(node);
+			$('view').setAttribute('data-shown', location.hash);
 			lastHash = location.hash;
 			document.title = titleOf(node);
 			for (const a of $('nav').querySelectorAll('a')) {
