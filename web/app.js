@@ -296,7 +296,9 @@
 			holder.after(msg);
 			ctl.setAttribute('aria-invalid', 'true');
 			ctl.setAttribute('aria-describedby', ((ctl.getAttribute('aria-describedby') || '') + ' ' + id).trim());
-			ctl.focus();
+			const target = ctl.matches('fieldset') ? ctl.querySelector('input, select, textarea') : ctl;
+			if (target)
+				target.focus();
 		}
 		const box = el('p', { class: 'form-error', tabindex: '-1' }, el('strong', null, p.title), p.detail || p.status === 429 ? ' ' + text : '');
 		const btn = form.querySelector('button[type=submit]');
@@ -2200,7 +2202,7 @@
 					el('h4', null, 'Decision'),
 					field('Decision', select('decision', [['extend', 'Extend the release (the texts open again until then)'],
 						['withhold', 'Publish now with these texts withheld']], 'extend')),
-					field('Extend by (minutes, for "extend")', el('input', { name: 'minutes', type: 'number', min: '1', max: '43200', value: '60' })),
+					field('Extend by (minutes, for "extend")', el('input', { name: 'minutes', 'data-field': 'seconds', type: 'number', min: '1', max: '43200', value: '60' })),
 					field('Reason (audited; published with withheld texts)', el('input', { name: 'reason', maxlength: 1000, required: true })),
 					el('button', { type: 'submit' }, 'Decide')), async (fd) => {
 					const body = { decision: fd.get('decision'), reason: fd.get('reason') };
@@ -2477,8 +2479,8 @@
 			onSubmit(el('form', { class: 'card', id: 'token-create' },
 				el('h4', null, 'New API token'),
 				field('Name', el('input', { name: 'name', required: true, maxlength: 100 })),
-				field('Valid for (days)', el('input', { name: 'days', type: 'number', min: 1, max: 365, value: '30', required: true })),
-				el('fieldset', null, el('legend', null, 'Scopes (what the token may do)'),
+				field('Valid for (days, 1–365)', el('input', { name: 'days', 'data-field': 'ttl_days', type: 'number', min: 1, max: 365, value: '30', required: true })),
+				el('fieldset', { 'data-field': 'scopes' }, el('legend', null, 'Scopes (what the token may do)'),
 					scopes.map((sc) => el('label', { class: 'check' },
 						el('input', { type: 'checkbox', name: 'scope', value: sc, checked: sc === 'read' }), ' ' + sc))),
 				el('button', { type: 'submit' }, 'Create token'),
@@ -2486,9 +2488,8 @@
 				const body = { name: fd.get('name'), ttl_days: Number(fd.get('days')), scopes: fd.getAll('scope') };
 				const tok = await api('POST', '/tokens', body);
 				const table2 = await api('GET', '/tokens');
-				const list = $('tokens-table');
-				if (list && table2 && Array.isArray(table2.items))
-					list.replaceWith(tokensTable(table2.items, (x) => '/tokens/' + x.id, 'tokens-table'));
+				if (table2 && Array.isArray(table2.items))
+					replaceTable('tokens-table', tokensTable(table2.items, (x) => '/tokens/' + x.id, 'tokens-table'));
 				created.replaceChildren(el('p', { class: 'ok' }, 'Token ' + tok.name + ' (shown only now; send it as ',
 					el('code', null, 'Authorization: Bearer …'), '):'), el('code', { class: 'wrap', id: 'token-secret' }, tok.token));
 			}));
