@@ -213,6 +213,19 @@ try {
 		assert((await page.textContent('#live')) !== null, 'no live region');
 	});
 
+	await check('a throttled log-in says when to try again (Retry-After)', async () => {
+		await page.route('**/api/v1/session', (route) => route.fulfill({ status: 429,
+			headers: { 'Content-Type': 'application/problem+json', 'Retry-After': '300' },
+			body: JSON.stringify({ type: 'urn:lockstep:problem:too-many-requests', title: 'Too many attempts',
+				status: 429, detail: 'Too many log-in attempts for this account or address.' }) }));
+		await page.fill('#login-email', 'nobody-' + stamp + '@example.org');
+		await page.fill('#login-password', 'wrong password ' + stamp);
+		await page.click('#login-form button[type=submit]');
+		const err = page.locator('#login-form .form-error', { hasText: /Try again in 5 minutes \(at / });
+		await err.waitFor({ state: 'visible' });
+		await page.unroute('**/api/v1/session');
+	});
+
 	await check('coordinator sets up two companies and two assessor firms through the UI', async () => {
 		await login(adminEmail, adminPassword);
 		for (const k of ['companyA', 'companyB', 'assessorX', 'assessorY']) {
@@ -323,6 +336,15 @@ try {
 		await page.locator('#notice', { hasText: /Uploaded/ }).waitFor({ state: 'visible' });
 		await page.locator('#evidence-table td', { hasText: 'keyboard-' + stamp + '.txt' }).waitFor({ state: 'visible' });
 		rmSync(dir, { recursive: true, force: true });
+		// a destructive action asks first; Escape keeps the file and gives focus back
+		await tabTo('#evidence-table button.danger');
+		await page.keyboard.press('Enter');
+		await page.locator('dialog#confirm').waitFor({ state: 'visible' });
+		await page.keyboard.press('Escape');
+		await page.locator('dialog#confirm').waitFor({ state: 'detached' });
+		assert(await page.evaluate(() => document.activeElement.matches('#evidence-table button.danger')),
+			'focus did not come back to the Delete button');
+		assert(await page.locator('#evidence-table tbody tr').count() === 1, 'the cancelled deletion removed the file');
 	});
 
 	await check('the findings tab filters, searches, sorts and sums up by severity', async () => {
