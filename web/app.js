@@ -674,7 +674,9 @@
 		const items = await listAll('/engagements');
 		return el('div', null,
 			el('h2', null, 'Engagements'),
-			items.length === 0 ? el('p', { class: 'empty' }, 'No engagements yet.') :
+			items.length === 0 ? el('p', { class: 'empty' }, me.org.kind === 'coordinator' ?
+				'No engagements yet: create a campaign under Campaigns, then add engagements on its page.' :
+				'No engagements yet: they appear here once the coordinator adds your organisation to a campaign.') :
 				table(['Campaign', 'Company', 'Assessor', 'Lead assessors', 'State'], items.map((e) => [
 					link('#/engagements/' + e.id, e.campaign_title), e.company_org.name,
 					e.assessor_org.name, fmtList(e.lead_assessors), e.state]), { id: 'engagements-table' }));
@@ -1839,8 +1841,8 @@
 					showProblem(e);
 				}
 			} }, 'Mark all read'),
-			items.length === 0 ? el('p', { class: 'empty' }, 'No notifications.') :
-				table(['', 'What', 'Campaign', 'When', ''], items.map((n) => [
+			items.length === 0 ? el('p', { class: 'empty' }, 'No notifications: changes to your engagements are announced here.') :
+				table([el('span', { class: 'visually-hidden' }, 'Unread'), 'What', 'Campaign', 'When', ''], items.map((n) => [
 					n.read ? '' : el('span', { class: 'badge' }, 'new'),
 					el('a', { href: notificationTarget(n), onclick: () => {
 						if (!n.read)
@@ -1872,7 +1874,7 @@
 		return el('section', { id: 'webhooks' },
 			el('h3', null, 'Webhooks'),
 			el('p', null, 'Signed JSON notifications (event type and ids only) POSTed to your URL; see the API documentation for the signature.'),
-			items.length === 0 ? el('p', { class: 'empty' }, 'No webhooks.') :
+			items.length === 0 ? el('p', { class: 'empty' }, 'No webhooks: add one below to be told of changes by your own systems.') :
 				table(['URL', 'Events', 'Created', '', ''], items.map((w) => [
 					w.url, fmtList(w.events), when(w.created_at), link('#/webhooks/' + w.id, 'Delivery log'),
 					el('button', { type: 'button', class: 'small danger', onclick: async () => {
@@ -1918,7 +1920,7 @@
 		return el('div', null,
 			el('p', null, el('a', { href: '#/orgs/' + me.org.id }, '← organisation')),
 			el('h2', null, 'Webhook delivery log'),
-			items.length === 0 ? el('p', { class: 'empty' }, 'No deliveries yet.') :
+			items.length === 0 ? el('p', { class: 'empty' }, 'No deliveries yet: they are listed here as events happen.') :
 				table(['Event', 'State', 'Attempts', 'Last status', 'Last error', 'Created', 'Next attempt', 'Delivered'],
 					items.map((x) => [x.event_type, x.state, String(x.attempts), orDash(x.last_status === null ? '' : String(x.last_status)),
 						orDash(x.last_error), when(x.created_at), x.state === 'pending' ? when(x.next_attempt_at) : '—', when(x.delivered_at)]),
@@ -2076,7 +2078,7 @@
 				notice('Invitation for ' + a.email + ' made.');
 			}),
 			el('h3', null, 'Invitations and reset links'),
-			links.length === 0 ? el('p', { class: 'empty' }, 'None yet.') :
+			links.length === 0 ? el('p', { class: 'empty' }, 'No links yet: invite someone above.') :
 				table(['Kind', 'E-mail', 'Name', 'Role', 'Status', 'Expires', ''], links.slice().reverse().map((l) => [
 					l.kind, l.email, orDash(l.name), orDash(l.role), l.status, when(l.expires_at),
 					l.status === 'pending' ? action('Revoke', async () => {
@@ -2135,7 +2137,8 @@
 	async function viewCampaigns() {
 		const items = await listAll('/campaigns');
 		const out = el('div', null, el('h2', null, 'Campaigns'),
-			items.length === 0 ? el('p', { class: 'empty' }, 'No campaigns yet.') :
+			items.length === 0 ? el('p', { class: 'empty' }, me.org.kind === 'coordinator' ?
+				'No campaigns yet: create the first one below.' : 'No campaigns yet: your organisation takes part in none.') :
 				table(['Title', 'Slug', 'State', 'Disclosure', 'Release'], items.map((c) => [
 					link('#/campaigns/' + c.id, c.title), c.slug, c.state, c.disclosure, releaseWhen(c.release_at)]),
 				{ id: 'campaigns-table' }));
@@ -2228,7 +2231,7 @@
 				table(['Release instant', 'Announced'], c.release_history.map((h) => [when(h.release_at), when(h.announced_at)]),
 					{ id: 'release-history' }));
 		out.append(el('h3', null, 'Progress'),
-			c.engagements.length === 0 ? el('p', { class: 'empty' }, 'No engagements yet.') :
+			c.engagements.length === 0 ? el('p', { class: 'empty' }, 'No engagements yet: add one with the form below.') :
 				table(['Company', 'Assessor', 'Stage', 'Findings', 'Open', 'Claims', 'Statement', 'Review'], c.engagements.map((e) => {
 					const p = e.progress || {};
 					const rv = e.review || { state: 'not-open' };
@@ -2475,7 +2478,7 @@
 			totpSection(t || {}),
 			el('h3', null, 'Sessions and API tokens'),
 			items.length ? tokensTable(items, (x) => '/tokens/' + x.id, 'tokens-table') :
-				el('p', { class: 'empty' }, 'None.'),
+				el('p', { class: 'empty' }, 'No sessions or tokens: create a token below.'),
 			onSubmit(el('form', { class: 'card', id: 'token-create' },
 				el('h4', null, 'New API token'),
 				field('Name', el('input', { name: 'name', required: true, maxlength: 100 })),
