@@ -31,6 +31,9 @@
 			this.status = status;
 			this.title = title;
 			this.detail = typeof b.detail === 'string' ? b.detail : '';
+			/* the invalid field (problem+json "field"), if the server named one */
+			this.field = typeof b.field === 'string' ? b.field : null;
+			this.retryAfter = null; /* seconds, from a Retry-After header */
 		}
 	}
 
@@ -66,13 +69,129 @@
 	}
 
 	const link = (href, text) => el('a', { href }, text);
+
+	/* ---- times: the viewer's zone, the UTC instant in a title ---- */
+
+	const tz = (() => {
+		try {
+			return Intl.DateTimeFormat().resolvedOptions().timeZone || 'local time';
+		} catch (e) {
+			return 'local time';
+		}
+	})();
+	const dtf = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+	const utcText = (d) => d.toISOString().replace(/\.\d{3}Z$/, 'Z').replace('T', ' ').replace('Z', ' UTC');
+
+	/* <time> in the viewer's zone; the UTC instant in datetime and title. */
+	function when(iso) {
+		if (iso === null || iso === undefined || iso === '')
+			return '—';
+		const d = new Date(iso);
+		if (isNaN(d.getTime()))
+			return String(iso);
+		return el('time', { datetime: d.toISOString(), title: utcText(d), class: 'nowrap' }, dtf.format(d));
+	}
+
+	/* "in 3 d 4 h", "in 5 min 3 s", "passed": the time left until iso. */
+	function leftText(iso) {
+		let s = Math.round((new Date(iso).getTime() - Date.now()) / 1000);
+		if (!Number.isFinite(s))
+			return '';
+		if (s <= 0)
+			return 'passed';
+		const d = Math.floor(s / 86400);
+		s -= d * 86400;
+		const h = Math.floor(s / 3600);
+		s -= h * 3600;
+		const m = Math.floor(s / 60);
+		s -= m * 60;
+		if (d > 0)
+			return 'in ' + d + ' d ' + h + ' h ' + m + ' min';
+		if (h > 0)
+			return 'in ' + h + ' h ' + m + ' min';
+		return 'in ' + m + ' min ' + s + ' s';
+	}
+
+	/* A release instant: local time, the UTC instant beside it, a live countdown. */
+	function releaseWhen(iso) {
+		if (!iso)
+			return '—';
+		const d = new Date(iso);
+		if (isNaN(d.getTime()))
+			return String(iso);
+		return el('span', { class: 'release-when' }, when(iso), ' ',
+			el('span', { class: 'muted nowrap' }, '(' + utcText(d) + ')'), ' ',
+			el('span', { class: 'countdown nowrap', 'data-until': d.toISOString() }, leftText(iso)));
+	}
+
+	setInterval(() => {
+		for (const c of document.querySelectorAll('.countdown[data-until]'))
+			c.textContent = leftText(c.getAttribute('data-until'));
+	}, 1000);
+
+	/* A datetime-local input's value for an instant (the viewer's zone). */
+	function localInput(iso) {
+		if (!iso)
+			return '';
+		const d = new Date(iso);
+		if (isNaN(d.getTime()))
+			return '';
+		const two = (n) => String(n).padStart(2, '0');
+		return d.getFullYear() + '-' + two(d.getMonth() + 1) + '-' + two(d.getDate()) + 'T' +
+			two(d.getHours()) + ':' + two(d.getMinutes());
+	}
+
+	/* The RFC 3339 instant of a datetime-local value (read in the viewer's zone), or null. */
+	function fromLocal(v) {
+		if (!v)
+			return null;
+		const d = new Date(String(v));
+		return isNaN(d.getTime()) ? null : d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+	}
+	const localLabel = (s) => s + ' (your local time, ' + tz + ')';
+
+	/* ---- names: a person or org by name; the id only in a title ---- */
+
+	const shortId = (id) => (id ? 'user ' + String(id).slice(0, 8) : '—');
+
+	/* obj[f + '_name'] when the server gives it, else a short id; the id in the title. */
+	function nameOf(obj, f, fallback) {
+		const id = obj ? obj[f] : null;
+		if (id === null || id === undefined || id === '')
+			return '—';
+		if (me && id === me.user.id)
+			return el('span', { title: String(id) }, 'you');
+		const n = obj[f + '_name'];
+		if (typeof n === 'string' && n !== '')
+			return el('span', { title: String(id) }, n);
+		return el('span', { title: String(id), class: 'muted' }, fallback ? fallback(id) : shortId(id));
+	}
 	const fmtList = (a) => (Array.isArray(a) && a.length ? a.join(', ') : '—');
 	const orDash = (s) => (s === null || s === undefined || s === '' ? '—' : s);
 
+	/* A table in its own scrolling container (the page never scrolls
+	 * sideways); an empty head is an actions column, named for screen readers. */
 	function table(heads, rows, attrs) {
-		return el('table', attrs,
-			el('thead', null, el('tr', null, heads.map((h) => el('th', null, h)))),
+		const t = el('table', attrs,
+			el('thead', null, el('tr', null, heads.map((h) => el('th', { scope: 'col' },
+				h === '' ? el('span', { class: 'visually-hidden' }, 'Actions') : h)))),
 			el('tbody', null, rows.map((r) => el('tr', null, r.map((c) => el('td', null, c))))));
+		return wrapTable(t, attrs && attrs.id ? attrs.id : 'table of ' + heads.filter((h) => typeof h === 'string' && h).join(', '));
+	}
+
+	/* The scrolling container, a focusable region named by the table's id (or its columns). */
+	function wrapTable(t, label) {
+		return el('div', { class: 'table-wrap', tabindex: '0', role: 'region',
+			'aria-label': String(label || 'table').replace(/-/g, ' ') }, t);
+	}
+
+	/* Replace the table with id by node (its scrolling container with it). */
+	function replaceTable(id, node) {
+		const old = $(id);
+		if (!old)
+			return;
+		const box = old.parentElement && old.parentElement.classList.contains('table-wrap') ? old.parentElement : old;
+		box.replaceWith(node);
 	}
 
 	function dl(pairs) {
@@ -101,7 +220,8 @@
 	function showProblem(err) {
 		const p = err instanceof Problem ? err : new Problem(0, { title: 'Unexpected error', detail: String(err && err.message || err) });
 		$('problem-title').textContent = p.title;
-		$('problem-detail').textContent = p.detail;
+		$('problem-detail').textContent = p.detail +
+			(p.status === 429 && p.retryAfter !== null ? ' ' + retryText(p.retryAfter) : '');
 		$('problem').hidden = false;
 	}
 
@@ -116,6 +236,149 @@
 		$('notice').hidden = !msg;
 	}
 
+	/* Tell screen readers (the polite live region). */
+	function announce(msg) {
+		const live = $('live');
+		live.textContent = '';
+		setTimeout(() => { live.textContent = msg; }, 50);
+	}
+
+	/* "try again in 4 minutes (at 14:05)" from a Retry-After in seconds. */
+	function retryText(sec) {
+		const s = Math.max(1, Math.ceil(Number(sec)));
+		const at = new Date(Date.now() + s * 1000);
+		const hm = new Intl.DateTimeFormat(undefined, { timeStyle: 'short' }).format(at);
+		const n = s < 90 ? s + ' seconds' : Math.ceil(s / 60) + ' minutes';
+		return 'Try again in ' + n + ' (at ' + hm + ').';
+	}
+
+	/* ---- field-level errors ---- */
+
+	let errorSeq = 0;
+
+	function clearFieldErrors(form) {
+		for (const n of form.querySelectorAll('.field-error, .form-error'))
+			n.remove();
+		for (const n of form.querySelectorAll('[aria-invalid]')) {
+			n.removeAttribute('aria-invalid');
+			const d = (n.getAttribute('aria-describedby') || '').split(' ').filter((x) => x && !x.startsWith('err-'));
+			if (d.length)
+				n.setAttribute('aria-describedby', d.join(' '));
+			else
+				n.removeAttribute('aria-describedby');
+		}
+	}
+
+	/* The control a problem's "field" names: data-field first, then name. */
+	function fieldControl(form, name) {
+		if (!name)
+			return null;
+		const base = String(name).replace(/^\//, '').split(/[/.[]/)[0];
+		for (const n of form.querySelectorAll('[data-field], [name]'))
+			if (n.getAttribute('data-field') === base || (!n.hasAttribute('data-field') && n.getAttribute('name') === base))
+				return n;
+		return null;
+	}
+
+	/* Show err at its field (aria-invalid, aria-describedby, focus) and at
+	 * the form's end; announce it. */
+	function showFormError(form, err) {
+		const p = err instanceof Problem ? err : new Problem(0, { title: 'Unexpected error', detail: String(err && err.message || err) });
+		clearFieldErrors(form);
+		const ctl = fieldControl(form, p.field);
+		let text = p.detail || p.title;
+		if (p.status === 429 && p.retryAfter !== null)
+			text = (p.detail ? p.detail + ' ' : '') + retryText(p.retryAfter);
+		if (ctl) {
+			const id = 'err-' + (++errorSeq);
+			const msg = el('p', { class: 'field-error', id }, text);
+			const holder = ctl.closest('label') || ctl;
+			holder.after(msg);
+			ctl.setAttribute('aria-invalid', 'true');
+			ctl.setAttribute('aria-describedby', ((ctl.getAttribute('aria-describedby') || '') + ' ' + id).trim());
+			const target = ctl.matches('fieldset') ? ctl.querySelector('input, select, textarea') : ctl;
+			if (target)
+				target.focus();
+		}
+		const box = el('p', { class: 'form-error', tabindex: '-1' }, el('strong', null, p.title), p.detail || p.status === 429 ? ' ' + text : '');
+		const btn = form.querySelector('button[type=submit]');
+		if (btn && btn.parentElement === form)
+			btn.before(box);
+		else
+			form.append(box);
+		if (!ctl)
+			box.focus();
+		announce(p.title + '. ' + text);
+	}
+
+	/* ---- confirmation of destructive actions: a modal <dialog> ---- */
+
+	function confirmAction(question, okLabel) {
+		return new Promise((resolve) => {
+			const prev = document.activeElement;
+			const dlg = el('dialog', { id: 'confirm', 'aria-labelledby': 'confirm-q' },
+				el('p', { id: 'confirm-q' }, question),
+				el('div', { class: 'actions' },
+					el('button', { type: 'button', id: 'confirm-ok', class: 'danger-solid' }, okLabel || 'Confirm'),
+					el('button', { type: 'button', id: 'confirm-cancel', class: 'small' }, 'Cancel')));
+			const done = (v) => {
+				dlg.close();
+				dlg.remove();
+				if (prev && prev.isConnected)
+					prev.focus();
+				resolve(v);
+			};
+			dlg.querySelector('#confirm-ok').addEventListener('click', () => done(true));
+			dlg.querySelector('#confirm-cancel').addEventListener('click', () => done(false));
+			dlg.addEventListener('cancel', (e) => {
+				e.preventDefault();
+				done(false);
+			});
+			document.body.append(dlg);
+			dlg.showModal();
+			dlg.querySelector('#confirm-cancel').focus();
+		});
+	}
+
+	/* ---- connection state: reconnecting with back-off ---- */
+
+	let offline = false;
+	let probing = false;
+	let viewFailed = false;
+
+	function setOffline(on) {
+		offline = on;
+		$('conn').hidden = !on;
+	}
+
+	/* After a network failure: probe /healthz with back-off until the
+	 * server answers, then redraw a view that could not be loaded. */
+	async function reconnect() {
+		if (probing)
+			return;
+		probing = true;
+		setOffline(true);
+		let delay = 500;
+		for (;;) {
+			await new Promise((r) => setTimeout(r, delay));
+			try {
+				const res = await fetch('/healthz', { cache: 'no-store' });
+				if (res.ok)
+					break;
+			} catch (e) {
+				/* still down */
+			}
+			delay = Math.min(delay * 2, 15000);
+		}
+		probing = false;
+		setOffline(false);
+		announce('Connection restored.');
+		if (me === null)
+			loadMe().catch(() => {});
+		else if (viewFailed)
+			route();
+	}
+
 	/* ---- HTTP ---- */
 
 	async function api(method, path, body) {
@@ -128,11 +391,25 @@
 			opts.body = JSON.stringify(body);
 		}
 		let res;
-		try {
-			res = await fetch(API + path, opts);
-		} catch (e) {
-			throw new Problem(0, { title: 'Network error', detail: 'The server could not be reached.' });
+		/* a read is retried with back-off (1, 2 s); a write is never sent twice */
+		for (let attempt = 0; ; attempt++) {
+			try {
+				res = await fetch(API + path, opts);
+				break;
+			} catch (e) {
+				if (method === 'GET' && attempt < 2) {
+					setOffline(true);
+					await new Promise((r) => setTimeout(r, 1000 * (attempt + 1)));
+					continue;
+				}
+				reconnect();
+				throw new Problem(0, { title: 'Connection lost', detail: method === 'GET' ?
+					'The server could not be reached; reconnecting (the page reloads itself when it is back).' :
+					'The server could not be reached, so this was probably not saved. Reconnecting; send it again once the connection is back.' });
+			}
 		}
+		if (!probing)
+			setOffline(false);
 		let data = null;
 		if (res.status !== 204) {
 			const text = await res.text();
@@ -145,7 +422,11 @@
 		if (!res.ok) {
 			if (res.status === 401 && path !== '/session' && me !== null)
 				setSession(null);
-			throw new Problem(res.status, data);
+			const p = new Problem(res.status, data);
+			const ra = res.headers.get('Retry-After');
+			if (ra !== null && /^\d+$/.test(ra.trim()))
+				p.retryAfter = Number(ra.trim());
+			throw p;
 		}
 		return data;
 	}
@@ -169,14 +450,17 @@
 	function onSubmit(form, fn) {
 		form.addEventListener('submit', async (ev) => {
 			ev.preventDefault();
-			const buttons = form.querySelectorAll('button');
+			const buttons = form.querySelectorAll('button:not([data-live])');
 			buttons.forEach((b) => { b.disabled = true; });
 			clearProblem();
+			clearFieldErrors(form);
 			notice('');
 			try {
 				await fn(new FormData(form));
 			} catch (e) {
 				showProblem(e);
+				if (form.isConnected)
+					showFormError(form, e);
 			} finally {
 				buttons.forEach((b) => { b.disabled = false; });
 			}
@@ -201,7 +485,8 @@
 			return;
 		}
 		$('me-email').textContent = me.user.email;
-		$('me-org').textContent = me.user.name + ' · ' + me.user.role + ' · ' + me.org.name + ' (' + me.org.kind + ')';
+		$('me-org').textContent = me.org.name + ' · ' + me.org.kind;
+		$('me-org').title = me.user.name + ' · ' + me.user.role + ' · ' + me.org.name + ' (' + me.org.kind + ')';
 		if (me.second_factor_required) {
 			/* a session limited to setting up a second factor (a campaign requires one) */
 			$('nav').replaceChildren(link('#/security', 'Security'));
@@ -327,11 +612,26 @@
 		setSession(null);
 		showLoginStep(false);
 		notice('Logged out.');
+		lastHash = null;
 		if (location.hash)
 			history.replaceState(null, '', location.pathname);
+		$('login-heading').setAttribute('tabindex', '-1');
+		$('login-heading').focus();
 	});
 
 	$('problem-close').addEventListener('click', clearProblem);
+
+	/* The skip link moves focus to the page's heading (the fragment is the router's). */
+	document.querySelector('a.skip').addEventListener('click', (ev) => {
+		ev.preventDefault();
+		const h = document.querySelector('main section:not([hidden]) h2');
+		if (h) {
+			h.setAttribute('tabindex', '-1');
+			h.focus();
+		} else {
+			$('main').focus();
+		}
+	});
 
 	/* ---- invitation and reset links: #link=<token> ----
 	 * The token is in the fragment, which the browser never sends; it is
@@ -353,7 +653,7 @@
 	onSubmit($('accept-form'), async (fd) => {
 		const password = String(fd.get('password') || '');
 		if (password !== String(fd.get('repeat') || ''))
-			throw new Problem(422, { title: 'The passwords differ', detail: 'Type the same password twice.' });
+			throw new Problem(422, { title: 'The passwords differ', detail: 'Type the same password twice.', field: 'repeat' });
 		try {
 			await api('POST', '/account/accept', { token: linkToken, password });
 		} catch (e) {
@@ -374,7 +674,9 @@
 		const items = await listAll('/engagements');
 		return el('div', null,
 			el('h2', null, 'Engagements'),
-			items.length === 0 ? el('p', { class: 'empty' }, 'No engagements yet.') :
+			items.length === 0 ? el('p', { class: 'empty' }, me.org.kind === 'coordinator' ?
+				'No engagements yet: create a campaign under Campaigns, then add engagements on its page.' :
+				'No engagements yet: they appear here once the coordinator adds your organisation to a campaign.') :
 				table(['Campaign', 'Company', 'Assessor', 'Lead assessors', 'State'], items.map((e) => [
 					link('#/engagements/' + e.id, e.campaign_title), e.company_org.name,
 					e.assessor_org.name, fmtList(e.lead_assessors), e.state]), { id: 'engagements-table' }));
@@ -390,104 +692,263 @@
 		}
 	}
 
-	async function viewEngagement(id) {
+	const TABS = [['overview', 'Overview'], ['findings', 'Findings'], ['evidence', 'Evidence'],
+		['claims', 'Claims'], ['levels', 'Levels'], ['statement', 'Statement'], ['history', 'History']];
+
+	/* The tab bar of an engagement: links, so the address names the tab. */
+	function tabBar(id, tab, tabs) {
+		return el('nav', { class: 'tabs', 'aria-label': 'Engagement sections' },
+			el('ul', null, tabs.map(([t, label]) => el('li', null,
+				el('a', { href: '#/engagements/' + id + '/' + t, id: 'tab-' + t,
+					'aria-current': t === tab ? 'page' : null }, label)))));
+	}
+
+	async function viewEngagement(id, tab) {
+		tab = tab || 'overview';
 		const e = await api('GET', '/engagements/' + id);
 		const kind = me.org.kind;
+		const tabs = kind === 'coordinator' ? TABS.filter(([t]) => t === 'overview' || t === 'levels' || t === 'history') : TABS;
+		if (!tabs.some(([t]) => t === tab))
+			tab = 'overview';
+		const label = TABS.find(([t]) => t === tab)[1];
 		const out = el('div', null,
-			el('h2', null, 'Engagement · ' + e.campaign_title),
-			dl([['Campaign', link('#/campaigns/' + e.campaign_id, e.campaign_title)],
+			el('h2', null, 'Engagement · ' + e.campaign_title,
+				el('span', { class: 'h-sub' }, ' · ' + e.company_org.name + ' × ' + e.assessor_org.name)),
+			tabBar(id, tab, tabs),
+			el('h3', { class: 'visually-hidden' }, label));
+		const working = e.state === 'fieldwork' || e.state === 'reporting';
+
+		if (tab === 'overview') {
+			out.append(dl([['Campaign', link('#/campaigns/' + e.campaign_id, e.campaign_title)],
 				['Company', e.company_org.name], ['Assessor', e.assessor_org.name],
 				['Lead assessors', fmtList(e.lead_assessors)],
-				['Stage', el('span', { id: 'engagement-stage' }, e.state)], ['Stage since', orDash(e.stage_changed_at)],
-				['Created', e.created_at]]));
-		out.append(stageSection(e));
-		if (typeof e.scope === 'string')
-			out.append(el('h3', null, 'Scope'), el('pre', { class: 'text' }, e.scope));
-		if (kind === 'coordinator') {
+				['Stage', el('span', { id: 'engagement-stage' }, e.state)], ['Stage since', when(e.stage_changed_at)],
+				['Created', when(e.created_at)]]));
+			out.append(stageSection(e, false));
+			if (typeof e.scope === 'string')
+				out.append(el('h4', null, 'Scope'), el('pre', { class: 'text' }, e.scope));
+			if (kind === 'coordinator')
+				return out;
+			if (!working)
+				out.append(el('p', { class: 'hint', id: 'stage-closed-note' },
+					'Findings and evidence are added while the engagement is in fieldwork or reporting (now: ' + e.state + ').'));
+			out.append(await reviewSection(id, kind));
+			const hold = await holdSection(id);
+			if (hold)
+				out.insertBefore(hold, out.children[2]);
+			return out;
+		}
+		if (tab === 'history') {
+			out.append(await historyTab(e, kind));
+			return out;
+		}
+		if (tab === 'levels') {
 			out.append(await levelsSection(id, kind, e));
 			return out;
 		}
-		const working = e.state === 'fieldwork' || e.state === 'reporting';
 
 		let tms = threatModels.map((t) => t.code);
 		const camp = await getOrNull('/campaigns/' + e.campaign_id);
 		if (camp && Array.isArray(camp.threat_models))
 			tms = camp.threat_models;
-		const [findings, claims, statement, evidence, orgUsers] = await Promise.all([
-			listAll('/engagements/' + id + '/findings'),
-			api('GET', '/engagements/' + id + '/claims'),
-			getOrNull('/engagements/' + id + '/statement'),
-			listAll('/engagements/' + id + '/evidence'),
-			/* An admin may delete what colleagues uploaded: know who they are. */
-			me.user.role === 'admin' ? listAll('/orgs/' + me.org.id + '/users').catch(() => []) : []]);
 
-		out.append(el('h3', null, 'Findings'),
-			findings.length === 0 ? el('p', { class: 'empty' }, 'No findings yet.') :
-				table(['Title', 'Threat model', 'Severity', 'Status', 'Remediation due', 'Version', 'Updated'], findings.map((f) => [
-					link('#/findings/' + f.id, f.title), f.threat_model,
-					el('span', { class: 'sev sev-' + f.severity }, f.severity), f.status,
-					f.remediation_due ? el('span', { class: f.overdue ? 'error' : null }, f.remediation_due + (f.overdue ? ' (overdue)' : '')) : '—',
-					String(f.version), f.updated_at]),
-				{ id: 'findings-table' }));
-		if (kind === 'assessor' && working) {
-			out.append(findingCreateForm(id, tms));
-			out.append(findingImportForm(id, tms));
+		if (tab === 'findings') {
+			const findings = await listAll('/engagements/' + id + '/findings');
+			out.append(findingsPanel(id, findings, tms));
+			out.append(el('p', { class: 'export' }, 'Export: ',
+				el('a', { href: API + '/engagements/' + id + '/findings.csv', download: 'findings-' + id + '.csv', id: 'findings-export' },
+					'all findings as CSV'), ' · ',
+				el('a', { href: API + '/engagements/' + id + '/oscal', download: 'assessment-results-' + id + '.json', id: 'oscal-export' },
+					'OSCAL assessment results (JSON)'), ' · ',
+				el('a', { href: API + '/engagements/' + id + '/report', target: '_blank', rel: 'noopener', id: 'report-link' },
+					'printable report (new tab)')));
+			if (kind === 'assessor' && working) {
+				out.append(findingCreateForm(id, tms));
+				out.append(findingImportForm(id, tms));
+			} else if (!working) {
+				out.append(el('p', { class: 'hint', id: 'stage-closed-note' },
+					'Findings are added while the engagement is in fieldwork or reporting (now: ' + e.state + ').'));
+			}
+			return out;
 		}
-		if (!working)
-			out.append(el('p', { class: 'hint', id: 'stage-closed-note' },
-				'Findings and evidence are added while the engagement is in fieldwork or reporting (now: ' + e.state + ').'));
-
-		out.append(evidenceSection(id, evidence, findings, orgUsers, working));
-
-		const byTm = new Map((claims && claims.items || []).map((c) => [c.threat_model, c]));
-		out.append(el('h3', null, 'Claims'),
-			table(['Threat model', 'Robust up to', 'Not met from', 'Public summary', 'Updated'], tms.map((tm) => {
-				const c = byTm.get(tm);
-				return [tm, c ? c.level : '—',
-					c && c.not_met_from ? el('span', { class: c.contradiction ? 'error' : null },
-						c.not_met_from + (c.contradiction ? ' (contradicts the claim)' : '')) : '—',
-					c ? c.summary : '—', c ? c.updated_at : '—'];
-			}), { id: 'claims-table' }));
-		if (claims && Array.isArray(claims.contradictions) && claims.contradictions.length > 0)
-			out.append(contradictionBox(claims.contradictions));
-		out.append(el('p', { class: 'export' },
-			el('a', { href: API + '/engagements/' + id + '/findings.csv', download: 'findings-' + id + '.csv', id: 'findings-export' },
-				'Download all findings as CSV'), ' · ',
-			el('a', { href: API + '/engagements/' + id + '/oscal', download: 'assessment-results-' + id + '.json', id: 'oscal-export' },
-				'OSCAL assessment results (JSON)'), ' · ',
-			el('a', { href: API + '/engagements/' + id + '/report', target: '_blank', rel: 'noopener', id: 'report-link' },
-				'Printable report')));
-		if (kind === 'assessor')
-			out.append(el('div', { class: 'claims' }, tms.map((tm) => claimForm(id, tm, byTm.get(tm)))));
-		out.append(await levelsSection(id, kind, e));
-
-		out.append(el('h3', null, 'Company statement'),
-			statement ? el('pre', { class: 'text', id: 'statement-text' }, statement.text) : el('p', { class: 'empty' }, 'No statement yet.'));
+		if (tab === 'evidence') {
+			const [evidence, findings, orgUsers] = await Promise.all([
+				listAll('/engagements/' + id + '/evidence'),
+				listAll('/engagements/' + id + '/findings'),
+				/* An admin may delete what colleagues uploaded: know who they are. */
+				me.user.role === 'admin' ? listAll('/orgs/' + me.org.id + '/users').catch(() => []) : []]);
+			out.append(evidenceSection(id, evidence, findings, orgUsers, working, null));
+			return out;
+		}
+		if (tab === 'claims') {
+			const claims = await api('GET', '/engagements/' + id + '/claims');
+			out.append(claimsPanel(id, tms, claims && claims.items || [], kind));
+			if (claims && Array.isArray(claims.contradictions) && claims.contradictions.length > 0)
+				out.append(contradictionBox(claims.contradictions));
+			return out;
+		}
+		/* statement */
+		const statement = await getOrNull('/engagements/' + id + '/statement');
+		out.append(el('p', { class: 'hint' }, 'The company\u2019s optional public response, published with the release.'),
+			statement ? el('div', null, el('pre', { class: 'text', id: 'statement-text' }, statement.text),
+				el('p', { class: 'muted' }, 'Saved ', when(statement.updated_at),
+					statement.updated_by ? [' by ', nameOf(statement, 'updated_by')] : null)) :
+				el('p', { class: 'empty' }, kind === 'company' ? 'No statement yet: write one below if you want the public to read your side.' :
+					'No statement yet: the company may write one until the release.'));
 		if (kind === 'company') {
 			out.append(onSubmit(el('form', { class: 'card', id: 'statement-form' },
-				checkedText(id, 'Public statement', { name: 'text', rows: 5, maxlength: 5000, value: statement ? statement.text : '' }),
+				checkedText(id, 'Public statement (up to 5000 characters)', { name: 'text', rows: 5, maxlength: 5000, value: statement ? statement.text : '' }),
 				el('button', { type: 'submit' }, 'Save statement')), async (fd) => {
 				const saved = await api('PUT', '/engagements/' + id + '/statement', { text: fd.get('text') });
 				await route();
 				notice('Statement saved.' + nameCheckNote(saved));
 			}));
 		}
-		out.append(await reviewSection(id, kind));
-		const hold = await holdSection(id);
-		if (hold)
-			out.prepend(hold);
 		return out;
+	}
+
+	/* ---- the findings table: severity summary, filters, search, sorting ---- */
+
+	const findingView = new Map(); /* engagement id -> {tm, sev, status, q, sort, dir} */
+
+	function findingsPanel(id, findings, tms) {
+		const st = findingView.get(id) || { tm: '', sev: '', status: '', q: '', sort: 'severity', dir: 1 };
+		findingView.set(id, st);
+		const sevs = enumOf('severity');
+		const sevRank = (s) => { const i = sevs.indexOf(s); return i < 0 ? 99 : i; };
+		const box = el('div', { id: 'findings-panel' });
+		if (findings.length === 0) {
+			box.append(el('p', { class: 'empty' }, me.org.kind === 'assessor' ?
+				'No findings yet. Record one with the form below, or import a SARIF or CSV file.' :
+				'No findings yet. The assessor\u2019s findings appear here as they are recorded.'));
+			return box;
+		}
+		const open = (f) => f.status === 'open' || f.status === 'remediating';
+		const summary = el('ul', { class: 'sev-summary', id: 'severity-summary', 'aria-label': 'Findings by severity' },
+			sevs.map((sv) => {
+				const all = findings.filter((f) => f.severity === sv);
+				return el('li', null, el('button', { type: 'button', class: 'chip sev-bg-' + sv, 'aria-pressed': st.sev === sv ? 'true' : 'false',
+					onclick: () => { st.sev = st.sev === sv ? '' : sv; sevSel.value = st.sev; draw(); } },
+				el('span', { class: 'chip-n' }, String(all.length)), ' ' + sv,
+				el('span', { class: 'muted' }, ' (' + all.filter(open).length + ' open)')));
+			}));
+		const tmSel = select('tm', [['', 'All threat models']].concat(tms.map((t) => [t, t])), st.tm, { id: 'filter-tm' });
+		const sevSel = select('sev', [['', 'All severities']].concat(sevs.map((x) => [x, x])), st.sev, { id: 'filter-severity' });
+		const statSel = select('status', [['', 'All statuses']].concat(enumOf('finding_status').map((x) => [x, x])), st.status, { id: 'filter-status' });
+		const q = el('input', { type: 'search', id: 'filter-q', value: st.q, placeholder: 'title, CWE, ATLAS…', maxlength: 200 });
+		const filters = el('div', { class: 'filters', role: 'search' },
+			el('label', null, el('span', null, 'Threat model'), tmSel),
+			el('label', null, el('span', null, 'Severity'), sevSel),
+			el('label', null, el('span', null, 'Status'), statSel),
+			el('label', null, el('span', null, 'Search'), q));
+		const count = el('p', { class: 'muted', id: 'findings-count', 'aria-live': 'polite' });
+		const cols = [['title', 'Title'], ['threat_model', 'Threat model'], ['severity', 'Severity'], ['status', 'Status'],
+			['remediation_due', 'Remediation due'], ['updated_at', 'Updated']];
+		const ths = cols.map(([k, t]) => el('th', { scope: 'col', 'data-col': k },
+			el('button', { type: 'button', class: 'sort', onclick: () => {
+				st.dir = st.sort === k ? -st.dir : 1;
+				st.sort = k;
+				draw();
+			} }, t)));
+		const tbody = el('tbody');
+		const tbl = el('table', { id: 'findings-table' }, el('thead', null, el('tr', null, ths)), tbody);
+		const key = (f, k) => (k === 'severity' ? sevRank(f.severity) : k === 'status' ? enumOf('finding_status').indexOf(f.status) :
+			String(f[k] || '').toLowerCase());
+		function draw() {
+			const needle = st.q.trim().toLowerCase();
+			const rows = findings.filter((f) => (!st.tm || f.threat_model === st.tm) && (!st.sev || f.severity === st.sev) &&
+				(!st.status || f.status === st.status) &&
+				(!needle || [f.title, f.threat_model, f.cvss].concat(f.cwe || [], f.atlas || []).some((x) =>
+					String(x || '').toLowerCase().includes(needle))));
+			rows.sort((a, b) => {
+				const x = key(a, st.sort);
+				const y = key(b, st.sort);
+				return (x < y ? -1 : x > y ? 1 : 0) * st.dir || sevRank(a.severity) - sevRank(b.severity);
+			});
+			for (const th of ths)
+				th.setAttribute('aria-sort', th.getAttribute('data-col') === st.sort ? (st.dir > 0 ? 'ascending' : 'descending') : 'none');
+			for (const b of summary.querySelectorAll('button'))
+				b.setAttribute('aria-pressed', b.classList.contains('sev-bg-' + st.sev) ? 'true' : 'false');
+			tbody.replaceChildren(...rows.map((f) => el('tr', null,
+				el('td', null, link('#/findings/' + f.id, f.title)), el('td', { class: 'nowrap' }, f.threat_model),
+				el('td', null, el('span', { class: 'sev sev-' + f.severity }, f.severity)), el('td', null, f.status),
+				el('td', null, f.remediation_due ? el('span', { class: f.overdue ? 'error' : null }, when(f.remediation_due),
+					f.overdue ? ' (overdue)' : '') : '—'),
+				el('td', null, when(f.updated_at)))));
+			count.textContent = rows.length === findings.length ? findings.length + ' findings' :
+				rows.length + ' of ' + findings.length + ' findings match the filters';
+		}
+		tmSel.addEventListener('change', () => { st.tm = tmSel.value; draw(); });
+		sevSel.addEventListener('change', () => { st.sev = sevSel.value; draw(); });
+		statSel.addEventListener('change', () => { st.status = statSel.value; draw(); });
+		q.addEventListener('input', () => { st.q = q.value; draw(); });
+		draw();
+		box.append(summary, filters, count, wrapTable(tbl, 'findings-table'));
+		return box;
+	}
+
+	/* ---- claims: one place to read and (assessor) edit them ---- */
+
+	function claimsPanel(id, tms, items, kind) {
+		const byTm = new Map(items.map((c) => [c.threat_model, c]));
+		const box = el('div', { id: 'claims' },
+			el('p', { class: 'hint' }, 'Per threat model, the assessor\u2019s public, high-level result: the attacker capability ' +
+				'(OC1 amateur … OC5 top-priority state operation) the company was found robust up to.'));
+		if (kind !== 'assessor') {
+			box.append(table(['Threat model', 'Robust up to', 'Not met from', 'Public summary', 'Updated'], tms.map((tm) => {
+				const c = byTm.get(tm);
+				return [tm, c ? c.level : '—',
+					c && c.not_met_from ? el('span', { class: c.contradiction ? 'error' : null },
+						c.not_met_from + (c.contradiction ? ' (contradicts the claim)' : '')) : '—',
+					c ? orDash(c.summary) : 'no claim yet', c ? when(c.updated_at) : '—'];
+			}), { id: 'claims-table' }));
+			return box;
+		}
+		box.append(el('div', { class: 'claims' }, tms.map((tm) => claimForm(id, tm, byTm.get(tm)))));
+		return box;
+	}
+
+	/* ---- the engagement's history: stages, findings, evidence, claims ---- */
+
+	async function historyTab(e, kind) {
+		const box = el('div', { id: 'history' });
+		box.append(stageSection(e, true));
+		if (kind === 'coordinator')
+			return box;
+		const [findings, evidence, claims] = await Promise.all([
+			listAll('/engagements/' + e.id + '/findings'), listAll('/engagements/' + e.id + '/evidence'),
+			api('GET', '/engagements/' + e.id + '/claims')]);
+		const ev = [];
+		for (const f of findings) {
+			ev.push([f.created_at, 'Finding recorded', link('#/findings/' + f.id, f.title)]);
+			if (f.updated_at && f.updated_at !== f.created_at)
+				ev.push([f.updated_at, 'Finding changed (now version ' + f.version + ', ' + f.status + ')', link('#/findings/' + f.id, f.title)]);
+		}
+		for (const x of evidence)
+			ev.push([x.uploaded_at, 'Evidence uploaded', [x.name, ' by ', nameOf(x, 'uploaded_by')]]);
+		for (const c of (claims && claims.items) || [])
+			ev.push([c.updated_at, 'Claim set', c.threat_model + ': ' + c.level]);
+		ev.sort((a, b) => (a[0] < b[0] ? 1 : a[0] > b[0] ? -1 : 0));
+		box.append(el('h4', null, 'Recent changes'),
+			ev.length === 0 ? el('p', { class: 'empty' }, 'Nothing recorded yet.') :
+				table(['When', 'What', 'Which'], ev.map((x) => [when(x[0]), x[1], x[2]]), { id: 'engagement-history' }),
+			el('p', { class: 'hint' }, 'Each finding\u2019s page lists every version of it.'));
+		return box;
 	}
 
 	/* ---- stages ---- */
 
 	/* The engagement's stages with their dates, and buttons for the moves the caller may make. */
-	function stageSection(e) {
-		const box = el('div', { id: 'stage-section' }, el('h3', null, 'Stages'),
-			table(['Stage', 'Entered', 'From'], (e.stages || []).map((st) => [st.stage, st.at, orDash(st.from)]),
+	function stageSection(e, full) {
+		const box = el('div', { id: 'stage-section' }, el('h4', null, 'Stages'));
+		if (full)
+			box.append(table(['Stage', 'Entered', 'From'], (e.stages || []).map((st) => [st.stage, when(st.at), orDash(st.from)]),
 				{ id: 'stages-table' }));
+		else
+			box.append(el('ol', { class: 'stages', id: 'stages-list' }, (e.stages || []).map((st) =>
+				el('li', { 'aria-current': st.stage === e.state ? 'step' : null }, st.stage, ' ', when(st.at)))));
 		const next = Array.isArray(e.next_stages) ? e.next_stages : [];
-		if (next.length > 0)
+		if (next.length > 0 && !full)
 			box.append(el('p', { class: 'actions' }, next.map((to) =>
 				el('button', { type: 'button', class: 'stage-move', 'data-stage': to, onclick: async () => {
 					clearProblem();
@@ -544,7 +1005,7 @@
 			return null;
 		const box = el('div', { class: 'error', id: 'hold-notice' },
 			el('h3', null, 'The release is held by a text of this engagement'),
-			el('p', null, 'Held since ' + orDash(h.held_at) + '. The texts are frozen at the release instant; ' +
+			el('p', null, 'Held since ', when(h.held_at), '. The texts are frozen at the release instant; ' +
 				'the coordinator will extend the release (the texts open again until then) or publish them withheld.'));
 		for (const t of h.texts || []) {
 			const parts = [];
@@ -570,14 +1031,14 @@
 		}
 		if (!v.draft) {
 			box.append(el('p', { class: 'empty', id: 'review-state' },
-				'The review opens at ' + v.opens_at + ': the row the public will read is then frozen here for the company to sign off or answer.'));
+				'The review opens ', releaseWhen(v.opens_at), ': the row the public will read is then frozen here for the company to sign off or answer.'));
 			return box;
 		}
 		const d = v.draft;
 		box.append(dl([['State', el('strong', { id: 'review-state' }, v.state + (v.reopened ? ' (reopened: the draft changed)' : ''))],
-			['Draft', 'version ' + d.version + ', frozen ' + d.frozen_at],
+			['Draft', ['version ' + d.version + ', frozen ', when(d.frozen_at)]],
 			['Draft SHA-256', el('code', { class: 'hash', id: 'review-draft-hash' }, d.hash)],
-			['Release', v.release_at]]));
+			['Release', releaseWhen(v.release_at)]]));
 		if (Array.isArray(d.changes) && d.changes.length > 0)
 			box.append(el('p', { class: 'error', id: 'review-changes' }, 'Changed since the previous draft: ' + d.changes.join(', ')));
 		box.append(el('h4', null, 'As the public page will show it'),
@@ -643,44 +1104,216 @@
 		return x.toFixed(x < 10 ? 2 : 1) + ' ' + units[i];
 	}
 
-	/*
-	 * Stream file as the raw body of POST API + path with XMLHttpRequest
-	 * (fetch reports no upload progress). Resolves to the signed receipt;
-	 * rejects with a Problem. onProgress(loaded, total) follows the upload.
-	 */
-	function uploadFile(path, file, onProgress) {
-		return new Promise((resolve, reject) => {
-			const xhr = new XMLHttpRequest();
-			/* Same origin: the session cookie goes along, as with fetch's 'same-origin'. */
-			xhr.open('POST', API + path);
-			xhr.setRequestHeader('Accept', 'application/json');
-			xhr.setRequestHeader('X-Lockstep-CSRF', '1');
-			xhr.setRequestHeader('Content-Type', file.type || 'application/octet-stream');
-			xhr.upload.addEventListener('progress', (e) => {
-				if (e.lengthComputable)
-					onProgress(e.loaded, e.total);
+	/* ---- resumable uploads (tus 1.0: creation, HEAD, PATCH, termination) ----
+	 * The upload URL is kept in localStorage under the engagement, the
+	 * file's name, size and mtime, the chosen name and finding, so that
+	 * after a dropped connection (retried with back-off) or a page reload
+	 * choosing the same file again continues where the server stopped. */
+
+	const TUS = '1.0.0';
+	const tusPrefix = 'lockstep.upload:';
+
+	function tusChunk() {
+		/* tests shrink it to interrupt an upload half-way; bounded */
+		const n = Number(localStorage.getItem('lockstep.uploadChunk'));
+		return Number.isInteger(n) && n >= 65536 && n <= 64 * 1048576 ? n : 16 * 1048576;
+	}
+
+	const b64 = (str) => btoa(Array.from(new TextEncoder().encode(str), (c) => String.fromCharCode(c)).join(''));
+	const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+	/* Unfinished uploads of an engagement: [{key, url, name, size, finding}]. */
+	function unfinishedUploads(engagementId) {
+		const out = [];
+		for (let i = 0; i < localStorage.length; i++) {
+			const k = localStorage.key(i);
+			if (!k || !k.startsWith(tusPrefix + engagementId + ':'))
+				continue;
+			try {
+				const v = JSON.parse(localStorage.getItem(k));
+				if (v && typeof v.url === 'string')
+					out.push(Object.assign({ key: k }, v));
+			} catch (e) {
+				localStorage.removeItem(k);
+			}
+		}
+		return out;
+	}
+
+	class TusUpload {
+		constructor(engagementId, file, name, finding, onProgress, onState) {
+			this.eng = engagementId;
+			this.file = file;
+			this.name = name;
+			this.finding = finding || '';
+			this.onProgress = onProgress;
+			this.onState = onState;
+			this.key = tusPrefix + engagementId + ':' + JSON.stringify([file.name, file.size, file.lastModified, name, this.finding]);
+			this.xhr = null;
+			this.paused = false;
+		}
+
+		headers(extra) {
+			return Object.assign({ 'Tus-Resumable': TUS, 'X-Lockstep-CSRF': '1', Accept: 'application/json' }, extra || {});
+		}
+
+		async problemOf(res) {
+			let data = null;
+			try {
+				data = await res.json();
+			} catch (e) {
+				data = null;
+			}
+			if (res.status === 401 && me !== null)
+				setSession(null);
+			return new Problem(res.status, data);
+		}
+
+		/* The server's offset, or null when the upload is gone (404). Throws on network loss. */
+		async head(url) {
+			const res = await fetch(url, { method: 'HEAD', headers: this.headers(), credentials: 'same-origin', cache: 'no-store' });
+			if (res.status === 404)
+				return null;
+			if (!res.ok)
+				throw await this.problemOf(res);
+			return Number(res.headers.get('Upload-Offset'));
+		}
+
+		async create() {
+			const meta = ['filename ' + b64(this.name)];
+			if (this.file.type)
+				meta.push('filetype ' + b64(this.file.type));
+			if (this.finding)
+				meta.push('finding ' + b64(this.finding));
+			const res = await fetch(API + '/engagements/' + encodeURIComponent(this.eng) + '/uploads', {
+				method: 'POST', credentials: 'same-origin', cache: 'no-store',
+				headers: this.headers({ 'Upload-Length': String(this.file.size), 'Upload-Metadata': meta.join(',') }) });
+			if (res.status !== 201)
+				throw await this.problemOf(res);
+			const loc = res.headers.get('Location') || '';
+			if (!/^\/api\/v1\/uploads\/[0-9a-f-]{36}$/.test(loc))
+				throw new Problem(0, { title: 'Upload failed', detail: 'The server answered without an upload address.' });
+			localStorage.setItem(this.key, JSON.stringify({ url: loc, name: this.name, size: this.file.size, finding: this.finding }));
+			return loc;
+		}
+
+		/* Send file bytes [offset, end) with progress; resolves to the new offset. */
+		patch(url, offset, end) {
+			return new Promise((resolve, reject) => {
+				const xhr = new XMLHttpRequest();
+				this.xhr = xhr;
+				xhr.open('PATCH', url);
+				const h = this.headers({ 'Upload-Offset': String(offset), 'Content-Type': 'application/offset+octet-stream' });
+				for (const [k, v] of Object.entries(h))
+					xhr.setRequestHeader(k, v);
+				xhr.upload.addEventListener('progress', (e) => this.onProgress(offset + e.loaded));
+				xhr.addEventListener('load', () => {
+					this.xhr = null;
+					if (xhr.status === 204) {
+						resolve(Number(xhr.getResponseHeader('Upload-Offset')));
+						return;
+					}
+					let data = null;
+					try {
+						data = xhr.responseText ? JSON.parse(xhr.responseText) : null;
+					} catch (e) {
+						data = null;
+					}
+					const p = new Problem(xhr.status, data);
+					p.offset = xhr.getResponseHeader('Upload-Offset');
+					reject(p);
+				});
+				const lost = () => {
+					this.xhr = null;
+					reject(new Problem(0, { title: 'Connection lost' }));
+				};
+				xhr.addEventListener('error', lost);
+				xhr.addEventListener('abort', lost);
+				xhr.send(this.file.slice(offset, end));
 			});
-			xhr.addEventListener('load', () => {
-				let data = null;
+		}
+
+		pause() {
+			this.paused = true;
+			if (this.xhr)
+				this.xhr.abort();
+		}
+
+		/* Run until done (the signed receipt), paused (null) or refused (throws a Problem). */
+		async run() {
+			this.paused = false;
+			let url = null;
+			let offset = 0;
+			let delay = 1000;
+			const saved = localStorage.getItem(this.key);
+			for (;;) {
+				if (this.paused)
+					return null;
 				try {
-					data = xhr.responseText ? JSON.parse(xhr.responseText) : null;
+					if (url === null && saved) {
+						url = JSON.parse(saved).url;
+						const o = await this.head(url);
+						if (o === null) {
+							localStorage.removeItem(this.key);
+							url = null;
+						} else {
+							offset = o;
+							this.onState('Resuming at ' + fmtSize(offset) + ' of ' + fmtSize(this.file.size) + '.');
+						}
+					}
+					if (url === null) {
+						url = await this.create();
+						offset = 0;
+					}
+					this.onProgress(offset);
+					while (offset < this.file.size && !this.paused)
+						offset = await this.patch(url, offset, Math.min(this.file.size, offset + tusChunk()));
+					if (this.paused)
+						return null;
+					if (this.file.size === 0)
+						offset = await this.patch(url, 0, 0);
+					localStorage.removeItem(this.key);
+					this.onState('Sent; fetching the signed receipt…');
+					return await api('GET', '/evidence/' + url.split('/').pop() + '/receipt');
 				} catch (e) {
-					data = null;
+					if (this.paused)
+						return null;
+					if (!(e instanceof Problem))
+						throw e;
+					if (e.status === 409 && e.offset !== null && /^\d+$/.test(String(e.offset))) {
+						offset = Number(e.offset);
+						continue;
+					}
+					if (e.status === 404 && url !== null) {
+						/* expired or removed on the server: start again */
+						localStorage.removeItem(this.key);
+						url = null;
+						continue;
+					}
+					if (e.status !== 0 && e.status < 500 && e.status !== 429)
+						throw e;
+					/* a dropped connection or a busy server: wait, ask the offset, go on */
+					this.onState('Connection lost; retrying in ' + Math.round(delay / 1000) + ' s…');
+					await sleep(delay);
+					delay = Math.min(delay * 2, 30000);
+					if (url !== null) {
+						try {
+							const o = await this.head(url);
+							if (o === null) {
+								localStorage.removeItem(this.key);
+								url = null;
+							} else {
+								offset = o;
+								delay = 1000;
+								this.onState('Reconnected; resuming at ' + fmtSize(offset) + '.');
+							}
+						} catch (e2) {
+							/* still down: the loop waits again */
+						}
+					}
 				}
-				if (xhr.status >= 200 && xhr.status < 300 && data && data.receipt) {
-					resolve(data);
-					return;
-				}
-				if (xhr.status === 401 && me !== null)
-					setSession(null);
-				reject(new Problem(xhr.status, data));
-			});
-			const lost = () => reject(new Problem(0, { title: 'Upload failed',
-				detail: 'The connection was closed before the server answered (the file may be over a limit).' }));
-			xhr.addEventListener('error', lost);
-			xhr.addEventListener('abort', lost);
-			xhr.send(file);
-		});
+			}
+		}
 	}
 
 	/* The signed receipt of an upload, with where to check it. */
@@ -691,7 +1324,7 @@
 			dl([['Evidence id', el('code', { id: 'receipt-id' }, r.id)],
 				['Name', r.name], ['Size', fmtSize(r.size) + ' (' + r.size + ' bytes)'],
 				['SHA-256', el('code', { class: 'hash', id: 'receipt-sha256' }, r.sha256)],
-				['Media type', r.media_type], ['Uploaded by', r.uploaded_by], ['Uploaded at', r.uploaded_at],
+				['Media type', r.media_type], ['Uploaded by', nameOf(r, 'uploaded_by')], ['Uploaded at', when(r.uploaded_at)],
 				['Algorithm', signed.algorithm], ['Key id', el('code', { class: 'hash' }, signed.key_id)],
 				['Signature', el('code', { class: 'hash', id: 'receipt-signature' }, signed.signature)]]),
 			el('p', { class: 'hint' }, 'The signature covers the canonical JSON of the receipt; check it with the key at ',
@@ -705,7 +1338,7 @@
 	/* The receipt to show once the engagement view is drawn again. */
 	let pendingReceipt = null;  /* {engagement, signed} */
 
-	function evidenceSection(engagementId, items, findings, orgUsers, working) {
+	function evidenceSection(engagementId, items, findings, orgUsers, working, fixedFinding) {
 		const findingTitles = new Map(findings.map((f) => [f.id, f.title]));
 		const colleagues = new Map(orgUsers.map((u) => [u.id, u.email]));
 		const slot = el('div', { id: 'evidence-receipt-slot' });
@@ -713,8 +1346,7 @@
 			slot.append(receiptBox(pendingReceipt.signed));
 		pendingReceipt = null;
 
-		const who = (uid) => uid === me.user.id ? 'you' : colleagues.has(uid) ? colleagues.get(uid) :
-			el('code', { title: uid }, 'user ' + String(uid).slice(0, 8));
+		const who = (ev) => nameOf(ev, 'uploaded_by', (uid) => colleagues.has(uid) ? colleagues.get(uid) : shortId(uid));
 		const mayDelete = (ev) => ev.uploaded_by === me.user.id ||
 			(me.user.role === 'admin' && colleagues.has(ev.uploaded_by));
 
@@ -728,7 +1360,7 @@
 			}
 		};
 		const remove = async (ev, button) => {
-			if (!window.confirm('Delete "' + ev.name + '"? Its bytes cannot be recovered.'))
+			if (!await confirmAction('Delete "' + ev.name + '"? Its bytes cannot be recovered.', 'Delete'))
 				return;
 			clearProblem();
 			button.disabled = true;
@@ -753,53 +1385,99 @@
 				el('a', { href: API + '/evidence/' + encodeURIComponent(ev.id), class: 'download' }, ev.name),
 				el('span', { class: 'size', title: ev.size + ' bytes' }, fmtSize(ev.size)),
 				el('code', { class: 'hash', title: ev.sha256 }, String(ev.sha256).slice(0, 12) + '…'),
-				ev.media_type, who(ev.uploaded_by), ev.uploaded_at,
+				ev.media_type, who(ev), when(ev.uploaded_at),
 				ev.finding ? link('#/findings/' + ev.finding, findingTitles.get(ev.finding) || 'finding') : '—',
 				el('span', { class: 'actions' }, actions)];
 		});
 
-		const progress = el('progress', { id: 'evidence-progress', max: '1', value: '0', hidden: true });
-		const progressText = el('span', { id: 'evidence-progress-text', class: 'muted' });
+		const progress = el('progress', { id: 'evidence-progress', max: '1', value: '0', hidden: true, 'aria-label': 'Upload progress' });
+		const progressText = el('span', { id: 'evidence-progress-text', class: 'muted', 'aria-live': 'polite' });
+		const stateText = el('p', { id: 'evidence-upload-state', class: 'muted', 'aria-live': 'polite' });
+		let current = null;
+		const pauseBtn = el('button', { type: 'button', id: 'evidence-pause', class: 'small', hidden: true, 'data-live': true, onclick: () => {
+			if (current) {
+				current.pause();
+				stateText.textContent = 'Paused. Choose Resume (or, after a reload, the same file) to continue.';
+				pauseBtn.hidden = true;
+			}
+		} }, 'Pause');
+		const submitBtn = el('button', { type: 'submit', id: 'evidence-submit' }, 'Upload');
+		const fileInput = el('input', { type: 'file', name: 'file', required: true, id: 'evidence-file' });
+		const unfinished = unfinishedUploads(engagementId).filter((u) => !fixedFinding || u.finding === fixedFinding);
 		const form = onSubmit(el('form', { class: 'card', id: 'evidence-upload' },
-			el('h4', null, 'Upload evidence'),
-			field('File', el('input', { type: 'file', name: 'file', required: true })),
-			field('Name (blank: the file\u2019s own name)', el('input', { name: 'name', maxlength: 255 })),
-			findings.length === 0 ? null : field('Finding (optional)',
+			el('h4', null, fixedFinding ? 'Upload evidence for this finding' : 'Upload evidence'),
+			el('p', { class: 'hint' }, 'Resumable: pause at any time; after a dropped connection the upload goes on by itself, ' +
+				'and after a reload choose the same file again to continue where it stopped.'),
+			unfinished.length === 0 ? null : el('div', { id: 'evidence-unfinished' },
+				el('p', null, 'Unfinished uploads in this browser (choose the same file again to resume):'),
+				el('ul', null, unfinished.map((u) => el('li', null, u.name + ' (' + fmtSize(u.size) + ') ',
+					action('Discard', async () => {
+						if (!await confirmAction('Discard the unfinished upload of "' + u.name + '"? Its bytes on the server are deleted.', 'Discard'))
+							return;
+						await fetch(u.url, { method: 'DELETE', credentials: 'same-origin',
+							headers: { 'Tus-Resumable': TUS, 'X-Lockstep-CSRF': '1' } }).catch(() => null);
+						localStorage.removeItem(u.key);
+						await route();
+						notice('Unfinished upload discarded.');
+					}))))),
+			field('File', fileInput),
+			field('Name (blank: the file\u2019s own name; up to 255 bytes, no / or \\)', el('input', { name: 'name', maxlength: 255 })),
+			fixedFinding || findings.length === 0 ? null : field('Finding (optional)',
 				select('finding', [['', '(none)']].concat(findings.map((f) => [f.id, f.title])), '')),
 			el('div', { class: 'progress' }, progress, progressText),
-			el('button', { type: 'submit' }, 'Upload')), async (fd) => {
+			stateText,
+			el('div', { class: 'actions' }, submitBtn, pauseBtn)), async (fd) => {
 			const file = fd.get('file');
 			if (!(file instanceof File) || file.name === '')
-				throw new Problem(0, { title: 'No file chosen', detail: 'Pick a file to upload.' });
+				throw new Problem(0, { title: 'No file chosen', detail: 'Pick a file to upload.', field: 'file' });
 			const typed = String(fd.get('name') || '');
-			let q = '?name=' + encodeURIComponent(typed.trim() !== '' ? typed : file.name);
-			if (fd.get('finding'))
-				q += '&finding=' + encodeURIComponent(String(fd.get('finding')));
+			const name = typed.trim() !== '' ? typed : file.name;
+			const finding = fixedFinding || String(fd.get('finding') || '');
 			progress.hidden = false;
 			progress.max = Math.max(file.size, 1);
 			progress.value = 0;
-			progressText.textContent = 'Uploading ' + fmtSize(file.size) + '…';
+			stateText.textContent = '';
+			let first = null;
+			let t0 = 0;
+			const up = new TusUpload(engagementId, file, name, finding, (sent) => {
+				const now = performance.now();
+				if (first === null) {
+					first = sent;
+					t0 = now;
+				}
+				progress.value = sent;
+				const dt = (now - t0) / 1000;
+				const rate = dt > 0.5 ? (sent - first) / dt : 0;
+				let t = fmtSize(sent) + ' of ' + fmtSize(file.size) + ' (' + Math.floor(100 * sent / Math.max(file.size, 1)) + '%)';
+				if (rate > 0 && sent < file.size) {
+					const left = Math.ceil((file.size - sent) / rate);
+					t += ' · ' + fmtSize(rate) + '/s · about ' + (left < 90 ? left + ' s' : Math.ceil(left / 60) + ' min') + ' left';
+				}
+				progressText.textContent = t;
+			}, (msg) => { stateText.textContent = msg; });
+			current = up;
+			pauseBtn.hidden = false;
+			submitBtn.textContent = 'Resume';
 			let signed;
 			try {
-				signed = await uploadFile('/engagements/' + engagementId + '/evidence' + q, file, (loaded, total) => {
-					progress.max = Math.max(total, 1);
-					progress.value = loaded;
-					progressText.textContent = loaded >= total ? 'Sent ' + fmtSize(total) + '; the server is finishing…' :
-						fmtSize(loaded) + ' of ' + fmtSize(total) + ' (' + Math.floor(100 * loaded / Math.max(total, 1)) + '%)';
-				});
-			} catch (e) {
-				progress.hidden = true;
-				progressText.textContent = '';
-				throw e;
+				signed = await up.run();
+			} finally {
+				pauseBtn.hidden = true;
 			}
+			if (signed === null)
+				return; /* paused: the button says Resume */
+			current = null;
+			submitBtn.textContent = 'Upload';
 			pendingReceipt = { engagement: engagementId, signed };
 			await route();
 			notice('Uploaded ' + signed.receipt.name + ' (' + fmtSize(signed.receipt.size) + ').');
 		});
 
 		return el('div', { id: 'evidence' },
-			el('h3', null, 'Evidence'),
-			items.length === 0 ? el('p', { class: 'empty' }, 'No evidence yet.') :
+			fixedFinding ? el('h3', null, 'Evidence') : null,
+			items.length === 0 ? el('p', { class: 'empty' }, working ? (fixedFinding ? 'No evidence for this finding yet: upload a file below.' :
+				'No evidence yet: upload a file below (it is encrypted at rest and only this engagement\u2019s company and assessor can read it).') :
+				'No evidence.') :
 				table(['Name', 'Size', 'SHA-256', 'Media type', 'Uploaded by', 'Uploaded', 'Finding', ''], rows,
 					{ id: 'evidence-table' }),
 			el('p', { class: 'hint' }, 'Files are downloaded as attachments and never opened in the page.'),
@@ -974,7 +1652,7 @@
 	 * with the assessor's verdicts.
 	 */
 	async function levelsSection(id, kind, e) {
-		const box = el('div', { id: 'levels-section' }, el('h3', null, 'Security levels'));
+		const box = el('div', { id: 'levels-section' }, el('h3', null, 'What was emulated, and the company\u2019s commitments'));
 		const em = await getOrNull('/engagements/' + id + '/emulation');
 		const open = !e.released;
 		if (em)
@@ -1058,8 +1736,10 @@
 	}
 
 	function claimForm(engagementId, tm, c) {
-		return onSubmit(el('form', { class: 'card claim' },
+		return onSubmit(el('form', { class: 'card claim', id: 'claim-' + tm },
 			el('h4', null, 'Claim · ' + tm),
+			el('p', { class: 'claim-state' + (c ? '' : ' muted') }, c ? ['Saved: ', el('strong', { class: 'claim-level' }, c.level), ' · ', when(c.updated_at)] :
+				'No claim yet: choose a level and write the public summary.'),
 			field('Robust up to', select('level', enumOf('capability_level'), c ? c.level : 'not-assessed')),
 			checkedText(engagementId, 'Public summary', { name: 'summary', rows: 3, value: c ? c.summary : '' }),
 			el('button', { type: 'submit' }, 'Save claim')), async (fd) => {
@@ -1072,18 +1752,24 @@
 
 	async function viewFinding(id) {
 		const f = await api('GET', '/findings/' + id);
-		const hist = await api('GET', '/findings/' + id + '/history');
+		const [hist, eng, evidence, orgUsers] = await Promise.all([api('GET', '/findings/' + id + '/history'),
+			getOrNull('/engagements/' + f.engagement_id),
+			listAll('/engagements/' + f.engagement_id + '/evidence').catch(() => []),
+			me.user.role === 'admin' ? listAll('/orgs/' + me.org.id + '/users').catch(() => []) : []]);
 		const kind = me.org.kind;
+		const working = eng && (eng.state === 'fieldwork' || eng.state === 'reporting');
 		const out = el('div', null,
-			el('p', null, el('a', { href: '#/engagements/' + f.engagement_id, id: 'back-engagement' }, '← engagement')),
+			el('nav', { 'aria-label': 'Breadcrumb', class: 'crumbs' },
+				el('a', { href: '#/engagements/' + f.engagement_id + '/findings', id: 'back-engagement' },
+					'← ' + (eng ? eng.campaign_title + ' · findings' : 'engagement'))),
 			el('h2', { id: 'finding-title' }, f.title),
 			dl([['Threat model', f.threat_model], ['Severity', el('span', { class: 'sev sev-' + f.severity }, f.severity)],
 				['Status', f.status], ['MITRE ATLAS', fmtList(f.atlas)], ['CWE', fmtList(f.cwe)],
 				['CVSS', orDash(f.cvss)],
 				['Exploitable from', el('span', { id: 'finding-oc' }, orDash(f.oc_required))], ['Version', String(f.version)],
 				['Remediation due', f.remediation_due ? el('span', { id: 'finding-due', class: f.overdue ? 'error' : null },
-					f.remediation_due + (f.overdue ? ' (overdue)' : '')) : '—'],
-				['Created', f.created_at], ['Updated', f.updated_at]]),
+					when(f.remediation_due), f.overdue ? ' (overdue)' : '') : '—'],
+				['Created', when(f.created_at)], ['Updated', when(f.updated_at)]]),
 			el('h3', null, 'Detail'), el('pre', { class: 'text' }, f.detail),
 			el('h3', null, 'Company response'),
 			f.response ? el('pre', { class: 'text' }, f.response) : el('p', { class: 'empty' }, 'No response yet.'));
@@ -1100,7 +1786,8 @@
 				field('MITRE ATLAS ids', el('input', { name: 'atlas', value: (f.atlas || []).join(', ') })),
 				field('CWE ids', el('input', { name: 'cwe', value: (f.cwe || []).join(', ') })),
 				field('CVSS vector', el('input', { name: 'cvss', value: f.cvss || '' })),
-				field('Remediation due (RFC 3339, blank: none)', el('input', { name: 'remediation_due', value: f.remediation_due || '' })),
+				field(localLabel('Remediation due') + ', blank: none', el('input', { name: 'remediation_due', type: 'datetime-local',
+					value: localInput(f.remediation_due) })),
 				ocRequiredField(f.oc_required || ''),
 				el('button', { type: 'submit' }, 'Save changes')), async (fd) => {
 				const body = {};
@@ -1112,8 +1799,8 @@
 						body[k] = words(fd.get(k));
 				if (String(fd.get('cvss')).trim() !== (f.cvss || ''))
 					body.cvss = String(fd.get('cvss')).trim();
-				if (String(fd.get('remediation_due')).trim() !== (f.remediation_due || ''))
-					body.remediation_due = String(fd.get('remediation_due')).trim();
+				if (String(fd.get('remediation_due') || '') !== localInput(f.remediation_due))
+					body.remediation_due = fromLocal(fd.get('remediation_due')) || '';
 				if (fd.get('oc_required') !== (f.oc_required || ''))
 					body.oc_required = fd.get('oc_required');
 				await patchFinding(id, body);
@@ -1133,12 +1820,14 @@
 			}));
 		}
 
+		out.append(evidenceSection(f.engagement_id, evidence.filter((x) => x.finding === f.id), [f], orgUsers, working, f.id));
+
 		out.append(await conversationSection(f, hist));
 
 		const items = hist && Array.isArray(hist.items) ? hist.items : [];
 		out.append(el('h3', null, 'History'),
 			table(['Version', 'When', 'By', 'Status', 'Severity', 'Title', 'Response'], items.map((v) => [
-				String(v.version), orDash(v.changed_at), orDash(v.changed_by), v.status, v.severity,
+				String(v.version), when(v.changed_at), nameOf(v, 'changed_by'), v.status, v.severity,
 				orDash(v.title), orDash(v.response)]), { id: 'history-table' }));
 		return out;
 	}
@@ -1156,20 +1845,20 @@
 		for (const c of arr('comments'))
 			events.push([c.created_at, el('li', { class: 'comment' },
 				el('strong', null, (c.author.name || c.author.org_name || c.author.kind) + ' (' + c.author.kind + ')'),
-				' · ' + c.created_at, el('pre', { class: 'text' }, c.body))]);
+				' · ', when(c.created_at), el('pre', { class: 'text' }, c.body))]);
 		for (const k of risks) {
 			events.push([k.requested_at, el('li', { class: 'risk' },
-				el('strong', null, 'Risk acceptance asked'), ' · ' + k.requested_at + ' · until ' + k.expires_at +
+				el('strong', null, 'Risk acceptance asked'), ' · ', when(k.requested_at), ' · until ', when(k.expires_at),
 				(k.expired ? ' (expired)' : '') + ' · ' + k.state,
 				el('pre', { class: 'text' }, k.justification))]);
 			if (k.decided_at)
 				events.push([k.decided_at, el('li', { class: 'risk' },
-					el('strong', null, 'Risk acceptance ' + k.state), ' · ' + k.decided_at,
+					el('strong', null, 'Risk acceptance ' + k.state), ' · ', when(k.decided_at),
 					k.decision_note ? el('pre', { class: 'text' }, k.decision_note) : null)]);
 		}
 		for (const t of arr('retests'))
 			events.push([t.created_at, el('li', { class: 'retest' },
-				el('strong', null, 'Retest ' + t.result), ' · ' + t.created_at +
+				el('strong', null, 'Retest ' + t.result), ' · ', when(t.created_at),
 				(t.evidence && t.evidence.length ? ' · evidence: ' + t.evidence.join(', ') : ''),
 				el('pre', { class: 'text' }, t.note))]);
 		events.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
@@ -1191,7 +1880,7 @@
 			out.append(onSubmit(el('form', { class: 'card', id: 'risk-form' },
 				el('h4', null, 'Ask for risk acceptance'),
 				field('Justification', el('textarea', { name: 'justification', rows: 4, required: true, maxlength: 20000 })),
-				field('Accepted until (your local time)', el('input', { name: 'expires_at', type: 'datetime-local', required: true })),
+				field(localLabel('Accepted until'), el('input', { name: 'expires_at', type: 'datetime-local', required: true })),
 				el('button', { type: 'submit' }, 'Ask the assessor')), async (fd) => {
 				const t = new Date(String(fd.get('expires_at')));
 				if (isNaN(t.getTime()))
@@ -1204,7 +1893,7 @@
 		if (kind === 'assessor' && pending)
 			out.append(onSubmit(el('form', { class: 'card', id: 'risk-decision' },
 				el('h4', null, 'Decide the risk-acceptance request'),
-				el('p', null, 'Asked ' + pending.requested_at + ', until ' + pending.expires_at + '.'),
+				el('p', null, 'Asked ', when(pending.requested_at), ', until ', when(pending.expires_at), '.'),
 				field('Decision', select('decision', [['accept', 'Accept the risk'], ['refuse', 'Refuse']], 'accept')),
 				field('Note (optional)', el('textarea', { name: 'note', rows: 3, maxlength: 20000 })),
 				el('button', { type: 'submit' }, 'Decide')), async (fd) => {
@@ -1276,14 +1965,14 @@
 					showProblem(e);
 				}
 			} }, 'Mark all read'),
-			items.length === 0 ? el('p', { class: 'empty' }, 'No notifications.') :
-				table(['', 'What', 'Campaign', 'When', ''], items.map((n) => [
+			items.length === 0 ? el('p', { class: 'empty' }, 'No notifications: changes to your engagements are announced here.') :
+				table([el('span', { class: 'visually-hidden' }, 'Unread'), 'What', 'Campaign', 'When', ''], items.map((n) => [
 					n.read ? '' : el('span', { class: 'badge' }, 'new'),
 					el('a', { href: notificationTarget(n), onclick: () => {
 						if (!n.read)
 							api('POST', '/inbox/' + n.id + '/read').catch(() => {});
 					} }, eventText[n.type] || n.type),
-					orDash(n.campaign_title), n.created_at,
+					orDash(n.campaign_title), when(n.created_at),
 					n.read ? '' : el('button', { type: 'button', class: 'small', onclick: async () => {
 						clearProblem();
 						try {
@@ -1309,12 +1998,14 @@
 		return el('section', { id: 'webhooks' },
 			el('h3', null, 'Webhooks'),
 			el('p', null, 'Signed JSON notifications (event type and ids only) POSTed to your URL; see the API documentation for the signature.'),
-			items.length === 0 ? el('p', { class: 'empty' }, 'No webhooks.') :
+			items.length === 0 ? el('p', { class: 'empty' }, 'No webhooks: add one below to be told of changes by your own systems.') :
 				table(['URL', 'Events', 'Created', '', ''], items.map((w) => [
-					w.url, fmtList(w.events), w.created_at, link('#/webhooks/' + w.id, 'Delivery log'),
-					el('button', { type: 'button', class: 'small', onclick: async () => {
+					w.url, fmtList(w.events), when(w.created_at), link('#/webhooks/' + w.id, 'Delivery log'),
+					el('button', { type: 'button', class: 'small danger', onclick: async () => {
 						clearProblem();
 						try {
+							if (!await confirmAction('Remove the webhook to ' + w.url + ' and its delivery log?', 'Remove'))
+								return;
 							await api('DELETE', '/webhooks/' + w.id);
 							await route();
 							notice('Webhook removed.');
@@ -1353,10 +2044,10 @@
 		return el('div', null,
 			el('p', null, el('a', { href: '#/orgs/' + me.org.id }, '← organisation')),
 			el('h2', null, 'Webhook delivery log'),
-			items.length === 0 ? el('p', { class: 'empty' }, 'No deliveries yet.') :
+			items.length === 0 ? el('p', { class: 'empty' }, 'No deliveries yet: they are listed here as events happen.') :
 				table(['Event', 'State', 'Attempts', 'Last status', 'Last error', 'Created', 'Next attempt', 'Delivered'],
 					items.map((x) => [x.event_type, x.state, String(x.attempts), orDash(x.last_status === null ? '' : String(x.last_status)),
-						orDash(x.last_error), x.created_at, x.state === 'pending' ? x.next_attempt_at : '—', orDash(x.delivered_at)]),
+						orDash(x.last_error), when(x.created_at), x.state === 'pending' ? when(x.next_attempt_at) : '—', when(x.delivered_at)]),
 					{ id: 'deliveries-table' }));
 	}
 
@@ -1405,7 +2096,7 @@
 				notice('Organisation ' + o.name + ' created.');
 			}),
 			table(['Name', 'Kind', 'Aliases', 'Created'], orgs.map((o) => [
-				link('#/orgs/' + o.id, o.name), o.kind, fmtList(o.aliases), o.created_at]), { id: 'orgs-table' }));
+				link('#/orgs/' + o.id, o.name), o.kind, fmtList(o.aliases), when(o.created_at)]), { id: 'orgs-table' }));
 	}
 
 	/* A link to pass on (invitation or reset), shown once. */
@@ -1414,7 +2105,7 @@
 		return el('div', { class: 'card', id: 'link-card' },
 			el('h4', null, title),
 			el('p', null, answer.mailed ? 'It was also mailed to ' + answer.email + '.' :
-				'Pass this link on to ' + answer.email + ' yourself (it is shown only now); it works once, until ' + answer.expires_at + '.'),
+				'Pass this link on to ' + answer.email + ' yourself (it is shown only now); it works once, until ', when(answer.expires_at), '.'),
 			input,
 			el('button', { type: 'button', class: 'small', onclick: async () => {
 				input.select();
@@ -1462,7 +2153,7 @@
 					notice(org.name + ' enabled: its users can log in again.');
 				}, { id: 'org-enable' }) :
 				action('Disable organisation', async () => {
-					if (!window.confirm('Disable ' + org.name + '? Every user of it is logged out at once and cannot log in until you enable it again.'))
+					if (!await confirmAction('Disable ' + org.name + '? Every user of it is logged out at once and cannot log in until you enable it again.', 'Disable organisation'))
 						return;
 					await api('POST', '/orgs/' + id + '/disable');
 					await route();
@@ -1470,9 +2161,11 @@
 				}, { id: 'org-disable' }));
 		out.append(el('h3', null, 'Users'),
 			table(['E-mail', 'Name', 'Role', 'Status', 'Created', ''], users.map((u) => [
-				u.email, u.name, u.role, u.disabled ? 'disabled' : 'active', u.created_at,
+				u.email, u.name, u.role, u.disabled ? 'disabled' : 'active', when(u.created_at),
 				el('span', { class: 'actions' },
 					action('Revoke sessions', async () => {
+						if (!await confirmAction('Log ' + u.email + ' out everywhere? Every session of theirs ends now.', 'Revoke sessions'))
+							return;
 						await api('DELETE', '/users/' + u.id + '/sessions');
 						notice('Sessions of ' + u.email + ' revoked.');
 					}),
@@ -1483,7 +2176,7 @@
 							notice(u.email + ' enabled.');
 						}, { 'data-user': u.email, 'data-action': 'enable' }) :
 						action('Disable', async () => {
-							if (!window.confirm('Disable ' + u.email + '? Their sessions and API tokens stop at once.'))
+							if (!await confirmAction('Disable ' + u.email + '? Their sessions and API tokens stop at once.', 'Disable user'))
 								return;
 							await api('POST', '/users/' + u.id + '/disable');
 							await route();
@@ -1509,10 +2202,12 @@
 				notice('Invitation for ' + a.email + ' made.');
 			}),
 			el('h3', null, 'Invitations and reset links'),
-			links.length === 0 ? el('p', { class: 'empty' }, 'None yet.') :
+			links.length === 0 ? el('p', { class: 'empty' }, 'No links yet: invite someone above.') :
 				table(['Kind', 'E-mail', 'Name', 'Role', 'Status', 'Expires', ''], links.slice().reverse().map((l) => [
-					l.kind, l.email, orDash(l.name), orDash(l.role), l.status, l.expires_at,
+					l.kind, l.email, orDash(l.name), orDash(l.role), l.status, when(l.expires_at),
 					l.status === 'pending' ? action('Revoke', async () => {
+						if (!await confirmAction('Revoke the link for ' + l.email + '? It stops working at once.', 'Revoke link'))
+							return;
 						await api('DELETE', '/invitations/' + l.id);
 						await route();
 						notice('Link for ' + l.email + ' revoked.');
@@ -1543,11 +2238,11 @@
 		const box = el('input', { type: 'checkbox', name: 'email', id: 'mail-email' });
 		box.checked = st.email;
 		return onSubmit(el('form', { class: 'card', id: 'mail-settings' },
-			el('h3', null, 'E-mail notifications'),
+			el('h4', null, 'E-mail notifications'),
 			el('p', null, st.mail_configured
 				? 'Besides the inbox, lockstep can mail you when something happens in your engagements: the kind of event and a link, never a title or a text. Several events close together come as one message.'
 				: 'This server has no mail relay configured (LOCKSTEP_SMTP_URL), so nothing is mailed; your choice applies once one is.'),
-			el('label', null, box, ' Mail me my notifications'),
+			el('label', { class: 'inline' }, box, ' Mail me my notifications'),
 			el('button', { type: 'submit' }, 'Save')), async () => {
 			const r = await api('PUT', '/me/notifications', { email: box.checked });
 			notice(r.email ? 'E-mail notifications are on.' : 'E-mail notifications are off.');
@@ -1563,12 +2258,12 @@
 			onSubmit(el('form', { class: 'card', id: 'password-change' },
 				el('h4', null, 'Change password'),
 				el('p', null, 'At least 12 characters, not a common password. Your other sessions and API tokens are logged out.'),
-				field('Current password', el('input', { name: 'current', type: 'password', autocomplete: 'current-password', required: true, maxlength: 1024 })),
-				field('New password', el('input', { name: 'fresh', type: 'password', autocomplete: 'new-password', required: true, minlength: 12, maxlength: 1024 })),
+				field('Current password', el('input', { name: 'current', 'data-field': 'current_password', type: 'password', autocomplete: 'current-password', required: true, maxlength: 1024 })),
+				field('New password', el('input', { name: 'fresh', 'data-field': 'new_password', type: 'password', autocomplete: 'new-password', required: true, minlength: 12, maxlength: 1024 })),
 				field('Repeat the new password', el('input', { name: 'repeat', type: 'password', autocomplete: 'new-password', required: true, minlength: 12, maxlength: 1024 })),
 				el('button', { type: 'submit' }, 'Change password')), async (fd) => {
 				if (fd.get('fresh') !== fd.get('repeat'))
-					throw new Problem(422, { title: 'The new passwords differ', detail: 'Type the same new password twice.' });
+					throw new Problem(422, { title: 'The new passwords differ', detail: 'Type the same new password twice.', field: 'repeat' });
 				try {
 					await api('PUT', '/me/password', { current_password: fd.get('current'), new_password: fd.get('fresh') });
 				} catch (e) {
@@ -1584,9 +2279,10 @@
 	async function viewCampaigns() {
 		const items = await listAll('/campaigns');
 		const out = el('div', null, el('h2', null, 'Campaigns'),
-			items.length === 0 ? el('p', { class: 'empty' }, 'No campaigns yet.') :
+			items.length === 0 ? el('p', { class: 'empty' }, me.org.kind === 'coordinator' ?
+				'No campaigns yet: create the first one below.' : 'No campaigns yet: your organisation takes part in none.') :
 				table(['Title', 'Slug', 'State', 'Disclosure', 'Release'], items.map((c) => [
-					link('#/campaigns/' + c.id, c.title), c.slug, c.state, c.disclosure, c.release_at]),
+					link('#/campaigns/' + c.id, c.title), c.slug, c.state, c.disclosure, releaseWhen(c.release_at)]),
 				{ id: 'campaigns-table' }));
 		if (me.org.kind !== 'coordinator')
 			return out;
@@ -1598,7 +2294,7 @@
 				threatModels.map((t) => el('label', { class: 'check' },
 					el('input', { type: 'checkbox', name: 'threat_models', value: t.code, checked: true }),
 					t.code + ' — ' + t.name))),
-			field('Release (your local time)', el('input', { name: 'release_at', type: 'datetime-local', required: true })),
+			field(localLabel('Release'), el('input', { name: 'release_at', type: 'datetime-local', required: true })),
 			field('Disclosure', select('disclosure', enumOf('disclosure'), 'named')),
 			field('Minimum cohort (aggregate)', el('input', { name: 'min_cohort', type: 'number', min: 1, max: 1000, value: '3' })),
 			el('button', { type: 'submit' }, 'Create campaign')), async (fd) => {
@@ -1645,9 +2341,9 @@
 		const out = el('div', null,
 			el('h2', null, 'Campaign · ' + c.title),
 			dl([['Slug', c.slug], ['State', c.state], ['Threat models', fmtList(c.threat_models)],
-				['Release', c.release_at], ['Planned release', orDash(c.planned_release_at)],
+				['Release', el('span', { id: 'campaign-release' }, releaseWhen(c.release_at))], ['Planned release', when(c.planned_release_at)],
 				['Disclosure', c.disclosure], ['Minimum cohort', String(c.min_cohort)],
-				['Review opens', c.review_opens_at + (c.review_opens_default ? ' (72 h before the release)' : '')],
+				['Review opens', [when(c.review_opens_at), c.review_opens_default ? ' (72 h before the release)' : '']],
 				['Second factor', c.require_second_factor ? 'required of every user of its organisations' : 'not required']]));
 		if (me.org.kind !== 'coordinator' || !Array.isArray(c.engagements))
 			return out;
@@ -1668,7 +2364,7 @@
 			if (r.hold && r.status === 'held') {
 				const byEng = new Map(c.engagements.map((e) => [e.id, e.company_org.name + ' × ' + e.assessor_org.name]));
 				out.append(el('p', { class: 'error', id: 'release-hold' },
-					'The release is held: these texts name a participating company (checked ' + orDash(r.hold.checked_at) +
+					'The release is held: these texts name a participating company (checked ' + (r.hold.checked_at ? dtf.format(new Date(r.hold.checked_at)) : '—') +
 					'). The participants who wrote them see the spans. Decide:'),
 				table(['Text', 'Engagement', 'Name found'], r.hold.reasons.map((h) =>
 					[h.field, h.engagement ? orDash(byEng.get(h.engagement)) : '(campaign)', h.name]), { id: 'hold-reasons' }),
@@ -1676,15 +2372,18 @@
 					el('h4', null, 'Decision'),
 					field('Decision', select('decision', [['extend', 'Extend the release (the texts open again until then)'],
 						['withhold', 'Publish now with these texts withheld']], 'extend')),
-					field('Extend by (minutes, for "extend")', el('input', { name: 'minutes', type: 'number', min: '1', max: '43200', value: '60' })),
+					field('Extend by (minutes, for "extend")', el('input', { name: 'minutes', 'data-field': 'seconds', type: 'number', min: '1', max: '43200', value: '60' })),
 					field('Reason (audited; published with withheld texts)', el('input', { name: 'reason', maxlength: 1000, required: true })),
 					el('button', { type: 'submit' }, 'Decide')), async (fd) => {
 					const body = { decision: fd.get('decision'), reason: fd.get('reason') };
+					if (body.decision === 'withhold' && !await confirmAction('Publish now with the held texts withheld? ' +
+						'This cannot be undone.', 'Withhold and publish'))
+						return;
 					if (body.decision === 'extend')
 						body.seconds = Math.round(Number(fd.get('minutes')) * 60);
 					const d = await api('POST', '/campaigns/' + id + '/hold/decision', body);
 					await route();
-					notice(d.decision === 'extend' ? 'Release extended to ' + d.release_at + '.' :
+					notice(d.decision === 'extend' ? 'Release extended to ' + dtf.format(new Date(d.release_at)) + ' (' + tz + ').' :
 						'The texts will be published withheld.');
 				}));
 			}
@@ -1696,10 +2395,10 @@
 						(w.company_org ? w.company_org.name + ': ' : '') + w.detail))));
 		if (Array.isArray(c.release_history) && c.release_history.length > 0)
 			out.append(el('h3', null, 'Release-date history'),
-				table(['Release instant', 'Announced'], c.release_history.map((h) => [h.release_at, h.announced_at]),
+				table(['Release instant', 'Announced'], c.release_history.map((h) => [when(h.release_at), when(h.announced_at)]),
 					{ id: 'release-history' }));
 		out.append(el('h3', null, 'Progress'),
-			c.engagements.length === 0 ? el('p', { class: 'empty' }, 'No engagements yet.') :
+			c.engagements.length === 0 ? el('p', { class: 'empty' }, 'No engagements yet: add one with the form below.') :
 				table(['Company', 'Assessor', 'Stage', 'Findings', 'Open', 'Claims', 'Statement', 'Review'], c.engagements.map((e) => {
 					const p = e.progress || {};
 					const rv = e.review || { state: 'not-open' };
@@ -1713,11 +2412,19 @@
 
 		if (!c.released) {
 			out.append(onSubmit(el('form', { class: 'card', id: 'campaign-edit' },
-				el('h4', null, 'Change campaign'),
+				el('h4', null, 'Campaign settings'),
+				field('Title (up to 200 characters)', el('input', { name: 'title', required: true, maxlength: 200, value: c.title })),
 				field('State', select('state', enumOf('campaign_state').filter((v) => v !== 'published'), c.state)),
-				field('Move release to (your local time; blank keeps it)', el('input', { name: 'release_at', type: 'datetime-local' })),
+				field('Disclosure', select('disclosure', enumOf('disclosure'), c.disclosure)),
+				field('Minimum cohort k (aggregate cells under k companies are suppressed; 1–1000)',
+					el('input', { name: 'min_cohort', type: 'number', min: 1, max: 1000, value: String(c.min_cohort) })),
+				el('fieldset', null, el('legend', null, 'Threat models'),
+					threatModels.map((t) => el('label', { class: 'check' },
+						el('input', { type: 'checkbox', name: 'threat_models', value: t.code,
+							checked: (c.threat_models || []).includes(t.code) }), ' ' + t.code))),
+				field(localLabel('Move release to') + '; blank keeps it', el('input', { name: 'release_at', type: 'datetime-local' })),
 				field('Reason (required when moving the release)', el('input', { name: 'reason', maxlength: 1000 })),
-				field('Open the company review at (your local time; blank keeps it)',
+				field(localLabel('Open the company review at') + '; blank keeps it',
 					el('input', { name: 'review_opens_at', type: 'datetime-local' })),
 				el('label', null, el('input', { type: 'checkbox', name: 'review_default' }),
 					el('span', null, 'Review opens 72 h before the release (default)')),
@@ -1729,6 +2436,15 @@
 					body.review_opens_at = 'default';
 				if (fd.get('state') !== c.state)
 					body.state = fd.get('state');
+				if (fd.get('title') !== c.title)
+					body.title = fd.get('title');
+				if (fd.get('disclosure') !== c.disclosure)
+					body.disclosure = fd.get('disclosure');
+				if (Number(fd.get('min_cohort')) !== c.min_cohort)
+					body.min_cohort = Number(fd.get('min_cohort'));
+				const tmsNow = fd.getAll('threat_models').map(String);
+				if (tmsNow.slice().sort().join(',') !== (c.threat_models || []).slice().sort().join(','))
+					body.threat_models = tmsNow;
 				if (fd.get('release_at')) {
 					body.release_at = new Date(String(fd.get('release_at'))).toISOString().replace(/\.\d{3}Z$/, 'Z');
 					body.reason = fd.get('reason');
@@ -1856,7 +2572,7 @@
 			return box;
 		}
 		render(el('div', null,
-			dl([['Authenticator app (TOTP)', 'on since ' + t.confirmed_at],
+			dl([['Authenticator app (TOTP)', ['on since ', when(t.confirmed_at)]],
 				['Recovery codes left', String(t.recovery_codes_left)]]),
 			onSubmit(el('form', { class: 'card', id: 'totp-recovery' },
 				el('h4', null, 'New recovery codes'),
@@ -1889,11 +2605,14 @@
 		return table(['Kind', 'Name', 'Scopes', 'Created', 'Last used', 'Address', 'Expires', ''],
 			items.map((t) => [
 				t.kind === 'api' ? 'API token' : 'browser session' + (t.current ? ' (this one)' : ''),
-				orDash(t.name), t.scopes ? fmtList(t.scopes) : 'all', t.created_at, orDash(t.last_used_at),
-				orDash(t.addr), t.expires_at,
-				el('button', { type: 'button', class: 'small', onclick: async () => {
+				orDash(t.name), t.scopes ? fmtList(t.scopes) : 'all', when(t.created_at), when(t.last_used_at),
+				orDash(t.addr), when(t.expires_at),
+				el('button', { type: 'button', class: 'small danger', onclick: async () => {
 					clearProblem();
 					try {
+						if (!await confirmAction('Revoke this ' + (t.kind === 'api' ? 'API token' : 'session') +
+							(t.current ? ' (the one you are using: you will be logged out)' : '') + '?', 'Revoke'))
+							return;
 						await api('DELETE', revokePath(t));
 						if (t.current) {
 							setSession(null);
@@ -1927,12 +2646,12 @@
 			totpSection(t || {}),
 			el('h3', null, 'Sessions and API tokens'),
 			items.length ? tokensTable(items, (x) => '/tokens/' + x.id, 'tokens-table') :
-				el('p', { class: 'empty' }, 'None.'),
+				el('p', { class: 'empty' }, 'No sessions or tokens: create a token below.'),
 			onSubmit(el('form', { class: 'card', id: 'token-create' },
 				el('h4', null, 'New API token'),
 				field('Name', el('input', { name: 'name', required: true, maxlength: 100 })),
-				field('Valid for (days)', el('input', { name: 'days', type: 'number', min: 1, max: 365, value: '30', required: true })),
-				el('fieldset', null, el('legend', null, 'Scopes (what the token may do)'),
+				field('Valid for (days, 1–365)', el('input', { name: 'days', 'data-field': 'ttl_days', type: 'number', min: 1, max: 365, value: '30', required: true })),
+				el('fieldset', { 'data-field': 'scopes' }, el('legend', null, 'Scopes (what the token may do)'),
 					scopes.map((sc) => el('label', { class: 'check' },
 						el('input', { type: 'checkbox', name: 'scope', value: sc, checked: sc === 'read' }), ' ' + sc))),
 				el('button', { type: 'submit' }, 'Create token'),
@@ -1940,9 +2659,8 @@
 				const body = { name: fd.get('name'), ttl_days: Number(fd.get('days')), scopes: fd.getAll('scope') };
 				const tok = await api('POST', '/tokens', body);
 				const table2 = await api('GET', '/tokens');
-				const list = $('tokens-table');
-				if (list && table2 && Array.isArray(table2.items))
-					list.replaceWith(tokensTable(table2.items, (x) => '/tokens/' + x.id, 'tokens-table'));
+				if (table2 && Array.isArray(table2.items))
+					replaceTable('tokens-table', tokensTable(table2.items, (x) => '/tokens/' + x.id, 'tokens-table'));
 				created.replaceChildren(el('p', { class: 'ok' }, 'Token ' + tok.name + ' (shown only now; send it as ',
 					el('code', null, 'Authorization: Bearer …'), '):'), el('code', { class: 'wrap', id: 'token-secret' }, tok.token));
 			}));
@@ -1950,7 +2668,7 @@
 
 	const routes = [
 		[/^#\/security$/, viewSecurity],
-		[new RegExp('^#/engagements/' + UUID + '$'), viewEngagement],
+		[new RegExp('^#/engagements/' + UUID + '(?:/(overview|findings|evidence|claims|statement|history))?$'), viewEngagement],
 		[new RegExp('^#/findings/' + UUID + '$'), viewFinding],
 		[/^#\/orgs$/, viewOrgs],
 		[new RegExp('^#/orgs/' + UUID + '$'), viewOrg],
@@ -1980,17 +2698,75 @@
 			}
 		}
 		let node;
+		viewFailed = false;
 		try {
 			node = await fn(...args);
 		} catch (e) {
 			if (seq !== renderSeq || me === null)
 				return;
-			node = el('p', { class: 'empty' }, 'This page could not be loaded.');
+			viewFailed = e instanceof Problem && (e.status === 0 || e.status >= 500);
+			node = el('div', null, el('h2', null, 'This page could not be loaded'),
+				el('p', { class: 'empty' }, viewFailed ? 'The server could not be reached; this page reloads itself once it is back.' :
+					(e.title || 'Error') + (e.detail ? ': ' + e.detail : '')));
 			showProblem(e);
 		}
-		if (seq === renderSeq && me !== null)
+		if (seq === renderSeq && me !== null) {
+			fixHeadings(node);
+			const keep = document.activeElement;
+			const same = lastHash === location.hash;
 			$('view').replaceChildren(node);
+			$('view').setAttribute('data-shown', location.hash);
+			lastHash = location.hash;
+			document.title = titleOf(node);
+			for (const a of $('nav').querySelectorAll('a')) {
+				const h = a.getAttribute('href');
+				const cur = h === '#/' ? (location.hash === '' || location.hash === '#/' || location.hash.startsWith('#/engagements')) :
+					location.hash === h || location.hash.startsWith(h + '/');
+				if (cur)
+					a.setAttribute('aria-current', 'page');
+				else
+					a.removeAttribute('aria-current');
+			}
+			/* a new page: focus its heading; the same page redrawn keeps its place */
+			if (!same || !keep || !keep.isConnected || keep === document.body)
+				focusHeading(node);
+		}
 		refreshUnread();
+	}
+
+	let lastHash = null;
+
+	function titleOf(node) {
+		const h = node.querySelector && node.querySelector('h2');
+		return (h ? h.textContent + ' · ' : '') + 'lockstep';
+	}
+
+	function focusHeading(node) {
+		const h = node.querySelector && node.querySelector('h2');
+		if (!h)
+			return;
+		h.setAttribute('tabindex', '-1');
+		h.focus({ preventScroll: false });
+	}
+
+	/* No heading level is skipped: a heading deeper than one below the
+	 * previous one becomes that level (views use h2 … h4 under the h1). */
+	function fixHeadings(root) {
+		let prev = 1;
+		for (const h of Array.from(root.querySelectorAll('h2, h3, h4, h5, h6'))) {
+			const lv = Number(h.tagName[1]);
+			if (lv > prev + 1) {
+				const n = document.createElement('h' + (prev + 1));
+				for (const a of Array.from(h.attributes))
+					n.setAttribute(a.name, a.value);
+				while (h.firstChild)
+					n.appendChild(h.firstChild);
+				h.replaceWith(n);
+				prev = prev + 1;
+			} else {
+				prev = lv;
+			}
+		}
 	}
 
 	/* Navigate, then show msg once the new view is there. */

@@ -8,8 +8,9 @@
 # of its own. Without Chromium, Node.js 20+, npm or the variables above it
 # prints "SKIP: reason" and "0 passed, 0 failed, 1 skipped" (the whole smoke
 # test counts as one skipped test) and exits 0; deploy/local/test counts the
-# skip (and fails under CI=true). Otherwise it exits with smoke.mjs's
-# status; smoke.mjs ends with "N passed, N failed, 0 skipped".
+# skip (and fails under CI=true). Otherwise it runs every *.mjs test file
+# here (smoke.mjs, ui.mjs, …), prints their lines and the summed
+# "N passed, N failed, N skipped", and fails when any of them failed.
 set -eu
 
 here=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)
@@ -44,11 +45,12 @@ export LOCKSTEP_TEST_CHROMIUM="$chromium"
 cd "$here"
 # playwright-core has no browser download step; the variable only makes sure.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
-# Install (again) unless node_modules already holds the pinned version.
+# Install (again) unless node_modules already holds every pinned version.
 if ! node -e '
-	const want = require("./package.json").dependencies["playwright-core"];
-	const have = require("./node_modules/playwright-core/package.json").version;
-	process.exit(want === have ? 0 : 1);' 2>/dev/null; then
+	const deps = require("./package.json").dependencies;
+	for (const [name, want] of Object.entries(deps))
+		if (require("./node_modules/" + name + "/package.json").version !== want)
+			process.exit(1);' 2>/dev/null; then
 	if [ -f package-lock.json ]; then
 		npm ci --no-audit --no-fund --loglevel=error ||
 		    npm install --no-audit --no-fund --loglevel=error
@@ -56,5 +58,30 @@ if ! node -e '
 		npm install --no-audit --no-fund --loglevel=error
 	fi
 fi
-node public.mjs || exit 1 # the public pages (/p/...): axe, small screens, 404, Lighthouse
-exec node smoke.mjs
+# Every test file (smoke.mjs, ui.mjs, …: each *.mjs here) runs in turn; each
+# ends with "N passed, N failed, N skipped" and the sums are the suite's.
+total_p=0
+total_f=0
+total_s=0
+rc=0
+for t in *.mjs; do
+	[ -f "$t" ] || continue
+	echo "== $t"
+	out=$(mktemp)
+	if node "$t" >"$out" 2>&1; then :; else rc=1; fi
+	cat "$out"
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$out" | tail -n 1 || true)
+	rm -f "$out"
+	if [ -z "$line" ]; then
+		echo "FAIL $t printed no result line"
+		total_f=$((total_f + 1))
+		rc=1
+		continue
+	fi
+	set -- $line
+	total_p=$((total_p + $1))
+	total_f=$((total_f + $3))
+	total_s=$((total_s + $5))
+done
+echo "$total_p passed, $total_f failed, $total_s skipped"
+[ "$total_f" -eq 0 ] && [ "$rc" -eq 0 ]

@@ -251,7 +251,10 @@ try {
 		assert(await page.locator('#finding-create').count() === 0, 'a planned engagement offers the finding form');
 		await page.click('#stage-section button[data-stage=fieldwork]');
 		await page.locator('#engagement-stage', { hasText: /^fieldwork$/ }).waitFor({ state: 'visible' });
-		assert(await page.locator('#stages-table tbody tr').count() === 2, 'stages table does not list planned and fieldwork');
+		assert(await page.locator('#stages-list li').count() === 2, 'stages list does not show planned and fieldwork');
+		await page.click('#tab-findings');
+		await page.locator('#finding-create').waitFor({ state: 'visible' });
+		assert(/\/findings$/.test(page.url()), 'the address does not name the findings tab: ' + page.url());
 		await page.fill('#finding-create input[name=title]', findingTitle);
 		await page.selectOption('#finding-create select[name=severity]', 'high');
 		await page.fill('#finding-create textarea[name=detail]', 'Any engineer can list the weights bucket.');
@@ -262,18 +265,22 @@ try {
 		await submit(page, '#finding-edit', /saved/);
 		assert(await page.locator('#history-table tbody tr').count() === 2, 'history does not have 2 versions');
 		await page.click('#back-engagement');
+		await page.locator('#findings-table a', { hasText: findingTitle }).waitFor({ state: 'visible' });
+		await page.click('#tab-claims');
 		const claim = page.locator('form.claim').first();
 		await claim.waitFor({ state: 'visible' });
+		assert(await page.locator('#claims-table').count() === 0, 'the assessor sees the claims twice (table and forms)');
 		await claim.locator('select[name=level]').selectOption('OC3');
 		await claim.locator('textarea[name=summary]').fill('Held against OC3 attackers.');
 		await claim.locator('button[type=submit]').click();
-		await page.locator('#claims-table td', { hasText: /^OC3$/ }).waitFor({ state: 'visible' });
+		await page.locator('form.claim .claim-level', { hasText: /^OC3$/ }).first().waitFor({ state: 'visible' });
 		await logout(page);
 	});
 
 	await check('security levels: emulation, a rated finding contradicting the claim, a commitment and its verdict', async () => {
 		await login(page, assessorUser, userPassword);
 		await page.locator('#engagements-table a').first().click();
+		await page.click('#tab-levels');
 		await page.locator('#emulation-form').waitFor({ state: 'visible' });
 		await page.selectOption('#emulation-form select[name=capability]', 'OC3');
 		await page.check('#emulation-form input[name=access][value=external]');
@@ -284,16 +291,19 @@ try {
 		assert(await page.textContent('#emulation-capability') === 'OC3', 'capability not shown');
 		await page.locator('#emulation-rules', { hasText: 'No social engineering' }).waitFor({ state: 'visible' });
 		// a finding exploitable from OC2 contradicts the claim OC3
+		await page.click('#tab-findings');
 		await page.fill('#finding-create input[name=title]', 'Rated ' + stamp);
 		await page.fill('#finding-create textarea[name=detail]', 'Exploitable by a professional.');
 		await page.selectOption('#finding-create select[name=oc_required]', 'OC2');
 		await submit(page, '#finding-create', /created/);
 		assert(await page.textContent('#finding-oc') === 'OC2', 'oc_required not shown on the finding');
 		await page.click('#back-engagement');
+		await page.click('#tab-claims');
 		await page.locator('#contradictions', { hasText: 'robust up to OC3' }).waitFor({ state: 'visible' });
 		await logout(page);
 		await login(page, companyUser, userPassword);
 		await page.locator('#engagements-table a').first().click();
+		await page.click('#tab-levels');
 		await page.locator('#commitment-form').waitFor({ state: 'visible' });
 		assert(await page.locator('#emulation-form').count() === 0, 'the company may edit the emulation');
 		await page.selectOption('#commitment-form select[name=framework]', 'RAND-SL');
@@ -305,6 +315,7 @@ try {
 		await logout(page);
 		await login(page, assessorUser, userPassword);
 		await page.locator('#engagements-table a').first().click();
+		await page.click('#tab-levels');
 		const verdict = page.locator('form.verdict-form').first();
 		await verdict.waitFor({ state: 'visible' });
 		await verdict.locator('select[name=verdict]').selectOption('refuted');
@@ -324,6 +335,7 @@ try {
 	await check('assessor uploads evidence through the UI and gets a signed receipt', async () => {
 		await login(page, assessorUser, userPassword);
 		await page.locator('#engagements-table a').first().click();
+		await page.click('#tab-evidence');
 		await page.locator('#evidence-upload').waitFor({ state: 'visible' });
 		assert(await page.locator('#evidence-table').count() === 0, 'a new engagement lists evidence');
 		await page.setInputFiles('#evidence-upload input[type=file]',
@@ -375,8 +387,8 @@ try {
 		assert(await page.locator('#evidence-table tbody tr').count() === 2, 'not two files listed');
 		await page.locator('#evidence-table tbody tr', { hasText: evidenceName }).locator('button', { hasText: 'Receipt' }).click();
 		await page.locator('#receipt-sha256', { hasText: evidenceSha }).waitFor({ state: 'visible' });
-		page.once('dialog', (d) => d.accept());
 		await row.locator('button', { hasText: 'Delete' }).click();
+		await page.click('#confirm-ok');
 		await page.locator('#notice', { hasText: /deleted/ }).waitFor({ state: 'visible' });
 		assert(await page.locator('#evidence-table tbody tr').count() === 1, 'the deleted file is still listed');
 		await logout(page);
@@ -385,6 +397,7 @@ try {
 	await check('company answers the finding and writes its statement', async () => {
 		await login(page, companyUser, userPassword);
 		await page.locator('#engagements-table a').first().click();
+		await page.click('#tab-findings');
 		await page.locator('#findings-table a', { hasText: findingTitle }).click();
 		await page.locator('#finding-answer').waitFor({ state: 'visible' });
 		assert(await page.locator('#finding-edit').count() === 0, 'company sees the assessor edit form');
@@ -393,6 +406,7 @@ try {
 		await submit(page, '#finding-answer', /saved/);
 		await page.locator('dd', { hasText: 'remediating' }).waitFor({ state: 'visible' });
 		await page.click('#back-engagement');
+		await page.click('#tab-statement');
 		/* the name pre-check warns while the statement is typed (pseudonymous) */
 		const text = page.locator('#statement-form textarea[name=text]');
 		await text.fill('As ' + company.toUpperCase() + '\u2019s team we welcome it.');
@@ -439,6 +453,7 @@ try {
 		const comment = 'Compensating control: <b>network</b> isolation ' + stamp;
 		await login(page, companyUser, userPassword);
 		await page.locator('#engagements-table a').first().click();
+		await page.click('#tab-findings');
 		await page.locator('#findings-table a', { hasText: findingTitle }).click();
 		await page.locator('#comment-form').waitFor({ state: 'visible' });
 		await page.fill('#comment-form textarea[name=body]', comment);
@@ -472,6 +487,7 @@ try {
 	await check('company sees the assessor\'s evidence, may download it but not delete it', async () => {
 		await login(page, companyUser, userPassword);
 		await page.locator('#engagements-table a').first().click();
+		await page.click('#tab-evidence');
 		const row = page.locator('#evidence-table tbody tr', { hasText: evidenceName });
 		await row.waitFor({ state: 'visible' });
 		assert(await row.locator('a.download').getAttribute('href') === evidenceHref, 'another download link');
@@ -512,9 +528,10 @@ try {
 	await check('assessor imports findings from CSV (errors per row, then all), both sides export CSV', async () => {
 		await login(page, assessorUser, userPassword);
 		await page.locator('#engagements-table a').first().click();
+		await page.click('#tab-findings');
 		await page.locator('#finding-import').waitFor({ state: 'visible' });
 		await page.selectOption('#finding-import select[name=threat_model]', 'WEIGHTS-EXFIL');
-		expectHttpError(new URL(page.url()).hash.replace('#', '/api/v1') + '/findings:import', 422);
+		expectHttpError(new URL(page.url()).hash.replace('#', '/api/v1').replace(/\/findings$/, '') + '/findings:import', 422);
 		const bad = 'title,detail,severity\r\nImported ' + stamp + ' one,first,low\r\nImported ' + stamp + ' two,second,severe\r\n';
 		await page.setInputFiles('#finding-import input[type=file]',
 			{ name: 'scan.csv', mimeType: 'text/csv', buffer: Buffer.from(bad) });
@@ -559,6 +576,7 @@ try {
 		await logout(page);
 		await login(page, companyUser, userPassword);
 		await page.locator('#engagements-table a').first().click();
+		await page.click('#tab-findings');
 		await page.locator('#findings-export').waitFor({ state: 'visible' });
 		assert(await page.locator('#finding-import').count() === 0, 'the company sees the import form');
 		got = await csvOf();
@@ -714,8 +732,8 @@ try {
 	await check('company admin disables the member (log-in refused), enables them, makes a reset link', async () => {
 		await login(page, companyUser, userPassword);
 		await page.click('#nav a[href^="#/orgs/"]');
-		page.once('dialog', (d) => d.accept());
 		await page.click('#users-table button[data-user="' + member + '"][data-action="disable"]');
+		await page.click('#confirm-ok');
 		await page.locator('#notice', { hasText: /disabled/ }).waitFor({ state: 'visible' });
 		await page.locator('#users-table td', { hasText: /^disabled$/ }).waitFor({ state: 'visible' });
 		await logout(page);
