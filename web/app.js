@@ -2668,7 +2668,7 @@
 
 	const routes = [
 		[/^#\/security$/, viewSecurity],
-		[new RegExp('^#/engagements/' + UUID + '(?:/(overview|findings|evidence|claims|statement|history))?$'), viewEngagement],
+		[new RegExp('^#/engagements/' + UUID + '(?:/(overview|findings|evidence|claims|levels|statement|history))?$'), viewEngagement],
 		[new RegExp('^#/findings/' + UUID + '$'), viewFinding],
 		[/^#\/orgs$/, viewOrgs],
 		[new RegExp('^#/orgs/' + UUID + '$'), viewOrg],

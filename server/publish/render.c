@@ -421,6 +421,90 @@ rd_cell(struct sbuf *b, const json_t *v)
 }
 
 /*
+ * A table of counts, rows x cols, from obj (row key -> {col -> count}); the
+ * row keys are row_keys' strings, or obj's keys when row_keys is NULL. In
+ * a region that scrolls on its own on a small screen. When half the cells
+ * or more are suppressed, one note instead, as rd_chart does.
+ */
+static void
+rd_count_table(struct sbuf *b, const char *caption, const char *corner, const json_t *obj,
+               const json_t *row_keys, const char *const *cols, long long k)
+{
+	const char *key;
+	const json_t *v, *cells;
+	size_t i;
+	int n = 0, shown = 0, first = 1;
+
+#define RD_ROWS(body)                                                                              \
+	do {                                                                                       \
+		if (row_keys != NULL) {                                                            \
+			json_array_foreach(row_keys, i, v)                                         \
+			{                                                                          \
+				key = json_string_value(v);                                        \
+				cells = json_object_get(obj, key);                                 \
+				body;                                                              \
+			}                                                                          \
+		} else {                                                                           \
+			json_object_foreach((json_t *)obj, key, v)                                 \
+			{                                                                          \
+				cells = v;                                                         \
+				body;                                                              \
+			}                                                                          \
+		}                                                                                  \
+	} while (0)
+	RD_ROWS(for (int c = 0; cols[c]; c++) {
+		n++;
+		shown += json_is_integer(json_object_get(cells, cols[c]));
+	});
+	if (n > 0 && shown * 2 <= n) {
+		sb_str(b, "<figure class=\"note\"><figcaption>");
+		sb_esc(b, caption);
+		sb_printf(b,
+		          "</figcaption><p>Suppressed: %d of %d values. The publication withholds "
+		          "every count that describes fewer than %lld companies (its minimum "
+		          "cohort), so that no company can be singled out.",
+		          n - shown, n, k);
+		RD_ROWS(for (int c = 0; cols[c]; c++) {
+			const json_t *x = json_object_get(cells, cols[c]);
+
+			if (!json_is_integer(x))
+				continue;
+			sb_str(b, first ? " Shown: " : ", ");
+			sb_esc(b, key);
+			sb_str(b, " ");
+			sb_esc(b, cols[c]);
+			sb_printf(b, " %lld", (long long)json_integer_value(x));
+			first = 0;
+		});
+		sb_str(b, first ? "</p></figure>\n" : ".</p></figure>\n");
+		return;
+	}
+	sb_str(b, "<div class=\"scroll\" role=\"region\" tabindex=\"0\" aria-label=\"");
+	sb_esc(b, caption);
+	sb_str(b, "\"><table><caption>");
+	sb_esc(b, caption);
+	sb_str(b, "</caption><thead><tr><th scope=\"col\">");
+	sb_esc(b, corner);
+	sb_str(b, "</th>");
+	for (int c = 0; cols[c]; c++) {
+		sb_str(b, "<th scope=\"col\">");
+		sb_esc(b, cols[c]);
+		sb_str(b, "</th>");
+	}
+	sb_str(b, "</tr></thead><tbody>");
+	RD_ROWS({
+		sb_str(b, "<tr><th scope=\"row\">");
+		sb_esc(b, key);
+		sb_str(b, "</th>");
+		for (int c = 0; cols[c]; c++)
+			rd_cell(b, json_object_get(cells, cols[c]));
+		sb_str(b, "</tr>");
+	});
+#undef RD_ROWS
+	sb_str(b, "</tbody></table></div>\n");
+}
+
+/*
  * "Robust against whom?" (issue 14): the coverage matrix (threat model x
  * attacker capability emulated) and per threat model the levels
  * demonstrated not met, as tables with captions and an SVG chart each (no
@@ -441,6 +525,8 @@ rd_levels(struct sbuf *b, const json_t *doc)
 	const char *key;
 	size_t i, j;
 	int any = 0;
+	long long cohort = (long long)json_integer_value(
+	    json_object_get(json_object_get(doc, "campaign"), "min_cohort"));
 
 	if (!json_is_object(lv))
 		return;
@@ -449,28 +535,10 @@ rd_levels(struct sbuf *b, const json_t *doc)
 	       "<p>What each assessment emulated (attacker capability after RAND's OC1\xe2\x80\x93"
 	       "OC5) says what a result means; a finding open at OCk shows robustness is not "
 	       "met from OCk on (open, being remediated, remediated but not yet retested, or "
-	       "risk-accepted).</p>"
-	       "<table><caption>Coverage: assessments of each threat model by attacker "
-	       "capability emulated</caption><thead><tr><th scope=\"col\">Threat model</th>");
-	for (i = 0; cov[i]; i++) {
-		sb_str(b, "<th scope=\"col\">");
-		sb_esc(b, cov[i]);
-		sb_str(b, "</th>");
-	}
-	sb_str(b, "</tr></thead><tbody>");
-	json_array_foreach(tms, i, v)
-	{
-		const json_t *cells =
-		    json_object_get(json_object_get(lv, "coverage"), json_string_value(v));
-
-		sb_str(b, "<tr><th scope=\"row\">");
-		sb_esc(b, json_string_value(v));
-		sb_str(b, "</th>");
-		for (j = 0; cov[j]; j++)
-			rd_cell(b, json_object_get(cells, cov[j]));
-		sb_str(b, "</tr>");
-	}
-	sb_str(b, "</tbody></table>\n");
+	       "risk-accepted).</p>");
+	rd_count_table(b,
+	               "Coverage: assessments of each threat model by attacker capability emulated",
+	               "Threat model", json_object_get(lv, "coverage"), tms, cov, cohort);
 	json_array_foreach(tms, i, v)
 	{
 		char title[160];
@@ -479,15 +547,17 @@ rd_levels(struct sbuf *b, const json_t *doc)
 		         json_string_value(v));
 		rd_chart(b, title,
 		         json_object_get(json_object_get(lv, "not_met"), json_string_value(v)), nm,
-		         (long long)json_integer_value(
-		             json_object_get(json_object_get(doc, "campaign"), "min_cohort")));
+		         cohort);
 	}
 	if (json_array_size(rows) > 0) {
-		sb_str(b,
-		       "<table><caption>What each assessment emulated</caption><thead><tr>"
-		       "<th scope=\"col\">Company</th><th scope=\"col\">Capability emulated</th>"
-		       "<th scope=\"col\">Access granted</th><th scope=\"col\">Person-days</th>"
-		       "<th scope=\"col\">Not met from (by threat model)</th></tr></thead><tbody>");
+		sb_str(
+		    b,
+		    "<div class=\"scroll\" role=\"region\" tabindex=\"0\" aria-label=\"What each "
+		    "assessment emulated\">"
+		    "<table><caption>What each assessment emulated</caption><thead><tr>"
+		    "<th scope=\"col\">Company</th><th scope=\"col\">Capability emulated</th>"
+		    "<th scope=\"col\">Access granted</th><th scope=\"col\">Person-days</th>"
+		    "<th scope=\"col\">Not met from (by threat model)</th></tr></thead><tbody>");
 		json_array_foreach(rows, i, row)
 		{
 			const json_t *em = json_object_get(row, "emulation");
@@ -527,7 +597,7 @@ rd_levels(struct sbuf *b, const json_t *doc)
 			}
 			sb_str(b, "</td></tr>");
 		}
-		sb_str(b, "</tbody></table>\n");
+		sb_str(b, "</tbody></table></div>\n");
 	}
 	json_array_foreach(rows, i, row)
 	{
@@ -535,7 +605,9 @@ rd_levels(struct sbuf *b, const json_t *doc)
 			any = 1;
 	}
 	if (any) {
-		sb_str(b, "<table><caption>The companies' own security commitments and the "
+		sb_str(b, "<div class=\"scroll\" role=\"region\" tabindex=\"0\" aria-label=\"The "
+		          "companies' own security commitments and the assessors' verdicts\">"
+		          "<table><caption>The companies' own security commitments and the "
 		          "assessors' verdicts</caption><thead><tr><th scope=\"col\">Company</th>"
 		          "<th scope=\"col\">Framework</th><th scope=\"col\">Commitment</th>"
 		          "<th scope=\"col\">Verdict</th></tr></thead><tbody>");
@@ -565,26 +637,11 @@ rd_levels(struct sbuf *b, const json_t *doc)
 				sb_str(b, "</td></tr>");
 			}
 		}
-		sb_str(b, "</tbody></table>\n");
+		sb_str(b, "</tbody></table></div>\n");
 	} else if (json_object_size(json_object_get(lv, "commitments")) > 0) {
-		sb_str(b, "<table><caption>The companies' own security commitments by assessors' "
-		          "verdict</caption><thead><tr><th scope=\"col\">Framework</th>");
-		for (i = 0; vocab_verdicts[i]; i++) {
-			sb_str(b, "<th scope=\"col\">");
-			sb_esc(b, vocab_verdicts[i]);
-			sb_str(b, "</th>");
-		}
-		sb_str(b, "</tr></thead><tbody>");
-		json_object_foreach((json_t *)json_object_get(lv, "commitments"), key, v)
-		{
-			sb_str(b, "<tr><th scope=\"row\">");
-			sb_esc(b, key);
-			sb_str(b, "</th>");
-			for (i = 0; vocab_verdicts[i]; i++)
-				rd_cell(b, json_object_get(v, vocab_verdicts[i]));
-			sb_str(b, "</tr>");
-		}
-		sb_str(b, "</tbody></table>\n");
+		rd_count_table(b, "The companies' own security commitments by assessors' verdict",
+		               "Framework", json_object_get(lv, "commitments"), NULL,
+		               vocab_verdicts, cohort);
 	}
 	sb_str(b, "</section>\n");
 }
