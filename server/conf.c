@@ -110,6 +110,7 @@ config_load(char *err, size_t errlen)
 	NUM(webhook_backoff_ms, "LOCKSTEP_WEBHOOK_BACKOFF_MS", 30000, 10, 3600000);
 	NUM(webhook_max_attempts, "LOCKSTEP_WEBHOOK_MAX_ATTEMPTS", 8, 1, 50);
 	NUM(webhook_timeout, "LOCKSTEP_WEBHOOK_TIMEOUT", 10, 1, 120);
+	NUM(mail_notifications, "LOCKSTEP_MAIL_NOTIFICATIONS", 1, 0, 1);
 	NUM(mail_interval, "LOCKSTEP_MAIL_INTERVAL", 300, 0, 86400);
 	NUM(mail_max_age, "LOCKSTEP_MAIL_MAX_AGE", 86400, 60, 30 * 86400);
 	NUM(mail_backoff_ms, "LOCKSTEP_MAIL_BACKOFF_MS", 60000, 10, 3600000);

@@ -72,6 +72,7 @@ struct config {
 	unsigned webhook_interval_ms;       /* LOCKSTEP_WEBHOOK_INTERVAL_MS, 1000: worker poll */
 	unsigned webhook_backoff_ms;   /* LOCKSTEP_WEBHOOK_BACKOFF_MS, 30000: first retry delay */
 	unsigned webhook_max_attempts; /* LOCKSTEP_WEBHOOK_MAX_ATTEMPTS, 8 */
+	unsigned mail_notifications;   /* LOCKSTEP_MAIL_NOTIFICATIONS, 1: 0 mails only links */
 	unsigned mail_interval; /* LOCKSTEP_MAIL_INTERVAL, 300: s between mails to one user */
 	unsigned mail_max_age;  /* LOCKSTEP_MAIL_MAX_AGE, 86400: s after which news is not mailed */
 	unsigned mail_backoff_ms;       /* LOCKSTEP_MAIL_BACKOFF_MS, 60000: first retry delay */

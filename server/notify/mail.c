@@ -290,7 +290,7 @@ notify_mail_run_once(void)
 	long long *ids = NULL;
 	int sent = 0;
 
-	if (config.smtp_url[0] == '\0')
+	if (config.smtp_url[0] == '\0' || !config.mail_notifications)
 		return 0;
 	if (db_tx(&mailer, "mail_claim", mail_claim_tx, &k) != DB_OK)
 		return -1;
