@@ -90,9 +90,16 @@ static struct schedule_prepared {
 	char stamp[33];           /* release_stamp() when it was built */
 	json_t *doc;              /* the document before publish_chain (owned) */
 } schedule_prepared;
+/* Timing spans of one release (milliseconds), logged with "released". */
+enum { SPAN_CLAIM, SPAN_INPUTS, SPAN_BUILD, SPAN_COMMIT, SPAN_REBUILD, SPAN_PUBLISH, SPAN_N };
+static const char *const span_names[SPAN_N] = {"claim",  "inputs",  "build",
+                                               "commit", "rebuild", "publish"};
+
 /* for /metrics (schedule_metrics_render) */
 static unsigned long schedule_nrounds, schedule_nreleased, schedule_nfailed;
 static unsigned long schedule_nwakes;
+/* the spans of this replica's last release (milliseconds), under schedule_lock */
+static double schedule_last_spans[SPAN_N + 1];
 /* woken: a campaign's instant changed (NOTIFY lockstep_release) */
 static int schedule_woken;
 /* the listener thread: its connection LISTENs; 1 while it does */
@@ -106,11 +113,6 @@ static int schedule_listening;
 #define SCHEDULE_MAX_SLEEP_MS 1000
 /* Due but not claimable (held, or another replica has it): look again soon. */
 #define SCHEDULE_DUE_RETRY_MS 100
-
-/* Timing spans of one release (milliseconds), logged with "released". */
-enum { SPAN_CLAIM, SPAN_INPUTS, SPAN_BUILD, SPAN_COMMIT, SPAN_REBUILD, SPAN_PUBLISH, SPAN_N };
-static const char *const span_names[SPAN_N] = {"claim",  "inputs",  "build",
-                                               "commit", "rebuild", "publish"};
 
 struct schedule_tx {
 	int from_prepared; /* published the prepared document */
@@ -752,6 +754,12 @@ schedule_main(void *arg)
 			    strcmp(schedule_prepared.rel.campaign_id, k.campaign) == 0)
 				schedule_prepared_clear();
 			if (k.published) {
+				pthread_mutex_lock(&schedule_lock);
+				memcpy(schedule_last_spans, k.spans, sizeof(k.spans));
+				schedule_last_spans[SPAN_N] =
+				    (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+				    (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+				pthread_mutex_unlock(&schedule_lock);
 				log_event(LOG_LEVEL_INFO, "released",
 				          json_pack("{s:s, s:I, s:s, s:b, s:o, s:f}", "slug",
 				                    k.slug, "sequence", (json_int_t)k.seq, "hash",
@@ -832,6 +840,23 @@ schedule_metrics_render(void)
 	        __atomic_load_n(&schedule_npreparations, __ATOMIC_RELAXED),
 	        __atomic_load_n(&schedule_nrebuilt, __ATOMIC_RELAXED)) < 0)
 		return NULL;
+	/* the profile of the last release: where its transaction's time went */
+	pthread_mutex_lock(&schedule_lock);
+	for (int i = 0; i <= SPAN_N && s != NULL; i++) {
+		char *t = NULL;
+
+		if (asprintf(&t, "%s%slockstep_scheduler_last_release_ms{span=\"%s\"} %.1f\n", s,
+		             i == 0
+		                 ? "# HELP lockstep_scheduler_last_release_ms Milliseconds of the "
+		                   "last release's steps (tx: the whole transaction, commit "
+		                   "included).\n# TYPE lockstep_scheduler_last_release_ms gauge\n"
+		                 : "",
+		             i < SPAN_N ? span_names[i] : "tx", schedule_last_spans[i]) < 0)
+			t = NULL;
+		free(s);
+		s = t;
+	}
+	pthread_mutex_unlock(&schedule_lock);
 	return s;
 }
 

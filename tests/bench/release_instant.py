@@ -141,6 +141,19 @@ def metric(name):
     return None
 
 
+def spans():
+    """The last release's profile from /metrics: {span: ms}."""
+    conn = http.client.HTTPConnection(HOST, PORT, timeout=10)
+    conn.request("GET", "/metrics")
+    text = conn.getresponse().read().decode()
+    conn.close()
+    out = {}
+    for line in text.splitlines():
+        if line.startswith('lockstep_scheduler_last_release_ms{span="'):
+            out[line.split('"')[1]] = float(line.split()[-1])
+    return out
+
+
 async def reader(i, path, instant, got, errors):
     req = f"GET {path} HTTP/1.1\r\nHost: {U.netloc}\r\nAccept: application/json\r\n\r\n".encode()
     deadline = instant + 60
@@ -223,6 +236,13 @@ def main():
           f"first {ms[0]:.0f} ms, median {statistics.median(ms):.0f} ms, last {ms[-1]:.0f} ms "
           f"(prepared: {prep}; load average before the instant {load[0]:.2f} {load[1]:.2f} "
           f"{load[2]:.2f})")
+    sp = spans()
+    if sp:
+        print("profile of the release transaction on the replica (ms): " +
+              ", ".join(f"{k} {v:.0f}" for k, v in sp.items()) +
+              " (inputs: the final check when prepared, else reading the inputs; build/"
+              "rebuild: the document with the name check; commit: commit-then-reveal; "
+              "publish: chain, signature, storing, audit and participant events)")
     target = "met" if ms[-1] <= 100 else "missed"
     print(f"target (every reader <= 100 ms after release_at): {target}")
 
