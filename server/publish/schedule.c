@@ -91,9 +91,23 @@ static struct schedule_prepared {
 	json_t *doc;              /* the document before publish_chain (owned) */
 } schedule_prepared;
 /* Timing spans of one release (milliseconds), logged with "released". */
-enum { SPAN_CLAIM, SPAN_INPUTS, SPAN_BUILD, SPAN_COMMIT, SPAN_REBUILD, SPAN_PUBLISH, SPAN_N };
-static const char *const span_names[SPAN_N] = {"claim",  "inputs",  "build",
-                                               "commit", "rebuild", "publish"};
+enum {
+	SPAN_CLAIM,
+	SPAN_INPUTS,
+	SPAN_BUILD,
+	SPAN_COMMIT,
+	SPAN_REBUILD,
+	SPAN_CHAIN,
+	SPAN_SIGN,
+	SPAN_STORE,
+	SPAN_EVENTS,
+	SPAN_N
+};
+/* chain: the chain's head (advisory lock); sign: canonical JSON, SHA-256,
+ * Ed25519; store: release_publish(); events: the audit event and the
+ * participants' events (one per engagement) */
+static const char *const span_names[SPAN_N] = {"claim", "inputs", "build", "commit", "rebuild",
+                                               "chain", "sign",   "store", "events"};
 
 /* for /metrics (schedule_metrics_render) */
 static unsigned long schedule_nrounds, schedule_nreleased, schedule_nfailed;
@@ -307,6 +321,7 @@ schedule_publish(struct db_conn *c, struct schedule_tx *k, json_t *doc, int afte
 
 	if ((ret = store_release_chain_head(c, &seq, prev)) != DB_OK)
 		return ret;
+	schedule_span(k, SPAN_CHAIN);
 	util_hex_encode(prev, sizeof(prev), prev_hex);
 	seq++;
 	ret = DB_ERROR;
@@ -316,10 +331,12 @@ schedule_publish(struct db_conn *c, struct schedule_tx *k, json_t *doc, int afte
 	    crypto_sign(schedule_signer, canon, len, sig) != 0)
 		goto done;
 	crypto_signer_public(schedule_signer, pub);
+	schedule_span(k, SPAN_SIGN);
 	if ((ret = store_release_publish(c, k->campaign, seq, canon, sig, hash, prev, pub)) !=
 	    DB_OK)
 		goto done;
 	k->published = 1;
+	schedule_span(k, SPAN_STORE);
 	k->seq = seq;
 	util_hex_encode(hash, sizeof(hash), k->hash);
 	ret = schedule_audit(c, "release.published", k->campaign,
@@ -416,7 +433,7 @@ schedule_tx_fn(struct db_conn *c, void *arg)
 					goto done;
 				}
 				ret = schedule_publish(c, k, doc, rel.held, pc.embargo_break);
-				schedule_span(k, SPAN_PUBLISH);
+				schedule_span(k, SPAN_EVENTS);
 				goto done;
 			}
 		}
@@ -466,7 +483,7 @@ schedule_tx_fn(struct db_conn *c, void *arg)
 		}
 		schedule_span(k, SPAN_REBUILD);
 		ret = schedule_publish(c, k, doc, rel.held, pc.embargo_break);
-		schedule_span(k, SPAN_PUBLISH);
+		schedule_span(k, SPAN_EVENTS);
 	}
 done:
 	json_decref(inputs);

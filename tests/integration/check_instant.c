@@ -216,7 +216,7 @@ put_claim(const char *eng, const char *summary)
 static char *
 prepared_campaign(int lead, const char *summary, char id[64], char eng[64])
 {
-	char *slug = campaign_at(time(NULL) + 7200, id), *body, *path, when[32];
+	char *slug = campaign_at(time(NULL) + 3 * 86400, id), *body, *path, when[32];
 	struct ht_resp *r;
 
 	body = ht_fmt("{\"company_org\":\"%s\",\"assessor_org\":\"%s\",\"scope\":\"s\","
@@ -230,9 +230,10 @@ prepared_campaign(int lead, const char *summary, char id[64], char eng[64])
 	free(body);
 	free(path);
 	put_claim(eng, summary);
-	/* the instant comes last, as in a real campaign: the commitments (due
-	 * 24 h before it) then cover the engagement, and nothing must be
-	 * committed again at the release */
+	/* the instant comes last, as in a real campaign: created 3 days ahead,
+	 * its commit instant (24 h before the release) has not passed, so the
+	 * commitments made once it is moved cover the engagement and nothing
+	 * must be committed again at the release (which is never prepared) */
 	iso(time(NULL) + lead, when);
 	body = ht_fmt("{\"release_at\":\"%s\",\"reason\":\"check_instant: prepared\"}", when);
 	path = ht_fmt("/api/v1/campaigns/%s", id);
