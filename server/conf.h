@@ -60,10 +60,12 @@ struct config {
 	unsigned evidence_stream_stale; /* LOCKSTEP_EVIDENCE_STREAM_STALE, 300 s idle (streamed) */
 	unsigned evidence_sweep_interval; /* LOCKSTEP_EVIDENCE_SWEEP_INTERVAL, 60 s */
 	unsigned release_interval_ms;     /* LOCKSTEP_RELEASE_INTERVAL_MS, 500: scheduler poll */
-	unsigned token_max_days;          /* LOCKSTEP_TOKEN_MAX_DAYS, 90: longest API token */
-	unsigned login_challenge_ttl;     /* LOCKSTEP_LOGIN_CHALLENGE_TTL, 300 s: two-step log-in */
-	unsigned release_test_pause_ms;   /* LOCKSTEP_TEST_RELEASE_PAUSE_MS, 0: tests only, see
-	                                     schedule.c */
+	unsigned release_prepare_ms;  /* LOCKSTEP_RELEASE_PREPARE_MS, 10000: build the release this
+	                                 long before its instant (0: never) */
+	unsigned token_max_days;      /* LOCKSTEP_TOKEN_MAX_DAYS, 90: longest API token */
+	unsigned login_challenge_ttl; /* LOCKSTEP_LOGIN_CHALLENGE_TTL, 300 s: two-step log-in */
+	unsigned release_test_pause_ms; /* LOCKSTEP_TEST_RELEASE_PAUSE_MS, 0: tests only, see
+	                                   schedule.c */
 	const char *log_key_file; /* LOCKSTEP_LOG_KEY_FILE, none: derived from the master key */
 	const char *log_origin;   /* LOCKSTEP_LOG_ORIGIN, "lockstep.local/log" */
 	unsigned audit_checkpoint_interval; /* LOCKSTEP_AUDIT_CHECKPOINT_INTERVAL, 600 s */

@@ -379,7 +379,8 @@ main_serve(void)
 		crypto_signer_free(signer);
 		return 1;
 	}
-	if (schedule_start(signer, config.release_interval_ms, config.release_test_pause_ms) != 0) {
+	if (schedule_start(signer, config.release_interval_ms, config.release_test_pause_ms,
+	                   config.release_prepare_ms) != 0) {
 		http_server_stop(5);
 		audit_sealer_stop();
 		evidence_sweeper_stop();

@@ -138,9 +138,15 @@ commit_round(void)
 	return n;
 }
 
-int
-commit_reveal(struct db_conn *c, const char *campaign, const json_t *threat_models, json_t *inputs,
-              json_t **summary)
+/*
+ * commit_reveal, or with ahead_ms >= 0 its dry run for a release prepared
+ * ahead_ms before the instant (the commitments read through
+ * commitments_for_release_ahead): a row that would have to be committed
+ * again makes it return STORE_NONE, having written nothing.
+ */
+static int
+commit_reveal_mode(struct db_conn *c, const char *campaign, const json_t *threat_models,
+                   json_t *inputs, json_t **summary, int ahead_ms)
 {
 	struct store_commitment *rows = NULL;
 	unsigned char salt[CRYPTO_KEY_LEN], h[CRYPTO_SHA256_LEN];
@@ -155,7 +161,9 @@ commit_reveal(struct db_conn *c, const char *campaign, const json_t *threat_mode
 	*summary = NULL;
 	gmtime_r(&t, &tm);
 	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	if ((rc = store_commitments_for_release(c, campaign, &rows, &n)) != DB_OK)
+	rc = ahead_ms >= 0 ? store_commitments_for_release_ahead(c, campaign, ahead_ms, &rows, &n)
+	                   : store_commitments_for_release(c, campaign, &rows, &n);
+	if (rc != DB_OK)
 		return rc;
 	for (int r = 0; r < n; r++)
 		if (rows[r].engagement_id[0] == '\0') {
@@ -195,6 +203,10 @@ commit_reveal(struct db_conn *c, const char *campaign, const json_t *threat_mode
 
 			/* changed after the commitment, or added after it: committed now, visibly
 			 */
+			if (ahead_ms >= 0) {
+				rc = STORE_NONE; /* a dry run writes nothing */
+				goto done;
+			}
 			if (crypto_random(salt, sizeof(salt)) != 0 ||
 			    commit_hash(threat_models, e, salt, h) != 0) {
 				rc = DB_ERROR;
@@ -225,4 +237,19 @@ done:
 	store_commitments_free(rows, n);
 	json_decref(listed);
 	return rc;
+}
+
+int
+commit_reveal(struct db_conn *c, const char *campaign, const json_t *threat_models, json_t *inputs,
+              json_t **summary)
+{
+	return commit_reveal_mode(c, campaign, threat_models, inputs, summary, -1);
+}
+
+int
+commit_reveal_dry(struct db_conn *c, const char *campaign, const json_t *threat_models,
+                  json_t *inputs, json_t **summary, int ahead_ms)
+{
+	return commit_reveal_mode(c, campaign, threat_models, inputs, summary,
+	                          ahead_ms < 0 ? 0 : ahead_ms);
 }

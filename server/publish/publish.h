@@ -235,9 +235,13 @@ struct crypto_signer;
  * by the store (store_release_inputs) with the master key given to
  * store_init. pause_ms > 0 (tests only) sleeps that long inside each
  * publishing transaction after the publication row is written and before
- * commit. Returns 0, or -1 if the thread cannot start.
+ * commit. prepare_ms > 0 builds each release that long before its instant
+ * (kept in this replica's memory, unsigned; used at the instant only when
+ * nothing it was built from changed meanwhile). Returns 0, or -1 if the
+ * thread cannot start.
  */
-int schedule_start(const struct crypto_signer *signer, unsigned interval_ms, unsigned pause_ms);
+int schedule_start(const struct crypto_signer *signer, unsigned interval_ms, unsigned pause_ms,
+                   unsigned prepare_ms);
 
 /* The scheduler's counters for /metrics; malloc'd text or NULL. */
 char *schedule_metrics_render(void);
@@ -272,6 +276,16 @@ int commit_round(void);
  */
 int commit_reveal(struct db_conn *c, const char *campaign, const json_t *threat_models,
                   json_t *inputs, json_t **summary);
+
+/*
+ * The same for a release prepared ahead_ms (0..60000) before its instant
+ * (publish/schedule.c), writing nothing: DB_OK with the reveals set as
+ * commit_reveal would set them, STORE_NONE when a row would have to be
+ * committed again at the release (then the release is not prepared), or
+ * a db_status.
+ */
+int commit_reveal_dry(struct db_conn *c, const char *campaign, const json_t *threat_models,
+                      json_t *inputs, json_t **summary, int ahead_ms);
 
 /* ---- the transparency log (tlogd.c) ---- */
 

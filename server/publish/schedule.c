@@ -30,6 +30,22 @@
  * every change of a campaign's instant or state NOTIFYs at COMMIT); while
  * it cannot listen, it polls every interval as before.
  *
+ * Prepared releases (0019_perf.sql): when a campaign's instant is less than
+ * prepare_ms away (LOCKSTEP_RELEASE_PREPARE_MS, 10 s), schedule_prepare()
+ * runs steps 2 and 3 and the commit-then-reveal ahead of time in a
+ * transaction that writes nothing (release_*_ahead(), commit_reveal_dry)
+ * and keeps the document in this replica's memory (schedule_prepared: one
+ * campaign, never signed, never stored, so nothing is visible before the
+ * instant; the database's embargo and policies are unchanged), with
+ * release_stamp(), a digest of everything it was built from, taken before
+ * and after the reads (equal, or nothing is kept). Each round re-checks the
+ * stamp and prepares again when it moved. At the instant the claiming
+ * transaction compares the campaign row and the stamp (the final check):
+ * both unchanged, it signs and stores the prepared document (step 4 only);
+ * anything changed (a text, a finding, a review, a commitment, the instant
+ * itself), it builds the release from the current rows as above. Another
+ * replica that claims the campaign simply builds it itself.
+ *
  * Nothing is visible to anyone before the COMMIT, so a replica killed at
  * any point publishes nothing, and its lock dies with its connection: the
  * next replica to poll claims the campaign and publishes it whole.
@@ -60,9 +76,44 @@ static int schedule_stopping;
 static const struct crypto_signer *schedule_signer;
 static unsigned schedule_interval_ms;
 static unsigned schedule_pause_ms;
+static unsigned schedule_prepare_ms;
+/* releases published from a prepared document; prepared but rebuilt at the instant */
+static unsigned long schedule_nprepared, schedule_nrebuilt, schedule_npreparations;
+
+/*
+ * The release prepared ahead of its instant (see the top of the file).
+ * Only the scheduler thread touches it.
+ */
+static struct schedule_prepared {
+	int valid;
+	struct store_release rel; /* the campaign row as release_peek() read it */
+	char stamp[33];           /* release_stamp() when it was built */
+	json_t *doc;              /* the document before publish_chain (owned) */
+} schedule_prepared;
+/* Timing spans of one release (milliseconds), logged with "released". */
+enum {
+	SPAN_CLAIM,
+	SPAN_INPUTS,
+	SPAN_BUILD,
+	SPAN_COMMIT,
+	SPAN_REBUILD,
+	SPAN_CHAIN,
+	SPAN_SIGN,
+	SPAN_STORE,
+	SPAN_EVENTS,
+	SPAN_N
+};
+/* chain: the chain's head (advisory lock); sign: canonical JSON, SHA-256,
+ * Ed25519; store: release_publish(); events: the audit event and the
+ * participants' events (one per engagement) */
+static const char *const span_names[SPAN_N] = {"claim", "inputs", "build", "commit", "rebuild",
+                                               "chain", "sign",   "store", "events"};
+
 /* for /metrics (schedule_metrics_render) */
 static unsigned long schedule_nrounds, schedule_nreleased, schedule_nfailed;
 static unsigned long schedule_nwakes;
+/* the spans of this replica's last release (milliseconds), under schedule_lock */
+static double schedule_last_spans[SPAN_N + 1];
 /* woken: a campaign's instant changed (NOTIFY lockstep_release) */
 static int schedule_woken;
 /* the listener thread: its connection LISTENs; 1 while it does */
@@ -78,6 +129,10 @@ static int schedule_listening;
 #define SCHEDULE_DUE_RETRY_MS 100
 
 struct schedule_tx {
+	int from_prepared; /* published the prepared document */
+	int rebuilt;       /* a prepared document was stale: built again */
+	double spans[SPAN_N];
+	struct timespec mark;
 	int claimed; /* a campaign was claimed (published or held) */
 	int published;
 	char slug[80];
@@ -85,6 +140,52 @@ struct schedule_tx {
 	long long seq;
 	char hash[2 * CRYPTO_SHA256_LEN + 1];
 };
+
+/* Close span i of k: the time since the previous mark. */
+static void
+schedule_span(struct schedule_tx *k, int i)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	k->spans[i] += (double)(now.tv_sec - k->mark.tv_sec) * 1e3 +
+	               (double)(now.tv_nsec - k->mark.tv_nsec) / 1e6;
+	k->mark = now;
+}
+
+/* The spans of k as a JSON object (new reference). */
+static json_t *
+schedule_spans_json(const struct schedule_tx *k)
+{
+	json_t *o = json_object();
+
+	for (int i = 0; i < SPAN_N; i++)
+		json_object_set_new(o, span_names[i],
+		                    json_real((double)(long)(k->spans[i] * 10) / 10));
+	return o;
+}
+
+/* 1 when the campaign rows a and b would build the same document. */
+static int
+schedule_same_release(const struct store_release *a, const struct store_release *b)
+{
+	return strcmp(a->campaign_id, b->campaign_id) == 0 &&
+	       strcmp(a->title ? a->title : "", b->title ? b->title : "") == 0 &&
+	       strcmp(a->slug, b->slug) == 0 && json_equal(a->threat_models, b->threat_models) &&
+	       strcmp(a->release_at, b->release_at) == 0 &&
+	       strcmp(a->planned_release_at, b->planned_release_at) == 0 &&
+	       strcmp(a->disclosure, b->disclosure) == 0 && a->min_cohort == b->min_cohort &&
+	       a->embargo_break == b->embargo_break && !a->held && !b->held;
+}
+
+/* Forget the prepared release. */
+static void
+schedule_prepared_clear(void)
+{
+	json_decref(schedule_prepared.doc);
+	store_release_clear(&schedule_prepared.rel);
+	memset(&schedule_prepared, 0, sizeof(schedule_prepared));
+}
 
 /* Append an audit event as the scheduler. DB_OK or a db_status. */
 static int
@@ -220,6 +321,7 @@ schedule_publish(struct db_conn *c, struct schedule_tx *k, json_t *doc, int afte
 
 	if ((ret = store_release_chain_head(c, &seq, prev)) != DB_OK)
 		return ret;
+	schedule_span(k, SPAN_CHAIN);
 	util_hex_encode(prev, sizeof(prev), prev_hex);
 	seq++;
 	ret = DB_ERROR;
@@ -229,10 +331,12 @@ schedule_publish(struct db_conn *c, struct schedule_tx *k, json_t *doc, int afte
 	    crypto_sign(schedule_signer, canon, len, sig) != 0)
 		goto done;
 	crypto_signer_public(schedule_signer, pub);
+	schedule_span(k, SPAN_SIGN);
 	if ((ret = store_release_publish(c, k->campaign, seq, canon, sig, hash, prev, pub)) !=
 	    DB_OK)
 		goto done;
 	k->published = 1;
+	schedule_span(k, SPAN_STORE);
 	k->seq = seq;
 	util_hex_encode(hash, sizeof(hash), k->hash);
 	ret = schedule_audit(c, "release.published", k->campaign,
@@ -263,13 +367,15 @@ done:
  * left. DB_OK or a db_status.
  */
 static int
-schedule_reviews(struct db_conn *c, const char *campaign, json_t *inputs)
+schedule_reviews(struct db_conn *c, const char *campaign, json_t *inputs, int ahead_ms)
 {
 	json_t *reviews = NULL, *e;
 	size_t i;
 	int rc;
 
-	if ((rc = store_review_release_inputs(c, campaign, &reviews)) != DB_OK)
+	rc = ahead_ms >= 0 ? store_review_release_inputs_ahead(c, campaign, ahead_ms, &reviews)
+	                   : store_review_release_inputs(c, campaign, &reviews);
+	if (rc != DB_OK)
 		return rc;
 	json_array_foreach(json_object_get(inputs, "engagements"), i, e)
 	{
@@ -294,9 +400,11 @@ schedule_tx_fn(struct db_conn *c, void *arg)
 
 	/* may run again: start from nothing */
 	memset(k, 0, sizeof(*k));
+	clock_gettime(CLOCK_MONOTONIC, &k->mark);
 	if ((ret = store_release_claim(c, &rel)) != DB_OK)
 		return ret == STORE_NONE ? DB_OK : ret;
 	k->claimed = 1;
+	schedule_span(k, SPAN_CLAIM);
 	snprintf(k->campaign, sizeof(k->campaign), "%s", rel.campaign_id);
 	snprintf(k->slug, sizeof(k->slug), "%s", rel.slug);
 	memset(&pc, 0, sizeof(pc));
@@ -309,9 +417,35 @@ schedule_tx_fn(struct db_conn *c, void *arg)
 	pc.disclosure = rel.disclosure;
 	pc.min_cohort = rel.min_cohort;
 	pc.embargo_break = rel.embargo_break;
+	if (schedule_prepared.valid) {
+		char stamp[33];
+
+		/* the final check: nothing the prepared document was built from changed */
+		if (schedule_same_release(&schedule_prepared.rel, &rel) &&
+		    (ret = store_release_stamp(c, k->campaign, 0, stamp)) != STORE_NONE) {
+			if (ret != DB_OK)
+				goto done;
+			if (strcmp(stamp, schedule_prepared.stamp) == 0) {
+				k->from_prepared = 1;
+				schedule_span(k, SPAN_INPUTS);
+				if ((doc = json_deep_copy(schedule_prepared.doc)) == NULL) {
+					ret = DB_ERROR;
+					goto done;
+				}
+				ret = schedule_publish(c, k, doc, rel.held, pc.embargo_break);
+				schedule_span(k, SPAN_EVENTS);
+				goto done;
+			}
+		}
+		k->rebuilt = strcmp(schedule_prepared.rel.campaign_id, k->campaign) == 0;
+		if (k->rebuilt)
+			log_event(LOG_LEVEL_INFO, "release_prepared_stale",
+			          json_pack("{s:s, s:b}", "slug", k->slug, "campaign_changed",
+			                    !schedule_same_release(&schedule_prepared.rel, &rel)));
+	}
 	if ((ret = store_release_inputs(c, k->campaign, &inputs)) < 0)
 		goto done;
-	if (ret == DB_OK && (ret = schedule_reviews(c, k->campaign, inputs)) != DB_OK)
+	if (ret == DB_OK && (ret = schedule_reviews(c, k->campaign, inputs, -1)) != DB_OK)
 		goto done;
 	/* security levels (0018): emulation, not-met levels, commitments */
 	if (ret == DB_OK && (ret = store_levels_attach(c, k->campaign, inputs)) != DB_OK)
@@ -322,12 +456,14 @@ schedule_tx_fn(struct db_conn *c, void *arg)
 	if (ret == DB_OK && (ret = store_release_withheld(c, k->campaign, &withheld)) != DB_OK)
 		goto done;
 	pc.withhold = withheld;
+	schedule_span(k, SPAN_INPUTS);
 	if (ret != DB_OK || (doc = publish_build(&pc, inputs, &leaks)) == NULL) {
 		log_event(LOG_LEVEL_ERROR, "release_build_failed",
 		          json_pack("{s:s}", "slug", k->slug));
 		ret = DB_ERROR;
 		goto done;
 	}
+	schedule_span(k, SPAN_BUILD);
 	if (json_array_size(leaks) > 0) {
 		ret = schedule_hold(c, k, leaks);
 	} else {
@@ -341,6 +477,7 @@ schedule_tx_fn(struct db_conn *c, void *arg)
 		if ((ret = commit_reveal(c, k->campaign, pc.threat_models, inputs, &summary)) !=
 		    DB_OK)
 			goto done;
+		schedule_span(k, SPAN_COMMIT);
 		if ((doc = publish_build(&pc, inputs, &leaks)) == NULL) {
 			json_decref(summary);
 			ret = DB_ERROR;
@@ -350,7 +487,9 @@ schedule_tx_fn(struct db_conn *c, void *arg)
 			ret = DB_ERROR;
 			goto done;
 		}
+		schedule_span(k, SPAN_REBUILD);
 		ret = schedule_publish(c, k, doc, rel.held, pc.embargo_break);
+		schedule_span(k, SPAN_EVENTS);
 	}
 done:
 	json_decref(inputs);
@@ -359,6 +498,160 @@ done:
 	json_decref(withheld);
 	store_release_clear(&rel);
 	return ret;
+}
+
+struct schedule_prep {
+	int ahead_ms;
+	int found;   /* a campaign is within ahead_ms */
+	int current; /* the prepared document is still current */
+	struct store_release rel;
+	char stamp[33];
+	json_t *doc;
+};
+
+static void
+schedule_prep_clear(struct schedule_prep *p)
+{
+	int ahead = p->ahead_ms;
+
+	store_release_clear(&p->rel);
+	json_decref(p->doc);
+	memset(p, 0, sizeof(*p));
+	p->ahead_ms = ahead;
+}
+
+/*
+ * Prepare the next release due within p->ahead_ms: read its inputs and
+ * build its document as schedule_tx_fn would at the instant (the
+ * commit-then-reveal dry), writing nothing. Leaves p->doc NULL when there
+ * is nothing to prepare, when the prepared document is still current
+ * (p->current), or when the release cannot be prepared (a name in a text
+ * holds it, a row must be committed again, a change during the reads):
+ * the instant then builds it. DB_OK or a db_status.
+ */
+static int
+schedule_prepare_fn(struct db_conn *c, void *arg)
+{
+	struct schedule_prep *p = arg;
+	struct publish_campaign pc;
+	json_t *inputs = NULL, *withheld = NULL, *leaks = NULL, *summary = NULL;
+	char after[33];
+	int ret;
+
+	schedule_prep_clear(p);
+	if ((ret = store_release_peek(c, p->ahead_ms, &p->rel)) != DB_OK)
+		return ret == STORE_NONE ? DB_OK : ret;
+	p->found = 1;
+	if ((ret = store_release_stamp(c, p->rel.campaign_id, p->ahead_ms, p->stamp)) != DB_OK)
+		return ret == STORE_NONE ? DB_OK : ret;
+	if (schedule_prepared.valid && schedule_same_release(&schedule_prepared.rel, &p->rel) &&
+	    strcmp(schedule_prepared.stamp, p->stamp) == 0) {
+		p->current = 1;
+		return DB_OK;
+	}
+	memset(&pc, 0, sizeof(pc));
+	pc.id = p->rel.campaign_id;
+	pc.title = p->rel.title;
+	pc.slug = p->rel.slug;
+	pc.threat_models = p->rel.threat_models;
+	pc.release_at = p->rel.release_at;
+	pc.planned_release_at = p->rel.planned_release_at;
+	pc.disclosure = p->rel.disclosure;
+	pc.min_cohort = p->rel.min_cohort;
+	pc.embargo_break = p->rel.embargo_break;
+	if ((ret = store_release_inputs_ahead(c, pc.id, p->ahead_ms, &inputs)) != DB_OK ||
+	    (ret = schedule_reviews(c, pc.id, inputs, p->ahead_ms)) != DB_OK ||
+	    (ret = store_release_withheld_ahead(c, pc.id, p->ahead_ms, &withheld)) != DB_OK)
+		goto done;
+	pc.withhold = withheld;
+	/* the name check first, as at the instant: a hold is decided there */
+	if ((p->doc = publish_build(&pc, inputs, &leaks)) == NULL) {
+		ret = DB_ERROR;
+		goto done;
+	}
+	json_decref(p->doc);
+	p->doc = NULL;
+	if (json_array_size(leaks) > 0)
+		goto done;
+	json_decref(leaks);
+	leaks = NULL;
+	if ((ret = commit_reveal_dry(c, pc.id, pc.threat_models, inputs, &summary, p->ahead_ms)) !=
+	    DB_OK) {
+		if (ret == STORE_NONE)
+			ret = DB_OK; /* a recommitment is written at the instant */
+		goto done;
+	}
+	if ((p->doc = publish_build(&pc, inputs, &leaks)) == NULL ||
+	    json_object_set_new(p->doc, "commitments", summary) != 0) {
+		summary = NULL;
+		ret = DB_ERROR;
+		goto done;
+	}
+	summary = NULL;
+	/* a change during the reads: prepare again next round */
+	if ((ret = store_release_stamp(c, pc.id, p->ahead_ms, after)) != DB_OK ||
+	    strcmp(after, p->stamp) != 0) {
+		json_decref(p->doc);
+		p->doc = NULL;
+		ret = ret == STORE_NONE ? DB_OK : ret;
+	}
+done:
+	if (ret != DB_OK) {
+		json_decref(p->doc);
+		p->doc = NULL;
+	}
+	json_decref(summary);
+	json_decref(inputs);
+	json_decref(withheld);
+	json_decref(leaks);
+	return ret;
+}
+
+/*
+ * One preparation round: prepare (or re-check) the next release due
+ * within schedule_prepare_ms; forget a prepared release that is no longer
+ * ahead (moved, released, held). Logged; never fatal.
+ */
+static void
+schedule_prepare(const struct util_identity *scheduler)
+{
+	struct schedule_prep p = {0};
+	struct timespec t0, t1;
+
+	if (schedule_prepare_ms == 0)
+		return;
+	p.ahead_ms = (int)schedule_prepare_ms;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (db_tx(scheduler, "schedule_prepare", schedule_prepare_fn, &p) != DB_OK) {
+		log_event(LOG_LEVEL_WARN, "release_prepare_failed", NULL);
+		schedule_prep_clear(&p);
+		return;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (p.current) {
+		schedule_prep_clear(&p);
+		return;
+	}
+	/* replaced, or stale (the instant would build it again anyway); a
+	 * campaign that is already due is no longer peeked: keep it for the claim */
+	if (p.doc != NULL || (p.found && schedule_prepared.valid &&
+	                      strcmp(schedule_prepared.rel.campaign_id, p.rel.campaign_id) == 0))
+		schedule_prepared_clear();
+	if (p.doc != NULL) {
+		schedule_prepared.valid = 1;
+		schedule_prepared.rel = p.rel;
+		memcpy(schedule_prepared.stamp, p.stamp, sizeof(p.stamp));
+		schedule_prepared.doc = p.doc;
+		memset(&p.rel, 0, sizeof(p.rel));
+		p.doc = NULL;
+		__atomic_add_fetch(&schedule_npreparations, 1, __ATOMIC_RELAXED);
+		log_event(LOG_LEVEL_INFO, "release_prepared",
+		          json_pack("{s:s, s:s, s:f}", "slug", schedule_prepared.rel.slug,
+		                    "release_at", schedule_prepared.rel.release_at, "ms",
+		                    (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+		                        (double)(t1.tv_nsec - t0.tv_nsec) / 1e6));
+	}
+	schedule_prep_clear(&p);
 }
 
 /* Wake the scheduler now (a campaign's instant changed). */
@@ -459,7 +752,12 @@ schedule_main(void *arg)
 		__atomic_add_fetch(&schedule_nrounds, 1, __ATOMIC_RELAXED);
 		for (int n = 0; n < SCHEDULE_MAX_PER_ROUND; n++) {
 			struct schedule_tx k = {0};
-			int rc = db_tx(&scheduler, "schedule", schedule_tx_fn, &k);
+			struct timespec t0, t1;
+			int rc;
+
+			clock_gettime(CLOCK_MONOTONIC, &t0);
+			rc = db_tx(&scheduler, "schedule", schedule_tx_fn, &k);
+			clock_gettime(CLOCK_MONOTONIC, &t1);
 
 			if (rc != DB_OK) {
 				__atomic_add_fetch(&schedule_nfailed, 1, __ATOMIC_RELAXED);
@@ -471,10 +769,27 @@ schedule_main(void *arg)
 				break;
 			if (k.published)
 				__atomic_add_fetch(&schedule_nreleased, 1, __ATOMIC_RELAXED);
+			if (k.published && k.from_prepared)
+				__atomic_add_fetch(&schedule_nprepared, 1, __ATOMIC_RELAXED);
+			if (k.rebuilt)
+				__atomic_add_fetch(&schedule_nrebuilt, 1, __ATOMIC_RELAXED);
+			if (k.published && schedule_prepared.valid &&
+			    strcmp(schedule_prepared.rel.campaign_id, k.campaign) == 0)
+				schedule_prepared_clear();
 			if (k.published) {
+				pthread_mutex_lock(&schedule_lock);
+				memcpy(schedule_last_spans, k.spans, sizeof(k.spans));
+				schedule_last_spans[SPAN_N] =
+				    (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+				    (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+				pthread_mutex_unlock(&schedule_lock);
 				log_event(LOG_LEVEL_INFO, "released",
-				          json_pack("{s:s, s:I, s:s}", "slug", k.slug, "sequence",
-				                    (json_int_t)k.seq, "hash", k.hash));
+				          json_pack("{s:s, s:I, s:s, s:b, s:o, s:f}", "slug",
+				                    k.slug, "sequence", (json_int_t)k.seq, "hash",
+				                    k.hash, "prepared", k.from_prepared, "ms",
+				                    schedule_spans_json(&k), "tx_ms",
+				                    (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+				                        (double)(t1.tv_nsec - t0.tv_nsec) / 1e6));
 				/* the release's log entries get a signed checkpoint at once */
 				if (tlogd_signer() != NULL && tlogd_checkpoint_now() < 0)
 					log_event(LOG_LEVEL_WARN, "tlog_checkpoint_failed", NULL);
@@ -484,6 +799,8 @@ schedule_main(void *arg)
 		}
 		if (!__atomic_load_n(&schedule_stopping, __ATOMIC_RELAXED))
 			review_round(&scheduler, SCHEDULE_MAX_PER_ROUND);
+		if (!__atomic_load_n(&schedule_stopping, __ATOMIC_RELAXED))
+			schedule_prepare(&scheduler);
 		sleep_ms = schedule_sleep_ms(&scheduler);
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_nsec += (long)(sleep_ms % 1000) * 1000000L;
@@ -495,6 +812,7 @@ schedule_main(void *arg)
 			;
 	}
 	pthread_mutex_unlock(&schedule_lock);
+	schedule_prepared_clear();
 	db_thread_close();
 	return NULL;
 }
@@ -504,38 +822,73 @@ schedule_metrics_render(void)
 {
 	char *s = NULL;
 
-	if (asprintf(&s,
-	             "# HELP lockstep_scheduler_rounds_total Rounds of the release scheduler.\n"
-	             "# TYPE lockstep_scheduler_rounds_total counter\n"
-	             "lockstep_scheduler_rounds_total %lu\n"
-	             "# HELP lockstep_scheduler_releases_total Campaigns this replica published.\n"
-	             "# TYPE lockstep_scheduler_releases_total counter\n"
-	             "lockstep_scheduler_releases_total %lu\n"
-	             "# HELP lockstep_scheduler_failures_total Scheduler transactions that failed "
-	             "(retried next round).\n"
-	             "# TYPE lockstep_scheduler_failures_total counter\n"
-	             "lockstep_scheduler_failures_total %lu\n"
-	             "# HELP lockstep_scheduler_wakes_total Wake-ups by NOTIFY lockstep_release (a "
-	             "campaign's instant changed).\n"
-	             "# TYPE lockstep_scheduler_wakes_total counter\n"
-	             "lockstep_scheduler_wakes_total %lu\n"
-	             "# HELP lockstep_scheduler_listening 1 while the scheduler is woken by "
-	             "NOTIFY (else it polls).\n"
-	             "# TYPE lockstep_scheduler_listening gauge\n"
-	             "lockstep_scheduler_listening %d\n",
-	             __atomic_load_n(&schedule_nrounds, __ATOMIC_RELAXED),
-	             __atomic_load_n(&schedule_nreleased, __ATOMIC_RELAXED),
-	             __atomic_load_n(&schedule_nfailed, __ATOMIC_RELAXED),
-	             __atomic_load_n(&schedule_nwakes, __ATOMIC_RELAXED),
-	             __atomic_load_n(&schedule_listening, __ATOMIC_RELAXED)) < 0)
+	if (asprintf(
+	        &s,
+	        "# HELP lockstep_scheduler_rounds_total Rounds of the release scheduler.\n"
+	        "# TYPE lockstep_scheduler_rounds_total counter\n"
+	        "lockstep_scheduler_rounds_total %lu\n"
+	        "# HELP lockstep_scheduler_releases_total Campaigns this replica published.\n"
+	        "# TYPE lockstep_scheduler_releases_total counter\n"
+	        "lockstep_scheduler_releases_total %lu\n"
+	        "# HELP lockstep_scheduler_failures_total Scheduler transactions that failed "
+	        "(retried next round).\n"
+	        "# TYPE lockstep_scheduler_failures_total counter\n"
+	        "lockstep_scheduler_failures_total %lu\n"
+	        "# HELP lockstep_scheduler_wakes_total Wake-ups by NOTIFY lockstep_release (a "
+	        "campaign's instant changed).\n"
+	        "# TYPE lockstep_scheduler_wakes_total counter\n"
+	        "lockstep_scheduler_wakes_total %lu\n"
+	        "# HELP lockstep_scheduler_listening 1 while the scheduler is woken by "
+	        "NOTIFY (else it polls).\n"
+	        "# TYPE lockstep_scheduler_listening gauge\n"
+	        "lockstep_scheduler_listening %d\n"
+	        "# HELP lockstep_scheduler_prepared_total Releases published from the document "
+	        "prepared before the instant.\n"
+	        "# TYPE lockstep_scheduler_prepared_total counter\n"
+	        "lockstep_scheduler_prepared_total %lu\n"
+	        "# HELP lockstep_scheduler_preparations_total Release documents this replica "
+	        "prepared before their instant.\n"
+	        "# TYPE lockstep_scheduler_preparations_total counter\n"
+	        "lockstep_scheduler_preparations_total %lu\n"
+	        "# HELP lockstep_scheduler_rebuilt_total Prepared releases built again at the "
+	        "instant (an input changed after the preparation).\n"
+	        "# TYPE lockstep_scheduler_rebuilt_total counter\n"
+	        "lockstep_scheduler_rebuilt_total %lu\n",
+	        __atomic_load_n(&schedule_nrounds, __ATOMIC_RELAXED),
+	        __atomic_load_n(&schedule_nreleased, __ATOMIC_RELAXED),
+	        __atomic_load_n(&schedule_nfailed, __ATOMIC_RELAXED),
+	        __atomic_load_n(&schedule_nwakes, __ATOMIC_RELAXED),
+	        __atomic_load_n(&schedule_listening, __ATOMIC_RELAXED),
+	        __atomic_load_n(&schedule_nprepared, __ATOMIC_RELAXED),
+	        __atomic_load_n(&schedule_npreparations, __ATOMIC_RELAXED),
+	        __atomic_load_n(&schedule_nrebuilt, __ATOMIC_RELAXED)) < 0)
 		return NULL;
+	/* the profile of the last release: where its transaction's time went */
+	pthread_mutex_lock(&schedule_lock);
+	for (int i = 0; i <= SPAN_N && s != NULL; i++) {
+		char *t = NULL;
+
+		if (asprintf(&t, "%s%slockstep_scheduler_last_release_ms{span=\"%s\"} %.1f\n", s,
+		             i == 0
+		                 ? "# HELP lockstep_scheduler_last_release_ms Milliseconds of the "
+		                   "last release's steps (tx: the whole transaction, commit "
+		                   "included).\n# TYPE lockstep_scheduler_last_release_ms gauge\n"
+		                 : "",
+		             i < SPAN_N ? span_names[i] : "tx", schedule_last_spans[i]) < 0)
+			t = NULL;
+		free(s);
+		s = t;
+	}
+	pthread_mutex_unlock(&schedule_lock);
 	return s;
 }
 
 int
-schedule_start(const struct crypto_signer *signer, unsigned interval_ms, unsigned pause_ms)
+schedule_start(const struct crypto_signer *signer, unsigned interval_ms, unsigned pause_ms,
+               unsigned prepare_ms)
 {
 	schedule_signer = signer;
+	schedule_prepare_ms = prepare_ms;
 	schedule_interval_ms = interval_ms ? interval_ms : 500;
 	schedule_pause_ms = pause_ms;
 	schedule_stopping = 0;

@@ -56,6 +56,12 @@ struct release_inputs {
 static const struct db_field inputs_row[] = {
     DB_FIELD(DB_T_JSON, struct release_inputs, inputs, "inputs"), DB_FIELD_END};
 
+struct release_stamp_row {
+	char stamp[33];
+};
+static const struct db_field stamp_row[] = {
+    DB_FIELD(DB_T_STR, struct release_stamp_row, stamp, "stamp"), DB_FIELD_END};
+
 struct release_head {
 	long long seq;
 	struct db_bytes hash;
@@ -98,6 +104,13 @@ const struct db_statement store_publication_statements[] = {
      " min_cohort, embargo_break, held FROM release_claim()",
      release_row},
     {"release_inputs", "SELECT release_inputs($1::uuid) AS inputs", inputs_row},
+    {"release_inputs_ahead", "SELECT release_inputs_ahead($1::uuid, $2::integer) AS inputs",
+     inputs_row},
+    {"release_peek",
+     "SELECT campaign_id, title, slug, threat_models, release_at, planned_release_at, disclosure,"
+     " min_cohort, embargo_break, held FROM release_peek($1::integer)",
+     release_row},
+    {"release_stamp", "SELECT release_stamp($1::uuid, $2::integer) AS stamp", stamp_row},
     {"commit_inputs", "SELECT commit_inputs($1::uuid) AS inputs", inputs_row},
     {"release_chain_head", "SELECT seq, hash FROM release_chain_head()", head_row},
     {"release_publish",
@@ -281,14 +294,45 @@ store_release_open(json_t *inputs, int keep_keys)
 }
 
 int
-store_release_inputs(struct db_conn *c, const char *campaign, json_t **inputs)
+store_release_peek(struct db_conn *c, int ahead_ms, struct store_release *out)
 {
-	const char *p[1] = {campaign};
+	char ahead[STORE_INT_LEN];
+	const char *p[1] = {ahead};
+
+	store_release_clear(out);
+	snprintf(ahead, sizeof(ahead), "%d", ahead_ms < 0 ? 0 : ahead_ms);
+	return store_one(c, "release_peek", 1, p, release_row, out);
+}
+
+int
+store_release_stamp(struct db_conn *c, const char *campaign, int ahead_ms, char stamp[33])
+{
+	char ahead[STORE_INT_LEN];
+	const char *p[2] = {campaign, ahead};
+	struct release_stamp_row row = {{0}};
+	int rc;
+
+	snprintf(ahead, sizeof(ahead), "%d", ahead_ms < 0 ? 0 : ahead_ms);
+	rc = store_one(c, "release_stamp", 2, p, stamp_row, &row);
+	if (rc == DB_OK && row.stamp[0] == '\0')
+		rc = STORE_NONE;
+	memcpy(stamp, row.stamp, 33);
+	return rc;
+}
+
+/* store_release_inputs(_ahead when ahead_ms >= 0). */
+static int
+release_inputs_read(struct db_conn *c, const char *campaign, int ahead_ms, json_t **inputs)
+{
+	char ahead[STORE_INT_LEN];
+	const char *p[2] = {campaign, ahead};
 	struct release_inputs in = {NULL};
 	int rc;
 
 	*inputs = NULL;
-	if ((rc = store_one(c, "release_inputs", 1, p, inputs_row, &in)) != DB_OK)
+	snprintf(ahead, sizeof(ahead), "%d", ahead_ms);
+	if ((rc = store_one(c, ahead_ms >= 0 ? "release_inputs_ahead" : "release_inputs",
+	                    ahead_ms >= 0 ? 2 : 1, p, inputs_row, &in)) != DB_OK)
 		return rc;
 	if (json_is_null(in.inputs)) {
 		json_decref(in.inputs);
@@ -300,6 +344,18 @@ store_release_inputs(struct db_conn *c, const char *campaign, json_t **inputs)
 	}
 	*inputs = in.inputs;
 	return DB_OK;
+}
+
+int
+store_release_inputs(struct db_conn *c, const char *campaign, json_t **inputs)
+{
+	return release_inputs_read(c, campaign, -1, inputs);
+}
+
+int
+store_release_inputs_ahead(struct db_conn *c, const char *campaign, int ahead_ms, json_t **inputs)
+{
+	return release_inputs_read(c, campaign, ahead_ms < 0 ? 0 : ahead_ms, inputs);
 }
 
 int

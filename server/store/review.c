@@ -125,6 +125,8 @@ const struct db_statement store_review_statements[] = {
      " VALUES ($1::uuid, $2, $3::jsonb, $4::uuid)",
      NULL},
     {"release_withheld", "SELECT release_withheld($1::uuid) AS inputs", json_row},
+    {"release_withheld_ahead", "SELECT release_withheld_ahead($1::uuid, $2::integer) AS inputs",
+     json_row},
     {"release_engagement_orgs",
      "SELECT coalesce(jsonb_object_agg(o.engagement_id,"
      " jsonb_build_array(o.company_org_id, o.assessor_org_id)), '{}') AS inputs"
@@ -148,6 +150,8 @@ const struct db_statement store_review_statements[] = {
      version_row},
     {"review_checked", "SELECT review_checked($1::uuid)", NULL},
     {"review_release_inputs", "SELECT review_release_inputs($1::uuid) AS inputs", json_row},
+    {"review_release_inputs_ahead",
+     "SELECT review_release_inputs_ahead($1::uuid, $2::integer) AS inputs", json_row},
     {"review_get",
      "SELECT rs.state, rs.version, encode(rs.draft_hash, 'hex') AS draft_hash, rs.reopened,"
      " ls_ts(rs.answered_at) AS answered_at, ls_ts(rs.addendum_at) AS addendum_at,"
@@ -264,17 +268,22 @@ store_review_checked(struct db_conn *c, const char *campaign)
 	return db_run(c, "review_checked", 1, p);
 }
 
-int
-store_review_release_inputs(struct db_conn *c, const char *campaign, json_t **reviews)
+/* store_review_release_inputs(_ahead when ahead_ms >= 0). */
+static int
+review_release_read(struct db_conn *c, const char *campaign, int ahead_ms, json_t **reviews)
 {
-	const char *p[1] = {campaign};
+	char ahead[STORE_INT_LEN];
+	const char *p[2] = {campaign, ahead};
 	struct review_json in = {NULL};
 	const char *eid;
 	json_t *r;
 	int rc;
 
 	*reviews = NULL;
-	if ((rc = store_one(c, "review_release_inputs", 1, p, json_row, &in)) != DB_OK)
+	snprintf(ahead, sizeof(ahead), "%d", ahead_ms);
+	if ((rc = store_one(c,
+	                    ahead_ms >= 0 ? "review_release_inputs_ahead" : "review_release_inputs",
+	                    ahead_ms >= 0 ? 2 : 1, p, json_row, &in)) != DB_OK)
 		return rc;
 	if (!json_is_object(in.inputs)) {
 		json_decref(in.inputs);
@@ -315,6 +324,19 @@ store_review_release_inputs(struct db_conn *c, const char *campaign, json_t **re
 	}
 	*reviews = in.inputs;
 	return DB_OK;
+}
+
+int
+store_review_release_inputs(struct db_conn *c, const char *campaign, json_t **reviews)
+{
+	return review_release_read(c, campaign, -1, reviews);
+}
+
+int
+store_review_release_inputs_ahead(struct db_conn *c, const char *campaign, int ahead_ms,
+                                  json_t **reviews)
+{
+	return review_release_read(c, campaign, ahead_ms < 0 ? 0 : ahead_ms, reviews);
 }
 
 void
@@ -484,21 +506,38 @@ store_withhold_create(struct db_conn *c, const char *campaign, const char *reaso
 	return db_run(c, "withhold_create", 4, p);
 }
 
-int
-store_release_withheld(struct db_conn *c, const char *campaign, json_t **withheld)
+/* store_release_withheld(_ahead when ahead_ms >= 0). */
+static int
+release_withheld_read(struct db_conn *c, const char *campaign, int ahead_ms, json_t **withheld)
 {
-	const char *p[1] = {campaign};
+	char ahead[STORE_INT_LEN];
+	const char *p[2] = {campaign, ahead};
 	struct review_json in = {NULL};
 	int rc;
 
 	*withheld = NULL;
-	if ((rc = store_one(c, "release_withheld", 1, p, json_row, &in)) != DB_OK)
+	snprintf(ahead, sizeof(ahead), "%d", ahead_ms);
+	if ((rc = store_one(c, ahead_ms >= 0 ? "release_withheld_ahead" : "release_withheld",
+	                    ahead_ms >= 0 ? 2 : 1, p, json_row, &in)) != DB_OK)
 		return rc == STORE_NONE ? DB_OK : rc;
 	if (json_is_object(in.inputs))
 		*withheld = in.inputs;
 	else
 		json_decref(in.inputs);
 	return DB_OK;
+}
+
+int
+store_release_withheld(struct db_conn *c, const char *campaign, json_t **withheld)
+{
+	return release_withheld_read(c, campaign, -1, withheld);
+}
+
+int
+store_release_withheld_ahead(struct db_conn *c, const char *campaign, int ahead_ms,
+                             json_t **withheld)
+{
+	return release_withheld_read(c, campaign, ahead_ms < 0 ? 0 : ahead_ms, withheld);
 }
 
 int

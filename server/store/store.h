@@ -287,6 +287,9 @@ int store_review_checked(struct db_conn *c, const char *campaign) STORE_MUST_CHE
  */
 int store_review_release_inputs(struct db_conn *c, const char *campaign,
                                 json_t **reviews) STORE_MUST_CHECK;
+/* The same for a release prepared ahead_ms (0..60000) before its instant. */
+int store_review_release_inputs_ahead(struct db_conn *c, const char *campaign, int ahead_ms,
+                                      json_t **reviews) STORE_MUST_CHECK;
 
 /* An engagement's current review as its participants see it. */
 struct store_review {
@@ -336,6 +339,9 @@ int store_withhold_create(struct db_conn *c, const char *campaign, const char *r
  */
 int store_release_withheld(struct db_conn *c, const char *campaign,
                            json_t **withheld) STORE_MUST_CHECK;
+/* The same for a release prepared ahead_ms (0..60000) before its instant. */
+int store_release_withheld_ahead(struct db_conn *c, const char *campaign, int ahead_ms,
+                                 json_t **withheld) STORE_MUST_CHECK;
 /* The scheduler: {engagement id: [company org id, assessor org id]} of a campaign. */
 int store_release_engagement_orgs(struct db_conn *c, const char *campaign,
                                   json_t **orgs) STORE_MUST_CHECK;
@@ -1186,6 +1192,23 @@ void store_release_clear(struct store_release *r);
  * missing.
  */
 int store_release_inputs(struct db_conn *c, const char *campaign, json_t **inputs) STORE_MUST_CHECK;
+/*
+ * Preparing a release (publish/schedule.c), ahead_ms (0..60000, the
+ * database caps it) before its instant, as the scheduler, writing nothing:
+ * store_release_peek reads the next campaign due within ahead_ms that is
+ * not due yet, not held and not published, without locking it (DB_OK,
+ * STORE_NONE when there is none); store_release_inputs_ahead is
+ * store_release_inputs for it; store_release_stamp is a digest (hex) of
+ * everything the release reads about the campaign (inputs, reviews, the
+ * withhold decision, the commitments), equal at the instant (ahead_ms 0)
+ * only when none of it changed since the preparation (STORE_NONE when the
+ * campaign is not within ahead_ms or is published).
+ */
+int store_release_peek(struct db_conn *c, int ahead_ms, struct store_release *out) STORE_MUST_CHECK;
+int store_release_inputs_ahead(struct db_conn *c, const char *campaign, int ahead_ms,
+                               json_t **inputs) STORE_MUST_CHECK;
+int store_release_stamp(struct db_conn *c, const char *campaign, int ahead_ms,
+                        char stamp[33]) STORE_MUST_CHECK;
 /* The chain's head: sequence number and hash (zeros before the first). */
 int store_release_chain_head(struct db_conn *c, long long *seq,
                              unsigned char hash[CRYPTO_SHA256_LEN]) STORE_MUST_CHECK;
@@ -1314,6 +1337,9 @@ struct store_commitment {
 /* The latest commitment of each engagement of a due campaign, salts opened, and the campaign's. */
 int store_commitments_for_release(struct db_conn *c, const char *campaign,
                                   struct store_commitment **rows, int *n) STORE_MUST_CHECK;
+/* The same for a release prepared ahead_ms (0..60000) before its instant. */
+int store_commitments_for_release_ahead(struct db_conn *c, const char *campaign, int ahead_ms,
+                                        struct store_commitment **rows, int *n) STORE_MUST_CHECK;
 void store_commitments_free(struct store_commitment *rows, int n);
 
 /* ---- the audit export (audit.c) ---- */

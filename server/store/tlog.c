@@ -271,6 +271,12 @@ const struct db_statement store_commit_statements[] = {
      " committed_at, coalesce(count, -1)::bigint AS count"
      " FROM commitments_for_release($1::uuid)",
      commitment_row},
+    {"commitments_for_release_ahead",
+     "SELECT coalesce(engagement_id::text, '') AS engagement_id,"
+     " coalesce(commitment, '') AS commitment, salt_sealed, log_idx, recommitted,"
+     " committed_at, coalesce(count, -1)::bigint AS count"
+     " FROM commitments_for_release_ahead($1::uuid, $2::integer)",
+     commitment_row},
     {NULL, NULL, NULL}};
 
 int
@@ -338,17 +344,21 @@ store_commit_campaign_store(struct db_conn *c, const char *campaign, long long *
 	return rc == STORE_NONE ? DB_ERROR : rc;
 }
 
-int
-store_commitments_for_release(struct db_conn *c, const char *campaign,
-                              struct store_commitment **rows, int *n)
+/* commitments_for_release(_ahead when ahead_ms >= 0): see the two below. */
+static int
+commitments_read(struct db_conn *c, const char *campaign, int ahead_ms,
+                 struct store_commitment **rows, int *n)
 {
-	const char *p[1] = {campaign};
+	char ahead[STORE_INT_LEN];
+	const char *p[2] = {campaign, ahead};
 	int rc;
 
 	*rows = NULL;
 	*n = 0;
-	rc = store_all(c, "commitments_for_release", 1, p, commitment_row, sizeof(**rows),
-	               (void **)rows, n);
+	snprintf(ahead, sizeof(ahead), "%d", ahead_ms);
+	rc = store_all(c,
+	               ahead_ms >= 0 ? "commitments_for_release_ahead" : "commitments_for_release",
+	               ahead_ms >= 0 ? 2 : 1, p, commitment_row, sizeof(**rows), (void **)rows, n);
 	if (rc != DB_OK)
 		return rc;
 	for (int i = 0; i < *n; i++) {
@@ -366,6 +376,20 @@ store_commitments_for_release(struct db_conn *c, const char *campaign,
 			k->salt_ok = 1;
 	}
 	return DB_OK;
+}
+
+int
+store_commitments_for_release(struct db_conn *c, const char *campaign,
+                              struct store_commitment **rows, int *n)
+{
+	return commitments_read(c, campaign, -1, rows, n);
+}
+
+int
+store_commitments_for_release_ahead(struct db_conn *c, const char *campaign, int ahead_ms,
+                                    struct store_commitment **rows, int *n)
+{
+	return commitments_read(c, campaign, ahead_ms < 0 ? 0 : ahead_ms, rows, n);
 }
 
 void

@@ -5,7 +5,13 @@
  *   - creating a campaign wakes the scheduler (lockstep_scheduler_wakes_total
  *     grows: the NOTIFY of the INSERT reached it), and the campaign is
  *     published after its instant, not before;
- *   - an instant moved earlier wakes it again and is kept.
+ *   - an instant moved earlier wakes it again and is kept;
+ *   - a release prepared before its instant (0019_perf.sql): nothing is
+ *     visible before the instant; the prepared document is what is
+ *     published when nothing changed; a claim changed after the
+ *     preparation is published as changed, never as prepared;
+ *   - the *_ahead readers answer only the scheduler, at most 60 s ahead,
+ *     and are their originals but for that bound.
  * Generous bounds (seconds): the timing itself is measured by
  * tests/bench/release, not asserted here.
  */
@@ -16,9 +22,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
+
 #include "harness.h"
 
 static char *Admin;
+/* a company and an assessor firm for the prepared releases */
+static struct ht_tenant Co, Firm;
 
 static void
 iso(time_t t, char out[32])
@@ -157,6 +167,270 @@ START_TEST(test_instant_moved_earlier_wakes_it)
 }
 END_TEST
 
+/* The value of metric name on the shared lockstepd, or -1. */
+static long long
+metric(const char *name)
+{
+	struct ht_resp *r = ht_request("GET", "/metrics", NULL, NULL);
+	char *key = ht_fmt("\n%s ", name);
+	const char *p = strstr(r->body, key);
+	long long v = p ? atoll(p + strlen(key)) : -1;
+
+	free(key);
+	ht_resp_free(r);
+	return v;
+}
+
+/* HTTP status of an anonymous GET of prefix + slug + suffix. */
+static long
+status_of(const char *prefix, const char *slug, const char *suffix)
+{
+	char *path = ht_fmt("%s%s%s", prefix, slug, suffix);
+	struct ht_resp *r = ht_request("GET", path, NULL, NULL);
+	long st = r->status;
+
+	ht_resp_free(r);
+	free(path);
+	return st;
+}
+
+/* PUT the engagement's WEIGHTS-EXFIL claim as the firm. */
+static void
+put_claim(const char *eng, const char *summary)
+{
+	char *path = ht_fmt("/api/v1/engagements/%s/claims/WEIGHTS-EXFIL", eng);
+	char *body = ht_fmt("{\"level\":\"OC3\",\"summary\":\"%s\"}", summary);
+	struct ht_resp *r = ht_request("PUT", path, Firm.admin.token, body);
+
+	ck_assert_msg(r->status == 200 || r->status == 201, "claim: %ld %s", r->status, r->body);
+	ht_resp_free(r);
+	free(body);
+	free(path);
+}
+
+/*
+ * A campaign released lead seconds from now with one engagement (Co x
+ * Firm) whose claim says summary; its id in id, engagement in eng, slug
+ * returned (malloc'd).
+ */
+static char *
+prepared_campaign(int lead, const char *summary, char id[64], char eng[64])
+{
+	char *slug = campaign_at(time(NULL) + 3 * 86400, id), *body, *path, when[32];
+	struct ht_resp *r;
+
+	body = ht_fmt("{\"company_org\":\"%s\",\"assessor_org\":\"%s\",\"scope\":\"s\","
+	              "\"lead_assessors\":[\"Lead\"]}",
+	              Co.org_id, Firm.org_id);
+	path = ht_fmt("/api/v1/campaigns/%s/engagements", id);
+	r = ht_request("POST", path, Admin, body);
+	ck_assert_msg(r->status == 201, "engagement: %ld %s", r->status, r->body);
+	snprintf(eng, 64, "%s", ht_jstr(r, "id"));
+	ht_resp_free(r);
+	free(body);
+	free(path);
+	put_claim(eng, summary);
+	/* the instant comes last, as in a real campaign: created 3 days ahead,
+	 * its commit instant (24 h before the release) has not passed, so the
+	 * commitments made once it is moved cover the engagement and nothing
+	 * must be committed again at the release (which is never prepared) */
+	iso(time(NULL) + lead, when);
+	body = ht_fmt("{\"release_at\":\"%s\",\"reason\":\"check_instant: prepared\"}", when);
+	path = ht_fmt("/api/v1/campaigns/%s", id);
+	r = ht_request("PATCH", path, Admin, body);
+	ck_assert_msg(r->status == 200, "PATCH release_at: %ld %s", r->status, r->body);
+	ht_resp_free(r);
+	free(body);
+	free(path);
+	return slug;
+}
+
+/* 1 once metric name exceeds before (within secs), checking that slug stays unpublished. */
+static int
+prepared_since(const char *name, long long before, const char *slug, int secs)
+{
+	for (int i = 0; i < secs * 10; i++) {
+		ck_assert_msg(status_of("/api/v1/publications/", slug, "") == 404,
+		              "%s is visible before its instant", slug);
+		if (metric(name) > before)
+			return 1;
+		usleep(100000);
+	}
+	return 0;
+}
+
+/* The published document of slug (waits up to 20 s), malloc'd. */
+static char *
+published_doc(const char *slug)
+{
+	char *path = ht_fmt("/api/v1/publications/%s", slug), *doc = NULL;
+
+	for (int i = 0; i < 200 && doc == NULL; i++) {
+		struct ht_resp *r = ht_request("GET", path, NULL, NULL);
+
+		if (r->status == 200)
+			doc = ht_fmt("%s", r->body);
+		ht_resp_free(r);
+		if (doc == NULL)
+			usleep(100000);
+	}
+	free(path);
+	ck_assert_msg(doc != NULL, "%s was not published within 20 s", slug);
+	return doc;
+}
+
+START_TEST(test_prepared_release_is_published)
+{
+	char id[64], eng[64], *text = ht_unique("prepared_first");
+	long long preps = metric("lockstep_scheduler_preparations_total");
+	long long used = metric("lockstep_scheduler_prepared_total");
+	char *slug = prepared_campaign(6, text, id, eng), *doc;
+
+	ck_assert_msg(preps >= 0 && used >= 0, "no preparation counters in /metrics");
+	/* prepared within LOCKSTEP_RELEASE_PREPARE_MS (10 s) of the instant: at once */
+	ck_assert_msg(prepared_since("lockstep_scheduler_preparations_total", preps, slug, 5),
+	              "%s was not prepared before its instant", slug);
+	/* prepared, and still nothing to see: neither the document nor the page */
+	ck_assert_int_eq(status_of("/api/v1/publications/", slug, ""), 404);
+	ck_assert_int_eq(status_of("/p/", slug, ""), 404);
+	ck_assert_int_eq(status_of("/api/v1/publications/", slug, "/signature"), 404);
+	doc = published_doc(slug);
+	ck_assert_msg(strstr(doc, text) != NULL, "the claim is not in the document: %s", doc);
+	ck_assert_msg(metric("lockstep_scheduler_prepared_total") > used,
+	              "the release did not use the prepared document");
+	free(doc);
+	free(slug);
+	free(text);
+}
+END_TEST
+
+START_TEST(test_change_after_preparation_is_published)
+{
+	char id[64], eng[64], *first = ht_unique("prepared_old"),
+	                      *second = ht_unique("prepared_new");
+	long long preps = metric("lockstep_scheduler_preparations_total");
+	char *slug = prepared_campaign(7, first, id, eng), *doc;
+
+	ck_assert_msg(prepared_since("lockstep_scheduler_preparations_total", preps, slug, 6),
+	              "%s was not prepared before its instant", slug);
+	/* the claim changes after the preparation, before the instant */
+	put_claim(eng, second);
+	doc = published_doc(slug);
+	ck_assert_msg(strstr(doc, second) != NULL, "the changed claim is not published: %s", doc);
+	ck_assert_msg(strstr(doc, first) == NULL, "the prepared (stale) claim was published: %s",
+	              doc);
+	free(doc);
+	free(slug);
+	free(first);
+	free(second);
+}
+END_TEST
+
+/* One SQL value as the application role under identity kind (malloc'd or NULL). */
+static char *
+app_value(PGconn *c, const char *kind, const char *sql)
+{
+	char *set = ht_fmt("SELECT set_config('lockstep.org_kind', '%s', false),"
+	                   " set_config('lockstep.user_id', '', false)",
+	                   kind);
+	char *v = ht_db_value(c, set, NULL);
+	int ok = 0;
+
+	free(v);
+	free(set);
+	v = ht_db_value(c, sql, &ok);
+	ck_assert_msg(ok, "%s failed", sql);
+	return v;
+}
+
+START_TEST(test_ahead_readers_are_bounded)
+{
+	PGconn *c = PQconnectdb(ht_env_req("LOCKSTEP_TEST_APP_DSN"));
+	char id[64], *slug = campaign_at(time(NULL) + 3600, id), *sql, *v;
+	static const char *const fns[] = {"release_inputs_ahead", "review_release_inputs_ahead",
+	                                  "release_withheld_ahead"};
+
+	ck_assert_msg(PQstatus(c) == CONNECTION_OK, "app DSN: %s", PQerrorMessage(c));
+	/* an hour ahead is beyond the 60 s cap, whatever the caller asks */
+	for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++) {
+		sql = ht_fmt("SELECT %s('%s'::uuid, 2000000000)", fns[i], id);
+		v = app_value(c, "scheduler", sql);
+		/* review_release_inputs answers {} when it may not answer */
+		ck_assert_msg(v == NULL || strcmp(v, "{}") == 0, "%s answered an hour ahead: %s",
+		              fns[i], v);
+		free(v);
+		free(sql);
+	}
+	sql = ht_fmt("SELECT count(*) FROM commitments_for_release_ahead('%s'::uuid, 2000000000)",
+	             id);
+	v = app_value(c, "scheduler", sql);
+	ck_assert_str_eq(v, "0");
+	free(v);
+	free(sql);
+	sql = ht_fmt("SELECT release_stamp('%s'::uuid, 2000000000)", id);
+	v = app_value(c, "scheduler", sql);
+	ck_assert_msg(v == NULL, "release_stamp answered an hour ahead");
+	free(sql);
+	free(slug);
+	/* a campaign a few seconds ahead: the scheduler may read it, nobody else */
+	slug = campaign_at(time(NULL) + 30, id);
+	sql = ht_fmt("SELECT release_inputs_ahead('%s'::uuid, 60000) IS NOT NULL", id);
+	v = app_value(c, "scheduler", sql);
+	ck_assert_str_eq(v, "t");
+	free(v);
+	v = app_value(c, "coordinator", sql);
+	ck_assert_str_eq(v, "f");
+	free(v);
+	v = app_value(c, "", sql);
+	ck_assert_str_eq(v, "f");
+	free(v);
+	free(sql);
+	sql = ht_fmt("SELECT count(*) FROM release_peek(60000) WHERE campaign_id = '%s'", id);
+	v = app_value(c, "company", sql);
+	ck_assert_str_eq(v, "0");
+	free(v);
+	free(sql);
+	/* the application role cannot make them write or change their bound */
+	sql = ht_fmt("SELECT release_inputs_ahead('%s'::uuid, 0) IS NULL", id);
+	v = app_value(c, "scheduler", sql);
+	ck_assert_str_eq(v, "t");
+	free(v);
+	free(sql);
+	free(slug);
+	PQfinish(c);
+}
+END_TEST
+
+START_TEST(test_ahead_readers_match_their_originals)
+{
+	PGconn *c = PQconnectdb(ht_env_req("LOCKSTEP_TEST_OWNER_DSN"));
+	static const char *const fns[] = {"release_inputs", "review_release_inputs",
+	                                  "release_withheld", "commitments_for_release"};
+
+	ck_assert_msg(PQstatus(c) == CONNECTION_OK, "owner DSN: %s", PQerrorMessage(c));
+	for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++) {
+		/* the variant with its bound and name put back is the original */
+		char *sql = ht_fmt(
+		    "SELECT "
+		    "replace(replace(pg_get_functiondef('%s_ahead(uuid,integer)'::regprocedure),"
+		    " 'c.release_at <= now() + make_interval(secs => least(greatest(p_ahead_ms, 0),"
+		    " 60000) / 1000.0)', 'c.release_at <= now()'),"
+		    " '%s_ahead(p_campaign uuid, p_ahead_ms integer)', '%s(p_campaign uuid)')"
+		    " = pg_get_functiondef('%s(uuid)'::regprocedure)",
+		    fns[i], fns[i], fns[i], fns[i]);
+		int ok = 0;
+		char *v = ht_db_value(c, sql, &ok);
+
+		ck_assert_msg(ok && v != NULL && strcmp(v, "t") == 0,
+		              "%s_ahead differs from %s: regenerate it (see sql/0019_perf.sql)",
+		              fns[i], fns[i]);
+		free(v);
+		free(sql);
+	}
+	PQfinish(c);
+}
+END_TEST
+
 static Suite *
 instant_suite(void)
 {
@@ -167,6 +441,10 @@ instant_suite(void)
 	tcase_add_test(tc, test_scheduler_listens);
 	tcase_add_test(tc, test_new_instant_wakes_the_scheduler);
 	tcase_add_test(tc, test_instant_moved_earlier_wakes_it);
+	tcase_add_test(tc, test_prepared_release_is_published);
+	tcase_add_test(tc, test_change_after_preparation_is_published);
+	tcase_add_test(tc, test_ahead_readers_are_bounded);
+	tcase_add_test(tc, test_ahead_readers_match_their_originals);
 	suite_add_tcase(s, tc);
 	return s;
 }
@@ -182,6 +460,16 @@ main(void)
 	if (Admin == NULL) {
 		fprintf(stderr, "cannot log in as the coordinator\n");
 		return 1;
+	}
+	{
+		char err[512];
+
+		if (ht_make_tenant(Admin, "company", "InstantCo", &Co, err, sizeof(err)) != 0 ||
+		    ht_make_tenant(Admin, "assessor", "InstantFirm", &Firm, err, sizeof(err)) !=
+		        0) {
+			fprintf(stderr, "tenants: %s\n", err);
+			return 1;
+		}
 	}
 	rc = ht_run_suite(instant_suite());
 	free(Admin);
