@@ -561,6 +561,9 @@ schedule_prepare_fn(struct db_conn *c, void *arg)
 	pc.embargo_break = p->rel.embargo_break;
 	if ((ret = store_release_inputs_ahead(c, pc.id, p->ahead_ms, &inputs)) != DB_OK ||
 	    (ret = schedule_reviews(c, pc.id, inputs, p->ahead_ms)) != DB_OK ||
+	    /* the security levels and the series (0018), as at the instant */
+	    (ret = store_levels_attach(c, pc.id, inputs)) != DB_OK ||
+	    (ret = store_series_attach(c, pc.id, inputs)) != DB_OK ||
 	    (ret = store_release_withheld_ahead(c, pc.id, p->ahead_ms, &withheld)) != DB_OK)
 		goto done;
 	pc.withhold = withheld;

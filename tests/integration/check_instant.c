@@ -326,6 +326,52 @@ START_TEST(test_change_after_preparation_is_published)
 }
 END_TEST
 
+/* PUT the engagement's emulation (issue 14) as the firm: capability, one access kind, days. */
+static void
+put_emulation(const char *eng, const char *capability, int days)
+{
+	char *path = ht_fmt("/api/v1/engagements/%s/emulation", eng);
+	char *body = ht_fmt("{\"capability\":\"%s\",\"access\":[\"insider\"],\"person_days\":%d}",
+	                    capability, days);
+	struct ht_resp *r = ht_request("PUT", path, Firm.admin.token, body);
+
+	ck_assert_msg(r->status == 200 || r->status == 201, "emulation: %ld %s", r->status,
+	              r->body);
+	ht_resp_free(r);
+	free(body);
+	free(path);
+}
+
+/*
+ * The security levels (0018) are part of what is prepared and of what the
+ * instant compares (0021): a prepared release carries the emulation, and
+ * an emulation changed after the preparation is published as changed.
+ */
+START_TEST(test_levels_change_after_preparation_is_published)
+{
+	char id[64], eng[64], *text = ht_unique("prepared_levels");
+	long long preps = metric("lockstep_scheduler_preparations_total");
+	char *slug = prepared_campaign(8, text, id, eng), *doc;
+
+	put_emulation(eng, "OC2", 11);
+	/* (the other tests assert that a release is prepared; a loaded machine
+	 * may prepare this one late, which only makes this test weaker) */
+	(void)prepared_since("lockstep_scheduler_preparations_total", preps, slug, 5);
+	/* a round later the prepared document has OC2; now it changes before the instant */
+	usleep(1500000);
+	ck_assert_int_eq(status_of("/api/v1/publications/", slug, ""), 404);
+	put_emulation(eng, "OC4", 23);
+	doc = published_doc(slug);
+	ck_assert_msg(strstr(doc, "\"capability\":\"OC4\"") != NULL,
+	              "the changed emulation is not published: %s", doc);
+	ck_assert_msg(strstr(doc, "\"capability\":\"OC2\"") == NULL,
+	              "the prepared (stale) emulation was published: %s", doc);
+	free(doc);
+	free(slug);
+	free(text);
+}
+END_TEST
+
 /* One SQL value as the application role under identity kind (malloc'd or NULL). */
 static char *
 app_value(PGconn *c, const char *kind, const char *sql)
@@ -443,6 +489,7 @@ instant_suite(void)
 	tcase_add_test(tc, test_instant_moved_earlier_wakes_it);
 	tcase_add_test(tc, test_prepared_release_is_published);
 	tcase_add_test(tc, test_change_after_preparation_is_published);
+	tcase_add_test(tc, test_levels_change_after_preparation_is_published);
 	tcase_add_test(tc, test_ahead_readers_are_bounded);
 	tcase_add_test(tc, test_ahead_readers_match_their_originals);
 	suite_add_tcase(s, tc);
