@@ -315,13 +315,54 @@ END_TEST
 
 /* ------------------------------------------------------------ commitments */
 
+/* 1 if token's inbox holds a notification of type about object id. */
+static int
+inbox_has(const char *token, const char *type, const char *id)
+{
+	struct ht_resp *r = call("GET", "/api/v1/inbox?limit=200", token, NULL, 200);
+	const json_t *it;
+	size_t i;
+	int found = 0;
+
+	json_array_foreach(json_object_get(r->json, "items"), i, it)
+	{
+		const json_t *obj = json_object_get(it, "object");
+		const char *t = ht_ostr(it, "type"), *o = ht_ostr(obj, "id"),
+		           *ot = ht_ostr(obj, "type");
+
+		if (t != NULL && o != NULL && ot != NULL && strcmp(t, type) == 0 &&
+		    strcmp(o, id) == 0 && strcmp(ot, "commitment") == 0)
+			found = 1;
+	}
+	ht_resp_free(r);
+	return found;
+}
+
+/* Inbox rows of type about object id for orgs other than org (owner's view). */
+static long long
+notified_elsewhere(const char *type, const char *id, const char *org)
+{
+	char *sql =
+	    ht_fmt("SELECT count(*) FROM notifications WHERE type = '%s' AND object_id = '%s'"
+	           " AND org_id <> '%s'",
+	           type, id, org);
+	long long n = ht_db_count(ht_env_req("LOCKSTEP_TEST_OWNER_DSN"), sql);
+
+	free(sql);
+	return n;
+}
+
 START_TEST(test_commitments)
 {
 	char *cp = ht_fmt("/api/v1/engagements/%s/commitments", W.eng_ax);
-	char *vp;
+	char *vp, *cid, err[4096];
 	struct ht_resp *r;
 	const json_t *it;
+	struct ht_actor a2;
 
+	/* a second user of the company: the actor's org hears nothing of its own act */
+	ck_assert_msg(ht_make_user(W.coord.token, W.a.org_id, "member", &a2, err, sizeof(err)) == 0,
+	              "%s", err);
 	r = call("POST", cp, W.a.admin.token,
 	         json_pack("{s:s, s:s, s:s, s:s, s:s}", "framework", "RAND-SL", "version",
 	                   "RR-A2849-1 (2024)", "level", "SL3", "text",
@@ -330,7 +371,18 @@ START_TEST(test_commitments)
 	         201);
 	ck_assert_str_eq(ht_jstr(r, "verdict"), "not-assessed");
 	vp = ht_fmt("/api/v1/commitments/%s/verdict", ht_jstr(r, "id"));
+	cid = strdup(ht_jstr(r, "id"));
 	ht_resp_free(r);
+	/* the declaration tells the engagement's assessor, and nobody else */
+	ck_assert_msg(inbox_has(W.x.admin.token, "commitment.declared", cid),
+	              "the assessor was not told of the commitment");
+	ck_assert_msg(!inbox_has(a2.token, "commitment.declared", cid),
+	              "the declaring company was told of its own commitment");
+	ck_assert_msg(!inbox_has(W.y.admin.token, "commitment.declared", cid), "Y was told");
+	ck_assert_msg(!inbox_has(W.b.admin.token, "commitment.declared", cid), "B was told");
+	ck_assert_msg(!inbox_has(W.coord.token, "commitment.declared", cid), "the coordinator");
+	ck_assert_int_eq(notified_elsewhere("commitment.declared", cid, W.x.org_id), 0);
+	ck_assert_msg(!inbox_has(W.a.admin.token, "commitment.verdict", cid), "verdict too early");
 	/* the company never gives its own verdict; the assessor never commits */
 	call0("PUT", vp, W.a.admin.token,
 	      json_pack("{s:s, s:s}", "verdict", "supported", "summary", "self"), 404);
@@ -347,6 +399,23 @@ START_TEST(test_commitments)
 	ck_assert_str_eq(ht_jstr(r, "verdict"), "refuted");
 	ck_assert_str_eq(ht_jstr(r, "verdict_by"), W.x.admin.user_id);
 	ht_resp_free(r);
+	/* the verdict tells the company (every user of it), and nobody else */
+	ck_assert_msg(inbox_has(W.a.admin.token, "commitment.verdict", cid),
+	              "the company was not told of the verdict");
+	ck_assert_msg(inbox_has(a2.token, "commitment.verdict", cid), "A's member was not told");
+	ck_assert_msg(!inbox_has(W.y.admin.token, "commitment.verdict", cid), "Y was told");
+	ck_assert_msg(!inbox_has(W.b.admin.token, "commitment.verdict", cid), "B was told");
+	ck_assert_msg(!inbox_has(W.coord.token, "commitment.verdict", cid), "the coordinator");
+	ck_assert_int_eq(notified_elsewhere("commitment.verdict", cid, W.a.org_id), 0);
+	/* refused requests notified nobody: one declaration (X's one user), one verdict (A's
+	 * two users) */
+	{
+		char *sql =
+		    ht_fmt("SELECT count(*) FROM notifications WHERE object_id = '%s'", cid);
+
+		ck_assert_int_eq(ht_db_count(ht_env_req("LOCKSTEP_TEST_OWNER_DSN"), sql), 3);
+		free(sql);
+	}
 	r = call("GET", cp, W.a.admin.token, NULL, 200);
 	it = json_array_get(json_object_get(r->json, "items"), 0);
 	ck_assert_msg(it != NULL && strcmp(ht_ostr(it, "verdict"), "refuted") == 0, "%s",
@@ -371,8 +440,83 @@ START_TEST(test_commitments)
 		ck_assert_int_ge(ht_db_count(ht_env_req("LOCKSTEP_TEST_OWNER_DSN"), sql), 1);
 		free(sql);
 	}
+	ht_actor_free(&a2);
+	free(cid);
 	free(vp);
 	free(cp);
+}
+END_TEST
+
+/* ------------------------------------------------------------ history */
+
+/* Versions of fid as the history gives them to token: a new array of oc_required ("-": null). */
+static char *
+history_levels(const char *token, const char *fid)
+{
+	char *p = ht_fmt("/api/v1/findings/%s/history", fid), *out = calloc(1, 256);
+	struct ht_resp *r = call("GET", p, token, NULL, 200);
+	const json_t *it, *oc;
+	size_t i;
+
+	json_array_foreach(json_object_get(r->json, "items"), i, it)
+	{
+		ck_assert_int_eq(json_integer_value(json_object_get(it, "version")),
+		                 (json_int_t)i + 1);
+		oc = json_object_get(it, "oc_required");
+		ck_assert_msg(oc != NULL && (json_is_null(oc) || json_is_string(oc)),
+		              "a version without oc_required: %s", HT_BODY(r));
+		if (i > 0)
+			strcat(out, " ");
+		strncat(out, json_is_string(oc) ? json_string_value(oc) : "-", 8);
+	}
+	ht_resp_free(r);
+	free(p);
+	return out;
+}
+
+/* The history of a finding records every change of oc_required, old and new. */
+START_TEST(test_history_oc_required)
+{
+	const char *x = W.x.admin.token, *a = W.a.admin.token;
+	char *f = finding(x, W.eng_ax, "WEIGHTS-EXFIL", "OC3"), *p, *h;
+	struct ht_resp *r;
+
+	h = history_levels(x, f);
+	ck_assert_str_eq(h, "OC3");
+	free(h);
+	patch(x, f, json_pack("{s:s}", "oc_required", "OC2"));
+	patch(x, f, json_pack("{s:s}", "oc_required", ""));
+	/* a change of something else keeps the level it had */
+	patch(x, f, json_pack("{s:s}", "oc_required", "OC4"));
+	patch(x, f, json_pack("{s:s}", "severity", "low"));
+	/* the company may not rate a finding: refused, and no version is written */
+	p = ht_fmt("/api/v1/findings/%s", f);
+	r = ht_request("PATCH", p, a, "{\"oc_required\":\"OC1\"}");
+	ck_assert_msg(ht_is_problem(r, 422, "invalid-field"), "company rated a finding: %ld %s",
+	              r->status, HT_BODY(r));
+	ht_resp_free(r);
+	free(p);
+	h = history_levels(x, f);
+	ck_assert_str_eq(h, "OC3 OC2 - OC4 OC4");
+	free(h);
+	/* the company reads the same history; others do not */
+	h = history_levels(a, f);
+	ck_assert_str_eq(h, "OC3 OC2 - OC4 OC4");
+	free(h);
+	p = ht_fmt("/api/v1/findings/%s/history", f);
+	call0("GET", p, W.b.admin.token, NULL, 404);
+	call0("GET", p, W.y.admin.token, NULL, 404);
+	free(p);
+	/* what the history says is what is stored */
+	{
+		char *sql = ht_fmt("SELECT count(*) FROM finding_history WHERE finding_id = '%s'"
+		                   " AND version = 2 AND oc_required = 'OC2'",
+		                   f);
+
+		ck_assert_int_eq(ht_db_count(ht_env_req("LOCKSTEP_TEST_OWNER_DSN"), sql), 1);
+		free(sql);
+	}
+	free(f);
 }
 END_TEST
 
@@ -1073,6 +1217,7 @@ levels_suite(void)
 	tcase_add_test(tc, test_emulation);
 	tcase_add_test(tc, test_contradiction);
 	tcase_add_test(tc, test_commitments);
+	tcase_add_test(tc, test_history_oc_required);
 	tcase_add_test(tc, test_oscal_levels);
 	tcase_add_test(tc, test_import_oc_required);
 	tcase_add_test(tc, test_cli);
