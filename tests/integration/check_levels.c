@@ -948,6 +948,143 @@ pub_page(const char *slug)
 	return body;
 }
 
+/* The number of props named name in o whose value is value (NULL: any). */
+static int
+prop_count(const json_t *o, const char *name, const char *value)
+{
+	size_t i;
+	json_t *p;
+	int n = 0;
+
+	json_array_foreach(json_object_get(o, "props"), i, p)
+	{
+		if (strcmp(ht_ostr(p, "name"), name) == 0 &&
+		    (value == NULL || strcmp(ht_ostr(p, "value"), value) == 0))
+			n++;
+	}
+	return n;
+}
+
+/* The publication's OSCAL (validated against NIST's schema), parsed; the raw response too. */
+static json_t *
+pub_oscal(const char *slug, struct ht_resp **raw)
+{
+	char *p = ht_fmt("/api/v1/publications/%s/oscal", slug);
+	struct ht_resp *r = call("GET", p, NULL, NULL, 200);
+	json_t *results =
+	    json_object_get(json_object_get(r->json, "assessment-results"), "results");
+
+	ck_assert_msg(oscal_validate(r->body, r->body_len) == 0,
+	              "the publication's OSCAL does not validate against NIST's schema: %s",
+	              HT_BODY(r));
+	ck_assert_msg(json_is_array(results), "no results: %s", HT_BODY(r));
+	json_incref(results);
+	*raw = r;
+	free(p);
+	return results;
+}
+
+/*
+ * The named publication's OSCAL carries, per engagement, what was emulated
+ * (result props), the level demonstrated not met and the contradiction of
+ * each claim, and the commitments as findings with their verdicts.
+ */
+static void
+check_oscal_named(const char *slug)
+{
+	struct ht_resp *raw;
+	json_t *results = pub_oscal(slug, &raw), *res, *a = NULL, *fd, *claimf = NULL, *cm = NULL;
+	size_t i;
+
+	ck_assert_msg(strstr(raw->body, "ROE-") == NULL, "the rules are in the OSCAL");
+	json_array_foreach(results, i, res)
+	{
+		if (prop_count(res, "capability-emulated", NULL) > 0) {
+			ck_assert_msg(a == NULL, "two results emulated something: %s",
+			              HT_BODY(raw));
+			a = res;
+		}
+	}
+	ck_assert_msg(a != NULL, "no result says what was emulated: %s", HT_BODY(raw));
+	ck_assert_int_eq(prop_count(a, "capability-emulated", "OC3"), 1);
+	ck_assert_int_eq(prop_count(a, "access-granted", "external"), 1);
+	ck_assert_int_eq(prop_count(a, "access-granted", "insider"), 1);
+	ck_assert_int_eq(prop_count(a, "access-granted", NULL), 2);
+	ck_assert_int_eq(prop_count(a, "person-days", "25"), 1);
+	json_array_foreach(json_object_get(a, "findings"), i, fd)
+	{
+		const char *tid = ht_ostr(json_object_get(fd, "target"), "target-id");
+
+		if (tid != NULL && strcmp(tid, "WEIGHTS-EXFIL") == 0)
+			claimf = fd;
+		if (prop_count(fd, "verdict", NULL) > 0)
+			cm = fd;
+	}
+	ck_assert_msg(claimf != NULL, "no claim finding: %s", HT_BODY(raw));
+	ck_assert_int_eq(prop_count(claimf, "robust-up-to", "OC3"), 1);
+	ck_assert_int_eq(prop_count(claimf, "not-met-from", "OC2"), 1);
+	ck_assert_int_eq(prop_count(claimf, "contradiction", "true"), 1);
+	ck_assert_msg(cm != NULL, "no commitment finding: %s", HT_BODY(raw));
+	ck_assert_int_eq(prop_count(cm, "verdict", "refuted"), 1);
+	ck_assert_int_eq(prop_count(cm, "commitment-framework", "RAND-SL"), 1);
+	ck_assert_int_eq(prop_count(cm, "commitment-level", "SL3"), 1);
+	ck_assert_str_eq(ht_ostr(json_object_get(json_object_get(cm, "target"), "status"), "state"),
+	                 "not-satisfied");
+	ck_assert_str_eq(ht_ostr(json_array_get(json_object_get(cm, "links"), 0), "href"),
+	                 "https://example.com/policy");
+	ck_assert_msg(strstr(ht_ostr(cm, "description"), "Open OC2 path.") != NULL,
+	              "the verdict summary is not in the finding: %s", HT_BODY(raw));
+	/* the other row emulated nothing on record: no props, no not-met level */
+	json_array_foreach(results, i, res)
+	{
+		if (res == a)
+			continue;
+		ck_assert_int_eq(prop_count(res, "access-granted", NULL), 0);
+		json_array_foreach(json_object_get(res, "findings"), i, fd)
+		    ck_assert_int_eq(prop_count(fd, "not-met-from", NULL), 0);
+		break;
+	}
+	json_decref(results);
+	ht_resp_free(raw);
+}
+
+/* The aggregate publication's OSCAL: distributions only, suppressed cells kept suppressed. */
+static void
+check_oscal_aggregate(const char *slug, const char *company)
+{
+	struct ht_resp *raw;
+	json_t *results = pub_oscal(slug, &raw), *fd, *counts = NULL;
+	const char *desc = NULL;
+	size_t i;
+
+	ck_assert_int_eq(json_array_size(results), 1);
+	ck_assert_msg(!ht_mem_contains(raw->body, raw->body_len, company),
+	              "the aggregate OSCAL names a company");
+	ck_assert_int_eq(prop_count(json_array_get(results, 0), "capability-emulated", NULL), 0);
+	json_array_foreach(json_object_get(json_array_get(results, 0), "findings"), i, fd)
+	{
+		const char *tid = ht_ostr(json_object_get(fd, "target"), "target-id");
+
+		if (tid != NULL && strcmp(tid, "WEIGHTS-EXFIL") == 0)
+			desc = ht_ostr(fd, "description");
+		if (prop_count(fd, "commitment-framework", "RAND-SL") > 0)
+			counts = fd;
+		ck_assert_int_eq(prop_count(fd, "verdict", NULL), 0);
+	}
+	ck_assert_msg(desc != NULL, "no aggregate claim finding: %s", HT_BODY(raw));
+	desc = strstr(desc, "by attacker capability emulated: ");
+	ck_assert_msg(desc != NULL && strstr(desc, "OC3: suppressed") != NULL,
+	              "the aggregate claim finding lacks the coverage: %s", HT_BODY(raw));
+	desc = strstr(desc, "demonstrated not met");
+	ck_assert_msg(desc != NULL && strstr(desc, "OC2: suppressed") != NULL,
+	              "the aggregate claim finding lacks the not-met levels: %s", HT_BODY(raw));
+	ck_assert_msg(counts != NULL &&
+	                  strstr(ht_ostr(counts, "description"), "refuted: suppressed"),
+	              "no suppressed commitment counts: %s", HT_BODY(raw));
+	json_decref(results);
+	ht_resp_free(raw);
+}
+
 START_TEST(test_publication)
 {
 	time_t t0 = time(NULL) + 25;
@@ -1018,6 +1155,8 @@ START_TEST(test_publication)
 		              st, out);
 		free(out);
 	}
+	/* the public OSCAL carries the same levels and still validates */
+	check_oscal_named(named.slug);
 	page = pub_page(named.slug);
 	ck_assert_msg(strstr(page, "Robust against whom?") && strstr(page, "<caption>Coverage") &&
 	                  strstr(page, "not met (all companies)</title>"),
@@ -1038,6 +1177,7 @@ START_TEST(test_publication)
 	ck_assert_str_eq(ht_ostr(v, "OC2"), "suppressed");
 	v = json_object_get(json_object_get(lv, "commitments"), "RAND-SL");
 	ck_assert_str_eq(ht_ostr(v, "refuted"), "suppressed");
+	check_oscal_aggregate(aggr.slug, W.a.org_name);
 	page = pub_page(aggr.slug);
 	ck_assert_msg(strstr(page, "Robust against whom?") && strstr(page, "suppressed"),
 	              "no suppressed matrix on the aggregate page");
