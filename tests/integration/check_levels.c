@@ -355,7 +355,7 @@ notified_elsewhere(const char *type, const char *id, const char *org)
 START_TEST(test_commitments)
 {
 	char *cp = ht_fmt("/api/v1/engagements/%s/commitments", W.eng_ax);
-	char *vp, *cid, err[4096];
+	char *vp, *cid, *hp, *hook, err[4096];
 	struct ht_resp *r;
 	const json_t *it;
 	struct ht_actor a2;
@@ -363,6 +363,19 @@ START_TEST(test_commitments)
 	/* a second user of the company: the actor's org hears nothing of its own act */
 	ck_assert_msg(ht_make_user(W.coord.token, W.a.org_id, "member", &a2, err, sizeof(err)) == 0,
 	              "%s", err);
+	/* webhooks may subscribe to both events (an unknown one is refused) */
+	hp = ht_fmt("/api/v1/orgs/%s/webhooks", W.x.org_id);
+	call0("POST", hp, W.x.admin.token,
+	      json_pack("{s:s, s:[s]}", "url", "http://127.0.0.1:9/hook", "events",
+	                "commitment.declares"),
+	      422);
+	r = call("POST", hp, W.x.admin.token,
+	         json_pack("{s:s, s:[s, s]}", "url", "http://127.0.0.1:9/hook", "events",
+	                   "commitment.declared", "commitment.verdict"),
+	         201);
+	hook = strdup(ht_jstr(r, "id"));
+	ht_resp_free(r);
+	free(hp);
 	r = call("POST", cp, W.a.admin.token,
 	         json_pack("{s:s, s:s, s:s, s:s, s:s}", "framework", "RAND-SL", "version",
 	                   "RR-A2849-1 (2024)", "level", "SL3", "text",
@@ -382,6 +395,19 @@ START_TEST(test_commitments)
 	ck_assert_msg(!inbox_has(W.b.admin.token, "commitment.declared", cid), "B was told");
 	ck_assert_msg(!inbox_has(W.coord.token, "commitment.declared", cid), "the coordinator");
 	ck_assert_int_eq(notified_elsewhere("commitment.declared", cid, W.x.org_id), 0);
+	{
+		char *sql = ht_fmt("SELECT count(*) FROM webhook_deliveries WHERE webhook_id = '%s'"
+		                   " AND event_type = 'commitment.declared'"
+		                   " AND payload->'object'->>'id' = '%s'",
+		                   hook, cid);
+
+		ck_assert_int_eq(ht_db_count(ht_env_req("LOCKSTEP_TEST_OWNER_DSN"), sql), 1);
+		free(sql);
+	}
+	hp = ht_fmt("/api/v1/webhooks/%s", hook);
+	call0("DELETE", hp, W.x.admin.token, NULL, 204);
+	free(hp);
+	free(hook);
 	ck_assert_msg(!inbox_has(W.a.admin.token, "commitment.verdict", cid), "verdict too early");
 	/* the company never gives its own verdict; the assessor never commits */
 	call0("PUT", vp, W.a.admin.token,
