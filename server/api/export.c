@@ -478,6 +478,125 @@ oscal_pub_observation(const char *uuid, const char *tm, const json_t *counts, co
 	return o;
 }
 
+/* What one published row emulated (levels.engagements[i].emulation) as props of its result. */
+static void
+oscal_pub_emulation(json_t *props, const json_t *lv)
+{
+	const json_t *em = json_object_get(lv, "emulation");
+	json_t *v;
+	size_t i;
+
+	if (!json_is_object(em))
+		return;
+	oscal_prop(props, "capability-emulated",
+	           json_string_value(json_object_get(em, "capability")));
+	json_array_foreach(json_object_get(em, "access"), i, v)
+	    oscal_prop(props, "access-granted", json_string_value(v));
+	if (json_is_integer(json_object_get(em, "person_days"))) {
+		char days[32];
+
+		snprintf(days, sizeof(days), "%lld",
+		         (long long)json_integer_value(json_object_get(em, "person_days")));
+		oscal_prop(props, "person-days", days);
+	}
+}
+
+/*
+ * One published commitment (levels.engagements[i].commitments[ci]) as a
+ * finding against it, with the assessor's verdict. u: its uuid. A new
+ * object, or NULL.
+ */
+static json_t *
+oscal_pub_commitment(const json_t *cm, const char *u, size_t ci)
+{
+	const char *fw = json_string_value(json_object_get(cm, "framework"));
+	const char *ver = json_string_value(json_object_get(cm, "version"));
+	const char *level = json_string_value(json_object_get(cm, "level"));
+	const char *verdict = json_string_value(json_object_get(cm, "verdict"));
+	const char *link = json_string_value(json_object_get(cm, "link"));
+	json_t *fp = json_array(), *status, *fd;
+	char *ctitle = NULL, *cdesc = NULL, target[48];
+
+	if (fp == NULL || verdict == NULL) {
+		json_decref(fp);
+		return NULL;
+	}
+	oscal_prop(fp, "commitment-framework", fw);
+	oscal_prop(fp, "commitment-version", ver);
+	oscal_prop(fp, "commitment-level", level);
+	oscal_prop(fp, "verdict", verdict);
+	if (strcmp(verdict, "supported") == 0)
+		status = json_pack("{s:s}", "state", "satisfied");
+	else
+		status = json_pack("{s:s, s:s}", "state", "not-satisfied", "reason", verdict);
+	if (asprintf(&ctitle, "Commitment: %s %s, %s", fw ? fw : "", ver ? ver : "",
+	             level ? level : "") < 0)
+		ctitle = NULL;
+	if (asprintf(&cdesc, "%s\n\nVerdict: %s. %s",
+	             json_is_string(json_object_get(cm, "text"))
+	                 ? json_string_value(json_object_get(cm, "text"))
+	                 : "",
+	             verdict,
+	             json_is_string(json_object_get(cm, "summary"))
+	                 ? json_string_value(json_object_get(cm, "summary"))
+	                 : "") < 0)
+		cdesc = NULL;
+	snprintf(target, sizeof(target), "commitment-%zu", ci + 1);
+	fd = json_pack("{s:s, s:o, s:o, s:o, s:{s:s, s:s, s:o}}", "uuid", u, "title",
+	               oscal_line(ctitle, "Commitment"), "description",
+	               oscal_text(cdesc, "No text."), "props", fp, "target", "type", "statement-id",
+	               "target-id", target, "status", status);
+	free(ctitle);
+	free(cdesc);
+	/* the company's own link (https, checked when it was declared) */
+	if (fd != NULL && link != NULL && link[0] != '\0')
+		json_object_set_new(fd, "links",
+		                    json_pack("[{s:s, s:s}]", "href", link, "rel", "reference"));
+	return fd;
+}
+
+/*
+ * The aggregate's commitments ({framework: {verdict: n or "suppressed"}},
+ * aggregate.levels.commitments) as one finding per framework, appended to
+ * finds.
+ */
+static void
+oscal_pub_commitment_counts(json_t *finds, const json_t *counts, const char *slug)
+{
+	const char *fw;
+	json_t *v;
+	size_t n = 0;
+
+	json_object_foreach((json_t *)counts, fw, v)
+	{
+		char u[DB_UUID_LEN + 1], target[48], *text = oscal_counts_text(v), *desc = NULL,
+		                                     *title = NULL;
+		json_t *fp = json_array();
+
+		n++;
+		if (text == NULL ||
+		    asprintf(&desc,
+		             "Commitments of this framework per verdict (aggregate disclosure; "
+		             "cells under the minimum cohort are suppressed): %s.",
+		             text[0] ? text : "none") < 0)
+			desc = NULL;
+		if (asprintf(&title, "Commitments: %s", fw) < 0)
+			title = NULL;
+		free(text);
+		oscal_prop(fp, "commitment-framework", fw);
+		oscal_uuid(u, "publication-commitments", slug, fw);
+		snprintf(target, sizeof(target), "commitments-%zu", n);
+		json_array_append_new(
+		    finds, json_pack("{s:s, s:o, s:s, s:o, s:{s:s, s:s, s:{s:s, s:s}}}", "uuid", u,
+		                     "title", oscal_line(title, "Commitments"), "description",
+		                     desc ? desc : "Aggregate results.", "props", fp, "target",
+		                     "type", "statement-id", "target-id", target, "status", "state",
+		                     "not-satisfied", "reason", "aggregate"));
+		free(desc);
+		free(title);
+	}
+}
+
 json_t *
 api_oscal_publication(const json_t *doc, const char *slug, const char *published_at,
                       const char *hash)
@@ -488,6 +607,9 @@ api_oscal_publication(const json_t *doc, const char *slug, const char *published
 	const char *disclosure = json_string_value(json_object_get(camp, "disclosure"));
 	json_t *tms = json_object_get(camp, "threat_models");
 	json_t *engs = json_object_get(doc, "engagements");
+	/* the levels the document publishes (0018; older documents have none) */
+	json_t *lvrows = json_object_get(json_object_get(doc, "levels"), "engagements");
+	json_t *lvagg = json_object_get(json_object_get(doc, "aggregate"), "levels");
 	json_t *results = json_array(), *parties = json_array(), *a, *out = NULL;
 	char u[DB_UUID_LEN + 1], idx[24], href[160];
 	size_t i, k;
@@ -510,15 +632,22 @@ api_oscal_publication(const json_t *doc, const char *slug, const char *published
 		json_t *fcounts =
 		    row ? json_object_get(row, "findings")
 		        : json_object_get(json_object_get(doc, "aggregate"), "findings");
-		json_t *obs = json_array(), *finds = json_array(), *res, *tm;
+		json_t *obs = json_array(), *finds = json_array(), *rprops = json_array(), *res,
+		       *tm;
 		const char *company =
 		    row ? json_string_value(json_object_get(row, "company")) : NULL;
+		/* the row's levels: same index, and the same company (label) */
+		json_t *lv = row ? json_array_get(lvrows, i) : NULL;
 		const char *firm = row ? json_string_value(json_object_get(
 		                             json_object_get(row, "assessor"), "firm"))
 		                       : NULL;
 		char *rtitle = NULL;
 
+		if (lv != NULL &&
+		    !json_equal(json_object_get(lv, "company"), json_object_get(row, "company")))
+			lv = NULL;
 		snprintf(idx, sizeof(idx), "%zu", i);
+		oscal_pub_emulation(rprops, lv);
 		json_array_foreach(tms, k, tm)
 		{
 			const char *code = json_string_value(tm);
@@ -538,16 +667,36 @@ api_oscal_publication(const json_t *doc, const char *slug, const char *published
 				char *text = oscal_counts_text(json_object_get(
 				    json_object_get(json_object_get(doc, "aggregate"), "claims"),
 				    code));
-				char *desc = NULL;
+				char *desc = NULL, *cov = NULL, *nm = NULL;
 
+				/* and, when the document has them, the coverage by capability
+				 * emulated and the levels demonstrated not met */
+				if (json_is_object(lvagg)) {
+					cov = oscal_counts_text(json_object_get(
+					    json_object_get(lvagg, "coverage"), code));
+					nm = oscal_counts_text(json_object_get(
+					    json_object_get(lvagg, "not_met"), code));
+				}
 				if (text == NULL ||
-				    asprintf(&desc,
-				             "Engagements per capability level reached (aggregate "
-				             "disclosure; cells under the minimum cohort are "
-				             "suppressed): %s.",
-				             text) < 0)
+				    asprintf(
+				        &desc,
+				        "Engagements per capability level reached (aggregate "
+				        "disclosure; cells under the minimum cohort are "
+				        "suppressed): %s.%s%s%s%s%s%s",
+				        text,
+				        cov ? "\n\nEngagements that assessed it, by attacker "
+				              "capability emulated: "
+				            : "",
+				        cov ? (cov[0] ? cov : "none") : "", cov ? "." : "",
+				        nm ? "\n\nEngagements by the level from which robustness "
+				             "is demonstrated not met (an open finding that "
+				             "attacker can exploit): "
+				           : "",
+				        nm ? (nm[0] ? nm : "none") : "", nm ? "." : "") < 0)
 					desc = NULL;
 				free(text);
+				free(cov);
+				free(nm);
 				oscal_uuid(u, "publication-claim", slug, code);
 				fd = json_pack(
 				    "{s:s, s:s, s:s, s:{s:s, s:s, s:{s:s, s:s}}, s:[{s:s}]}",
@@ -559,7 +708,23 @@ api_oscal_publication(const json_t *doc, const char *slug, const char *published
 				free(desc);
 			} else {
 				int met = level != NULL && strcmp(level, "not-assessed") != 0;
+				const json_t *lcl =
+				    json_object_get(json_object_get(lv, "claims"), code);
+				const char *from =
+				    json_string_value(json_object_get(lcl, "not_met_from"));
+				json_t *fp = json_array();
 
+				oscal_prop(fp, "robust-up-to", level ? level : "not-assessed");
+				/* the level the open findings demonstrate not met, and
+				 * whether the claim contradicts it */
+				if (from != NULL) {
+					oscal_prop(fp, "not-met-from", from);
+					oscal_prop(
+					    fp, "contradiction",
+					    json_is_true(json_object_get(lcl, "contradiction"))
+					        ? "true"
+					        : "false");
+				}
 				if (met)
 					status = json_pack("{s:s}", "state", "satisfied");
 				else
@@ -568,33 +733,56 @@ api_oscal_publication(const json_t *doc, const char *slug, const char *published
 				oscal_uuid(u, "publication-claim", slug, idx);
 				oscal_uuid(u, "publication-claim", u, code);
 				fd = json_pack(
-				    "{s:s, s:o, s:o, s:[{s:s, s:s, s:s}], s:{s:s, s:s, s:o}, "
-				    "s:[{s:s}]}",
-				    "uuid", u, "title", oscal_line(code, "claim"), "description",
+				    "{s:s, s:o, s:o, s:o, s:{s:s, s:s, s:o}, s:[{s:s}]}", "uuid", u,
+				    "title", oscal_line(code, "claim"), "description",
 				    oscal_text(summary,
 				               "The assessor has made no claim for this threat "
 				               "model."),
-				    "props", "name", "robust-up-to", "ns", OSCAL_NS, "value",
-				    level ? level : "not-assessed", "target", "type",
-				    "objective-id", "target-id", code, "status", status,
-				    "related-observations", "observation-uuid", ou);
+				    "props", fp, "target", "type", "objective-id", "target-id",
+				    code, "status", status, "related-observations",
+				    "observation-uuid", ou);
 			}
 			json_array_append_new(finds, fd);
 		}
+		/* the company's commitments, each a finding with the assessor's verdict */
+		{
+			json_t *cm;
+			size_t ci;
+
+			json_array_foreach(json_object_get(lv, "commitments"), ci, cm)
+			{
+				char cidx[24];
+				json_t *fd;
+
+				snprintf(cidx, sizeof(cidx), "%zu", ci);
+				oscal_uuid(u, "publication-commitment", slug, idx);
+				oscal_uuid(u, "publication-commitment", u, cidx);
+				if ((fd = oscal_pub_commitment(cm, u, ci)) != NULL)
+					json_array_append_new(finds, fd);
+			}
+		}
+		if (row == NULL && json_is_object(lvagg))
+			oscal_pub_commitment_counts(finds, json_object_get(lvagg, "commitments"),
+			                            slug);
 		if (row == NULL)
 			rtitle = strdup("All engagements (aggregate disclosure)");
 		else if (asprintf(&rtitle, "%s, assessed by %s", company ? company : "A company",
 		                  firm ? firm : "an assessor the publication does not name") < 0)
 			rtitle = NULL;
 		oscal_uuid(u, "publication-result", slug, idx);
-		res =
-		    json_pack("{s:s, s:o, s:s, s:s, s:{s:[{s:{}}]}, s:o, s:o}", "uuid", u, "title",
-		              oscal_line(rtitle, "Engagement"), "description",
-		              "The published, high-level result of one engagement of the campaign: "
-		              "the claims per threat model, and finding counts.",
-		              "start", release_at, "reviewed-controls", "control-selections",
-		              "include-all", "observations", obs, "findings", finds);
+		res = json_pack(
+		    "{s:s, s:o, s:s, s:s, s:{s:[{s:{}}]}, s:o, s:o}", "uuid", u, "title",
+		    oscal_line(rtitle, "Engagement"), "description",
+		    "The published, high-level result of one engagement of the campaign: "
+		    "what it emulated (props), the claims per threat model with the level "
+		    "demonstrated not met, the company's commitments with the assessor's "
+		    "verdicts, and finding counts.",
+		    "start", release_at, "reviewed-controls", "control-selections", "include-all",
+		    "observations", obs, "findings", finds);
 		free(rtitle);
+		if (res != NULL && json_array_size(rprops) > 0)
+			json_object_set(res, "props", rprops);
+		json_decref(rprops);
 		if (res != NULL && row != NULL &&
 		    json_is_string(json_object_get(row, "statement")) &&
 		    json_string_length(json_object_get(row, "statement")) > 0)

@@ -80,6 +80,11 @@ api_finding_history_get(struct http_request *r)
 			json_object_del(v, "created_at");
 			json_object_del(v, "updated_by");
 			json_object_del(v, "updated_at");
+			/* how hard it was to exploit at this version (0022) */
+			json_object_set_new(v, "oc_required",
+			                    h.rows[i].oc_required[0]
+			                        ? json_string(h.rows[i].oc_required)
+			                        : json_null());
 			json_array_append_new(items, v);
 		}
 		json_t *comments = json_array(), *risks = json_array(), *retests = json_array();

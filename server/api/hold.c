@@ -226,10 +226,12 @@ api_hold_get(struct http_request *r)
 		}
 		if (rc == DB_OK)
 			k.res.body = json_pack(
-			    "{s:b, s:o, s:O, s:o, s:o}", "held", json_array_size(k.fields) > 0,
+			    "{s:b, s:o, s:o, s:o, s:o}", "held", json_array_size(k.fields) > 0,
 			    "held_at", k.held_at[0] ? json_string(k.held_at) : json_null(),
-			    "fields", k.fields ? k.fields : json_array(), "texts", texts,
-			    "warnings", api_levels_contradictions(k.levels));
+			    /* o steals: a reference of our own to k.fields (hold_clear drops
+			     * the other), or a new empty array when there are none */
+			    "fields", k.fields ? json_incref(k.fields) : json_array(), "texts",
+			    texts, "warnings", api_levels_contradictions(k.levels));
 		else
 			json_decref(texts);
 	}

@@ -492,6 +492,10 @@ commitments_post_tx(struct db_conn *c, void *arg)
 	else
 		rc = store_commitment_create(c, k->new_id, e.id, e.company, e.assessor, &in,
 		                             &k->out);
+	/* the engagement's assessor is told (ids and the type only, never the text) */
+	if (rc == DB_OK)
+		rc = store_notify_event(c, "commitment.declared", NULL, e.id, "commitment",
+		                        k->new_id, STORE_NOTIFY_ASSESSOR, NULL);
 	if (rc == DB_OK)
 		rc = api_audit(c, k->r, "commitment.create", "commitment", k->new_id, e.company,
 		               e.assessor,
@@ -630,6 +634,10 @@ verdict_put_tx(struct db_conn *c, void *arg)
 		rc = store_commitment_verdict(
 		    c, k->id, e.id, verdict,
 		    json_string_value(json_object_get(k->r->json, "summary")), &k->out);
+	/* the company is told its commitment has a verdict */
+	if (rc == DB_OK)
+		rc = store_notify_event(c, "commitment.verdict", NULL, e.id, "commitment", k->id,
+		                        STORE_NOTIFY_COMPANY, NULL);
 	if (rc == DB_OK)
 		rc = api_audit(c, k->r, "commitment.verdict", "commitment", k->id, e.company,
 		               e.assessor,

@@ -164,6 +164,8 @@ mail_event_words(const char *type)
 	    {"release.held", "A release is held because of a text."},
 	    {"release.decision", "The coordinator decided on a held release."},
 	    {"release.published", "A publication was released."},
+	    {"commitment.declared", "A company declared a security commitment for you to assess."},
+	    {"commitment.verdict", "An assessor gave a verdict on one of your commitments."},
 	};
 
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)

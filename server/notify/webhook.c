@@ -31,7 +31,9 @@ const char *const notify_event_types[] = {
     /* engagement stages, review, holds, release (issue 11 parts 1-3) */
     /* the names store_event (store/event.c) emits */
     "stage.changed", "review.opened", "draft.changed", "review.answered", "release.held",
-    "release.decision", "release.published", NULL};
+    "release.decision", "release.published",
+    /* company commitments and their verdicts (issue 14 part 3) */
+    "commitment.declared", "commitment.verdict", NULL};
 
 /* Addresses a webhook may never reach unless LOCKSTEP_WEBHOOK_ALLOW_NETS says so. */
 static const char refused_list[] =

@@ -49,9 +49,12 @@ static const struct db_field finding_row[] = {F(DB_T_STR, id, "id"),
                                               F(DB_T_STR, oc_required, "oc_required"),
                                               DB_FIELD_END};
 /* history rows: who changed the finding and when */
-static const struct db_field history_row[] = {F(DB_T_STR, id, "id"), FINDING_COMMON,
+static const struct db_field history_row[] = {F(DB_T_STR, id, "id"),
+                                              FINDING_COMMON,
                                               F(DB_T_STR, updated_by, "changed_by"),
-                                              F(DB_T_STR, updated_at, "changed_at"), DB_FIELD_END};
+                                              F(DB_T_STR, updated_at, "changed_at"),
+                                              F(DB_T_STR, oc_required, "oc_required"),
+                                              DB_FIELD_END};
 /* the opened row, for clearing */
 static const struct db_field opened_row[] = {
     DB_FIELD(DB_T_JSON, struct store_finding, title, "title"),
@@ -103,7 +106,7 @@ const struct db_statement store_finding_statements[] = {
     {"finding_history_list",
      "SELECT finding_id AS id, engagement_id, threat_model, severity, status, title, detail,"
      " response, to_jsonb(atlas) AS atlas, to_jsonb(cwe) AS cwe, cvss, version, changed_by,"
-     " ls_ts(changed_at) AS changed_at"
+     " ls_ts(changed_at) AS changed_at, coalesce(oc_required, '') AS oc_required"
      " FROM finding_history WHERE finding_id = $1::uuid ORDER BY version",
      history_row},
     {"finding_fingerprint_get",

@@ -810,7 +810,7 @@ struct store_finding {
 	char updated_at[STORE_TS_LEN];      /* history rows: when */
 	char remediation_due[STORE_TS_LEN]; /* "" when none (and in history rows) */
 	int overdue;                        /* due has passed and it is open or remediating */
-	char oc_required[8];                /* OC1-OC5, "" when not rated (and in history rows) */
+	char oc_required[8];                /* OC1-OC5, "" when not rated */
 };
 
 /* What a new finding or a change says; NULL members are absent (PATCH: unchanged). */

@@ -315,13 +315,67 @@ END_TEST
 
 /* ------------------------------------------------------------ commitments */
 
+/* 1 if token's inbox holds a notification of type about object id. */
+static int
+inbox_has(const char *token, const char *type, const char *id)
+{
+	struct ht_resp *r = call("GET", "/api/v1/inbox?limit=200", token, NULL, 200);
+	const json_t *it;
+	size_t i;
+	int found = 0;
+
+	json_array_foreach(json_object_get(r->json, "items"), i, it)
+	{
+		const json_t *obj = json_object_get(it, "object");
+		const char *t = ht_ostr(it, "type"), *o = ht_ostr(obj, "id"),
+		           *ot = ht_ostr(obj, "type");
+
+		if (t != NULL && o != NULL && ot != NULL && strcmp(t, type) == 0 &&
+		    strcmp(o, id) == 0 && strcmp(ot, "commitment") == 0)
+			found = 1;
+	}
+	ht_resp_free(r);
+	return found;
+}
+
+/* Inbox rows of type about object id for orgs other than org (owner's view). */
+static long long
+notified_elsewhere(const char *type, const char *id, const char *org)
+{
+	char *sql =
+	    ht_fmt("SELECT count(*) FROM notifications WHERE type = '%s' AND object_id = '%s'"
+	           " AND org_id <> '%s'",
+	           type, id, org);
+	long long n = ht_db_count(ht_env_req("LOCKSTEP_TEST_OWNER_DSN"), sql);
+
+	free(sql);
+	return n;
+}
+
 START_TEST(test_commitments)
 {
 	char *cp = ht_fmt("/api/v1/engagements/%s/commitments", W.eng_ax);
-	char *vp;
+	char *vp, *cid, *hp, *hook, err[4096];
 	struct ht_resp *r;
 	const json_t *it;
+	struct ht_actor a2;
 
+	/* a second user of the company: the actor's org hears nothing of its own act */
+	ck_assert_msg(ht_make_user(W.coord.token, W.a.org_id, "member", &a2, err, sizeof(err)) == 0,
+	              "%s", err);
+	/* webhooks may subscribe to both events (an unknown one is refused) */
+	hp = ht_fmt("/api/v1/orgs/%s/webhooks", W.x.org_id);
+	call0("POST", hp, W.x.admin.token,
+	      json_pack("{s:s, s:[s]}", "url", "http://127.0.0.1:9/hook", "events",
+	                "commitment.declares"),
+	      422);
+	r = call("POST", hp, W.x.admin.token,
+	         json_pack("{s:s, s:[s, s]}", "url", "http://127.0.0.1:9/hook", "events",
+	                   "commitment.declared", "commitment.verdict"),
+	         201);
+	hook = strdup(ht_jstr(r, "id"));
+	ht_resp_free(r);
+	free(hp);
 	r = call("POST", cp, W.a.admin.token,
 	         json_pack("{s:s, s:s, s:s, s:s, s:s}", "framework", "RAND-SL", "version",
 	                   "RR-A2849-1 (2024)", "level", "SL3", "text",
@@ -330,7 +384,31 @@ START_TEST(test_commitments)
 	         201);
 	ck_assert_str_eq(ht_jstr(r, "verdict"), "not-assessed");
 	vp = ht_fmt("/api/v1/commitments/%s/verdict", ht_jstr(r, "id"));
+	cid = strdup(ht_jstr(r, "id"));
 	ht_resp_free(r);
+	/* the declaration tells the engagement's assessor, and nobody else */
+	ck_assert_msg(inbox_has(W.x.admin.token, "commitment.declared", cid),
+	              "the assessor was not told of the commitment");
+	ck_assert_msg(!inbox_has(a2.token, "commitment.declared", cid),
+	              "the declaring company was told of its own commitment");
+	ck_assert_msg(!inbox_has(W.y.admin.token, "commitment.declared", cid), "Y was told");
+	ck_assert_msg(!inbox_has(W.b.admin.token, "commitment.declared", cid), "B was told");
+	ck_assert_msg(!inbox_has(W.coord.token, "commitment.declared", cid), "the coordinator");
+	ck_assert_int_eq(notified_elsewhere("commitment.declared", cid, W.x.org_id), 0);
+	{
+		char *sql = ht_fmt("SELECT count(*) FROM webhook_deliveries WHERE webhook_id = '%s'"
+		                   " AND event_type = 'commitment.declared'"
+		                   " AND payload->'object'->>'id' = '%s'",
+		                   hook, cid);
+
+		ck_assert_int_eq(ht_db_count(ht_env_req("LOCKSTEP_TEST_OWNER_DSN"), sql), 1);
+		free(sql);
+	}
+	hp = ht_fmt("/api/v1/webhooks/%s", hook);
+	call0("DELETE", hp, W.x.admin.token, NULL, 204);
+	free(hp);
+	free(hook);
+	ck_assert_msg(!inbox_has(W.a.admin.token, "commitment.verdict", cid), "verdict too early");
 	/* the company never gives its own verdict; the assessor never commits */
 	call0("PUT", vp, W.a.admin.token,
 	      json_pack("{s:s, s:s}", "verdict", "supported", "summary", "self"), 404);
@@ -347,6 +425,23 @@ START_TEST(test_commitments)
 	ck_assert_str_eq(ht_jstr(r, "verdict"), "refuted");
 	ck_assert_str_eq(ht_jstr(r, "verdict_by"), W.x.admin.user_id);
 	ht_resp_free(r);
+	/* the verdict tells the company (every user of it), and nobody else */
+	ck_assert_msg(inbox_has(W.a.admin.token, "commitment.verdict", cid),
+	              "the company was not told of the verdict");
+	ck_assert_msg(inbox_has(a2.token, "commitment.verdict", cid), "A's member was not told");
+	ck_assert_msg(!inbox_has(W.y.admin.token, "commitment.verdict", cid), "Y was told");
+	ck_assert_msg(!inbox_has(W.b.admin.token, "commitment.verdict", cid), "B was told");
+	ck_assert_msg(!inbox_has(W.coord.token, "commitment.verdict", cid), "the coordinator");
+	ck_assert_int_eq(notified_elsewhere("commitment.verdict", cid, W.a.org_id), 0);
+	/* refused requests notified nobody: one declaration (X's one user), one verdict (A's
+	 * two users) */
+	{
+		char *sql =
+		    ht_fmt("SELECT count(*) FROM notifications WHERE object_id = '%s'", cid);
+
+		ck_assert_int_eq(ht_db_count(ht_env_req("LOCKSTEP_TEST_OWNER_DSN"), sql), 3);
+		free(sql);
+	}
 	r = call("GET", cp, W.a.admin.token, NULL, 200);
 	it = json_array_get(json_object_get(r->json, "items"), 0);
 	ck_assert_msg(it != NULL && strcmp(ht_ostr(it, "verdict"), "refuted") == 0, "%s",
@@ -371,8 +466,83 @@ START_TEST(test_commitments)
 		ck_assert_int_ge(ht_db_count(ht_env_req("LOCKSTEP_TEST_OWNER_DSN"), sql), 1);
 		free(sql);
 	}
+	ht_actor_free(&a2);
+	free(cid);
 	free(vp);
 	free(cp);
+}
+END_TEST
+
+/* ------------------------------------------------------------ history */
+
+/* Versions of fid as the history gives them to token: a new array of oc_required ("-": null). */
+static char *
+history_levels(const char *token, const char *fid)
+{
+	char *p = ht_fmt("/api/v1/findings/%s/history", fid), *out = calloc(1, 256);
+	struct ht_resp *r = call("GET", p, token, NULL, 200);
+	const json_t *it, *oc;
+	size_t i;
+
+	json_array_foreach(json_object_get(r->json, "items"), i, it)
+	{
+		ck_assert_int_eq(json_integer_value(json_object_get(it, "version")),
+		                 (json_int_t)i + 1);
+		oc = json_object_get(it, "oc_required");
+		ck_assert_msg(oc != NULL && (json_is_null(oc) || json_is_string(oc)),
+		              "a version without oc_required: %s", HT_BODY(r));
+		if (i > 0)
+			strcat(out, " ");
+		strncat(out, json_is_string(oc) ? json_string_value(oc) : "-", 8);
+	}
+	ht_resp_free(r);
+	free(p);
+	return out;
+}
+
+/* The history of a finding records every change of oc_required, old and new. */
+START_TEST(test_history_oc_required)
+{
+	const char *x = W.x.admin.token, *a = W.a.admin.token;
+	char *f = finding(x, W.eng_ax, "WEIGHTS-EXFIL", "OC3"), *p, *h;
+	struct ht_resp *r;
+
+	h = history_levels(x, f);
+	ck_assert_str_eq(h, "OC3");
+	free(h);
+	patch(x, f, json_pack("{s:s}", "oc_required", "OC2"));
+	patch(x, f, json_pack("{s:s}", "oc_required", ""));
+	/* a change of something else keeps the level it had */
+	patch(x, f, json_pack("{s:s}", "oc_required", "OC4"));
+	patch(x, f, json_pack("{s:s}", "severity", "low"));
+	/* the company may not rate a finding: refused, and no version is written */
+	p = ht_fmt("/api/v1/findings/%s", f);
+	r = ht_request("PATCH", p, a, "{\"oc_required\":\"OC1\"}");
+	ck_assert_msg(ht_is_problem(r, 422, "invalid-field"), "company rated a finding: %ld %s",
+	              r->status, HT_BODY(r));
+	ht_resp_free(r);
+	free(p);
+	h = history_levels(x, f);
+	ck_assert_str_eq(h, "OC3 OC2 - OC4 OC4");
+	free(h);
+	/* the company reads the same history; others do not */
+	h = history_levels(a, f);
+	ck_assert_str_eq(h, "OC3 OC2 - OC4 OC4");
+	free(h);
+	p = ht_fmt("/api/v1/findings/%s/history", f);
+	call0("GET", p, W.b.admin.token, NULL, 404);
+	call0("GET", p, W.y.admin.token, NULL, 404);
+	free(p);
+	/* what the history says is what is stored */
+	{
+		char *sql = ht_fmt("SELECT count(*) FROM finding_history WHERE finding_id = '%s'"
+		                   " AND version = 2 AND oc_required = 'OC2'",
+		                   f);
+
+		ck_assert_int_eq(ht_db_count(ht_env_req("LOCKSTEP_TEST_OWNER_DSN"), sql), 1);
+		free(sql);
+	}
+	free(f);
 }
 END_TEST
 
@@ -804,6 +974,143 @@ pub_page(const char *slug)
 	return body;
 }
 
+/* The number of props named name in o whose value is value (NULL: any). */
+static int
+prop_count(const json_t *o, const char *name, const char *value)
+{
+	size_t i;
+	json_t *p;
+	int n = 0;
+
+	json_array_foreach(json_object_get(o, "props"), i, p)
+	{
+		if (strcmp(ht_ostr(p, "name"), name) == 0 &&
+		    (value == NULL || strcmp(ht_ostr(p, "value"), value) == 0))
+			n++;
+	}
+	return n;
+}
+
+/* The publication's OSCAL (validated against NIST's schema), parsed; the raw response too. */
+static json_t *
+pub_oscal(const char *slug, struct ht_resp **raw)
+{
+	char *p = ht_fmt("/api/v1/publications/%s/oscal", slug);
+	struct ht_resp *r = call("GET", p, NULL, NULL, 200);
+	json_t *results =
+	    json_object_get(json_object_get(r->json, "assessment-results"), "results");
+
+	ck_assert_msg(oscal_validate(r->body, r->body_len) == 0,
+	              "the publication's OSCAL does not validate against NIST's schema: %s",
+	              HT_BODY(r));
+	ck_assert_msg(json_is_array(results), "no results: %s", HT_BODY(r));
+	json_incref(results);
+	*raw = r;
+	free(p);
+	return results;
+}
+
+/*
+ * The named publication's OSCAL carries, per engagement, what was emulated
+ * (result props), the level demonstrated not met and the contradiction of
+ * each claim, and the commitments as findings with their verdicts.
+ */
+static void
+check_oscal_named(const char *slug)
+{
+	struct ht_resp *raw;
+	json_t *results = pub_oscal(slug, &raw), *res, *a = NULL, *fd, *claimf = NULL, *cm = NULL;
+	size_t i;
+
+	ck_assert_msg(strstr(raw->body, "ROE-") == NULL, "the rules are in the OSCAL");
+	json_array_foreach(results, i, res)
+	{
+		if (prop_count(res, "capability-emulated", NULL) > 0) {
+			ck_assert_msg(a == NULL, "two results emulated something: %s",
+			              HT_BODY(raw));
+			a = res;
+		}
+	}
+	ck_assert_msg(a != NULL, "no result says what was emulated: %s", HT_BODY(raw));
+	ck_assert_int_eq(prop_count(a, "capability-emulated", "OC3"), 1);
+	ck_assert_int_eq(prop_count(a, "access-granted", "external"), 1);
+	ck_assert_int_eq(prop_count(a, "access-granted", "insider"), 1);
+	ck_assert_int_eq(prop_count(a, "access-granted", NULL), 2);
+	ck_assert_int_eq(prop_count(a, "person-days", "25"), 1);
+	json_array_foreach(json_object_get(a, "findings"), i, fd)
+	{
+		const char *tid = ht_ostr(json_object_get(fd, "target"), "target-id");
+
+		if (tid != NULL && strcmp(tid, "WEIGHTS-EXFIL") == 0)
+			claimf = fd;
+		if (prop_count(fd, "verdict", NULL) > 0)
+			cm = fd;
+	}
+	ck_assert_msg(claimf != NULL, "no claim finding: %s", HT_BODY(raw));
+	ck_assert_int_eq(prop_count(claimf, "robust-up-to", "OC3"), 1);
+	ck_assert_int_eq(prop_count(claimf, "not-met-from", "OC2"), 1);
+	ck_assert_int_eq(prop_count(claimf, "contradiction", "true"), 1);
+	ck_assert_msg(cm != NULL, "no commitment finding: %s", HT_BODY(raw));
+	ck_assert_int_eq(prop_count(cm, "verdict", "refuted"), 1);
+	ck_assert_int_eq(prop_count(cm, "commitment-framework", "RAND-SL"), 1);
+	ck_assert_int_eq(prop_count(cm, "commitment-level", "SL3"), 1);
+	ck_assert_str_eq(ht_ostr(json_object_get(json_object_get(cm, "target"), "status"), "state"),
+	                 "not-satisfied");
+	ck_assert_str_eq(ht_ostr(json_array_get(json_object_get(cm, "links"), 0), "href"),
+	                 "https://example.com/policy");
+	ck_assert_msg(strstr(ht_ostr(cm, "description"), "Open OC2 path.") != NULL,
+	              "the verdict summary is not in the finding: %s", HT_BODY(raw));
+	/* the other row emulated nothing on record: no props, no not-met level */
+	json_array_foreach(results, i, res)
+	{
+		if (res == a)
+			continue;
+		ck_assert_int_eq(prop_count(res, "access-granted", NULL), 0);
+		json_array_foreach(json_object_get(res, "findings"), i, fd)
+		    ck_assert_int_eq(prop_count(fd, "not-met-from", NULL), 0);
+		break;
+	}
+	json_decref(results);
+	ht_resp_free(raw);
+}
+
+/* The aggregate publication's OSCAL: distributions only, suppressed cells kept suppressed. */
+static void
+check_oscal_aggregate(const char *slug, const char *company)
+{
+	struct ht_resp *raw;
+	json_t *results = pub_oscal(slug, &raw), *fd, *counts = NULL;
+	const char *desc = NULL;
+	size_t i;
+
+	ck_assert_int_eq(json_array_size(results), 1);
+	ck_assert_msg(!ht_mem_contains(raw->body, raw->body_len, company),
+	              "the aggregate OSCAL names a company");
+	ck_assert_int_eq(prop_count(json_array_get(results, 0), "capability-emulated", NULL), 0);
+	json_array_foreach(json_object_get(json_array_get(results, 0), "findings"), i, fd)
+	{
+		const char *tid = ht_ostr(json_object_get(fd, "target"), "target-id");
+
+		if (tid != NULL && strcmp(tid, "WEIGHTS-EXFIL") == 0)
+			desc = ht_ostr(fd, "description");
+		if (prop_count(fd, "commitment-framework", "RAND-SL") > 0)
+			counts = fd;
+		ck_assert_int_eq(prop_count(fd, "verdict", NULL), 0);
+	}
+	ck_assert_msg(desc != NULL, "no aggregate claim finding: %s", HT_BODY(raw));
+	desc = strstr(desc, "by attacker capability emulated: ");
+	ck_assert_msg(desc != NULL && strstr(desc, "OC3: suppressed") != NULL,
+	              "the aggregate claim finding lacks the coverage: %s", HT_BODY(raw));
+	desc = strstr(desc, "demonstrated not met");
+	ck_assert_msg(desc != NULL && strstr(desc, "OC2: suppressed") != NULL,
+	              "the aggregate claim finding lacks the not-met levels: %s", HT_BODY(raw));
+	ck_assert_msg(counts != NULL &&
+	                  strstr(ht_ostr(counts, "description"), "refuted: suppressed"),
+	              "no suppressed commitment counts: %s", HT_BODY(raw));
+	json_decref(results);
+	ht_resp_free(raw);
+}
+
 START_TEST(test_publication)
 {
 	time_t t0 = time(NULL) + 25;
@@ -874,6 +1181,8 @@ START_TEST(test_publication)
 		              st, out);
 		free(out);
 	}
+	/* the public OSCAL carries the same levels and still validates */
+	check_oscal_named(named.slug);
 	page = pub_page(named.slug);
 	ck_assert_msg(strstr(page, "Robust against whom?") && strstr(page, "<caption>Coverage") &&
 	                  strstr(page, "not met (all companies)</title>"),
@@ -894,6 +1203,7 @@ START_TEST(test_publication)
 	ck_assert_str_eq(ht_ostr(v, "OC2"), "suppressed");
 	v = json_object_get(json_object_get(lv, "commitments"), "RAND-SL");
 	ck_assert_str_eq(ht_ostr(v, "refuted"), "suppressed");
+	check_oscal_aggregate(aggr.slug, W.a.org_name);
 	page = pub_page(aggr.slug);
 	/* a table or chart mostly suppressed is one note saying what is withheld and why */
 	ck_assert_msg(strstr(page, "Robust against whom?") &&
@@ -1076,6 +1386,7 @@ levels_suite(void)
 	tcase_add_test(tc, test_emulation);
 	tcase_add_test(tc, test_contradiction);
 	tcase_add_test(tc, test_commitments);
+	tcase_add_test(tc, test_history_oc_required);
 	tcase_add_test(tc, test_oscal_levels);
 	tcase_add_test(tc, test_import_oc_required);
 	tcase_add_test(tc, test_cli);
