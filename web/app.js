@@ -1938,6 +1938,7 @@
 		'draft.changed': 'Review draft changed', 'review.answered': 'Review signed off or answered',
 		'release.held': 'Release held',
 		'release.decision': 'Release decision', 'release.published': 'Release published',
+		'commitment.declared': 'Commitment declared', 'commitment.verdict': 'Verdict on a commitment',
 	};
 
 	function notificationTarget(n) {
@@ -1989,7 +1990,7 @@
 	const eventTypes = ['finding.created', 'finding.changed', 'finding.comment', 'finding.retested',
 		'finding.deadline_near', 'risk.requested', 'risk.decided', 'risk.expired', 'stage.changed', 'review.opened',
 		'draft.changed', 'review.answered', 'release.held', 'release.decision',
-		'release.published'];
+		'release.published', 'commitment.declared', 'commitment.verdict'];
 
 	async function webhooksSection(orgId) {
 		const hooks = await api('GET', '/orgs/' + orgId + '/webhooks');
