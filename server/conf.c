@@ -101,7 +101,7 @@ config_load(char *err, size_t errlen)
 	NUM(evidence_stream_stale, "LOCKSTEP_EVIDENCE_STREAM_STALE", 300, 1, 86400);
 	NUM(evidence_sweep_interval, "LOCKSTEP_EVIDENCE_SWEEP_INTERVAL", 60, 1, 86400);
 	NUM(release_interval_ms, "LOCKSTEP_RELEASE_INTERVAL_MS", 500, 10, 60000);
-	NUM(release_prepare_ms, "LOCKSTEP_RELEASE_PREPARE_MS", 10000, 0, 60000);
+	NUM(release_prepare_ms, "LOCKSTEP_RELEASE_PREPARE_MS", 30000, 0, 60000);
 	NUM(token_max_days, "LOCKSTEP_TOKEN_MAX_DAYS", 90, 1, 365);
 	NUM(login_challenge_ttl, "LOCKSTEP_LOGIN_CHALLENGE_TTL", 300, 30, 900);
 	NUM(release_test_pause_ms, "LOCKSTEP_TEST_RELEASE_PAUSE_MS", 0, 0, 600000);

@@ -31,7 +31,7 @@
  * it cannot listen, it polls every interval as before.
  *
  * Prepared releases (0019_perf.sql): when a campaign's instant is less than
- * prepare_ms away (LOCKSTEP_RELEASE_PREPARE_MS, 10 s), schedule_prepare()
+ * prepare_ms away (LOCKSTEP_RELEASE_PREPARE_MS, 30 s), schedule_prepare()
  * runs steps 2 and 3 and the commit-then-reveal ahead of time in a
  * transaction that writes nothing (release_*_ahead(), commit_reveal_dry)
  * and keeps the document in this replica's memory (schedule_prepared: one

@@ -287,7 +287,7 @@ START_TEST(test_prepared_release_is_published)
 	char *slug = prepared_campaign(6, text, id, eng), *doc;
 
 	ck_assert_msg(preps >= 0 && used >= 0, "no preparation counters in /metrics");
-	/* prepared within LOCKSTEP_RELEASE_PREPARE_MS (10 s) of the instant: at once */
+	/* prepared within LOCKSTEP_RELEASE_PREPARE_MS (30 s) of the instant: at once */
 	ck_assert_msg(prepared_since("lockstep_scheduler_preparations_total", preps, slug, 5),
 	              "%s was not prepared before its instant", slug);
 	/* prepared, and still nothing to see: neither the document nor the page */
