@@ -181,6 +181,9 @@ int api_valid_name(const char *s); /* no control characters at all */
  * optional fraction; never a word PostgreSQL would take ("tomorrow",
  * "infinity", "epoch") nor a zone-less or date-only time. */
 int api_valid_rfc3339(const char *s);
+/* The body {"code": six digits from the authenticator app} of the second
+ * factor's confirm and recovery-code routes. */
+extern const struct json_field api_totp_code_fields[];
 int api_valid_disclosure(const char *s);
 
 /*

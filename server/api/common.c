@@ -478,6 +478,27 @@ api_valid_level(const char *s)
 	return vocab_has(vocab_levels, s);
 }
 
+static int
+api_valid_totp_code(const char *s)
+{
+	if (strlen(s) != CRYPTO_TOTP_DIGITS)
+		return 0;
+	for (; *s != '\0'; s++)
+		if (*s < '0' || *s > '9')
+			return 0;
+	return 1;
+}
+
+const struct json_field api_totp_code_fields[] = {
+    {.name = "code",
+     .type = JSON_FIELD_STRING,
+     .required = 1,
+     .min_len = CRYPTO_TOTP_DIGITS,
+     .max_len = CRYPTO_TOTP_DIGITS,
+     .valid = api_valid_totp_code,
+     .rule = "a 6-digit code from the authenticator app, e.g. 123456"},
+    {.name = NULL}};
+
 int
 api_valid_rfc3339(const char *s)
 {

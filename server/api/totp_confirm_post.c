@@ -12,27 +12,6 @@
 
 #include "api/api.h"
 
-static int
-totp_valid_code(const char *s)
-{
-	if (strlen(s) != CRYPTO_TOTP_DIGITS)
-		return 0;
-	for (; *s != '\0'; s++)
-		if (*s < '0' || *s > '9')
-			return 0;
-	return 1;
-}
-
-static const struct json_field confirm_fields[] = {
-    {.name = "code",
-     .type = JSON_FIELD_STRING,
-     .required = 1,
-     .min_len = CRYPTO_TOTP_DIGITS,
-     .max_len = CRYPTO_TOTP_DIGITS,
-     .valid = totp_valid_code,
-     .rule = "a 6-digit code from the authenticator app, e.g. 123456"},
-    {.name = NULL}};
-
 int
 api_recovery_codes_new(char codes[API_RECOVERY_CODES][API_RECOVERY_CODE_LEN])
 {
@@ -92,7 +71,7 @@ api_totp_confirm_post(struct http_request *r)
 	json_t *arr;
 	int rc;
 
-	if ((rc = api_check_body(r, confirm_fields)) != HTTP_OK)
+	if ((rc = api_check_body(r, api_totp_code_fields)) != HTTP_OK)
 		return rc;
 	k.code = json_string_value(json_object_get(r->json, "code"));
 	k.now = (long long)time(NULL);

@@ -12,27 +12,6 @@
 
 #include "api/api.h"
 
-static int
-recovery_valid_code(const char *s)
-{
-	if (strlen(s) != CRYPTO_TOTP_DIGITS)
-		return 0;
-	for (; *s != '\0'; s++)
-		if (*s < '0' || *s > '9')
-			return 0;
-	return 1;
-}
-
-static const struct json_field recovery_fields[] = {
-    {.name = "code",
-     .type = JSON_FIELD_STRING,
-     .required = 1,
-     .min_len = CRYPTO_TOTP_DIGITS,
-     .max_len = CRYPTO_TOTP_DIGITS,
-     .valid = recovery_valid_code,
-     .rule = "a 6-digit code from the authenticator app, e.g. 123456"},
-    {.name = NULL}};
-
 struct recovery_ctx {
 	struct http_request *r;
 	const char *code;
@@ -69,7 +48,7 @@ api_totp_recovery_post(struct http_request *r)
 	json_t *arr;
 	int rc;
 
-	if ((rc = api_check_body(r, recovery_fields)) != HTTP_OK)
+	if ((rc = api_check_body(r, api_totp_code_fields)) != HTTP_OK)
 		return rc;
 	k.code = json_string_value(json_object_get(r->json, "code"));
 	k.now = (long long)time(NULL);
