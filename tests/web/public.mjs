@@ -255,6 +255,12 @@ try {
 				port: chrome.port, output: 'json', logLevel: 'error',
 				onlyCategories: ['accessibility', 'best-practices', 'performance'],
 			});
+			if (r.lhr.runtimeError) {
+				// Lighthouse could not record its own trace (NO_NAVSTART on a
+				// loaded machine): the run measured nothing and counts for nothing
+				console.log('     lighthouse run ' + run + ' measured nothing: ' + r.lhr.runtimeError.code);
+				continue;
+			}
 			const cat = r.lhr.categories;
 			const got = (k) => Math.round((cat[k] && cat[k].score || 0) * 100);
 			for (const k of ['accessibility', 'best-practices', 'performance'])
