@@ -6,10 +6,20 @@
  * successful read of a slug (anonymous, RLS decides) builds every reply
  * for it once — the signed document bytes, the raw signature, the HTML
  * page, each with its strong ETag and its 304 — and every later request is
- * answered from memory, without the database. A missing or not yet
- * released slug is never cached: it is looked up again every time, so it
- * appears at the instant and is until then answered exactly like a slug
- * that does not exist.
+ * answered from memory, without the database.
+ *
+ * A missing or not yet released slug is answered exactly like a slug that
+ * does not exist, and remembered as missing only for the current
+ * visibility epoch (schedule_visibility_epoch(), publish.h): a slug can
+ * only become visible by a release, which changes a campaign's state and
+ * NOTIFYs every replica's listener at its COMMIT, which moves the epoch.
+ * So the readers polling a publication before (and at) its instant are
+ * answered from memory too, and the first request after the release's
+ * COMMIT reaches the database and finds it. While the replica does not
+ * listen (epoch 0) nothing is remembered as missing. The missing slugs
+ * live in a fixed table (PUBCACHE_NEG_SLOTS, direct-mapped: a new slug
+ * replaces the one in its slot), so asking for random slugs costs memory
+ * once and evicts, never grows.
  *
  * Entries live until the process exits (at most PUBCACHE_MAX of them;
  * beyond that replies are built per request). A read-write lock guards
@@ -30,6 +40,7 @@
 #include "util/util.h"
 
 #define PUBCACHE_MAX 4096
+#define PUBCACHE_NEG_SLOTS 4096
 #define PUBCACHE_CONTROL "public, max-age=86400, immutable"
 
 static pthread_rwlock_t pubcache_lock = PTHREAD_RWLOCK_INITIALIZER;
@@ -38,8 +49,8 @@ static pthread_rwlock_t pubcache_lock = PTHREAD_RWLOCK_INITIALIZER;
 static struct pubcache_entry *pubcache_table[PUBCACHE_SLOTS];
 static size_t pubcache_n;
 
-static size_t
-pubcache_hash(const char *slug)
+static uint64_t
+pubcache_fnv(const char *slug)
 {
 	uint64_t h = 1469598103934665603ULL;
 
@@ -47,7 +58,49 @@ pubcache_hash(const char *slug)
 		h ^= *p;
 		h *= 1099511628211ULL;
 	}
-	return (size_t)(h % PUBCACHE_SLOTS);
+	return h;
+}
+
+static size_t
+pubcache_hash(const char *slug)
+{
+	return (size_t)(pubcache_fnv(slug) % PUBCACHE_SLOTS);
+}
+
+/* slugs the database said were missing, each under the epoch it was asked in */
+static pthread_mutex_t pubcache_neg_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct pubcache_neg {
+	unsigned long epoch; /* 0: empty */
+	char slug[80];
+} pubcache_neg[PUBCACHE_NEG_SLOTS];
+
+/* 1 when slug is known to be missing in epoch (never for epoch 0). */
+static int
+pubcache_neg_hit(const char *slug, unsigned long epoch)
+{
+	struct pubcache_neg *n = &pubcache_neg[pubcache_fnv(slug) % PUBCACHE_NEG_SLOTS];
+	int hit;
+
+	if (epoch == 0)
+		return 0;
+	pthread_mutex_lock(&pubcache_neg_lock);
+	hit = n->epoch == epoch && strcmp(n->slug, slug) == 0;
+	pthread_mutex_unlock(&pubcache_neg_lock);
+	return hit;
+}
+
+/* Remember slug as missing in epoch (read before the database was asked). */
+static void
+pubcache_neg_put(const char *slug, unsigned long epoch)
+{
+	struct pubcache_neg *n = &pubcache_neg[pubcache_fnv(slug) % PUBCACHE_NEG_SLOTS];
+
+	if (epoch == 0 || strlen(slug) >= sizeof(n->slug))
+		return;
+	pthread_mutex_lock(&pubcache_neg_lock);
+	n->epoch = epoch;
+	snprintf(n->slug, sizeof(n->slug), "%s", slug);
+	pthread_mutex_unlock(&pubcache_neg_lock);
 }
 
 void
@@ -196,32 +249,101 @@ done:
 	return e;
 }
 
+/*
+ * One load per slug at a time ("single flight"): the threads that miss
+ * the same slug together (every poller at the instant a release commits)
+ * wait for the first one's database read and build instead of repeating
+ * them. PUBCACHE_FLIGHTS loads of different slugs can be registered at
+ * once; a load beyond that simply goes ahead unregistered.
+ */
+#define PUBCACHE_FLIGHTS 16
+static pthread_cond_t pubcache_landed = PTHREAD_COND_INITIALIZER;
+static char pubcache_flights[PUBCACHE_FLIGHTS][80];
+
+/*
+ * 1: the caller loads slug (*slot: its registration, -1 for none);
+ * 0: another thread was loading it and has finished: look again.
+ */
+static int
+pubcache_flight_begin(const char *slug, int *slot)
+{
+	int free_slot = -1, busy = 0;
+
+	*slot = -1;
+	pthread_mutex_lock(&pubcache_neg_lock);
+	for (int i = 0; i < PUBCACHE_FLIGHTS; i++) {
+		if (pubcache_flights[i][0] == '\0') {
+			if (free_slot < 0)
+				free_slot = i;
+		} else if (strcmp(pubcache_flights[i], slug) == 0) {
+			busy = 1;
+			/* wait until this flight has landed */
+			while (strcmp(pubcache_flights[i], slug) == 0)
+				pthread_cond_wait(&pubcache_landed, &pubcache_neg_lock);
+			break;
+		}
+	}
+	if (!busy && free_slot >= 0 && strlen(slug) < sizeof(pubcache_flights[0])) {
+		snprintf(pubcache_flights[free_slot], sizeof(pubcache_flights[0]), "%s", slug);
+		*slot = free_slot;
+	}
+	pthread_mutex_unlock(&pubcache_neg_lock);
+	return !busy;
+}
+
+static void
+pubcache_flight_end(int slot)
+{
+	if (slot < 0)
+		return;
+	pthread_mutex_lock(&pubcache_neg_lock);
+	pubcache_flights[slot][0] = '\0';
+	pthread_cond_broadcast(&pubcache_landed);
+	pthread_mutex_unlock(&pubcache_neg_lock);
+}
+
 int
 pubcache_get(const char *slug, struct pubcache_entry **out, int *owned)
 {
 	struct pubcache_load k = {.slug = slug, .row = {0}};
 	struct pubcache_entry *e;
-	int rc;
+	unsigned long epoch;
+	int rc, slot = -1;
 
 	*out = NULL;
 	*owned = 0;
-	pthread_rwlock_rdlock(&pubcache_lock);
-	e = pubcache_find_locked(slug);
-	pthread_rwlock_unlock(&pubcache_lock);
-	if (e != NULL) {
-		*out = e;
-		return PUBCACHE_FOUND;
+	for (;;) {
+		pthread_rwlock_rdlock(&pubcache_lock);
+		e = pubcache_find_locked(slug);
+		pthread_rwlock_unlock(&pubcache_lock);
+		if (e != NULL) {
+			*out = e;
+			return PUBCACHE_FOUND;
+		}
+		/* the epoch before the database is asked: a release committed
+		 * after this point moves it, and the answer below is then never
+		 * used */
+		epoch = schedule_visibility_epoch();
+		if (pubcache_neg_hit(slug, epoch))
+			return PUBCACHE_MISSING;
+		if (pubcache_flight_begin(slug, &slot))
+			break;
 	}
 	/* anonymous on purpose: row-level security decides what exists */
 	rc = db_tx(NULL, "pubcache_load", pubcache_load_tx, &k);
 	if (rc != DB_OK) {
 		store_publication_clear(&k.row);
+		if (rc == STORE_NONE)
+			pubcache_neg_put(slug, epoch);
+		pubcache_flight_end(slot);
 		return rc == STORE_NONE ? PUBCACHE_MISSING : PUBCACHE_ERROR;
 	}
 	e = pubcache_build(&k.row);
 	store_publication_clear(&k.row);
-	if (e == NULL)
+	if (e == NULL) {
+		pubcache_flight_end(slot);
 		return PUBCACHE_ERROR;
+	}
 	pthread_rwlock_wrlock(&pubcache_lock);
 	{
 		struct pubcache_entry *other = pubcache_find_locked(slug);
@@ -241,6 +363,7 @@ pubcache_get(const char *slug, struct pubcache_entry **out, int *owned)
 		}
 	}
 	pthread_rwlock_unlock(&pubcache_lock);
+	pubcache_flight_end(slot);
 	*out = e;
 	return PUBCACHE_FOUND;
 }
@@ -296,4 +419,7 @@ pubcache_clear(void)
 	}
 	pubcache_n = 0;
 	pthread_rwlock_unlock(&pubcache_lock);
+	pthread_mutex_lock(&pubcache_neg_lock);
+	memset(pubcache_neg, 0, sizeof(pubcache_neg));
+	pthread_mutex_unlock(&pubcache_neg_lock);
 }

@@ -245,6 +245,16 @@ int schedule_start(const struct crypto_signer *signer, unsigned interval_ms, uns
 
 /* The scheduler's counters for /metrics; malloc'd text or NULL. */
 char *schedule_metrics_render(void);
+/*
+ * The visibility epoch: 0 while this replica does not LISTEN on
+ * lockstep_release (no scheduler, or its connection is lost); otherwise a
+ * number that changes with every notification (every change of a
+ * campaign's instant or state, a release included, on any replica),
+ * every reconnection and every release of this replica. A slug the
+ * database said was missing, asked under epoch e, can only have appeared
+ * once the epoch is no longer e (api/pubcache.c).
+ */
+unsigned long schedule_visibility_epoch(void);
 struct util_identity;
 /*
  * One round of the review scheduler (review.c): freeze or refresh the

@@ -19,7 +19,10 @@
  *      the parts that changed; its review goes back to pending (reopened);
  *      an audit event and a participant event ("review.opened" for the
  *      first version, "draft.changed" after) record it;
- *   4. review_checked() notes the comparison; COMMIT.
+ *   4. review_checked() notes the comparison with the snapshot taken
+ *      before step 1 read anything; COMMIT. The claim skips a campaign
+ *      while nothing the comparison reads was written since that snapshot
+ *      (0025_review_idle.sql, the change marker of 0023).
  */
 #include "config.h"
 
@@ -106,6 +109,7 @@ review_tx_fn(struct db_conn *c, void *arg)
 	struct store_review_campaign rc_row;
 	struct publish_campaign pc;
 	json_t *inputs = NULL, *rows = NULL, *e;
+	char *snap = NULL;
 	size_t i;
 	int ret;
 
@@ -124,6 +128,8 @@ review_tx_fn(struct db_conn *c, void *arg)
 	pc.planned_release_at = rc_row.planned_release_at;
 	pc.disclosure = rc_row.disclosure;
 	pc.min_cohort = rc_row.min_cohort;
+	if ((ret = store_release_snapshot(c, &snap)) != DB_OK)
+		goto done;
 	if ((ret = store_review_inputs(c, k->campaign, &inputs)) < 0)
 		goto done;
 	/* the draft carries what the publication will (security levels, 0018) */
@@ -140,8 +146,9 @@ review_tx_fn(struct db_conn *c, void *arg)
 				goto done;
 		}
 	}
-	ret = store_review_checked(c, k->campaign);
+	ret = store_review_checked(c, k->campaign, snap);
 done:
+	free(snap);
 	json_decref(inputs);
 	json_decref(rows);
 	store_review_campaign_clear(&rc_row);

@@ -42,6 +42,10 @@
  * stamp and prepares again when it moved. At the instant the claiming
  * transaction compares the campaign row and the stamp (the final check):
  * both unchanged, it signs and stores the prepared document (step 4 only);
+ * the stamp re-reads everything, so it is only computed when the change
+ * marker (0023_input_changes.sql) says that a table the release reads
+ * was written since the snapshot the preparation took before its reads
+ * (no such write: nothing changed, proven in one index lookup);
  * anything changed (a text, a finding, a review, a commitment, the instant
  * itself), it builds the release from the current rows as above. Another
  * replica that claims the campaign simply builds it itself.
@@ -88,6 +92,7 @@ static struct schedule_prepared {
 	int valid;
 	struct store_release rel; /* the campaign row as release_peek() read it */
 	char stamp[33];           /* release_stamp() when it was built */
+	char *snap;               /* pg_current_snapshot() before its reads (0023) */
 	json_t *doc;              /* the document before publish_chain (owned) */
 } schedule_prepared;
 /* Timing spans of one release (milliseconds), logged with "released". */
@@ -119,6 +124,22 @@ static int schedule_woken;
 /* the listener thread: its connection LISTENs; 1 while it does */
 static pthread_t schedule_listener;
 static int schedule_listening;
+/* see schedule_visibility_epoch (publish.h); starts at 1, never 0 */
+static unsigned long schedule_epoch = 1;
+
+static void
+schedule_epoch_bump(void)
+{
+	__atomic_add_fetch(&schedule_epoch, 1, __ATOMIC_SEQ_CST);
+}
+
+unsigned long
+schedule_visibility_epoch(void)
+{
+	if (!__atomic_load_n(&schedule_listening, __ATOMIC_SEQ_CST))
+		return 0;
+	return __atomic_load_n(&schedule_epoch, __ATOMIC_SEQ_CST);
+}
 
 /*
  * The longest sleep: the review scheduler (review_round) compares each
@@ -183,6 +204,7 @@ static void
 schedule_prepared_clear(void)
 {
 	json_decref(schedule_prepared.doc);
+	free(schedule_prepared.snap);
 	store_release_clear(&schedule_prepared.rel);
 	memset(&schedule_prepared, 0, sizeof(schedule_prepared));
 }
@@ -281,29 +303,71 @@ schedule_hold(struct db_conn *c, struct schedule_tx *k, json_t *leaks)
 }
 
 /* Tell every engagement's company and assessor that the release is out. DB_OK or a db_status. */
+/*
+ * The participants' events of one released campaign (0024): written
+ * after the release's COMMIT, in a transaction of their own that also
+ * forgets the pending row. *done is 1 when a release was claimed.
+ */
+struct schedule_events_tx {
+	int done;
+	char slug[80];
+	size_t n;
+};
+
 static int
-schedule_published_events(struct db_conn *c, struct schedule_tx *k, long long seq)
+schedule_events_fn(struct db_conn *c, void *arg)
 {
-	json_t *orgs = NULL, *pair;
+	struct schedule_events_tx *t = arg;
+	struct store_release_events ev;
+	json_t *pair;
 	const char *eid;
 	int rc;
 
-	if ((rc = store_release_engagement_orgs(c, k->campaign, &orgs)) != DB_OK)
-		return rc;
-	json_object_foreach(orgs, eid, pair)
+	memset(t, 0, sizeof(*t));
+	if ((rc = store_release_events_claim(c, &ev)) != DB_OK)
+		return rc == STORE_NONE ? DB_OK : rc;
+	t->done = 1;
+	snprintf(t->slug, sizeof(t->slug), "%s", ev.slug);
+	rc = store_event(c, "release.published", "campaign", ev.campaign_id, NULL, NULL,
+	                 json_pack("{s:s, s:s, s:I, s:s}", "campaign", ev.campaign_id, "slug",
+	                           ev.slug, "sequence", (json_int_t)ev.seq, "hash", ev.hash),
+	                 NULL);
+	json_object_foreach(ev.engagements, eid, pair)
 	{
+		if (rc != DB_OK)
+			break;
 		rc = store_event(c, "release.published", "engagement", eid,
 		                 json_string_value(json_array_get(pair, 0)),
 		                 json_string_value(json_array_get(pair, 1)),
-		                 json_pack("{s:s, s:s, s:s, s:I}", "campaign", k->campaign,
-		                           "engagement", eid, "slug", k->slug, "sequence",
-		                           (json_int_t)seq),
+		                 json_pack("{s:s, s:s, s:s, s:I}", "campaign", ev.campaign_id,
+		                           "engagement", eid, "slug", ev.slug, "sequence",
+		                           (json_int_t)ev.seq),
 		                 NULL);
-		if (rc != DB_OK)
-			break;
+		t->n++;
 	}
-	json_decref(orgs);
+	if (rc == DB_OK)
+		rc = store_release_events_done(c, ev.campaign_id);
+	json_decref(ev.engagements);
 	return rc;
+}
+
+/* Write the events of every release that has them pending. Logged. */
+static void
+schedule_events_round(const struct util_identity *scheduler)
+{
+	for (int n = 0; n < SCHEDULE_MAX_PER_ROUND; n++) {
+		struct schedule_events_tx t = {0};
+
+		if (db_tx(scheduler, "release_events", schedule_events_fn, &t) != DB_OK) {
+			log_event(LOG_LEVEL_ERROR, "release_events_failed",
+			          json_pack("{s:s}", "slug", t.slug));
+			return;
+		}
+		if (!t.done)
+			return;
+		log_event(LOG_LEVEL_INFO, "release_events",
+		          json_pack("{s:s, s:I}", "slug", t.slug, "engagements", (json_int_t)t.n));
+	}
 }
 
 /* Sign and store doc as the next publication. DB_OK or a db_status. */
@@ -343,13 +407,9 @@ schedule_publish(struct db_conn *c, struct schedule_tx *k, json_t *doc, int afte
 	                     json_pack("{s:s, s:I, s:s, s:b, s:b}", "slug", k->slug, "sequence",
 	                               (json_int_t)seq, "hash", k->hash, "embargo_break",
 	                               embargo_break, "after_hold", after_hold));
+	/* the participants' events: right after the COMMIT (0024) */
 	if (ret == DB_OK)
-		ret = store_event(c, "release.published", "campaign", k->campaign, NULL, NULL,
-		                  json_pack("{s:s, s:s, s:I, s:s}", "campaign", k->campaign, "slug",
-		                            k->slug, "sequence", (json_int_t)seq, "hash", k->hash),
-		                  NULL);
-	if (ret == DB_OK)
-		ret = schedule_published_events(c, k, seq);
+		ret = store_release_events_defer(c, k->campaign, seq, k->slug, k->hash);
 	if (ret == DB_OK && schedule_pause_ms > 0) {
 		/* tests only: a window in which the row exists but is not committed */
 		log_event(LOG_LEVEL_INFO, "release_pausing",
@@ -419,13 +479,23 @@ schedule_tx_fn(struct db_conn *c, void *arg)
 	pc.embargo_break = rel.embargo_break;
 	if (schedule_prepared.valid) {
 		char stamp[33];
+		int changed = 1;
 
-		/* the final check: nothing the prepared document was built from changed */
+		/*
+		 * The final check: nothing the prepared document was built from
+		 * changed. First the change marker (0023): no write to a table
+		 * the release reads since the preparation's snapshot proves it at
+		 * once; after one (anywhere), the stamp compares the contents.
+		 */
 		if (schedule_same_release(&schedule_prepared.rel, &rel) &&
-		    (ret = store_release_stamp(c, k->campaign, 0, stamp)) != STORE_NONE) {
-			if (ret != DB_OK)
+		    schedule_prepared.snap != NULL &&
+		    (ret = store_release_changed_since(c, schedule_prepared.snap, &changed)) != DB_OK)
+			goto done;
+		if (schedule_same_release(&schedule_prepared.rel, &rel) &&
+		    (!changed || (ret = store_release_stamp(c, k->campaign, 0, stamp)) != STORE_NONE)) {
+			if (changed && ret != DB_OK)
 				goto done;
-			if (strcmp(stamp, schedule_prepared.stamp) == 0) {
+			if (!changed || strcmp(stamp, schedule_prepared.stamp) == 0) {
 				k->from_prepared = 1;
 				schedule_span(k, SPAN_INPUTS);
 				if ((doc = json_deep_copy(schedule_prepared.doc)) == NULL) {
@@ -506,6 +576,7 @@ struct schedule_prep {
 	int current; /* the prepared document is still current */
 	struct store_release rel;
 	char stamp[33];
+	char *snap; /* pg_current_snapshot() before the reads */
 	json_t *doc;
 };
 
@@ -516,6 +587,7 @@ schedule_prep_clear(struct schedule_prep *p)
 
 	store_release_clear(&p->rel);
 	json_decref(p->doc);
+	free(p->snap);
 	memset(p, 0, sizeof(*p));
 	p->ahead_ms = ahead;
 }
@@ -539,9 +611,24 @@ schedule_prepare_fn(struct db_conn *c, void *arg)
 	int ret;
 
 	schedule_prep_clear(p);
+	/* before anything is read: what the change marker compares with (0023) */
+	if ((ret = store_release_snapshot(c, &p->snap)) != DB_OK)
+		return ret;
 	if ((ret = store_release_peek(c, p->ahead_ms, &p->rel)) != DB_OK)
 		return ret == STORE_NONE ? DB_OK : ret;
 	p->found = 1;
+	/* still current when nothing the release reads was written since */
+	if (schedule_prepared.valid && schedule_same_release(&schedule_prepared.rel, &p->rel) &&
+	    schedule_prepared.snap != NULL) {
+		int changed = 1;
+
+		if ((ret = store_release_changed_since(c, schedule_prepared.snap, &changed)) != DB_OK)
+			return ret;
+		if (!changed) {
+			p->current = 1;
+			return DB_OK;
+		}
+	}
 	if ((ret = store_release_stamp(c, p->rel.campaign_id, p->ahead_ms, p->stamp)) != DB_OK)
 		return ret == STORE_NONE ? DB_OK : ret;
 	if (schedule_prepared.valid && schedule_same_release(&schedule_prepared.rel, &p->rel) &&
@@ -632,6 +719,13 @@ schedule_prepare(const struct util_identity *scheduler)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (p.current) {
+		/* proven current at p.snap (unchanged since the old snapshot, or
+		 * the same stamp): later checks only look at writes after it */
+		if (p.snap != NULL) {
+			free(schedule_prepared.snap);
+			schedule_prepared.snap = p.snap;
+			p.snap = NULL;
+		}
 		schedule_prep_clear(&p);
 		return;
 	}
@@ -645,9 +739,19 @@ schedule_prepare(const struct util_identity *scheduler)
 		schedule_prepared.rel = p.rel;
 		memcpy(schedule_prepared.stamp, p.stamp, sizeof(p.stamp));
 		schedule_prepared.doc = p.doc;
+		schedule_prepared.snap = p.snap;
+		p.snap = NULL;
 		memset(&p.rel, 0, sizeof(p.rel));
 		p.doc = NULL;
 		__atomic_add_fetch(&schedule_npreparations, 1, __ATOMIC_RELAXED);
+		/*
+		 * The release stores its publication with an audit checkpoint
+		 * (0010: tlog_publications_log), which counts the sealed audit
+		 * events since the previous one: taken now, off the instant,
+		 * that leaves only the events of the last seconds to count.
+		 */
+		if (tlogd_audit_checkpoint(1) != 0)
+			log_event(LOG_LEVEL_WARN, "tlog_audit_checkpoint_failed", NULL);
 		log_event(LOG_LEVEL_INFO, "release_prepared",
 		          json_pack("{s:s, s:s, s:f}", "slug", schedule_prepared.rel.slug,
 		                    "release_at", schedule_prepared.rel.release_at, "ms",
@@ -684,15 +788,19 @@ schedule_listen_main(void *arg)
 				sleep(1);
 				continue;
 			}
-			__atomic_store_n(&schedule_listening, 1, __ATOMIC_RELAXED);
+			/* whatever was missed while not listening: a new epoch */
+			schedule_epoch_bump();
+			__atomic_store_n(&schedule_listening, 1, __ATOMIC_SEQ_CST);
 			schedule_wake();
 		}
 		switch (db_wait_notify(250)) {
 		case 1:
+			schedule_epoch_bump();
 			schedule_wake();
 			break;
 		case -1:
-			__atomic_store_n(&schedule_listening, 0, __ATOMIC_RELAXED);
+			__atomic_store_n(&schedule_listening, 0, __ATOMIC_SEQ_CST);
+			schedule_epoch_bump();
 			db_thread_close();
 			break;
 		default:
@@ -712,7 +820,12 @@ static int
 schedule_due_tx(struct db_conn *c, void *arg)
 {
 	struct schedule_due *d = arg;
-	int rc = store_release_next_due(c, &d->ms);
+	int rc;
+
+	/* the change marker's old rows (0023): a no-op but every ten minutes */
+	if ((rc = store_release_input_prune(c)) != DB_OK)
+		return rc;
+	rc = store_release_next_due(c, &d->ms);
 
 	d->known = rc == DB_OK;
 	return rc == STORE_NONE ? DB_OK : rc;
@@ -780,6 +893,8 @@ schedule_main(void *arg)
 			    strcmp(schedule_prepared.rel.campaign_id, k.campaign) == 0)
 				schedule_prepared_clear();
 			if (k.published) {
+				/* committed: readers of this replica look again at once */
+				schedule_epoch_bump();
 				pthread_mutex_lock(&schedule_lock);
 				memcpy(schedule_last_spans, k.spans, sizeof(k.spans));
 				schedule_last_spans[SPAN_N] =
@@ -793,13 +908,18 @@ schedule_main(void *arg)
 				                    schedule_spans_json(&k), "tx_ms",
 				                    (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
 				                        (double)(t1.tv_nsec - t0.tv_nsec) / 1e6));
-				/* the release's log entries get a signed checkpoint at once */
+				/* the participants hear of it, then the release's log
+				 * entries get a signed checkpoint */
+				schedule_events_round(&scheduler);
 				if (tlogd_signer() != NULL && tlogd_checkpoint_now() < 0)
 					log_event(LOG_LEVEL_WARN, "tlog_checkpoint_failed", NULL);
 			}
 			if (__atomic_load_n(&schedule_stopping, __ATOMIC_RELAXED))
 				break;
 		}
+		/* events a replica that died after a release left pending */
+		if (!__atomic_load_n(&schedule_stopping, __ATOMIC_RELAXED))
+			schedule_events_round(&scheduler);
 		if (!__atomic_load_n(&schedule_stopping, __ATOMIC_RELAXED))
 			review_round(&scheduler, SCHEDULE_MAX_PER_ROUND);
 		if (!__atomic_load_n(&schedule_stopping, __ATOMIC_RELAXED))
@@ -922,7 +1042,8 @@ schedule_stop(void)
 	pthread_mutex_unlock(&schedule_lock);
 	pthread_join(schedule_thread, NULL);
 	pthread_join(schedule_listener, NULL); /* it sees schedule_stopping within 250 ms */
-	__atomic_store_n(&schedule_listening, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&schedule_listening, 0, __ATOMIC_SEQ_CST);
+	schedule_epoch_bump();
 	schedule_running = 0;
 	log_event(LOG_LEVEL_INFO, "scheduler_stopped", NULL);
 }

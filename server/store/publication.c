@@ -62,6 +62,22 @@ struct release_stamp_row {
 static const struct db_field stamp_row[] = {
     DB_FIELD(DB_T_STR, struct release_stamp_row, stamp, "stamp"), DB_FIELD_END};
 
+struct release_snapshot_row {
+	char *snap;
+	int changed;
+};
+static const struct db_field snapshot_row[] = {
+    DB_FIELD(DB_T_TEXT, struct release_snapshot_row, snap, "snap"), DB_FIELD_END};
+static const struct db_field changed_row[] = {
+    DB_FIELD(DB_T_BOOL, struct release_snapshot_row, changed, "changed"), DB_FIELD_END};
+
+#define R struct store_release_events
+static const struct db_field events_row[] = {
+    DB_FIELD(DB_T_STR, R, campaign_id, "campaign_id"), DB_FIELD(DB_T_INT, R, seq, "seq"),
+    DB_FIELD(DB_T_STR, R, slug, "slug"),               DB_FIELD(DB_T_STR, R, hash, "hash"),
+    DB_FIELD(DB_T_JSON, R, engagements, "engagements"), DB_FIELD_END};
+#undef R
+
 struct release_head {
 	long long seq;
 	struct db_bytes hash;
@@ -111,6 +127,13 @@ const struct db_statement store_publication_statements[] = {
      " min_cohort, embargo_break, held FROM release_peek($1::integer)",
      release_row},
     {"release_stamp", "SELECT release_stamp($1::uuid, $2::integer) AS stamp", stamp_row},
+    {"release_snapshot", "SELECT pg_current_snapshot()::text AS snap", snapshot_row},
+    {"release_changed_since", "SELECT release_inputs_changed_since($1) AS changed", changed_row},
+    {"release_input_prune", "SELECT release_input_prune()", NULL},
+    {"release_events_defer", "SELECT release_events_defer($1::uuid, $2::bigint, $3, $4)", NULL},
+    {"release_events_claim",
+     "SELECT campaign_id, seq, slug, hash, engagements FROM release_events_claim()", events_row},
+    {"release_events_done", "SELECT release_events_done($1::uuid)", NULL},
     {"commit_inputs", "SELECT commit_inputs($1::uuid) AS inputs", inputs_row},
     {"release_chain_head", "SELECT seq, hash FROM release_chain_head()", head_row},
     {"release_publish",
@@ -318,6 +341,66 @@ store_release_stamp(struct db_conn *c, const char *campaign, int ahead_ms, char 
 		rc = STORE_NONE;
 	memcpy(stamp, row.stamp, 33);
 	return rc;
+}
+
+int
+store_release_snapshot(struct db_conn *c, char **snap)
+{
+	struct release_snapshot_row row = {NULL, 0};
+	int rc = store_one(c, "release_snapshot", 0, NULL, snapshot_row, &row);
+
+	if (rc == DB_OK && row.snap == NULL)
+		rc = DB_ERROR;
+	if (rc != DB_OK) {
+		free(row.snap);
+		row.snap = NULL;
+	}
+	*snap = row.snap;
+	return rc == STORE_NONE ? DB_ERROR : rc;
+}
+
+int
+store_release_changed_since(struct db_conn *c, const char *snap, int *changed)
+{
+	const char *p[1] = {snap};
+	struct release_snapshot_row row = {NULL, 1};
+	int rc = store_one(c, "release_changed_since", 1, p, changed_row, &row);
+
+	/* anything but a clear "no" is a change */
+	*changed = rc == DB_OK ? row.changed : 1;
+	return rc == STORE_NONE ? DB_ERROR : rc;
+}
+
+int
+store_release_input_prune(struct db_conn *c)
+{
+	return db_run(c, "release_input_prune", 0, NULL);
+}
+
+int
+store_release_events_defer(struct db_conn *c, const char *campaign, long long seq,
+                           const char *slug, const char *hash)
+{
+	char seqtext[STORE_INT_LEN];
+	const char *p[4] = {campaign, seqtext, slug, hash};
+
+	snprintf(seqtext, sizeof(seqtext), "%lld", seq);
+	return db_run(c, "release_events_defer", 4, p);
+}
+
+int
+store_release_events_claim(struct db_conn *c, struct store_release_events *out)
+{
+	memset(out, 0, sizeof(*out));
+	return store_one(c, "release_events_claim", 0, NULL, events_row, out);
+}
+
+int
+store_release_events_done(struct db_conn *c, const char *campaign)
+{
+	const char *p[1] = {campaign};
+
+	return db_run(c, "release_events_done", 1, p);
 }
 
 /* store_release_inputs(_ahead when ahead_ms >= 0). */

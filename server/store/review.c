@@ -148,7 +148,7 @@ const struct db_statement store_review_statements[] = {
      "SELECT review_freeze($1::uuid, $2::uuid, $3::int, $4::bytea, decode($5, 'hex'),"
      " $6::jsonb) AS version",
      version_row},
-    {"review_checked", "SELECT review_checked($1::uuid)", NULL},
+    {"review_checked", "SELECT review_checked($1::uuid, $2)", NULL},
     {"review_release_inputs", "SELECT review_release_inputs($1::uuid) AS inputs", json_row},
     {"review_release_inputs_ahead",
      "SELECT review_release_inputs_ahead($1::uuid, $2::integer) AS inputs", json_row},
@@ -261,11 +261,11 @@ store_review_freeze(struct db_conn *c, const char *campaign, const char *engagem
 }
 
 int
-store_review_checked(struct db_conn *c, const char *campaign)
+store_review_checked(struct db_conn *c, const char *campaign, const char *snapshot)
 {
-	const char *p[1] = {campaign};
+	const char *p[2] = {campaign, snapshot};
 
-	return db_run(c, "review_checked", 1, p);
+	return db_run(c, "review_checked", 2, p);
 }
 
 /* store_review_release_inputs(_ahead when ahead_ms >= 0). */

@@ -279,7 +279,11 @@ int store_review_freeze(struct db_conn *c, const char *campaign, const char *eng
                         int version, const char *wrapped_hex, const char *canon,
                         const char *hash_hex, const char *changes) STORE_MUST_CHECK;
 /* The campaign's drafts were compared now. */
-int store_review_checked(struct db_conn *c, const char *campaign) STORE_MUST_CHECK;
+/* snapshot: pg_current_snapshot() taken before the comparison read anything
+ * (store_release_snapshot): the next round skips the campaign while nothing
+ * it reads was written since (0025_review_idle.sql) */
+int store_review_checked(struct db_conn *c, const char *campaign,
+                         const char *snapshot) STORE_MUST_CHECK;
 /*
  * At the release: {engagement id: {state, version, reopened, draft_hash,
  * response (text, if any), addendum (text, if any)}}. *reviews: new
@@ -1209,6 +1213,40 @@ int store_release_inputs_ahead(struct db_conn *c, const char *campaign, int ahea
                                json_t **inputs) STORE_MUST_CHECK;
 int store_release_stamp(struct db_conn *c, const char *campaign, int ahead_ms,
                         char stamp[33]) STORE_MUST_CHECK;
+/*
+ * The change marker (sql/0023_input_changes.sql): store_release_snapshot
+ * gives the text of pg_current_snapshot() (malloc'd, *snap) to be taken
+ * before a preparation reads anything; store_release_changed_since sets
+ * *changed to 0 only when no transaction that snapshot does not see wrote
+ * a table the release reads (1 when one did, or when it cannot tell);
+ * store_release_input_prune deletes the marks nobody can need any more
+ * (at most every ten minutes, one replica at a time).
+ */
+int store_release_snapshot(struct db_conn *c, char **snap) STORE_MUST_CHECK;
+int store_release_changed_since(struct db_conn *c, const char *snap,
+                                int *changed) STORE_MUST_CHECK;
+int store_release_input_prune(struct db_conn *c) STORE_MUST_CHECK;
+/*
+ * The participants' events of a release (sql/0024_release_events.sql),
+ * written right after its COMMIT: store_release_events_defer records, in
+ * the release transaction, that they are due; store_release_events_claim
+ * locks the oldest due release (DB_OK, STORE_NONE when none) and gives
+ * its engagements as {engagement id: [company org, assessor org]};
+ * store_release_events_done forgets it once its events are written (same
+ * transaction).
+ */
+struct store_release_events {
+	char campaign_id[DB_UUID_LEN + 1];
+	long long seq;
+	char slug[80];
+	char hash[65];
+	json_t *engagements;
+};
+int store_release_events_defer(struct db_conn *c, const char *campaign, long long seq,
+                               const char *slug, const char *hash) STORE_MUST_CHECK;
+int store_release_events_claim(struct db_conn *c,
+                               struct store_release_events *out) STORE_MUST_CHECK;
+int store_release_events_done(struct db_conn *c, const char *campaign) STORE_MUST_CHECK;
 /* The chain's head: sequence number and hash (zeros before the first). */
 int store_release_chain_head(struct db_conn *c, long long *seq,
                              unsigned char hash[CRYPTO_SHA256_LEN]) STORE_MUST_CHECK;

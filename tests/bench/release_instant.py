@@ -17,6 +17,13 @@ assessor. Every engagement also gets a sealed claim per threat model,
 and the campaign is pseudonymous, so the release runs the name check over
 every text.
 
+Reference, in the same invocation: a private nginx (temporary prefix, a
+loopback port) serving the same document bytes, which appear at an
+instant of its own (renamed into place), to the same READERS polling the
+same way; its first, median and last times are the floor this machine
+and this client reach for "every reader has the document" (NGINX=0 skips
+it; without nginx it says so).
+
 Bounded: at most COMPANIES x FINDINGS rows (limits below), READERS
 connections, 60 s of polling after the instant. Any error (a seeding
 request that fails, a reader that gets anything but 404 then 200, or
@@ -28,6 +35,10 @@ after the seeding), POLL_MS (10), SEED_THREADS (2).
 """
 import asyncio
 import hashlib
+import shutil
+import socket
+import subprocess
+import tempfile
 import http.client
 import json
 import os
@@ -154,11 +165,11 @@ def spans():
     return out
 
 
-async def reader(i, path, instant, got, errors):
+async def reader(i, path, instant, got, errors, port=None):
     req = f"GET {path} HTTP/1.1\r\nHost: {U.netloc}\r\nAccept: application/json\r\n\r\n".encode()
     deadline = instant + 60
     try:
-        r, w = await asyncio.open_connection(HOST, PORT)
+        r, w = await asyncio.open_connection(HOST, port or PORT)
     except OSError as e:
         errors.append(f"reader {i}: {e}")
         return
@@ -194,10 +205,100 @@ async def reader(i, path, instant, got, errors):
         w.close()
 
 
-async def readers(path, instant):
+async def readers(path, instant, port=None, at_instant=None):
     got, errors = [], []
-    await asyncio.gather(*(reader(i, path, instant, got, errors) for i in range(READERS)))
+
+    async def reveal():
+        await asyncio.sleep(max(0.0, instant - time.time()))
+        at_instant()
+
+    tasks = [reader(i, path, instant, got, errors, port) for i in range(READERS)]
+    if at_instant is not None:
+        tasks.append(reveal())
+    await asyncio.gather(*tasks)
     return got, errors
+
+
+def nginx_reference(path, body):
+    """The same readers against a private nginx whose file appears at an
+    instant (os.rename): (first, median, last) ms, or a reason string."""
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    if os.environ.get("NGINX", "1") == "0":
+        return "skipped (NGINX=0)"
+    if not os.access(nginx, os.X_OK):
+        return "not measured: nginx is not installed (apt-get install nginx-light)"
+    d = tempfile.mkdtemp(prefix="lockstep-bench-")
+    proc = None
+    try:
+        www = os.path.join(d, "www")
+        target = os.path.join(www, path.lstrip("/"))
+        os.makedirs(os.path.dirname(target))
+        for sub in ("logs", "tmp"):
+            os.makedirs(os.path.join(d, sub))
+        with open(os.path.join(www, "up"), "w") as f:
+            f.write("up\n")
+        staged = target + ".staged"
+        with open(staged, "wb") as f:
+            f.write(body)
+        for root, dirs, files in os.walk(d):
+            os.chmod(root, 0o755)
+            for f in files:
+                os.chmod(os.path.join(root, f), 0o644)
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        with open(os.path.join(d, "nginx.conf"), "w") as f:
+            f.write(f"""worker_processes {os.cpu_count() or 1};
+worker_rlimit_nofile {READERS + 1024};
+pid {d}/nginx.pid;
+error_log {d}/logs/error.log warn;
+events {{ worker_connections {READERS + 1024}; }}
+http {{
+    access_log off;
+    client_body_temp_path {d}/tmp/body;
+    proxy_temp_path {d}/tmp/proxy;
+    fastcgi_temp_path {d}/tmp/fastcgi;
+    uwsgi_temp_path {d}/tmp/uwsgi;
+    scgi_temp_path {d}/tmp/scgi;
+    sendfile on;
+    open_file_cache off;
+    keepalive_requests 1000000;
+    keepalive_timeout 120s;
+    server {{
+        listen 127.0.0.1:{port} backlog=4096;
+        root {www};
+        location / {{ default_type application/json; }}
+    }}
+}}
+""")
+        proc = subprocess.Popen([nginx, "-p", d, "-c", os.path.join(d, "nginx.conf"),
+                                 "-g", "daemon off;"], stderr=subprocess.DEVNULL)
+        for _ in range(50):
+            try:
+                c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                c.request("GET", "/up")
+                if c.getresponse().status == 200:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.1)
+        else:
+            return "not measured: nginx did not start"
+        instant = float(int(time.time() + 5) + 1)
+        got, errors = asyncio.run(readers(path, instant, port, lambda: os.rename(staged, target)))
+        if errors or len(got) != READERS:
+            return f"not measured: {len(got)} of {READERS} readers got it ({errors[:3]})"
+        ms = sorted((t - instant) * 1000 for t, _ in got)
+        return (ms[0], statistics.median(ms), ms[-1])
+    finally:
+        if proc is not None:
+            proc.terminate()
+            try:
+                proc.wait(5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        shutil.rmtree(d, ignore_errors=True)
 
 
 def main():
@@ -247,6 +348,20 @@ def main():
               "tx: all of it with the commit)")
     target = "met" if ms[-1] <= 100 else "missed"
     print(f"target (every reader <= 100 ms after release_at): {target}")
+    conn = http.client.HTTPConnection(HOST, PORT, timeout=60)
+    conn.request("GET", f"/api/v1/publications/{RUN}", headers={"Accept": "application/json"})
+    body = conn.getresponse().read()
+    conn.close()
+    if hashlib.sha256(body).hexdigest() != got[0][1]:
+        fail("the publication's bytes changed after the instant")
+    ref = nginx_reference(f"/api/v1/publications/{RUN}", body)
+    if isinstance(ref, str):
+        print(f"nginx reference: {ref}")
+    else:
+        print(f"nginx reference (the same {len(body)} bytes appearing at an instant by a rename, "
+              f"the same {READERS} readers): first {ref[0]:.0f} ms, median {ref[1]:.0f} ms, "
+              f"last {ref[2]:.0f} ms; lockstepd's last reader {ms[-1] - ref[2]:+.0f} ms "
+              f"after nginx's")
 
 
 if __name__ == "__main__":

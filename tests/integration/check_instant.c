@@ -11,7 +11,16 @@
  *     published when nothing changed; a claim changed after the
  *     preparation is published as changed, never as prepared;
  *   - the *_ahead readers answer only the scheduler, at most 60 s ahead,
- *     and are their originals but for that bound.
+ *     and are their originals but for that bound;
+ *   - the change marker (0023_input_changes.sql): every table the release
+ *     reads has its trigger; a write committed after a snapshot (also by a
+ *     transaction already running when it was taken) is seen, an identity
+ *     other than the scheduler always hears "changed";
+ *   - a slug asked for before its release (a 404 remembered by the
+ *     replica, api/pubcache.c) is served at once after it, on every route;
+ *   - the participants' events of a release (0024_release_events.sql) are
+ *     written after it, and a release whose events were left pending (a
+ *     replica that died after the COMMIT) gets them from the next round.
  * Generous bounds (seconds): the timing itself is measured by
  * tests/bench/release, not asserted here.
  */
@@ -298,6 +307,9 @@ START_TEST(test_prepared_release_is_published)
 	ck_assert_msg(strstr(doc, text) != NULL, "the claim is not in the document: %s", doc);
 	ck_assert_msg(metric("lockstep_scheduler_prepared_total") > used,
 	              "the release did not use the prepared document");
+	/* the 404s asked above were remembered: the release made them stale at once */
+	ck_assert_int_eq(status_of("/p/", slug, ""), 200);
+	ck_assert_int_eq(status_of("/api/v1/publications/", slug, "/signature"), 200);
 	free(doc);
 	free(slug);
 	free(text);
@@ -477,6 +489,172 @@ START_TEST(test_ahead_readers_match_their_originals)
 }
 END_TEST
 
+/* Run sql on c; fails the test unless it succeeds. */
+static void
+exec_ok(PGconn *c, const char *sql)
+{
+	PGresult *res = PQexec(c, sql);
+	ExecStatusType st = PQresultStatus(res);
+
+	PQclear(res);
+	ck_assert_msg(st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK, "%s: %s", sql,
+	              PQerrorMessage(c));
+}
+
+/* The app role as the scheduler (no user): one value (malloc'd). */
+static char *
+sched_value(PGconn *c, const char *sql)
+{
+	return app_value(c, "scheduler", sql);
+}
+
+START_TEST(test_change_marker_covers_every_input)
+{
+	PGconn *c = PQconnectdb(ht_env_req("LOCKSTEP_TEST_OWNER_DSN"));
+	static const char *const must[] = {
+	    "campaigns",   "engagements",       "findings",         "claims",
+	    "statements",  "orgs",              "review_states",    "release_withholds",
+	    "commitments", "engagement_emulations", "tlog_commitments", "publications",
+	    "engagement_secrets"};
+	char *v;
+	int ok = 0;
+
+	ck_assert_msg(PQstatus(c) == CONNECTION_OK, "owner DSN: %s", PQerrorMessage(c));
+	v = ht_db_value(c,
+	                "SELECT coalesce(string_agg(t.tbl::text, ' '), '') FROM release_input_tables() t"
+	                " WHERE NOT EXISTS (SELECT 1 FROM pg_trigger g WHERE g.tgrelid = t.tbl"
+	                " AND g.tgname = 'release_input_changed')",
+	                &ok);
+	ck_assert_msg(ok && v != NULL && v[0] == '\0',
+	              "tables the release reads without the change marker's trigger: %s"
+	              " (SELECT release_input_track() in the migration that made them read)",
+	              v ? v : "?");
+	free(v);
+	for (size_t i = 0; i < sizeof(must) / sizeof(must[0]); i++) {
+		char *q = ht_fmt("SELECT count(*) FROM release_input_tables() t"
+		                 " WHERE t.tbl = '%s'::regclass",
+		                 must[i]);
+
+		ck_assert_msg(ht_db_count_conn(c, q) == 1, "the walk did not find %s", must[i]);
+		free(q);
+	}
+	PQfinish(c);
+}
+END_TEST
+
+START_TEST(test_change_marker_sees_late_commits)
+{
+	PGconn *a = PQconnectdb(ht_env_req("LOCKSTEP_TEST_APP_DSN"));
+	PGconn *b = PQconnectdb(ht_env_req("LOCKSTEP_TEST_OWNER_DSN"));
+	char id[64], *slug = campaign_at(time(NULL) + 3 * 86400, id), *snap, *q, *v, *upd;
+	int clean = 0;
+
+	ck_assert_msg(PQstatus(a) == CONNECTION_OK && PQstatus(b) == CONNECTION_OK, "DSNs");
+	upd = ht_fmt("UPDATE campaigns SET title = title WHERE id = '%s'", id);
+	/* a write committed after the snapshot */
+	snap = sched_value(a, "SELECT pg_current_snapshot()::text");
+	ck_assert_ptr_nonnull(snap);
+	exec_ok(b, upd);
+	q = ht_fmt("SELECT release_inputs_changed_since('%s')", snap);
+	v = sched_value(a, q);
+	ck_assert_msg(v != NULL && strcmp(v, "t") == 0, "a committed write was not seen");
+	free(v);
+	free(q);
+	free(snap);
+	/* a transaction already running when the snapshot is taken, committed after */
+	exec_ok(b, "BEGIN");
+	exec_ok(b, upd);
+	snap = sched_value(a, "SELECT pg_current_snapshot()::text");
+	exec_ok(b, "COMMIT");
+	q = ht_fmt("SELECT release_inputs_changed_since('%s')", snap);
+	v = sched_value(a, q);
+	ck_assert_msg(v != NULL && strcmp(v, "t") == 0,
+	              "a write running at the snapshot and committed after it was not seen");
+	free(v);
+	/* anyone but the scheduler always hears "changed" */
+	v = app_value(a, "coordinator", q);
+	ck_assert_msg(v != NULL && strcmp(v, "t") == 0, "the coordinator was told \"unchanged\"");
+	free(v);
+	free(q);
+	free(snap);
+	/* and "unchanged" is said when nothing was written (other tests write
+	 * meanwhile: one clean answer in 50 tries) */
+	for (int i = 0; i < 50 && !clean; i++) {
+		snap = sched_value(a, "SELECT pg_current_snapshot()::text");
+		q = ht_fmt("SELECT release_inputs_changed_since('%s')", snap);
+		v = sched_value(a, q);
+		clean = v != NULL && strcmp(v, "f") == 0;
+		free(v);
+		free(q);
+		free(snap);
+		if (!clean)
+			usleep(100000);
+	}
+	ck_assert_msg(clean, "never \"unchanged\", even right after the snapshot");
+	free(upd);
+	free(slug);
+	PQfinish(a);
+	PQfinish(b);
+}
+END_TEST
+
+START_TEST(test_pending_release_events_are_written)
+{
+	PGconn *c = PQconnectdb(ht_env_req("LOCKSTEP_TEST_OWNER_DSN"));
+	char id[64], eng[64], *text = ht_unique("prepared_events");
+	char *slug = prepared_campaign(3, text, id, eng), *doc, *q, *v;
+	long long n = 0, first;
+
+	ck_assert_msg(PQstatus(c) == CONNECTION_OK, "owner DSN: %s", PQerrorMessage(c));
+	doc = published_doc(slug);
+	/* written after the COMMIT: the engagement's event comes, the pending row goes */
+	q = ht_fmt("SELECT count(*) FROM audit_events WHERE action = 'event.release.published'"
+	           " AND object_id = '%s'",
+	           eng);
+	for (int i = 0; i < 100 && (n = ht_db_count_conn(c, q)) < 1; i++)
+		usleep(100000);
+	ck_assert_msg(n == 1, "%lld events of the release for the engagement", n);
+	first = n;
+	/* a replica that died between the release and its events left them pending */
+	v = ht_fmt("INSERT INTO release_events_pending (campaign_id, seq, slug, hash)"
+	           " SELECT campaign_id, seq, slug, encode(hash, 'hex') FROM publications"
+	           " WHERE campaign_id = '%s'",
+	           id);
+	exec_ok(c, v);
+	free(v);
+	for (int i = 0; i < 100 && (n = ht_db_count_conn(c, q)) <= first; i++)
+		usleep(100000);
+	ck_assert_msg(n == first + 1, "the pending events were not written (%lld)", n);
+	v = ht_fmt("SELECT count(*) FROM release_events_pending WHERE campaign_id = '%s'", id);
+	for (int i = 0; i < 50 && ht_db_count_conn(c, v) != 0; i++)
+		usleep(100000);
+	ck_assert_msg(ht_db_count_conn(c, v) == 0, "the pending row stayed");
+	free(v);
+	/* the application role cannot leave events pending or forget them */
+	{
+		PGconn *a = PQconnectdb(ht_env_req("LOCKSTEP_TEST_APP_DSN"));
+		int ok = 1;
+		char *r;
+
+		ck_assert_msg(PQstatus(a) == CONNECTION_OK, "app DSN");
+		v = ht_fmt("SELECT release_events_defer('%s'::uuid, 1, 'x', 'y')", id);
+		r = ht_db_value(a, v, &ok);
+		ck_assert_msg(!ok, "a user identity deferred release events");
+		free(r);
+		free(v);
+		r = ht_db_value(a, "DELETE FROM release_events_pending RETURNING 1", &ok);
+		ck_assert_msg(!ok, "the application role wrote release_events_pending");
+		free(r);
+		PQfinish(a);
+	}
+	free(q);
+	free(doc);
+	free(slug);
+	free(text);
+	PQfinish(c);
+}
+END_TEST
+
 static Suite *
 instant_suite(void)
 {
@@ -492,6 +670,9 @@ instant_suite(void)
 	tcase_add_test(tc, test_levels_change_after_preparation_is_published);
 	tcase_add_test(tc, test_ahead_readers_are_bounded);
 	tcase_add_test(tc, test_ahead_readers_match_their_originals);
+	tcase_add_test(tc, test_change_marker_covers_every_input);
+	tcase_add_test(tc, test_change_marker_sees_late_commits);
+	tcase_add_test(tc, test_pending_release_events_are_written);
 	suite_add_tcase(s, tc);
 	return s;
 }

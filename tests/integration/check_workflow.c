@@ -602,7 +602,9 @@ START_TEST(test_review_freeze_answer_publish)
 		free(pp);
 	}
 
-	/* the participants were told: stage change, review opened, draft changed, release */
+	/* the participants were told: stage change, review opened, draft changed,
+	 * release (the release's events are written right after its COMMIT, in a
+	 * transaction of their own: waited for, at most 10 s) */
 	{
 		char *lit = ht_sql_literal(ea);
 		const char *dsn = ht_env_req("LOCKSTEP_TEST_OWNER_DSN");
@@ -616,7 +618,11 @@ START_TEST(test_review_freeze_answer_publish)
 			           " AND object_id = %s::text AND orgs @> ARRAY['%s','%s']::uuid[]",
 			           events[i], lit, W.a.org_id, W.x.org_id);
 
-			ck_assert_msg(ht_db_count(dsn, q) >= 1, "no %s event", events[i]);
+			long long n = 0;
+
+			for (int w = 0; w < 100 && (n = ht_db_count(dsn, q)) < 1; w++)
+				usleep(100000);
+			ck_assert_msg(n >= 1, "no %s event", events[i]);
 			free(q);
 		}
 		free(lit);
