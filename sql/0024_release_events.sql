@@ -7,8 +7,11 @@
 -- queue's rows, the webhooks' deliveries): about 100-180 ms for 100
 -- engagements, during which nobody could read the publication. Now it
 -- writes one row here instead, in the same transaction (both or neither),
--- and the scheduler emits the events in a transaction of its own right
--- after the COMMIT and deletes the row with them. A replica that dies in
+-- and the scheduler emits the events in a transaction of its own in its
+-- next round, once the row is half a second old (at most about a second
+-- after the release: the first reads of the publication by the public do
+-- not share the machine with them), and deletes the row with them. A
+-- replica that dies in
 -- between leaves the row: the next round of any replica emits the events
 -- then (nothing is lost, nothing is told twice: the row and the events go
 -- in one transaction).
@@ -43,10 +46,10 @@ BEGIN
 END $$;
 
 -- Why SECURITY DEFINER: as above. Locks and returns the oldest pending
--- release (SKIP LOCKED: replicas never emit the same events twice), with
--- its engagements and their two organisations; nothing when none is
--- pending or the caller is not the scheduler.
-CREATE FUNCTION release_events_claim()
+-- release at least p_min_age_ms old (SKIP LOCKED: replicas never emit the
+-- same events twice), with its engagements and their two organisations;
+-- nothing when none is pending or the caller is not the scheduler.
+CREATE FUNCTION release_events_claim(p_min_age_ms integer)
 RETURNS TABLE (campaign_id uuid, seq bigint, slug text, hash text, engagements jsonb)
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = public, pg_catalog
@@ -58,6 +61,7 @@ BEGIN
         RETURN;
     END IF;
     SELECT * INTO r FROM release_events_pending x
+     WHERE x.created_at <= clock_timestamp() - make_interval(secs => greatest(p_min_age_ms, 0) / 1000.0)
      ORDER BY x.created_at, x.campaign_id LIMIT 1 FOR UPDATE SKIP LOCKED;
     IF NOT FOUND THEN
         RETURN;
@@ -81,7 +85,7 @@ BEGIN
     DELETE FROM release_events_pending WHERE campaign_id = p_campaign;
 END $$;
 
-REVOKE ALL ON FUNCTION release_events_defer(uuid, bigint, text, text), release_events_claim(),
-    release_events_done(uuid) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION release_events_defer(uuid, bigint, text, text), release_events_claim(),
-    release_events_done(uuid) TO lockstep_app;
+REVOKE ALL ON FUNCTION release_events_defer(uuid, bigint, text, text),
+    release_events_claim(integer), release_events_done(uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION release_events_defer(uuid, bigint, text, text),
+    release_events_claim(integer), release_events_done(uuid) TO lockstep_app;

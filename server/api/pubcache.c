@@ -31,6 +31,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "api/api.h"
 #include "api/export.h"
@@ -338,7 +339,18 @@ pubcache_get(const char *slug, struct pubcache_entry **out, int *owned)
 		pubcache_flight_end(slot);
 		return rc == STORE_NONE ? PUBCACHE_MISSING : PUBCACHE_ERROR;
 	}
-	e = pubcache_build(&k.row);
+	{
+		struct timespec t0, t1;
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		e = pubcache_build(&k.row);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		if (e != NULL)
+			log_event(LOG_LEVEL_INFO, "publication_cached",
+			          json_pack("{s:s, s:f}", "slug", slug, "build_ms",
+			                    (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+			                        (double)(t1.tv_nsec - t0.tv_nsec) / 1e6));
+	}
 	store_publication_clear(&k.row);
 	if (e == NULL) {
 		pubcache_flight_end(slot);

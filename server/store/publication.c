@@ -132,7 +132,8 @@ const struct db_statement store_publication_statements[] = {
     {"release_input_prune", "SELECT release_input_prune()", NULL},
     {"release_events_defer", "SELECT release_events_defer($1::uuid, $2::bigint, $3, $4)", NULL},
     {"release_events_claim",
-     "SELECT campaign_id, seq, slug, hash, engagements FROM release_events_claim()", events_row},
+     "SELECT campaign_id, seq, slug, hash, engagements FROM release_events_claim($1::integer)",
+     events_row},
     {"release_events_done", "SELECT release_events_done($1::uuid)", NULL},
     {"commit_inputs", "SELECT commit_inputs($1::uuid) AS inputs", inputs_row},
     {"release_chain_head", "SELECT seq, hash FROM release_chain_head()", head_row},
@@ -389,10 +390,14 @@ store_release_events_defer(struct db_conn *c, const char *campaign, long long se
 }
 
 int
-store_release_events_claim(struct db_conn *c, struct store_release_events *out)
+store_release_events_claim(struct db_conn *c, int min_age_ms, struct store_release_events *out)
 {
+	char age[STORE_INT_LEN];
+	const char *p[1] = {age};
+
+	snprintf(age, sizeof(age), "%d", min_age_ms);
 	memset(out, 0, sizeof(*out));
-	return store_one(c, "release_events_claim", 0, NULL, events_row, out);
+	return store_one(c, "release_events_claim", 1, p, events_row, out);
 }
 
 int

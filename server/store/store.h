@@ -1230,7 +1230,8 @@ int store_release_input_prune(struct db_conn *c) STORE_MUST_CHECK;
  * The participants' events of a release (sql/0024_release_events.sql),
  * written right after its COMMIT: store_release_events_defer records, in
  * the release transaction, that they are due; store_release_events_claim
- * locks the oldest due release (DB_OK, STORE_NONE when none) and gives
+ * locks the oldest due release whose row is at least min_age_ms old
+ * (DB_OK, STORE_NONE when none) and gives
  * its engagements as {engagement id: [company org, assessor org]};
  * store_release_events_done forgets it once its events are written (same
  * transaction).
@@ -1244,7 +1245,7 @@ struct store_release_events {
 };
 int store_release_events_defer(struct db_conn *c, const char *campaign, long long seq,
                                const char *slug, const char *hash) STORE_MUST_CHECK;
-int store_release_events_claim(struct db_conn *c,
+int store_release_events_claim(struct db_conn *c, int min_age_ms,
                                struct store_release_events *out) STORE_MUST_CHECK;
 int store_release_events_done(struct db_conn *c, const char *campaign) STORE_MUST_CHECK;
 /* The chain's head: sequence number and hash (zeros before the first). */

@@ -650,11 +650,13 @@ END_TEST
 /* review_opens_at: nothing before the instant, one draft (one event) at it. */
 START_TEST(test_review_opens_at_instant)
 {
-	char *slug, *camp = wf_campaign(3600, "named", &slug);
+	/* released in ten days: its default window (72 h before) is not open
+	 * yet, so no draft can be frozen before review_opens_at is set */
+	char *slug, *camp = wf_campaign(10 * 86400, "named", &slug);
 	char *ea = wf_engagement(camp, &W.a, &W.x);
 	char *pc = ht_fmt("/api/v1/campaigns/%s", camp);
 	char *pr = ht_fmt("/api/v1/engagements/%s/review", ea);
-	char *opens = wf_at(4), *after_release = wf_at(7200);
+	char *opens = wf_at(4), *after_release = wf_at(11 * 86400);
 	struct ht_resp *r;
 
 	/* bad values are refused and change nothing */
