@@ -981,7 +981,28 @@
 				})))),
 			el('h4', null, 'Company statement'),
 			typeof row.statement === 'string' ? el('pre', { class: 'text' }, row.statement) : el('p', { class: 'empty' }, 'No statement.'),
-			row.assessor ? el('p', null, 'Assessor: ' + row.assessor.firm + ' (' + fmtList(row.assessor.lead_assessors) + ')') : null);
+			row.assessor ? el('p', null, 'Assessor: ' + row.assessor.firm + ' (' + fmtList(row.assessor.lead_assessors) + ')') : null,
+			draftLevelsView(row.levels));
+	}
+
+	/* The draft's security levels as the public page shows them: what was
+	 * emulated, the levels not met, the commitments and their verdicts. */
+	function draftLevelsView(lv) {
+		if (!lv)
+			return null;
+		const em = lv.emulation;
+		const claims = lv.claims || {};
+		const commitments = lv.commitments || [];
+		return el('div', { id: 'review-draft-levels' },
+			el('h4', null, 'Security levels'),
+			dl([['Capability emulated', em ? em.capability : 'not recorded'],
+				['Access granted', em && em.access ? fmtList(em.access) : '—'],
+				['Person-days', em && em.person_days !== undefined && em.person_days !== null ? String(em.person_days) : '—']]),
+			table(['Threat model', 'Claim', 'Not met from', 'Contradiction'], Object.keys(claims).map((tm) =>
+				[tm, claims[tm].level, orDash(claims[tm].not_met_from), claims[tm].contradiction ? 'yes: the claim says more' : 'no'])),
+			commitments.length === 0 ? el('p', { class: 'empty' }, 'No commitments declared.') :
+				table(['Framework', 'Level', 'Commitment', 'Verdict', 'Summary'], commitments.map((k) =>
+					[k.framework + ' ' + k.version, k.level, k.text, k.verdict, orDash(k.summary)])));
 	}
 
 	/* A saved text's name check, as a notice suffix: '' when nothing would hold. */

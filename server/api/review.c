@@ -259,6 +259,15 @@ review_page_reply(struct http_request *r, const struct review_ctx *k)
 	                  ? json_pack("[O]", json_object_get(row, "assessor"))
 	                  : json_array(),
 	              "engagements", row, "aggregate");
+	/* the row's security levels (issue 14) go beside it, as in a publication */
+	if (doc != NULL && json_is_object(json_object_get(row, "levels"))) {
+		json_t *lv = json_deep_copy(json_object_get(row, "levels"));
+
+		if (lv != NULL)
+			json_object_set(lv, "company", json_object_get(row, "company"));
+		json_object_del(row, "levels");
+		json_object_set_new(doc, "levels", json_pack("{s:[o]}", "engagements", lv));
+	}
 	if (doc == NULL || (page = publish_page_html(doc, &m, &len)) == NULL) {
 		json_decref(doc);
 		return http_reply_problem(r, PROBLEM_INTERNAL, NULL);

@@ -528,7 +528,8 @@ rd_levels(struct sbuf *b, const json_t *doc)
 	long long cohort = (long long)json_integer_value(
 	    json_object_get(json_object_get(doc, "campaign"), "min_cohort"));
 
-	if (!json_is_object(lv))
+	/* a review draft (api/review.c) has its row's levels and no aggregate */
+	if (!json_is_object(lv) && json_array_size(rows) == 0)
 		return;
 	sb_str(b,
 	       "<section id=\"levels\"><h2>Robust against whom?</h2>"
@@ -536,10 +537,11 @@ rd_levels(struct sbuf *b, const json_t *doc)
 	       "OC5) says what a result means; a finding open at OCk shows robustness is not "
 	       "met from OCk on (open, being remediated, remediated but not yet retested, or "
 	       "risk-accepted).</p>");
-	rd_count_table(b,
-	               "Coverage: assessments of each threat model by attacker capability emulated",
-	               "Threat model", json_object_get(lv, "coverage"), tms, cov, cohort);
-	json_array_foreach(tms, i, v)
+	if (json_is_object(lv))
+		rd_count_table(
+		    b, "Coverage: assessments of each threat model by attacker capability emulated",
+		    "Threat model", json_object_get(lv, "coverage"), tms, cov, cohort);
+	json_array_foreach(json_is_object(lv) ? tms : NULL, i, v)
 	{
 		char title[160];
 

@@ -76,6 +76,7 @@ struct snap {
 	long long nwithheld;  /* texts withheld */
 	json_t *row_withheld; /* the fields withheld in the row being built */
 	json_t *levels_rows;  /* the publication's levels rows (snap_levels_row), or NULL */
+	int draft;            /* review drafts: each row carries its levels as "levels" */
 };
 
 static const char *
@@ -214,8 +215,11 @@ publish_row_hash(const json_t *row, char hex[2 * CRYPTO_SHA256_LEN + 1], char **
  * release (store_review_release_inputs) or NULL when no draft was ever
  * frozen. A row that differs from its last draft says so.
  */
+static json_t *snap_levels_reviewed(const json_t *entry);
+
 static void
-snap_review(struct snap *s, json_t *row, const char *eid, const json_t *review)
+snap_review(struct snap *s, json_t *row, const char *eid, const json_t *review,
+            const json_t *levels)
 {
 	char hex[2 * CRYPTO_SHA256_LEN + 1];
 	const char *state = PUBLISH_REVIEW_NONE, *draft = NULL;
@@ -223,10 +227,18 @@ snap_review(struct snap *s, json_t *row, const char *eid, const json_t *review)
 
 	if (json_is_object(review)) {
 		const char *st = snap_str(review, "state");
+		/* the row as its draft was: with its levels (see publish_draft_rows) */
+		json_t *as_draft = json_copy(row);
+		int hashed = -1;
 
+		if (as_draft != NULL) {
+			if (levels != NULL)
+				json_object_set_new(as_draft, "levels", snap_levels_reviewed(levels));
+			hashed = publish_row_hash(as_draft, hex, NULL);
+			json_decref(as_draft);
+		}
 		draft = json_string_value(json_object_get(review, "draft_hash"));
-		if (draft == NULL || publish_row_hash(row, hex, NULL) != 0 ||
-		    strcmp(hex, draft) != 0)
+		if (draft == NULL || hashed != 0 || strcmp(hex, draft) != 0)
 			state = PUBLISH_REVIEW_CHANGED;
 		else if (strcmp(st, "signed-off") == 0)
 			state = PUBLISH_REVIEW_SIGNED;
@@ -256,6 +268,12 @@ snap_review(struct snap *s, json_t *row, const char *eid, const json_t *review)
 	                    json_pack("{s:s, s:o, s:o, s:o}", "state", state, "draft_hash",
 	                              draft ? json_string(draft) : json_null(), "response",
 	                              response, "addendum", addendum));
+	/* what the hash covers beside the row: its security levels, as the
+	 * draft showed them (and as doc.levels.engagements has them, with the
+	 * company); a reader adds them to the row to check draft_hash */
+	if (levels != NULL)
+		json_object_set_new(json_object_get(row, "review"), "levels",
+		                    snap_levels_reviewed(levels));
 	json_object_set_new(
 	    s->review_count, state,
 	    json_integer(json_integer_value(json_object_get(s->review_count, state)) + 1));
@@ -336,7 +354,7 @@ snap_contradicts(const char *from, const char *level)
 	return f >= 0 && l >= 0 && strcmp(level, "not-assessed") != 0 && f <= l;
 }
 
-static void
+static json_t *
 snap_levels_row(struct snap *s, const json_t *row, const json_t *e, const char *eid)
 {
 	const json_t *lv = json_object_get(e, "levels");
@@ -351,7 +369,7 @@ snap_levels_row(struct snap *s, const json_t *row, const json_t *e, const char *
 		json_decref(out);
 		json_decref(claims);
 		json_decref(list);
-		return;
+		return NULL;
 	}
 	if (json_is_object(em))
 		json_object_set_new(out, "emulation",
@@ -412,9 +430,23 @@ snap_levels_row(struct snap *s, const json_t *row, const json_t *e, const char *
 	}
 	json_object_set_new(out, "commitments", list);
 	if (s->levels_rows != NULL)
-		json_array_append_new(s->levels_rows, out);
-	else
-		json_decref(out);
+		json_array_append(s->levels_rows, out);
+	return out;
+}
+
+/*
+ * The levels of a row as its review draft carries them and as its review
+ * hash covers them: the entry without its company (a label drawn at the
+ * release, like the row's own). New reference or NULL.
+ */
+static json_t *
+snap_levels_reviewed(const json_t *entry)
+{
+	json_t *copy = entry ? json_deep_copy(entry) : NULL;
+
+	if (copy != NULL)
+		json_object_del(copy, "company");
+	return copy;
 }
 
 /* One engagement's row (new reference) or NULL. */
@@ -472,14 +504,18 @@ snap_row(struct snap *s, const json_t *e, int company)
 	                named ? s->companies[company].name : s->companies[company].label, "claims",
 	                claims, "findings", findings, "statement",
 	                json_is_string(statement) ? statement : json_null());
-	if (row != NULL)
-		snap_levels_row(s, row, e, eid);
+	json_t *levels = row != NULL ? snap_levels_row(s, row, e, eid) : NULL;
 	/* only named rows link to the assessor; a firm known to assess one
 	 * company would otherwise name the company behind its label */
 	if (row != NULL && named)
 		json_object_set_new(row, "assessor", snap_assessor(e));
+	/* the draft shows the levels; the review hash covers them (issue 14:
+	 * the company reviews what the public will read of its engagement) */
+	if (row != NULL && s->draft && levels != NULL)
+		json_object_set_new(row, "levels", snap_levels_reviewed(levels));
 	if (row != NULL && s->reviews)
-		snap_review(s, row, eid, json_object_get(e, "review"));
+		snap_review(s, row, eid, json_object_get(e, "review"), levels);
+	json_decref(levels);
 	if (row != NULL && json_array_size(s->row_withheld) > 0)
 		json_object_set(row, "withheld", s->row_withheld);
 	/* commit-then-reveal: the salt and log index the release attached */
@@ -1168,7 +1204,7 @@ done:
 json_t *
 publish_draft_rows(const struct publish_campaign *c, const json_t *inputs)
 {
-	struct snap s = {.c = c};
+	struct snap s = {.c = c, .draft = 1};
 	const json_t *companies = json_object_get(inputs, "companies");
 	const json_t *engagements = json_object_get(inputs, "engagements");
 	json_t *out = NULL, *co, *e;

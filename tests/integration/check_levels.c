@@ -1375,6 +1375,133 @@ START_TEST(test_series)
 }
 END_TEST
 
+/*
+ * The company reviews what the public will read of its engagement: the
+ * review draft's row carries its security levels (what was emulated, the
+ * levels not met, the commitments with their verdicts), the draft's page
+ * shows them, and a verdict changed after a freeze reopens the review
+ * with a new draft version.
+ */
+static json_t *
+draft_commitment(const char *eng, long long min_version, const char *verdict, long long *version)
+{
+	char *p = ht_fmt("/api/v1/engagements/%s/review", eng);
+	json_t *got = NULL;
+
+	for (int i = 0; i < 200 && got == NULL; i++) {
+		struct ht_resp *r = ht_request("GET", p, W.a.admin.token, NULL);
+		json_t *d = r->json ? json_object_get(r->json, "draft") : NULL;
+		json_t *k = json_array_get(
+		    json_object_get(json_object_get(json_object_get(d, "row"), "levels"), "commitments"),
+		    0);
+
+		if (r->status == 200 && json_integer_value(json_object_get(d, "version")) >= min_version &&
+		    k != NULL && strcmp(ht_ostr(k, "verdict") ? ht_ostr(k, "verdict") : "", verdict) == 0) {
+			got = json_deep_copy(json_object_get(json_object_get(d, "row"), "levels"));
+			*version = json_integer_value(json_object_get(d, "version"));
+		}
+		ht_resp_free(r);
+		if (got == NULL)
+			usleep(100000);
+	}
+	free(p);
+	return got;
+}
+
+START_TEST(test_review_draft_levels)
+{
+	char when[32], *slug = ht_unique("lvreview"), *cid, *eid, *path, *vp;
+	time_t t = time(NULL) + 3600;
+	struct tm tm;
+	struct ht_resp *r;
+	json_t *lv;
+	long long v1 = 0, v2 = 0;
+
+	for (char *q = slug; *q; q++)
+		if (*q == '_')
+			*q = '-';
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	/* released in an hour: its review window (72 h before) is open */
+	r = call("POST", "/api/v1/campaigns", W.coord.token,
+	         json_pack("{s:s, s:s, s:[s], s:s, s:s}", "title", slug, "slug", slug,
+	                   "threat_models", "WEIGHTS-EXFIL", "release_at", when, "disclosure",
+	                   "named"),
+	         201);
+	cid = strdup(ht_jstr(r, "id"));
+	ht_resp_free(r);
+	path = ht_fmt("/api/v1/campaigns/%s/engagements", cid);
+	r = call("POST", path, W.coord.token,
+	         json_pack("{s:s, s:s, s:s, s:[s]}", "company_org", W.a.org_id, "assessor_org",
+	                   W.x.org_id, "scope", "s", "lead_assessors", "Lead"),
+	         201);
+	eid = strdup(ht_jstr(r, "id"));
+	ht_resp_free(r);
+	free(path);
+	path = ht_fmt("/api/v1/engagements/%s/stage", eid);
+	call0("POST", path, W.x.admin.token, json_pack("{s:s}", "stage", "fieldwork"), 200);
+	free(path);
+	path = ht_fmt("/api/v1/engagements/%s/emulation", eid);
+	r = ht_request("PUT", path, W.x.admin.token,
+	               "{\"capability\":\"OC3\",\"access\":[\"insider\"],\"person_days\":17}");
+	ck_assert_msg(r->status == 200 || r->status == 201, "emulation: %ld %s", r->status, r->body);
+	ht_resp_free(r);
+	free(path);
+	path = ht_fmt("/api/v1/engagements/%s/commitments", eid);
+	r = call("POST", path, W.a.admin.token,
+	         json_pack("{s:s, s:s, s:s, s:s}", "framework", "RAND-SL", "version",
+	                   "RR-A2849-1 (2024)", "level", "SL3", "text",
+	                   "Reviewed commitment: weights are protected against syndicates."),
+	         201);
+	vp = ht_fmt("/api/v1/commitments/%s/verdict", ht_jstr(r, "id"));
+	ht_resp_free(r);
+	free(path);
+	call0("PUT", vp, W.x.admin.token,
+	      json_pack("{s:s, s:s}", "verdict", "supported", "summary", "Held in our tests."), 200);
+	/* the draft shows all of it */
+	lv = draft_commitment(eid, 1, "supported", &v1);
+	ck_assert_msg(lv != NULL, "no review draft with the commitment's verdict");
+	ck_assert_str_eq(ht_ostr(json_object_get(lv, "emulation"), "capability"), "OC3");
+	ck_assert_str_eq(ht_ostr(json_array_get(json_object_get(lv, "commitments"), 0), "summary"),
+	                 "Held in our tests.");
+	ck_assert_msg(json_object_get(lv, "company") == NULL, "the draft's levels name a company");
+	json_decref(lv);
+	path = ht_fmt("/api/v1/engagements/%s/review/page", eid);
+	r = ht_request("GET", path, W.a.admin.token, NULL);
+	HT_ASSERT_STATUS(r, 200);
+	ck_assert_msg(strstr(r->body, "What each assessment emulated") &&
+	                  strstr(r->body, "Reviewed commitment: weights are protected") &&
+	                  strstr(r->body, "Held in our tests."),
+	              "the draft page does not show the levels: %s", HT_BODY(r));
+	ht_resp_free(r);
+	/* a verdict changed after the freeze: a new version, the review reopened */
+	call0("PUT", vp, W.x.admin.token,
+	      json_pack("{s:s, s:s}", "verdict", "refuted", "summary", "Failed in our tests."), 200);
+	lv = draft_commitment(eid, v1 + 1, "refuted", &v2);
+	ck_assert_msg(lv != NULL, "the changed verdict did not make a new draft version");
+	ck_assert_msg(v2 > v1, "version %lld after %lld", v2, v1);
+	json_decref(lv);
+	{
+		char *rp = ht_fmt("/api/v1/engagements/%s/review", eid);
+
+		r = ht_request("GET", rp, W.a.admin.token, NULL);
+		HT_ASSERT_STATUS(r, 200);
+		ck_assert_str_eq(ht_jstr(r, "state"), "pending");
+		ht_resp_free(r);
+		/* another company sees none of it */
+		r = ht_request("GET", rp, W.b.admin.token, NULL);
+		HT_ASSERT_PROBLEM(r, 404, "not-found");
+		ht_resp_free(r);
+		free(rp);
+	}
+	free(path);
+	free(vp);
+	free(eid);
+	free(cid);
+	free(slug);
+}
+END_TEST
+
 static Suite *
 levels_suite(void)
 {
@@ -1392,6 +1519,7 @@ levels_suite(void)
 	tcase_add_test(tc, test_cli);
 	tcase_add_test(tc, test_publication);
 	tcase_add_test(tc, test_series);
+	tcase_add_test(tc, test_review_draft_levels);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -320,14 +320,22 @@ wf_review_wait(const char *eng, const char *token, long long min, int secs)
 	return r;
 }
 
-/* SHA-256 hex of the canonical JSON (sorted keys, compact) of row without company and review. */
+/*
+ * SHA-256 hex of the canonical JSON (sorted keys, compact) of row without
+ * company and review, as a reader checks a draft hash: a published row
+ * gets back the levels its review carries (review.levels), which a draft
+ * row has in place.
+ */
 static void
 wf_row_hash(const json_t *row, char hex[65])
 {
 	json_t *copy = json_copy((json_t *)row);
+	const json_t *lv = json_object_get(json_object_get(row, "review"), "levels");
 	char *text;
 	unsigned char h[CRYPTO_SHA256_LEN];
 
+	if (lv != NULL)
+		json_object_set(copy, "levels", (json_t *)lv);
 	json_object_del(copy, "company");
 	json_object_del(copy, "review");
 	json_object_del(copy, "commitment");
