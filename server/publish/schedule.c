@@ -302,7 +302,6 @@ schedule_hold(struct db_conn *c, struct schedule_tx *k, json_t *leaks)
 	return rc;
 }
 
-/* Tell every engagement's company and assessor that the release is out. DB_OK or a db_status. */
 /*
  * The participants' events of one released campaign (0024): written
  * after the release's COMMIT, in a transaction of their own that also
