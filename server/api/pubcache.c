@@ -16,7 +16,10 @@
  * So the readers polling a publication before (and at) its instant are
  * answered from memory too, and the first request after the release's
  * COMMIT reaches the database and finds it. While the replica does not
- * listen (epoch 0) nothing is remembered as missing. The missing slugs
+ * listen (epoch 0) nothing is remembered as missing, and nothing is
+ * remembered longer than PUBCACHE_NEG_MS (a listener whose connection
+ * died silently delays a release on this replica by that much at most,
+ * until it notices and reconnects). The missing slugs
  * live in a fixed table (PUBCACHE_NEG_SLOTS, direct-mapped: a new slug
  * replaces the one in its slot), so asking for random slugs costs memory
  * once and evicts, never grows.
@@ -42,6 +45,7 @@
 
 #define PUBCACHE_MAX 4096
 #define PUBCACHE_NEG_SLOTS 4096
+#define PUBCACHE_NEG_MS 1000
 #define PUBCACHE_CONTROL "public, max-age=86400, immutable"
 
 static pthread_rwlock_t pubcache_lock = PTHREAD_RWLOCK_INITIALIZER;
@@ -72,8 +76,18 @@ pubcache_hash(const char *slug)
 static pthread_mutex_t pubcache_neg_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct pubcache_neg {
 	unsigned long epoch; /* 0: empty */
+	long long until_ms;  /* CLOCK_MONOTONIC: forgotten after */
 	char slug[80];
 } pubcache_neg[PUBCACHE_NEG_SLOTS];
+
+static long long
+pubcache_now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
 
 /* 1 when slug is known to be missing in epoch (never for epoch 0). */
 static int
@@ -85,7 +99,7 @@ pubcache_neg_hit(const char *slug, unsigned long epoch)
 	if (epoch == 0)
 		return 0;
 	pthread_mutex_lock(&pubcache_neg_lock);
-	hit = n->epoch == epoch && strcmp(n->slug, slug) == 0;
+	hit = n->epoch == epoch && strcmp(n->slug, slug) == 0 && pubcache_now_ms() < n->until_ms;
 	pthread_mutex_unlock(&pubcache_neg_lock);
 	return hit;
 }
@@ -100,6 +114,7 @@ pubcache_neg_put(const char *slug, unsigned long epoch)
 		return;
 	pthread_mutex_lock(&pubcache_neg_lock);
 	n->epoch = epoch;
+	n->until_ms = pubcache_now_ms() + PUBCACHE_NEG_MS;
 	snprintf(n->slug, sizeof(n->slug), "%s", slug);
 	pthread_mutex_unlock(&pubcache_neg_lock);
 }
