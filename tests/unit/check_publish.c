@@ -491,8 +491,22 @@ START_TEST(test_review_rows_and_hash)
 	ck_assert_ptr_nonnull(doc);
 	ck_assert_int_eq(json_array_size(leaks), 0);
 	row = row_with_summary(doc, "s1");
-	ck_assert_int_eq(publish_row_hash(row, hp, NULL), 0);
-	ck_assert_str_eq(hp, h1); /* the published row hashes as its draft did */
+	/* the published row hashes as its draft did, with the levels its review
+	 * carries put back in (as a reader does: docs/API.md) */
+	{
+		json_t *as_draft = json_copy((json_t *)row);
+		const json_t *lv = json_object_get(json_object_get(row, "review"), "levels");
+
+		ck_assert_ptr_nonnull(lv);
+		ck_assert_ptr_nonnull(json_object_get(json_object_get(drafts, "e1"), "levels"));
+		json_object_set(as_draft, "levels", (json_t *)lv);
+		ck_assert_int_eq(publish_row_hash(as_draft, hp, NULL), 0);
+		ck_assert_str_eq(hp, h1);
+		/* without them it does not: the hash covers the levels */
+		ck_assert_int_eq(publish_row_hash(row, hp, NULL), 0);
+		ck_assert_str_ne(hp, h1);
+		json_decref(as_draft);
+	}
 	ck_assert_str_eq(
 	    json_string_value(json_object_get(json_object_get(row, "review"), "state")),
 	    "signed-off");
