@@ -380,6 +380,16 @@ def main():
         time.sleep(1)
     log("old primary %s rejoined as synchronous standby after %s" %
         (node, "%.0f s" % rejoined if rejoined is not None else "never"))
+    if rejoined is None:
+        # what Patroni said about it (rewind, recovery), for whoever reads the log
+        try:
+            with open(os.path.join(STATE, "logs", "patroni%s.log" % node[2])) as f:
+                tail = [ln.rstrip() for ln in f.readlines()
+                        if "no action" not in ln][-25:]
+            for ln in tail:
+                log("  %s: %s" % (node, ln[:300]))
+        except OSError as e:
+            log("  %s: no Patroni log (%s)" % (node, e))
     log("kill -9 etcd2")
     t_etcd = time.time()
     ctl("kill", "etcd2")
