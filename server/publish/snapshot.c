@@ -1285,6 +1285,33 @@ publish_row_changes(const json_t *old, const json_t *now)
 	if (!json_equal(json_object_get(old, "assessor"), json_object_get(now, "assessor")) &&
 	    (json_object_get(old, "assessor") || json_object_get(now, "assessor")))
 		json_array_append_new(out, json_string("assessor"));
+	/* the security levels (a claim's own level is already "claims.<TM>") */
+	{
+		const json_t *lo = json_object_get(old, "levels"), *ln = json_object_get(now, "levels");
+		const json_t *co = json_object_get(lo, "claims"), *cn = json_object_get(ln, "claims");
+		const char *tm;
+		json_t *v;
+		char name[96];
+
+		if ((lo != NULL || ln != NULL) &&
+		    !json_equal(json_object_get(lo, "emulation"), json_object_get(ln, "emulation")))
+			json_array_append_new(out, json_string("levels.emulation"));
+		if ((lo != NULL || ln != NULL) &&
+		    !json_equal(json_object_get(lo, "commitments"), json_object_get(ln, "commitments")))
+			json_array_append_new(out, json_string("levels.commitments"));
+		json_object_foreach((json_t *)cn, tm, v)
+		{
+			const json_t *w = json_object_get(co, tm);
+
+			if (!json_equal(json_object_get(v, "not_met_from"),
+			                json_object_get(w, "not_met_from")) ||
+			    !json_equal(json_object_get(v, "contradiction"),
+			                json_object_get(w, "contradiction"))) {
+				snprintf(name, sizeof(name), "levels.not_met.%s", tm);
+				json_array_append_new(out, json_string(name));
+			}
+		}
+	}
 	return out;
 }
 

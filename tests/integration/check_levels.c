@@ -1483,10 +1483,20 @@ START_TEST(test_review_draft_levels)
 	json_decref(lv);
 	{
 		char *rp = ht_fmt("/api/v1/engagements/%s/review", eid);
+		const json_t *ch;
+		size_t i;
+		int named = 0;
 
 		r = ht_request("GET", rp, W.a.admin.token, NULL);
 		HT_ASSERT_STATUS(r, 200);
 		ck_assert_str_eq(ht_jstr(r, "state"), "pending");
+		/* the draft says what changed: the commitments */
+		json_array_foreach(json_object_get(json_object_get(r->json, "draft"), "changes"), i, ch)
+		{
+			if (strcmp(json_string_value(ch), "levels.commitments") == 0)
+				named = 1;
+		}
+		ck_assert_msg(named, "the new draft does not name levels.commitments: %s", HT_BODY(r));
 		ht_resp_free(r);
 		/* another company sees none of it */
 		r = ht_request("GET", rp, W.b.admin.token, NULL);
