@@ -72,13 +72,13 @@ pubcache_hash(const char *slug)
 	return (size_t)(pubcache_fnv(slug) % PUBCACHE_SLOTS);
 }
 
-/* slugs the database said were missing, each under the epoch it was asked in */
-static pthread_mutex_t pubcache_neg_lock = PTHREAD_MUTEX_INITIALIZER;
+/* guards the missing slugs and the loads in flight (below) */
+static pthread_mutex_t pubcache_miss_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct pubcache_neg {
 	unsigned long epoch; /* 0: empty */
 	long long until_ms;  /* CLOCK_MONOTONIC: forgotten after */
 	char slug[80];
-} pubcache_neg[PUBCACHE_NEG_SLOTS];
+} pubcache_neg[PUBCACHE_NEG_SLOTS]; /* slugs the database said were missing */
 
 static long long
 pubcache_now_ms(void)
@@ -98,9 +98,9 @@ pubcache_neg_hit(const char *slug, unsigned long epoch)
 
 	if (epoch == 0)
 		return 0;
-	pthread_mutex_lock(&pubcache_neg_lock);
+	pthread_mutex_lock(&pubcache_miss_lock);
 	hit = n->epoch == epoch && strcmp(n->slug, slug) == 0 && pubcache_now_ms() < n->until_ms;
-	pthread_mutex_unlock(&pubcache_neg_lock);
+	pthread_mutex_unlock(&pubcache_miss_lock);
 	return hit;
 }
 
@@ -112,11 +112,11 @@ pubcache_neg_put(const char *slug, unsigned long epoch)
 
 	if (epoch == 0 || strlen(slug) >= sizeof(n->slug))
 		return;
-	pthread_mutex_lock(&pubcache_neg_lock);
+	pthread_mutex_lock(&pubcache_miss_lock);
 	n->epoch = epoch;
 	n->until_ms = pubcache_now_ms() + PUBCACHE_NEG_MS;
 	snprintf(n->slug, sizeof(n->slug), "%s", slug);
-	pthread_mutex_unlock(&pubcache_neg_lock);
+	pthread_mutex_unlock(&pubcache_miss_lock);
 }
 
 void
@@ -286,7 +286,7 @@ pubcache_flight_begin(const char *slug, int *slot)
 	int free_slot = -1, busy = 0;
 
 	*slot = -1;
-	pthread_mutex_lock(&pubcache_neg_lock);
+	pthread_mutex_lock(&pubcache_miss_lock);
 	for (int i = 0; i < PUBCACHE_FLIGHTS; i++) {
 		if (pubcache_flights[i][0] == '\0') {
 			if (free_slot < 0)
@@ -295,7 +295,7 @@ pubcache_flight_begin(const char *slug, int *slot)
 			busy = 1;
 			/* wait until this flight has landed */
 			while (strcmp(pubcache_flights[i], slug) == 0)
-				pthread_cond_wait(&pubcache_landed, &pubcache_neg_lock);
+				pthread_cond_wait(&pubcache_landed, &pubcache_miss_lock);
 			break;
 		}
 	}
@@ -303,7 +303,7 @@ pubcache_flight_begin(const char *slug, int *slot)
 		snprintf(pubcache_flights[free_slot], sizeof(pubcache_flights[0]), "%s", slug);
 		*slot = free_slot;
 	}
-	pthread_mutex_unlock(&pubcache_neg_lock);
+	pthread_mutex_unlock(&pubcache_miss_lock);
 	return !busy;
 }
 
@@ -312,10 +312,10 @@ pubcache_flight_end(int slot)
 {
 	if (slot < 0)
 		return;
-	pthread_mutex_lock(&pubcache_neg_lock);
+	pthread_mutex_lock(&pubcache_miss_lock);
 	pubcache_flights[slot][0] = '\0';
 	pthread_cond_broadcast(&pubcache_landed);
-	pthread_mutex_unlock(&pubcache_neg_lock);
+	pthread_mutex_unlock(&pubcache_miss_lock);
 }
 
 int
@@ -446,7 +446,7 @@ pubcache_clear(void)
 	}
 	pubcache_n = 0;
 	pthread_rwlock_unlock(&pubcache_lock);
-	pthread_mutex_lock(&pubcache_neg_lock);
+	pthread_mutex_lock(&pubcache_miss_lock);
 	memset(pubcache_neg, 0, sizeof(pubcache_neg));
-	pthread_mutex_unlock(&pubcache_neg_lock);
+	pthread_mutex_unlock(&pubcache_miss_lock);
 }

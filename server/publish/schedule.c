@@ -484,7 +484,7 @@ schedule_tx_fn(struct db_conn *c, void *arg)
 	pc.embargo_break = rel.embargo_break;
 	if (schedule_prepared.valid) {
 		char stamp[33];
-		int changed = 1;
+		int changed = 1, same = schedule_same_release(&schedule_prepared.rel, &rel);
 
 		/*
 		 * The final check: nothing the prepared document was built from
@@ -492,11 +492,10 @@ schedule_tx_fn(struct db_conn *c, void *arg)
 		 * the release reads since the preparation's snapshot proves it at
 		 * once; after one (anywhere), the stamp compares the contents.
 		 */
-		if (schedule_same_release(&schedule_prepared.rel, &rel) &&
-		    schedule_prepared.snap != NULL &&
+		if (same && schedule_prepared.snap != NULL &&
 		    (ret = store_release_changed_since(c, schedule_prepared.snap, &changed)) != DB_OK)
 			goto done;
-		if (schedule_same_release(&schedule_prepared.rel, &rel) &&
+		if (same &&
 		    (!changed || (ret = store_release_stamp(c, k->campaign, 0, stamp)) != STORE_NONE)) {
 			if (changed && ret != DB_OK)
 				goto done;
@@ -515,8 +514,7 @@ schedule_tx_fn(struct db_conn *c, void *arg)
 		k->rebuilt = strcmp(schedule_prepared.rel.campaign_id, k->campaign) == 0;
 		if (k->rebuilt)
 			log_event(LOG_LEVEL_INFO, "release_prepared_stale",
-			          json_pack("{s:s, s:b}", "slug", k->slug, "campaign_changed",
-			                    !schedule_same_release(&schedule_prepared.rel, &rel)));
+			          json_pack("{s:s, s:b}", "slug", k->slug, "campaign_changed", !same));
 	}
 	if ((ret = store_release_inputs(c, k->campaign, &inputs)) < 0)
 		goto done;

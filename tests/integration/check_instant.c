@@ -489,15 +489,13 @@ START_TEST(test_ahead_readers_match_their_originals)
 }
 END_TEST
 
-/* Run sql on c; fails the test unless it succeeds. */
+/* Run sql on c (ht_db_exec); fails the test unless it succeeds. */
 static void
 exec_ok(PGconn *c, const char *sql)
 {
-	PGresult *res = PQexec(c, sql);
-	ExecStatusType st = PQresultStatus(res);
+	char st[6];
 
-	PQclear(res);
-	ck_assert_msg(st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK, "%s: %s", sql,
+	ck_assert_msg(ht_db_exec(c, sql, st) == 0, "%s (SQLSTATE %s): %s", sql, st,
 	              PQerrorMessage(c));
 }
 

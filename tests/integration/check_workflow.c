@@ -298,37 +298,15 @@ START_TEST(test_stage_gates_findings_and_evidence)
 }
 END_TEST
 
-/* GET review until it has a draft of at least version min (or secs pass). */
-static struct ht_resp *
-wf_review_wait(const char *eng, const char *token, long long min, int secs)
-{
-	char *p = ht_fmt("/api/v1/engagements/%s/review", eng);
-	struct ht_resp *r = NULL;
-
-	for (int i = 0; i < secs * 10; i++) {
-		json_t *d;
-
-		ht_resp_free(r);
-		r = ht_request("GET", p, token, NULL);
-		d = r->json ? json_object_get(r->json, "draft") : NULL;
-		if (r->status == 200 && json_is_object(d) &&
-		    json_integer_value(json_object_get(d, "version")) >= min)
-			break;
-		usleep(100000);
-	}
-	free(p);
-	return r;
-}
-
 /*
- * GET the review of eng (as token) until its draft's row holds needle
- * (within secs); the last response (caller frees). The window of a
- * campaign released soon is open from its creation, so a first draft may
- * be frozen before the test's content is in: the draft that has it is
- * waited for.
+ * GET the review of eng (as token) until its draft's version is at least
+ * min and, when needle is not NULL, its row holds needle (within secs);
+ * the last response (caller frees). The window of a campaign released soon
+ * is open from its creation, so a first draft may be frozen before the
+ * test's content is in: wf_review_wait_text waits for the draft that has it.
  */
 static struct ht_resp *
-wf_review_wait_text(const char *eng, const char *token, const char *needle, int secs)
+wf_review_poll(const char *eng, const char *token, long long min, const char *needle, int secs)
 {
 	char *p = ht_fmt("/api/v1/engagements/%s/review", eng);
 	struct ht_resp *r = NULL;
@@ -336,20 +314,36 @@ wf_review_wait_text(const char *eng, const char *token, const char *needle, int 
 	for (int i = 0; i < secs * 10; i++) {
 		json_t *d;
 		char *row;
+		int done;
 
 		ht_resp_free(r);
 		r = ht_request("GET", p, token, NULL);
 		d = r->json ? json_object_get(r->json, "draft") : NULL;
-		row = json_is_object(d) ? json_dumps(json_object_get(d, "row"), JSON_COMPACT) : NULL;
-		if (r->status == 200 && row != NULL && strstr(row, needle) != NULL) {
-			free(row);
-			break;
-		}
+		row = json_is_object(d) && needle != NULL
+		          ? json_dumps(json_object_get(d, "row"), JSON_COMPACT)
+		          : NULL;
+		done = r->status == 200 && json_is_object(d) &&
+		       json_integer_value(json_object_get(d, "version")) >= min &&
+		       (needle == NULL || (row != NULL && strstr(row, needle) != NULL));
 		free(row);
+		if (done)
+			break;
 		usleep(100000);
 	}
 	free(p);
 	return r;
+}
+
+static struct ht_resp *
+wf_review_wait(const char *eng, const char *token, long long min, int secs)
+{
+	return wf_review_poll(eng, token, min, NULL, secs);
+}
+
+static struct ht_resp *
+wf_review_wait_text(const char *eng, const char *token, const char *needle, int secs)
+{
+	return wf_review_poll(eng, token, 1, needle, secs);
 }
 
 /*
