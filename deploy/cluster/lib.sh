@@ -359,6 +359,15 @@ lc_up() {
 	done
 	[[ "$(lc_haproxy_up postgres_primary)" == "$(lc_primary || true)" ]] ||
 		ls_die "HAProxy does not route the database port to the primary alone"
+	# and until a connection through it is served: a fresh-clone run saw the
+	# first one closed ("server closed the connection unexpectedly") right
+	# after HAProxy marked the primary up
+	for i in $(seq 60); do
+		lc_psql postgres postgres -A -t -c 'SELECT 1' </dev/null >/dev/null 2>&1 && break
+		sleep 0.5
+	done
+	lc_psql postgres postgres -A -t -c 'SELECT 1' </dev/null >/dev/null ||
+		ls_die "HAProxy routes the database port to the primary, which serves no connection"
 }
 
 # lc_haproxy_up BACKEND: print the servers of BACKEND that HAProxy has UP.
