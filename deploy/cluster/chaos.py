@@ -210,11 +210,13 @@ class Writer(threading.Thread):
         self.ok = self.failed = 0
         self.fail_times = []
         self.ok_times = []
+        self.ok_spans = []  # (sent, acknowledged) of every acknowledged write
 
     def run(self):
         seq = 0
         while not stop.is_set():
             seq += 1
+            t0 = time.time()
             detail = "writer %d write %d %s" % (self.n, seq, os.urandom(6).hex())
             if not self.acked or random.random() < 0.3:
                 st, b, _ = call("POST", "/api/v1/engagements/%s/findings" % self.engagement, {
@@ -231,6 +233,7 @@ class Writer(threading.Thread):
                 self.pending[fid] = []
                 self.ok += 1
                 self.ok_times.append(t)
+                self.ok_spans.append((t0, t))
             else:
                 if fid:
                     self.pending.setdefault(fid, []).append(detail)
@@ -354,21 +357,35 @@ def main():
     log("kill -9 the primary's node %s" % node)
     t_kill = time.time()
     ctl("kill", node)
-    # wait for writes to come back
+    # wait for writes to come back: a write sent after the kill and
+    # acknowledged (one sent before it may commit on the old primary and be
+    # acknowledged seconds later, after its response's retries: it proves
+    # nothing about the new primary)
     t_back = None
     while time.time() < t_kill + 90:
-        ok_after = [t for w in writers for t in w.ok_times if t > t_kill + 0.5]
+        ok_after = [t for w in writers for (t0, t) in list(w.ok_spans) if t0 > t_kill + 0.5]
         if ok_after:
             t_back = min(ok_after)
             break
         time.sleep(0.5)
     window = (t_back - t_kill) if t_back else None
     log("writes back after %s" % ("%.1f s" % window if window else "never"))
+    old = LC_PATRONI[int(node[2]) - 1]
+    other = LC_PATRONI[2 - int(node[2])]
+    # the old primary comes back only once the other node leads: restarted
+    # while its leader key is still alive (ttl), Patroni would rightly make
+    # it the leader again, and there would be no rejoin to test
+    promoted = None
+    for _ in range(60):
+        if call_abs("http://127.0.0.1:%d/primary" % other)[0] == 200:
+            promoted = time.time() - t_kill
+            break
+        time.sleep(1)
+    log("the other node leads after %s" % ("%.1f s" % promoted if promoted else "never"))
     time.sleep(3)
     log("restart the old primary %s" % node)
     ctl("start", node)
     ctl("start", "lockstepd1")
-    old = LC_PATRONI[int(node[2]) - 1]
     rejoined = None
     t_restart = time.time()
     # a loaded machine (pg_rewind, replay, Patroni's loop) needs more than a minute
@@ -381,11 +398,14 @@ def main():
     log("old primary %s rejoined as synchronous standby after %s" %
         (node, "%.0f s" % rejoined if rejoined is not None else "never"))
     if rejoined is None:
-        # what Patroni said about it (rewind, recovery), for whoever reads the log
+        # what Patroni said about it (rewind, recovery), for whoever reads the
+        # log: its own lines, without the REST API's tracebacks of health
+        # checks that hung up early
         try:
             with open(os.path.join(STATE, "logs", "patroni%s.log" % node[2])) as f:
                 tail = [ln.rstrip() for ln in f.readlines()
-                        if "no action" not in ln][-25:]
+                        if ln[:2] == "20" and "no action" not in ln and
+                        "Exception happened" not in ln][-30:]
             for ln in tail:
                 log("  %s: %s" % (node, ln[:300]))
         except OSError as e:
