@@ -1867,19 +1867,23 @@
 			events.push([c.created_at, el('li', { class: 'comment' },
 				el('strong', null, (c.author.name || c.author.org_name || c.author.kind) + ' (' + c.author.kind + ')'),
 				' · ', when(c.created_at), el('pre', { class: 'text' }, c.body))]);
+		/* "by Name (Org)": the names the server put beside the ids */
+		const by = (name, org) => (name || org ? ' · by ' + (name || org) + (name && org ? ' (' + org + ')' : '') : '');
 		for (const k of risks) {
 			events.push([k.requested_at, el('li', { class: 'risk' },
-				el('strong', null, 'Risk acceptance asked'), ' · ', when(k.requested_at), ' · until ', when(k.expires_at),
+				el('strong', null, 'Risk acceptance asked'), by(k.requested_by_name, k.requested_org_name),
+				' · ', when(k.requested_at), ' · until ', when(k.expires_at),
 				(k.expired ? ' (expired)' : '') + ' · ' + k.state,
 				el('pre', { class: 'text' }, k.justification))]);
 			if (k.decided_at)
 				events.push([k.decided_at, el('li', { class: 'risk' },
-					el('strong', null, 'Risk acceptance ' + k.state), ' · ', when(k.decided_at),
+					el('strong', null, 'Risk acceptance ' + k.state), by(k.decided_by_name, k.decided_org_name),
+					' · ', when(k.decided_at),
 					k.decision_note ? el('pre', { class: 'text' }, k.decision_note) : null)]);
 		}
 		for (const t of arr('retests'))
 			events.push([t.created_at, el('li', { class: 'retest' },
-				el('strong', null, 'Retest ' + t.result), ' · ', when(t.created_at),
+				el('strong', null, 'Retest ' + t.result), by(t.performed_by_name, t.performed_org_name), ' · ', when(t.created_at),
 				(t.evidence && t.evidence.length ? ' · evidence: ' + t.evidence.join(', ') : ''),
 				el('pre', { class: 'text' }, t.note))]);
 		events.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));

@@ -465,6 +465,8 @@ try {
 		await page.fill('#risk-form input[name=expires_at]', '2099-01-01T12:00');
 		await submit(page, '#risk-form', /Risk acceptance asked/);
 		await page.locator('#conversation-list li.risk', { hasText: 'pending' }).waitFor({ state: 'visible' });
+		const asked = await page.textContent('#conversation-list li.risk');
+		assert(asked.includes('by Smoke company (' + company + ')'), 'the request does not name who asked: ' + asked);
 		await logout(page);
 
 		await login(page, assessorUser, userPassword);
@@ -478,6 +480,8 @@ try {
 		await page.selectOption('#risk-decision select[name=decision]', 'accept');
 		await submit(page, '#risk-decision', /Decision recorded/);
 		await page.locator('dd', { hasText: 'accepted' }).first().waitFor({ state: 'visible' });
+		await page.locator('#conversation-list li.risk', { hasText: 'by Smoke assessor (' + assessor + ')' })
+			.waitFor({ state: 'visible' });
 		await page.click('#inbox-link');
 		await page.click('#inbox-read-all');
 		await page.locator('#inbox-count').waitFor({ state: 'hidden' });
