@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "http/conntrack.h"
+#include "http/linger.h"
 #include "util/log.h"
 
 #define CONNTRACK_BUCKETS 4096
@@ -29,6 +31,7 @@ struct conntrack_conn {
 	int fd;
 	int trusted;
 	int shut;
+	int linger; /* hand the socket to linger.c at the close */
 	struct conntrack_slot *slot; /* NULL for trusted proxies */
 	char text[PEER_TEXT_MAX];
 	/* written by the connection's thread, read by the reaper */
@@ -195,9 +198,16 @@ conntrack_open(int fd, const struct sockaddr *sa)
 void
 conntrack_close(struct conntrack_conn *c)
 {
+	int lfd = -1;
+
 	if (c == NULL)
 		return;
 	pthread_mutex_lock(&ct_lock);
+	/* libmicrohttpd closes its descriptor after this; a duplicate keeps
+	 * the socket open while linger.c reads what the client still sends
+	 * (not for one the reaper shut down: that client was too slow) */
+	if (c->linger && !c->shut)
+		lfd = fcntl(c->fd, F_DUPFD_CLOEXEC, 0);
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
@@ -210,6 +220,18 @@ conntrack_close(struct conntrack_conn *c)
 	}
 	pthread_mutex_unlock(&ct_lock);
 	free(c);
+	if (lfd >= 0)
+		linger_add(lfd);
+}
+
+void
+conntrack_set_linger(struct conntrack_conn *c)
+{
+	if (c == NULL)
+		return;
+	pthread_mutex_lock(&ct_lock);
+	c->linger = 1;
+	pthread_mutex_unlock(&ct_lock);
 }
 
 void

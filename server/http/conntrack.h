@@ -76,6 +76,13 @@ void conntrack_stop(void);
 struct conntrack_conn *conntrack_open(int fd, const struct sockaddr *sa);
 void conntrack_close(struct conntrack_conn *c);
 
+/*
+ * c was refused from a request head while its body was still coming: at
+ * conntrack_close, its socket lingers (linger.h) instead of closing with
+ * unread bytes. Thread-safe.
+ */
+void conntrack_set_linger(struct conntrack_conn *c);
+
 /* Enter a phase (resets its clock; a body starts a rate window). Thread-safe. */
 void conntrack_set_phase(struct conntrack_conn *c, enum conntrack_phase phase);
 

@@ -39,6 +39,7 @@
 
 #include "conf.h"
 #include "http/conntrack.h"
+#include "http/linger.h"
 #include "http/defer.h"
 #include "http/http.h"
 #include "http/limits.h"
@@ -487,7 +488,9 @@ http_access_request(struct MHD_Connection *conn, const char *url, const char *me
 		r->begun = 1;
 		r->method = method;
 		r->path = url;
+		r->in_begin = 1;
 		rc = http_begin(r, conn, url, method, version);
+		r->in_begin = 0;
 		/* a body to come: it must keep up the minimum rate */
 		conntrack_set_phase(r->ct, r->expects_body ? CONNTRACK_BODY : CONNTRACK_BUSY);
 		return rc == HTTP_FATAL ? MHD_NO : MHD_YES;
@@ -614,7 +617,9 @@ http_mhd_log(void *cls, const char *fmt, va_list ap)
 static unsigned
 http_fd_budget(unsigned want)
 {
-	const unsigned reserve = 256;
+	/* descriptors besides the connections: database connections, files,
+	 * and the sockets lingering after a refusal (linger.h) */
+	const unsigned reserve = 256 + LINGER_MAX;
 	struct rlimit rl;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
@@ -760,12 +765,13 @@ http_server_start(const struct router_route *routes)
 	if ((http_listen_fd = http_listen(&sa)) < 0)
 		return -1;
 	conntrack_init(&lim, config.trusted_proxies, config.n_trusted_proxies);
-	if (conntrack_start() != 0 ||
+	if (conntrack_start() != 0 || linger_start() != 0 ||
 	    defer_start(config.hash_threads, config.login_queue, config.login_queue_per_address,
 	                config.login_queue_wait_ms) != 0) {
 		log_event(LOG_LEVEL_ERROR, "http_start_failed",
 		          json_pack("{s:s}", "reason", "cannot start threads"));
 		conntrack_stop();
+		linger_stop();
 		http_stop_accepting();
 		return -1;
 	}
@@ -804,6 +810,7 @@ http_server_start(const struct router_route *routes)
 		http_daemon = NULL;
 		defer_stop();
 		conntrack_stop();
+		linger_stop();
 		http_stop_accepting();
 		return -1;
 	}
@@ -832,5 +839,6 @@ http_server_stop(unsigned grace_seconds)
 	MHD_stop_daemon(http_daemon);
 	http_daemon = NULL;
 	conntrack_stop();
+	linger_stop();
 	log_event(LOG_LEVEL_INFO, "stopped", NULL);
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "http/conntrack.h"
+#include "http/linger.h"
 #include "http/defer.h"
 #include "http/metrics.h"
 
@@ -183,6 +184,16 @@ metrics_render(void)
 		    "lockstep_connections_closed_total{reason=\"per_address_limit\"} %llu\n",
 		    (unsigned long long)head, (unsigned long long)slow,
 		    (unsigned long long)refused);
+		metrics_printf(&b,
+		               "# HELP lockstep_lingering_connections Sockets of refused requests "
+		               "whose body is being read and thrown away.\n"
+		               "# TYPE lockstep_lingering_connections gauge\n"
+		               "lockstep_lingering_connections %u\n"
+		               "# HELP lockstep_lingering_connections_total Refused requests whose "
+		               "socket lingered.\n"
+		               "# TYPE lockstep_lingering_connections_total counter\n"
+		               "lockstep_lingering_connections_total %lu\n",
+		               linger_active(), linger_total());
 		metrics_printf(&b,
 		               "# HELP lockstep_login_busy_total Log-ins answered 503 because the "
 		               "hash queue was full.\n"

@@ -11,6 +11,7 @@
 #include <microhttpd.h>
 
 #include "conf.h"
+#include "http/conntrack.h"
 #include "http/request.h"
 #include "util/log.h"
 
@@ -158,6 +159,15 @@ http_queue(struct http_request *r, unsigned status, struct MHD_Response *resp)
 	MHD_destroy_response(resp);
 	if (q != MHD_YES)
 		return HTTP_FATAL;
+	/* refused from the head with the body still to come: libmicrohttpd
+	 * will close without reading it, so the socket lingers (linger.h);
+	 * not after "Expect: 100-continue", whose client sends nothing */
+	if (r->in_begin && r->expects_body) {
+		const char *expect = http_header(r, MHD_HTTP_HEADER_EXPECT);
+
+		if (expect == NULL || strcasecmp(expect, "100-continue") != 0)
+			conntrack_set_linger(r->ct);
+	}
 	r->replied = 1;
 	r->status = status;
 	return HTTP_REPLIED;

@@ -98,6 +98,7 @@ struct http_request {
 
 	int replied;
 	unsigned status;
+	int in_begin; /* the first access-handler call (the head's) runs */
 	struct timespec started;
 };
 

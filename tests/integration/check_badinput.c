@@ -908,6 +908,66 @@ START_TEST(test_oversize_declared)
 }
 END_TEST
 
+/*
+ * A client that writes its whole body before it reads (no "Expect:
+ * 100-continue": Python's http.client, requests, ...) must read the
+ * refusal decided from the head, not a reset: the body is larger than the
+ * socket buffers, so the server has to read it (and throw it away) for
+ * the client to finish sending. n bytes of the request are sent whole.
+ */
+static void
+sent_whole_then_refused(const char *head, size_t body_len, int status, const char *slug)
+{
+	size_t hl = strlen(head), n = hl + body_len, sent = 0;
+	char *req = malloc(n), *resp;
+
+	ck_assert(req != NULL);
+	memcpy(req, head, hl);
+	memset(req + hl, ' ', body_len);
+	resp = ht_raw_sent(req, n, &sent);
+	ck_assert_msg(resp != NULL, "cannot connect to %s", ht_hostport());
+	ck_assert_msg(sent == n,
+	              "the server reset the connection after %zu of %zu bytes of\n%.300s", sent,
+	              n, head);
+	ck_assert_msg(ht_raw_is_problem(resp, status, slug),
+	              "after the whole body of\n%.300s\nexpected %d %s, got:\n%.1000s", head,
+	              status, slug, resp);
+	free(resp);
+	free(req);
+}
+
+START_TEST(test_refused_body_readable)
+{
+	const size_t big = 24u * 1024 * 1024; /* well past loopback's socket buffers */
+	char *extra, *head, *path, id[37];
+
+	ht_random_uuid(id);
+	snap_before();
+	/* 413 on the declared length */
+	extra = ht_fmt("Content-Type: application/json\r\nContent-Length: %zu\r\n", big);
+	head = raw_head("POST", "/api/v1/orgs", extra);
+	sent_whole_then_refused(head, big, 413, "payload-too-large");
+	free(head);
+	/* an upload refused on its first call: a token that is no token (401),
+	 * and an engagement that is not there (404) */
+	path = ht_fmt("/api/v1/engagements/%s/evidence?name=x.bin", id);
+	free(extra);
+	extra = ht_fmt("Content-Type: application/octet-stream\r\nContent-Length: %zu\r\n",
+	               big / 2);
+	head = ht_fmt("POST %s HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer lsk_not_a_token\r\n"
+	              "Connection: close\r\n%s\r\n",
+	              path, ht_hostport(), extra);
+	sent_whole_then_refused(head, big / 2, 401, "unauthorized");
+	free(head);
+	head = raw_head("POST", path, extra);
+	sent_whole_then_refused(head, big / 2, 404, "not-found");
+	free(head);
+	free(path);
+	free(extra);
+	snap_same();
+}
+END_TEST
+
 /* A valid org body padded with white space to about size bytes. */
 static char *
 padded_org(const char *name, size_t size, size_t *len)
@@ -1437,6 +1497,7 @@ badinput_suite(void)
 	tcase_add_test(tc, test_nesting);
 	tcase_add_test(tc, test_oversize_declared);
 	tcase_add_test(tc, test_oversize_actual);
+	tcase_add_test(tc, test_refused_body_readable);
 	tcase_add_test(tc, test_paths);
 	tcase_add_test(tc, test_unknown_path_and_method);
 	tcase_add_test(tc, test_malformed_uuid);

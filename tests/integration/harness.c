@@ -626,6 +626,14 @@ ht_raw_complete(const char *raw, size_t len)
 char *
 ht_raw(const char *bytes, size_t n)
 {
+	size_t sent;
+
+	return ht_raw_sent(bytes, n, &sent);
+}
+
+char *
+ht_raw_sent(const char *bytes, size_t n, size_t *sent_out)
+{
 	struct addrinfo hints, *ai = NULL, *p;
 	struct timeval tv = {10, 0};
 	struct ht_buf b = {0};
@@ -648,6 +656,7 @@ ht_raw(const char *bytes, size_t n)
 		fd = -1;
 	}
 	freeaddrinfo(ai);
+	*sent_out = 0;
 	if (fd < 0)
 		return NULL;
 	while (sent < n) {
@@ -659,6 +668,7 @@ ht_raw(const char *bytes, size_t n)
 			break; /* the server may refuse early and close: read what it said */
 		sent += (size_t)k;
 	}
+	*sent_out = sent;
 	ht_buf_add(&b, "", 0);
 	for (;;) {
 		char chunk[16384];

@@ -175,6 +175,9 @@ int ht_is_problem(const struct ht_resp *r, long status, const char *slug);
  * early) stops sending but not reading. NULL only if it cannot connect.
  */
 char *ht_raw(const char *bytes, size_t n);
+/* ht_raw, and *sent: how many of the n bytes the server took before it
+ * closed or reset the connection (n when all were sent). */
+char *ht_raw_sent(const char *bytes, size_t n, size_t *sent);
 
 /* Status of the final (non-1xx) response in raw text, 0 if none. */
 int ht_raw_status(const char *raw);
