@@ -67,6 +67,10 @@ webhook_tx(struct db_conn *c, void *arg)
 	int n = 0, rc;
 
 	store_webhook_clear(&k->row);
+	/* concurrent additions count one after the other (READ COMMITTED:
+	 * the list below sees every one committed before the lock) */
+	if ((rc = store_webhooks_lock(c)) != DB_OK)
+		return rc;
 	if ((rc = store_webhook_list(c, &rows, &n)) != DB_OK)
 		return rc;
 	store_webhooks_free(rows, n);

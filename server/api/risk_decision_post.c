@@ -86,6 +86,10 @@ decision_tx(struct db_conn *c, void *arg)
 	store_risk_clear(&k->row); /* the decision's row replaces the request's */
 	rc = store_risk_decide(c, k->risk, f.e.id, accept ? "accepted" : "refused",
 	                       json_string_value(json_object_get(j, "note")), &k->row);
+	/* decided by a concurrent request since it was read (the update
+	 * only takes a pending request) */
+	if (rc == STORE_NONE)
+		rc = api_fail(&k->res, PROBLEM_INVALID_STATE, "The request was already decided.");
 	if (rc == DB_OK)
 		rc = store_finding_get(c, k->finding, &k->finding_row);
 	if (rc == DB_OK)

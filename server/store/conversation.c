@@ -141,7 +141,8 @@ const struct db_statement store_conversation_statements[] = {
     {"risk_get", "SELECT " RISK_COLS " FROM risk_acceptances WHERE id = $1::uuid", risk_row},
     {"risk_decide",
      "UPDATE risk_acceptances SET state = $2, decided_by = ls_uid(), decided_org = ls_org(),"
-     " decided_at = now(), decision_note = $3::bytea WHERE id = $1::uuid RETURNING " RISK_COLS,
+     " decided_at = now(), decision_note = $3::bytea WHERE id = $1::uuid AND state = 'pending'"
+     " RETURNING " RISK_COLS,
      risk_row},
     {"risk_list",
      "SELECT " RISK_COLS " FROM risk_acceptances WHERE finding_id = $1::uuid"

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/locks.h"
 #include "store/store.h"
 #include "store/tables.h"
 
@@ -129,6 +130,9 @@ const struct db_statement store_notify_statements[] = {
      "WITH u AS (UPDATE notifications SET read_at = now() WHERE read_at IS NULL RETURNING 1)"
      " SELECT count(*) AS n FROM u",
      count_row},
+    {"webhooks_lock",
+     "SELECT 1 AS n FROM pg_advisory_xact_lock(" DB_LOCK_WEBHOOKS_ORG ", hashtext(ls_org()::text))",
+     count_row},
     {"webhook_create",
      "INSERT INTO webhooks (id, org_id, url, secret, events, created_by)"
      " VALUES ($1::uuid, ls_org(), $2, $3::bytea, " STORE_JSON_ARRAY(
@@ -241,6 +245,14 @@ store_inbox_mark_all(struct db_conn *c, long long *n)
 
 	*n = k.n;
 	return rc;
+}
+
+int
+store_webhooks_lock(struct db_conn *c)
+{
+	struct notify_count k = {0};
+
+	return store_one(c, "webhooks_lock", 0, NULL, count_row, &k);
 }
 
 int

@@ -1023,6 +1023,9 @@ struct store_webhook {
 	char created_at[STORE_TS_LEN];
 };
 /* Create a webhook of the caller's org (org admin); secret sealed under the master key. */
+/* Serialise the caller's org's webhook additions until the transaction ends
+ * (a count, then an insert: never past the limit). */
+int store_webhooks_lock(struct db_conn *c);
 int store_webhook_create(struct db_conn *c, const char *id, const char *url, const char *secret,
                          const char *events, struct store_webhook *out) STORE_MUST_CHECK;
 int store_webhook_get(struct db_conn *c, const char *id,

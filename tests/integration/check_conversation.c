@@ -1007,6 +1007,116 @@ END_TEST
 /* ------------------------------------------------ the publication counts */
 
 /* The published document counts findings by status: accepted and verified show as such. */
+/* ------------------------------------------------------------ races */
+
+/* One request of a burst: method, path, token, body; the status it got. */
+struct burst_req {
+	const char *method, *path, *token, *body;
+	long status;
+	char slug[64];
+};
+
+static void *
+burst_one(void *arg)
+{
+	struct burst_req *b = arg;
+	struct ht_resp *r = ht_request(b->method, b->path, b->token, b->body);
+	const char *type = ht_jstr(r, "type");
+
+	b->status = r->status;
+	snprintf(b->slug, sizeof(b->slug), "%s",
+	         type && strrchr(type, ':') ? strrchr(type, ':') + 1 : "");
+	ht_resp_free(r);
+	return NULL;
+}
+
+/* Send n copies of one request at once; count the answers with status st. */
+static void
+burst(struct burst_req *b, int n)
+{
+	pthread_t t[16];
+
+	ck_assert(n <= 16);
+	for (int i = 1; i < n; i++)
+		b[i] = b[0];
+	for (int i = 0; i < n; i++)
+		ck_assert(pthread_create(&t[i], NULL, burst_one, &b[i]) == 0);
+	for (int i = 0; i < n; i++)
+		pthread_join(t[i], NULL);
+}
+
+/*
+ * The same decision sent eight times at once: exactly one is taken, every
+ * other answer is 409 invalid-state (it was 422 from a trigger that
+ * refused the second accepted -> accepted); and an org's webhook limit
+ * holds against fourteen additions at once (it let an eleventh through).
+ */
+START_TEST(test_concurrent_decisions)
+{
+	char *f = new_finding("medium", "concurrent decisions");
+	char *path = ht_fmt("/api/v1/findings/%s/risk-acceptances", f);
+	char *body = risk_body("concurrent-decisions", 30);
+	const char *owner = ht_env_req("LOCKSTEP_TEST_OWNER_DSN");
+	char *hooks = ht_fmt("/api/v1/orgs/%s/webhooks", W.b.org_id);
+	char *count = ht_fmt("SELECT count(*) FROM webhooks WHERE org_id = '%s'", W.b.org_id);
+	struct burst_req b[16];
+	struct ht_resp *r = req_status("POST", path, W.a.admin.token, body, 201);
+	char *dpath = ht_fmt("/api/v1/findings/%s/risk-acceptances/%s/decision", f, ht_jstr(r, "id"));
+	long long before, after;
+	int ok = 0, refused = 0;
+
+	ht_resp_free(r);
+	memset(b, 0, sizeof(b));
+	b[0] = (struct burst_req){"POST", dpath, W.x.admin.token, "{\"decision\":\"accept\"}", 0, ""};
+	burst(b, 8);
+	for (int i = 0; i < 8; i++) {
+		if (b[i].status == 200)
+			ok++;
+		else if (b[i].status == 409 && strcmp(b[i].slug, "invalid-state") == 0)
+			refused++;
+		else
+			ck_abort_msg("a concurrent decision answered %ld %s", b[i].status, b[i].slug);
+	}
+	ck_assert_msg(ok == 1 && refused == 7, "%d decisions taken, %d refused", ok, refused);
+	{
+		char *q = ht_fmt("SELECT count(*) FROM risk_acceptances WHERE finding_id = '%s' "
+		                 "AND state = 'accepted' AND decided_at IS NOT NULL",
+		                 f);
+
+		ck_assert_int_eq(ht_db_count(owner, q), 1);
+		free(q);
+	}
+
+	before = ht_db_count(owner, count);
+	ck_assert_msg(before < 10, "org B already has %lld webhooks", before);
+	memset(b, 0, sizeof(b));
+	b[0] = (struct burst_req){"POST", hooks, W.b.admin.token,
+	                          "{\"url\":\"https://hooks.example.com/lockstep\","
+	                          "\"events\":[\"finding.created\"]}",
+	                          0, ""};
+	burst(b, 14);
+	ok = refused = 0;
+	for (int i = 0; i < 14; i++) {
+		if (b[i].status == 201)
+			ok++;
+		else if (b[i].status == 409 && strcmp(b[i].slug, "conflict") == 0)
+			refused++;
+		else
+			ck_abort_msg("a concurrent webhook answered %ld %s", b[i].status, b[i].slug);
+	}
+	after = ht_db_count(owner, count);
+	ck_assert_msg(after == 10 && ok == 10 - before && refused == 14 - ok,
+	              "%lld webhooks before, %d added, %d refused, %lld after (the limit is 10)",
+	              before, ok, refused, after);
+	free(count);
+	free(hooks);
+	free(dpath);
+	free(body);
+	free(path);
+	free(f);
+}
+END_TEST
+
 START_TEST(test_publication_counts)
 {
 	char at[32], *slug = ht_unique("conv-pub"), *title = ht_fmt("Conversation %s", slug);
@@ -1175,6 +1285,7 @@ conversation_suite(void)
 	tcase_add_test(tc, test_deadlines);
 	tcase_add_test(tc, test_inbox);
 	tcase_add_test(tc, test_webhooks);
+	tcase_add_test(tc, test_concurrent_decisions);
 	tcase_add_test(tc, test_publication_counts);
 	tcase_add_test(tc, test_webhook_gives_up);
 	suite_add_tcase(s, tc);
