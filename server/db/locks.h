@@ -16,6 +16,8 @@
 #define DB_LOCK_EVIDENCE_ENGAGEMENT "7418903"
 /* webhooks: (key, hashtext(org id)) while counting an org's webhooks before adding one. */
 #define DB_LOCK_WEBHOOKS_ORG "7418904"
+/* invitations: (key, hashtext(org id)) while counting an org's pending invitations. */
+#define DB_LOCK_INVITES_ORG "7418905"
 /* store/audit.c: the session lock of the one audit sealer (sql/0012_audit_sealer.sql). */
 #define DB_LOCK_AUDIT_SEALER "7418920"
 /* audit_append() in sql/0012: (74189, id) held by the transaction that appends event id. */

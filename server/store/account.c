@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/locks.h"
 #include "store/store.h"
 #include "store/tables.h"
 #include "util/util.h"
@@ -96,6 +97,9 @@ const struct db_statement store_account_statements[] = {
                                 " LIMIT $3::int",
      link_row},
     {"link_get", "SELECT " LINK_COLS " FROM account_links WHERE id = $1::uuid", link_row},
+    {"links_lock",
+     "SELECT 1 AS n FROM pg_advisory_xact_lock(" DB_LOCK_INVITES_ORG ", hashtext($1::text))",
+     count_row},
     {"links_pending",
      "SELECT count(*) AS n FROM account_links WHERE org_id = $1::uuid AND kind = 'invite'"
      " AND used_at IS NULL AND revoked_at IS NULL AND expires_at > now()",
@@ -199,7 +203,14 @@ store_link_pending(struct db_conn *c, const char *org_id, long long *n)
 {
 	const char *p[1] = {org_id};
 	struct account_count k = {0};
-	int rc = store_one(c, "links_pending", 1, p, count_row, &k);
+	/* held until the transaction ends: invitations created at once are
+	 * counted one after the other, never past the limit (READ COMMITTED:
+	 * the count, a statement of its own, sees every one committed
+	 * before the lock) */
+	int rc = store_one(c, "links_lock", 1, p, count_row, &k);
+
+	if (rc == DB_OK)
+		rc = store_one(c, "links_pending", 1, p, count_row, &k);
 
 	*n = k.n;
 	return rc == STORE_NONE ? DB_ERROR : rc;
