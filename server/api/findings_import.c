@@ -796,6 +796,11 @@ import_tx(struct db_conn *c, void *arg)
 			                         in.severity, "via", "import"));
 		}
 	}
+	/* the same file imported at the same time: the other import committed
+	 * a fingerprint first; run again, which finds it present (so both
+	 * answer as if one came after the other) */
+	if (rc == DB_UNIQUE)
+		rc = DB_RETRY;
 	if (rc == DB_OK)
 		rc = api_audit(c, x->r, "finding.import", "engagement", e.id, e.company, e.assessor,
 		               json_pack("{s:s, s:I, s:I, s:I}", "format", x->format, "created",

@@ -1,7 +1,9 @@
 /*
  * http/linger.c: the lingering close of refused connections (linger.h).
  * One thread polls the lingering sockets and an eventfd that wakes it when
- * one is added or when it must stop.
+ * one is added or when it must stop; it reads them without holding the
+ * table's lock, so a connection's thread handing over a socket never
+ * waits for a drain.
  */
 #include "config.h"
 
@@ -97,6 +99,10 @@ linger_drain(struct linger_entry *e)
 static void *
 linger_main(void *arg)
 {
+	/* this thread's copy of the table: it reads without holding the lock
+	 * (linger_add only appends; only this thread removes) */
+	static struct linger_entry local[LINGER_MAX];
+	static int keep[LINGER_MAX];
 	struct pollfd pfd[LINGER_MAX + 1];
 
 	(void)arg;
@@ -110,15 +116,17 @@ linger_main(void *arg)
 			break;
 		}
 		n = lg_n;
+		memcpy(local, lg_table, n * sizeof(local[0]));
+		pthread_mutex_unlock(&lg_lock);
+
 		pfd[0].fd = lg_wake;
 		pfd[0].events = POLLIN;
+		pfd[0].revents = 0;
 		for (i = 0; i < n; i++) {
-			pfd[i + 1].fd = lg_table[i].fd;
+			pfd[i + 1].fd = local[i].fd;
 			pfd[i + 1].events = POLLIN;
 			pfd[i + 1].revents = 0;
 		}
-		pthread_mutex_unlock(&lg_lock);
-
 		if (poll(pfd, n + 1, 100) < 0 && errno != EINTR)
 			continue;
 		if (pfd[0].revents & POLLIN) {
@@ -129,24 +137,22 @@ linger_main(void *arg)
 			}
 		}
 		now = linger_now_ms();
+		for (i = 0; i < n; i++) {
+			keep[i] = pfd[i + 1].revents != 0 ? linger_drain(&local[i]) : 1;
+			if (keep[i] && now >= local[i].until_ms)
+				keep[i] = 0;
+		}
 		pthread_mutex_lock(&lg_lock);
-		/* the first n entries are the ones polled (added ones follow);
-		 * walking down, removing entry i never skips a polled one */
+		/* entries 0..n-1 are where the copy found them: walking down,
+		 * a removal moves the last entry (one walked past, or one added
+		 * since the copy) into a slot above the next one looked at */
 		for (i = n; i-- > 0;) {
-			struct linger_entry *e = &lg_table[i];
-			int keep = 1;
-
-			if (pfd[i + 1].revents != 0)
-				keep = linger_drain(e);
-			if (keep && now >= e->until_ms)
-				keep = 0;
-			if (!keep) {
-				close(e->fd);
-				/* the last entry takes its place: one already
-				 * walked past, or one added after the poll */
-				lg_table[i] = lg_table[lg_n - 1];
-				lg_n--;
-			}
+			lg_table[i].bytes = local[i].bytes;
+			if (keep[i])
+				continue;
+			close(lg_table[i].fd);
+			lg_table[i] = lg_table[lg_n - 1];
+			lg_n--;
 		}
 		pthread_mutex_unlock(&lg_lock);
 	}

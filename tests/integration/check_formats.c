@@ -16,6 +16,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -516,6 +517,70 @@ START_TEST(test_csv_import)
 }
 END_TEST
 
+/* One of the imports sent at once (a thread each). */
+struct import_job {
+	const char *csv;
+	long status, created, present;
+};
+
+static void *
+import_one(void *arg)
+{
+	struct import_job *j = arg;
+	struct ht_resp *r = import_s(W.x.admin.token, W.eng_ax, "threat_model=IP-THEFT", "text/csv",
+	                             j->csv);
+	json_t *c = json_object_get(r->json, "created"), *p = json_object_get(r->json, "already_present");
+
+	j->status = r->status;
+	j->created = json_is_integer(c) ? json_integer_value(c) : -1;
+	j->present = json_is_integer(p) ? json_integer_value(p) : -1;
+	ht_resp_free(r);
+	return NULL;
+}
+
+/*
+ * The same file imported four times at once: one import creates every
+ * finding, the others answer 200 with every one already present (one of
+ * them used to get 409 from the fingerprint's primary key); nothing twice.
+ */
+START_TEST(test_csv_import_concurrent)
+{
+	long long before = findings_of(W.eng_ax);
+	char *tag = ht_unique("concurrent-import");
+	struct import_job jobs[4];
+	pthread_t t[4];
+	char *csv = ht_fmt("title,detail,severity\r\n");
+	int created = 0, present = 0;
+
+	for (int i = 0; i < 30; i++) {
+		char *more = ht_fmt("%s%s row %d,detail %d,medium\r\n", csv, tag, i, i);
+
+		free(csv);
+		csv = more;
+	}
+	for (int i = 0; i < 4; i++) {
+		jobs[i] = (struct import_job){csv, 0, 0, 0};
+		ck_assert(pthread_create(&t[i], NULL, import_one, &jobs[i]) == 0);
+	}
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	for (int i = 0; i < 4; i++) {
+		if (jobs[i].status == 201 && jobs[i].created == 30 && jobs[i].present == 0)
+			created++;
+		else if (jobs[i].status == 200 && jobs[i].created == 0 && jobs[i].present == 30)
+			present++;
+		else
+			ck_abort_msg("a concurrent import answered %ld (created %ld, present %ld)",
+			             jobs[i].status, jobs[i].created, jobs[i].present);
+	}
+	ck_assert_msg(created == 1 && present == 3, "%d imports created, %d found all present",
+	              created, present);
+	ck_assert_int_eq(findings_of(W.eng_ax), before + 30);
+	free(csv);
+	free(tag);
+}
+END_TEST
+
 static const struct {
 	const char *what;
 	const char *csv;
@@ -994,6 +1059,7 @@ formats_suite(void)
 	tcase_add_test(tc, test_sarif_malformed);
 	tcase_add_test(tc, test_sarif_hostile);
 	tcase_add_test(tc, test_csv_import);
+	tcase_add_test(tc, test_csv_import_concurrent);
 	tcase_add_test(tc, test_csv_bad);
 	tcase_add_test(tc, test_csv_export);
 	tcase_add_test(tc, test_oscal);
