@@ -13,7 +13,8 @@
  *      (the apostrophe of "Acmecorp’s", the dot of "acmecorp.com") also
  *      separates, and every Han, Kana, Thai, Lao, Khmer or Myanmar
  *      character is a token of its own (a name in those scripts matches as
- *      a substring);
+ *      a substring), and a capital letter after a small one starts a new
+ *      token ("AcmeCloud" holds for "Acme", as a reader sees it);
  *   3. each token becomes a key: NFKC case folding, the UTS #39 confusable
  *      skeleton (uspoof_getSkeleton: Cyrillic "А" is Latin "A", "0" is
  *      "O"), canonical decomposition with non-spacing marks removed
@@ -314,8 +315,11 @@ publish_text_new(const char *text)
 	for (size_t i = 0; i <= ncp; i++) {
 		int word = i < ncp && names_word_cp(cps[i]);
 		int solo = word && names_solo_cp(cps[i]);
+		/* a capital after a small letter starts a token of its own:
+		 * "AcmeCloud" is read as "Acme Cloud" */
+		int camel = word && in_tok && i > start && u_islower(cps[i - 1]) && u_isupper(cps[i]);
 
-		if (in_tok && (!word || brk[i] || solo || prev_solo)) {
+		if (in_tok && (!word || brk[i] || solo || prev_solo || camel)) {
 			struct names_tok *k = &t->tok[t->ntok];
 			/* the token's units in u: code points start..i-1 */
 			int32_t from = cpu[start], len = cpu[i - 1] + U16_LENGTH(cps[i - 1]) - from;

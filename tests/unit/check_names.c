@@ -28,7 +28,13 @@ static const struct name_case cases[] = {
     {"unlike ACME, we", "acme", 1},
     {"(acme)", "Acme", 1},
     {"Acmeology is a field", "Acme", 0},
-    {"TheAcme", "Acme", 0},
+    {"TheAcme", "Acme", 1}, /* a capital after a small letter: "The Acme" */
+    {"AcmeCloud runs it", "Acme", 1},
+    {"AcmeCloud runs it", "Acme Cloud", 1},
+    {"the ACMEcloud team", "Acme", 0}, /* no small-to-capital step */
+    {"DeepMind", "Deep Mind", 1},
+    {"deepmind", "DeepMind", 1},
+    {"theacme", "Acme", 0},
     {"acme2 is a version", "Acme", 0},
     {"Beta Labs did", "beta labs", 1},
     {"Beta Labs", "Beta Labs", 1},

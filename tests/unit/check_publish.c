@@ -15,7 +15,8 @@ START_TEST(test_name_in)
 	ck_assert_int_eq(publish_name_in("(acme)", "Acme"), 1);
 	ck_assert_int_eq(publish_name_in("acme-labs", "Acme"), 1);
 	ck_assert_int_eq(publish_name_in("Acmeology", "Acme"), 0);
-	ck_assert_int_eq(publish_name_in("TheAcme", "Acme"), 0);
+	ck_assert_int_eq(publish_name_in("TheAcme", "Acme"), 1); /* read as "The Acme" */
+	ck_assert_int_eq(publish_name_in("theacme", "Acme"), 0);
 	ck_assert_int_eq(publish_name_in("acme2", "Acme"), 0);
 	ck_assert_int_eq(publish_name_in("Beta Labs did", "beta labs"), 1);
 	ck_assert_int_eq(publish_name_in("Beta  Labs", "beta labs"), 1);
