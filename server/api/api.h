@@ -175,8 +175,11 @@ int api_valid_slug(const char *s);
 int api_valid_atlas(const char *s);
 int api_valid_cwe(const char *s);
 int api_valid_cvss(const char *s);
-int api_valid_text(const char *s); /* no control characters except \n \r \t */
-int api_valid_name(const char *s); /* no control characters at all */
+/* no control characters except \n \r \t (C1 included); bidi embeddings,
+ * overrides and isolates only closed on their own line */
+int api_valid_text(const char *s);
+/* no control characters at all, no line/paragraph separator, no bidi control */
+int api_valid_name(const char *s);
 /* An RFC 3339 instant with its offset: "2027-01-31T12:00:00Z", "...+02:00",
  * optional fraction; never a word PostgreSQL would take ("tomorrow",
  * "infinity", "epoch") nor a zone-less or date-only time. */

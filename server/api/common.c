@@ -101,9 +101,11 @@ api_rule_of(int (*valid)(const char *s))
 	if (valid == api_valid_rfc3339)
 		return "an RFC 3339 date and time with its offset, e.g. 2027-05-01T12:00:00Z";
 	if (valid == api_valid_name)
-		return "without control characters or line breaks, not starting with a space";
+		return "without control characters, line breaks or bidirectional controls "
+		       "(U+202A-U+202E, U+2066-U+2069), not starting with a space";
 	if (valid == api_valid_text)
-		return "without control characters (line breaks and tabs are fine)";
+		return "without control characters (line breaks and tabs are fine), every "
+		       "bidirectional embedding, override or isolate closed on its own line";
 	if (valid == api_valid_email)
 		return "an e-mail address, e.g. name@example.org";
 	if (valid == api_valid_slug)
@@ -522,11 +524,51 @@ api_valid_rfc3339(const char *s)
 	       s[5] <= '9' && s[6] == '\0';
 }
 
+/*
+ * The code points the two text rules look at beyond ASCII's controls, as
+ * their UTF-8 (jansson hands over valid UTF-8 only):
+ *   C1 controls U+0080-U+009F           C2 80 - C2 9F   never
+ *   U+2028 LINE / U+2029 PARA SEPARATOR E2 80 A8/A9     a line break
+ *   LRE RLE PDF LRO RLO U+202A-U+202E   E2 80 AA - AE   bidi embedding
+ *   LRI RLI FSI PDI U+2066-U+2069       E2 81 A6 - A9   bidi isolate
+ * An unclosed override (Trojan Source, CVE-2021-42574) reorders what
+ * follows it on the reader's screen: "Acme" can read as "emcA", an
+ * assessor's "not" can move. Names take none of them; texts take them only
+ * closed on their own line (what UTS #55 asks of source code), which is
+ * what right-to-left writing needs.
+ */
+enum text_cp { CP_OTHER, CP_CONTROL, CP_LINE, CP_EMBED, CP_PDF, CP_ISOLATE, CP_PDI };
+
+static enum text_cp
+text_cp(const unsigned char *p, size_t *len)
+{
+	*len = 1;
+	if (*p < 0x20 || *p == 0x7f)
+		return (*p == '\n' || *p == '\r') ? CP_LINE : (*p == '\t' ? CP_OTHER : CP_CONTROL);
+	if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+		*len = 2;
+		return CP_CONTROL;
+	}
+	if (p[0] == 0xe2 && p[1] == 0x80 && p[2] >= 0xa8 && p[2] <= 0xae) {
+		*len = 3;
+		if (p[2] <= 0xa9)
+			return CP_LINE;
+		return p[2] == 0xac ? CP_PDF : CP_EMBED;
+	}
+	if (p[0] == 0xe2 && p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9) {
+		*len = 3;
+		return p[2] == 0xa9 ? CP_PDI : CP_ISOLATE;
+	}
+	return CP_OTHER;
+}
+
 int
 api_valid_name(const char *s)
 {
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if (*p < 0x20 || *p == 0x7f)
+	size_t len;
+
+	for (const unsigned char *p = (const unsigned char *)s; *p; p += len)
+		if (text_cp(p, &len) != CP_OTHER || *p == '\t')
 			return 0;
 	return *s != '\0' && !isspace((unsigned char)s[0]);
 }
@@ -534,10 +576,39 @@ api_valid_name(const char *s)
 int
 api_valid_text(const char *s)
 {
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if ((*p < 0x20 && *p != '\n' && *p != '\r' && *p != '\t') || *p == 0x7f)
+	char open[16]; /* 'e' an embedding or override, 'i' an isolate */
+	int depth = 0;
+	size_t len;
+
+	for (const unsigned char *p = (const unsigned char *)s; *p; p += len) {
+		switch (text_cp(p, &len)) {
+		case CP_OTHER:
+			break;
+		case CP_CONTROL:
 			return 0;
-	return 1;
+		case CP_LINE:
+			if (depth != 0)
+				return 0;
+			break;
+		case CP_EMBED:
+		case CP_ISOLATE:
+			if (depth == (int)sizeof(open))
+				return 0;
+			open[depth++] = p[1] == 0x80 ? 'e' : 'i';
+			break;
+		case CP_PDF:
+			if (depth == 0 || open[depth - 1] != 'e')
+				return 0;
+			depth--;
+			break;
+		case CP_PDI:
+			if (depth == 0 || open[depth - 1] != 'i')
+				return 0;
+			depth--;
+			break;
+		}
+	}
+	return depth == 0;
 }
 
 int

@@ -933,6 +933,38 @@ START_TEST(test_coordinator_blind)
 }
 END_TEST
 
+/*
+ * Right-to-left writing keeps its bidirectional controls when each is
+ * closed on its own line, byte for byte (check_badinput sends the ones
+ * left open, which are refused).
+ */
+START_TEST(test_bidi_text_kept)
+{
+	/* an Arabic title; a detail with RLI ... PDI and RLO ... PDF, each closed */
+	const char *title = "\xd8\xa7\xd9\x84\xd8\xa7\xd8\xb3\xd9\x85 \xe2\x80\x8f share";
+	const char *detail = "path \xe2\x81\xa7\xd8\xa7\xd9\x84\xe2\x81\xa9 read\n"
+	                     "quoted \xe2\x80\xae\xd8\xa7\xd9\x84\xe2\x80\xac end";
+	char *p = ht_fmt("/api/v1/engagements/%s/findings", W.eng_ax);
+	char *body = ht_jdump(json_pack("{s:s, s:s, s:s, s:s}", "threat_model", "IP-THEFT", "title",
+	                                title, "detail", detail, "severity", "low"));
+	struct ht_resp *r = ht_request("POST", p, W.x.admin.token, body);
+	char *fp;
+
+	HT_ASSERT_STATUS(r, 201);
+	fp = ht_fmt("/api/v1/findings/%s", ht_jstr(r, "id"));
+	ht_resp_free(r);
+	r = get_ok(fp, W.a.admin.token);
+	ck_assert_msg(ht_jstr(r, "title") && strcmp(ht_jstr(r, "title"), title) == 0,
+	              "title changed: %s", r->body);
+	ck_assert_msg(ht_jstr(r, "detail") && strcmp(ht_jstr(r, "detail"), detail) == 0,
+	              "detail changed: %s", r->body);
+	ht_resp_free(r);
+	free(fp);
+	free(body);
+	free(p);
+}
+END_TEST
+
 /* ---------------------------------------------------------------- audit */
 
 START_TEST(test_audit_chain)
@@ -1060,6 +1092,7 @@ api_suite(void)
 	tcase_add_test(tc, test_ops);
 	tcase_add_test(tc, test_vocabulary);
 	tcase_add_test(tc, test_coordinator_blind);
+	tcase_add_test(tc, test_bidi_text_kept);
 	tcase_add_test(tc, test_audit_chain);
 	tcase_add_test(tc, test_dump_has_no_secrets);
 	tcase_add_test(tc, test_api_tokens);

@@ -554,6 +554,32 @@ START_TEST(test_invalid_values)
 	    "{\"threat_model\":\"WEIGHTS-EXFIL\",\"title\":\"bell\\u0007\",\"detail\":\"d\","
 	    "\"severity\":\"low\"}",
 	    422, "invalid-field", "title");
+	/* Trojan Source: a bidi override left open reorders what follows it on
+	 * screen; a C1 control; a line separator in a one-line title */
+	expect_problem(
+	    "POST", fp, W.x.admin.token,
+	    "{\"threat_model\":\"WEIGHTS-EXFIL\",\"title\":\"Acme \\u202e evil\",\"detail\":\"d\","
+	    "\"severity\":\"low\"}",
+	    422, "invalid-field", "title");
+	expect_problem(
+	    "POST", fp, W.x.admin.token,
+	    "{\"threat_model\":\"WEIGHTS-EXFIL\",\"title\":\"t\",\"detail\":\"closed later "
+	    "\\u2067 x\\n\\u2069\",\"severity\":\"low\"}",
+	    422, "invalid-field", "detail");
+	expect_problem(
+	    "POST", fp, W.x.admin.token,
+	    "{\"threat_model\":\"WEIGHTS-EXFIL\",\"title\":\"csi \\u009b\",\"detail\":\"d\","
+	    "\"severity\":\"low\"}",
+	    422, "invalid-field", "title");
+	expect_problem(
+	    "POST", fp, W.x.admin.token,
+	    "{\"threat_model\":\"WEIGHTS-EXFIL\",\"title\":\"a\\u2028b\",\"detail\":\"d\","
+	    "\"severity\":\"low\"}",
+	    422, "invalid-field", "title");
+	org_problem("{\"name\":\"\\u202eAcme\",\"kind\":\"company\",\"aliases\":[]}", 422,
+	            "invalid-field", "name");
+	org_problem("{\"name\":\"Acme\",\"kind\":\"company\",\"aliases\":[\"Ac\\u2066me\"]}",
+	            422, "invalid-field", "aliases");
 	expect_problem("PUT", cp, W.x.admin.token, "{\"level\":\"OC9\",\"summary\":\"s\"}", 422,
 	               "invalid-field", "level");
 	r = ht_request("PUT", cp2, W.x.admin.token, "{\"level\":\"OC2\",\"summary\":\"s\"}");
