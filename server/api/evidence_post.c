@@ -58,8 +58,7 @@ evidence_post_end(struct http_request *r)
 			name = http_part_name(r);
 			if (!evidence_name_valid(name))
 				return http_reply_field(r, PROBLEM_INVALID_FIELD, "name",
-				                        "1 to 255 bytes of UTF-8, no '/', '\\\\' "
-				                        "or control characters, not . or ..");
+				                        EVIDENCE_NAME_RULE);
 		}
 		evidence_declared_type(http_part_type(r), x->u->declared_type,
 		                       sizeof(x->u->declared_type));
@@ -121,10 +120,7 @@ api_evidence_post(struct http_request *r)
 		    r, PROBLEM_INVALID_FIELD, "name",
 		    "required: give the file name with ?name= (1 to 255 bytes of UTF-8)");
 	if (name != NULL && !evidence_name_valid(name))
-		return http_reply_field(
-		    r, PROBLEM_INVALID_FIELD, "name",
-		    "must be 1 to 255 bytes of UTF-8 without '/', '\\' or control characters, and "
-		    "not . or .., e.g. capture.pcap");
+		return http_reply_field(r, PROBLEM_INVALID_FIELD, "name", EVIDENCE_NAME_RULE);
 	if (finding != NULL && !api_valid_uuid(finding))
 		return http_reply_field(r, PROBLEM_INVALID_FIELD, "finding",
 		                        "not a finding of this engagement");

@@ -117,9 +117,7 @@ api_uploads_post(struct http_request *r)
 		return http_reply_field(r, PROBLEM_INVALID_FIELD, "name",
 		                        "required (?name= or Upload-Metadata filename)");
 	if (strlen(name) > EVIDENCE_NAME_MAX || !evidence_name_valid(name))
-		return http_reply_field(
-		    r, PROBLEM_INVALID_FIELD, "name",
-		    "1 to 255 bytes of UTF-8, no '/', '\\' or control characters, not . or ..");
+		return http_reply_field(r, PROBLEM_INVALID_FIELD, "name", EVIDENCE_NAME_RULE);
 	if (meta != NULL) {
 		if ((rc = tus_metadata(meta, "filetype", type, sizeof(type))) < 0)
 			return http_reply_problem(r, PROBLEM_INVALID_UPLOAD,

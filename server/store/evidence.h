@@ -96,6 +96,10 @@ struct evidence_upload {
  * control characters, not "." or "..". Returns 1 or 0.
  */
 int evidence_name_valid(const char *name);
+/* evidence_name_valid's rule, as a refusal states it */
+#define EVIDENCE_NAME_RULE                                                                         \
+	"must be 1 to 255 bytes of UTF-8 without '/', '\\', control characters or "              \
+	"bidirectional controls (U+202A-U+202E, U+2066-U+2069), not . or .., e.g. capture.pcap"
 
 /*
  * Check a declared media type (type/subtype[; params]) and copy it into

@@ -1236,7 +1236,11 @@ END_TEST
 
 START_TEST(test_names_and_links)
 {
-	static const char *bad[] = {"a%2Fb", "..", ".", "a%5Cb", "a%01b", "%C2%85x", "%FF", NULL};
+	/* ... U+202E RLO ("reportexe.pdf" on screen), U+2066 LRI, U+2028 */
+	static const char *bad[] = {"a%2Fb",         "..",           ".",
+	                            "a%5Cb",         "a%01b",        "%C2%85x",
+	                            "%FF",           "report%E2%80%AEfdp.exe",
+	                            "a%E2%81%A6b",   "a%E2%80%A8b",  NULL};
 	struct ev_res r;
 	char *path, *long_name;
 
@@ -1246,6 +1250,8 @@ START_TEST(test_names_and_links)
 		        NULL);
 		ck_assert_msg(ev_is_problem(&r, 422, "invalid-field"), "name %s: %ld %s", bad[i],
 		              r.status, r.body);
+		ck_assert_msg(strstr(r.body, "bidirectional controls") != NULL,
+		              "name %s: the refusal does not state the rule: %s", bad[i], r.body);
 		ev_res_free(&r);
 		free(path);
 	}
