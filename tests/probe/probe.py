@@ -12,7 +12,9 @@ For each read route: malformed queries, and another tenant's ids. Checks:
   1. no answer is a server error (5xx other than 503) and none is missing;
   2. every refusal (4xx, 5xx) is application/problem+json;
   3. no request waits more than 10 s;
-  4. the unrelated company never reads a 200 on another tenant's object;
+  4. the unrelated company, on every route naming another tenant's object,
+     whatever it sends, gets the answer a missing id gets (status and body)
+     and never reads it;
   5. the server still answers /healthz afterwards.
 
 Needs LOCKSTEP_TEST_URL, LOCKSTEP_TEST_ADMIN_EMAIL, LOCKSTEP_TEST_ADMIN_PASSWORD
@@ -121,8 +123,9 @@ com = must("POST", "/api/v1/engagements/%s/commitments" % eng["id"],
            tokens["company"], (200, 201))
 IDS = {"engagements": eng["id"], "findings": fnd["id"], "campaigns": camp["id"],
        "orgs": orgs["company"], "users": users["company"], "commitments": com["id"]}
-# objects of the company's tenancy that the unrelated company must never read
-FOREIGN = ("engagements", "findings", "commitments")
+# objects of the company's tenancy that the unrelated company must never
+# read or change (the campaign, its orgs and users are the other parties')
+FOREIGN = ("engagements", "findings", "commitments", "campaigns", "orgs", "users")
 
 # ---- the routes, from the route table
 routes = re.findall(r'\{"([A-Z]+)", "(/[^"]*)"', open(ROUTES_C).read())
@@ -172,6 +175,31 @@ def path_for(p, real):
     return "/".join(out)
 
 
+def foreign_id(p):
+    """The id of another tenant's object that path pattern p names, if any."""
+    segs = p.split("/")
+    for i, seg in enumerate(segs):
+        if seg == "{id}" and segs[i - 1] in FOREIGN:
+            return IDS[segs[i - 1]]
+    return None
+
+
+MISSING = str(uuid.uuid4())
+
+
+def same_as_missing(method, path, fid, got, kw):
+    """The unrelated company's answer on another tenant's object must be the
+    answer it gets for an id that does not exist (status and body, the id
+    aside): otherwise the answer tells that the object exists."""
+    st2, j2, _, _ = req(method, path.replace(fid, MISSING), **kw)
+    st, j = got
+    a = json.dumps(j, sort_keys=True, default=str).replace(fid, MISSING)
+    b = json.dumps(j2, sort_keys=True, default=str)
+    if st != st2 or a != b:
+        failures["tenant"].append("%s %s as the unrelated company: %s %s, but for a missing id %s %s"
+                                  % (method, path, st, a[:100], st2, b[:100]))
+
+
 failures = {"5xx": [], "problem": [], "slow": [], "tenant": []}
 n = 0
 statuses = {}
@@ -201,15 +229,22 @@ for method, p in routes:
     for role in list(tokens):
         for real in (True, False):
             path = path_for(p, real)
+            fid = foreign_id(p) if real and role == "other" else None
             for g in GENERIC:
                 st, j, ct, dt = req(method, path, token=tokens[role], raw=g)
                 n += 1
                 judge(method, path, role, "body %r" % g[:20], st, j, ct, dt)
+                if fid:
+                    n += 1
+                    same_as_missing(method, path, fid, (st, j), dict(raw=g, token=tokens[role]))
             for f in FIELDS:
                 v = random.choice(VALUES)
                 st, j, ct, dt = req(method, path, {f: v}, tokens[role])
                 n += 1
                 judge(method, path, role, "%s=%s" % (f, str(v)[:20]), st, j, ct, dt)
+                if fid:
+                    n += 1
+                    same_as_missing(method, path, fid, (st, j), dict(body={f: v}, token=tokens[role]))
             st, j, ct, dt = req(method, path, raw=b"{}", token=tokens[role], ctype="text/plain")
             n += 1
             judge(method, path, role, "text/plain", st, j, ct, dt)
@@ -223,12 +258,13 @@ for method, p in routes:
             st, j, ct, dt = req("GET", path + q, token=tokens[role])
             n += 1
             judge("GET", path + q, role, "query", st, j, ct, dt)
-        segs = p.split("/")
-        if role == "other" and "{id}" in segs and segs[segs.index("{id}") - 1] in FOREIGN:
+        fid = foreign_id(p) if role == "other" else None
+        if fid:
             st, j, ct, dt = req("GET", path, token=tokens[role])
-            n += 1
+            n += 2
             if st == 200:
                 failures["tenant"].append("GET %s as the unrelated company: 200 %s" % (path, str(j)[:120]))
+            same_as_missing("GET", path, fid, (st, j), dict(token=tokens[role]))
 healthy = req("GET", "/healthz")[0] == 200
 
 print("probe: %d requests over %d routes in %.0f s" % (n, len(routes), time.time() - t0))
@@ -237,7 +273,7 @@ checks = [
     ("no server error and no missing answer", failures["5xx"]),
     ("every refusal is application/problem+json", failures["problem"]),
     ("no request waits more than 10 s", failures["slow"]),
-    ("the unrelated company reads no other tenant's object", failures["tenant"]),
+    ("the unrelated company is answered as for a missing id", failures["tenant"]),
     ("the server answers /healthz afterwards", [] if healthy else ["/healthz did not answer 200"]),
 ]
 passed = failed = 0
