@@ -375,6 +375,16 @@ schedule_events_round(const struct util_identity *scheduler)
 	}
 }
 
+/* Take the release chain's lock (release_chain_head() takes it; held to COMMIT). */
+static int
+schedule_chain_lock(struct db_conn *c)
+{
+	unsigned char head[CRYPTO_SHA256_LEN];
+	long long seq;
+
+	return store_release_chain_head(c, &seq, head);
+}
+
 /* Sign and store doc as the next publication. DB_OK or a db_status. */
 static int
 schedule_publish(struct db_conn *c, struct schedule_tx *k, json_t *doc, int after_hold,
@@ -547,6 +557,12 @@ schedule_tx_fn(struct db_conn *c, void *arg)
 		json_decref(doc);
 		json_decref(leaks);
 		doc = leaks = NULL;
+		/* The release chain's lock before the log's: a recommitment below
+		 * appends to the log (7418911), the publication's insert appends
+		 * again under the chain's lock (7418910). Taken the other way
+		 * round, two replicas releasing two campaigns deadlocked. */
+		if ((ret = schedule_chain_lock(c)) != DB_OK)
+			goto done;
 		if ((ret = commit_reveal(c, k->campaign, pc.threat_models, inputs, &summary)) !=
 		    DB_OK)
 			goto done;
