@@ -87,7 +87,12 @@ const struct db_statement store_engagement_statements[] = {
      " ORDER BY e.created_at, e.id",
      engagement_row},
     {"engagement_move",
-     "WITH cur AS (SELECT e.id, e.state FROM engagements e WHERE e.id = $1::uuid FOR UPDATE)"
+     /* FOR NO KEY UPDATE: a stage move changes no key, so it must not
+      * block the foreign-key checks of rows naming the engagement (the
+      * review round's drafts waited on it while the move's own event
+      * waited on the round: a deadlock) */
+     "WITH cur AS (SELECT e.id, e.state FROM engagements e WHERE e.id = $1::uuid"
+     " FOR NO KEY UPDATE)"
      " UPDATE engagements e SET state = $2 FROM cur"
      " WHERE e.id = cur.id AND cur.state = $3"
      " AND EXISTS (SELECT 1 FROM engagement_transitions t"
