@@ -2440,6 +2440,8 @@
 			out.append(onSubmit(el('form', { class: 'card', id: 'campaign-edit' },
 				el('h4', null, 'Campaign settings'),
 				field('Title (up to 200 characters)', el('input', { name: 'title', required: true, maxlength: 200, value: c.title })),
+				field('Slug: the publication\'s address /p/… (lower-case letters, digits and hyphens; fixed once released)',
+					el('input', { name: 'slug', required: true, maxlength: 63, pattern: '[a-z0-9][a-z0-9\\-]{0,62}', value: c.slug })),
 				field('State', select('state', enumOf('campaign_state').filter((v) => v !== 'published'), c.state)),
 				field('Disclosure', select('disclosure', enumOf('disclosure'), c.disclosure)),
 				field('Minimum cohort k (aggregate cells under k companies are suppressed; 1–1000)',
@@ -2464,6 +2466,8 @@
 					body.state = fd.get('state');
 				if (fd.get('title') !== c.title)
 					body.title = fd.get('title');
+				if (fd.get('slug') !== c.slug)
+					body.slug = fd.get('slug');
 				if (fd.get('disclosure') !== c.disclosure)
 					body.disclosure = fd.get('disclosure');
 				if (Number(fd.get('min_cohort')) !== c.min_cohort)

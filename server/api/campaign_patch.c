@@ -1,6 +1,8 @@
 /*
  * PATCH /api/v1/campaigns/{id}: the coordinator changes a campaign while
- * its release instant is still ahead. Moving release_at needs a reason;
+ * its release instant is still ahead (its slug too: nothing is public
+ * under it before the release, and a slug naming a company holds a
+ * pseudonymous release, which only a new slug can free). Moving release_at needs a reason;
  * moving it before any instant ever announced is recorded as an embargo
  * break (every instant set goes into the campaign's release-date history,
  * by trigger, see 0004_anonymity.sql). Every change is an audit event
@@ -36,6 +38,11 @@ static const struct json_field patch_fields[] = {
      .min_len = 1,
      .max_len = 200,
      .valid = api_valid_name},
+    {.name = "slug",
+     .type = JSON_FIELD_STRING,
+     .min_len = 1,
+     .max_len = 63,
+     .valid = api_valid_slug},
     {.name = "threat_models",
      .type = JSON_FIELD_STRING_ARRAY,
      .min_len = 1,
@@ -102,7 +109,8 @@ campaign_patch_tx(struct db_conn *c, void *arg)
 	                                   .disclosure = patch_str(j, "disclosure"),
 	                                   .min_cohort = k->cohort[0] ? k->cohort : NULL,
 	                                   .state = patch_str(j, "state"),
-	                                   .review_opens_at = patch_str(j, "review_opens_at")};
+	                                   .review_opens_at = patch_str(j, "review_opens_at"),
+	                                   .slug = patch_str(j, "slug")};
 	struct store_campaign old = {0};
 	json_t *detail, *changed;
 	char norm[STORE_TS_LEN];
@@ -151,8 +159,10 @@ campaign_patch_tx(struct db_conn *c, void *arg)
 		}
 	}
 	if ((rc = store_campaign_update(c, k->id, &ch, &k->row)) != DB_OK) {
+		if (rc == DB_UNIQUE && ch.slug != NULL)
+			rc = api_fail(&k->res, PROBLEM_CONFLICT, "A campaign with this slug exists.");
 		/* 0008's CHECK: the review opens before the release */
-		if (rc == DB_INVALID && ch.review_opens_at != NULL)
+		else if (rc == DB_INVALID && ch.review_opens_at != NULL)
 			rc = api_fail_field(&k->res, "review_opens_at",
 			                    "must lie before release_at");
 		else if (rc == DB_INVALID && release != NULL)
@@ -176,6 +186,10 @@ campaign_patch_tx(struct db_conn *c, void *arg)
 		json_object_set_new(detail, "release_at_old", json_string(old.release_at));
 		json_object_set_new(detail, "release_at_new", json_string(k->row.release_at));
 		json_object_set_new(detail, "embargo_break", json_boolean(embargo_break));
+	}
+	if (ch.slug != NULL) {
+		json_object_set_new(detail, "slug_old", json_string(old.slug));
+		json_object_set_new(detail, "slug_new", json_string(k->row.slug));
 	}
 	if (patch_str(j, "reason") != NULL)
 		json_object_set_new(detail, "reason", json_string(patch_str(j, "reason")));

@@ -14,9 +14,10 @@
  * The coordinator decides a held release: "extend" moves the release
  * instant to now + seconds (the texts open again until then; the name
  * check runs on every save), "withhold" publishes it with the offending
- * participant texts withheld (replaced, with the reason, in the signed
- * document). Only a held release can be decided (409 otherwise); a hold
- * caused by the campaign title or an assessor's name cannot be withheld.
+ * participant texts, assessor firm names and lead assessor names withheld
+ * (replaced, with the reason, in the signed document). Only a held release
+ * can be decided (409 otherwise); a hold caused by the campaign's title or
+ * slug cannot be withheld (the coordinator extends and changes them).
  * Every decision is audited and a participant-facing event.
  */
 #include "config.h"
@@ -299,14 +300,19 @@ decision_tx(struct db_conn *c, void *arg)
 		if ((rc = store_campaign_extend(c, k->id, k->seconds, k->release_at)) != DB_OK)
 			goto done;
 	} else {
+		/* a participant's text, an assessor firm's or a lead assessor's
+		 * name is withheld; the campaign's own title and slug are the
+		 * coordinator's to change (extend, then PATCH the campaign) */
 		json_array_foreach(st.reasons, i, v)
 		{
-			if (!json_is_string(json_object_get(v, "engagement"))) {
+			const char *field = json_string_value(json_object_get(v, "field"));
+
+			if (field != NULL && strncmp(field, "campaign ", 9) == 0) {
 				rc = api_fail(
 				    &k->res, PROBLEM_INVALID_STATE,
-				    "The campaign title or an assessor's name holds the "
-				    "release; it cannot be withheld. Extend the release and "
-				    "change it.");
+				    "The campaign's title or slug holds the release; it cannot be "
+				    "withheld. Extend the release and change it (PATCH the "
+				    "campaign's title or slug).");
 				goto done;
 			}
 		}

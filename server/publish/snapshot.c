@@ -563,16 +563,43 @@ snap_str_cmp(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* The distinct assessor firms with their lead assessors, sorted (new reference). */
+/*
+ * snap_check for a campaign-wide name (an assessor firm, a lead assessor):
+ * 1 when the name is to be published as PUBLISH_WITHHELD because the
+ * coordinator withheld the offending texts (its leak is then not one).
+ * Such names cannot be edited once paired, so without this a release they
+ * hold could only be extended, for ever.
+ */
+static int
+snap_check_name(struct snap *s, const char *field, const char *name)
+{
+	size_t before = json_array_size(s->leaks);
+
+	if (!snap_check(s, field, NULL, name) || !s->withhold)
+		return 0;
+	while (json_array_size(s->leaks) > before)
+		json_array_remove(s->leaks, json_array_size(s->leaks) - 1);
+	s->nwithheld++;
+	return 1;
+}
+
+/*
+ * The distinct assessor firms with their lead assessors, sorted (new
+ * reference); withheld names come last, so their place in the order says
+ * nothing of them.
+ */
 static json_t *
 snap_assessors(struct snap *s, const json_t *engagements)
 {
 	size_t n = json_array_size(engagements), nf = 0, i, j;
 	const char **firms = calloc(n ? n : 1, sizeof(*firms));
-	json_t *out = json_array(), *e;
+	json_t *out = json_array(), *hidden = json_array(), *e;
 
-	if (firms == NULL)
+	if (firms == NULL || hidden == NULL) {
+		free(firms);
+		json_decref(hidden);
 		return out;
+	}
 	json_array_foreach(engagements, i, e)
 	{
 		const char *firm = snap_str(e, "assessor_firm");
@@ -586,10 +613,9 @@ snap_assessors(struct snap *s, const json_t *engagements)
 	qsort(firms, nf, sizeof(*firms), snap_str_cmp);
 	for (j = 0; j < nf; j++) {
 		const char **leads = NULL;
-		size_t nl = 0, cap = 0;
+		size_t nl = 0, cap = 0, nhidden = 0;
 		json_t *arr = json_array(), *l;
-
-		snap_check(s, "assessor firm", NULL, firms[j]);
+		int firm_withheld = snap_check_name(s, "assessor firm", firms[j]);
 		json_array_foreach(engagements, i, e)
 		{
 			size_t k;
@@ -618,17 +644,26 @@ snap_assessors(struct snap *s, const json_t *engagements)
 					cap = cap ? cap * 2 : 8;
 				}
 				leads[nl++] = name;
-				snap_check(s, "lead assessor", NULL, name);
 			}
 		}
 		if (nl > 0)
 			qsort(leads, nl, sizeof(*leads), snap_str_cmp);
-		for (size_t m = 0; m < nl; m++)
-			json_array_append_new(arr, json_string(leads[m]));
+		for (size_t m = 0; m < nl; m++) {
+			if (snap_check_name(s, "lead assessor", leads[m]))
+				nhidden++;
+			else
+				json_array_append_new(arr, json_string(leads[m]));
+		}
+		for (size_t m = 0; m < nhidden; m++)
+			json_array_append_new(arr, json_string(PUBLISH_WITHHELD));
 		free(leads);
-		json_array_append_new(
-		    out, json_pack("{s:s, s:o}", "firm", firms[j], "lead_assessors", arr));
+		json_array_append_new(firm_withheld ? hidden : out,
+		                      json_pack("{s:s, s:o}", "firm",
+		                                firm_withheld ? PUBLISH_WITHHELD : firms[j],
+		                                "lead_assessors", arr));
 	}
+	json_array_extend(out, hidden);
+	json_decref(hidden);
 	free(firms);
 	return out;
 }

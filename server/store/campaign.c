@@ -96,7 +96,7 @@ const struct db_statement store_campaign_statements[] = {
                " disclosure = coalesce($5, disclosure), min_cohort = coalesce($6::int, min_cohort),"
                " state = coalesce($7, state), review_opens_at = CASE WHEN $8::text IS NULL"
                " THEN review_opens_at WHEN $8::text = 'default' THEN NULL"
-               " ELSE $8::text::timestamptz END, updated_at = now()"
+               " ELSE $8::text::timestamptz END, slug = coalesce($9, slug), updated_at = now()"
                " WHERE id = $1::uuid RETURNING " CAMPAIGN_COLS,
      campaign_row},
     /* issue 9: the coordinator's second-factor requirement */
@@ -195,17 +195,18 @@ int
 store_campaign_update(struct db_conn *c, const char *id, const struct store_campaign_change *ch,
                       struct store_campaign *out)
 {
-	const char *p[8] = {id,
+	const char *p[9] = {id,
 	                    ch->title,
 	                    ch->threat_models,
 	                    ch->release_at,
 	                    ch->disclosure,
 	                    ch->min_cohort,
 	                    ch->state,
-	                    ch->review_opens_at};
+	                    ch->review_opens_at,
+	                    ch->slug};
 
 	store_campaign_clear(out);
-	return store_one(c, "campaign_update", 8, p, campaign_row, out);
+	return store_one(c, "campaign_update", 9, p, campaign_row, out);
 }
 
 int

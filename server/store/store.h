@@ -659,6 +659,7 @@ struct store_campaign_change {
 	const char *min_cohort;
 	const char *state;
 	const char *review_opens_at; /* RFC 3339, or "default": 72 h before release_at */
+	const char *slug;            /* before the release only (0027) */
 };
 
 /* Progress of one engagement (counts only, never content). */

@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <signal.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1058,6 +1059,194 @@ START_TEST(test_hold_participants_and_withhold)
 }
 END_TEST
 
+/* A new org of kind named name, as the coordinator; its id (caller frees). */
+static char *
+wf_org(const char *kind, const char *name)
+{
+	struct ht_resp *r = wf_send("POST", "/api/v1/orgs", W.coord.token,
+	                            json_pack("{s:s, s:s}", "name", name, "kind", kind));
+	char *id;
+
+	ck_assert_msg(r->status == 201, "org %s: %ld %s", name, r->status, HT_BODY(r));
+	id = strdup(ht_jstr(r, "id"));
+	ht_resp_free(r);
+	return id;
+}
+
+/* 1 when the campaign's current hold names field among its reasons. */
+static int
+wf_hold_has(const char *camp, const char *field)
+{
+	char *p = ht_fmt("/api/v1/campaigns/%s", camp);
+	struct ht_resp *r = ht_request("GET", p, W.coord.token, NULL);
+	json_t *reasons = json_object_get(
+	    json_object_get(json_object_get(r->json ? r->json : json_null(), "release"), "hold"),
+	    "reasons");
+	size_t i;
+	json_t *v;
+	int found = 0;
+
+	json_array_foreach(reasons, i, v)
+	{
+		if (ht_ostr(v, "field") && strcmp(ht_ostr(v, "field"), field) == 0)
+			found = 1;
+	}
+	ht_resp_free(r);
+	free(p);
+	return found;
+}
+
+/*
+ * Names that cannot be edited once paired (an assessor firm, a lead
+ * assessor) and the campaign's slug can hold a pseudonymous release too.
+ * Before, only extending was possible, for ever: now the slug is changed
+ * (PATCH, before the release only) and the names are withheld.
+ */
+START_TEST(test_hold_names_and_slug)
+{
+	char *n = ht_unique("q"), *word = ht_fmt("Quillon%lld", (long long)(time(NULL) % 100000));
+	char *company = ht_fmt("%s %s", word, n);
+	char *lower = ht_fmt("%s", company), *slug, *slug2 = ht_unique("wf-renamed");
+	char *firm = ht_fmt("%s Security", company), *lead = ht_fmt("Dana %s", company);
+	char *co = wf_org("company", company), *other = ht_fmt("Other %s", n);
+	char *co2 = wf_org("company", other), *plain = ht_fmt("Plain firm %s", n);
+	char *ax = wf_org("assessor", plain), *ax2 = wf_org("assessor", firm);
+	char *at = wf_at(8), *camp, *ep, *cp, *dp, *pp, *text, *taken = NULL;
+	struct ht_resp *r;
+	json_t *doc;
+
+	/* the slug is the company's name: "quillonNNNNN-q-...-review" */
+	for (char *c = lower; *c; c++)
+		*c = (*c == ' ') ? '-' : (char)tolower((unsigned char)*c);
+	slug = ht_fmt("%.50s", lower);
+	r = wf_send("POST", "/api/v1/campaigns", W.coord.token,
+	            json_pack("{s:s, s:s, s:[s], s:s, s:s}", "title", "Names that hold", "slug", slug,
+	                      "threat_models", "WEIGHTS-EXFIL", "release_at", at, "disclosure",
+	                      "pseudonymous"));
+	HT_ASSERT_STATUS(r, 201);
+	camp = strdup(ht_jstr(r, "id"));
+	ht_resp_free(r);
+	ep = ht_fmt("/api/v1/campaigns/%s/engagements", camp);
+	r = wf_send("POST", ep, W.coord.token,
+	            json_pack("{s:s, s:s, s:s, s:[s]}", "company_org", co, "assessor_org", ax, "scope",
+	                      "s", "lead_assessors", lead));
+	HT_ASSERT_STATUS(r, 201);
+	ht_resp_free(r);
+	r = wf_send("POST", ep, W.coord.token,
+	            json_pack("{s:s, s:s, s:s, s:[s]}", "company_org", co2, "assessor_org", ax2,
+	                      "scope", "s", "lead_assessors", "Lee"));
+	HT_ASSERT_STATUS(r, 201);
+	ht_resp_free(r);
+	ck_assert_msg(wf_wait_status(camp, "held", 25), "the release was not held");
+	ck_assert(wf_hold_has(camp, "campaign slug"));
+	ck_assert(wf_hold_has(camp, "assessor firm"));
+	ck_assert(wf_hold_has(camp, "lead assessor"));
+
+	/* the slug cannot be withheld: the coordinator is told to change it */
+	dp = ht_fmt("/api/v1/campaigns/%s/hold/decision", camp);
+	r = wf_send("POST", dp, W.coord.token,
+	            json_pack("{s:s, s:s}", "decision", "withhold", "reason", "names"));
+	HT_ASSERT_PROBLEM(r, 409, "invalid-state");
+	ck_assert_msg(strstr(r->body, "slug") != NULL, "%s", HT_BODY(r));
+	ht_resp_free(r);
+	/* nor changed while held (the instant has passed) */
+	cp = ht_fmt("/api/v1/campaigns/%s", camp);
+	r = wf_send("PATCH", cp, W.coord.token, json_pack("{s:s}", "slug", slug2));
+	HT_ASSERT_PROBLEM(r, 409, "invalid-state");
+	ht_resp_free(r);
+	r = wf_send("POST", dp, W.coord.token,
+	            json_pack("{s:s, s:i, s:s}", "decision", "extend", "seconds", 8, "reason",
+	                      "renaming the campaign"));
+	HT_ASSERT_STATUS(r, 200);
+	ht_resp_free(r);
+	/* bad and taken slugs change nothing */
+	r = wf_send("PATCH", cp, W.coord.token, json_pack("{s:s}", "slug", "Not A Slug"));
+	HT_ASSERT_PROBLEM(r, 422, "invalid-field");
+	ck_assert_str_eq(ht_jstr(r, "field"), "slug");
+	ht_resp_free(r);
+	free(wf_campaign(3600, "named", &taken));
+	r = wf_send("PATCH", cp, W.coord.token, json_pack("{s:s}", "slug", taken));
+	HT_ASSERT_PROBLEM(r, 409, "conflict");
+	ht_resp_free(r);
+	r = wf_send("PATCH", cp, W.coord.token, json_pack("{s:s}", "slug", slug2));
+	HT_ASSERT_STATUS(r, 200);
+	ck_assert_str_eq(ht_jstr(r, "slug"), slug2);
+	ht_resp_free(r);
+	/* held again at the new instant, by the two names only */
+	ck_assert_msg(wf_wait_status(camp, "held", 25), "the release was not held again");
+	ck_assert(!wf_hold_has(camp, "campaign slug"));
+	ck_assert(wf_hold_has(camp, "assessor firm"));
+	r = wf_send("POST", dp, W.coord.token,
+	            json_pack("{s:s, s:s}", "decision", "withhold", "reason",
+	                      "An assessor's name names a participant."));
+	HT_ASSERT_STATUS(r, 200);
+	ck_assert(json_is_true(json_object_get(r->json, "withheld")));
+	ht_resp_free(r);
+	doc = wf_publication(slug2, 15);
+	ck_assert_msg(doc != NULL, "not published under the new slug");
+	text = json_dumps(doc, JSON_COMPACT);
+	ck_assert_msg(!ht_mem_contains_any_form(text, strlen(text), word),
+	              "a withheld name is published: %s", text);
+	ck_assert_msg(strstr(text, plain) != NULL, "the other firm is missing: %s", text);
+	ck_assert_int_eq(
+	    json_integer_value(json_object_get(json_object_get(doc, "withheld"), "texts")), 2);
+	{
+		json_t *as = json_object_get(doc, "assessors"), *last;
+		size_t k = json_array_size(as);
+
+		ck_assert_int_ge(k, 2);
+		last = json_array_get(as, k - 1);
+		ck_assert_str_eq(ht_ostr(last, "firm"), "[withheld by the coordinator]");
+		ck_assert_str_eq(ht_ostr(json_array_get(as, 0), "firm"), plain);
+		ck_assert_str_eq(json_string_value(json_array_get(
+		                     json_object_get(json_array_get(as, 0), "lead_assessors"), 0)),
+		                 "[withheld by the coordinator]");
+	}
+	ck_assert_msg(wf_verify(slug2), "the publication does not verify");
+	/* the old slug answers as a missing one; the released slug never changes */
+	pp = ht_fmt("/api/v1/publications/%s", slug);
+	r = ht_request("GET", pp, NULL, NULL);
+	HT_ASSERT_PROBLEM(r, 404, "not-found");
+	ht_resp_free(r);
+	r = wf_send("PATCH", cp, W.coord.token, json_pack("{s:s}", "slug", slug));
+	HT_ASSERT_PROBLEM(r, 409, "invalid-state");
+	ht_resp_free(r);
+	{
+		PGconn *c = ht_db_open(ht_env_req("LOCKSTEP_TEST_OWNER_DSN"));
+		char *q = ht_fmt("UPDATE campaigns SET slug = 'x-%s' WHERE id = '%s'", n, camp);
+		char state[6];
+
+		ck_assert_int_ne(ht_db_exec(c, q, state), 0);
+		ck_assert_str_eq(state, "42501");
+		PQfinish(c);
+		free(q);
+	}
+	free(text);
+	json_decref(doc);
+	free(pp);
+	free(taken);
+	free(cp);
+	free(dp);
+	free(ep);
+	free(camp);
+	free(at);
+	free(ax);
+	free(ax2);
+	free(plain);
+	free(co);
+	free(co2);
+	free(other);
+	free(firm);
+	free(lead);
+	free(slug);
+	free(slug2);
+	free(lower);
+	free(company);
+	free(word);
+	free(n);
+}
+END_TEST
+
 START_TEST(test_hold_extend_then_fix)
 {
 	char *slug, *ea, *eb, *camp = wf_naming_campaign(6, &slug, &ea, &eb);
@@ -1205,6 +1394,7 @@ workflow_suite(void)
 	tcase_add_test(tc, test_review_opens_at_instant);
 	tcase_add_test(tc, test_dashboard);
 	tcase_add_test(tc, test_hold_participants_and_withhold);
+	tcase_add_test(tc, test_hold_names_and_slug);
 	tcase_add_test(tc, test_hold_extend_then_fix);
 	tcase_add_test(tc, test_review_replicas_exactly_once);
 	suite_add_tcase(s, tc);
