@@ -458,7 +458,8 @@ json_t *api_stages_json(const struct store_stage *rows, int n);
  * (store_engagement_list_by_campaign). Returns a new array, empty under
  * named disclosure, or NULL on allocation failure.
  */
-json_t *api_pairing_warnings(const struct store_engagement *eng, int n, const char *disclosure);
+json_t *api_pairing_warnings(const struct store_engagement *eng, int n, const char *disclosure,
+                             const char *slug);
 
 /* ---- a finding's conversation and notifications (conversation.c, issue 11) ---- */
 /* A finding loaded for one of its participants, with its engagement. */

@@ -130,7 +130,7 @@ api_campaign_get(struct http_request *r)
 	if (rc == DB_OK && api_is_coordinator(r)) {
 		json_t *list = campaign_progress_json(&k),
 		       *release = campaign_release_json(&k.release),
-		       *warnings = api_pairing_warnings(k.eng, k.neng, k.row.disclosure);
+		       *warnings = api_pairing_warnings(k.eng, k.neng, k.row.disclosure, k.row.slug);
 
 		if (list == NULL || release == NULL || warnings == NULL)
 			rc = DB_ERROR;

@@ -235,7 +235,7 @@ api_campaign_patch(struct http_request *r)
 	if (rc == DB_OK && (k.res.body = api_campaign_json(&k.row)) == NULL)
 		rc = DB_ERROR;
 	if (rc == DB_OK) {
-		json_t *w = api_pairing_warnings(k.eng, k.neng, k.row.disclosure);
+		json_t *w = api_pairing_warnings(k.eng, k.neng, k.row.disclosure, k.row.slug);
 
 		if (w == NULL)
 			rc = DB_ERROR;

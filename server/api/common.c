@@ -16,6 +16,7 @@
 #include "http/http.h"
 #include "http/metrics.h"
 #include "publish/publish.h"
+#include "publish/publish.h"
 #include "util/log.h"
 #include "util/util.h"
 #include "util/vocab.h"
@@ -759,8 +760,40 @@ api_index_of(const char *const *ids, int n, const char *id)
 	return -1;
 }
 
+/*
+ * One "name-holds-release" warning in out for each company whose name text
+ * (a campaign-wide published text: field) names. Aliases are checked only
+ * at the release; the name itself is enough to warn.
+ */
+static void
+api_name_warnings(json_t *out, const struct store_engagement *eng, int n, const char *field,
+                  const char *text)
+{
+	if (text == NULL || *text == '\0')
+		return;
+	for (int i = 0; i < n; i++) {
+		int seen = 0;
+
+		if (eng[i].company_name == NULL)
+			continue;
+		for (int j = 0; j < i && !seen; j++)
+			seen = strcmp(eng[j].company_org_id, eng[i].company_org_id) == 0;
+		if (seen || publish_name_in(text, eng[i].company_name) == 0)
+			continue;
+		json_array_append_new(
+		    out, json_pack("{s:s, s:s, s:s, s:o, s:s}", "code", "name-holds-release", "field",
+		                   field, "text", text, "company_org",
+		                   api_org_ref(eng[i].company_org_id, eng[i].company_name), "detail",
+		                   "This published text names a participating company: the release "
+		                   "will be held at its instant. Change the campaign's title or slug "
+		                   "(PATCH) now; an assessor firm's or lead assessor's name can only "
+		                   "be withheld when the release is held."));
+	}
+}
+
 json_t *
-api_pairing_warnings(const struct store_engagement *eng, int n, const char *disclosure)
+api_pairing_warnings(const struct store_engagement *eng, int n, const char *disclosure,
+                     const char *slug)
 {
 	int nf = 0, nc = 0;
 	const char **firms = calloc((size_t)n + 1, sizeof(*firms));
@@ -797,6 +830,39 @@ api_pairing_warnings(const struct store_engagement *eng, int n, const char *disc
 		    out, json_pack("{s:s, s:o, s:s}", "code", "single-company", "company_org",
 		                   api_org_ref(eng[0].company_org_id, eng[0].company_name),
 		                   "detail", "Only one company takes part: its label names it."));
+	/* the texts the release checks campaign-wide: title, slug, firms, leads */
+	if (n > 0) {
+		api_name_warnings(out, eng, n, "campaign title", eng[0].campaign_title);
+		api_name_warnings(out, eng, n, "campaign slug", slug);
+	}
+	for (int f = 0; f < nf; f++) {
+		const struct store_engagement *e = &eng[firm_first[f]];
+
+		api_name_warnings(out, eng, n, "assessor firm", e->assessor_name);
+	}
+	for (int i = 0; i < n; i++) {
+		size_t k;
+		json_t *l;
+
+		json_array_foreach(eng[i].lead_assessors, k, l)
+		{
+			int dup = 0;
+
+			/* each lead once (a firm may list the same lead on several) */
+			for (int j = 0; j < i && !dup; j++) {
+				size_t m;
+				json_t *o;
+
+				json_array_foreach(eng[j].lead_assessors, m, o)
+				{
+					if (json_equal(o, l))
+						dup = 1;
+				}
+			}
+			if (!dup && json_is_string(l))
+				api_name_warnings(out, eng, n, "lead assessor", json_string_value(l));
+		}
+	}
 	for (int f = 0; f < nf && nc > 1; f++) {
 		const struct store_engagement *e = &eng[firm_first[f]];
 

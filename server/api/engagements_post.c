@@ -50,6 +50,7 @@ struct engagement_ctx {
 	/* the result */
 	struct store_engagement row;
 	char disclosure[16];
+	char slug[64];
 	struct store_engagement *all; /* the campaign's engagements */
 	int nall;
 	struct api_res res;
@@ -82,6 +83,7 @@ engagement_create_tx(struct db_conn *c, void *arg)
 		return rc == STORE_NONE ? api_fail(&e->res, PROBLEM_NOT_FOUND, NULL) : rc;
 	released = k.released || strcmp(k.state, "published") == 0;
 	snprintf(e->disclosure, sizeof(e->disclosure), "%s", k.disclosure);
+	snprintf(e->slug, sizeof(e->slug), "%s", k.slug);
 	store_campaign_clear(&k);
 	if (released)
 		return api_fail(&e->res, PROBLEM_INVALID_STATE, "The campaign has been released.");
@@ -134,7 +136,7 @@ api_engagements_post(struct http_request *r)
 	if (rc == DB_OK && (e.res.body = api_engagement_json(&e.row)) == NULL)
 		rc = DB_ERROR;
 	if (rc == DB_OK) {
-		json_t *w = api_pairing_warnings(e.all, e.nall, e.disclosure);
+		json_t *w = api_pairing_warnings(e.all, e.nall, e.disclosure, e.slug);
 
 		if (w == NULL)
 			rc = DB_ERROR;

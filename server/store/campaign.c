@@ -115,7 +115,10 @@ const struct db_statement store_campaign_statements[] = {
      " CASE WHEN c.release_at <= now() THEN h.reasons END AS reasons,"
      " ls_ts(h.held_at) AS held_at, ls_ts(h.checked_at) AS checked_at,"
      " p.slug, p.seq, encode(p.hash, 'hex') AS hash"
+     /* a hold found before the current instant (an extended release) is
+      * history until the scheduler checks again: 'due' meanwhile */
      " FROM campaigns c LEFT JOIN release_holds h ON h.campaign_id = c.id"
+     " AND h.checked_at >= c.release_at"
      " LEFT JOIN publications p ON p.campaign_id = c.id WHERE c.id = $1::uuid",
      release_row},
     /* the release-date history (0004), coordinator only */

@@ -1073,6 +1073,22 @@ wf_org(const char *kind, const char *name)
 	return id;
 }
 
+/* 1 when answer r warns that its field names a participating company. */
+static int
+wf_warned(const struct ht_resp *r, const char *field)
+{
+	size_t i;
+	json_t *w;
+
+	json_array_foreach(json_object_get(r->json, "warnings"), i, w)
+	{
+		if (ht_ostr(w, "code") && strcmp(ht_ostr(w, "code"), "name-holds-release") == 0 &&
+		    ht_ostr(w, "field") && strcmp(ht_ostr(w, "field"), field) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /* 1 when the campaign's current hold names field among its reasons. */
 static int
 wf_hold_has(const char *camp, const char *field)
@@ -1136,6 +1152,10 @@ START_TEST(test_hold_names_and_slug)
 	            json_pack("{s:s, s:s, s:s, s:[s]}", "company_org", co2, "assessor_org", ax2,
 	                      "scope", "s", "lead_assessors", "Lee"));
 	HT_ASSERT_STATUS(r, 201);
+	/* the coordinator is warned at the pairing, not only at the instant */
+	ck_assert_msg(wf_warned(r, "campaign slug") && wf_warned(r, "assessor firm") &&
+	                  wf_warned(r, "lead assessor") && !wf_warned(r, "campaign title"),
+	              "%s", HT_BODY(r));
 	ht_resp_free(r);
 	ck_assert_msg(wf_wait_status(camp, "held", 25), "the release was not held");
 	ck_assert(wf_hold_has(camp, "campaign slug"));
@@ -1171,6 +1191,8 @@ START_TEST(test_hold_names_and_slug)
 	r = wf_send("PATCH", cp, W.coord.token, json_pack("{s:s}", "slug", slug2));
 	HT_ASSERT_STATUS(r, 200);
 	ck_assert_str_eq(ht_jstr(r, "slug"), slug2);
+	ck_assert_msg(!wf_warned(r, "campaign slug") && wf_warned(r, "assessor firm"), "%s",
+	              HT_BODY(r));
 	ht_resp_free(r);
 	/* held again at the new instant, by the two names only */
 	ck_assert_msg(wf_wait_status(camp, "held", 25), "the release was not held again");
