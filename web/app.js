@@ -2418,7 +2418,8 @@
 			out.append(el('h3', null, 'Anonymity warnings'),
 				el('ul', { id: 'campaign-warnings', class: 'error' }, c.warnings.map((w) =>
 					el('li', null, (w.assessor_org ? w.assessor_org.name + ' → ' : '') +
-						(w.company_org ? w.company_org.name + ': ' : '') + w.detail))));
+						(w.company_org ? w.company_org.name + ': ' : '') +
+						(w.field ? 'the ' + w.field + ' “' + w.text + '” names it. ' : '') + w.detail))));
 		if (Array.isArray(c.release_history) && c.release_history.length > 0)
 			out.append(el('h3', null, 'Release-date history'),
 				table(['Release instant', 'Announced'], c.release_history.map((h) => [when(h.release_at), when(h.announced_at)]),
