@@ -761,9 +761,9 @@ api_index_of(const char *const *ids, int n, const char *id)
 }
 
 /*
- * One "name-holds-release" warning in out for each company whose name text
- * (a campaign-wide published text: field) names. Aliases are checked only
- * at the release; the name itself is enough to warn.
+ * One "name-holds-release" warning in out for each company whose name or
+ * one of whose aliases text (a campaign-wide published text: field) names,
+ * as the release's name check reads them.
  */
 static void
 api_name_warnings(json_t *out, const struct store_engagement *eng, int n, const char *field,
@@ -778,8 +778,21 @@ api_name_warnings(json_t *out, const struct store_engagement *eng, int n, const 
 			continue;
 		for (int j = 0; j < i && !seen; j++)
 			seen = strcmp(eng[j].company_org_id, eng[i].company_org_id) == 0;
-		if (seen || publish_name_in(text, eng[i].company_name) == 0)
+		if (seen)
 			continue;
+		if (publish_name_in(text, eng[i].company_name) == 0) {
+			size_t k;
+			json_t *a;
+			int hit = 0;
+
+			json_array_foreach(eng[i].company_aliases, k, a)
+			{
+				if (!hit && json_is_string(a))
+					hit = publish_name_in(text, json_string_value(a)) != 0;
+			}
+			if (!hit)
+				continue;
+		}
 		json_array_append_new(
 		    out, json_pack("{s:s, s:s, s:s, s:o, s:s}", "code", "name-holds-release", "field",
 		                   field, "text", text, "company_org",

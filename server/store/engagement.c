@@ -13,7 +13,8 @@
 #include "store/tables.h"
 
 #define ENGAGEMENT_COLS                                                                            \
-	"e.id, e.campaign_id, e.company_org_id, co.name AS company_name, e.assessor_org_id,"       \
+	"e.id, e.campaign_id, e.company_org_id, co.name AS company_name,"                          \
+	" to_jsonb(co.aliases) AS company_aliases, e.assessor_org_id,"                             \
 	" ao.name AS assessor_name, to_jsonb(e.lead_assessors) AS lead_assessors, e.state,"        \
 	" ls_ts(e.created_at) AS created_at, ls_ts(e.stage_changed_at) AS stage_changed_at,"       \
 	" c.title AS campaign_title,"                                                              \
@@ -30,6 +31,7 @@ static const struct db_field engagement_row[] = {
     DB_FIELD(DB_T_STR, E, campaign_id, "campaign_id"),
     DB_FIELD(DB_T_STR, E, company_org_id, "company_org_id"),
     DB_FIELD(DB_T_TEXT, E, company_name, "company_name"),
+    DB_FIELD(DB_T_JSON, E, company_aliases, "company_aliases"),
     DB_FIELD(DB_T_STR, E, assessor_org_id, "assessor_org_id"),
     DB_FIELD(DB_T_TEXT, E, assessor_name, "assessor_name"),
     DB_FIELD(DB_T_JSON, E, lead_assessors, "lead_assessors"),

@@ -729,7 +729,8 @@ struct store_engagement {
 	char id[DB_UUID_LEN + 1];
 	char campaign_id[DB_UUID_LEN + 1];
 	char company_org_id[DB_UUID_LEN + 1];
-	char *company_name; /* NULL when the org is not visible */
+	char *company_name;       /* NULL when the org is not visible */
+	json_t *company_aliases;  /* its aliases (JSON array), NULL when not visible */
 	char assessor_org_id[DB_UUID_LEN + 1];
 	char *assessor_name;
 	json_t *lead_assessors;

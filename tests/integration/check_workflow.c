@@ -1269,6 +1269,48 @@ START_TEST(test_hold_names_and_slug)
 }
 END_TEST
 
+/* The pairing warning reads a company's aliases too, as the release does. */
+START_TEST(test_name_warning_alias)
+{
+	char *n = ht_unique("al"), *alias = ht_fmt("Zephrin%lld", (long long)(time(NULL) % 100000));
+	char *name = ht_fmt("Aliased %s", n), *lead = ht_fmt("Ana %s", alias), *slug = NULL;
+	char *camp = wf_campaign(3 * 24 * 3600, "pseudonymous", &slug);
+	char *ep = ht_fmt("/api/v1/campaigns/%s/engagements", camp);
+	struct ht_resp *r = wf_send("POST", "/api/v1/orgs", W.coord.token,
+	                            json_pack("{s:s, s:s, s:[s]}", "name", name, "kind", "company",
+	                                      "aliases", alias));
+	char *co;
+
+	HT_ASSERT_STATUS(r, 201);
+	co = strdup(ht_jstr(r, "id"));
+	ht_resp_free(r);
+	r = wf_send("POST", ep, W.coord.token,
+	            json_pack("{s:s, s:s, s:s, s:[s]}", "company_org", co, "assessor_org",
+	                      W.x.org_id, "scope", "s", "lead_assessors", lead));
+	HT_ASSERT_STATUS(r, 201);
+	ck_assert_msg(wf_warned(r, "lead assessor"), "%s", HT_BODY(r));
+	ht_resp_free(r);
+	/* named disclosure publishes names: no such warning */
+	{
+		char *cp = ht_fmt("/api/v1/campaigns/%s", camp);
+
+		r = wf_send("PATCH", cp, W.coord.token, json_pack("{s:s}", "disclosure", "named"));
+		HT_ASSERT_STATUS(r, 200);
+		ck_assert_msg(!wf_warned(r, "lead assessor"), "%s", HT_BODY(r));
+		ht_resp_free(r);
+		free(cp);
+	}
+	free(co);
+	free(ep);
+	free(camp);
+	free(slug);
+	free(lead);
+	free(name);
+	free(alias);
+	free(n);
+}
+END_TEST
+
 START_TEST(test_hold_extend_then_fix)
 {
 	char *slug, *ea, *eb, *camp = wf_naming_campaign(6, &slug, &ea, &eb);
@@ -1417,6 +1459,7 @@ workflow_suite(void)
 	tcase_add_test(tc, test_dashboard);
 	tcase_add_test(tc, test_hold_participants_and_withhold);
 	tcase_add_test(tc, test_hold_names_and_slug);
+	tcase_add_test(tc, test_name_warning_alias);
 	tcase_add_test(tc, test_hold_extend_then_fix);
 	tcase_add_test(tc, test_review_replicas_exactly_once);
 	suite_add_tcase(s, tc);
