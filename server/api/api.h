@@ -458,6 +458,9 @@ json_t *api_stages_json(const struct store_stage *rows, int n);
  * (store_engagement_list_by_campaign). Returns a new array, empty under
  * named disclosure, or NULL on allocation failure.
  */
+/* 1 when text names a company (name or alias) the caller can see; -1 on failure
+ * (the release's name check, for texts a handler publishes itself). */
+int api_names_company(struct db_conn *c, const char *text);
 json_t *api_pairing_warnings(const struct store_engagement *eng, int n, const char *disclosure,
                              const char *slug);
 

@@ -760,6 +760,34 @@ api_index_of(const char *const *ids, int n, const char *id)
 	return -1;
 }
 
+/* 1 when text names a company (name or alias) the caller can see; -1 on failure. */
+int
+api_names_company(struct db_conn *c, const char *text)
+{
+	struct store_org *orgs = NULL;
+	int n = 0, hit = 0;
+
+	if (store_org_list(c, NULL, 100000, &orgs, &n) != DB_OK)
+		return -1;
+	for (int i = 0; i < n && !hit; i++) {
+		json_t *a;
+		size_t j;
+
+		if (strcmp(orgs[i].kind, "company") != 0)
+			continue;
+		if (publish_name_in(text, orgs[i].name) != 0)
+			hit = 1;
+		json_array_foreach(orgs[i].aliases, j, a)
+		{
+			if (!hit && json_is_string(a) &&
+			    publish_name_in(text, json_string_value(a)) != 0)
+				hit = 1;
+		}
+	}
+	store_orgs_free(orgs, n);
+	return hit;
+}
+
 /*
  * One "name-holds-release" warning in out for each company whose name or
  * one of whose aliases text (a campaign-wide published text: field) names,

@@ -316,6 +316,17 @@ decision_tx(struct db_conn *c, void *arg)
 				goto done;
 			}
 		}
+		/* the reason is published in the signed document: it must not
+		 * name a company itself (a held release is never named) */
+		if ((rc = api_names_company(c, k->reason)) != 0) {
+			if (rc > 0)
+				rc = api_fail_field(&k->res, "reason",
+				                    "names a company; it is published with the "
+				                    "document, so say why without naming one");
+			else
+				rc = DB_ERROR;
+			goto done;
+		}
 		if ((reasons = json_dumps(st.reasons, JSON_COMPACT)) == NULL) {
 			rc = DB_ERROR;
 			goto done;

@@ -45,34 +45,6 @@ struct correction_ctx {
 	struct api_res res;
 };
 
-/* 1 when text names a company (name or alias) the caller can see; -1 on failure. */
-static int
-correction_names_company(struct db_conn *c, const char *text)
-{
-	struct store_org *orgs = NULL;
-	int n = 0, hit = 0;
-
-	if (store_org_list(c, NULL, 100000, &orgs, &n) != DB_OK)
-		return -1;
-	for (int i = 0; i < n && !hit; i++) {
-		json_t *a;
-		size_t j;
-
-		if (strcmp(orgs[i].kind, "company") != 0)
-			continue;
-		if (publish_name_in(text, orgs[i].name) != 0)
-			hit = 1;
-		json_array_foreach(orgs[i].aliases, j, a)
-		{
-			if (!hit && json_is_string(a) &&
-			    publish_name_in(text, json_string_value(a)) != 0)
-				hit = 1;
-		}
-	}
-	store_orgs_free(orgs, n);
-	return hit;
-}
-
 static int
 correction_tx(struct db_conn *c, void *arg)
 {
@@ -93,7 +65,7 @@ correction_tx(struct db_conn *c, void *arg)
 	if ((rc = store_correction_head(c, k->slug, &h)) != DB_OK)
 		return rc;
 	if (strcmp(h.disclosure, "named") != 0) {
-		int named = correction_names_company(c, k->reason);
+		int named = api_names_company(c, k->reason);
 
 		if (named < 0)
 			return DB_ERROR;

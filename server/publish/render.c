@@ -691,6 +691,19 @@ publish_page_html(const json_t *doc, const struct publish_meta *m, size_t *len)
 		sb_str(&b, "<p class=\"warning\"><strong>Embargo break:</strong> released earlier "
 		           "than an instant announced before (see the release-date history).</p>");
 	}
+	if (json_is_object(json_object_get(doc, "withheld"))) {
+		json_t *w = json_object_get(doc, "withheld");
+
+		sb_printf(&b,
+		          "<p class=\"warning\"><strong>Withheld:</strong> %lld text(s) that named a "
+		          "participating company are replaced by \xe2\x80\x9c" PUBLISH_WITHHELD
+		          "\xe2\x80\x9d, by the coordinator's decision of ",
+		          (long long)json_integer_value(json_object_get(w, "texts")));
+		rd_time(&b, rd_str(w, "decided_at"));
+		sb_str(&b, ". Reason given: ");
+		sb_esc(&b, rd_str(w, "reason"));
+		sb_str(&b, "</p>");
+	}
 	sb_str(&b, "</header>\n" PUBLISH_MAIN_OPEN);
 	if (json_array_size(json_object_get(c, "release_history")) > 0) {
 		sb_str(&b, "<section><h2>Release-date history</h2><div class=\"scroll\" "

@@ -999,6 +999,18 @@ START_TEST(test_hold_participants_and_withhold)
 		ht_resp_free(r);
 		ck_assert(wf_wait_status(camp, "held", 1));
 	}
+	/* the reason is published: one naming a company is refused */
+	{
+		char *why = ht_fmt("The statement names %s.", W.b.org_name);
+
+		r = wf_send("POST", dp, W.coord.token,
+		            json_pack("{s:s, s:s}", "decision", "withhold", "reason", why));
+		HT_ASSERT_PROBLEM(r, 422, "invalid-field");
+		ck_assert_str_eq(ht_jstr(r, "field"), "reason");
+		ht_resp_free(r);
+		free(why);
+		ck_assert(wf_wait_status(camp, "held", 1));
+	}
 	/* withhold: published with the text withheld, noted, and it verifies */
 	r = wf_send("POST", dp, W.coord.token,
 	            json_pack("{s:s, s:s}", "decision", "withhold", "reason",
@@ -1036,6 +1048,18 @@ START_TEST(test_hold_participants_and_withhold)
 	}
 	ck_assert_msg(wf_verify(slug), "the publication with a withheld text does not verify");
 	json_decref(doc);
+	/* the public page says what was withheld and why */
+	{
+		char *pp = ht_fmt("/p/%s", slug);
+		struct ht_resp *h = ht_request("GET", pp, NULL, NULL, "Accept: text/html");
+
+		HT_ASSERT_STATUS(h, 200);
+		ck_assert_msg(strstr(h->body, "Withheld:</strong> 1 text(s)") != NULL &&
+		                  strstr(h->body, "The statement names another participant.") != NULL,
+		              "the page does not say what was withheld: %.2000s", h->body);
+		ht_resp_free(h);
+		free(pp);
+	}
 	{
 		char *lit = ht_sql_literal(camp);
 		char *q =
