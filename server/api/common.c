@@ -13,6 +13,7 @@
 
 #include "api/api.h"
 #include "util/email.h"
+#include "util/utf8.h"
 #include "http/http.h"
 #include "http/metrics.h"
 #include "publish/publish.h"
@@ -526,50 +527,18 @@ api_valid_rfc3339(const char *s)
 }
 
 /*
- * The code points the two text rules look at beyond ASCII's controls, as
- * their UTF-8 (jansson hands over valid UTF-8 only):
- *   C1 controls U+0080-U+009F           C2 80 - C2 9F   never
- *   U+2028 LINE / U+2029 PARA SEPARATOR E2 80 A8/A9     a line break
- *   LRE RLE PDF LRO RLO U+202A-U+202E   E2 80 AA - AE   bidi embedding
- *   LRI RLI FSI PDI U+2066-U+2069       E2 81 A6 - A9   bidi isolate
- * An unclosed override (Trojan Source, CVE-2021-42574) reorders what
- * follows it on the reader's screen: "Acme" can read as "emcA", an
- * assessor's "not" can move. Names take none of them; texts take them only
- * closed on their own line (what UTS #55 asks of source code), which is
- * what right-to-left writing needs.
+ * The two text rules (util_utf8_class, util/utf8.h, says which code points
+ * they look at and why): names take no control, line break or bidi
+ * control; texts take bidi controls only closed on their own line (what
+ * UTS #55 asks of source code), which is what right-to-left writing needs.
  */
-enum text_cp { CP_OTHER, CP_CONTROL, CP_LINE, CP_EMBED, CP_PDF, CP_ISOLATE, CP_PDI };
-
-static enum text_cp
-text_cp(const unsigned char *p, size_t *len)
-{
-	*len = 1;
-	if (*p < 0x20 || *p == 0x7f)
-		return (*p == '\n' || *p == '\r') ? CP_LINE : (*p == '\t' ? CP_OTHER : CP_CONTROL);
-	if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
-		*len = 2;
-		return CP_CONTROL;
-	}
-	if (p[0] == 0xe2 && p[1] == 0x80 && p[2] >= 0xa8 && p[2] <= 0xae) {
-		*len = 3;
-		if (p[2] <= 0xa9)
-			return CP_LINE;
-		return p[2] == 0xac ? CP_PDF : CP_EMBED;
-	}
-	if (p[0] == 0xe2 && p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9) {
-		*len = 3;
-		return p[2] == 0xa9 ? CP_PDI : CP_ISOLATE;
-	}
-	return CP_OTHER;
-}
-
 int
 api_valid_name(const char *s)
 {
 	size_t len;
 
 	for (const unsigned char *p = (const unsigned char *)s; *p; p += len)
-		if (text_cp(p, &len) != CP_OTHER || *p == '\t')
+		if (util_utf8_class(p, &len) != UTIL_CP_OTHER || *p == '\t')
 			return 0;
 	return *s != '\0' && !isspace((unsigned char)s[0]);
 }
@@ -582,27 +551,27 @@ api_valid_text(const char *s)
 	size_t len;
 
 	for (const unsigned char *p = (const unsigned char *)s; *p; p += len) {
-		switch (text_cp(p, &len)) {
-		case CP_OTHER:
+		switch (util_utf8_class(p, &len)) {
+		case UTIL_CP_OTHER:
 			break;
-		case CP_CONTROL:
+		case UTIL_CP_CONTROL:
 			return 0;
-		case CP_LINE:
+		case UTIL_CP_LINE:
 			if (depth != 0)
 				return 0;
 			break;
-		case CP_EMBED:
-		case CP_ISOLATE:
+		case UTIL_CP_EMBED:
+		case UTIL_CP_ISOLATE:
 			if (depth == (int)sizeof(open))
 				return 0;
 			open[depth++] = p[1] == 0x80 ? 'e' : 'i';
 			break;
-		case CP_PDF:
+		case UTIL_CP_PDF:
 			if (depth == 0 || open[depth - 1] != 'e')
 				return 0;
 			depth--;
 			break;
-		case CP_PDI:
+		case UTIL_CP_PDI:
 			if (depth == 0 || open[depth - 1] != 'i')
 				return 0;
 			depth--;
@@ -760,6 +729,24 @@ api_index_of(const char *const *ids, int n, const char *id)
 	return -1;
 }
 
+/* 1 when text names name or one of aliases (a JSON array) as the release's
+ * name check reads them (a check that fails counts as a hit). */
+static int
+api_text_names(const char *text, const char *name, const json_t *aliases)
+{
+	json_t *a;
+	size_t j;
+
+	if (name != NULL && publish_name_in(text, name) != 0)
+		return 1;
+	json_array_foreach(aliases, j, a)
+	{
+		if (json_is_string(a) && publish_name_in(text, json_string_value(a)) != 0)
+			return 1;
+	}
+	return 0;
+}
+
 /* 1 when text names a company (name or alias) the caller can see; -1 on failure. */
 int
 api_names_company(struct db_conn *c, const char *text)
@@ -769,21 +756,9 @@ api_names_company(struct db_conn *c, const char *text)
 
 	if (store_org_list(c, NULL, 100000, &orgs, &n) != DB_OK)
 		return -1;
-	for (int i = 0; i < n && !hit; i++) {
-		json_t *a;
-		size_t j;
-
-		if (strcmp(orgs[i].kind, "company") != 0)
-			continue;
-		if (publish_name_in(text, orgs[i].name) != 0)
-			hit = 1;
-		json_array_foreach(orgs[i].aliases, j, a)
-		{
-			if (!hit && json_is_string(a) &&
-			    publish_name_in(text, json_string_value(a)) != 0)
-				hit = 1;
-		}
-	}
+	for (int i = 0; i < n && !hit; i++)
+		hit = strcmp(orgs[i].kind, "company") == 0 &&
+		      api_text_names(text, orgs[i].name, orgs[i].aliases);
 	store_orgs_free(orgs, n);
 	return hit;
 }
@@ -806,21 +781,8 @@ api_name_warnings(json_t *out, const struct store_engagement *eng, int n, const 
 			continue;
 		for (int j = 0; j < i && !seen; j++)
 			seen = strcmp(eng[j].company_org_id, eng[i].company_org_id) == 0;
-		if (seen)
+		if (seen || !api_text_names(text, eng[i].company_name, eng[i].company_aliases))
 			continue;
-		if (publish_name_in(text, eng[i].company_name) == 0) {
-			size_t k;
-			json_t *a;
-			int hit = 0;
-
-			json_array_foreach(eng[i].company_aliases, k, a)
-			{
-				if (!hit && json_is_string(a))
-					hit = publish_name_in(text, json_string_value(a)) != 0;
-			}
-			if (!hit)
-				continue;
-		}
 		json_array_append_new(
 		    out, json_pack("{s:s, s:s, s:s, s:o, s:s}", "code", "name-holds-release", "field",
 		                   field, "text", text, "company_org",

@@ -97,6 +97,23 @@ snap_company_index(const struct snap *s, const char *id)
 }
 
 /*
+ * The leaks recorded since before, when the coordinator decided to
+ * withhold offending texts: dropped (the text is published as
+ * PUBLISH_WITHHELD instead) and counted; 1 then, 0 when there were none
+ * or nothing is withheld.
+ */
+static int
+snap_withheld(struct snap *s, size_t before)
+{
+	if (!s->withhold || json_array_size(s->leaks) <= before)
+		return 0;
+	while (json_array_size(s->leaks) > before)
+		json_array_remove(s->leaks, json_array_size(s->leaks) - 1);
+	s->nwithheld++;
+	return 1;
+}
+
+/*
  * Record in s->leaks every company name or alias that text names (the
  * first of each company that matches). A check that cannot run (ICU or
  * memory failure) counts as a hit: the release is held, never let out
@@ -132,12 +149,8 @@ snap_check(struct snap *s, const char *field, const char *engagement, const char
 	}
 	publish_text_free(t);
 	/* a row text the coordinator decided to withhold: not a leak */
-	if (s->withhold && engagement != NULL && s->row_withheld != NULL &&
-	    json_array_size(s->leaks) > before) {
-		while (json_array_size(s->leaks) > before)
-			json_array_remove(s->leaks, json_array_size(s->leaks) - 1);
+	if (engagement != NULL && s->row_withheld != NULL && snap_withheld(s, before)) {
 		json_array_append_new(s->row_withheld, json_string(field));
-		s->nwithheld++;
 		return 1;
 	}
 	return json_array_size(s->leaks) > before;
@@ -575,12 +588,8 @@ snap_check_name(struct snap *s, const char *field, const char *name)
 {
 	size_t before = json_array_size(s->leaks);
 
-	if (!snap_check(s, field, NULL, name) || !s->withhold)
-		return 0;
-	while (json_array_size(s->leaks) > before)
-		json_array_remove(s->leaks, json_array_size(s->leaks) - 1);
-	s->nwithheld++;
-	return 1;
+	snap_check(s, field, NULL, name);
+	return snap_withheld(s, before);
 }
 
 /*

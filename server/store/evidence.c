@@ -178,21 +178,11 @@ evidence_name_valid(const char *name)
 		return 0;
 	if (!util_utf8_valid(name, n))
 		return 0;
-	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-		if (*p < 0x20 || *p == 0x7f || *p == '/' || *p == '\\')
+	/* controls (tab too), line breaks, bidi controls (util/utf8.h), slashes */
+	for (const unsigned char *p = (const unsigned char *)name; *p; p += n)
+		if (util_utf8_class(p, &n) != UTIL_CP_OTHER || *p == '\t' || *p == '/' ||
+		    *p == '\\')
 			return 0;
-	for (const unsigned char *p = (const unsigned char *)name; p[0] && p[1]; p++) {
-		/* C1 controls (U+0080..U+009F, UTF-8 C2 80..C2 9F) */
-		if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
-			return 0;
-		/* U+2028/U+2029 separators and the bidi embeddings and overrides
-		 * U+202A..U+202E (E2 80 A8..AE), the isolates U+2066..U+2069
-		 * (E2 81 A6..A9): "report\u202Efdp.exe" reads as "reportexe.pdf" */
-		if (p[0] == 0xe2 && p[2] != '\0' &&
-		    ((p[1] == 0x80 && p[2] >= 0xa8 && p[2] <= 0xae) ||
-		     (p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9)))
-			return 0;
-	}
 	return 1;
 }
 

@@ -1,6 +1,7 @@
 /*
  * util/utf8.h: the one UTF-8 validator (used by the JSON reader, the
- * media-type sniffer, file names), inline so that every user, the fuzz
+ * media-type sniffer, file names) and the one classifier of the controls
+ * the text rules refuse (names, texts, file names), inline so that every user, the fuzz
  * targets that compile util/json.c alone included, has the same code.
  */
 #ifndef LOCKSTEP_UTF8_H
@@ -66,6 +67,60 @@ util_utf8_valid(const char *buf, size_t len)
 		i += need + 1;
 	}
 	return 1;
+}
+
+/*
+ * The code points the text rules look at beyond printable text, with
+ * their UTF-8:
+ *   C0 controls and DEL (tab aside)       00-1F, 7F       UTIL_CP_CONTROL
+ *   LF, CR                                0A, 0D          UTIL_CP_LINE
+ *   C1 controls U+0080-U+009F             C2 80 - C2 9F   UTIL_CP_CONTROL
+ *   U+2028 LINE / U+2029 PARA SEPARATOR   E2 80 A8/A9     UTIL_CP_LINE
+ *   LRE RLE LRO RLO U+202A/B/D/E          E2 80 AA-AE     UTIL_CP_EMBED
+ *   PDF U+202C                            E2 80 AC        UTIL_CP_PDF
+ *   LRI RLI FSI U+2066-U+2068             E2 81 A6-A8     UTIL_CP_ISOLATE
+ *   PDI U+2069                            E2 81 A9        UTIL_CP_PDI
+ * An unclosed override (Trojan Source, CVE-2021-42574) reorders what
+ * follows it on the reader's screen: "Acme" can read as "emcA", an
+ * assessor's "not" can move, "report\u202Efdp.exe" reads "reportexe.pdf".
+ */
+enum util_cp {
+	UTIL_CP_OTHER,
+	UTIL_CP_CONTROL,
+	UTIL_CP_LINE,
+	UTIL_CP_EMBED,
+	UTIL_CP_PDF,
+	UTIL_CP_ISOLATE,
+	UTIL_CP_PDI
+};
+
+/*
+ * The class of the code point at p, in a NUL-terminated string of valid
+ * UTF-8 (a NUL ends every comparison before it reads past the string);
+ * *len is the bytes it classified (1 for anything it does not name).
+ */
+static inline enum util_cp
+util_utf8_class(const unsigned char *p, size_t *len)
+{
+	*len = 1;
+	if (*p < 0x20 || *p == 0x7f)
+		return (*p == '\n' || *p == '\r') ? UTIL_CP_LINE
+		                                 : (*p == '\t' ? UTIL_CP_OTHER : UTIL_CP_CONTROL);
+	if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+		*len = 2;
+		return UTIL_CP_CONTROL;
+	}
+	if (p[0] == 0xe2 && p[1] == 0x80 && p[2] >= 0xa8 && p[2] <= 0xae) {
+		*len = 3;
+		if (p[2] <= 0xa9)
+			return UTIL_CP_LINE;
+		return p[2] == 0xac ? UTIL_CP_PDF : UTIL_CP_EMBED;
+	}
+	if (p[0] == 0xe2 && p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9) {
+		*len = 3;
+		return p[2] == 0xa9 ? UTIL_CP_PDI : UTIL_CP_ISOLATE;
+	}
+	return UTIL_CP_OTHER;
 }
 
 #endif
