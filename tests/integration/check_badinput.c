@@ -663,6 +663,48 @@ START_TEST(test_invalid_values)
 END_TEST
 
 /*
+ * PATCH /campaigns/{id} with a slug: every malformed one is 422 on slug,
+ * another campaign's is 409; the campaign keeps its slug and nothing is
+ * stored.
+ */
+START_TEST(test_campaign_slug)
+{
+	static const char *const bad[] = {
+	    "{\"slug\":\"\"}",         "{\"slug\":\"Upper\"}",      "{\"slug\":\"-lead\"}",
+	    "{\"slug\":\"a b\"}",      "{\"slug\":\"a/b\"}",        "{\"slug\":\"\\u202eab\"}",
+	    "{\"slug\":\"caf\\u00e9\"}", "{\"slug\":7}",            "{\"slug\":null}",
+	    "{\"slug\":[\"a\"]}",
+	    "{\"slug\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}"};
+	char *p = ht_fmt("/api/v1/campaigns/%s", W.campaign_id);
+	char *p2 = ht_fmt("/api/v1/campaigns/%s", W.campaign2_id);
+	struct ht_resp *r = ht_request("GET", p, W.coord.token, NULL);
+	char *mine, *other, *body;
+
+	HT_ASSERT_STATUS(r, 200);
+	mine = strdup(ht_jstr(r, "slug"));
+	ht_resp_free(r);
+	r = ht_request("GET", p2, W.coord.token, NULL);
+	HT_ASSERT_STATUS(r, 200);
+	other = strdup(ht_jstr(r, "slug"));
+	ht_resp_free(r);
+	snap_before();
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		expect_problem("PATCH", p, W.coord.token, bad[i], 422, "invalid-field", "slug");
+	body = ht_fmt("{\"slug\":\"%s\"}", other);
+	expect_problem("PATCH", p, W.coord.token, body, 409, "conflict", NULL);
+	snap_same();
+	r = ht_request("GET", p, W.coord.token, NULL);
+	ck_assert_str_eq(ht_jstr(r, "slug"), mine);
+	ht_resp_free(r);
+	free(body);
+	free(other);
+	free(mine);
+	free(p2);
+	free(p);
+}
+END_TEST
+
+/*
  * The bodies of the account routes (issue 9), as a table: each refused
  * with its problem (and field), nothing created, no link used up, no
  * password changed (the snapshot, and the account's log-in afterwards).
@@ -1516,6 +1558,7 @@ badinput_suite(void)
 	tcase_add_test(tc, test_unknown_and_missing_fields);
 	tcase_add_test(tc, test_invalid_values);
 	tcase_add_test(tc, test_rule_texts);
+	tcase_add_test(tc, test_campaign_slug);
 	tcase_add_test(tc, test_account_bodies);
 	tcase_add_test(tc, test_workflow_bodies);
 	tcase_add_test(tc, test_invalid_utf8);

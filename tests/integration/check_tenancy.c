@@ -118,7 +118,7 @@ make_bodies(void)
 	b_engagement =
 	    ht_jdump(json_pack("{s:s, s:s, s:s, s:[]}", "company_org", W.b.org_id, "assessor_org",
 	                       W.y.org_id, "scope", "intruder scope", "lead_assessors"));
-	b_campaign_patch = strdup("{\"title\":\"hijacked campaign\"}");
+	b_campaign_patch = strdup("{\"title\":\"hijacked campaign\",\"slug\":\"hijacked-slug\"}");
 	b_comment = strdup("{\"body\":\"intruder comment\"}");
 	b_risk =
 	    ht_jdump(json_pack("{s:s, s:s}", "justification", "intruder asks", "expires_at", rel));
